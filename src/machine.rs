@@ -1,0 +1,146 @@
+//! The machine a run was measured on: CPU, SIMD features, and the measured roofline
+//! (float32 FMA peak per core and for all cores, memory read bandwidth).
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::rungs::native::{Isa, fma_peak_probe};
+
+/// What the machine is and what it can do at most.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MachineInfo {
+    pub cpu: String,
+    pub arch: String,
+    pub logical_cores: usize,
+    pub physical_cores: Option<usize>,
+    /// SIMD features the CPU reports (only those that matter here).
+    pub simd: Vec<String>,
+    /// The instruction set the native kernels use on this machine.
+    pub kernel_isa: String,
+    /// Measured float32 FMA peak of one core, GFLOP/s, at the kernels' instruction set.
+    pub peak_gflops_core: f64,
+    /// Measured float32 FMA peak with every logical core busy, GFLOP/s.
+    pub peak_gflops_all: f64,
+    /// Measured memory read bandwidth with every core reading, GB/s (absent when not measured).
+    pub mem_read_gbs: Option<f64>,
+}
+
+/// SIMD features worth reporting, by name.
+fn simd_features() -> Vec<String> {
+    #[allow(unused_mut)]
+    let mut v: Vec<String> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! check {
+            ($($f:tt),*) => {$(
+                if std::arch::is_x86_feature_detected!($f) { v.push($f.to_string()); }
+            )*};
+        }
+        check!("sse4.2", "avx", "avx2", "fma", "avx512f", "avx512vl", "avx512bw");
+    }
+    #[cfg(target_arch = "aarch64")]
+    v.push("neon".to_string());
+    v
+}
+
+fn cpu_brand() -> String {
+    let Ok(mut sys) = sysinfo::System::new() else {
+        return "unknown CPU".into();
+    };
+    sys.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing());
+    sys.cpus()
+        .first()
+        .map(|c| c.brand().trim().to_string())
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// Iterations of the peak loop that take about `target` on this core.
+fn calibrate(isa: Isa, target: Duration) -> u64 {
+    let mut iters: u64 = 1 << 16;
+    loop {
+        let t = Instant::now();
+        std::hint::black_box(fma_peak_probe(isa, iters));
+        let el = t.elapsed();
+        if el >= Duration::from_millis(10) || iters >= 1 << 34 {
+            let scale = target.as_secs_f64() / el.as_secs_f64().max(1e-9);
+            return ((iters as f64 * scale) as u64).max(1);
+        }
+        iters *= 4;
+    }
+}
+
+/// Peak FLOP/s of `threads` cores running the probe at once (best of `rounds`).
+fn peak_on(isa: Isa, threads: usize, iters: u64, rounds: usize) -> f64 {
+    let mut best: f64 = 0.0;
+    for _ in 0..rounds {
+        let total: f64 = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..threads)
+                .map(|_| s.spawn(move || fma_peak_probe(isa, iters)))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+        });
+        best = best.max(total);
+    }
+    best
+}
+
+/// Read bandwidth with `threads` threads summing disjoint parts of a 256 MiB buffer.
+fn read_bandwidth(threads: usize) -> f64 {
+    const WORDS: usize = 32 << 20; // 256 MiB of u64
+    let buf: Vec<u64> = (0..WORDS as u64).collect();
+    let chunk = WORDS.div_ceil(threads.max(1));
+    let mut best: f64 = 0.0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let sum: u64 = std::thread::scope(|s| {
+            let hs: Vec<_> = buf
+                .chunks(chunk)
+                .map(|c| s.spawn(move || c.iter().fold(0u64, |a, &b| a.wrapping_add(b))))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+        });
+        std::hint::black_box(sum);
+        best = best.max((WORDS * 8) as f64 / t.elapsed().as_secs_f64());
+    }
+    best / 1e9
+}
+
+impl MachineInfo {
+    /// Probes the machine. `thorough` spends about a second (longer peak runs, memory
+    /// bandwidth); otherwise a quick peak measurement of about a quarter second.
+    #[must_use]
+    pub fn probe(thorough: bool) -> Self {
+        let isa = Isa::detect();
+        let logical = std::thread::available_parallelism().map_or(1, usize::from);
+        let target = Duration::from_millis(if thorough { 150 } else { 40 });
+        let iters = calibrate(isa, target);
+        let rounds = if thorough { 5 } else { 2 };
+        let core = peak_on(isa, 1, iters, rounds);
+        let all = peak_on(isa, logical, iters, rounds);
+        Self {
+            cpu: cpu_brand(),
+            arch: std::env::consts::ARCH.to_string(),
+            logical_cores: logical,
+            physical_cores: sysinfo::System::physical_core_count().ok(),
+            simd: simd_features(),
+            kernel_isa: isa.to_string(),
+            peak_gflops_core: core / 1e9,
+            peak_gflops_all: all / 1e9,
+            mem_read_gbs: thorough.then(|| read_bandwidth(logical)),
+        }
+    }
+
+    /// The peak for `threads` busy cores, GFLOP/s (interpolated between one and all cores).
+    #[must_use]
+    pub fn peak_gflops(&self, threads: usize) -> f64 {
+        if threads <= 1 {
+            self.peak_gflops_core
+        } else if threads >= self.logical_cores {
+            self.peak_gflops_all
+        } else {
+            self.peak_gflops_core * threads as f64
+        }
+    }
+}

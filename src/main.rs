@@ -1,0 +1,361 @@
+//! The `ladder` command line: each subcommand is a thin call into the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use ladder::machine::MachineInfo;
+use ladder::report::{self, Results, WorkloadMeta};
+use ladder::run::{self, CancelToken, Phase, RunConfig, RunEvent, Runner};
+use ladder::rungs::{self, Rung};
+use ladder::workload::{Distribution, Source, Workload, WorkloadSpec};
+
+/// Climb the performance-optimisation ladder on pairwise cosine similarity.
+#[derive(Parser)]
+#[command(name = "ladder", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the rungs of the ladder, in order.
+    Rungs,
+    /// Run rungs on a workload and print the speedup table.
+    Run(RunArgs),
+    /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
+    Machine {
+        /// Output format: table or json.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// Rungs to run: `all`, or ids separated by commas (see `ladder rungs`).
+    #[arg(long, default_value = "all")]
+    rungs: String,
+    /// Number of vectors (with --input: keep only the first N rows).
+    #[arg(long)]
+    n: Option<usize>,
+    /// Dimension of each generated vector.
+    #[arg(long)]
+    d: Option<usize>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Generated data: normal or clustered.
+    #[arg(long, default_value = "normal")]
+    data: String,
+    /// Load vectors from a .npy (float32/float64, 2-D) or .fvecs file instead of generating.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Kernel seconds per rung before it stops and its full time is extrapolated.
+    #[arg(long, value_name = "SECONDS", default_value_t = run::DEFAULT_BUDGET.as_secs_f64())]
+    budget: f64,
+    /// Threads for the threaded rungs (default: all logical cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output format: table, json, csv or markdown.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        Self {
+            rungs: "all".into(),
+            n: None,
+            d: None,
+            seed: 0,
+            data: "normal".into(),
+            input: None,
+            budget: run::DEFAULT_BUDGET.as_secs_f64(),
+            threads: None,
+            format: "table".into(),
+            output: None,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Rungs) => cmd_rungs(),
+        Some(Command::Run(args)) => cmd_run(&args),
+        Some(Command::Machine { format }) => cmd_machine(&format),
+        // Until the terminal app exists, no arguments climbs the default ladder headless.
+        None => cmd_run(&RunArgs::default()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn cmd_rungs() -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    for (i, r) in rungs::ladder().iter().enumerate() {
+        let info = r.info();
+        writeln!(out, "{i}  {:<12} {:<10} {}", info.id, info.step, info.what_changed)?;
+        writeln!(out, "   {:<12} {:<10} why: {}", "", "", info.why)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_machine(format: &str) -> Result<ExitCode> {
+    eprintln!("measuring the FMA peak and memory bandwidth (about two seconds)...");
+    let m = MachineInfo::probe(true);
+    let mut out = std::io::stdout().lock();
+    match format {
+        "json" => writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?,
+        "table" => {
+            writeln!(out, "cpu               {}", m.cpu)?;
+            writeln!(out, "arch              {}", m.arch)?;
+            let phys = m
+                .physical_cores
+                .map_or_else(|| "unknown".to_string(), |p| p.to_string());
+            writeln!(out, "cores             {} logical, {phys} physical", m.logical_cores)?;
+            writeln!(out, "simd              {}", m.simd.join(" "))?;
+            writeln!(out, "kernel isa        {}", m.kernel_isa)?;
+            writeln!(out, "fp32 peak, 1 core {:.1} GFLOP/s", m.peak_gflops_core)?;
+            writeln!(out, "fp32 peak, all    {:.1} GFLOP/s", m.peak_gflops_all)?;
+            if let Some(bw) = m.mem_read_gbs {
+                writeln!(out, "memory read       {bw:.1} GB/s (all cores)")?;
+            }
+        }
+        other => bail!("unknown format '{other}': use table or json"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parses `--rungs`.
+fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
+    if spec == "all" {
+        return Ok(rungs::ladder());
+    }
+    let known: Vec<&str> = rungs::ladder().iter().map(|r| r.info().id).collect();
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|id| {
+            rungs::find(id).with_context(|| {
+                format!("unknown rung '{id}': choose from {} (or all)", known.join(", "))
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .and_then(|v| {
+            if v.is_empty() {
+                bail!("--rungs names no rung: choose from {} (or all)", known.join(", "))
+            }
+            Ok(v)
+        })
+}
+
+fn build_workload(args: &RunArgs) -> Result<Workload> {
+    if args.n == Some(0) {
+        bail!("--n must be at least 1");
+    }
+    if args.d == Some(0) {
+        bail!("--d must be at least 1");
+    }
+    let available = ladder::monitor::available_memory();
+    let spec = match &args.input {
+        Some(path) => {
+            if args.d.is_some() {
+                bail!("--d applies to generated data only: the file {} sets d", path.display());
+            }
+            WorkloadSpec {
+                n: args.n.unwrap_or(usize::MAX),
+                d: 0,
+                seed: args.seed,
+                source: Source::File(path.clone()),
+            }
+        }
+        None => {
+            let dist: Distribution = args.data.parse().map_err(anyhow::Error::msg)?;
+            let spec = WorkloadSpec {
+                n: args.n.unwrap_or(ladder::workload::DEFAULT_N),
+                d: args.d.unwrap_or(ladder::workload::DEFAULT_D),
+                seed: args.seed,
+                source: Source::Generated(dist),
+            };
+            // Refuse before generating anything.
+            run::check_fits(spec.n, spec.d, available)?;
+            spec
+        }
+    };
+    let w = Workload::build(&spec)?;
+    if args.input.is_some() {
+        run::check_fits(w.n(), w.d(), available)?;
+    }
+    if !w.zero_rows.is_empty() {
+        let shown: Vec<String> = w.zero_rows.iter().take(8).map(ToString::to_string).collect();
+        let more = if w.zero_rows.len() > 8 { ", ..." } else { "" };
+        eprintln!(
+            "warning: {} zero vector(s) (rows {}{more}): their cosine with anything is defined as 0",
+            w.zero_rows.len(),
+            shown.join(", ")
+        );
+    }
+    Ok(w)
+}
+
+fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
+    let exporter = report::exporter(&args.format).with_context(|| {
+        format!("unknown format '{}': use table, json, csv or markdown", args.format)
+    })?;
+    if !(args.budget.is_finite() && args.budget > 0.0) {
+        bail!("--budget must be a positive number of seconds (got {})", args.budget);
+    }
+    if args.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let rungs = select_rungs(&args.rungs)?;
+    let interactive = std::io::stderr().is_terminal();
+    if interactive {
+        eprint!("preparing the workload...\r");
+    }
+    let workload = Arc::new(build_workload(args)?);
+    let machine = Arc::new(MachineInfo::probe(false));
+    let config = RunConfig {
+        budget: Duration::from_secs_f64(args.budget),
+        threads: args.threads.unwrap_or(RunConfig::default().threads),
+        ..RunConfig::default()
+    };
+    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config.clone());
+    let (tx, rx) = mpsc::channel();
+    let cancel = CancelToken::new();
+    let ids: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
+    let worker = std::thread::Builder::new()
+        .name("ladder-runner".into())
+        .spawn(move || runner.run_all(&rungs, &tx, &cancel))
+        .context("could not start the runner thread")?;
+
+    let mut progress = Progress::new(interactive, ids);
+    for event in rx {
+        progress.show(&event);
+    }
+    progress.clear();
+    let reports = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the runner thread panicked"))?;
+
+    let results = Results {
+        workload: WorkloadMeta::from(workload.as_ref()),
+        machine: (*machine).clone(),
+        budget_s: args.budget,
+        threads: config.threads,
+        rungs: reports,
+    };
+    let text = exporter.render(&results);
+    match &args.output {
+        Some(path) => {
+            report::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("could not write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    let failed: Vec<&str> = results
+        .rungs
+        .iter()
+        .filter(|r| r.is_failure())
+        .map(|r| r.rung.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "error: {} failed verification against the float64 reference (or could not run)",
+            failed.join(", ")
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Progress on stderr: a redrawn bar on a terminal, one line per finished rung otherwise.
+struct Progress {
+    interactive: bool,
+    ids: Vec<&'static str>,
+    last_draw: Instant,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(interactive: bool, ids: Vec<&'static str>) -> Self {
+        Self {
+            interactive,
+            ids,
+            last_draw: Instant::now(),
+            drawn: false,
+        }
+    }
+
+    fn show(&mut self, event: &RunEvent) {
+        let total = self.ids.len();
+        match event {
+            RunEvent::Phase { index, rung, phase } => {
+                let what = match phase {
+                    Phase::Setup => "setting up",
+                    Phase::Kernel => "running",
+                    Phase::Verify => "verifying",
+                };
+                if self.interactive {
+                    self.draw(&format!("[{}/{total}] {rung:<12} {what}", index + 1));
+                } else if *phase == Phase::Setup {
+                    eprintln!("[{}/{total}] {rung}", index + 1);
+                }
+            }
+            RunEvent::Progress {
+                index,
+                rows_done,
+                rows_total,
+                work_done,
+                kernel_elapsed,
+            } => {
+                if self.interactive && self.last_draw.elapsed() >= Duration::from_millis(100) {
+                    let width = 30;
+                    let filled = ((work_done * width as f64) as usize).min(width);
+                    self.draw(&format!(
+                        "[{}/{total}] {:<12} [{}{}] {:>3.0}%  rows {rows_done}/{rows_total}  {:.1} s",
+                        index + 1,
+                        self.ids.get(*index).copied().unwrap_or("?"),
+                        "#".repeat(filled),
+                        "-".repeat(width - filled),
+                        work_done * 100.0,
+                        kernel_elapsed.as_secs_f64()
+                    ));
+                }
+            }
+            RunEvent::Finished(_) => {}
+        }
+    }
+
+    fn draw(&mut self, line: &str) {
+        eprint!("\r\x1b[2K{line}");
+        let _ = std::io::stderr().flush();
+        self.last_draw = Instant::now();
+        self.drawn = true;
+    }
+
+    fn clear(&mut self) {
+        if self.interactive && self.drawn {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The speedup table a student pastes into NOTES.md.
+
+use std::io::{self, Write};
+
+use super::{Export, Results, human_speedup, time_cell, verified_cell};
+
+/// A GitHub-flavoured Markdown table with a line naming the workload and machine.
+pub struct Markdown;
+
+impl Export for Markdown {
+    fn write(&self, r: &Results, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "Pairwise cosine similarity of {} vectors × {} dimensions ({}, seed {}), on {} \
+             ({} logical cores, {}; measured float32 peak {:.0} GFLOP/s per core, {:.0} on all cores).",
+            r.workload.n,
+            r.workload.d,
+            r.workload.source,
+            r.workload.seed,
+            r.machine.cpu,
+            r.machine.logical_cores,
+            r.machine.kernel_isa,
+            r.machine.peak_gflops_core,
+            r.machine.peak_gflops_all
+        )?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "| rung | step | time | GFLOP/s | % of peak | vs baseline | vs previous | verified |"
+        )?;
+        writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|")?;
+        for x in &r.rungs {
+            let timed = x.has_time();
+            writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                x.rung,
+                x.step,
+                time_cell(x),
+                if timed { format!("{:.1}", x.gflops_effective) } else { "-".into() },
+                if timed { format!("{:.0}%", x.peak_pct) } else { "-".into() },
+                human_speedup(x.speedup_vs_baseline),
+                human_speedup(x.speedup_vs_previous),
+                verified_cell(x).replace('|', "\\|"),
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "GFLOP/s is effective: the full matrix's 2·n²·d over the time, whatever shortcut a rung takes. \
+             % of peak counts the arithmetic a rung really does against the measured peak of the cores it used."
+        )?;
+        if r.rungs.iter().any(|x| x.extrapolated) {
+            writeln!(
+                out,
+                "Times marked ~ (est.) stopped at the {:.0} s budget and are extrapolated from the rows done.",
+                r.budget_s
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,319 @@
+//! The runner: drives rungs on a worker thread, block by block, and measures them honestly.
+//!
+//! For each rung: set-up (timed apart), then the kernel over blocks of rows sized to about
+//! [`RunConfig::block_target`] each, so that progress flows, cancellation is quick and a slow
+//! rung stops at the time budget. A rung stopped by the budget has its full time extrapolated
+//! from the arithmetic it did (a triangle row near the top costs more than one near the
+//! bottom) and is always marked extrapolated. Then its output is checked against the float64
+//! reference. Everything is reported through [`RunEvent`]s and ends in a [`RunReport`].
+
+mod report;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+pub use report::{RunReport, RunStatus, VerificationReport, fill_speedups};
+
+use crate::machine::MachineInfo;
+use crate::monitor::PeakRss;
+use crate::rungs::{Context, Rung, SimMatrix};
+use crate::workload::reference::{Reference, SamplePlan, verify_rows};
+use crate::workload::{Workload, human_bytes};
+
+/// Default time budget per rung: keeps the whole default ladder near half a minute on 2 cores.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(8);
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// A rung still running after this much kernel time stops and is extrapolated.
+    pub budget: Duration,
+    /// Threads for the threaded rungs.
+    pub threads: usize,
+    /// Aim for blocks of rows that take about this long.
+    pub block_target: Duration,
+    pub verify: SamplePlan,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            budget: DEFAULT_BUDGET,
+            threads: Context::default().threads,
+            block_target: Duration::from_millis(40),
+            verify: SamplePlan::default(),
+        }
+    }
+}
+
+/// What a rung is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Setup,
+    Kernel,
+    Verify,
+}
+
+/// Messages from the runner's thread.
+#[derive(Clone, Debug)]
+pub enum RunEvent {
+    /// Rung `index` (in the list given) entered a phase.
+    Phase {
+        index: usize,
+        rung: &'static str,
+        phase: Phase,
+    },
+    /// Rows done so far in the kernel.
+    Progress {
+        index: usize,
+        rows_done: usize,
+        rows_total: usize,
+        /// Share of the rung's arithmetic done (differs from rows for triangle rungs).
+        work_done: f64,
+        kernel_elapsed: Duration,
+    },
+    Finished(Box<RunReport>),
+}
+
+/// Shared flag that asks the runner to stop at the next block boundary.
+#[derive(Clone, Debug, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Clears the flag (before the next rung).
+    pub fn reset(&self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Why a run cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "n = {n} needs {need} for the full {n} × {n} similarity matrix (n² × 4 bytes) plus working copies, \
+         but only {avail} of memory is available; use a smaller --n (about {max_n} fits here)"
+    )]
+    TooLarge {
+        n: usize,
+        need: String,
+        avail: String,
+        max_n: usize,
+    },
+    #[error("n = {n} is too large: n² × 4 bytes overflows 64 bits; use a smaller --n")]
+    Overflow { n: usize },
+}
+
+/// Bytes a full-matrix run of n vectors of dimension d needs: S, plus the input and the
+/// largest working copy a rung makes (the naive rung's float64 rows: twice the input).
+#[must_use]
+pub fn bytes_needed(n: usize, d: usize) -> Option<u64> {
+    let s = Workload::full_matrix_bytes(n)?;
+    let x = (n as u64).checked_mul(d as u64)?.checked_mul(4)?;
+    s.checked_add(x.checked_mul(3)?)
+}
+
+/// Refuses, up front, a size whose output will not fit in `available` bytes.
+pub fn check_fits(n: usize, d: usize, available: Option<u64>) -> Result<(), RunError> {
+    let need = bytes_needed(n, d).ok_or(RunError::Overflow { n })?;
+    let Some(avail) = available else { return Ok(()) };
+    // Keep a tenth in reserve for everything else on the machine.
+    let usable = avail - avail / 10;
+    if need <= usable {
+        return Ok(());
+    }
+    let max_n = ((usable as f64 / 4.0).sqrt() as usize / 1000 * 1000).max(1);
+    Err(RunError::TooLarge {
+        n,
+        need: human_bytes(need),
+        avail: human_bytes(avail),
+        max_n,
+    })
+}
+
+/// Runs rungs one after another over one workload.
+pub struct Runner {
+    workload: Arc<Workload>,
+    reference: Arc<Reference>,
+    machine: Arc<MachineInfo>,
+    config: RunConfig,
+}
+
+impl Runner {
+    /// Builds the float64 reference for `workload` (about n·d operations).
+    #[must_use]
+    pub fn new(workload: Arc<Workload>, machine: Arc<MachineInfo>, config: RunConfig) -> Self {
+        let reference = Arc::new(Reference::new(&workload.x));
+        Self {
+            workload,
+            reference,
+            machine,
+            config,
+        }
+    }
+
+    #[must_use]
+    pub fn workload(&self) -> &Workload {
+        &self.workload
+    }
+
+    /// Runs `rungs` in order on the calling thread, sending events as it goes, and returns
+    /// the reports with speedups filled in. Cancelling stops the current rung and skips the rest.
+    pub fn run_all(
+        &self,
+        rungs: &[Box<dyn Rung>],
+        events: &Sender<RunEvent>,
+        cancel: &CancelToken,
+    ) -> Vec<RunReport> {
+        let mut reports = Vec::with_capacity(rungs.len());
+        for (index, rung) in rungs.iter().enumerate() {
+            let report = self.run_one(index, rung.as_ref(), events, cancel);
+            let stop = report.status == RunStatus::Cancelled;
+            reports.push(report);
+            if stop {
+                break;
+            }
+        }
+        fill_speedups(&mut reports);
+        for r in &reports {
+            // Receivers may have gone (a closed UI); the reports are returned regardless.
+            let _ = events.send(RunEvent::Finished(Box::new(r.clone())));
+        }
+        reports
+    }
+
+    /// Runs one rung (speedups are left empty: they need the others).
+    pub fn run_one(
+        &self,
+        index: usize,
+        rung: &dyn Rung,
+        events: &Sender<RunEvent>,
+        cancel: &CancelToken,
+    ) -> RunReport {
+        let x = &self.workload.x;
+        let (n, d) = (x.n(), x.d());
+        let info = rung.info();
+        let ctx = Context {
+            threads: self.config.threads.max(1),
+        };
+        let threads = rung.threads(&ctx);
+        let phase = |phase| {
+            let _ = events.send(RunEvent::Phase {
+                index,
+                rung: info.id,
+                phase,
+            });
+        };
+        let mut report = RunReport {
+            rung: info.id.to_string(),
+            title: info.title.to_string(),
+            step: info.step,
+            what_changed: info.what_changed.to_string(),
+            status: RunStatus::Completed,
+            threads,
+            setup_s: 0.0,
+            kernel_s: 0.0,
+            rows_done: 0,
+            rows_total: n,
+            estimated_s: 0.0,
+            extrapolated: false,
+            pairs_per_s: 0.0,
+            gflops_effective: 0.0,
+            gflops_work: 0.0,
+            peak_pct: 0.0,
+            speedup_vs_baseline: None,
+            speedup_vs_previous: None,
+            peak_rss_bytes: 0,
+            verification: None,
+        };
+
+        phase(Phase::Setup);
+        let rss = PeakRss::start(Duration::from_millis(10));
+        let t_setup = Instant::now();
+        let mut kernel = match rung.prepare(x, &ctx) {
+            Ok(k) => k,
+            Err(e) => {
+                report.status = RunStatus::Failed(e.to_string());
+                report.peak_rss_bytes = rss.finish();
+                return report;
+            }
+        };
+        let mut out = SimMatrix::new(n);
+        report.setup_s = t_setup.elapsed().as_secs_f64();
+
+        phase(Phase::Kernel);
+        let align = rung.row_align().max(1);
+        let total_flops = rung.flops(0..n, n, d);
+        let mut rows_done = 0;
+        let mut block = align;
+        let mut kernel_time = Duration::ZERO;
+        while rows_done < n {
+            if cancel.is_cancelled() {
+                report.status = RunStatus::Cancelled;
+                break;
+            }
+            if kernel_time >= self.config.budget {
+                report.status = RunStatus::Extrapolated;
+                break;
+            }
+            let end = (rows_done + block).min(n);
+            let t = Instant::now();
+            kernel.rows(rows_done..end, &mut out);
+            let took = t.elapsed();
+            kernel_time += took;
+            // Size the next block to take about block_target, from this block's rate.
+            let per_row = took.as_secs_f64() / (end - rows_done) as f64;
+            let want = (self.config.block_target.as_secs_f64() / per_row.max(1e-9)) as usize;
+            block = (want / align * align).clamp(align, n.div_ceil(align) * align);
+            rows_done = end;
+            let _ = events.send(RunEvent::Progress {
+                index,
+                rows_done,
+                rows_total: n,
+                work_done: rung.flops(0..rows_done, n, d) / total_flops,
+                kernel_elapsed: kernel_time,
+            });
+        }
+        drop(kernel);
+        report.peak_rss_bytes = rss.finish();
+        report.rows_done = rows_done;
+        report.kernel_s = kernel_time.as_secs_f64();
+
+        if rows_done > 0 {
+            let done_flops = rung.flops(0..rows_done, n, d);
+            report.extrapolated = rows_done < n;
+            report.estimated_s = report.kernel_s * total_flops / done_flops;
+            let t = report.estimated_s.max(1e-12);
+            report.pairs_per_s = (n as f64 * n as f64) / t;
+            report.gflops_effective = 2.0 * n as f64 * n as f64 * d as f64 / t / 1e9;
+            report.gflops_work = done_flops / report.kernel_s.max(1e-12) / 1e9;
+            report.peak_pct = 100.0 * report.gflops_work / self.machine.peak_gflops(threads);
+
+            phase(Phase::Verify);
+            let v = verify_rows(
+                x,
+                &self.reference,
+                out.as_slice(),
+                rows_done,
+                self.config.verify,
+            );
+            report.verification = Some(VerificationReport::from(&v));
+        }
+        report
+    }
+}

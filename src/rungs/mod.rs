@@ -1,0 +1,164 @@
+//! The ladder: one trait, one implementation per rung, and the registry in ladder order.
+//!
+//! A rung computes rows of S = cos(x_i, x_j). The runner calls [`Rung::prepare`] once (set-up
+//! that is not the kernel: converting, normalising, packing; timed separately) and then
+//! [`Kernel::rows`] on consecutive blocks of rows, so that it can report progress, cancel
+//! between blocks and stop at a time budget. This module depends only on `workload`.
+
+mod algorithmic;
+pub mod native;
+mod naive;
+mod output;
+mod threads;
+mod vectorized;
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::workload::Matrix;
+
+pub use algorithmic::Algorithmic;
+pub use naive::Naive;
+pub use native::{Isa, Native};
+pub use output::SimMatrix;
+pub use threads::Threads;
+pub use vectorized::Vectorized;
+
+/// The step of the optimisation ladder a rung stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    /// The starting point every speedup is measured against.
+    Baseline,
+    Algorithm,
+    Vectorize,
+    Native,
+    Threads,
+    Jit,
+    Library,
+    Peer,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Step::Baseline => "Baseline",
+            Step::Algorithm => "Algorithm",
+            Step::Vectorize => "Vectorize",
+            Step::Native => "Native",
+            Step::Threads => "Threads",
+            Step::Jit => "JIT",
+            Step::Library => "Library",
+            Step::Peer => "Peer",
+        })
+    }
+}
+
+/// What a rung is, for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RungInfo {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub step: Step,
+    /// One line: what changed from the rung below.
+    pub what_changed: &'static str,
+    /// One line: why that makes it faster.
+    pub why: &'static str,
+}
+
+/// Which entries a rung computes itself; the rest it fills by symmetry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// Every entry S\[i\]\[j\] is computed.
+    Full,
+    /// Entries with j ≥ i are computed and mirrored into S\[j\]\[i\].
+    UpperTriangle,
+}
+
+/// Settings a rung may use when preparing.
+#[derive(Clone, Copy, Debug)]
+pub struct Context {
+    /// Worker threads for rungs that use threads (at least 1).
+    pub threads: usize,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+        }
+    }
+}
+
+/// Why a rung could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RungError {
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("could not start worker threads: {0}")]
+    Threads(String),
+}
+
+/// One implementation of the workload.
+pub trait Rung: Send + Sync {
+    fn info(&self) -> RungInfo;
+
+    fn coverage(&self) -> Coverage;
+
+    /// Floating-point operations the kernel really performs for `rows` (multiplies and adds
+    /// counted separately, so an FMA is 2). Used for "% of peak" and, relative to the whole
+    /// matrix, to extrapolate a partial run.
+    fn flops(&self, rows: Range<usize>, n: usize, d: usize) -> f64 {
+        let pairs = match self.coverage() {
+            Coverage::Full => rows.len() as f64 * n as f64,
+            Coverage::UpperTriangle => triangle_pairs(rows, n),
+        };
+        2.0 * pairs * d as f64
+    }
+
+    /// Block boundaries handed to [`Kernel::rows`] are multiples of this (the last block may
+    /// end at n).
+    fn row_align(&self) -> usize {
+        1
+    }
+
+    /// Threads the kernel runs on (1 unless it is a threaded rung).
+    fn threads(&self, _ctx: &Context) -> usize {
+        1
+    }
+
+    /// Set-up that is not the kernel. Returns the kernel, bound to `x`.
+    fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError>;
+}
+
+/// A prepared kernel.
+pub trait Kernel: Send {
+    /// Computes rows `rows` of S into `out`. The runner calls it on consecutive blocks from row
+    /// 0, so a triangle kernel may rely on earlier rows being done. After the call every entry
+    /// of every row in `0..rows.end` is final.
+    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix);
+}
+
+/// Pairs (i, j) with j ≥ i for i in `rows`.
+#[must_use]
+pub fn triangle_pairs(rows: Range<usize>, n: usize) -> f64 {
+    rows.map(|i| (n - i) as f64).sum()
+}
+
+/// The ladder, in order. Every rung the CLI and TUI know is here.
+#[must_use]
+pub fn ladder() -> Vec<Box<dyn Rung>> {
+    vec![
+        Box::new(Naive),
+        Box::new(Algorithmic),
+        Box::new(Vectorized),
+        Box::new(Native::detect()),
+        Box::new(Threads::detect()),
+    ]
+}
+
+/// Looks a rung up by id.
+#[must_use]
+pub fn find(id: &str) -> Option<Box<dyn Rung>> {
+    ladder().into_iter().find(|r| r.info().id == id)
+}

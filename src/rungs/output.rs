@@ -1,0 +1,85 @@
+//! The n×n float32 output matrix, shared safely with kernels that write it from many threads.
+
+/// The similarity matrix S, row-major.
+pub struct SimMatrix {
+    n: usize,
+    data: Vec<f32>,
+}
+
+impl SimMatrix {
+    /// Allocates an n×n matrix and touches every page, so that page faults are paid here
+    /// (set-up) and not inside the first kernel block.
+    #[must_use]
+    pub fn new(n: usize) -> Self {
+        // vec![0.0; _] maps zero pages lazily; writing makes them resident now.
+        let mut data = vec![0f32; n * n];
+        for page in data.chunks_mut(1024) {
+            page[0] = 0.0;
+            std::hint::black_box(&mut page[0]);
+        }
+        Self { n, data }
+    }
+
+    #[must_use]
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    #[must_use]
+    pub fn as_slice(&self) -> &[f32] {
+        &self.data
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+        &mut self.data
+    }
+
+    #[must_use]
+    pub fn get(&self, i: usize, j: usize) -> f32 {
+        self.data[i * self.n + j]
+    }
+
+    pub fn row_mut(&mut self, i: usize) -> &mut [f32] {
+        &mut self.data[i * self.n..(i + 1) * self.n]
+    }
+
+    /// A raw handle for kernels whose threads write disjoint entries.
+    pub(crate) fn raw(&mut self) -> RawOut {
+        RawOut {
+            ptr: self.data.as_mut_ptr(),
+            n: self.n,
+        }
+    }
+}
+
+/// A pointer to the output that may cross threads. Writers must write disjoint entries and
+/// must not outlive the `&mut SimMatrix` it came from.
+#[derive(Clone, Copy)]
+pub(crate) struct RawOut {
+    ptr: *mut f32,
+    n: usize,
+}
+
+// SAFETY: RawOut is only a pointer; the kernels that share it write disjoint entries (each
+// (i, j) with j ≥ i belongs to exactly one task, and so does its mirror (j, i)), and the scope
+// that uses it ends before the `&mut SimMatrix` it borrows from.
+unsafe impl Send for RawOut {}
+unsafe impl Sync for RawOut {}
+
+impl RawOut {
+    #[must_use]
+    pub(crate) fn n(self) -> usize {
+        self.n
+    }
+
+    /// Writes S\[i\]\[j\].
+    ///
+    /// # Safety
+    /// `i < n`, `j < n`, and no other thread reads or writes (i, j) concurrently.
+    #[inline]
+    pub(crate) unsafe fn write(self, i: usize, j: usize, v: f32) {
+        debug_assert!(i < self.n && j < self.n);
+        // SAFETY: in bounds by the caller's contract; exclusive by the caller's contract.
+        unsafe { *self.ptr.add(i * self.n + j) = v };
+    }
+}

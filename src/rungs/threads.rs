@@ -1,0 +1,96 @@
+//! Rung 4: the native kernel on every core.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::native::{Isa, NC, NR, Packed, ROWS_PER_TASK};
+use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
+use crate::workload::Matrix;
+
+/// The native kernel split into (row chunk × column block) tasks over the triangle, scheduled
+/// by rayon's work stealing so that the long rows at the top and the short ones at the bottom
+/// balance out.
+pub struct Threads {
+    isa: Isa,
+}
+
+impl Threads {
+    #[must_use]
+    pub fn detect() -> Self {
+        Self { isa: Isa::detect() }
+    }
+
+    #[must_use]
+    pub fn with_isa(isa: Isa) -> Self {
+        Self { isa }
+    }
+}
+
+impl Rung for Threads {
+    fn info(&self) -> RungInfo {
+        RungInfo {
+            id: "threads",
+            title: "Native kernel on all cores (rayon)",
+            step: Step::Threads,
+            what_changed: "the triangle cut into small tiles that rayon's work stealing spreads over every core",
+            why: "the kernel is compute-bound, so each core adds its own FMA units; small tasks balance the triangle",
+        }
+    }
+
+    fn coverage(&self) -> Coverage {
+        Coverage::UpperTriangle
+    }
+
+    fn row_align(&self) -> usize {
+        ROWS_PER_TASK
+    }
+
+    fn threads(&self, ctx: &Context) -> usize {
+        ctx.threads.max(1)
+    }
+
+    fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(ctx.threads.max(1))
+            // Named threads keep profiles readable (otherwise every frame is "ladder").
+            .thread_name(|i| format!("ladder-worker-{i}"))
+            .build()
+            .map_err(|e| RungError::Threads(e.to_string()))?;
+        let packed = pool.install(|| Packed::new(x));
+        Ok(Box::new(ThreadsKernel {
+            isa: self.isa,
+            packed,
+            pool,
+        }))
+    }
+}
+
+struct ThreadsKernel {
+    isa: Isa,
+    packed: Packed,
+    pool: rayon::ThreadPool,
+}
+
+impl Kernel for ThreadsKernel {
+    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
+        let n = out.n();
+        let raw = out.raw();
+        let mut tasks: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+        for r0 in rows.clone().step_by(ROWS_PER_TASK) {
+            let chunk = r0..(r0 + ROWS_PER_TASK).min(rows.end);
+            let mut jc = r0 / NR * NR;
+            while jc < n {
+                tasks.push((chunk.clone(), jc..(jc + NC).min(n)));
+                jc += NC;
+            }
+        }
+        let (isa, packed) = (self.isa, &self.packed);
+        self.pool.install(|| {
+            tasks
+                .into_par_iter()
+                .with_max_len(1)
+                .for_each(|(r, c)| packed.compute_block(isa, r, c, raw));
+        });
+    }
+}

@@ -1,0 +1,179 @@
+//! The float64 oracle every rung is checked against.
+//!
+//! Computing the whole float64 matrix would cost more than the rungs it checks, so a check
+//! samples: a few whole rows plus random entries inside the rows a rung computed.
+
+use super::Matrix;
+use super::generate::Rng;
+
+/// Float64 norms of every row, computed once.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    norms: Vec<f64>,
+}
+
+impl Reference {
+    #[must_use]
+    pub fn new(x: &Matrix) -> Self {
+        let norms = (0..x.n())
+            .map(|i| {
+                x.row(i)
+                    .iter()
+                    .map(|&v| f64::from(v) * f64::from(v))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect();
+        Self { norms }
+    }
+
+    /// cos(x_i, x_j) in float64; 0 when either vector is zero.
+    #[must_use]
+    pub fn cosine(&self, x: &Matrix, i: usize, j: usize) -> f64 {
+        let (ni, nj) = (self.norms[i], self.norms[j]);
+        if ni == 0.0 || nj == 0.0 {
+            return 0.0;
+        }
+        let dot: f64 = x
+            .row(i)
+            .iter()
+            .zip(x.row(j))
+            .map(|(&a, &b)| f64::from(a) * f64::from(b))
+            .sum();
+        dot / (ni * nj)
+    }
+}
+
+/// The largest absolute error accepted for a float32 result of dimension `d`.
+///
+/// Float32 sums of d products of unit-scale terms drift by about sqrt(d)·ε; 1e-4 is far above
+/// that for every practical d and far below any real bug (a wrong row or a missing norm is off
+/// by 1e-2 or more).
+#[must_use]
+pub fn tolerance(d: usize) -> f64 {
+    (8.0 * (d as f64).sqrt() * f64::from(f32::EPSILON)).max(1e-4)
+}
+
+/// How many entries a check looks at.
+#[derive(Clone, Copy, Debug)]
+pub struct SamplePlan {
+    /// Whole rows checked (spread over the computed prefix, first and last included).
+    pub full_rows: usize,
+    /// Extra random entries.
+    pub random_entries: usize,
+    pub seed: u64,
+}
+
+impl Default for SamplePlan {
+    fn default() -> Self {
+        Self {
+            full_rows: 4,
+            random_entries: 4096,
+            seed: 0x1add_e5,
+        }
+    }
+}
+
+/// The outcome of checking a rung's output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verification {
+    pub checked: usize,
+    pub max_abs_err: f64,
+    /// Where the largest error was (row, column), and what was found there.
+    pub worst: Option<(usize, usize)>,
+    pub tolerance: f64,
+    /// NaN or infinity found in the output.
+    pub non_finite: Option<(usize, usize)>,
+}
+
+impl Verification {
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        self.non_finite.is_none() && self.max_abs_err <= self.tolerance && self.checked > 0
+    }
+}
+
+/// Checks the first `rows` rows of a row-major n×n output `s` against the reference.
+/// Rows at and past `rows` were not computed and are ignored.
+#[must_use]
+pub fn verify_rows(
+    x: &Matrix,
+    reference: &Reference,
+    s: &[f32],
+    rows: usize,
+    plan: SamplePlan,
+) -> Verification {
+    let n = x.n();
+    assert_eq!(s.len(), n * n, "output must be n × n");
+    let rows = rows.min(n);
+    let mut v = Verification {
+        checked: 0,
+        max_abs_err: 0.0,
+        worst: None,
+        tolerance: tolerance(x.d()),
+        non_finite: None,
+    };
+    if rows == 0 {
+        return v;
+    }
+    let check = |i: usize, j: usize, v: &mut Verification| {
+        let got = s[i * n + j];
+        v.checked += 1;
+        if !got.is_finite() {
+            v.non_finite.get_or_insert((i, j));
+            return;
+        }
+        let err = (f64::from(got) - reference.cosine(x, i, j)).abs();
+        if err > v.max_abs_err || v.worst.is_none() {
+            v.max_abs_err = v.max_abs_err.max(err);
+            v.worst = Some((i, j));
+        }
+    };
+    let full = plan.full_rows.min(rows);
+    for t in 0..full {
+        let i = if full == 1 { 0 } else { t * (rows - 1) / (full - 1) };
+        for j in 0..n {
+            check(i, j, &mut v);
+        }
+    }
+    let mut rng = Rng::new(plan.seed);
+    for _ in 0..plan.random_entries {
+        let i = rng.below(rows);
+        let j = rng.below(n);
+        check(i, j, &mut v);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_vectors_have_cosine_zero() {
+        let x = Matrix::from_rows(&[vec![0.0, 0.0], vec![1.0, 2.0]]).unwrap();
+        let r = Reference::new(&x);
+        assert_eq!(r.cosine(&x, 0, 1), 0.0);
+        assert_eq!(r.cosine(&x, 0, 0), 0.0);
+        assert!((r.cosine(&x, 1, 1) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_wrong_entry_fails_and_is_located() {
+        let x = Matrix::from_rows(&[vec![1.0, 0.0], vec![1.0, 1.0], vec![0.0, 1.0]]).unwrap();
+        let r = Reference::new(&x);
+        let mut s: Vec<f32> = (0..9).map(|k| r.cosine(&x, k / 3, k % 3) as f32).collect();
+        let plan = SamplePlan {
+            full_rows: 3,
+            random_entries: 0,
+            seed: 0,
+        };
+        assert!(verify_rows(&x, &r, &s, 3, plan).passed());
+        s[5] += 0.01; // row 1, column 2
+        let v = verify_rows(&x, &r, &s, 3, plan);
+        assert!(!v.passed());
+        assert_eq!(v.worst, Some((1, 2)));
+        s[5] = f32::NAN;
+        assert_eq!(verify_rows(&x, &r, &s, 3, plan).non_finite, Some((1, 2)));
+    }
+}
