@@ -1,0 +1,153 @@
+//! The command line as a user meets it: exit codes, the JSON schema, error messages.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn ladder() -> Command {
+    Command::cargo_bin("ladder").unwrap()
+}
+
+#[test]
+fn rungs_lists_the_ladder_in_order() {
+    let out = ladder().arg("rungs").assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1).filter(|_| l.starts_with(char::is_numeric)))
+        .collect();
+    assert_eq!(ids, ["naive", "algorithmic", "vectorized", "native", "threads"]);
+}
+
+#[test]
+fn run_json_carries_every_figure_with_a_schema_version() {
+    let out = ladder()
+        .args(["run", "--n", "120", "--d", "24", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["workload"]["n"], 120);
+    assert_eq!(doc["workload"]["d"], 24);
+    assert_eq!(doc["workload"]["source"], "normal");
+    assert!(doc["machine"]["peak_gflops_core"].as_f64().unwrap() > 0.0);
+    let rungs = doc["rungs"].as_array().unwrap();
+    assert_eq!(rungs.len(), 5);
+    for r in rungs {
+        for field in [
+            "rung", "step", "status", "threads", "setup_s", "kernel_s", "rows_done", "rows_total",
+            "estimated_s", "extrapolated", "pairs_per_s", "gflops_effective", "gflops_work",
+            "peak_pct", "speedup_vs_baseline", "speedup_vs_previous", "peak_rss_bytes",
+            "verification",
+        ] {
+            assert!(r.get(field).is_some(), "missing {field} in {r}");
+        }
+        assert_eq!(r["status"]["kind"], "completed");
+        assert_eq!(r["verification"]["passed"], true);
+    }
+    assert_eq!(rungs[0]["speedup_vs_baseline"], 1.0);
+}
+
+#[test]
+fn markdown_csv_and_output_file() {
+    let dir = TempDir::new().unwrap();
+    let notes = dir.path().join("NOTES.md");
+    ladder()
+        .args(["run", "--n", "50", "--d", "8", "--rungs", "naive,native", "--format", "markdown", "-o"])
+        .arg(&notes)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("wrote"));
+    let md = std::fs::read_to_string(&notes).unwrap();
+    assert!(md.contains("| rung | step | time | GFLOP/s | % of peak | vs baseline | vs previous | verified |"));
+    assert!(md.contains("| `naive` |") && md.contains("| `native` |"));
+    // No temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    ladder()
+        .args(["run", "--n", "30", "--d", "5", "--rungs", "algorithmic", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("rung,step,status,"))
+        .stdout(predicate::str::contains("algorithmic,Algorithm,completed,1,30,5,"));
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_reason() {
+    ladder()
+        .args(["run", "--rungs", "naive,turbo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rung 'turbo'"))
+        .stderr(predicate::str::contains("naive, algorithmic"));
+    ladder()
+        .args(["run", "--format", "xml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown format 'xml'"));
+    ladder()
+        .args(["run", "--n", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--n must be at least 1"));
+    ladder()
+        .args(["run", "--budget", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--budget must be a positive"));
+    ladder()
+        .args(["run", "--data", "uniform"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'normal' or 'clustered'"));
+}
+
+#[test]
+fn a_size_that_cannot_fit_is_refused_before_any_work() {
+    ladder()
+        .args(["run", "--n", "10000000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("n = 10000000 needs"))
+        .stderr(predicate::str::contains("smaller --n"));
+}
+
+#[test]
+fn a_bad_input_file_is_named_with_its_problem() {
+    let dir = TempDir::new().unwrap();
+    let bad = dir.path().join("vectors.npy");
+    std::fs::write(&bad, b"\x93NUMPY\x01\x00\x10\x00{'descr': '<i4',").unwrap();
+    ladder()
+        .args(["run", "--input"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("vectors.npy"))
+        .stderr(predicate::str::contains("error:"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn zero_vectors_in_a_file_warn_and_still_verify() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("z.fvecs");
+    let mut bytes = Vec::new();
+    for i in 0..20 {
+        bytes.extend(4i32.to_le_bytes());
+        for k in 0..4 {
+            let v = if i == 3 { 0.0f32 } else { (i * 4 + k) as f32 - 30.0 };
+            bytes.extend(v.to_le_bytes());
+        }
+    }
+    std::fs::write(&path, bytes).unwrap();
+    ladder()
+        .args(["run", "--format", "json", "--input"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 zero vector(s) (rows 3)"))
+        .stdout(predicate::str::contains("\"zero_rows\": 1"));
+}
