@@ -1,1 +1,46 @@
-fn main(){}
+//! Criterion benchmarks of every rung's kernel at a small size (set-up excluded).
+//! `cargo bench` ; compare rungs as ratios within one run.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ladder::rungs::{self, Context, Isa, Native, Rung, SimMatrix};
+use ladder::workload::{Distribution, generate};
+
+fn kernels(c: &mut Criterion) {
+    let (n, d) = (384, 256);
+    let x = generate(Distribution::Normal, n, d, 0).expect("workload");
+    let mut rungs: Vec<Box<dyn Rung>> = rungs::ladder();
+    for isa in Isa::available().into_iter().skip(1) {
+        rungs.push(Box::new(Native::with_isa(isa)));
+    }
+    let mut group = c.benchmark_group(format!("kernel n={n} d={d}"));
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((n * n) as u64));
+    for rung in &rungs {
+        let mut kernel = rung.prepare(&x, &Context::default()).expect("prepare");
+        let mut out = SimMatrix::new(n);
+        let name = match rung.info().id {
+            "native" if rungs.iter().filter(|r| r.info().id == "native").count() > 1 => {
+                format!(
+                    "native-{}",
+                    rungs
+                        .iter()
+                        .position(|r| std::ptr::eq(r, rung))
+                        .unwrap_or(0)
+                )
+            }
+            id => id.to_string(),
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                kernel.rows(0..n, &mut out);
+                black_box(out.get(n - 1, 0))
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, kernels);
+criterion_main!(benches);

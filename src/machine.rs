@@ -37,7 +37,9 @@ fn simd_features() -> Vec<String> {
                 if std::arch::is_x86_feature_detected!($f) { v.push($f.to_string()); }
             )*};
         }
-        check!("sse4.2", "avx", "avx2", "fma", "avx512f", "avx512vl", "avx512bw");
+        check!(
+            "sse4.2", "avx", "avx2", "fma", "avx512f", "avx512vl", "avx512bw"
+        );
     }
     #[cfg(target_arch = "aarch64")]
     v.push("neon".to_string());

@@ -111,7 +111,11 @@ fn cmd_rungs() -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for (i, r) in rungs::ladder().iter().enumerate() {
         let info = r.info();
-        writeln!(out, "{i}  {:<12} {:<10} {}", info.id, info.step, info.what_changed)?;
+        writeln!(
+            out,
+            "{i}  {:<12} {:<10} {}",
+            info.id, info.step, info.what_changed
+        )?;
         writeln!(out, "   {:<12} {:<10} why: {}", "", "", info.why)?;
     }
     Ok(ExitCode::SUCCESS)
@@ -129,7 +133,11 @@ fn cmd_machine(format: &str) -> Result<ExitCode> {
             let phys = m
                 .physical_cores
                 .map_or_else(|| "unknown".to_string(), |p| p.to_string());
-            writeln!(out, "cores             {} logical, {phys} physical", m.logical_cores)?;
+            writeln!(
+                out,
+                "cores             {} logical, {phys} physical",
+                m.logical_cores
+            )?;
             writeln!(out, "simd              {}", m.simd.join(" "))?;
             writeln!(out, "kernel isa        {}", m.kernel_isa)?;
             writeln!(out, "fp32 peak, 1 core {:.1} GFLOP/s", m.peak_gflops_core)?;
@@ -154,13 +162,19 @@ fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
         .filter(|s| !s.is_empty())
         .map(|id| {
             rungs::find(id).with_context(|| {
-                format!("unknown rung '{id}': choose from {} (or all)", known.join(", "))
+                format!(
+                    "unknown rung '{id}': choose from {} (or all)",
+                    known.join(", ")
+                )
             })
         })
         .collect::<Result<Vec<_>>>()
         .and_then(|v| {
             if v.is_empty() {
-                bail!("--rungs names no rung: choose from {} (or all)", known.join(", "))
+                bail!(
+                    "--rungs names no rung: choose from {} (or all)",
+                    known.join(", ")
+                )
             }
             Ok(v)
         })
@@ -174,37 +188,42 @@ fn build_workload(args: &RunArgs) -> Result<Workload> {
         bail!("--d must be at least 1");
     }
     let available = ladder::monitor::available_memory();
-    let spec = match &args.input {
-        Some(path) => {
-            if args.d.is_some() {
-                bail!("--d applies to generated data only: the file {} sets d", path.display());
-            }
-            WorkloadSpec {
-                n: args.n.unwrap_or(usize::MAX),
-                d: 0,
-                seed: args.seed,
-                source: Source::File(path.clone()),
-            }
+    let spec = if let Some(path) = &args.input {
+        if args.d.is_some() {
+            bail!(
+                "--d applies to generated data only: the file {} sets d",
+                path.display()
+            );
         }
-        None => {
-            let dist: Distribution = args.data.parse().map_err(anyhow::Error::msg)?;
-            let spec = WorkloadSpec {
-                n: args.n.unwrap_or(ladder::workload::DEFAULT_N),
-                d: args.d.unwrap_or(ladder::workload::DEFAULT_D),
-                seed: args.seed,
-                source: Source::Generated(dist),
-            };
-            // Refuse before generating anything.
-            run::check_fits(spec.n, spec.d, available)?;
-            spec
+        WorkloadSpec {
+            n: args.n.unwrap_or(usize::MAX),
+            d: 0,
+            seed: args.seed,
+            source: Source::File(path.clone()),
         }
+    } else {
+        let dist: Distribution = args.data.parse().map_err(anyhow::Error::msg)?;
+        let spec = WorkloadSpec {
+            n: args.n.unwrap_or(ladder::workload::DEFAULT_N),
+            d: args.d.unwrap_or(ladder::workload::DEFAULT_D),
+            seed: args.seed,
+            source: Source::Generated(dist),
+        };
+        // Refuse before generating anything.
+        run::check_fits(spec.n, spec.d, available)?;
+        spec
     };
     let w = Workload::build(&spec)?;
     if args.input.is_some() {
         run::check_fits(w.n(), w.d(), available)?;
     }
     if !w.zero_rows.is_empty() {
-        let shown: Vec<String> = w.zero_rows.iter().take(8).map(ToString::to_string).collect();
+        let shown: Vec<String> = w
+            .zero_rows
+            .iter()
+            .take(8)
+            .map(ToString::to_string)
+            .collect();
         let more = if w.zero_rows.len() > 8 { ", ..." } else { "" };
         eprintln!(
             "warning: {} zero vector(s) (rows {}{more}): their cosine with anything is defined as 0",
@@ -217,10 +236,16 @@ fn build_workload(args: &RunArgs) -> Result<Workload> {
 
 fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     let exporter = report::exporter(&args.format).with_context(|| {
-        format!("unknown format '{}': use table, json, csv or markdown", args.format)
+        format!(
+            "unknown format '{}': use table, json, csv or markdown",
+            args.format
+        )
     })?;
     if !(args.budget.is_finite() && args.budget > 0.0) {
-        bail!("--budget must be a positive number of seconds (got {})", args.budget);
+        bail!(
+            "--budget must be a positive number of seconds (got {})",
+            args.budget
+        );
     }
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");

@@ -9,7 +9,10 @@ fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
         if path.is_dir() {
             sources(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push((path.display().to_string(), fs::read_to_string(&path).unwrap()));
+            out.push((
+                path.display().to_string(),
+                fs::read_to_string(&path).unwrap(),
+            ));
         }
     }
 }
@@ -18,7 +21,10 @@ fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
 fn workload_and_rungs_depend_on_nothing_above_them() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let forbidden_crates = ["ratatui", "crossterm", "sysinfo", "pprof"];
-    for (module, allowed) in [("workload", &["workload"][..]), ("rungs", &["rungs", "workload"][..])] {
+    for (module, allowed) in [
+        ("workload", &["workload"][..]),
+        ("rungs", &["rungs", "workload"][..]),
+    ] {
         let mut files = Vec::new();
         sources(&root.join(module), &mut files);
         assert!(!files.is_empty());
@@ -31,7 +37,10 @@ fn workload_and_rungs_depend_on_nothing_above_them() {
             }
             for (at, _) in text.match_indices("crate::") {
                 let rest = &text[at + "crate::".len()..];
-                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
                 assert!(
                     allowed.contains(&name.as_str()),
                     "{path} reaches crate::{name}; {module} may only use {allowed:?}"

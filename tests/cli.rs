@@ -10,13 +10,26 @@ fn ladder() -> Command {
 
 #[test]
 fn rungs_lists_the_ladder_in_order() {
-    let out = ladder().arg("rungs").assert().success().get_output().stdout.clone();
+    let out = ladder()
+        .arg("rungs")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     let ids: Vec<&str> = text
         .lines()
-        .filter_map(|l| l.split_whitespace().nth(1).filter(|_| l.starts_with(char::is_numeric)))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .filter(|_| l.starts_with(char::is_numeric))
+        })
         .collect();
-    assert_eq!(ids, ["naive", "algorithmic", "vectorized", "native", "threads"]);
+    assert_eq!(
+        ids,
+        ["naive", "algorithmic", "vectorized", "native", "threads"]
+    );
 }
 
 #[test]
@@ -38,9 +51,23 @@ fn run_json_carries_every_figure_with_a_schema_version() {
     assert_eq!(rungs.len(), 5);
     for r in rungs {
         for field in [
-            "rung", "step", "status", "threads", "setup_s", "kernel_s", "rows_done", "rows_total",
-            "estimated_s", "extrapolated", "pairs_per_s", "gflops_effective", "gflops_work",
-            "peak_pct", "speedup_vs_baseline", "speedup_vs_previous", "peak_rss_bytes",
+            "rung",
+            "step",
+            "status",
+            "threads",
+            "setup_s",
+            "kernel_s",
+            "rows_done",
+            "rows_total",
+            "estimated_s",
+            "extrapolated",
+            "pairs_per_s",
+            "gflops_effective",
+            "gflops_work",
+            "peak_pct",
+            "speedup_vs_baseline",
+            "speedup_vs_previous",
+            "peak_rss_bytes",
             "verification",
         ] {
             assert!(r.get(field).is_some(), "missing {field} in {r}");
@@ -56,23 +83,48 @@ fn markdown_csv_and_output_file() {
     let dir = TempDir::new().unwrap();
     let notes = dir.path().join("NOTES.md");
     ladder()
-        .args(["run", "--n", "50", "--d", "8", "--rungs", "naive,native", "--format", "markdown", "-o"])
+        .args([
+            "run",
+            "--n",
+            "50",
+            "--d",
+            "8",
+            "--rungs",
+            "naive,native",
+            "--format",
+            "markdown",
+            "-o",
+        ])
         .arg(&notes)
         .assert()
         .success()
         .stderr(predicate::str::contains("wrote"));
     let md = std::fs::read_to_string(&notes).unwrap();
-    assert!(md.contains("| rung | step | time | GFLOP/s | % of peak | vs baseline | vs previous | verified |"));
+    assert!(md.contains(
+        "| rung | step | time | GFLOP/s | % of peak | vs baseline | vs previous | verified |"
+    ));
     assert!(md.contains("| `naive` |") && md.contains("| `native` |"));
     // No temporary file is left beside it.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
     ladder()
-        .args(["run", "--n", "30", "--d", "5", "--rungs", "algorithmic", "--format", "csv"])
+        .args([
+            "run",
+            "--n",
+            "30",
+            "--d",
+            "5",
+            "--rungs",
+            "algorithmic",
+            "--format",
+            "csv",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("rung,step,status,"))
-        .stdout(predicate::str::contains("algorithmic,Algorithm,completed,1,30,5,"));
+        .stdout(predicate::str::contains(
+            "algorithmic,Algorithm,completed,1,30,5,",
+        ));
 }
 
 #[test]
@@ -138,7 +190,11 @@ fn zero_vectors_in_a_file_warn_and_still_verify() {
     for i in 0..20 {
         bytes.extend(4i32.to_le_bytes());
         for k in 0..4 {
-            let v = if i == 3 { 0.0f32 } else { (i * 4 + k) as f32 - 30.0 };
+            let v = if i == 3 {
+                0.0f32
+            } else {
+                (i * 4 + k) as f32 - 30.0
+            };
             bytes.extend(v.to_le_bytes());
         }
     }

@@ -32,20 +32,35 @@ fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
 
 fn f32s(v: &[f32], big: bool) -> Vec<u8> {
     v.iter()
-        .flat_map(|x| if big { x.to_be_bytes() } else { x.to_le_bytes() })
+        .flat_map(|x| {
+            if big {
+                x.to_be_bytes()
+            } else {
+                x.to_le_bytes()
+            }
+        })
         .collect()
 }
 
 fn f64s(v: &[f64], big: bool) -> Vec<u8> {
     v.iter()
-        .flat_map(|x| if big { x.to_be_bytes() } else { x.to_le_bytes() })
+        .flat_map(|x| {
+            if big {
+                x.to_be_bytes()
+            } else {
+                x.to_le_bytes()
+            }
+        })
         .collect()
 }
 
 fn err(path: &Path) -> String {
     let e: WorkloadError = load_file(path).expect_err("should fail");
     let msg = e.to_string();
-    assert!(msg.contains(&path.display().to_string()), "names the file: {msg}");
+    assert!(
+        msg.contains(&path.display().to_string()),
+        "names the file: {msg}"
+    );
     msg
 }
 
@@ -57,16 +72,35 @@ fn loads_every_supported_npy_layout() {
     let c: Vec<f32> = ROWS.concat();
     let fortran: Vec<f32> = vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0];
     let cases = [
-        ("c_le_f32.npy", npy("<f4", false, "(2, 3)", &f32s(&c, false))),
+        (
+            "c_le_f32.npy",
+            npy("<f4", false, "(2, 3)", &f32s(&c, false)),
+        ),
         ("c_be_f32.npy", npy(">f4", false, "(2, 3)", &f32s(&c, true))),
-        ("f_le_f32.npy", npy("<f4", true, "(2, 3)", &f32s(&fortran, false))),
+        (
+            "f_le_f32.npy",
+            npy("<f4", true, "(2, 3)", &f32s(&fortran, false)),
+        ),
         (
             "c_le_f64.npy",
-            npy("<f8", false, "(2, 3)", &f64s(&c.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), false)),
+            npy(
+                "<f8",
+                false,
+                "(2, 3)",
+                &f64s(&c.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), false),
+            ),
         ),
         (
             "f_be_f64.npy",
-            npy(">f8", true, "(2, 3)", &f64s(&fortran.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), true)),
+            npy(
+                ">f8",
+                true,
+                "(2, 3)",
+                &f64s(
+                    &fortran.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+                    true,
+                ),
+            ),
         ),
     ];
     for (name, bytes) in cases {
@@ -82,21 +116,40 @@ fn rejects_bad_npy_files_with_clear_messages() {
     let dir = TempDir::new().unwrap();
     let good = f32s(&ROWS.concat(), false);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("truncated.npy", npy("<f4", false, "(2, 3)", &good[..20]), "truncated"),
-        ("huge.npy", npy("<f4", false, "(4000000000, 1000000)", &good), "truncated"),
+        (
+            "truncated.npy",
+            npy("<f4", false, "(2, 3)", &good[..20]),
+            "truncated",
+        ),
+        (
+            "huge.npy",
+            npy("<f4", false, "(4000000000, 1000000)", &good),
+            "truncated",
+        ),
         ("ints.npy", npy("<i4", false, "(2, 3)", &good), "integers"),
         ("complex.npy", npy("<c8", false, "(2, 3)", &good), "complex"),
         ("objects.npy", npy("|O", false, "(2, 3)", &good), "objects"),
         ("one_d.npy", npy("<f4", false, "(6,)", &good), "2-D"),
         ("three_d.npy", npy("<f4", false, "(1, 2, 3)", &good), "2-D"),
-        ("empty.npy", npy("<f4", false, "(0, 768)", &[]), "no vectors"),
-        ("not_npy.npy", b"hello, world, this is text".to_vec(), "not a NumPy"),
+        (
+            "empty.npy",
+            npy("<f4", false, "(0, 768)", &[]),
+            "no vectors",
+        ),
+        (
+            "not_npy.npy",
+            b"hello, world, this is text".to_vec(),
+            "not a NumPy",
+        ),
         ("short.npy", b"\x93NU".to_vec(), "not a NumPy"),
         ("extra.npy", npy("<f4", false, "(1, 3)", &good), "disagree"),
     ];
     for (name, bytes, expect) in cases {
         let msg = err(&write(&dir, name, &bytes));
-        assert!(msg.contains(expect), "{name}: expected '{expect}' in: {msg}");
+        assert!(
+            msg.contains(expect),
+            "{name}: expected '{expect}' in: {msg}"
+        );
     }
 }
 
@@ -105,15 +158,27 @@ fn names_the_row_holding_nan_or_infinity() {
     let dir = TempDir::new().unwrap();
     let mut v = vec![0.5f32; 12];
     v[7] = f32::NAN; // row 2 of (4, 3), column 1
-    let msg = err(&write(&dir, "nan.npy", &npy("<f4", false, "(4, 3)", &f32s(&v, false))));
+    let msg = err(&write(
+        &dir,
+        "nan.npy",
+        &npy("<f4", false, "(4, 3)", &f32s(&v, false)),
+    ));
     assert!(msg.contains("row 2") && msg.contains("NaN"), "{msg}");
     let mut v = vec![0.5f64; 12];
     v[10] = f64::INFINITY;
-    let msg = err(&write(&dir, "inf.npy", &npy("<f8", false, "(4, 3)", &f64s(&v, false))));
+    let msg = err(&write(
+        &dir,
+        "inf.npy",
+        &npy("<f8", false, "(4, 3)", &f64s(&v, false)),
+    ));
     assert!(msg.contains("row 3") && msg.contains("inf"), "{msg}");
     let mut v = vec![0.5f64; 12];
     v[0] = 1e300;
-    let msg = err(&write(&dir, "big.npy", &npy("<f8", false, "(4, 3)", &f64s(&v, false))));
+    let msg = err(&write(
+        &dir,
+        "big.npy",
+        &npy("<f8", false, "(4, 3)", &f64s(&v, false)),
+    ));
     assert!(msg.contains("float32"), "{msg}");
 }
 
@@ -136,7 +201,10 @@ fn loads_fvecs_and_rejects_bad_ones() {
 
     let mixed = fvecs(&[(3, vec![1.0; 3]), (2, vec![1.0; 2]), (3, vec![1.0; 3])]);
     let msg = err(&write(&dir, "mixed.fvecs", &mixed));
-    assert!(msg.contains("record 1") && msg.contains("dimension 2"), "{msg}");
+    assert!(
+        msg.contains("record 1") && msg.contains("dimension 2"),
+        "{msg}"
+    );
 
     let msg = err(&write(&dir, "trunc.fvecs", &good[..good.len() - 2]));
     assert!(msg.contains("truncated"), "{msg}");

@@ -1,8 +1,8 @@
 //! One correctness test applied to every rung and every instruction set, on awkward shapes,
 //! against the float64 reference: every entry of S is checked.
 
-use std::sync::mpsc;
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use ladder::machine::MachineInfo;
@@ -95,9 +95,14 @@ fn every_rung_handles_larger_blocks_and_clustered_data() {
 }
 
 #[test]
+#[allow(clippy::float_cmp)] // exactly 0 by definition
 fn zero_vectors_give_zero_cosines_never_nan() {
     let mut rows: Vec<Vec<f32>> = (0..23)
-        .map(|i| (0..19).map(|k| ((i * 7 + k * 3) % 11) as f32 - 5.0).collect())
+        .map(|i| {
+            (0..19)
+                .map(|k| ((i * 7 + k * 3) % 11) as f32 - 5.0)
+                .collect()
+        })
         .collect();
     for i in [0, 6, 7, 22] {
         rows[i] = vec![0.0; 19];
@@ -118,13 +123,21 @@ fn all_zero_input_is_all_zero_output() {
     let x = Matrix::from_vec(9, 5, vec![0.0; 45]).unwrap();
     for rung in all_rungs() {
         let out = compute(rung.as_ref(), &x, 2);
-        assert!(out.as_slice().iter().all(|&v| v == 0.0), "{}", rung.info().id);
+        assert!(
+            out.as_slice().iter().all(|&v| v == 0.0),
+            "{}",
+            rung.info().id
+        );
     }
 }
 
 fn runner(n: usize, d: usize, budget: Duration) -> Runner {
     let x = generate(Distribution::Normal, n, d, 1).unwrap();
-    let w = Arc::new(Workload::from_matrix(Source::Generated(Distribution::Normal), 1, x));
+    let w = Arc::new(Workload::from_matrix(
+        Source::Generated(Distribution::Normal),
+        1,
+        x,
+    ));
     let machine = Arc::new(MachineInfo {
         cpu: "test".into(),
         arch: "test".into(),
@@ -150,7 +163,7 @@ fn runner(n: usize, d: usize, budget: Duration) -> Runner {
 
 #[test]
 fn the_runner_verifies_every_rung_and_fills_speedups() {
-    let r = runner(150, 40, Duration::from_secs(60));
+    let r = runner(150, 40, Duration::from_mins(1));
     let (tx, rx) = mpsc::channel();
     let reports = r.run_all(&rungs::ladder(), &tx, &CancelToken::new());
     drop(tx);
@@ -168,7 +181,11 @@ fn the_runner_verifies_every_rung_and_fills_speedups() {
     let events: Vec<_> = rx.iter().collect();
     assert!(events.iter().any(|e| matches!(
         e,
-        ladder::run::RunEvent::Progress { rows_done: 150, rows_total: 150, .. }
+        ladder::run::RunEvent::Progress {
+            rows_done: 150,
+            rows_total: 150,
+            ..
+        }
     )));
 }
 
@@ -180,7 +197,11 @@ fn a_rung_past_its_budget_is_extrapolated_and_marked() {
     let rep = r.run_one(0, rung.as_ref(), &tx, &CancelToken::new());
     assert_eq!(rep.status, RunStatus::Extrapolated);
     assert!(rep.extrapolated);
-    assert!(rep.rows_done > 0 && rep.rows_done < 400, "{}", rep.rows_done);
+    assert!(
+        rep.rows_done > 0 && rep.rows_done < 400,
+        "{}",
+        rep.rows_done
+    );
     assert!(rep.estimated_s > rep.kernel_s);
     // The prefix that was computed is still checked.
     assert!(rep.verified(), "{:?}", rep.verification);
@@ -188,12 +209,16 @@ fn a_rung_past_its_budget_is_extrapolated_and_marked() {
 
 #[test]
 fn cancelling_stops_the_rung_and_the_rest() {
-    let r = runner(200, 64, Duration::from_secs(60));
+    let r = runner(200, 64, Duration::from_mins(1));
     let (tx, _rx) = mpsc::channel();
     let cancel = CancelToken::new();
     cancel.cancel();
     let reports = r.run_all(&rungs::ladder(), &tx, &cancel);
-    assert_eq!(reports.len(), 1, "the rungs after a cancelled one do not run");
+    assert_eq!(
+        reports.len(),
+        1,
+        "the rungs after a cancelled one do not run"
+    );
     assert_eq!(reports[0].status, RunStatus::Cancelled);
     assert!(reports[0].speedup_vs_baseline.is_none());
 }

@@ -58,7 +58,9 @@ impl PeakRss {
         let handle = std::thread::Builder::new()
             .name("ladder-rss".into())
             .spawn(move || {
-                let Some(mut probe) = RssProbe::new() else { return 0 };
+                let Some(mut probe) = RssProbe::new() else {
+                    return 0;
+                };
                 let mut peak = probe.rss();
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(period);

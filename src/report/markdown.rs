@@ -37,8 +37,16 @@ impl Export for Markdown {
                 x.rung,
                 x.step,
                 time_cell(x),
-                if timed { format!("{:.1}", x.gflops_effective) } else { "-".into() },
-                if timed { format!("{:.0}%", x.peak_pct) } else { "-".into() },
+                if timed {
+                    format!("{:.1}", x.gflops_effective)
+                } else {
+                    "-".into()
+                },
+                if timed {
+                    format!("{:.0}%", x.peak_pct)
+                } else {
+                    "-".into()
+                },
                 human_speedup(x.speedup_vs_baseline),
                 human_speedup(x.speedup_vs_previous),
                 verified_cell(x).replace('|', "\\|"),

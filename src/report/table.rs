@@ -35,10 +35,22 @@ impl Export for Table {
                 [
                     x.rung.clone(),
                     x.step.to_string(),
-                    if timed { super::human_seconds(x.setup_s) } else { "-".into() },
+                    if timed {
+                        super::human_seconds(x.setup_s)
+                    } else {
+                        "-".into()
+                    },
                     time_cell(x),
-                    if timed { format!("{:.1}", x.gflops_effective) } else { "-".into() },
-                    if timed { format!("{:.0}%", x.peak_pct) } else { "-".into() },
+                    if timed {
+                        format!("{:.1}", x.gflops_effective)
+                    } else {
+                        "-".into()
+                    },
+                    if timed {
+                        format!("{:.0}%", x.peak_pct)
+                    } else {
+                        "-".into()
+                    },
                     human_speedup(x.speedup_vs_baseline),
                     human_speedup(x.speedup_vs_previous),
                     human_bytes(x.peak_rss_bytes),

@@ -131,7 +131,9 @@ pub fn bytes_needed(n: usize, d: usize) -> Option<u64> {
 /// Refuses, up front, a size whose output will not fit in `available` bytes.
 pub fn check_fits(n: usize, d: usize, available: Option<u64>) -> Result<(), RunError> {
     let need = bytes_needed(n, d).ok_or(RunError::Overflow { n })?;
-    let Some(avail) = available else { return Ok(()) };
+    let Some(avail) = available else {
+        return Ok(());
+    };
     // Keep a tenth in reserve for everything else on the machine.
     let usable = avail - avail / 10;
     if need <= usable {
@@ -174,6 +176,7 @@ impl Runner {
 
     /// Runs `rungs` in order on the calling thread, sending events as it goes, and returns
     /// the reports with speedups filled in. Cancelling stops the current rung and skips the rest.
+    #[must_use]
     pub fn run_all(
         &self,
         rungs: &[Box<dyn Rung>],
@@ -198,6 +201,7 @@ impl Runner {
     }
 
     /// Runs one rung (speedups are left empty: they need the others).
+    #[must_use]
     pub fn run_one(
         &self,
         index: usize,

@@ -6,8 +6,8 @@
 //! between blocks and stop at a time budget. This module depends only on `workload`.
 
 mod algorithmic;
-pub mod native;
 mod naive;
+pub mod native;
 mod output;
 mod threads;
 mod vectorized;

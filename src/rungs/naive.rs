@@ -41,6 +41,8 @@ struct NaiveKernel {
     vectors: Vec<Vec<f64>>,
 }
 
+// Indexing vectors[i][k] in the innermost loop is the point: it is what newcomers write.
+#[allow(clippy::needless_range_loop)]
 impl Kernel for NaiveKernel {
     fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
         let vectors = &self.vectors;
@@ -57,7 +59,11 @@ impl Kernel for NaiveKernel {
                 }
                 let denom = f64::sqrt(norm_i) * f64::sqrt(norm_j);
                 // A zero vector's cosine with anything is defined as 0 (not 0/0 = NaN).
-                *cell = if denom == 0.0 { 0.0 } else { (dot / denom) as f32 };
+                *cell = if denom == 0.0 {
+                    0.0
+                } else {
+                    (dot / denom) as f32
+                };
             }
         }
     }

@@ -72,14 +72,14 @@ impl RawOut {
         self.n
     }
 
-    /// Writes S\[i\]\[j\].
+    /// Pointer to S\[i\]\[j\].
     ///
     /// # Safety
-    /// `i < n`, `j < n`, and no other thread reads or writes (i, j) concurrently.
+    /// `i < n`, `j <= n`.
     #[inline]
-    pub(crate) unsafe fn write(self, i: usize, j: usize, v: f32) {
-        debug_assert!(i < self.n && j < self.n);
-        // SAFETY: in bounds by the caller's contract; exclusive by the caller's contract.
-        unsafe { *self.ptr.add(i * self.n + j) = v };
+    pub(crate) unsafe fn at(self, i: usize, j: usize) -> *mut f32 {
+        debug_assert!(i < self.n && j <= self.n);
+        // SAFETY: inside the allocation by the caller's contract.
+        unsafe { self.ptr.add(i * self.n + j) }
     }
 }

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::native::{Isa, NC, NR, Packed, ROWS_PER_TASK};
+use super::native::{Isa, MC, NC, Packed};
 use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
 use crate::workload::Matrix;
 
@@ -21,8 +21,13 @@ impl Threads {
         Self { isa: Isa::detect() }
     }
 
+    /// The rung with a given instruction set; it must be one of [`Isa::available`].
     #[must_use]
     pub fn with_isa(isa: Isa) -> Self {
+        assert!(
+            Isa::available().contains(&isa),
+            "{isa} is not available on this CPU"
+        );
         Self { isa }
     }
 }
@@ -43,7 +48,7 @@ impl Rung for Threads {
     }
 
     fn row_align(&self) -> usize {
-        ROWS_PER_TASK
+        MC
     }
 
     fn threads(&self, ctx: &Context) -> usize {
@@ -57,40 +62,28 @@ impl Rung for Threads {
             .thread_name(|i| format!("ladder-worker-{i}"))
             .build()
             .map_err(|e| RungError::Threads(e.to_string()))?;
-        let packed = pool.install(|| Packed::new(x));
         Ok(Box::new(ThreadsKernel {
-            isa: self.isa,
-            packed,
+            packed: Packed::new(x, self.isa),
             pool,
         }))
     }
 }
 
 struct ThreadsKernel {
-    isa: Isa,
     packed: Packed,
     pool: rayon::ThreadPool,
 }
 
 impl Kernel for ThreadsKernel {
     fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
-        let n = out.n();
         let raw = out.raw();
-        let mut tasks: Vec<(Range<usize>, Range<usize>)> = Vec::new();
-        for r0 in rows.clone().step_by(ROWS_PER_TASK) {
-            let chunk = r0..(r0 + ROWS_PER_TASK).min(rows.end);
-            let mut jc = r0 / NR * NR;
-            while jc < n {
-                tasks.push((chunk.clone(), jc..(jc + NC).min(n)));
-                jc += NC;
-            }
-        }
-        let (isa, packed) = (self.isa, &self.packed);
+        let packed = &self.packed;
+        let tasks = packed.tasks(rows);
         self.pool.install(|| {
-            tasks
-                .into_par_iter()
-                .with_max_len(1)
-                .for_each(|(r, c)| packed.compute_block(isa, r, c, raw));
+            tasks.into_par_iter().with_max_len(1).for_each_init(
+                || vec![0f32; 2 * MC * NC],
+                |acc, (r, c)| packed.compute_task(r, c, acc, raw),
+            );
         });
     }
 }

@@ -107,9 +107,16 @@ impl Rng {
 const CLUSTER_SPREAD: f64 = 0.35;
 
 /// Generates `n` vectors of dimension `d` from `dist` with `seed`.
-pub fn generate(dist: Distribution, n: usize, d: usize, seed: u64) -> Result<Matrix, WorkloadError> {
+pub fn generate(
+    dist: Distribution,
+    n: usize,
+    d: usize,
+    seed: u64,
+) -> Result<Matrix, WorkloadError> {
     let len = n.checked_mul(d).ok_or_else(|| {
-        WorkloadError::InvalidSize(format!("{n} × {d} values overflow this machine's address space"))
+        WorkloadError::InvalidSize(format!(
+            "{n} × {d} values overflow this machine's address space"
+        ))
     })?;
     if n == 0 || d == 0 {
         return Err(WorkloadError::InvalidSize(format!(
@@ -156,7 +163,11 @@ mod tests {
         let m = generate(Distribution::Normal, 200, 500, 3).unwrap();
         let v = m.as_slice();
         let mean = v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
-        let var = v.iter().map(|&x| (f64::from(x) - mean).powi(2)).sum::<f64>() / v.len() as f64;
+        let var = v
+            .iter()
+            .map(|&x| (f64::from(x) - mean).powi(2))
+            .sum::<f64>()
+            / v.len() as f64;
         assert!(mean.abs() < 0.01, "mean {mean}");
         assert!((var - 1.0).abs() < 0.02, "variance {var}");
     }

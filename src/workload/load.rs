@@ -157,7 +157,11 @@ pub fn load_npy(path: &Path) -> Result<Matrix, WorkloadError> {
     };
     for i in 0..n {
         for j in 0..d {
-            let src = if header.fortran_order { j * n + i } else { i * d + j };
+            let src = if header.fortran_order {
+                j * n + i
+            } else {
+                i * d + j
+            };
             data[i * d + j] = value_at(src);
         }
     }
@@ -165,7 +169,11 @@ pub fn load_npy(path: &Path) -> Result<Matrix, WorkloadError> {
         // A finite float64 too large for float32 becomes infinite: say so rather than "inf".
         for i in 0..n {
             for j in 0..d {
-                let src = if header.fortran_order { j * n + i } else { i * d + j };
+                let src = if header.fortran_order {
+                    j * n + i
+                } else {
+                    i * d + j
+                };
                 let b: [u8; 8] = raw[src * 8..src * 8 + 8].try_into().expect("8 bytes");
                 let v = if header.big_endian {
                     f64::from_be_bytes(b)
@@ -370,7 +378,8 @@ mod tests {
         assert_eq!(h.float, Float::F32);
         assert!(!h.big_endian && !h.fortran_order);
         assert_eq!(h.shape, vec![10000, 768]);
-        let h = parse_npy_header("{'descr': '>f8', 'fortran_order': True, 'shape': (3,), }").unwrap();
+        let h =
+            parse_npy_header("{'descr': '>f8', 'fortran_order': True, 'shape': (3,), }").unwrap();
         assert_eq!(h.float, Float::F64);
         assert!(h.big_endian && h.fortran_order);
         assert_eq!(h.shape, vec![3]);

@@ -12,7 +12,7 @@ pub mod reference;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use generate::{generate, Distribution};
+pub use generate::{Distribution, generate};
 pub use load::{load_file, load_fvecs, load_npy};
 
 /// Default number of vectors.

@@ -1,16 +1,19 @@
 //! Rung 3 (and the engine of rung 4): a hand-written float32 kernel.
 //!
-//! Rows are normalised once, then packed into panels so the inner loop reads memory
-//! sequentially: `a` holds panels of [`MR`] rows interleaved by k, `b` holds panels of [`NR`]
-//! rows interleaved by k. A register tile of MR×NR cosines is computed over the whole
-//! dimension d, then written to S\[i\]\[j\] and mirrored to S\[j\]\[i\]. Only tiles that touch
-//! the upper triangle (j ≥ i) are computed. Column blocks of [`NC`] keep the packed B in L2.
+//! Rows are normalised once, then packed so that the inner loop reads memory sequentially:
+//! `a` holds panels of `mr` rows interleaved by k, `b` holds panels of `nr` rows interleaved by
+//! k (64-byte aligned). S is cut into tasks of [`MC`] rows × [`NC`] columns; only tasks and
+//! register tiles that touch the upper triangle (j ≥ i) are computed. A task accumulates its
+//! block over slices of d (see [`tuning`]), then writes the upper-triangle entries to S\[i\]\[j\]
+//! and mirrors them to S\[j\]\[i\] with contiguous stores.
 //!
-//! The instruction set is chosen at run time: AVX2+FMA where the CPU has it, a portable
-//! kernel (whatever the compiler vectorises for the baseline target) otherwise.
+//! The instruction set is chosen at run time: AVX-512, else AVX2+FMA, else a portable kernel
+//! (whatever the compiler vectorises for the baseline target).
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod portable;
 pub mod tuning;
 
@@ -20,11 +23,13 @@ use std::ops::Range;
 use super::output::RawOut;
 use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
 use crate::workload::Matrix;
-pub use tuning::{MR, NC, NR, ROWS_PER_TASK};
+pub use tuning::{MC, NC, Shape};
 
 /// The instruction set a native kernel uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Isa {
+    /// 512-bit vectors with fused multiply-add (AVX-512F).
+    Avx512,
     /// 256-bit AVX2 vectors with fused multiply-add.
     Avx2Fma,
     /// Plain Rust the compiler vectorises for the baseline target; runs everywhere.
@@ -34,6 +39,7 @@ pub enum Isa {
 impl fmt::Display for Isa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Isa::Avx512 => "avx512",
             Isa::Avx2Fma => "avx2+fma",
             Isa::Portable => "portable",
         })
@@ -41,19 +47,31 @@ impl fmt::Display for Isa {
 }
 
 impl Isa {
-    /// The best instruction set this CPU supports. Set `LADDER_ISA=portable` to force the
-    /// fallback (to compare, or to rule the SIMD kernel out when hunting a bug).
+    /// The best instruction set this CPU supports. `LADDER_ISA=avx2` or `=portable` caps it
+    /// (to compare, or to rule the SIMD kernel out when hunting a bug).
     #[must_use]
     pub fn detect() -> Self {
-        if std::env::var("LADDER_ISA").is_ok_and(|v| v == "portable") {
-            return Isa::Portable;
+        let available = Self::available();
+        let cap = match std::env::var("LADDER_ISA").as_deref() {
+            Ok("portable") => Some(Isa::Portable),
+            Ok("avx2") => Some(Isa::Avx2Fma),
+            _ => None,
+        };
+        match cap {
+            Some(cap) => available
+                .into_iter()
+                .find(|&i| i.rank() <= cap.rank())
+                .unwrap_or(Isa::Portable),
+            None => available[0],
         }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            return Isa::Avx2Fma;
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Isa::Avx512 => 2,
+            Isa::Avx2Fma => 1,
+            Isa::Portable => 0,
         }
-        Isa::Portable
     }
 
     /// Every instruction set this CPU can run, best first (for tests and benchmarks).
@@ -61,141 +79,251 @@ impl Isa {
     pub fn available() -> Vec<Self> {
         let mut v = Vec::new();
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
-            v.push(Isa::Avx2Fma);
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                v.push(Isa::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                v.push(Isa::Avx2Fma);
+            }
         }
         v.push(Isa::Portable);
         v
     }
+
+    /// The register tile and depth slice of this instruction set's micro-kernel.
+    #[must_use]
+    pub fn shape(self) -> Shape {
+        match self {
+            Isa::Avx512 => tuning::AVX512,
+            Isa::Avx2Fma => tuning::AVX2,
+            Isa::Portable => tuning::PORTABLE,
+        }
+    }
+
+    /// Float32 lanes of one vector register.
+    #[must_use]
+    pub fn lanes(self) -> usize {
+        match self {
+            Isa::Avx512 => 16,
+            Isa::Avx2Fma | Isa::Portable => 8,
+        }
+    }
 }
 
-/// One 64-byte line of a packed B panel: the NR values of one k.
+/// 64 bytes, so that packed B panels start on cache lines (aligned vector loads).
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-pub(crate) struct Line([f32; NR]);
+struct Line([f32; 16]);
 
-/// Unit rows packed for the micro-kernel.
+/// Unit rows packed for one instruction set's micro-kernel.
 pub(crate) struct Packed {
+    isa: Isa,
+    shape: Shape,
     n: usize,
     d: usize,
-    /// Panel p, step k, row r at `(p * d + k) * MR + r`; rows past n are zero.
+    /// Panel p, step k, row r at `(p * d + k) * mr + r`; rows past n are zero.
     a: Vec<f32>,
-    /// Panel q, step k at `q * d + k`; rows past n are zero.
+    /// Panel q, step k, row c at float offset `(q * d + k) * nr + c`; rows past n are zero.
     b: Vec<Line>,
 }
 
 impl Packed {
-    pub(crate) fn new(x: &Matrix) -> Self {
+    pub(crate) fn new(x: &Matrix, isa: Isa) -> Self {
+        let shape = isa.shape();
+        let (mr, nr) = (shape.mr, shape.nr);
         let (n, d) = (x.n(), x.d());
-        let inv: Vec<f32> = (0..n)
-            .map(|i| {
-                let norm = x
-                    .row(i)
-                    .iter()
-                    .map(|&v| f64::from(v) * f64::from(v))
-                    .sum::<f64>()
-                    .sqrt();
-                // A zero row stays zero, so its cosines come out 0, never NaN.
-                if norm == 0.0 { 0.0 } else { (1.0 / norm) as f32 }
-            })
-            .collect();
-        let a_panels = n.div_ceil(MR);
-        let mut a = vec![0f32; a_panels * d * MR];
-        for i in 0..n {
-            let (p, r) = (i / MR, i % MR);
-            for (k, &v) in x.row(i).iter().enumerate() {
-                a[(p * d + k) * MR + r] = v * inv[i];
+        let a_panels = n.div_ceil(mr);
+        let b_panels = n.div_ceil(nr);
+        let mut a = vec![0f32; a_panels * d * mr];
+        let mut b = vec![Line([0.0; 16]); (b_panels * d * nr).div_ceil(16)];
+        let b_floats: &mut [f32] = {
+            let len = b.len() * 16;
+            // SAFETY: Line is repr(C) over [f32; 16] with no padding (64 bytes, align 64), so
+            // the Vec's storage is `len` initialised, contiguous f32 values.
+            unsafe { std::slice::from_raw_parts_mut(b.as_mut_ptr().cast::<f32>(), len) }
+        };
+        for (i, row) in (0..n).map(|i| (i, x.row(i))) {
+            let norm = row
+                .iter()
+                .map(|&v| f64::from(v) * f64::from(v))
+                .sum::<f64>()
+                .sqrt();
+            // A zero row stays zero, so its cosines come out 0, never NaN.
+            let inv = if norm == 0.0 {
+                0.0
+            } else {
+                (1.0 / norm) as f32
+            };
+            let (p, r) = (i / mr, i % mr);
+            let (q, c) = (i / nr, i % nr);
+            for (k, &v) in row.iter().enumerate() {
+                let u = v * inv;
+                a[(p * d + k) * mr + r] = u;
+                b_floats[(q * d + k) * nr + c] = u;
             }
         }
-        let b_panels = n.div_ceil(NR);
-        let mut b = vec![Line([0.0; NR]); b_panels * d];
-        for i in 0..n {
-            let (q, c) = (i / NR, i % NR);
-            for (k, &v) in x.row(i).iter().enumerate() {
-                b[q * d + k].0[c] = v * inv[i];
-            }
+        Self {
+            isa,
+            shape,
+            n,
+            d,
+            a,
+            b,
         }
-        Self { n, d, a, b }
     }
 
-    /// Computes the upper-triangle entries of rows `rows` × columns `cols` and their mirrors.
-    /// `rows.start` must be a multiple of MR and `cols.start` of NR.
-    pub(crate) fn compute_block(&self, isa: Isa, rows: Range<usize>, cols: Range<usize>, out: RawOut) {
-        debug_assert_eq!(rows.start % MR, 0);
-        debug_assert_eq!(cols.start % NR, 0);
-        debug_assert_eq!(out.n(), self.n);
-        let (n, d) = (self.n, self.d);
-        let cols_end = cols.end.min(n);
-        let first_col = cols.start.max(rows.start / NR * NR);
-        let mut tile = [[0f32; NR]; MR];
-        let mut jc = first_col;
-        while jc < cols_end {
-            let jc_end = (jc + NC).min(cols_end);
-            for i0 in rows.clone().step_by(MR) {
-                let a = &self.a[(i0 / MR) * d * MR..(i0 / MR + 1) * d * MR];
-                let mut j0 = jc.max(i0 / NR * NR);
-                while j0 < jc_end {
-                    let b = &self.b[(j0 / NR) * d..(j0 / NR + 1) * d];
-                    micro_tile(isa, a, b, d, &mut tile);
-                    store_tile(&tile, i0, rows.end.min(n), j0, jc_end, out);
-                    j0 += NR;
+    fn b_ptr(&self) -> *const f32 {
+        self.b.as_ptr().cast::<f32>()
+    }
+
+    /// The tasks covering the upper-triangle part of rows `rows` (whose start is a multiple of
+    /// `MC`): (row chunk of at most MC rows, column block of at most NC columns).
+    pub(crate) fn tasks(&self, rows: Range<usize>) -> Vec<(Range<usize>, Range<usize>)> {
+        let nr = self.shape.nr;
+        let mut tasks = Vec::new();
+        let mut r0 = rows.start;
+        while r0 < rows.end {
+            let chunk = r0..(r0 + MC).min(rows.end);
+            let mut c0 = r0 / nr * nr;
+            while c0 < self.n {
+                tasks.push((chunk.clone(), c0..(c0 + NC).min(self.n)));
+                c0 += NC;
+            }
+            r0 = chunk.end;
+        }
+        tasks
+    }
+
+    /// Computes one task: the upper-triangle entries of `rows` × `cols` and their mirrors.
+    /// `rows.start` must be a multiple of `mr`, `cols.start` of `nr`; at most MC × NC;
+    /// `acc` is scratch space of 2 × MC × NC floats.
+    pub(crate) fn compute_task(
+        &self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        acc: &mut [f32],
+        out: RawOut,
+    ) {
+        let Shape { mr, nr, kc } = self.shape;
+        let d = self.d;
+        assert!(rows.start.is_multiple_of(mr) && cols.start.is_multiple_of(nr));
+        assert!(rows.len() <= MC && cols.len() <= NC && acc.len() >= 2 * MC * NC);
+        assert!(rows.end <= self.n && cols.end <= self.n && out.n() == self.n);
+        let (r0, c0) = (rows.start, cols.start);
+        let mut pc = 0;
+        while pc < d {
+            let kcc = kc.min(d - pc);
+            for j0 in cols.clone().step_by(nr) {
+                let b = self.b_ptr().wrapping_add((j0 / nr * d + pc) * nr);
+                for i0 in rows.clone().step_by(mr) {
+                    if j0 + nr <= i0 {
+                        break; // this tile and the ones below it lie under the diagonal
+                    }
+                    let a = &self.a[(i0 / mr * d + pc) * mr..];
+                    let c = &mut acc[(i0 - r0) * NC + (j0 - c0)..];
+                    // SAFETY: a holds kcc steps of mr rows from (panel i0/mr, step pc); b
+                    // points at kcc aligned steps of nr values inside panel j0/nr (pc + kcc
+                    // <= d); c has mr rows of stride NC with nr columns each inside `acc`
+                    // (i0 - r0 + mr <= MC because MC is a multiple of mr, j0 - c0 + nr <= NC
+                    // likewise). The ISA was detected on this CPU.
+                    unsafe { micro_tile(self.isa, kcc, a.as_ptr(), b, c.as_mut_ptr(), pc > 0) };
                 }
             }
-            jc = jc_end;
+            pc += kcc;
+        }
+        let rows_len = rows.len();
+        let (acc, acc_t) = acc.split_at_mut(MC * NC);
+        // Upper triangle, row by row: contiguous copies into S[i][max(i, c0)..c1].
+        for i in rows.clone() {
+            let from = i.max(c0);
+            if from < cols.end {
+                let src = &acc[(i - r0) * NC + (from - c0)..(i - r0) * NC + (cols.end - c0)];
+                // SAFETY: i < n and from..cols.end < n; entries (i, j ≥ i) of this block
+                // belong to this task alone.
+                unsafe { stream_run(self.isa, out.at(i, from), src) };
+            }
+        }
+        // Mirror: transpose the block in cache (8 × 8 squares keep both sides in L1), then
+        // store contiguous runs S[j][r0..min(r1, j)].
+        for jb in (0..cols.len()).step_by(8) {
+            for ib in (0..rows_len).step_by(8) {
+                for j in jb..(jb + 8).min(cols.len()) {
+                    for i in ib..(ib + 8).min(rows_len) {
+                        acc_t[j * MC + i] = acc[i * NC + j];
+                    }
+                }
+            }
+        }
+        for j in cols.clone() {
+            let end = rows.end.min(j);
+            if end > r0 {
+                let src = &acc_t[(j - c0) * MC..(j - c0) * MC + (end - r0)];
+                // SAFETY: j > i for every i written, so (j, i) mirrors this task's (i, j)
+                // and no other task's; j < n, end <= n.
+                unsafe { stream_run(self.isa, out.at(j, r0), src) };
+            }
+        }
+        // Non-temporal stores are weakly ordered: fence them before the task is reported done.
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: sfence has no preconditions (SSE is part of x86_64).
+        unsafe {
+            std::arch::x86_64::_mm_sfence();
         }
     }
 }
 
-/// The MR×NR register tile for one A panel and one B panel, over all of d.
+/// Copies `src` to `dst` with non-temporal stores where the CPU has them: S is far larger
+/// than the caches and is not read again here, so bypassing the cache saves the
+/// read-for-ownership of every line.
+///
+/// # Safety
+/// `dst` valid for `src.len()` writes that no other thread touches concurrently; `isa`
+/// supported by this CPU.
 #[inline]
-fn micro_tile(isa: Isa, a: &[f32], b: &[Line], d: usize, tile: &mut [[f32; NR]; MR]) {
-    assert!(a.len() >= d * MR && b.len() >= d);
+unsafe fn stream_run(isa: Isa, dst: *mut f32, src: &[f32]) {
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2Fma => {
-            // SAFETY: Isa::Avx2Fma is only constructed after detecting AVX2 and FMA (or by a
-            // caller that checked `Isa::available`), and the slices hold d steps (asserted).
-            unsafe { avx2::tile(a.as_ptr(), b.as_ptr().cast(), d, tile) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        Isa::Avx2Fma => portable::tile(a, b, d, tile),
-        Isa::Portable => portable::tile(a, b, d, tile),
+        // SAFETY: forwarded; AVX-512 and AVX2 machines have AVX.
+        Isa::Avx512 | Isa::Avx2Fma => unsafe { avx2::stream_copy(dst, src) },
+        // SAFETY: forwarded; `src` is scratch space, separate from S.
+        _ => unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) },
     }
 }
 
-/// Writes the part of a tile that lies in the upper triangle, inside rows < `row_end` and
-/// columns < `col_end`, and mirrors it.
+/// One register tile: `c[r][col] (+)= Σ_k a[k·mr + r] · b[k·nr + col]` for k < kc, rows of c
+/// `NC` apart.
+///
+/// # Safety
+/// `a` valid for `kc * mr` reads; `b` valid for `kc * nr` reads and 64-byte aligned; `c` valid
+/// for `mr` rows of `nr` floats, `NC` apart; `isa` supported by this CPU.
 #[inline]
-fn store_tile(tile: &[[f32; NR]; MR], i0: usize, row_end: usize, j0: usize, col_end: usize, out: RawOut) {
-    for (r, vals) in tile.iter().enumerate() {
-        let i = i0 + r;
-        if i >= row_end {
-            break;
-        }
-        let from = i.max(j0);
-        for j in from..col_end.min(j0 + NR) {
-            let v = vals[j - j0];
-            // SAFETY: i, j < n; each (i, j ≥ i) belongs to exactly one tile of one task, and
-            // so does its mirror (j, i), so no two writers touch the same entry.
-            unsafe {
-                out.write(i, j, v);
-                if j != i {
-                    out.write(j, i, v);
-                }
-            }
+unsafe fn micro_tile(isa: Isa, kc: usize, a: *const f32, b: *const f32, c: *mut f32, acc: bool) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => avx512::tile(kc, a, b, c, NC, acc),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => avx2::tile(kc, a, b, c, NC, acc),
+            _ => portable::tile(kc, a, b, c, NC, acc),
         }
     }
 }
 
-/// Measures the float32 FMA throughput of one core with independent accumulator chains
-/// (the roofline every kernel is shown against). Returns FLOP/s.
+/// Measures the float32 FMA throughput of one core with independent accumulator chains at
+/// `isa` (the roofline every kernel is shown against). Returns FLOP/s.
 #[must_use]
 pub fn fma_peak_probe(isa: Isa, iterations: u64) -> f64 {
     let start = std::time::Instant::now();
     let flops = match isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: Avx2Fma is only used where the CPU has AVX2 and FMA.
+        // SAFETY: these ISAs are only constructed where the CPU has them.
+        Isa::Avx512 => unsafe { avx512::peak_loop(iterations) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
         Isa::Avx2Fma => unsafe { avx2::peak_loop(iterations) },
         _ => portable::peak_loop(iterations),
     };
@@ -213,8 +341,13 @@ impl Native {
         Self { isa: Isa::detect() }
     }
 
+    /// The rung with a given instruction set; it must be one of [`Isa::available`].
     #[must_use]
     pub fn with_isa(isa: Isa) -> Self {
+        assert!(
+            Isa::available().contains(&isa),
+            "{isa} is not available on this CPU"
+        );
         Self { isa }
     }
 
@@ -230,8 +363,8 @@ impl Rung for Native {
             id: "native",
             title: "Hand-written SIMD, cache-blocked",
             step: Step::Native,
-            what_changed: "float32 AVX2+FMA micro-kernel (6×16 register tile), packed panels, L2 blocks, triangle only",
-            why: "12 independent FMA chains fill both FMA units; packing and blocking keep them fed from cache",
+            what_changed: "float32 FMA micro-kernel (register tile), packed panels, cache blocks, triangle only; ISA picked at run time",
+            why: "independent FMA chains fill the vector units; packing and blocking keep them fed from L1 and L2",
         }
     }
 
@@ -240,25 +373,27 @@ impl Rung for Native {
     }
 
     fn row_align(&self) -> usize {
-        MR
+        MC
     }
 
     fn prepare<'a>(&self, x: &'a Matrix, _: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
         Ok(Box::new(NativeKernel {
-            isa: self.isa,
-            packed: Packed::new(x),
+            packed: Packed::new(x, self.isa),
+            acc: vec![0.0; 2 * MC * NC],
         }))
     }
 }
 
 struct NativeKernel {
-    isa: Isa,
     packed: Packed,
+    acc: Vec<f32>,
 }
 
 impl Kernel for NativeKernel {
     fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
-        let n = out.n();
-        self.packed.compute_block(self.isa, rows, 0..n, out.raw());
+        let raw = out.raw();
+        for (r, c) in self.packed.tasks(rows) {
+            self.packed.compute_task(r, c, &mut self.acc, raw);
+        }
     }
 }

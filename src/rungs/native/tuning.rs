@@ -1,15 +1,49 @@
 //! Every tuning constant of the native kernels, in one place.
 //!
-//! Measured on a 2-core AVX2+FMA machine with 48 KiB L1d and 2 MiB L2 per core.
+//! Measured on a 2-core Xeon with AVX-512, 48 KiB L1d and 2 MiB L2 per core. The loop nest is
+//! the classic one for matrix products: a task is an [`MC`]-row × [`NC`]-column block of S;
+//! d is cut into slices of `kc`; for each slice one packed B micro-panel (`kc` × `nr`) stays in
+//! L1 while every packed A micro-panel (`mr` × `kc`) of the task streams past it from L2.
 
-/// Rows of the register tile: 6 rows × 2 vectors of 8 = 12 accumulators, plus 2 registers for
-/// B and 1 broadcast, fits the 16 ymm registers.
-pub const MR: usize = 6;
-/// Columns of the register tile (two 8-lane float32 vectors).
-pub const NR: usize = 16;
-/// Columns per cache block: NC × d float32 of packed B stay in L2 (256 × 768 × 4 = 768 KiB)
-/// while every row panel of a block streams past them.
+/// Register-tile shape and depth slice for one instruction set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Rows of the register tile.
+    pub mr: usize,
+    /// Columns of the register tile (a multiple of the vector width).
+    pub nr: usize,
+    /// Depth slice: `kc × nr` floats of B must fit L1 with room to spare.
+    pub kc: usize,
+}
+
+/// AVX-512: 12 rows × 2 vectors of 16 = 24 accumulators of the 32 zmm registers;
+/// B micro-panel 192 × 32 × 4 B = 24 KiB.
+pub const AVX512: Shape = Shape {
+    mr: 12,
+    nr: 32,
+    kc: 192,
+};
+
+/// AVX2: 6 rows × 2 vectors of 8 = 12 accumulators, plus 2 for B and 1 broadcast, of the 16
+/// ymm registers; B micro-panel 384 × 16 × 4 B = 24 KiB.
+pub const AVX2: Shape = Shape {
+    mr: 6,
+    nr: 16,
+    kc: 384,
+};
+
+/// Portable: the AVX2 shape, which also suits 128-bit targets.
+pub const PORTABLE: Shape = Shape {
+    mr: 6,
+    nr: 16,
+    kc: 384,
+};
+
+/// Rows per task: a multiple of every `mr`. Large enough that each B micro-panel in L1 serves
+/// many A micro-panels and mirrored runs are long; small enough for two cores to balance the
+/// triangle. 288 beat 48, 96, 192 and 384 at 10,000 × 768 (AVX-512, 2 cores).
+pub const MC: usize = 288;
+
+/// Columns per task: a multiple of every `nr`. The task's MC × NC float32 accumulator block
+/// and its transpose (2 × 288 KiB) stay in L2; 256 beat 128 and 512.
 pub const NC: usize = 256;
-/// Rows per threaded task (a multiple of MR): small enough to balance two cores over the
-/// triangle, large enough to reuse each B block many times.
-pub const ROWS_PER_TASK: usize = 48;
