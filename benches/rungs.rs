@@ -10,29 +10,21 @@ use ladder::workload::{Distribution, generate};
 fn kernels(c: &mut Criterion) {
     let (n, d) = (384, 256);
     let x = generate(Distribution::Normal, n, d, 0).expect("workload");
-    let mut rungs: Vec<Box<dyn Rung>> = rungs::ladder();
+    // The ladder as dispatched, plus the native kernel at every other ISA this CPU runs.
+    let mut rungs: Vec<(String, Box<dyn Rung>)> = rungs::ladder()
+        .into_iter()
+        .map(|r| (r.info().id.to_string(), r))
+        .collect();
     for isa in Isa::available().into_iter().skip(1) {
-        rungs.push(Box::new(Native::with_isa(isa)));
+        rungs.push((format!("native-{isa}"), Box::new(Native::with_isa(isa))));
     }
     let mut group = c.benchmark_group(format!("kernel n={n} d={d}"));
     group.sample_size(10);
     group.throughput(Throughput::Elements((n * n) as u64));
-    for rung in &rungs {
+    for (name, rung) in &rungs {
         let mut kernel = rung.prepare(&x, &Context::default()).expect("prepare");
         let mut out = SimMatrix::new(n);
-        let name = match rung.info().id {
-            "native" if rungs.iter().filter(|r| r.info().id == "native").count() > 1 => {
-                format!(
-                    "native-{}",
-                    rungs
-                        .iter()
-                        .position(|r| std::ptr::eq(r, rung))
-                        .unwrap_or(0)
-                )
-            }
-            id => id.to_string(),
-        };
-        group.bench_function(name, |b| {
+        group.bench_function(name.as_str(), |b| {
             b.iter(|| {
                 kernel.rows(0..n, &mut out);
                 black_box(out.get(n - 1, 0))
