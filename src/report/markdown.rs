@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{Export, Results, human_speedup, time_cell, verified_cell};
+use super::{Export, Results, gflops_cell, human_speedup, peak_cell, time_cell, verified_cell};
 
 /// A GitHub-flavoured Markdown table with a line naming the workload and machine.
 pub struct Markdown;
@@ -30,23 +30,14 @@ impl Export for Markdown {
         )?;
         writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|")?;
         for x in &r.rungs {
-            let timed = x.has_time();
             writeln!(
                 out,
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 x.rung,
                 x.step,
                 time_cell(x),
-                if timed {
-                    format!("{:.1}", x.gflops_effective)
-                } else {
-                    "-".into()
-                },
-                if timed {
-                    format!("{:.0}%", x.peak_pct)
-                } else {
-                    "-".into()
-                },
+                gflops_cell(x),
+                peak_cell(x),
                 human_speedup(x.speedup_vs_baseline),
                 human_speedup(x.speedup_vs_previous),
                 verified_cell(x).replace('|', "\\|"),

@@ -148,6 +148,26 @@ pub fn time_cell(r: &RunReport) -> String {
     }
 }
 
+/// The effective GFLOP/s column.
+#[must_use]
+pub fn gflops_cell(r: &RunReport) -> String {
+    if r.has_time() {
+        format!("{:.1}", r.gflops_effective)
+    } else {
+        "-".into()
+    }
+}
+
+/// The % of peak column.
+#[must_use]
+pub fn peak_cell(r: &RunReport) -> String {
+    if r.has_time() {
+        format!("{:.0}%", r.peak_pct)
+    } else {
+        "-".into()
+    }
+}
+
 /// The status column: "ok", "FAILED: ...", "cancelled"...
 #[must_use]
 pub fn verified_cell(r: &RunReport) -> String {

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{Export, Results, human_speedup, time_cell, verified_cell};
+use super::{Export, Results, gflops_cell, human_speedup, peak_cell, time_cell, verified_cell};
 use crate::workload::human_bytes;
 
 /// Aligned columns for a terminal.
@@ -41,16 +41,8 @@ impl Export for Table {
                         "-".into()
                     },
                     time_cell(x),
-                    if timed {
-                        format!("{:.1}", x.gflops_effective)
-                    } else {
-                        "-".into()
-                    },
-                    if timed {
-                        format!("{:.0}%", x.peak_pct)
-                    } else {
-                        "-".into()
-                    },
+                    gflops_cell(x),
+                    peak_cell(x),
                     human_speedup(x.speedup_vs_baseline),
                     human_speedup(x.speedup_vs_previous),
                     human_bytes(x.peak_rss_bytes),

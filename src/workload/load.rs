@@ -133,28 +133,15 @@ pub fn load_npy(path: &Path) -> Result<Matrix, WorkloadError> {
         )));
     }
     let raw = &bytes[data_start..];
-    let mut data = vec![0f32; n * d];
-    let value_at = |idx: usize| -> f32 {
-        match header.float {
-            Float::F32 => {
-                let b: [u8; 4] = raw[idx * 4..idx * 4 + 4].try_into().expect("4 bytes");
-                if header.big_endian {
-                    f32::from_be_bytes(b)
-                } else {
-                    f32::from_le_bytes(b)
-                }
-            }
-            Float::F64 => {
-                let b: [u8; 8] = raw[idx * 8..idx * 8 + 8].try_into().expect("8 bytes");
-                let v = if header.big_endian {
-                    f64::from_be_bytes(b)
-                } else {
-                    f64::from_le_bytes(b)
-                };
-                v as f32
-            }
+    let word = |idx: usize, width: usize| -> [u8; 8] {
+        let mut b = [0u8; 8];
+        b[..width].copy_from_slice(&raw[idx * width..(idx + 1) * width]);
+        if header.big_endian {
+            b[..width].reverse();
         }
+        b
     };
+    let mut data = vec![0f32; n * d];
     for i in 0..n {
         for j in 0..d {
             let src = if header.fortran_order {
@@ -162,30 +149,21 @@ pub fn load_npy(path: &Path) -> Result<Matrix, WorkloadError> {
             } else {
                 i * d + j
             };
-            data[i * d + j] = value_at(src);
-        }
-    }
-    if header.float == Float::F64 {
-        // A finite float64 too large for float32 becomes infinite: say so rather than "inf".
-        for i in 0..n {
-            for j in 0..d {
-                let src = if header.fortran_order {
-                    j * n + i
-                } else {
-                    i * d + j
-                };
-                let b: [u8; 8] = raw[src * 8..src * 8 + 8].try_into().expect("8 bytes");
-                let v = if header.big_endian {
-                    f64::from_be_bytes(b)
-                } else {
-                    f64::from_le_bytes(b)
-                };
-                if v.is_finite() && !data[i * d + j].is_finite() {
-                    return Err(bad(format!(
-                        "row {i}, column {j} is {v}, too large for float32; rescale the vectors"
-                    )));
+            let b = word(src, item);
+            data[i * d + j] = match header.float {
+                Float::F32 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                Float::F64 => {
+                    let wide = f64::from_le_bytes(b);
+                    let v = wide as f32;
+                    // A finite float64 too large for float32 would become infinite: say so.
+                    if wide.is_finite() && !v.is_finite() {
+                        return Err(bad(format!(
+                            "row {i}, column {j} is {wide}, too large for float32; rescale the vectors"
+                        )));
+                    }
+                    v
                 }
-            }
+            };
         }
     }
     check_finite(path, Matrix::from_vec(n, d, data)?)
