@@ -69,6 +69,11 @@ impl Rung for Threads {
     }
 }
 
+thread_local! {
+    /// Each worker's accumulator block (see [`Packed::compute_task`]).
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 struct ThreadsKernel {
     packed: Packed,
     pool: rayon::ThreadPool,
@@ -80,10 +85,14 @@ impl Kernel for ThreadsKernel {
         let packed = &self.packed;
         let tasks = packed.tasks(rows);
         self.pool.install(|| {
-            tasks.into_par_iter().with_max_len(1).for_each_init(
-                || vec![0f32; 2 * MC * NC],
-                |acc, (r, c)| packed.compute_task(r, c, acc, raw),
-            );
+            tasks.into_par_iter().with_max_len(1).for_each(|(r, c)| {
+                SCRATCH.with_borrow_mut(|acc| {
+                    // Allocated once per worker thread, not per task: 576 KiB of fresh pages
+                    // per task would cost more than a small task's arithmetic.
+                    acc.resize(2 * MC * NC, 0.0);
+                    packed.compute_task(r, c, acc, raw);
+                });
+            });
         });
     }
 }

@@ -183,10 +183,16 @@ impl Packed {
     /// `MC`): (row chunk of at most MC rows, column block of at most NC columns).
     pub(crate) fn tasks(&self, rows: Range<usize>) -> Vec<(Range<usize>, Range<usize>)> {
         let nr = self.shape.nr;
+        // Small matrices have too few MC-row chunks to keep every core busy: cut finer.
+        let chunk_rows = if self.n >= tuning::SMALL_N {
+            MC
+        } else {
+            tuning::MC_SMALL
+        };
         let mut tasks = Vec::new();
         let mut r0 = rows.start;
         while r0 < rows.end {
-            let chunk = r0..(r0 + MC).min(rows.end);
+            let chunk = r0..(r0 + chunk_rows).min(rows.end);
             let mut c0 = r0 / nr * nr;
             while c0 < self.n {
                 tasks.push((chunk.clone(), c0..(c0 + NC).min(self.n)));

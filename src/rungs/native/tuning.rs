@@ -47,3 +47,10 @@ pub const MC: usize = 288;
 /// Columns per task: a multiple of every `nr`. The task's MC × NC float32 accumulator block
 /// and its transpose (2 × 288 KiB) stay in L2; 256 beat 128 and 512.
 pub const NC: usize = 256;
+
+/// Below this n, tasks take [`MC_SMALL`] rows instead of [`MC`], so that small matrices still
+/// give every core several tasks.
+pub const SMALL_N: usize = 4096;
+
+/// Rows per task for small matrices: a multiple of every `mr` that divides [`MC`].
+pub const MC_SMALL: usize = 48;
