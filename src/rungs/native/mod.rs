@@ -224,9 +224,19 @@ impl Packed {
             let kcc = kc.min(d - pc);
             for j0 in cols.clone().step_by(nr) {
                 let b = self.b_ptr().wrapping_add((j0 / nr * d + pc) * nr);
-                for i0 in rows.clone().step_by(mr) {
+                // Pull the next B micro-panel into L2 a little at a time while this one
+                // works from L1: otherwise its first tile stalls on memory.
+                let next_b = self.b_ptr().wrapping_add(((j0 / nr + 1) * d + pc) * nr);
+                let lines = kcc * nr / 16;
+                let per_tile = lines.div_ceil(MC / mr);
+                for (t, i0) in rows.clone().step_by(mr).enumerate() {
                     if j0 + nr <= i0 {
                         break; // this tile and the ones below it lie under the diagonal
+                    }
+                    if j0 + nr < cols.end {
+                        for l in t * per_tile..((t + 1) * per_tile).min(lines) {
+                            prefetch_l2(next_b.wrapping_add(l * 16));
+                        }
                     }
                     let a = &self.a[(i0 / mr * d + pc) * mr..];
                     let c = &mut acc[(i0 - r0) * NC + (j0 - c0)..];
@@ -256,9 +266,25 @@ impl Packed {
         // store contiguous runs S[j][r0..min(r1, j)].
         for jb in (0..cols.len()).step_by(8) {
             for ib in (0..rows_len).step_by(8) {
-                for j in jb..(jb + 8).min(cols.len()) {
-                    for i in ib..(ib + 8).min(rows_len) {
-                        acc_t[j * MC + i] = acc[i * NC + j];
+                let whole = jb + 8 <= cols.len() && ib + 8 <= rows_len;
+                match self.isa {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: an 8 × 8 block inside acc (rows < MC, columns < NC) and inside
+                    // acc_t (rows < NC, columns < MC); AVX comes with AVX2 and AVX-512.
+                    Isa::Avx512 | Isa::Avx2Fma if whole => unsafe {
+                        avx2::transpose8x8(
+                            acc.as_ptr().add(ib * NC + jb),
+                            NC,
+                            acc_t.as_mut_ptr().add(jb * MC + ib),
+                            MC,
+                        );
+                    },
+                    _ => {
+                        for j in jb..(jb + 8).min(cols.len()) {
+                            for i in ib..(ib + 8).min(rows_len) {
+                                acc_t[j * MC + i] = acc[i * NC + j];
+                            }
+                        }
                     }
                 }
             }
@@ -279,6 +305,18 @@ impl Packed {
             std::arch::x86_64::_mm_sfence();
         }
     }
+}
+
+/// Hints the cache line at `p` into L2 (no effect where there is no such instruction).
+#[inline]
+fn prefetch_l2(p: *const f32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// Copies `src` to `dst` with non-temporal stores where the CPU has them: S is far larger
