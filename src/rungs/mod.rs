@@ -6,6 +6,7 @@
 //! between blocks and stop at a time budget. This module depends only on `workload`.
 
 mod algorithmic;
+mod hugepages;
 mod naive;
 pub mod native;
 mod output;

@@ -1,9 +1,11 @@
 //! The n×n float32 output matrix, shared safely with kernels that write it from many threads.
 
+use super::hugepages::HugeBuf;
+
 /// The similarity matrix S, row-major.
 pub struct SimMatrix {
     n: usize,
-    data: Vec<f32>,
+    data: HugeBuf<f32>,
 }
 
 impl SimMatrix {
@@ -11,9 +13,9 @@ impl SimMatrix {
     /// (set-up) and not inside the first kernel block.
     #[must_use]
     pub fn new(n: usize) -> Self {
-        // vec![0.0; _] maps zero pages lazily; writing makes them resident now.
-        let mut data = vec![0f32; n * n];
-        for page in data.chunks_mut(1024) {
+        // Zeroed memory is mapped lazily; writing makes it resident now.
+        let mut data = HugeBuf::zeroed(n * n);
+        for page in data.as_mut_slice().chunks_mut(1024) {
             page[0] = 0.0;
             std::hint::black_box(&mut page[0]);
         }
@@ -27,26 +29,26 @@ impl SimMatrix {
 
     #[must_use]
     pub fn as_slice(&self) -> &[f32] {
-        &self.data
+        self.data.as_slice()
     }
 
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
-        &mut self.data
+        self.data.as_mut_slice()
     }
 
     #[must_use]
     pub fn get(&self, i: usize, j: usize) -> f32 {
-        self.data[i * self.n + j]
+        self.data.as_slice()[i * self.n + j]
     }
 
     pub fn row_mut(&mut self, i: usize) -> &mut [f32] {
-        &mut self.data[i * self.n..(i + 1) * self.n]
+        &mut self.data.as_mut_slice()[i * self.n..(i + 1) * self.n]
     }
 
     /// A raw handle for kernels whose threads write disjoint entries.
     pub(crate) fn raw(&mut self) -> RawOut {
         RawOut {
-            ptr: self.data.as_mut_ptr(),
+            ptr: self.data.as_mut_slice().as_mut_ptr(),
             n: self.n,
         }
     }

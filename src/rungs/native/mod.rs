@@ -20,6 +20,7 @@ pub mod tuning;
 use std::fmt;
 use std::ops::Range;
 
+use super::hugepages::HugeBuf;
 use super::output::RawOut;
 use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
 use crate::workload::Matrix;
@@ -113,11 +114,6 @@ impl Isa {
     }
 }
 
-/// 64 bytes, so that packed B panels start on cache lines (aligned vector loads).
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-struct Line([f32; 16]);
-
 /// Unit rows packed for one instruction set's micro-kernel.
 pub(crate) struct Packed {
     isa: Isa,
@@ -125,9 +121,10 @@ pub(crate) struct Packed {
     n: usize,
     d: usize,
     /// Panel p, step k, row r at `(p * d + k) * mr + r`; rows past n are zero.
-    a: Vec<f32>,
-    /// Panel q, step k, row c at float offset `(q * d + k) * nr + c`; rows past n are zero.
-    b: Vec<Line>,
+    a: HugeBuf<f32>,
+    /// Panel q, step k, row c at `(q * d + k) * nr + c`; rows past n are zero. Starts 2 MiB
+    /// aligned, so every step of nr floats is 64-byte aligned.
+    b: HugeBuf<f32>,
 }
 
 impl Packed {
@@ -137,14 +134,9 @@ impl Packed {
         let (n, d) = (x.n(), x.d());
         let a_panels = n.div_ceil(mr);
         let b_panels = n.div_ceil(nr);
-        let mut a = vec![0f32; a_panels * d * mr];
-        let mut b = vec![Line([0.0; 16]); (b_panels * d * nr).div_ceil(16)];
-        let b_floats: &mut [f32] = {
-            let len = b.len() * 16;
-            // SAFETY: Line is repr(C) over [f32; 16] with no padding (64 bytes, align 64), so
-            // the Vec's storage is `len` initialised, contiguous f32 values.
-            unsafe { std::slice::from_raw_parts_mut(b.as_mut_ptr().cast::<f32>(), len) }
-        };
+        let mut a_buf = HugeBuf::zeroed(a_panels * d * mr);
+        let mut b_buf = HugeBuf::zeroed(b_panels * d * nr);
+        let (a, b) = (a_buf.as_mut_slice(), b_buf.as_mut_slice());
         for (i, row) in (0..n).map(|i| (i, x.row(i))) {
             let norm = row
                 .iter()
@@ -162,7 +154,7 @@ impl Packed {
             for (k, &v) in row.iter().enumerate() {
                 let u = v * inv;
                 a[(p * d + k) * mr + r] = u;
-                b_floats[(q * d + k) * nr + c] = u;
+                b[(q * d + k) * nr + c] = u;
             }
         }
         Self {
@@ -170,13 +162,13 @@ impl Packed {
             shape,
             n,
             d,
-            a,
-            b,
+            a: a_buf,
+            b: b_buf,
         }
     }
 
     fn b_ptr(&self) -> *const f32 {
-        self.b.as_ptr().cast::<f32>()
+        self.b.as_slice().as_ptr()
     }
 
     /// The tasks covering the upper-triangle part of rows `rows` (whose start is a multiple of
@@ -238,7 +230,7 @@ impl Packed {
                             prefetch_l2(next_b.wrapping_add(l * 16));
                         }
                     }
-                    let a = &self.a[(i0 / mr * d + pc) * mr..];
+                    let a = &self.a.as_slice()[(i0 / mr * d + pc) * mr..];
                     let c = &mut acc[(i0 - r0) * NC + (j0 - c0)..];
                     // SAFETY: a holds kcc steps of mr rows from (panel i0/mr, step pc); b
                     // points at kcc aligned steps of nr values inside panel j0/nr (pc + kcc
