@@ -10,4 +10,5 @@ pub mod monitor;
 pub mod report;
 pub mod run;
 pub mod rungs;
+pub mod tui;
 pub mod workload;

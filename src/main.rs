@@ -14,14 +14,60 @@ use ladder::machine::MachineInfo;
 use ladder::report::{self, Results, WorkloadMeta};
 use ladder::run::{self, CancelToken, Phase, RunConfig, RunEvent, Runner};
 use ladder::rungs::{self, Rung};
+use ladder::tui::{self, app::Settings, theme::Theme};
 use ladder::workload::{Distribution, Source, Workload, WorkloadSpec};
 
 /// Climb the performance-optimisation ladder on pairwise cosine similarity.
+///
+/// With no subcommand, opens the terminal app on the default workload.
 #[derive(Parser)]
-#[command(name = "ladder", version, about, long_about = None)]
+#[command(
+    name = "ladder",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    app: AppArgs,
+}
+
+/// Options of the terminal app (and of `ladder demo`).
+#[derive(Args, Clone)]
+struct AppArgs {
+    /// Number of vectors.
+    #[arg(long)]
+    n: Option<usize>,
+    /// Dimension of each generated vector.
+    #[arg(long)]
+    d: Option<usize>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Generated data: normal or clustered.
+    #[arg(long, default_value = "normal")]
+    data: String,
+    /// Load vectors from a .npy or .fvecs file instead of generating.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Kernel seconds per rung before it stops and its full time is extrapolated.
+    #[arg(long, value_name = "SECONDS", default_value_t = run::DEFAULT_BUDGET.as_secs_f64())]
+    budget: f64,
+    /// Threads for the threaded rungs (default: all logical cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Let every rung run in any order (for instructors); normally a rung unlocks when the one
+    /// below it has run.
+    #[arg(long)]
+    unlock_all: bool,
+    /// Colours: dark, light, or high-contrast (for projectors).
+    #[arg(long, default_value = "dark")]
+    theme: String,
+    /// Where `m` writes the speedup table.
+    #[arg(long, value_name = "FILE", default_value = "NOTES.md")]
+    notes: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -30,6 +76,9 @@ enum Command {
     Rungs,
     /// Run rungs on a workload and print the speedup table.
     Run(RunArgs),
+    /// For instructors: the app climbs the ladder by itself, pausing between rungs, with large
+    /// figures (space pauses, n steps, r repeats).
+    Demo(AppArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine {
         /// Output format: table or json.
@@ -95,8 +144,8 @@ fn main() -> ExitCode {
         Some(Command::Rungs) => cmd_rungs(),
         Some(Command::Run(args)) => cmd_run(&args),
         Some(Command::Machine { format }) => cmd_machine(&format),
-        // Until the terminal app exists, no arguments climbs the default ladder headless.
-        None => cmd_run(&RunArgs::default()),
+        Some(Command::Demo(args)) => cmd_app(&args, true),
+        None => cmd_app(&cli.app, false),
     };
     match result {
         Ok(code) => code,
@@ -105,6 +154,68 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn cmd_app(args: &AppArgs, demo: bool) -> Result<ExitCode> {
+    let theme: Theme = args.theme.parse().map_err(anyhow::Error::msg)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        // No terminal to draw in (a pipe, CI): climb the ladder headless instead.
+        eprintln!(
+            "ladder: not a terminal, so running headless (`ladder run` does this explicitly)"
+        );
+        return cmd_run(&RunArgs {
+            n: args.n,
+            d: args.d,
+            seed: args.seed,
+            data: args.data.clone(),
+            input: args.input.clone(),
+            budget: args.budget,
+            threads: args.threads,
+            ..RunArgs::default()
+        });
+    }
+    if !(args.budget.is_finite() && args.budget > 0.0) {
+        bail!(
+            "--budget must be a positive number of seconds (got {})",
+            args.budget
+        );
+    }
+    if args.threads == Some(0) || args.n == Some(0) || args.d == Some(0) {
+        bail!("--n, --d and --threads must be at least 1");
+    }
+    let data = match &args.input {
+        Some(p) => p.display().to_string(),
+        None => {
+            args.data
+                .parse::<Distribution>()
+                .map_err(anyhow::Error::msg)?;
+            args.data.clone()
+        }
+    };
+    let defaults = Settings::default();
+    let settings = Settings {
+        n: args.n.unwrap_or(if args.input.is_some() {
+            usize::MAX
+        } else {
+            defaults.n
+        }),
+        d: args.d.unwrap_or(defaults.d),
+        seed: args.seed,
+        data,
+        budget_s: args.budget,
+        threads: args.threads.unwrap_or(defaults.threads),
+    };
+    if args.input.is_none() {
+        run::check_fits(settings.n, settings.d, ladder::monitor::available_memory())?;
+    }
+    tui::run(&tui::Options {
+        settings,
+        unlock_all: args.unlock_all,
+        demo,
+        theme,
+        notes_path: args.notes.clone(),
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_rungs() -> Result<ExitCode> {
@@ -268,7 +379,13 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     let ids: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
     let worker = std::thread::Builder::new()
         .name("ladder-runner".into())
-        .spawn(move || runner.run_all(&rungs, &tx, &cancel))
+        .spawn(move || {
+            // The receiver may be gone (an early exit); the reports are returned regardless.
+            let send = |e| {
+                let _ = tx.send(e);
+            };
+            runner.run_all(&rungs, &send, &cancel)
+        })
         .context("could not start the runner thread")?;
 
     let mut progress = Progress::new(interactive, ids);

@@ -165,7 +165,11 @@ fn runner(n: usize, d: usize, budget: Duration) -> Runner {
 fn the_runner_verifies_every_rung_and_fills_speedups() {
     let r = runner(150, 40, Duration::from_mins(1));
     let (tx, rx) = mpsc::channel();
-    let reports = r.run_all(&rungs::ladder(), &tx, &CancelToken::new());
+    let reports = r.run_all(
+        &rungs::ladder(),
+        &|e| tx.send(e).unwrap(),
+        &CancelToken::new(),
+    );
     drop(tx);
     assert_eq!(reports.len(), 5);
     for rep in &reports {
@@ -194,7 +198,12 @@ fn a_rung_past_its_budget_is_extrapolated_and_marked() {
     let r = runner(400, 256, Duration::from_millis(1));
     let (tx, _rx) = mpsc::channel();
     let rung = rungs::find("naive").unwrap();
-    let rep = r.run_one(0, rung.as_ref(), &tx, &CancelToken::new());
+    let rep = r.run_one(
+        0,
+        rung.as_ref(),
+        &|e| tx.send(e).unwrap(),
+        &CancelToken::new(),
+    );
     assert_eq!(rep.status, RunStatus::Extrapolated);
     assert!(rep.extrapolated);
     assert!(
@@ -213,7 +222,7 @@ fn cancelling_stops_the_rung_and_the_rest() {
     let (tx, _rx) = mpsc::channel();
     let cancel = CancelToken::new();
     cancel.cancel();
-    let reports = r.run_all(&rungs::ladder(), &tx, &cancel);
+    let reports = r.run_all(&rungs::ladder(), &|e| tx.send(e).unwrap(), &cancel);
     assert_eq!(
         reports.len(),
         1,

@@ -85,3 +85,136 @@ impl Drop for PeakRss {
         self.stop.store(true, Ordering::Relaxed);
     }
 }
+
+/// One reading of the machine and this process.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Busy percentage of each logical core (0–100).
+    pub cpu: Vec<f32>,
+    /// Resident bytes of this process.
+    pub rss: u64,
+    /// Physical memory of the machine, bytes (0 if unknown).
+    pub total_memory: u64,
+}
+
+/// Samples CPU and memory every `period` on its own thread and hands each [`Sample`] to a
+/// sink (a channel sender, usually). Stops when dropped.
+pub struct Sampler {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Sampler {
+    pub fn spawn(period: Duration, sink: impl Fn(Sample) -> bool + Send + 'static) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let handle = std::thread::Builder::new()
+            .name("ladder-sampler".into())
+            .spawn(move || {
+                let Ok(mut sys) = System::new() else { return };
+                let pid = sysinfo::get_current_pid().ok();
+                sys.refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram());
+                let total_memory = sys.total_memory();
+                sys.refresh_cpu_usage();
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(period);
+                    sys.refresh_cpu_usage();
+                    let rss = pid.map_or(0, |pid| {
+                        sys.refresh_processes_specifics(
+                            ProcessesToUpdate::Some(&[pid]),
+                            false,
+                            ProcessRefreshKind::nothing().with_memory(),
+                        );
+                        sys.process(pid).map_or(0, sysinfo::Process::memory)
+                    });
+                    let cpu = sys.cpus().iter().map(sysinfo::Cpu::usage).collect();
+                    if !sink(Sample {
+                        cpu,
+                        rss,
+                        total_memory,
+                    }) {
+                        break; // nobody is listening any more
+                    }
+                }
+            })
+            .ok();
+        Self { stop, handle }
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// A time series that keeps only its newest `capacity` points (for gauges and sparklines).
+#[derive(Clone, Debug, PartialEq)]
+pub struct History<T> {
+    capacity: usize,
+    points: std::collections::VecDeque<T>,
+}
+
+impl<T: Copy> History<T> {
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            points: std::collections::VecDeque::with_capacity(capacity.max(1)),
+        }
+    }
+
+    pub fn push(&mut self, v: T) {
+        if self.points.len() == self.capacity {
+            self.points.pop_front();
+        }
+        self.points.push_back(v);
+    }
+
+    #[must_use]
+    pub fn last(&self) -> Option<T> {
+        self.points.back().copied()
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.points.clear();
+    }
+
+    /// The newest `n` points, oldest first.
+    pub fn tail(&self, n: usize) -> impl Iterator<Item = T> + '_ {
+        self.points
+            .iter()
+            .skip(self.points.len().saturating_sub(n))
+            .copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_keeps_only_the_newest_points() {
+        let mut h = History::new(3);
+        for v in 1..=5 {
+            h.push(v);
+        }
+        assert_eq!(h.len(), 3);
+        assert_eq!(h.tail(10).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert_eq!(h.tail(2).collect::<Vec<_>>(), vec![4, 5]);
+        assert_eq!(h.last(), Some(5));
+    }
+}

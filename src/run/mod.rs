@@ -11,7 +11,6 @@ mod report;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 pub use report::{RunReport, RunStatus, VerificationReport, fill_speedups};
@@ -169,6 +168,17 @@ impl Runner {
         }
     }
 
+    /// The same workload, reference and machine with other settings (budget, threads).
+    #[must_use]
+    pub fn reconfigured(&self, config: RunConfig) -> Self {
+        Self {
+            workload: Arc::clone(&self.workload),
+            reference: Arc::clone(&self.reference),
+            machine: Arc::clone(&self.machine),
+            config,
+        }
+    }
+
     #[must_use]
     pub fn workload(&self) -> &Workload {
         &self.workload
@@ -180,7 +190,7 @@ impl Runner {
     pub fn run_all(
         &self,
         rungs: &[Box<dyn Rung>],
-        events: &Sender<RunEvent>,
+        events: &dyn Fn(RunEvent),
         cancel: &CancelToken,
     ) -> Vec<RunReport> {
         let mut reports = Vec::with_capacity(rungs.len());
@@ -194,8 +204,7 @@ impl Runner {
         }
         fill_speedups(&mut reports);
         for r in &reports {
-            // Receivers may have gone (a closed UI); the reports are returned regardless.
-            let _ = events.send(RunEvent::Finished(Box::new(r.clone())));
+            events(RunEvent::Finished(Box::new(r.clone())));
         }
         reports
     }
@@ -206,7 +215,7 @@ impl Runner {
         &self,
         index: usize,
         rung: &dyn Rung,
-        events: &Sender<RunEvent>,
+        events: &dyn Fn(RunEvent),
         cancel: &CancelToken,
     ) -> RunReport {
         let x = &self.workload.x;
@@ -217,7 +226,7 @@ impl Runner {
         };
         let threads = rung.threads(&ctx);
         let phase = |phase| {
-            let _ = events.send(RunEvent::Phase {
+            events(RunEvent::Phase {
                 index,
                 rung: info.id,
                 phase,
@@ -285,7 +294,7 @@ impl Runner {
             let want = (self.config.block_target.as_secs_f64() / per_row.max(1e-9)) as usize;
             block = (want / align * align).clamp(align, n.div_ceil(align) * align);
             rows_done = end;
-            let _ = events.send(RunEvent::Progress {
+            events(RunEvent::Progress {
                 index,
                 rows_done,
                 rows_total: n,
@@ -298,7 +307,8 @@ impl Runner {
         report.rows_done = rows_done;
         report.kernel_s = kernel_time.as_secs_f64();
 
-        if rows_done > 0 {
+        // A cancelled run is not timed or checked: the user asked it to stop, now.
+        if rows_done > 0 && report.status != RunStatus::Cancelled {
             let done_flops = rung.flops(0..rows_done, n, d);
             report.extrapolated = rows_done < n;
             report.estimated_s = report.kernel_s * total_flops / done_flops;

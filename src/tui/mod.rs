@@ -1,0 +1,317 @@
+//! The terminal app: climb the ladder live.
+//!
+//! The Elm architecture: one channel of events (keys, ticks, runner and sampler messages)
+//! feeds [`app::App::update`], which changes state and returns [`app::Command`]s; this module
+//! carries the commands out on worker threads and redraws from `&App`. The UI thread never
+//! runs a kernel and never blocks on one.
+//!
+//! The terminal is restored on quit, on Ctrl-C (a key in raw mode) and on panic (the panic
+//! hook restores it before the message is printed, then exits).
+
+pub mod app;
+pub mod theme;
+pub mod ui;
+
+use std::io::{self, Stdout};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Once};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self as ct, Event as CtEvent};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use self::app::{App, Command, Msg, Settings};
+use self::theme::Theme;
+use crate::machine::MachineInfo;
+use crate::monitor::{Sampler, available_memory};
+use crate::report::{Export, Markdown, write_atomic};
+use crate::run::{CancelToken, RunConfig, Runner};
+use crate::rungs;
+use crate::workload::Workload;
+
+/// How often the app redraws and the sampler samples.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// How the app starts.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub settings: Settings,
+    pub unlock_all: bool,
+    pub demo: bool,
+    pub theme: Theme,
+    pub notes_path: PathBuf,
+}
+
+/// Everything that reaches the event loop.
+enum Event {
+    App(Msg),
+    WorkloadLoaded(u64, Arc<Workload>),
+    MachineLoaded(MachineInfo),
+    Redraw,
+}
+
+/// Puts the terminal back however the app ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+/// On panic, anywhere: restore the terminal, print the message, exit. A panicking worker
+/// must not leave the UI drawing over a restored terminal.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+            std::process::exit(101);
+        }));
+    });
+}
+
+/// Carries out commands: threads for loading and running, the cancel token, exports.
+struct Effects {
+    tx: Sender<Event>,
+    workload: Option<Arc<Workload>>,
+    machine: Option<Arc<MachineInfo>>,
+    runner: Option<Arc<Runner>>,
+    generation: u64,
+    cancel: CancelToken,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl Effects {
+    fn rebuild_runner(&mut self) {
+        if let (Some(w), Some(m)) = (&self.workload, &self.machine) {
+            self.runner = Some(Arc::new(Runner::new(
+                Arc::clone(w),
+                Arc::clone(m),
+                RunConfig::default(),
+            )));
+        }
+    }
+
+    fn execute(&mut self, cmd: Command) {
+        match cmd {
+            Command::LoadWorkload(spec) => {
+                self.generation += 1;
+                let generation = self.generation;
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-load".into())
+                    .spawn(move || {
+                        let ev = match Workload::build(&spec) {
+                            Ok(w) => Event::WorkloadLoaded(generation, Arc::new(w)),
+                            Err(e) => Event::App(Msg::WorkloadFailed(e.to_string())),
+                        };
+                        let _ = tx.send(ev);
+                    });
+            }
+            Command::Run {
+                index,
+                budget,
+                threads,
+            } => {
+                let Some(runner) = &self.runner else { return };
+                let runner = runner.reconfigured(RunConfig {
+                    budget,
+                    threads,
+                    ..RunConfig::default()
+                });
+                if let Some(w) = self.worker.take() {
+                    let _ = w.join(); // the previous run has already reported its end
+                }
+                self.cancel.reset();
+                let cancel = self.cancel.clone();
+                let tx = self.tx.clone();
+                self.worker = std::thread::Builder::new()
+                    .name("ladder-runner".into())
+                    .spawn(move || {
+                        let rung = rungs::ladder().swap_remove(index);
+                        let send = |e| {
+                            let _ = tx.send(Event::App(Msg::Run(e)));
+                        };
+                        let report = runner.run_one(index, rung.as_ref(), &send, &cancel);
+                        let _ = tx.send(Event::App(Msg::RungFinished(Box::new(report))));
+                    })
+                    .ok();
+            }
+            Command::Cancel => self.cancel.cancel(),
+            Command::Export(path, results) => {
+                let text = Markdown.render(&results);
+                let msg = match write_atomic(&path, text.as_bytes()) {
+                    Ok(()) => Ok(path),
+                    Err(e) => Err(format!("could not write {}: {e}", path.display())),
+                };
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::Quit => {
+                self.cancel.cancel();
+                if let Some(w) = self.worker.take() {
+                    // Cancellation is honoured between blocks of about 40 ms.
+                    let _ = w.join();
+                }
+            }
+        }
+    }
+}
+
+fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new()
+        .name("ladder-input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match ct::poll(Duration::from_millis(50)) {
+                    Ok(true) => {
+                        let ev = match ct::read() {
+                            Ok(CtEvent::Key(k)) => Event::App(Msg::Key(k)),
+                            Ok(CtEvent::Resize(..)) => Event::Redraw,
+                            Ok(_) => continue,
+                            Err(_) => break,
+                        };
+                        if tx.send(ev).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(_) => break,
+                }
+            }
+        });
+}
+
+fn spawn_ticks(tx: Sender<Event>, stop: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new()
+        .name("ladder-tick".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(TICK);
+                if tx.send(Event::App(Msg::Tick)).is_err() {
+                    break;
+                }
+            }
+        });
+}
+
+/// Runs the app until the user quits.
+pub fn run(opts: &Options) -> io::Result<()> {
+    let (tx, rx) = mpsc::channel::<Event>();
+    let mut app = App::new(
+        opts.settings.clone(),
+        opts.unlock_all,
+        opts.notes_path.clone(),
+    );
+    app.available_memory = available_memory();
+    if opts.demo {
+        app.enable_demo();
+    }
+
+    install_panic_hook();
+    enable_raw_mode()?;
+    let _guard = TerminalGuard;
+    execute!(io::stdout(), EnterAlternateScreen)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    // The first frame comes before any data is generated or measured.
+    terminal.draw(|f| ui::draw(f, &app, &opts.theme))?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    spawn_input(tx.clone(), Arc::clone(&stop));
+    spawn_ticks(tx.clone(), Arc::clone(&stop));
+    let sample_tx = tx.clone();
+    let _sampler = Sampler::spawn(TICK, move |s| {
+        sample_tx.send(Event::App(Msg::Sample(s))).is_ok()
+    });
+    let machine_tx = tx.clone();
+    let _ = std::thread::Builder::new()
+        .name("ladder-probe".into())
+        .spawn(move || {
+            let _ = machine_tx.send(Event::MachineLoaded(MachineInfo::probe(false)));
+        });
+
+    let mut effects = Effects {
+        tx,
+        workload: None,
+        machine: None,
+        runner: None,
+        generation: 0,
+        cancel: CancelToken::new(),
+        worker: None,
+    };
+    for cmd in app.start() {
+        effects.execute(cmd);
+    }
+    let result = event_loop(&mut terminal, &mut app, &mut effects, &rx, &opts.theme);
+    stop.store(true, Ordering::Relaxed);
+    result
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    effects: &mut Effects,
+    rx: &Receiver<Event>,
+    theme: &Theme,
+) -> io::Result<()> {
+    let mut last_draw = Instant::now();
+    loop {
+        let Ok(event) = rx.recv() else {
+            return Ok(());
+        };
+        // Keys and ticks redraw at once; runner and sampler messages wait for the next tick, so
+        // the UI costs the kernels little.
+        let mut redraw = false;
+        let msg = match event {
+            Event::App(m) => Some(m),
+            Event::Redraw => {
+                redraw = true;
+                None
+            }
+            Event::WorkloadLoaded(generation, w) => {
+                if generation == effects.generation {
+                    let meta = crate::report::WorkloadMeta::from(w.as_ref());
+                    effects.workload = Some(w);
+                    effects.rebuild_runner();
+                    Some(Msg::WorkloadReady(meta))
+                } else {
+                    None // a newer load has been asked for since
+                }
+            }
+            Event::MachineLoaded(m) => {
+                effects.machine = Some(Arc::new(m.clone()));
+                effects.rebuild_runner();
+                Some(Msg::MachineReady(m))
+            }
+        };
+        if let Some(msg) = msg {
+            redraw |= matches!(msg, Msg::Key(_) | Msg::Tick);
+            for cmd in app.update(msg) {
+                effects.execute(cmd);
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+        if redraw || last_draw.elapsed() >= TICK * 2 {
+            terminal.draw(|f| ui::draw(f, app, theme))?;
+            last_draw = Instant::now();
+        }
+    }
+}

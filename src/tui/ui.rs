@@ -1,0 +1,769 @@
+//! The views: they read `&App` and draw; they never change state or call a kernel.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, BorderType, Borders, Cell, Clear, LineGauge, Paragraph, Row, Sparkline, Table, Wrap,
+};
+
+use super::app::{App, Notice, Screen, Status, WorkloadState};
+use super::theme::Theme;
+use crate::report::{human_seconds, human_speedup, time_cell};
+use crate::run::Phase;
+use crate::workload::human_bytes;
+
+/// The smallest terminal the app draws in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 18;
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+    let area = f.area();
+    f.render_widget(Block::default().style(theme.base()), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "The terminal is too small: {}×{}.\nladder needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n\
+             Enlarge the window (or shrink the font). q quits.",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg)
+                .style(theme.base())
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let [title, body, notice, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_title(f, app, theme, title);
+    match app.screen {
+        Screen::Ladder if app.demo.is_some() => draw_demo(f, app, theme, body),
+        Screen::Ladder => draw_ladder(f, app, theme, body),
+        Screen::Settings => draw_settings(f, app, theme, body),
+        Screen::Results => draw_results(f, app, theme, body),
+    }
+    draw_notice(f, app, theme, notice);
+    draw_keys(f, app, theme, keys);
+    if app.show_help {
+        draw_help(f, app, theme, area);
+    }
+}
+
+fn draw_title(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let workload = match &app.workload {
+        WorkloadState::Loading => "preparing the workload…".to_string(),
+        WorkloadState::Ready(m) => format!("{} × {} {} seed {}", m.n, m.d, m.source, m.seed),
+        WorkloadState::Failed(_) => "no workload (s: settings)".to_string(),
+    };
+    let machine = match &app.machine {
+        None => "measuring the machine…".to_string(),
+        Some(m) => format!(
+            "{} cores {} · peak {:.0}/{:.0} GFLOP/s",
+            m.logical_cores, m.kernel_isa, m.peak_gflops_core, m.peak_gflops_all
+        ),
+    };
+    let line = Line::from(vec![
+        Span::styled(" ladder ", theme.title()),
+        Span::styled(format!("· {workload} · {machine}"), theme.dim()),
+    ]);
+    f.render_widget(Paragraph::new(line).style(theme.base()), area);
+}
+
+fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.dim())
+        .title(Span::styled(format!(" {title} "), theme.title()))
+        .style(theme.base())
+}
+
+fn status_cell(status: &Status, theme: &Theme) -> Cell<'static> {
+    let (text, style) = match status {
+        Status::Locked => ("locked", theme.dim()),
+        Status::Ready => ("ready", theme.base()),
+        Status::Queued => ("queued", theme.dim()),
+        Status::Running(Phase::Setup) => ("setting up", Style::default().fg(theme.warn)),
+        Status::Running(Phase::Kernel) => ("running", Style::default().fg(theme.warn)),
+        Status::Running(Phase::Verify) => ("verifying", Style::default().fg(theme.warn)),
+        Status::Done => ("done", Style::default().fg(theme.good)),
+        Status::Failed(_) => ("FAILED", Style::default().fg(theme.bad)),
+        Status::Cancelled => ("cancelled", theme.dim()),
+    };
+    Cell::from(text).style(style)
+}
+
+/// The ladder table: one row a rung.
+fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool) {
+    let mut header = vec!["", "rung"];
+    if wide {
+        header.push("step");
+    }
+    header.extend([
+        "status", "time", "GFLOP/s", "% pk", "vs base", "vs prev", "ok",
+    ]);
+    let rows: Vec<Row> = app
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let rep = r.report.as_ref().filter(|rep| rep.has_time());
+            let mut cells = vec![
+                Cell::from(if i == app.selected { "▶" } else { " " }),
+                Cell::from(r.info.id),
+            ];
+            if wide {
+                cells.push(Cell::from(r.info.step.to_string()));
+            }
+            cells.push(status_cell(&r.status, theme));
+            cells.push(Cell::from(rep.map(time_cell).unwrap_or_default()));
+            cells.push(Cell::from(
+                rep.map(|x| format!("{:.1}", x.gflops_effective))
+                    .unwrap_or_default(),
+            ));
+            cells.push(Cell::from(
+                rep.map(|x| format!("{:.0}%", x.peak_pct))
+                    .unwrap_or_default(),
+            ));
+            cells.push(Cell::from(
+                rep.map(|x| human_speedup(x.speedup_vs_baseline))
+                    .unwrap_or_default(),
+            ));
+            cells.push(Cell::from(
+                rep.map(|x| human_speedup(x.speedup_vs_previous))
+                    .unwrap_or_default(),
+            ));
+            let ok = match rep.and_then(|x| x.verification.as_ref()) {
+                Some(v) if v.passed => Cell::from("✓").style(Style::default().fg(theme.good)),
+                Some(_) => Cell::from("✗").style(Style::default().fg(theme.bad)),
+                None => Cell::from(""),
+            };
+            cells.push(ok);
+            let row = Row::new(cells);
+            if i == app.selected {
+                row.style(theme.selected())
+            } else {
+                row.style(theme.base())
+            }
+        })
+        .collect();
+    let mut widths = vec![Constraint::Length(1), Constraint::Length(12)];
+    if wide {
+        widths.push(Constraint::Length(10));
+    }
+    widths.extend([
+        Constraint::Length(10),
+        Constraint::Length(15),
+        Constraint::Length(8),
+        Constraint::Length(5),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(2),
+    ]);
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim().add_modifier(Modifier::BOLD)))
+        .block(block("The ladder", theme))
+        .column_spacing(1);
+    f.render_widget(table, area);
+}
+
+/// Horizontal bars of the speedup against the baseline on a log scale, so 10x and 1000x are
+/// both readable.
+fn draw_speedups(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let b = block("Speedup vs baseline (log scale)", theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let values: Vec<(&str, Option<f64>)> = app
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.info.id,
+                r.report.as_ref().and_then(|x| x.speedup_vs_baseline),
+            )
+        })
+        .collect();
+    let max = values
+        .iter()
+        .filter_map(|(_, v)| *v)
+        .fold(10.0_f64, f64::max);
+    let label_w = 12usize;
+    let value_w = 7usize;
+    let bar_w = (inner.width as usize).saturating_sub(label_w + value_w + 1);
+    let lines: Vec<Line> = values
+        .iter()
+        .take(inner.height as usize)
+        .map(|(id, v)| {
+            let mut spans = vec![Span::styled(format!("{id:<label_w$}"), theme.base())];
+            if let Some(s) = v {
+                // log10(1) = 0 gets a sliver so the baseline is visible.
+                let frac = (s.max(1.0).log10() / max.log10()).clamp(0.0, 1.0);
+                spans.push(Span::styled(
+                    eighths_bar(frac * bar_w as f64),
+                    Style::default().fg(theme.bar),
+                ));
+                spans.push(Span::styled(
+                    format!(" {}", human_speedup(Some(*s))),
+                    theme.title(),
+                ));
+            } else {
+                spans.push(Span::styled("·", theme.dim()));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).style(theme.base()), inner);
+}
+
+/// A bar `cells` long (fractional), drawn with eighth blocks; never empty.
+fn eighths_bar(cells: f64) -> String {
+    const PARTS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+    let eighths = ((cells * 8.0).round() as usize).max(1);
+    let mut s = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        s.push(PARTS[eighths % 8 - 1]);
+    }
+    s
+}
+
+fn draw_about(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let row = &app.rows[app.selected];
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", row.info.title), theme.title()),
+            Span::styled(format!("({})", row.info.step), theme.dim()),
+        ]),
+        Line::from(vec![
+            Span::styled("changed: ", theme.dim()),
+            Span::styled(row.info.what_changed, theme.base()),
+        ]),
+        Line::from(vec![
+            Span::styled("why: ", theme.dim()),
+            Span::styled(row.info.why, theme.base()),
+        ]),
+    ];
+    if let Status::Failed(why) = &row.status {
+        lines.push(Line::from(Span::styled(
+            format!("failed: {why}"),
+            Style::default().fg(theme.bad),
+        )));
+    }
+    if row.status == Status::Locked {
+        lines.push(Line::from(Span::styled(
+            "locked until the rung below has run: climb in order",
+            theme.dim(),
+        )));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block("About this rung", theme))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// Progress, throughput, CPU and memory, live.
+fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let title = match &app.live {
+        Some(l) if !l.finished => format!("Live: {}", app.rows[l.index].info.id),
+        Some(l) => format!("Last run: {}", app.rows[l.index].info.id),
+        None => "Live".to_string(),
+    };
+    let b = block(&title, theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let cores = app.cpu.len().max(1) as u16;
+    // Lines left for the two sparklines: two thirds to throughput, the rest to memory.
+    let spare = inner.height.saturating_sub(4 + cores);
+    let spark_h = (spare * 2 / 3).clamp(1, 8);
+    let mem_spark_h = spare.saturating_sub(spark_h).min(4);
+    let [status, gauge, rate, spark, cpu, mem, mem_spark, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(spark_h),
+        Constraint::Length(cores),
+        Constraint::Length(1),
+        Constraint::Length(mem_spark_h),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+
+    match &app.live {
+        None => {
+            f.render_widget(
+                Paragraph::new("Select a rung and press Enter; a climbs the whole ladder.")
+                    .style(theme.dim())
+                    .wrap(Wrap { trim: true }),
+                Rect {
+                    height: 3,
+                    ..status
+                },
+            );
+        }
+        Some(l) => {
+            let phase = match (l.finished, l.phase) {
+                (true, _) => "finished",
+                (_, Phase::Setup) => "setting up (not timed as kernel)",
+                (_, Phase::Kernel) => "running",
+                (_, Phase::Verify) => "verifying against float64",
+            };
+            let eta = match l.eta() {
+                Some((s, true)) => format!(" · budget stop in {}", human_seconds(s)),
+                Some((s, false)) => format!(" · ETA {}", human_seconds(s)),
+                None => String::new(),
+            };
+            f.render_widget(
+                Paragraph::new(format!(
+                    "{phase} · rows {}/{}{eta}",
+                    l.rows_done, l.rows_total
+                ))
+                .style(theme.base()),
+                status,
+            );
+            f.render_widget(
+                LineGauge::default()
+                    .ratio(l.work_done.clamp(0.0, 1.0))
+                    .filled_style(Style::default().fg(theme.accent))
+                    .unfilled_style(theme.dim())
+                    .label(format!("{:>3.0}%", l.work_done * 100.0)),
+                gauge,
+            );
+            f.render_widget(
+                Paragraph::new(format!(
+                    "{:.3e} pairs/s · {:.1} GFLOP/s effective",
+                    l.pairs_per_s, l.gflops_avg
+                ))
+                .style(theme.base()),
+                rate,
+            );
+            let data: Vec<u64> = l
+                .gflops
+                .tail(spark.width as usize)
+                .map(|g| g.max(0.0).round() as u64)
+                .collect();
+            f.render_widget(
+                Sparkline::default()
+                    .data(&data)
+                    .style(Style::default().fg(theme.bar)),
+                spark,
+            );
+        }
+    }
+
+    let cpu_rows = Layout::vertical(vec![Constraint::Length(1); app.cpu.len().max(1)]).split(cpu);
+    for (i, h) in app.cpu.iter().enumerate() {
+        let v = h.last().unwrap_or(0.0);
+        f.render_widget(
+            LineGauge::default()
+                .ratio(f64::from(v / 100.0).clamp(0.0, 1.0))
+                .filled_style(Style::default().fg(if v > 90.0 { theme.good } else { theme.accent }))
+                .unfilled_style(theme.dim())
+                .label(format!("cpu{i} {v:>3.0}%")),
+            cpu_rows[i],
+        );
+    }
+    if app.cpu.is_empty() {
+        f.render_widget(Paragraph::new("cpu: sampling…").style(theme.dim()), cpu);
+    }
+    let rss = app.rss.last().unwrap_or(0);
+    let total = app.total_memory.max(1);
+    f.render_widget(
+        LineGauge::default()
+            .ratio((rss as f64 / total as f64).clamp(0.0, 1.0))
+            .filled_style(Style::default().fg(theme.warn))
+            .unfilled_style(theme.dim())
+            .label(format!(
+                "RSS {} of {}",
+                human_bytes(rss),
+                human_bytes(app.total_memory)
+            )),
+        mem,
+    );
+    if mem_spark.height > 0 {
+        let data: Vec<u64> = app
+            .rss
+            .tail(mem_spark.width as usize)
+            .map(|b| b >> 20)
+            .collect();
+        // Headroom above the highest point, so a flat line does not fill the box.
+        let top = data.iter().copied().max().unwrap_or(1).max(1);
+        f.render_widget(
+            Sparkline::default()
+                .data(&data)
+                .max(top + top / 4)
+                .style(Style::default().fg(theme.warn)),
+            mem_spark,
+        );
+    }
+}
+
+fn draw_ladder(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let table_h = app.rows.len() as u16 + 3;
+    let [table, bottom] =
+        Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
+    draw_table(f, app, theme, table, area.width >= 100);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    let chart_h = app.rows.len() as u16 + 2;
+    let [chart, about] =
+        Layout::vertical([Constraint::Length(chart_h), Constraint::Min(0)]).areas(left);
+    draw_speedups(f, app, theme, chart);
+    draw_about(f, app, theme, about);
+    draw_live(f, app, theme, right);
+}
+
+/// Demo mode: a large figure for the room, the ladder and the live panel.
+fn draw_demo(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let big_h = if area.height >= 30 { 9 } else { 7 };
+    let table_h = app.rows.len() as u16 + 3;
+    let [big, table, bottom] = Layout::vertical([
+        Constraint::Length(big_h),
+        Constraint::Length(table_h),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let last = app
+        .rows
+        .iter()
+        .filter_map(|r| r.report.as_ref().filter(|x| x.has_time()))
+        .next_back();
+    let (figure, caption) = match (last, &app.live) {
+        (_, Some(l)) if !l.finished => (
+            format!("{:.0}", l.gflops_avg),
+            format!("GFLOP/s · {} running", app.rows[l.index].info.id),
+        ),
+        (Some(r), _) => (
+            human_speedup(r.speedup_vs_baseline),
+            format!(
+                "{} · {} faster than {}",
+                r.rung,
+                human_speedup(r.speedup_vs_baseline),
+                app.rows[0].info.id
+            ),
+        ),
+        (None, _) => (
+            "ladder".to_string(),
+            "the demo starts in a moment".to_string(),
+        ),
+    };
+    let paused = app.demo.as_ref().is_some_and(|d| d.paused);
+    let caption = if paused {
+        format!("{caption} · PAUSED")
+    } else {
+        caption
+    };
+    let b = block("Demo", theme);
+    let inner = b.inner(big);
+    f.render_widget(b, big);
+    let mut lines: Vec<Line> = big_text(&figure)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, Style::default().fg(theme.accent))))
+        .collect();
+    lines.push(Line::from(Span::styled(caption, theme.title())));
+    f.render_widget(Paragraph::new(lines).alignment(Alignment::Center), inner);
+    draw_table(f, app, theme, table, area.width >= 100);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    draw_speedups(f, app, theme, left);
+    draw_live(f, app, theme, right);
+}
+
+/// Five rows of block glyphs, for figures a room can read.
+fn big_text(s: &str) -> Vec<String> {
+    fn glyph(c: char) -> [&'static str; 5] {
+        match c {
+            '0' => ["███", "█ █", "█ █", "█ █", "███"],
+            '1' => [" █ ", "██ ", " █ ", " █ ", "███"],
+            '2' => ["███", "  █", "███", "█  ", "███"],
+            '3' => ["███", "  █", "███", "  █", "███"],
+            '4' => ["█ █", "█ █", "███", "  █", "  █"],
+            '5' => ["███", "█  ", "███", "  █", "███"],
+            '6' => ["███", "█  ", "███", "█ █", "███"],
+            '7' => ["███", "  █", "  █", "  █", "  █"],
+            '8' => ["███", "█ █", "███", "█ █", "███"],
+            '9' => ["███", "█ █", "███", "  █", "███"],
+            '.' => ["   ", "   ", "   ", "   ", " █ "],
+            'x' => ["   ", "█ █", " █ ", "█ █", "   "],
+            '-' => ["   ", "   ", "███", "   ", "   "],
+            _ => ["   ", "   ", "   ", "   ", "   "],
+        }
+    }
+    if !s.chars().all(|c| c.is_ascii_digit() || ".x-".contains(c)) {
+        return vec![
+            String::new(),
+            String::new(),
+            s.to_string(),
+            String::new(),
+            String::new(),
+        ];
+    }
+    (0..5)
+        .map(|row| {
+            s.chars()
+                .map(|c| glyph(c)[row])
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn draw_settings(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut lines = vec![
+        Line::from(Span::styled(
+            "Changing n, d, seed or data prepares a new workload and clears the results.",
+            theme.dim(),
+        )),
+        Line::from(""),
+    ];
+    for (i, (label, value, hint)) in app.shown_settings().fields().iter().enumerate() {
+        let selected = i == app.form.selected;
+        let shown = match (&app.form.editing, selected) {
+            (Some(buf), true) => format!("{buf}▏"),
+            _ => value.clone(),
+        };
+        let style = if selected {
+            theme.selected()
+        } else {
+            theme.base()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(if selected { "▶ " } else { "  " }, style),
+            Span::styled(format!("{label:<8}"), style),
+            Span::styled(format!("{shown:<30}"), style),
+        ]));
+        if selected {
+            lines.push(Line::from(Span::styled(format!("    {hint}"), theme.dim())));
+            if let Some(e) = &app.form.error {
+                lines.push(Line::from(Span::styled(
+                    format!("    ✗ {e}"),
+                    Style::default().fg(theme.bad),
+                )));
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    let state = match &app.workload {
+        _ if app.pending.is_some() => "workload: preparing the new one…".to_string(),
+        WorkloadState::Loading => "workload: preparing…".to_string(),
+        WorkloadState::Ready(m) => format!("workload: {} × {} ({}), ready", m.n, m.d, m.source),
+        WorkloadState::Failed(e) => format!("workload: failed: {e}"),
+    };
+    lines.push(Line::from(Span::styled(state, theme.dim())));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block("Settings", theme))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn draw_results(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    // Columns by importance; narrow terminals drop the least important.
+    let all = area.width >= 130;
+    let mid = area.width >= 95;
+    let mut header = vec!["rung"];
+    let mut widths = vec![Constraint::Length(12)];
+    if all {
+        header.push("step");
+        widths.push(Constraint::Length(10));
+    }
+    if mid {
+        header.push("setup");
+        widths.push(Constraint::Length(9));
+    }
+    header.extend(["time", "GFLOP/s", "% pk", "vs base", "vs prev"]);
+    widths.extend([
+        Constraint::Length(15),
+        Constraint::Length(8),
+        Constraint::Length(5),
+        Constraint::Length(7),
+        Constraint::Length(7),
+    ]);
+    if all {
+        header.push("peak RSS");
+        widths.push(Constraint::Length(10));
+    }
+    header.push("verified");
+    widths.push(Constraint::Min(8));
+    let rows: Vec<Row> = app
+        .rows
+        .iter()
+        .filter_map(|r| r.report.as_ref())
+        .map(|x| {
+            let timed = x.has_time();
+            let mut cells = vec![x.rung.clone()];
+            if all {
+                cells.push(x.step.to_string());
+            }
+            if mid {
+                cells.push(if timed {
+                    human_seconds(x.setup_s)
+                } else {
+                    "-".into()
+                });
+            }
+            cells.extend([
+                time_cell(x),
+                crate::report::gflops_cell(x),
+                crate::report::peak_cell(x),
+                human_speedup(x.speedup_vs_baseline),
+                human_speedup(x.speedup_vs_previous),
+            ]);
+            if all {
+                cells.push(human_bytes(x.peak_rss_bytes));
+            }
+            cells.push(crate::report::verified_cell(x));
+            Row::new(cells).style(theme.base())
+        })
+        .collect();
+    let [table, note] = Layout::vertical([Constraint::Min(0), Constraint::Length(3)]).areas(area);
+    let empty = rows.is_empty();
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(header).style(theme.dim().add_modifier(Modifier::BOLD)))
+            .block(block("Results", theme)),
+        table,
+    );
+    let text = if empty {
+        "No results yet: run a rung from the ladder (Esc, then Enter).".to_string()
+    } else {
+        format!(
+            "m writes this table as Markdown to {} (atomically). ~ marks times extrapolated from the budget.",
+            app.notes_path.display()
+        )
+    };
+    f.render_widget(
+        Paragraph::new(text)
+            .style(theme.dim())
+            .wrap(Wrap { trim: true }),
+        note,
+    );
+}
+
+fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let line = match &app.notice {
+        Some(Notice::Info(s)) => Span::styled(format!(" {s}"), Style::default().fg(theme.accent)),
+        Some(Notice::Error(s)) => Span::styled(format!(" {s}"), Style::default().fg(theme.bad)),
+        None => Span::raw(""),
+    };
+    f.render_widget(Paragraph::new(Line::from(line)).style(theme.base()), area);
+}
+
+/// The keys that apply on the current screen (abbreviated for narrow terminals).
+#[must_use]
+pub fn footer_keys(app: &App, width: u16) -> &'static str {
+    if width < 100 && app.screen == Screen::Ladder && app.demo.is_none() && !app.show_help {
+        return "↑↓ Enter run · a climb · Esc cancel · s settings · r results · m notes · ? · q";
+    }
+    match app.screen {
+        _ if app.show_help => "any key: close help",
+        Screen::Settings if app.form.editing.is_some() => "type a value · Enter apply · Esc cancel",
+        Screen::Settings => "↑↓ field · Enter edit · Esc back · ? help · q quit",
+        Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
+        Screen::Ladder if app.demo.is_some() => {
+            "space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"
+        }
+        Screen::Ladder => {
+            "↑↓ select · Enter run · a climb all · Esc cancel · s settings · r results · m NOTES.md · ? help · q quit"
+        }
+    }
+}
+
+fn draw_keys(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            format!(" {}", footer_keys(app, area.width)),
+            theme.dim(),
+        ))
+        .style(theme.base()),
+        area,
+    );
+}
+
+/// Every key, by screen.
+pub const HELP: &[(&str, &str)] = &[
+    ("Ladder", ""),
+    ("↑ ↓ / k j", "select a rung"),
+    (
+        "Enter",
+        "run the selected rung (it unlocks when the rung below has run)",
+    ),
+    ("a", "climb the whole ladder in order"),
+    ("Esc", "cancel the running rung (and the rest of a climb)"),
+    ("s", "settings: n, d, seed, data, budget, threads"),
+    ("r", "results: the full speedup table"),
+    ("m", "write the speedup table as Markdown (NOTES.md)"),
+    ("Demo", ""),
+    ("space / p", "pause or resume the climb"),
+    ("n / →", "start the next rung now"),
+    ("r", "repeat the climb from the bottom"),
+    ("Settings", ""),
+    ("↑ ↓", "choose a field"),
+    (
+        "Enter",
+        "edit it; Enter again applies (invalid values are refused)",
+    ),
+    ("Esc", "cancel the edit, or go back"),
+    ("Anywhere", ""),
+    ("?", "this help"),
+    ("q / Ctrl-C", "quit (a running rung is cancelled first)"),
+];
+
+fn draw_help(f: &mut Frame, _app: &App, theme: &Theme, area: Rect) {
+    let h = (HELP.len() as u16 + 2).min(area.height);
+    let w = 78.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                Line::from(Span::styled(*k, theme.title()))
+            } else {
+                Line::from(vec![
+                    Span::styled(
+                        format!("  {k:<12}"),
+                        theme.base().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(*v, theme.base()),
+                ])
+            }
+        })
+        .collect();
+    f.render_widget(Clear, popup);
+    f.render_widget(Paragraph::new(lines).block(block("Keys", theme)), popup);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_grow_with_the_log_and_are_never_empty() {
+        assert_eq!(eighths_bar(0.0), "▏");
+        assert_eq!(eighths_bar(1.0), "█");
+        assert_eq!(eighths_bar(2.5), "██▌");
+    }
+
+    #[test]
+    fn big_text_draws_digits_and_falls_back_for_words() {
+        let t = big_text("10x");
+        assert_eq!(t.len(), 5);
+        assert_eq!(t[0], " █  ███    ");
+        assert_eq!(big_text("ladder")[2], "ladder");
+    }
+}
