@@ -183,14 +183,13 @@ fn cmd_app(args: &AppArgs, demo: bool) -> Result<ExitCode> {
     if args.threads == Some(0) || args.n == Some(0) || args.d == Some(0) {
         bail!("--n, --d and --threads must be at least 1");
     }
-    let data = match &args.input {
-        Some(p) => p.display().to_string(),
-        None => {
-            args.data
-                .parse::<Distribution>()
-                .map_err(anyhow::Error::msg)?;
-            args.data.clone()
-        }
+    let data = if let Some(p) = &args.input {
+        p.display().to_string()
+    } else {
+        args.data
+            .parse::<Distribution>()
+            .map_err(anyhow::Error::msg)?;
+        args.data.clone()
     };
     let defaults = Settings::default();
     let settings = Settings {
