@@ -848,7 +848,15 @@ impl App {
         };
         let cancelled = status == Status::Cancelled;
         if let Some(live) = self.live.as_mut().filter(|l| l.index == index) {
+            // The final figures replace the running estimates.
             live.finished = true;
+            live.rows_done = report.rows_done;
+            live.rows_total = report.rows_total;
+            if report.has_time() {
+                live.work_done = report.kernel_s / report.estimated_s.max(1e-12);
+                live.gflops_avg = report.gflops_effective;
+                live.pairs_per_s = report.pairs_per_s;
+            }
         }
         self.notice = Some(match &status {
             Status::Done => Notice::Info(format!(

@@ -162,7 +162,7 @@ fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool) {
     }
     widths.extend([
         Constraint::Length(10),
-        Constraint::Length(15),
+        Constraint::Length(17),
         Constraint::Length(8),
         Constraint::Length(5),
         Constraint::Length(7),
@@ -284,8 +284,8 @@ fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let cores = app.cpu.len().max(1) as u16;
     // Lines left for the two sparklines: two thirds to throughput, the rest to memory.
     let spare = inner.height.saturating_sub(4 + cores);
-    let spark_h = (spare * 2 / 3).clamp(1, 8);
-    let mem_spark_h = spare.saturating_sub(spark_h).min(4);
+    let spark_h = (spare * 2 / 3).max(1);
+    let mem_spark_h = spare.saturating_sub(spark_h);
     let [status, gauge, rate, spark, cpu, mem, mem_spark, _] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -375,6 +375,10 @@ fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if app.cpu.is_empty() {
         f.render_widget(Paragraph::new("cpu: sampling…").style(theme.dim()), cpu);
     }
+    if app.total_memory == 0 {
+        f.render_widget(Paragraph::new("memory: sampling…").style(theme.dim()), mem);
+        return;
+    }
     let rss = app.rss.last().unwrap_or(0);
     let total = app.total_memory.max(1);
     f.render_widget(
@@ -424,7 +428,9 @@ fn draw_ladder(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
 /// Demo mode: a large figure for the room, the ladder and the live panel.
 fn draw_demo(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let big_h = if area.height >= 30 { 9 } else { 7 };
+    // Tall screens frame the figure; short ones (large projector fonts) give it every line.
+    let framed = area.height >= 30;
+    let big_h = if framed { 9 } else { 6 };
     let table_h = app.rows.len() as u16 + 3;
     let [big, table, bottom] = Layout::vertical([
         Constraint::Length(big_h),
@@ -462,9 +468,14 @@ fn draw_demo(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     } else {
         caption
     };
-    let b = block("Demo", theme);
-    let inner = b.inner(big);
-    f.render_widget(b, big);
+    let inner = if framed {
+        let b = block("Demo", theme);
+        let inner = b.inner(big);
+        f.render_widget(b, big);
+        inner
+    } else {
+        big
+    };
     let mut lines: Vec<Line> = big_text(&figure)
         .into_iter()
         .map(|l| Line::from(Span::styled(l, Style::default().fg(theme.accent))))
@@ -472,6 +483,11 @@ fn draw_demo(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     lines.push(Line::from(Span::styled(caption, theme.title())));
     f.render_widget(Paragraph::new(lines).alignment(Alignment::Center), inner);
     draw_table(f, app, theme, table, area.width >= 100);
+    // On a small screen (a projector's large font) the speedups matter more than the gauges.
+    if bottom.height < app.rows.len() as u16 + 4 {
+        draw_speedups(f, app, theme, bottom);
+        return;
+    }
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     draw_speedups(f, app, theme, left);
@@ -583,7 +599,7 @@ fn draw_results(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     header.extend(["time", "GFLOP/s", "% pk", "vs base", "vs prev"]);
     widths.extend([
-        Constraint::Length(15),
+        Constraint::Length(17),
         Constraint::Length(8),
         Constraint::Length(5),
         Constraint::Length(7),

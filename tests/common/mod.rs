@@ -1,0 +1,122 @@
+//! Fixtures shared by the TUI tests: a fixed machine, workload and reports, so that state and
+//! screens are deterministic.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use ladder::machine::MachineInfo;
+use ladder::report::WorkloadMeta;
+use ladder::run::{RunReport, RunStatus, VerificationReport};
+use ladder::rungs::Step;
+use ladder::tui::app::{App, Msg, Settings};
+
+pub fn machine() -> MachineInfo {
+    MachineInfo {
+        cpu: "Test CPU".into(),
+        arch: "x86_64".into(),
+        logical_cores: 2,
+        physical_cores: Some(2),
+        simd: vec!["avx2".into(), "fma".into()],
+        kernel_isa: "avx2+fma".into(),
+        peak_gflops_core: 100.0,
+        peak_gflops_all: 200.0,
+        mem_read_gbs: None,
+    }
+}
+
+pub fn meta() -> WorkloadMeta {
+    WorkloadMeta {
+        n: 10_000,
+        d: 768,
+        seed: 0,
+        source: "normal".into(),
+        zero_rows: 0,
+    }
+}
+
+/// A finished report for rung `id` whose kernel took `seconds`.
+pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunReport {
+    let n = 10_000.0_f64;
+    RunReport {
+        rung: id.to_string(),
+        title: id.to_string(),
+        step,
+        what_changed: String::new(),
+        status: if extrapolated {
+            RunStatus::Extrapolated
+        } else {
+            RunStatus::Completed
+        },
+        threads: 1,
+        setup_s: 0.1,
+        kernel_s: seconds.min(8.0),
+        rows_done: if extrapolated { 600 } else { 10_000 },
+        rows_total: 10_000,
+        estimated_s: seconds,
+        extrapolated,
+        pairs_per_s: n * n / seconds,
+        gflops_effective: 2.0 * n * n * 768.0 / seconds / 1e9,
+        gflops_work: 1.0,
+        peak_pct: 50.0,
+        speedup_vs_baseline: None,
+        speedup_vs_previous: None,
+        peak_rss_bytes: 450 << 20,
+        verification: Some(VerificationReport {
+            passed: true,
+            entries_checked: 44_096,
+            max_abs_err: 1.2e-7,
+            tolerance: 1e-4,
+            worst: Some((3, 4)),
+            non_finite: false,
+        }),
+    }
+}
+
+pub const TIMES: [(&str, Step, f64, bool); 5] = [
+    ("naive", Step::Baseline, 125.0, true),
+    ("algorithmic", Step::Algorithm, 53.0, true),
+    ("vectorized", Step::Vectorize, 2.15, false),
+    ("native", Step::Native, 0.44, false),
+    ("threads", Step::Threads, 0.23, false),
+];
+
+/// An app with its workload and machine ready, nothing run yet.
+pub fn ready_app() -> App {
+    let mut app = App::new(
+        Settings {
+            threads: 2,
+            ..Settings::default()
+        },
+        false,
+        PathBuf::from("NOTES.md"),
+    );
+    app.available_memory = Some(16 << 30);
+    let _ = app.update(Msg::MachineReady(machine()));
+    let _ = app.update(Msg::WorkloadReady(meta()));
+    app.notice = None;
+    app
+}
+
+/// An app in which every rung has run, with the times above.
+pub fn climbed_app() -> App {
+    let mut app = ready_app();
+    for (i, (id, step, secs, extra)) in TIMES.iter().enumerate() {
+        app.selected = i;
+        let _ = app.update(key(crossterm::event::KeyCode::Enter));
+        let _ = app.update(Msg::RungFinished(Box::new(report(
+            id, *step, *secs, *extra,
+        ))));
+    }
+    app
+}
+
+pub fn key(code: crossterm::event::KeyCode) -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::new(
+        code,
+        crossterm::event::KeyModifiers::NONE,
+    ))
+}
+
+pub fn ch(c: char) -> Msg {
+    key(crossterm::event::KeyCode::Char(c))
+}

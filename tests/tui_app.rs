@@ -1,0 +1,428 @@
+//! The app's state machine: every key in every state, driven through `App::update` alone.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ch, climbed_app, key, machine, meta, ready_app, report};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ladder::run::{Phase, RunEvent, RunStatus};
+use ladder::rungs::Step;
+use ladder::tui::app::{App, Command, Msg, Notice, Screen, Settings, Status, WorkloadState};
+
+fn error_notice(app: &App) -> String {
+    match &app.notice {
+        Some(Notice::Error(e)) => e.clone(),
+        other => panic!("expected an error notice, got {other:?}"),
+    }
+}
+
+#[test]
+fn starts_by_loading_the_workload_with_only_the_first_rung_unlocked() {
+    let app = App::new(Settings::default(), false, "NOTES.md".into());
+    assert_eq!(app.workload, WorkloadState::Loading);
+    assert!(matches!(app.start()[..], [Command::LoadWorkload(_)]));
+    assert_eq!(app.rows[0].status, Status::Ready);
+    assert!(app.rows[1..].iter().all(|r| r.status == Status::Locked));
+    let app = App::new(Settings::default(), true, "NOTES.md".into());
+    assert!(
+        app.rows.iter().all(|r| r.status == Status::Ready),
+        "--unlock-all"
+    );
+}
+
+#[test]
+fn enter_waits_for_the_workload_and_the_machine() {
+    let mut app = App::new(Settings::default(), false, "NOTES.md".into());
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(error_notice(&app).contains("a moment"));
+    let _ = app.update(Msg::MachineReady(machine()));
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(error_notice(&app).contains("workload"));
+    let _ = app.update(Msg::WorkloadReady(meta()));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        cmds,
+        vec![Command::Run {
+            index: 0,
+            budget: Duration::from_secs(8),
+            threads: Settings::default().threads
+        }]
+    );
+    assert!(app.running());
+}
+
+#[test]
+fn locked_rungs_refuse_with_the_reason() {
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Down));
+    let _ = app.update(key(KeyCode::Down));
+    assert_eq!(app.selected, 2);
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    let e = error_notice(&app);
+    assert!(
+        e.contains("vectorized is locked") && e.contains("run algorithmic first"),
+        "{e}"
+    );
+    assert!(e.contains("--unlock-all"), "{e}");
+}
+
+#[test]
+fn navigation_stays_in_bounds() {
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Up));
+    assert_eq!(app.selected, 0);
+    for _ in 0..10 {
+        let _ = app.update(ch('j'));
+    }
+    assert_eq!(app.selected, 4);
+    let _ = app.update(ch('k'));
+    assert_eq!(app.selected, 3);
+}
+
+#[test]
+fn a_finished_rung_unlocks_the_next_and_fills_speedups() {
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::Run(RunEvent::Phase {
+        index: 0,
+        rung: "naive",
+        phase: Phase::Kernel,
+    }));
+    assert_eq!(app.rows[0].status, Status::Running(Phase::Kernel));
+    let _ = app.update(Msg::Run(RunEvent::Progress {
+        index: 0,
+        rows_done: 100,
+        rows_total: 10_000,
+        work_done: 0.01,
+        kernel_elapsed: Duration::from_secs(1),
+    }));
+    let live = app.live.as_ref().unwrap();
+    assert_eq!(live.rows_done, 100);
+    // 1% of 2·n²·d in one second.
+    assert!((live.gflops_avg - 0.01 * 2.0 * 1e8 * 768.0 / 1e9).abs() < 1e-6);
+    assert!(live.eta().is_some());
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        Step::Baseline,
+        100.0,
+        true,
+    ))));
+    assert_eq!(app.rows[0].status, Status::Done);
+    assert_eq!(app.rows[1].status, Status::Ready);
+    assert!(!app.running());
+    let _ = app.update(key(KeyCode::Down));
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "algorithmic",
+        Step::Algorithm,
+        25.0,
+        false,
+    ))));
+    let r = app.rows[1].report.as_ref().unwrap();
+    assert_eq!(r.speedup_vs_baseline, Some(4.0));
+    assert_eq!(r.speedup_vs_previous, Some(4.0));
+    assert_eq!(app.rows[2].status, Status::Ready);
+}
+
+#[test]
+fn a_wrong_answer_is_a_failure_not_a_result() {
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Enter));
+    let mut bad = report("naive", Step::Baseline, 1.0, false);
+    bad.verification.as_mut().unwrap().passed = false;
+    let _ = app.update(Msg::RungFinished(Box::new(bad)));
+    assert!(matches!(app.rows[0].status, Status::Failed(_)));
+    assert!(error_notice(&app).contains("naive failed"));
+}
+
+#[test]
+fn esc_cancels_the_run_and_the_rest_of_a_climb() {
+    let mut app = ready_app();
+    let cmds = app.update(ch('a'));
+    assert!(matches!(cmds[..], [Command::Run { index: 0, .. }]));
+    assert_eq!(app.queue, vec![1, 2, 3, 4]);
+    assert_eq!(app.rows[1].status, Status::Queued);
+    assert_eq!(app.update(key(KeyCode::Esc)), vec![Command::Cancel]);
+    assert!(app.queue.is_empty());
+    let mut cancelled = report("naive", Step::Baseline, 1.0, false);
+    cancelled.status = RunStatus::Cancelled;
+    cancelled.verification = None;
+    let cmds = app.update(Msg::RungFinished(Box::new(cancelled)));
+    assert!(cmds.is_empty(), "nothing else starts after a cancel");
+    assert_eq!(app.rows[0].status, Status::Cancelled);
+    assert_eq!(
+        app.rows[1].status,
+        Status::Locked,
+        "a cancelled rung unlocks nothing"
+    );
+    // Esc with nothing running does nothing.
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+}
+
+#[test]
+fn climbing_runs_every_rung_in_order() {
+    let mut app = ready_app();
+    let _ = app.update(ch('a'));
+    for (i, (id, step, secs, extra)) in common::TIMES.iter().enumerate() {
+        assert!(app.running());
+        assert_eq!(app.live.as_ref().unwrap().index, i);
+        let cmds = app.update(Msg::RungFinished(Box::new(report(
+            id, *step, *secs, *extra,
+        ))));
+        if i + 1 < common::TIMES.len() {
+            assert!(matches!(cmds[..], [Command::Run { index, .. }] if index == i + 1));
+        } else {
+            assert!(cmds.is_empty());
+        }
+    }
+    assert!(app.rows.iter().all(|r| r.status == Status::Done));
+    // A second run while one is running is refused.
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(error_notice(&app).contains("already running"));
+}
+
+#[test]
+fn settings_refuse_invalid_values_in_place() {
+    let mut app = ready_app();
+    let _ = app.update(ch('s'));
+    assert_eq!(app.screen, Screen::Settings);
+    // n: typing replaces nothing until Enter; a bad value is refused with the reason.
+    let _ = app.update(key(KeyCode::Enter));
+    for _ in 0..5 {
+        let _ = app.update(key(KeyCode::Backspace));
+    }
+    for c in "abc".chars() {
+        let _ = app.update(ch(c));
+    }
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.form.error.as_ref().unwrap().contains("whole number"));
+    assert!(app.form.editing.is_some(), "stays in the field to fix it");
+    // q types while editing; it does not quit.
+    let _ = app.update(ch('q'));
+    assert!(!app.quit);
+    let _ = app.update(key(KeyCode::Esc));
+    assert!(app.form.editing.is_none() && app.form.error.is_none());
+
+    // A size that cannot fit in memory is refused with what it needs.
+    let _ = app.update(key(KeyCode::Enter));
+    for _ in 0..5 {
+        let _ = app.update(key(KeyCode::Backspace));
+    }
+    for c in "1000000".chars() {
+        let _ = app.update(ch(c));
+    }
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(
+        app.form.error.as_ref().unwrap().contains("needs"),
+        "{:?}",
+        app.form.error
+    );
+    let _ = app.update(key(KeyCode::Esc));
+
+    // Budget: not a positive number.
+    for _ in 0..4 {
+        let _ = app.update(key(KeyCode::Down));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(key(KeyCode::Backspace));
+    let _ = app.update(ch('0'));
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.form.error.as_ref().unwrap().contains("budget"));
+    let _ = app.update(key(KeyCode::Esc));
+
+    // Data: neither a distribution nor a file.
+    let _ = app.update(key(KeyCode::Up));
+    let _ = app.update(key(KeyCode::Enter));
+    for c in "/no/such.npy".chars() {
+        let _ = app.update(ch(c));
+    }
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.form.error.as_ref().unwrap().contains("neither"));
+    assert_eq!(app.settings, ready_app().settings, "nothing applied");
+}
+
+#[test]
+fn a_valid_setting_reloads_and_a_failed_load_keeps_the_old_workload() {
+    let mut app = climbed_app();
+    let _ = app.update(ch('s'));
+    let _ = app.update(key(KeyCode::Enter));
+    for _ in 0..5 {
+        let _ = app.update(key(KeyCode::Backspace));
+    }
+    for c in "2000".chars() {
+        let _ = app.update(ch(c));
+    }
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(&cmds[..], [Command::LoadWorkload(spec)] if spec.n == 2000));
+    assert_eq!(app.shown_settings().n, 2000);
+    assert_eq!(app.settings.n, 10_000, "applies once the workload is ready");
+    // Runs wait for it.
+    let _ = app.update(key(KeyCode::Esc));
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+
+    // The load fails: the error shows, the old workload and settings stay.
+    let _ = app.update(Msg::WorkloadFailed("vectors.npy: truncated".into()));
+    assert_eq!(app.settings.n, 10_000);
+    assert!(matches!(app.workload, WorkloadState::Ready(_)));
+    assert!(app.form.error.as_ref().unwrap().contains("truncated"));
+    assert!(app.rows[4].report.is_some(), "results kept");
+
+    // A successful load applies the settings and clears results that no longer apply.
+    let _ = app.update(ch('s'));
+    let _ = app.update(key(KeyCode::Enter));
+    for _ in 0..5 {
+        let _ = app.update(key(KeyCode::Backspace));
+    }
+    for c in "2000".chars() {
+        let _ = app.update(ch(c));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    let mut m = meta();
+    m.n = 2000;
+    let _ = app.update(Msg::WorkloadReady(m));
+    assert_eq!(app.settings.n, 2000);
+    assert!(app.rows.iter().all(|r| r.report.is_none()));
+    assert_eq!(app.rows[1].status, Status::Locked);
+}
+
+#[test]
+fn budget_and_threads_apply_to_the_next_run_without_reloading() {
+    let mut app = ready_app();
+    let _ = app.update(ch('s'));
+    for _ in 0..5 {
+        let _ = app.update(key(KeyCode::Down));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(key(KeyCode::Backspace));
+    let _ = app.update(ch('1'));
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert_eq!(app.settings.threads, 1);
+    let _ = app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Ladder);
+    assert!(matches!(
+        app.update(key(KeyCode::Enter))[..],
+        [Command::Run { threads: 1, .. }]
+    ));
+    // Settings cannot be opened mid-run.
+    let _ = app.update(ch('s'));
+    assert_eq!(app.screen, Screen::Ladder);
+    assert!(error_notice(&app).contains("Esc to cancel"));
+}
+
+#[test]
+fn export_needs_results_and_names_the_file() {
+    let mut app = ready_app();
+    assert!(app.update(ch('m')).is_empty());
+    assert!(error_notice(&app).contains("run a rung first"));
+    let mut app = climbed_app();
+    let cmds = app.update(ch('m'));
+    match &cmds[..] {
+        [Command::Export(path, results)] => {
+            assert_eq!(path.to_str(), Some("NOTES.md"));
+            assert_eq!(results.rungs.len(), 5);
+        }
+        other => panic!("{other:?}"),
+    }
+    let _ = app.update(Msg::Exported(Ok("NOTES.md".into())));
+    assert!(matches!(&app.notice, Some(Notice::Info(s)) if s.contains("NOTES.md")));
+    let _ = app.update(Msg::Exported(
+        Err("could not write NOTES.md: denied".into()),
+    ));
+    assert!(error_notice(&app).contains("denied"));
+    // From the results screen too.
+    let _ = app.update(ch('r'));
+    assert_eq!(app.screen, Screen::Results);
+    assert_eq!(app.update(ch('m')).len(), 1);
+    let _ = app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Ladder);
+}
+
+#[test]
+fn help_opens_anywhere_and_any_key_closes_it() {
+    let mut app = ready_app();
+    let _ = app.update(ch('?'));
+    assert!(app.show_help);
+    assert!(
+        app.update(key(KeyCode::Enter)).is_empty(),
+        "the key only closes help"
+    );
+    assert!(!app.show_help);
+    let _ = app.update(ch('s'));
+    let _ = app.update(ch('?'));
+    assert!(app.show_help);
+}
+
+#[test]
+fn quitting_cancels_a_running_rung_first() {
+    let mut app = ready_app();
+    assert_eq!(app.update(ch('q')), vec![Command::Quit]);
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Enter));
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(app.update(ctrl_c), vec![Command::Cancel, Command::Quit]);
+    assert!(app.quit);
+}
+
+#[test]
+fn demo_climbs_by_itself_and_obeys_pause_step_and_repeat() {
+    let mut app = ready_app();
+    app.enable_demo();
+    let mut started = None;
+    for _ in 0..20 {
+        if let [Command::Run { index, .. }] = app.update(Msg::Tick)[..] {
+            started = Some(index);
+            break;
+        }
+    }
+    assert_eq!(
+        started,
+        Some(0),
+        "the demo starts the first rung after a short pause"
+    );
+    let cmds = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        Step::Baseline,
+        100.0,
+        true,
+    ))));
+    assert!(cmds.is_empty(), "it pauses between rungs");
+    // Paused: ticks do nothing.
+    let _ = app.update(ch(' '));
+    for _ in 0..100 {
+        assert!(app.update(Msg::Tick).is_empty());
+    }
+    let _ = app.update(ch(' '));
+    // n starts the next one at once.
+    assert!(matches!(
+        app.update(ch('n'))[..],
+        [Command::Run { index: 1, .. }]
+    ));
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "algorithmic",
+        Step::Algorithm,
+        40.0,
+        true,
+    ))));
+    // r repeats from the bottom.
+    let _ = app.update(ch('r'));
+    assert!(app.rows.iter().all(|r| r.report.is_none()));
+    assert_eq!(app.queue, vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn samples_feed_the_gauges() {
+    let mut app = ready_app();
+    for i in 0..5u32 {
+        let _ = app.update(Msg::Sample(ladder::monitor::Sample {
+            cpu: vec![10.0 * i as f32, 50.0],
+            rss: u64::from(i) << 20,
+            total_memory: 1 << 34,
+        }));
+    }
+    assert_eq!(app.cpu.len(), 2);
+    assert_eq!(app.cpu[0].last(), Some(40.0));
+    assert_eq!(app.rss.last(), Some(4 << 20));
+    assert_eq!(app.total_memory, 1 << 34);
+}

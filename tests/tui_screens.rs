@@ -1,0 +1,132 @@
+//! Whole-screen snapshots of every screen at 80×24 and 160×48 (ratatui's TestBackend + insta).
+//! States are built from fixed reports, so no timing reaches a snapshot.
+//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test`, then diff).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ch, climbed_app, key, ready_app};
+use crossterm::event::KeyCode;
+use ladder::monitor::Sample;
+use ladder::run::{Phase, RunEvent};
+use ladder::tui::app::{App, Msg, Settings};
+use ladder::tui::theme::Theme;
+use ladder::tui::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| ui::draw(f, app, &Theme::DARK)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn both_sizes(name: &str, app: &App) {
+    insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_160x48"), render(app, 160, 48));
+}
+
+fn with_samples(mut app: App) -> App {
+    for i in 0..40u64 {
+        let _ = app.update(Msg::Sample(Sample {
+            cpu: vec![95.0, 90.0 + (i % 3) as f32],
+            rss: (400 + 2 * i) << 20,
+            total_memory: 16 << 30,
+        }));
+    }
+    app
+}
+
+/// The native rung a third of the way through, after the rungs below it ran.
+fn running_app() -> App {
+    let mut app = ready_app();
+    for (i, (id, step, secs, extra)) in common::TIMES.iter().take(3).enumerate() {
+        app.selected = i;
+        let _ = app.update(key(KeyCode::Enter));
+        let _ = app.update(Msg::RungFinished(Box::new(common::report(
+            id, *step, *secs, *extra,
+        ))));
+    }
+    app.selected = 3;
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::Run(RunEvent::Phase {
+        index: 3,
+        rung: "native",
+        phase: Phase::Kernel,
+    }));
+    for step in 1..=20u32 {
+        let _ = app.update(Msg::Run(RunEvent::Progress {
+            index: 3,
+            rows_done: step as usize * 100,
+            rows_total: 10_000,
+            work_done: f64::from(step) * 0.017,
+            kernel_elapsed: Duration::from_millis(u64::from(step) * 10),
+        }));
+    }
+    with_samples(app)
+}
+
+#[test]
+fn ladder_before_anything_is_ready() {
+    let app = App::new(Settings::default(), false, "NOTES.md".into());
+    both_sizes("loading", &app);
+}
+
+#[test]
+fn ladder_ready() {
+    both_sizes("ready", &with_samples(ready_app()));
+}
+
+#[test]
+fn ladder_while_a_rung_runs() {
+    both_sizes("running", &running_app());
+}
+
+#[test]
+fn ladder_after_a_climb() {
+    both_sizes("climbed", &with_samples(climbed_app()));
+}
+
+#[test]
+fn results_screen() {
+    let mut app = climbed_app();
+    let _ = app.update(ch('r'));
+    both_sizes("results", &app);
+}
+
+#[test]
+fn settings_with_a_refused_value() {
+    let mut app = ready_app();
+    let _ = app.update(ch('s'));
+    let _ = app.update(key(KeyCode::Down));
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(ch('x'));
+    let _ = app.update(key(KeyCode::Enter));
+    both_sizes("settings_error", &app);
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = ready_app();
+    let _ = app.update(ch('?'));
+    both_sizes("help", &app);
+}
+
+#[test]
+fn demo_mode() {
+    let mut app = ready_app();
+    app.enable_demo();
+    for (id, step, secs, extra) in common::TIMES.iter().take(4) {
+        while app.update(Msg::Tick).is_empty() {}
+        let _ = app.update(Msg::RungFinished(Box::new(common::report(
+            id, *step, *secs, *extra,
+        ))));
+    }
+    both_sizes("demo", &with_samples(app));
+}
+
+#[test]
+fn a_terminal_too_small_gets_a_message() {
+    insta::assert_snapshot!("too_small", render(&ready_app(), 50, 12));
+}
