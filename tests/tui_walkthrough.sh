@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Drives the real terminal app in tmux as a student would: open it, run two rungs, cancel one,
+# export the table, change a setting, quit, and check the terminal is restored.
+# Usage: tests/tui_walkthrough.sh [path/to/ladder]   (skips, successfully, without tmux)
+set -euo pipefail
+
+BIN=$(realpath "${1:-target/release/ladder}")
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "tui walkthrough: tmux not found, skipped"
+    exit 0
+fi
+SESSION="ladder-walkthrough-$$"
+WORK=$(mktemp -d)
+cleanup() {
+    tmux kill-session -t "$SESSION" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+screen() { tmux capture-pane -t "$SESSION" -p; }
+send() { tmux send-keys -t "$SESSION" "$@"; }
+fail() {
+    echo "tui walkthrough FAILED: $*"
+    echo "---- screen ----"
+    screen || true
+    exit 1
+}
+wait_for() {
+    local text=$1 seconds=${2:-30}
+    for _ in $(seq $((seconds * 10))); do
+        if screen | grep -qF -- "$text"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "no '$text' on screen after ${seconds}s"
+}
+step() { echo "tui walkthrough: $*"; }
+
+tmux new-session -d -s "$SESSION" -x 100 -y 30 "bash --norc --noprofile"
+sleep 0.5
+send "cd '$WORK' && stty -a > before.txt && '$BIN' --n 3000 --budget 1 --notes '$WORK/NOTES.md'; stty -a > after.txt; echo WALKTHROUGH-EXITED" Enter
+
+step "open: the first frame, then the workload and the machine"
+wait_for "The ladder"
+wait_for "workload ready" 60
+wait_for "· peak " 60 # the machine's measured peak in the title bar
+screen | grep -q "algorithmic  Algorithm  locked" || fail "algorithmic should start locked"
+
+step "a locked rung refuses with the reason"
+send Down Enter
+wait_for "algorithmic is locked: run naive first"
+
+step "run naive, then algorithmic"
+send Up Enter
+wait_for "naive done" 60
+send Down Enter
+wait_for "algorithmic done" 60
+screen | grep -q "vectorized   Vectorize  ready" || fail "vectorized should unlock"
+
+step "cancel a re-run of algorithmic with Esc"
+send Enter
+sleep 0.4
+send Escape
+wait_for "algorithmic cancelled" 10
+
+step "export the table with m"
+send m
+wait_for "wrote the speedup table to $WORK/NOTES.md"
+grep -q '| `naive` |' "$WORK/NOTES.md" || fail "NOTES.md lacks naive"
+grep -q '| `algorithmic` |' "$WORK/NOTES.md" || fail "NOTES.md lacks algorithmic"
+
+step "change a setting: seed 7 prepares a new workload"
+send s
+wait_for "Settings"
+send Down Down Enter BSpace 7 Enter
+wait_for "seed 7" 60
+send Escape
+wait_for "The ladder"
+
+step "quit, and the terminal is restored"
+send q
+wait_for "WALKTHROUGH-EXITED" 10
+diff -q "$WORK/before.txt" "$WORK/after.txt" >/dev/null || fail "terminal modes differ after quitting"
+step "passed"
