@@ -117,9 +117,18 @@ impl Effects {
                 let _ = std::thread::Builder::new()
                     .name("ladder-load".into())
                     .spawn(move || {
-                        let ev = match Workload::build(&spec) {
+                        // A file's size is known only once read: check S fits before accepting it.
+                        let built =
+                            Workload::build(&spec)
+                                .map_err(|e| e.to_string())
+                                .and_then(|w| {
+                                    crate::run::check_fits(w.n(), w.d(), available_memory())
+                                        .map(|()| w)
+                                        .map_err(|e| e.to_string())
+                                });
+                        let ev = match built {
                             Ok(w) => Event::WorkloadLoaded(generation, Arc::new(w)),
-                            Err(e) => Event::App(Msg::WorkloadFailed(e.to_string())),
+                            Err(e) => Event::App(Msg::WorkloadFailed(e)),
                         };
                         let _ = tx.send(ev);
                     });
