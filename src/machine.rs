@@ -110,10 +110,21 @@ fn read_bandwidth(threads: usize) -> f64 {
 }
 
 impl MachineInfo {
-    /// Probes the machine. `thorough` spends about a second (longer peak runs, memory
+    /// Probes the machine. `thorough` spends about two seconds (longer peak runs, memory
     /// bandwidth); otherwise a quick peak measurement of about a quarter second.
     #[must_use]
     pub fn probe(thorough: bool) -> Self {
+        Self::probe_with(thorough, thorough)
+    }
+
+    /// The thorough peak measurement without the memory bandwidth: for benchmarks, whose
+    /// ratios to the peak must not move with a noisy quick measurement.
+    #[must_use]
+    pub fn probe_peak_thorough() -> Self {
+        Self::probe_with(true, false)
+    }
+
+    fn probe_with(thorough: bool, bandwidth: bool) -> Self {
         let isa = Isa::detect();
         let logical = std::thread::available_parallelism().map_or(1, usize::from);
         let target = Duration::from_millis(if thorough { 150 } else { 40 });
@@ -130,7 +141,7 @@ impl MachineInfo {
             kernel_isa: isa.to_string(),
             peak_gflops_core: core / 1e9,
             peak_gflops_all: all / 1e9,
-            mem_read_gbs: thorough.then(|| read_bandwidth(logical)),
+            mem_read_gbs: bandwidth.then(|| read_bandwidth(logical)),
         }
     }
 

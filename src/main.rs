@@ -79,6 +79,8 @@ enum Command {
     /// For instructors: the app climbs the ladder by itself, pausing between rungs, with large
     /// figures (space pauses, n steps, r repeats).
     Demo(AppArgs),
+    /// Benchmark rungs (interleaved repeats, medians), record history, gate regressions.
+    Bench(BenchArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine {
         /// Output format: table or json.
@@ -121,6 +123,60 @@ struct RunArgs {
     output: Option<PathBuf>,
 }
 
+// Each flag is an independent switch of the command line.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Args, Clone)]
+struct BenchArgs {
+    /// Rungs to measure: `all` or ids separated by commas. The first is the baseline every
+    /// speedup is measured against. With --check: the baseline file's rungs.
+    #[arg(long)]
+    rungs: Option<String>,
+    /// Number of vectors (default 1000; with --check: the baseline's).
+    #[arg(long)]
+    n: Option<usize>,
+    /// Dimension (default 768; with --check: the baseline's).
+    #[arg(long)]
+    d: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Generated data: normal or clustered.
+    #[arg(long, default_value = "normal")]
+    data: String,
+    /// Measured runs of each rung.
+    #[arg(long, default_value_t = 5)]
+    repeat: usize,
+    /// Unmeasured runs of each rung first.
+    #[arg(long, default_value_t = 1)]
+    warmup: usize,
+    /// Threads for the threaded rungs (default: all logical cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Kernel seconds per run before extrapolating.
+    #[arg(long, value_name = "SECONDS", default_value_t = run::DEFAULT_BUDGET.as_secs_f64())]
+    budget: f64,
+    /// Output format: table or json.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Append this run to the history file.
+    #[arg(long)]
+    record: bool,
+    /// The history file.
+    #[arg(long, value_name = "FILE", default_value = "perf/history.jsonl")]
+    history_file: PathBuf,
+    /// Print the recorded history instead of running.
+    #[arg(long)]
+    history: bool,
+    /// The regression gate: compare with the baseline, exit 1 on a regression.
+    #[arg(long)]
+    check: bool,
+    /// The baseline file.
+    #[arg(long, value_name = "FILE", default_value = "perf/baseline.json")]
+    baseline: PathBuf,
+    /// Rewrite the baseline from this run (atomically; thresholds kept).
+    #[arg(long)]
+    update_baseline: bool,
+}
+
 impl Default for RunArgs {
     fn default() -> Self {
         Self {
@@ -145,6 +201,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => cmd_run(&args),
         Some(Command::Machine { format }) => cmd_machine(&format),
         Some(Command::Demo(args)) => cmd_app(&args, true),
+        Some(Command::Bench(args)) => cmd_bench(&args),
         None => cmd_app(&cli.app, false),
     };
     match result {
@@ -215,6 +272,290 @@ fn cmd_app(args: &AppArgs, demo: bool) -> Result<ExitCode> {
         notes_path: args.notes.clone(),
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
+    use ladder::report::gate::{self, Baseline};
+    use ladder::report::history;
+    use ladder::run::bench;
+
+    if args.history {
+        let h = history::read(&args.history_file)
+            .with_context(|| format!("could not read {}", args.history_file.display()))?;
+        for w in &h.warnings {
+            eprintln!("warning: {w}");
+        }
+        print!("{}", render_history(&h.entries));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !matches!(args.format.as_str(), "table" | "json") {
+        bail!("unknown format '{}': use table or json", args.format);
+    }
+    if args.repeat == 0 {
+        bail!("--repeat must be at least 1");
+    }
+    let baseline = if args.check {
+        Some(Baseline::load(&args.baseline)?)
+    } else {
+        None
+    };
+    let spec_rungs = match (&args.rungs, &baseline) {
+        (Some(r), _) => r.clone(),
+        (None, Some(b)) => b
+            .rungs
+            .iter()
+            .map(|r| r.rung.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        (None, None) => "all".into(),
+    };
+    let rungs = select_rungs(&spec_rungs)?;
+    let (n, d) = match &baseline {
+        Some(b) => {
+            let n = args.n.unwrap_or(b.workload.n);
+            let d = args.d.unwrap_or(b.workload.d);
+            if (n, d) != (b.workload.n, b.workload.d) {
+                bail!(
+                    "{} was recorded at n = {}, d = {}; check at that size (drop --n/--d) or re-record with --update-baseline",
+                    args.baseline.display(),
+                    b.workload.n,
+                    b.workload.d
+                );
+            }
+            if rungs.first().map(|r| r.info().id) != Some(b.baseline_rung.as_str()) {
+                bail!(
+                    "the baseline's speedups are against {}: put it first in --rungs",
+                    b.baseline_rung
+                );
+            }
+            (n, d)
+        }
+        None => (args.n.unwrap_or(1000), args.d.unwrap_or(768)),
+    };
+    let run_args = RunArgs {
+        n: Some(n),
+        d: Some(d),
+        seed: args.seed,
+        data: args.data.clone(),
+        budget: args.budget,
+        threads: args.threads,
+        ..RunArgs::default()
+    };
+    let workload = Arc::new(build_workload(&run_args)?);
+    eprintln!("measuring this machine's peak...");
+    let machine = Arc::new(MachineInfo::probe_peak_thorough());
+    let config = RunConfig {
+        budget: Duration::from_secs_f64(args.budget),
+        threads: args.threads.unwrap_or(RunConfig::default().threads),
+        ..RunConfig::default()
+    };
+    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
+    let total = args.warmup + args.repeat;
+    let interactive = std::io::stderr().is_terminal();
+    let progress = |rep: usize, id: &str| {
+        let what = if rep < args.warmup { "warm-up" } else { "run" };
+        if interactive {
+            eprint!("\r\x1b[2K[{}/{total}] {what}: {id}", rep + 1);
+        } else if id == rungs[0].info().id {
+            eprintln!("[{}/{total}] {what}", rep + 1);
+        }
+    };
+    let results = bench::bench(
+        &runner,
+        &rungs,
+        args.warmup,
+        args.repeat,
+        &progress,
+        &CancelToken::new(),
+    );
+    if interactive {
+        eprint!("\r\x1b[2K");
+    }
+    let meta = WorkloadMeta::from(workload.as_ref());
+    let baseline_rung = rungs[0].info().id.to_string();
+    match args.format.as_str() {
+        "json" => {
+            let doc = serde_json::json!({
+                "schema_version": 1,
+                "workload": meta,
+                "machine": *machine,
+                "warmup": args.warmup,
+                "repeat": args.repeat,
+                "baseline_rung": baseline_rung,
+                "rungs": results,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        _ => print!(
+            "{}",
+            render_bench(&results, &meta, &machine, args.warmup, args.repeat)
+        ),
+    }
+    if args.record {
+        let entry = history::HistoryEntry {
+            schema_version: history::HISTORY_SCHEMA,
+            date: history::utc_now(),
+            commit: history::current_commit(),
+            machine: (*machine).clone(),
+            workload: meta.clone(),
+            warmup: args.warmup,
+            repeat: args.repeat,
+            baseline_rung: baseline_rung.clone(),
+            rungs: results.iter().map(history::HistoryRung::from).collect(),
+        };
+        history::append(&args.history_file, &entry)
+            .with_context(|| format!("could not append to {}", args.history_file.display()))?;
+        eprintln!("recorded in {}", args.history_file.display());
+    }
+    if args.update_baseline {
+        let previous = Baseline::load(&args.baseline).ok();
+        let recorded_on = format!(
+            "{} ({} cores, {}), {}",
+            machine.cpu,
+            machine.logical_cores,
+            machine.kernel_isa,
+            history::utc_now()
+        );
+        let b = Baseline::from_run(n, d, recorded_on, &results, previous.as_ref());
+        let text = serde_json::to_string_pretty(&b)? + "\n";
+        if let Some(dir) = args.baseline.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        report::write_atomic(&args.baseline, text.as_bytes())
+            .with_context(|| format!("could not write {}", args.baseline.display()))?;
+        eprintln!("wrote {}", args.baseline.display());
+    }
+    let unverified: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.verified)
+        .map(|r| r.rung.as_str())
+        .collect();
+    if let Some(b) = &baseline {
+        let gate = gate::check(b, &results);
+        println!();
+        println!(
+            "regression gate against {} (n = {n}, d = {d}; recorded on {})",
+            args.baseline.display(),
+            b.recorded_on
+        );
+        print!("{}", gate.render(&b.baseline_rung));
+        if !gate.passed() {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    if !unverified.is_empty() {
+        eprintln!("error: {} failed verification", unverified.join(", "));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_bench(
+    results: &[ladder::run::bench::RungBench],
+    meta: &WorkloadMeta,
+    machine: &MachineInfo,
+    warmup: usize,
+    repeat: usize,
+) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let base = results.first().map_or("-", |r| r.rung.as_str());
+    let _ = writeln!(
+        s,
+        "{} × {} {} · {repeat} runs each after {warmup} warm-up, interleaved · {} ({} cores, {}, peak {:.0}/{:.0} GFLOP/s)",
+        meta.n,
+        meta.d,
+        meta.source,
+        machine.cpu,
+        machine.logical_cores,
+        machine.kernel_isa,
+        machine.peak_gflops_core,
+        machine.peak_gflops_all
+    );
+    let _ = writeln!(
+        s,
+        "{:<12} {:>11} {:>11} {:>11} {:>7} {:>8} {:>7} {:>10}",
+        "rung",
+        "median",
+        "min",
+        "max",
+        "spread",
+        "GFLOP/s",
+        "% peak",
+        format!("vs {base}")
+    );
+    for r in results {
+        let mut flags = Vec::new();
+        if r.noisy {
+            flags.push("noisy: rerun on a quieter machine");
+        }
+        if r.extrapolated {
+            flags.push("extrapolated");
+        }
+        if !r.verified {
+            flags.push("FAILED verification");
+        }
+        let _ = writeln!(
+            s,
+            "{:<12} {:>11} {:>11} {:>11} {:>6.1}% {:>8.1} {:>6.1}% {:>10}  {}",
+            r.rung,
+            report::human_seconds(r.time.median),
+            report::human_seconds(r.time.min),
+            report::human_seconds(r.time.max),
+            r.time.spread * 100.0,
+            r.gflops,
+            r.peak_fraction * 100.0,
+            report::human_speedup(Some(r.speedup_vs_baseline)),
+            flags.join(", ")
+        );
+    }
+    s
+}
+
+fn render_history(entries: &[ladder::report::history::HistoryEntry]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    if entries.is_empty() {
+        let _ = writeln!(
+            s,
+            "no history yet: record a run with `ladder bench --record`"
+        );
+        return s;
+    }
+    // Every rung that appears anywhere, in ladder order.
+    let order: Vec<&str> = rungs::ladder().iter().map(|r| r.info().id).collect();
+    let mut ids: Vec<String> = entries
+        .iter()
+        .flat_map(|e| e.rungs.iter().map(|r| r.rung.clone()))
+        .collect();
+    ids.sort_by_key(|id| order.iter().position(|o| o == id).unwrap_or(usize::MAX));
+    ids.dedup();
+    let _ = write!(
+        s,
+        "{:<20} {:<18} {:>6} {:<10}",
+        "date", "commit", "n", "baseline"
+    );
+    for id in &ids {
+        let _ = write!(s, " {id:>12}");
+    }
+    let _ = writeln!(s);
+    for e in entries {
+        let _ = write!(
+            s,
+            "{:<20} {:<18} {:>6} {:<10}",
+            e.date, e.commit, e.workload.n, e.baseline_rung
+        );
+        for id in &ids {
+            let cell = e.rungs.iter().find(|r| &r.rung == id).map_or_else(
+                || "-".to_string(),
+                |r| report::human_speedup(Some(r.speedup_vs_baseline)),
+            );
+            let _ = write!(s, " {cell:>12}");
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "(speedups against each run's baseline rung)");
+    s
 }
 
 fn cmd_rungs() -> Result<ExitCode> {

@@ -207,3 +207,63 @@ fn zero_vectors_in_a_file_warn_and_still_verify() {
         .stderr(predicate::str::contains("1 zero vector(s) (rows 3)"))
         .stdout(predicate::str::contains("\"zero_rows\": 1"));
 }
+
+#[test]
+fn bench_reports_medians_and_records_history() {
+    let dir = TempDir::new().unwrap();
+    let hist = dir.path().join("history.jsonl");
+    let out = ladder()
+        .args([
+            "bench",
+            "--n",
+            "64",
+            "--d",
+            "16",
+            "--repeat",
+            "3",
+            "--warmup",
+            "0",
+            "--rungs",
+            "algorithmic,native",
+            "--format",
+            "json",
+            "--record",
+            "--history-file",
+        ])
+        .arg(&hist)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("recorded in"))
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["baseline_rung"], "algorithmic");
+    let rungs = doc["rungs"].as_array().unwrap();
+    assert_eq!(rungs.len(), 2);
+    assert_eq!(rungs[0]["speedup_vs_baseline"], 1.0);
+    assert!(rungs[1]["time"]["median"].as_f64().unwrap() > 0.0);
+    // The history holds one line, and --history prints it; a corrupt line is reported.
+    let mut text = std::fs::read_to_string(&hist).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    text.push_str("{\"truncated\n");
+    std::fs::write(&hist, text).unwrap();
+    ladder()
+        .args(["bench", "--history", "--history-file"])
+        .arg(&hist)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("algorithmic"))
+        .stderr(predicate::str::contains("line 2: not a history entry"));
+}
+
+#[test]
+fn bench_check_without_a_baseline_says_how_to_make_one() {
+    let dir = TempDir::new().unwrap();
+    ladder()
+        .args(["bench", "--check", "--baseline"])
+        .arg(dir.path().join("baseline.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--update-baseline"));
+}

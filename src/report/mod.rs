@@ -4,6 +4,8 @@
 //! `impl Write`; [`write_atomic`] puts a file in place only once it is complete.
 
 mod csv;
+pub mod gate;
+pub mod history;
 mod json;
 mod markdown;
 mod table;

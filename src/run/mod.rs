@@ -7,6 +7,7 @@
 //! bottom) and is always marked extrapolated. Then its output is checked against the float64
 //! reference. Everything is reported through [`RunEvent`]s and ends in a [`RunReport`].
 
+pub mod bench;
 mod report;
 
 use std::sync::Arc;

@@ -1,0 +1,300 @@
+//! The regression gate: a benchmark run against a committed baseline of ratios.
+//!
+//! Seconds differ between machines and from minute to minute on a shared one, so the gate never
+//! compares them. It compares two ratios measured inside one run: each rung's speedup over the
+//! run's baseline rung, and its fraction of the machine's peak measured in the same run. A rung
+//! regresses when either falls below the baseline by more than the rung's threshold.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::bench::{NOISY_SPREAD, RungBench};
+
+/// Version of the baseline file's layout.
+pub const BASELINE_SCHEMA: u32 = 1;
+
+/// The default threshold for a newly recorded rung: a drop of more than 15% fails (runs on one
+/// machine vary by about ±5%).
+pub const DEFAULT_THRESHOLD: f64 = 0.15;
+
+/// The workload a baseline was recorded on; a check must run the same one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineWorkload {
+    pub n: usize,
+    pub d: usize,
+}
+
+/// One rung's expected ratios and how far they may fall.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineRung {
+    pub rung: String,
+    pub speedup_vs_baseline: f64,
+    pub peak_fraction: f64,
+    /// The largest accepted drop, as a fraction (0.3: may fall to 70% of the baseline).
+    pub threshold: f64,
+}
+
+/// `perf/baseline.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub schema_version: u32,
+    pub workload: BaselineWorkload,
+    /// The rung every speedup is measured against (the first rung of the run).
+    pub baseline_rung: String,
+    /// Where it was recorded, for people.
+    pub recorded_on: String,
+    pub rungs: Vec<BaselineRung>,
+}
+
+/// Why a baseline could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{}: {source}; record one with `ladder bench --update-baseline`", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a valid baseline ({reason}); fix it or re-record it with `ladder bench --update-baseline`", path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+}
+
+impl Baseline {
+    pub fn load(path: &Path) -> Result<Self, BaselineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let invalid = |reason: String| BaselineError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let b: Baseline = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        if b.schema_version != BASELINE_SCHEMA {
+            return Err(invalid(format!(
+                "schema_version {} (this ladder reads {BASELINE_SCHEMA})",
+                b.schema_version
+            )));
+        }
+        for r in &b.rungs {
+            if !(r.threshold > 0.0 && r.threshold < 1.0) {
+                return Err(invalid(format!(
+                    "rung {}: threshold {} must be between 0 and 1",
+                    r.rung, r.threshold
+                )));
+            }
+            if !(r.speedup_vs_baseline > 0.0 && r.peak_fraction > 0.0) {
+                return Err(invalid(format!("rung {}: ratios must be positive", r.rung)));
+            }
+        }
+        Ok(b)
+    }
+
+    /// A baseline from a run, keeping the thresholds of `previous` for rungs it already had.
+    #[must_use]
+    pub fn from_run(
+        n: usize,
+        d: usize,
+        recorded_on: String,
+        run: &[RungBench],
+        previous: Option<&Baseline>,
+    ) -> Self {
+        let threshold_of = |id: &str| {
+            previous
+                .and_then(|p| p.rungs.iter().find(|r| r.rung == id))
+                .map_or(DEFAULT_THRESHOLD, |r| r.threshold)
+        };
+        Self {
+            schema_version: BASELINE_SCHEMA,
+            workload: BaselineWorkload { n, d },
+            baseline_rung: run.first().map(|r| r.rung.clone()).unwrap_or_default(),
+            recorded_on,
+            rungs: run
+                .iter()
+                .map(|r| BaselineRung {
+                    rung: r.rung.clone(),
+                    speedup_vs_baseline: r.speedup_vs_baseline,
+                    peak_fraction: r.peak_fraction,
+                    threshold: threshold_of(&r.rung),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What the gate concluded for one rung.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Ok,
+    /// Better than the baseline by more than the threshold: consider re-recording it.
+    Improved,
+    /// Fell by more than the threshold.
+    Regressed,
+    /// Fell by more than the threshold, but the measurement itself was too noisy to trust.
+    Noisy,
+    /// In the baseline, not in the run.
+    Missing,
+    /// Gave a wrong answer.
+    Unverified,
+}
+
+impl Verdict {
+    #[must_use]
+    pub fn fails(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Regressed | Verdict::Missing | Verdict::Unverified
+        )
+    }
+}
+
+/// One rung's line in the gate's table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GateRow {
+    pub rung: String,
+    pub baseline_speedup: f64,
+    pub speedup: Option<f64>,
+    pub baseline_peak: f64,
+    pub peak: Option<f64>,
+    /// The worse of now / baseline over both ratios.
+    pub ratio: Option<f64>,
+    pub threshold: f64,
+    pub spread: Option<f64>,
+    pub verdict: Verdict,
+}
+
+/// The gate's decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GateReport {
+    pub rows: Vec<GateRow>,
+}
+
+impl GateReport {
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        !self.rows.iter().any(|r| r.verdict.fails())
+    }
+
+    /// A table for people, ending in the decision.
+    #[must_use]
+    pub fn render(&self, baseline_rung: &str) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<12} {:>14} {:>14} {:>10} {:>10} {:>8} {:>9}  verdict",
+            "rung",
+            format!("vs {baseline_rung} (base)"),
+            "now",
+            "peak base",
+            "now",
+            "change",
+            "threshold"
+        );
+        for r in &self.rows {
+            let fmt_x = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.2}x"));
+            let fmt_p = |v: Option<f64>| {
+                v.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0))
+            };
+            let change = r.ratio.map_or_else(
+                || "-".to_string(),
+                |x| format!("{:+.1}%", (x - 1.0) * 100.0),
+            );
+            let verdict = match r.verdict {
+                Verdict::Ok => "ok".to_string(),
+                Verdict::Improved => "improved (re-record the baseline?)".to_string(),
+                Verdict::Regressed => "REGRESSED".to_string(),
+                Verdict::Noisy => format!(
+                    "undecided: spread {:.0}% > {:.0}%, rerun",
+                    r.spread.unwrap_or(0.0) * 100.0,
+                    NOISY_SPREAD * 100.0
+                ),
+                Verdict::Missing => "MISSING from the run".to_string(),
+                Verdict::Unverified => "WRONG ANSWER (failed verification)".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "{:<12} {:>14} {:>14} {:>10} {:>10} {:>8} {:>9}  {verdict}",
+                r.rung,
+                fmt_x(Some(r.baseline_speedup)),
+                fmt_x(r.speedup),
+                fmt_p(Some(r.baseline_peak)),
+                fmt_p(r.peak),
+                change,
+                format!("-{:.0}%", r.threshold * 100.0),
+            );
+        }
+        let failed: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|r| r.verdict.fails())
+            .map(|r| r.rung.as_str())
+            .collect();
+        if failed.is_empty() {
+            let _ = writeln!(s, "gate: passed");
+        } else {
+            let _ = writeln!(s, "gate: FAILED ({})", failed.join(", "));
+        }
+        s
+    }
+}
+
+/// Compares a run with the baseline.
+#[must_use]
+pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
+    let rows = baseline
+        .rungs
+        .iter()
+        .map(|b| {
+            let Some(m) = run.iter().find(|m| m.rung == b.rung) else {
+                return GateRow {
+                    rung: b.rung.clone(),
+                    baseline_speedup: b.speedup_vs_baseline,
+                    speedup: None,
+                    baseline_peak: b.peak_fraction,
+                    peak: None,
+                    ratio: None,
+                    threshold: b.threshold,
+                    spread: None,
+                    verdict: Verdict::Missing,
+                };
+            };
+            let speed_ratio = m.speedup_vs_baseline / b.speedup_vs_baseline;
+            let peak_ratio = m.peak_fraction / b.peak_fraction;
+            // The baseline rung's speedup is 1 by definition: only its peak fraction says anything.
+            let ratio = if b.rung == baseline.baseline_rung {
+                peak_ratio
+            } else {
+                speed_ratio.min(peak_ratio)
+            };
+            let verdict = if !m.verified {
+                Verdict::Unverified
+            } else if ratio < 1.0 - b.threshold {
+                if m.noisy {
+                    Verdict::Noisy
+                } else {
+                    Verdict::Regressed
+                }
+            } else if ratio > 1.0 + b.threshold {
+                Verdict::Improved
+            } else {
+                Verdict::Ok
+            };
+            GateRow {
+                rung: b.rung.clone(),
+                baseline_speedup: b.speedup_vs_baseline,
+                speedup: Some(m.speedup_vs_baseline),
+                baseline_peak: b.peak_fraction,
+                peak: Some(m.peak_fraction),
+                ratio: Some(ratio),
+                threshold: b.threshold,
+                spread: Some(m.time.spread),
+                verdict,
+            }
+        })
+        .collect();
+    GateReport { rows }
+}
