@@ -426,3 +426,19 @@ fn samples_feed_the_gauges() {
     assert_eq!(app.rss.last(), Some(4 << 20));
     assert_eq!(app.total_memory, 1 << 34);
 }
+
+#[test]
+fn h_opens_the_benchmark_history() {
+    let mut app = ready_app();
+    let cmds = app.update(ch('h'));
+    assert_eq!(app.screen, Screen::History);
+    assert!(matches!(&cmds[..], [Command::LoadHistory(p)] if p.ends_with("history.jsonl")));
+    let _ = app.update(Msg::HistoryLoaded(ladder::report::history::parse(
+        "not json\n",
+        "history.jsonl",
+    )));
+    assert!(app.history.is_empty());
+    assert_eq!(app.history_warnings.len(), 1);
+    let _ = app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Ladder);
+}

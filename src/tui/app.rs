@@ -97,6 +97,8 @@ pub enum Screen {
     Ladder,
     Settings,
     Results,
+    /// Each rung's benchmarked speedup over the recorded history (perf/history.jsonl).
+    History,
 }
 
 /// Where a rung stands.
@@ -216,6 +218,10 @@ pub struct App {
     /// Bytes free for a new workload (for refusing sizes that will not fit).
     pub available_memory: Option<u64>,
     pub demo: Option<Demo>,
+    /// Benchmark history, oldest first, and why lines were skipped.
+    pub history: Vec<crate::report::history::HistoryEntry>,
+    pub history_warnings: Vec<String>,
+    pub history_path: PathBuf,
     pub quit: bool,
 }
 
@@ -232,6 +238,7 @@ pub enum Msg {
     WorkloadFailed(String),
     MachineReady(MachineInfo),
     Exported(Result<PathBuf, String>),
+    HistoryLoaded(crate::report::history::History),
 }
 
 /// What the event loop must do.
@@ -247,6 +254,8 @@ pub enum Command {
     Cancel,
     /// Write the speedup table as Markdown.
     Export(PathBuf, Box<Results>),
+    /// Read the benchmark history file.
+    LoadHistory(PathBuf),
     Quit,
 }
 
@@ -281,6 +290,9 @@ impl App {
             notes_path,
             available_memory: None,
             demo: None,
+            history: Vec::new(),
+            history_warnings: Vec::new(),
+            history_path: PathBuf::from("perf/history.jsonl"),
             quit: false,
         };
         app.refresh_locks();
@@ -426,6 +438,11 @@ impl App {
                 self.notice = Some(Notice::Error(e));
                 vec![]
             }
+            Msg::HistoryLoaded(h) => {
+                self.history = h.entries;
+                self.history_warnings = h.warnings;
+                vec![]
+            }
         }
     }
 
@@ -454,6 +471,7 @@ impl App {
                 Screen::Ladder => self.on_ladder_key(key),
                 Screen::Settings => self.on_settings_key(key),
                 Screen::Results => self.on_results_key(key),
+                Screen::History => self.on_history_key(key),
             },
         }
     }
@@ -496,7 +514,21 @@ impl App {
                 self.screen = Screen::Results;
                 vec![]
             }
+            KeyCode::Char('h') => {
+                self.screen = Screen::History;
+                vec![Command::LoadHistory(self.history_path.clone())]
+            }
             KeyCode::Char('m') => self.export(),
+            _ => vec![],
+        }
+    }
+
+    fn on_history_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('h' | 'l') => {
+                self.screen = Screen::Ladder;
+                vec![]
+            }
             _ => vec![],
         }
     }

@@ -171,6 +171,16 @@ impl Effects {
                 };
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
+            Command::LoadHistory(path) => {
+                let msg = match crate::report::history::read(&path) {
+                    Ok(h) => h,
+                    Err(e) => crate::report::history::History {
+                        entries: Vec::new(),
+                        warnings: vec![format!("could not read {}: {e}", path.display())],
+                    },
+                };
+                let _ = self.tx.send(Event::App(Msg::HistoryLoaded(msg)));
+            }
             Command::Quit => {
                 self.cancel.cancel();
                 if let Some(w) = self.worker.take() {

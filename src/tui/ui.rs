@@ -50,6 +50,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Screen::Ladder => draw_ladder(f, app, theme, body),
         Screen::Settings => draw_settings(f, app, theme, body),
         Screen::Results => draw_results(f, app, theme, body),
+        Screen::History => draw_history(f, app, theme, body),
     }
     draw_notice(f, app, theme, notice);
     draw_keys(f, app, theme, keys);
@@ -666,6 +667,100 @@ fn draw_results(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     );
 }
 
+/// Each rung's benchmarked speedup over the recorded runs, on a log scale.
+fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    use ratatui::symbols::Marker;
+    use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+
+    let b = block(
+        "Benchmark history: speedup over the baseline rung, by run",
+        theme,
+    );
+    if app.history.is_empty() {
+        let mut lines = vec![Line::from(format!(
+            "No history in {}. Record runs with `ladder bench --record`.",
+            app.history_path.display()
+        ))];
+        lines.extend(app.history_warnings.iter().map(|w| Line::from(w.as_str())));
+        f.render_widget(Paragraph::new(lines).style(theme.dim()).block(b), area);
+        return;
+    }
+    let palette = [
+        theme.accent,
+        theme.good,
+        theme.warn,
+        theme.bar,
+        theme.bad,
+        theme.fg,
+    ];
+    let ids: Vec<&str> = app.rows.iter().map(|r| r.info.id).collect();
+    let series: Vec<(&str, Vec<(f64, f64)>)> = ids
+        .iter()
+        .map(|id| {
+            let pts = app
+                .history
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| {
+                    e.rungs
+                        .iter()
+                        .find(|r| r.rung == *id)
+                        .map(|r| (i as f64, r.speedup_vs_baseline.max(1e-3).log10()))
+                })
+                .collect();
+            (*id, pts)
+        })
+        .filter(|(_, pts): &(&str, Vec<(f64, f64)>)| !pts.is_empty())
+        .collect();
+    let top = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|&(_, y)| y))
+        .fold(1.0_f64, f64::max)
+        .ceil();
+    let datasets: Vec<Dataset> = series
+        .iter()
+        .enumerate()
+        .map(|(i, (id, pts))| {
+            Dataset::default()
+                .name(*id)
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::default().fg(palette[i % palette.len()]))
+                .data(pts)
+        })
+        .collect();
+    let last = app.history.len() - 1;
+    let commit = |i: usize| app.history[i].commit.chars().take(12).collect::<String>();
+    let x_labels = if last == 0 {
+        vec![Span::raw(commit(0))]
+    } else {
+        vec![Span::raw(commit(0)), Span::raw(commit(last))]
+    };
+    let y_labels: Vec<Span> = (0..=top as i32)
+        .map(|p| Span::raw(format!("{}x", 10_u64.pow(p as u32))))
+        .collect();
+    let chart = Chart::new(datasets)
+        .block(b)
+        .style(theme.base())
+        .legend_position(Some(ratatui::widgets::LegendPosition::Right))
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
+        .x_axis(
+            Axis::default()
+                .title("recorded runs (oldest → newest)")
+                .style(theme.dim())
+                .bounds([0.0, last.max(1) as f64])
+                .labels(x_labels),
+        )
+        .y_axis(
+            Axis::default()
+                .title("speedup (log)")
+                .style(theme.dim())
+                .bounds([0.0, top])
+                .labels(y_labels),
+        );
+    f.render_widget(chart, area);
+}
+
 fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let line = match &app.notice {
         Some(Notice::Info(s)) => Span::styled(format!(" {s}"), Style::default().fg(theme.accent)),
@@ -679,18 +774,19 @@ fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 #[must_use]
 pub fn footer_keys(app: &App, width: u16) -> &'static str {
     if width < 100 && app.screen == Screen::Ladder && app.demo.is_none() && !app.show_help {
-        return "↑↓ Enter run · a climb · Esc cancel · s settings · r results · m notes · ? · q";
+        return "↑↓ Enter run · a climb · Esc stop · s set · r res · h hist · m notes · ? · q";
     }
     match app.screen {
         _ if app.show_help => "any key: close help",
         Screen::Settings if app.form.editing.is_some() => "type a value · Enter apply · Esc cancel",
         Screen::Settings => "↑↓ field · Enter edit · Esc back · ? help · q quit",
         Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
+        Screen::History => "Esc back · ? help · q quit",
         Screen::Ladder if app.demo.is_some() => {
             "space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"
         }
         Screen::Ladder => {
-            "↑↓ select · Enter run · a climb all · Esc cancel · s settings · r results · m NOTES.md · ? help · q quit"
+            "↑↓ select · Enter run · a climb all · Esc cancel · s settings · r results · h history · m NOTES.md · ? help · q quit"
         }
     }
 }
@@ -718,6 +814,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("Esc", "cancel the running rung (and the rest of a climb)"),
     ("s", "settings: n, d, seed, data, budget, threads"),
     ("r", "results: the full speedup table"),
+    (
+        "h",
+        "history: benchmarked speedups over commits (perf/history.jsonl)",
+    ),
     ("m", "write the speedup table as Markdown (NOTES.md)"),
     ("Demo", ""),
     ("space / p", "pause or resume the climb"),
