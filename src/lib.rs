@@ -7,6 +7,7 @@
 
 pub mod machine;
 pub mod monitor;
+pub mod profile;
 pub mod report;
 pub mod run;
 pub mod rungs;

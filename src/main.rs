@@ -79,6 +79,8 @@ enum Command {
     /// For instructors: the app climbs the ladder by itself, pausing between rungs, with large
     /// figures (space pauses, n steps, r repeats).
     Demo(AppArgs),
+    /// Profile a rung (or two, as a difference) and write its flamegraph: SVG, folded or pprof.
+    Flame(FlameArgs),
     /// Benchmark rungs (interleaved repeats, medians), record history, gate regressions.
     Bench(BenchArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
@@ -121,6 +123,56 @@ struct RunArgs {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Capture a CPU profile of each rung and write its flamegraph SVG to --flamegraphs.
+    #[arg(long)]
+    profile: bool,
+    /// Folder for the flamegraph SVGs (implies --profile; default `flamegraphs`). The markdown
+    /// table links each rung's SVG.
+    #[arg(long, value_name = "DIR")]
+    flamegraphs: Option<PathBuf>,
+    /// Profiler sampling rate, Hz.
+    #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
+    frequency: u32,
+}
+
+#[derive(Args, Clone)]
+struct FlameArgs {
+    /// Profile this rung.
+    #[arg(long, conflicts_with = "diff", required_unless_present = "diff")]
+    rung: Option<String>,
+    /// Profile two rungs, `before,after`, and draw what changed (a differential flamegraph).
+    #[arg(long, value_name = "BEFORE,AFTER")]
+    diff: Option<String>,
+    /// Number of vectors.
+    #[arg(long)]
+    n: Option<usize>,
+    /// Dimension of each generated vector.
+    #[arg(long)]
+    d: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Generated data: normal or clustered.
+    #[arg(long, default_value = "normal")]
+    data: String,
+    /// Load vectors from a .npy or .fvecs file instead of generating.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Kernel seconds before the run stops (the profile covers what ran).
+    #[arg(long, value_name = "SECONDS", default_value_t = run::DEFAULT_BUDGET.as_secs_f64())]
+    budget: f64,
+    /// Threads for the threaded rungs.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Sampling rate, Hz.
+    #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
+    frequency: u32,
+    /// Output file; its extension picks the format unless --format says: .svg, .folded, .pb
+    /// (pprof protobuf, for `go tool pprof` and speedscope).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// svg, folded or pprof.
+    #[arg(long)]
+    format: Option<String>,
 }
 
 // Each flag is an independent switch of the command line.
@@ -190,6 +242,9 @@ impl Default for RunArgs {
             threads: None,
             format: "table".into(),
             output: None,
+            profile: false,
+            flamegraphs: None,
+            frequency: ladder::profile::DEFAULT_FREQUENCY,
         }
     }
 }
@@ -202,6 +257,7 @@ fn main() -> ExitCode {
         Some(Command::Machine { format }) => cmd_machine(&format),
         Some(Command::Demo(args)) => cmd_app(&args, true),
         Some(Command::Bench(args)) => cmd_bench(&args),
+        Some(Command::Flame(args)) => cmd_flame(&args),
         None => cmd_app(&cli.app, false),
     };
     match result {
@@ -685,6 +741,189 @@ fn build_workload(args: &RunArgs) -> Result<Workload> {
     Ok(w)
 }
 
+type Profiled = Option<Result<ladder::profile::Profile, ladder::profile::ProfileError>>;
+
+/// Runs `rungs` on a worker thread with progress on stderr; profiles each when `frequency`
+/// is given. Speedups are filled in.
+fn run_rungs(
+    runner: Runner,
+    rungs: Vec<Box<dyn Rung>>,
+    frequency: Option<u32>,
+    interactive: bool,
+) -> Result<(Vec<ladder::run::RunReport>, Vec<Profiled>)> {
+    let (tx, rx) = mpsc::channel();
+    let cancel = CancelToken::new();
+    let ids: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
+    let worker = std::thread::Builder::new()
+        .name("ladder-runner".into())
+        .spawn(move || {
+            // The receiver may be gone (an early exit); the reports are returned regardless.
+            let send = |e| {
+                let _ = tx.send(e);
+            };
+            let mut reports = Vec::new();
+            let mut profiles = Vec::new();
+            for (i, rung) in rungs.iter().enumerate() {
+                let (report, profile) = match frequency {
+                    Some(hz) => {
+                        let (r, p) = runner.run_one_profiled(i, rung.as_ref(), &send, &cancel, hz);
+                        (r, Some(p))
+                    }
+                    None => (runner.run_one(i, rung.as_ref(), &send, &cancel), None),
+                };
+                reports.push(report);
+                profiles.push(profile);
+            }
+            ladder::run::fill_speedups(&mut reports);
+            (reports, profiles)
+        })
+        .context("could not start the runner thread")?;
+    let mut progress = Progress::new(interactive, ids);
+    for event in rx {
+        progress.show(&event);
+    }
+    progress.clear();
+    worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the runner thread panicked"))
+}
+
+fn flame_title(rung: &str, meta: &WorkloadMeta, machine: &MachineInfo) -> String {
+    format!(
+        "ladder · {rung} · {} × {} {} seed {} · {} ({} cores, {})",
+        meta.n,
+        meta.d,
+        meta.source,
+        meta.seed,
+        machine.cpu,
+        machine.logical_cores,
+        machine.kernel_isa
+    )
+}
+
+fn flame_subtitle(
+    profile: &ladder::profile::Profile,
+    report: Option<&ladder::run::RunReport>,
+) -> String {
+    let mut s = format!(
+        "{} samples at {} Hz (set-up, kernel and verification; each thread is a root)",
+        profile.total_samples(),
+        profile.frequency
+    );
+    if let Some(r) = report {
+        s.push_str(" · kernel ");
+        s.push_str(&report::time_cell(r));
+    }
+    s
+}
+
+fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
+    let run_args = RunArgs {
+        n: args.n,
+        d: args.d,
+        seed: args.seed,
+        data: args.data.clone(),
+        input: args.input.clone(),
+        budget: args.budget,
+        threads: args.threads,
+        ..RunArgs::default()
+    };
+    if !(args.budget.is_finite() && args.budget > 0.0) {
+        bail!(
+            "--budget must be a positive number of seconds (got {})",
+            args.budget
+        );
+    }
+    let (ids, diff) = match (&args.rung, &args.diff) {
+        (Some(r), _) => (r.clone(), false),
+        (None, Some(d)) => {
+            if d.split(',').filter(|s| !s.trim().is_empty()).count() != 2 {
+                bail!("--diff takes two rungs, before and after: --diff naive,algorithmic");
+            }
+            (d.clone(), true)
+        }
+        (None, None) => bail!("give --rung ID or --diff BEFORE,AFTER"),
+    };
+    let rungs = select_rungs(&ids)?;
+    let names: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
+    let output = args.output.clone().unwrap_or_else(|| {
+        PathBuf::from(if diff {
+            format!("diff-{}-{}.svg", names[0], names[1])
+        } else {
+            format!("{}.svg", names[0])
+        })
+    });
+    let format = match &args.format {
+        Some(f) => f.clone(),
+        None => match output.extension().and_then(|e| e.to_str()) {
+            Some("folded" | "txt") => "folded".into(),
+            Some("pb" | "pprof") => "pprof".into(),
+            _ => "svg".into(),
+        },
+    };
+    if !matches!(format.as_str(), "svg" | "folded" | "pprof") {
+        bail!("unknown format '{format}': use svg, folded or pprof");
+    }
+    if diff && format != "svg" {
+        bail!("a difference is drawn as SVG only (-o diff.svg)");
+    }
+    let interactive = std::io::stderr().is_terminal();
+    let workload = Arc::new(build_workload(&run_args)?);
+    let machine = Arc::new(MachineInfo::probe(false));
+    let config = RunConfig {
+        budget: Duration::from_secs_f64(args.budget),
+        threads: args.threads.unwrap_or(RunConfig::default().threads),
+        ..RunConfig::default()
+    };
+    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
+    let (reports, profiles) = run_rungs(runner, rungs, Some(args.frequency), interactive)?;
+    let mut got = Vec::new();
+    for (r, p) in reports.iter().zip(profiles) {
+        match p {
+            Some(Ok(p)) => got.push(p),
+            Some(Err(e)) => bail!("could not profile {}: {e}", r.rung),
+            None => bail!("{} was not profiled", r.rung),
+        }
+    }
+    let meta = WorkloadMeta::from(workload.as_ref());
+    let mut bytes = Vec::new();
+    if diff {
+        let title = flame_title(&format!("{} → {}", names[0], names[1]), &meta, &machine);
+        let subtitle = format!(
+            "the shape of {}; red grew and blue shrank against {} (sample counts normalised)",
+            names[1], names[0]
+        );
+        ladder::profile::Profile::write_diff_svg(&got[0], &got[1], &title, &subtitle, &mut bytes)?;
+    } else {
+        let p = &got[0];
+        match format.as_str() {
+            "folded" => bytes = p.to_folded().into_bytes(),
+            "pprof" => {
+                let nanos = (reports[0].setup_s + reports[0].kernel_s) * 1e9;
+                bytes = p.to_pprof(nanos as i64);
+            }
+            _ => p.write_svg(
+                &flame_title(names[0], &meta, &machine),
+                &flame_subtitle(p, reports.first()),
+                &mut bytes,
+            )?,
+        }
+    }
+    report::write_atomic(&output, &bytes)
+        .with_context(|| format!("could not write {}", output.display()))?;
+    let samples: Vec<String> = got.iter().map(|p| p.total_samples().to_string()).collect();
+    eprintln!(
+        "wrote {} ({format}, {} samples)",
+        output.display(),
+        samples.join(" and ")
+    );
+    if reports.iter().any(ladder::run::RunReport::is_failure) {
+        eprintln!("error: a profiled rung failed verification");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     let exporter = report::exporter(&args.format).with_context(|| {
         format!(
@@ -714,28 +953,38 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
         ..RunConfig::default()
     };
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config.clone());
-    let (tx, rx) = mpsc::channel();
-    let cancel = CancelToken::new();
-    let ids: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
-    let worker = std::thread::Builder::new()
-        .name("ladder-runner".into())
-        .spawn(move || {
-            // The receiver may be gone (an early exit); the reports are returned regardless.
-            let send = |e| {
-                let _ = tx.send(e);
+    let flame_dir = args
+        .flamegraphs
+        .clone()
+        .or_else(|| args.profile.then(|| PathBuf::from("flamegraphs")));
+    let frequency = flame_dir.as_ref().map(|_| args.frequency);
+    let (mut reports, profiles) = run_rungs(runner, rungs, frequency, interactive)?;
+    if let Some(dir) = &flame_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+        let meta = WorkloadMeta::from(workload.as_ref());
+        for (report, profile) in reports.iter_mut().zip(profiles) {
+            let profile = match profile {
+                Some(Ok(p)) => p,
+                Some(Err(e)) => {
+                    eprintln!("warning: no profile of {}: {e}", report.rung);
+                    continue;
+                }
+                None => continue,
             };
-            runner.run_all(&rungs, &send, &cancel)
-        })
-        .context("could not start the runner thread")?;
-
-    let mut progress = Progress::new(interactive, ids);
-    for event in rx {
-        progress.show(&event);
+            let path = dir.join(format!("{}.svg", report.rung));
+            let mut svg = Vec::new();
+            profile.write_svg(
+                &flame_title(&report.rung, &meta, &machine),
+                &flame_subtitle(&profile, Some(report)),
+                &mut svg,
+            )?;
+            report::write_atomic(&path, &svg)
+                .with_context(|| format!("could not write {}", path.display()))?;
+            report.flamegraph = Some(path.display().to_string());
+        }
+        eprintln!("wrote flamegraphs to {}", dir.display());
     }
-    progress.clear();
-    let reports = worker
-        .join()
-        .map_err(|_| anyhow::anyhow!("the runner thread panicked"))?;
 
     let results = Results {
         workload: WorkloadMeta::from(workload.as_ref()),

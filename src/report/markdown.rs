@@ -24,15 +24,26 @@ impl Export for Markdown {
             r.machine.peak_gflops_all
         )?;
         writeln!(out)?;
+        let flames = r.rungs.iter().any(|x| x.flamegraph.is_some());
         writeln!(
             out,
-            "| rung | step | time | GFLOP/s | % of peak | vs baseline | vs previous | verified |"
+            "| rung | step | time | GFLOP/s | % of peak | vs baseline | vs previous | verified |{}",
+            if flames { " flamegraph |" } else { "" }
         )?;
-        writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|")?;
+        writeln!(
+            out,
+            "|---|---|---:|---:|---:|---:|---:|---|{}",
+            if flames { "---|" } else { "" }
+        )?;
         for x in &r.rungs {
+            let flame = match (&x.flamegraph, flames) {
+                (Some(p), _) => format!(" [svg]({}) |", p.replace(' ', "%20")),
+                (None, true) => " - |".to_string(),
+                (None, false) => String::new(),
+            };
             writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |{flame}",
                 x.rung,
                 x.step,
                 time_cell(x),

@@ -18,6 +18,7 @@ pub use report::{RunReport, RunStatus, VerificationReport, fill_speedups};
 
 use crate::machine::MachineInfo;
 use crate::monitor::PeakRss;
+use crate::profile::{CpuProfiler, Profile, ProfileError};
 use crate::rungs::{Context, Rung, SimMatrix};
 use crate::workload::reference::{Reference, SamplePlan, verify_rows};
 use crate::workload::{Workload, human_bytes};
@@ -210,6 +211,23 @@ impl Runner {
         reports
     }
 
+    /// Runs one rung under the CPU profiler (sampling every thread at `frequency` Hz).
+    /// The report is the same as [`Runner::run_one`]'s; the profile covers set-up, kernel and
+    /// verification, whose frames tell them apart.
+    pub fn run_one_profiled(
+        &self,
+        index: usize,
+        rung: &dyn Rung,
+        events: &dyn Fn(RunEvent),
+        cancel: &CancelToken,
+        frequency: u32,
+    ) -> (RunReport, Result<Profile, ProfileError>) {
+        let profiler = CpuProfiler::start(frequency);
+        let report = self.run_one(index, rung, events, cancel);
+        let profile = profiler.and_then(CpuProfiler::finish);
+        (report, profile)
+    }
+
     /// Runs one rung (speedups are left empty: they need the others).
     #[must_use]
     pub fn run_one(
@@ -254,6 +272,7 @@ impl Runner {
             speedup_vs_previous: None,
             peak_rss_bytes: 0,
             verification: None,
+            flamegraph: None,
         };
 
         phase(Phase::Setup);

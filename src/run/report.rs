@@ -79,6 +79,9 @@ pub struct RunReport {
     /// Peak resident memory of the process while the rung ran, bytes.
     pub peak_rss_bytes: u64,
     pub verification: Option<VerificationReport>,
+    /// Path of this run's flamegraph SVG, when one was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flamegraph: Option<String>,
 }
 
 impl RunReport {

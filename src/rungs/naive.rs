@@ -5,7 +5,8 @@ use std::ops::Range;
 use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
 use crate::workload::Matrix;
 
-/// Nested `Vec<Vec<f64>>`, every one of the n² pairs, and both norms recomputed for every pair.
+/// Nested `Vec<Vec<f64>>`, every one of the n² pairs, and both norms recomputed for every pair:
+/// `cos = dot(a, b) / (norm(a) · norm(b))`, straight from the formula.
 pub struct Naive;
 
 impl Rung for Naive {
@@ -14,7 +15,7 @@ impl Rung for Naive {
             id: "naive",
             title: "Naive triple loop",
             step: Step::Baseline,
-            what_changed: "the literal formula: all n² pairs, both norms recomputed inside the loop",
+            what_changed: "the literal formula: all n² pairs, dot(a, b) / (norm(a) · norm(b)) with both norms recomputed for every pair",
             why: "the baseline: scalar float64, three sums per pair, nothing reused",
         }
     }
@@ -41,28 +42,45 @@ struct NaiveKernel {
     vectors: Vec<Vec<f64>>,
 }
 
-// Indexing vectors[i][k] in the innermost loop is the point: it is what newcomers write.
+// The helpers stay out of line so that a profile names them, as a newcomer's debug build
+// would: the lesson is that `norm` takes two thirds of the time. A call costs nanoseconds
+// against the microsecond each loop takes.
+
+/// Σ a_k · b_k.
+#[inline(never)]
+// Indexing in the loop is the point: it is what newcomers write.
 #[allow(clippy::needless_range_loop)]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for k in 0..a.len() {
+        sum += a[k] * b[k];
+    }
+    sum
+}
+
+/// |a|, recomputed on every call.
+#[inline(never)]
+#[allow(clippy::needless_range_loop)]
+fn norm(a: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for k in 0..a.len() {
+        sum += a[k] * a[k];
+    }
+    sum.sqrt()
+}
+
 impl Kernel for NaiveKernel {
     fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
         let vectors = &self.vectors;
         for i in rows {
             let row = out.row_mut(i);
             for (j, cell) in row.iter_mut().enumerate() {
-                let mut dot = 0.0;
-                let mut norm_i = 0.0;
-                let mut norm_j = 0.0;
-                for k in 0..vectors[i].len() {
-                    dot += vectors[i][k] * vectors[j][k];
-                    norm_i += vectors[i][k] * vectors[i][k];
-                    norm_j += vectors[j][k] * vectors[j][k];
-                }
-                let denom = f64::sqrt(norm_i) * f64::sqrt(norm_j);
+                let denom = norm(&vectors[i]) * norm(&vectors[j]);
                 // A zero vector's cosine with anything is defined as 0 (not 0/0 = NaN).
                 *cell = if denom == 0.0 {
                     0.0
                 } else {
-                    (dot / denom) as f32
+                    (dot(&vectors[i], &vectors[j]) / denom) as f32
                 };
             }
         }

@@ -69,6 +69,7 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
             worst: Some((3, 4)),
             non_finite: false,
         }),
+        flamegraph: None,
     }
 }
 

@@ -1,0 +1,326 @@
+//! CPU profiles: captured with pprof-rs around a rung's run, kept as folded stacks, and turned
+//! into flamegraph SVGs (inferno), differential SVGs, `.folded` text and pprof protobuf.
+//!
+//! A [`Profile`] is plain data: stacks (root first; the thread's name is the root frame) with
+//! sample counts. Every export writes to any `impl Write`.
+
+mod cpu;
+mod pprof_proto;
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+pub use cpu::{CpuProfiler, DEFAULT_FREQUENCY};
+
+/// Why a profile could not be captured or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("could not start the CPU profiler: {0}")]
+    Start(String),
+    #[error("could not build the profile: {0}")]
+    Report(String),
+    #[error("line {line} of the folded stacks is malformed: {reason}")]
+    Folded { line: usize, reason: String },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Where a frame comes from, so views can tell the kernel from the machinery around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrameKind {
+    /// A rung's kernel or its set-up (`ladder::rungs`).
+    Kernel,
+    /// The runner, verification, monitoring (the rest of `ladder`).
+    Runner,
+    /// Libraries the rungs call (ndarray, matrixmultiply, rayon…).
+    Library,
+    /// The standard library, the C library, the kernel, thread roots.
+    System,
+}
+
+/// Classifies a frame by its (demangled) name.
+#[must_use]
+pub fn frame_kind(name: &str) -> FrameKind {
+    let name = name.trim_start_matches('<');
+    if name.starts_with("ladder::rungs") {
+        FrameKind::Kernel
+    } else if name.starts_with("ladder") {
+        FrameKind::Runner
+    } else if ["ndarray", "matrixmultiply", "rayon", "crossbeam"]
+        .iter()
+        .any(|p| name.starts_with(p))
+    {
+        FrameKind::Library
+    } else {
+        FrameKind::System
+    }
+}
+
+/// Sampled call stacks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Profile {
+    /// Requested sampling rate, Hz.
+    pub frequency: u32,
+    /// Stacks, root first, with how many samples ended in each.
+    pub stacks: Vec<(Vec<String>, u64)>,
+}
+
+/// One function's share of the samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionCost {
+    pub name: String,
+    /// Samples in which it was the leaf.
+    pub self_samples: u64,
+    /// Samples in which it was anywhere on the stack.
+    pub total_samples: u64,
+}
+
+impl Profile {
+    #[must_use]
+    pub fn total_samples(&self) -> u64 {
+        self.stacks.iter().map(|(_, c)| c).sum()
+    }
+
+    /// Folded stacks, one `frame;frame;frame count` line each, sorted (stable output).
+    #[must_use]
+    pub fn to_folded(&self) -> String {
+        let mut lines: Vec<String> = self
+            .stacks
+            .iter()
+            .map(|(frames, count)| format!("{} {count}", frames.join(";")))
+            .collect();
+        lines.sort();
+        lines.iter().fold(String::new(), |mut acc, l| {
+            acc.push_str(l);
+            acc.push('\n');
+            acc
+        })
+    }
+
+    /// Parses folded stacks (the inverse of [`Profile::to_folded`]).
+    pub fn from_folded(text: &str, frequency: u32) -> Result<Self, ProfileError> {
+        let mut merged: HashMap<Vec<String>, u64> = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_end();
+            if line.is_empty() {
+                continue;
+            }
+            let bad = |reason: &str| ProfileError::Folded {
+                line: i + 1,
+                reason: reason.to_string(),
+            };
+            let (stack, count) = line
+                .rsplit_once(' ')
+                .ok_or_else(|| bad("no sample count after the stack"))?;
+            let count: u64 = count
+                .parse()
+                .map_err(|_| bad("the sample count is not a whole number"))?;
+            if stack.is_empty() {
+                return Err(bad("empty stack"));
+            }
+            let frames = stack.split(';').map(str::to_string).collect();
+            *merged.entry(frames).or_default() += count;
+        }
+        let mut stacks: Vec<_> = merged.into_iter().collect();
+        stacks.sort();
+        Ok(Self { frequency, stacks })
+    }
+
+    /// The functions with the most samples, by total then self time.
+    #[must_use]
+    pub fn top_functions(&self, limit: usize) -> Vec<FunctionCost> {
+        let mut costs: HashMap<&str, (u64, u64)> = HashMap::new();
+        for (frames, count) in &self.stacks {
+            // Skip the thread-name root; count each function once per stack for "total".
+            let mut seen: Vec<&str> = Vec::new();
+            for f in frames.iter().skip(1) {
+                if !seen.contains(&f.as_str()) {
+                    seen.push(f);
+                    costs.entry(f).or_default().1 += count;
+                }
+            }
+            if let Some(leaf) = frames.last().filter(|_| frames.len() > 1) {
+                costs.entry(leaf).or_default().0 += count;
+            }
+        }
+        let mut v: Vec<FunctionCost> = costs
+            .into_iter()
+            .map(|(name, (s, t))| FunctionCost {
+                name: name.to_string(),
+                self_samples: s,
+                total_samples: t,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            b.total_samples
+                .cmp(&a.total_samples)
+                .then(b.self_samples.cmp(&a.self_samples))
+                .then(a.name.cmp(&b.name))
+        });
+        v.truncate(limit);
+        v
+    }
+
+    /// Samples whose stack contains a frame matching `needle` (case-insensitive substring).
+    #[must_use]
+    pub fn matching_samples(&self, needle: &str) -> u64 {
+        let needle = needle.to_lowercase();
+        self.stacks
+            .iter()
+            .filter(|(frames, _)| frames.iter().any(|f| f.to_lowercase().contains(&needle)))
+            .map(|(_, c)| c)
+            .sum()
+    }
+
+    /// A flamegraph SVG titled `title` (name the rung, workload and machine in it).
+    pub fn write_svg(&self, title: &str, subtitle: &str, out: impl Write) -> io::Result<()> {
+        let mut opts = svg_options(title, subtitle);
+        let folded = self.to_folded();
+        if self.stacks.is_empty() {
+            return write_empty_svg(title, out);
+        }
+        inferno::flamegraph::from_lines(&mut opts, folded.lines(), out)
+    }
+
+    /// The differential folded stacks inferno draws: `stack before after` per line, counts
+    /// normalised to the larger total.
+    pub fn diff_folded(before: &Profile, after: &Profile) -> io::Result<String> {
+        let mut diff = Vec::new();
+        inferno::differential::from_readers(
+            inferno::differential::Options {
+                normalize: true,
+                strip_hex: false,
+            },
+            before.to_folded().as_bytes(),
+            after.to_folded().as_bytes(),
+            &mut diff,
+        )?;
+        Ok(String::from_utf8_lossy(&diff).into_owned())
+    }
+
+    /// A differential flamegraph: the shape of `after`, coloured by what grew (red) and shrank
+    /// (blue) since `before`. Sample counts are normalised, so runs of different lengths compare.
+    pub fn write_diff_svg(
+        before: &Profile,
+        after: &Profile,
+        title: &str,
+        subtitle: &str,
+        out: impl Write,
+    ) -> io::Result<()> {
+        let text = Self::diff_folded(before, after)?;
+        if text.trim().is_empty() {
+            return write_empty_svg(title, out);
+        }
+        let mut opts = svg_options(title, subtitle);
+        inferno::flamegraph::from_lines(&mut opts, text.lines(), out)
+    }
+
+    /// The profile in pprof's protobuf format (for `go tool pprof` and speedscope).
+    #[must_use]
+    pub fn to_pprof(&self, duration_nanos: i64) -> Vec<u8> {
+        pprof_proto::encode(self, duration_nanos)
+    }
+}
+
+fn svg_options(title: &str, subtitle: &str) -> inferno::flamegraph::Options<'static> {
+    let mut opts = inferno::flamegraph::Options::default();
+    opts.title = title.to_string();
+    if !subtitle.is_empty() {
+        opts.subtitle = Some(subtitle.to_string());
+    }
+    opts.count_name = "samples".into();
+    // Colour by crate, so the rungs, the runner and the libraries stand apart.
+    opts.colors =
+        inferno::flamegraph::color::Palette::Multi(inferno::flamegraph::color::MultiPalette::Rust);
+    opts.deterministic = true;
+    opts
+}
+
+/// A valid SVG saying there was nothing to draw (a run too short to be sampled).
+fn write_empty_svg(title: &str, mut out: impl Write) -> io::Result<()> {
+    let esc = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    writeln!(
+        out,
+        r#"<?xml version="1.0" standalone="no"?>
+<svg version="1.1" width="1200" height="120" xmlns="http://www.w3.org/2000/svg">
+<text x="600" y="40" text-anchor="middle" font-size="17">{esc}</text>
+<text x="600" y="80" text-anchor="middle" font-size="14">No samples: the run was too short to profile. Use a larger --n.</text>
+</svg>"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        Profile::from_folded(
+            "ladder-runner;main;ladder::rungs::naive::kernel;dot 70\n\
+             ladder-runner;main;ladder::rungs::naive::kernel 10\n\
+             ladder-runner;main;ladder::run::verify 20\n",
+            1000,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn folded_round_trips_and_merges_duplicates() {
+        let p = profile();
+        assert_eq!(p.total_samples(), 100);
+        assert_eq!(Profile::from_folded(&p.to_folded(), 1000).unwrap(), p);
+        let doubled = Profile::from_folded("a;b 1\na;b 2\n", 1).unwrap();
+        assert_eq!(doubled.stacks, vec![(vec!["a".into(), "b".into()], 3)]);
+    }
+
+    #[test]
+    fn malformed_folded_lines_are_located() {
+        let e = Profile::from_folded("a;b 1\na;b x\n", 1).unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        assert!(Profile::from_folded("nocount\n", 1).is_err());
+    }
+
+    #[test]
+    fn top_functions_count_self_and_total() {
+        let top = profile().top_functions(10);
+        assert_eq!(top[0].name, "main");
+        assert_eq!(top[0].total_samples, 100);
+        let kernel = top
+            .iter()
+            .find(|f| f.name.ends_with("naive::kernel"))
+            .unwrap();
+        assert_eq!((kernel.self_samples, kernel.total_samples), (10, 80));
+        let dot = top.iter().find(|f| f.name == "dot").unwrap();
+        assert_eq!((dot.self_samples, dot.total_samples), (70, 70));
+    }
+
+    #[test]
+    fn search_counts_matching_samples() {
+        assert_eq!(profile().matching_samples("NAIVE"), 80);
+        assert_eq!(profile().matching_samples("verify"), 20);
+        assert_eq!(profile().matching_samples("absent"), 0);
+    }
+
+    #[test]
+    fn frames_are_told_apart() {
+        assert_eq!(
+            frame_kind("ladder::rungs::native::Packed::compute_task"),
+            FrameKind::Kernel
+        );
+        assert_eq!(
+            frame_kind("<ladder::rungs::naive::NaiveKernel as ladder::rungs::Kernel>::rows"),
+            FrameKind::Kernel
+        );
+        assert_eq!(
+            frame_kind("ladder::run::Runner::run_one"),
+            FrameKind::Runner
+        );
+        assert_eq!(
+            frame_kind("matrixmultiply::gemm::sgemm"),
+            FrameKind::Library
+        );
+        assert_eq!(frame_kind("std::thread::spawn"), FrameKind::System);
+    }
+}
