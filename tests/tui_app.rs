@@ -442,3 +442,66 @@ fn h_opens_the_benchmark_history() {
     let _ = app.update(key(KeyCode::Esc));
     assert_eq!(app.screen, Screen::Ladder);
 }
+
+fn folded_profile(text: &str) -> std::sync::Arc<ladder::profile::Profile> {
+    std::sync::Arc::new(ladder::profile::Profile::from_folded(text, 997).unwrap())
+}
+
+#[test]
+fn f_shows_the_flamegraph_with_zoom_search_and_exports() {
+    let mut app = ready_app();
+    assert!(app.update(ch('f')).is_empty());
+    assert!(error_notice(&app).contains("no profile of naive yet"));
+    let _ = app.update(Msg::Profiled {
+        rung: "naive".into(),
+        profile: folded_profile(
+            "ladder-runner;ladder::rungs::naive::norm 60\nladder-runner;ladder::rungs::naive::dot 30\nladder-worker-0;ladder::run::verify 10\n",
+        ),
+    });
+    let _ = app.update(ch('f'));
+    assert_eq!(app.screen, Screen::Flame);
+    // Zoom into the first thread, then move to its second child and back out.
+    let _ = app.update(key(KeyCode::Enter));
+    assert_eq!(app.flame.path, vec!["ladder-runner".to_string()]);
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(app.flame.cursor, 1);
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(app.flame.cursor, 1, "stays on the last child");
+    let _ = app.update(key(KeyCode::Backspace));
+    assert!(app.flame.path.is_empty());
+    assert_eq!(app.flame.cursor, 0, "back on the frame it zoomed into");
+    // Search: typing goes to the box, not to the keys (q does not quit).
+    let _ = app.update(ch('/'));
+    for c in "norq".chars() {
+        let _ = app.update(ch(c));
+    }
+    let _ = app.update(key(KeyCode::Backspace));
+    let _ = app.update(ch('m'));
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(!app.quit);
+    assert_eq!(app.flame.search, "norm");
+    // Export the SVG; the diff needs a profiled rung below.
+    assert!(
+        matches!(&app.update(ch('e'))[..], [Command::ExportFlame { path, .. }] if path.ends_with("naive.svg"))
+    );
+    assert!(app.update(ch('d')).is_empty());
+    assert!(error_notice(&app).contains("no rung below"));
+    // Esc clears the search first, then leaves.
+    let _ = app.update(key(KeyCode::Esc));
+    assert!(app.flame.search.is_empty());
+    assert_eq!(app.screen, Screen::Flame);
+    let _ = app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Ladder);
+    // With the rung below profiled, d exports the difference.
+    let _ = app.update(Msg::Profiled {
+        rung: "algorithmic".into(),
+        profile: folded_profile("ladder-runner;ladder::rungs::algorithmic::rows 40\n"),
+    });
+    let _ = app.update(key(KeyCode::Down));
+    let _ = app.update(ch('f'));
+    assert_eq!(app.flame.rung, 1);
+    assert!(matches!(
+        &app.update(ch('d'))[..],
+        [Command::ExportDiff { path, title, .. }] if path.ends_with("diff-naive-algorithmic.svg") && title.contains("naive → algorithmic")
+    ));
+}

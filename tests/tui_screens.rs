@@ -147,3 +147,28 @@ fn history_chart() {
     assert_eq!(app.history.len(), 3);
     both_sizes("history", &app);
 }
+
+#[test]
+fn flamegraph_view() {
+    let mut app = ready_app();
+    let profile = ladder::profile::Profile::from_folded(
+        "ladder-runner;clone3;std::rt::x;ladder::run::Runner::run_one;ladder::rungs::naive::NaiveKernel::rows;ladder::rungs::naive::norm 620\n\
+         ladder-runner;clone3;std::rt::x;ladder::run::Runner::run_one;ladder::rungs::naive::NaiveKernel::rows;ladder::rungs::naive::dot 310\n\
+         ladder-runner;clone3;std::rt::x;ladder::run::Runner::run_one;ladder::workload::reference::verify_rows 50\n\
+         ladder-sampler;sysinfo::refresh 20\n",
+        997,
+    )
+    .unwrap();
+    let _ = app.update(Msg::Profiled {
+        rung: "naive".into(),
+        profile: std::sync::Arc::new(profile),
+    });
+    let _ = app.update(ch('f'));
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(ch('/'));
+    for c in "norm".chars() {
+        let _ = app.update(ch(c));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    both_sizes("flame", &app);
+}

@@ -126,7 +126,7 @@ impl Profile {
         Ok(Self { frequency, stacks })
     }
 
-    /// The functions with the most samples, by total then self time.
+    /// The functions with the most samples, by self then total time.
     #[must_use]
     pub fn top_functions(&self, limit: usize) -> Vec<FunctionCost> {
         let mut costs: HashMap<&str, (u64, u64)> = HashMap::new();
@@ -152,9 +152,9 @@ impl Profile {
             })
             .collect();
         v.sort_by(|a, b| {
-            b.total_samples
-                .cmp(&a.total_samples)
-                .then(b.self_samples.cmp(&a.self_samples))
+            b.self_samples
+                .cmp(&a.self_samples)
+                .then(b.total_samples.cmp(&a.total_samples))
                 .then(a.name.cmp(&b.name))
         });
         v.truncate(limit);
@@ -285,8 +285,9 @@ mod tests {
     #[test]
     fn top_functions_count_self_and_total() {
         let top = profile().top_functions(10);
-        assert_eq!(top[0].name, "main");
-        assert_eq!(top[0].total_samples, 100);
+        assert_eq!(top[0].name, "dot");
+        let main = top.iter().find(|f| f.name == "main").unwrap();
+        assert_eq!((main.self_samples, main.total_samples), (0, 100));
         let kernel = top
             .iter()
             .find(|f| f.name.ends_with("naive::kernel"))

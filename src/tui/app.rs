@@ -3,12 +3,14 @@
 //! and the views only read `&App`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::machine::MachineInfo;
 use crate::monitor::{History, Sample};
+use crate::profile::Profile;
 use crate::report::{Results, WorkloadMeta};
 use crate::run::{self, Phase, RunEvent, RunReport, RunStatus};
 use crate::rungs::{self, RungInfo};
@@ -99,6 +101,22 @@ pub enum Screen {
     Results,
     /// Each rung's benchmarked speedup over the recorded history (perf/history.jsonl).
     History,
+    /// The CPU flamegraph of a rung's last run.
+    Flame,
+}
+
+/// The flamegraph view's cursor, zoom and search.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlameView {
+    /// The rung whose profile is shown.
+    pub rung: usize,
+    /// Frames from the root to the zoomed frame.
+    pub path: Vec<String>,
+    /// Which child of the zoomed frame is selected.
+    pub cursor: usize,
+    pub search: String,
+    /// Typing into the search box.
+    pub typing: bool,
 }
 
 /// Where a rung stands.
@@ -222,6 +240,9 @@ pub struct App {
     pub history: Vec<crate::report::history::HistoryEntry>,
     pub history_warnings: Vec<String>,
     pub history_path: PathBuf,
+    /// The last CPU profile of each rung (every run in the app is profiled).
+    pub profiles: Vec<Option<Arc<Profile>>>,
+    pub flame: FlameView,
     pub quit: bool,
 }
 
@@ -239,6 +260,11 @@ pub enum Msg {
     MachineReady(MachineInfo),
     Exported(Result<PathBuf, String>),
     HistoryLoaded(crate::report::history::History),
+    /// The CPU profile of a run that just ended (it arrives before `RungFinished`).
+    Profiled {
+        rung: String,
+        profile: Arc<Profile>,
+    },
 }
 
 /// What the event loop must do.
@@ -256,6 +282,19 @@ pub enum Command {
     Export(PathBuf, Box<Results>),
     /// Read the benchmark history file.
     LoadHistory(PathBuf),
+    /// Write a rung's flamegraph SVG.
+    ExportFlame {
+        path: PathBuf,
+        profile: Arc<Profile>,
+        title: String,
+    },
+    /// Write the differential flamegraph of two rungs.
+    ExportDiff {
+        path: PathBuf,
+        before: Arc<Profile>,
+        after: Arc<Profile>,
+        title: String,
+    },
     Quit,
 }
 
@@ -293,8 +332,11 @@ impl App {
             history: Vec::new(),
             history_warnings: Vec::new(),
             history_path: PathBuf::from("perf/history.jsonl"),
+            profiles: Vec::new(),
+            flame: FlameView::default(),
             quit: false,
         };
+        app.profiles = vec![None; app.rows.len()];
         app.refresh_locks();
         app
     }
@@ -428,14 +470,22 @@ impl App {
                 vec![]
             }
             Msg::Exported(Ok(path)) => {
-                self.notice = Some(Notice::Info(format!(
-                    "wrote the speedup table to {}",
-                    path.display()
-                )));
+                let what = if path.extension().is_some_and(|e| e == "svg") {
+                    "the flamegraph"
+                } else {
+                    "the speedup table"
+                };
+                self.notice = Some(Notice::Info(format!("wrote {what} to {}", path.display())));
                 vec![]
             }
             Msg::Exported(Err(e)) => {
                 self.notice = Some(Notice::Error(e));
+                vec![]
+            }
+            Msg::Profiled { rung, profile } => {
+                if let Some(i) = self.rows.iter().position(|r| r.info.id == rung) {
+                    self.profiles[i] = Some(profile);
+                }
                 vec![]
             }
             Msg::HistoryLoaded(h) => {
@@ -459,6 +509,9 @@ impl App {
         if self.screen == Screen::Settings && self.form.editing.is_some() {
             return self.on_edit_key(key);
         }
+        if self.screen == Screen::Flame && self.flame.typing {
+            return self.on_search_key(key);
+        }
         self.notice = None;
         match key.code {
             KeyCode::Char('?') => {
@@ -472,6 +525,7 @@ impl App {
                 Screen::Settings => self.on_settings_key(key),
                 Screen::Results => self.on_results_key(key),
                 Screen::History => self.on_history_key(key),
+                Screen::Flame => self.on_flame_key(key),
             },
         }
     }
@@ -518,9 +572,140 @@ impl App {
                 self.screen = Screen::History;
                 vec![Command::LoadHistory(self.history_path.clone())]
             }
+            KeyCode::Char('f') => {
+                if self.profiles[self.selected].is_some() {
+                    self.flame = FlameView {
+                        rung: self.selected,
+                        ..FlameView::default()
+                    };
+                    self.screen = Screen::Flame;
+                } else {
+                    self.notice = Some(Notice::Error(format!(
+                        "no profile of {} yet: run it (Enter), then f shows where its time went",
+                        self.rows[self.selected].info.id
+                    )));
+                }
+                vec![]
+            }
             KeyCode::Char('m') => self.export(),
             _ => vec![],
         }
+    }
+
+    /// The tree of the shown profile.
+    #[must_use]
+    pub fn flame_tree(&self) -> Option<super::flame::Node> {
+        self.profiles
+            .get(self.flame.rung)?
+            .as_ref()
+            .map(|p| super::flame::Node::from_profile_simplified(p))
+    }
+
+    fn on_flame_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(tree) = self.flame_tree() else {
+            self.screen = Screen::Ladder;
+            return vec![];
+        };
+        let children = tree.at(&self.flame.path).children.len();
+        match key.code {
+            KeyCode::Left | KeyCode::Up => {
+                self.flame.cursor = self.flame.cursor.saturating_sub(1);
+            }
+            KeyCode::Right | KeyCode::Down => {
+                self.flame.cursor = (self.flame.cursor + 1).min(children.saturating_sub(1));
+            }
+            KeyCode::Enter => {
+                let node = tree.at(&self.flame.path);
+                if let Some(child) = node.children.get(self.flame.cursor) {
+                    self.flame.path.push(child.name.clone());
+                    self.flame.cursor = 0;
+                }
+            }
+            KeyCode::Backspace => {
+                if let Some(name) = self.flame.path.pop() {
+                    let parent = tree.at(&self.flame.path);
+                    self.flame.cursor = parent
+                        .children
+                        .iter()
+                        .position(|c| c.name == name)
+                        .unwrap_or(0);
+                }
+            }
+            KeyCode::Char('/') => {
+                self.flame.typing = true;
+                self.flame.search.clear();
+            }
+            KeyCode::Char('e') => return self.export_flame(),
+            KeyCode::Char('d') => return self.export_diff(),
+            KeyCode::Esc if !self.flame.search.is_empty() => self.flame.search.clear(),
+            KeyCode::Esc | KeyCode::Char('f') => self.screen = Screen::Ladder,
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_search_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        match key.code {
+            KeyCode::Enter => self.flame.typing = false,
+            KeyCode::Esc => {
+                self.flame.typing = false;
+                self.flame.search.clear();
+            }
+            KeyCode::Backspace => {
+                self.flame.search.pop();
+            }
+            KeyCode::Char(c) => self.flame.search.push(c),
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn flame_title(&self, what: &str) -> String {
+        let workload = match &self.workload {
+            WorkloadState::Ready(m) => format!("{} × {} {} seed {}", m.n, m.d, m.source, m.seed),
+            _ => String::new(),
+        };
+        let machine = self
+            .machine
+            .as_ref()
+            .map(|m| format!("{} ({} cores, {})", m.cpu, m.logical_cores, m.kernel_isa))
+            .unwrap_or_default();
+        format!("ladder · {what} · {workload} · {machine}")
+    }
+
+    fn export_flame(&mut self) -> Vec<Command> {
+        let i = self.flame.rung;
+        let Some(profile) = self.profiles[i].clone() else {
+            return vec![];
+        };
+        let id = self.rows[i].info.id;
+        vec![Command::ExportFlame {
+            path: PathBuf::from("flamegraphs").join(format!("{id}.svg")),
+            profile,
+            title: self.flame_title(id),
+        }]
+    }
+
+    /// The difference from the rung below: what this step removed and what it added.
+    fn export_diff(&mut self) -> Vec<Command> {
+        let i = self.flame.rung;
+        let below = (0..i).rev().find(|&j| self.profiles[j].is_some());
+        let (Some(j), Some(after)) = (below, self.profiles[i].clone()) else {
+            self.notice = Some(Notice::Error(
+                "no rung below has a profile to compare with: run it first".into(),
+            ));
+            return vec![];
+        };
+        let Some(before) = self.profiles[j].clone() else {
+            return vec![];
+        };
+        let (a, b) = (self.rows[j].info.id, self.rows[i].info.id);
+        vec![Command::ExportDiff {
+            path: PathBuf::from("flamegraphs").join(format!("diff-{a}-{b}.svg")),
+            before,
+            after,
+            title: self.flame_title(&format!("{a} → {b}")),
+        }]
     }
 
     fn on_history_key(&mut self, key: KeyEvent) -> Vec<Command> {

@@ -9,6 +9,7 @@
 //! hook restores it before the message is printed, then exits).
 
 pub mod app;
+pub mod flame;
 pub mod theme;
 pub mod ui;
 
@@ -157,7 +158,21 @@ impl Effects {
                         let send = |e| {
                             let _ = tx.send(Event::App(Msg::Run(e)));
                         };
-                        let report = runner.run_one(index, rung.as_ref(), &send, &cancel);
+                        // Every run is profiled (about 1% of its time; see the README), so `f`
+                        // can show where the time went.
+                        let (report, profile) = runner.run_one_profiled(
+                            index,
+                            rung.as_ref(),
+                            &send,
+                            &cancel,
+                            crate::profile::DEFAULT_FREQUENCY,
+                        );
+                        if let Ok(p) = profile {
+                            let _ = tx.send(Event::App(Msg::Profiled {
+                                rung: report.rung.clone(),
+                                profile: Arc::new(p),
+                            }));
+                        }
                         let _ = tx.send(Event::App(Msg::RungFinished(Box::new(report))));
                     })
                     .ok();
@@ -169,6 +184,43 @@ impl Effects {
                     Ok(()) => Ok(path),
                     Err(e) => Err(format!("could not write {}: {e}", path.display())),
                 };
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::ExportFlame {
+                path,
+                profile,
+                title,
+            } => {
+                let subtitle = format!(
+                    "{} samples at {} Hz; each thread is a root",
+                    profile.total_samples(),
+                    profile.frequency
+                );
+                let mut svg = Vec::new();
+                let msg = profile
+                    .write_svg(&title, &subtitle, &mut svg)
+                    .and_then(|()| write_into(&path, &svg))
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::ExportDiff {
+                path,
+                before,
+                after,
+                title,
+            } => {
+                let mut svg = Vec::new();
+                let msg = crate::profile::Profile::write_diff_svg(
+                    &before,
+                    &after,
+                    &title,
+                    "red grew, blue shrank (normalised); frames a step removed are absent",
+                    &mut svg,
+                )
+                .and_then(|()| write_into(&path, &svg))
+                .map(|()| path.clone())
+                .map_err(|e| format!("could not write {}: {e}", path.display()));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::LoadHistory(path) => {
@@ -190,6 +242,14 @@ impl Effects {
             }
         }
     }
+}
+
+/// Writes `bytes` to `path` atomically, creating its folder.
+fn write_into(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_atomic(path, bytes)
 }
 
 fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {

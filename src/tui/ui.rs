@@ -51,6 +51,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Screen::Settings => draw_settings(f, app, theme, body),
         Screen::Results => draw_results(f, app, theme, body),
         Screen::History => draw_history(f, app, theme, body),
+        Screen::Flame => draw_flame(f, app, theme, body),
     }
     draw_notice(f, app, theme, notice);
     draw_keys(f, app, theme, keys);
@@ -761,6 +762,176 @@ fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(chart, area);
 }
 
+/// The last path segments of a frame name, for narrow bars.
+fn short_name(name: &str) -> &str {
+    let mut cut = name.len();
+    let mut seen = 0;
+    for (i, _) in name
+        .match_indices("::")
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        seen += 1;
+        cut = i + 2;
+        if seen == 2 {
+            break;
+        }
+    }
+    if seen < 2 { name } else { &name[cut..] }
+}
+
+/// The icicle of the selected rung's profile, the search, and the top functions.
+fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    use crate::profile::FrameKind;
+    let Some(tree) = app.flame_tree() else {
+        return;
+    };
+    let id = app.rows[app.flame.rung].info.id;
+    let zoomed = tree.at(&app.flame.path);
+    let total = tree.total.max(1);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(area);
+    let title = format!("Flamegraph: {id} ({} samples)", tree.total);
+    let b = block(&title, theme);
+    let inner = b.inner(left);
+    f.render_widget(b, left);
+    let [crumbs, info, icicle] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    let mut crumb = String::from("all");
+    for p in &app.flame.path {
+        crumb.push_str(" › ");
+        crumb.push_str(short_name(p));
+    }
+    f.render_widget(
+        Paragraph::new(format!(
+            "{crumb}  ({:.1}% of samples)",
+            100.0 * zoomed.total as f64 / total as f64
+        ))
+        .style(theme.dim()),
+        crumbs,
+    );
+    let selected = zoomed.children.get(app.flame.cursor);
+    let search = if app.flame.search.is_empty() {
+        String::new()
+    } else {
+        let p = app.profiles[app.flame.rung].as_ref();
+        let hits = p.map_or(0, |p| p.matching_samples(&app.flame.search));
+        format!(
+            " · search '{}'{}: {:.1}% of samples",
+            app.flame.search,
+            if app.flame.typing { "▏" } else { "" },
+            100.0 * hits as f64 / total as f64
+        )
+    };
+    let sel = selected.map_or_else(String::new, |c| {
+        format!(
+            "▶ {} {:.1}%",
+            short_name(&c.name),
+            100.0 * c.total as f64 / total as f64
+        )
+    });
+    f.render_widget(
+        Paragraph::new(format!("{sel}{search}")).style(theme.base()),
+        info,
+    );
+    // The zoomed frame on the first row, its children below, and so on down.
+    let bars = super::flame::layout(zoomed, icicle.width, icicle.height as usize);
+    let needle = app.flame.search.to_lowercase();
+    for bar in &bars {
+        let kind_style = match bar.kind {
+            FrameKind::Kernel => Style::default().fg(theme.bg).bg(theme.good),
+            FrameKind::Runner => Style::default().fg(theme.bg).bg(theme.warn),
+            FrameKind::Library => Style::default().fg(theme.bg).bg(theme.bar),
+            FrameKind::System => Style::default().fg(theme.fg).bg(theme.selected_bg),
+        };
+        let hit = !needle.is_empty() && bar.name.to_lowercase().contains(&needle);
+        let is_cursor = bar.depth == 1 && selected.is_some_and(|c| c.name == bar.name);
+        let style = if hit {
+            Style::default()
+                .fg(theme.bg)
+                .bg(theme.bad)
+                .add_modifier(Modifier::BOLD)
+        } else if is_cursor {
+            kind_style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            kind_style
+        };
+        let w = bar.width as usize;
+        let label: String = short_name(&bar.name)
+            .chars()
+            .take(w.saturating_sub(1))
+            .collect();
+        let text = format!("{label:<w$}");
+        let rect = Rect {
+            x: icicle.x + bar.x,
+            y: icicle.y + bar.depth as u16,
+            width: bar.width.min(icicle.width.saturating_sub(bar.x)),
+            height: 1,
+        };
+        f.render_widget(Paragraph::new(Span::styled(text, style)), rect);
+    }
+    // Top functions, with a legend of the colours.
+    let p = app.profiles[app.flame.rung].as_ref();
+    let top = p
+        .map(|p| p.top_functions(right.height.saturating_sub(5) as usize))
+        .unwrap_or_default();
+    let mut rows: Vec<Row> = top
+        .iter()
+        .map(|fc| {
+            Row::new([
+                Cell::from(format!(
+                    "{:>5.1}",
+                    100.0 * fc.self_samples as f64 / total as f64
+                )),
+                Cell::from(format!(
+                    "{:>5.1}",
+                    100.0 * fc.total_samples as f64 / total as f64
+                )),
+                Cell::from(short_name(&fc.name).to_string()).style(
+                    match crate::profile::frame_kind(&fc.name) {
+                        FrameKind::Kernel => Style::default().fg(theme.good),
+                        FrameKind::Runner => Style::default().fg(theme.warn),
+                        FrameKind::Library => Style::default().fg(theme.bar),
+                        FrameKind::System => theme.dim(),
+                    },
+                ),
+            ])
+        })
+        .collect();
+    rows.push(Row::new([Cell::from(""), Cell::from(""), Cell::from("")]));
+    rows.push(Row::new([
+        Cell::from(""),
+        Cell::from(""),
+        Cell::from(Line::from(vec![
+            Span::styled("kernel ", Style::default().fg(theme.good)),
+            Span::styled("runner ", Style::default().fg(theme.warn)),
+            Span::styled("library ", Style::default().fg(theme.bar)),
+            Span::styled("system", theme.dim()),
+        ])),
+    ]));
+    f.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Min(10),
+            ],
+        )
+        .header(
+            Row::new(["self%", "total%", "function"])
+                .style(theme.dim().add_modifier(Modifier::BOLD)),
+        )
+        .block(block("Top functions", theme)),
+        right,
+    );
+}
+
 fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let line = match &app.notice {
         Some(Notice::Info(s)) => Span::styled(format!(" {s}"), Style::default().fg(theme.accent)),
@@ -782,11 +953,13 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         Screen::Settings => "↑↓ field · Enter edit · Esc back · ? help · q quit",
         Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
         Screen::History => "Esc back · ? help · q quit",
+        Screen::Flame if app.flame.typing => "type to search · Enter keep · Esc clear",
+        Screen::Flame => "←→ frame · Enter zoom · ⌫ out · / search · e SVG · d diff SVG · Esc back",
         Screen::Ladder if app.demo.is_some() => {
             "space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"
         }
         Screen::Ladder => {
-            "↑↓ select · Enter run · a climb all · Esc cancel · s settings · r results · h history · m NOTES.md · ? help · q quit"
+            "↑↓ select · Enter run · a climb all · Esc cancel · f flamegraph · s settings · r results · h history · m NOTES.md · ? help · q quit"
         }
     }
 }
@@ -823,6 +996,17 @@ pub const HELP: &[(&str, &str)] = &[
     ("space / p", "pause or resume the climb"),
     ("n / →", "start the next rung now"),
     ("r", "repeat the climb from the bottom"),
+    ("Flamegraph", ""),
+    ("← →", "choose a frame under the zoomed one"),
+    ("Enter / ⌫", "zoom into it / zoom out"),
+    (
+        "/",
+        "search: matching frames light up, with their share of samples",
+    ),
+    (
+        "e / d",
+        "export the SVG / the difference from the rung below",
+    ),
     ("Settings", ""),
     ("↑ ↓", "choose a field"),
     (
