@@ -319,7 +319,7 @@ fn export_needs_results_and_names_the_file() {
     let mut app = climbed_app();
     let cmds = app.update(ch('m'));
     match &cmds[..] {
-        [Command::Export(path, results)] => {
+        [Command::Export(path, results, _)] => {
             assert_eq!(path.to_str(), Some("NOTES.md"));
             assert_eq!(results.rungs.len(), 5);
         }

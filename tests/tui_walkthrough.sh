@@ -64,11 +64,22 @@ sleep 0.4
 send Escape
 wait_for "algorithmic cancelled" 10
 
-step "export the table with m"
+step "export the table with m, flamegraphs linked"
 send m
 wait_for "wrote the speedup table to $WORK/NOTES.md"
 grep -q '| `naive` |' "$WORK/NOTES.md" || fail "NOTES.md lacks naive"
 grep -q '| `algorithmic` |' "$WORK/NOTES.md" || fail "NOTES.md lacks algorithmic"
+grep -q '(flamegraphs/naive.svg)' "$WORK/NOTES.md" || fail "NOTES.md does not link naive's flamegraph"
+[ -s "$WORK/flamegraphs/naive.svg" ] || fail "flamegraphs/naive.svg was not written"
+
+step "profile first: naive's flamegraph shows the recomputed norms"
+send Up f
+wait_for "Top functions"
+wait_for "naive::norm"
+send e
+wait_for "wrote the flamegraph to flamegraphs/naive.svg"
+send Escape
+wait_for "The ladder"
 
 step "change a setting: seed 7 prepares a new workload"
 send s

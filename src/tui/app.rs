@@ -278,8 +278,9 @@ pub enum Command {
         threads: usize,
     },
     Cancel,
-    /// Write the speedup table as Markdown.
-    Export(PathBuf, Box<Results>),
+    /// Write the speedup table as Markdown, with the flamegraph SVG of each profiled rung
+    /// beside it (linked from its row).
+    Export(PathBuf, Box<Results>, Vec<(String, Arc<Profile>)>),
     /// Read the benchmark history file.
     LoadHistory(PathBuf),
     /// Write a rung's flamegraph SVG.
@@ -1142,7 +1143,18 @@ impl App {
     fn export(&mut self) -> Vec<Command> {
         match self.results() {
             Some(r) if !r.rungs.is_empty() => {
-                vec![Command::Export(self.notes_path.clone(), Box::new(r))]
+                let flames = self
+                    .rows
+                    .iter()
+                    .zip(&self.profiles)
+                    .filter(|(row, _)| row.report.is_some())
+                    .filter_map(|(row, p)| p.clone().map(|p| (row.info.id.to_string(), p)))
+                    .collect();
+                vec![Command::Export(
+                    self.notes_path.clone(),
+                    Box::new(r),
+                    flames,
+                )]
             }
             _ => {
                 self.notice = Some(Notice::Error(

@@ -178,7 +178,34 @@ impl Effects {
                     .ok();
             }
             Command::Cancel => self.cancel.cancel(),
-            Command::Export(path, results) => {
+            Command::Export(path, mut results, flames) => {
+                // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                for (rung, profile) in &flames {
+                    let rel = format!("flamegraphs/{rung}.svg");
+                    let title = format!(
+                        "ladder · {rung} · {} × {} {} seed {} · {} ({} cores, {})",
+                        results.workload.n,
+                        results.workload.d,
+                        results.workload.source,
+                        results.workload.seed,
+                        results.machine.cpu,
+                        results.machine.logical_cores,
+                        results.machine.kernel_isa
+                    );
+                    let mut svg = Vec::new();
+                    let written = profile
+                        .write_svg(&title, "", &mut svg)
+                        .and_then(|()| write_into(&dir.join(&rel), &svg));
+                    if written.is_ok() {
+                        if let Some(r) = results.rungs.iter_mut().find(|r| &r.rung == rung) {
+                            r.flamegraph = Some(rel);
+                        }
+                    }
+                }
                 let text = Markdown.render(&results);
                 let msg = match write_atomic(&path, text.as_bytes()) {
                     Ok(()) => Ok(path),
