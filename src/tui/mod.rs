@@ -200,10 +200,10 @@ impl Effects {
                     let written = profile
                         .write_svg(&title, "", &mut svg)
                         .and_then(|()| write_into(&dir.join(&rel), &svg));
-                    if written.is_ok() {
-                        if let Some(r) = results.rungs.iter_mut().find(|r| &r.rung == rung) {
-                            r.flamegraph = Some(rel);
-                        }
+                    if let (Ok(()), Some(r)) =
+                        (written, results.rungs.iter_mut().find(|r| &r.rung == rung))
+                    {
+                        r.flamegraph = Some(rel);
                     }
                 }
                 let text = Markdown.render(&results);
