@@ -17,6 +17,12 @@ use ladder::rungs::{self, Rung};
 use ladder::tui::{self, app::Settings, theme::Theme};
 use ladder::workload::{Distribution, Source, Workload, WorkloadSpec};
 
+/// Counts live bytes and samples allocation stacks once `flame --memory` turns it on; until
+/// then it costs one atomic load per allocation.
+#[global_allocator]
+static ALLOCATOR: ladder::profile::alloc::TrackingAllocator =
+    ladder::profile::alloc::TrackingAllocator;
+
 /// Climb the performance-optimisation ladder on pairwise cosine similarity.
 ///
 /// With no subcommand, opens the terminal app on the default workload.
@@ -173,6 +179,13 @@ struct FlameArgs {
     /// svg, folded or pprof.
     #[arg(long)]
     format: Option<String>,
+    /// A memory flamegraph instead: the bytes still live after the runs, by the call stack
+    /// that allocated them (try `--rung leaky --runs 3`).
+    #[arg(long, conflicts_with = "diff")]
+    memory: bool,
+    /// With --memory: how many times to run the rung first.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
 }
 
 // Each flag is an independent switch of the command line.
@@ -625,6 +638,15 @@ fn cmd_rungs() -> Result<ExitCode> {
         )?;
         writeln!(out, "   {:<12} {:<10} why: {}", "", "", info.why)?;
     }
+    writeln!(out, "\noutside the ladder (for the lessons):")?;
+    for r in rungs::extras() {
+        let info = r.info();
+        writeln!(
+            out,
+            "-  {:<12} {:<10} {}",
+            info.id, info.step, info.what_changed
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -817,6 +839,71 @@ fn flame_subtitle(
     s
 }
 
+/// Runs a rung `args.runs` times with allocation tracking and writes the flamegraph of the
+/// bytes still live.
+fn memory_flame(
+    runner: &Runner,
+    rungs: &[Box<dyn Rung>],
+    args: &FlameArgs,
+    output: &std::path::Path,
+    format: &str,
+) -> Result<ExitCode> {
+    use ladder::profile::alloc;
+    if !alloc::enable() {
+        bail!("the allocation tracker is not installed in this build");
+    }
+    let rung = &rungs[0];
+    let id = rung.info().id;
+    let before = alloc::stats();
+    let cancel = CancelToken::new();
+    let mut failed = false;
+    for run in 1..=args.runs.max(1) {
+        alloc::reset_peak();
+        let report = runner.run_one(0, rung.as_ref(), &|_| {}, &cancel);
+        failed |= report.is_failure();
+        let s = alloc::stats();
+        eprintln!(
+            "run {run}: {id} {}; live {} ({:+}), peak {}",
+            report::time_cell(&report),
+            ladder::workload::human_bytes(s.live_bytes),
+            s.live_bytes.cast_signed() - before.live_bytes.cast_signed(),
+            ladder::workload::human_bytes(s.peak_bytes)
+        );
+    }
+    // Totals first: resolving the stacks' symbols allocates (and keeps a cache).
+    let after = alloc::stats();
+    let profile = alloc::live_profile();
+    let bytes = if format == "folded" {
+        profile.to_folded().into_bytes()
+    } else {
+        let meta = WorkloadMeta::from(runner.workload());
+        let title = format!(
+            "ladder · live bytes after {} runs of {id} · {} × {} {}",
+            args.runs.max(1),
+            meta.n,
+            meta.d,
+            meta.source
+        );
+        let subtitle = format!(
+            "allocated during the runs and still live: {} (peak {}); stacks sampled about every {} allocated",
+            ladder::workload::human_bytes(after.live_bytes.saturating_sub(before.live_bytes)),
+            ladder::workload::human_bytes(after.peak_bytes),
+            ladder::workload::human_bytes(alloc::SAMPLE_INTERVAL as u64)
+        );
+        let mut svg = Vec::new();
+        profile.write_svg_counting(&title, &subtitle, "bytes", &mut svg)?;
+        svg
+    };
+    report::write_atomic(output, &bytes)
+        .with_context(|| format!("could not write {}", output.display()))?;
+    eprintln!("wrote {} (memory, {format})", output.display());
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
     let run_args = RunArgs {
         n: args.n,
@@ -867,6 +954,9 @@ fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
     if diff && format != "svg" {
         bail!("a difference is drawn as SVG only (-o diff.svg)");
     }
+    if args.memory && format == "pprof" {
+        bail!("a memory profile is written as SVG or folded stacks");
+    }
     let interactive = std::io::stderr().is_terminal();
     let workload = Arc::new(build_workload(&run_args)?);
     let machine = Arc::new(MachineInfo::probe(false));
@@ -876,6 +966,9 @@ fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
         ..RunConfig::default()
     };
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
+    if args.memory {
+        return memory_flame(&runner, &rungs, args, &output, &format);
+    }
     let (reports, profiles) = run_rungs(runner, rungs, Some(args.frequency), interactive)?;
     let mut got = Vec::new();
     for (r, p) in reports.iter().zip(profiles) {

@@ -73,15 +73,47 @@ fn simplify(name: &str) -> String {
             skip_depth = 1;
             continue;
         }
+        // A turbofish, `f::<T>`: drop it with its `::`.
+        if c == '<' && out.ends_with("::") {
+            out.truncate(out.len() - 2);
+            skip_depth = 1;
+            continue;
+        }
+
         out.push(c);
         prev = c;
     }
+    strip_disambiguators(&out)
+}
+
+/// Drops v0-mangling crate disambiguators: `std[e28293b1aa0f68bd]::rt` → `std::rt`.
+fn strip_disambiguators(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(at) = rest.find('[') {
+        let close = rest[at..].find(']').map(|c| at + c);
+        match close {
+            Some(end)
+                if end > at + 1
+                    && rest[at + 1..end].chars().all(|c| c.is_ascii_hexdigit())
+                    && rest[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') =>
+            {
+                out.push_str(&rest[..at]);
+                rest = &rest[end + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=at]);
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
 /// A frame name fit for folded stacks: no `;` (the separator), no trailing symbol hash, no
 /// generic arguments.
-fn clean(name: &str) -> String {
+pub(super) fn clean(name: &str) -> String {
     let name = match name.rfind("::h") {
         Some(at)
             if name.len() - at == 19 && name[at + 3..].chars().all(|c| c.is_ascii_hexdigit()) =>
@@ -116,5 +148,10 @@ mod tests {
             "{closure#1}"
         );
         assert_eq!(clean("call_once<F, ()>"), "call_once");
+        assert_eq!(
+            clean("std[e28293b1aa0f68bd]::panicking::catch_unwind::<isize, std[e2]::x>"),
+            "std::panicking::catch_unwind"
+        );
+        assert_eq!(clean("<[T]>::to_vec"), "<[T]>::to_vec");
     }
 }

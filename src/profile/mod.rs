@@ -4,6 +4,7 @@
 //! A [`Profile`] is plain data: stacks (root first; the thread's name is the root frame) with
 //! sample counts. Every export writes to any `impl Write`.
 
+pub mod alloc;
 mod cpu;
 mod pprof_proto;
 
@@ -174,7 +175,19 @@ impl Profile {
 
     /// A flamegraph SVG titled `title` (name the rung, workload and machine in it).
     pub fn write_svg(&self, title: &str, subtitle: &str, out: impl Write) -> io::Result<()> {
+        self.write_svg_counting(title, subtitle, "samples", out)
+    }
+
+    /// A flamegraph SVG whose counts are `unit` (e.g. "bytes" for a memory profile).
+    pub fn write_svg_counting(
+        &self,
+        title: &str,
+        subtitle: &str,
+        unit: &str,
+        out: impl Write,
+    ) -> io::Result<()> {
         let mut opts = svg_options(title, subtitle);
+        opts.count_name = unit.to_string();
         let folded = self.to_folded();
         if self.stacks.is_empty() {
             return write_empty_svg(title, out);

@@ -7,6 +7,7 @@
 
 mod algorithmic;
 mod hugepages;
+pub mod leaky;
 mod naive;
 pub mod native;
 mod output;
@@ -158,8 +159,20 @@ pub fn ladder() -> Vec<Box<dyn Rung>> {
     ]
 }
 
-/// Looks a rung up by id.
+/// Rungs outside the ladder, for lessons: a real memory leak and its fix.
+#[must_use]
+pub fn extras() -> Vec<Box<dyn Rung>> {
+    vec![
+        Box::new(leaky::Leaky::leaking()),
+        Box::new(leaky::Leaky::fixed()),
+    ]
+}
+
+/// Looks a rung up by id, in the ladder and among the extras.
 #[must_use]
 pub fn find(id: &str) -> Option<Box<dyn Rung>> {
-    ladder().into_iter().find(|r| r.info().id == id)
+    ladder()
+        .into_iter()
+        .chain(extras())
+        .find(|r| r.info().id == id)
 }
