@@ -23,7 +23,13 @@ fn starts_by_loading_the_workload_with_only_the_first_rung_unlocked() {
     assert_eq!(app.workload, WorkloadState::Loading);
     assert!(matches!(app.start()[..], [Command::LoadWorkload(_)]));
     assert_eq!(app.rows[0].status, Status::Ready);
-    assert!(app.rows[1..].iter().all(|r| r.status == Status::Locked));
+    assert!(app.rows[1..5].iter().all(|r| r.status == Status::Locked));
+    // The leak lesson's rungs sit outside the ladder, always open.
+    assert!(
+        app.rows[5..]
+            .iter()
+            .all(|r| r.extra && r.status == Status::Ready)
+    );
     let app = App::new(Settings::default(), true, "NOTES.md".into());
     assert!(
         app.rows.iter().all(|r| r.status == Status::Ready),
@@ -75,9 +81,9 @@ fn navigation_stays_in_bounds() {
     for _ in 0..10 {
         let _ = app.update(ch('j'));
     }
-    assert_eq!(app.selected, 4);
+    assert_eq!(app.selected, app.rows.len() - 1);
     let _ = app.update(ch('k'));
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.selected, app.rows.len() - 2);
 }
 
 #[test]
@@ -176,7 +182,19 @@ fn climbing_runs_every_rung_in_order() {
             assert!(cmds.is_empty());
         }
     }
-    assert!(app.rows.iter().all(|r| r.status == Status::Done));
+    assert!(
+        app.rows
+            .iter()
+            .filter(|r| !r.extra)
+            .all(|r| r.status == Status::Done)
+    );
+    assert!(
+        app.rows
+            .iter()
+            .filter(|r| r.extra)
+            .all(|r| r.report.is_none()),
+        "climbs skip the extras"
+    );
     // A second run while one is running is refused.
     let _ = app.update(key(KeyCode::Enter));
     assert!(app.update(key(KeyCode::Enter)).is_empty());
@@ -504,4 +522,50 @@ fn f_shows_the_flamegraph_with_zoom_search_and_exports() {
         &app.update(ch('d'))[..],
         [Command::ExportDiff { path, title, .. }] if path.ends_with("diff-naive-algorithmic.svg") && title.contains("naive → algorithmic")
     ));
+}
+
+#[test]
+fn the_leak_lesson_rungs_run_any_time_and_t_shows_live_memory() {
+    let mut app = ready_app();
+    let leaky = app.rows.iter().position(|r| r.info.id == "leaky").unwrap();
+    app.selected = leaky;
+    assert!(
+        matches!(app.update(key(KeyCode::Enter))[..], [Command::Run { index, .. }] if index == leaky)
+    );
+    let mut r = report("leaky", ladder::rungs::Step::Native, 0.5, false);
+    r.speedup_vs_previous = Some(3.0);
+    let _ = app.update(Msg::RungFinished(Box::new(r)));
+    let rep = app.rows[leaky].report.as_ref().unwrap();
+    assert!(
+        rep.speedup_vs_previous.is_none(),
+        "outside the ladder: no rung below it"
+    );
+    assert_eq!(
+        app.rows[1].status,
+        Status::Locked,
+        "running an extra unlocks nothing"
+    );
+    let _ = app.update(Msg::Profiled {
+        rung: "leaky".into(),
+        profile: folded_profile("ladder-runner;ladder::rungs::leaky::prepare 10\n"),
+    });
+    let _ = app.update(ch('f'));
+    assert_eq!(app.update(ch('t')), vec![Command::SnapshotMemory]);
+    assert!(app.flame.memory);
+    let _ = app.update(Msg::MemoryProfiled(
+        folded_profile("live;ladder::rungs::leaky::remember_normalised 6000000\n"),
+        ladder::profile::alloc::AllocStats {
+            live_bytes: 6_000_000,
+            peak_bytes: 9_000_000,
+            allocations: 10,
+        },
+    ));
+    let tree = app.flame_tree().unwrap();
+    assert_eq!(tree.total, 6_000_000);
+    assert!(
+        matches!(&app.update(ch('e'))[..], [Command::ExportFlame { unit: "bytes", path, .. }] if path.ends_with("memory-live.svg"))
+    );
+    let _ = app.update(ch('t'));
+    assert!(!app.flame.memory);
+    assert_eq!(app.flame_tree().unwrap().total, 10);
 }

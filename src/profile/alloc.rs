@@ -147,6 +147,21 @@ fn on_dealloc(p: *mut u8, size: usize) {
     });
 }
 
+/// Runs `f` without sampling its allocations on this thread (they still count in the
+/// totals): for the profilers' own buffers and symbol caches, which are not the program's.
+pub fn untracked<R>(f: impl FnOnce() -> R) -> R {
+    let previous = STATE.try_with(|s| {
+        let (inside, left) = s.get();
+        s.set((true, left));
+        inside
+    });
+    let result = f();
+    if let Ok(inside) = previous {
+        let _ = STATE.try_with(|s| s.set((inside, s.get().1)));
+    }
+    result
+}
+
 /// Whether the running binary installed [`TrackingAllocator`] (known once it allocated).
 #[must_use]
 pub fn installed() -> bool {

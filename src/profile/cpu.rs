@@ -19,16 +19,23 @@ impl CpuProfiler {
     /// Starts sampling every thread of the process at `frequency` Hz.
     pub fn start(frequency: u32) -> Result<Self, ProfileError> {
         let frequency = frequency.clamp(1, 10_000);
-        let guard = pprof::ProfilerGuardBuilder::default()
-            .frequency(i32::try_from(frequency).unwrap_or(10_000))
-            .blocklist(&["libc", "libgcc", "pthread", "vdso"])
-            .build()
-            .map_err(|e| ProfileError::Start(e.to_string()))?;
+        // The profiler's buffers are not the program's: keep them out of memory profiles.
+        let guard = super::alloc::untracked(|| {
+            pprof::ProfilerGuardBuilder::default()
+                .frequency(i32::try_from(frequency).unwrap_or(10_000))
+                .blocklist(&["libc", "libgcc", "pthread", "vdso"])
+                .build()
+        })
+        .map_err(|e| ProfileError::Start(e.to_string()))?;
         Ok(Self { guard, frequency })
     }
 
     /// Stops sampling and returns the stacks.
     pub fn finish(self) -> Result<Profile, ProfileError> {
+        super::alloc::untracked(|| self.finish_inner())
+    }
+
+    fn finish_inner(self) -> Result<Profile, ProfileError> {
         let report = self
             .guard
             .report()

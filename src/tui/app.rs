@@ -117,6 +117,8 @@ pub struct FlameView {
     pub search: String,
     /// Typing into the search box.
     pub typing: bool,
+    /// Showing the memory profile (bytes still live) instead of the rung's CPU profile.
+    pub memory: bool,
 }
 
 /// Where a rung stands.
@@ -141,6 +143,9 @@ pub struct RungRow {
     pub info: RungInfo,
     pub status: Status,
     pub report: Option<RunReport>,
+    /// Outside the ladder (the leak lesson's rungs): always unlocked, not climbed, not in the
+    /// speedup chain.
+    pub extra: bool,
 }
 
 /// The rung being run (or the last one run), as the live panel shows it.
@@ -243,6 +248,8 @@ pub struct App {
     /// The last CPU profile of each rung (every run in the app is profiled).
     pub profiles: Vec<Option<Arc<Profile>>>,
     pub flame: FlameView,
+    /// The latest snapshot of the bytes still live, by allocating stack, and the totals.
+    pub memory: Option<(Arc<Profile>, crate::profile::alloc::AllocStats)>,
     pub quit: bool,
 }
 
@@ -265,6 +272,8 @@ pub enum Msg {
         rung: String,
         profile: Arc<Profile>,
     },
+    /// A snapshot of the bytes still live.
+    MemoryProfiled(Arc<Profile>, crate::profile::alloc::AllocStats),
 }
 
 /// What the event loop must do.
@@ -283,12 +292,15 @@ pub enum Command {
     Export(PathBuf, Box<Results>, Vec<(String, Arc<Profile>)>),
     /// Read the benchmark history file.
     LoadHistory(PathBuf),
-    /// Write a rung's flamegraph SVG.
+    /// Write a rung's flamegraph SVG (`unit`: samples or bytes).
     ExportFlame {
         path: PathBuf,
         profile: Arc<Profile>,
         title: String,
+        unit: &'static str,
     },
+    /// Take a snapshot of the bytes still live (the memory flamegraph).
+    SnapshotMemory,
     /// Write the differential flamegraph of two rungs.
     ExportDiff {
         path: PathBuf,
@@ -302,12 +314,21 @@ pub enum Command {
 impl App {
     #[must_use]
     pub fn new(settings: Settings, unlock_all: bool, notes_path: PathBuf) -> Self {
-        let rows = rungs::ladder()
+        let ladder = rungs::ladder();
+        let rows = ladder
             .iter()
-            .map(|r| RungRow {
+            .map(|r| (r, false))
+            .chain(
+                rungs::extras()
+                    .iter()
+                    .map(|r| (r, true))
+                    .collect::<Vec<_>>(),
+            )
+            .map(|(r, extra)| RungRow {
                 info: r.info(),
                 status: Status::Locked,
                 report: None,
+                extra,
             })
             .collect();
         let mut app = Self {
@@ -335,6 +356,7 @@ impl App {
             history_path: PathBuf::from("perf/history.jsonl"),
             profiles: Vec::new(),
             flame: FlameView::default(),
+            memory: None,
             quit: false,
         };
         app.profiles = vec![None; app.rows.len()];
@@ -392,7 +414,13 @@ impl App {
 
     #[must_use]
     pub fn unlocked(&self, i: usize) -> bool {
-        self.unlock_all || i == 0 || self.has_run(i - 1)
+        self.unlock_all || i == 0 || self.rows[i].extra || self.has_run(i - 1)
+    }
+
+    /// How many rows are rungs of the ladder (the extras follow them).
+    #[must_use]
+    pub fn ladder_len(&self) -> usize {
+        self.rows.iter().filter(|r| !r.extra).count()
     }
 
     fn refresh_locks(&mut self) {
@@ -481,6 +509,10 @@ impl App {
             }
             Msg::Exported(Err(e)) => {
                 self.notice = Some(Notice::Error(e));
+                vec![]
+            }
+            Msg::MemoryProfiled(profile, stats) => {
+                self.memory = Some((profile, stats));
                 vec![]
             }
             Msg::Profiled { rung, profile } => {
@@ -593,18 +625,39 @@ impl App {
         }
     }
 
+    /// The profile the flamegraph view shows: the rung's CPU profile, or the memory snapshot.
+    #[must_use]
+    pub fn flame_profile(&self) -> Option<&Arc<Profile>> {
+        if self.flame.memory {
+            self.memory.as_ref().map(|(p, _)| p)
+        } else {
+            self.profiles.get(self.flame.rung)?.as_ref()
+        }
+    }
+
     /// The tree of the shown profile.
     #[must_use]
     pub fn flame_tree(&self) -> Option<super::flame::Node> {
-        self.profiles
-            .get(self.flame.rung)?
-            .as_ref()
+        self.flame_profile()
             .map(|p| super::flame::Node::from_profile_simplified(p))
     }
 
     fn on_flame_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if key.code == KeyCode::Char('t') {
+            // Toggle CPU time / live memory; the memory snapshot is taken now.
+            self.flame.memory = !self.flame.memory;
+            self.flame.path.clear();
+            self.flame.cursor = 0;
+            return if self.flame.memory {
+                vec![Command::SnapshotMemory]
+            } else {
+                vec![]
+            };
+        }
         let Some(tree) = self.flame_tree() else {
-            self.screen = Screen::Ladder;
+            if key.code == KeyCode::Esc || key.code == KeyCode::Char('f') {
+                self.screen = Screen::Ladder;
+            }
             return vec![];
         };
         let children = tree.at(&self.flame.path).children.len();
@@ -676,14 +729,23 @@ impl App {
 
     fn export_flame(&mut self) -> Vec<Command> {
         let i = self.flame.rung;
-        let Some(profile) = self.profiles[i].clone() else {
+        let Some(profile) = self.flame_profile().cloned() else {
             return vec![];
         };
         let id = self.rows[i].info.id;
+        if self.flame.memory {
+            return vec![Command::ExportFlame {
+                path: PathBuf::from("flamegraphs").join("memory-live.svg"),
+                profile,
+                title: self.flame_title("bytes still live"),
+                unit: "bytes",
+            }];
+        }
         vec![Command::ExportFlame {
             path: PathBuf::from("flamegraphs").join(format!("{id}.svg")),
             profile,
             title: self.flame_title(id),
+            unit: "samples",
         }]
     }
 
@@ -765,7 +827,7 @@ impl App {
                 }
                 self.live = None;
                 self.refresh_locks();
-                self.queue = (0..self.rows.len()).collect();
+                self.queue = (0..self.ladder_len()).collect();
                 if let Some(d) = self.demo.as_mut() {
                     d.countdown = DEMO_PAUSE_TICKS / 3;
                 }
@@ -961,7 +1023,7 @@ impl App {
             self.notice = Some(Notice::Error(e));
             return vec![];
         }
-        self.queue = (1..self.rows.len()).collect();
+        self.queue = (1..self.ladder_len()).collect();
         for &i in &self.queue {
             self.rows[i].status = Status::Queued;
         }
@@ -993,6 +1055,7 @@ impl App {
     fn on_tick(&mut self) -> Vec<Command> {
         let ready = self.ready_to_run().is_ok();
         let running = self.running();
+        let ladder_len = self.ladder_len();
         let Some(demo) = self.demo.as_mut() else {
             return vec![];
         };
@@ -1001,7 +1064,7 @@ impl App {
         }
         // At the start of a demo, queue the whole ladder.
         if self.queue.is_empty() && self.rows.iter().all(|r| r.report.is_none()) {
-            self.queue = (0..self.rows.len()).collect();
+            self.queue = (0..ladder_len).collect();
         }
         if self.queue.is_empty() {
             return vec![];
@@ -1109,8 +1172,16 @@ impl App {
             .rows
             .iter()
             .enumerate()
+            .filter(|(_, r)| !r.extra)
             .filter_map(|(i, r)| r.report.clone().filter(RunReport::has_time).map(|r| (i, r)))
             .collect();
+        let base = reports.first().map(|(_, r)| r.estimated_s);
+        for row in self.rows.iter_mut().filter(|r| r.extra) {
+            if let Some(rep) = row.report.as_mut().filter(|r| r.has_time()) {
+                rep.speedup_vs_baseline = base.map(|b| b / rep.estimated_s);
+                rep.speedup_vs_previous = None;
+            }
+        }
         let mut only: Vec<RunReport> = reports.iter().map(|(_, r)| r.clone()).collect();
         run::fill_speedups(&mut only);
         for ((i, r), filled) in reports.iter_mut().zip(only) {

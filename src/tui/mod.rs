@@ -154,7 +154,11 @@ impl Effects {
                 self.worker = std::thread::Builder::new()
                     .name("ladder-runner".into())
                     .spawn(move || {
-                        let rung = rungs::ladder().swap_remove(index);
+                        let rung = rungs::ladder()
+                            .into_iter()
+                            .chain(rungs::extras())
+                            .nth(index)
+                            .expect("the app only runs rungs it listed");
                         let send = |e| {
                             let _ = tx.send(Event::App(Msg::Run(e)));
                         };
@@ -217,15 +221,20 @@ impl Effects {
                 path,
                 profile,
                 title,
+                unit,
             } => {
-                let subtitle = format!(
-                    "{} samples at {} Hz; each thread is a root",
-                    profile.total_samples(),
-                    profile.frequency
-                );
+                let subtitle = if unit == "bytes" {
+                    "bytes still live, by the stack that allocated them (sampled)".to_string()
+                } else {
+                    format!(
+                        "{} samples at {} Hz; each thread is a root",
+                        profile.total_samples(),
+                        profile.frequency
+                    )
+                };
                 let mut svg = Vec::new();
                 let msg = profile
-                    .write_svg(&title, &subtitle, &mut svg)
+                    .write_svg_counting(&title, &subtitle, unit, &mut svg)
                     .and_then(|()| write_into(&path, &svg))
                     .map(|()| path.clone())
                     .map_err(|e| format!("could not write {}: {e}", path.display()));
@@ -249,6 +258,17 @@ impl Effects {
                 .map(|()| path.clone())
                 .map_err(|e| format!("could not write {}: {e}", path.display()));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::SnapshotMemory => {
+                // Resolving symbols takes a moment the first time: off the UI thread.
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-memory".into())
+                    .spawn(move || {
+                        let stats = crate::profile::alloc::stats();
+                        let profile = crate::profile::alloc::live_profile();
+                        let _ = tx.send(Event::App(Msg::MemoryProfiled(Arc::new(profile), stats)));
+                    });
             }
             Command::LoadHistory(path) => {
                 let msg = match crate::report::history::read(&path) {
@@ -329,6 +349,8 @@ pub fn run(opts: &Options) -> io::Result<()> {
         app.enable_demo();
     }
 
+    // Track allocations from the start, so the memory flamegraph sees every run's leftovers.
+    let _ = crate::profile::alloc::enable();
     install_panic_hook();
     enable_raw_mode()?;
     let _guard = TerminalGuard;

@@ -105,7 +105,8 @@ fn status_cell(status: &Status, theme: &Theme) -> Cell<'static> {
 }
 
 /// The ladder table: one row a rung.
-fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool) {
+/// The ladder table; `ladder_only` leaves out the lesson rungs (the demo climbs the ladder).
+fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool, ladder_only: bool) {
     let mut header = vec!["", "rung"];
     if wide {
         header.push("step");
@@ -117,6 +118,7 @@ fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool) {
         .rows
         .iter()
         .enumerate()
+        .filter(|(_, r)| !(ladder_only && r.extra))
         .map(|(i, r)| {
             let rep = r.report.as_ref().filter(|rep| rep.has_time());
             let mut cells = vec![
@@ -187,6 +189,7 @@ fn draw_speedups(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let values: Vec<(&str, Option<f64>)> = app
         .rows
         .iter()
+        .filter(|r| !r.extra)
         .map(|r| {
             (
                 r.info.id,
@@ -417,10 +420,10 @@ fn draw_ladder(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let table_h = app.rows.len() as u16 + 3;
     let [table, bottom] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
-    draw_table(f, app, theme, table, area.width >= 100);
+    draw_table(f, app, theme, table, area.width >= 100, false);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-    let chart_h = app.rows.len() as u16 + 2;
+    let chart_h = app.ladder_len() as u16 + 2;
     let [chart, about] =
         Layout::vertical([Constraint::Length(chart_h), Constraint::Min(0)]).areas(left);
     draw_speedups(f, app, theme, chart);
@@ -433,7 +436,7 @@ fn draw_demo(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     // Tall screens frame the figure; short ones (large projector fonts) give it every line.
     let framed = area.height >= 30;
     let big_h = if framed { 9 } else { 6 };
-    let table_h = app.rows.len() as u16 + 3;
+    let table_h = app.ladder_len() as u16 + 3;
     let [big, table, bottom] = Layout::vertical([
         Constraint::Length(big_h),
         Constraint::Length(table_h),
@@ -484,9 +487,9 @@ fn draw_demo(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .collect();
     lines.push(Line::from(Span::styled(caption, theme.title())));
     f.render_widget(Paragraph::new(lines).alignment(Alignment::Center), inner);
-    draw_table(f, app, theme, table, area.width >= 100);
+    draw_table(f, app, theme, table, area.width >= 100, true);
     // On a small screen (a projector's large font) the speedups matter more than the gauges.
-    if bottom.height < app.rows.len() as u16 + 4 {
+    if bottom.height < app.ladder_len() as u16 + 4 {
         draw_speedups(f, app, theme, bottom);
         return;
     }
@@ -790,9 +793,18 @@ fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let id = app.rows[app.flame.rung].info.id;
     let zoomed = tree.at(&app.flame.path);
     let total = tree.total.max(1);
+    let memory = app.flame.memory;
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(area);
-    let title = format!("Flamegraph: {id} ({} samples)", tree.total);
+    let title = match (&app.memory, memory) {
+        (Some((_, st)), true) => format!(
+            "Memory: bytes still live · live {} · peak {} · {} allocations",
+            human_bytes(st.live_bytes),
+            human_bytes(st.peak_bytes),
+            st.allocations
+        ),
+        _ => format!("Flamegraph: {id} ({} samples)", tree.total),
+    };
     let b = block(&title, theme);
     let inner = b.inner(left);
     f.render_widget(b, left);
@@ -807,9 +819,10 @@ fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         crumb.push_str(" › ");
         crumb.push_str(short_name(p));
     }
+    let unit = if memory { "bytes" } else { "samples" };
     f.render_widget(
         Paragraph::new(format!(
-            "{crumb}  ({:.1}% of samples)",
+            "{crumb}  ({:.1}% of {unit})",
             100.0 * zoomed.total as f64 / total as f64
         ))
         .style(theme.dim()),
@@ -819,8 +832,9 @@ fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let search = if app.flame.search.is_empty() {
         String::new()
     } else {
-        let p = app.profiles[app.flame.rung].as_ref();
-        let hits = p.map_or(0, |p| p.matching_samples(&app.flame.search));
+        let hits = app
+            .flame_profile()
+            .map_or(0, |p| p.matching_samples(&app.flame.search));
         format!(
             " · search '{}'{}: {:.1}% of samples",
             app.flame.search,
@@ -876,8 +890,8 @@ fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         f.render_widget(Paragraph::new(Span::styled(text, style)), rect);
     }
     // Top functions, with a legend of the colours.
-    let p = app.profiles[app.flame.rung].as_ref();
-    let top = p
+    let top = app
+        .flame_profile()
         .map(|p| p.top_functions(right.height.saturating_sub(5) as usize))
         .unwrap_or_default();
     let mut rows: Vec<Row> = top
@@ -954,7 +968,9 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
         Screen::History => "Esc back · ? help · q quit",
         Screen::Flame if app.flame.typing => "type to search · Enter keep · Esc clear",
-        Screen::Flame => "←→ frame · Enter zoom · ⌫ out · / search · e SVG · d diff SVG · Esc back",
+        Screen::Flame => {
+            "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff · Esc"
+        }
         Screen::Ladder if app.demo.is_some() => {
             "space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"
         }
