@@ -162,6 +162,46 @@ impl Profile {
         v
     }
 
+    /// Each function's share of self time before and after, largest change first (shares, so
+    /// profiles of different lengths compare).
+    #[must_use]
+    pub fn diff_functions(
+        before: &Profile,
+        after: &Profile,
+        limit: usize,
+    ) -> Vec<(String, f64, f64)> {
+        let shares = |p: &Profile| -> HashMap<String, f64> {
+            let total = p.total_samples().max(1) as f64;
+            p.top_functions(usize::MAX)
+                .into_iter()
+                .filter(|f| f.self_samples > 0)
+                .map(|f| (f.name, f.self_samples as f64 / total))
+                .collect()
+        };
+        let (b, a) = (shares(before), shares(after));
+        let mut names: Vec<&String> = b.keys().chain(a.keys()).collect();
+        names.sort();
+        names.dedup();
+        let mut rows: Vec<(String, f64, f64)> = names
+            .into_iter()
+            .map(|n| {
+                (
+                    n.clone(),
+                    b.get(n).copied().unwrap_or(0.0),
+                    a.get(n).copied().unwrap_or(0.0),
+                )
+            })
+            .collect();
+        rows.sort_by(|x, y| {
+            (y.2 - y.1)
+                .abs()
+                .total_cmp(&(x.2 - x.1).abs())
+                .then(x.0.cmp(&y.0))
+        });
+        rows.truncate(limit);
+        rows
+    }
+
     /// Samples whose stack contains a frame matching `needle` (case-insensitive substring).
     #[must_use]
     pub fn matching_samples(&self, needle: &str) -> u64 {
@@ -308,6 +348,21 @@ mod tests {
         assert_eq!((kernel.self_samples, kernel.total_samples), (10, 80));
         let dot = top.iter().find(|f| f.name == "dot").unwrap();
         assert_eq!((dot.self_samples, dot.total_samples), (70, 70));
+    }
+
+    #[test]
+    fn diff_of_functions_ranks_the_biggest_change_first() {
+        let before = profile();
+        let after = Profile::from_folded(
+            "ladder-runner;main;dot 50\nladder-runner;main;fast 50\n",
+            1000,
+        )
+        .unwrap();
+        let d = Profile::diff_functions(&before, &after, 10);
+        assert_eq!(d[0].0, "fast");
+        assert!((d[0].2 - 0.5).abs() < 1e-9 && d[0].1 == 0.0);
+        let same = Profile::diff_functions(&before, &before, 10);
+        assert!(same.iter().all(|(_, b, a)| (b - a).abs() < 1e-12));
     }
 
     #[test]

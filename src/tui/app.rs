@@ -119,6 +119,8 @@ pub struct FlameView {
     pub typing: bool,
     /// Showing the memory profile (bytes still live) instead of the rung's CPU profile.
     pub memory: bool,
+    /// Comparing with this rung's profile (the functions table shows what changed).
+    pub diff_with: Option<usize>,
 }
 
 /// Where a rung stands.
@@ -763,6 +765,7 @@ impl App {
             return vec![];
         };
         let (a, b) = (self.rows[j].info.id, self.rows[i].info.id);
+        self.flame.diff_with = Some(j);
         vec![Command::ExportDiff {
             path: PathBuf::from("flamegraphs").join(format!("diff-{a}-{b}.svg")),
             before,

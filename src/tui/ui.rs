@@ -765,8 +765,20 @@ fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(chart, area);
 }
 
-/// The last path segments of a frame name, for narrow bars.
-fn short_name(name: &str) -> &str {
+/// A frame name for narrow bars: `<a::b::Type as c::Trait>::method` → `Type::method`, and
+/// otherwise the last two path segments.
+fn short_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if let (Some(rest), Some(close)) = (name.strip_prefix('<'), name.find(">::"))
+        && let Some(as_at) = rest.find(" as ")
+    {
+        let ty = &rest[..as_at];
+        let ty = ty.rsplit("::").next().unwrap_or(ty);
+        return format!("{ty}::{}", &name[close + 3..]).into();
+    }
+    last_segments(name).into()
+}
+
+fn last_segments(name: &str) -> &str {
     let mut cut = name.len();
     let mut seen = 0;
     for (i, _) in name
@@ -817,7 +829,7 @@ fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut crumb = String::from("all");
     for p in &app.flame.path {
         crumb.push_str(" › ");
-        crumb.push_str(short_name(p));
+        crumb.push_str(&short_name(p));
     }
     let unit = if memory { "bytes" } else { "samples" };
     f.render_widget(
@@ -889,6 +901,54 @@ fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         };
         f.render_widget(Paragraph::new(Span::styled(text, style)), rect);
     }
+    // Against the rung below (after d): what this step changed, function by function.
+    if let (Some(j), false) = (app.flame.diff_with, memory)
+        && let (Some(before), Some(after)) = (
+            app.profiles.get(j).and_then(Option::as_ref),
+            app.profiles[app.flame.rung].as_ref(),
+        )
+    {
+        {
+            let diff = crate::profile::Profile::diff_functions(
+                before,
+                after,
+                right.height.saturating_sub(3) as usize,
+            );
+            let rows: Vec<Row> = diff
+                .iter()
+                .map(|(name, b, a)| {
+                    let delta = a - b;
+                    let colour = if delta > 0.0 { theme.bad } else { theme.accent };
+                    Row::new([
+                        Cell::from(format!("{:>5.1}", b * 100.0)),
+                        Cell::from(format!("{:>5.1}", a * 100.0)),
+                        Cell::from(format!("{:>+6.1}", delta * 100.0))
+                            .style(Style::default().fg(colour)),
+                        Cell::from(short_name(name).into_owned()),
+                    ])
+                })
+                .collect();
+            let title = format!("Self time: {} → {id}", app.rows[j].info.id);
+            f.render_widget(
+                Table::new(
+                    rows,
+                    [
+                        Constraint::Length(6),
+                        Constraint::Length(6),
+                        Constraint::Length(7),
+                        Constraint::Min(10),
+                    ],
+                )
+                .header(
+                    Row::new(["before", "after", "change", "function"])
+                        .style(theme.dim().add_modifier(Modifier::BOLD)),
+                )
+                .block(block(&title, theme)),
+                right,
+            );
+            return;
+        }
+    }
     // Top functions, with a legend of the colours.
     let top = app
         .flame_profile()
@@ -906,7 +966,7 @@ fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                     "{:>5.1}",
                     100.0 * fc.total_samples as f64 / total as f64
                 )),
-                Cell::from(short_name(&fc.name).to_string()).style(
+                Cell::from(short_name(&fc.name).into_owned()).style(
                     match crate::profile::frame_kind(&fc.name) {
                         FrameKind::Kernel => Style::default().fg(theme.good),
                         FrameKind::Runner => Style::default().fg(theme.warn),
