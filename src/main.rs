@@ -43,27 +43,8 @@ struct Cli {
 /// Options of the terminal app (and of `ladder demo`).
 #[derive(Args, Clone)]
 struct AppArgs {
-    /// Number of vectors.
-    #[arg(long)]
-    n: Option<usize>,
-    /// Dimension of each generated vector.
-    #[arg(long)]
-    d: Option<usize>,
-    /// Seed of the generator.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Generated data: normal or clustered.
-    #[arg(long, default_value = "normal")]
-    data: String,
-    /// Load vectors from a .npy or .fvecs file instead of generating.
-    #[arg(long, value_name = "FILE")]
-    input: Option<PathBuf>,
-    /// Kernel seconds per rung before it stops and its full time is extrapolated.
-    #[arg(long, value_name = "SECONDS", default_value_t = run::DEFAULT_BUDGET.as_secs_f64())]
-    budget: f64,
-    /// Threads for the threaded rungs (default: all logical cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    #[command(flatten)]
+    workload: WorkloadArgs,
     /// Let every rung run in any order (for instructors); normally a rung unlocks when the one
     /// below it has run.
     #[arg(long)]
@@ -97,11 +78,9 @@ enum Command {
     },
 }
 
+/// What to run on: the workload and the run's limits (shared by the app, run and flame).
 #[derive(Args, Clone)]
-struct RunArgs {
-    /// Rungs to run: `all`, or ids separated by commas (see `ladder rungs`).
-    #[arg(long, default_value = "all")]
-    rungs: String,
+struct WorkloadArgs {
     /// Number of vectors (with --input: keep only the first N rows).
     #[arg(long)]
     n: Option<usize>,
@@ -123,6 +102,29 @@ struct RunArgs {
     /// Threads for the threaded rungs (default: all logical cores).
     #[arg(long)]
     threads: Option<usize>,
+}
+
+impl Default for WorkloadArgs {
+    fn default() -> Self {
+        Self {
+            n: None,
+            d: None,
+            seed: 0,
+            data: "normal".into(),
+            input: None,
+            budget: run::DEFAULT_BUDGET.as_secs_f64(),
+            threads: None,
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// Rungs to run: `all`, or ids separated by commas (see `ladder rungs`).
+    #[arg(long, default_value = "all")]
+    rungs: String,
+    #[command(flatten)]
+    workload: WorkloadArgs,
     /// Output format: table, json, csv or markdown.
     #[arg(long, default_value = "table")]
     format: String,
@@ -149,26 +151,8 @@ struct FlameArgs {
     /// Profile two rungs, `before,after`, and draw what changed (a differential flamegraph).
     #[arg(long, value_name = "BEFORE,AFTER")]
     diff: Option<String>,
-    /// Number of vectors.
-    #[arg(long)]
-    n: Option<usize>,
-    /// Dimension of each generated vector.
-    #[arg(long)]
-    d: Option<usize>,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Generated data: normal or clustered.
-    #[arg(long, default_value = "normal")]
-    data: String,
-    /// Load vectors from a .npy or .fvecs file instead of generating.
-    #[arg(long, value_name = "FILE")]
-    input: Option<PathBuf>,
-    /// Kernel seconds before the run stops (the profile covers what ran).
-    #[arg(long, value_name = "SECONDS", default_value_t = run::DEFAULT_BUDGET.as_secs_f64())]
-    budget: f64,
-    /// Threads for the threaded rungs.
-    #[arg(long)]
-    threads: Option<usize>,
+    #[command(flatten)]
+    workload: WorkloadArgs,
     /// Sampling rate, Hz.
     #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
     frequency: u32,
@@ -246,13 +230,7 @@ impl Default for RunArgs {
     fn default() -> Self {
         Self {
             rungs: "all".into(),
-            n: None,
-            d: None,
-            seed: 0,
-            data: "normal".into(),
-            input: None,
-            budget: run::DEFAULT_BUDGET.as_secs_f64(),
-            threads: None,
+            workload: WorkloadArgs::default(),
             format: "table".into(),
             output: None,
             profile: false,
@@ -290,47 +268,43 @@ fn cmd_app(args: &AppArgs, demo: bool) -> Result<ExitCode> {
             "ladder: not a terminal, so running headless (`ladder run` does this explicitly)"
         );
         return cmd_run(&RunArgs {
-            n: args.n,
-            d: args.d,
-            seed: args.seed,
-            data: args.data.clone(),
-            input: args.input.clone(),
-            budget: args.budget,
-            threads: args.threads,
+            workload: args.workload.clone(),
             ..RunArgs::default()
         });
     }
-    if !(args.budget.is_finite() && args.budget > 0.0) {
+    if !(args.workload.budget.is_finite() && args.workload.budget > 0.0) {
         bail!(
             "--budget must be a positive number of seconds (got {})",
-            args.budget
+            args.workload.budget
         );
     }
-    if args.threads == Some(0) || args.n == Some(0) || args.d == Some(0) {
+    if args.workload.threads == Some(0) || args.workload.n == Some(0) || args.workload.d == Some(0)
+    {
         bail!("--n, --d and --threads must be at least 1");
     }
-    let data = if let Some(p) = &args.input {
+    let data = if let Some(p) = &args.workload.input {
         p.display().to_string()
     } else {
-        args.data
+        args.workload
+            .data
             .parse::<Distribution>()
             .map_err(anyhow::Error::msg)?;
-        args.data.clone()
+        args.workload.data.clone()
     };
     let defaults = Settings::default();
     let settings = Settings {
-        n: args.n.unwrap_or(if args.input.is_some() {
+        n: args.workload.n.unwrap_or(if args.workload.input.is_some() {
             usize::MAX
         } else {
             defaults.n
         }),
-        d: args.d.unwrap_or(defaults.d),
-        seed: args.seed,
+        d: args.workload.d.unwrap_or(defaults.d),
+        seed: args.workload.seed,
         data,
-        budget_s: args.budget,
-        threads: args.threads.unwrap_or(defaults.threads),
+        budget_s: args.workload.budget,
+        threads: args.workload.threads.unwrap_or(defaults.threads),
     };
-    if args.input.is_none() {
+    if args.workload.input.is_none() {
         run::check_fits(settings.n, settings.d, ladder::monitor::available_memory())?;
     }
     tui::run(&tui::Options {
@@ -401,14 +375,14 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
         }
         None => (args.n.unwrap_or(1000), args.d.unwrap_or(768)),
     };
-    let run_args = RunArgs {
+    let run_args = WorkloadArgs {
         n: Some(n),
         d: Some(d),
         seed: args.seed,
         data: args.data.clone(),
+        input: None,
         budget: args.budget,
         threads: args.threads,
-        ..RunArgs::default()
     };
     let workload = Arc::new(build_workload(&run_args)?);
     eprintln!("measuring this machine's peak...");
@@ -709,7 +683,7 @@ fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
         })
 }
 
-fn build_workload(args: &RunArgs) -> Result<Workload> {
+fn build_workload(args: &WorkloadArgs) -> Result<Workload> {
     if args.n == Some(0) {
         bail!("--n must be at least 1");
     }
@@ -810,19 +784,6 @@ fn run_rungs(
         .map_err(|_| anyhow::anyhow!("the runner thread panicked"))
 }
 
-fn flame_title(rung: &str, meta: &WorkloadMeta, machine: &MachineInfo) -> String {
-    format!(
-        "ladder · {rung} · {} × {} {} seed {} · {} ({} cores, {})",
-        meta.n,
-        meta.d,
-        meta.source,
-        meta.seed,
-        machine.cpu,
-        machine.logical_cores,
-        machine.kernel_isa
-    )
-}
-
 fn flame_subtitle(
     profile: &ladder::profile::Profile,
     report: Option<&ladder::run::RunReport>,
@@ -905,20 +866,10 @@ fn memory_flame(
 }
 
 fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
-    let run_args = RunArgs {
-        n: args.n,
-        d: args.d,
-        seed: args.seed,
-        data: args.data.clone(),
-        input: args.input.clone(),
-        budget: args.budget,
-        threads: args.threads,
-        ..RunArgs::default()
-    };
-    if !(args.budget.is_finite() && args.budget > 0.0) {
+    if !(args.workload.budget.is_finite() && args.workload.budget > 0.0) {
         bail!(
             "--budget must be a positive number of seconds (got {})",
-            args.budget
+            args.workload.budget
         );
     }
     let (ids, diff) = match (&args.rung, &args.diff) {
@@ -958,11 +909,14 @@ fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
         bail!("a memory profile is written as SVG or folded stacks");
     }
     let interactive = std::io::stderr().is_terminal();
-    let workload = Arc::new(build_workload(&run_args)?);
+    let workload = Arc::new(build_workload(&args.workload)?);
     let machine = Arc::new(MachineInfo::probe(false));
     let config = RunConfig {
-        budget: Duration::from_secs_f64(args.budget),
-        threads: args.threads.unwrap_or(RunConfig::default().threads),
+        budget: Duration::from_secs_f64(args.workload.budget),
+        threads: args
+            .workload
+            .threads
+            .unwrap_or(RunConfig::default().threads),
         ..RunConfig::default()
     };
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
@@ -981,7 +935,7 @@ fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
     let meta = WorkloadMeta::from(workload.as_ref());
     let mut bytes = Vec::new();
     if diff {
-        let title = flame_title(&format!("{} → {}", names[0], names[1]), &meta, &machine);
+        let title = report::flame_title(&format!("{} → {}", names[0], names[1]), &meta, &machine);
         let subtitle = format!(
             "the shape of {}; red grew and blue shrank against {} (sample counts normalised)",
             names[1], names[0]
@@ -996,7 +950,7 @@ fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
                 bytes = p.to_pprof(nanos as i64);
             }
             _ => p.write_svg(
-                &flame_title(names[0], &meta, &machine),
+                &report::flame_title(names[0], &meta, &machine),
                 &flame_subtitle(p, reports.first()),
                 &mut bytes,
             )?,
@@ -1024,13 +978,13 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
             args.format
         )
     })?;
-    if !(args.budget.is_finite() && args.budget > 0.0) {
+    if !(args.workload.budget.is_finite() && args.workload.budget > 0.0) {
         bail!(
             "--budget must be a positive number of seconds (got {})",
-            args.budget
+            args.workload.budget
         );
     }
-    if args.threads == Some(0) {
+    if args.workload.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
     let rungs = select_rungs(&args.rungs)?;
@@ -1038,11 +992,14 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     if interactive {
         eprint!("preparing the workload...\r");
     }
-    let workload = Arc::new(build_workload(args)?);
+    let workload = Arc::new(build_workload(&args.workload)?);
     let machine = Arc::new(MachineInfo::probe(false));
     let config = RunConfig {
-        budget: Duration::from_secs_f64(args.budget),
-        threads: args.threads.unwrap_or(RunConfig::default().threads),
+        budget: Duration::from_secs_f64(args.workload.budget),
+        threads: args
+            .workload
+            .threads
+            .unwrap_or(RunConfig::default().threads),
         ..RunConfig::default()
     };
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config.clone());
@@ -1068,7 +1025,7 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
             let path = dir.join(format!("{}.svg", report.rung));
             let mut svg = Vec::new();
             profile.write_svg(
-                &flame_title(&report.rung, &meta, &machine),
+                &report::flame_title(&report.rung, &meta, &machine),
                 &flame_subtitle(&profile, Some(report)),
                 &mut svg,
             )?;
@@ -1082,7 +1039,7 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     let results = Results {
         workload: WorkloadMeta::from(workload.as_ref()),
         machine: (*machine).clone(),
-        budget_s: args.budget,
+        budget_s: args.workload.budget,
         threads: config.threads,
         rungs: reports,
     };

@@ -522,7 +522,11 @@ fn f_shows_the_flamegraph_with_zoom_search_and_exports() {
         &app.update(ch('d'))[..],
         [Command::ExportDiff { path, title, .. }] if path.ends_with("diff-naive-algorithmic.svg") && title.contains("naive → algorithmic")
     ));
-    assert_eq!(app.flame.diff_with, Some(0), "the terminal shows the comparison too");
+    assert_eq!(
+        app.flame.diff_with,
+        Some(0),
+        "the terminal shows the comparison too"
+    );
 }
 
 #[test]

@@ -109,6 +109,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// The title of a flamegraph: what it shows, on which workload, on which machine.
+#[must_use]
+pub fn flame_title(what: &str, workload: &WorkloadMeta, machine: &MachineInfo) -> String {
+    format!(
+        "ladder · {what} · {} × {} {} seed {} · {} ({} cores, {})",
+        workload.n,
+        workload.d,
+        workload.source,
+        workload.seed,
+        machine.cpu,
+        machine.logical_cores,
+        machine.kernel_isa
+    )
+}
+
 /// Seconds for people: "1.23 s", "45.6 ms", "2 min 5 s".
 #[must_use]
 pub fn human_seconds(s: f64) -> String {

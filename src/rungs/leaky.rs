@@ -7,7 +7,7 @@
 use std::ops::Range;
 use std::sync::Mutex;
 
-use super::native::{Isa, MC, NC, Packed};
+use super::native::{Isa, MC, NativeKernel, Packed};
 use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
 use crate::workload::Matrix;
 
@@ -106,25 +106,20 @@ impl Rung for Leaky {
             None
         };
         Ok(Box::new(LeakyKernel {
-            packed: Packed::new(x, Isa::detect()),
-            acc: vec![0.0; 2 * MC * NC],
+            inner: NativeKernel::new(Packed::new(x, Isa::detect())),
             _scoped: scoped,
         }))
     }
 }
 
 struct LeakyKernel {
-    packed: Packed,
-    acc: Vec<f32>,
+    inner: NativeKernel,
     /// The fixed variant's cache: freed with the kernel.
     _scoped: Option<Vec<f32>>,
 }
 
 impl Kernel for LeakyKernel {
     fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
-        let raw = out.raw();
-        for (r, c) in self.packed.tasks(rows) {
-            self.packed.compute_task(r, c, &mut self.acc, raw);
-        }
+        self.inner.rows(rows, out);
     }
 }

@@ -717,16 +717,12 @@ impl App {
     }
 
     fn flame_title(&self, what: &str) -> String {
-        let workload = match &self.workload {
-            WorkloadState::Ready(m) => format!("{} × {} {} seed {}", m.n, m.d, m.source, m.seed),
-            _ => String::new(),
-        };
-        let machine = self
-            .machine
-            .as_ref()
-            .map(|m| format!("{} ({} cores, {})", m.cpu, m.logical_cores, m.kernel_isa))
-            .unwrap_or_default();
-        format!("ladder · {what} · {workload} · {machine}")
+        match (&self.workload, &self.machine) {
+            (WorkloadState::Ready(m), Some(machine)) => {
+                crate::report::flame_title(what, m, machine)
+            }
+            _ => format!("ladder · {what}"),
+        }
     }
 
     fn export_flame(&mut self) -> Vec<Command> {

@@ -190,16 +190,8 @@ impl Effects {
                     .unwrap_or(std::path::Path::new("."));
                 for (rung, profile) in &flames {
                     let rel = format!("flamegraphs/{rung}.svg");
-                    let title = format!(
-                        "ladder · {rung} · {} × {} {} seed {} · {} ({} cores, {})",
-                        results.workload.n,
-                        results.workload.d,
-                        results.workload.source,
-                        results.workload.seed,
-                        results.machine.cpu,
-                        results.machine.logical_cores,
-                        results.machine.kernel_isa
-                    );
+                    let title =
+                        crate::report::flame_title(rung, &results.workload, &results.machine);
                     let mut svg = Vec::new();
                     let written = profile
                         .write_svg(&title, "", &mut svg)

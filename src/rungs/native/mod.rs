@@ -413,16 +413,23 @@ impl Rung for Native {
     }
 
     fn prepare<'a>(&self, x: &'a Matrix, _: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
-        Ok(Box::new(NativeKernel {
-            packed: Packed::new(x, self.isa),
-            acc: vec![0.0; 2 * MC * NC],
-        }))
+        Ok(Box::new(NativeKernel::new(Packed::new(x, self.isa))))
     }
 }
 
-struct NativeKernel {
+/// The single-threaded native kernel (also the engine of the leak lesson's rungs).
+pub(crate) struct NativeKernel {
     packed: Packed,
     acc: Vec<f32>,
+}
+
+impl NativeKernel {
+    pub(crate) fn new(packed: Packed) -> Self {
+        Self {
+            packed,
+            acc: vec![0.0; 2 * MC * NC],
+        }
+    }
 }
 
 impl Kernel for NativeKernel {
