@@ -28,7 +28,18 @@ fn rungs_lists_the_ladder_in_order() {
         .collect();
     assert_eq!(
         ids,
-        ["naive", "algorithmic", "vectorized", "native", "threads"]
+        [
+            "naive",
+            "algorithmic",
+            "vectorized",
+            "native",
+            "threads",
+            "library"
+        ]
+    );
+    assert!(
+        text.contains("leaky") && text.contains("leak-fixed"),
+        "{text}"
     );
 }
 
@@ -48,7 +59,7 @@ fn run_json_carries_every_figure_with_a_schema_version() {
     assert_eq!(doc["workload"]["source"], "normal");
     assert!(doc["machine"]["peak_gflops_core"].as_f64().unwrap() > 0.0);
     let rungs = doc["rungs"].as_array().unwrap();
-    assert_eq!(rungs.len(), 5);
+    assert_eq!(rungs.len(), 6);
     for r in rungs {
         for field in [
             "rung",

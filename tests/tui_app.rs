@@ -23,10 +23,15 @@ fn starts_by_loading_the_workload_with_only_the_first_rung_unlocked() {
     assert_eq!(app.workload, WorkloadState::Loading);
     assert!(matches!(app.start()[..], [Command::LoadWorkload(_)]));
     assert_eq!(app.rows[0].status, Status::Ready);
-    assert!(app.rows[1..5].iter().all(|r| r.status == Status::Locked));
+    let ladder = app.ladder_len();
+    assert!(
+        app.rows[1..ladder]
+            .iter()
+            .all(|r| r.status == Status::Locked)
+    );
     // The leak lesson's rungs sit outside the ladder, always open.
     assert!(
-        app.rows[5..]
+        app.rows[ladder..]
             .iter()
             .all(|r| r.extra && r.status == Status::Ready)
     );
@@ -147,7 +152,7 @@ fn esc_cancels_the_run_and_the_rest_of_a_climb() {
     let mut app = ready_app();
     let cmds = app.update(ch('a'));
     assert!(matches!(cmds[..], [Command::Run { index: 0, .. }]));
-    assert_eq!(app.queue, vec![1, 2, 3, 4]);
+    assert_eq!(app.queue, (1..app.ladder_len()).collect::<Vec<_>>());
     assert_eq!(app.rows[1].status, Status::Queued);
     assert_eq!(app.update(key(KeyCode::Esc)), vec![Command::Cancel]);
     assert!(app.queue.is_empty());
@@ -339,7 +344,7 @@ fn export_needs_results_and_names_the_file() {
     match &cmds[..] {
         [Command::Export(path, results, _)] => {
             assert_eq!(path.to_str(), Some("NOTES.md"));
-            assert_eq!(results.rungs.len(), 5);
+            assert_eq!(results.rungs.len(), 6);
         }
         other => panic!("{other:?}"),
     }
@@ -426,7 +431,7 @@ fn demo_climbs_by_itself_and_obeys_pause_step_and_repeat() {
     // r repeats from the bottom.
     let _ = app.update(ch('r'));
     assert!(app.rows.iter().all(|r| r.report.is_none()));
-    assert_eq!(app.queue, vec![0, 1, 2, 3, 4]);
+    assert_eq!(app.queue, (0..app.ladder_len()).collect::<Vec<_>>());
 }
 
 #[test]

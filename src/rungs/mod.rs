@@ -8,6 +8,7 @@
 mod algorithmic;
 mod hugepages;
 pub mod leaky;
+mod library;
 mod naive;
 pub mod native;
 mod output;
@@ -20,6 +21,7 @@ use std::ops::Range;
 use crate::workload::Matrix;
 
 pub use algorithmic::Algorithmic;
+pub use library::Library;
 pub use naive::Naive;
 pub use native::{Isa, Native};
 pub use output::SimMatrix;
@@ -156,6 +158,7 @@ pub fn ladder() -> Vec<Box<dyn Rung>> {
         Box::new(Vectorized),
         Box::new(Native::detect()),
         Box::new(Threads::detect()),
+        Box::new(Library),
     ]
 }
 
