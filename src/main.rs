@@ -70,6 +70,8 @@ enum Command {
     Flame(FlameArgs),
     /// Benchmark rungs (interleaved repeats, medians), record history, gate regressions.
     Bench(BenchArgs),
+    /// How cost grows with n: each rung at each size, with the fitted exponent.
+    Scale(ScaleArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine {
         /// Output format: table or json.
@@ -172,6 +174,36 @@ struct FlameArgs {
     runs: usize,
 }
 
+#[derive(Args, Clone)]
+struct ScaleArgs {
+    /// Rungs to sweep: `all` or ids separated by commas.
+    #[arg(long, default_value = "all")]
+    rungs: String,
+    /// Sizes, separated by commas.
+    #[arg(long, default_value = "1000,2000,5000,10000")]
+    n: String,
+    /// Dimension.
+    #[arg(long, default_value_t = ladder::workload::DEFAULT_D)]
+    d: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Generated data: normal or clustered.
+    #[arg(long, default_value = "normal")]
+    data: String,
+    /// Kernel seconds per rung and size before extrapolating.
+    #[arg(long, value_name = "SECONDS", default_value_t = 4.0)]
+    budget: f64,
+    /// Threads for the threaded rungs.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output format: table, json or csv.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 // Each flag is an independent switch of the command line.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Args, Clone)]
@@ -248,6 +280,7 @@ fn main() -> ExitCode {
         Some(Command::Machine { format }) => cmd_machine(&format),
         Some(Command::Demo(args)) => cmd_app(&args, true),
         Some(Command::Bench(args)) => cmd_bench(&args),
+        Some(Command::Scale(args)) => cmd_scale(&args),
         Some(Command::Flame(args)) => cmd_flame(&args),
         None => cmd_app(&cli.app, false),
     };
@@ -599,6 +632,164 @@ fn render_history(entries: &[ladder::report::history::HistoryEntry]) -> String {
     }
     let _ = writeln!(s, "(speedups against each run's baseline rung)");
     s
+}
+
+fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
+    use ladder::run::scale::{ScalePoint, Skipped, exponent};
+    use std::fmt::Write as _;
+
+    if !matches!(args.format.as_str(), "table" | "json" | "csv") {
+        bail!("unknown format '{}': use table, json or csv", args.format);
+    }
+    let sizes: Vec<usize> = args
+        .n
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<usize>().ok().filter(|&n| n > 0).with_context(|| {
+                format!("--n: '{s}' is not a size ≥ 1 (give sizes like 1000,2000,5000)")
+            })
+        })
+        .collect::<Result<_>>()?;
+    if sizes.is_empty() {
+        bail!("--n names no size");
+    }
+    let rungs = select_rungs(&args.rungs)?;
+    let machine = Arc::new(MachineInfo::probe(false));
+    let available = ladder::monitor::available_memory();
+    let config = RunConfig {
+        budget: Duration::from_secs_f64(args.budget),
+        threads: args.threads.unwrap_or(RunConfig::default().threads),
+        ..RunConfig::default()
+    };
+    let mut points: Vec<ScalePoint> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let cancel = CancelToken::new();
+    for &n in &sizes {
+        if let Err(e) = run::check_fits(n, args.d, available) {
+            eprintln!("n = {n}: skipped ({e})");
+            skipped.push(Skipped {
+                n,
+                reason: e.to_string(),
+            });
+            continue;
+        }
+        let w = Arc::new(build_workload(&WorkloadArgs {
+            n: Some(n),
+            d: Some(args.d),
+            seed: args.seed,
+            data: args.data.clone(),
+            input: None,
+            budget: args.budget,
+            threads: args.threads,
+        })?);
+        let runner = Runner::new(w, Arc::clone(&machine), config.clone());
+        for (i, rung) in rungs.iter().enumerate() {
+            eprintln!("n = {n}: {}", rung.info().id);
+            let r = runner.run_one(i, rung.as_ref(), &|_| {}, &cancel);
+            if r.has_time() {
+                points.push(ScalePoint {
+                    rung: r.rung.clone(),
+                    n,
+                    seconds: r.estimated_s,
+                    extrapolated: r.extrapolated,
+                    gflops_effective: r.gflops_effective,
+                    verified: r.verified(),
+                });
+            }
+        }
+    }
+    let ids: Vec<&str> = rungs.iter().map(|r| r.info().id).collect();
+    let slope = |id: &str| {
+        let pts: Vec<(usize, f64)> = points
+            .iter()
+            .filter(|p| p.rung == id)
+            .map(|p| (p.n, p.seconds))
+            .collect();
+        exponent(&pts)
+    };
+    let ran: Vec<usize> = sizes
+        .iter()
+        .copied()
+        .filter(|n| !skipped.iter().any(|s| s.n == *n))
+        .collect();
+    let mut text = String::new();
+    match args.format.as_str() {
+        "json" => {
+            let slopes: serde_json::Map<String, serde_json::Value> = ids
+                .iter()
+                .map(|id| ((*id).to_string(), serde_json::json!(slope(id))))
+                .collect();
+            let doc = serde_json::json!({
+                "schema_version": 1,
+                "d": args.d,
+                "sizes": sizes,
+                "skipped": skipped,
+                "machine": *machine,
+                "points": points,
+                "exponents": slopes,
+            });
+            text = serde_json::to_string_pretty(&doc)? + "\n";
+        }
+        "csv" => {
+            text.push_str("rung,n,seconds,extrapolated,gflops_effective,verified\n");
+            for p in &points {
+                let _ = writeln!(
+                    text,
+                    "{},{},{},{},{},{}",
+                    p.rung, p.n, p.seconds, p.extrapolated, p.gflops_effective, p.verified
+                );
+            }
+        }
+        _ => {
+            let _ = write!(text, "{:<12}", "rung");
+            for n in &ran {
+                let _ = write!(text, " {:>16}", format!("n = {n}"));
+            }
+            let _ = writeln!(text, "  {:>8}", "exponent");
+            for id in &ids {
+                let _ = write!(text, "{id:<12}");
+                for n in &ran {
+                    let cell = points
+                        .iter()
+                        .find(|p| p.rung == *id && p.n == *n)
+                        .map_or_else(
+                            || "-".to_string(),
+                            |p| {
+                                let t = report::human_seconds(p.seconds);
+                                let t = if p.extrapolated { format!("~{t}") } else { t };
+                                if p.verified { t } else { format!("{t} ✗") }
+                            },
+                        );
+                    let _ = write!(text, " {cell:>16}");
+                }
+                let e = slope(id).map_or_else(|| "-".to_string(), |e| format!("{e:.2}"));
+                let _ = writeln!(text, "  {e:>8}");
+            }
+            let _ = writeln!(
+                text,
+                "exponent: b in time ≈ a·nᵇ, fitted on a log-log scale (2 for an O(n²) kernel); ~ extrapolated from the {} s budget",
+                args.budget
+            );
+            for s in &skipped {
+                let _ = writeln!(text, "n = {} skipped: {}", s.n, s.reason);
+            }
+        }
+    }
+    match &args.output {
+        Some(path) => {
+            report::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("could not write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    if points.iter().any(|p| !p.verified) {
+        eprintln!("error: a rung failed verification at some size");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_rungs() -> Result<ExitCode> {

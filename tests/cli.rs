@@ -371,3 +371,40 @@ fn run_with_flamegraphs_links_them_from_the_table() {
     assert!(md.contains("naive.svg)"), "{md}");
     assert!(flames.join("naive.svg").exists() && flames.join("native.svg").exists());
 }
+
+#[test]
+fn scale_sweeps_sizes_fits_exponents_and_skips_what_cannot_fit() {
+    let out = ladder()
+        .args([
+            "scale",
+            "--rungs",
+            "algorithmic,native",
+            "--n",
+            "64,128,256,9000000",
+            "--d",
+            "32",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["points"].as_array().unwrap().len(), 6);
+    assert_eq!(doc["skipped"][0]["n"], 9_000_000);
+    assert!(
+        doc["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("smaller --n")
+    );
+    let e = doc["exponents"]["algorithmic"].as_f64().unwrap();
+    assert!((1.0..3.0).contains(&e), "exponent {e}");
+    ladder()
+        .args(["scale", "--n", "10,x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'x' is not a size"));
+}

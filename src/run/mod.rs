@@ -9,6 +9,7 @@
 
 pub mod bench;
 mod report;
+pub mod scale;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
