@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ladder::rungs::{self, Context, Isa, Native, Rung, SimMatrix};
+use ladder::rungs::{self, Context, Isa, Native, Output, Rung, SimMatrix};
 use ladder::workload::{Distribution, generate};
 
 fn kernels(c: &mut Criterion) {
@@ -23,11 +23,11 @@ fn kernels(c: &mut Criterion) {
     group.throughput(Throughput::Elements((n * n) as u64));
     for (name, rung) in &rungs {
         let mut kernel = rung.prepare(&x, &Context::default()).expect("prepare");
-        let mut out = SimMatrix::new(n);
+        let mut out = Output::Full(SimMatrix::new(n));
         group.bench_function(name.as_str(), |b| {
             b.iter(|| {
                 kernel.rows(0..n, &mut out);
-                black_box(out.get(n - 1, 0))
+                black_box(out.full_mut().get(n - 1, 0))
             });
         });
     }

@@ -7,13 +7,17 @@ use std::time::Duration;
 
 use ladder::machine::MachineInfo;
 use ladder::run::{CancelToken, RunConfig, RunStatus, Runner};
-use ladder::rungs::{self, Context, Isa, Native, Rung, SimMatrix, Threads};
+use ladder::rungs::{self, Context, Isa, Native, Output, OutputKind, Rung, SimMatrix, Threads};
 use ladder::workload::reference::{Reference, tolerance};
 use ladder::workload::{Distribution, Matrix, Source, Workload, generate};
 
 /// Every rung of the ladder, plus the native rungs forced to every ISA this CPU runs.
 fn all_rungs() -> Vec<Box<dyn Rung>> {
-    let mut v = rungs::ladder();
+    let mut v: Vec<Box<dyn Rung>> = rungs::ladder()
+        .into_iter()
+        .chain(rungs::extras())
+        .filter(|r| r.output() == OutputKind::Full)
+        .collect();
     for isa in Isa::available() {
         v.push(Box::new(Native::with_isa(isa)));
         v.push(Box::new(Threads::with_isa(isa)));
@@ -25,7 +29,7 @@ fn all_rungs() -> Vec<Box<dyn Rung>> {
 fn compute(rung: &dyn Rung, x: &Matrix, threads: usize) -> SimMatrix {
     let mut kernel = rung.prepare(x, &Context { threads }).expect("prepare");
     let n = x.n();
-    let mut out = SimMatrix::new(n);
+    let mut out = Output::Full(SimMatrix::new(n));
     let align = rung.row_align();
     let mut start = 0;
     let mut step = 1;
@@ -35,7 +39,10 @@ fn compute(rung: &dyn Rung, x: &Matrix, threads: usize) -> SimMatrix {
         start = end;
         step += 2; // uneven blocks: 1, 3, 5... aligned units
     }
-    out
+    match out {
+        Output::Full(s) => s,
+        Output::TopK(_) => unreachable!(),
+    }
 }
 
 fn check_all(rung: &dyn Rung, x: &Matrix, what: &str) {

@@ -20,12 +20,15 @@ pub use report::{RunReport, RunStatus, VerificationReport, fill_speedups};
 use crate::machine::MachineInfo;
 use crate::monitor::PeakRss;
 use crate::profile::{CpuProfiler, Profile, ProfileError};
-use crate::rungs::{Context, Rung, SimMatrix};
-use crate::workload::reference::{Reference, SamplePlan, verify_rows};
+use crate::rungs::{Context, Neighbours, Output, OutputKind, Rung, SimMatrix};
+use crate::workload::reference::{Reference, SamplePlan, verify_rows, verify_topk};
 use crate::workload::{Workload, human_bytes};
 
 /// Default time budget per rung: keeps the whole default ladder near half a minute on 2 cores.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(8);
+
+/// Neighbours per row for the top-k rungs, unless told otherwise.
+pub const DEFAULT_K: usize = 10;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -36,6 +39,8 @@ pub struct RunConfig {
     pub threads: usize,
     /// Aim for blocks of rows that take about this long.
     pub block_target: Duration,
+    /// Neighbours per row for the top-k rungs.
+    pub k: usize,
     pub verify: SamplePlan,
 }
 
@@ -45,6 +50,7 @@ impl Default for RunConfig {
             budget: DEFAULT_BUDGET,
             threads: Context::default().threads,
             block_target: Duration::from_millis(40),
+            k: DEFAULT_K,
             verify: SamplePlan::default(),
         }
     }
@@ -287,7 +293,10 @@ impl Runner {
                 return report;
             }
         };
-        let mut out = SimMatrix::new(n);
+        let mut out = match rung.output() {
+            OutputKind::Full => Output::Full(SimMatrix::new(n)),
+            OutputKind::TopK => Output::TopK(Neighbours::new(n, self.config.k)),
+        };
         report.setup_s = t_setup.elapsed().as_secs_f64();
 
         phase(Phase::Kernel);
@@ -340,13 +349,23 @@ impl Runner {
             report.peak_pct = 100.0 * report.gflops_work / self.machine.peak_gflops(threads);
 
             phase(Phase::Verify);
-            let v = verify_rows(
-                x,
-                &self.reference,
-                out.as_slice(),
-                rows_done,
-                self.config.verify,
-            );
+            let v = match &out {
+                Output::Full(s) => verify_rows(
+                    x,
+                    &self.reference,
+                    s.as_slice(),
+                    rows_done,
+                    self.config.verify,
+                ),
+                Output::TopK(t) => verify_topk(
+                    x,
+                    &self.reference,
+                    t.k(),
+                    rows_done,
+                    &|i| t.row(i),
+                    self.config.verify,
+                ),
+            };
             report.verification = Some(VerificationReport::from(&v));
         }
         report

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
+use super::{Context, Coverage, Kernel, Output, Rung, RungError, RungInfo, Step};
 use crate::workload::Matrix;
 
 /// Norms computed once (rows normalised up front), only j ≥ i computed and mirrored.
@@ -42,7 +42,8 @@ struct AlgorithmicKernel {
 }
 
 impl Kernel for AlgorithmicKernel {
-    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        let out = out.full_mut();
         let n = out.n();
         for i in rows {
             for j in i..n {

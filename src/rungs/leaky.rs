@@ -8,7 +8,7 @@ use std::ops::Range;
 use std::sync::Mutex;
 
 use super::native::{Isa, MC, NativeKernel, Packed};
-use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
+use super::{Context, Coverage, Kernel, Output, Rung, RungError, RungInfo, Step};
 use crate::workload::Matrix;
 
 /// Every run's normalised rows, kept "in case they are needed again". They never are.
@@ -119,7 +119,7 @@ struct LeakyKernel {
 }
 
 impl Kernel for LeakyKernel {
-    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
         self.inner.rows(rows, out);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
+use super::{Context, Coverage, Kernel, Output, Rung, RungError, RungInfo, Step};
 use crate::workload::Matrix;
 
 /// S = X̂·X̂ᵀ with `gemm`, rows in blocks, all threads.
@@ -72,7 +72,8 @@ struct LibraryKernel {
 }
 
 impl Kernel for LibraryKernel {
-    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        let out = out.full_mut();
         let n = out.n();
         let d = self.d;
         let m = rows.len();

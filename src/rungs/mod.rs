@@ -24,7 +24,7 @@ pub use algorithmic::Algorithmic;
 pub use library::Library;
 pub use naive::Naive;
 pub use native::{Isa, Native};
-pub use output::SimMatrix;
+pub use output::{Neighbours, Output, SimMatrix};
 pub use threads::Threads;
 pub use vectorized::Vectorized;
 
@@ -70,6 +70,15 @@ pub struct RungInfo {
     pub why: &'static str,
 }
 
+/// What a rung produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    /// The whole n×n matrix S.
+    Full,
+    /// Each row's k most similar other rows.
+    TopK,
+}
+
 /// Which entries a rung computes itself; the rest it fills by symmetry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coverage {
@@ -109,6 +118,11 @@ pub trait Rung: Send + Sync {
 
     fn coverage(&self) -> Coverage;
 
+    /// What it produces (the full matrix unless it says otherwise).
+    fn output(&self) -> OutputKind {
+        OutputKind::Full
+    }
+
     /// Floating-point operations the kernel really performs for `rows` (multiplies and adds
     /// counted separately, so an FMA is 2). Used for "% of peak" and, relative to the whole
     /// matrix, to extrapolate a partial run.
@@ -140,7 +154,7 @@ pub trait Kernel: Send {
     /// Computes rows `rows` of S into `out`. The runner calls it on consecutive blocks from row
     /// 0, so a triangle kernel may rely on earlier rows being done. After the call every entry
     /// of every row in `0..rows.end` is final.
-    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix);
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output);
 }
 
 /// Pairs (i, j) with j ≥ i for i in `rows`.

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
+use super::{Context, Coverage, Kernel, Output, Rung, RungError, RungInfo, Step};
 use crate::workload::Matrix;
 
 /// Nested `Vec<Vec<f64>>`, every one of the n² pairs, and both norms recomputed for every pair:
@@ -70,7 +70,8 @@ fn norm(a: &[f64]) -> f64 {
 }
 
 impl Kernel for NaiveKernel {
-    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        let out = out.full_mut();
         let vectors = &self.vectors;
         for i in rows {
             let row = out.row_mut(i);

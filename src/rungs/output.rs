@@ -54,6 +54,79 @@ impl SimMatrix {
     }
 }
 
+/// Each row's k most similar other rows, most similar first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Neighbours {
+    n: usize,
+    k: usize,
+    /// Row i's neighbours at `i * k..(i + 1) * k`.
+    idx: Vec<u32>,
+    sim: Vec<f32>,
+}
+
+impl Neighbours {
+    /// Room for `k` neighbours of each of `n` rows (k is capped at n − 1: nobody is their own
+    /// neighbour).
+    #[must_use]
+    pub fn new(n: usize, k: usize) -> Self {
+        let k = k.min(n.saturating_sub(1));
+        Self {
+            n,
+            k,
+            idx: vec![0; n * k],
+            sim: vec![f32::NAN; n * k],
+        }
+    }
+
+    #[must_use]
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    #[must_use]
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Row i's neighbours: (index, similarity), most similar first.
+    #[must_use]
+    pub fn row(&self, i: usize) -> Vec<(usize, f32)> {
+        (i * self.k..(i + 1) * self.k)
+            .map(|t| (self.idx[t] as usize, self.sim[t]))
+            .collect()
+    }
+
+    /// The index and similarity buffers of rows `rows`, for a kernel to fill.
+    pub fn rows_mut(&mut self, rows: std::ops::Range<usize>) -> (&mut [u32], &mut [f32]) {
+        let r = rows.start * self.k..rows.end * self.k;
+        (&mut self.idx[r.clone()], &mut self.sim[r])
+    }
+}
+
+/// What a kernel writes: the full matrix S, or each row's top k.
+pub enum Output {
+    Full(SimMatrix),
+    TopK(Neighbours),
+}
+
+impl Output {
+    /// The full matrix. Panics on a top-k output: the runner allocates what the rung asks for.
+    pub fn full_mut(&mut self) -> &mut SimMatrix {
+        match self {
+            Output::Full(s) => s,
+            Output::TopK(_) => panic!("a full-matrix kernel was given a top-k output"),
+        }
+    }
+
+    /// The neighbour lists. Panics on a full output.
+    pub fn topk_mut(&mut self) -> &mut Neighbours {
+        match self {
+            Output::TopK(t) => t,
+            Output::Full(_) => panic!("a top-k kernel was given a full-matrix output"),
+        }
+    }
+}
+
 /// A pointer to the output that may cross threads. Writers must write disjoint entries and
 /// must not outlive the `&mut SimMatrix` it came from.
 #[derive(Clone, Copy)]

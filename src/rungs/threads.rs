@@ -5,7 +5,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::native::{Isa, MC, NC, Packed};
-use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
+use super::{Context, Coverage, Kernel, Output, Rung, RungError, RungInfo, Step};
 use crate::workload::Matrix;
 
 /// The native kernel split into (row chunk × column block) tasks over the triangle, scheduled
@@ -80,7 +80,8 @@ struct ThreadsKernel {
 }
 
 impl Kernel for ThreadsKernel {
-    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        let out = out.full_mut();
         let raw = out.raw();
         let packed = &self.packed;
         let tasks = packed.tasks(rows);

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, linalg::general_mat_mul, s};
 
-use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
+use super::{Context, Coverage, Kernel, Output, Rung, RungError, RungInfo, Step};
 use crate::workload::Matrix;
 
 /// Normalise the rows with array operations, then S = X·Xᵀ with ndarray's matrix product.
@@ -40,7 +40,8 @@ struct VectorizedKernel {
 }
 
 impl Kernel for VectorizedKernel {
-    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        let out = out.full_mut();
         let n = out.n();
         let block = self.unit.slice(s![rows.clone(), ..]);
         let dst = &mut out.as_mut_slice()[rows.start * n..rows.end * n];

@@ -149,6 +149,75 @@ pub fn verify_rows(
     v
 }
 
+/// Checks a top-k result on sampled rows of the first `rows`: every reported similarity is
+/// right (within the tolerance), and every reported neighbour really is among the k most
+/// similar (ties at the k-th place accepted). `neighbours(i)` gives row i's list.
+#[must_use]
+pub fn verify_topk(
+    x: &Matrix,
+    reference: &Reference,
+    k: usize,
+    rows: usize,
+    neighbours: &dyn Fn(usize) -> Vec<(usize, f32)>,
+    plan: SamplePlan,
+) -> Verification {
+    let n = x.n();
+    let rows = rows.min(n);
+    let mut v = Verification {
+        checked: 0,
+        max_abs_err: 0.0,
+        worst: None,
+        tolerance: tolerance(x.d()),
+        non_finite: None,
+    };
+    if rows == 0 || k == 0 {
+        v.checked = usize::from(rows > 0 && k == 0);
+        return v;
+    }
+    let mut rng = Rng::new(plan.seed);
+    let mut sample: Vec<usize> = vec![0, rows - 1, rows / 2];
+    // Whole-row checks cost n·d each: a few dozen rows say enough.
+    sample.extend((0..plan.full_rows.max(1) * 4).map(|_| rng.below(rows)));
+    sample.sort_unstable();
+    sample.dedup();
+    for i in sample {
+        let mut exact: Vec<(usize, f64)> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| (j, reference.cosine(x, i, j)))
+            .collect();
+        exact.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let kth = exact[k - 1].1;
+        let got = neighbours(i);
+        let mut seen = std::collections::HashSet::new();
+        let note = |err: f64, at: (usize, usize), v: &mut Verification| {
+            if err > v.max_abs_err || v.worst.is_none() {
+                v.max_abs_err = v.max_abs_err.max(err);
+                v.worst = Some(at);
+            }
+        };
+        if got.len() != k {
+            note(f64::INFINITY, (i, 0), &mut v);
+            continue;
+        }
+        for (j, s) in got {
+            v.checked += 1;
+            if j >= n || j == i || !seen.insert(j) {
+                note(f64::INFINITY, (i, j.min(n - 1)), &mut v);
+                continue;
+            }
+            if !s.is_finite() {
+                v.non_finite.get_or_insert((i, j));
+                continue;
+            }
+            let truth = reference.cosine(x, i, j);
+            // A wrong value, or a neighbour that is not among the k best: both are errors.
+            let err = (f64::from(s) - truth).abs().max(kth - truth);
+            note(err, (i, j), &mut v);
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ use std::ops::Range;
 
 use super::hugepages::HugeBuf;
 use super::output::RawOut;
-use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, SimMatrix, Step};
+use super::{Context, Coverage, Kernel, Output, Rung, RungError, RungInfo, Step};
 use crate::workload::Matrix;
 pub use tuning::{MC, NC, Shape};
 
@@ -195,21 +195,22 @@ impl Packed {
         tasks
     }
 
-    /// Computes one task: the upper-triangle entries of `rows` × `cols` and their mirrors.
-    /// `rows.start` must be a multiple of `mr`, `cols.start` of `nr`; at most MC × NC;
-    /// `acc` is scratch space of 2 × MC × NC floats.
-    pub(crate) fn compute_task(
+    /// Computes the block `rows` × `cols` of S into `acc` (row stride NC), over all of d.
+    /// With `triangle`, tiles wholly below the diagonal are skipped (their entries are left
+    /// as they were). `rows.start` must be a multiple of `mr`, `cols.start` of `nr`; at most
+    /// MC × NC.
+    pub(crate) fn accumulate(
         &self,
         rows: Range<usize>,
         cols: Range<usize>,
         acc: &mut [f32],
-        out: RawOut,
+        triangle: bool,
     ) {
         let Shape { mr, nr, kc } = self.shape;
         let d = self.d;
         assert!(rows.start.is_multiple_of(mr) && cols.start.is_multiple_of(nr));
-        assert!(rows.len() <= MC && cols.len() <= NC && acc.len() >= 2 * MC * NC);
-        assert!(rows.end <= self.n && cols.end <= self.n && out.n() == self.n);
+        assert!(rows.len() <= MC && cols.len() <= NC && acc.len() >= MC * NC);
+        assert!(rows.end <= self.n && cols.end <= self.n);
         let (r0, c0) = (rows.start, cols.start);
         let mut pc = 0;
         while pc < d {
@@ -222,7 +223,7 @@ impl Packed {
                 let lines = kcc * nr / 16;
                 let per_tile = lines.div_ceil(MC / mr);
                 for (t, i0) in rows.clone().step_by(mr).enumerate() {
-                    if j0 + nr <= i0 {
+                    if triangle && j0 + nr <= i0 {
                         break; // this tile and the ones below it lie under the diagonal
                     }
                     if j0 + nr < cols.end {
@@ -242,6 +243,21 @@ impl Packed {
             }
             pc += kcc;
         }
+    }
+
+    /// Computes one task: the upper-triangle entries of `rows` × `cols` and their mirrors.
+    /// `rows.start` must be a multiple of `mr`, `cols.start` of `nr`; at most MC × NC;
+    /// `acc` is scratch space of 2 × MC × NC floats.
+    pub(crate) fn compute_task(
+        &self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        acc: &mut [f32],
+        out: RawOut,
+    ) {
+        assert!(acc.len() >= 2 * MC * NC && out.n() == self.n);
+        self.accumulate(rows.clone(), cols.clone(), &mut acc[..MC * NC], true);
+        let (r0, c0) = (rows.start, cols.start);
         let rows_len = rows.len();
         let (acc, acc_t) = acc.split_at_mut(MC * NC);
         // Upper triangle, row by row: contiguous copies into S[i][max(i, c0)..c1].
@@ -433,7 +449,8 @@ impl NativeKernel {
 }
 
 impl Kernel for NativeKernel {
-    fn rows(&mut self, rows: Range<usize>, out: &mut SimMatrix) {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        let out = out.full_mut();
         let raw = out.raw();
         for (r, c) in self.packed.tasks(rows) {
             self.packed.compute_task(r, c, &mut self.acc, raw);
