@@ -104,6 +104,9 @@ struct WorkloadArgs {
     /// Threads for the threaded rungs (default: all logical cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Neighbours per row for the top-k rungs.
+    #[arg(long, default_value_t = run::DEFAULT_K)]
+    k: usize,
 }
 
 impl Default for WorkloadArgs {
@@ -116,6 +119,7 @@ impl Default for WorkloadArgs {
             input: None,
             budget: run::DEFAULT_BUDGET.as_secs_f64(),
             threads: None,
+            k: run::DEFAULT_K,
         }
     }
 }
@@ -416,8 +420,9 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
         input: None,
         budget: args.budget,
         threads: args.threads,
+        k: run::DEFAULT_K,
     };
-    let workload = Arc::new(build_workload(&run_args)?);
+    let workload = Arc::new(build_workload(&run_args, any_full(&rungs))?);
     eprintln!("measuring this machine's peak...");
     let machine = Arc::new(MachineInfo::probe_peak_thorough());
     let config = RunConfig {
@@ -666,8 +671,14 @@ fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
     let mut points: Vec<ScalePoint> = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
     let cancel = CancelToken::new();
+    let full = any_full(&rungs);
     for &n in &sizes {
-        if let Err(e) = run::check_fits(n, args.d, available) {
+        let fits = if full {
+            run::check_fits(n, args.d, available)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = fits {
             eprintln!("n = {n}: skipped ({e})");
             skipped.push(Skipped {
                 n,
@@ -675,15 +686,19 @@ fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
             });
             continue;
         }
-        let w = Arc::new(build_workload(&WorkloadArgs {
-            n: Some(n),
-            d: Some(args.d),
-            seed: args.seed,
-            data: args.data.clone(),
-            input: None,
-            budget: args.budget,
-            threads: args.threads,
-        })?);
+        let w = Arc::new(build_workload(
+            &WorkloadArgs {
+                n: Some(n),
+                d: Some(args.d),
+                seed: args.seed,
+                data: args.data.clone(),
+                input: None,
+                budget: args.budget,
+                threads: args.threads,
+                k: run::DEFAULT_K,
+            },
+            full,
+        )?);
         let runner = Runner::new(w, Arc::clone(&machine), config.clone());
         for (i, rung) in rungs.iter().enumerate() {
             eprintln!("n = {n}: {}", rung.info().id);
@@ -845,6 +860,13 @@ fn cmd_machine(format: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether any of `rungs` produces the full n×n matrix.
+fn any_full(rungs: &[Box<dyn Rung>]) -> bool {
+    rungs
+        .iter()
+        .any(|r| r.output() == ladder::rungs::OutputKind::Full)
+}
+
 /// Parses `--rungs`.
 fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
     if spec == "all" {
@@ -874,7 +896,8 @@ fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
         })
 }
 
-fn build_workload(args: &WorkloadArgs) -> Result<Workload> {
+/// Builds the workload; `full` says a full-matrix rung will run, so S must fit in memory.
+fn build_workload(args: &WorkloadArgs, full: bool) -> Result<Workload> {
     if args.n == Some(0) {
         bail!("--n must be at least 1");
     }
@@ -904,11 +927,13 @@ fn build_workload(args: &WorkloadArgs) -> Result<Workload> {
             source: Source::Generated(dist),
         };
         // Refuse before generating anything.
-        run::check_fits(spec.n, spec.d, available)?;
+        if full {
+            run::check_fits(spec.n, spec.d, available)?;
+        }
         spec
     };
     let w = Workload::build(&spec)?;
-    if args.input.is_some() {
+    if args.input.is_some() && full {
         run::check_fits(w.n(), w.d(), available)?;
     }
     if !w.zero_rows.is_empty() {
@@ -1100,7 +1125,7 @@ fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
         bail!("a memory profile is written as SVG or folded stacks");
     }
     let interactive = std::io::stderr().is_terminal();
-    let workload = Arc::new(build_workload(&args.workload)?);
+    let workload = Arc::new(build_workload(&args.workload, any_full(&rungs))?);
     let machine = Arc::new(MachineInfo::probe(false));
     let config = RunConfig {
         budget: Duration::from_secs_f64(args.workload.budget),
@@ -1183,7 +1208,7 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     if interactive {
         eprint!("preparing the workload...\r");
     }
-    let workload = Arc::new(build_workload(&args.workload)?);
+    let workload = Arc::new(build_workload(&args.workload, any_full(&rungs))?);
     let machine = Arc::new(MachineInfo::probe(false));
     let config = RunConfig {
         budget: Duration::from_secs_f64(args.workload.budget),

@@ -34,7 +34,8 @@ fn rungs_lists_the_ladder_in_order() {
             "vectorized",
             "native",
             "threads",
-            "library"
+            "library",
+            "topk"
         ]
     );
     assert!(
@@ -59,7 +60,7 @@ fn run_json_carries_every_figure_with_a_schema_version() {
     assert_eq!(doc["workload"]["source"], "normal");
     assert!(doc["machine"]["peak_gflops_core"].as_f64().unwrap() > 0.0);
     let rungs = doc["rungs"].as_array().unwrap();
-    assert_eq!(rungs.len(), 6);
+    assert_eq!(rungs.len(), 7);
     for r in rungs {
         for field in [
             "rung",

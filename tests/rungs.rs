@@ -238,3 +238,104 @@ fn cancelling_stops_the_rung_and_the_rest() {
     assert_eq!(reports[0].status, RunStatus::Cancelled);
     assert!(reports[0].speedup_vs_baseline.is_none());
 }
+
+/// Runs a top-k rung over `x` the way the runner does and returns its neighbour lists.
+fn compute_topk(
+    rung: &dyn Rung,
+    x: &Matrix,
+    k: usize,
+    threads: usize,
+) -> ladder::rungs::Neighbours {
+    let mut kernel = rung.prepare(x, &Context { threads }).expect("prepare");
+    let n = x.n();
+    let mut out = Output::TopK(ladder::rungs::Neighbours::new(n, k));
+    let align = rung.row_align();
+    let mut start = 0;
+    while start < n {
+        let end = (start + align).min(n);
+        kernel.rows(start..end, &mut out);
+        start = end;
+    }
+    match out {
+        Output::TopK(t) => t,
+        Output::Full(_) => unreachable!(),
+    }
+}
+
+#[test]
+fn top_k_finds_the_true_neighbours_on_awkward_shapes() {
+    let mut rows: Vec<Vec<f32>> = (0..40)
+        .map(|i| {
+            (0..9)
+                .map(|k| ((i * 5 + k * 7) % 13) as f32 - 6.0)
+                .collect()
+        })
+        .collect();
+    rows[3] = vec![0.0; 9]; // a zero vector: cosine 0 with everything
+    rows[10] = rows[11].clone(); // an exact tie
+    let with_zero = Matrix::from_rows(&rows).unwrap();
+    let mut cases: Vec<Matrix> = [(1, 4), (2, 3), (3, 1), (17, 31), (300, 20), (613, 65)]
+        .iter()
+        .map(|&(n, d)| generate(Distribution::Clustered, n, d, n as u64).unwrap())
+        .collect();
+    cases.push(with_zero);
+    let tol = |d: usize| tolerance(d);
+    for isa in Isa::available() {
+        let rung = ladder::rungs::TopK::with_isa(isa);
+        for x in &cases {
+            let r = Reference::new(x);
+            for k in [1, 3, 10, 1000] {
+                for threads in [1, 3] {
+                    let got = compute_topk(&rung, x, k, threads);
+                    let k = k.min(x.n() - 1);
+                    assert_eq!(got.k(), k);
+                    for i in 0..x.n() {
+                        let mut exact: Vec<f64> = (0..x.n())
+                            .filter(|&j| j != i)
+                            .map(|j| r.cosine(x, i, j))
+                            .collect();
+                        exact.sort_by(|a, b| b.total_cmp(a));
+                        let row = got.row(i);
+                        assert_eq!(row.len(), k);
+                        let mut seen = std::collections::HashSet::new();
+                        for (t, &(j, s)) in row.iter().enumerate() {
+                            assert!(
+                                j != i && j < x.n() && seen.insert(j),
+                                "{isa} n={} row {i}: bad index {j}",
+                                x.n()
+                            );
+                            let truth = r.cosine(x, i, j);
+                            assert!(
+                                (f64::from(s) - truth).abs() <= tol(x.d()),
+                                "{isa}: S[{i}][{j}] = {s}, want {truth}"
+                            );
+                            // The t-th reported is as good as the t-th best (ties allowed).
+                            assert!(
+                                truth >= exact[t] - tol(x.d()),
+                                "{isa} n={} row {i}: place {t} holds {truth}, want {}",
+                                x.n(),
+                                exact[t]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_runner_verifies_top_k_without_the_full_matrix() {
+    let r = runner(900, 48, Duration::from_mins(1));
+    let (tx, _rx) = mpsc::channel();
+    let rung = rungs::find("topk").unwrap();
+    let rep = r.run_one(
+        0,
+        rung.as_ref(),
+        &|e| tx.send(e).unwrap(),
+        &CancelToken::new(),
+    );
+    assert_eq!(rep.status, RunStatus::Completed);
+    assert!(rep.verified(), "{:?}", rep.verification);
+    assert!(rep.verification.as_ref().unwrap().entries_checked >= 10);
+}

@@ -344,7 +344,7 @@ fn export_needs_results_and_names_the_file() {
     match &cmds[..] {
         [Command::Export(path, results, _)] => {
             assert_eq!(path.to_str(), Some("NOTES.md"));
-            assert_eq!(results.rungs.len(), 6);
+            assert_eq!(results.rungs.len(), 7);
         }
         other => panic!("{other:?}"),
     }

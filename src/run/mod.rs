@@ -115,7 +115,8 @@ impl CancelToken {
 pub enum RunError {
     #[error(
         "n = {n} needs {need} for the full {n} × {n} similarity matrix (n² × 4 bytes) plus working copies, \
-         but only {avail} of memory is available; use a smaller --n (about {max_n} fits here)"
+         but only {avail} of memory is available; use a smaller --n (about {max_n} fits here), \
+         or ask for each row's top k instead (--rungs topk), which needs no n × n matrix"
     )]
     TooLarge {
         n: usize,

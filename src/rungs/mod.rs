@@ -13,6 +13,7 @@ mod naive;
 pub mod native;
 mod output;
 mod threads;
+mod topk;
 mod vectorized;
 
 use std::fmt;
@@ -26,6 +27,7 @@ pub use naive::Naive;
 pub use native::{Isa, Native};
 pub use output::{Neighbours, Output, SimMatrix};
 pub use threads::Threads;
+pub use topk::TopK;
 pub use vectorized::Vectorized;
 
 /// The step of the optimisation ladder a rung stands for.
@@ -173,6 +175,7 @@ pub fn ladder() -> Vec<Box<dyn Rung>> {
         Box::new(Native::detect()),
         Box::new(Threads::detect()),
         Box::new(Library),
+        Box::new(TopK::detect()),
     ]
 }
 

@@ -233,6 +233,38 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_neighbour_fails_the_top_k_check() {
+        let x = Matrix::from_rows(&[
+            vec![1.0, 0.0],
+            vec![0.9, 0.1],
+            vec![0.0, 1.0],
+            vec![-1.0, 0.0],
+        ])
+        .unwrap();
+        let r = Reference::new(&x);
+        let plan = SamplePlan::default();
+        let right = |i: usize| -> Vec<(usize, f32)> {
+            let mut v: Vec<(usize, f32)> = (0..4)
+                .filter(|&j| j != i)
+                .map(|j| (j, r.cosine(&x, i, j) as f32))
+                .collect();
+            v.sort_by(|a, b| b.1.total_cmp(&a.1));
+            v.truncate(1);
+            v
+        };
+        assert!(verify_topk(&x, &r, 1, 4, &right, plan).passed());
+        // Row 0's best is row 1; answering row 2 (cosine 0) is wrong even with its true value.
+        let wrong = |i: usize| {
+            if i == 0 { vec![(2, 0.0)] } else { right(i) }
+        };
+        let v = verify_topk(&x, &r, 1, 4, &wrong, plan);
+        assert!(!v.passed());
+        assert_eq!(v.worst, Some((0, 2)));
+        // Itself as a neighbour, or a repeat, is wrong too.
+        assert!(!verify_topk(&x, &r, 1, 4, &|i| vec![(i, 1.0)], plan).passed());
+    }
+
+    #[test]
     fn a_wrong_entry_fails_and_is_located() {
         let x = Matrix::from_rows(&[vec![1.0, 0.0], vec![1.0, 1.0], vec![0.0, 1.0]]).unwrap();
         let r = Reference::new(&x);

@@ -1,0 +1,216 @@
+//! Change the question: most users want each vector's k nearest neighbours, not 100 million
+//! similarities. The native kernel computes blocks of S into cache, a bounded selection keeps
+//! each row's k best, and S itself is never stored: memory is O(n·k), so n = 100,000 and beyond
+//! fit where the full matrix (40 GB) cannot.
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::native::{Isa, MC, NC, Packed};
+use super::{Context, Coverage, Kernel, Output, OutputKind, Rung, RungError, RungInfo, Step};
+use crate::workload::Matrix;
+
+/// Exact top-k by cosine, on every core.
+pub struct TopK {
+    isa: Isa,
+}
+
+impl TopK {
+    #[must_use]
+    pub fn detect() -> Self {
+        Self { isa: Isa::detect() }
+    }
+
+    /// The rung with a given instruction set; it must be one of [`Isa::available`].
+    #[must_use]
+    pub fn with_isa(isa: Isa) -> Self {
+        assert!(
+            Isa::available().contains(&isa),
+            "{isa} is not available on this CPU"
+        );
+        Self { isa }
+    }
+}
+
+impl Rung for TopK {
+    fn info(&self) -> RungInfo {
+        RungInfo {
+            id: "topk",
+            title: "Change the question: exact top-k",
+            step: Step::Algorithm,
+            what_changed: "each row's k best neighbours kept by a bounded selection; S is computed block by block in cache and never stored",
+            why: "O(n·k) memory instead of n²: no 400 MB matrix to write, and sizes the full matrix cannot reach",
+        }
+    }
+
+    fn coverage(&self) -> Coverage {
+        // Every pair is computed: a row's neighbours may lie on either side of the diagonal.
+        Coverage::Full
+    }
+
+    fn output(&self) -> OutputKind {
+        OutputKind::TopK
+    }
+
+    fn row_align(&self) -> usize {
+        MC
+    }
+
+    fn threads(&self, ctx: &Context) -> usize {
+        ctx.threads.max(1)
+    }
+
+    fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(ctx.threads.max(1))
+            .thread_name(|i| format!("ladder-topk-{i}"))
+            .build()
+            .map_err(|e| RungError::Threads(e.to_string()))?;
+        Ok(Box::new(TopKKernel {
+            packed: Packed::new(x, self.isa),
+            n: x.n(),
+            pool,
+        }))
+    }
+}
+
+struct TopKKernel {
+    packed: Packed,
+    n: usize,
+    pool: rayon::ThreadPool,
+}
+
+thread_local! {
+    /// Each worker's block of S.
+    static BLOCK: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The k best (similarity, index) seen so far, best first; ties broken by the lower index.
+struct Best {
+    k: usize,
+    items: Vec<(f32, u32)>,
+}
+
+impl Best {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            items: Vec::with_capacity(k + 1),
+        }
+    }
+
+    /// The similarity a candidate must beat (−∞ until k are held).
+    #[inline]
+    fn threshold(&self) -> f32 {
+        if self.items.len() < self.k {
+            f32::NEG_INFINITY
+        } else {
+            self.items[self.k - 1].0
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, sim: f32, j: u32) {
+        // Exact ties are broken by the lower index, so the result is deterministic.
+        let better =
+            |a: (f32, u32), b: (f32, u32)| a.0 > b.0 || (a.0.total_cmp(&b.0).is_eq() && a.1 < b.1);
+        if self.items.len() == self.k && !better((sim, j), self.items[self.k - 1]) {
+            return;
+        }
+        let at = self
+            .items
+            .iter()
+            .position(|&it| better((sim, j), it))
+            .unwrap_or(self.items.len());
+        self.items.insert(at, (sim, j));
+        self.items.truncate(self.k);
+    }
+}
+
+impl TopKKernel {
+    /// The k best of rows `r0..r1` among columns `cols`.
+    fn partial(&self, rows: Range<usize>, cols: Range<usize>, k: usize) -> Vec<Best> {
+        let mut best: Vec<Best> = rows.clone().map(|_| Best::new(k)).collect();
+        BLOCK.with_borrow_mut(|block| {
+            block.resize(MC * NC, 0.0);
+            for c0 in cols.clone().step_by(NC) {
+                let c1 = (c0 + NC).min(cols.end);
+                self.packed.accumulate(rows.clone(), c0..c1, block, false);
+                for (i, b) in rows.clone().zip(&mut best) {
+                    let row = &block[(i - rows.start) * NC..(i - rows.start) * NC + (c1 - c0)];
+                    let mut thr = b.threshold();
+                    for (j, &v) in (c0..c1).zip(row) {
+                        // Most candidates fail this one comparison.
+                        if v >= thr && j != i {
+                            b.offer(v, j as u32);
+                            thr = b.threshold();
+                        }
+                    }
+                }
+            }
+        });
+        best
+    }
+}
+
+impl Kernel for TopKKernel {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        let out = out.topk_mut();
+        let (k, n) = (out.k(), self.n);
+        if k == 0 || rows.is_empty() {
+            return;
+        }
+        // Tasks: row chunks × column segments, so that even one chunk keeps every core busy;
+        // each task keeps its own k best per row, merged afterwards (k is small).
+        let segments = self.pool.current_num_threads() * 2;
+        let seg_len = n.div_ceil(segments).next_multiple_of(NC);
+        let mut tasks = Vec::new();
+        for r0 in rows.clone().step_by(MC) {
+            let r1 = (r0 + MC).min(rows.end);
+            for s0 in (0..n).step_by(seg_len) {
+                tasks.push((r0..r1, s0..(s0 + seg_len).min(n)));
+            }
+        }
+        let partials: Vec<(usize, Vec<Best>)> = self.pool.install(|| {
+            tasks
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|(r, c)| (r.start, self.partial(r, c, k)))
+                .collect()
+        });
+        let start = rows.start;
+        let (idx, sim) = out.rows_mut(rows);
+        let mut merged: Vec<Best> = (0..idx.len() / k).map(|_| Best::new(k)).collect();
+        for (r0, part) in partials {
+            for (r, b) in part.into_iter().enumerate() {
+                let m = &mut merged[r0 - start + r];
+                for (v, j) in b.items {
+                    m.offer(v, j);
+                }
+            }
+        }
+        for (r, b) in merged.iter().enumerate() {
+            for (t, &(v, j)) in b.items.iter().enumerate() {
+                idx[r * k + t] = j;
+                sim[r * k + t] = v;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn best_keeps_the_k_largest_in_order_with_ties_by_index() {
+        let mut b = Best::new(3);
+        for (v, j) in [(0.1, 0), (0.9, 1), (0.5, 2), (0.9, 3), (0.2, 4), (0.5, 5)] {
+            b.offer(v, j);
+        }
+        assert_eq!(b.items, vec![(0.9, 1), (0.9, 3), (0.5, 2)]);
+        assert!((b.threshold() - 0.5).abs() < f32::EPSILON);
+    }
+}
