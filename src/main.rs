@@ -340,6 +340,7 @@ fn cmd_app(args: &AppArgs, demo: bool) -> Result<ExitCode> {
         data,
         budget_s: args.workload.budget,
         threads: args.workload.threads.unwrap_or(defaults.threads),
+        k: args.workload.k,
     };
     if args.workload.input.is_none() {
         run::check_fits(settings.n, settings.d, ladder::monitor::available_memory())?;

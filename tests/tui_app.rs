@@ -57,7 +57,8 @@ fn enter_waits_for_the_workload_and_the_machine() {
         vec![Command::Run {
             index: 0,
             budget: Duration::from_secs(8),
-            threads: Settings::default().threads
+            threads: Settings::default().threads,
+            k: 10
         }]
     );
     assert!(app.running());

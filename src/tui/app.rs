@@ -32,6 +32,8 @@ pub struct Settings {
     pub data: String,
     pub budget_s: f64,
     pub threads: usize,
+    /// Neighbours per row for the top-k rung.
+    pub k: usize,
 }
 
 impl Default for Settings {
@@ -43,6 +45,7 @@ impl Default for Settings {
             data: "normal".into(),
             budget_s: run::DEFAULT_BUDGET.as_secs_f64(),
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            k: run::DEFAULT_K,
         }
     }
 }
@@ -65,7 +68,7 @@ impl Settings {
 
     /// The fields as (label, value, hint) for the settings screen.
     #[must_use]
-    pub fn fields(&self) -> [(&'static str, String, &'static str); 6] {
+    pub fn fields(&self) -> [(&'static str, String, &'static str); 7] {
         [
             (
                 "n",
@@ -88,6 +91,11 @@ impl Settings {
                 "threads",
                 self.threads.to_string(),
                 "threads for the threaded rungs",
+            ),
+            (
+                "k",
+                self.k.to_string(),
+                "neighbours per row for the topk rung",
             ),
         ]
     }
@@ -287,6 +295,8 @@ pub enum Command {
         index: usize,
         budget: Duration,
         threads: usize,
+        /// Neighbours per row, for a top-k rung.
+        k: usize,
     },
     Cancel,
     /// Write the speedup table as Markdown, with the flamegraph SVG of each profiled rung
@@ -937,6 +947,13 @@ impl App {
                         format!("the budget must be seconds between 0 and 3600, not '{value}'")
                     })?;
             }
+            6 => {
+                next.k = value
+                    .parse()
+                    .ok()
+                    .filter(|&k| (1..=10_000).contains(&k))
+                    .ok_or_else(|| format!("k must be between 1 and 10000, not '{value}'"))?;
+            }
             _ => {
                 next.threads = value
                     .parse()
@@ -1008,6 +1025,7 @@ impl App {
             index,
             budget,
             threads: self.settings.threads,
+            k: self.settings.k,
         }]
     }
 

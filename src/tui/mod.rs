@@ -138,11 +138,13 @@ impl Effects {
                 index,
                 budget,
                 threads,
+                k,
             } => {
                 let Some(runner) = &self.runner else { return };
                 let runner = runner.reconfigured(RunConfig {
                     budget,
                     threads,
+                    k,
                     ..RunConfig::default()
                 });
                 if let Some(w) = self.worker.take() {
