@@ -147,6 +147,15 @@ struct RunArgs {
     /// Profiler sampling rate, Hz.
     #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
     frequency: u32,
+    /// The ann rung's links per node (HNSW's M).
+    #[arg(long, default_value_t = ladder::rungs::ann::AnnParams::default().m)]
+    ann_m: usize,
+    /// The ann rung's candidates explored while building.
+    #[arg(long, default_value_t = ladder::rungs::ann::AnnParams::default().ef_construction)]
+    ann_ef_construction: usize,
+    /// The ann rung's candidates explored per query.
+    #[arg(long, default_value_t = ladder::rungs::ann::AnnParams::default().ef_search)]
+    ann_ef_search: usize,
 }
 
 #[derive(Args, Clone)]
@@ -272,6 +281,9 @@ impl Default for RunArgs {
             profile: false,
             flamegraphs: None,
             frequency: ladder::profile::DEFAULT_FREQUENCY,
+            ann_m: ladder::rungs::ann::AnnParams::default().m,
+            ann_ef_construction: ladder::rungs::ann::AnnParams::default().ef_construction,
+            ann_ef_search: ladder::rungs::ann::AnnParams::default().ef_search,
         }
     }
 }
@@ -1204,7 +1216,23 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     if args.workload.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
-    let rungs = select_rungs(&args.rungs)?;
+    let ann = ladder::rungs::ann::AnnParams {
+        m: args.ann_m,
+        ef_construction: args.ann_ef_construction,
+        ef_search: args.ann_ef_search,
+    };
+    ann.check().map_err(anyhow::Error::msg)?;
+    // The ann rung with the parameters asked for.
+    let rungs: Vec<Box<dyn Rung>> = select_rungs(&args.rungs)?
+        .into_iter()
+        .map(|r| -> Box<dyn Rung> {
+            if r.info().id == "ann" {
+                Box::new(ladder::rungs::ann::Ann::new(ann))
+            } else {
+                r
+            }
+        })
+        .collect();
     let interactive = std::io::stderr().is_terminal();
     if interactive {
         eprint!("preparing the workload...\r");

@@ -339,3 +339,78 @@ fn the_runner_verifies_top_k_without_the_full_matrix() {
     assert!(rep.verified(), "{:?}", rep.verification);
     assert!(rep.verification.as_ref().unwrap().entries_checked >= 10);
 }
+
+#[test]
+fn the_ann_index_reaches_the_recall_floor_on_clustered_data() {
+    let x = generate(Distribution::Clustered, 1500, 48, 5).unwrap();
+    let w = Arc::new(Workload::from_matrix(
+        Source::Generated(Distribution::Clustered),
+        5,
+        x,
+    ));
+    let r = Runner::new(
+        w,
+        Arc::new(MachineInfo {
+            cpu: "test".into(),
+            arch: "test".into(),
+            logical_cores: 2,
+            physical_cores: Some(2),
+            simd: vec![],
+            kernel_isa: "test".into(),
+            peak_gflops_core: 10.0,
+            peak_gflops_all: 20.0,
+            mem_read_gbs: None,
+        }),
+        RunConfig::default(),
+    );
+    let rung = rungs::find("ann").unwrap();
+    assert!(rung.approximate());
+    let rep = r.run_one(0, rung.as_ref(), &|_| {}, &CancelToken::new());
+    let v = rep.verification.clone().unwrap();
+    let recall = v.recall.expect("an approximate rung reports recall");
+    assert!(
+        recall >= ladder::workload::reference::RECALL_FLOOR,
+        "recall {recall}"
+    );
+    assert!(
+        v.max_abs_err <= v.tolerance,
+        "reported similarities are exact: {v:?}"
+    );
+    assert!(rep.verified());
+}
+
+#[test]
+fn bad_ann_parameters_are_refused_with_the_reason() {
+    use ladder::rungs::ann::{Ann, AnnParams};
+    let x = generate(Distribution::Normal, 50, 8, 1).unwrap();
+    for (params, expect) in [
+        (
+            AnnParams {
+                m: 300,
+                ..AnnParams::default()
+            },
+            "--ann-m",
+        ),
+        (
+            AnnParams {
+                m: 32,
+                ef_construction: 8,
+                ..AnnParams::default()
+            },
+            "--ann-ef-construction",
+        ),
+        (
+            AnnParams {
+                ef_search: 0,
+                ..AnnParams::default()
+            },
+            "--ann-ef-search",
+        ),
+    ] {
+        let e = Ann::new(params)
+            .prepare(&x, &Context { threads: 1 })
+            .err()
+            .expect("refused");
+        assert!(e.to_string().contains(expect), "{e}");
+    }
+}

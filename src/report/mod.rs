@@ -191,7 +191,20 @@ pub fn verified_cell(r: &RunReport) -> String {
     match (&r.status, &r.verification) {
         (crate::run::RunStatus::Failed(why), _) => format!("failed: {why}"),
         (crate::run::RunStatus::Cancelled, None) => "cancelled".into(),
+        (_, Some(v)) if v.passed && v.recall.is_some() => {
+            format!("✓ (recall {:.2})", v.recall.unwrap_or_default())
+        }
         (_, Some(v)) if v.passed => format!("✓ (err {:.1e})", v.max_abs_err),
+        (_, Some(v))
+            if v.recall
+                .is_some_and(|r| r < crate::workload::reference::RECALL_FLOOR) =>
+        {
+            format!(
+                "✗ (recall {:.2} < {:.2})",
+                v.recall.unwrap_or_default(),
+                crate::workload::reference::RECALL_FLOOR
+            )
+        }
         (_, Some(v)) if v.non_finite => "✗ NaN/inf".to_string(),
         (_, Some(v)) => format!("✗ (err {:.1e} > {:.0e})", v.max_abs_err, v.tolerance),
         (_, None) => "-".into(),

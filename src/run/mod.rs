@@ -365,6 +365,7 @@ impl Runner {
                     rows_done,
                     &|i| t.row(i),
                     self.config.verify,
+                    rung.approximate(),
                 ),
             };
             report.verification = Some(VerificationReport::from(&v));

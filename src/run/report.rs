@@ -29,6 +29,9 @@ pub struct VerificationReport {
     /// (row, column) of the largest error, or of the first NaN/infinity.
     pub worst: Option<(usize, usize)>,
     pub non_finite: bool,
+    /// Recall@k on the sampled rows, for an approximate top-k rung.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recall: Option<f64>,
 }
 
 impl From<&Verification> for VerificationReport {
@@ -40,6 +43,7 @@ impl From<&Verification> for VerificationReport {
             tolerance: v.tolerance,
             worst: v.non_finite.or(v.worst),
             non_finite: v.non_finite.is_some(),
+            recall: v.recall,
         }
     }
 }

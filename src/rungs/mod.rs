@@ -6,6 +6,7 @@
 //! between blocks and stop at a time budget. This module depends only on `workload`.
 
 mod algorithmic;
+pub mod ann;
 mod hugepages;
 pub mod leaky;
 mod library;
@@ -120,6 +121,11 @@ pub trait Rung: Send + Sync {
 
     fn coverage(&self) -> Coverage;
 
+    /// An approximate rung is checked by recall against a floor, not entry by entry.
+    fn approximate(&self) -> bool {
+        false
+    }
+
     /// What it produces (the full matrix unless it says otherwise).
     fn output(&self) -> OutputKind {
         OutputKind::Full
@@ -179,12 +185,14 @@ pub fn ladder() -> Vec<Box<dyn Rung>> {
     ]
 }
 
-/// Rungs outside the ladder, for lessons: a real memory leak and its fix.
+/// Rungs outside the ladder, for lessons: a real memory leak and its fix, and an approximate
+/// index (its answers depend on the data, so it is not climbed by default).
 #[must_use]
 pub fn extras() -> Vec<Box<dyn Rung>> {
     vec![
         Box::new(leaky::Leaky::leaking()),
         Box::new(leaky::Leaky::fixed()),
+        Box::new(ann::Ann::default()),
     ]
 }
 

@@ -84,12 +84,20 @@ pub struct Verification {
     pub tolerance: f64,
     /// NaN or infinity found in the output.
     pub non_finite: Option<(usize, usize)>,
+    /// For an approximate top-k: the share of the true k nearest found, on the sampled rows.
+    pub recall: Option<f64>,
 }
+
+/// The least recall@k an approximate rung must reach to pass.
+pub const RECALL_FLOOR: f64 = 0.9;
 
 impl Verification {
     #[must_use]
     pub fn passed(&self) -> bool {
-        self.non_finite.is_none() && self.max_abs_err <= self.tolerance && self.checked > 0
+        self.non_finite.is_none()
+            && self.max_abs_err <= self.tolerance
+            && self.checked > 0
+            && self.recall.is_none_or(|r| r >= RECALL_FLOOR)
     }
 }
 
@@ -112,6 +120,7 @@ pub fn verify_rows(
         worst: None,
         tolerance: tolerance(x.d()),
         non_finite: None,
+        recall: None,
     };
     if rows == 0 {
         return v;
@@ -151,7 +160,9 @@ pub fn verify_rows(
 
 /// Checks a top-k result on sampled rows of the first `rows`: every reported similarity is
 /// right (within the tolerance), and every reported neighbour really is among the k most
-/// similar (ties at the k-th place accepted). `neighbours(i)` gives row i's list.
+/// similar (ties at the k-th place accepted). With `approximate`, missing true neighbours are
+/// not errors but lower the recall, which must reach [`RECALL_FLOOR`]. `neighbours(i)` gives
+/// row i's list.
 #[must_use]
 pub fn verify_topk(
     x: &Matrix,
@@ -160,6 +171,7 @@ pub fn verify_topk(
     rows: usize,
     neighbours: &dyn Fn(usize) -> Vec<(usize, f32)>,
     plan: SamplePlan,
+    approximate: bool,
 ) -> Verification {
     let n = x.n();
     let rows = rows.min(n);
@@ -169,7 +181,9 @@ pub fn verify_topk(
         worst: None,
         tolerance: tolerance(x.d()),
         non_finite: None,
+        recall: None,
     };
+    let (mut hits, mut wanted) = (0usize, 0usize);
     if rows == 0 || k == 0 {
         v.checked = usize::from(rows > 0 && k == 0);
         return v;
@@ -195,6 +209,7 @@ pub fn verify_topk(
                 v.worst = Some(at);
             }
         };
+        wanted += k;
         if got.len() != k {
             note(f64::INFINITY, (i, 0), &mut v);
             continue;
@@ -210,10 +225,20 @@ pub fn verify_topk(
                 continue;
             }
             let truth = reference.cosine(x, i, j);
-            // A wrong value, or a neighbour that is not among the k best: both are errors.
-            let err = (f64::from(s) - truth).abs().max(kth - truth);
+            let is_hit = truth >= kth - v.tolerance;
+            hits += usize::from(is_hit);
+            // A wrong value is always an error; a neighbour outside the k best is one unless
+            // the rung is approximate (then it only lowers the recall).
+            let err = if approximate {
+                (f64::from(s) - truth).abs()
+            } else {
+                (f64::from(s) - truth).abs().max(kth - truth)
+            };
             note(err, (i, j), &mut v);
         }
+    }
+    if approximate && wanted > 0 {
+        v.recall = Some(hits as f64 / wanted as f64);
     }
     v
 }
@@ -252,16 +277,20 @@ mod tests {
             v.truncate(1);
             v
         };
-        assert!(verify_topk(&x, &r, 1, 4, &right, plan).passed());
+        assert!(verify_topk(&x, &r, 1, 4, &right, plan, false).passed());
         // Row 0's best is row 1; answering row 2 (cosine 0) is wrong even with its true value.
         let wrong = |i: usize| {
             if i == 0 { vec![(2, 0.0)] } else { right(i) }
         };
-        let v = verify_topk(&x, &r, 1, 4, &wrong, plan);
+        let v = verify_topk(&x, &r, 1, 4, &wrong, plan, false);
         assert!(!v.passed());
         assert_eq!(v.worst, Some((0, 2)));
         // Itself as a neighbour, or a repeat, is wrong too.
-        assert!(!verify_topk(&x, &r, 1, 4, &|i| vec![(i, 1.0)], plan).passed());
+        assert!(!verify_topk(&x, &r, 1, 4, &|i| vec![(i, 1.0)], plan, false).passed());
+        // Approximate: the wrong neighbour with its true value lowers recall below the floor.
+        let v = verify_topk(&x, &r, 1, 4, &wrong, plan, true);
+        assert!(v.max_abs_err <= v.tolerance);
+        assert!(v.recall.unwrap() < 1.0);
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
             tolerance: 1e-4,
             worst: Some((3, 4)),
             non_finite: false,
+            recall: None,
         }),
         flamegraph: None,
     }
