@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ladder::rungs::{self, Context, Isa, Native, Output, Rung, SimMatrix};
+use ladder::rungs::{self, Context, Isa, Native, Neighbours, Output, OutputKind, Rung, SimMatrix};
 use ladder::workload::{Distribution, generate};
 
 fn kernels(c: &mut Criterion) {
@@ -13,6 +13,7 @@ fn kernels(c: &mut Criterion) {
     // The ladder as dispatched, plus the native kernel at every other ISA this CPU runs.
     let mut rungs: Vec<(String, Box<dyn Rung>)> = rungs::ladder()
         .into_iter()
+        .chain(rungs::extras().into_iter().filter(|r| r.info().id == "ann"))
         .map(|r| (r.info().id.to_string(), r))
         .collect();
     for isa in Isa::available().into_iter().skip(1) {
@@ -23,11 +24,14 @@ fn kernels(c: &mut Criterion) {
     group.throughput(Throughput::Elements((n * n) as u64));
     for (name, rung) in &rungs {
         let mut kernel = rung.prepare(&x, &Context::default()).expect("prepare");
-        let mut out = Output::Full(SimMatrix::new(n));
+        let mut out = match rung.output() {
+            OutputKind::Full => Output::Full(SimMatrix::new(n)),
+            OutputKind::TopK => Output::TopK(Neighbours::new(n, 10)),
+        };
         group.bench_function(name.as_str(), |b| {
             b.iter(|| {
                 kernel.rows(0..n, &mut out);
-                black_box(out.full_mut().get(n - 1, 0))
+                black_box(&out);
             });
         });
     }
