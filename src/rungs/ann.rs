@@ -111,27 +111,11 @@ impl Rung for Ann {
 
     fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
         self.params.check().map_err(RungError::Unsupported)?;
-        let unit: Vec<Vec<f32>> = (0..x.n())
-            .map(|i| {
-                let row = x.row(i);
-                let norm = row
-                    .iter()
-                    .map(|&v| f64::from(v).powi(2))
-                    .sum::<f64>()
-                    .sqrt();
-                let inv = if norm == 0.0 {
-                    0.0
-                } else {
-                    (1.0 / norm) as f32
-                };
-                row.iter().map(|&v| v * inv).collect()
-            })
+        let unit: Vec<Vec<f32>> = super::unit_rows(x)
+            .chunks(x.d())
+            .map(<[f32]>::to_vec)
             .collect();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(ctx.threads.max(1))
-            .thread_name(|i| format!("ladder-ann-{i}"))
-            .build()
-            .map_err(|e| RungError::Threads(e.to_string()))?;
+        let pool = super::worker_pool(ctx.threads, "ann")?;
         let p = self.params;
         let mut index = Hnsw::<f32, DistDot>::new(p.m, x.n(), 16, p.ef_construction, DistDot {});
         let items: Vec<(&Vec<f32>, usize)> = unit.iter().zip(0..).collect();

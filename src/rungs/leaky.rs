@@ -30,26 +30,6 @@ fn remember_normalised(rows: &[f32]) {
     }
 }
 
-/// Rows scaled to unit length (zero rows stay zero).
-fn normalised(x: &Matrix) -> Vec<f32> {
-    let mut out = Vec::with_capacity(x.n() * x.d());
-    for i in 0..x.n() {
-        let row = x.row(i);
-        let norm = row
-            .iter()
-            .map(|&v| f64::from(v).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        let inv = if norm == 0.0 {
-            0.0
-        } else {
-            (1.0 / norm) as f32
-        };
-        out.extend(row.iter().map(|&v| v * inv));
-    }
-    out
-}
-
 /// The native kernel with a run-keyed cache: `leaky` never frees it, `leak-fixed` drops it
 /// with the run.
 pub struct Leaky {
@@ -98,7 +78,7 @@ impl Rung for Leaky {
     }
 
     fn prepare<'a>(&self, x: &'a Matrix, _: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
-        let unit = normalised(x);
+        let unit = super::unit_rows(x);
         let scoped = if self.fixed {
             Some(unit.clone())
         } else {

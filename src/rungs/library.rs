@@ -34,30 +34,11 @@ impl Rung for Library {
     }
 
     fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
-        let (n, d) = (x.n(), x.d());
-        let mut unit = Vec::with_capacity(n * d);
-        for i in 0..n {
-            let row = x.row(i);
-            let norm = row
-                .iter()
-                .map(|&v| f64::from(v).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            let inv = if norm == 0.0 {
-                0.0
-            } else {
-                (1.0 / norm) as f32
-            };
-            unit.extend(row.iter().map(|&v| v * inv));
-        }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(ctx.threads.max(1))
-            .thread_name(|i| format!("ladder-gemm-{i}"))
-            .build()
-            .map_err(|e| RungError::Threads(e.to_string()))?;
+        let unit = super::unit_rows(x);
+        let pool = super::worker_pool(ctx.threads, "gemm")?;
         Ok(Box::new(LibraryKernel {
             unit,
-            d,
+            d: x.d(),
             threads: ctx.threads.max(1),
             pool,
         }))

@@ -165,6 +165,40 @@ pub trait Kernel: Send {
     fn rows(&mut self, rows: Range<usize>, out: &mut Output);
 }
 
+/// The rows scaled to unit length, flat and row-major (a zero row stays zero, so its cosines
+/// come out 0, never NaN). Norms are summed in float64.
+pub(crate) fn unit_rows(x: &Matrix) -> Vec<f32> {
+    let mut out = Vec::with_capacity(x.n() * x.d());
+    for i in 0..x.n() {
+        let row = x.row(i);
+        let norm = row
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+            .sqrt();
+        let inv = if norm == 0.0 {
+            0.0
+        } else {
+            (1.0 / norm) as f32
+        };
+        out.extend(row.iter().map(|&v| v * inv));
+    }
+    out
+}
+
+/// A rayon pool of `threads` workers named `ladder-{name}-N` (named threads keep profiles
+/// readable).
+pub(crate) fn worker_pool(
+    threads: usize,
+    name: &'static str,
+) -> Result<rayon::ThreadPool, RungError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .thread_name(move |i| format!("ladder-{name}-{i}"))
+        .build()
+        .map_err(|e| RungError::Threads(e.to_string()))
+}
+
 /// Pairs (i, j) with j ≥ i for i in `rows`.
 #[must_use]
 pub fn triangle_pairs(rows: Range<usize>, n: usize) -> f64 {

@@ -56,12 +56,7 @@ impl Rung for Threads {
     }
 
     fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(ctx.threads.max(1))
-            // Named threads keep profiles readable (otherwise every frame is "ladder").
-            .thread_name(|i| format!("ladder-worker-{i}"))
-            .build()
-            .map_err(|e| RungError::Threads(e.to_string()))?;
+        let pool = super::worker_pool(ctx.threads, "worker")?;
         Ok(Box::new(ThreadsKernel {
             packed: Packed::new(x, self.isa),
             pool,

@@ -63,11 +63,7 @@ impl Rung for TopK {
     }
 
     fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(ctx.threads.max(1))
-            .thread_name(|i| format!("ladder-topk-{i}"))
-            .build()
-            .map_err(|e| RungError::Threads(e.to_string()))?;
+        let pool = super::worker_pool(ctx.threads, "topk")?;
         Ok(Box::new(TopKKernel {
             packed: Packed::new(x, self.isa),
             n: x.n(),
