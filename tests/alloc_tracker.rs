@@ -1,13 +1,14 @@
 //! The allocation tracker: attribution to the call site, live bytes back to baseline after a
 //! run that does not leak, and not after one that does.
 
-use std::sync::Arc;
+mod common;
 
-use ladder::machine::MachineInfo;
+use std::time::Duration;
+
 use ladder::profile::alloc::{self, TrackingAllocator};
-use ladder::run::{CancelToken, RunConfig, Runner};
+use ladder::run::{CancelToken, Runner};
 use ladder::rungs;
-use ladder::workload::{Distribution, Source, Workload, generate};
+use ladder::workload::Distribution;
 
 #[global_allocator]
 static ALLOCATOR: TrackingAllocator = TrackingAllocator;
@@ -19,24 +20,7 @@ fn allocate_for_the_test() -> Vec<u8> {
 
 /// Each leaky run keeps n·d·4 = 512 KiB: above the sampling interval, so always sampled.
 fn runner() -> Runner {
-    let x = generate(Distribution::Normal, 2000, 64, 3).unwrap();
-    let w = Arc::new(Workload::from_matrix(
-        Source::Generated(Distribution::Normal),
-        3,
-        x,
-    ));
-    let machine = Arc::new(MachineInfo {
-        cpu: "test".into(),
-        arch: "x86_64".into(),
-        logical_cores: 2,
-        physical_cores: Some(2),
-        simd: vec![],
-        kernel_isa: "test".into(),
-        peak_gflops_core: 10.0,
-        peak_gflops_all: 20.0,
-        mem_read_gbs: None,
-    });
-    Runner::new(w, machine, RunConfig::default())
+    common::runner_on(Distribution::Normal, 2000, 64, 3, Duration::from_mins(1))
 }
 
 // One test: the tracker's counters are process-wide.

@@ -1,15 +1,15 @@
 //! One correctness test applied to every rung and every instruction set, on awkward shapes,
 //! against the float64 reference: every entry of S is checked.
 
-use std::sync::Arc;
+mod common;
+
 use std::sync::mpsc;
 use std::time::Duration;
 
-use ladder::machine::MachineInfo;
-use ladder::run::{CancelToken, RunConfig, RunStatus, Runner};
+use ladder::run::{CancelToken, RunStatus, Runner};
 use ladder::rungs::{self, Context, Isa, Native, Output, OutputKind, Rung, SimMatrix, Threads};
 use ladder::workload::reference::{Reference, tolerance};
-use ladder::workload::{Distribution, Matrix, Source, Workload, generate};
+use ladder::workload::{Distribution, Matrix, generate};
 
 /// Every rung of the ladder, plus the native rungs forced to every ISA this CPU runs.
 fn all_rungs() -> Vec<Box<dyn Rung>> {
@@ -139,33 +139,7 @@ fn all_zero_input_is_all_zero_output() {
 }
 
 fn runner(n: usize, d: usize, budget: Duration) -> Runner {
-    let x = generate(Distribution::Normal, n, d, 1).unwrap();
-    let w = Arc::new(Workload::from_matrix(
-        Source::Generated(Distribution::Normal),
-        1,
-        x,
-    ));
-    let machine = Arc::new(MachineInfo {
-        cpu: "test".into(),
-        arch: "test".into(),
-        logical_cores: 2,
-        physical_cores: Some(2),
-        simd: vec![],
-        kernel_isa: "test".into(),
-        peak_gflops_core: 10.0,
-        peak_gflops_all: 20.0,
-        mem_read_gbs: None,
-    });
-    Runner::new(
-        w,
-        machine,
-        RunConfig {
-            budget,
-            threads: 2,
-            block_target: Duration::from_millis(5),
-            ..RunConfig::default()
-        },
-    )
+    common::runner_on(Distribution::Normal, n, d, 1, budget)
 }
 
 #[test]
@@ -342,27 +316,7 @@ fn the_runner_verifies_top_k_without_the_full_matrix() {
 
 #[test]
 fn the_ann_index_reaches_the_recall_floor_on_clustered_data() {
-    let x = generate(Distribution::Clustered, 1500, 48, 5).unwrap();
-    let w = Arc::new(Workload::from_matrix(
-        Source::Generated(Distribution::Clustered),
-        5,
-        x,
-    ));
-    let r = Runner::new(
-        w,
-        Arc::new(MachineInfo {
-            cpu: "test".into(),
-            arch: "test".into(),
-            logical_cores: 2,
-            physical_cores: Some(2),
-            simd: vec![],
-            kernel_isa: "test".into(),
-            peak_gflops_core: 10.0,
-            peak_gflops_all: 20.0,
-            mem_read_gbs: None,
-        }),
-        RunConfig::default(),
-    );
+    let r = common::runner_on(Distribution::Clustered, 1500, 48, 5, Duration::from_mins(1));
     let rung = rungs::find("ann").unwrap();
     assert!(rung.approximate());
     let rep = r.run_one(0, rung.as_ref(), &|_| {}, &CancelToken::new());

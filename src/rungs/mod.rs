@@ -165,22 +165,27 @@ pub trait Kernel: Send {
     fn rows(&mut self, rows: Range<usize>, out: &mut Output);
 }
 
-/// The rows scaled to unit length, flat and row-major (a zero row stays zero, so its cosines
-/// come out 0, never NaN). Norms are summed in float64.
+/// 1 / |row|, with the norm summed in float64; 0 for a zero row, so that its cosines come out
+/// 0, never NaN.
+pub(crate) fn inv_norm(row: &[f32]) -> f32 {
+    let norm = row
+        .iter()
+        .map(|&v| f64::from(v) * f64::from(v))
+        .sum::<f64>()
+        .sqrt();
+    if norm == 0.0 {
+        0.0
+    } else {
+        (1.0 / norm) as f32
+    }
+}
+
+/// The rows scaled to unit length, flat and row-major (see [`inv_norm`]).
 pub(crate) fn unit_rows(x: &Matrix) -> Vec<f32> {
     let mut out = Vec::with_capacity(x.n() * x.d());
     for i in 0..x.n() {
         let row = x.row(i);
-        let norm = row
-            .iter()
-            .map(|&v| f64::from(v) * f64::from(v))
-            .sum::<f64>()
-            .sqrt();
-        let inv = if norm == 0.0 {
-            0.0
-        } else {
-            (1.0 / norm) as f32
-        };
+        let inv = inv_norm(row);
         out.extend(row.iter().map(|&v| v * inv));
     }
     out

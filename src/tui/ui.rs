@@ -908,46 +908,44 @@ fn draw_flame(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             app.profiles[app.flame.rung].as_ref(),
         )
     {
-        {
-            let diff = crate::profile::Profile::diff_functions(
-                before,
-                after,
-                right.height.saturating_sub(3) as usize,
-            );
-            let rows: Vec<Row> = diff
-                .iter()
-                .map(|(name, b, a)| {
-                    let delta = a - b;
-                    let colour = if delta > 0.0 { theme.bad } else { theme.accent };
-                    Row::new([
-                        Cell::from(format!("{:>5.1}", b * 100.0)),
-                        Cell::from(format!("{:>5.1}", a * 100.0)),
-                        Cell::from(format!("{:>+6.1}", delta * 100.0))
-                            .style(Style::default().fg(colour)),
-                        Cell::from(short_name(name).into_owned()),
-                    ])
-                })
-                .collect();
-            let title = format!("Self time: {} → {id}", app.rows[j].info.id);
-            f.render_widget(
-                Table::new(
-                    rows,
-                    [
-                        Constraint::Length(6),
-                        Constraint::Length(6),
-                        Constraint::Length(7),
-                        Constraint::Min(10),
-                    ],
-                )
-                .header(
-                    Row::new(["before", "after", "change", "function"])
-                        .style(theme.dim().add_modifier(Modifier::BOLD)),
-                )
-                .block(block(&title, theme)),
-                right,
-            );
-            return;
-        }
+        let diff = crate::profile::Profile::diff_functions(
+            before,
+            after,
+            right.height.saturating_sub(3) as usize,
+        );
+        let rows: Vec<Row> = diff
+            .iter()
+            .map(|(name, b, a)| {
+                let delta = a - b;
+                let colour = if delta > 0.0 { theme.bad } else { theme.accent };
+                Row::new([
+                    Cell::from(format!("{:>5.1}", b * 100.0)),
+                    Cell::from(format!("{:>5.1}", a * 100.0)),
+                    Cell::from(format!("{:>+6.1}", delta * 100.0))
+                        .style(Style::default().fg(colour)),
+                    Cell::from(short_name(name).into_owned()),
+                ])
+            })
+            .collect();
+        let title = format!("Self time: {} → {id}", app.rows[j].info.id);
+        f.render_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Length(6),
+                    Constraint::Length(6),
+                    Constraint::Length(7),
+                    Constraint::Min(10),
+                ],
+            )
+            .header(
+                Row::new(["before", "after", "change", "function"])
+                    .style(theme.dim().add_modifier(Modifier::BOLD)),
+            )
+            .block(block(&title, theme)),
+            right,
+        );
+        return;
     }
     // Top functions, with a legend of the colours.
     let top = app

@@ -10,6 +10,34 @@ use ladder::run::{RunReport, RunStatus, VerificationReport};
 use ladder::rungs::Step;
 use ladder::tui::app::{App, Msg, Settings};
 
+/// A runner over `n` generated vectors of dimension `d`, on the fixed machine, with small
+/// blocks (so progress and budgets show on tiny workloads).
+pub fn runner_on(
+    dist: ladder::workload::Distribution,
+    n: usize,
+    d: usize,
+    seed: u64,
+    budget: std::time::Duration,
+) -> ladder::run::Runner {
+    use std::sync::Arc;
+    let x = ladder::workload::generate(dist, n, d, seed).unwrap();
+    let w = Arc::new(ladder::workload::Workload::from_matrix(
+        ladder::workload::Source::Generated(dist),
+        seed,
+        x,
+    ));
+    ladder::run::Runner::new(
+        w,
+        Arc::new(machine()),
+        ladder::run::RunConfig {
+            budget,
+            threads: 2,
+            block_target: std::time::Duration::from_millis(5),
+            ..ladder::run::RunConfig::default()
+        },
+    )
+}
+
 pub fn machine() -> MachineInfo {
     MachineInfo {
         cpu: "Test CPU".into(),

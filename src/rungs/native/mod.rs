@@ -138,17 +138,7 @@ impl Packed {
         let mut b_buf = HugeBuf::zeroed(b_panels * d * nr);
         let (a, b) = (a_buf.as_mut_slice(), b_buf.as_mut_slice());
         for (i, row) in (0..n).map(|i| (i, x.row(i))) {
-            let norm = row
-                .iter()
-                .map(|&v| f64::from(v) * f64::from(v))
-                .sum::<f64>()
-                .sqrt();
-            // A zero row stays zero, so its cosines come out 0, never NaN.
-            let inv = if norm == 0.0 {
-                0.0
-            } else {
-                (1.0 / norm) as f32
-            };
+            let inv = super::inv_norm(row);
             let (p, r) = (i / mr, i % mr);
             let (q, c) = (i / nr, i % nr);
             for (k, &v) in row.iter().enumerate() {
