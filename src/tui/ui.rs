@@ -183,9 +183,22 @@ fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool, l
 /// Horizontal bars of the speedup against the baseline on a log scale, so 10x and 1000x are
 /// both readable.
 fn draw_speedups(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let b = block("Speedup vs baseline (log scale)", theme);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
+    const TITLE: &str = "Speedup vs baseline (log scale)";
+    // Every rung gets a line: when the box does not fit, the title takes one line, unframed.
+    let inner = if area.height >= app.ladder_len() as u16 + 2 {
+        let b = block(TITLE, theme);
+        let inner = b.inner(area);
+        f.render_widget(b, area);
+        inner
+    } else {
+        let [title, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        f.render_widget(
+            Paragraph::new(Span::styled(format!(" {TITLE}"), theme.title())),
+            title,
+        );
+        rest
+    };
     let values: Vec<(&str, Option<f64>)> = app
         .rows
         .iter()
@@ -288,8 +301,9 @@ fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(b, area);
     let cores = app.cpu.len().max(1) as u16;
     // Lines left for the two sparklines: two thirds to throughput, the rest to memory.
+    // Gauges first; the sparklines get what is left (nothing on a short screen).
     let spare = inner.height.saturating_sub(4 + cores);
-    let spark_h = (spare * 2 / 3).max(1);
+    let spark_h = spare * 2 / 3;
     let mem_spark_h = spare.saturating_sub(spark_h);
     let [status, gauge, rate, spark, cpu, mem, mem_spark, _] = Layout::vertical([
         Constraint::Length(1),
