@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::rungs::native::{Isa, fma_peak_probe};
+use crate::rungs::native::{Isa, fma_peak_probe, fma_peak_probe_128};
 
 /// What the machine is and what it can do at most.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +22,11 @@ pub struct MachineInfo {
     pub peak_gflops_core: f64,
     /// Measured float32 FMA peak with every logical core busy, GFLOP/s.
     pub peak_gflops_all: f64,
+    /// The same two peaks with 128-bit vectors (the ceiling of the JIT rung), GFLOP/s.
+    #[serde(default)]
+    pub peak_gflops_core_128: f64,
+    #[serde(default)]
+    pub peak_gflops_all_128: f64,
     /// Measured memory read bandwidth with every core reading, GB/s (absent when not measured).
     pub mem_read_gbs: Option<f64>,
 }
@@ -58,12 +63,12 @@ fn cpu_brand() -> String {
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
-/// Iterations of the peak loop that take about `target` on this core.
-fn calibrate(isa: Isa, target: Duration) -> u64 {
+/// Iterations of the peak loop `probe` that take about `target` on this core.
+fn calibrate(probe: impl Fn(u64) -> f64, target: Duration) -> u64 {
     let mut iters: u64 = 1 << 16;
     loop {
         let t = Instant::now();
-        std::hint::black_box(fma_peak_probe(isa, iters));
+        std::hint::black_box(probe(iters));
         let el = t.elapsed();
         if el >= Duration::from_millis(10) || iters >= 1 << 34 {
             let scale = target.as_secs_f64() / el.as_secs_f64().max(1e-9);
@@ -73,13 +78,18 @@ fn calibrate(isa: Isa, target: Duration) -> u64 {
     }
 }
 
-/// Peak FLOP/s of `threads` cores running the probe at once (best of `rounds`).
-fn peak_on(isa: Isa, threads: usize, iters: u64, rounds: usize) -> f64 {
+/// Peak FLOP/s of `threads` cores running `probe` at once (best of `rounds`).
+fn peak_on(
+    probe: impl Fn(u64) -> f64 + Copy + Send,
+    threads: usize,
+    iters: u64,
+    rounds: usize,
+) -> f64 {
     let mut best: f64 = 0.0;
     for _ in 0..rounds {
         let total: f64 = std::thread::scope(|s| {
             let hs: Vec<_> = (0..threads)
-                .map(|_| s.spawn(move || fma_peak_probe(isa, iters)))
+                .map(|_| s.spawn(move || probe(iters)))
                 .collect();
             hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
         });
@@ -128,10 +138,14 @@ impl MachineInfo {
         let isa = Isa::detect();
         let logical = std::thread::available_parallelism().map_or(1, usize::from);
         let target = Duration::from_millis(if thorough { 150 } else { 40 });
-        let iters = calibrate(isa, target);
         let rounds = if thorough { 5 } else { 2 };
-        let core = peak_on(isa, 1, iters, rounds);
-        let all = peak_on(isa, logical, iters, rounds);
+        let probe = move |iters| fma_peak_probe(isa, iters);
+        let iters = calibrate(probe, target);
+        let core = peak_on(probe, 1, iters, rounds);
+        let all = peak_on(probe, logical, iters, rounds);
+        let iters = calibrate(fma_peak_probe_128, target);
+        let core_128 = peak_on(fma_peak_probe_128, 1, iters, rounds);
+        let all_128 = peak_on(fma_peak_probe_128, logical, iters, rounds);
         Self {
             cpu: cpu_brand(),
             arch: std::env::consts::ARCH.to_string(),
@@ -141,6 +155,8 @@ impl MachineInfo {
             kernel_isa: isa.to_string(),
             peak_gflops_core: core / 1e9,
             peak_gflops_all: all / 1e9,
+            peak_gflops_core_128: core_128 / 1e9,
+            peak_gflops_all_128: all_128 / 1e9,
             mem_read_gbs: bandwidth.then(|| read_bandwidth(logical)),
         }
     }
@@ -148,12 +164,28 @@ impl MachineInfo {
     /// The peak for `threads` busy cores, GFLOP/s (interpolated between one and all cores).
     #[must_use]
     pub fn peak_gflops(&self, threads: usize) -> f64 {
+        self.interpolate(threads, self.peak_gflops_core, self.peak_gflops_all)
+    }
+
+    /// The peak for `threads` busy cores of a kernel limited to `vector_bits`-wide vectors
+    /// (None: the kernels' own width).
+    #[must_use]
+    pub fn peak_gflops_at(&self, threads: usize, vector_bits: Option<u32>) -> f64 {
+        match vector_bits {
+            Some(128) if self.peak_gflops_core_128 > 0.0 => {
+                self.interpolate(threads, self.peak_gflops_core_128, self.peak_gflops_all_128)
+            }
+            _ => self.peak_gflops(threads),
+        }
+    }
+
+    fn interpolate(&self, threads: usize, core: f64, all: f64) -> f64 {
         if threads <= 1 {
-            self.peak_gflops_core
+            core
         } else if threads >= self.logical_cores {
-            self.peak_gflops_all
+            all
         } else {
-            self.peak_gflops_core * threads as f64
+            core * threads as f64
         }
     }
 }

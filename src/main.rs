@@ -72,12 +72,25 @@ enum Command {
     Bench(BenchArgs),
     /// How cost grows with n: each rung at each size, with the fitted exponent.
     Scale(ScaleArgs),
+    /// The JIT rung's generated code for a dimension: what Cranelift was asked for (IR) and
+    /// what it produced (machine code), with the compile time.
+    Jit(JitArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine {
         /// Output format: table or json.
         #[arg(long, default_value = "table")]
         format: String,
     },
+}
+
+#[derive(Args)]
+struct JitArgs {
+    /// Print the Cranelift IR and the machine code of every generated function.
+    #[arg(long)]
+    show_ir: bool,
+    /// The dimension to generate code for.
+    #[arg(long, default_value_t = ladder::workload::DEFAULT_D)]
+    d: usize,
 }
 
 /// What to run on: the workload and the run's limits (shared by the app, run and flame).
@@ -294,6 +307,7 @@ fn main() -> ExitCode {
         Some(Command::Rungs) => cmd_rungs(),
         Some(Command::Run(args)) => cmd_run(&args),
         Some(Command::Machine { format }) => cmd_machine(&format),
+        Some(Command::Jit(args)) => cmd_jit(&args),
         Some(Command::Demo(args)) => cmd_app(&args, true),
         Some(Command::Bench(args)) => cmd_bench(&args),
         Some(Command::Scale(args)) => cmd_scale(&args),
@@ -843,6 +857,49 @@ fn cmd_rungs() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn cmd_jit(args: &JitArgs) -> Result<ExitCode> {
+    if args.d == 0 {
+        bail!("--d must be at least 1");
+    }
+    // Compiled twice: once as the rung does (no listing), for the honest compile time, then
+    // with the listing kept.
+    let timed = ladder::rungs::jit::compile(args.d, false)?;
+    let c = ladder::rungs::jit::compile(args.d, true)?;
+    let mut out = std::io::stdout().lock();
+    let shape = ladder::rungs::native::tuning::JIT;
+    writeln!(
+        out,
+        "d = {}: {} function(s), tile {} rows × {} columns ({} float32 lanes per vector), \
+         {}-step unroll; compiled in {:.2} ms",
+        args.d,
+        c.listings.len(),
+        shape.mr,
+        shape.nr,
+        ladder::rungs::jit::LANES,
+        ladder::rungs::jit::UNROLL,
+        timed.compile_time().as_secs_f64() * 1e3
+    )?;
+    writeln!(out, "host features Cranelift uses: {}", c.features)?;
+    for l in &c.listings {
+        writeln!(
+            out,
+            "\n;; tile for kc = {} ({} bytes of machine code)",
+            l.kc, l.code_bytes
+        )?;
+        if args.show_ir {
+            writeln!(out, "\n;; Cranelift IR\n{}", l.ir)?;
+            match &l.machine_code {
+                Some(m) => writeln!(out, ";; machine code (after register allocation)\n{m}")?,
+                None => writeln!(out, ";; (no machine-code listing from this backend)")?,
+            }
+        }
+    }
+    if !args.show_ir {
+        writeln!(out, "\n(--show-ir prints the IR and the machine code)")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn cmd_machine(format: &str) -> Result<ExitCode> {
     eprintln!("measuring the FMA peak and memory bandwidth (about two seconds)...");
     let m = MachineInfo::probe(true);
@@ -864,6 +921,11 @@ fn cmd_machine(format: &str) -> Result<ExitCode> {
             writeln!(out, "kernel isa        {}", m.kernel_isa)?;
             writeln!(out, "fp32 peak, 1 core {:.1} GFLOP/s", m.peak_gflops_core)?;
             writeln!(out, "fp32 peak, all    {:.1} GFLOP/s", m.peak_gflops_all)?;
+            writeln!(
+                out,
+                "128-bit peak      {:.1} GFLOP/s one core, {:.1} all (the JIT's ceiling)",
+                m.peak_gflops_core_128, m.peak_gflops_all_128
+            )?;
             if let Some(bw) = m.mem_read_gbs {
                 writeln!(out, "memory read       {bw:.1} GB/s (all cores)")?;
             }

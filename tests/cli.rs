@@ -34,6 +34,7 @@ fn rungs_lists_the_ladder_in_order() {
             "vectorized",
             "native",
             "threads",
+            "jit",
             "library",
             "topk"
         ]
@@ -42,6 +43,31 @@ fn rungs_lists_the_ladder_in_order() {
         text.contains("leaky") && text.contains("leak-fixed"),
         "{text}"
     );
+}
+
+#[test]
+fn jit_shows_the_generated_ir_and_machine_code() {
+    let out = ladder()
+        .args(["jit", "--show-ir", "--d", "1000"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    // d = 1000 is two depth slices: two functions, each with its IR and machine code.
+    assert!(
+        text.contains("tile for kc = 768") && text.contains("tile for kc = 232"),
+        "{text}"
+    );
+    assert!(text.contains("f32x4") && text.contains("fma"), "{text}");
+    assert!(text.contains("compiled in"), "{text}");
+    assert!(text.contains("machine code"), "{text}");
+    ladder()
+        .args(["jit", "--d", "0"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--d must be at least 1"));
 }
 
 #[test]
@@ -60,7 +86,7 @@ fn run_json_carries_every_figure_with_a_schema_version() {
     assert_eq!(doc["workload"]["source"], "normal");
     assert!(doc["machine"]["peak_gflops_core"].as_f64().unwrap() > 0.0);
     let rungs = doc["rungs"].as_array().unwrap();
-    assert_eq!(rungs.len(), 7);
+    assert_eq!(rungs.len(), 8);
     for r in rungs {
         for field in [
             "rung",
@@ -88,6 +114,14 @@ fn run_json_carries_every_figure_with_a_schema_version() {
         assert_eq!(r["verification"]["passed"], true);
     }
     assert_eq!(rungs[0]["speedup_vs_baseline"], 1.0);
+    // Only the JIT generates code, and its compile time is reported apart.
+    for r in rungs {
+        assert_eq!(r["rung"] == "jit", r.get("compile").is_some(), "{r}");
+    }
+    let jit = rungs.iter().find(|r| r["rung"] == "jit").unwrap();
+    assert!(jit["compile"]["seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(jit["compile"]["cached"], false);
+    assert!(doc["machine"]["peak_gflops_core_128"].as_f64().unwrap() > 0.0);
 }
 
 #[test]

@@ -195,6 +195,8 @@ fn entry(commit: &str) -> HistoryEntry {
             kernel_isa: "avx2+fma".into(),
             peak_gflops_core: 100.0,
             peak_gflops_all: 200.0,
+            peak_gflops_core_128: 50.0,
+            peak_gflops_all_128: 100.0,
             mem_read_gbs: None,
         },
         workload: WorkloadMeta {

@@ -368,3 +368,19 @@ fn bad_ann_parameters_are_refused_with_the_reason() {
         assert!(e.to_string().contains(expect), "{e}");
     }
 }
+
+#[test]
+fn the_jit_is_right_for_every_d_and_compiles_once_per_d() {
+    // 1000 crosses the depth slice (two generated functions, the second accumulating).
+    for d in [1, 7, 8, 768, 1000] {
+        let x = generate(Distribution::Normal, 41, d, d as u64).unwrap();
+        check_all(&rungs::Jit::detect(), &x, "normal data");
+    }
+    let x = generate(Distribution::Normal, 8, 123, 1).unwrap();
+    let ctx = Context { threads: 1 };
+    let first = rungs::Jit::detect().prepare(&x, &ctx).unwrap().compile();
+    let second = rungs::Jit::detect().prepare(&x, &ctx).unwrap().compile();
+    let (first, second) = (first.expect("compile time"), second.expect("compile time"));
+    assert!(!first.cached && first.seconds > 0.0, "{first:?}");
+    assert!(second.cached && second.seconds == 0.0, "{second:?}");
+}

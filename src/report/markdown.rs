@@ -60,6 +60,9 @@ impl Export for Markdown {
             "GFLOP/s is effective: the full matrix's 2·n²·d over the time, whatever shortcut a rung takes. \
              % of peak counts the arithmetic a rung really does against the measured peak of the cores it used."
         )?;
+        for n in r.rungs.iter().filter_map(super::compile_note) {
+            writeln!(out, "{n}")?;
+        }
         if r.rungs.iter().any(|x| x.extrapolated) {
             writeln!(
                 out,

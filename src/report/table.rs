@@ -79,6 +79,9 @@ impl Export for Table {
         for row in &rows {
             writeln!(out, "{}", line(row))?;
         }
+        for n in r.rungs.iter().filter_map(super::compile_note) {
+            writeln!(out, "{n}")?;
+        }
         if r.rungs.iter().any(|x| x.extrapolated) {
             writeln!(
                 out,

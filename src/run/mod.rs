@@ -280,6 +280,7 @@ impl Runner {
             speedup_vs_previous: None,
             peak_rss_bytes: 0,
             verification: None,
+            compile: None,
             flamegraph: None,
         };
 
@@ -299,6 +300,7 @@ impl Runner {
             OutputKind::TopK => Output::TopK(Neighbours::new(n, self.config.k)),
         };
         report.setup_s = t_setup.elapsed().as_secs_f64();
+        report.compile = kernel.compile();
 
         phase(Phase::Kernel);
         let align = rung.row_align().max(1);
@@ -347,7 +349,8 @@ impl Runner {
             report.pairs_per_s = (n as f64 * n as f64) / t;
             report.gflops_effective = 2.0 * n as f64 * n as f64 * d as f64 / t / 1e9;
             report.gflops_work = done_flops / report.kernel_s.max(1e-12) / 1e9;
-            report.peak_pct = 100.0 * report.gflops_work / self.machine.peak_gflops(threads);
+            report.peak_pct = 100.0 * report.gflops_work
+                / self.machine.peak_gflops_at(threads, rung.vector_bits());
 
             phase(Phase::Verify);
             let v = match &out {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rungs::Step;
+use crate::rungs::{Compile, Step};
 use crate::workload::reference::Verification;
 
 /// How a rung's run ended.
@@ -83,6 +83,9 @@ pub struct RunReport {
     /// Peak resident memory of the process while the rung ran, bytes.
     pub peak_rss_bytes: u64,
     pub verification: Option<VerificationReport>,
+    /// Code generated at run time (the JIT): its compile time, part of `setup_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compile: Option<Compile>,
     /// Path of this run's flamegraph SVG, when one was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flamegraph: Option<String>,

@@ -8,12 +8,13 @@
 mod algorithmic;
 pub mod ann;
 mod hugepages;
+pub mod jit;
 pub mod leaky;
 mod library;
 mod naive;
 pub mod native;
 mod output;
-mod threads;
+pub(crate) mod threads;
 mod topk;
 mod vectorized;
 
@@ -23,6 +24,7 @@ use std::ops::Range;
 use crate::workload::Matrix;
 
 pub use algorithmic::Algorithmic;
+pub use jit::Jit;
 pub use library::Library;
 pub use naive::Naive;
 pub use native::{Isa, Native};
@@ -153,6 +155,12 @@ pub trait Rung: Send + Sync {
         1
     }
 
+    /// The vector width the kernel is limited to, when narrower than the CPU's: its "% of
+    /// peak" is then taken against the peak at that width.
+    fn vector_bits(&self) -> Option<u32> {
+        None
+    }
+
     /// Set-up that is not the kernel. Returns the kernel, bound to `x`.
     fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError>;
 }
@@ -163,6 +171,21 @@ pub trait Kernel: Send {
     /// 0, so a triangle kernel may rely on earlier rows being done. After the call every entry
     /// of every row in `0..rows.end` is final.
     fn rows(&mut self, rows: Range<usize>, out: &mut Output);
+
+    /// Code generated at run time for this kernel, if any.
+    fn compile(&self) -> Option<Compile> {
+        None
+    }
+}
+
+/// What generating a kernel at run time cost (shown apart from set-up, like Numba's first
+/// call).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Compile {
+    /// Seconds spent generating and compiling code in this run (0 when cached).
+    pub seconds: f64,
+    /// Whether the code was compiled by an earlier run in this process.
+    pub cached: bool,
 }
 
 /// 1 / |row|, with the norm summed in float64; 0 for a zero row, so that its cosines come out
@@ -219,6 +242,7 @@ pub fn ladder() -> Vec<Box<dyn Rung>> {
         Box::new(Vectorized),
         Box::new(Native::detect()),
         Box::new(Threads::detect()),
+        Box::new(Jit::detect()),
         Box::new(Library),
         Box::new(TopK::detect()),
     ]

@@ -69,9 +69,10 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-struct ThreadsKernel {
-    packed: Packed,
-    pool: rayon::ThreadPool,
+/// Any packed micro-kernel spread over a pool (also the JIT rung's driver).
+pub(crate) struct ThreadsKernel {
+    pub(crate) packed: Packed,
+    pub(crate) pool: rayon::ThreadPool,
 }
 
 impl Kernel for ThreadsKernel {

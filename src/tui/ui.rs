@@ -175,22 +175,37 @@ fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool, l
     ]);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.dim().add_modifier(Modifier::BOLD)))
-        .block(block("The ladder", theme))
         .column_spacing(1);
-    f.render_widget(table, area);
+    let framed = block("The ladder", theme);
+    if area.height >= app.rows.len() as u16 + 3 {
+        f.render_widget(table.block(framed), area);
+    } else {
+        // Short terminals: the column headings take the place of the top border's title,
+        // which gives the line to the speedup chart below.
+        f.render_widget(block("", theme).title(""), area);
+        let inside = Rect {
+            x: area.x + 1,
+            width: area.width.saturating_sub(2),
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        f.render_widget(table, inside);
+    }
 }
 
 /// Horizontal bars of the speedup against the baseline on a log scale, so 10x and 1000x are
 /// both readable.
 fn draw_speedups(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     const TITLE: &str = "Speedup vs baseline (log scale)";
-    // Every rung gets a line: when the box does not fit, the title takes one line, unframed.
-    let inner = if area.height >= app.ladder_len() as u16 + 2 {
+    // Every rung gets a line: when the box does not fit, the title takes one line, unframed;
+    // when even that does not fit, the bars go without a title.
+    let rungs = app.ladder_len() as u16;
+    let inner = if area.height >= rungs + 2 {
         let b = block(TITLE, theme);
         let inner = b.inner(area);
         f.render_widget(b, area);
         inner
-    } else {
+    } else if area.height > rungs {
         let [title, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         f.render_widget(
@@ -198,6 +213,8 @@ fn draw_speedups(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             title,
         );
         rest
+    } else {
+        area
     };
     let values: Vec<(&str, Option<f64>)> = app
         .rows
@@ -269,6 +286,20 @@ fn draw_about(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             Span::styled(row.info.why, theme.base()),
         ]),
     ];
+    if let Some(c) = row.report.as_ref().and_then(|r| r.compile) {
+        let text = if c.cached {
+            "reused from an earlier run".to_string()
+        } else {
+            format!(
+                "{} (part of set-up)",
+                crate::report::human_seconds(c.seconds)
+            )
+        };
+        lines.push(Line::from(vec![
+            Span::styled("compile: ", theme.dim()),
+            Span::styled(text, theme.base()),
+        ]));
+    }
     if let Status::Failed(why) = &row.status {
         lines.push(Line::from(Span::styled(
             format!("failed: {why}"),
@@ -431,7 +462,13 @@ fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 fn draw_ladder(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let table_h = app.rows.len() as u16 + 3;
+    let rows = app.rows.len() as u16;
+    // Every rung keeps a line in the chart: on a short terminal the table gives up a line.
+    let table_h = if area.height >= rows + 3 + app.ladder_len() as u16 {
+        rows + 3
+    } else {
+        rows + 2
+    };
     let [table, bottom] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
     draw_table(f, app, theme, table, area.width >= 100, false);

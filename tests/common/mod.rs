@@ -48,6 +48,8 @@ pub fn machine() -> MachineInfo {
         kernel_isa: "avx2+fma".into(),
         peak_gflops_core: 100.0,
         peak_gflops_all: 200.0,
+        peak_gflops_core_128: 50.0,
+        peak_gflops_all_128: 100.0,
         mem_read_gbs: None,
     }
 }
@@ -98,16 +100,18 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
             non_finite: false,
             recall: None,
         }),
+        compile: None,
         flamegraph: None,
     }
 }
 
-pub const TIMES: [(&str, Step, f64, bool); 7] = [
+pub const TIMES: [(&str, Step, f64, bool); 8] = [
     ("naive", Step::Baseline, 125.0, true),
     ("algorithmic", Step::Algorithm, 53.0, true),
     ("vectorized", Step::Vectorize, 2.15, false),
     ("native", Step::Native, 0.44, false),
     ("threads", Step::Threads, 0.23, false),
+    ("jit", Step::Jit, 0.74, false),
     ("library", Step::Library, 0.45, false),
     ("topk", Step::Algorithm, 0.44, false),
 ];

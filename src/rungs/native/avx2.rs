@@ -72,6 +72,25 @@ pub(super) unsafe fn peak_loop(iterations: u64) -> f64 {
     iterations as f64 * 12.0 * 8.0 * 2.0
 }
 
+/// The same chains with 128-bit vectors (the widest Cranelift emits on x86).
+///
+/// # Safety
+/// The CPU must support FMA.
+#[target_feature(enable = "fma")]
+pub(super) unsafe fn peak_loop_128(iterations: u64) -> f64 {
+    use std::arch::x86_64::{__m128, _mm_fmadd_ps, _mm_setzero_ps};
+    let x = std::hint::black_box(_mm_setzero_ps());
+    let y = std::hint::black_box(_mm_setzero_ps());
+    let mut acc: [__m128; 12] = [_mm_setzero_ps(); 12];
+    for _ in 0..iterations {
+        for a in &mut acc {
+            *a = _mm_fmadd_ps(x, y, *a);
+        }
+    }
+    std::hint::black_box(acc);
+    iterations as f64 * 12.0 * 4.0 * 2.0
+}
+
 /// Copies `src` to `dst`: plain stores up to a 32-byte boundary, then non-temporal 8-lane
 /// stores, then plain stores for the tail.
 ///

@@ -19,6 +19,7 @@ pub mod tuning;
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::hugepages::HugeBuf;
 use super::output::RawOut;
@@ -114,22 +115,50 @@ impl Isa {
     }
 }
 
-/// Unit rows packed for one instruction set's micro-kernel.
+/// A register-tile micro-kernel from elsewhere (the JIT), driven by the same packing, blocking
+/// and stores as the built-in ones.
+pub(crate) trait MicroTile: Send + Sync {
+    /// Its register tile and depth slice.
+    fn shape(&self) -> Shape;
+
+    /// `c[r][col] (+)= Σ_k a[k·mr + r] · b[k·nr + col]` for k < kc, rows of c [`NC`] apart.
+    ///
+    /// # Safety
+    /// `a` valid for `kc * mr` reads; `b` valid for `kc * nr` reads and aligned to `nr` floats;
+    /// `c` valid for `mr` rows of `nr` floats, `NC` apart; `kc` at most `shape().kc`.
+    unsafe fn tile(&self, kc: usize, a: *const f32, b: *const f32, c: *mut f32, accumulate: bool);
+}
+
+/// Unit rows packed for one micro-kernel.
 pub(crate) struct Packed {
+    /// The instruction set of the stores and transposes (and of the micro-kernel, unless
+    /// `tile` brings its own).
     isa: Isa,
     shape: Shape,
+    tile: Option<Arc<dyn MicroTile>>,
     n: usize,
     d: usize,
     /// Panel p, step k, row r at `(p * d + k) * mr + r`; rows past n are zero.
     a: HugeBuf<f32>,
     /// Panel q, step k, row c at `(q * d + k) * nr + c`; rows past n are zero. Starts 2 MiB
-    /// aligned, so every step of nr floats is 64-byte aligned.
+    /// aligned, so every step starts on a multiple of nr floats (64 bytes for the AVX2 and
+    /// AVX-512 tiles).
     b: HugeBuf<f32>,
 }
 
 impl Packed {
     pub(crate) fn new(x: &Matrix, isa: Isa) -> Self {
-        let shape = isa.shape();
+        Self::build(x, isa, isa.shape(), None)
+    }
+
+    /// Packs for `tile`'s shape; stores and transposes still use `isa`.
+    pub(crate) fn with_tile(x: &Matrix, isa: Isa, tile: Arc<dyn MicroTile>) -> Self {
+        Self::build(x, isa, tile.shape(), Some(tile))
+    }
+
+    fn build(x: &Matrix, isa: Isa, shape: Shape, tile: Option<Arc<dyn MicroTile>>) -> Self {
+        assert!(MC.is_multiple_of(shape.mr) && tuning::MC_SMALL.is_multiple_of(shape.mr));
+        assert!(NC.is_multiple_of(shape.nr));
         let (mr, nr) = (shape.mr, shape.nr);
         let (n, d) = (x.n(), x.d());
         let a_panels = n.div_ceil(mr);
@@ -150,6 +179,7 @@ impl Packed {
         Self {
             isa,
             shape,
+            tile,
             n,
             d,
             a: a_buf,
@@ -223,12 +253,18 @@ impl Packed {
                     }
                     let a = &self.a.as_slice()[(i0 / mr * d + pc) * mr..];
                     let c = &mut acc[(i0 - r0) * NC + (j0 - c0)..];
+                    let (a, c, more) = (a.as_ptr(), c.as_mut_ptr(), pc > 0);
                     // SAFETY: a holds kcc steps of mr rows from (panel i0/mr, step pc); b
                     // points at kcc aligned steps of nr values inside panel j0/nr (pc + kcc
                     // <= d); c has mr rows of stride NC with nr columns each inside `acc`
                     // (i0 - r0 + mr <= MC because MC is a multiple of mr, j0 - c0 + nr <= NC
-                    // likewise). The ISA was detected on this CPU.
-                    unsafe { micro_tile(self.isa, kcc, a.as_ptr(), b, c.as_mut_ptr(), pc > 0) };
+                    // likewise). The ISA was detected on this CPU; kcc <= kc.
+                    unsafe {
+                        match &self.tile {
+                            Some(t) => t.tile(kcc, a, b, c, more),
+                            None => micro_tile(self.isa, kcc, a, b, c, more),
+                        }
+                    }
                 }
             }
             pc += kcc;
@@ -367,8 +403,24 @@ pub fn fma_peak_probe(isa: Isa, iterations: u64) -> f64 {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
         Isa::Avx2Fma => unsafe { avx2::peak_loop(iterations) },
-        _ => portable::peak_loop(iterations),
+        _ => portable::peak_loop::<8>(iterations),
     };
+    flops / start.elapsed().as_secs_f64()
+}
+
+/// Like [`fma_peak_probe`], with 128-bit vectors: the ceiling of a kernel limited to them.
+#[must_use]
+pub fn fma_peak_probe_128(iterations: u64) -> f64 {
+    let start = std::time::Instant::now();
+    #[cfg(target_arch = "x86_64")]
+    let flops = if std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: FMA was just detected.
+        unsafe { avx2::peak_loop_128(iterations) }
+    } else {
+        portable::peak_loop::<4>(iterations)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let flops = portable::peak_loop::<4>(iterations);
     flops / start.elapsed().as_secs_f64()
 }
 

@@ -41,18 +41,19 @@ pub(super) unsafe fn tile(
     }
 }
 
-/// Independent multiply-add chains in portable code; returns the operations performed.
-pub(super) fn peak_loop(iterations: u64) -> f64 {
-    let x = std::hint::black_box([0f32; 8]);
-    let y = std::hint::black_box([0f32; 8]);
-    let mut acc = [[0f32; 8]; 12];
+/// Independent multiply-add chains of `L` lanes in portable code; returns the operations
+/// performed.
+pub(super) fn peak_loop<const L: usize>(iterations: u64) -> f64 {
+    let x = std::hint::black_box([0f32; L]);
+    let y = std::hint::black_box([0f32; L]);
+    let mut acc = [[0f32; L]; 12];
     for _ in 0..iterations {
         for a in &mut acc {
-            for l in 0..8 {
+            for l in 0..L {
                 a[l] += x[l] * y[l];
             }
         }
     }
     std::hint::black_box(acc);
-    iterations as f64 * 12.0 * 8.0 * 2.0
+    iterations as f64 * 12.0 * L as f64 * 2.0
 }

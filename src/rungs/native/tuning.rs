@@ -39,6 +39,17 @@ pub const PORTABLE: Shape = Shape {
     kc: 384,
 };
 
+/// The JIT's tile at 128-bit vectors: 4 rows × 2 vectors of 4 = 8 accumulators of the 16 xmm
+/// registers Cranelift allocates. 6 rows (AVX2's shape) spill, because Cranelift's FMA ties its
+/// result to a multiplicand and needs a copy of each broadcast: 0.94 s against 0.76 s at
+/// 10k × 768. A B micro-panel of 768 × 8 × 4 B = 24 KiB, so d = 768 is one slice and one
+/// generated function.
+pub const JIT: Shape = Shape {
+    mr: 4,
+    nr: 8,
+    kc: 768,
+};
+
 /// Rows per task: a multiple of every `mr`. Large enough that each B micro-panel in L1 serves
 /// many A micro-panels and mirrored runs are long; small enough for two cores to balance the
 /// triangle. 288 beat 48, 96, 192 and 384 at 10,000 × 768 (AVX-512, 2 cores).
