@@ -2,6 +2,11 @@
 //! similarities. The native kernel computes blocks of S into cache, a bounded selection keeps
 //! each row's k best, and S itself is never stored: memory is O(n·k), so n = 100,000 and beyond
 //! fit where the full matrix (40 GB) cannot.
+//!
+//! Only the upper triangle is computed, as in the full-matrix rungs: a block of rows R against
+//! the columns j ≥ R's first row offers S[i][j] to row i and, for j past R, the same value to
+//! row j's pending candidates. When R's turn comes, its rows already hold every candidate
+//! from the columns to their left.
 
 use std::cell::RefCell;
 use std::ops::Range;
@@ -46,8 +51,8 @@ impl Rung for TopK {
     }
 
     fn coverage(&self) -> Coverage {
-        // Every pair is computed: a row's neighbours may lie on either side of the diagonal.
-        Coverage::Full
+        // Each pair is computed once and offered to both of its rows.
+        Coverage::UpperTriangle
     }
 
     fn output(&self) -> OutputKind {
@@ -68,6 +73,7 @@ impl Rung for TopK {
             packed: Packed::new(x, self.isa),
             n: x.n(),
             pool,
+            pending: Vec::new(),
         }))
     }
 }
@@ -76,6 +82,18 @@ struct TopKKernel {
     packed: Packed,
     n: usize,
     pool: rayon::ThreadPool,
+    /// For every row not finished yet, its best candidates among the columns of the row blocks
+    /// above it (offered by symmetry: S[j][i] = S[i][j]).
+    pending: Vec<Best>,
+}
+
+/// What one task found: the k best of its rows among its columns, and for its columns past
+/// its rows (`col_from..`), the k best among its rows.
+struct Partial {
+    row_start: usize,
+    rows: Vec<Best>,
+    col_from: usize,
+    cols: Vec<Best>,
 }
 
 thread_local! {
@@ -126,28 +144,57 @@ impl Best {
 }
 
 impl TopKKernel {
-    /// The k best of rows `r0..r1` among columns `cols`.
-    fn partial(&self, rows: Range<usize>, cols: Range<usize>, k: usize) -> Vec<Best> {
+    /// Rows `rows` against columns `cols` (whose start is at or past `rows.start`).
+    fn partial(&self, rows: Range<usize>, cols: Range<usize>, k: usize) -> Partial {
         let mut best: Vec<Best> = rows.clone().map(|_| Best::new(k)).collect();
+        // Columns of rows below this block get this block's values by symmetry.
+        let col_from = cols.start.max(rows.end).min(cols.end);
+        let mut col_best: Vec<Best> = (col_from..cols.end).map(|_| Best::new(k)).collect();
+        // A candidate below a row's pending k-th best can never make its final list: starting
+        // from those thresholds skips most insertions.
+        let mut col_thr: Vec<f32> = (col_from..cols.end)
+            .map(|j| self.pending[j].threshold())
+            .collect();
         BLOCK.with_borrow_mut(|block| {
             block.resize(MC * NC, 0.0);
             for c0 in cols.clone().step_by(NC) {
                 let c1 = (c0 + NC).min(cols.end);
                 self.packed.accumulate(rows.clone(), c0..c1, block, false);
+                let side = c0.max(col_from)..c1;
                 for (i, b) in rows.clone().zip(&mut best) {
                     let row = &block[(i - rows.start) * NC..(i - rows.start) * NC + (c1 - c0)];
-                    let mut thr = b.threshold();
+                    let floor = self.pending[i].threshold();
+                    let mut thr = b.threshold().max(floor);
                     for (j, &v) in (c0..c1).zip(row) {
                         // Most candidates fail this one comparison.
                         if v >= thr && j != i {
                             b.offer(v, j as u32);
-                            thr = b.threshold();
+                            thr = b.threshold().max(floor);
+                        }
+                    }
+                    if side.is_empty() {
+                        continue;
+                    }
+                    let (vals, thrs, bests) = (
+                        &row[side.start - c0..],
+                        &mut col_thr[side.start - col_from..side.end - col_from],
+                        &mut col_best[side.start - col_from..side.end - col_from],
+                    );
+                    for ((&v, t), b) in vals.iter().zip(thrs).zip(bests) {
+                        if v >= *t {
+                            b.offer(v, i as u32);
+                            *t = t.max(b.threshold());
                         }
                     }
                 }
             }
         });
-        best
+        Partial {
+            row_start: rows.start,
+            rows: best,
+            col_from,
+            cols: col_best,
+        }
     }
 }
 
@@ -158,35 +205,53 @@ impl Kernel for TopKKernel {
         if k == 0 || rows.is_empty() {
             return;
         }
-        // Tasks: row chunks × column segments, so that even one chunk keeps every core busy;
-        // each task keeps its own k best per row, merged afterwards (k is small).
+        if rows.start == 0 || self.pending.len() != n {
+            self.pending = (0..n).map(|_| Best::new(k)).collect();
+        }
+        // Tasks: row chunks × segments of the columns right of each chunk's first row, so
+        // that even one chunk keeps every core busy; merged afterwards (k is small).
         let segments = self.pool.current_num_threads() * 2;
-        let seg_len = n.div_ceil(segments).next_multiple_of(NC);
         let mut tasks = Vec::new();
         for r0 in rows.clone().step_by(MC) {
             let r1 = (r0 + MC).min(rows.end);
-            for s0 in (0..n).step_by(seg_len) {
+            let seg_len = (n - r0).div_ceil(segments).next_multiple_of(NC);
+            for s0 in (r0..n).step_by(seg_len) {
                 tasks.push((r0..r1, s0..(s0 + seg_len).min(n)));
             }
         }
-        let partials: Vec<(usize, Vec<Best>)> = self.pool.install(|| {
+        let partials: Vec<Partial> = self.pool.install(|| {
             tasks
                 .into_par_iter()
                 .with_max_len(1)
-                .map(|(r, c)| (r.start, self.partial(r, c, k)))
+                .map(|(r, c)| self.partial(r, c, k))
                 .collect()
         });
         let start = rows.start;
-        let (idx, sim) = out.rows_mut(rows);
-        let mut merged: Vec<Best> = (0..idx.len() / k).map(|_| Best::new(k)).collect();
-        for (r0, part) in partials {
-            for (r, b) in part.into_iter().enumerate() {
-                let m = &mut merged[r0 - start + r];
+        let mut merged: Vec<Best> = rows
+            .clone()
+            .map(|i| std::mem::replace(&mut self.pending[i], Best::new(0)))
+            .collect();
+        for p in partials {
+            for (r, b) in p.rows.into_iter().enumerate() {
+                let m = &mut merged[p.row_start - start + r];
                 for (v, j) in b.items {
                     m.offer(v, j);
                 }
             }
+            for (t, b) in p.cols.into_iter().enumerate() {
+                let j = p.col_from + t;
+                // A later chunk of this call, or a row still to come.
+                let m = if j < rows.end {
+                    &mut merged[j - start]
+                } else {
+                    &mut self.pending[j]
+                };
+                for (v, i) in b.items {
+                    m.offer(v, i);
+                }
+            }
         }
+        let (idx, sim) = out.rows_mut(rows);
         for (r, b) in merged.iter().enumerate() {
             for (t, &(v, j)) in b.items.iter().enumerate() {
                 idx[r * k + t] = j;
