@@ -667,7 +667,7 @@ fn render_history(entries: &[ladder::report::history::HistoryEntry]) -> String {
 }
 
 fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
-    use ladder::run::scale::{ScalePoint, Skipped, exponent};
+    use ladder::run::scale::{SweepEvent, exponent, sweep};
     use std::fmt::Write as _;
 
     if !matches!(args.format.as_str(), "table" | "json" | "csv") {
@@ -695,53 +695,32 @@ fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
         threads: args.threads.unwrap_or(RunConfig::default().threads),
         ..RunConfig::default()
     };
-    let mut points: Vec<ScalePoint> = Vec::new();
-    let mut skipped: Vec<Skipped> = Vec::new();
-    let cancel = CancelToken::new();
-    let full = any_full(&rungs);
-    for &n in &sizes {
-        let fits = if full {
-            run::check_fits(n, args.d, available)
-        } else {
-            Ok(())
-        };
-        if let Err(e) = fits {
-            eprintln!("n = {n}: skipped ({e})");
-            skipped.push(Skipped {
-                n,
-                reason: e.to_string(),
-            });
-            continue;
-        }
-        let w = Arc::new(build_workload(
-            &WorkloadArgs {
-                n: Some(n),
-                d: Some(args.d),
-                seed: args.seed,
-                data: args.data.clone(),
-                input: None,
-                budget: args.budget,
-                threads: args.threads,
-                k: run::DEFAULT_K,
-            },
-            full,
-        )?);
-        let runner = Runner::new(w, Arc::clone(&machine), config.clone());
-        for (i, rung) in rungs.iter().enumerate() {
-            eprintln!("n = {n}: {}", rung.info().id);
-            let r = runner.run_one(i, rung.as_ref(), &|_| {}, &cancel);
-            if r.has_time() {
-                points.push(ScalePoint {
-                    rung: r.rung.clone(),
-                    n,
-                    seconds: r.estimated_s,
-                    extrapolated: r.extrapolated,
-                    gflops_effective: r.gflops_effective,
-                    verified: r.verified(),
-                });
-            }
-        }
+    let dist: ladder::workload::Distribution = args.data.parse().map_err(anyhow::Error::msg)?;
+    if args.d == 0 {
+        bail!("--d must be at least 1");
     }
+    let spec = WorkloadSpec {
+        n: 0,
+        d: args.d,
+        seed: args.seed,
+        source: Source::Generated(dist),
+    };
+    let progress = |e: SweepEvent| match e {
+        SweepEvent::Running { n, rung } => eprintln!("n = {n}: {rung}"),
+        SweepEvent::Skipped(s) => eprintln!("n = {}: {} skipped ({})", s.n, s.rung, s.reason),
+        SweepEvent::Preparing { .. } | SweepEvent::Point(_) => {}
+    };
+    let result = sweep(
+        &rungs,
+        &sizes,
+        &spec,
+        &machine,
+        &config,
+        available,
+        &progress,
+        &CancelToken::new(),
+    )?;
+    let (points, skipped) = (result.points, result.skipped);
     let ids: Vec<&str> = rungs.iter().map(|r| r.info().id).collect();
     let slope = |id: &str| {
         let pts: Vec<(usize, f64)> = points
@@ -754,7 +733,7 @@ fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
     let ran: Vec<usize> = sizes
         .iter()
         .copied()
-        .filter(|n| !skipped.iter().any(|s| s.n == *n))
+        .filter(|n| points.iter().any(|p| p.n == *n))
         .collect();
     let mut text = String::new();
     match args.format.as_str() {
@@ -815,7 +794,7 @@ fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
                 args.budget
             );
             for s in &skipped {
-                let _ = writeln!(text, "n = {} skipped: {}", s.n, s.reason);
+                let _ = writeln!(text, "n = {}, {} skipped: {}", s.n, s.rung, s.reason);
             }
         }
     }

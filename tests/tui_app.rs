@@ -580,3 +580,49 @@ fn the_leak_lesson_rungs_run_any_time_and_t_shows_live_memory() {
     assert!(!app.flame.memory);
     assert_eq!(app.flame_tree().unwrap().total, 10);
 }
+
+#[test]
+fn the_scaling_screen_sweeps_cancels_and_blocks_other_runs() {
+    let mut app = ready_app();
+    let _ = app.update(ch('g'));
+    assert_eq!(app.screen, Screen::Scale);
+    let cmds = app.update(key(KeyCode::Enter));
+    match &cmds[..] {
+        [Command::Sweep { spec, threads, .. }] => {
+            assert_eq!(spec.d, 768);
+            assert_eq!(*threads, 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.scale.running && app.running());
+    // A second sweep, or a rung, waits for this one.
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(error_notice(&app).contains("already running"));
+    // Esc cancels the sweep and stays on the screen; the next Esc goes back.
+    assert_eq!(app.update(key(KeyCode::Esc)), vec![Command::Cancel]);
+    assert_eq!(app.screen, Screen::Scale);
+    let _ = app.update(Msg::SweepFinished {
+        cancelled: true,
+        error: None,
+    });
+    assert!(!app.running());
+    assert!(app.scale.status.contains("cancelled"));
+    let _ = app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Ladder);
+    let _ = app.update(ch('g'));
+    let _ = app.update(ch('g'));
+    assert_eq!(app.screen, Screen::Ladder, "g toggles back");
+}
+
+#[test]
+fn a_sweep_that_fails_says_why() {
+    let mut app = ready_app();
+    let _ = app.update(ch('g'));
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::SweepFinished {
+        cancelled: false,
+        error: Some("no memory".into()),
+    });
+    assert!(!app.running());
+    assert!(app.scale.status.contains("failed: no memory"));
+}

@@ -10,7 +10,7 @@ use common::{ch, climbed_app, key, ready_app};
 use crossterm::event::KeyCode;
 use ladder::monitor::Sample;
 use ladder::run::{Phase, RunEvent};
-use ladder::tui::app::{App, Msg, Settings};
+use ladder::tui::app::{App, Command, Msg, Settings};
 use ladder::tui::theme::Theme;
 use ladder::tui::ui;
 use ratatui::Terminal;
@@ -171,4 +171,41 @@ fn flamegraph_view() {
     }
     let _ = app.update(key(KeyCode::Enter));
     both_sizes("flame", &app);
+}
+
+#[test]
+fn scaling_chart() {
+    use ladder::run::scale::{ScalePoint, Skipped, SweepEvent};
+    let mut app = ready_app();
+    let _ = app.update(ch('g'));
+    both_sizes("scale_empty", &app);
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds[..], [Command::Sweep { .. }]));
+    // Fixed points: O(n²) rungs and a flatter index, so the snapshot has no timing in it.
+    for (rung, c, b) in [
+        ("threads", 2.2e-9, 2.0),
+        ("topk", 4.4e-9, 2.0),
+        ("ann", 1.5e-5, 1.2),
+    ] {
+        for n in [1000usize, 2000, 5000, 10_000, 20_000] {
+            let _ = app.update(Msg::Sweep(SweepEvent::Point(ScalePoint {
+                rung: rung.into(),
+                n,
+                seconds: c * (n as f64).powf(b),
+                extrapolated: false,
+                gflops_effective: 1.0,
+                verified: true,
+            })));
+        }
+    }
+    let _ = app.update(Msg::Sweep(SweepEvent::Skipped(Skipped {
+        n: 20_000,
+        rung: "vectorized".into(),
+        reason: "too large".into(),
+    })));
+    let _ = app.update(Msg::SweepFinished {
+        cancelled: false,
+        error: None,
+    });
+    both_sizes("scale_done", &app);
 }

@@ -1,6 +1,13 @@
 //! Scaling sweeps: how each rung's time grows with n, and the exponent a log-log fit gives.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+
+use super::{CancelToken, RunConfig, Runner, check_fits};
+use crate::machine::MachineInfo;
+use crate::rungs::{OutputKind, Rung};
+use crate::workload::{Workload, WorkloadSpec};
 
 /// One rung at one size.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -14,11 +21,128 @@ pub struct ScalePoint {
     pub verified: bool,
 }
 
-/// A size that was not run, and why.
+/// A size that was not run for a rung, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Skipped {
     pub n: usize,
+    #[serde(default)]
+    pub rung: String,
     pub reason: String,
+}
+
+/// What a sweep reports as it goes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SweepEvent {
+    /// Generating the vectors for size n.
+    Preparing {
+        n: usize,
+    },
+    /// Running `rung` at size n.
+    Running {
+        n: usize,
+        rung: String,
+    },
+    Point(ScalePoint),
+    Skipped(Skipped),
+}
+
+/// Everything a sweep measured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    pub points: Vec<ScalePoint>,
+    pub skipped: Vec<Skipped>,
+    /// True when it was cancelled before the end.
+    pub cancelled: bool,
+}
+
+impl Sweep {
+    /// The fitted exponent of one rung's points.
+    #[must_use]
+    pub fn exponent_of(&self, rung: &str) -> Option<f64> {
+        let pts: Vec<(usize, f64)> = self
+            .points
+            .iter()
+            .filter(|p| p.rung == rung)
+            .map(|p| (p.n, p.seconds))
+            .collect();
+        exponent(&pts)
+    }
+}
+
+/// Runs every rung at every size of generated data (`spec`'s d, seed and distribution; its n
+/// is ignored). A full-matrix rung skips sizes whose matrix would not fit in `available`
+/// bytes, with the reason; top-k rungs run at any size.
+#[allow(clippy::too_many_arguments)] // the sweep's whole definition, passed once
+pub fn sweep(
+    rungs: &[Box<dyn Rung>],
+    sizes: &[usize],
+    spec: &WorkloadSpec,
+    machine: &Arc<MachineInfo>,
+    config: &RunConfig,
+    available: Option<u64>,
+    events: &dyn Fn(SweepEvent),
+    cancel: &CancelToken,
+) -> Result<Sweep, crate::workload::WorkloadError> {
+    let mut out = Sweep::default();
+    for &n in sizes {
+        if cancel.is_cancelled() {
+            out.cancelled = true;
+            break;
+        }
+        let runnable: Vec<(usize, &dyn Rung)> = rungs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let fits = if r.output() == OutputKind::Full {
+                    check_fits(n, spec.d, available)
+                } else {
+                    Ok(())
+                };
+                match fits {
+                    Ok(()) => Some((i, r.as_ref())),
+                    Err(e) => {
+                        let s = Skipped {
+                            n,
+                            rung: r.info().id.to_string(),
+                            reason: e.to_string(),
+                        };
+                        events(SweepEvent::Skipped(s.clone()));
+                        out.skipped.push(s);
+                        None
+                    }
+                }
+            })
+            .collect();
+        if runnable.is_empty() {
+            continue;
+        }
+        events(SweepEvent::Preparing { n });
+        let w = Workload::build(&WorkloadSpec { n, ..spec.clone() })?;
+        let runner = Runner::new(Arc::new(w), Arc::clone(machine), config.clone());
+        for (i, rung) in runnable {
+            if cancel.is_cancelled() {
+                out.cancelled = true;
+                return Ok(out);
+            }
+            let id = rung.info().id.to_string();
+            events(SweepEvent::Running { n, rung: id });
+            let r = runner.run_one(i, rung, &|_| {}, cancel);
+            if r.has_time() {
+                let p = ScalePoint {
+                    rung: r.rung.clone(),
+                    n,
+                    seconds: r.estimated_s,
+                    extrapolated: r.extrapolated,
+                    gflops_effective: r.gflops_effective,
+                    verified: r.verified(),
+                };
+                events(SweepEvent::Point(p.clone()));
+                out.points.push(p);
+            }
+        }
+    }
+    out.cancelled |= cancel.is_cancelled();
+    Ok(out)
 }
 
 /// The exponent b of t ≈ a·nᵇ, by least squares on (ln n, ln t); `None` with fewer than two

@@ -111,6 +111,30 @@ pub enum Screen {
     History,
     /// The CPU flamegraph of a rung's last run.
     Flame,
+    /// How time grows with n: a sweep of a few rungs on log-log axes.
+    Scale,
+}
+
+/// Kernel seconds per rung and size in the sweep (at most; the settings' budget if lower):
+/// slow points are extrapolated, as everywhere.
+pub const SCALE_BUDGET_S: f64 = 2.0;
+
+/// The rungs the scaling screen sweeps: a library product, our threaded kernel, exact top-k
+/// (all O(n²)) and the index, whose queries grow slower.
+pub const SCALE_RUNGS: [&str; 4] = ["vectorized", "threads", "topk", "ann"];
+
+/// The sizes the scaling screen sweeps.
+pub const SCALE_SIZES: [usize; 5] = [1000, 2000, 5000, 10_000, 20_000];
+
+/// The scaling screen's state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScaleView {
+    pub sweep: crate::run::scale::Sweep,
+    pub running: bool,
+    /// What the sweep is doing now, or how it ended.
+    pub status: String,
+    /// The data it ran on, for the title.
+    pub data: String,
 }
 
 /// The flamegraph view's cursor, zoom and search.
@@ -260,6 +284,7 @@ pub struct App {
     pub flame: FlameView,
     /// The latest snapshot of the bytes still live, by allocating stack, and the totals.
     pub memory: Option<(Arc<Profile>, crate::profile::alloc::AllocStats)>,
+    pub scale: ScaleView,
     pub quit: bool,
 }
 
@@ -284,6 +309,13 @@ pub enum Msg {
     },
     /// A snapshot of the bytes still live.
     MemoryProfiled(Arc<Profile>, crate::profile::alloc::AllocStats),
+    /// Progress of the scaling sweep.
+    Sweep(crate::run::scale::SweepEvent),
+    /// The sweep ended: cancelled, or failed with the reason.
+    SweepFinished {
+        cancelled: bool,
+        error: Option<String>,
+    },
 }
 
 /// What the event loop must do.
@@ -299,6 +331,13 @@ pub enum Command {
         k: usize,
     },
     Cancel,
+    /// Sweep [`SCALE_RUNGS`] over [`SCALE_SIZES`] on generated data like `spec`.
+    Sweep {
+        spec: WorkloadSpec,
+        budget: Duration,
+        threads: usize,
+        k: usize,
+    },
     /// Write the speedup table as Markdown, with the flamegraph SVG of each profiled rung
     /// beside it (linked from its row).
     Export(PathBuf, Box<Results>, Vec<(String, Arc<Profile>)>),
@@ -369,6 +408,7 @@ impl App {
             profiles: Vec::new(),
             flame: FlameView::default(),
             memory: None,
+            scale: ScaleView::default(),
             quit: false,
         };
         app.profiles = vec![None; app.rows.len()];
@@ -399,7 +439,7 @@ impl App {
 
     #[must_use]
     pub fn running(&self) -> bool {
-        self.live.as_ref().is_some_and(|l| !l.finished)
+        self.live.as_ref().is_some_and(|l| !l.finished) || self.scale.running
     }
 
     fn ready_to_run(&self) -> Result<(), String> {
@@ -538,7 +578,89 @@ impl App {
                 self.history_warnings = h.warnings;
                 vec![]
             }
+            Msg::Sweep(ev) => {
+                use crate::run::scale::SweepEvent;
+                let sw = &mut self.scale;
+                match ev {
+                    SweepEvent::Preparing { n } => {
+                        sw.status = format!("n = {n}: generating the vectors");
+                    }
+                    SweepEvent::Running { n, rung } => sw.status = format!("n = {n}: {rung}"),
+                    SweepEvent::Point(p) => sw.sweep.points.push(p),
+                    SweepEvent::Skipped(s) => sw.sweep.skipped.push(s),
+                }
+                vec![]
+            }
+            Msg::SweepFinished { cancelled, error } => {
+                let sw = &mut self.scale;
+                sw.running = false;
+                sw.sweep.cancelled = cancelled;
+                sw.status = match (error, cancelled) {
+                    (Some(e), _) => format!("the sweep failed: {e}"),
+                    (None, true) => "cancelled (Enter starts again)".into(),
+                    (None, false) => format!(
+                        "done: {} points, {} skipped (Enter runs it again)",
+                        sw.sweep.points.len(),
+                        sw.sweep.skipped.len()
+                    ),
+                };
+                if sw.sweep.points.iter().any(|p| !p.verified) {
+                    sw.status.push_str(
+                        " · ✗ failed its check (an index on unclustered data misses its recall \
+                         floor: try data = clustered)",
+                    );
+                }
+                vec![]
+            }
         }
+    }
+
+    fn on_scale_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        match key.code {
+            KeyCode::Esc if self.scale.running => {
+                self.scale.status = "cancelling…".into();
+                vec![Command::Cancel]
+            }
+            KeyCode::Esc | KeyCode::Char('g' | 'l') => {
+                self.screen = Screen::Ladder;
+                vec![]
+            }
+            KeyCode::Enter => self.start_sweep(),
+            _ => vec![],
+        }
+    }
+
+    fn start_sweep(&mut self) -> Vec<Command> {
+        if self.running() {
+            self.notice = Some(Notice::Error(
+                "something is already running (Esc cancels it)".into(),
+            ));
+            return vec![];
+        }
+        if let Err(e) = self.ready_to_run() {
+            self.notice = Some(Notice::Error(e));
+            return vec![];
+        }
+        let mut spec = self.settings.spec();
+        if let Source::File(_) = spec.source {
+            // A file has one size; the sweep needs many, so it generates data of its d.
+            spec.source = Source::Generated(Distribution::Normal);
+            if let WorkloadState::Ready(m) = &self.workload {
+                spec.d = m.d;
+            }
+        }
+        self.scale = ScaleView {
+            running: true,
+            status: "starting…".into(),
+            data: format!("{} × d {} seed {}", spec.source, spec.d, spec.seed),
+            ..ScaleView::default()
+        };
+        vec![Command::Sweep {
+            spec,
+            budget: Duration::from_secs_f64(self.settings.budget_s.min(SCALE_BUDGET_S)),
+            threads: self.settings.threads,
+            k: self.settings.k,
+        }]
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -571,6 +693,7 @@ impl App {
                 Screen::Results => self.on_results_key(key),
                 Screen::History => self.on_history_key(key),
                 Screen::Flame => self.on_flame_key(key),
+                Screen::Scale => self.on_scale_key(key),
             },
         }
     }
@@ -616,6 +739,10 @@ impl App {
             KeyCode::Char('h') => {
                 self.screen = Screen::History;
                 vec![Command::LoadHistory(self.history_path.clone())]
+            }
+            KeyCode::Char('g') => {
+                self.screen = Screen::Scale;
+                vec![]
             }
             KeyCode::Char('f') => {
                 if self.profiles[self.selected].is_some() {

@@ -183,6 +183,61 @@ impl Effects {
                     })
                     .ok();
             }
+            Command::Sweep {
+                spec,
+                budget,
+                threads,
+                k,
+            } => {
+                let Some(machine) = self.machine.clone() else {
+                    return;
+                };
+                if let Some(w) = self.worker.take() {
+                    let _ = w.join();
+                }
+                self.cancel.reset();
+                let cancel = self.cancel.clone();
+                let tx = self.tx.clone();
+                self.worker = std::thread::Builder::new()
+                    .name("ladder-runner".into())
+                    .spawn(move || {
+                        let rungs: Vec<Box<dyn rungs::Rung>> = crate::tui::app::SCALE_RUNGS
+                            .iter()
+                            .filter_map(|id| rungs::find(id))
+                            .collect();
+                        let config = RunConfig {
+                            budget,
+                            threads,
+                            k,
+                            ..RunConfig::default()
+                        };
+                        let send = |e| {
+                            let _ = tx.send(Event::App(Msg::Sweep(e)));
+                        };
+                        let result = crate::run::scale::sweep(
+                            &rungs,
+                            &crate::tui::app::SCALE_SIZES,
+                            &spec,
+                            &machine,
+                            &config,
+                            available_memory(),
+                            &send,
+                            &cancel,
+                        );
+                        let msg = match result {
+                            Ok(s) => Msg::SweepFinished {
+                                cancelled: s.cancelled,
+                                error: None,
+                            },
+                            Err(e) => Msg::SweepFinished {
+                                cancelled: false,
+                                error: Some(e.to_string()),
+                            },
+                        };
+                        let _ = tx.send(Event::App(msg));
+                    })
+                    .ok();
+            }
             Command::Cancel => self.cancel.cancel(),
             Command::Export(path, mut results, flames) => {
                 // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.

@@ -52,6 +52,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Screen::Results => draw_results(f, app, theme, body),
         Screen::History => draw_history(f, app, theme, body),
         Screen::Flame => draw_flame(f, app, theme, body),
+        Screen::Scale => draw_scale(f, app, theme, body),
     }
     draw_notice(f, app, theme, notice);
     draw_keys(f, app, theme, keys);
@@ -723,6 +724,171 @@ fn draw_results(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 /// Each rung's benchmarked speedup over the recorded runs, on a log scale.
+/// "1k", "4.5k", "20k": sizes for an axis.
+fn human_n(n: f64) -> String {
+    if n >= 1000.0 {
+        let k = n / 1000.0;
+        if (k - k.round()).abs() < 0.05 {
+            format!("{:.0}k", k.round())
+        } else {
+            format!("{k:.1}k")
+        }
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+/// The scaling sweep on log-log axes: time against n, one line a rung, its fitted exponent in
+/// the legend.
+fn draw_scale(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    use crate::tui::app::{SCALE_RUNGS, SCALE_SIZES};
+    use ratatui::symbols::Marker;
+    use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+
+    let sw = &app.scale;
+    let title = if sw.data.is_empty() {
+        "How time grows with n (log-log)".to_string()
+    } else {
+        format!("How time grows with n (log-log) · {}", sw.data)
+    };
+    let b = block(&title, theme);
+    if sw.sweep.points.is_empty() && !sw.running {
+        let mut lines = vec![
+            Line::from(format!(
+                "Enter sweeps {} over n = {} (about a minute; Esc cancels).",
+                SCALE_RUNGS.join(", "),
+                SCALE_SIZES.map(|n| n.to_string()).join(", ")
+            )),
+            Line::from(""),
+            Line::from(
+                "On log-log axes a cost that grows as nᵇ is a straight line of slope b: 2 for \
+                 the all-pairs rungs. The index answers each query in less than linear time, \
+                 so its line is flatter: where it crosses the others is where it starts to pay.",
+            ),
+        ];
+        if !sw.status.is_empty() {
+            lines.push(Line::from(""));
+            lines.push(Line::from(sw.status.as_str()));
+        }
+        f.render_widget(
+            Paragraph::new(lines)
+                .style(theme.base())
+                .wrap(Wrap { trim: true })
+                .block(b),
+            area,
+        );
+        return;
+    }
+    let skipped_h = u16::from(!sw.sweep.skipped.is_empty());
+    let [chart_area, status_area, skipped_area] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(skipped_h),
+    ])
+    .areas(area);
+    let palette = [theme.accent, theme.good, theme.warn, theme.bad, theme.bar];
+    let series: Vec<(String, Vec<(f64, f64)>)> = SCALE_RUNGS
+        .iter()
+        .filter_map(|id| {
+            let mut pts: Vec<_> = sw.sweep.points.iter().filter(|p| p.rung == *id).collect();
+            if pts.is_empty() {
+                return None;
+            }
+            pts.sort_by_key(|p| p.n);
+            let mut name = match sw.sweep.exponent_of(id) {
+                Some(e) => format!("{id} n^{e:.2}"),
+                None => (*id).to_string(),
+            };
+            if pts.iter().any(|p| !p.verified) {
+                name.push_str(" ✗");
+            }
+            let data = pts
+                .iter()
+                .map(|p| ((p.n as f64).log10(), p.seconds.max(1e-6).log10()))
+                .collect();
+            Some((name, data))
+        })
+        .collect();
+    let (lo_t, hi_t) = series
+        .iter()
+        .flat_map(|(_, d)| d.iter().map(|&(_, y)| y))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+            (lo.min(y), hi.max(y))
+        });
+    let (y0, y1) = if lo_t.is_finite() {
+        (lo_t.floor(), hi_t.ceil().max(lo_t.floor() + 1.0))
+    } else {
+        (-3.0, 0.0)
+    };
+    let x0 = (SCALE_SIZES[0] as f64).log10();
+    let x1 = (SCALE_SIZES[SCALE_SIZES.len() - 1] as f64).log10();
+    let datasets: Vec<Dataset> = series
+        .iter()
+        .enumerate()
+        .map(|(i, (name, pts))| {
+            Dataset::default()
+                .name(name.clone())
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::default().fg(palette[i % palette.len()]))
+                .data(pts)
+        })
+        .collect();
+    // Labels are spread evenly along an axis, so each names the value at its own place.
+    let x_labels: Vec<Span> = (0..3)
+        .map(|i| Span::raw(human_n(10f64.powf(x0 + (x1 - x0) * f64::from(i) / 2.0))))
+        .collect();
+    let y_labels: Vec<Span> = (y0 as i32..=y1 as i32)
+        .map(|p| Span::raw(crate::report::human_seconds(10f64.powi(p))))
+        .collect();
+    let chart = Chart::new(datasets)
+        .block(b)
+        .style(theme.base())
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)))
+        .x_axis(
+            Axis::default()
+                .title("n (log)")
+                .style(theme.dim())
+                .bounds([x0, x1])
+                .labels(x_labels),
+        )
+        .y_axis(
+            Axis::default()
+                .title("time (log)")
+                .style(theme.dim())
+                .bounds([y0, y1])
+                .labels(y_labels),
+        );
+    f.render_widget(chart, chart_area);
+    let status = if sw.running {
+        format!(" sweeping · {}", sw.status)
+    } else {
+        format!(" {}", sw.status)
+    };
+    f.render_widget(
+        Paragraph::new(Span::styled(status, theme.dim())).style(theme.base()),
+        status_area,
+    );
+    if skipped_h > 0 {
+        let text = sw
+            .sweep
+            .skipped
+            .iter()
+            .map(|s| format!("{} at n = {}", s.rung, s.n))
+            .collect::<Vec<_>>()
+            .join(", ");
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" skipped (too large for memory): {text}"),
+                Style::default().fg(theme.warn),
+            ))
+            .style(theme.base()),
+            skipped_area,
+        );
+    }
+}
+
 fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     use ratatui::symbols::Marker;
     use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
@@ -1068,7 +1234,7 @@ fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 #[must_use]
 pub fn footer_keys(app: &App, width: u16) -> &'static str {
     if width < 100 && app.screen == Screen::Ladder && app.demo.is_none() && !app.show_help {
-        return "↑↓ Enter run · a climb · Esc stop · s set · r res · h hist · m notes · ? · q";
+        return "↑↓ Enter · a climb · Esc · s set · r res · h hist · g scale · m notes · ? · q";
     }
     match app.screen {
         _ if app.show_help => "any key: close help",
@@ -1076,6 +1242,8 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         Screen::Settings => "↑↓ field · Enter edit · Esc back · ? help · q quit",
         Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
         Screen::History => "Esc back · ? help · q quit",
+        Screen::Scale if app.scale.running => "Esc cancel the sweep · ? help · q quit",
+        Screen::Scale => "Enter sweep · Esc back · ? help · q quit",
         Screen::Flame if app.flame.typing => "type to search · Enter keep · Esc clear",
         Screen::Flame => {
             "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff · Esc"
@@ -1084,7 +1252,7 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
             "space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"
         }
         Screen::Ladder => {
-            "↑↓ select · Enter run · a climb all · Esc cancel · f flamegraph · s settings · r results · h history · m NOTES.md · ? help · q quit"
+            "↑↓ select · Enter run · a climb all · Esc cancel · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · ? help · q quit"
         }
     }
 }
@@ -1116,6 +1284,7 @@ pub const HELP: &[(&str, &str)] = &[
         "h",
         "history: benchmarked speedups over commits (perf/history.jsonl)",
     ),
+    ("g", "scaling: time against n, log-log (Enter sweeps them)"),
     ("m", "write the speedup table as Markdown (NOTES.md)"),
     ("Demo", ""),
     ("space / p", "pause or resume the climb"),
