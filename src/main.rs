@@ -1,7 +1,7 @@
 //! The `ladder` command line: each subcommand is a thin call into the library.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -75,6 +75,13 @@ enum Command {
     /// The JIT rung's generated code for a dimension: what Cranelift was asked for (IR) and
     /// what it produced (machine code), with the compile time.
     Jit(JitArgs),
+    /// The peers: programs outside the process (the course's Python ladder), and which of
+    /// them can run here.
+    Peers {
+        /// A folder of peer files instead of the shipped ones.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine {
         /// Output format: table or json.
@@ -139,9 +146,13 @@ impl Default for WorkloadArgs {
 
 #[derive(Args, Clone)]
 struct RunArgs {
-    /// Rungs to run: `all`, or ids separated by commas (see `ladder rungs`).
+    /// Rungs to run: `all`, `none`, or ids separated by commas (see `ladder rungs`).
     #[arg(long, default_value = "all")]
     rungs: String,
+    /// Peers (programs outside the process) to run after the rungs: `all` shipped ones, ids
+    /// separated by commas, or a folder of peer files (see `ladder peers`).
+    #[arg(long, value_name = "all|IDS|DIR", default_value = "none")]
+    peers: String,
     #[command(flatten)]
     workload: WorkloadArgs,
     /// Output format: table, json, csv or markdown.
@@ -288,6 +299,7 @@ impl Default for RunArgs {
     fn default() -> Self {
         Self {
             rungs: "all".into(),
+            peers: "none".into(),
             workload: WorkloadArgs::default(),
             format: "table".into(),
             output: None,
@@ -308,6 +320,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => cmd_run(&args),
         Some(Command::Machine { format }) => cmd_machine(&format),
         Some(Command::Jit(args)) => cmd_jit(&args),
+        Some(Command::Peers { dir }) => cmd_peers(dir.as_deref()),
         Some(Command::Demo(args)) => cmd_app(&args, true),
         Some(Command::Bench(args)) => cmd_bench(&args),
         Some(Command::Scale(args)) => cmd_scale(&args),
@@ -926,6 +939,9 @@ fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
     if spec == "all" {
         return Ok(rungs::ladder());
     }
+    if spec == "none" {
+        return Ok(Vec::new());
+    }
     let known: Vec<&str> = rungs::ladder().iter().map(|r| r.info().id).collect();
     spec.split(',')
         .map(str::trim)
@@ -948,6 +964,106 @@ fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
             }
             Ok(v)
         })
+}
+
+/// Parses `--peers`: none, all, ids of shipped peers, or a folder of peer files.
+fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
+    use ladder::rungs::external::{Peer, load_dir, shipped};
+    let boxed = |v: Vec<ladder::rungs::external::PeerSpec>| -> Vec<Box<dyn Rung>> {
+        v.into_iter()
+            .map(|spec| Box::new(Peer { spec }) as Box<dyn Rung>)
+            .collect()
+    };
+    match spec.trim() {
+        "" | "none" => return Ok(Vec::new()),
+        "all" => return Ok(boxed(shipped()?)),
+        _ => {}
+    }
+    let path = Path::new(spec);
+    if path.is_dir() {
+        let peers = load_dir(path)?;
+        if peers.is_empty() {
+            bail!("{} holds no peer files (*.toml)", path.display());
+        }
+        return Ok(boxed(peers));
+    }
+    let all = shipped()?;
+    let known: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+    let mut out = Vec::new();
+    for id in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let p = all.iter().find(|p| p.id == id).with_context(|| {
+            format!(
+                "unknown peer '{id}': choose from {} (or all, or a folder of peer files)",
+                known.join(", ")
+            )
+        })?;
+        out.push(p.clone());
+    }
+    Ok(boxed(out))
+}
+
+fn cmd_peers(dir: Option<&Path>) -> Result<ExitCode> {
+    let peers = match dir {
+        Some(d) => ladder::rungs::external::load_dir(d)?,
+        None => ladder::rungs::external::shipped()?,
+    };
+    let python = ladder::rungs::external::python();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Python: {}",
+        python.as_ref().map_or_else(
+            || "none on PATH (set LADDER_PYTHON)".to_string(),
+            |p| p.display().to_string()
+        )
+    )?;
+    writeln!(
+        out,
+        "{:<12} {:<10} {:<6} {:<10} title",
+        "peer", "step", "output", "here"
+    )?;
+    let mut missing = Vec::new();
+    for p in &peers {
+        let avail = p.availability();
+        writeln!(
+            out,
+            "{:<12} {:<10} {:<6} {:<10} {}",
+            p.id,
+            p.step.to_string(),
+            match p.output {
+                ladder::rungs::OutputKind::Full => "full",
+                ladder::rungs::OutputKind::TopK => "top-k",
+            },
+            if avail.0.is_none() {
+                "available"
+            } else {
+                "missing"
+            },
+            p.title
+        )?;
+        if let Some(why) = avail.0 {
+            missing.push(format!("  {}: {why}", p.id));
+        }
+    }
+    if !missing.is_empty() {
+        writeln!(
+            out,
+            "
+not available here:
+{}",
+            missing.join("\n")
+        )?;
+        writeln!(
+            out,
+            "(everything at once: pip install -r assets/peers/requirements.txt)"
+        )?;
+    }
+    writeln!(
+        out,
+        "
+run them beside the rungs: ladder run --peers all (or ids, or a folder of peer files)"
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Builds the workload; `full` says a full-matrix rung will run, so S must fit in memory.
@@ -1273,7 +1389,11 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
                 r
             }
         })
+        .chain(select_peers(&args.peers)?)
         .collect();
+    if rungs.is_empty() {
+        bail!("nothing to run: --rungs none and no --peers");
+    }
     let interactive = std::io::stderr().is_terminal();
     if interactive {
         eprint!("preparing the workload...\r");

@@ -71,6 +71,56 @@ fn jit_shows_the_generated_ir_and_machine_code() {
 }
 
 #[test]
+fn peers_are_listed_and_run_beside_the_rungs() {
+    let out = ladder()
+        .arg("peers")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for id in ["py-naive", "numpy", "numba", "faiss-flat", "hnswlib"] {
+        assert!(text.contains(id), "{text}");
+    }
+    let out = ladder()
+        .args([
+            "run",
+            "--rungs",
+            "naive",
+            "--peers",
+            "py-builtins",
+            "--n",
+            "30",
+            "--d",
+            "8",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let rungs = doc["rungs"].as_array().unwrap();
+    assert_eq!(rungs.len(), 2);
+    assert_eq!(rungs[1]["rung"], "py-builtins");
+    assert_eq!(rungs[1]["verification"]["passed"], true);
+    assert!(rungs[1]["peer"]["wall_s"].as_f64().unwrap() > 0.0);
+    ladder()
+        .args(["run", "--peers", "nosuch", "--n", "10", "--d", "4"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown peer 'nosuch'"));
+    ladder()
+        .args(["run", "--rungs", "none", "--n", "10", "--d", "4"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nothing to run"));
+}
+
+#[test]
 fn run_json_carries_every_figure_with_a_schema_version() {
     let out = ladder()
         .args(["run", "--n", "120", "--d", "24", "--format", "json"])

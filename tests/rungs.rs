@@ -27,7 +27,9 @@ fn all_rungs() -> Vec<Box<dyn Rung>> {
 
 /// Runs `rung` over `x` the way the runner does (consecutive aligned blocks, uneven sizes).
 fn compute(rung: &dyn Rung, x: &Matrix, threads: usize) -> SimMatrix {
-    let mut kernel = rung.prepare(x, &Context { threads }).expect("prepare");
+    let mut kernel = rung
+        .prepare(x, &Context::with_threads(threads))
+        .expect("prepare");
     let n = x.n();
     let mut out = Output::Full(SimMatrix::new(n));
     let align = rung.row_align();
@@ -220,7 +222,9 @@ fn compute_topk(
     k: usize,
     threads: usize,
 ) -> ladder::rungs::Neighbours {
-    let mut kernel = rung.prepare(x, &Context { threads }).expect("prepare");
+    let mut kernel = rung
+        .prepare(x, &Context::with_threads(threads))
+        .expect("prepare");
     let n = x.n();
     let mut out = Output::TopK(ladder::rungs::Neighbours::new(n, k));
     let align = rung.row_align();
@@ -373,7 +377,7 @@ fn bad_ann_parameters_are_refused_with_the_reason() {
         ),
     ] {
         let e = Ann::new(params)
-            .prepare(&x, &Context { threads: 1 })
+            .prepare(&x, &Context::with_threads(1))
             .err()
             .expect("refused");
         assert!(e.to_string().contains(expect), "{e}");
@@ -388,7 +392,7 @@ fn the_jit_is_right_for_every_d_and_compiles_once_per_d() {
         check_all(&rungs::Jit::detect(), &x, "normal data");
     }
     let x = generate(Distribution::Normal, 8, 123, 1).unwrap();
-    let ctx = Context { threads: 1 };
+    let ctx = Context::with_threads(1);
     let first = rungs::Jit::detect().prepare(&x, &ctx).unwrap().compile();
     let second = rungs::Jit::detect().prepare(&x, &ctx).unwrap().compile();
     let (first, second) = (first.expect("compile time"), second.expect("compile time"));

@@ -33,6 +33,7 @@ impl Export for Csv {
                 RunStatus::Extrapolated => "extrapolated".to_string(),
                 RunStatus::Cancelled => "cancelled".to_string(),
                 RunStatus::Failed(why) => format!("failed: {why}"),
+                RunStatus::Unavailable(why) => format!("unavailable: {why}"),
             };
             let v = x.verification.as_ref();
             let fields = [

@@ -99,6 +99,12 @@ impl CancelToken {
         self.0.store(true, Ordering::Relaxed);
     }
 
+    /// The flag itself, for code outside this module that must watch it (a peer's process).
+    #[must_use]
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.0)
+    }
+
     #[must_use]
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
@@ -250,6 +256,8 @@ impl Runner {
         let info = rung.info();
         let ctx = Context {
             threads: self.config.threads.max(1),
+            budget: self.config.budget,
+            cancel: Some(cancel.flag()),
         };
         let threads = rung.threads(&ctx);
         let phase = |phase| {
@@ -281,6 +289,7 @@ impl Runner {
             peak_rss_bytes: 0,
             verification: None,
             compile: None,
+            peer: None,
             flamegraph: None,
         };
 
@@ -290,7 +299,10 @@ impl Runner {
         let mut kernel = match rung.prepare(x, &ctx) {
             Ok(k) => k,
             Err(e) => {
-                report.status = RunStatus::Failed(e.to_string());
+                report.status = match e {
+                    crate::rungs::RungError::Unavailable(why) => RunStatus::Unavailable(why),
+                    e => RunStatus::Failed(e.to_string()),
+                };
                 report.peak_rss_bytes = rss.finish();
                 return report;
             }
@@ -320,11 +332,24 @@ impl Runner {
             let end = (rows_done + block).min(n);
             let t = Instant::now();
             kernel.rows(rows_done..end, &mut out);
-            let took = t.elapsed();
+            // A peer's process start and imports are set-up, not kernel.
+            let overhead = kernel.take_overhead();
+            let took = t.elapsed().saturating_sub(overhead);
+            report.setup_s += overhead.as_secs_f64();
+            if let Some(why) = kernel.failure() {
+                report.status = RunStatus::Failed(why);
+                break;
+            }
             kernel_time += took;
-            // Size the next block to take about block_target, from this block's rate.
+            // Size the next block to take about block_target (for a rung whose calls cost a
+            // process, the rest of the budget), from this block's rate.
             let per_row = took.as_secs_f64() / (end - rows_done) as f64;
-            let want = (self.config.block_target.as_secs_f64() / per_row.max(1e-9)) as usize;
+            let target = if rung.probe_first() {
+                self.config.budget.saturating_sub(kernel_time)
+            } else {
+                self.config.block_target
+            };
+            let want = (target.as_secs_f64() / per_row.max(1e-9)) as usize;
             block = (want / align * align).clamp(align, n.div_ceil(align) * align);
             rows_done = end;
             events(RunEvent::Progress {
@@ -335,13 +360,26 @@ impl Runner {
                 kernel_elapsed: kernel_time,
             });
         }
+        report.peer = kernel.peer_stats();
+        if let Some(c) = report.peer.and_then(|p| p.compile_s) {
+            // A peer's JIT (Numba) compiles inside its set-up: shown apart, like the jit rung's.
+            report.compile = Some(crate::rungs::Compile {
+                seconds: c,
+                cached: false,
+            });
+        }
         drop(kernel);
         report.peak_rss_bytes = rss.finish();
+        if let Some(p) = &report.peer {
+            // The peer's memory is its own process's, not ours.
+            report.peak_rss_bytes = p.peak_rss_bytes;
+        }
         report.rows_done = rows_done;
         report.kernel_s = kernel_time.as_secs_f64();
 
         // A cancelled run is not timed or checked: the user asked it to stop, now.
-        if rows_done > 0 && report.status != RunStatus::Cancelled {
+        let stopped = matches!(report.status, RunStatus::Cancelled | RunStatus::Failed(_));
+        if rows_done > 0 && !stopped {
             let done_flops = rung.flops(0..rows_done, n, d);
             report.extrapolated = rows_done < n;
             report.estimated_s = report.kernel_s * total_flops / done_flops;

@@ -17,6 +17,9 @@ pub enum RunStatus {
     Cancelled,
     /// Could not run (the reason says why).
     Failed(String),
+    /// Cannot run on this machine (a peer's interpreter or module is missing; the reason says
+    /// what installs it). Not a failure of the run.
+    Unavailable(String),
 }
 
 /// What the float64 check found.
@@ -83,6 +86,9 @@ pub struct RunReport {
     /// Peak resident memory of the process while the rung ran, bytes.
     pub peak_rss_bytes: u64,
     pub verification: Option<VerificationReport>,
+    /// A peer (a program outside the process): what its processes cost, measured from outside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<crate::rungs::external::PeerStats>,
     /// Code generated at run time (the JIT): its compile time, part of `setup_s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compile: Option<Compile>,

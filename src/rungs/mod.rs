@@ -7,6 +7,7 @@
 
 mod algorithmic;
 pub mod ann;
+pub mod external;
 mod hugepages;
 pub mod jit;
 pub mod leaky;
@@ -94,16 +95,33 @@ pub enum Coverage {
 }
 
 /// Settings a rung may use when preparing.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Context {
     /// Worker threads for rungs that use threads (at least 1).
     pub threads: usize,
+    /// The run's kernel-time budget (a peer kills a call that runs far past it).
+    pub budget: std::time::Duration,
+    /// Set when the user cancels (a peer kills its process at once).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Context {
+    /// A context with `threads` threads and the defaults for the rest.
+    #[must_use]
+    pub fn with_threads(threads: usize) -> Self {
+        Self {
+            threads,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for Context {
     fn default() -> Self {
         Self {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            budget: std::time::Duration::from_secs(8),
+            cancel: None,
         }
     }
 }
@@ -115,6 +133,10 @@ pub enum RungError {
     Unsupported(String),
     #[error("could not start worker threads: {0}")]
     Threads(String),
+    /// Cannot run on this machine (a peer's interpreter or module is missing): not a failure
+    /// of the run.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// One implementation of the workload.
@@ -150,6 +172,13 @@ pub trait Rung: Send + Sync {
         1
     }
 
+    /// Whether each [`Kernel::rows`] call has a large fixed cost (a process to start): the
+    /// runner then times one first block of `row_align` rows and sizes the next to the rest of
+    /// the budget, instead of many short blocks.
+    fn probe_first(&self) -> bool {
+        false
+    }
+
     /// Threads the kernel runs on (1 unless it is a threaded rung).
     fn threads(&self, _ctx: &Context) -> usize {
         1
@@ -174,6 +203,23 @@ pub trait Kernel: Send {
 
     /// Code generated at run time for this kernel, if any.
     fn compile(&self) -> Option<Compile> {
+        None
+    }
+
+    /// Why the last call could not compute its rows (a peer that crashed or printed garbage);
+    /// the runner stops the rung with this reason.
+    fn failure(&self) -> Option<String> {
+        None
+    }
+
+    /// Time inside the last [`Kernel::rows`] call that was set-up, not kernel (a peer's
+    /// interpreter start and imports); the runner counts it as set-up.
+    fn take_overhead(&mut self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+
+    /// For a peer: what its processes cost, measured from outside.
+    fn peer_stats(&self) -> Option<external::PeerStats> {
         None
     }
 }

@@ -1267,7 +1267,7 @@ impl App {
         };
         let status = match &report.status {
             RunStatus::Cancelled => Status::Cancelled,
-            RunStatus::Failed(why) => Status::Failed(why.clone()),
+            RunStatus::Failed(why) | RunStatus::Unavailable(why) => Status::Failed(why.clone()),
             _ if !report.verified() => Status::Failed("wrong answer: failed verification".into()),
             _ => Status::Done,
         };

@@ -61,6 +61,30 @@ struct NpyHeader {
     shape: Vec<usize>,
 }
 
+/// Writes `x` as a float32 C-order `.npy` (format 1.0) that NumPy reads with `np.load`.
+pub fn save_npy(path: &Path, x: &Matrix) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut header = format!(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
+        x.n(),
+        x.d()
+    );
+    // Magic (6) + version (2) + length (2) + header + '\n' is padded to a multiple of 64.
+    let total = (10 + header.len() + 1).next_multiple_of(64);
+    header.push_str(&" ".repeat(total - 10 - header.len() - 1));
+    header.push('\n');
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    f.write_all(b"\x93NUMPY\x01\x00")?;
+    f.write_all(&(header.len() as u16).to_le_bytes())?;
+    f.write_all(header.as_bytes())?;
+    for i in 0..x.n() {
+        for v in x.row(i) {
+            f.write_all(&v.to_le_bytes())?;
+        }
+    }
+    f.flush()
+}
+
 /// Loads a 2-D float32 or float64 `.npy` file (C or Fortran order, either byte order).
 pub fn load_npy(path: &Path) -> Result<Matrix, WorkloadError> {
     let bytes = read(path)?;

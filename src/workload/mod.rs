@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use generate::{Distribution, generate};
-pub use load::{load_file, load_fvecs, load_npy};
+pub use load::{load_file, load_fvecs, load_npy, save_npy};
 
 /// Default number of vectors.
 pub const DEFAULT_N: usize = 10_000;

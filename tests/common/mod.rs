@@ -101,6 +101,7 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
             recall: None,
         }),
         compile: None,
+        peer: None,
         flamegraph: None,
     }
 }
