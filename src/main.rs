@@ -75,6 +75,9 @@ enum Command {
     /// The JIT rung's generated code for a dimension: what Cranelift was asked for (IR) and
     /// what it produced (machine code), with the compile time.
     Jit(JitArgs),
+    /// The lessons: the course's exit criteria, each ending in checks against live
+    /// measurements. Without options, opens the app on the Lessons screen.
+    Learn(LearnArgs),
     /// The peers: programs outside the process (the course's Python ladder), and which of
     /// them can run here.
     Peers {
@@ -88,6 +91,33 @@ enum Command {
         #[arg(long, default_value = "table")]
         format: String,
     },
+}
+
+#[derive(Args)]
+struct LearnArgs {
+    /// List the lessons with your progress.
+    #[arg(long)]
+    list: bool,
+    /// Validate a lesson set (the shipped one, or DIR) and exit non-zero on any error.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    check: Option<String>,
+    /// Write your answers, predictions against measurements, and justifications as JSON.
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
+    /// Forget your progress in one lesson.
+    #[arg(long, value_name = "LESSON")]
+    reset: Option<String>,
+    /// Print one step in the terminal: LESSON/STEP (a bytecode step shows its bytecode).
+    #[arg(long, value_name = "LESSON/STEP")]
+    show: Option<String>,
+    /// Use an instructor's lesson folder instead of the shipped lessons.
+    #[arg(long, value_name = "DIR")]
+    lessons: Option<PathBuf>,
+    /// The progress file (default: $LADDER_PROGRESS, else the user's data folder).
+    #[arg(long, value_name = "FILE")]
+    progress: Option<PathBuf>,
+    #[command(flatten)]
+    app: AppArgs,
 }
 
 #[derive(Args)]
@@ -321,6 +351,7 @@ fn main() -> ExitCode {
         Some(Command::Machine { format }) => cmd_machine(&format),
         Some(Command::Jit(args)) => cmd_jit(&args),
         Some(Command::Peers { dir }) => cmd_peers(dir.as_deref()),
+        Some(Command::Learn(args)) => cmd_learn(&args),
         Some(Command::Demo(args)) => cmd_app(&args, true),
         Some(Command::Bench(args)) => cmd_bench(&args),
         Some(Command::Scale(args)) => cmd_scale(&args),
@@ -337,6 +368,10 @@ fn main() -> ExitCode {
 }
 
 fn cmd_app(args: &AppArgs, demo: bool) -> Result<ExitCode> {
+    cmd_app_with(args, demo, AppLessons::default())
+}
+
+fn cmd_app_with(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<ExitCode> {
     let theme: Theme = args.theme.parse().map_err(anyhow::Error::msg)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         // No terminal to draw in (a pipe, CI): climb the ladder headless instead.
@@ -390,8 +425,42 @@ fn cmd_app(args: &AppArgs, demo: bool) -> Result<ExitCode> {
         demo,
         theme,
         notes_path: args.notes.clone(),
+        lessons_dir: lessons.dir,
+        progress_path: lessons
+            .progress
+            .unwrap_or_else(ladder::lessons::progress::default_path),
+        open_lessons: lessons.open,
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which lessons the app loads and whether it opens on them.
+#[derive(Default)]
+struct AppLessons {
+    dir: Option<PathBuf>,
+    progress: Option<PathBuf>,
+    open: bool,
+}
+
+fn cmd_learn_app(
+    args: &LearnArgs,
+    _lessons: Vec<ladder::lessons::Lesson>,
+    path: PathBuf,
+) -> Result<ExitCode> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!(
+            "the lessons are interactive: run `ladder learn` in a terminal (or `ladder learn --list`)"
+        );
+    }
+    cmd_app_with(
+        &args.app,
+        false,
+        AppLessons {
+            dir: args.lessons.clone(),
+            progress: Some(path),
+            open: true,
+        },
+    )
 }
 
 fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
@@ -1000,6 +1069,108 @@ fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
         out.push(p.clone());
     }
     Ok(boxed(out))
+}
+
+fn load_lessons(dir: Option<&Path>) -> Result<Vec<ladder::lessons::Lesson>> {
+    Ok(match dir {
+        Some(d) => ladder::lessons::load_dir(d)?,
+        None => ladder::lessons::shipped()?,
+    })
+}
+
+fn cmd_learn(args: &LearnArgs) -> Result<ExitCode> {
+    use ladder::lessons::progress::{Progress, default_path, export};
+    if let Some(dir) = &args.check {
+        let dir = (!dir.is_empty()).then(|| PathBuf::from(dir));
+        return match load_lessons(dir.as_deref().or(args.lessons.as_deref())) {
+            Ok(ls) => {
+                let steps: usize = ls.iter().map(|l| l.steps.len()).sum();
+                println!("{} lessons, {steps} steps: all valid", ls.len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::FAILURE)
+            }
+        };
+    }
+    let lessons = load_lessons(args.lessons.as_deref())?;
+    let path = args.progress.clone().unwrap_or_else(default_path);
+    let (mut progress, warning) = Progress::load(&path);
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    if let Some(id) = &args.reset {
+        if !lessons.iter().any(|l| &l.id == id) {
+            bail!(
+                "no lesson '{id}': choose from {}",
+                lessons
+                    .iter()
+                    .map(|l| l.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        progress.reset(id);
+        progress
+            .save(&path)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        println!("reset {id} (in {})", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(out) = &args.export {
+        let machine = MachineInfo::probe(false);
+        let doc = export(
+            &progress,
+            &lessons,
+            &format!(
+                "{} ({} cores, {})",
+                machine.cpu, machine.logical_cores, machine.kernel_isa
+            ),
+        );
+        let text = serde_json::to_string_pretty(&doc)? + "\n";
+        report::write_atomic(out, text.as_bytes())
+            .with_context(|| format!("could not write {}", out.display()))?;
+        let answered: usize = doc.lessons.iter().map(|l| l.answers.len()).sum();
+        println!("wrote {answered} answers to {}", out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(spec) = &args.show {
+        let (lid, sid) = spec
+            .split_once('/')
+            .context("--show takes LESSON/STEP, e.g. bytecode/dot-bytecode")?;
+        let lesson = lessons
+            .iter()
+            .find(|l| l.id == lid)
+            .with_context(|| format!("no lesson '{lid}'"))?;
+        let step = lesson
+            .steps
+            .iter()
+            .find(|s| s.id == sid)
+            .with_context(|| format!("lesson {lid} has no step '{sid}'"))?;
+        print!("{}", ladder::lessons::render_plain(step));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.list {
+        for (i, l) in lessons.iter().enumerate() {
+            let done = progress.lesson(&l.id).map_or(0, |p| {
+                l.steps.iter().filter(|s| p.done.contains(&s.id)).count()
+            });
+            let mark = if done == l.steps.len() { "✓" } else { " " };
+            println!(
+                "{mark} {}. {:<16} {:>2}/{:<2} steps  {}",
+                i + 1,
+                l.id,
+                done,
+                l.steps.len(),
+                l.title
+            );
+        }
+        println!("\nprogress: {}", path.display());
+        println!("open one in the app: ladder learn (then Enter on a lesson)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    cmd_learn_app(args, lessons, path)
 }
 
 fn cmd_peers(dir: Option<&Path>) -> Result<ExitCode> {

@@ -209,3 +209,20 @@ fn scaling_chart() {
     });
     both_sizes("scale_done", &app);
 }
+
+#[test]
+fn lessons_list_and_steps() {
+    use ladder::lessons::progress::Progress;
+    use ladder::tui::lessons::LessonsState;
+    let mut app = ready_app();
+    let mut progress = Progress::default();
+    progress.pass("profile-first", "intro");
+    progress.pass("profile-first", "run-naive");
+    app.lessons = LessonsState::new(ladder::lessons::shipped().unwrap(), progress, None);
+    let _ = app.update(ch('l'));
+    both_sizes("lessons_list", &app);
+    // Resumes at the flamegraph question; a wrong answer shows every explanation.
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(ch('2'));
+    both_sizes("lesson_choice", &app);
+}

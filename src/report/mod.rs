@@ -204,7 +204,8 @@ pub fn gflops_cell(r: &RunReport) -> String {
 /// The % of peak column.
 #[must_use]
 pub fn peak_cell(r: &RunReport) -> String {
-    if r.has_time() {
+    let approximate = r.verification.as_ref().is_some_and(|v| v.recall.is_some());
+    if r.has_time() && !approximate {
         format!("{:.0}%", r.peak_pct)
     } else {
         "-".into()

@@ -387,8 +387,13 @@ impl Runner {
             report.pairs_per_s = (n as f64 * n as f64) / t;
             report.gflops_effective = 2.0 * n as f64 * n as f64 * d as f64 / t / 1e9;
             report.gflops_work = done_flops / report.kernel_s.max(1e-12) / 1e9;
-            report.peak_pct = 100.0 * report.gflops_work
-                / self.machine.peak_gflops_at(threads, rung.vector_bits());
+            // An index's arithmetic depends on the data: it has no share of the peak to show.
+            report.peak_pct = if rung.approximate() {
+                0.0
+            } else {
+                100.0 * report.gflops_work
+                    / self.machine.peak_gflops_at(threads, rung.vector_bits())
+            };
 
             phase(Phase::Verify);
             let v = match &out {

@@ -725,6 +725,7 @@ struct Times {
 
 impl Kernel for PeerKernel {
     fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        let called = Instant::now();
         self.overhead = Duration::ZERO;
         if self.failure.is_some() || rows.is_empty() {
             return;
@@ -754,9 +755,11 @@ impl Kernel for PeerKernel {
                 *self.stats.compile_s.get_or_insert(0.0) += c;
             }
             let kernel = Duration::from_secs_f64(times.kernel_s.clamp(0.0, 1e9));
-            // Interpreter start, imports and loading are set-up, not kernel.
-            self.overhead = ended.wall.saturating_sub(kernel);
-            self.read_result(&rows, out)
+            self.read_result(&rows, out)?;
+            // Interpreter start, imports, loading and passing the result back are set-up,
+            // not kernel: the kernel time is the peer's own.
+            self.overhead = called.elapsed().saturating_sub(kernel);
+            Ok(())
         });
         if let Err(e) = result {
             self.failure = Some(e);

@@ -113,6 +113,8 @@ pub enum Screen {
     Flame,
     /// How time grows with n: a sweep of a few rungs on log-log axes.
     Scale,
+    /// The lessons: a list, or one lesson open at a step.
+    Lessons,
 }
 
 /// Kernel seconds per rung and size in the sweep (at most; the settings' budget if lower):
@@ -285,6 +287,9 @@ pub struct App {
     /// The latest snapshot of the bytes still live, by allocating stack, and the totals.
     pub memory: Option<(Arc<Profile>, crate::profile::alloc::AllocStats)>,
     pub scale: ScaleView,
+    pub lessons: super::lessons::LessonsState,
+    /// Where Esc in the flamegraph returns to.
+    pub flame_return: Screen,
     pub quit: bool,
 }
 
@@ -316,6 +321,14 @@ pub enum Msg {
         cancelled: bool,
         error: Option<String>,
     },
+    /// A bytecode pair for the lessons: measured live, or the recording and why.
+    BytecodeLoaded(
+        String,
+        (Option<crate::lessons::python::Bytecode>, Option<String>),
+    ),
+    ConcurrencyMeasured(Result<crate::lessons::python::Concurrency, String>),
+    /// Saving the lesson progress failed.
+    ProgressNotSaved(String),
 }
 
 /// What the event loop must do.
@@ -338,6 +351,12 @@ pub enum Command {
         threads: usize,
         k: usize,
     },
+    /// Write the lesson progress file (atomically).
+    SaveProgress(PathBuf, Box<crate::lessons::progress::Progress>),
+    /// Load a bytecode pair for the lessons (runs Python).
+    LoadBytecode(String),
+    /// Measure the concurrency lesson's workloads (runs Python).
+    MeasureConcurrency,
     /// Write the speedup table as Markdown, with the flamegraph SVG of each profiled rung
     /// beside it (linked from its row).
     Export(PathBuf, Box<Results>, Vec<(String, Arc<Profile>)>),
@@ -409,6 +428,8 @@ impl App {
             flame: FlameView::default(),
             memory: None,
             scale: ScaleView::default(),
+            lessons: super::lessons::LessonsState::default(),
+            flame_return: Screen::Ladder,
             quit: false,
         };
         app.profiles = vec![None; app.rows.len()];
@@ -557,9 +578,13 @@ impl App {
                     "the speedup table"
                 };
                 self.notice = Some(Notice::Info(format!("wrote {what} to {}", path.display())));
-                vec![]
+                if what == "the speedup table" {
+                    self.lessons_on_exported()
+                } else {
+                    vec![]
+                }
             }
-            Msg::Exported(Err(e)) => {
+            Msg::Exported(Err(e)) | Msg::ProgressNotSaved(e) => {
                 self.notice = Some(Notice::Error(e));
                 vec![]
             }
@@ -591,6 +616,8 @@ impl App {
                 }
                 vec![]
             }
+            Msg::BytecodeLoaded(pair, loaded) => self.lessons_on_bytecode(pair, loaded),
+            Msg::ConcurrencyMeasured(r) => self.lessons_on_concurrency(r),
             Msg::SweepFinished { cancelled, error } => {
                 let sw = &mut self.scale;
                 sw.running = false;
@@ -694,6 +721,7 @@ impl App {
                 Screen::History => self.on_history_key(key),
                 Screen::Flame => self.on_flame_key(key),
                 Screen::Scale => self.on_scale_key(key),
+                Screen::Lessons => self.on_lessons_key(key),
             },
         }
     }
@@ -744,6 +772,7 @@ impl App {
                 self.screen = Screen::Scale;
                 vec![]
             }
+            KeyCode::Char('l') => self.open_lessons(),
             KeyCode::Char('f') => {
                 if self.profiles[self.selected].is_some() {
                     self.flame = FlameView {
@@ -795,7 +824,7 @@ impl App {
         }
         let Some(tree) = self.flame_tree() else {
             if key.code == KeyCode::Esc || key.code == KeyCode::Char('f') {
-                self.screen = Screen::Ladder;
+                self.screen = std::mem::replace(&mut self.flame_return, Screen::Ladder);
             }
             return vec![];
         };
@@ -831,7 +860,9 @@ impl App {
             KeyCode::Char('e') => return self.export_flame(),
             KeyCode::Char('d') => return self.export_diff(),
             KeyCode::Esc if !self.flame.search.is_empty() => self.flame.search.clear(),
-            KeyCode::Esc | KeyCode::Char('f') => self.screen = Screen::Ladder,
+            KeyCode::Esc | KeyCode::Char('f') => {
+                self.screen = std::mem::replace(&mut self.flame_return, Screen::Ladder);
+            }
             _ => {}
         }
         vec![]
@@ -1108,6 +1139,16 @@ impl App {
         }
     }
 
+    /// Starts rung `index` (the lessons' run steps too), with the same rules as Enter.
+    pub(super) fn start_rung(&mut self, index: usize) -> Vec<Command> {
+        self.try_start(index)
+    }
+
+    /// Writes NOTES.md (the lessons' notes step), as `m` does.
+    pub(super) fn export_notes(&mut self) -> Vec<Command> {
+        self.export()
+    }
+
     fn try_start(&mut self, index: usize) -> Vec<Command> {
         if self.running() {
             self.notice = Some(Notice::Error(
@@ -1307,7 +1348,11 @@ impl App {
             demo.countdown = DEMO_PAUSE_TICKS;
             return vec![];
         }
-        self.start_next_queued()
+        let id = self.rows[index].info.id;
+        let verified = self.rows[index].status == Status::Done;
+        let mut cmds = self.lessons_on_finished(id, verified);
+        cmds.extend(self.start_next_queued());
+        cmds
     }
 
     /// Speedups against the lowest rung that has run and against the rung below.

@@ -10,6 +10,8 @@
 
 pub mod app;
 pub mod flame;
+pub mod lessons;
+pub mod lessons_view;
 pub mod theme;
 pub mod ui;
 
@@ -49,6 +51,12 @@ pub struct Options {
     pub demo: bool,
     pub theme: Theme,
     pub notes_path: PathBuf,
+    /// An instructor's lesson folder instead of the shipped lessons.
+    pub lessons_dir: Option<PathBuf>,
+    /// Where lesson progress is saved.
+    pub progress_path: PathBuf,
+    /// Open on the Lessons screen.
+    pub open_lessons: bool,
 }
 
 /// Everything that reaches the event loop.
@@ -239,6 +247,33 @@ impl Effects {
                     .ok();
             }
             Command::Cancel => self.cancel.cancel(),
+            Command::SaveProgress(path, progress) => {
+                if let Err(e) = progress.save(&path) {
+                    let _ = self.tx.send(Event::App(Msg::ProgressNotSaved(format!(
+                        "could not save progress to {}: {e}",
+                        path.display()
+                    ))));
+                }
+            }
+            Command::LoadBytecode(pair) => {
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-python".into())
+                    .spawn(move || {
+                        let loaded = crate::lessons::python::bytecode(&pair);
+                        let _ = tx.send(Event::App(Msg::BytecodeLoaded(pair, loaded)));
+                    });
+            }
+            Command::MeasureConcurrency => {
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-python".into())
+                    .spawn(move || {
+                        let r =
+                            crate::lessons::python::concurrency(false).map_err(|e| e.to_string());
+                        let _ = tx.send(Event::App(Msg::ConcurrencyMeasured(r)));
+                    });
+            }
             Command::Export(path, mut results, flames) => {
                 // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
                 let dir = path
@@ -396,6 +431,25 @@ pub fn run(opts: &Options) -> io::Result<()> {
     app.available_memory = available_memory();
     if opts.demo {
         app.enable_demo();
+    }
+    let loaded = match &opts.lessons_dir {
+        Some(d) => crate::lessons::load_dir(d),
+        None => crate::lessons::shipped(),
+    };
+    let (progress, warning) = crate::lessons::progress::Progress::load(&opts.progress_path);
+    app.lessons = lessons::LessonsState::new(
+        loaded.as_ref().cloned().unwrap_or_default(),
+        progress,
+        Some(opts.progress_path.clone()),
+    );
+    app.lessons.warning = match loaded {
+        Err(e) => Some(format!("lessons could not be loaded: {e}")),
+        Ok(_) => warning,
+    };
+    if opts.open_lessons {
+        let _ = app.update(app::Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('l'),
+        )));
     }
 
     // Track allocations from the start, so the memory flamegraph sees every run's leftovers.

@@ -53,6 +53,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Screen::History => draw_history(f, app, theme, body),
         Screen::Flame => draw_flame(f, app, theme, body),
         Screen::Scale => draw_scale(f, app, theme, body),
+        Screen::Lessons => super::lessons_view::draw(f, app, theme, body),
     }
     draw_notice(f, app, theme, notice);
     draw_keys(f, app, theme, keys);
@@ -319,6 +320,11 @@ fn draw_about(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             .wrap(Wrap { trim: true }),
         area,
     );
+}
+
+/// The live panel, for other views (the lessons' run steps).
+pub(crate) fn draw_live_panel(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    draw_live(f, app, theme, area);
 }
 
 /// Progress, throughput, CPU and memory, live.
@@ -1234,7 +1240,7 @@ fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 #[must_use]
 pub fn footer_keys(app: &App, width: u16) -> &'static str {
     if width < 100 && app.screen == Screen::Ladder && app.demo.is_none() && !app.show_help {
-        return "↑↓ Enter · a climb · Esc · s set · r res · h hist · g scale · m notes · ? · q";
+        return "Enter · a climb · Esc · l lessons · s set · r res · h hist · g scale · ? · q";
     }
     match app.screen {
         _ if app.show_help => "any key: close help",
@@ -1243,6 +1249,13 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
         Screen::History => "Esc back · ? help · q quit",
         Screen::Scale if app.scale.running => "Esc cancel the sweep · ? help · q quit",
+        Screen::Lessons if app.lessons.typing => "type · Enter submit · Esc stop typing",
+        Screen::Lessons if app.lessons.open.is_none() => {
+            "↑↓ choose · Enter open · R reset lesson · Esc back · ? help · q quit"
+        }
+        Screen::Lessons => {
+            "←→ step · Enter do it · 1–9 answer · f flame · h hint · r redo · Esc list · q"
+        }
         Screen::Scale => "Enter sweep · Esc back · ? help · q quit",
         Screen::Flame if app.flame.typing => "type to search · Enter keep · Esc clear",
         Screen::Flame => {
@@ -1252,7 +1265,7 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
             "space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"
         }
         Screen::Ladder => {
-            "↑↓ select · Enter run · a climb all · Esc cancel · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · ? help · q quit"
+            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · ? help · q quit"
         }
     }
 }
@@ -1285,6 +1298,7 @@ pub const HELP: &[(&str, &str)] = &[
         "history: benchmarked speedups over commits (perf/history.jsonl)",
     ),
     ("g", "scaling: time against n, log-log (Enter sweeps them)"),
+    ("l", "lessons: the course's exit criteria, step by step"),
     ("m", "write the speedup table as Markdown (NOTES.md)"),
     ("Demo", ""),
     ("space / p", "pause or resume the climb"),

@@ -1,0 +1,453 @@
+//! Lessons: data files that walk a learner through the course's exit criteria, each ending in
+//! checks judged against measurements taken live on the learner's machine.
+//!
+//! A lesson is a TOML file (`lessons/*.toml`, schema in `lessons/README.md`) with a
+//! `format_version`, an id, a title, the exit criterion it teaches, and `[[step]]` tables. The
+//! shipped lessons are compiled into the binary; `--lessons DIR` loads an instructor's set
+//! instead. Every file is validated when loaded: errors name the file, the line and the
+//! problem.
+
+pub mod progress;
+pub mod python;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The lesson format this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The shipped lessons: (file name, text).
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        "01-profile-first.toml",
+        include_str!("../../lessons/01-profile-first.toml"),
+    ),
+    (
+        "02-bytecode.toml",
+        include_str!("../../lessons/02-bytecode.toml"),
+    ),
+    (
+        "03-find-the-leak.toml",
+        include_str!("../../lessons/03-find-the-leak.toml"),
+    ),
+    (
+        "04-concurrency.toml",
+        include_str!("../../lessons/04-concurrency.toml"),
+    ),
+];
+
+/// One lesson.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    pub format_version: u32,
+    pub id: String,
+    pub title: String,
+    /// The exit criterion of the course it teaches.
+    pub criterion: String,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+    /// The file it came from (set when loaded).
+    #[serde(skip)]
+    pub file: PathBuf,
+}
+
+/// What a step asks of the learner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Text to read.
+    Read,
+    /// Run a rung; passes when it has run and verified.
+    Run,
+    /// Open a rung's flamegraph (CPU, or memory with `memory = true`) and answer a question.
+    Flame,
+    /// A multiple-choice question.
+    Choice,
+    /// Predict a number; the app measures it and scores the prediction.
+    Predict,
+    /// A free-text justification, saved.
+    Explain,
+    /// Two Python snippets side by side with their `dis.dis` bytecode.
+    Bytecode,
+    /// Measure Python concurrency models on the four workloads; shows the table.
+    Concurrency,
+    /// Write the speedup table to NOTES.md.
+    Notes,
+}
+
+/// One answer choice, with the explanation shown after answering.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub text: String,
+    #[serde(default)]
+    pub correct: bool,
+    pub explain: String,
+}
+
+/// One step. Which fields apply depends on `kind` (checked by [`validate`]).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub kind: Kind,
+    /// Markdown shown with the step.
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// Run / Flame: the rung.
+    #[serde(default)]
+    pub rung: Option<String>,
+    /// Run: how many times (the leak lesson runs `leaky` several times).
+    #[serde(default)]
+    pub times: Option<u32>,
+    /// Flame: the memory profile instead of the CPU one.
+    #[serde(default)]
+    pub memory: bool,
+    /// Flame / Choice / Predict: the question.
+    #[serde(default)]
+    pub question: String,
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+    /// Predict: what is measured, `speedup:A:B` (how many times faster B is than A) or
+    /// `python:NAME` (a timing from `assets/lessons/bytecode.py`, as a ratio).
+    #[serde(default)]
+    pub measure: Option<String>,
+    /// Predict: the prediction scores when within this factor of the measurement.
+    #[serde(default)]
+    pub within: Option<f64>,
+    /// Explain: the fewest words accepted.
+    #[serde(default)]
+    pub min_words: Option<usize>,
+    /// Bytecode: the pair of snippets, by name in `assets/lessons/bytecode.py`.
+    #[serde(default)]
+    pub pair: Option<String>,
+}
+
+/// A lesson file that cannot be used: the file, the line (when known) and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {reason}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct LessonError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+/// The rungs a lesson may name: the ladder and the extras.
+fn known_rungs() -> Vec<&'static str> {
+    crate::rungs::ladder()
+        .iter()
+        .chain(crate::rungs::extras().iter())
+        .map(|r| r.info().id)
+        .collect()
+}
+
+/// Pairs of snippets the bytecode lesson knows (defined in `assets/lessons/bytecode.py`).
+pub const BYTECODE_PAIRS: [&str; 2] = ["dot", "build"];
+
+/// Line (1-based) of the `n`th `[[step]]` header in `text`.
+fn step_line(text: &str, n: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[step]]"))
+        .nth(n)
+        .map(|(i, _)| i + 1)
+}
+
+/// Parses and validates one lesson file's text.
+pub fn parse(text: &str, file: &Path) -> Result<Lesson, LessonError> {
+    let err = |line, reason: String| LessonError {
+        file: file.to_path_buf(),
+        line,
+        reason,
+    };
+    let mut lesson: Lesson = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        err(line, e.message().to_string())
+    })?;
+    lesson.file = file.to_path_buf();
+    if lesson.format_version != FORMAT_VERSION {
+        return Err(err(
+            Some(1),
+            format!(
+                "format_version {} is not one this ladder reads ({FORMAT_VERSION})",
+                lesson.format_version
+            ),
+        ));
+    }
+    validate(&lesson).map_err(|(n, reason)| err(n.and_then(|n| step_line(text, n)), reason))?;
+    Ok(lesson)
+}
+
+/// Checks what the schema cannot: ids, references and the fields each kind needs. The error
+/// carries the index of the step at fault.
+fn validate(l: &Lesson) -> Result<(), (Option<usize>, String)> {
+    let id_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if !id_ok(&l.id) {
+        return Err((
+            None,
+            format!("lesson id '{}' must be letters, digits, - or _", l.id),
+        ));
+    }
+    if l.steps.is_empty() {
+        return Err((None, "the lesson has no [[step]]".into()));
+    }
+    let rungs = known_rungs();
+    for (i, s) in l.steps.iter().enumerate() {
+        let fail = |why: String| Err((Some(i), format!("step '{}' ({:?}): {why}", s.id, s.kind)));
+        if !id_ok(&s.id) {
+            return fail("the id must be letters, digits, - or _".into());
+        }
+        if l.steps[..i].iter().any(|o| o.id == s.id) {
+            return fail("this id is used by an earlier step".into());
+        }
+        let needs_rung = matches!(s.kind, Kind::Run | Kind::Flame);
+        match (&s.rung, needs_rung) {
+            (None, true) => return fail("needs rung = \"…\"".into()),
+            (Some(r), _) if !rungs.contains(&r.as_str()) => {
+                return fail(format!(
+                    "rung '{r}' does not exist (known: {})",
+                    rungs.join(", ")
+                ));
+            }
+            _ => {}
+        }
+        if matches!(s.kind, Kind::Flame | Kind::Choice) {
+            if s.question.is_empty() {
+                return fail("needs a question".into());
+            }
+            if s.choices.len() < 2 {
+                return fail("needs at least two choices".into());
+            }
+            if !s.choices.iter().any(|c| c.correct) {
+                return fail("no choice is marked correct = true".into());
+            }
+            if let Some(c) = s.choices.iter().find(|c| c.explain.trim().is_empty()) {
+                return fail(format!("choice '{}' has no explanation", c.text));
+            }
+        } else if !s.choices.is_empty() {
+            return fail("only flame and choice steps have choices".into());
+        }
+        if s.kind == Kind::Predict {
+            let Some(m) = &s.measure else {
+                return fail("needs measure = \"speedup:A:B\" or \"python:NAME\"".into());
+            };
+            check_measure(m, &rungs).map_err(|why| (Some(i), format!("step '{}': {why}", s.id)))?;
+            match s.within {
+                Some(w) if w > 1.0 => {}
+                Some(w) => return fail(format!("within = {w} must be a factor above 1")),
+                None => return fail("needs within = FACTOR (e.g. 2.0: within 2x)".into()),
+            }
+            if s.question.is_empty() {
+                return fail("needs a question".into());
+            }
+        } else if s.measure.is_some() {
+            return fail("only predict steps measure".into());
+        }
+        if s.kind == Kind::Bytecode {
+            match &s.pair {
+                Some(p) if BYTECODE_PAIRS.contains(&p.as_str()) => {}
+                Some(p) => {
+                    return fail(format!(
+                        "pair '{p}' is not one of {}",
+                        BYTECODE_PAIRS.join(", ")
+                    ));
+                }
+                None => return fail("needs pair = \"…\"".into()),
+            }
+        }
+        if s.kind == Kind::Explain && s.text.trim().is_empty() && s.question.is_empty() {
+            return fail("needs text or a question saying what to explain".into());
+        }
+        if s.kind == Kind::Read && s.text.trim().is_empty() {
+            return fail("has no text".into());
+        }
+    }
+    Ok(())
+}
+
+/// What a predict step measures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// How many times faster rung `after` is than rung `before`.
+    Speedup { before: String, after: String },
+    /// A ratio timed by the bytecode script (`assets/lessons/bytecode.py`).
+    Python(String),
+}
+
+/// Timed ratios the bytecode script reports.
+pub const PYTHON_MEASURES: [&str; 2] = ["dot", "build"];
+
+fn check_measure(m: &str, rungs: &[&str]) -> Result<Measure, String> {
+    let parts: Vec<&str> = m.split(':').collect();
+    match parts[..] {
+        ["speedup", a, b] => {
+            for r in [a, b] {
+                if !rungs.contains(&r) {
+                    return Err(format!("measure names rung '{r}', which does not exist"));
+                }
+            }
+            Ok(Measure::Speedup {
+                before: a.into(),
+                after: b.into(),
+            })
+        }
+        ["python", name] if PYTHON_MEASURES.contains(&name) => Ok(Measure::Python(name.into())),
+        ["python", name] => Err(format!(
+            "python measure '{name}' is not one of {}",
+            PYTHON_MEASURES.join(", ")
+        )),
+        _ => Err(format!("measure '{m}' must be speedup:A:B or python:NAME")),
+    }
+}
+
+impl Step {
+    /// What a predict step measures (validated when loaded).
+    #[must_use]
+    pub fn measure(&self) -> Option<Measure> {
+        self.measure
+            .as_deref()
+            .and_then(|m| check_measure(m, &known_rungs()).ok())
+    }
+}
+
+/// Whether a prediction scores: within `factor` of the measurement, either way.
+#[must_use]
+pub fn scores(predicted: f64, measured: f64, factor: f64) -> bool {
+    predicted > 0.0
+        && measured > 0.0
+        && predicted.is_finite()
+        && (predicted / measured).max(measured / predicted) <= factor
+}
+
+/// A step as plain text for a terminal (`ladder learn --show`); a bytecode step includes its
+/// bytecode and timings, live or recorded.
+#[must_use]
+pub fn render_plain(step: &Step) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "[{:?}] {}", step.kind, step.id);
+    if !step.text.trim().is_empty() {
+        let _ = writeln!(out, "{}", step.text.trim());
+    }
+    if !step.question.is_empty() {
+        let _ = writeln!(out, "{}", step.question);
+    }
+    for (i, c) in step.choices.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}", i + 1, c.text);
+    }
+    if let (Kind::Bytecode, Some(pair)) = (step.kind, &step.pair) {
+        let (b, why) = python::bytecode(pair);
+        match b {
+            Some(b) => {
+                match &b.recorded_on {
+                    Some(r) => {
+                        let _ = writeln!(
+                            out,
+                            "\nRECORDED, not measured here ({}): {r}",
+                            why.unwrap_or_default()
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(out, "\nPython {}, measured live", b.python);
+                    }
+                }
+                let _ = writeln!(out, "\n--- a ---\n{}\n{}", b.a_src, b.a_dis);
+                let _ = writeln!(out, "--- b ---\n{}\n{}", b.b_src, b.b_dis);
+                let _ = writeln!(
+                    out,
+                    "a: {:.2} µs per call, b: {:.2} µs: b is {:.2}x faster",
+                    b.a_s * 1e6,
+                    b.b_s * 1e6,
+                    b.ratio
+                );
+            }
+            None => {
+                let _ = writeln!(out, "no bytecode: {}", why.unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+/// The shipped lessons, in order.
+pub fn shipped() -> Result<Vec<Lesson>, LessonError> {
+    let lessons = SHIPPED
+        .iter()
+        .map(|(name, text)| parse(text, &Path::new("lessons").join(name)))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_unique(lessons)
+}
+
+/// Every `*.toml` in `dir`, in file-name order.
+pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, LessonError> {
+    let io = |e: std::io::Error| LessonError {
+        file: dir.to_path_buf(),
+        line: None,
+        reason: e.to_string(),
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(LessonError {
+            file: dir.to_path_buf(),
+            line: None,
+            reason: "no lesson files (*.toml) here".into(),
+        });
+    }
+    let lessons = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).map_err(|e| LessonError {
+                file: f.clone(),
+                line: None,
+                reason: e.to_string(),
+            })?;
+            parse(&text, f)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    check_unique(lessons)
+}
+
+fn check_unique(lessons: Vec<Lesson>) -> Result<Vec<Lesson>, LessonError> {
+    for (i, l) in lessons.iter().enumerate() {
+        if let Some(o) = lessons[..i].iter().find(|o| o.id == l.id) {
+            return Err(LessonError {
+                file: l.file.clone(),
+                line: Some(1),
+                reason: format!("lesson id '{}' is also used by {}", l.id, o.file.display()),
+            });
+        }
+    }
+    Ok(lessons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predictions_score_within_a_factor_either_way() {
+        assert!(scores(5.0, 6.0, 2.0));
+        assert!(scores(12.0, 6.0, 2.0));
+        assert!(!scores(13.0, 6.0, 2.0));
+        assert!(!scores(2.9, 6.0, 2.0));
+        assert!(!scores(0.0, 6.0, 2.0));
+        assert!(!scores(-3.0, 6.0, 2.0));
+        assert!(!scores(f64::NAN, 6.0, 2.0));
+    }
+}

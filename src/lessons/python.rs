@@ -1,0 +1,144 @@
+//! The Python-backed steps: bytecode and timings of the bytecode pairs, and the concurrency
+//! measurements. They run `python3` from PATH (or `$LADDER_PYTHON`); where there is none, the
+//! bytecode step falls back to a transcript recorded on a named machine, clearly marked.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+const BYTECODE_PY: &str = include_str!("../../assets/lessons/bytecode.py");
+const CONCURRENCY_PY: &str = include_str!("../../assets/lessons/concurrency.py");
+/// `bytecode.py dot` and `bytecode.py build`, recorded (see `recorded_on`).
+const BYTECODE_RECORDED: &str = include_str!("../../assets/lessons/bytecode-recorded.json");
+
+/// One pair of snippets with their bytecode and timings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bytecode {
+    pub python: String,
+    pub a_src: String,
+    pub a_dis: String,
+    pub b_src: String,
+    pub b_dis: String,
+    /// Seconds per call, best of 5.
+    pub a_s: f64,
+    pub b_s: f64,
+    /// How many times faster b is than a.
+    pub ratio: f64,
+    /// Set when this is the shipped recording, not a live measurement: where it was made.
+    #[serde(default)]
+    pub recorded_on: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Recorded {
+    recorded_on: String,
+    pairs: std::collections::BTreeMap<String, Bytecode>,
+}
+
+/// Why a Python step could not run live.
+#[derive(Debug, thiserror::Error)]
+pub enum PythonError {
+    #[error("no Python interpreter (python3) on PATH; set LADDER_PYTHON to use another")]
+    NoPython,
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn script(name: &str, text: &str) -> Result<PathBuf, PythonError> {
+    let dir = std::env::temp_dir().join(format!("ladder-lessons-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| PythonError::Failed(e.to_string()))?;
+    let path = dir.join(name);
+    std::fs::write(&path, text).map_err(|e| PythonError::Failed(e.to_string()))?;
+    Ok(path)
+}
+
+fn run_json<T: for<'de> Deserialize<'de>>(
+    name: &str,
+    text: &str,
+    args: &[&str],
+) -> Result<T, PythonError> {
+    let python = crate::rungs::external::python().ok_or(PythonError::NoPython)?;
+    let path = script(name, text)?;
+    let out = Command::new(&python)
+        .arg(&path)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| PythonError::Failed(format!("could not run {}: {e}", python.display())))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(2).collect();
+        return Err(PythonError::Failed(format!(
+            "{} {name} failed ({}): {}",
+            python.display(),
+            out.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    serde_json::from_str(last)
+        .map_err(|e| PythonError::Failed(format!("{name} printed something unexpected: {e}")))
+}
+
+/// The pair's bytecode and timings, measured live.
+pub fn bytecode_live(pair: &str) -> Result<Bytecode, PythonError> {
+    run_json("bytecode.py", BYTECODE_PY, &[pair])
+}
+
+/// The shipped recording of the pair (for machines without Python), marked as recorded.
+#[must_use]
+pub fn bytecode_recorded(pair: &str) -> Option<Bytecode> {
+    let r: Recorded = serde_json::from_str(BYTECODE_RECORDED).ok()?;
+    let mut b = r.pairs.get(pair)?.clone();
+    b.recorded_on = Some(r.recorded_on);
+    Some(b)
+}
+
+/// Live when Python is there, else the recording; the error says why it is not live.
+#[must_use]
+pub fn bytecode(pair: &str) -> (Option<Bytecode>, Option<String>) {
+    match bytecode_live(pair) {
+        Ok(b) => (Some(b), None),
+        Err(e) => (bytecode_recorded(pair), Some(e.to_string())),
+    }
+}
+
+/// The concurrency measurements.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Concurrency {
+    pub python: String,
+    pub free_threaded: bool,
+    pub cores: Option<usize>,
+    /// Workload → way of running it → seconds.
+    pub results: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>,
+}
+
+/// Runs the concurrency script (`quick`: smaller workloads, for tests).
+pub fn concurrency(quick: bool) -> Result<Concurrency, PythonError> {
+    let args: &[&str] = if quick { &["--quick"] } else { &[] };
+    run_json("concurrency.py", CONCURRENCY_PY, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recording_has_both_pairs_and_says_where_it_was_made() {
+        for pair in super::super::BYTECODE_PAIRS {
+            let b = bytecode_recorded(pair).expect("recorded");
+            assert!(
+                b.recorded_on
+                    .as_deref()
+                    .is_some_and(|r| r.contains("Python"))
+            );
+            assert!(b.a_dis.contains("LOAD_FAST") && b.ratio > 1.0, "{pair}");
+        }
+    }
+}

@@ -1,0 +1,517 @@
+//! The Lessons screen: the list with progress, and a lesson open at a step.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+use super::app::{App, Status};
+use super::lessons::Feedback;
+use super::theme::Theme;
+use crate::lessons::{Kind, Step};
+
+fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.dim())
+        .title(Span::styled(format!(" {title} "), theme.title()))
+        .style(theme.base())
+}
+
+/// A little Markdown for the terminal: `# ` headings, `- ` bullets, `**bold**` and `code`.
+#[must_use]
+pub fn markdown(text: &str, theme: &Theme) -> Vec<Line<'static>> {
+    text.trim().lines().map(|l| md_line(l, theme)).collect()
+}
+
+fn md_line(line: &str, theme: &Theme) -> Line<'static> {
+    if let Some(h) = line.strip_prefix("# ") {
+        return Line::from(Span::styled(
+            h.to_string(),
+            theme.title().add_modifier(Modifier::BOLD),
+        ));
+    }
+    let (prefix, rest) = match line.strip_prefix("- ") {
+        Some(r) => ("  • ", r),
+        None => ("", line),
+    };
+    let mut spans = vec![Span::raw(prefix.to_string())];
+    // Split on ** and ` markers, toggling styles.
+    let (mut bold, mut code) = (false, false);
+    let mut cur = String::new();
+    let mut chars = rest.chars().peekable();
+    let flush = |cur: &mut String, spans: &mut Vec<Span<'static>>, bold: bool, code: bool| {
+        if !cur.is_empty() {
+            let mut st = theme.base();
+            if bold {
+                st = st.add_modifier(Modifier::BOLD);
+            }
+            if code {
+                st = Style::default().fg(theme.accent);
+            }
+            spans.push(Span::styled(std::mem::take(cur), st));
+        }
+    };
+    while let Some(c) = chars.next() {
+        if c == '*' && chars.peek() == Some(&'*') {
+            chars.next();
+            flush(&mut cur, &mut spans, bold, code);
+            bold = !bold;
+        } else if c == '`' {
+            flush(&mut cur, &mut spans, bold, code);
+            code = !code;
+        } else {
+            cur.push(c);
+        }
+    }
+    flush(&mut cur, &mut spans, bold, code);
+    Line::from(spans)
+}
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    if app.lessons.open.is_some() {
+        draw_lesson(f, app, theme, area);
+    } else {
+        draw_list(f, app, theme, area);
+    }
+}
+
+fn draw_list(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let ls = &app.lessons;
+    if ls.lessons.is_empty() {
+        f.render_widget(
+            Paragraph::new("No lessons loaded.").block(block("Lessons", theme)),
+            area,
+        );
+        return;
+    }
+    let [list, about] = Layout::vertical([
+        Constraint::Length(ls.lessons.len() as u16 + 2),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let title_w = ls
+        .lessons
+        .iter()
+        .map(|l| l.title.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let lines: Vec<Line> = ls
+        .lessons
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let done = ls.done_in(i);
+            let total = l.steps.len();
+            let bar_w = 12usize;
+            let filled = done * bar_w / total.max(1);
+            let mark = if done == total { "✓" } else { " " };
+            let sel = i == ls.selected;
+            let style = if sel { theme.selected() } else { theme.base() };
+            Line::from(vec![
+                Span::styled(if sel { "▶ " } else { "  " }, style),
+                Span::styled(format!("{}. {:<title_w$}", i + 1, l.title), style),
+                Span::styled(
+                    format!("{}{}", "█".repeat(filled), "░".repeat(bar_w - filled)),
+                    Style::default().fg(theme.bar),
+                ),
+                Span::styled(format!(" {done:>2}/{total:<2} {mark}"), style),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(block("Lessons", theme)), list);
+    let l = &ls.lessons[ls.selected];
+    let mut text = vec![
+        Line::from(vec![
+            Span::styled("exit criterion: ", theme.dim()),
+            Span::styled(l.criterion.clone(), theme.base()),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Enter opens it where you left off · R resets it · Esc back to the ladder",
+            theme.dim(),
+        )),
+    ];
+    if let Some(p) = &ls.path {
+        text.push(Line::from(Span::styled(
+            format!("progress is saved after every step to {}", p.display()),
+            theme.dim(),
+        )));
+    }
+    f.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(block(&l.title, theme)),
+        about,
+    );
+}
+
+fn draw_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let ls = &app.lessons;
+    let (Some(lesson), Some(step)) = (ls.lesson(), ls.current()) else {
+        return;
+    };
+    let n = ls.open.unwrap_or(0) + 1;
+    let done = if ls.passed(step) { " ✓" } else { "" };
+    let title = format!(
+        "{n}. {} · step {}/{} · {}{done}",
+        lesson.title,
+        ls.step + 1,
+        lesson.steps.len(),
+        kind_name(step.kind)
+    );
+    // Run steps show the live panel beside the text: the learner watches the run.
+    let show_live = step.kind == Kind::Run || app.running();
+    let (main, side) = if show_live && area.width >= 60 {
+        let [m, s] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+            .areas(area);
+        (m, Some(s))
+    } else {
+        (area, None)
+    };
+    let mut lines = markdown(&step.text, theme);
+    if !step.question.is_empty() {
+        if !lines.is_empty() {
+            lines.push(Line::from(""));
+        }
+        lines.push(md_line(&step.question, theme));
+    }
+    lines.push(Line::from(""));
+    let col_w = (main.width.saturating_sub(4) / 2) as usize;
+    lines.extend(step_body(app, step, theme, col_w));
+    let hints = ls.hints_shown(step);
+    if hints > 0 {
+        lines.push(Line::from(""));
+        for (i, h) in step.hints.iter().take(hints).enumerate() {
+            lines.push(Line::from(Span::styled(
+                format!("hint {}: {h}", i + 1),
+                Style::default().fg(theme.warn),
+            )));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((ls.scroll, 0))
+            .block(block(&title, theme)),
+        main,
+    );
+    if let Some(side) = side {
+        super::ui::draw_live_panel(f, app, theme, side);
+    }
+}
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Read => "read",
+        Kind::Run => "run",
+        Kind::Flame => "flamegraph question",
+        Kind::Choice => "choose",
+        Kind::Predict => "predict",
+        Kind::Explain => "explain",
+        Kind::Bytecode => "bytecode",
+        Kind::Concurrency => "measure",
+        Kind::Notes => "notes",
+    }
+}
+
+fn step_body(app: &App, step: &Step, theme: &Theme, col_w: usize) -> Vec<Line<'static>> {
+    let ls = &app.lessons;
+    let dim = theme.dim();
+    let good = Style::default().fg(theme.good);
+    let bad = Style::default().fg(theme.bad);
+    match step.kind {
+        Kind::Read => vec![Line::from(Span::styled("Enter: next", dim))],
+        Kind::Run => {
+            let id = step.rung.clone().unwrap_or_default();
+            let row = app.rows.iter().find(|r| r.info.id == id);
+            let status = row.map_or("?".to_string(), |r| match &r.status {
+                Status::Locked => "locked: run the rung below it first (climb in order)".into(),
+                Status::Ready => "ready".into(),
+                Status::Queued => "queued".into(),
+                Status::Running(_) => "running…".into(),
+                Status::Done => "done ✓".into(),
+                Status::Failed(w) => format!("failed: {w}"),
+                Status::Cancelled => "cancelled".into(),
+            });
+            let want = step.times.unwrap_or(1);
+            let mut v = vec![Line::from(vec![
+                Span::styled(format!("{id}: "), theme.title()),
+                Span::styled(status, theme.base()),
+            ])];
+            if want > 1 {
+                v.push(Line::from(format!(
+                    "verified runs in this step: {}/{want}",
+                    ls.runs
+                )));
+            }
+            if let Some(rep) = row.and_then(|r| r.report.as_ref()).filter(|r| r.has_time()) {
+                v.push(Line::from(Span::styled(
+                    format!(
+                        "last run: {} · {} · peak memory {}",
+                        crate::report::time_cell(rep),
+                        crate::report::verified_cell(rep),
+                        crate::workload::human_bytes(rep.peak_rss_bytes)
+                    ),
+                    dim,
+                )));
+            }
+            v.push(Line::from(Span::styled(
+                "Enter: run it · Esc cancels a run",
+                dim,
+            )));
+            v
+        }
+        Kind::Flame | Kind::Choice => {
+            let chosen = match ls.feedback {
+                Some(Feedback::Chose { index, .. }) => Some(index),
+                _ => None,
+            };
+            let mut v = Vec::new();
+            for (i, c) in step.choices.iter().enumerate() {
+                let mark = match chosen {
+                    Some(_) if c.correct => Span::styled(" ✓", good),
+                    Some(k) if k == i => Span::styled(" ✗", bad),
+                    _ => Span::raw(""),
+                };
+                let style = if chosen == Some(i) {
+                    theme.title()
+                } else {
+                    theme.base()
+                };
+                v.push(Line::from(vec![
+                    Span::styled(format!("  {}. {}", i + 1, c.text), style),
+                    mark,
+                ]));
+                if chosen.is_some() {
+                    v.push(Line::from(Span::styled(format!("     {}", c.explain), dim)));
+                }
+            }
+            v.push(Line::from(""));
+            v.push(Line::from(Span::styled(
+                if step.kind == Kind::Flame {
+                    "f: open the flamegraph · 1–9: answer"
+                } else {
+                    "1–9: answer"
+                },
+                dim,
+            )));
+            v
+        }
+        Kind::Predict => {
+            let mut v = vec![Line::from(vec![
+                Span::styled("your prediction: ", dim),
+                Span::styled(
+                    format!("{}{}x", ls.input, if ls.typing { "▏" } else { "" }),
+                    theme.title(),
+                ),
+            ])];
+            match ls.feedback {
+                Some(Feedback::Measuring { predicted }) => v.push(Line::from(format!(
+                    "predicted {predicted}x: measuring on this machine…"
+                ))),
+                Some(Feedback::Scored {
+                    predicted,
+                    measured,
+                    scored,
+                }) => {
+                    let off = (predicted / measured).max(measured / predicted);
+                    v.push(Line::from(vec![
+                        Span::raw(format!(
+                            "predicted {predicted:.2}x · measured {measured:.2}x · "
+                        )),
+                        if scored {
+                            Span::styled(format!("within {}x ✓", step.within.unwrap_or(2.0)), good)
+                        } else {
+                            Span::styled(format!("off by {off:.1}x ✗"), bad)
+                        },
+                    ]));
+                }
+                _ => {}
+            }
+            v.push(Line::from(Span::styled(
+                if ls.typing {
+                    "type a number, Enter to submit, Esc to stop typing"
+                } else {
+                    "Enter: type your prediction · h: a hint"
+                },
+                dim,
+            )));
+            v
+        }
+        Kind::Explain => {
+            let words = ls.input.split_whitespace().count();
+            let mut v = vec![Line::from(Span::styled(
+                format!("{}{}", ls.input, if ls.typing { "▏" } else { "" }),
+                theme.title(),
+            ))];
+            v.push(Line::from(Span::styled(
+                format!(
+                    "{words} words (at least {}) · {}",
+                    step.min_words.unwrap_or(1),
+                    if ls.typing {
+                        "Enter saves, Esc stops typing"
+                    } else if ls.feedback == Some(Feedback::Saved) {
+                        "saved ✓ (Enter edits it)"
+                    } else {
+                        "Enter: start typing"
+                    }
+                ),
+                dim,
+            )));
+            v
+        }
+        Kind::Bytecode => bytecode_body(app, step, theme, col_w),
+        Kind::Concurrency => concurrency_body(app, theme),
+        Kind::Notes => vec![Line::from(Span::styled(
+            format!(
+                "Enter writes the speedup table to {} (as m does on the ladder screen)",
+                app.notes_path.display()
+            ),
+            dim,
+        ))],
+    }
+}
+
+fn bytecode_body(app: &App, step: &Step, theme: &Theme, col_w: usize) -> Vec<Line<'static>> {
+    let pair = step.pair.clone().unwrap_or_default();
+    let dim = theme.dim();
+    let Some((loaded, why)) = app.lessons.bytecode.get(&pair) else {
+        return vec![Line::from(Span::styled(
+            "running python3 for the bytecode and timings…",
+            dim,
+        ))];
+    };
+    let Some(b) = loaded else {
+        return vec![Line::from(Span::styled(
+            format!("no bytecode: {}", why.clone().unwrap_or_default()),
+            Style::default().fg(theme.bad),
+        ))];
+    };
+    let mut v = vec![match &b.recorded_on {
+        Some(r) => Line::from(Span::styled(
+            format!(
+                "RECORDED, not measured here ({}): {r}",
+                why.clone().unwrap_or_default()
+            ),
+            Style::default().fg(theme.warn),
+        )),
+        None => Line::from(Span::styled(
+            format!("Python {}, measured live on this machine", b.python),
+            dim,
+        )),
+    }];
+    // Side by side: source then bytecode, in two columns.
+    let w = col_w.max(20);
+    let col = |s: &str, dis: &str| -> Vec<String> {
+        s.lines()
+            .map(ToString::to_string)
+            .chain(std::iter::once(String::new()))
+            .chain(dis.lines().map(ToString::to_string))
+            .collect()
+    };
+    let (a, bb) = (col(&b.a_src, &b.a_dis), col(&b.b_src, &b.b_dis));
+    for i in 0..a.len().max(bb.len()) {
+        let l = a.get(i).map_or("", String::as_str);
+        let r = bb.get(i).map_or("", String::as_str);
+        let l: String = l.chars().take(w - 1).collect();
+        let r: String = r.chars().take(w - 1).collect();
+        v.push(Line::from(vec![
+            Span::styled(format!("{l:<w$}"), Style::default().fg(theme.accent)),
+            Span::styled(r, Style::default().fg(theme.good)),
+        ]));
+    }
+    v.push(Line::from(""));
+    v.push(Line::from(Span::styled(
+        "↑↓ scroll · Enter: next (the timings come with the prediction)",
+        dim,
+    )));
+    v
+}
+
+fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    let dim = theme.dim();
+    let ls = &app.lessons;
+    if ls.measuring_concurrency {
+        return vec![Line::from(Span::styled(
+            "measuring with python3 (about half a minute)…",
+            dim,
+        ))];
+    }
+    let Some(r) = &ls.concurrency else {
+        return vec![Line::from(Span::styled("Enter: measure", dim))];
+    };
+    let c = match r {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![Line::from(Span::styled(
+                format!("could not measure: {e}"),
+                Style::default().fg(theme.bad),
+            ))];
+        }
+    };
+    // The learner's choices, by workload (steps named <workload>-choice).
+    let lesson = ls.lesson();
+    let choice_of = |w: &str| -> String {
+        lesson
+            .and_then(|l| {
+                let s = l.steps.iter().find(|s| s.id == format!("{w}-choice"))?;
+                let a = ls.progress.lesson(&l.id)?.answers.get(&s.id)?;
+                Some(s.choices.get(a.choice?)?.text.clone())
+            })
+            .unwrap_or_else(|| "-".into())
+    };
+    let ways = ["sequential", "threads", "processes", "asyncio"];
+    let mut v = vec![Line::from(Span::styled(
+        format!(
+            "Python {}{} · {} cores",
+            c.python,
+            if c.free_threaded {
+                " (free-threaded)"
+            } else {
+                ""
+            },
+            c.cores.unwrap_or(0)
+        ),
+        dim,
+    ))];
+    v.push(Line::from(Span::styled(
+        format!(
+            "{:<10}{:>12}{:>12}{:>12}{:>12}   your choice",
+            "workload", ways[0], ways[1], ways[2], ways[3]
+        ),
+        theme.title(),
+    )));
+    for w in ["cpu", "numpy", "io", "shared"] {
+        let row = c.results.get(w);
+        let best = row.and_then(|r| {
+            r.iter()
+                .min_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(k, _)| k.clone())
+        });
+        let mut spans = vec![Span::raw(format!("{w:<10}"))];
+        for way in ways {
+            let cell = row
+                .and_then(|r| r.get(way))
+                .map_or("-".to_string(), |t| crate::report::human_seconds(*t));
+            let style = if best.as_deref() == Some(way) {
+                Style::default().fg(theme.good)
+            } else {
+                theme.base()
+            };
+            spans.push(Span::styled(format!("{cell:>12}"), style));
+        }
+        spans.push(Span::styled(format!("   {}", choice_of(w)), dim));
+        v.push(Line::from(spans));
+    }
+    if !c.free_threaded {
+        v.push(Line::from(Span::styled(
+            "no free-threaded Python here (python3.13t or later would run the cpu row's threads in parallel)",
+            dim,
+        )));
+    }
+    v
+}

@@ -1,0 +1,399 @@
+//! Lessons: every shipped lesson validates; malformed files get precise errors; the engine's
+//! step logic (choices, predictions scored against measurements, explanations, hints, redo,
+//! reset, resume, export); the progress file; the Python-backed steps with and without Python.
+
+mod common;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command as Cmd;
+use common::{ch, key, ready_app, report};
+use crossterm::event::KeyCode;
+use ladder::lessons::progress::{Answer, Progress, export};
+use ladder::lessons::{self, Kind, parse};
+use ladder::rungs::Step;
+use ladder::tui::app::{App, Command, Msg, Screen};
+use ladder::tui::lessons::{Feedback, LessonsState};
+
+fn ladder() -> Cmd {
+    Cmd::cargo_bin("ladder").unwrap()
+}
+
+#[test]
+fn every_shipped_lesson_loads_and_validates() {
+    let ls = lessons::shipped().expect("shipped lessons are valid");
+    let ids: Vec<&str> = ls.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["profile-first", "bytecode", "find-the-leak", "concurrency"]
+    );
+    ladder()
+        .args(["learn", "--check"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("4 lessons"));
+    // The lessons/ folder in the repository is the same set.
+    ladder()
+        .args(["learn", "--check", "lessons"])
+        .assert()
+        .success();
+}
+
+const GOOD: &str = r#"format_version = 1
+id = "t"
+title = "T"
+criterion = "c"
+
+[[step]]
+id = "a"
+kind = "read"
+text = "hello"
+
+[[step]]
+id = "b"
+kind = "run"
+rung = "naive"
+"#;
+
+#[test]
+fn malformed_lessons_name_the_file_the_line_and_the_problem() {
+    let f = PathBuf::from("lessons/x.toml");
+    assert!(parse(GOOD, &f).is_ok());
+    let cases = [
+        // (text, line, what the message says)
+        (
+            GOOD.replace("\"naive\"", "\"warp\""),
+            Some(11),
+            "rung 'warp' does not exist",
+        ),
+        (
+            GOOD.replace("kind = \"run\"", "kind = \"dance\""),
+            Some(13),
+            "dance",
+        ),
+        (
+            GOOD.replace("id = \"b\"", "id = \"a\""),
+            Some(11),
+            "used by an earlier step",
+        ),
+        (GOOD.replace("text = \"hello\"", ""), Some(6), "has no text"),
+        (
+            GOOD.replace("format_version = 1", "format_version = 9"),
+            Some(1),
+            "format_version 9",
+        ),
+        (format!("{GOOD}colour = 3\n"), None, "colour"),
+        (
+            format!(
+                "{GOOD}\n[[step]]\nid = \"p\"\nkind = \"predict\"\nquestion = \"q\"\nwithin = 2.0\n"
+            ),
+            Some(16),
+            "needs measure",
+        ),
+        (
+            format!(
+                "{GOOD}\n[[step]]\nid = \"c\"\nkind = \"choice\"\nquestion = \"q\"\n[[step.choices]]\ntext = \"x\"\nexplain = \"e\"\n[[step.choices]]\ntext = \"y\"\nexplain = \"e\"\n"
+            ),
+            Some(16),
+            "no choice is marked correct",
+        ),
+    ];
+    for (text, line, want) in cases {
+        let e = parse(&text, &f).expect_err(want);
+        let msg = e.to_string();
+        assert!(msg.starts_with("lessons/x.toml"), "{msg}");
+        assert!(msg.contains(want), "{msg} (want {want})");
+        if let Some(l) = line {
+            assert_eq!(e.line, Some(l), "{msg}");
+        }
+    }
+    // The CLI check exits non-zero and says where.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), GOOD).unwrap();
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        GOOD.replace("\"naive\"", "\"warp\""),
+    )
+    .unwrap();
+    ladder()
+        .args(["learn", "--check", dir.path().to_str().unwrap()])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("broken.toml:11"))
+        .stderr(predicates::str::contains("warp"));
+}
+
+#[test]
+fn progress_survives_corruption_and_interrupted_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub").join("progress.json");
+    let mut p = Progress::default();
+    p.pass("profile-first", "intro");
+    p.answer(
+        "profile-first",
+        "predict-algorithm",
+        Answer {
+            predicted: Some(6.0),
+            measured: Some(5.2),
+            scored: Some(true),
+            ..Answer::default()
+        },
+    );
+    p.save(&path).unwrap();
+    let (back, warning) = Progress::load(&path);
+    assert_eq!(back, p);
+    assert!(warning.is_none());
+    // A write killed half-way leaves only its temporary file: the saved progress is intact.
+    std::fs::write(
+        path.with_file_name(".progress.json.tmp-999"),
+        "{\"format_version\": 1, \"less",
+    )
+    .unwrap();
+    assert_eq!(Progress::load(&path).0, p);
+    // A corrupt file is set aside with a warning, never a crash.
+    std::fs::write(&path, "{ not json").unwrap();
+    let (fresh, warning) = Progress::load(&path);
+    assert_eq!(fresh, Progress::default());
+    let w = warning.expect("a warning");
+    assert!(w.contains("moved to") && w.contains("corrupt"), "{w}");
+    assert!(path.with_extension("json.corrupt").exists());
+    // A missing file is a fresh start, silently.
+    let (fresh, warning) = Progress::load(&dir.path().join("none.json"));
+    assert_eq!(fresh, Progress::default());
+    assert!(warning.is_none());
+}
+
+fn lesson_app() -> App {
+    let mut app = ready_app();
+    app.lessons = LessonsState::new(lessons::shipped().unwrap(), Progress::default(), None);
+    let _ = app.update(ch('l'));
+    assert_eq!(app.screen, Screen::Lessons);
+    app
+}
+
+fn step_kind(app: &App) -> Kind {
+    app.lessons.current().unwrap().kind
+}
+
+#[test]
+fn the_first_lesson_runs_answers_predicts_and_explains() {
+    let mut app = lesson_app();
+    let _ = app.update(key(KeyCode::Enter)); // open lesson 1 at its first step
+    assert_eq!(step_kind(&app), Kind::Read);
+    // Skipping ahead is refused until the step is done.
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(app.lessons.step, 0);
+    let _ = app.update(key(KeyCode::Enter)); // read: passes and moves on
+    assert_eq!(step_kind(&app), Kind::Run);
+    // Run naive: the step starts the rung and passes when it verifies.
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds[..], [Command::Run { index: 0, .. }]));
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        Step::Baseline,
+        120.0,
+        true,
+    ))));
+    assert!(app.lessons.passed(app.lessons.current().unwrap()));
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(step_kind(&app), Kind::Flame);
+    // A wrong answer shows every explanation and does not pass; the right one does.
+    let _ = app.update(ch('2'));
+    assert_eq!(
+        app.lessons.feedback,
+        Some(Feedback::Chose {
+            index: 1,
+            correct: false
+        })
+    );
+    assert!(!app.lessons.passed(app.lessons.current().unwrap()));
+    let _ = app.update(ch('1'));
+    assert!(app.lessons.passed(app.lessons.current().unwrap()));
+    // Hints on request.
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(step_kind(&app), Kind::Predict);
+    let _ = app.update(ch('h'));
+    assert_eq!(app.lessons.hints_shown(app.lessons.current().unwrap()), 1);
+    // Predict 6x; the measurement needs algorithmic, so the app runs it.
+    let _ = app.update(key(KeyCode::Enter));
+    for c in "6x".chars() {
+        let _ = app.update(ch(c)); // letters are ignored in a number
+    }
+    assert_eq!(app.lessons.input, "6");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(cmds[..], [Command::Run { index: 1, .. }]),
+        "{cmds:?}"
+    );
+    assert_eq!(
+        app.lessons.feedback,
+        Some(Feedback::Measuring { predicted: 6.0 })
+    );
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "algorithmic",
+        Step::Algorithm,
+        24.0,
+        true,
+    ))));
+    match app.lessons.feedback {
+        Some(Feedback::Scored {
+            predicted,
+            measured,
+            scored,
+        }) => {
+            assert!((predicted - 6.0).abs() < 1e-9);
+            assert!((measured - 5.0).abs() < 1e-9, "{measured}");
+            assert!(scored);
+        }
+        ref other => panic!("{other:?}"),
+    }
+    // The run step for algorithmic passes at once: it has just run and verified.
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(step_kind(&app), Kind::Run);
+    assert!(app.lessons.passed(app.lessons.current().unwrap()));
+    // Redo forgets the step.
+    let _ = app.update(ch('r'));
+    assert!(!app.lessons.passed(app.lessons.current().unwrap()));
+}
+
+#[test]
+fn explanations_need_enough_words_and_are_saved() {
+    let mut app = lesson_app();
+    let _ = app.update(key(KeyCode::Enter));
+    let id = app.lessons.lesson().unwrap().id.clone();
+    // Jump to the explain step (as a learner who passed the rest would be).
+    let i = app
+        .lessons
+        .lesson()
+        .unwrap()
+        .steps
+        .iter()
+        .position(|s| s.kind == Kind::Explain)
+        .unwrap();
+    app.lessons.step = i;
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(app.lessons.typing);
+    for c in "too short".chars() {
+        let _ = app.update(ch(c));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(app.lessons.typing, "refused: fewer words than asked");
+    let text = " because removing work beats doing it faster and every later rung multiplies what remains after it";
+    for c in text.chars() {
+        let _ = app.update(ch(c));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(!app.lessons.typing);
+    let step = app.lessons.current().unwrap().id.clone();
+    assert!(app.lessons.progress.passed(&id, &step));
+    let saved = app.lessons.progress.lesson(&id).unwrap().answers[&step]
+        .text
+        .clone()
+        .unwrap();
+    assert!(saved.starts_with("too short because"), "{saved}");
+}
+
+#[test]
+fn progress_is_saved_after_every_step_and_lessons_resume_and_reset() {
+    let mut app = lesson_app();
+    app.lessons.path = Some(PathBuf::from("/tmp/p.json"));
+    let _ = app.update(key(KeyCode::Enter));
+    let cmds = app.update(key(KeyCode::Enter)); // pass the read step
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::SaveProgress(p, prog) if p.ends_with("p.json") && prog.passed("profile-first", "intro"))),
+        "{cmds:?}"
+    );
+    // Back to the list and in again: resumes at the first step not passed.
+    let _ = app.update(key(KeyCode::Esc));
+    assert!(app.lessons.open.is_none());
+    let _ = app.update(key(KeyCode::Enter));
+    assert_eq!(app.lessons.step, 1);
+    // R on the list resets the lesson.
+    let _ = app.update(key(KeyCode::Esc));
+    let _ = app.update(ch('R'));
+    assert_eq!(app.lessons.done_in(0), 0);
+    let _ = app.update(key(KeyCode::Enter));
+    assert_eq!(app.lessons.step, 0);
+}
+
+#[test]
+fn the_export_holds_answers_predictions_and_measurements() {
+    let ls = lessons::shipped().unwrap();
+    let mut p = Progress::default();
+    p.pass("profile-first", "hot-frame");
+    p.answer(
+        "profile-first",
+        "hot-frame",
+        Answer {
+            choice: Some(0),
+            correct: Some(true),
+            ..Answer::default()
+        },
+    );
+    p.answer(
+        "profile-first",
+        "predict-algorithm",
+        Answer {
+            predicted: Some(4.0),
+            measured: Some(5.5),
+            scored: Some(true),
+            ..Answer::default()
+        },
+    );
+    let doc = export(&p, &ls, "test machine");
+    let json = serde_json::to_value(&doc).unwrap();
+    let first = &json["lessons"][0];
+    assert_eq!(first["id"], "profile-first");
+    assert_eq!(first["steps_done"], 1);
+    let answers = first["answers"].as_array().unwrap();
+    assert_eq!(answers[0]["step"], "hot-frame");
+    assert!(answers[0]["chosen"].as_str().unwrap().starts_with("norm"));
+    assert_eq!(answers[1]["predicted"], 4.0);
+    assert_eq!(answers[1]["measured"], 5.5);
+    // Through the CLI, from a progress file.
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("progress.json");
+    p.save(&prog).unwrap();
+    let out = dir.path().join("answers.json");
+    ladder()
+        .args(["learn", "--progress", prog.to_str().unwrap(), "--export"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("wrote 2 answers"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("\"measured\": 5.5"), "{text}");
+    ladder()
+        .args(["learn", "--progress", prog.to_str().unwrap(), "--list"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("1/12"));
+}
+
+#[test]
+fn the_bytecode_step_is_live_with_python_and_recorded_without() {
+    let live = ladder::lessons::python::bytecode_live("dot").expect("python3 is on PATH here");
+    assert!(live.recorded_on.is_none());
+    assert!(live.a_dis.contains("BINARY_SUBSCR") || live.a_dis.contains("BINARY_OP"));
+    assert!(live.ratio > 0.0);
+    // No Python on PATH: the recording, clearly marked as such.
+    ladder()
+        .args(["learn", "--show", "bytecode/dot-bytecode"])
+        .env("PATH", "")
+        .env_remove("LADDER_PYTHON")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("RECORDED, not measured here"))
+        .stdout(predicates::str::contains("no Python interpreter"));
+}
+
+#[test]
+fn the_concurrency_measurements_run_where_python_does() {
+    let c = ladder::lessons::python::concurrency(true).expect("python3 is on PATH here");
+    for w in ["cpu", "io", "shared"] {
+        assert!(c.results[w].contains_key("sequential"), "{w}");
+    }
+    // Overlapped waits beat sequential ones by far.
+    assert!(c.results["io"]["asyncio"] < c.results["io"]["sequential"] / 4.0);
+}
