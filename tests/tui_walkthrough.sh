@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drives the real terminal app in tmux as a student would: open it, run two rungs, cancel one,
-# export the table, change a setting, quit, and check the terminal is restored.
+# export the table, change a setting, take the first steps of a lesson, quit, and check the
+# terminal is restored and the lesson progress saved.
 # Usage: tests/tui_walkthrough.sh [path/to/ladder]   (skips, successfully, without tmux)
 set -euo pipefail
 
@@ -39,7 +40,7 @@ step() { echo "tui walkthrough: $*"; }
 
 tmux new-session -d -s "$SESSION" -x 100 -y 30 "bash --norc --noprofile"
 sleep 0.5
-send "cd '$WORK' && stty -a > before.txt && '$BIN' --n 3000 --budget 1 --notes '$WORK/NOTES.md'; stty -a > after.txt; echo WALKTHROUGH-EXITED" Enter
+send "cd '$WORK' && stty -a > before.txt && LADDER_PROGRESS='$WORK/progress.json' '$BIN' --n 3000 --budget 1 --notes '$WORK/NOTES.md'; stty -a > after.txt; echo WALKTHROUGH-EXITED" Enter
 
 step "open: the first frame, then the workload and the machine"
 wait_for "The ladder"
@@ -89,8 +90,33 @@ wait_for "seed 7" 60
 send Escape
 wait_for "The ladder"
 
+step "lessons: open the first, read, run naive, answer the flamegraph question"
+send l
+wait_for "Profile first, then climb in order"
+send Enter
+wait_for "step 1/12 · read"
+send Enter
+wait_for "step 2/12 · run"
+send Enter
+wait_for "done: → for the next step" 60
+send Right
+wait_for "flamegraph question"
+send f
+wait_for "Top functions"
+send Escape
+wait_for "flamegraph question"
+send 2
+wait_for "not quite"
+send 1
+wait_for "right: → for the next step"
+send Escape
+wait_for " 3/12"
+send Escape
+wait_for "The ladder"
+
 step "quit, and the terminal is restored"
 send q
 wait_for "WALKTHROUGH-EXITED" 10
 diff -q "$WORK/before.txt" "$WORK/after.txt" >/dev/null || fail "terminal modes differ after quitting"
+grep -q '"hot-frame"' "$WORK/progress.json" || fail "the lesson progress was not saved"
 step "passed"
