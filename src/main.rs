@@ -85,6 +85,16 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// One worker process of the concurrency lesson: rows START:END of the native kernel.
+    #[command(hide = true)]
+    Worker {
+        #[arg(long)]
+        n: usize,
+        #[arg(long)]
+        d: usize,
+        #[arg(long, value_name = "START:END")]
+        rows: String,
+    },
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine {
         /// Output format: table or json.
@@ -352,6 +362,7 @@ fn main() -> ExitCode {
         Some(Command::Jit(args)) => cmd_jit(&args),
         Some(Command::Peers { dir }) => cmd_peers(dir.as_deref()),
         Some(Command::Learn(args)) => cmd_learn(&args),
+        Some(Command::Worker { n, d, rows }) => cmd_worker(n, d, &rows),
         Some(Command::Demo(args)) => cmd_app(&args, true),
         Some(Command::Bench(args)) => cmd_bench(&args),
         Some(Command::Scale(args)) => cmd_scale(&args),
@@ -1069,6 +1080,18 @@ fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
         out.push(p.clone());
     }
     Ok(boxed(out))
+}
+
+fn cmd_worker(n: usize, d: usize, rows: &str) -> Result<ExitCode> {
+    let (a, b) = rows
+        .split_once(':')
+        .and_then(|(a, b)| Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?)))
+        .filter(|(a, b)| a < b && *b <= n && n > 0 && d > 0)
+        .context("--rows START:END within 0..n")?;
+    let x = ladder::lessons::rust_side::workload(n, d, 7);
+    let t = ladder::lessons::rust_side::kernel_rows(&x, a..b);
+    println!("{}", t.as_secs_f64());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load_lessons(dir: Option<&Path>) -> Result<Vec<ladder::lessons::Lesson>> {

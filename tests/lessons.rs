@@ -397,3 +397,19 @@ fn the_concurrency_measurements_run_where_python_does() {
     // Overlapped waits beat sequential ones by far.
     assert!(c.results["io"]["asyncio"] < c.results["io"]["sequential"] / 4.0);
 }
+
+#[test]
+fn the_rust_side_runs_the_kernel_on_threads_and_on_worker_processes() {
+    let exe = assert_cmd::cargo::cargo_bin("ladder");
+    let r = ladder::lessons::rust_side::measure(600, 32, 2, Some(&exe));
+    assert!(r.sequential > 0.0 && r.threads > 0.0);
+    assert!(r.processes.is_some_and(|p| p > 0.0), "{r:?}");
+    ladder()
+        .args(["worker", "--n", "300", "--d", "16", "--rows", "0:288"])
+        .assert()
+        .success();
+    ladder()
+        .args(["worker", "--n", "300", "--d", "16", "--rows", "5:2"])
+        .assert()
+        .failure();
+}

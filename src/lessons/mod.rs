@@ -9,6 +9,7 @@
 
 pub mod progress;
 pub mod python;
+pub mod rust_side;
 
 use std::path::{Path, PathBuf};
 

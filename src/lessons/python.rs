@@ -59,8 +59,17 @@ fn run_json<T: for<'de> Deserialize<'de>>(
     args: &[&str],
 ) -> Result<T, PythonError> {
     let python = crate::rungs::external::python().ok_or(PythonError::NoPython)?;
+    run_json_with(&python, name, text, args)
+}
+
+fn run_json_with<T: for<'de> Deserialize<'de>>(
+    python: &std::path::Path,
+    name: &str,
+    text: &str,
+    args: &[&str],
+) -> Result<T, PythonError> {
     let path = script(name, text)?;
-    let out = Command::new(&python)
+    let out = Command::new(python)
         .arg(&path)
         .args(args)
         .stdin(Stdio::null())
@@ -117,12 +126,33 @@ pub struct Concurrency {
     pub cores: Option<usize>,
     /// Workload → way of running it → seconds.
     pub results: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>,
+    /// The same measured with a free-threaded Python found on PATH (`python3.14t`, …).
+    #[serde(default)]
+    pub free: Option<Box<Concurrency>>,
+    /// The Rust side: the native kernel sequential, on threads, on worker processes.
+    #[serde(default)]
+    pub rust: Option<super::rust_side::RustSide>,
 }
 
-/// Runs the concurrency script (`quick`: smaller workloads, for tests).
+/// A free-threaded CPython on PATH, if there is one.
+#[must_use]
+pub fn free_threaded_python() -> Option<PathBuf> {
+    ["python3.14t", "python3.13t"]
+        .iter()
+        .find_map(|p| crate::rungs::external::which(p))
+}
+
+/// Runs the concurrency script (`quick`: smaller workloads, for tests), and again with a
+/// free-threaded Python when one is on PATH.
 pub fn concurrency(quick: bool) -> Result<Concurrency, PythonError> {
     let args: &[&str] = if quick { &["--quick"] } else { &[] };
-    run_json("concurrency.py", CONCURRENCY_PY, args)
+    let mut c: Concurrency = run_json("concurrency.py", CONCURRENCY_PY, args)?;
+    if let Some(ft) = free_threaded_python() {
+        c.free = run_json_with(&ft, "concurrency.py", CONCURRENCY_PY, args)
+            .ok()
+            .map(Box::new);
+    }
+    Ok(c)
 }
 
 #[cfg(test)]

@@ -507,11 +507,56 @@ fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         spans.push(Span::styled(format!("   {}", choice_of(w)), dim));
         v.push(Line::from(spans));
     }
-    if !c.free_threaded {
-        v.push(Line::from(Span::styled(
-            "no free-threaded Python here (python3.13t or later would run the cpu row's threads in parallel)",
+    let cells = |vals: [Option<f64>; 4]| -> Vec<Span<'static>> {
+        let best = vals.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+        vals.iter()
+            .map(|t| match t {
+                Some(t) => Span::styled(
+                    format!("{:>12}", crate::report::human_seconds(*t)),
+                    if (*t - best).abs() < 1e-12 {
+                        Style::default().fg(theme.good)
+                    } else {
+                        theme.base()
+                    },
+                ),
+                None => Span::raw(format!("{:>12}", "-")),
+            })
+            .collect()
+    };
+    match &c.free {
+        Some(ft) => {
+            if let Some(r) = ft.results.get("cpu") {
+                let mut spans = vec![Span::raw(format!("{:<10}", "cpu (t)"))];
+                spans.extend(cells(ways.map(|w| r.get(w).copied())));
+                spans.push(Span::styled(
+                    format!("   free-threaded Python {}", ft.python),
+                    dim,
+                ));
+                v.push(Line::from(spans));
+            }
+        }
+        None if !c.free_threaded => v.push(Line::from(Span::styled(
+            "no free-threaded Python on PATH (python3.13t or later would run the cpu row's threads in parallel)",
             dim,
-        )));
+        ))),
+        None => {}
+    }
+    if let Some(r) = &c.rust {
+        let mut spans = vec![Span::raw(format!("{:<10}", "rust"))];
+        spans.extend(cells([
+            Some(r.sequential),
+            Some(r.threads),
+            r.processes,
+            None,
+        ]));
+        spans.push(Span::styled(
+            format!(
+                "   native kernel, n = {}, {} workers: no GIL",
+                r.n, r.workers
+            ),
+            dim,
+        ));
+        v.push(Line::from(spans));
     }
     v
 }

@@ -269,8 +269,22 @@ impl Effects {
                 let _ = std::thread::Builder::new()
                     .name("ladder-python".into())
                     .spawn(move || {
-                        let r =
-                            crate::lessons::python::concurrency(false).map_err(|e| e.to_string());
+                        let r = crate::lessons::python::concurrency(false)
+                            .map_err(|e| e.to_string())
+                            .map(|mut c| {
+                                // The Rust side: the kernel on threads and on worker processes
+                                // (this binary's hidden `worker` command).
+                                let exe = std::env::current_exe().ok();
+                                let workers =
+                                    std::thread::available_parallelism().map_or(1, usize::from);
+                                c.rust = Some(crate::lessons::rust_side::measure(
+                                    4000,
+                                    768,
+                                    workers,
+                                    exe.as_deref(),
+                                ));
+                                c
+                            });
                         let _ = tx.send(Event::App(Msg::ConcurrencyMeasured(r)));
                     });
             }
