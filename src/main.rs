@@ -225,8 +225,11 @@ struct RunArgs {
 #[derive(Args, Clone)]
 struct FlameArgs {
     /// Profile this rung.
-    #[arg(long, conflicts_with = "diff", required_unless_present = "diff")]
+    #[arg(long, conflicts_with_all = ["diff", "peer"], required_unless_present_any = ["diff", "peer"])]
     rung: Option<String>,
+    /// Profile a Python peer with py-spy instead (`ladder peers` lists them).
+    #[arg(long, value_name = "ID", conflicts_with = "diff")]
+    peer: Option<String>,
     /// Profile two rungs, `before,after`, and draw what changed (a differential flamegraph).
     #[arg(long, value_name = "BEFORE,AFTER")]
     diff: Option<String>,
@@ -1051,7 +1054,7 @@ fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
     use ladder::rungs::external::{Peer, load_dir, shipped};
     let boxed = |v: Vec<ladder::rungs::external::PeerSpec>| -> Vec<Box<dyn Rung>> {
         v.into_iter()
-            .map(|spec| Box::new(Peer { spec }) as Box<dyn Rung>)
+            .map(|spec| Box::new(Peer::new(spec)) as Box<dyn Rung>)
             .collect()
     };
     match spec.trim() {
@@ -1445,12 +1448,84 @@ fn memory_flame(
     })
 }
 
+/// `ladder flame --peer ID`: the peer run under py-spy, its stacks drawn like a rung's.
+fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
+    use ladder::rungs::external::{Peer, Spy, shipped, spy_folded, which};
+    let spec = shipped()?
+        .into_iter()
+        .find(|p| p.id == id)
+        .with_context(|| format!("unknown peer '{id}' (ladder peers lists them)"))?;
+    let mut peer = Peer::new(spec);
+    if !peer.is_python() {
+        bail!("{id} is not a Python program: py-spy profiles Python peers only");
+    }
+    let exe = which("py-spy").context("py-spy is not installed (pip install py-spy)")?;
+    let dir = std::env::temp_dir().join(format!("ladder-spy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    peer.spy = Some(Spy {
+        exe,
+        rate: args.frequency.min(1000),
+        dir: dir.clone(),
+    });
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{id}.svg")));
+    let workload = Arc::new(build_workload(&args.workload, true)?);
+    let machine = Arc::new(MachineInfo::probe(false));
+    let config = RunConfig {
+        budget: Duration::from_secs_f64(args.workload.budget),
+        threads: args
+            .workload
+            .threads
+            .unwrap_or(RunConfig::default().threads),
+        ..RunConfig::default()
+    };
+    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
+    eprintln!("{id}: running under py-spy…");
+    let report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
+    let text = spy_folded(&dir).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    if let ladder::run::RunStatus::Failed(why) | ladder::run::RunStatus::Unavailable(why) =
+        &report.status
+    {
+        bail!("{id} did not run: {why}");
+    }
+    if text.trim().is_empty() {
+        bail!("py-spy recorded no samples of {id} (a run too short, or no permission to trace)");
+    }
+    let profile = ladder::profile::Profile::from_folded(&text, args.frequency.min(1000))?;
+    let bytes = if output.extension().is_some_and(|e| e == "folded") {
+        profile.to_folded().into_bytes()
+    } else {
+        let meta = WorkloadMeta::from(workload.as_ref());
+        let mut svg = Vec::new();
+        profile.write_svg(
+            &report::flame_title(id, &meta, &machine),
+            &format!(
+                "Python stacks sampled by py-spy ({} samples); {}",
+                profile.total_samples(),
+                report::verified_cell(&report)
+            ),
+            &mut svg,
+        )?;
+        svg
+    };
+    report::write_atomic(&output, &bytes)
+        .with_context(|| format!("could not write {}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
     if !(args.workload.budget.is_finite() && args.workload.budget > 0.0) {
         bail!(
             "--budget must be a positive number of seconds (got {})",
             args.workload.budget
         );
+    }
+    if let Some(id) = &args.peer {
+        return flame_peer(args, id);
     }
     let (ids, diff) = match (&args.rung, &args.diff) {
         (Some(r), _) => (r.clone(), false),

@@ -88,9 +88,7 @@ install = "pip install nothing"
     );
     let file = dir.join(format!("{id}.toml"));
     std::fs::write(&file, &text).unwrap();
-    Peer {
-        spec: parse_peer(&text, &file).unwrap(),
-    }
+    Peer::new(parse_peer(&text, &file).unwrap())
 }
 
 fn runner(n: usize, budget: Duration) -> Runner {
@@ -311,7 +309,7 @@ fn every_shipped_peer_file_loads_with_a_unique_id() {
     // The pure-Python peers need nothing installed, so they run wherever Python does.
     let r = runner(24, Duration::from_secs(30));
     for p in peers.iter().filter(|p| p.id.starts_with("py-")) {
-        let peer = Peer { spec: p.clone() };
+        let peer = Peer::new(p.clone());
         assert!(p.availability().0.is_none(), "{}", p.id);
         let rep = run(&peer, &r);
         assert!(
@@ -322,4 +320,48 @@ fn every_shipped_peer_file_loads_with_a_unique_id() {
             rep.verification
         );
     }
+}
+
+#[test]
+fn python_peers_get_flamegraphs_through_py_spy_when_it_is_installed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("py.svg");
+    let run = assert_cmd::Command::cargo_bin("ladder")
+        .unwrap()
+        .args([
+            "flame",
+            "--peer",
+            "py-builtins",
+            "--n",
+            "60",
+            "--d",
+            "16",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    if ladder::rungs::external::which("py-spy").is_some() {
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let svg = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            svg.contains("pure_python.py") && svg.contains("py-spy"),
+            "no Python frames"
+        );
+    } else {
+        assert!(!run.status.success());
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(err.contains("pip install py-spy"), "{err}");
+    }
+    // A peer that is not a Python program is refused with the reason.
+    let e = assert_cmd::Command::cargo_bin("ladder")
+        .unwrap()
+        .args(["flame", "--peer", "nosuch"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&e.stderr).contains("unknown peer 'nosuch'"));
 }

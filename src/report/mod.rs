@@ -129,11 +129,16 @@ pub fn flame_title(what: &str, workload: &WorkloadMeta, machine: &MachineInfo) -
 #[must_use]
 pub fn compile_note(x: &RunReport) -> Option<String> {
     let c = x.compile?;
-    if x.peer.is_some() {
+    if let Some(p) = &x.peer {
         return Some(format!(
-            "{}: compiled in {} at its first call (part of set-up), again in each process",
+            "{}: {} compiling at its first call{} (part of set-up)",
             x.rung,
-            human_seconds(c.seconds)
+            human_seconds(c.seconds),
+            if p.calls > 1 {
+                format!(", summed over its {} processes", p.calls)
+            } else {
+                String::new()
+            }
         ));
     }
     Some(if c.cached {

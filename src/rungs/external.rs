@@ -67,6 +67,18 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../assets/peers/numpy_peer.py"),
     ),
     (
+        "55_cython.toml",
+        include_str!("../../assets/peers/55_cython.toml"),
+    ),
+    (
+        "cython_peer.py",
+        include_str!("../../assets/peers/cython_peer.py"),
+    ),
+    (
+        "cython_kernel.pyx",
+        include_str!("../../assets/peers/cython_kernel.pyx"),
+    ),
+    (
         "60_numba.toml",
         include_str!("../../assets/peers/60_numba.toml"),
     ),
@@ -368,7 +380,7 @@ fn imports(python: &Path, module: &str) -> bool {
 }
 
 impl PeerSpec {
-    fn uses_python(&self) -> bool {
+    pub(crate) fn uses_python(&self) -> bool {
         self.command.iter().any(|a| a.contains("{python}"))
     }
 
@@ -407,9 +419,58 @@ impl PeerSpec {
     }
 }
 
+/// Profiling a Python peer with py-spy: each call is run under `py-spy record`, which writes
+/// its folded stacks to `dir`.
+#[derive(Clone, Debug)]
+pub struct Spy {
+    pub exe: PathBuf,
+    /// Samples per second.
+    pub rate: u32,
+    pub dir: PathBuf,
+}
+
 /// A peer as a rung.
 pub struct Peer {
     pub spec: PeerSpec,
+    /// Profile it with py-spy (Python peers only).
+    pub spy: Option<Spy>,
+}
+
+impl Peer {
+    #[must_use]
+    pub fn new(spec: PeerSpec) -> Self {
+        Self { spec, spy: None }
+    }
+
+    /// Whether it runs under the Python interpreter (so py-spy can profile it).
+    #[must_use]
+    pub fn is_python(&self) -> bool {
+        self.spec.uses_python()
+    }
+}
+
+/// Every folded-stack file py-spy wrote into `dir`, merged into one text.
+pub fn spy_folded(dir: &Path) -> std::io::Result<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "folded"))
+        .collect();
+    files.sort();
+    let mut text = String::new();
+    for f in files {
+        // Samples taken outside any Python frame come with an empty stack: nothing to draw.
+        for line in std::fs::read_to_string(f)?.lines() {
+            if line
+                .rsplit_once(' ')
+                .is_some_and(|(stack, _)| !stack.trim().is_empty())
+            {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    Ok(text)
 }
 
 impl Rung for Peer {
@@ -474,6 +535,7 @@ impl Rung for Peer {
             threads: ctx.threads.max(1),
             limit: ctx.budget * 2 + Duration::from_secs(5),
             cancel: ctx.cancel.clone(),
+            spy: self.spy.clone(),
             failure: None,
             overhead: Duration::ZERO,
             stats: PeerStats::default(),
@@ -510,6 +572,7 @@ struct PeerKernel {
     /// Wall time after which a call is killed as hung.
     limit: Duration,
     cancel: Option<Arc<AtomicBool>>,
+    spy: Option<Spy>,
     failure: Option<String>,
     overhead: Duration,
     stats: PeerStats,
@@ -552,12 +615,31 @@ impl PeerKernel {
 
     /// Runs one call; Err is the reason it failed, for people.
     fn call(&mut self, rows: &Range<usize>, k: usize) -> Result<(Ended, String), String> {
-        let args: Vec<String> = self
+        let mut args: Vec<String> = self
             .spec
             .command
             .iter()
             .map(|a| self.fill(a, rows, k))
             .collect();
+        if let Some(spy) = &self.spy {
+            let out = spy
+                .dir
+                .join(format!("{}-{:03}.folded", self.spec.id, self.stats.calls));
+            let mut wrapped = vec![
+                spy.exe.display().to_string(),
+                "record".into(),
+                "--format".into(),
+                "raw".into(),
+                "--rate".into(),
+                spy.rate.to_string(),
+                "--nonblocking".into(),
+                "-o".into(),
+                out.display().to_string(),
+                "--".into(),
+            ];
+            wrapped.append(&mut args);
+            args = wrapped;
+        }
         let mut cmd = Command::new(&args[0]);
         cmd.args(&args[1..])
             .stdin(Stdio::null())
@@ -739,7 +821,11 @@ impl Kernel for PeerKernel {
             self.stats.wall_s += ended.wall.as_secs_f64();
             self.stats.cpu_s += ended.cpu_s;
             self.stats.peak_rss_bytes = self.stats.peak_rss_bytes.max(ended.peak_rss);
-            let last = stdout.lines().rev().find(|l| !l.trim().is_empty());
+            // Its own last line; a profiler wrapping it (py-spy) may print after it.
+            let last = stdout
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty() && !l.starts_with("py-spy>"));
             let times: Times = last
                 .and_then(|l| serde_json::from_str(l.trim()).ok())
                 .ok_or_else(|| {
