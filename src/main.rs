@@ -55,6 +55,10 @@ struct AppArgs {
     /// Where `m` writes the speedup table.
     #[arg(long, value_name = "FILE", default_value = "NOTES.md")]
     notes: PathBuf,
+    /// Peers (programs outside the process) to list after the rungs: `all`, ids separated by
+    /// commas, or a folder of peer files (see `ladder peers`).
+    #[arg(long, value_name = "all|IDS|DIR", default_value = "none")]
+    peers: String,
 }
 
 #[derive(Subcommand)]
@@ -444,6 +448,7 @@ fn cmd_app_with(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<ExitC
             .progress
             .unwrap_or_else(ladder::lessons::progress::default_path),
         open_lessons: lessons.open,
+        peers: select_peer_specs(&args.peers)?,
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -1051,15 +1056,18 @@ fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
 
 /// Parses `--peers`: none, all, ids of shipped peers, or a folder of peer files.
 fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
-    use ladder::rungs::external::{Peer, load_dir, shipped};
-    let boxed = |v: Vec<ladder::rungs::external::PeerSpec>| -> Vec<Box<dyn Rung>> {
-        v.into_iter()
-            .map(|spec| Box::new(Peer::new(spec)) as Box<dyn Rung>)
-            .collect()
-    };
+    Ok(select_peer_specs(spec)?
+        .into_iter()
+        .map(|spec| Box::new(ladder::rungs::external::Peer::new(spec)) as Box<dyn Rung>)
+        .collect())
+}
+
+/// The peer files `--peers` names.
+fn select_peer_specs(spec: &str) -> Result<Vec<ladder::rungs::external::PeerSpec>> {
+    use ladder::rungs::external::{load_dir, shipped};
     match spec.trim() {
         "" | "none" => return Ok(Vec::new()),
-        "all" => return Ok(boxed(shipped()?)),
+        "all" => return Ok(shipped()?),
         _ => {}
     }
     let path = Path::new(spec);
@@ -1068,7 +1076,7 @@ fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
         if peers.is_empty() {
             bail!("{} holds no peer files (*.toml)", path.display());
         }
-        return Ok(boxed(peers));
+        return Ok(peers);
     }
     let all = shipped()?;
     let known: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
@@ -1082,7 +1090,7 @@ fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
         })?;
         out.push(p.clone());
     }
-    Ok(boxed(out))
+    Ok(out)
 }
 
 fn cmd_worker(n: usize, d: usize, rows: &str) -> Result<ExitCode> {

@@ -443,6 +443,7 @@ fn samples_feed_the_gauges() {
             cpu: vec![10.0 * i as f32, 50.0],
             rss: u64::from(i) << 20,
             total_memory: 1 << 34,
+            peer_rss: None,
         }));
     }
     assert_eq!(app.cpu.len(), 2);
@@ -625,4 +626,19 @@ fn a_sweep_that_fails_says_why() {
     });
     assert!(!app.running());
     assert!(app.scale.status.contains("failed: no memory"));
+}
+
+#[test]
+fn peers_get_rows_after_the_extras_and_run_like_rungs() {
+    let mut app = ready_app();
+    let before = app.rows.len();
+    let peers = ladder::rungs::external::shipped().unwrap();
+    app.add_peers(&peers[..2]);
+    assert_eq!(app.rows.len(), before + 2);
+    let i = before;
+    assert_eq!(app.rows[i].info.id, peers[0].id);
+    assert_eq!(app.rows[i].status, Status::Ready, "peers are never locked");
+    app.selected = i;
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds[..], [Command::Run { index, .. }] if index == i));
 }

@@ -33,6 +33,7 @@ fn with_samples(mut app: App) -> App {
             cpu: vec![95.0, 90.0 + (i % 3) as f32],
             rss: (400 + 2 * i) << 20,
             total_memory: 16 << 30,
+            peer_rss: None,
         }));
     }
     app

@@ -95,6 +95,8 @@ pub struct Sample {
     pub rss: u64,
     /// Physical memory of the machine, bytes (0 if unknown).
     pub total_memory: u64,
+    /// Resident bytes of the peer process running now, if one is.
+    pub peer_rss: Option<u64>,
 }
 
 /// Samples CPU and memory every `period` on its own thread and hands each [`Sample`] to a
@@ -127,11 +129,21 @@ impl Sampler {
                         );
                         sys.process(pid).map_or(0, sysinfo::Process::memory)
                     });
+                    let peer_rss = crate::rungs::external::running_pid().map(|p| {
+                        let p = sysinfo::Pid::from_u32(p);
+                        sys.refresh_processes_specifics(
+                            ProcessesToUpdate::Some(&[p]),
+                            true,
+                            ProcessRefreshKind::nothing().with_memory(),
+                        );
+                        sys.process(p).map_or(0, sysinfo::Process::memory)
+                    });
                     let cpu = sys.cpus().iter().map(sysinfo::Cpu::usage).collect();
                     if !sink(Sample {
                         cpu,
                         rss,
                         total_memory,
+                        peer_rss,
                     }) {
                         break; // nobody is listening any more
                     }

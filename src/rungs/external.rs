@@ -545,6 +545,18 @@ impl Rung for Peer {
 
 static RUN_COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// The process id of the peer running now (0: none), for monitors that show its memory.
+static RUNNING: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// The process id of the peer process running now, if any.
+#[must_use]
+pub fn running_pid() -> Option<u32> {
+    match RUNNING.load(Ordering::Relaxed) {
+        0 => None,
+        pid => Some(pid),
+    }
+}
+
 /// What the peer's processes cost, measured from outside.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeerStats {
@@ -679,7 +691,9 @@ impl PeerKernel {
                 .take()
                 .map(|s| Box::new(s) as Box<dyn Read + Send>),
         );
+        RUNNING.store(child.id(), Ordering::Relaxed);
         let ended = wait(&mut child, start, self.limit, self.cancel.as_deref());
+        RUNNING.store(0, Ordering::Relaxed);
         let stdout = out_t.join().unwrap_or_default();
         let stderr = err_t.join().unwrap_or_default();
         let ended = ended?;

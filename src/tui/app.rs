@@ -290,6 +290,8 @@ pub struct App {
     pub lessons: super::lessons::LessonsState,
     /// Where Esc in the flamegraph returns to.
     pub flame_return: Screen,
+    /// Resident bytes of the peer process running now.
+    pub peer_rss: Option<u64>,
     pub quit: bool,
 }
 
@@ -430,11 +432,27 @@ impl App {
             scale: ScaleView::default(),
             lessons: super::lessons::LessonsState::default(),
             flame_return: Screen::Ladder,
+            peer_rss: None,
             quit: false,
         };
         app.profiles = vec![None; app.rows.len()];
         app.refresh_locks();
         app
+    }
+
+    /// Adds rows for peers (programs outside the process) after the extras: they run like
+    /// any rung, in any order.
+    pub fn add_peers(&mut self, peers: &[crate::rungs::external::PeerSpec]) {
+        for p in peers {
+            let rung = crate::rungs::external::Peer::new(p.clone());
+            self.rows.push(RungRow {
+                info: crate::rungs::Rung::info(&rung),
+                status: Status::Ready,
+                report: None,
+                extra: true,
+            });
+            self.profiles.push(None);
+        }
     }
 
     /// The commands to run at start: load the workload.
@@ -528,6 +546,7 @@ impl App {
                 }
                 self.rss.push(s.rss);
                 self.total_memory = s.total_memory;
+                self.peer_rss = s.peer_rss;
                 vec![]
             }
             Msg::WorkloadReady(meta) => {

@@ -57,6 +57,8 @@ pub struct Options {
     pub progress_path: PathBuf,
     /// Open on the Lessons screen.
     pub open_lessons: bool,
+    /// Peers (programs outside the process) to show after the rungs.
+    pub peers: Vec<crate::rungs::external::PeerSpec>,
 }
 
 /// Everything that reaches the event loop.
@@ -104,6 +106,7 @@ struct Effects {
     generation: u64,
     cancel: CancelToken,
     worker: Option<JoinHandle<()>>,
+    peers: Vec<crate::rungs::external::PeerSpec>,
 }
 
 impl Effects {
@@ -161,12 +164,16 @@ impl Effects {
                 self.cancel.reset();
                 let cancel = self.cancel.clone();
                 let tx = self.tx.clone();
+                let peers = self.peers.clone();
                 self.worker = std::thread::Builder::new()
                     .name("ladder-runner".into())
                     .spawn(move || {
                         let rung = rungs::ladder()
                             .into_iter()
                             .chain(rungs::extras())
+                            .chain(peers.into_iter().map(|p| {
+                                Box::new(rungs::external::Peer::new(p)) as Box<dyn rungs::Rung>
+                            }))
                             .nth(index)
                             .expect("the app only runs rungs it listed");
                         let send = |e| {
@@ -446,6 +453,7 @@ pub fn run(opts: &Options) -> io::Result<()> {
     if opts.demo {
         app.enable_demo();
     }
+    app.add_peers(&opts.peers);
     let loaded = match &opts.lessons_dir {
         Some(d) => crate::lessons::load_dir(d),
         None => crate::lessons::shipped(),
@@ -499,6 +507,7 @@ pub fn run(opts: &Options) -> io::Result<()> {
         generation: 0,
         cancel: CancelToken::new(),
         worker: None,
+        peers: opts.peers.clone(),
     };
     for cmd in app.start() {
         effects.execute(cmd);

@@ -436,7 +436,11 @@ fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         f.render_widget(Paragraph::new("memory: sampling…").style(theme.dim()), mem);
         return;
     }
-    let rss = app.rss.last().unwrap_or(0);
+    // While a peer runs, the gauge shows its process: that is where the work and memory are.
+    let (rss, who) = match app.peer_rss {
+        Some(r) if app.running() => (r, "peer RSS"),
+        _ => (app.rss.last().unwrap_or(0), "RSS"),
+    };
     let total = app.total_memory.max(1);
     f.render_widget(
         LineGauge::default()
@@ -444,7 +448,7 @@ fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             .filled_style(Style::default().fg(theme.warn))
             .unfilled_style(theme.dim())
             .label(format!(
-                "RSS {} of {}",
+                "{who} {} of {}",
                 human_bytes(rss),
                 human_bytes(app.total_memory)
             )),
