@@ -399,3 +399,24 @@ fn the_jit_is_right_for_every_d_and_compiles_once_per_d() {
     assert!(!first.cached && first.seconds > 0.0, "{first:?}");
     assert!(second.cached && second.seconds == 0.0, "{second:?}");
 }
+
+#[test]
+fn the_library_entry_point_computes_any_rows_of_s() {
+    let x = generate(Distribution::Normal, 613, 37, 4).unwrap();
+    let r = Reference::new(&x);
+    let data: Vec<f32> = (0..x.n()).flat_map(|i| x.row(i).to_vec()).collect();
+    for rows in [0..1, 1..300, 5..6, 290..613, 0..613, 600..600] {
+        let mut out = vec![f32::NAN; rows.len() * x.n()];
+        ladder::rungs::native::rows_of_s(&data, x.n(), x.d(), rows.clone(), &mut out, 2);
+        for (a, i) in rows.clone().enumerate() {
+            for j in 0..x.n() {
+                let got = out[a * x.n() + j];
+                let want = r.cosine(&x, i, j);
+                assert!(
+                    (f64::from(got) - want).abs() <= tolerance(x.d()),
+                    "rows {rows:?}: S[{i}][{j}] = {got}, want {want}"
+                );
+            }
+        }
+    }
+}

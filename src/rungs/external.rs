@@ -87,6 +87,14 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../assets/peers/numba_peer.py"),
     ),
     (
+        "70_pyo3.toml",
+        include_str!("../../assets/peers/70_pyo3.toml"),
+    ),
+    (
+        "pyo3_peer.py",
+        include_str!("../../assets/peers/pyo3_peer.py"),
+    ),
+    (
         "80_faiss_flat.toml",
         include_str!("../../assets/peers/80_faiss_flat.toml"),
     ),

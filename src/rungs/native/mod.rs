@@ -157,16 +157,28 @@ impl Packed {
     }
 
     fn build(x: &Matrix, isa: Isa, shape: Shape, tile: Option<Arc<dyn MicroTile>>) -> Self {
+        Self::from_rows(x.n(), x.d(), &|i| x.row(i), isa, shape, tile)
+    }
+
+    /// Packs `n` rows of `d` values read through `row` (so callers with borrowed data, a
+    /// NumPy array say, need no copy of their own).
+    fn from_rows<'r>(
+        n: usize,
+        d: usize,
+        row: &dyn Fn(usize) -> &'r [f32],
+        isa: Isa,
+        shape: Shape,
+        tile: Option<Arc<dyn MicroTile>>,
+    ) -> Self {
         assert!(MC.is_multiple_of(shape.mr) && tuning::MC_SMALL.is_multiple_of(shape.mr));
         assert!(NC.is_multiple_of(shape.nr));
         let (mr, nr) = (shape.mr, shape.nr);
-        let (n, d) = (x.n(), x.d());
         let a_panels = n.div_ceil(mr);
         let b_panels = n.div_ceil(nr);
         let mut a_buf = HugeBuf::zeroed(a_panels * d * mr);
         let mut b_buf = HugeBuf::zeroed(b_panels * d * nr);
         let (a, b) = (a_buf.as_mut_slice(), b_buf.as_mut_slice());
-        for (i, row) in (0..n).map(|i| (i, x.row(i))) {
+        for (i, row) in (0..n).map(|i| (i, row(i))) {
             let inv = super::inv_norm(row);
             let (p, r) = (i / mr, i % mr);
             let (q, c) = (i / nr, i % nr);
@@ -338,6 +350,72 @@ impl Packed {
         unsafe {
             std::arch::x86_64::_mm_sfence();
         }
+    }
+}
+
+/// Rows `rows` of S for the `n` × `d` row-major vectors in `data`, written to `out` (rows.len()
+/// × n, row-major), with the native kernel on `threads` threads: the library entry point for
+/// callers outside the ladder (the PyO3 extension hands NumPy arrays straight in).
+///
+/// # Panics
+/// When `data` is not n × d, `out` not rows.len() × n, or `rows` not inside 0..n.
+pub fn rows_of_s(
+    data: &[f32],
+    n: usize,
+    d: usize,
+    rows: Range<usize>,
+    out: &mut [f32],
+    threads: usize,
+) {
+    use rayon::prelude::*;
+    assert!(n > 0 && d > 0 && data.len() == n * d, "data must be n × d");
+    assert!(
+        rows.end <= n && rows.start <= rows.end,
+        "rows must lie inside 0..n"
+    );
+    assert_eq!(out.len(), rows.len() * n, "out must be rows × n");
+    if rows.is_empty() {
+        return;
+    }
+    let isa = Isa::detect();
+    let packed = Packed::from_rows(n, d, &|i| &data[i * d..(i + 1) * d], isa, isa.shape(), None);
+    let mr = packed.shape.mr;
+    // Chunks of at most MC rows starting on the tile grid; each owns its slice of `out`.
+    let mut chunks: Vec<(Range<usize>, &mut [f32])> = Vec::new();
+    let mut rest = out;
+    let mut c0 = rows.start / mr * mr;
+    while c0 < rows.end {
+        let c1 = (c0 + MC).min(rows.end);
+        let mine = c1 - c0.max(rows.start);
+        let (head, tail) = rest.split_at_mut(mine * n);
+        chunks.push((c0..c1, head));
+        rest = tail;
+        c0 = c1;
+    }
+    let run = || {
+        chunks
+            .into_par_iter()
+            .with_max_len(1)
+            .for_each(|(chunk, dst)| {
+                let mut acc = vec![0f32; MC * NC];
+                let first = chunk.start.max(rows.start);
+                for c in (0..n).step_by(NC) {
+                    let cols = c..(c + NC).min(n);
+                    packed.accumulate(chunk.clone(), cols.clone(), &mut acc, false);
+                    for i in first..chunk.end {
+                        let src = &acc[(i - chunk.start) * NC..(i - chunk.start) * NC + cols.len()];
+                        dst[(i - first) * n + cols.start..(i - first) * n + cols.end]
+                            .copy_from_slice(src);
+                    }
+                }
+            });
+    };
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
     }
 }
 
