@@ -333,9 +333,9 @@ fn python_peers_get_flamegraphs_through_py_spy_when_it_is_installed() {
             "--peer",
             "py-builtins",
             "--n",
-            "60",
+            "400",
             "--d",
-            "16",
+            "32",
             "-o",
         ])
         .arg(&out)

@@ -641,4 +641,11 @@ fn peers_get_rows_after_the_extras_and_run_like_rungs() {
     app.selected = i;
     let cmds = app.update(key(KeyCode::Enter));
     assert!(matches!(cmds[..], [Command::Run { index, .. }] if index == i));
+    // Its profile would be this process waiting: f points to py-spy instead.
+    let id = app.rows[i].info.id;
+    let _ = app.update(ch('f'));
+    assert_eq!(app.screen, Screen::Ladder);
+    assert!(
+        matches!(&app.notice, Some(Notice::Info(s)) if s.contains(&format!("ladder flame --peer {id}")))
+    );
 }

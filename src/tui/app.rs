@@ -182,6 +182,8 @@ pub struct RungRow {
     /// Outside the ladder (the leak lesson's rungs): always unlocked, not climbed, not in the
     /// speedup chain.
     pub extra: bool,
+    /// A program outside the process: its CPU profile is not ours to take here.
+    pub peer: bool,
 }
 
 /// The rung being run (or the last one run), as the live panel shows it.
@@ -401,6 +403,7 @@ impl App {
                 status: Status::Locked,
                 report: None,
                 extra,
+                peer: false,
             })
             .collect();
         let mut app = Self {
@@ -450,6 +453,7 @@ impl App {
                 status: Status::Ready,
                 report: None,
                 extra: true,
+                peer: true,
             });
             self.profiles.push(None);
         }
@@ -612,7 +616,8 @@ impl App {
                 vec![]
             }
             Msg::Profiled { rung, profile } => {
-                if let Some(i) = self.rows.iter().position(|r| r.info.id == rung) {
+                // A peer's run profiles this process waiting for it: nothing to show.
+                if let Some(i) = self.rows.iter().position(|r| r.info.id == rung && !r.peer) {
                     self.profiles[i] = Some(profile);
                 }
                 vec![]
@@ -792,6 +797,13 @@ impl App {
                 vec![]
             }
             KeyCode::Char('l') => self.open_lessons(),
+            KeyCode::Char('f') if self.rows[self.selected].peer => {
+                self.notice = Some(Notice::Info(format!(
+                    "{} runs outside this process: `ladder flame --peer {}` profiles it with py-spy",
+                    self.rows[self.selected].info.id, self.rows[self.selected].info.id
+                )));
+                vec![]
+            }
             KeyCode::Char('f') => {
                 if self.profiles[self.selected].is_some() {
                     self.flame = FlameView {
