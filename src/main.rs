@@ -1491,7 +1491,14 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     };
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
     eprintln!("{id}: running under py-spy…");
-    let report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
+    let mut report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
+    if matches!(report.status, ladder::run::RunStatus::Failed(_)) {
+        // py-spy itself now and then dies on a process that exits under it: once more.
+        eprintln!("{id}: the profiled run failed; trying once more");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
+    }
     let text = spy_folded(&dir).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     if let ladder::run::RunStatus::Failed(why) | ladder::run::RunStatus::Unavailable(why) =
