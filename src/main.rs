@@ -553,11 +553,7 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
     let workload = Arc::new(build_workload(&run_args, any_full(&rungs))?);
     eprintln!("measuring this machine's peak...");
     let machine = Arc::new(MachineInfo::probe_peak_thorough());
-    let config = RunConfig {
-        budget: Duration::from_secs_f64(args.budget),
-        threads: args.threads.unwrap_or(RunConfig::default().threads),
-        ..RunConfig::default()
-    };
+    let config = run_config(args.budget, args.threads);
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
     let total = args.warmup + args.repeat;
     let interactive = std::io::stderr().is_terminal();
@@ -791,11 +787,7 @@ fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
     let rungs = select_rungs(&args.rungs)?;
     let machine = Arc::new(MachineInfo::probe(false));
     let available = ladder::monitor::available_memory();
-    let config = RunConfig {
-        budget: Duration::from_secs_f64(args.budget),
-        threads: args.threads.unwrap_or(RunConfig::default().threads),
-        ..RunConfig::default()
-    };
+    let config = run_config(args.budget, args.threads);
     let dist: ladder::workload::Distribution = args.data.parse().map_err(anyhow::Error::msg)?;
     if args.d == 0 {
         bail!("--d must be at least 1");
@@ -1020,6 +1012,15 @@ fn any_full(rungs: &[Box<dyn Rung>]) -> bool {
     rungs
         .iter()
         .any(|r| r.output() == ladder::rungs::OutputKind::Full)
+}
+
+/// The run's limits from the command line: the budget and the threads (default: all cores).
+fn run_config(budget_s: f64, threads: Option<usize>) -> RunConfig {
+    RunConfig {
+        budget: Duration::from_secs_f64(budget_s),
+        threads: threads.unwrap_or(RunConfig::default().threads),
+        ..RunConfig::default()
+    }
 }
 
 /// Parses `--rungs`.
@@ -1481,14 +1482,7 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from(format!("{id}.svg")));
     let workload = Arc::new(build_workload(&args.workload, true)?);
     let machine = Arc::new(MachineInfo::probe(false));
-    let config = RunConfig {
-        budget: Duration::from_secs_f64(args.workload.budget),
-        threads: args
-            .workload
-            .threads
-            .unwrap_or(RunConfig::default().threads),
-        ..RunConfig::default()
-    };
+    let config = run_config(args.workload.budget, args.workload.threads);
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
     eprintln!("{id}: running under py-spy…");
     let mut report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
@@ -1581,14 +1575,7 @@ fn cmd_flame(args: &FlameArgs) -> Result<ExitCode> {
     let interactive = std::io::stderr().is_terminal();
     let workload = Arc::new(build_workload(&args.workload, any_full(&rungs))?);
     let machine = Arc::new(MachineInfo::probe(false));
-    let config = RunConfig {
-        budget: Duration::from_secs_f64(args.workload.budget),
-        threads: args
-            .workload
-            .threads
-            .unwrap_or(RunConfig::default().threads),
-        ..RunConfig::default()
-    };
+    let config = run_config(args.workload.budget, args.workload.threads);
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
     if args.memory {
         return memory_flame(&runner, &rungs, args, &output, &format);
@@ -1684,14 +1671,7 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     }
     let workload = Arc::new(build_workload(&args.workload, any_full(&rungs))?);
     let machine = Arc::new(MachineInfo::probe(false));
-    let config = RunConfig {
-        budget: Duration::from_secs_f64(args.workload.budget),
-        threads: args
-            .workload
-            .threads
-            .unwrap_or(RunConfig::default().threads),
-        ..RunConfig::default()
-    };
+    let config = run_config(args.workload.budget, args.workload.threads);
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config.clone());
     let flame_dir = args
         .flamegraphs

@@ -365,3 +365,10 @@ fn python_peers_get_flamegraphs_through_py_spy_when_it_is_installed() {
         .unwrap();
     assert!(String::from_utf8_lossy(&e.stderr).contains("unknown peer 'nosuch'"));
 }
+
+#[test]
+fn a_peers_texts_are_made_static_once_however_often_they_are_asked_for() {
+    let spec = shipped().unwrap().remove(0);
+    let (a, b) = (Peer::new(spec.clone()).info(), Peer::new(spec).info());
+    assert!(std::ptr::eq(a.id, b.id) && std::ptr::eq(a.why, b.why));
+}

@@ -32,10 +32,14 @@ pub fn workload(n: usize, d: usize, seed: u64) -> Matrix {
 /// Rows `range` of the native kernel's triangle, timed (the worker's job).
 #[must_use]
 pub fn kernel_rows(x: &Matrix, rows: Range<usize>) -> Duration {
-    let rung = Native::detect();
+    time_rows(&Native::detect(), x, rows, 1)
+}
+
+/// The kernel time of `rung` on rows `rows` of x, set-up excluded.
+fn time_rows(rung: &dyn Rung, x: &Matrix, rows: Range<usize>, threads: usize) -> Duration {
     let mut k = rung
-        .prepare(x, &Context::with_threads(1))
-        .expect("the native kernel always prepares");
+        .prepare(x, &Context::with_threads(threads))
+        .expect("the native rungs always prepare");
     let mut out = Output::Full(SimMatrix::new(x.n()));
     let t = Instant::now();
     k.rows(rows, &mut out);
@@ -70,17 +74,8 @@ pub fn split(n: usize, parts: usize, align: usize) -> Vec<Range<usize>> {
 #[must_use]
 pub fn measure(n: usize, d: usize, workers: usize, exe: Option<&Path>) -> RustSide {
     let x = workload(n, d, 7);
-    let time_rung = |rung: &dyn Rung, threads: usize| {
-        let mut k = rung
-            .prepare(&x, &Context::with_threads(threads))
-            .expect("prepares");
-        let mut out = Output::Full(SimMatrix::new(n));
-        let t = Instant::now();
-        k.rows(0..n, &mut out);
-        t.elapsed().as_secs_f64()
-    };
-    let sequential = time_rung(&Native::detect(), 1);
-    let threads = time_rung(&Threads::detect(), workers);
+    let sequential = time_rows(&Native::detect(), &x, 0..n, 1).as_secs_f64();
+    let threads = time_rows(&Threads::detect(), &x, 0..n, workers).as_secs_f64();
     let processes = exe.and_then(|exe| {
         let t = Instant::now();
         let children: Vec<_> = split(n, workers, Native::detect().row_align())

@@ -437,6 +437,22 @@ pub struct Spy {
     pub dir: PathBuf,
 }
 
+/// Rung texts are `'static`; a peer's come from a file, so each distinct text is leaked once
+/// and reused, however often `info` is asked for.
+fn intern(s: &str) -> &'static str {
+    static TEXTS: Mutex<std::collections::BTreeSet<&'static str>> =
+        Mutex::new(std::collections::BTreeSet::new());
+    let mut texts = TEXTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(t) = texts.get(s) {
+        return t;
+    }
+    let t: &'static str = Box::leak(s.to_string().into_boxed_str());
+    texts.insert(t);
+    t
+}
+
 /// A peer as a rung.
 pub struct Peer {
     pub spec: PeerSpec,
@@ -483,14 +499,12 @@ pub fn spy_folded(dir: &Path) -> std::io::Result<String> {
 
 impl Rung for Peer {
     fn info(&self) -> RungInfo {
-        // Rung ids and texts are 'static: peers are loaded once per process and live as long.
-        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
         RungInfo {
-            id: leak(&self.spec.id),
-            title: leak(&self.spec.title),
+            id: intern(&self.spec.id),
+            title: intern(&self.spec.title),
             step: self.spec.step,
-            what_changed: leak(&self.spec.what_changed),
-            why: leak(&self.spec.why),
+            what_changed: intern(&self.spec.what_changed),
+            why: intern(&self.spec.why),
         }
     }
 

@@ -1170,17 +1170,8 @@ impl App {
         }
     }
 
-    /// Starts rung `index` (the lessons' run steps too), with the same rules as Enter.
-    pub(super) fn start_rung(&mut self, index: usize) -> Vec<Command> {
-        self.try_start(index)
-    }
-
-    /// Writes NOTES.md (the lessons' notes step), as `m` does.
-    pub(super) fn export_notes(&mut self) -> Vec<Command> {
-        self.export()
-    }
-
-    fn try_start(&mut self, index: usize) -> Vec<Command> {
+    /// Starts rung `index` (Enter, a climb, the lessons' run steps), if the rules allow.
+    pub(super) fn try_start(&mut self, index: usize) -> Vec<Command> {
         if self.running() {
             self.notice = Some(Notice::Error(
                 "a rung is already running (Esc cancels it)".into(),
@@ -1431,7 +1422,8 @@ impl App {
         })
     }
 
-    fn export(&mut self) -> Vec<Command> {
+    /// Writes NOTES.md (`m`, the lessons' notes step).
+    pub(super) fn export(&mut self) -> Vec<Command> {
         match self.results() {
             Some(r) if !r.rungs.is_empty() => {
                 let flames = self

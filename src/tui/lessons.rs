@@ -354,7 +354,7 @@ impl App {
                 self.lessons.measuring_concurrency = true;
                 vec![Command::MeasureConcurrency]
             }
-            Kind::Notes => self.export_notes(),
+            Kind::Notes => self.export(),
         }
     }
 
@@ -373,7 +373,7 @@ impl App {
     /// in this session (the lock rule, applied for the learner instead of refusing).
     fn climb_to(&mut self, i: usize) -> Vec<Command> {
         if self.running() || self.rows[i].extra {
-            return self.start_rung(i);
+            return self.try_start(i);
         }
         let first = (0..i)
             .find(|&j| self.rows[j].status != super::app::Status::Done)
@@ -383,14 +383,14 @@ impl App {
             for &j in &self.queue {
                 self.rows[j].status = super::app::Status::Queued;
             }
-            let cmds = self.start_rung(first);
+            let cmds = self.try_start(first);
             self.notice = Some(Notice::Info(format!(
                 "climbing in order: {} first, then up to {}",
                 self.rows[first].info.id, self.rows[i].info.id
             )));
             return cmds;
         }
-        self.start_rung(i)
+        self.try_start(i)
     }
 
     fn open_step_flame(&mut self, step: &Step) -> Vec<Command> {
