@@ -179,8 +179,16 @@ fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool, l
         .header(Row::new(header).style(theme.dim().add_modifier(Modifier::BOLD)))
         .column_spacing(1);
     let framed = block("The ladder", theme);
-    if area.height >= app.rows.len() as u16 + 3 {
-        f.render_widget(table.block(framed), area);
+    let shown = app.rows.iter().filter(|r| !(ladder_only && r.extra));
+    let shown_len = shown.clone().count();
+    // When the rows do not all fit, the table scrolls so that the selected one stays in view.
+    let selected = app.rows[..app.selected.min(app.rows.len())]
+        .iter()
+        .filter(|r| !(ladder_only && r.extra))
+        .count();
+    let mut state = ratatui::widgets::TableState::default().with_selected(Some(selected));
+    if area.height >= shown_len as u16 + 3 {
+        f.render_stateful_widget(table.block(framed), area, &mut state);
     } else {
         // Short terminals: the column headings take the place of the top border's title,
         // which gives the line to the speedup chart below.
@@ -191,7 +199,7 @@ fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool, l
             height: area.height.saturating_sub(1),
             ..area
         };
-        f.render_widget(table, inside);
+        f.render_stateful_widget(table, inside, &mut state);
     }
 }
 
@@ -473,13 +481,11 @@ fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 fn draw_ladder(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let rows = app.rows.len() as u16;
-    // Every rung keeps a line in the chart: on a short terminal the table gives up a line.
-    let table_h = if area.height >= rows + 3 + app.ladder_len() as u16 {
-        rows + 3
-    } else {
-        rows + 2
-    };
+    // Every rung keeps a line in the chart; the table takes what is left (it scrolls to the
+    // selected row when that is too little).
+    let table_h = (app.rows.len() as u16 + 3)
+        .min(area.height.saturating_sub(app.ladder_len() as u16))
+        .max(4);
     let [table, bottom] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
     draw_table(f, app, theme, table, area.width >= 100, false);
