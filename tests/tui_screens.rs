@@ -227,3 +227,20 @@ fn lessons_list_and_steps() {
     let _ = app.update(ch('2'));
     both_sizes("lesson_choice", &app);
 }
+
+#[test]
+fn extra_rows_scroll_the_table_and_never_push_rungs_off_the_chart() {
+    let mut app = climbed_app();
+    let peers = ladder::rungs::external::shipped().unwrap();
+    app.add_peers(&peers[..3]);
+    app.selected = app.rows.len() - 1;
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains(&format!("▶ {}", peers[2].id)), "{screen}");
+    // Every ladder rung keeps its bar (the chart lines start at the left edge).
+    for id in ["naive", "algorithmic", "jit", "topk"] {
+        assert!(
+            screen.lines().any(|l| l.starts_with(&format!("\"{id} "))),
+            "{id} has no chart line:\n{screen}"
+        );
+    }
+}
