@@ -243,8 +243,9 @@ fn compute_topk(
     }
 }
 
-#[test]
-fn top_k_finds_the_true_neighbours_on_awkward_shapes() {
+/// Shapes that trip top-k selections: a single row, ties, a zero vector, d = 1, rows that do
+/// not fill a block.
+fn topk_cases() -> Vec<Matrix> {
     let mut rows: Vec<Vec<f32>> = (0..40)
         .map(|i| {
             (0..9)
@@ -253,7 +254,8 @@ fn top_k_finds_the_true_neighbours_on_awkward_shapes() {
         })
         .collect();
     rows[3] = vec![0.0; 9]; // a zero vector: cosine 0 with everything
-    rows[10] = rows[11].clone(); // an exact tie
+    let (head, tail) = rows.split_at_mut(11);
+    head[10].clone_from(&tail[0]); // an exact tie
     let with_zero = Matrix::from_rows(&rows).unwrap();
     let mut cases: Vec<Matrix> = [
         (1, 4),
@@ -268,7 +270,54 @@ fn top_k_finds_the_true_neighbours_on_awkward_shapes() {
     .map(|&(n, d)| generate(Distribution::Clustered, n, d, n as u64).unwrap())
     .collect();
     cases.push(with_zero);
-    let tol = |d: usize| tolerance(d);
+    cases
+}
+
+/// Every row of `got` holds k distinct other rows, each similarity right, and the t-th as
+/// good as the t-th best (ties allowed).
+fn assert_exact_topk(
+    got: &ladder::rungs::Neighbours,
+    x: &Matrix,
+    r: &Reference,
+    k: usize,
+    what: &str,
+) {
+    let k = k.min(x.n() - 1);
+    let tol = tolerance(x.d());
+    assert_eq!(got.k(), k);
+    for i in 0..x.n() {
+        let mut exact: Vec<f64> = (0..x.n())
+            .filter(|&j| j != i)
+            .map(|j| r.cosine(x, i, j))
+            .collect();
+        exact.sort_by(|a, b| b.total_cmp(a));
+        let row = got.row(i);
+        assert_eq!(row.len(), k);
+        let mut seen = std::collections::HashSet::new();
+        for (t, &(j, s)) in row.iter().enumerate() {
+            assert!(
+                j != i && j < x.n() && seen.insert(j),
+                "{what} n={} row {i}: bad index {j}",
+                x.n()
+            );
+            let truth = r.cosine(x, i, j);
+            assert!(
+                (f64::from(s) - truth).abs() <= tol,
+                "{what}: S[{i}][{j}] = {s}, want {truth}"
+            );
+            assert!(
+                truth >= exact[t] - tol,
+                "{what} n={} row {i}: place {t} holds {truth}, want {}",
+                x.n(),
+                exact[t]
+            );
+        }
+    }
+}
+
+#[test]
+fn top_k_finds_the_true_neighbours_on_awkward_shapes() {
+    let cases = topk_cases();
     for isa in Isa::available() {
         let rung = ladder::rungs::TopK::with_isa(isa);
         for x in &cases {
@@ -276,38 +325,30 @@ fn top_k_finds_the_true_neighbours_on_awkward_shapes() {
             for k in [1, 3, 10, 1000] {
                 for threads in [1, 3] {
                     let got = compute_topk(&rung, x, k, threads);
-                    let k = k.min(x.n() - 1);
-                    assert_eq!(got.k(), k);
-                    for i in 0..x.n() {
-                        let mut exact: Vec<f64> = (0..x.n())
-                            .filter(|&j| j != i)
-                            .map(|j| r.cosine(x, i, j))
-                            .collect();
-                        exact.sort_by(|a, b| b.total_cmp(a));
-                        let row = got.row(i);
-                        assert_eq!(row.len(), k);
-                        let mut seen = std::collections::HashSet::new();
-                        for (t, &(j, s)) in row.iter().enumerate() {
-                            assert!(
-                                j != i && j < x.n() && seen.insert(j),
-                                "{isa} n={} row {i}: bad index {j}",
-                                x.n()
-                            );
-                            let truth = r.cosine(x, i, j);
-                            assert!(
-                                (f64::from(s) - truth).abs() <= tol(x.d()),
-                                "{isa}: S[{i}][{j}] = {s}, want {truth}"
-                            );
-                            // The t-th reported is as good as the t-th best (ties allowed).
-                            assert!(
-                                truth >= exact[t] - tol(x.d()),
-                                "{isa} n={} row {i}: place {t} holds {truth}, want {}",
-                                x.n(),
-                                exact[t]
-                            );
-                        }
-                    }
+                    assert_exact_topk(&got, x, &r, k, &isa.to_string());
                 }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_ann_index_searched_exhaustively_is_exact_on_awkward_shapes() {
+    use ladder::rungs::ann::{Ann, AnnParams};
+    // With ef at least n a walk visits every node reachable on layer 0, so the answer must be
+    // the exact top k: this checks the graph reaches every node, built on one thread and on
+    // several at once, and that every reported similarity is right.
+    for x in &topk_cases() {
+        let r = Reference::new(x);
+        let rung = Ann::new(AnnParams {
+            m: 8,
+            ef_construction: 32,
+            ef_search: x.n(),
+        });
+        for threads in [1, 3] {
+            for k in [1, 10] {
+                let got = compute_topk(&rung, x, k, threads);
+                assert_exact_topk(&got, x, &r, k, &format!("ann, {threads} threads"));
             }
         }
     }
