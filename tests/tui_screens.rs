@@ -244,3 +244,23 @@ fn extra_rows_scroll_the_table_and_never_push_rungs_off_the_chart() {
         );
     }
 }
+
+#[test]
+fn an_approximate_rung_shows_no_percent_of_peak() {
+    let mut app = climbed_app();
+    app.selected = app.rows.iter().position(|r| r.info.id == "ann").unwrap();
+    let _ = app.update(key(KeyCode::Enter));
+    let mut rep = common::report("ann", ladder::rungs::Step::Library, 0.8, false);
+    rep.peak_pct = 0.0;
+    rep.verification.as_mut().unwrap().recall = Some(1.0);
+    let _ = app.update(Msg::RungFinished(Box::new(rep)));
+    let screen = render(&app, 160, 48);
+    let line = screen
+        .lines()
+        .find(|l| l.contains(" ann "))
+        .expect("the ann row");
+    // Its arithmetic depends on the data, so a share of the peak would mislead (the CLI's
+    // tables say "-" too).
+    assert!(!line.contains('%'), "{line}");
+    assert!(line.contains(" - "), "{line}");
+}

@@ -136,9 +136,9 @@ fn draw_table(f: &mut Frame, app: &App, theme: &Theme, area: Rect, wide: bool, l
                 rep.map(|x| format!("{:.1}", x.gflops_effective))
                     .unwrap_or_default(),
             ));
+            // Approximate rungs and peers read "-", as in the CLI's tables.
             cells.push(Cell::from(
-                rep.map(|x| format!("{:.0}%", x.peak_pct))
-                    .unwrap_or_default(),
+                rep.map(crate::report::peak_cell).unwrap_or_default(),
             ));
             cells.push(Cell::from(
                 rep.map(|x| human_speedup(x.speedup_vs_baseline))
