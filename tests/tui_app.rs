@@ -379,6 +379,36 @@ fn help_opens_anywhere_and_any_key_closes_it() {
 }
 
 #[test]
+fn help_opens_at_the_screen_s_keys_and_scrolls_to_the_last_line() {
+    use ladder::tui::help::{HELP, section_start};
+    let mut app = ready_app();
+    // A terminal that shows 10 lines of it (as the last draw found).
+    app.help_rows.set(10);
+    let _ = app.update(ch('s'));
+    let _ = app.update(ch('?'));
+    // Its own section is in view (as near the top as the end of the list allows).
+    let at = section_start(Screen::Settings, false);
+    assert_eq!(HELP[at].0, "Settings");
+    assert!((app.help_scroll..app.help_scroll + 10).contains(&at));
+    assert!(app.help_scroll > 0);
+    let _ = app.update(key(KeyCode::Esc));
+    // Scrolling stops at the last line; arrows and page keys do not close it.
+    let _ = app.update(ch('?'));
+    let _ = app.update(key(KeyCode::End));
+    assert!(app.show_help);
+    assert_eq!(app.help_scroll, HELP.len() - 10);
+    let _ = app.update(key(KeyCode::Down));
+    assert_eq!(app.help_scroll, HELP.len() - 10);
+    let _ = app.update(key(KeyCode::Home));
+    let _ = app.update(key(KeyCode::PageDown));
+    assert_eq!(app.help_scroll, 10);
+    let _ = app.update(key(KeyCode::Up));
+    assert_eq!(app.help_scroll, 9);
+    let _ = app.update(ch('x'));
+    assert!(!app.show_help);
+}
+
+#[test]
 fn quitting_cancels_a_running_rung_first() {
     let mut app = ready_app();
     assert_eq!(app.update(ch('q')), vec![Command::Quit]);

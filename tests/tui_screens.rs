@@ -112,6 +112,12 @@ fn help_overlay() {
     let mut app = ready_app();
     let _ = app.update(ch('?'));
     both_sizes("help", &app);
+    // At 80×24 the list is taller than the screen: the end is reachable and says so.
+    let _ = render(&app, 80, 24);
+    let _ = app.update(key(KeyCode::End));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("q / Ctrl-C"), "{screen}");
+    assert!(screen.contains("↑ more"), "{screen}");
 }
 
 #[test]

@@ -259,6 +259,10 @@ pub enum Notice {
 pub struct App {
     pub screen: Screen,
     pub show_help: bool,
+    /// The first help line shown (the overlay scrolls when it is taller than the terminal).
+    pub help_scroll: usize,
+    /// Help lines the last draw could show, so scrolling stops at the last line.
+    pub help_rows: std::cell::Cell<usize>,
     pub rows: Vec<RungRow>,
     pub selected: usize,
     pub unlock_all: bool,
@@ -409,6 +413,8 @@ impl App {
         let mut app = Self {
             screen: Screen::Ladder,
             show_help: false,
+            help_scroll: 0,
+            help_rows: std::cell::Cell::new(super::help::HELP.len()),
             rows,
             selected: 0,
             unlock_all,
@@ -714,6 +720,31 @@ impl App {
         }]
     }
 
+    /// Arrows and page keys scroll the help; any other key closes it.
+    fn on_help_key(&mut self, key: KeyEvent) {
+        let page = isize::try_from(self.help_rows.get().max(1)).unwrap_or(isize::MAX);
+        let by = match key.code {
+            KeyCode::Up | KeyCode::Char('k') => -1,
+            KeyCode::Down | KeyCode::Char('j') => 1,
+            KeyCode::PageUp => -page,
+            KeyCode::PageDown | KeyCode::Char(' ') => page,
+            KeyCode::Home => isize::MIN / 2,
+            KeyCode::End => isize::MAX / 2,
+            _ => {
+                self.show_help = false;
+                return;
+            }
+        };
+        self.scroll_help(by);
+    }
+
+    fn scroll_help(&mut self, by: isize) {
+        let last = super::help::HELP
+            .len()
+            .saturating_sub(self.help_rows.get().max(1));
+        self.help_scroll = self.help_scroll.saturating_add_signed(by).min(last);
+    }
+
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
         let ctrl_c =
             key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('c'));
@@ -721,7 +752,7 @@ impl App {
             return self.quit_now();
         }
         if self.show_help {
-            self.show_help = false;
+            self.on_help_key(key);
             return vec![];
         }
         if self.screen == Screen::Settings && self.form.editing.is_some() {
@@ -734,6 +765,8 @@ impl App {
         match key.code {
             KeyCode::Char('?') => {
                 self.show_help = true;
+                self.help_scroll = super::help::section_start(self.screen, self.demo.is_some());
+                self.scroll_help(0);
                 vec![]
             }
             KeyCode::Char('q') => self.quit_now(),

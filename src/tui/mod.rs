@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod flame;
+pub mod help;
 pub mod lessons;
 pub mod lessons_view;
 pub mod theme;

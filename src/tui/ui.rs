@@ -9,6 +9,7 @@ use ratatui::widgets::{
 };
 
 use super::app::{App, Notice, Screen, Status, WorkloadState};
+use super::help::HELP;
 use super::theme::Theme;
 use crate::report::{human_seconds, human_speedup, time_cell};
 use crate::run::Phase;
@@ -1253,7 +1254,7 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         return "Enter · a climb · Esc · l lessons · s set · r res · h hist · g scale · ? · q";
     }
     match app.screen {
-        _ if app.show_help => "any key: close help",
+        _ if app.show_help => "↑↓ PgUp PgDn scroll · any other key: close help",
         Screen::Settings if app.form.editing.is_some() => "type a value · Enter apply · Esc cancel",
         Screen::Settings => "↑↓ field · Enter edit · Esc back · ? help · q quit",
         Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
@@ -1292,53 +1293,9 @@ fn draw_keys(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 /// Every key, by screen.
-pub const HELP: &[(&str, &str)] = &[
-    ("Ladder", ""),
-    ("↑ ↓ / k j", "select a rung"),
-    (
-        "Enter",
-        "run the selected rung (it unlocks when the rung below has run)",
-    ),
-    ("a", "climb the whole ladder in order"),
-    ("Esc", "cancel the running rung (and the rest of a climb)"),
-    ("s", "settings: n, d, seed, data, budget, threads"),
-    ("r", "results: the full speedup table"),
-    (
-        "h",
-        "history: benchmarked speedups over commits (perf/history.jsonl)",
-    ),
-    ("g", "scaling: time against n, log-log (Enter sweeps them)"),
-    ("l", "lessons: the course's exit criteria, step by step"),
-    ("m", "write the speedup table as Markdown (NOTES.md)"),
-    ("Demo", ""),
-    ("space / p", "pause or resume the climb"),
-    ("n / →", "start the next rung now"),
-    ("r", "repeat the climb from the bottom"),
-    ("Flamegraph", ""),
-    ("← →", "choose a frame under the zoomed one"),
-    ("Enter / ⌫", "zoom into it / zoom out"),
-    (
-        "/",
-        "search: matching frames light up, with their share of samples",
-    ),
-    (
-        "e / d",
-        "export the SVG / the difference from the rung below",
-    ),
-    ("Settings", ""),
-    ("↑ ↓", "choose a field"),
-    (
-        "Enter",
-        "edit it; Enter again applies (invalid values are refused)",
-    ),
-    ("Esc", "cancel the edit, or go back"),
-    ("Anywhere", ""),
-    ("?", "this help"),
-    ("q / Ctrl-C", "quit (a running rung is cancelled first)"),
-];
-
-fn draw_help(f: &mut Frame, _app: &App, theme: &Theme, area: Rect) {
-    let h = (HELP.len() as u16 + 2).min(area.height);
+fn draw_help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let total = HELP.len();
+    let h = (total as u16 + 2).min(area.height);
     let w = 78.min(area.width);
     let popup = Rect {
         x: area.x + (area.width - w) / 2,
@@ -1346,8 +1303,13 @@ fn draw_help(f: &mut Frame, _app: &App, theme: &Theme, area: Rect) {
         width: w,
         height: h,
     };
+    let rows = usize::from(h.saturating_sub(2)).max(1);
+    app.help_rows.set(rows);
+    let top = app.help_scroll.min(total.saturating_sub(rows));
     let lines: Vec<Line> = HELP
         .iter()
+        .skip(top)
+        .take(rows)
         .map(|(k, v)| {
             if v.is_empty() {
                 Line::from(Span::styled(*k, theme.title()))
@@ -1362,8 +1324,18 @@ fn draw_help(f: &mut Frame, _app: &App, theme: &Theme, area: Rect) {
             }
         })
         .collect();
+    let mut frame = block("Keys", theme);
+    if rows < total {
+        // Taller than the terminal: say where the rest is.
+        let more = match (top > 0, top + rows < total) {
+            (true, true) => " ↑ ↓ more ",
+            (true, false) => " ↑ more ",
+            _ => " ↓ more ",
+        };
+        frame = frame.title_bottom(Line::from(Span::styled(more, theme.dim())).right_aligned());
+    }
     f.render_widget(Clear, popup);
-    f.render_widget(Paragraph::new(lines).block(block("Keys", theme)), popup);
+    f.render_widget(Paragraph::new(lines).block(frame), popup);
 }
 
 #[cfg(test)]

@@ -1,0 +1,108 @@
+//! The keys overlay (`?`): every screen's keys in one list, opened at the section of the
+//! screen the user is on and scrolled with the arrows when it is taller than the terminal.
+
+use super::app::Screen;
+
+/// One line each: a section heading (empty description) or a key and what it does. A
+/// description fits the overlay's 78 columns (62 characters at most).
+pub const HELP: &[(&str, &str)] = &[
+    ("Ladder", ""),
+    ("↑ ↓ / k j", "select a rung"),
+    ("Enter", "run it (it unlocks when the rung below has run)"),
+    ("a", "climb the whole ladder in order"),
+    ("Esc", "cancel the running rung (and the rest of a climb)"),
+    ("f", "flamegraph of the selected rung's last run"),
+    ("s", "settings: n, d, seed, data, budget, threads"),
+    ("r", "results: the full speedup table"),
+    ("h", "history: benchmarked speedups over commits (perf/)"),
+    ("g", "scaling: time against n, log-log"),
+    ("l", "lessons: the course's exit criteria, step by step"),
+    ("m", "write the speedup table as Markdown (NOTES.md)"),
+    ("Demo", ""),
+    ("space / p", "pause or resume the climb"),
+    ("n / →", "start the next rung now"),
+    ("r", "repeat the climb from the bottom"),
+    ("Results and history", ""),
+    ("m", "write the speedup table as Markdown (NOTES.md)"),
+    ("Esc", "back to the ladder"),
+    ("Scaling", ""),
+    ("Enter", "sweep the rungs over n = 1k to 20k"),
+    ("Esc", "cancel the sweep, or go back"),
+    ("Flamegraph", ""),
+    ("← →", "choose a frame under the zoomed one"),
+    ("Enter / ⌫", "zoom into it / zoom out"),
+    ("/", "search: matching frames light up, with their share"),
+    (
+        "e / d",
+        "export the SVG / the difference from the rung below",
+    ),
+    ("Esc", "back"),
+    ("Lessons", ""),
+    ("↑ ↓", "choose a lesson; in a lesson, scroll its text"),
+    ("Enter", "open or resume it; in a lesson, do the step"),
+    ("R", "reset the chosen lesson's progress"),
+    (
+        "← →",
+        "previous / next step (forward once a step is passed)",
+    ),
+    ("1–9", "answer a question"),
+    ("h / r / f", "hints / redo the step / open its flamegraph"),
+    ("Esc", "back to the list, or to the ladder"),
+    ("Settings", ""),
+    ("↑ ↓", "choose a field"),
+    (
+        "Enter",
+        "edit it; Enter again applies (invalid values are refused)",
+    ),
+    ("Esc", "cancel the edit, or go back"),
+    ("Anywhere", ""),
+    (
+        "?",
+        "this help (↑ ↓ PgUp PgDn scroll it, any other key closes)",
+    ),
+    ("q / Ctrl-C", "quit (a running rung is cancelled first)"),
+];
+
+/// The line at which the section for `screen` starts.
+#[must_use]
+pub fn section_start(screen: Screen, demo: bool) -> usize {
+    let title = match screen {
+        Screen::Ladder if demo => "Demo",
+        Screen::Ladder => "Ladder",
+        Screen::Results | Screen::History => "Results and history",
+        Screen::Scale => "Scaling",
+        Screen::Flame => "Flamegraph",
+        Screen::Lessons => "Lessons",
+        Screen::Settings => "Settings",
+    };
+    HELP.iter()
+        .position(|(k, v)| v.is_empty() && *k == title)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_fits_the_overlay_and_every_screen_has_a_section() {
+        for (k, v) in HELP {
+            assert!(k.chars().count() <= 12 || v.is_empty(), "{k}");
+            assert!(v.chars().count() <= 62, "{k}: {v}");
+        }
+        for s in [
+            Screen::Ladder,
+            Screen::Settings,
+            Screen::Results,
+            Screen::History,
+            Screen::Flame,
+            Screen::Scale,
+            Screen::Lessons,
+        ] {
+            let at = section_start(s, false);
+            assert!(HELP[at].1.is_empty(), "{s:?}");
+            assert!(s == Screen::Ladder || at > 0, "{s:?} has no section");
+        }
+        assert_eq!(HELP[section_start(Screen::Ladder, true)].0, "Demo");
+    }
+}
