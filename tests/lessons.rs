@@ -278,10 +278,13 @@ fn explanations_need_enough_words_and_are_saved() {
     }
     let _ = app.update(key(KeyCode::Enter));
     assert!(app.lessons.typing, "refused: fewer words than asked");
-    let text = " because removing work beats doing it faster and every later rung multiplies what remains after it";
+    // Every letter is text while typing: q does not quit, ? does not open help.
+    let text = " because removing work beats doing it faster? quite: every later rung multiplies what remains";
     for c in text.chars() {
-        let _ = app.update(ch(c));
+        assert!(app.update(ch(c)).is_empty(), "{c:?} did something besides typing");
+        assert!(!app.show_help);
     }
+    assert!(!app.show_help);
     let _ = app.update(key(KeyCode::Enter));
     assert!(!app.lessons.typing);
     let step = app.lessons.current().unwrap().id.clone();
@@ -291,6 +294,7 @@ fn explanations_need_enough_words_and_are_saved() {
         .clone()
         .unwrap();
     assert!(saved.starts_with("too short because"), "{saved}");
+    assert!(saved.contains("faster? quite:"), "{saved}");
 }
 
 #[test]

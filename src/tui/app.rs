@@ -761,6 +761,10 @@ impl App {
         if self.screen == Screen::Flame && self.flame.typing {
             return self.on_search_key(key);
         }
+        // An explanation being typed takes every key, q and ? included.
+        if self.screen == Screen::Lessons && self.lessons.typing {
+            return self.on_lessons_key(key);
+        }
         self.notice = None;
         match key.code {
             KeyCode::Char('?') => {
