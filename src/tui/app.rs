@@ -742,7 +742,11 @@ impl App {
         let last = super::help::HELP
             .len()
             .saturating_sub(self.help_rows.get().max(1));
-        self.help_scroll = self.help_scroll.saturating_add_signed(by).min(last);
+        self.help_scroll = self
+            .help_scroll
+            .min(last)
+            .saturating_add_signed(by)
+            .min(last);
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -769,8 +773,8 @@ impl App {
         match key.code {
             KeyCode::Char('?') => {
                 self.show_help = true;
+                // The draw keeps it within the list for the terminal's height.
                 self.help_scroll = super::help::section_start(self.screen, self.demo.is_some());
-                self.scroll_help(0);
                 vec![]
             }
             KeyCode::Char('q') => self.quit_now(),
