@@ -281,7 +281,10 @@ fn explanations_need_enough_words_and_are_saved() {
     // Every letter is text while typing: q does not quit, ? does not open help.
     let text = " because removing work beats doing it faster? quite: every later rung multiplies what remains";
     for c in text.chars() {
-        assert!(app.update(ch(c)).is_empty(), "{c:?} did something besides typing");
+        assert!(
+            app.update(ch(c)).is_empty(),
+            "{c:?} did something besides typing"
+        );
         assert!(!app.show_help);
     }
     assert!(!app.show_help);
