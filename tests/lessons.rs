@@ -420,3 +420,62 @@ fn the_rust_side_runs_the_kernel_on_threads_and_on_worker_processes() {
         .assert()
         .failure();
 }
+
+#[test]
+fn the_concurrency_table_fits_an_80_column_terminal() {
+    use ladder::lessons::progress::Answer;
+    use ratatui::{Terminal, backend::TestBackend};
+    let mut app = lesson_app();
+    let li = app
+        .lessons
+        .lessons
+        .iter()
+        .position(|l| l.id == "concurrency")
+        .unwrap();
+    app.lessons.open = Some(li);
+    let lesson = app.lessons.lessons[li].clone();
+    app.lessons.step = lesson
+        .steps
+        .iter()
+        .position(|s| s.kind == Kind::Concurrency)
+        .unwrap();
+    // The longest choice, and every cell at its widest.
+    let io = lesson.steps.iter().find(|s| s.id == "io-choice").unwrap();
+    let longest = io
+        .choices
+        .iter()
+        .position(|c| c.text == "Sequential is fine")
+        .unwrap();
+    app.lessons.progress.answer(
+        &lesson.id,
+        "io-choice",
+        Answer {
+            choice: Some(longest),
+            ..Answer::default()
+        },
+    );
+    let row = r#"{"sequential": 123.4, "threads": 1234.5, "processes": 0.0123, "asyncio": 2.01}"#;
+    let json = format!(
+        r#"{{"python": "3.11.7", "free_threaded": false, "cores": 2, "results": {{"cpu": {row}, "numpy": {row}, "io": {row}, "shared": {row}}}, "rust": {{"n": 4000, "workers": 2, "sequential": 0.084, "threads": 0.047, "processes": 0.244}}}}"#
+    );
+    app.lessons.concurrency = Some(Ok(serde_json::from_str(&json).unwrap()));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| ladder::tui::ui::draw(f, &app, &ladder::tui::theme::Theme::DARK))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with("\"│io "))
+        .unwrap_or_else(|| panic!("no io row:\n{screen}"));
+    assert!(
+        line.contains("Sequential is fine"),
+        "cut or wrapped:\n{screen}"
+    );
+    assert!(
+        line.contains("2 min 3 s 20 min 34 s"),
+        "cells run together:\n{screen}"
+    );
+    let rust = screen.lines().find(|l| l.starts_with("\"│rust ")).unwrap();
+    assert!(rust.contains("no GIL"), "cut or wrapped:\n{screen}");
+}

@@ -433,6 +433,11 @@ fn bytecode_body(app: &App, step: &Step, theme: &Theme, col_w: usize) -> Vec<Lin
 }
 
 fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    // Column widths: the table and the longest choice ("Sequential is fine") fit in 76
+    // columns, the text panel's width in an 80-column terminal. Each time has a space before
+    // it, so even a long one ("20 min 34 s") never runs into the next.
+    const NAME: usize = 9;
+    const CELL: usize = 10;
     let dim = theme.dim();
     let ls = &app.lessons;
     if ls.measuring_concurrency {
@@ -480,7 +485,7 @@ fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     ))];
     v.push(Line::from(Span::styled(
         format!(
-            "{:<10}{:>12}{:>12}{:>12}{:>12}   your choice",
+            "{:<NAME$} {:>CELL$} {:>CELL$} {:>CELL$} {:>CELL$}  your choice",
             "workload", ways[0], ways[1], ways[2], ways[3]
         ),
         theme.title(),
@@ -492,7 +497,7 @@ fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
                 .min_by(|a, b| a.1.total_cmp(b.1))
                 .map(|(k, _)| k.clone())
         });
-        let mut spans = vec![Span::raw(format!("{w:<10}"))];
+        let mut spans = vec![Span::raw(format!("{w:<NAME$}"))];
         for way in ways {
             let cell = row
                 .and_then(|r| r.get(way))
@@ -502,9 +507,9 @@ fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
             } else {
                 theme.base()
             };
-            spans.push(Span::styled(format!("{cell:>12}"), style));
+            spans.push(Span::styled(format!(" {cell:>CELL$}"), style));
         }
-        spans.push(Span::styled(format!("   {}", choice_of(w)), dim));
+        spans.push(Span::styled(format!("  {}", choice_of(w)), dim));
         v.push(Line::from(spans));
     }
     let cells = |vals: [Option<f64>; 4]| -> Vec<Span<'static>> {
@@ -512,24 +517,24 @@ fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         vals.iter()
             .map(|t| match t {
                 Some(t) => Span::styled(
-                    format!("{:>12}", crate::report::human_seconds(*t)),
+                    format!(" {:>CELL$}", crate::report::human_seconds(*t)),
                     if (*t - best).abs() < 1e-12 {
                         Style::default().fg(theme.good)
                     } else {
                         theme.base()
                     },
                 ),
-                None => Span::raw(format!("{:>12}", "-")),
+                None => Span::raw(format!(" {:>CELL$}", "-")),
             })
             .collect()
     };
     match &c.free {
         Some(ft) => {
             if let Some(r) = ft.results.get("cpu") {
-                let mut spans = vec![Span::raw(format!("{:<10}", "cpu (t)"))];
+                let mut spans = vec![Span::raw(format!("{:<NAME$}", "cpu (t)"))];
                 spans.extend(cells(ways.map(|w| r.get(w).copied())));
                 spans.push(Span::styled(
-                    format!("   free-threaded Python {}", ft.python),
+                    format!("  free-threaded Python {}", ft.python),
                     dim,
                 ));
                 v.push(Line::from(spans));
@@ -542,20 +547,14 @@ fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         None => {}
     }
     if let Some(r) = &c.rust {
-        let mut spans = vec![Span::raw(format!("{:<10}", "rust"))];
+        let mut spans = vec![Span::raw(format!("{:<NAME$}", "rust"))];
         spans.extend(cells([
             Some(r.sequential),
             Some(r.threads),
             r.processes,
             None,
         ]));
-        spans.push(Span::styled(
-            format!(
-                "   native kernel, n = {}, {} workers: no GIL",
-                r.n, r.workers
-            ),
-            dim,
-        ));
+        spans.push(Span::styled(format!("  n = {}, no GIL", r.n), dim));
         v.push(Line::from(spans));
     }
     v
