@@ -671,11 +671,23 @@ fn peers_get_rows_after_the_extras_and_run_like_rungs() {
     app.selected = i;
     let cmds = app.update(key(KeyCode::Enter));
     assert!(matches!(cmds[..], [Command::Run { index, .. }] if index == i));
-    // Its profile would be this process waiting: f points to py-spy instead.
+    // No profile yet: f says why (not run yet, or py-spy missing) and stays.
     let id = app.rows[i].info.id;
     let _ = app.update(ch('f'));
     assert_eq!(app.screen, Screen::Ladder);
-    assert!(
-        matches!(&app.notice, Some(Notice::Info(s)) if s.contains(&format!("ladder flame --peer {id}")))
-    );
+    assert!(error_notice(&app).contains(&format!("no profile of {id}")));
+    // Its Python stacks, sampled by py-spy, arrive like a rung's profile: f shows them.
+    let stacks = "<module> (numpy_peer.py:20);matmul 40\n<module> (numpy_peer.py:12);load 10\n";
+    let _ = app.update(Msg::Profiled {
+        rung: id.to_string(),
+        profile: std::sync::Arc::new(ladder::profile::Profile::from_folded(stacks, 250).unwrap()),
+    });
+    let _ = app.update(Msg::RungFinished(Box::new(common::report(
+        id,
+        ladder::rungs::Step::Vectorize,
+        0.5,
+        false,
+    ))));
+    let _ = app.update(ch('f'));
+    assert_eq!(app.screen, Screen::Flame);
 }

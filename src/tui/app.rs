@@ -622,8 +622,8 @@ impl App {
                 vec![]
             }
             Msg::Profiled { rung, profile } => {
-                // A peer's run profiles this process waiting for it: nothing to show.
-                if let Some(i) = self.rows.iter().position(|r| r.info.id == rung && !r.peer) {
+                // A peer's profile is its own stacks, sampled by py-spy.
+                if let Some(i) = self.rows.iter().position(|r| r.info.id == rung) {
                     self.profiles[i] = Some(profile);
                 }
                 vec![]
@@ -838,11 +838,20 @@ impl App {
                 vec![]
             }
             KeyCode::Char('l') => self.open_lessons(),
-            KeyCode::Char('f') if self.rows[self.selected].peer => {
-                self.notice = Some(Notice::Info(format!(
-                    "{} runs outside this process: `ladder flame --peer {}` profiles it with py-spy",
-                    self.rows[self.selected].info.id, self.rows[self.selected].info.id
-                )));
+            KeyCode::Char('f')
+                if self.rows[self.selected].peer && self.profiles[self.selected].is_none() =>
+            {
+                // A peer runs outside this process: its profile comes from py-spy, when it is
+                // installed and the peer is a Python program.
+                let id = self.rows[self.selected].info.id;
+                let why = if crate::rungs::external::which("py-spy").is_none() {
+                    format!("no profile of {id}: pip install py-spy, then run it again (Enter)")
+                } else if self.rows[self.selected].report.is_some() {
+                    format!("no profile of {id}: py-spy samples Python programs only")
+                } else {
+                    format!("no profile of {id} yet: run it (Enter); py-spy samples it")
+                };
+                self.notice = Some(Notice::Error(why));
                 vec![]
             }
             KeyCode::Char('f') => {
@@ -979,10 +988,16 @@ impl App {
                 unit: "bytes",
             }];
         }
+        // A peer's samples are its Python stacks, taken by py-spy: the title says so.
+        let what = if self.rows[i].peer {
+            format!("{id} (Python stacks, sampled by py-spy)")
+        } else {
+            id.to_string()
+        };
         vec![Command::ExportFlame {
             path: PathBuf::from("flamegraphs").join(format!("{id}.svg")),
             profile,
-            title: self.flame_title(id),
+            title: self.flame_title(&what),
             unit: "samples",
         }]
     }
@@ -990,7 +1005,11 @@ impl App {
     /// The difference from the rung below: what this step removed and what it added.
     fn export_diff(&mut self) -> Vec<Command> {
         let i = self.flame.rung;
-        let below = (0..i).rev().find(|&j| self.profiles[j].is_some());
+        // Like with like: a peer's Python stacks against another peer's, a rung's against a
+        // rung's.
+        let below = (0..i)
+            .rev()
+            .find(|&j| self.profiles[j].is_some() && self.rows[j].peer == self.rows[i].peer);
         let (Some(j), Some(after)) = (below, self.profiles[i].clone()) else {
             self.notice = Some(Notice::Error(
                 "no rung below has a profile to compare with: run it first".into(),

@@ -169,27 +169,31 @@ impl Effects {
                 self.worker = std::thread::Builder::new()
                     .name("ladder-runner".into())
                     .spawn(move || {
-                        let rung = rungs::ladder()
-                            .into_iter()
-                            .chain(rungs::extras())
-                            .chain(peers.into_iter().map(|p| {
-                                Box::new(rungs::external::Peer::new(p)) as Box<dyn rungs::Rung>
-                            }))
-                            .nth(index)
-                            .expect("the app only runs rungs it listed");
                         let send = |e| {
                             let _ = tx.send(Event::App(Msg::Run(e)));
                         };
-                        // Every run is profiled (about 1% of its time; see the README), so `f`
-                        // can show where the time went.
-                        let (report, profile) = runner.run_one_profiled(
-                            index,
-                            rung.as_ref(),
-                            &send,
-                            &cancel,
-                            crate::profile::DEFAULT_FREQUENCY,
-                        );
-                        if let Ok(p) = profile {
+                        let builtin: Vec<Box<dyn rungs::Rung>> =
+                            rungs::ladder().into_iter().chain(rungs::extras()).collect();
+                        let (report, profile) = if index < builtin.len() {
+                            let rung = &builtin[index];
+                            // Every run is profiled (about 1% of its time; see the README), so
+                            // `f` can show where the time went.
+                            let (report, profile) = runner.run_one_profiled(
+                                index,
+                                rung.as_ref(),
+                                &send,
+                                &cancel,
+                                crate::profile::DEFAULT_FREQUENCY,
+                            );
+                            (report, profile.ok())
+                        } else {
+                            let spec = peers
+                                .into_iter()
+                                .nth(index - builtin.len())
+                                .expect("the app only runs rungs it listed");
+                            run_peer(&runner, index, spec, &send, &cancel)
+                        };
+                        if let Some(p) = profile {
                             let _ = tx.send(Event::App(Msg::Profiled {
                                 rung: report.rung.clone(),
                                 profile: Arc::new(p),
@@ -569,4 +573,43 @@ fn event_loop(
             last_draw = Instant::now();
         }
     }
+}
+
+/// Samples per second py-spy takes of a peer in the app: enough for a flamegraph of a
+/// one-second run, few enough to leave its timing alone.
+pub const PEER_SPY_RATE: u32 = 250;
+
+/// Runs a peer; a Python peer runs under py-spy when it is installed, and its Python stacks
+/// come back as the profile (this process's own profile would only show it waiting).
+fn run_peer(
+    runner: &Runner,
+    index: usize,
+    spec: crate::rungs::external::PeerSpec,
+    send: &dyn Fn(crate::run::RunEvent),
+    cancel: &CancelToken,
+) -> (crate::run::RunReport, Option<crate::profile::Profile>) {
+    use crate::rungs::external::{Peer, Spy, spy_folded, which};
+    let mut peer = Peer::new(spec);
+    let dir = std::env::temp_dir().join(format!(
+        "ladder-app-spy-{}-{}",
+        std::process::id(),
+        peer.spec.id
+    ));
+    if peer.is_python()
+        && let Some(exe) = which("py-spy")
+        && std::fs::create_dir_all(&dir).is_ok()
+    {
+        peer.spy = Some(Spy {
+            exe,
+            rate: PEER_SPY_RATE,
+            dir: dir.clone(),
+        });
+    }
+    let report = runner.run_one(index, &peer, send, cancel);
+    let profile = peer.spy.as_ref().and_then(|spy| {
+        let text = spy_folded(&spy.dir).ok()?;
+        crate::profile::Profile::from_folded(&text, spy.rate).ok()
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    (report, profile.filter(|p| p.total_samples() > 0))
 }
