@@ -404,14 +404,15 @@ fn draw_live(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                     .label(format!("{:>3.0}%", l.work_done * 100.0)),
                 gauge,
             );
-            f.render_widget(
-                Paragraph::new(format!(
-                    "{:.3e} pairs/s · {:.1} GFLOP/s effective",
-                    l.pairs_per_s, l.gflops_avg
-                ))
-                .style(theme.base()),
-                rate,
+            let mut line = format!(
+                "{:.3e} pairs/s · {:.1} GFLOP/s effective",
+                l.pairs_per_s, l.gflops_avg
             );
+            if line.chars().count() > usize::from(rate.width) {
+                // A narrow panel drops the qualifier rather than cutting a word.
+                line.truncate(line.len() - " effective".len());
+            }
+            f.render_widget(Paragraph::new(line).style(theme.base()), rate);
             let data: Vec<u64> = l
                 .gflops
                 .tail(spark.width as usize)
