@@ -27,6 +27,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use super::dot::{self, DotFn, LANES};
 use crate::rungs::hugepages::HugeBuf;
 use crate::rungs::native::Isa;
+use crate::workload::Matrix;
 
 /// Levels above this are never drawn (M^-16 is far below one node in any index that fits).
 const MAX_LEVEL: usize = 16;
@@ -62,16 +63,16 @@ struct Space {
 }
 
 impl Space {
-    fn new(unit: &[f32], n: usize, d: usize, isa: Isa) -> Self {
+    /// The rows of `x`, normalised straight into the padded buffer (a zero row stays zero).
+    fn new(x: &Matrix, isa: Isa) -> Self {
+        let (n, d) = (x.n(), x.d());
         let stride = d.div_ceil(LANES).max(1) * LANES;
         let mut data = HugeBuf::zeroed(n * stride);
-        if d > 0 {
-            for (dst, src) in data
-                .as_mut_slice()
-                .chunks_exact_mut(stride)
-                .zip(unit.chunks_exact(d))
-            {
-                dst[..d].copy_from_slice(src);
+        for (i, dst) in data.as_mut_slice().chunks_exact_mut(stride).enumerate() {
+            let row = x.row(i);
+            let inv = crate::rungs::inv_norm(row);
+            for (o, &v) in dst.iter_mut().zip(row) {
+                *o = v * inv;
             }
         }
         Self {
@@ -432,18 +433,17 @@ fn level_of(i: usize, m: usize, seed: u64) -> usize {
 }
 
 impl Hnsw {
-    /// Builds the index over `n` unit rows of `d` floats on the current rayon pool's threads.
+    /// Builds the index over the rows of `x`, normalised, on the current rayon pool's threads.
     /// Returns `None` if `cancel` is set before it finishes.
     pub(super) fn build(
-        unit: &[f32],
-        n: usize,
-        d: usize,
+        x: &Matrix,
         shape: Shape,
         isa: Isa,
         threads: usize,
         cancel: Option<&AtomicBool>,
     ) -> Option<Self> {
-        let space = Space::new(unit, n, d, isa);
+        let n = x.n();
+        let space = Space::new(x, isa);
         let m0 = 2 * shape.m;
         let levels: Vec<usize> = (0..n).map(|i| level_of(i, shape.m, 0x1ad_de7)).collect();
         let nodes = levels
@@ -618,10 +618,6 @@ mod tests {
     use super::*;
     use crate::workload::{Distribution, generate};
 
-    fn unit(x: &crate::workload::Matrix) -> Vec<f32> {
-        crate::rungs::unit_rows(x)
-    }
-
     /// Nodes a walk from the entry can reach on layer 0.
     fn reachable(h: &Hnsw, n: usize) -> usize {
         let mut seen = vec![false; n];
@@ -641,7 +637,6 @@ mod tests {
 
     fn build(n: usize, d: usize, m: usize, threads: usize) -> Hnsw {
         let x = generate(Distribution::Clustered, n, d, n as u64).unwrap();
-        let u = unit(&x);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -650,7 +645,7 @@ mod tests {
             m,
             ef_construction: 4 * m,
         };
-        pool.install(|| Hnsw::build(&u, n, d, shape, Isa::detect(), threads, None))
+        pool.install(|| Hnsw::build(&x, shape, Isa::detect(), threads, None))
             .expect("not cancelled")
     }
 
@@ -696,7 +691,7 @@ mod tests {
             m: 8,
             ef_construction: 32,
         };
-        let built = Hnsw::build(&unit(&x), 5000, 16, shape, Isa::detect(), 1, Some(&cancel));
+        let built = Hnsw::build(&x, shape, Isa::detect(), 1, Some(&cancel));
         assert!(built.is_none());
     }
 

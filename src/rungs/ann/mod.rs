@@ -126,7 +126,6 @@ impl Rung for Ann {
                 x.n()
             )));
         }
-        let unit = super::unit_rows(x);
         let pool = super::worker_pool(ctx.threads, "ann")?;
         let p = self.params;
         let shape = Shape {
@@ -135,9 +134,7 @@ impl Rung for Ann {
         };
         let threads = ctx.threads.max(1);
         let cancel = ctx.cancel.as_deref();
-        let built = pool
-            .install(|| Hnsw::build(&unit, x.n(), x.d(), shape, Isa::detect(), threads, cancel));
-        drop(unit);
+        let built = pool.install(|| Hnsw::build(x, shape, Isa::detect(), threads, cancel));
         // Cancelled while building: an empty kernel; the runner stops before its first block.
         let scratch = (0..threads)
             .map(|_| Mutex::new(Scratch::new(x.n())))
