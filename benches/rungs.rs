@@ -38,5 +38,20 @@ fn kernels(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kernels);
+/// The approximate index's build: most of what `ann` costs, and set-up, so the kernels above
+/// leave it out.
+fn ann_build(c: &mut Criterion) {
+    let (n, d) = (2000, 128);
+    let x = generate(Distribution::Clustered, n, d, 0).expect("workload");
+    let ann = rungs::ann::Ann::default();
+    let mut group = c.benchmark_group(format!("ann build n={n} d={d}"));
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_function("ann", |b| {
+        b.iter(|| black_box(ann.prepare(&x, &Context::default()).expect("prepare")));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, kernels, ann_build);
 criterion_main!(benches);
