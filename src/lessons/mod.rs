@@ -396,13 +396,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, LessonError> {
         line: None,
         reason: e.to_string(),
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
+    let files = crate::rungs::external::files_with_extension(dir, "toml").map_err(io)?;
     if files.is_empty() {
         return Err(LessonError {
             file: dir.to_path_buf(),

@@ -281,20 +281,25 @@ pub fn parse_peer(text: &str, file: &Path) -> Result<PeerSpec, PeerError> {
     })
 }
 
+/// The files in `dir` whose extension is `ext`, in file-name order (peer and lesson folders
+/// are numbered in the course's order).
+pub fn files_with_extension(dir: &Path, ext: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// Loads every `*.toml` in `dir`, in file-name order (the shipped ones are numbered in the
 /// course's order); ids must be unique.
 pub fn load_dir(dir: &Path) -> Result<Vec<PeerSpec>, PeerError> {
-    let io = |source| PeerError::Io {
+    let files = files_with_extension(dir, "toml").map_err(|source| PeerError::Io {
         path: dir.to_path_buf(),
         source,
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
+    })?;
     let mut peers: Vec<PeerSpec> = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).map_err(|source| PeerError::Io {
@@ -475,12 +480,7 @@ impl Peer {
 
 /// Every folded-stack file py-spy wrote into `dir`, merged into one text.
 pub fn spy_folded(dir: &Path) -> std::io::Result<String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "folded"))
-        .collect();
-    files.sort();
+    let files = files_with_extension(dir, "folded")?;
     let mut text = String::new();
     for f in files {
         // Samples taken outside any Python frame come with an empty stack: nothing to draw.

@@ -4,21 +4,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Status};
 use super::lessons::Feedback;
 use super::theme::Theme;
+use super::ui::block;
 use crate::lessons::{Kind, Step};
-
-fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.dim())
-        .title(Span::styled(format!(" {title} "), theme.title()))
-        .style(theme.base())
-}
 
 /// A little Markdown for the terminal: `# ` headings, `- ` bullets, `**bold**` and `code`.
 #[must_use]

@@ -83,7 +83,7 @@ fn draw_title(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(line).style(theme.base()), area);
 }
 
-fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+pub(super) fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
