@@ -838,22 +838,6 @@ impl App {
                 vec![]
             }
             KeyCode::Char('l') => self.open_lessons(),
-            KeyCode::Char('f')
-                if self.rows[self.selected].peer && self.profiles[self.selected].is_none() =>
-            {
-                // A peer runs outside this process: its profile comes from py-spy, when it is
-                // installed and the peer is a Python program.
-                let id = self.rows[self.selected].info.id;
-                let why = if crate::rungs::external::which("py-spy").is_none() {
-                    format!("no profile of {id}: pip install py-spy, then run it again (Enter)")
-                } else if self.rows[self.selected].report.is_some() {
-                    format!("no profile of {id}: py-spy samples Python programs only")
-                } else {
-                    format!("no profile of {id} yet: run it (Enter); py-spy samples it")
-                };
-                self.notice = Some(Notice::Error(why));
-                vec![]
-            }
             KeyCode::Char('f') => {
                 if self.profiles[self.selected].is_some() {
                     self.flame = FlameView {
@@ -862,15 +846,30 @@ impl App {
                     };
                     self.screen = Screen::Flame;
                 } else {
-                    self.notice = Some(Notice::Error(format!(
-                        "no profile of {} yet: run it (Enter), then f shows where its time went",
-                        self.rows[self.selected].info.id
-                    )));
+                    self.notice = Some(Notice::Error(self.no_profile(self.selected)));
                 }
                 vec![]
             }
             KeyCode::Char('m') => self.export(),
             _ => vec![],
+        }
+    }
+
+    /// Why row `i` has no flamegraph, and what to do. A peer runs outside this process: its
+    /// profile comes from py-spy, when installed, and only for a Python program.
+    fn no_profile(&self, i: usize) -> String {
+        let row = &self.rows[i];
+        let id = row.info.id;
+        if !row.peer {
+            format!("no profile of {id} yet: run it (Enter), then f shows where its time went")
+        } else if crate::rungs::external::which("py-spy").is_none() {
+            format!("no profile of {id}: pip install py-spy, then run it again (Enter)")
+        } else if row.report.is_some() {
+            format!(
+                "no profile of {id}: py-spy took no Python stacks (not a Python program, or its run failed)"
+            )
+        } else {
+            format!("no profile of {id} yet: run it (Enter); py-spy samples it")
         }
     }
 
