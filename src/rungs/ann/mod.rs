@@ -132,7 +132,7 @@ impl Rung for Ann {
             m: p.m,
             ef_construction: p.ef_construction,
         };
-        let threads = ctx.threads.max(1);
+        let threads = self.threads(ctx);
         let cancel = ctx.cancel.as_deref();
         let built = pool.install(|| Hnsw::build(x, shape, Isa::detect(), threads, cancel));
         // Cancelled while building: an empty kernel; the runner stops before its first block.
@@ -168,7 +168,7 @@ impl Kernel for AnnKernel {
         let (idx, sim) = out.rows_mut(rows);
         // One more than asked: each row finds itself, which is not its own neighbour.
         let want = k + 1;
-        let ef = self.ef.max(want);
+        let ef = self.ef;
         let scratch = &self.scratch;
         self.pool.install(|| {
             idx.par_chunks_mut(k)
