@@ -63,6 +63,22 @@ def write_npy(path, typecode, descr, rows, cols, values):
         f.write(body.tobytes())
 
 
+def without_self(ids, sims, start, k):
+    """Each query row's k best neighbours from an index that also finds the row itself: drop
+    it (or the last one when it is missing). NumPy arrays in, (ids, sims) arrays out."""
+    import numpy as np
+
+    out_i = np.empty((len(ids), k), np.int64)
+    out_s = np.empty((len(ids), k), np.float32)
+    for r in range(len(ids)):
+        keep = ids[r] != start + r
+        if keep.all():
+            keep[-1] = False
+        out_i[r] = ids[r][keep][:k]
+        out_s[r] = sims[r][keep][:k]
+    return out_i, out_s
+
+
 def report(setup_s, kernel_s, **extra):
     print(json.dumps({"setup_s": setup_s, "kernel_s": kernel_s, **extra}), flush=True)
 
