@@ -11,6 +11,10 @@ use crate::rungs::native::{Isa, fma_peak_probe, fma_peak_probe_128};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MachineInfo {
     pub cpu: String,
+    /// The CPU's family and model numbers (its micro-architecture), where the system says;
+    /// VMs often report only a generic brand, and these tell two such CPUs apart.
+    #[serde(default)]
+    pub model: Option<String>,
     pub arch: String,
     pub logical_cores: usize,
     pub physical_cores: Option<usize>,
@@ -29,6 +33,53 @@ pub struct MachineInfo {
     pub peak_gflops_all_128: f64,
     /// Measured memory read bandwidth with every core reading, GB/s (absent when not measured).
     pub mem_read_gbs: Option<f64>,
+}
+
+/// What a machine is, as far as ratios measured on it are concerned: the CPU and its model,
+/// the number of cores, and the instruction set the kernels use. Cheap to read (no probing).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineKey {
+    pub cpu: String,
+    #[serde(default)]
+    pub model: Option<String>,
+    pub cores: usize,
+    pub isa: String,
+}
+
+impl MachineKey {
+    /// This machine's key.
+    #[must_use]
+    pub fn this() -> Self {
+        Self {
+            cpu: cpu_brand(),
+            model: cpu_model(),
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            isa: Isa::detect().to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for MachineKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.cpu)?;
+        if let Some(m) = &self.model {
+            write!(f, " {m}")?;
+        }
+        write!(f, " ({} cores, {})", self.cores, self.isa)
+    }
+}
+
+impl MachineInfo {
+    /// The key of the machine this was measured on.
+    #[must_use]
+    pub fn key(&self) -> MachineKey {
+        MachineKey {
+            cpu: self.cpu.clone(),
+            model: self.model.clone(),
+            cores: self.logical_cores,
+            isa: self.kernel_isa.clone(),
+        }
+    }
 }
 
 /// SIMD features worth reporting, by name.
@@ -61,6 +112,28 @@ fn cpu_brand() -> String {
         .map(|c| c.brand().trim().to_string())
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// "family F model M" from /proc/cpuinfo (Linux); `None` elsewhere or when it is not there.
+fn cpu_model() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    model_from_cpuinfo(&text)
+}
+
+fn model_from_cpuinfo(text: &str) -> Option<String> {
+    // Only the first processor's block: every core of one machine is the same model.
+    let first = text.split("\n\n").next()?;
+    let field = |name: &str| {
+        first.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == name).then(|| v.trim().to_string())
+        })
+    };
+    Some(format!(
+        "family {} model {}",
+        field("cpu family")?,
+        field("model")?
+    ))
 }
 
 /// Iterations of the peak loop `probe` that take about `target` on this core.
@@ -148,6 +221,7 @@ impl MachineInfo {
         let all_128 = peak_on(fma_peak_probe_128, logical, iters, rounds);
         Self {
             cpu: cpu_brand(),
+            model: cpu_model(),
             arch: std::env::consts::ARCH.to_string(),
             logical_cores: logical,
             physical_cores: sysinfo::System::physical_core_count().ok(),
@@ -187,5 +261,21 @@ impl MachineInfo {
         } else {
             core * threads as f64
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_model_comes_from_the_first_processor_block() {
+        let text = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\n\nprocessor\t: 1\ncpu family\t: 9\nmodel\t\t: 9\n";
+        assert_eq!(
+            model_from_cpuinfo(text).as_deref(),
+            Some("family 26 model 2")
+        );
+        // "model name" must not be taken for "model"; no family at all gives nothing.
+        assert_eq!(model_from_cpuinfo("model name\t: X\nmodel\t: 3\n"), None);
     }
 }

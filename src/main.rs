@@ -483,7 +483,8 @@ fn cmd_learn_app(
 }
 
 fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
-    use ladder::report::gate::{self, Baseline};
+    use ladder::machine::MachineKey;
+    use ladder::report::gate::{self, Baseline, BaselineFile, BaselineWorkload};
     use ladder::report::history;
     use ladder::run::bench;
 
@@ -502,11 +503,20 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
     if args.repeat == 0 {
         bail!("--repeat must be at least 1");
     }
-    let baseline = if args.check {
-        Some(Baseline::load(&args.baseline)?)
+    let this_machine = MachineKey::this();
+    let baseline_file = if args.check {
+        Some(BaselineFile::load(&args.baseline)?)
     } else {
         None
     };
+    let picked = match &baseline_file {
+        Some(f) => Some(
+            f.pick(&this_machine)
+                .with_context(|| format!("{} holds no baseline", args.baseline.display()))?,
+        ),
+        None => None,
+    };
+    let baseline = picked.map(|(b, _)| b);
     let spec_rungs = match (&args.rungs, &baseline) {
         (Some(r), _) => r.clone(),
         (None, Some(b)) => b
@@ -613,38 +623,94 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
         eprintln!("recorded in {}", args.history_file.display());
     }
     if args.update_baseline {
-        let previous = Baseline::load(&args.baseline).ok();
-        let recorded_on = format!(
-            "{} ({} cores, {}), {}",
-            machine.cpu,
-            machine.logical_cores,
-            machine.kernel_isa,
-            history::utc_now()
+        // Other machines' baselines in the file stay; a file that is there but unreadable is
+        // not silently replaced.
+        let mut file = match BaselineFile::load(&args.baseline) {
+            Ok(f) => f,
+            Err(gate::BaselineError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                BaselineFile {
+                    schema_version: gate::BASELINE_SCHEMA,
+                    baselines: Vec::new(),
+                }
+            }
+            Err(e) => bail!("{e}; it was left as it is"),
+        };
+        let key = machine.key();
+        let previous = file.pick(&key).map(|(b, _)| b.clone());
+        let b = Baseline::from_run(
+            key,
+            BaselineWorkload { n, d },
+            history::utc_now(),
+            &results,
+            previous.as_ref(),
         );
-        let b = Baseline::from_run(n, d, recorded_on, &results, previous.as_ref());
-        let text = serde_json::to_string_pretty(&b)? + "\n";
+        eprintln!("baseline for {}", b.describe());
+        file.record(b);
+        let text = serde_json::to_string_pretty(&file)? + "\n";
         if let Some(dir) = args.baseline.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
         report::write_atomic(&args.baseline, text.as_bytes())
             .with_context(|| format!("could not write {}", args.baseline.display()))?;
-        eprintln!("wrote {}", args.baseline.display());
+        eprintln!(
+            "wrote {} ({} machine{})",
+            args.baseline.display(),
+            file.baselines.len(),
+            if file.baselines.len() == 1 { "" } else { "s" }
+        );
     }
     let unverified: Vec<&str> = results
         .iter()
         .filter(|r| !r.verified)
         .map(|r| r.rung.as_str())
         .collect();
-    if let Some(b) = &baseline {
-        let gate = gate::check(b, &results);
+    if let Some((b, same)) = picked {
+        let mut report = gate::check(b, &results);
         println!();
         println!(
             "regression gate against {} (n = {n}, d = {d}; recorded on {})",
             args.baseline.display(),
-            b.recorded_on
+            b.describe()
         );
-        print!("{}", gate.render(&b.baseline_rung));
-        if !gate.passed() {
+        if !same {
+            println!(
+                "note: no baseline was recorded on this machine ({this_machine}); ratios move between machines (a library sized to the caches most), so record one here with `ladder bench --update-baseline` and commit it"
+            );
+        }
+        print!("{}", report.render_table(&b.baseline_rung, &|_| true));
+        let suspects = report.suspects();
+        if !suspects.is_empty() {
+            // One slow stretch of a shared machine can hold back one rung for seconds: measure
+            // the suspects again, side by side with the baseline rung, and fail only if they
+            // fall past their thresholds a second time.
+            let again_repeat = args.repeat * 2;
+            println!(
+                "{} fell past the threshold: measuring {} again beside {} ({again_repeat} runs each)",
+                suspects.join(", "),
+                if suspects.len() == 1 { "it" } else { "them" },
+                b.baseline_rung
+            );
+            let mut ids = vec![b.baseline_rung.clone()];
+            ids.extend(suspects.iter().filter(|s| **s != b.baseline_rung).cloned());
+            let again_rungs = select_rungs(&ids.join(","))?;
+            let again = bench::bench(
+                &runner,
+                &again_rungs,
+                1,
+                again_repeat,
+                &|_, _| {},
+                &CancelToken::new(),
+            );
+            report.recheck(&gate::check(b, &again));
+            print!(
+                "{}",
+                report.render_table(&b.baseline_rung, &|r| r.first_ratio.is_some())
+            );
+        }
+        print!("{}", report.decision());
+        if !report.passed() {
             return Ok(ExitCode::from(1));
         }
     }

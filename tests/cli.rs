@@ -365,6 +365,95 @@ fn bench_check_without_a_baseline_says_how_to_make_one() {
 }
 
 #[test]
+fn a_baseline_is_kept_per_machine_and_the_gate_measures_a_suspect_twice() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("baseline.json");
+    // Another machine's baseline, expecting algorithmic to be 1000x naive there.
+    let other = serde_json::json!({
+        "schema_version": 2,
+        "baselines": [{
+            "machine": {"cpu": "Elsewhere CPU", "model": "family 1 model 1", "cores": 64, "isa": "neon"},
+            "workload": {"n": 120, "d": 16},
+            "baseline_rung": "naive",
+            "recorded_on": "2026-01-01T00:00:00Z",
+            "rungs": [
+                {"rung": "naive", "speedup_vs_baseline": 1.0, "peak_fraction": 0.0001, "threshold": 0.15},
+                {"rung": "algorithmic", "speedup_vs_baseline": 1000.0, "peak_fraction": 0.0001, "threshold": 0.15}
+            ]
+        }]
+    });
+    std::fs::write(&path, other.to_string()).unwrap();
+    let bench = |extra: &[&str]| {
+        let mut c = ladder();
+        c.args(["bench", "--repeat", "1", "--baseline"])
+            .arg(&path)
+            .args(extra);
+        c
+    };
+    // Judged against the other machine's baseline: algorithmic falls short, is measured again,
+    // falls short again, and the gate fails, saying why.
+    bench(&["--check"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "no baseline was recorded on this machine",
+        ))
+        .stdout(predicate::str::contains(
+            "algorithmic fell past the threshold: measuring it again beside naive (2 runs each)",
+        ))
+        .stdout(predicate::str::contains("REGRESSED again on a second run"))
+        .stdout(predicate::str::contains("gate: FAILED (algorithmic)"));
+    // Recording here adds this machine and keeps the other.
+    bench(&[
+        "--update-baseline",
+        "--rungs",
+        "naive,algorithmic",
+        "--n",
+        "120",
+        "--d",
+        "16",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("(2 machines)"));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let baselines = doc["baselines"].as_array().unwrap();
+    assert_eq!(baselines.len(), 2);
+    assert_eq!(baselines[0], other["baselines"][0]);
+    // Now this machine is judged by its own: no note, and its thresholds come from the other's.
+    assert_eq!(baselines[1]["rungs"][1]["threshold"], 0.15);
+    bench(&["--check"])
+        .assert()
+        .stdout(predicate::str::contains("no baseline was recorded").not());
+}
+
+#[test]
+fn updating_an_unreadable_baseline_leaves_it_alone() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("baseline.json");
+    std::fs::write(&path, "{ half a file").unwrap();
+    ladder()
+        .args([
+            "bench",
+            "--update-baseline",
+            "--rungs",
+            "naive",
+            "--n",
+            "50",
+            "--d",
+            "8",
+        ])
+        .args(["--repeat", "1", "--baseline"])
+        .arg(&path)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a valid baseline"))
+        .stderr(predicate::str::contains("left as it is"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ half a file");
+}
+
+#[test]
 fn flame_writes_svg_folded_pprof_and_diff() {
     let dir = TempDir::new().unwrap();
     let svg = dir.path().join("algo.svg");

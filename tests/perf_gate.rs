@@ -1,7 +1,10 @@
 //! The regression gate's decisions on fixed inputs, and the history file's tolerance.
 
+use ladder::machine::MachineKey;
 use ladder::report::WorkloadMeta;
-use ladder::report::gate::{self, Baseline, BaselineRung, BaselineWorkload, Verdict};
+use ladder::report::gate::{
+    self, Baseline, BaselineFile, BaselineRung, BaselineWorkload, GateReport, Verdict,
+};
 use ladder::report::history::{self, HistoryEntry, HistoryRung};
 use ladder::run::bench::{RungBench, Summary};
 use tempfile::TempDir;
@@ -14,7 +17,7 @@ fn baseline() -> Baseline {
         threshold: 0.15,
     };
     Baseline {
-        schema_version: gate::BASELINE_SCHEMA,
+        machine: Some(key("Xeon", Some("family 6 model 143"))),
         workload: BaselineWorkload { n: 1000, d: 768 },
         baseline_rung: "naive".into(),
         recorded_on: "test".into(),
@@ -23,6 +26,22 @@ fn baseline() -> Baseline {
             rung("native", 70.0, 0.55),
             rung("threads", 120.0, 0.50),
         ],
+    }
+}
+
+fn key(cpu: &str, model: Option<&str>) -> MachineKey {
+    MachineKey {
+        cpu: cpu.into(),
+        model: model.map(Into::into),
+        cores: 2,
+        isa: "avx512".into(),
+    }
+}
+
+fn file(baselines: Vec<Baseline>) -> BaselineFile {
+    BaselineFile {
+        schema_version: gate::BASELINE_SCHEMA,
+        baselines,
     }
 }
 
@@ -151,7 +170,13 @@ fn an_updated_baseline_keeps_its_thresholds() {
         measured("threads", 130.0, 0.52, 0.02),
         measured("vectorized", 20.0, 0.3, 0.02),
     ];
-    let b = Baseline::from_run(1000, 768, "here".into(), &run, Some(&prev));
+    let b = Baseline::from_run(
+        key("Xeon", None),
+        BaselineWorkload { n: 1000, d: 768 },
+        "here".into(),
+        &run,
+        Some(&prev),
+    );
     assert_eq!(b.baseline_rung, "naive");
     assert_eq!(b.rungs[1].threshold, 0.25);
     assert_eq!(b.rungs[2].threshold, gate::DEFAULT_THRESHOLD);
@@ -161,7 +186,7 @@ fn an_updated_baseline_keeps_its_thresholds() {
 #[test]
 fn bad_baseline_files_are_explained() {
     let dir = TempDir::new().unwrap();
-    let missing = gate::Baseline::load(&dir.path().join("none.json")).unwrap_err();
+    let missing = BaselineFile::load(&dir.path().join("none.json")).unwrap_err();
     assert!(
         missing.to_string().contains("--update-baseline"),
         "{missing}"
@@ -169,16 +194,159 @@ fn bad_baseline_files_are_explained() {
     let p = dir.path().join("bad.json");
     std::fs::write(&p, "{ not json").unwrap();
     assert!(
-        gate::Baseline::load(&p)
+        BaselineFile::load(&p)
             .unwrap_err()
             .to_string()
             .contains("not a valid baseline")
     );
     let mut b = baseline();
     b.rungs[1].threshold = 1.5;
-    std::fs::write(&p, serde_json::to_string(&b).unwrap()).unwrap();
-    let e = gate::Baseline::load(&p).unwrap_err().to_string();
+    std::fs::write(&p, serde_json::to_string(&file(vec![b])).unwrap()).unwrap();
+    let e = BaselineFile::load(&p).unwrap_err().to_string();
     assert!(e.contains("threshold 1.5"), "{e}");
+    std::fs::write(&p, serde_json::to_string(&file(vec![])).unwrap()).unwrap();
+    let e = BaselineFile::load(&p).unwrap_err().to_string();
+    assert!(e.contains("holds no baselines"), "{e}");
+    std::fs::write(&p, r#"{"schema_version": 7, "baselines": []}"#).unwrap();
+    let e = BaselineFile::load(&p).unwrap_err().to_string();
+    assert!(e.contains("schema_version 7"), "{e}");
+}
+
+#[test]
+fn a_file_of_the_first_layout_still_reads_as_one_unnamed_baseline() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path().join("old.json");
+    let rungs = serde_json::to_value(&baseline().rungs).unwrap();
+    let old = serde_json::json!({
+        "schema_version": 1,
+        "workload": {"n": 1000, "d": 768},
+        "baseline_rung": "naive",
+        "recorded_on": "Xeon (2 cores, avx512), 2026-11-25",
+        "rungs": rungs,
+    });
+    std::fs::write(&p, old.to_string()).unwrap();
+    let f = BaselineFile::load(&p).unwrap();
+    assert_eq!(f.baselines.len(), 1);
+    assert_eq!(f.baselines[0].machine, None);
+    assert_eq!(f.baselines[0].rungs, baseline().rungs);
+    // An unnamed baseline judges any machine, but not as its own.
+    let (_, same) = f.pick(&key("Anything", None)).unwrap();
+    assert!(!same);
+}
+
+#[test]
+fn each_machine_is_judged_by_its_own_baseline() {
+    let mut amd = baseline();
+    amd.machine = Some(key("EPYC", Some("family 26 model 2")));
+    amd.recorded_on = "amd".into();
+    let mut xeon = baseline();
+    xeon.machine = Some(key("Xeon", None)); // recorded where the model was not known
+    xeon.recorded_on = "xeon".into();
+    let f = file(vec![xeon, amd]);
+    let pick = |k: MachineKey| {
+        let (b, same) = f.pick(&k).unwrap();
+        (b.recorded_on.clone(), same)
+    };
+    assert_eq!(
+        pick(key("EPYC", Some("family 26 model 2"))),
+        ("amd".into(), true)
+    );
+    // A baseline without a model stands for every model of its CPU.
+    assert_eq!(
+        pick(key("Xeon", Some("family 6 model 143"))),
+        ("xeon".into(), true)
+    );
+    // Another model of a named CPU is another machine: the nearest is used, and said to be.
+    assert_eq!(
+        pick(key("EPYC", Some("family 25 model 1"))),
+        ("xeon".into(), false)
+    );
+    let mut four = key("EPYC", Some("family 26 model 2"));
+    four.cores = 4;
+    assert!(!f.pick(&four).unwrap().1);
+}
+
+#[test]
+fn recording_replaces_only_this_machine_s_baseline() {
+    let mut amd = baseline();
+    amd.machine = Some(key("EPYC", Some("family 26 model 2")));
+    let mut f = file(vec![baseline(), amd.clone()]);
+    let mut newer = amd.clone();
+    newer.recorded_on = "newer".into();
+    f.record(newer);
+    assert_eq!(f.baselines.len(), 2);
+    assert_eq!(
+        f.baselines[0],
+        baseline(),
+        "the other machine's stays first and untouched"
+    );
+    assert_eq!(f.baselines[1].recorded_on, "newer");
+    let mut third = amd;
+    third.machine = Some(key("Graviton", None));
+    f.record(third);
+    assert_eq!(f.baselines.len(), 3);
+}
+
+fn suspects_after(first: &[RungBench], second: &[RungBench]) -> GateReport {
+    let mut report = gate::check(&baseline(), first);
+    assert_eq!(
+        report.suspects(),
+        vec!["native".to_string(), "threads".to_string()]
+    );
+    report.recheck(&gate::check(&baseline(), second));
+    report
+}
+
+#[test]
+fn a_rung_fails_only_when_it_falls_twice() {
+    let first = [
+        measured("naive", 1.0, 0.05, 0.02),
+        measured("native", 40.0, 0.40, 0.02),
+        measured("threads", 60.0, 0.25, 0.02),
+    ];
+    // native recovers on the second run; threads falls again.
+    let second = [
+        measured("naive", 1.0, 0.05, 0.02),
+        measured("native", 69.0, 0.54, 0.02),
+        measured("threads", 70.0, 0.30, 0.02),
+    ];
+    let report = suspects_after(&first, &second);
+    let verdicts: Vec<Verdict> = report.rows.iter().map(|r| r.verdict.clone()).collect();
+    assert_eq!(verdicts, vec![Verdict::Ok, Verdict::Ok, Verdict::Regressed]);
+    assert!(
+        report.suspects().is_empty(),
+        "a rung is measured again once, not forever"
+    );
+    assert!(!report.passed());
+    let text = report.render("naive");
+    assert!(text.contains("ok on a second run (first -42.9%)"), "{text}");
+    assert!(
+        text.contains("REGRESSED again on a second run (first -50.0%)"),
+        "{text}"
+    );
+    assert!(text.ends_with("gate: FAILED (threads)\n"), "{text}");
+}
+
+#[test]
+fn a_second_run_that_recovers_passes_and_an_unmeasured_suspect_still_fails() {
+    let first = [
+        measured("naive", 1.0, 0.05, 0.02),
+        measured("native", 40.0, 0.40, 0.02),
+        measured("threads", 60.0, 0.25, 0.02),
+    ];
+    let both_fine = [
+        measured("naive", 1.0, 0.05, 0.02),
+        measured("native", 70.0, 0.55, 0.02),
+        measured("threads", 118.0, 0.49, 0.02),
+    ];
+    assert!(suspects_after(&first, &both_fine).passed());
+    // The second run was cut short after native: threads keeps its first verdict.
+    let cut = [
+        measured("naive", 1.0, 0.05, 0.02),
+        measured("native", 70.0, 0.55, 0.02),
+    ];
+    let report = suspects_after(&first, &cut);
+    assert_eq!(report.decision(), "gate: FAILED (threads)\n");
 }
 
 fn entry(commit: &str) -> HistoryEntry {
@@ -188,6 +356,7 @@ fn entry(commit: &str) -> HistoryEntry {
         commit: commit.into(),
         machine: ladder::machine::MachineInfo {
             cpu: "cpu".into(),
+            model: None,
             arch: "x86_64".into(),
             logical_cores: 2,
             physical_cores: Some(2),

@@ -10,10 +10,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::machine::MachineKey;
 use crate::run::bench::{NOISY_SPREAD, RungBench};
 
-/// Version of the baseline file's layout.
-pub const BASELINE_SCHEMA: u32 = 1;
+/// Version of the baseline file's layout (1: a single baseline, for whatever machine ran it;
+/// 2: one baseline per machine).
+pub const BASELINE_SCHEMA: u32 = 2;
 
 /// The default threshold for a newly recorded rung: a drop of more than 15% fails (runs on one
 /// machine vary by about ±5%).
@@ -36,16 +38,37 @@ pub struct BaselineRung {
     pub threshold: f64,
 }
 
-/// `perf/baseline.json`.
+/// One machine's baseline: the ratios a run on that machine is expected to reach.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
-    pub schema_version: u32,
+    /// The machine it was recorded on; absent in files written before machines were told
+    /// apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<MachineKey>,
     pub workload: BaselineWorkload,
     /// The rung every speedup is measured against (the first rung of the run).
     pub baseline_rung: String,
-    /// Where it was recorded, for people.
+    /// When (and, in old files, where) it was recorded, for people.
     pub recorded_on: String,
     pub rungs: Vec<BaselineRung>,
+}
+
+/// `perf/baseline.json`: a baseline per machine the project is measured on. Ratios are
+/// steadier than seconds but still move between micro-architectures (a library that sizes its
+/// blocks to the caches most of all), so each machine is judged against its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineFile {
+    pub schema_version: u32,
+    pub baselines: Vec<Baseline>,
+}
+
+/// The layout of schema 1: one baseline at the top level.
+#[derive(Deserialize)]
+struct BaselineV1 {
+    workload: BaselineWorkload,
+    baseline_rung: String,
+    recorded_on: String,
+    rungs: Vec<BaselineRung>,
 }
 
 /// Why a baseline could not be used.
@@ -63,7 +86,17 @@ pub enum BaselineError {
     },
 }
 
-impl Baseline {
+/// Whether two keys name the same kind of machine. A key without a model (an older record,
+/// or a system that does not say) matches any model of the same CPU.
+fn same_machine(a: &MachineKey, b: &MachineKey) -> bool {
+    a.cpu == b.cpu
+        && a.cores == b.cores
+        && a.isa == b.isa
+        && (a.model == b.model || a.model.is_none() || b.model.is_none())
+}
+
+impl BaselineFile {
+    /// Reads a baseline file of either schema and checks every value the gate relies on.
     pub fn load(path: &Path) -> Result<Self, BaselineError> {
         let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
             path: path.to_path_buf(),
@@ -73,32 +106,99 @@ impl Baseline {
             path: path.to_path_buf(),
             reason,
         };
-        let b: Baseline = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        if b.schema_version != BASELINE_SCHEMA {
-            return Err(invalid(format!(
-                "schema_version {} (this ladder reads {BASELINE_SCHEMA})",
-                b.schema_version
-            )));
-        }
-        for r in &b.rungs {
-            if !(r.threshold > 0.0 && r.threshold < 1.0) {
-                return Err(invalid(format!(
-                    "rung {}: threshold {} must be between 0 and 1",
-                    r.rung, r.threshold
-                )));
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let file = match value
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(1) => {
+                let b: BaselineV1 =
+                    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
+                BaselineFile {
+                    schema_version: BASELINE_SCHEMA,
+                    baselines: vec![Baseline {
+                        machine: None,
+                        workload: b.workload,
+                        baseline_rung: b.baseline_rung,
+                        recorded_on: b.recorded_on,
+                        rungs: b.rungs,
+                    }],
+                }
             }
-            if !(r.speedup_vs_baseline > 0.0 && r.peak_fraction > 0.0) {
-                return Err(invalid(format!("rung {}: ratios must be positive", r.rung)));
+            Some(2) => serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?,
+            other => {
+                return Err(invalid(match other {
+                    Some(v) => format!("schema_version {v} (this ladder reads 1 and 2)"),
+                    None => "no schema_version".into(),
+                }));
+            }
+        };
+        if file.baselines.is_empty() {
+            return Err(invalid("it holds no baselines".into()));
+        }
+        for b in &file.baselines {
+            for r in &b.rungs {
+                if !(r.threshold > 0.0 && r.threshold < 1.0) {
+                    return Err(invalid(format!(
+                        "rung {}: threshold {} must be between 0 and 1",
+                        r.rung, r.threshold
+                    )));
+                }
+                if !(r.speedup_vs_baseline > 0.0 && r.peak_fraction > 0.0) {
+                    return Err(invalid(format!("rung {}: ratios must be positive", r.rung)));
+                }
             }
         }
-        Ok(b)
+        Ok(file)
     }
 
-    /// A baseline from a run, keeping the thresholds of `previous` for rungs it already had.
+    /// The baseline to judge `machine` by, and whether it was recorded on that kind of
+    /// machine. Without one of its own, the nearest: the same instruction set and cores if
+    /// any, else the first.
+    #[must_use]
+    pub fn pick(&self, machine: &MachineKey) -> Option<(&Baseline, bool)> {
+        if let Some(b) = self
+            .baselines
+            .iter()
+            .find(|b| b.machine.as_ref().is_some_and(|k| same_machine(k, machine)))
+        {
+            return Some((b, true));
+        }
+        self.baselines
+            .iter()
+            .find(|b| {
+                b.machine
+                    .as_ref()
+                    .is_some_and(|k| k.isa == machine.isa && k.cores == machine.cores)
+            })
+            .or_else(|| self.baselines.first())
+            .map(|b| (b, false))
+    }
+
+    /// Puts `b` in place of the baseline of its machine (and of any older, unnamed one), or
+    /// adds it: other machines' baselines stay as they were, in their order.
+    pub fn record(&mut self, b: Baseline) {
+        let mine = |old: &Baseline| match (&old.machine, &b.machine) {
+            (Some(o), Some(n)) => same_machine(o, n),
+            _ => true,
+        };
+        let at = self.baselines.iter().position(mine);
+        self.baselines.retain(|old| !mine(old));
+        match at {
+            Some(i) => self.baselines.insert(i, b),
+            None => self.baselines.push(b),
+        }
+    }
+}
+
+impl Baseline {
+    /// A baseline from a run on `machine`, keeping the thresholds of `previous` for rungs it
+    /// already had.
     #[must_use]
     pub fn from_run(
-        n: usize,
-        d: usize,
+        machine: MachineKey,
+        workload: BaselineWorkload,
         recorded_on: String,
         run: &[RungBench],
         previous: Option<&Baseline>,
@@ -109,8 +209,8 @@ impl Baseline {
                 .map_or(DEFAULT_THRESHOLD, |r| r.threshold)
         };
         Self {
-            schema_version: BASELINE_SCHEMA,
-            workload: BaselineWorkload { n, d },
+            machine: Some(machine),
+            workload,
             baseline_rung: run.first().map(|r| r.rung.clone()).unwrap_or_default(),
             recorded_on,
             rungs: run
@@ -122,6 +222,15 @@ impl Baseline {
                     threshold: threshold_of(&r.rung),
                 })
                 .collect(),
+        }
+    }
+
+    /// Where and when it was recorded, for people.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match &self.machine {
+            Some(m) => format!("{m}, {}", self.recorded_on),
+            None => self.recorded_on.clone(),
         }
     }
 }
@@ -165,6 +274,8 @@ pub struct GateRow {
     pub threshold: f64,
     pub spread: Option<f64>,
     pub verdict: Verdict,
+    /// Where the row was measured again: the first measurement's ratio.
+    pub first_ratio: Option<f64>,
 }
 
 /// The gate's decision.
@@ -173,15 +284,49 @@ pub struct GateReport {
     pub rows: Vec<GateRow>,
 }
 
+fn signed_pct(x: f64) -> String {
+    format!("{:+.1}%", (x - 1.0) * 100.0)
+}
+
 impl GateReport {
     #[must_use]
     pub fn passed(&self) -> bool {
         !self.rows.iter().any(|r| r.verdict.fails())
     }
 
-    /// A table for people, ending in the decision.
+    /// Rungs that fell past their threshold in a measurement not yet repeated: a shared machine
+    /// can slow one rung for seconds, so these are measured again before the gate fails.
     #[must_use]
-    pub fn render(&self, baseline_rung: &str) -> String {
+    pub fn suspects(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regressed && r.first_ratio.is_none())
+            .map(|r| r.rung.clone())
+            .collect()
+    }
+
+    /// Takes the verdicts of `again`, a fresh measurement, for the suspects it measured. A
+    /// suspect fails only when it falls past its threshold twice.
+    pub fn recheck(&mut self, again: &GateReport) {
+        for row in &mut self.rows {
+            if row.verdict != Verdict::Regressed || row.first_ratio.is_some() {
+                continue;
+            }
+            let Some(new) = again.rows.iter().find(|n| n.rung == row.rung) else {
+                continue;
+            };
+            if new.verdict == Verdict::Missing {
+                continue; // not measured again (cancelled): the first verdict stands
+            }
+            let first = row.ratio;
+            *row = new.clone();
+            row.first_ratio = first;
+        }
+    }
+
+    /// The table for people; `rows` picks which rows to show.
+    #[must_use]
+    pub fn render_table(&self, baseline_rung: &str, rows: &dyn Fn(&GateRow) -> bool) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
@@ -194,16 +339,13 @@ impl GateReport {
             "change",
             "threshold"
         );
-        for r in &self.rows {
+        for r in self.rows.iter().filter(|r| rows(r)) {
             let fmt_x = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.2}x"));
             let fmt_p = |v: Option<f64>| {
                 v.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0))
             };
-            let change = r.ratio.map_or_else(
-                || "-".to_string(),
-                |x| format!("{:+.1}%", (x - 1.0) * 100.0),
-            );
-            let verdict = match r.verdict {
+            let change = r.ratio.map_or_else(|| "-".to_string(), signed_pct);
+            let mut verdict = match r.verdict {
                 Verdict::Ok => "ok".to_string(),
                 Verdict::Improved => "improved (re-record the baseline?)".to_string(),
                 Verdict::Regressed => "REGRESSED".to_string(),
@@ -215,6 +357,18 @@ impl GateReport {
                 Verdict::Missing => "MISSING from the run".to_string(),
                 Verdict::Unverified => "WRONG ANSWER (failed verification)".to_string(),
             };
+            if let Some(first) = r.first_ratio {
+                let again = if r.verdict == Verdict::Regressed {
+                    " again"
+                } else {
+                    ""
+                };
+                let _ = write!(
+                    verdict,
+                    "{again} on a second run (first {})",
+                    signed_pct(first)
+                );
+            }
             let _ = writeln!(
                 s,
                 "{:<12} {:>14} {:>14} {:>10} {:>10} {:>8} {:>9}  {verdict}",
@@ -227,6 +381,12 @@ impl GateReport {
                 format!("-{:.0}%", r.threshold * 100.0),
             );
         }
+        s
+    }
+
+    /// The decision line.
+    #[must_use]
+    pub fn decision(&self) -> String {
         let failed: Vec<&str> = self
             .rows
             .iter()
@@ -234,11 +394,16 @@ impl GateReport {
             .map(|r| r.rung.as_str())
             .collect();
         if failed.is_empty() {
-            let _ = writeln!(s, "gate: passed");
+            "gate: passed\n".to_string()
         } else {
-            let _ = writeln!(s, "gate: FAILED ({})", failed.join(", "));
+            format!("gate: FAILED ({})\n", failed.join(", "))
         }
-        s
+    }
+
+    /// Every row, then the decision.
+    #[must_use]
+    pub fn render(&self, baseline_rung: &str) -> String {
+        self.render_table(baseline_rung, &|_| true) + &self.decision()
     }
 }
 
@@ -260,6 +425,7 @@ pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
                     threshold: b.threshold,
                     spread: None,
                     verdict: Verdict::Missing,
+                    first_ratio: None,
                 };
             };
             let speed_ratio = m.speedup_vs_baseline / b.speedup_vs_baseline;
@@ -293,6 +459,7 @@ pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
                 threshold: b.threshold,
                 spread: Some(m.time.spread),
                 verdict,
+                first_ratio: None,
             }
         })
         .collect();

@@ -41,6 +41,7 @@ pub fn runner_on(
 pub fn machine() -> MachineInfo {
     MachineInfo {
         cpu: "Test CPU".into(),
+        model: None,
         arch: "x86_64".into(),
         logical_cores: 2,
         physical_cores: Some(2),
