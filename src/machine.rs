@@ -47,6 +47,16 @@ pub struct MachineKey {
 }
 
 impl MachineKey {
+    /// Whether `other` is the same kind of machine. A key without a model (an older record,
+    /// or a system that does not say) matches any model of the same CPU.
+    #[must_use]
+    pub fn same_kind(&self, other: &MachineKey) -> bool {
+        self.cpu == other.cpu
+            && self.cores == other.cores
+            && self.isa == other.isa
+            && (self.model == other.model || self.model.is_none() || other.model.is_none())
+    }
+
     /// This machine's key.
     #[must_use]
     pub fn this() -> Self {

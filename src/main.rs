@@ -801,29 +801,39 @@ fn render_history(entries: &[ladder::report::history::HistoryEntry]) -> String {
         .collect();
     ids.sort_by_key(|id| order.iter().position(|o| o == id).unwrap_or(usize::MAX));
     ids.dedup();
-    let _ = write!(
-        s,
-        "{:<20} {:<18} {:>6} {:<10}",
-        "date", "commit", "n", "baseline"
-    );
-    for id in &ids {
-        let _ = write!(s, " {id:>12}");
-    }
-    let _ = writeln!(s);
-    for e in entries {
+    // Speedups move between CPUs: one table per kind of machine.
+    for (g, (machine, picked)) in ladder::report::history::by_machine(entries)
+        .iter()
+        .enumerate()
+    {
+        if g > 0 {
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s, "on {machine}:");
         let _ = write!(
             s,
             "{:<20} {:<18} {:>6} {:<10}",
-            e.date, e.commit, e.workload.n, e.baseline_rung
+            "date", "commit", "n", "baseline"
         );
         for id in &ids {
-            let cell = e.rungs.iter().find(|r| &r.rung == id).map_or_else(
-                || "-".to_string(),
-                |r| report::human_speedup(Some(r.speedup_vs_baseline)),
-            );
-            let _ = write!(s, " {cell:>12}");
+            let _ = write!(s, " {id:>12}");
         }
         let _ = writeln!(s);
+        for e in picked.iter().map(|&i| &entries[i]) {
+            let _ = write!(
+                s,
+                "{:<20} {:<18} {:>6} {:<10}",
+                e.date, e.commit, e.workload.n, e.baseline_rung
+            );
+            for id in &ids {
+                let cell = e.rungs.iter().find(|r| &r.rung == id).map_or_else(
+                    || "-".to_string(),
+                    |r| report::human_speedup(Some(r.speedup_vs_baseline)),
+                );
+                let _ = write!(s, " {cell:>12}");
+            }
+            let _ = writeln!(s);
+        }
     }
     let _ = writeln!(s, "(speedups against each run's baseline rung)");
     s

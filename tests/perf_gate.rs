@@ -435,3 +435,43 @@ fn history_appends_and_skips_corrupt_lines() {
             .is_empty()
     );
 }
+
+#[test]
+fn history_is_read_one_kind_of_machine_at_a_time() {
+    let on = |commit: &str, cpu: &str, model: Option<&str>| {
+        let mut e = entry(commit);
+        e.machine.cpu = cpu.into();
+        e.machine.model = model.map(Into::into);
+        e
+    };
+    let entries = [
+        on("a", "Xeon", None), // recorded before models were read
+        on("b", "EPYC", Some("family 26 model 2")),
+        on("c", "Xeon", Some("family 6 model 143")),
+        on("d", "EPYC", Some("family 25 model 1")),
+        on("e", "EPYC", Some("family 26 model 2")),
+    ];
+    let groups = history::by_machine(&entries);
+    let shown: Vec<(String, Vec<usize>)> = groups
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            // The model-less record joins the Xeon that has one, and the group names it.
+            (
+                "Xeon family 6 model 143 (2 cores, avx2+fma)".to_string(),
+                vec![0, 2]
+            ),
+            (
+                "EPYC family 26 model 2 (2 cores, avx2+fma)".to_string(),
+                vec![1, 4]
+            ),
+            (
+                "EPYC family 25 model 1 (2 cores, avx2+fma)".to_string(),
+                vec![3]
+            ),
+        ]
+    );
+}

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ch, climbed_app, key, machine, meta, ready_app, report};
+use common::{ch, climbed_app, history_line, key, machine, meta, ready_app, report};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ladder::run::{Phase, RunEvent, RunStatus};
 use ladder::rungs::Step;
@@ -494,8 +494,41 @@ fn h_opens_the_benchmark_history() {
     )));
     assert!(app.history.is_empty());
     assert_eq!(app.history_warnings.len(), 1);
+    // With no runs, the arrows do nothing.
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(app.history_machine, 0);
     let _ = app.update(key(KeyCode::Esc));
     assert_eq!(app.screen, Screen::Ladder);
+}
+
+#[test]
+fn the_history_opens_on_this_machine_s_runs_and_the_arrows_change_machine() {
+    let mut app = ready_app(); // on "Test CPU"
+    let _ = app.update(ch('h'));
+    let text = [
+        history_line("1", "Other CPU", 50.0),
+        history_line("2", "Test CPU", 60.0),
+        history_line("3", "Third CPU", 70.0),
+    ]
+    .join("\n");
+    let _ = app.update(Msg::HistoryLoaded(ladder::report::history::parse(
+        &text, "h",
+    )));
+    assert_eq!(app.history_machine, 1, "this machine's runs first");
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(app.history_machine, 2);
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(app.history_machine, 0, "wraps around");
+    let _ = app.update(key(KeyCode::Left));
+    assert_eq!(app.history_machine, 2);
+    // A machine with no runs of its own sees the latest run's.
+    let mut elsewhere = machine();
+    elsewhere.cpu = "Unseen CPU".into();
+    let _ = app.update(Msg::MachineReady(elsewhere));
+    let _ = app.update(Msg::HistoryLoaded(ladder::report::history::parse(
+        &text, "h",
+    )));
+    assert_eq!(app.history_machine, 2);
 }
 
 fn folded_profile(text: &str) -> std::sync::Arc<ladder::profile::Profile> {

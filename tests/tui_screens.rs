@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ch, climbed_app, key, ready_app};
+use common::{ch, climbed_app, history_line, key, ready_app};
 use crossterm::event::KeyCode;
 use ladder::monitor::Sample;
 use ladder::run::{Phase, RunEvent};
@@ -142,16 +142,18 @@ fn a_terminal_too_small_gets_a_message() {
 fn history_chart() {
     let mut app = ready_app();
     let _ = app.update(ch('h'));
-    let line = |commit: &str, native: f64| {
-        format!(
-            r#"{{"schema_version":1,"date":"2026-11-2{commit}T10:00:00Z","commit":"c{commit}","machine":{{"cpu":"cpu","arch":"x86_64","logical_cores":2,"physical_cores":2,"simd":[],"kernel_isa":"avx2+fma","peak_gflops_core":100.0,"peak_gflops_all":200.0,"mem_read_gbs":null}},"workload":{{"n":1000,"d":768,"seed":0,"source":"normal","zero_rows":0}},"warmup":1,"repeat":5,"baseline_rung":"naive","rungs":[{{"rung":"naive","median_s":0.4,"min_s":0.4,"max_s":0.4,"spread":0.0,"gflops":3.8,"speedup_vs_baseline":1.0,"peak_fraction":0.05,"noisy":false}},{{"rung":"native","median_s":0.005,"min_s":0.005,"max_s":0.005,"spread":0.0,"gflops":280.0,"speedup_vs_baseline":{native},"peak_fraction":0.55,"noisy":false}}]}}"#
-        )
-    };
-    let text = [line("1", 40.0), line("2", 60.0), line("3", 72.0)].join("\n");
+    // Two machines' runs: the chart shows this one's (Test CPU), and ← → the other's.
+    let text = [
+        history_line("1", "Test CPU", 40.0),
+        history_line("2", "Other CPU", 90.0),
+        history_line("3", "Test CPU", 60.0),
+        history_line("4", "Test CPU", 72.0),
+    ]
+    .join("\n");
     let _ = app.update(Msg::HistoryLoaded(ladder::report::history::parse(
         &text, "h",
     )));
-    assert_eq!(app.history.len(), 3);
+    assert_eq!(app.history.len(), 4);
     both_sizes("history", &app);
 }
 

@@ -86,15 +86,6 @@ pub enum BaselineError {
     },
 }
 
-/// Whether two keys name the same kind of machine. A key without a model (an older record,
-/// or a system that does not say) matches any model of the same CPU.
-fn same_machine(a: &MachineKey, b: &MachineKey) -> bool {
-    a.cpu == b.cpu
-        && a.cores == b.cores
-        && a.isa == b.isa
-        && (a.model == b.model || a.model.is_none() || b.model.is_none())
-}
-
 impl BaselineFile {
     /// Reads a baseline file of either schema and checks every value the gate relies on.
     pub fn load(path: &Path) -> Result<Self, BaselineError> {
@@ -161,7 +152,7 @@ impl BaselineFile {
         if let Some(b) = self
             .baselines
             .iter()
-            .find(|b| b.machine.as_ref().is_some_and(|k| same_machine(k, machine)))
+            .find(|b| b.machine.as_ref().is_some_and(|k| k.same_kind(machine)))
         {
             return Some((b, true));
         }
@@ -180,7 +171,7 @@ impl BaselineFile {
     /// adds it: other machines' baselines stay as they were, in their order.
     pub fn record(&mut self, b: Baseline) {
         let mine = |old: &Baseline| match (&old.machine, &b.machine) {
-            (Some(o), Some(n)) => same_machine(o, n),
+            (Some(o), Some(n)) => o.same_kind(n),
             _ => true,
         };
         let at = self.baselines.iter().position(mine);

@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::{WorkloadMeta, write_atomic};
-use crate::machine::MachineInfo;
+use crate::machine::{MachineInfo, MachineKey};
 use crate::run::bench::RungBench;
 
 /// Version of a history line's layout.
@@ -67,6 +67,27 @@ pub struct HistoryEntry {
 pub struct History {
     pub entries: Vec<HistoryEntry>,
     pub warnings: Vec<String>,
+}
+
+/// The history's entries by kind of machine, in order of first appearance: each kind's key
+/// (the most specific one seen) and the indices of its entries, oldest first. Speedups are
+/// compared within one kind only: they move between CPUs.
+#[must_use]
+pub fn by_machine(entries: &[HistoryEntry]) -> Vec<(MachineKey, Vec<usize>)> {
+    let mut groups: Vec<(MachineKey, Vec<usize>)> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let key = e.machine.key();
+        match groups.iter_mut().find(|(k, _)| k.same_kind(&key)) {
+            Some((k, v)) => {
+                if k.model.is_none() {
+                    k.model = key.model;
+                }
+                v.push(i);
+            }
+            None => groups.push((key, vec![i])),
+        }
+    }
+    groups
 }
 
 /// Reads a history file; a missing file is an empty history.

@@ -287,6 +287,8 @@ pub struct App {
     pub history: Vec<crate::report::history::HistoryEntry>,
     pub history_warnings: Vec<String>,
     pub history_path: PathBuf,
+    /// Which machine's runs the history chart shows (an index into `history::by_machine`).
+    pub history_machine: usize,
     /// The last CPU profile of each rung (every run in the app is profiled).
     pub profiles: Vec<Option<Arc<Profile>>>,
     pub flame: FlameView,
@@ -435,6 +437,7 @@ impl App {
             history: Vec::new(),
             history_warnings: Vec::new(),
             history_path: PathBuf::from("perf/history.jsonl"),
+            history_machine: 0,
             profiles: Vec::new(),
             flame: FlameView::default(),
             memory: None,
@@ -631,6 +634,17 @@ impl App {
             Msg::HistoryLoaded(h) => {
                 self.history = h.entries;
                 self.history_warnings = h.warnings;
+                // This machine's runs first; a machine with none sees the latest run's.
+                let groups = crate::report::history::by_machine(&self.history);
+                let here = self.machine.as_ref().map(MachineInfo::key);
+                self.history_machine = groups
+                    .iter()
+                    .position(|(k, _)| here.as_ref().is_some_and(|h| h.same_kind(k)))
+                    .or_else(|| {
+                        let last = self.history.len().checked_sub(1)?;
+                        groups.iter().position(|(_, v)| v.contains(&last))
+                    })
+                    .unwrap_or(0);
                 vec![]
             }
             Msg::Sweep(ev) => {
@@ -1029,13 +1043,20 @@ impl App {
     }
 
     fn on_history_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let machines = crate::report::history::by_machine(&self.history).len();
         match key.code {
             KeyCode::Esc | KeyCode::Char('h' | 'l') => {
                 self.screen = Screen::Ladder;
-                vec![]
             }
-            _ => vec![],
+            KeyCode::Right if machines > 0 => {
+                self.history_machine = (self.history_machine + 1) % machines;
+            }
+            KeyCode::Left if machines > 0 => {
+                self.history_machine = (self.history_machine + machines - 1) % machines;
+            }
+            _ => {}
         }
+        vec![]
     }
 
     fn on_results_key(&mut self, key: KeyEvent) -> Vec<Command> {

@@ -24,6 +24,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("r", "repeat the climb from the bottom"),
     ("Results and history", ""),
     ("m", "write the speedup table as Markdown (NOTES.md)"),
+    ("← →", "history: another machine's runs"),
     ("Esc", "back to the ladder"),
     ("Scaling", ""),
     ("Enter", "sweep the rungs over n = 1k to 20k"),

@@ -911,19 +911,30 @@ fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     use ratatui::symbols::Marker;
     use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
-    let b = block(
-        "Benchmark history: speedup over the baseline rung, by run",
-        theme,
-    );
-    if app.history.is_empty() {
+    let groups = crate::report::history::by_machine(&app.history);
+    let Some((machine, picked)) = groups.get(app.history_machine).or_else(|| groups.first()) else {
         let mut lines = vec![Line::from(format!(
             "No history in {}. Record runs with `ladder bench --record`.",
             app.history_path.display()
         ))];
         lines.extend(app.history_warnings.iter().map(|w| Line::from(w.as_str())));
+        let b = block("Benchmark history", theme);
         f.render_widget(Paragraph::new(lines).style(theme.dim()).block(b), area);
         return;
-    }
+    };
+    // Speedups move between CPUs, so one machine's runs at a time.
+    let others = if groups.len() > 1 {
+        format!(
+            " · {}/{} ← →",
+            app.history_machine.min(groups.len() - 1) + 1,
+            groups.len()
+        )
+    } else {
+        String::new()
+    };
+    let b = block(&format!("Benchmark history · {machine}{others}"), theme);
+    let entries: Vec<&crate::report::history::HistoryEntry> =
+        picked.iter().map(|&i| &app.history[i]).collect();
     let palette = [
         theme.accent,
         theme.good,
@@ -936,8 +947,7 @@ fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let series: Vec<(&str, Vec<(f64, f64)>)> = ids
         .iter()
         .map(|id| {
-            let pts = app
-                .history
+            let pts = entries
                 .iter()
                 .enumerate()
                 .filter_map(|(i, e)| {
@@ -968,8 +978,8 @@ fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 .data(pts)
         })
         .collect();
-    let last = app.history.len() - 1;
-    let commit = |i: usize| app.history[i].commit.chars().take(12).collect::<String>();
+    let last = entries.len() - 1;
+    let commit = |i: usize| entries[i].commit.chars().take(12).collect::<String>();
     let x_labels = if last == 0 {
         vec![Span::raw(commit(0))]
     } else {
@@ -992,7 +1002,7 @@ fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         )
         .y_axis(
             Axis::default()
-                .title("speedup (log)")
+                .title("speedup over the baseline rung (log)")
                 .style(theme.dim())
                 .bounds([0.0, top])
                 .labels(y_labels),
@@ -1259,7 +1269,7 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         Screen::Settings if app.form.editing.is_some() => "type a value · Enter apply · Esc cancel",
         Screen::Settings => "↑↓ field · Enter edit · Esc back · ? help · q quit",
         Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
-        Screen::History => "Esc back · ? help · q quit",
+        Screen::History => "←→ machine · Esc back · ? help · q quit",
         Screen::Scale if app.scale.running => "Esc cancel the sweep · ? help · q quit",
         Screen::Lessons if app.lessons.typing => "type · Enter submit · Esc stop typing",
         Screen::Lessons if app.lessons.open.is_none() => {

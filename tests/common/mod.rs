@@ -158,3 +158,30 @@ pub fn key(code: crossterm::event::KeyCode) -> Msg {
 pub fn ch(c: char) -> Msg {
     key(crossterm::event::KeyCode::Char(c))
 }
+
+/// One line of `perf/history.jsonl`: a run on `cpu` where native was `native`x naive.
+pub fn history_line(commit: &str, cpu: &str, native: f64) -> String {
+    let rung = |id: &str, speedup: f64| {
+        serde_json::json!({
+            "rung": id, "median_s": 0.4 / speedup, "min_s": 0.4 / speedup,
+            "max_s": 0.4 / speedup, "spread": 0.0, "gflops": 3.8 * speedup,
+            "speedup_vs_baseline": speedup, "peak_fraction": 0.05, "noisy": false
+        })
+    };
+    serde_json::json!({
+        "schema_version": 1,
+        "date": format!("2026-11-2{commit}T10:00:00Z"),
+        "commit": format!("c{commit}"),
+        "machine": {
+            "cpu": cpu, "arch": "x86_64", "logical_cores": 2, "physical_cores": 2,
+            "simd": [], "kernel_isa": "avx2+fma", "peak_gflops_core": 100.0,
+            "peak_gflops_all": 200.0, "mem_read_gbs": null
+        },
+        "workload": {"n": 1000, "d": 768, "seed": 0, "source": "normal", "zero_rows": 0},
+        "warmup": 1,
+        "repeat": 5,
+        "baseline_rung": "naive",
+        "rungs": [rung("naive", 1.0), rung("native", native)]
+    })
+    .to_string()
+}
