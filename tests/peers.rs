@@ -37,6 +37,13 @@ def save(path, code, descr, rows, cols, vals):
 if mode == "crash":
     sys.stderr.write("Traceback (most recent call last):\nValueError: the test peer gave up\n")
     sys.exit(3)
+if mode == "hang-setup":
+    subprocess.Popen(["sleep", "300", "ladder-test-hang-marker"])
+    time.sleep(300)
+if mode == "slow-setup":
+    time.sleep(6)  # a first-use compile on a busy machine
+if os.environ.get("LADDER_KERNEL_MARK"):
+    open(os.environ["LADDER_KERNEL_MARK"], "w").close()
 if mode == "hang":
     subprocess.Popen(["sleep", "300", "ladder-test-hang-marker"])
     time.sleep(300)
@@ -186,7 +193,10 @@ fn a_hung_peer_is_killed_with_its_children() {
     let rep = run(&peer, &runner(20, Duration::from_millis(100)));
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     match &rep.status {
-        RunStatus::Failed(why) => assert!(why.contains("killed"), "{why}"),
+        RunStatus::Failed(why) => assert!(
+            why.contains("its kernel was still running") && why.contains("killed"),
+            "{why}"
+        ),
         other => panic!("{other:?}"),
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -194,9 +204,18 @@ fn a_hung_peer_is_killed_with_its_children() {
 }
 
 #[test]
+fn a_slow_set_up_is_not_taken_for_a_hung_kernel() {
+    // Six seconds of set-up (a first compile) against a kernel limit of about five.
+    let dir = tempfile::tempdir().unwrap();
+    let peer = peer_file(dir.path(), "slow-setup", "slow-setup", "");
+    let rep = run(&peer, &runner(20, Duration::from_millis(100)));
+    assert!(rep.verified(), "{:?}", rep.status);
+}
+
+#[test]
 fn cancelling_kills_the_peer_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let peer = peer_file(dir.path(), "hang-cancel", "hang", "");
+    let peer = peer_file(dir.path(), "hang-cancel", "hang-setup", "");
     let r = runner(20, Duration::from_mins(1));
     let cancel = CancelToken::new();
     let c2 = cancel.clone();

@@ -318,21 +318,45 @@ pub fn load_dir(dir: &Path) -> Result<Vec<PeerSpec>, PeerError> {
     Ok(peers)
 }
 
-/// The shipped peers, written out once per process to a temporary folder.
+/// Where the shipped peers are written: the user's cache (`$XDG_CACHE_HOME`, else
+/// `~/.cache`, else the temporary folder), in a folder named by their content. Runs of the same
+/// version share it, so a first-use build (Cython's) is paid once, not by every process.
+fn shipped_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    // FNV-1a: stable across builds, unlike std's hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, text) in SHIPPED {
+        for b in name.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    base.join("ladder").join(format!("peers-{h:016x}"))
+}
+
+/// The shipped peers, written out (once per process, and only files that differ) to
+/// [`shipped_dir`].
 pub fn shipped() -> Result<Vec<PeerSpec>, PeerError> {
     static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
     let mut dir = DIR
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if dir.is_none() {
-        let path = std::env::temp_dir().join(format!("ladder-peers-{}", std::process::id()));
+        let path = shipped_dir();
         let io = |source| PeerError::Io {
             path: path.clone(),
             source,
         };
         std::fs::create_dir_all(&path).map_err(io)?;
         for (name, text) in SHIPPED {
-            std::fs::write(path.join(name), text).map_err(io)?;
+            let file = path.join(name);
+            // Another ladder may be reading it: replace it whole, and only when it differs.
+            if std::fs::read_to_string(&file).ok().as_deref() != Some(*text) {
+                crate::report::write_atomic(&file, text.as_bytes()).map_err(io)?;
+            }
         }
         *dir = Some(path);
     }
@@ -674,11 +698,16 @@ impl PeerKernel {
             wrapped.append(&mut args);
             args = wrapped;
         }
+        // The peer creates this file when its set-up (imports, loading, a first-use compile)
+        // is over; the hang limit counts from there.
+        let mark = self.dir.join("kernel-started");
+        let _ = std::fs::remove_file(&mark);
         let mut cmd = Command::new(&args[0]);
         cmd.args(&args[1..])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .env("LADDER_KERNEL_MARK", &mark)
             .env("OMP_NUM_THREADS", self.threads.to_string())
             .env("NUMBA_NUM_THREADS", self.threads.to_string());
         #[cfg(unix)]
@@ -714,7 +743,16 @@ impl PeerKernel {
                 .map(|s| Box::new(s) as Box<dyn Read + Send>),
         );
         RUNNING.store(child.id(), Ordering::Relaxed);
-        let ended = wait(&mut child, start, self.limit, self.cancel.as_deref());
+        let ended = wait(
+            &mut child,
+            start,
+            &Limits {
+                kernel: self.limit,
+                setup: SETUP_LIMIT,
+                mark: &mark,
+            },
+            self.cancel.as_deref(),
+        );
         RUNNING.store(0, Ordering::Relaxed);
         let stdout = out_t.join().unwrap_or_default();
         let stderr = err_t.join().unwrap_or_default();
@@ -737,13 +775,40 @@ impl PeerKernel {
     }
 }
 
-/// Waits for `child`, killing its process group when cancelled or past `limit`.
+/// How long a peer's set-up may take before its kernel starts (a first-use compile on a busy
+/// 2-core machine: Cython's C build took over 7 s).
+const SETUP_LIMIT: Duration = Duration::from_mins(2);
+
+/// When a peer is taken for hung.
+struct Limits<'a> {
+    /// Wall time allowed from the kernel's start (or, for a peer that never says, on top of
+    /// `setup`).
+    kernel: Duration,
+    /// Wall time allowed before the kernel starts.
+    setup: Duration,
+    /// The file whose appearance says the kernel started.
+    mark: &'a Path,
+}
+
+impl Limits<'_> {
+    /// The deadline, from the start: `kernel` after the mark appeared, or `setup + kernel`
+    /// while it has not. `seen` remembers when the mark was first seen.
+    fn deadline(&self, seen: &mut Option<Duration>, now: Duration) -> Duration {
+        if seen.is_none() && self.mark.exists() {
+            *seen = Some(now);
+        }
+        seen.unwrap_or(self.setup) + self.kernel
+    }
+}
+
+/// Waits for `child`, killing its process group when cancelled or past its limits.
 fn wait(
     child: &mut std::process::Child,
     start: Instant,
-    limit: Duration,
+    limits: &Limits,
     cancel: Option<&AtomicBool>,
 ) -> Result<Ended, String> {
+    let mut kernel_started = None;
     let kill = |child: &mut std::process::Child| {
         #[cfg(unix)]
         // SAFETY: kill(2) with a negative pid signals the process group we created.
@@ -809,14 +874,23 @@ fn wait(
             let _ = child.wait();
             return Err("cancelled".into());
         }
-        if start.elapsed() > limit {
+        let now = start.elapsed();
+        if now > limits.deadline(&mut kernel_started, now) {
             kill(child);
             let _ = child.wait();
-            return Err(format!(
-                "still running after {:.0} s, twice the time budget and more: killed it and \
-                 its children (a hung peer, or a budget too small for one row)",
-                limit.as_secs_f64()
-            ));
+            return Err(match kernel_started {
+                Some(at) => format!(
+                    "its kernel was still running {:.0} s after it started, twice the time \
+                     budget and more: killed it and its children (a hung peer, or a budget too \
+                     small for one row)",
+                    now.saturating_sub(at).as_secs_f64()
+                ),
+                None => format!(
+                    "still running after {:.0} s without starting its kernel (set-up: imports, \
+                     loading, a first compile): killed it and its children",
+                    now.as_secs_f64()
+                ),
+            });
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -994,4 +1068,29 @@ fn read_npy_exact(path: &Path, descr: &str, shape: &[usize]) -> Result<Vec<u8>, 
         )));
     }
     Ok(data.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hang_limit_counts_from_the_kernel_s_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("kernel-started");
+        let limits = Limits {
+            kernel: Duration::from_secs(7),
+            setup: Duration::from_mins(2),
+            mark: &mark,
+        };
+        let s = Duration::from_secs;
+        let mut seen = None;
+        // No mark yet: set-up and kernel together.
+        assert_eq!(limits.deadline(&mut seen, s(30)), s(127));
+        std::fs::write(&mark, "").unwrap();
+        // Seen at 40 s: seven seconds from there, however long the set-up was.
+        assert_eq!(limits.deadline(&mut seen, s(40)), s(47));
+        assert_eq!(limits.deadline(&mut seen, s(45)), s(47));
+        assert_eq!(seen, Some(s(40)));
+    }
 }
