@@ -318,15 +318,11 @@ pub fn load_dir(dir: &Path) -> Result<Vec<PeerSpec>, PeerError> {
     Ok(peers)
 }
 
-/// Where the shipped peers are written: the user's cache (`$XDG_CACHE_HOME`, else
-/// `~/.cache`, else the temporary folder), in a folder named by their content. Runs of the same
-/// version share it, so a first-use build (Cython's) is paid once, not by every process.
-fn shipped_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
+/// Where the shipped peers may be written, best first: the user's cache (`$XDG_CACHE_HOME`,
+/// else `~/.cache`), then the temporary folder; in each, a folder named by their content. Runs
+/// of the same version share it, so a first-use build (Cython's) is paid once, not by every
+/// process.
+fn shipped_dirs() -> Vec<PathBuf> {
     // FNV-1a: stable across builds, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (name, text) in SHIPPED {
@@ -334,31 +330,50 @@ fn shipped_dir() -> PathBuf {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
     }
-    base.join("ladder").join(format!("peers-{h:016x}"))
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
+    cache
+        .into_iter()
+        .chain([std::env::temp_dir()])
+        .map(|base| base.join("ladder").join(format!("peers-{h:016x}")))
+        .collect()
 }
 
-/// The shipped peers, written out (once per process, and only files that differ) to
-/// [`shipped_dir`].
+/// Writes the shipped peers into `dir`, only the files that differ.
+fn write_shipped(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in SHIPPED {
+        let file = dir.join(name);
+        // Another ladder may be reading it: replace it whole, and only when it differs.
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(*text) {
+            crate::report::write_atomic(&file, text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// The shipped peers, written out once per process (see [`shipped_dirs`]).
 pub fn shipped() -> Result<Vec<PeerSpec>, PeerError> {
     static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
     let mut dir = DIR
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if dir.is_none() {
-        let path = shipped_dir();
-        let io = |source| PeerError::Io {
-            path: path.clone(),
-            source,
-        };
-        std::fs::create_dir_all(&path).map_err(io)?;
-        for (name, text) in SHIPPED {
-            let file = path.join(name);
-            // Another ladder may be reading it: replace it whole, and only when it differs.
-            if std::fs::read_to_string(&file).ok().as_deref() != Some(*text) {
-                crate::report::write_atomic(&file, text.as_bytes()).map_err(io)?;
+        let mut last = None;
+        for path in shipped_dirs() {
+            match write_shipped(&path) {
+                Ok(()) => {
+                    *dir = Some(path);
+                    break;
+                }
+                Err(source) => last = Some(PeerError::Io { path, source }),
             }
         }
-        *dir = Some(path);
+        if dir.is_none() {
+            return Err(last.expect("at least the temporary folder was tried"));
+        }
     }
     load_dir(dir.as_ref().expect("set above"))
 }
