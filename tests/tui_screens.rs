@@ -155,6 +155,9 @@ fn history_chart() {
     )));
     assert_eq!(app.history.len(), 4);
     both_sizes("history", &app);
+    // The other machine has one run: a list, not a chart of a single point.
+    let _ = app.update(key(KeyCode::Right));
+    insta::assert_snapshot!("history_one_run_80x24", render(&app, 80, 24));
 }
 
 #[test]

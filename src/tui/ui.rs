@@ -935,6 +935,33 @@ fn draw_history(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let b = block(&format!("Benchmark history · {machine}{others}"), theme);
     let entries: Vec<&crate::report::history::HistoryEntry> =
         picked.iter().map(|&i| &app.history[i]).collect();
+    if let [only] = entries[..] {
+        // One run draws no line: list it, and say how a trend starts.
+        let mut lines = vec![
+            Line::from(format!(
+                "One recorded run: commit {} on {}, n = {}",
+                only.commit.chars().take(12).collect::<String>(),
+                only.date.get(..10).unwrap_or(&only.date),
+                only.workload.n
+            )),
+            Line::from(""),
+        ];
+        lines.extend(only.rungs.iter().map(|r| {
+            Line::from(format!(
+                "  {:<12} {:>8} over {}   {:>5.1}% of peak",
+                r.rung,
+                crate::report::human_speedup(Some(r.speedup_vs_baseline)),
+                only.baseline_rung,
+                r.peak_fraction * 100.0
+            ))
+        }));
+        lines.push(Line::from(""));
+        lines.push(Line::from(
+            "Record more with `ladder bench --record` to see a trend here.",
+        ));
+        f.render_widget(Paragraph::new(lines).style(theme.base()).block(b), area);
+        return;
+    }
     let palette = [
         theme.accent,
         theme.good,
