@@ -5,6 +5,7 @@
 //! [`rungs::Rung`] at a time on a worker thread and sends [`run::RunEvent`]s back; each run ends
 //! in a [`run::RunReport`], from which [`report`] derives every table and export.
 
+pub mod fsio;
 pub mod lessons;
 pub mod machine;
 pub mod monitor;

@@ -11,7 +11,6 @@ mod markdown;
 mod table;
 
 use std::io::{self, Write};
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +22,9 @@ pub use table::Table;
 use crate::machine::MachineInfo;
 use crate::run::RunReport;
 use crate::workload::Workload;
+
+/// Kept here too: the writers and their callers reach it through the report module.
+pub use crate::fsio::write_atomic;
 
 /// The workload as reports describe it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,33 +82,6 @@ pub fn exporter(format: &str) -> Option<Box<dyn Export>> {
         "markdown" | "md" => Some(Box::new(Markdown)),
         _ => None,
     }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk,
-/// then renamed over the target, so a crash never leaves a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// The title of a flamegraph: what it shows, on which workload, on which machine.

@@ -348,7 +348,7 @@ fn write_shipped(dir: &Path) -> std::io::Result<()> {
         let file = dir.join(name);
         // Another ladder may be reading it: replace it whole, and only when it differs.
         if std::fs::read_to_string(&file).ok().as_deref() != Some(*text) {
-            crate::report::write_atomic(&file, text.as_bytes())?;
+            crate::fsio::write_atomic(&file, text.as_bytes())?;
         }
     }
     Ok(())
