@@ -588,23 +588,12 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
     }
     let meta = WorkloadMeta::from(workload.as_ref());
     let baseline_rung = rungs[0].info().id.to_string();
-    match args.format.as_str() {
-        "json" => {
-            let doc = serde_json::json!({
-                "schema_version": 1,
-                "workload": meta,
-                "machine": *machine,
-                "warmup": args.warmup,
-                "repeat": args.repeat,
-                "baseline_rung": baseline_rung,
-                "rungs": results,
-            });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
-        }
-        _ => print!(
+    let json = args.format == "json";
+    if !json {
+        print!(
             "{}",
             render_bench(&results, &meta, &machine, args.warmup, args.repeat)
-        ),
+        );
     }
     if args.record {
         let entry = history::HistoryEntry {
@@ -666,59 +655,131 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
         .filter(|r| !r.verified)
         .map(|r| r.rung.as_str())
         .collect();
-    if let Some((b, same)) = picked {
-        let mut report = gate::check(b, &results);
-        println!();
-        println!(
-            "regression gate against {} (n = {n}, d = {d}; recorded on {})",
-            args.baseline.display(),
-            b.describe()
-        );
-        if !same {
-            println!(
-                "note: no baseline was recorded on this machine ({this_machine}); ratios move between machines (a library sized to the caches most), so record one here with `ladder bench --update-baseline` and commit it"
-            );
-        }
-        print!("{}", report.render_table(&b.baseline_rung, &|_| true));
-        let suspects = report.suspects();
-        if !suspects.is_empty() {
-            // One slow stretch of a shared machine can hold back one rung for seconds: measure
-            // the suspects again, side by side with the baseline rung, and fail only if they
-            // fall past their thresholds a second time.
-            let again_repeat = args.repeat * 2;
-            println!(
-                "{} fell past the threshold: measuring {} again beside {} ({again_repeat} runs each)",
-                suspects.join(", "),
-                if suspects.len() == 1 { "it" } else { "them" },
-                b.baseline_rung
-            );
-            let mut ids = vec![b.baseline_rung.clone()];
-            ids.extend(suspects.iter().filter(|s| **s != b.baseline_rung).cloned());
-            let again_rungs = select_rungs(&ids.join(","))?;
-            let again = bench::bench(
+    // In JSON mode stdout holds one document; the gate's tables go to stderr.
+    let mut out: Box<dyn std::io::Write> = if json {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    let gate = match picked {
+        Some((b, same)) => {
+            let verdict = run_gate(
+                &GateRun {
+                    baseline: b,
+                    same_machine: same,
+                    this_machine: &this_machine,
+                    path: &args.baseline,
+                    repeat: args.repeat,
+                },
+                &results,
                 &runner,
-                &again_rungs,
-                1,
-                again_repeat,
-                &|_, _| {},
-                &CancelToken::new(),
-            );
-            report.recheck(&gate::check(b, &again));
-            print!(
-                "{}",
-                report.render_table(&b.baseline_rung, &|r| r.first_ratio.is_some())
-            );
+                &mut out,
+            )?;
+            Some((b, same, verdict))
         }
-        print!("{}", report.decision());
-        if !report.passed() {
-            return Ok(ExitCode::from(1));
-        }
+        None => None,
+    };
+    if json {
+        let gate_doc = gate.as_ref().map(|(b, same, g)| {
+            serde_json::json!({
+                "baseline_file": args.baseline,
+                "recorded_on": b.describe(),
+                "same_machine": same,
+                "passed": g.passed(),
+                "rows": g.rows,
+            })
+        });
+        let doc = serde_json::json!({
+            "schema_version": 1,
+            "workload": meta,
+            "machine": *machine,
+            "warmup": args.warmup,
+            "repeat": args.repeat,
+            "baseline_rung": baseline_rung,
+            "rungs": results,
+            "gate": gate_doc,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    }
+    if gate.is_some_and(|(_, _, g)| !g.passed()) {
+        return Ok(ExitCode::from(1));
     }
     if !unverified.is_empty() {
         eprintln!("error: {} failed verification", unverified.join(", "));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the regression gate judges a run by.
+struct GateRun<'a> {
+    baseline: &'a ladder::report::gate::Baseline,
+    /// Whether the baseline was recorded on this kind of machine.
+    same_machine: bool,
+    this_machine: &'a ladder::machine::MachineKey,
+    path: &'a std::path::Path,
+    repeat: usize,
+}
+
+/// The regression gate on `results`. A rung that falls past its threshold is measured again,
+/// side by side with the baseline rung, before it fails: one slow stretch of a shared machine
+/// can hold back one rung for seconds. The tables go to `out`.
+fn run_gate(
+    g: &GateRun,
+    results: &[ladder::run::bench::RungBench],
+    runner: &Runner,
+    out: &mut dyn std::io::Write,
+) -> Result<ladder::report::gate::GateReport> {
+    use ladder::report::gate;
+    let b = g.baseline;
+    let mut report = gate::check(b, results);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "regression gate against {} (n = {}, d = {}; recorded on {})",
+        g.path.display(),
+        b.workload.n,
+        b.workload.d,
+        b.describe()
+    )?;
+    if !g.same_machine {
+        writeln!(
+            out,
+            "note: no baseline was recorded on this machine ({}); ratios move between machines (a library sized to the caches most), so record one here with `ladder bench --update-baseline` and commit it",
+            g.this_machine
+        )?;
+    }
+    write!(out, "{}", report.render_table(&b.baseline_rung, &|_| true))?;
+    let suspects = report.suspects();
+    if !suspects.is_empty() {
+        let again_repeat = g.repeat * 2;
+        writeln!(
+            out,
+            "{} fell past the threshold: measuring {} again beside {} ({again_repeat} runs each)",
+            suspects.join(", "),
+            if suspects.len() == 1 { "it" } else { "them" },
+            b.baseline_rung
+        )?;
+        out.flush()?;
+        let mut ids = vec![b.baseline_rung.clone()];
+        ids.extend(suspects.iter().filter(|s| **s != b.baseline_rung).cloned());
+        let again = ladder::run::bench::bench(
+            runner,
+            &select_rungs(&ids.join(","))?,
+            1,
+            again_repeat,
+            &|_, _| {},
+            &CancelToken::new(),
+        );
+        report.recheck(&gate::check(b, &again));
+        write!(
+            out,
+            "{}",
+            report.render_table(&b.baseline_rung, &|r| r.first_ratio.is_some())
+        )?;
+    }
+    write!(out, "{}", report.decision())?;
+    Ok(report)
 }
 
 fn render_bench(

@@ -403,6 +403,22 @@ fn a_baseline_is_kept_per_machine_and_the_gate_measures_a_suspect_twice() {
         ))
         .stdout(predicate::str::contains("REGRESSED again on a second run"))
         .stdout(predicate::str::contains("gate: FAILED (algorithmic)"));
+    // In JSON, stdout is one document with the gate in it; the tables go to stderr.
+    let out = bench(&["--check", "--format", "json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("gate: FAILED (algorithmic)"))
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let gate = &doc["gate"];
+    assert_eq!(gate["passed"], false);
+    assert_eq!(gate["same_machine"], false);
+    let algo = &gate["rows"][1];
+    assert_eq!(algo["rung"], "algorithmic");
+    assert_eq!(algo["verdict"], "regressed");
+    assert!(algo["first_ratio"].as_f64().unwrap() < 0.85, "{algo}");
     // Recording here adds this machine and keeps the other.
     bench(&[
         "--update-baseline",

@@ -227,7 +227,8 @@ impl Baseline {
 }
 
 /// What the gate concluded for one rung.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Ok,
     /// Better than the baseline by more than the threshold: consider re-recording it.
@@ -253,7 +254,7 @@ impl Verdict {
 }
 
 /// One rung's line in the gate's table.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GateRow {
     pub rung: String,
     pub baseline_speedup: f64,
