@@ -256,14 +256,21 @@ fn each_machine_is_judged_by_its_own_baseline() {
         pick(key("Xeon", Some("family 6 model 143"))),
         ("xeon".into(), true)
     );
-    // Another model of a named CPU is another machine: the nearest is used, and said to be.
+    // Another model of a named CPU is another machine: the nearest (its brand's) is used, and
+    // said not to be its own.
     assert_eq!(
         pick(key("EPYC", Some("family 25 model 1"))),
-        ("xeon".into(), false)
+        ("amd".into(), false)
     );
+    // Another brand: the first with the same cores and ISA.
+    assert_eq!(pick(key("Graviton", None)), ("xeon".into(), false));
     let mut four = key("EPYC", Some("family 26 model 2"));
     four.cores = 4;
-    assert!(!f.pick(&four).unwrap().1);
+    assert_eq!(
+        pick(four),
+        ("xeon".into(), false),
+        "nothing alike: the first"
+    );
 }
 
 #[test]

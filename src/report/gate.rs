@@ -145,24 +145,21 @@ impl BaselineFile {
     }
 
     /// The baseline to judge `machine` by, and whether it was recorded on that kind of
-    /// machine. Without one of its own, the nearest: the same instruction set and cores if
-    /// any, else the first.
+    /// machine. Without one of its own, the nearest: another model of the same CPU brand (same
+    /// cores and ISA), else the same cores and ISA, else the first.
     #[must_use]
     pub fn pick(&self, machine: &MachineKey) -> Option<(&Baseline, bool)> {
-        if let Some(b) = self
-            .baselines
-            .iter()
-            .find(|b| b.machine.as_ref().is_some_and(|k| k.same_kind(machine)))
-        {
+        let first_where = |p: &dyn Fn(&MachineKey) -> bool| {
+            self.baselines
+                .iter()
+                .find(|b| b.machine.as_ref().is_some_and(p))
+        };
+        let like = |k: &MachineKey| k.isa == machine.isa && k.cores == machine.cores;
+        if let Some(b) = first_where(&|k| k.same_kind(machine)) {
             return Some((b, true));
         }
-        self.baselines
-            .iter()
-            .find(|b| {
-                b.machine
-                    .as_ref()
-                    .is_some_and(|k| k.isa == machine.isa && k.cores == machine.cores)
-            })
+        first_where(&|k| like(k) && k.cpu == machine.cpu)
+            .or_else(|| first_where(&like))
             .or_else(|| self.baselines.first())
             .map(|b| (b, false))
     }
