@@ -294,8 +294,14 @@ fn recording_replaces_only_this_machine_s_baseline() {
     assert_eq!(f.baselines.len(), 3);
 }
 
-fn suspects_after(first: &[RungBench], second: &[RungBench]) -> GateReport {
-    let mut report = gate::check(&baseline(), first);
+/// The gate after a first run where native and threads fell short, and `second`.
+fn suspects_after(second: &[RungBench]) -> GateReport {
+    let first = [
+        measured("naive", 1.0, 0.05, 0.02),
+        measured("native", 40.0, 0.40, 0.02),
+        measured("threads", 60.0, 0.25, 0.02),
+    ];
+    let mut report = gate::check(&baseline(), &first);
     assert_eq!(
         report.suspects(),
         vec!["native".to_string(), "threads".to_string()]
@@ -306,18 +312,13 @@ fn suspects_after(first: &[RungBench], second: &[RungBench]) -> GateReport {
 
 #[test]
 fn a_rung_fails_only_when_it_falls_twice() {
-    let first = [
-        measured("naive", 1.0, 0.05, 0.02),
-        measured("native", 40.0, 0.40, 0.02),
-        measured("threads", 60.0, 0.25, 0.02),
-    ];
     // native recovers on the second run; threads falls again.
     let second = [
         measured("naive", 1.0, 0.05, 0.02),
         measured("native", 69.0, 0.54, 0.02),
         measured("threads", 70.0, 0.30, 0.02),
     ];
-    let report = suspects_after(&first, &second);
+    let report = suspects_after(&second);
     let verdicts: Vec<Verdict> = report.rows.iter().map(|r| r.verdict.clone()).collect();
     assert_eq!(verdicts, vec![Verdict::Ok, Verdict::Ok, Verdict::Regressed]);
     assert!(
@@ -336,23 +337,18 @@ fn a_rung_fails_only_when_it_falls_twice() {
 
 #[test]
 fn a_second_run_that_recovers_passes_and_an_unmeasured_suspect_still_fails() {
-    let first = [
-        measured("naive", 1.0, 0.05, 0.02),
-        measured("native", 40.0, 0.40, 0.02),
-        measured("threads", 60.0, 0.25, 0.02),
-    ];
     let both_fine = [
         measured("naive", 1.0, 0.05, 0.02),
         measured("native", 70.0, 0.55, 0.02),
         measured("threads", 118.0, 0.49, 0.02),
     ];
-    assert!(suspects_after(&first, &both_fine).passed());
+    assert!(suspects_after(&both_fine).passed());
     // The second run was cut short after native: threads keeps its first verdict.
     let cut = [
         measured("naive", 1.0, 0.05, 0.02),
         measured("native", 70.0, 0.55, 0.02),
     ];
-    let report = suspects_after(&first, &cut);
+    let report = suspects_after(&cut);
     assert_eq!(report.decision(), "gate: FAILED (threads)\n");
 }
 

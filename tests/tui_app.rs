@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ch, climbed_app, history_line, key, machine, meta, ready_app, report};
+use common::{ch, climbed_app, key, load_history, machine, meta, ready_app, report};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ladder::run::{Phase, RunEvent, RunStatus};
 use ladder::rungs::Step;
@@ -505,15 +505,12 @@ fn h_opens_the_benchmark_history() {
 fn the_history_opens_on_this_machine_s_runs_and_the_arrows_change_machine() {
     let mut app = ready_app(); // on "Test CPU"
     let _ = app.update(ch('h'));
-    let text = [
-        history_line("1", "Other CPU", 50.0),
-        history_line("2", "Test CPU", 60.0),
-        history_line("3", "Third CPU", 70.0),
-    ]
-    .join("\n");
-    let _ = app.update(Msg::HistoryLoaded(ladder::report::history::parse(
-        &text, "h",
-    )));
+    let runs = [
+        ("1", "Other CPU", 50.0),
+        ("2", "Test CPU", 60.0),
+        ("3", "Third CPU", 70.0),
+    ];
+    load_history(&mut app, &runs);
     assert_eq!(app.history_machine, 1, "this machine's runs first");
     let _ = app.update(key(KeyCode::Right));
     assert_eq!(app.history_machine, 2);
@@ -525,9 +522,7 @@ fn the_history_opens_on_this_machine_s_runs_and_the_arrows_change_machine() {
     let mut elsewhere = machine();
     elsewhere.cpu = "Unseen CPU".into();
     let _ = app.update(Msg::MachineReady(elsewhere));
-    let _ = app.update(Msg::HistoryLoaded(ladder::report::history::parse(
-        &text, "h",
-    )));
+    load_history(&mut app, &runs);
     assert_eq!(app.history_machine, 2);
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ch, climbed_app, history_line, key, ready_app};
+use common::{ch, climbed_app, key, load_history, ready_app};
 use crossterm::event::KeyCode;
 use ladder::monitor::Sample;
 use ladder::run::{Phase, RunEvent};
@@ -143,16 +143,15 @@ fn history_chart() {
     let mut app = ready_app();
     let _ = app.update(ch('h'));
     // Two machines' runs: the chart shows this one's (Test CPU), and ← → the other's.
-    let text = [
-        history_line("1", "Test CPU", 40.0),
-        history_line("2", "Other CPU", 90.0),
-        history_line("3", "Test CPU", 60.0),
-        history_line("4", "Test CPU", 72.0),
-    ]
-    .join("\n");
-    let _ = app.update(Msg::HistoryLoaded(ladder::report::history::parse(
-        &text, "h",
-    )));
+    load_history(
+        &mut app,
+        &[
+            ("1", "Test CPU", 40.0),
+            ("2", "Other CPU", 90.0),
+            ("3", "Test CPU", 60.0),
+            ("4", "Test CPU", 72.0),
+        ],
+    );
     assert_eq!(app.history.len(), 4);
     both_sizes("history", &app);
     // The other machine has one run: a list, not a chart of a single point.

@@ -159,8 +159,20 @@ pub fn ch(c: char) -> Msg {
     key(crossterm::event::KeyCode::Char(c))
 }
 
+/// Gives the app a history of `runs`: (commit, CPU, native's speedup over naive) each.
+pub fn load_history(app: &mut App, runs: &[(&str, &str, f64)]) {
+    let text: Vec<String> = runs
+        .iter()
+        .map(|&(commit, cpu, native)| history_line(commit, cpu, native))
+        .collect();
+    let _ = app.update(Msg::HistoryLoaded(ladder::report::history::parse(
+        &text.join("\n"),
+        "history.jsonl",
+    )));
+}
+
 /// One line of `perf/history.jsonl`: a run on `cpu` where native was `native`x naive.
-pub fn history_line(commit: &str, cpu: &str, native: f64) -> String {
+fn history_line(commit: &str, cpu: &str, native: f64) -> String {
     let rung = |id: &str, speedup: f64| {
         serde_json::json!({
             "rung": id, "median_s": 0.4 / speedup, "min_s": 0.4 / speedup,
