@@ -2,7 +2,7 @@
 //! module that saves something a user made or needs (exports, progress, baselines, peers).
 
 use std::io::{self, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk,
 /// then renamed over the target, so a crash never leaves a half-written file.
@@ -29,4 +29,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The files in `dir` whose extension is `ext`, in file-name order (peer and lesson folders
+/// are numbered in the course's order).
+pub fn files_with_extension(dir: &Path, ext: &str) -> io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    Ok(files)
 }

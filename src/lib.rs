@@ -9,6 +9,7 @@ pub mod fsio;
 pub mod lessons;
 pub mod machine;
 pub mod monitor;
+pub mod peers;
 pub mod profile;
 pub mod report;
 pub mod run;

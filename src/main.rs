@@ -1196,13 +1196,13 @@ fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
 fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
     Ok(select_peer_specs(spec)?
         .into_iter()
-        .map(|spec| Box::new(ladder::rungs::external::Peer::new(spec)) as Box<dyn Rung>)
+        .map(|spec| Box::new(ladder::peers::Peer::new(spec)) as Box<dyn Rung>)
         .collect())
 }
 
 /// The peer files `--peers` names.
-fn select_peer_specs(spec: &str) -> Result<Vec<ladder::rungs::external::PeerSpec>> {
-    use ladder::rungs::external::{load_dir, shipped};
+fn select_peer_specs(spec: &str) -> Result<Vec<ladder::peers::PeerSpec>> {
+    use ladder::peers::{load_dir, shipped};
     match spec.trim() {
         "" | "none" => return Ok(Vec::new()),
         "all" => return Ok(shipped()?),
@@ -1347,10 +1347,10 @@ fn cmd_learn(args: &LearnArgs) -> Result<ExitCode> {
 
 fn cmd_peers(dir: Option<&Path>) -> Result<ExitCode> {
     let peers = match dir {
-        Some(d) => ladder::rungs::external::load_dir(d)?,
-        None => ladder::rungs::external::shipped()?,
+        Some(d) => ladder::peers::load_dir(d)?,
+        None => ladder::peers::shipped()?,
     };
-    let python = ladder::rungs::external::python();
+    let python = ladder::peers::python();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -1596,7 +1596,7 @@ fn memory_flame(
 
 /// `ladder flame --peer ID`: the peer run under py-spy, its stacks drawn like a rung's.
 fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
-    use ladder::rungs::external::{Peer, Spy, shipped, spy_folded, which};
+    use ladder::peers::{Peer, Spy, shipped, spy_folded, which};
     let spec = shipped()?
         .into_iter()
         .find(|p| p.id == id)

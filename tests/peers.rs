@@ -7,9 +7,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use ladder::peers::{Peer, load_dir, parse_peer, shipped};
 use ladder::run::{CancelToken, RunStatus, Runner};
 use ladder::rungs::Rung;
-use ladder::rungs::external::{Peer, load_dir, parse_peer, shipped};
 use ladder::workload::Distribution;
 
 /// A peer in pure Python that follows the protocol, or breaks it as MODE says.
@@ -107,7 +107,7 @@ fn run(peer: &Peer, r: &Runner) -> ladder::run::RunReport {
 }
 
 fn have_python() -> bool {
-    ladder::rungs::external::python().is_some()
+    ladder::peers::python().is_some()
 }
 
 #[test]
@@ -360,7 +360,7 @@ fn python_peers_get_flamegraphs_through_py_spy_when_it_is_installed() {
         .arg(&out)
         .output()
         .unwrap();
-    if ladder::rungs::external::which("py-spy").is_some() {
+    if ladder::peers::which("py-spy").is_some() {
         assert!(
             run.status.success(),
             "{}",

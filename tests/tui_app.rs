@@ -690,7 +690,7 @@ fn a_sweep_that_fails_says_why() {
 fn peers_get_rows_after_the_extras_and_run_like_rungs() {
     let mut app = ready_app();
     let before = app.rows.len();
-    let peers = ladder::rungs::external::shipped().unwrap();
+    let peers = ladder::peers::shipped().unwrap();
     app.add_peers(&peers[..2]);
     assert_eq!(app.rows.len(), before + 2);
     let i = before;

@@ -241,7 +241,7 @@ fn lessons_list_and_steps() {
 #[test]
 fn extra_rows_scroll_the_table_and_never_push_rungs_off_the_chart() {
     let mut app = climbed_app();
-    let peers = ladder::rungs::external::shipped().unwrap();
+    let peers = ladder::peers::shipped().unwrap();
     app.add_peers(&peers[..3]);
     app.selected = app.rows.len() - 1;
     let screen = render(&app, 80, 24);

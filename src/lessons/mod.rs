@@ -396,7 +396,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, LessonError> {
         line: None,
         reason: e.to_string(),
     };
-    let files = crate::rungs::external::files_with_extension(dir, "toml").map_err(io)?;
+    let files = crate::fsio::files_with_extension(dir, "toml").map_err(io)?;
     if files.is_empty() {
         return Err(LessonError {
             file: dir.to_path_buf(),

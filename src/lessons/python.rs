@@ -58,7 +58,7 @@ fn run_json<T: for<'de> Deserialize<'de>>(
     text: &str,
     args: &[&str],
 ) -> Result<T, PythonError> {
-    let python = crate::rungs::external::python().ok_or(PythonError::NoPython)?;
+    let python = crate::peers::python().ok_or(PythonError::NoPython)?;
     run_json_with(&python, name, text, args)
 }
 
@@ -139,7 +139,7 @@ pub struct Concurrency {
 pub fn free_threaded_python() -> Option<PathBuf> {
     ["python3.14t", "python3.13t"]
         .iter()
-        .find_map(|p| crate::rungs::external::which(p))
+        .find_map(|p| crate::peers::which(p))
 }
 
 /// Runs the concurrency script (`quick`: smaller workloads, for tests), and again with a

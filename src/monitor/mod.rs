@@ -129,7 +129,7 @@ impl Sampler {
                         );
                         sys.process(pid).map_or(0, sysinfo::Process::memory)
                     });
-                    let peer_rss = crate::rungs::external::running_pid().map(|p| {
+                    let peer_rss = crate::peers::running_pid().map(|p| {
                         let p = sysinfo::Pid::from_u32(p);
                         sys.refresh_processes_specifics(
                             ProcessesToUpdate::Some(&[p]),

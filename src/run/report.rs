@@ -88,7 +88,7 @@ pub struct RunReport {
     pub verification: Option<VerificationReport>,
     /// A peer (a program outside the process): what its processes cost, measured from outside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peer: Option<crate::rungs::external::PeerStats>,
+    pub peer: Option<crate::rungs::PeerStats>,
     /// Code generated at run time (the JIT): its compile time, part of `setup_s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compile: Option<Compile>,

@@ -5,9 +5,36 @@
 //! [`Kernel::rows`] on consecutive blocks of rows, so that it can report progress, cancel
 //! between blocks and stop at a time budget. This module depends only on `workload`.
 
+/// The constructors of a rung built on the native kernel (`native`, `threads`, `topk`): the
+/// best instruction set here, or a given one, so tests and benchmarks can compare them.
+macro_rules! isa_constructors {
+    ($rung:ident) => {
+        impl $rung {
+            /// The rung with the best instruction set this CPU has (capped by `LADDER_ISA`).
+            #[must_use]
+            pub fn detect() -> Self {
+                Self {
+                    isa: $crate::rungs::native::Isa::detect(),
+                }
+            }
+
+            /// The rung with a given instruction set; it must be one of [`Isa::available`].
+            ///
+            /// [`Isa::available`]: $crate::rungs::native::Isa::available
+            #[must_use]
+            pub fn with_isa(isa: $crate::rungs::native::Isa) -> Self {
+                assert!(
+                    $crate::rungs::native::Isa::available().contains(&isa),
+                    "{isa} is not available on this CPU"
+                );
+                Self { isa }
+            }
+        }
+    };
+}
+
 mod algorithmic;
 pub mod ann;
-pub mod external;
 mod hugepages;
 pub mod jit;
 pub mod leaky;
@@ -219,9 +246,27 @@ pub trait Kernel: Send {
     }
 
     /// For a peer: what its processes cost, measured from outside.
-    fn peer_stats(&self) -> Option<external::PeerStats> {
+    fn peer_stats(&self) -> Option<PeerStats> {
         None
     }
+}
+
+/// What a peer's processes cost, measured from outside (a [`Kernel`] that runs programs
+/// reports it; the peers themselves live in `crate::peers`, above this module).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PeerStats {
+    /// Processes run.
+    pub calls: usize,
+    /// Wall time of all of them, seconds.
+    pub wall_s: f64,
+    /// CPU time (user + system) of all of them, seconds.
+    pub cpu_s: f64,
+    /// The largest resident set of any of them, bytes.
+    pub peak_rss_bytes: u64,
+    /// Set-up the peer reported (interpreter start excluded), summed.
+    pub setup_s: f64,
+    /// A JIT's compile time the peer reported (part of its set-up), summed.
+    pub compile_s: Option<f64>,
 }
 
 /// What generating a kernel at run time cost (shown apart from set-up, like Numba's first

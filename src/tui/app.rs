@@ -454,9 +454,9 @@ impl App {
 
     /// Adds rows for peers (programs outside the process) after the extras: they run like
     /// any rung, in any order.
-    pub fn add_peers(&mut self, peers: &[crate::rungs::external::PeerSpec]) {
+    pub fn add_peers(&mut self, peers: &[crate::peers::PeerSpec]) {
         for p in peers {
-            let rung = crate::rungs::external::Peer::new(p.clone());
+            let rung = crate::peers::Peer::new(p.clone());
             self.rows.push(RungRow {
                 info: crate::rungs::Rung::info(&rung),
                 status: Status::Ready,
@@ -876,7 +876,7 @@ impl App {
         let id = row.info.id;
         if !row.peer {
             format!("no profile of {id} yet: run it (Enter), then f shows where its time went")
-        } else if crate::rungs::external::which("py-spy").is_none() {
+        } else if crate::peers::which("py-spy").is_none() {
             format!("no profile of {id}: pip install py-spy, then run it again (Enter)")
         } else if row.report.is_some() {
             format!(

@@ -59,7 +59,7 @@ pub struct Options {
     /// Open on the Lessons screen.
     pub open_lessons: bool,
     /// Peers (programs outside the process) to show after the rungs.
-    pub peers: Vec<crate::rungs::external::PeerSpec>,
+    pub peers: Vec<crate::peers::PeerSpec>,
 }
 
 /// Everything that reaches the event loop.
@@ -107,7 +107,7 @@ struct Effects {
     generation: u64,
     cancel: CancelToken,
     worker: Option<JoinHandle<()>>,
-    peers: Vec<crate::rungs::external::PeerSpec>,
+    peers: Vec<crate::peers::PeerSpec>,
 }
 
 impl Effects {
@@ -584,11 +584,11 @@ pub const PEER_SPY_RATE: u32 = 250;
 fn run_peer(
     runner: &Runner,
     index: usize,
-    spec: crate::rungs::external::PeerSpec,
+    spec: crate::peers::PeerSpec,
     send: &dyn Fn(crate::run::RunEvent),
     cancel: &CancelToken,
 ) -> (crate::run::RunReport, Option<crate::profile::Profile>) {
-    use crate::rungs::external::{Peer, Spy, spy_folded, which};
+    use crate::peers::{Peer, Spy, spy_folded, which};
     let mut peer = Peer::new(spec);
     let dir = std::env::temp_dir().join(format!(
         "ladder-app-spy-{}-{}",

@@ -1,0 +1,60 @@
+//! What a program needs, looked for here: the Python interpreter, its modules, programs on
+//! PATH. Looking runs nothing the user wrote but `import MODULE`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+/// Why a peer cannot run here, with what would fix it; None when it can.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Availability(pub Option<String>);
+
+/// The Python interpreter peers run with: `$LADDER_PYTHON`, else `python3`, else `python`.
+#[must_use]
+pub fn python() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("LADDER_PYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    ["python3", "python"].iter().find_map(|p| which(p))
+}
+
+/// The full path of `program` on PATH.
+#[must_use]
+pub fn which(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        return Path::new(program).is_file().then(|| PathBuf::from(program));
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Whether `python` imports `module` (cached per process).
+pub fn imports(python: &Path, module: &str) -> bool {
+    static CACHE: Mutex<Option<HashMap<(PathBuf, String), bool>>> = Mutex::new(None);
+    let key = (python.to_path_buf(), module.to_string());
+    if let Some(&v) = CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get_or_insert_with(HashMap::new)
+        .get(&key)
+    {
+        return v;
+    }
+    let ok = Command::new(python)
+        .args(["-c", &format!("import {module}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get_or_insert_with(HashMap::new)
+        .insert(key, ok);
+    ok
+}

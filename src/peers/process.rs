@@ -1,0 +1,333 @@
+//! One program run as a process of its own group: its output drained on threads, killed with
+//! its children when cancelled or hung, and its cost (wall, CPU, peak memory) measured from
+//! outside. The peers run through here; so can any other client that runs a user's program.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long a program's set-up may take before its kernel starts (a first-use compile on a
+/// busy 2-core machine: Cython's C build took over 7 s).
+pub const SETUP_LIMIT: Duration = Duration::from_mins(2);
+
+/// The process id of the program running now (0: none), for monitors that show its memory.
+static RUNNING: AtomicU32 = AtomicU32::new(0);
+
+/// The process id of the peer process running now, if any.
+#[must_use]
+pub fn running_pid() -> Option<u32> {
+    match RUNNING.load(Ordering::Relaxed) {
+        0 => None,
+        pid => Some(pid),
+    }
+}
+
+/// When a program is taken for hung.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits<'a> {
+    /// Wall time allowed from the kernel's start (or, for a program that never says, on top
+    /// of `setup`).
+    pub kernel: Duration,
+    /// Wall time allowed before the kernel starts.
+    pub setup: Duration,
+    /// The file whose appearance says the kernel started (passed to the program as
+    /// `LADDER_KERNEL_MARK`).
+    pub mark: &'a Path,
+}
+
+impl Limits<'_> {
+    /// The deadline, from the start: `kernel` after the mark appeared, or `setup + kernel`
+    /// while it has not. `seen` remembers when the mark was first seen.
+    fn deadline(&self, seen: &mut Option<Duration>, now: Duration) -> Duration {
+        if seen.is_none() && self.mark.exists() {
+            *seen = Some(now);
+        }
+        seen.unwrap_or(self.setup) + self.kernel
+    }
+}
+
+/// A program to run: `args[0]` with the rest as arguments, in an environment with `env` added.
+#[derive(Debug)]
+pub struct Call<'a> {
+    pub args: Vec<String>,
+    pub env: Vec<(&'static str, OsString)>,
+    pub limits: Limits<'a>,
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+/// How one process ended, and what it cost.
+#[derive(Clone, Debug)]
+pub struct Ended {
+    pub success: bool,
+    /// "exit status N" or "killed by signal N", for people.
+    pub code: String,
+    pub wall: Duration,
+    /// User and system CPU time, seconds (0 where the platform does not say).
+    pub cpu_s: f64,
+    /// The process's own peak resident set, bytes (sampled).
+    pub peak_rss: u64,
+}
+
+/// A process that ran to its end (successfully or not), with what it printed.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    pub ended: Ended,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// The last `lines` lines of standard error joined with " / ", or a note that it was empty.
+    #[must_use]
+    pub fn stderr_tail(&self, lines: usize) -> String {
+        let mut tail: Vec<&str> = self.stderr.lines().rev().take(lines).collect();
+        tail.reverse();
+        if tail.is_empty() {
+            "no message on standard error".to_string()
+        } else {
+            tail.join(" / ")
+        }
+    }
+}
+
+/// Runs `call` to its end. Err says, for people, why it did not end by itself: it could not
+/// start, was cancelled, or was killed as hung.
+pub fn run(call: &Call) -> Result<Finished, String> {
+    let (program, rest) = call
+        .args
+        .split_first()
+        .ok_or_else(|| "no program to run".to_string())?;
+    let _ = std::fs::remove_file(call.limits.mark);
+    let mut cmd = Command::new(program);
+    cmd.args(rest)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("LADDER_KERNEL_MARK", call.limits.mark);
+    for (k, v) in &call.env {
+        cmd.env(k, v);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Its own process group, so that cancelling kills its children too.
+        cmd.process_group(0);
+    }
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("could not start `{}`: {e}", call.args.join(" ")))?;
+    // Drain the pipes on threads, so a chatty program never blocks on a full pipe.
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_string(&mut s);
+            }
+            s
+        })
+    };
+    let out_t = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let err_t = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    RUNNING.store(child.id(), Ordering::Relaxed);
+    let ended = wait(&mut child, start, &call.limits, call.cancel);
+    RUNNING.store(0, Ordering::Relaxed);
+    let stdout = out_t.join().unwrap_or_default();
+    let stderr = err_t.join().unwrap_or_default();
+    Ok(Finished {
+        ended: ended?,
+        stdout,
+        stderr,
+    })
+}
+
+/// Waits for `child`, killing its process group when cancelled or past its limits.
+fn wait(
+    child: &mut std::process::Child,
+    start: Instant,
+    limits: &Limits,
+    cancel: Option<&AtomicBool>,
+) -> Result<Ended, String> {
+    let mut kernel_started = None;
+    let kill = |child: &mut std::process::Child| {
+        #[cfg(unix)]
+        // SAFETY: kill(2) with a negative pid signals the process group we created.
+        unsafe {
+            libc::kill(-child.id().cast_signed(), libc::SIGKILL);
+        }
+        let _ = child.kill();
+    };
+    // The child's own high-water mark, sampled: its rusage maxrss would include the memory
+    // of this process at the fork, before the exec.
+    let mut peak_rss = 0u64;
+    loop {
+        #[cfg(target_os = "linux")]
+        {
+            peak_rss = peak_rss.max(vm_hwm(child.id()).unwrap_or(0));
+            let mut status = 0;
+            // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: wait4 on our own child's pid, with valid pointers; WNOHANG never blocks.
+            let r = unsafe {
+                libc::wait4(
+                    child.id().cast_signed(),
+                    &raw mut status,
+                    libc::WNOHANG,
+                    &raw mut usage,
+                )
+            };
+            if r > 0 {
+                let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+                let exited = libc::WIFEXITED(status);
+                let code = if exited {
+                    format!("exit status {}", libc::WEXITSTATUS(status))
+                } else {
+                    format!("killed by signal {}", libc::WTERMSIG(status))
+                };
+                return Ok(Ended {
+                    success: exited && libc::WEXITSTATUS(status) == 0,
+                    code,
+                    wall: start.elapsed(),
+                    cpu_s: secs(usage.ru_utime) + secs(usage.ru_stime),
+                    peak_rss,
+                });
+            }
+            if r < 0 {
+                return Err(format!(
+                    "lost track of the peer process: {}",
+                    std::io::Error::last_os_error()
+                ));
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return Ok(Ended {
+                success: status.success(),
+                code: status.to_string(),
+                wall: start.elapsed(),
+                cpu_s: 0.0,
+                peak_rss,
+            });
+        }
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            kill(child);
+            let _ = child.wait();
+            return Err("cancelled".into());
+        }
+        let now = start.elapsed();
+        if now > limits.deadline(&mut kernel_started, now) {
+            kill(child);
+            let _ = child.wait();
+            return Err(match kernel_started {
+                Some(at) => format!(
+                    "its kernel was still running {:.0} s after it started, twice the time \
+                     budget and more: killed it and its children (a hung peer, or a budget too \
+                     small for one row)",
+                    now.saturating_sub(at).as_secs_f64()
+                ),
+                None => format!(
+                    "still running after {:.0} s without starting its kernel (set-up: imports, \
+                     loading, a first compile): killed it and its children",
+                    now.as_secs_f64()
+                ),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The peak resident memory of process `pid` so far (`VmHWM`), bytes.
+#[cfg(target_os = "linux")]
+fn vm_hwm(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hang_limit_counts_from_the_kernel_s_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("kernel-started");
+        let limits = Limits {
+            kernel: Duration::from_secs(7),
+            setup: Duration::from_mins(2),
+            mark: &mark,
+        };
+        let s = Duration::from_secs;
+        let mut seen = None;
+        // No mark yet: set-up and kernel together.
+        assert_eq!(limits.deadline(&mut seen, s(30)), s(127));
+        std::fs::write(&mark, "").unwrap();
+        // Seen at 40 s: seven seconds from there, however long the set-up was.
+        assert_eq!(limits.deadline(&mut seen, s(40)), s(47));
+        assert_eq!(limits.deadline(&mut seen, s(45)), s(47));
+        assert_eq!(seen, Some(s(40)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failing_program_ends_with_its_code_and_its_last_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("mark");
+        let call = Call {
+            args: vec![
+                "sh".into(),
+                "-c".into(),
+                "echo out; echo one >&2; echo two >&2; exit 3".into(),
+            ],
+            env: vec![],
+            limits: Limits {
+                kernel: Duration::from_secs(30),
+                setup: Duration::from_secs(30),
+                mark: &mark,
+            },
+            cancel: None,
+        };
+        let f = run(&call).unwrap();
+        assert!(!f.ended.success);
+        assert_eq!(f.ended.code, "exit status 3");
+        assert_eq!(f.stdout, "out\n");
+        assert_eq!(f.stderr_tail(3), "one / two");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cancelled_program_is_killed_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("mark");
+        let cancel = AtomicBool::new(true);
+        let call = Call {
+            args: vec!["sh".into(), "-c".into(), "sleep 30 & sleep 30".into()],
+            env: vec![],
+            limits: Limits {
+                kernel: Duration::from_secs(60),
+                setup: Duration::from_secs(60),
+                mark: &mark,
+            },
+            cancel: Some(&cancel),
+        };
+        let started = Instant::now();
+        assert_eq!(run(&call).unwrap_err(), "cancelled");
+        // The drain threads return only when every holder of the pipes (the background
+        // sleep too) is gone.
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+}

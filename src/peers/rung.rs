@@ -1,0 +1,253 @@
+//! A peer as a rung: the thin adapter between the runner's [`Rung`]/[`Kernel`] contract and
+//! the peer's process. Each block of rows is one call of the peer's command.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::probe::python;
+use super::process::{self, Call, Limits, SETUP_LIMIT};
+use super::readback::{parse_times, read_result};
+use super::spec::PeerSpec;
+use super::spy::{Spy, last_own_line};
+use crate::rungs::{
+    Context, Coverage, Kernel, Output, OutputKind, PeerStats, Rung, RungError, RungInfo,
+};
+use crate::workload::Matrix;
+
+/// Rung texts are `'static`; a peer's come from a file, so each distinct text is leaked once
+/// and reused, however often `info` is asked for.
+fn intern(s: &str) -> &'static str {
+    static TEXTS: Mutex<std::collections::BTreeSet<&'static str>> =
+        Mutex::new(std::collections::BTreeSet::new());
+    let mut texts = TEXTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(t) = texts.get(s) {
+        return t;
+    }
+    let t: &'static str = Box::leak(s.to_string().into_boxed_str());
+    texts.insert(t);
+    t
+}
+
+/// A peer as a rung.
+pub struct Peer {
+    pub spec: PeerSpec,
+    /// Profile it with py-spy (Python peers only).
+    pub spy: Option<Spy>,
+}
+
+impl Peer {
+    #[must_use]
+    pub fn new(spec: PeerSpec) -> Self {
+        Self { spec, spy: None }
+    }
+
+    /// Whether it runs under the Python interpreter (so py-spy can profile it).
+    #[must_use]
+    pub fn is_python(&self) -> bool {
+        self.spec.uses_python()
+    }
+}
+
+/// Numbers each run's working folder, so runs in one process never share one.
+static RUN_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Rung for Peer {
+    fn info(&self) -> RungInfo {
+        RungInfo {
+            id: intern(&self.spec.id),
+            title: intern(&self.spec.title),
+            step: self.spec.step,
+            what_changed: intern(&self.spec.what_changed),
+            why: intern(&self.spec.why),
+        }
+    }
+
+    fn coverage(&self) -> Coverage {
+        Coverage::Full
+    }
+
+    fn approximate(&self) -> bool {
+        self.spec.approximate
+    }
+
+    fn output(&self) -> OutputKind {
+        self.spec.output
+    }
+
+    fn row_align(&self) -> usize {
+        // The first block times the peer; the next is sized to the budget.
+        1
+    }
+
+    fn probe_first(&self) -> bool {
+        true
+    }
+
+    fn threads(&self, ctx: &Context) -> usize {
+        ctx.threads.max(1)
+    }
+
+    fn prepare<'a>(&self, x: &'a Matrix, ctx: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
+        if let Some(why) = self.spec.availability().0 {
+            return Err(RungError::Unavailable(why));
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "ladder-run-{}-{}-{}",
+            std::process::id(),
+            self.spec.id,
+            RUN_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| RungError::Unsupported(format!("{}: {e}", dir.display())))?;
+        let input = dir.join("input.npy");
+        crate::workload::save_npy(&input, x)
+            .map_err(|e| RungError::Unsupported(format!("{}: {e}", input.display())))?;
+        Ok(Box::new(PeerKernel {
+            spec: self.spec.clone(),
+            python: python(),
+            dir,
+            input,
+            n: x.n(),
+            threads: ctx.threads.max(1),
+            limit: ctx.budget * 2 + Duration::from_secs(5),
+            cancel: ctx.cancel.clone(),
+            spy: self.spy.clone(),
+            failure: None,
+            overhead: Duration::ZERO,
+            stats: PeerStats::default(),
+        }))
+    }
+}
+
+struct PeerKernel {
+    spec: PeerSpec,
+    python: Option<PathBuf>,
+    /// The run's working folder: the input, the results, the kernel mark.
+    dir: PathBuf,
+    input: PathBuf,
+    n: usize,
+    threads: usize,
+    /// Wall time after which a call is killed as hung.
+    limit: Duration,
+    cancel: Option<Arc<AtomicBool>>,
+    spy: Option<Spy>,
+    failure: Option<String>,
+    overhead: Duration,
+    stats: PeerStats,
+}
+
+impl Drop for PeerKernel {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl PeerKernel {
+    /// One argument of the peer's command with its placeholders filled in.
+    fn fill(&self, arg: &str, rows: &Range<usize>, k: usize) -> String {
+        let out = self.dir.join("output.npy");
+        let sims = self.dir.join("sims.npy");
+        let py = self
+            .python
+            .as_ref()
+            .map_or_else(|| "python3".to_string(), |p| p.display().to_string());
+        arg.replace("{python}", &py)
+            .replace("{dir}", &self.spec.dir.display().to_string())
+            .replace("{input}", &self.input.display().to_string())
+            .replace("{row_start}", &rows.start.to_string())
+            .replace("{row_end}", &rows.end.to_string())
+            .replace("{k}", &k.to_string())
+            .replace("{threads}", &self.threads.to_string())
+            .replace("{output}", &out.display().to_string())
+            .replace("{sims}", &sims.display().to_string())
+            .replace("{n}", &self.n.to_string())
+    }
+
+    /// Runs one call and reads its rows into `out`; Err is the reason it failed, for people.
+    fn call(&mut self, rows: &Range<usize>, k: usize, out: &mut Output) -> Result<(), String> {
+        let called = Instant::now();
+        let mut args: Vec<String> = self
+            .spec
+            .command
+            .iter()
+            .map(|a| self.fill(a, rows, k))
+            .collect();
+        if let Some(spy) = &self.spy {
+            args = spy.wrap(&format!("{}-{:03}", self.spec.id, self.stats.calls), args);
+        }
+        // The peer creates this file when its set-up (imports, loading, a first-use compile)
+        // is over; the hang limit counts from there.
+        let mark = self.dir.join("kernel-started");
+        let threads = self.threads.to_string();
+        let finished = process::run(&Call {
+            args,
+            env: vec![
+                ("OMP_NUM_THREADS", threads.clone().into()),
+                ("NUMBA_NUM_THREADS", threads.into()),
+            ],
+            limits: Limits {
+                kernel: self.limit,
+                setup: SETUP_LIMIT,
+                mark: &mark,
+            },
+            cancel: self.cancel.as_deref(),
+        })?;
+        if !finished.ended.success {
+            return Err(format!(
+                "{} ({}): {}",
+                self.spec.id,
+                finished.ended.code,
+                finished.stderr_tail(3)
+            ));
+        }
+        let ended = &finished.ended;
+        self.stats.calls += 1;
+        self.stats.wall_s += ended.wall.as_secs_f64();
+        self.stats.cpu_s += ended.cpu_s;
+        self.stats.peak_rss_bytes = self.stats.peak_rss_bytes.max(ended.peak_rss);
+        let times = parse_times(&self.spec.id, last_own_line(&finished.stdout))?;
+        self.stats.setup_s += times.setup_s;
+        if let Some(c) = times.compile_s {
+            *self.stats.compile_s.get_or_insert(0.0) += c;
+        }
+        let kernel = Duration::from_secs_f64(times.kernel_s.clamp(0.0, 1e9));
+        read_result(&self.dir, self.n, rows, out)?;
+        // Interpreter start, imports, loading and passing the result back are set-up, not
+        // kernel: the kernel time is the peer's own.
+        self.overhead = called.elapsed().saturating_sub(kernel);
+        Ok(())
+    }
+}
+
+impl Kernel for PeerKernel {
+    fn rows(&mut self, rows: Range<usize>, out: &mut Output) {
+        self.overhead = Duration::ZERO;
+        if self.failure.is_some() || rows.is_empty() {
+            return;
+        }
+        let k = match out {
+            Output::TopK(t) => t.k(),
+            Output::Full(_) => 0,
+        };
+        if let Err(e) = self.call(&rows, k, out) {
+            self.failure = Some(e);
+        }
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.failure.clone()
+    }
+
+    fn take_overhead(&mut self) -> Duration {
+        std::mem::take(&mut self.overhead)
+    }
+
+    fn peer_stats(&self) -> Option<PeerStats> {
+        Some(self.stats)
+    }
+}

@@ -1,0 +1,148 @@
+//! The peers shipped in the binary, written out to a cache folder named by their content, so
+//! the binary needs nothing beside it and a first-use build (Cython's) is paid once.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::spec::{PeerError, PeerSpec, load_dir};
+
+/// The peers shipped with the app: (file name, contents), written to a temporary folder when
+/// used, so the binary needs nothing beside it.
+const SHIPPED: &[(&str, &str)] = &[
+    (
+        "_harness.py",
+        include_str!("../../assets/peers/_harness.py"),
+    ),
+    (
+        "10_python_naive.toml",
+        include_str!("../../assets/peers/10_python_naive.toml"),
+    ),
+    (
+        "20_python_algorithm.toml",
+        include_str!("../../assets/peers/20_python_algorithm.toml"),
+    ),
+    (
+        "30_python_builtins.toml",
+        include_str!("../../assets/peers/30_python_builtins.toml"),
+    ),
+    (
+        "pure_python.py",
+        include_str!("../../assets/peers/pure_python.py"),
+    ),
+    (
+        "40_numpy.toml",
+        include_str!("../../assets/peers/40_numpy.toml"),
+    ),
+    (
+        "numpy_peer.py",
+        include_str!("../../assets/peers/numpy_peer.py"),
+    ),
+    (
+        "55_cython.toml",
+        include_str!("../../assets/peers/55_cython.toml"),
+    ),
+    (
+        "cython_peer.py",
+        include_str!("../../assets/peers/cython_peer.py"),
+    ),
+    (
+        "cython_kernel.pyx",
+        include_str!("../../assets/peers/cython_kernel.pyx"),
+    ),
+    (
+        "60_numba.toml",
+        include_str!("../../assets/peers/60_numba.toml"),
+    ),
+    (
+        "numba_peer.py",
+        include_str!("../../assets/peers/numba_peer.py"),
+    ),
+    (
+        "70_pyo3.toml",
+        include_str!("../../assets/peers/70_pyo3.toml"),
+    ),
+    (
+        "pyo3_peer.py",
+        include_str!("../../assets/peers/pyo3_peer.py"),
+    ),
+    (
+        "80_faiss_flat.toml",
+        include_str!("../../assets/peers/80_faiss_flat.toml"),
+    ),
+    (
+        "85_faiss_hnsw.toml",
+        include_str!("../../assets/peers/85_faiss_hnsw.toml"),
+    ),
+    (
+        "faiss_peer.py",
+        include_str!("../../assets/peers/faiss_peer.py"),
+    ),
+    (
+        "90_hnswlib.toml",
+        include_str!("../../assets/peers/90_hnswlib.toml"),
+    ),
+    (
+        "hnswlib_peer.py",
+        include_str!("../../assets/peers/hnswlib_peer.py"),
+    ),
+];
+
+/// Where the shipped peers may be written, best first: the user's cache (`$XDG_CACHE_HOME`,
+/// else `~/.cache`), then the temporary folder; in each, a folder named by their content. Runs
+/// of the same version share it, so a first-use build (Cython's) is paid once, not by every
+/// process.
+fn shipped_dirs() -> Vec<PathBuf> {
+    // FNV-1a: stable across builds, unlike std's hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, text) in SHIPPED {
+        for b in name.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
+    cache
+        .into_iter()
+        .chain([std::env::temp_dir()])
+        .map(|base| base.join("ladder").join(format!("peers-{h:016x}")))
+        .collect()
+}
+
+/// Writes the shipped peers into `dir`, only the files that differ.
+fn write_shipped(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in SHIPPED {
+        let file = dir.join(name);
+        // Another ladder may be reading it: replace it whole, and only when it differs.
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(*text) {
+            crate::fsio::write_atomic(&file, text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// The shipped peers, written out once per process (see [`shipped_dirs`]).
+pub fn shipped() -> Result<Vec<PeerSpec>, PeerError> {
+    static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut dir = DIR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if dir.is_none() {
+        let mut last = None;
+        for path in shipped_dirs() {
+            match write_shipped(&path) {
+                Ok(()) => {
+                    *dir = Some(path);
+                    break;
+                }
+                Err(source) => last = Some(PeerError::Io { path, source }),
+            }
+        }
+        if dir.is_none() {
+            return Err(last.expect("at least the temporary folder was tried"));
+        }
+    }
+    load_dir(dir.as_ref().expect("set above"))
+}
