@@ -246,7 +246,9 @@ pub fn live_profile() -> Profile {
             .frames()
             .iter()
             .flat_map(|f| f.symbols().iter())
-            .map(|sym| super::cpu::clean(&sym.name().map_or_else(|| "?".into(), |n| n.to_string())))
+            .map(|sym| {
+                super::symbols::clean(&sym.name().map_or_else(|| "?".into(), |n| n.to_string()))
+            })
             .collect();
         let first_real = names.iter().position(|n| !is_machinery(n)).unwrap_or(0);
         names.drain(..first_real);

@@ -7,6 +7,7 @@
 pub mod alloc;
 mod cpu;
 mod pprof_proto;
+mod symbols;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
