@@ -15,22 +15,7 @@ pub struct Threads {
     isa: Isa,
 }
 
-impl Threads {
-    #[must_use]
-    pub fn detect() -> Self {
-        Self { isa: Isa::detect() }
-    }
-
-    /// The rung with a given instruction set; it must be one of [`Isa::available`].
-    #[must_use]
-    pub fn with_isa(isa: Isa) -> Self {
-        assert!(
-            Isa::available().contains(&isa),
-            "{isa} is not available on this CPU"
-        );
-        Self { isa }
-    }
-}
+isa_constructors!(Threads);
 
 impl Rung for Threads {
     fn info(&self) -> RungInfo {

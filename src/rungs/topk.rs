@@ -22,22 +22,7 @@ pub struct TopK {
     isa: Isa,
 }
 
-impl TopK {
-    #[must_use]
-    pub fn detect() -> Self {
-        Self { isa: Isa::detect() }
-    }
-
-    /// The rung with a given instruction set; it must be one of [`Isa::available`].
-    #[must_use]
-    pub fn with_isa(isa: Isa) -> Self {
-        assert!(
-            Isa::available().contains(&isa),
-            "{isa} is not available on this CPU"
-        );
-        Self { isa }
-    }
-}
+isa_constructors!(TopK);
 
 impl Rung for TopK {
     fn info(&self) -> RungInfo {

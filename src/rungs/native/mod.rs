@@ -507,22 +507,9 @@ pub struct Native {
     isa: Isa,
 }
 
+isa_constructors!(Native);
+
 impl Native {
-    #[must_use]
-    pub fn detect() -> Self {
-        Self { isa: Isa::detect() }
-    }
-
-    /// The rung with a given instruction set; it must be one of [`Isa::available`].
-    #[must_use]
-    pub fn with_isa(isa: Isa) -> Self {
-        assert!(
-            Isa::available().contains(&isa),
-            "{isa} is not available on this CPU"
-        );
-        Self { isa }
-    }
-
     #[must_use]
     pub fn isa(&self) -> Isa {
         self.isa
