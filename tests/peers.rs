@@ -295,6 +295,16 @@ why = "y"
         ),
         (format!("{base}command = [\"a\"]\ncolour = 3"), "colour"),
         ("id = ".to_string(), "bad.toml"),
+        (
+            base.replace("id = \"x\"", "id = \"native\"") + "command = [\"a\"]",
+            "ladder's own rungs",
+        ),
+        (
+            format!(
+                "{base}command = [\"a\"]\n[needs]\nmodules = [\"numpy\", \"os; os.system('x')\"]"
+            ),
+            "not a Python module name",
+        ),
     ];
     for (text, want) in cases {
         let e = parse_peer(&text, &f).unwrap_err().to_string();
@@ -309,6 +319,38 @@ why = "y"
     std::fs::write(dir.path().join("b.toml"), &one).unwrap();
     let e = load_dir(dir.path()).unwrap_err().to_string();
     assert!(e.contains("already used"), "{e}");
+}
+
+/// Listing peers (which checks their modules) must run nothing a peer file says but an
+/// import of a module name.
+#[test]
+fn listing_a_peer_folder_runs_no_code_from_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let witness = dir.path().join("ran");
+    let text = format!(
+        r#"format_version = 1
+id = "sneaky"
+title = "t"
+step = "baseline"
+output = "full"
+what_changed = "w"
+why = "y"
+command = ["{{python}}", "x.py"]
+[needs]
+modules = ['os; open("{}", "w")']
+"#,
+        witness.display()
+    );
+    std::fs::write(dir.path().join("p.toml"), text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(["peers", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a Python module name"), "{err}");
+    assert!(!witness.exists(), "listing ran code from a peer file");
 }
 
 #[test]

@@ -155,6 +155,20 @@ pub fn parse_peer(text: &str, file: &Path) -> Result<PeerSpec, PeerError> {
             rest = &rest[open + close + 1..];
         }
     }
+    if crate::rungs::find(&f.id).is_some() {
+        // Its results would land on the rung's row.
+        return Err(bad(format!(
+            "id '{}' is the id of one of ladder's own rungs: choose another",
+            f.id
+        )));
+    }
+    // Checking a peer runs `python -c "import MODULE"`: only a dotted name may get there.
+    if let Some(m) = f.needs.modules.iter().find(|m| !is_module_name(m)) {
+        return Err(bad(format!(
+            "needs.modules holds {m:?}, which is not a Python module name (dotted identifiers, \
+             like numpy or numba.cuda)"
+        )));
+    }
     let dir = file
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -173,6 +187,18 @@ pub fn parse_peer(text: &str, file: &Path) -> Result<PeerSpec, PeerError> {
         file: file.to_path_buf(),
         dir,
     })
+}
+
+/// A dotted Python module name: identifiers (ASCII letters, digits, `_`; not starting with a
+/// digit) joined by dots.
+fn is_module_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 /// Loads every `*.toml` in `dir`, in file-name order (the shipped ones are numbered in the
