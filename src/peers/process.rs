@@ -16,6 +16,10 @@ pub const SETUP_LIMIT: Duration = Duration::from_mins(2);
 /// The process id of the program running now (0: none), for monitors that show its memory.
 static RUNNING: AtomicU32 = AtomicU32::new(0);
 
+/// The process groups of every program running now (0: a free slot), so that an interrupt or
+/// a panic can kill them all: plain atomics, which a signal handler may read.
+static GROUPS: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
+
 /// The process id of the peer process running now, if any.
 #[must_use]
 pub fn running_pid() -> Option<u32> {
@@ -24,6 +28,68 @@ pub fn running_pid() -> Option<u32> {
         pid => Some(pid),
     }
 }
+
+/// Kills every program this process started and has not yet seen end, with its children.
+/// Async-signal-safe (atomics and kill(2) only): call it from an interrupt handler or a panic
+/// hook before exiting, so that no peer is left running as an orphan.
+pub fn kill_all() {
+    for slot in &GROUPS {
+        let group = slot.swap(0, Ordering::SeqCst);
+        if group != 0 {
+            kill_group(group);
+        }
+    }
+}
+
+/// SIGKILL to process group `group` (which we created for a child); nothing elsewhere.
+fn kill_group(group: u32) {
+    #[cfg(unix)]
+    if let Ok(g) = i32::try_from(group)
+        && g > 0
+    {
+        // SAFETY: kill(2) with a negative pid signals the process group we created; it
+        // touches no memory of ours.
+        unsafe {
+            libc::kill(-g, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = group;
+}
+
+/// A registered process group, unregistered (and killed, with whatever it left behind) when
+/// the call is over.
+struct Group(u32);
+
+impl Group {
+    fn register(pid: u32) -> Self {
+        // More than the slots at once is not expected (one peer runs at a time); such a
+        // group is then only killed by its own call.
+        for slot in &GROUPS {
+            if slot
+                .compare_exchange(0, pid, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                break;
+            }
+        }
+        Self(pid)
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        for slot in &GROUPS {
+            let _ = slot.compare_exchange(self.0, 0, Ordering::SeqCst, Ordering::SeqCst);
+        }
+        // A grandchild left running would hold the output pipes open and outlive the call.
+        kill_group(self.0);
+    }
+}
+
+/// How long the output of a program that has ended may still take to arrive: a pipe held
+/// open by something it left behind is not waited for past this.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// When a program is taken for hung.
 #[derive(Clone, Copy, Debug)]
@@ -120,15 +186,18 @@ pub fn run(call: &Call) -> Result<Finished, String> {
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("could not start `{}`: {e}", call.args.join(" ")))?;
+    let group = Group::register(child.id());
     // Drain the pipes on threads, so a chatty program never blocks on a full pipe.
     let drain = |r: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut s = String::new();
             if let Some(mut r) = r {
                 let _ = r.read_to_string(&mut s);
             }
-            s
-        })
+            let _ = tx.send(s);
+        });
+        rx
     };
     let out_t = drain(
         child
@@ -145,8 +214,14 @@ pub fn run(call: &Call) -> Result<Finished, String> {
     RUNNING.store(child.id(), Ordering::Relaxed);
     let ended = wait(&mut child, start, &call.limits, call.cancel);
     RUNNING.store(0, Ordering::Relaxed);
-    let stdout = out_t.join().unwrap_or_default();
-    let stderr = err_t.join().unwrap_or_default();
+    drop(group);
+    let until = Instant::now() + DRAIN_LIMIT;
+    let collect = |rx: std::sync::mpsc::Receiver<String>| {
+        rx.recv_timeout(until.saturating_duration_since(Instant::now()))
+            .unwrap_or_default()
+    };
+    let stdout = collect(out_t);
+    let stderr = collect(err_t);
     Ok(Finished {
         ended: ended?,
         stdout,
@@ -306,6 +381,33 @@ mod tests {
         assert_eq!(f.ended.code, "exit status 3");
         assert_eq!(f.stdout, "out\n");
         assert_eq!(f.stderr_tail(3), "one / two");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn what_a_program_leaves_running_neither_outlives_it_nor_holds_its_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("mark");
+        let call = Call {
+            // The background sleep keeps standard output open after sh exits.
+            args: vec!["sh".into(), "-c".into(), "sleep 30 & echo hi".into()],
+            env: vec![],
+            limits: Limits {
+                kernel: Duration::from_secs(60),
+                setup: Duration::from_secs(60),
+                mark: &mark,
+            },
+            cancel: None,
+        };
+        let started = Instant::now();
+        let f = run(&call).unwrap();
+        assert!(f.ended.success);
+        assert_eq!(f.stdout, "hi\n");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[cfg(unix)]
