@@ -42,3 +42,78 @@ pub fn files_with_extension(dir: &Path, ext: &str) -> io::Result<Vec<PathBuf>> {
     files.sort();
     Ok(files)
 }
+
+/// Makes `dir` a folder only this user can use (mode 0700), or checks that it already is one:
+/// a real folder, not a link, owned by this user, closed to everyone else. For caches kept in a
+/// shared place such as the temporary folder, where someone else could plant files first.
+pub fn private_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let meta = std::fs::symlink_metadata(dir)?;
+        #[cfg(target_os = "linux")]
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        #[cfg(not(target_os = "linux"))]
+        let me = meta.uid();
+        let open = meta.permissions().mode() & 0o077;
+        if !meta.is_dir() || meta.uid() != me || open != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is not a private folder of this user (a link, another owner, or open to \
+                     others): remove it, or set XDG_CACHE_HOME",
+                    dir.display()
+                ),
+            ));
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_folder_is_made_closed_and_an_open_or_linked_one_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().unwrap();
+        let mine = base.path().join("mine");
+        private_dir(&mine).unwrap();
+        let mode = std::fs::metadata(&mine).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        // Made again: still fine.
+        private_dir(&mine).unwrap();
+
+        let open = base.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = private_dir(&open).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+        assert!(e.to_string().contains("not a private folder"), "{e}");
+
+        let link = base.path().join("link");
+        std::os::unix::fs::symlink(&mine, &link).unwrap();
+        assert!(private_dir(&link).is_err());
+    }
+
+    #[test]
+    fn files_are_listed_by_extension_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["b.toml", "a.toml", "c.txt"] {
+            write_atomic(&dir.path().join(f), b"x").unwrap();
+        }
+        let got = files_with_extension(dir.path(), "toml").unwrap();
+        let names: Vec<_> = got.iter().map(|p| p.file_name().unwrap()).collect();
+        assert_eq!(names, ["a.toml", "b.toml"]);
+    }
+}

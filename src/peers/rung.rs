@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -53,9 +53,6 @@ impl Peer {
     }
 }
 
-/// Numbers each run's working folder, so runs in one process never share one.
-static RUN_COUNTER: AtomicUsize = AtomicUsize::new(0);
-
 impl Rung for Peer {
     fn info(&self) -> RungInfo {
         RungInfo {
@@ -96,15 +93,18 @@ impl Rung for Peer {
         if let Some(why) = self.spec.availability().0 {
             return Err(RungError::Unavailable(why));
         }
-        let dir = std::env::temp_dir().join(format!(
-            "ladder-run-{}-{}-{}",
-            std::process::id(),
-            self.spec.id,
-            RUN_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| RungError::Unsupported(format!("{}: {e}", dir.display())))?;
-        let input = dir.join("input.npy");
+        // Private (0700) and unpredictable, so no one else can plant or read files in it;
+        // removed when the kernel is dropped.
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("ladder-run-{}-", self.spec.id))
+            .tempdir()
+            .map_err(|e| {
+                RungError::Unsupported(format!(
+                    "could not make a folder in {}: {e}",
+                    std::env::temp_dir().display()
+                ))
+            })?;
+        let input = dir.path().join("input.npy");
         crate::workload::save_npy(&input, x)
             .map_err(|e| RungError::Unsupported(format!("{}: {e}", input.display())))?;
         Ok(Box::new(PeerKernel {
@@ -128,7 +128,7 @@ struct PeerKernel {
     spec: PeerSpec,
     python: Option<PathBuf>,
     /// The run's working folder: the input, the results, the kernel mark.
-    dir: PathBuf,
+    dir: tempfile::TempDir,
     input: PathBuf,
     n: usize,
     threads: usize,
@@ -141,17 +141,11 @@ struct PeerKernel {
     stats: PeerStats,
 }
 
-impl Drop for PeerKernel {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 impl PeerKernel {
     /// One argument of the peer's command with its placeholders filled in.
     fn fill(&self, arg: &str, rows: &Range<usize>, k: usize) -> String {
-        let out = self.dir.join("output.npy");
-        let sims = self.dir.join("sims.npy");
+        let out = self.dir.path().join("output.npy");
+        let sims = self.dir.path().join("sims.npy");
         let py = self
             .python
             .as_ref()
@@ -182,12 +176,16 @@ impl PeerKernel {
         }
         // The peer creates this file when its set-up (imports, loading, a first-use compile)
         // is over; the hang limit counts from there.
-        let mark = self.dir.join("kernel-started");
+        let mark = self.dir.path().join("kernel-started");
         let threads = self.threads.to_string();
         let finished = process::run(&Call {
             args,
             env: vec![
+                // --threads holds for every numerical library, whatever the user's
+                // environment says.
                 ("OMP_NUM_THREADS", threads.clone().into()),
+                ("OPENBLAS_NUM_THREADS", threads.clone().into()),
+                ("MKL_NUM_THREADS", threads.clone().into()),
                 ("NUMBA_NUM_THREADS", threads.into()),
             ],
             limits: Limits {
@@ -216,7 +214,7 @@ impl PeerKernel {
             *self.stats.compile_s.get_or_insert(0.0) += c;
         }
         let kernel = Duration::from_secs_f64(times.kernel_s.clamp(0.0, 1e9));
-        read_result(&self.dir, self.n, rows, out)?;
+        read_result(self.dir.path(), self.n, rows, out)?;
         // Interpreter start, imports, loading and passing the result back are set-up, not
         // kernel: the kernel time is the peer's own.
         self.overhead = called.elapsed().saturating_sub(kernel);

@@ -88,10 +88,11 @@ const SHIPPED: &[(&str, &str)] = &[
 ];
 
 /// Where the shipped peers may be written, best first: the user's cache (`$XDG_CACHE_HOME`,
-/// else `~/.cache`), then the temporary folder; in each, a folder named by their content. Runs
-/// of the same version share it, so a first-use build (Cython's) is paid once, not by every
-/// process.
-fn shipped_dirs() -> Vec<PathBuf> {
+/// else `~/.cache`), then a private folder of this user's in the temporary folder; in each, a
+/// folder named by their content. Runs of the same version share it, so a first-use build
+/// (Cython's) is paid once, not by every process. Each comes with the folder that must be
+/// private before anything is written or imported from it (the shared temporary folder's).
+fn shipped_dirs() -> Vec<(PathBuf, Option<PathBuf>)> {
     // FNV-1a: stable across builds, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (name, text) in SHIPPED {
@@ -103,11 +104,26 @@ fn shipped_dirs() -> Vec<PathBuf> {
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
-    cache
+    let peers = format!("peers-{h:016x}");
+    let mut dirs: Vec<(PathBuf, Option<PathBuf>)> = cache
         .into_iter()
-        .chain([std::env::temp_dir()])
-        .map(|base| base.join("ladder").join(format!("peers-{h:016x}")))
-        .collect()
+        .map(|base| (base.join("ladder").join(&peers), None))
+        .collect();
+    let private = std::env::temp_dir().join(format!("ladder-{}", user_tag()));
+    dirs.push((private.join(&peers), Some(private)));
+    dirs
+}
+
+/// Names this user's folder in the shared temporary folder.
+fn user_tag() -> String {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        uid.to_string()
+    }
+    #[cfg(not(target_os = "linux"))]
+    std::env::var("USER").unwrap_or_else(|_| "user".into())
 }
 
 /// Writes the shipped peers into `dir`, only the files that differ.
@@ -131,8 +147,12 @@ pub fn shipped() -> Result<Vec<PeerSpec>, PeerError> {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if dir.is_none() {
         let mut last = None;
-        for path in shipped_dirs() {
-            match write_shipped(&path) {
+        for (path, private) in shipped_dirs() {
+            let written = match &private {
+                Some(p) => crate::fsio::private_dir(p).and_then(|()| write_shipped(&path)),
+                None => write_shipped(&path),
+            };
+            match written {
                 Ok(()) => {
                     *dir = Some(path);
                     break;
