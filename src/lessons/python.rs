@@ -45,12 +45,16 @@ pub enum PythonError {
     Failed(String),
 }
 
-fn script(name: &str, text: &str) -> Result<PathBuf, PythonError> {
-    let dir = std::env::temp_dir().join(format!("ladder-lessons-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| PythonError::Failed(e.to_string()))?;
-    let path = dir.join(name);
+/// Writes a lesson's program into a private, unpredictable folder that is removed when the
+/// returned guard is dropped.
+fn script(name: &str, text: &str) -> Result<(tempfile::TempDir, PathBuf), PythonError> {
+    let dir = tempfile::Builder::new()
+        .prefix("ladder-lessons-")
+        .tempdir()
+        .map_err(|e| PythonError::Failed(e.to_string()))?;
+    let path = dir.path().join(name);
     std::fs::write(&path, text).map_err(|e| PythonError::Failed(e.to_string()))?;
-    Ok(path)
+    Ok((dir, path))
 }
 
 fn run_json<T: for<'de> Deserialize<'de>>(
@@ -68,7 +72,7 @@ fn run_json_with<T: for<'de> Deserialize<'de>>(
     text: &str,
     args: &[&str],
 ) -> Result<T, PythonError> {
-    let path = script(name, text)?;
+    let (_dir, path) = script(name, text)?;
     let out = Command::new(python)
         .arg(&path)
         .args(args)
