@@ -163,6 +163,33 @@ fn progress_survives_corruption_and_interrupted_writes() {
     assert!(warning.is_none());
 }
 
+#[test]
+fn a_progress_file_that_cannot_be_read_is_never_silently_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not UTF-8: moved aside, like any corrupt file.
+    let path = dir.path().join("progress.json");
+    std::fs::write(&path, b"\xff\xfe{}").unwrap();
+    let (_, warning) = Progress::load(&path);
+    let w = warning.expect("a warning");
+    assert!(w.contains("not UTF-8") && w.contains("moved to"), "{w}");
+    assert_eq!(
+        std::fs::read(path.with_extension("json.corrupt")).unwrap(),
+        b"\xff\xfe{}"
+    );
+    // Unreadable and impossible to move aside (a folder stands where the file should be, and
+    // one is already at the corrupt name): left alone, and saving refuses to replace it.
+    let stuck = dir.path().join("stuck.json");
+    std::fs::create_dir_all(stuck.join("inside")).unwrap();
+    std::fs::create_dir_all(stuck.with_extension("json.corrupt").join("x")).unwrap();
+    let (mut fresh, warning) = Progress::load(&stuck);
+    let w = warning.expect("a warning");
+    assert!(w.contains("left as it is"), "{w}");
+    fresh.pass("profile-first", "intro");
+    let e = fresh.save(&stuck).unwrap_err().to_string();
+    assert!(e.contains("not saved"), "{e}");
+    assert!(stuck.join("inside").is_dir());
+}
+
 fn lesson_app() -> App {
     let mut app = ready_app();
     app.lessons = LessonsState::new(lessons::shipped().unwrap(), Progress::default(), None);

@@ -12,8 +12,10 @@
 //! ```
 //!
 //! An answer holds what the step asked for: `choice` (index) and `correct`, or `predicted`,
-//! `measured` and `scored`, or `text`. A file that cannot be read as this is moved aside to
-//! `progress.json.corrupt` and progress starts afresh, with a warning; it is never a crash.
+//! `measured` and `scored`, or `text`. A file that cannot be read as this (unreadable, not
+//! UTF-8, not this JSON) is moved aside to `progress.json.corrupt` and progress starts afresh,
+//! with a warning; it is never a crash. One that cannot even be moved aside is left as it is,
+//! and nothing is saved over it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,6 +61,9 @@ pub struct Progress {
     pub format_version: u32,
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonProgress>,
+    /// Set when the file could be neither read nor moved aside: saving would destroy it.
+    #[serde(skip)]
+    pub left_alone: Option<PathBuf>,
 }
 
 impl Default for Progress {
@@ -66,6 +71,7 @@ impl Default for Progress {
         Self {
             format_version: FORMAT_VERSION,
             lessons: BTreeMap::new(),
+            left_alone: None,
         }
     }
 }
@@ -89,41 +95,61 @@ impl Progress {
     /// warning says where.
     #[must_use]
     pub fn load(path: &Path) -> (Self, Option<String>) {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return (Self::default(), None);
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Self::default(), None),
+            Err(e) => return Self::set_aside(path, &e.to_string()),
         };
-        match serde_json::from_str::<Self>(&text) {
+        let parsed = std::str::from_utf8(&bytes)
+            .map_err(|_| "it is not UTF-8 text".to_string())
+            .and_then(|text| serde_json::from_str::<Self>(text).map_err(|e| e.to_string()));
+        match parsed {
             Ok(p) if p.format_version == FORMAT_VERSION => (p, None),
-            other => {
-                let why = match other {
-                    Ok(p) => format!(
-                        "format_version {} is not {FORMAT_VERSION}",
-                        p.format_version
-                    ),
-                    Err(e) => e.to_string(),
-                };
-                let aside = path.with_extension("json.corrupt");
-                let moved = std::fs::rename(path, &aside).is_ok();
-                let warning = if moved {
-                    format!(
-                        "the progress file {} could not be read ({why}); it was moved to {} and \
-                         progress starts afresh",
-                        path.display(),
-                        aside.display()
-                    )
-                } else {
-                    format!(
-                        "the progress file {} could not be read ({why}); progress starts afresh",
-                        path.display()
-                    )
-                };
-                (Self::default(), Some(warning))
-            }
+            Ok(p) => Self::set_aside(
+                path,
+                &format!(
+                    "format_version {} is not {FORMAT_VERSION}",
+                    p.format_version
+                ),
+            ),
+            Err(why) => Self::set_aside(path, &why),
         }
+    }
+
+    /// A fresh start beside a file that could not be read: moved aside when possible, else
+    /// left alone and protected from being saved over.
+    fn set_aside(path: &Path, why: &str) -> (Self, Option<String>) {
+        let aside = path.with_extension("json.corrupt");
+        if std::fs::rename(path, &aside).is_ok() {
+            let warning = format!(
+                "the progress file {} could not be read ({why}); it was moved to {} and \
+                 progress starts afresh",
+                path.display(),
+                aside.display()
+            );
+            return (Self::default(), Some(warning));
+        }
+        let warning = format!(
+            "the progress file {} could not be read ({why}) nor moved aside; it is left as it \
+             is and progress in this session will not be saved (fix or remove it, or set \
+             LADDER_PROGRESS to another file)",
+            path.display()
+        );
+        let fresh = Self {
+            left_alone: Some(path.to_path_buf()),
+            ..Self::default()
+        };
+        (fresh, Some(warning))
     }
 
     /// Writes the file atomically, creating its folder.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        if self.left_alone.as_deref() == Some(path) {
+            return Err(std::io::Error::other(format!(
+                "{} could not be read and was left as it is; progress is not saved over it",
+                path.display()
+            )));
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
