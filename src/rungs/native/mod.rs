@@ -470,16 +470,22 @@ unsafe fn micro_tile(isa: Isa, kc: usize, a: *const f32, b: *const f32, c: *mut 
 }
 
 /// Measures the float32 FMA throughput of one core with independent accumulator chains at
-/// `isa` (the roofline every kernel is shown against). Returns FLOP/s.
+/// `isa` (the roofline every kernel is shown against). Returns FLOP/s. An `isa` this CPU does
+/// not have is measured with the portable loop instead.
 #[must_use]
 pub fn fma_peak_probe(isa: Isa, iterations: u64) -> f64 {
+    let isa = if Isa::available().contains(&isa) {
+        isa
+    } else {
+        Isa::Portable
+    };
     let start = std::time::Instant::now();
     let flops = match isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: these ISAs are only constructed where the CPU has them.
+        // SAFETY: AVX-512F was detected on this CPU just above.
         Isa::Avx512 => unsafe { avx512::peak_loop(iterations) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above.
+        // SAFETY: AVX2 and FMA were detected on this CPU just above.
         Isa::Avx2Fma => unsafe { avx2::peak_loop(iterations) },
         _ => portable::peak_loop::<8>(iterations),
     };
