@@ -13,6 +13,7 @@ pub mod flame;
 pub mod help;
 pub mod lessons;
 pub mod lessons_view;
+pub mod message;
 pub mod theme;
 pub mod ui;
 
