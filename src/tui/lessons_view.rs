@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::app::{App, Status};
 use super::lessons::Feedback;
 use super::theme::Theme;
-use super::ui::block;
+use super::widgets::block;
 use crate::lessons::{Kind, Step};
 
 /// A little Markdown for the terminal: `# ` headings, `- ` bullets, `**bold**` and `code`.

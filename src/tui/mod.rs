@@ -16,6 +16,7 @@ pub mod lessons_view;
 pub mod message;
 pub mod theme;
 pub mod ui;
+pub mod widgets;
 
 use std::io::{self, Stdout};
 use std::path::PathBuf;

@@ -4,13 +4,12 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, BorderType, Borders, Cell, Clear, LineGauge, Paragraph, Row, Sparkline, Table, Wrap,
-};
+use ratatui::widgets::{Block, Cell, Clear, LineGauge, Paragraph, Row, Sparkline, Table, Wrap};
 
 use super::app::{App, Notice, Screen, Status, WorkloadState};
 use super::help::HELP;
 use super::theme::Theme;
+use super::widgets::{block, eighths_bar, status_cell};
 use crate::report::{human_seconds, human_speedup, time_cell};
 use crate::run::Phase;
 use crate::workload::human_bytes;
@@ -81,30 +80,6 @@ fn draw_title(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Span::styled(format!("· {workload} · {machine}"), theme.dim()),
     ]);
     f.render_widget(Paragraph::new(line).style(theme.base()), area);
-}
-
-pub(super) fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.dim())
-        .title(Span::styled(format!(" {title} "), theme.title()))
-        .style(theme.base())
-}
-
-fn status_cell(status: &Status, theme: &Theme) -> Cell<'static> {
-    let (text, style) = match status {
-        Status::Locked => ("locked", theme.dim()),
-        Status::Ready => ("ready", theme.base()),
-        Status::Queued => ("queued", theme.dim()),
-        Status::Running(Phase::Setup) => ("setting up", Style::default().fg(theme.warn)),
-        Status::Running(Phase::Kernel) => ("running", Style::default().fg(theme.warn)),
-        Status::Running(Phase::Verify) => ("verifying", Style::default().fg(theme.warn)),
-        Status::Done => ("done", Style::default().fg(theme.good)),
-        Status::Failed(_) => ("FAILED", Style::default().fg(theme.bad)),
-        Status::Cancelled => ("cancelled", theme.dim()),
-    };
-    Cell::from(text).style(style)
 }
 
 /// The ladder table: one row a rung.
@@ -268,17 +243,6 @@ fn draw_speedups(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines).style(theme.base()), inner);
-}
-
-/// A bar `cells` long (fractional), drawn with eighth blocks; never empty.
-fn eighths_bar(cells: f64) -> String {
-    const PARTS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
-    let eighths = ((cells * 8.0).round() as usize).max(1);
-    let mut s = "█".repeat(eighths / 8);
-    if !eighths.is_multiple_of(8) {
-        s.push(PARTS[eighths % 8 - 1]);
-    }
-    s
 }
 
 fn draw_about(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -1379,13 +1343,6 @@ fn draw_help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bars_grow_with_the_log_and_are_never_empty() {
-        assert_eq!(eighths_bar(0.0), "▏");
-        assert_eq!(eighths_bar(1.0), "█");
-        assert_eq!(eighths_bar(2.5), "██▌");
-    }
 
     #[test]
     fn big_text_draws_digits_and_falls_back_for_words() {
