@@ -7,8 +7,8 @@ use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 
 use super::Event;
-use super::app::{SCALE_RUNGS, SCALE_SIZES};
 use super::message::{Command, Msg};
+use super::model::{SCALE_RUNGS, SCALE_SIZES};
 use crate::machine::MachineInfo;
 use crate::monitor::available_memory;
 use crate::report::{Export, Markdown, write_atomic};

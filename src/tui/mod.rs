@@ -4,18 +4,20 @@
 //! feeds [`app::App::update`], which changes state and returns [`app::Command`]s; `effects`
 //! carries the commands out on worker threads, and this module redraws from `&App`. The UI
 //! thread never runs a kernel and never blocks on one.
-
+//!
+//! The rooms, lowest first: `theme`, `message` (Msg, Command), `model` (the state every
+//! screen reads), `widgets`, `screens/` (one room per screen: its state, keys and view),
+//! `app` (the App, its single `update`, moving between screens), `ui` (the frame), `effects`.
+//! A room imports only rooms below it (a test checks that no two import each other).
 //!
 //! The terminal is restored on quit, on Ctrl-C (a key in raw mode) and on panic (the panic
 //! hook restores it before the message is printed, then exits).
 
 pub mod app;
 mod effects;
-pub mod flame;
-pub mod help;
-pub mod lessons;
-pub mod lessons_view;
 pub mod message;
+pub mod model;
+pub mod screens;
 pub mod theme;
 pub mod ui;
 pub mod widgets;
@@ -38,9 +40,9 @@ use ratatui::backend::CrosstermBackend;
 pub use self::effects::PEER_SPY_RATE;
 
 use self::app::App;
-use self::app::Settings;
 use self::effects::Effects;
 use self::message::Msg;
+use self::model::Settings;
 use self::theme::Theme;
 use crate::machine::MachineInfo;
 use crate::monitor::{Sampler, available_memory};
@@ -158,7 +160,7 @@ pub fn run(opts: &Options) -> io::Result<()> {
         None => crate::lessons::shipped(),
     };
     let (progress, warning) = crate::lessons::progress::Progress::load(&opts.progress_path);
-    app.lessons = lessons::LessonsState::new(
+    app.lessons = screens::lessons::LessonsState::new(
         loaded.as_ref().cloned().unwrap_or_default(),
         progress,
         Some(opts.progress_path.clone()),

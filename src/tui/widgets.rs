@@ -5,7 +5,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders, Cell};
 
-use super::app::Status;
+use super::model::Status;
 use super::theme::Theme;
 use crate::run::Phase;
 
