@@ -13,7 +13,7 @@ use ladder::lessons::progress::{Answer, Progress, export};
 use ladder::lessons::{self, Kind, parse};
 use ladder::rungs::Step;
 use ladder::tui::app::{App, Command, Msg, Screen};
-use ladder::tui::lessons::{Feedback, LessonsState};
+use ladder::tui::screens::lessons::{Feedback, LessonsState};
 
 fn ladder() -> Cmd {
     Cmd::cargo_bin("ladder").unwrap()

@@ -380,7 +380,7 @@ fn help_opens_anywhere_and_any_key_closes_it() {
 
 #[test]
 fn help_opens_at_the_screen_s_keys_and_scrolls_to_the_last_line() {
-    use ladder::tui::help::{HELP, section_start};
+    use ladder::tui::screens::help::{HELP, section_start};
     let mut app = ready_app();
     // A terminal that shows 10 lines of it (as the last draw found).
     app.help_rows.set(10);

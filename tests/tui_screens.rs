@@ -224,7 +224,7 @@ fn scaling_chart() {
 #[test]
 fn lessons_list_and_steps() {
     use ladder::lessons::progress::Progress;
-    use ladder::tui::lessons::LessonsState;
+    use ladder::tui::screens::lessons::LessonsState;
     let mut app = ready_app();
     let mut progress = Progress::default();
     progress.pass("profile-first", "intro");

@@ -1,4 +1,4 @@
-//! The flamegraph view's model: a tree of frames built from a profile's stacks, zoomed into a
+//! The flamegraph screen's model: a tree of frames built from a profile's stacks, zoomed into a
 //! path, laid out as proportional bars, root at the top (an icicle).
 
 use crate::profile::{FrameKind, Profile, frame_kind};

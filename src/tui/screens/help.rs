@@ -1,7 +1,18 @@
 //! The keys overlay (`?`): every screen's keys in one list, opened at the section of the
 //! screen the user is on and scrolled with the arrows when it is taller than the terminal.
 
-use super::app::Screen;
+use std::cell::Cell;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use crate::tui::model::Screen;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::block;
 
 /// One line each: a section heading (empty description) or a key and what it does. A
 /// description fits the overlay's 78 columns (62 characters at most).
@@ -79,6 +90,70 @@ pub fn section_start(screen: Screen, demo: bool) -> usize {
     HELP.iter()
         .position(|(k, v)| v.is_empty() && *k == title)
         .unwrap_or(0)
+}
+
+/// Arrows and page keys scroll the help; any other key closes it (false). `shown` is how many
+/// lines the last draw could show, so that a page is a page and scrolling stops at the end.
+pub fn on_key(scroll: &mut usize, shown: usize, key: KeyEvent) -> bool {
+    let page = isize::try_from(shown.max(1)).unwrap_or(isize::MAX);
+    let by = match key.code {
+        KeyCode::Up | KeyCode::Char('k') => -1,
+        KeyCode::Down | KeyCode::Char('j') => 1,
+        KeyCode::PageUp => -page,
+        KeyCode::PageDown | KeyCode::Char(' ') => page,
+        KeyCode::Home => isize::MIN / 2,
+        KeyCode::End => isize::MAX / 2,
+        _ => return false,
+    };
+    let last = HELP.len().saturating_sub(shown.max(1));
+    *scroll = (*scroll).min(last).saturating_add_signed(by).min(last);
+    true
+}
+
+/// Every key, by screen.
+pub fn draw(f: &mut Frame, scroll: usize, shown: &Cell<usize>, theme: &Theme, area: Rect) {
+    let total = HELP.len();
+    let h = (total as u16 + 2).min(area.height);
+    let w = 78.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    let rows = usize::from(h.saturating_sub(2)).max(1);
+    shown.set(rows);
+    let top = scroll.min(total.saturating_sub(rows));
+    let lines: Vec<Line> = HELP
+        .iter()
+        .skip(top)
+        .take(rows)
+        .map(|(k, v)| {
+            if v.is_empty() {
+                Line::from(Span::styled(*k, theme.title()))
+            } else {
+                Line::from(vec![
+                    Span::styled(
+                        format!("  {k:<12}"),
+                        theme.base().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(*v, theme.base()),
+                ])
+            }
+        })
+        .collect();
+    let mut frame = block("Keys", theme);
+    if rows < total {
+        // Taller than the terminal: say where the rest is.
+        let more = match (top > 0, top + rows < total) {
+            (true, true) => " ↑ ↓ more ",
+            (true, false) => " ↑ more ",
+            _ => " ↓ more ",
+        };
+        frame = frame.title_bottom(Line::from(Span::styled(more, theme.dim())).right_aligned());
+    }
+    f.render_widget(Clear, popup);
+    f.render_widget(Paragraph::new(lines).block(frame), popup);
 }
 
 #[cfg(test)]

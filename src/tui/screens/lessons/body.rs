@@ -1,217 +1,22 @@
-//! The Lessons screen: the list with progress, and a lesson open at a step.
+//! The body of a lesson's step, by kind: what to do, the choices, the prediction and its
+//! score, the bytecode side by side, the concurrency table.
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::{App, Status};
-use super::lessons::Feedback;
-use super::theme::Theme;
-use super::ui::block;
+use super::{Feedback, LessonsState};
 use crate::lessons::{Kind, Step};
+use crate::tui::model::{Model, Status};
+use crate::tui::theme::Theme;
 
-/// A little Markdown for the terminal: `# ` headings, `- ` bullets, `**bold**` and `code`.
-#[must_use]
-pub fn markdown(text: &str, theme: &Theme) -> Vec<Line<'static>> {
-    text.trim().lines().map(|l| md_line(l, theme)).collect()
-}
-
-fn md_line(line: &str, theme: &Theme) -> Line<'static> {
-    if let Some(h) = line.strip_prefix("# ") {
-        return Line::from(Span::styled(
-            h.to_string(),
-            theme.title().add_modifier(Modifier::BOLD),
-        ));
-    }
-    let (prefix, rest) = match line.strip_prefix("- ") {
-        Some(r) => ("  • ", r),
-        None => ("", line),
-    };
-    let mut spans = vec![Span::raw(prefix.to_string())];
-    // Split on ** and ` markers, toggling styles.
-    let (mut bold, mut code) = (false, false);
-    let mut cur = String::new();
-    let mut chars = rest.chars().peekable();
-    let flush = |cur: &mut String, spans: &mut Vec<Span<'static>>, bold: bool, code: bool| {
-        if !cur.is_empty() {
-            let mut st = theme.base();
-            if bold {
-                st = st.add_modifier(Modifier::BOLD);
-            }
-            if code {
-                st = Style::default().fg(theme.accent);
-            }
-            spans.push(Span::styled(std::mem::take(cur), st));
-        }
-    };
-    while let Some(c) = chars.next() {
-        if c == '*' && chars.peek() == Some(&'*') {
-            chars.next();
-            flush(&mut cur, &mut spans, bold, code);
-            bold = !bold;
-        } else if c == '`' {
-            flush(&mut cur, &mut spans, bold, code);
-            code = !code;
-        } else {
-            cur.push(c);
-        }
-    }
-    flush(&mut cur, &mut spans, bold, code);
-    Line::from(spans)
-}
-
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    if app.lessons.open.is_some() {
-        draw_lesson(f, app, theme, area);
-    } else {
-        draw_list(f, app, theme, area);
-    }
-}
-
-fn draw_list(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let ls = &app.lessons;
-    if ls.lessons.is_empty() {
-        f.render_widget(
-            Paragraph::new("No lessons loaded.").block(block("Lessons", theme)),
-            area,
-        );
-        return;
-    }
-    let [list, about] = Layout::vertical([
-        Constraint::Length(ls.lessons.len() as u16 + 2),
-        Constraint::Min(0),
-    ])
-    .areas(area);
-    let title_w = ls
-        .lessons
-        .iter()
-        .map(|l| l.title.chars().count())
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let lines: Vec<Line> = ls
-        .lessons
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let done = ls.done_in(i);
-            let total = l.steps.len();
-            let bar_w = 12usize;
-            let filled = done * bar_w / total.max(1);
-            let mark = if done == total { "✓" } else { " " };
-            let sel = i == ls.selected;
-            let style = if sel { theme.selected() } else { theme.base() };
-            Line::from(vec![
-                Span::styled(if sel { "▶ " } else { "  " }, style),
-                Span::styled(format!("{}. {:<title_w$}", i + 1, l.title), style),
-                Span::styled(
-                    format!("{}{}", "█".repeat(filled), "░".repeat(bar_w - filled)),
-                    Style::default().fg(theme.bar),
-                ),
-                Span::styled(format!(" {done:>2}/{total:<2} {mark}"), style),
-            ])
-        })
-        .collect();
-    f.render_widget(Paragraph::new(lines).block(block("Lessons", theme)), list);
-    let l = &ls.lessons[ls.selected];
-    let mut text = vec![
-        Line::from(vec![
-            Span::styled("exit criterion: ", theme.dim()),
-            Span::styled(l.criterion.clone(), theme.base()),
-        ]),
-        Line::from(""),
-        Line::from(Span::styled(
-            "Enter opens it where you left off · R resets it · Esc back to the ladder",
-            theme.dim(),
-        )),
-    ];
-    if let Some(p) = &ls.path {
-        text.push(Line::from(Span::styled(
-            format!("progress is saved after every step to {}", p.display()),
-            theme.dim(),
-        )));
-    }
-    f.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: true })
-            .block(block(&l.title, theme)),
-        about,
-    );
-}
-
-fn draw_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let ls = &app.lessons;
-    let (Some(lesson), Some(step)) = (ls.lesson(), ls.current()) else {
-        return;
-    };
-    let n = ls.open.unwrap_or(0) + 1;
-    let done = if ls.passed(step) { " ✓" } else { "" };
-    let title = format!(
-        "{n}. {} · step {}/{} · {}{done}",
-        lesson.title,
-        ls.step + 1,
-        lesson.steps.len(),
-        kind_name(step.kind)
-    );
-    // Run steps show the live panel beside the text: the learner watches the run.
-    let show_live = step.kind == Kind::Run || app.running();
-    let (main, side) = if show_live && area.width >= 60 {
-        let [m, s] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
-            .areas(area);
-        (m, Some(s))
-    } else {
-        (area, None)
-    };
-    let mut lines = markdown(&step.text, theme);
-    if !step.question.is_empty() {
-        if !lines.is_empty() {
-            lines.push(Line::from(""));
-        }
-        lines.push(md_line(&step.question, theme));
-    }
-    lines.push(Line::from(""));
-    let col_w = (main.width.saturating_sub(4) / 2) as usize;
-    lines.extend(step_body(app, step, theme, col_w));
-    let hints = ls.hints_shown(step);
-    if hints > 0 {
-        lines.push(Line::from(""));
-        for (i, h) in step.hints.iter().take(hints).enumerate() {
-            lines.push(Line::from(Span::styled(
-                format!("hint {}: {h}", i + 1),
-                Style::default().fg(theme.warn),
-            )));
-        }
-    }
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((ls.scroll, 0))
-            .block(block(&title, theme)),
-        main,
-    );
-    if let Some(side) = side {
-        super::ui::draw_live_panel(f, app, theme, side);
-    }
-}
-
-fn kind_name(k: Kind) -> &'static str {
-    match k {
-        Kind::Read => "read",
-        Kind::Run => "run",
-        Kind::Flame => "flamegraph question",
-        Kind::Choice => "choose",
-        Kind::Predict => "predict",
-        Kind::Explain => "explain",
-        Kind::Bytecode => "bytecode",
-        Kind::Concurrency => "measure",
-        Kind::Notes => "notes",
-    }
-}
-
-fn step_body(app: &App, step: &Step, theme: &Theme, col_w: usize) -> Vec<Line<'static>> {
-    let ls = &app.lessons;
+/// What the step shows below its text.
+pub fn step_body(
+    ls: &LessonsState,
+    m: &Model,
+    step: &Step,
+    theme: &Theme,
+    col_w: usize,
+) -> Vec<Line<'static>> {
     let dim = theme.dim();
     let good = Style::default().fg(theme.good);
     let bad = Style::default().fg(theme.bad);
@@ -219,7 +24,7 @@ fn step_body(app: &App, step: &Step, theme: &Theme, col_w: usize) -> Vec<Line<'s
         Kind::Read => vec![Line::from(Span::styled("Enter: next", dim))],
         Kind::Run => {
             let id = step.rung.clone().unwrap_or_default();
-            let row = app.rows.iter().find(|r| r.info.id == id);
+            let row = m.rows.iter().find(|r| r.info.id == id);
             let status = row.map_or("?".to_string(), |r| match &r.status {
                 Status::Locked => "locked: run the rung below it first (climb in order)".into(),
                 Status::Ready => "ready".into(),
@@ -356,22 +161,27 @@ fn step_body(app: &App, step: &Step, theme: &Theme, col_w: usize) -> Vec<Line<'s
             )));
             v
         }
-        Kind::Bytecode => bytecode_body(app, step, theme, col_w),
-        Kind::Concurrency => concurrency_body(app, theme),
+        Kind::Bytecode => bytecode_body(ls, step, theme, col_w),
+        Kind::Concurrency => concurrency_body(ls, theme),
         Kind::Notes => vec![Line::from(Span::styled(
             format!(
                 "Enter writes the speedup table to {} (as m does on the ladder screen)",
-                app.notes_path.display()
+                m.notes_path.display()
             ),
             dim,
         ))],
     }
 }
 
-fn bytecode_body(app: &App, step: &Step, theme: &Theme, col_w: usize) -> Vec<Line<'static>> {
+fn bytecode_body(
+    ls: &LessonsState,
+    step: &Step,
+    theme: &Theme,
+    col_w: usize,
+) -> Vec<Line<'static>> {
     let pair = step.pair.clone().unwrap_or_default();
     let dim = theme.dim();
-    let Some((loaded, why)) = app.lessons.bytecode.get(&pair) else {
+    let Some((loaded, why)) = ls.bytecode.get(&pair) else {
         return vec![Line::from(Span::styled(
             "running python3 for the bytecode and timings…",
             dim,
@@ -424,14 +234,13 @@ fn bytecode_body(app: &App, step: &Step, theme: &Theme, col_w: usize) -> Vec<Lin
     v
 }
 
-fn concurrency_body(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+fn concurrency_body(ls: &LessonsState, theme: &Theme) -> Vec<Line<'static>> {
     // Column widths: the table and the longest choice ("Sequential is fine") fit in 76
     // columns, the text panel's width in an 80-column terminal. Each time has a space before
     // it, so even a long one ("20 min 34 s") never runs into the next.
     const NAME: usize = 9;
     const CELL: usize = 10;
     let dim = theme.dim();
-    let ls = &app.lessons;
     if ls.measuring_concurrency {
         return vec![Line::from(Span::styled(
             "measuring with python3 (about half a minute)…",

@@ -1,0 +1,399 @@
+//! Carrying out commands: worker threads for loading the workload and running rungs, sweeps
+//! and Python; the cancel token; the exports. Workers send messages back and nothing else.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::thread::JoinHandle;
+
+use super::Event;
+use super::message::{Command, Msg};
+use super::model::{SCALE_RUNGS, SCALE_SIZES};
+use crate::machine::MachineInfo;
+use crate::monitor::available_memory;
+use crate::report::{Export, Markdown, write_atomic};
+use crate::run::{CancelToken, RunConfig, Runner};
+use crate::rungs;
+use crate::workload::Workload;
+
+/// Carries out commands: threads for loading and running, the cancel token, exports.
+pub(super) struct Effects {
+    tx: Sender<Event>,
+    workload: Option<Arc<Workload>>,
+    machine: Option<Arc<MachineInfo>>,
+    runner: Option<Arc<Runner>>,
+    generation: u64,
+    cancel: CancelToken,
+    worker: Option<JoinHandle<()>>,
+    peers: Vec<crate::peers::PeerSpec>,
+}
+
+impl Effects {
+    pub(super) fn new(tx: Sender<Event>, peers: Vec<crate::peers::PeerSpec>) -> Self {
+        Self {
+            tx,
+            workload: None,
+            machine: None,
+            runner: None,
+            generation: 0,
+            cancel: CancelToken::new(),
+            worker: None,
+            peers,
+        }
+    }
+
+    /// A workload is ready: the runner is rebuilt on it, unless a newer load has been asked
+    /// for since (then None).
+    pub(super) fn workload_loaded(&mut self, generation: u64, w: Arc<Workload>) -> Option<Msg> {
+        if generation != self.generation {
+            return None;
+        }
+        let meta = crate::report::WorkloadMeta::from(w.as_ref());
+        self.workload = Some(w);
+        self.rebuild_runner();
+        Some(Msg::WorkloadReady(meta))
+    }
+
+    /// The machine is measured: the runner is rebuilt with it.
+    pub(super) fn machine_loaded(&mut self, m: MachineInfo) -> Msg {
+        self.machine = Some(Arc::new(m.clone()));
+        self.rebuild_runner();
+        Msg::MachineReady(m)
+    }
+
+    fn rebuild_runner(&mut self) {
+        if let (Some(w), Some(m)) = (&self.workload, &self.machine) {
+            self.runner = Some(Arc::new(Runner::new(
+                Arc::clone(w),
+                Arc::clone(m),
+                RunConfig::default(),
+            )));
+        }
+    }
+
+    pub(super) fn execute(&mut self, cmd: Command) {
+        match cmd {
+            Command::LoadWorkload(spec) => {
+                self.generation += 1;
+                let generation = self.generation;
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-load".into())
+                    .spawn(move || {
+                        // A file's size is known only once read: check S fits before accepting it.
+                        let built =
+                            Workload::build(&spec)
+                                .map_err(|e| e.to_string())
+                                .and_then(|w| {
+                                    crate::run::check_fits(w.n(), w.d(), available_memory())
+                                        .map(|()| w)
+                                        .map_err(|e| e.to_string())
+                                });
+                        let ev = match built {
+                            Ok(w) => Event::WorkloadLoaded(generation, Arc::new(w)),
+                            Err(e) => Event::App(Msg::WorkloadFailed(e)),
+                        };
+                        let _ = tx.send(ev);
+                    });
+            }
+            Command::Run {
+                index,
+                budget,
+                threads,
+                k,
+            } => {
+                let Some(runner) = &self.runner else { return };
+                let runner = runner.reconfigured(RunConfig {
+                    budget,
+                    threads,
+                    k,
+                    ..RunConfig::default()
+                });
+                if let Some(w) = self.worker.take() {
+                    let _ = w.join(); // the previous run has already reported its end
+                }
+                self.cancel.reset();
+                let cancel = self.cancel.clone();
+                let tx = self.tx.clone();
+                let peers = self.peers.clone();
+                self.worker = std::thread::Builder::new()
+                    .name("ladder-runner".into())
+                    .spawn(move || {
+                        let send = |e| {
+                            let _ = tx.send(Event::App(Msg::Run(e)));
+                        };
+                        let builtin: Vec<Box<dyn rungs::Rung>> =
+                            rungs::ladder().into_iter().chain(rungs::extras()).collect();
+                        let (report, profile) = if index < builtin.len() {
+                            let rung = &builtin[index];
+                            // Every run is profiled (about 1% of its time; see the README), so
+                            // `f` can show where the time went.
+                            let (report, profile) = runner.run_one_profiled(
+                                index,
+                                rung.as_ref(),
+                                &send,
+                                &cancel,
+                                crate::profile::DEFAULT_FREQUENCY,
+                            );
+                            (report, profile.ok())
+                        } else {
+                            let spec = peers
+                                .into_iter()
+                                .nth(index - builtin.len())
+                                .expect("the app only runs rungs it listed");
+                            run_peer(&runner, index, spec, &send, &cancel)
+                        };
+                        if let Some(p) = profile {
+                            let _ = tx.send(Event::App(Msg::Profiled {
+                                rung: report.rung.clone(),
+                                profile: Arc::new(p),
+                            }));
+                        }
+                        let _ = tx.send(Event::App(Msg::RungFinished(Box::new(report))));
+                    })
+                    .ok();
+            }
+            Command::Sweep {
+                spec,
+                budget,
+                threads,
+                k,
+            } => {
+                let Some(machine) = self.machine.clone() else {
+                    return;
+                };
+                if let Some(w) = self.worker.take() {
+                    let _ = w.join();
+                }
+                self.cancel.reset();
+                let cancel = self.cancel.clone();
+                let tx = self.tx.clone();
+                self.worker = std::thread::Builder::new()
+                    .name("ladder-runner".into())
+                    .spawn(move || {
+                        let rungs: Vec<Box<dyn rungs::Rung>> = SCALE_RUNGS
+                            .iter()
+                            .filter_map(|id| rungs::find(id))
+                            .collect();
+                        let config = RunConfig {
+                            budget,
+                            threads,
+                            k,
+                            ..RunConfig::default()
+                        };
+                        let send = |e| {
+                            let _ = tx.send(Event::App(Msg::Sweep(e)));
+                        };
+                        let result = crate::run::scale::sweep(
+                            &rungs,
+                            &SCALE_SIZES,
+                            &spec,
+                            &machine,
+                            &config,
+                            available_memory(),
+                            &send,
+                            &cancel,
+                        );
+                        let msg = match result {
+                            Ok(s) => Msg::SweepFinished {
+                                cancelled: s.cancelled,
+                                error: None,
+                            },
+                            Err(e) => Msg::SweepFinished {
+                                cancelled: false,
+                                error: Some(e.to_string()),
+                            },
+                        };
+                        let _ = tx.send(Event::App(msg));
+                    })
+                    .ok();
+            }
+            Command::Cancel => self.cancel.cancel(),
+            Command::SaveProgress(path, progress) => {
+                if let Err(e) = progress.save(&path) {
+                    let _ = self.tx.send(Event::App(Msg::ProgressNotSaved(format!(
+                        "could not save progress to {}: {e}",
+                        path.display()
+                    ))));
+                }
+            }
+            Command::LoadBytecode(pair) => {
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-python".into())
+                    .spawn(move || {
+                        let loaded = crate::lessons::python::bytecode(&pair);
+                        let _ = tx.send(Event::App(Msg::BytecodeLoaded(pair, loaded)));
+                    });
+            }
+            Command::MeasureConcurrency => {
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-python".into())
+                    .spawn(move || {
+                        let r = crate::lessons::python::concurrency(false)
+                            .map_err(|e| e.to_string())
+                            .map(|mut c| {
+                                // The Rust side: the kernel on threads and on worker processes
+                                // (this binary's hidden `worker` command).
+                                let exe = std::env::current_exe().ok();
+                                let workers =
+                                    std::thread::available_parallelism().map_or(1, usize::from);
+                                c.rust = Some(crate::lessons::rust_side::measure(
+                                    4000,
+                                    768,
+                                    workers,
+                                    exe.as_deref(),
+                                ));
+                                c
+                            });
+                        let _ = tx.send(Event::App(Msg::ConcurrencyMeasured(r)));
+                    });
+            }
+            Command::Export(path, mut results, flames) => {
+                // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                for (rung, profile) in &flames {
+                    let rel = format!("flamegraphs/{rung}.svg");
+                    let title =
+                        crate::report::flame_title(rung, &results.workload, &results.machine);
+                    let mut svg = Vec::new();
+                    let written = profile
+                        .write_svg(&title, "", &mut svg)
+                        .and_then(|()| write_into(&dir.join(&rel), &svg));
+                    if let (Ok(()), Some(r)) =
+                        (written, results.rungs.iter_mut().find(|r| &r.rung == rung))
+                    {
+                        r.flamegraph = Some(rel);
+                    }
+                }
+                let text = Markdown.render(&results);
+                let msg = match write_atomic(&path, text.as_bytes()) {
+                    Ok(()) => Ok(path),
+                    Err(e) => Err(format!("could not write {}: {e}", path.display())),
+                };
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::ExportFlame {
+                path,
+                profile,
+                title,
+                unit,
+            } => {
+                let subtitle = if unit == "bytes" {
+                    "bytes still live, by the stack that allocated them (sampled)".to_string()
+                } else {
+                    format!(
+                        "{} samples at {} Hz; each thread is a root",
+                        profile.total_samples(),
+                        profile.frequency
+                    )
+                };
+                let mut svg = Vec::new();
+                let msg = profile
+                    .write_svg_counting(&title, &subtitle, unit, &mut svg)
+                    .and_then(|()| write_into(&path, &svg))
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::ExportDiff {
+                path,
+                before,
+                after,
+                title,
+            } => {
+                let mut svg = Vec::new();
+                let msg = crate::profile::Profile::write_diff_svg(
+                    &before,
+                    &after,
+                    &title,
+                    "red grew, blue shrank (normalised); frames a step removed are absent",
+                    &mut svg,
+                )
+                .and_then(|()| write_into(&path, &svg))
+                .map(|()| path.clone())
+                .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::SnapshotMemory => {
+                // Resolving symbols takes a moment the first time: off the UI thread.
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-memory".into())
+                    .spawn(move || {
+                        let stats = crate::profile::alloc::stats();
+                        let profile = crate::profile::alloc::live_profile();
+                        let _ = tx.send(Event::App(Msg::MemoryProfiled(Arc::new(profile), stats)));
+                    });
+            }
+            Command::LoadHistory(path) => {
+                let msg = match crate::report::history::read(&path) {
+                    Ok(h) => h,
+                    Err(e) => crate::report::history::History {
+                        entries: Vec::new(),
+                        warnings: vec![format!("could not read {}: {e}", path.display())],
+                    },
+                };
+                let _ = self.tx.send(Event::App(Msg::HistoryLoaded(msg)));
+            }
+            Command::Quit => {
+                self.cancel.cancel();
+                if let Some(w) = self.worker.take() {
+                    // Cancellation is honoured between blocks of about 40 ms.
+                    let _ = w.join();
+                }
+            }
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically, creating its folder.
+fn write_into(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_atomic(path, bytes)
+}
+
+/// Samples per second py-spy takes of a peer in the app: enough for a flamegraph of a
+/// one-second run, few enough to leave its timing alone.
+pub const PEER_SPY_RATE: u32 = 250;
+
+/// Runs a peer; a Python peer runs under py-spy when it is installed, and its Python stacks
+/// come back as the profile (this process's own profile would only show it waiting).
+fn run_peer(
+    runner: &Runner,
+    index: usize,
+    spec: crate::peers::PeerSpec,
+    send: &dyn Fn(crate::run::RunEvent),
+    cancel: &CancelToken,
+) -> (crate::run::RunReport, Option<crate::profile::Profile>) {
+    use crate::peers::{Peer, Spy, spy_folded, which};
+    let mut peer = Peer::new(spec);
+    let dir = std::env::temp_dir().join(format!(
+        "ladder-app-spy-{}-{}",
+        std::process::id(),
+        peer.spec.id
+    ));
+    if peer.is_python()
+        && let Some(exe) = which("py-spy")
+        && std::fs::create_dir_all(&dir).is_ok()
+    {
+        peer.spy = Some(Spy {
+            exe,
+            rate: PEER_SPY_RATE,
+            dir: dir.clone(),
+        });
+    }
+    let report = runner.run_one(index, &peer, send, cancel);
+    let profile = peer.spy.as_ref().and_then(|spy| {
+        let text = spy_folded(&spy.dir).ok()?;
+        crate::profile::Profile::from_folded(&text, spy.rate).ok()
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    (report, profile.filter(|p| p.total_samples() > 0))
+}

@@ -1,0 +1,104 @@
+//! What goes in and what comes out of `App::update`: the messages the event loop delivers and
+//! the commands it carries out. Below the screens, so that a screen's key handling can return
+//! commands without knowing the `App`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::KeyEvent;
+
+use crate::machine::MachineInfo;
+use crate::monitor::Sample;
+use crate::profile::Profile;
+use crate::report::{Results, WorkloadMeta};
+use crate::run::{RunEvent, RunReport};
+use crate::workload::WorkloadSpec;
+
+/// What happened.
+#[derive(Clone, Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The steady clock (every 100 ms).
+    Tick,
+    Run(RunEvent),
+    RungFinished(Box<RunReport>),
+    Sample(Sample),
+    WorkloadReady(WorkloadMeta),
+    WorkloadFailed(String),
+    MachineReady(MachineInfo),
+    Exported(Result<PathBuf, String>),
+    HistoryLoaded(crate::report::history::History),
+    /// The CPU profile of a run that just ended (it arrives before `RungFinished`).
+    Profiled {
+        rung: String,
+        profile: Arc<Profile>,
+    },
+    /// A snapshot of the bytes still live.
+    MemoryProfiled(Arc<Profile>, crate::profile::alloc::AllocStats),
+    /// Progress of the scaling sweep.
+    Sweep(crate::run::scale::SweepEvent),
+    /// The sweep ended: cancelled, or failed with the reason.
+    SweepFinished {
+        cancelled: bool,
+        error: Option<String>,
+    },
+    /// A bytecode pair for the lessons: measured live, or the recording and why.
+    BytecodeLoaded(
+        String,
+        (Option<crate::lessons::python::Bytecode>, Option<String>),
+    ),
+    ConcurrencyMeasured(Result<crate::lessons::python::Concurrency, String>),
+    /// Saving the lesson progress failed.
+    ProgressNotSaved(String),
+}
+
+/// What the event loop must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    LoadWorkload(WorkloadSpec),
+    /// Run rung `index` of the ladder with these settings.
+    Run {
+        index: usize,
+        budget: Duration,
+        threads: usize,
+        /// Neighbours per row, for a top-k rung.
+        k: usize,
+    },
+    Cancel,
+    /// Sweep the scaling screen's rungs over its sizes on generated data like `spec`.
+    Sweep {
+        spec: WorkloadSpec,
+        budget: Duration,
+        threads: usize,
+        k: usize,
+    },
+    /// Write the lesson progress file (atomically).
+    SaveProgress(PathBuf, Box<crate::lessons::progress::Progress>),
+    /// Load a bytecode pair for the lessons (runs Python).
+    LoadBytecode(String),
+    /// Measure the concurrency lesson's workloads (runs Python).
+    MeasureConcurrency,
+    /// Write the speedup table as Markdown, with the flamegraph SVG of each profiled rung
+    /// beside it (linked from its row).
+    Export(PathBuf, Box<Results>, Vec<(String, Arc<Profile>)>),
+    /// Read the benchmark history file.
+    LoadHistory(PathBuf),
+    /// Write a rung's flamegraph SVG (`unit`: samples or bytes).
+    ExportFlame {
+        path: PathBuf,
+        profile: Arc<Profile>,
+        title: String,
+        unit: &'static str,
+    },
+    /// Take a snapshot of the bytes still live (the memory flamegraph).
+    SnapshotMemory,
+    /// Write the differential flamegraph of two rungs.
+    ExportDiff {
+        path: PathBuf,
+        before: Arc<Profile>,
+        after: Arc<Profile>,
+        title: String,
+    },
+    Quit,
+}

@@ -1,0 +1,344 @@
+//! The state every screen reads and may change: the rungs and their results, what is running,
+//! the workload, the machine, the samples, the notice line. It sits below the screens and
+//! imports none of them; `App` owns it beside each screen's own state (cursors, forms, zoom).
+
+mod runs;
+mod settings;
+mod sweep;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use runs::Live;
+pub use settings::Settings;
+pub use sweep::{SCALE_BUDGET_S, SCALE_RUNGS, SCALE_SIZES, ScaleView};
+
+use super::message::Command;
+use crate::machine::MachineInfo;
+use crate::monitor::{History, Sample};
+use crate::profile::Profile;
+use crate::report::{Results, WorkloadMeta};
+use crate::run::{Phase, RunReport};
+use crate::rungs::{self, RungInfo};
+
+/// Points kept for sparklines (at 10 samples a second: the last 30 seconds).
+pub const HISTORY: usize = 300;
+
+/// The screen in front.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Ladder,
+    Settings,
+    Results,
+    /// Each rung's benchmarked speedup over the recorded history (perf/history.jsonl).
+    History,
+    /// The CPU flamegraph of a rung's last run.
+    Flame,
+    /// How time grows with n: a sweep of a few rungs on log-log axes.
+    Scale,
+    /// The lessons: a list, or one lesson open at a step.
+    Lessons,
+}
+
+/// Where a rung stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// The rung below has not run yet.
+    Locked,
+    Ready,
+    /// Waiting its turn in a climb.
+    Queued,
+    Running(Phase),
+    /// Ran (completely or to its budget) and verified.
+    Done,
+    /// Could not run, or gave a wrong answer.
+    Failed(String),
+    Cancelled,
+}
+
+/// One rung as the app shows it.
+#[derive(Clone, Debug)]
+pub struct RungRow {
+    pub info: RungInfo,
+    pub status: Status,
+    pub report: Option<RunReport>,
+    /// Outside the ladder (the leak lesson's rungs): always unlocked, not climbed, not in the
+    /// speedup chain.
+    pub extra: bool,
+    /// A program outside the process: its CPU profile is not ours to take here.
+    pub peer: bool,
+}
+
+/// Where the workload stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WorkloadState {
+    Loading,
+    Ready(WorkloadMeta),
+    Failed(String),
+}
+
+/// A line in the footer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Info(String),
+    Error(String),
+}
+
+/// The shared state.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub rows: Vec<RungRow>,
+    pub selected: usize,
+    pub unlock_all: bool,
+    pub settings: Settings,
+    /// Settings whose workload is being prepared; they replace `settings` once it is ready.
+    pub pending: Option<Settings>,
+    pub workload: WorkloadState,
+    pub machine: Option<MachineInfo>,
+    pub live: Option<Live>,
+    /// Rungs waiting to run, in order.
+    pub queue: Vec<usize>,
+    pub cpu: Vec<History<f32>>,
+    pub rss: History<u64>,
+    pub total_memory: u64,
+    pub notice: Option<Notice>,
+    pub notes_path: PathBuf,
+    /// Bytes free for a new workload (for refusing sizes that will not fit).
+    pub available_memory: Option<u64>,
+    /// Benchmark history, oldest first, and why lines were skipped.
+    pub history: Vec<crate::report::history::HistoryEntry>,
+    pub history_warnings: Vec<String>,
+    pub history_path: PathBuf,
+    /// Which machine's runs the history chart shows (an index into `history::by_machine`).
+    pub history_machine: usize,
+    /// The last CPU profile of each rung (every run in the app is profiled).
+    pub profiles: Vec<Option<Arc<Profile>>>,
+    /// The latest snapshot of the bytes still live, by allocating stack, and the totals.
+    pub memory: Option<(Arc<Profile>, crate::profile::alloc::AllocStats)>,
+    pub scale: ScaleView,
+    /// Resident bytes of the peer process running now.
+    pub peer_rss: Option<u64>,
+}
+
+impl Model {
+    /// The ladder's rungs, then the extras, all locked but the first.
+    #[must_use]
+    pub fn new(settings: Settings, unlock_all: bool, notes_path: PathBuf) -> Self {
+        let ladder = rungs::ladder();
+        let rows: Vec<RungRow> = ladder
+            .iter()
+            .map(|r| (r, false))
+            .chain(
+                rungs::extras()
+                    .iter()
+                    .map(|r| (r, true))
+                    .collect::<Vec<_>>(),
+            )
+            .map(|(r, extra)| RungRow {
+                info: r.info(),
+                status: Status::Locked,
+                report: None,
+                extra,
+                peer: false,
+            })
+            .collect();
+        let mut model = Self {
+            profiles: vec![None; rows.len()],
+            rows,
+            selected: 0,
+            unlock_all,
+            settings,
+            pending: None,
+            workload: WorkloadState::Loading,
+            machine: None,
+            live: None,
+            queue: Vec::new(),
+            cpu: Vec::new(),
+            rss: History::new(HISTORY),
+            total_memory: 0,
+            notice: None,
+            notes_path,
+            available_memory: None,
+            history: Vec::new(),
+            history_warnings: Vec::new(),
+            history_path: PathBuf::from("perf/history.jsonl"),
+            history_machine: 0,
+            memory: None,
+            scale: ScaleView::default(),
+            peer_rss: None,
+        };
+        model.refresh_locks();
+        model
+    }
+
+    /// Adds rows for peers (programs outside the process) after the extras: they run like
+    /// any rung, in any order.
+    pub fn add_peers(&mut self, peers: &[crate::peers::PeerSpec]) {
+        for p in peers {
+            let rung = crate::peers::Peer::new(p.clone());
+            self.rows.push(RungRow {
+                info: crate::rungs::Rung::info(&rung),
+                status: Status::Ready,
+                report: None,
+                extra: true,
+                peer: true,
+            });
+            self.profiles.push(None);
+        }
+    }
+
+    /// The settings as the user last set them (pending ones while their workload loads).
+    #[must_use]
+    pub fn shown_settings(&self) -> &Settings {
+        self.pending.as_ref().unwrap_or(&self.settings)
+    }
+
+    /// Is a rung or the scaling sweep running?
+    #[must_use]
+    pub fn running(&self) -> bool {
+        self.live.as_ref().is_some_and(|l| !l.finished) || self.scale.running
+    }
+
+    /// Why nothing can run yet, if so.
+    pub fn ready_to_run(&self) -> Result<(), String> {
+        if self.pending.is_some() {
+            return Err("the new workload is still being prepared; a moment…".into());
+        }
+        if self.machine.is_none() {
+            return Err("still measuring this machine's peak; a moment…".into());
+        }
+        match &self.workload {
+            WorkloadState::Ready(_) => Ok(()),
+            WorkloadState::Loading => Err("the workload is still being prepared; a moment…".into()),
+            WorkloadState::Failed(e) => Err(format!("no workload: {e} (press s to change it)")),
+        }
+    }
+
+    /// Has rung `i` run (to completion or to its budget)?
+    #[must_use]
+    pub fn has_run(&self, i: usize) -> bool {
+        self.rows[i]
+            .report
+            .as_ref()
+            .is_some_and(RunReport::has_time)
+    }
+
+    #[must_use]
+    pub fn unlocked(&self, i: usize) -> bool {
+        self.unlock_all || i == 0 || self.rows[i].extra || self.has_run(i - 1)
+    }
+
+    /// How many rows are rungs of the ladder (the extras follow them).
+    #[must_use]
+    pub fn ladder_len(&self) -> usize {
+        self.rows.iter().filter(|r| !r.extra).count()
+    }
+
+    /// The row of rung `id`.
+    #[must_use]
+    pub fn rung_index(&self, id: &str) -> Option<usize> {
+        self.rows.iter().position(|r| r.info.id == id)
+    }
+
+    pub fn refresh_locks(&mut self) {
+        for i in 0..self.rows.len() {
+            let unlocked = self.unlocked(i);
+            let row = &mut self.rows[i];
+            match row.status {
+                Status::Locked if unlocked => row.status = Status::Ready,
+                Status::Ready if !unlocked => row.status = Status::Locked,
+                _ => {}
+            }
+        }
+    }
+
+    /// A sample of the CPUs and memory.
+    pub fn on_sample(&mut self, s: &Sample) {
+        if self.cpu.len() != s.cpu.len() {
+            self.cpu = vec![History::new(HISTORY); s.cpu.len()];
+        }
+        for (h, &v) in self.cpu.iter_mut().zip(&s.cpu) {
+            h.push(v);
+        }
+        self.rss.push(s.rss);
+        self.total_memory = s.total_memory;
+        self.peer_rss = s.peer_rss;
+    }
+
+    /// New data: earlier results no longer describe it.
+    pub fn on_workload_ready(&mut self, meta: WorkloadMeta) {
+        for row in &mut self.rows {
+            row.report = None;
+            row.status = Status::Locked;
+        }
+        self.live = None;
+        self.queue.clear();
+        self.notice = Some(Notice::Info(format!(
+            "workload ready: {} × {} ({})",
+            meta.n, meta.d, meta.source
+        )));
+        if meta.zero_rows > 0 {
+            self.notice = Some(Notice::Info(format!(
+                "workload ready; {} zero vector(s): their cosine with anything is 0",
+                meta.zero_rows
+            )));
+        }
+        if let Some(next) = self.pending.take() {
+            self.settings = next;
+        }
+        // A file may hold fewer rows than asked for (or "all" was asked for).
+        self.settings.n = self.settings.n.min(meta.n);
+        self.workload = WorkloadState::Ready(meta);
+        self.refresh_locks();
+    }
+
+    /// The new workload failed: keep the settings of the one we have; show why.
+    pub fn on_workload_failed(&mut self, e: String) {
+        self.pending = None;
+        self.notice = Some(Notice::Error(e.clone()));
+        if !matches!(self.workload, WorkloadState::Ready(_)) {
+            self.workload = WorkloadState::Failed(e);
+        }
+    }
+
+    /// The reports so far, as the exports want them.
+    #[must_use]
+    pub fn results(&self) -> Option<Results> {
+        let WorkloadState::Ready(meta) = &self.workload else {
+            return None;
+        };
+        Some(Results {
+            workload: meta.clone(),
+            machine: self.machine.clone()?,
+            budget_s: self.settings.budget_s,
+            threads: self.settings.threads,
+            rungs: self.rows.iter().filter_map(|r| r.report.clone()).collect(),
+        })
+    }
+
+    /// Writes NOTES.md (`m` on several screens, the lessons' notes step).
+    pub fn export(&mut self) -> Vec<Command> {
+        match self.results() {
+            Some(r) if !r.rungs.is_empty() => {
+                let flames = self
+                    .rows
+                    .iter()
+                    .zip(&self.profiles)
+                    .filter(|(row, _)| row.report.is_some())
+                    .filter_map(|(row, p)| p.clone().map(|p| (row.info.id.to_string(), p)))
+                    .collect();
+                vec![Command::Export(
+                    self.notes_path.clone(),
+                    Box::new(r),
+                    flames,
+                )]
+            }
+            _ => {
+                self.notice = Some(Notice::Error(
+                    "nothing to write yet: run a rung first (Enter)".into(),
+                ));
+                vec![]
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Starting, following and finishing runs of rungs: the lock rule, climbs in order, the live
+//! figures, the speedups once a run ends.
+
+use std::time::Duration;
+
+use super::{HISTORY, Model, Notice, Status, WorkloadState};
+use crate::monitor::History;
+use crate::run::{self, Phase, RunEvent, RunReport, RunStatus};
+use crate::tui::message::Command;
+
+/// The rung being run (or the last one run), as the live panel shows it.
+#[derive(Clone, Debug)]
+pub struct Live {
+    pub index: usize,
+    pub phase: Phase,
+    pub rows_done: usize,
+    pub rows_total: usize,
+    pub work_done: f64,
+    pub kernel_elapsed: Duration,
+    pub budget: Duration,
+    /// Effective GFLOP/s between consecutive progress reports.
+    pub gflops: History<f64>,
+    /// Effective GFLOP/s over the whole run so far.
+    pub gflops_avg: f64,
+    pub pairs_per_s: f64,
+    pub finished: bool,
+    last: (f64, Duration),
+}
+
+impl Live {
+    /// Seconds left: to the end at the current rate, or to the budget if that comes first.
+    #[must_use]
+    pub fn eta(&self) -> Option<(f64, bool)> {
+        if self.work_done <= 0.0 || self.finished {
+            return None;
+        }
+        let el = self.kernel_elapsed.as_secs_f64();
+        let to_end = el * (1.0 - self.work_done) / self.work_done;
+        let to_budget = (self.budget.as_secs_f64() - el).max(0.0);
+        Some(if to_budget < to_end {
+            (to_budget, true)
+        } else {
+            (to_end, false)
+        })
+    }
+}
+
+impl Model {
+    /// Starts rung `index` (Enter, a climb, the lessons' run steps), if the rules allow.
+    pub fn try_start(&mut self, index: usize) -> Vec<Command> {
+        if self.running() {
+            self.notice = Some(Notice::Error(
+                "a rung is already running (Esc cancels it)".into(),
+            ));
+            return vec![];
+        }
+        if let Err(e) = self.ready_to_run() {
+            self.notice = Some(Notice::Error(e));
+            return vec![];
+        }
+        if !self.unlocked(index) {
+            let below = self.rows[index - 1].info.id;
+            self.notice = Some(Notice::Error(format!(
+                "{} is locked: run {below} first. The ladder is climbed in order, one measured step \
+                 at a time (an instructor can start with --unlock-all)",
+                self.rows[index].info.id
+            )));
+            return vec![];
+        }
+        self.selected = index;
+        let budget = Duration::from_secs_f64(self.settings.budget_s);
+        self.rows[index].status = Status::Running(Phase::Setup);
+        self.live = Some(Live {
+            index,
+            phase: Phase::Setup,
+            rows_done: 0,
+            rows_total: match &self.workload {
+                WorkloadState::Ready(m) => m.n,
+                _ => 0,
+            },
+            work_done: 0.0,
+            kernel_elapsed: Duration::ZERO,
+            budget,
+            gflops: History::new(HISTORY),
+            gflops_avg: 0.0,
+            pairs_per_s: 0.0,
+            finished: false,
+            last: (0.0, Duration::ZERO),
+        });
+        vec![Command::Run {
+            index,
+            budget,
+            threads: self.settings.threads,
+            k: self.settings.k,
+        }]
+    }
+
+    /// Queues the whole ladder and starts its first rung (`a`).
+    pub fn climb_all(&mut self) -> Vec<Command> {
+        if self.running() {
+            self.notice = Some(Notice::Error(
+                "a rung is already running (Esc cancels it)".into(),
+            ));
+            return vec![];
+        }
+        if let Err(e) = self.ready_to_run() {
+            self.notice = Some(Notice::Error(e));
+            return vec![];
+        }
+        self.queue = (1..self.ladder_len()).collect();
+        for &i in &self.queue {
+            self.rows[i].status = Status::Queued;
+        }
+        self.try_start(0)
+    }
+
+    /// Starts the next rung of a climb, if any.
+    pub fn start_next_queued(&mut self) -> Vec<Command> {
+        if self.queue.is_empty() {
+            return vec![];
+        }
+        let next = self.queue.remove(0);
+        self.try_start(next)
+    }
+
+    /// Cancels the running rung and the rest of a climb (Esc).
+    pub fn cancel(&mut self) -> Vec<Command> {
+        for &i in &self.queue {
+            self.rows[i].status = Status::Locked;
+        }
+        self.queue.clear();
+        self.refresh_locks();
+        if self.running() {
+            self.notice = Some(Notice::Info("cancelling…".into()));
+            vec![Command::Cancel]
+        } else {
+            vec![]
+        }
+    }
+
+    /// Runs rung `i`, climbing in order from the lowest ladder rung below it that has not run
+    /// in this session (the lock rule, applied for the learner instead of refusing).
+    pub fn climb_to(&mut self, i: usize) -> Vec<Command> {
+        if self.running() || self.rows[i].extra {
+            return self.try_start(i);
+        }
+        let first = (0..i)
+            .find(|&j| self.rows[j].status != Status::Done)
+            .unwrap_or(i);
+        if first < i {
+            self.queue = (first + 1..=i).collect();
+            for &j in &self.queue {
+                self.rows[j].status = Status::Queued;
+            }
+            let cmds = self.try_start(first);
+            self.notice = Some(Notice::Info(format!(
+                "climbing in order: {} first, then up to {}",
+                self.rows[first].info.id, self.rows[i].info.id
+            )));
+            return cmds;
+        }
+        self.try_start(i)
+    }
+
+    /// Progress of the running rung.
+    pub fn on_run_event(&mut self, ev: &RunEvent) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        let (n, d) = match &self.workload {
+            WorkloadState::Ready(m) => (m.n as f64, m.d as f64),
+            _ => (0.0, 0.0),
+        };
+        match *ev {
+            RunEvent::Phase { index, phase, .. } if index == live.index => {
+                live.phase = phase;
+                self.rows[index].status = Status::Running(phase);
+            }
+            RunEvent::Progress {
+                index,
+                rows_done,
+                rows_total,
+                work_done,
+                kernel_elapsed,
+            } if index == live.index => {
+                let (w0, t0) = live.last;
+                let dt = kernel_elapsed.saturating_sub(t0).as_secs_f64();
+                let full = 2.0 * n * n * d;
+                if dt > 0.0 {
+                    live.gflops.push((work_done - w0) * full / dt / 1e9);
+                }
+                let el = kernel_elapsed.as_secs_f64();
+                if el > 0.0 {
+                    live.gflops_avg = work_done * full / el / 1e9;
+                    live.pairs_per_s = work_done * n * n / el;
+                }
+                live.last = (work_done, kernel_elapsed);
+                live.rows_done = rows_done;
+                live.rows_total = rows_total;
+                live.work_done = work_done;
+                live.kernel_elapsed = kernel_elapsed;
+            }
+            _ => {}
+        }
+    }
+
+    /// A run ended: its report and status recorded, the speedups and locks brought up to
+    /// date. Returns the rung's row, unless no row has that rung; what follows (the demo's
+    /// pause, a lesson step, the next rung of a climb) is the app's to decide.
+    pub fn finish(&mut self, report: RunReport) -> Option<usize> {
+        let index = self.rows.iter().position(|r| r.info.id == report.rung)?;
+        let status = match &report.status {
+            RunStatus::Cancelled => Status::Cancelled,
+            RunStatus::Failed(why) | RunStatus::Unavailable(why) => Status::Failed(why.clone()),
+            _ if !report.verified() => Status::Failed("wrong answer: failed verification".into()),
+            _ => Status::Done,
+        };
+        let cancelled = status == Status::Cancelled;
+        if let Some(live) = self.live.as_mut().filter(|l| l.index == index) {
+            // The final figures replace the running estimates.
+            live.finished = true;
+            live.rows_done = report.rows_done;
+            live.rows_total = report.rows_total;
+            if report.has_time() {
+                live.work_done = report.kernel_s / report.estimated_s.max(1e-12);
+                live.gflops_avg = report.gflops_effective;
+                live.pairs_per_s = report.pairs_per_s;
+            }
+        }
+        self.notice = Some(match &status {
+            Status::Done => Notice::Info(format!(
+                "{} done in {}",
+                report.rung,
+                crate::report::time_cell(&report)
+            )),
+            Status::Cancelled => Notice::Info(format!("{} cancelled", report.rung)),
+            Status::Failed(why) => Notice::Error(format!("{} failed: {why}", report.rung)),
+            _ => Notice::Info(String::new()),
+        });
+        // A cancelled run keeps the earlier result, if there was one.
+        if !cancelled || self.rows[index].report.is_none() {
+            self.rows[index].report = Some(report);
+        }
+        self.rows[index].status = status;
+        self.fill_speedups();
+        self.refresh_locks();
+        Some(index)
+    }
+
+    /// Speedups against the lowest rung that has run and against the rung below.
+    fn fill_speedups(&mut self) {
+        let mut reports: Vec<(usize, RunReport)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.extra)
+            .filter_map(|(i, r)| r.report.clone().filter(RunReport::has_time).map(|r| (i, r)))
+            .collect();
+        let base = reports.first().map(|(_, r)| r.estimated_s);
+        for row in self.rows.iter_mut().filter(|r| r.extra) {
+            if let Some(rep) = row.report.as_mut().filter(|r| r.has_time()) {
+                rep.speedup_vs_baseline = base.map(|b| b / rep.estimated_s);
+                rep.speedup_vs_previous = None;
+            }
+        }
+        let mut only: Vec<RunReport> = reports.iter().map(|(_, r)| r.clone()).collect();
+        run::fill_speedups(&mut only);
+        for ((i, r), filled) in reports.iter_mut().zip(only) {
+            // "Previous" is the rung directly below; if it has not run there is none.
+            let prev_ran = *i > 0 && self.has_run(*i - 1);
+            r.speedup_vs_baseline = filled.speedup_vs_baseline;
+            r.speedup_vs_previous = filled.speedup_vs_previous.filter(|_| prev_ran);
+            if let Some(row) = self.rows[*i].report.as_mut() {
+                row.speedup_vs_baseline = r.speedup_vs_baseline;
+                row.speedup_vs_previous = r.speedup_vs_previous;
+            }
+        }
+    }
+}

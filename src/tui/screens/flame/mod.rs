@@ -1,0 +1,190 @@
+//! The flamegraph screen: a rung's CPU profile (or the bytes still live) as an icicle, zoomed
+//! frame by frame, searched, exported as SVG or compared with the rung below.
+
+mod tree;
+mod view;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+pub use tree::Node;
+pub use view::draw;
+
+use super::{Nav, Outcome};
+use crate::profile::Profile;
+use crate::tui::message::Command;
+use crate::tui::model::{Model, Notice, WorkloadState};
+
+/// The flamegraph view's cursor, zoom and search.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlameView {
+    /// The rung whose profile is shown.
+    pub rung: usize,
+    /// Frames from the root to the zoomed frame.
+    pub path: Vec<String>,
+    /// Which child of the zoomed frame is selected.
+    pub cursor: usize,
+    pub search: String,
+    /// Typing into the search box.
+    pub typing: bool,
+    /// Showing the memory profile (bytes still live) instead of the rung's CPU profile.
+    pub memory: bool,
+    /// Comparing with this rung's profile (the functions table shows what changed).
+    pub diff_with: Option<usize>,
+}
+
+/// The profile the flamegraph shows: the rung's CPU profile, or the memory snapshot.
+#[must_use]
+pub fn profile_of<'m>(view: &FlameView, m: &'m Model) -> Option<&'m Arc<Profile>> {
+    if view.memory {
+        m.memory.as_ref().map(|(p, _)| p)
+    } else {
+        m.profiles.get(view.rung)?.as_ref()
+    }
+}
+
+/// The tree of the shown profile.
+#[must_use]
+pub fn tree_of(view: &FlameView, m: &Model) -> Option<Node> {
+    profile_of(view, m).map(|p| Node::from_profile_simplified(p))
+}
+
+/// The flamegraph's keys, when no search is being typed.
+pub fn on_key(view: &mut FlameView, m: &mut Model, key: KeyEvent) -> Outcome {
+    if key.code == KeyCode::Char('t') {
+        // Toggle CPU time / live memory; the memory snapshot is taken now.
+        view.memory = !view.memory;
+        view.path.clear();
+        view.cursor = 0;
+        return if view.memory {
+            vec![Command::SnapshotMemory].into()
+        } else {
+            Outcome::default()
+        };
+    }
+    let Some(tree) = tree_of(view, m) else {
+        if key.code == KeyCode::Esc || key.code == KeyCode::Char('f') {
+            return Outcome::go(Nav::Back);
+        }
+        return Outcome::default();
+    };
+    let children = tree.at(&view.path).children.len();
+    match key.code {
+        KeyCode::Left | KeyCode::Up => {
+            view.cursor = view.cursor.saturating_sub(1);
+        }
+        KeyCode::Right | KeyCode::Down => {
+            view.cursor = (view.cursor + 1).min(children.saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            let node = tree.at(&view.path);
+            if let Some(child) = node.children.get(view.cursor) {
+                view.path.push(child.name.clone());
+                view.cursor = 0;
+            }
+        }
+        KeyCode::Backspace => {
+            if let Some(name) = view.path.pop() {
+                let parent = tree.at(&view.path);
+                view.cursor = parent
+                    .children
+                    .iter()
+                    .position(|c| c.name == name)
+                    .unwrap_or(0);
+            }
+        }
+        KeyCode::Char('/') => {
+            view.typing = true;
+            view.search.clear();
+        }
+        KeyCode::Char('e') => return export_flame(view, m).into(),
+        KeyCode::Char('d') => return export_diff(view, m).into(),
+        KeyCode::Esc if !view.search.is_empty() => view.search.clear(),
+        KeyCode::Esc | KeyCode::Char('f') => return Outcome::go(Nav::Back),
+        _ => {}
+    }
+    Outcome::default()
+}
+
+/// Keys while a search is typed: they all go into it.
+pub fn on_search_key(view: &mut FlameView, key: KeyEvent) -> Vec<Command> {
+    match key.code {
+        KeyCode::Enter => view.typing = false,
+        KeyCode::Esc => {
+            view.typing = false;
+            view.search.clear();
+        }
+        KeyCode::Backspace => {
+            view.search.pop();
+        }
+        KeyCode::Char(c) => view.search.push(c),
+        _ => {}
+    }
+    vec![]
+}
+
+/// The title of an exported flamegraph: what, on which data and machine.
+fn title(m: &Model, what: &str) -> String {
+    match (&m.workload, &m.machine) {
+        (WorkloadState::Ready(w), Some(machine)) => crate::report::flame_title(what, w, machine),
+        _ => format!("ladder · {what}"),
+    }
+}
+
+/// The shown flamegraph as an SVG (`e`).
+fn export_flame(view: &FlameView, m: &Model) -> Vec<Command> {
+    let i = view.rung;
+    let Some(profile) = profile_of(view, m).cloned() else {
+        return vec![];
+    };
+    let id = m.rows[i].info.id;
+    if view.memory {
+        return vec![Command::ExportFlame {
+            path: PathBuf::from("flamegraphs").join("memory-live.svg"),
+            profile,
+            title: title(m, "bytes still live"),
+            unit: "bytes",
+        }];
+    }
+    // A peer's samples are its Python stacks, taken by py-spy: the title says so.
+    let what = if m.rows[i].peer {
+        format!("{id} (Python stacks, sampled by py-spy)")
+    } else {
+        id.to_string()
+    };
+    vec![Command::ExportFlame {
+        path: PathBuf::from("flamegraphs").join(format!("{id}.svg")),
+        profile,
+        title: title(m, &what),
+        unit: "samples",
+    }]
+}
+
+/// The difference from the rung below: what this step removed and what it added.
+fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
+    let i = view.rung;
+    // Like with like: a peer's Python stacks against another peer's, a rung's against a
+    // rung's.
+    let below = (0..i)
+        .rev()
+        .find(|&j| m.profiles[j].is_some() && m.rows[j].peer == m.rows[i].peer);
+    let (Some(j), Some(after)) = (below, m.profiles[i].clone()) else {
+        m.notice = Some(Notice::Error(
+            "no rung below has a profile to compare with: run it first".into(),
+        ));
+        return vec![];
+    };
+    let Some(before) = m.profiles[j].clone() else {
+        return vec![];
+    };
+    let (a, b) = (m.rows[j].info.id, m.rows[i].info.id);
+    view.diff_with = Some(j);
+    vec![Command::ExportDiff {
+        path: PathBuf::from("flamegraphs").join(format!("diff-{a}-{b}.svg")),
+        before,
+        after,
+        title: title(m, &format!("{a} → {b}")),
+    }]
+}

@@ -1,0 +1,251 @@
+//! The flamegraph screen's view: the icicle of the zoomed frame, the search, and the top
+//! functions (or, after `d`, what changed from the rung below).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use super::tree::layout;
+use super::{FlameView, profile_of, tree_of};
+use crate::profile::FrameKind;
+use crate::tui::model::Model;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::block;
+use crate::workload::human_bytes;
+
+/// The icicle of the selected rung's profile, the search, and the top functions.
+pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rect) {
+    let Some(tree) = tree_of(view, m) else {
+        return;
+    };
+    let id = m.rows[view.rung].info.id;
+    let zoomed = tree.at(&view.path);
+    let total = tree.total.max(1);
+    let memory = view.memory;
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(area);
+    let title = match (&m.memory, memory) {
+        (Some((_, st)), true) => format!(
+            "Memory: bytes still live · live {} · peak {} · {} allocations",
+            human_bytes(st.live_bytes),
+            human_bytes(st.peak_bytes),
+            st.allocations
+        ),
+        _ => format!("Flamegraph: {id} ({} samples)", tree.total),
+    };
+    let b = block(&title, theme);
+    let inner = b.inner(left);
+    f.render_widget(b, left);
+    let [crumbs, info, icicle] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    let mut crumb = String::from("all");
+    for p in &view.path {
+        crumb.push_str(" › ");
+        crumb.push_str(&short_name(p));
+    }
+    let unit = if memory { "bytes" } else { "samples" };
+    f.render_widget(
+        Paragraph::new(format!(
+            "{crumb}  ({:.1}% of {unit})",
+            100.0 * zoomed.total as f64 / total as f64
+        ))
+        .style(theme.dim()),
+        crumbs,
+    );
+    let selected = zoomed.children.get(view.cursor);
+    let search = if view.search.is_empty() {
+        String::new()
+    } else {
+        let hits = profile_of(view, m).map_or(0, |p| p.matching_samples(&view.search));
+        format!(
+            " · search '{}'{}: {:.1}% of samples",
+            view.search,
+            if view.typing { "▏" } else { "" },
+            100.0 * hits as f64 / total as f64
+        )
+    };
+    let sel = selected.map_or_else(String::new, |c| {
+        format!(
+            "▶ {} {:.1}%",
+            short_name(&c.name),
+            100.0 * c.total as f64 / total as f64
+        )
+    });
+    f.render_widget(
+        Paragraph::new(format!("{sel}{search}")).style(theme.base()),
+        info,
+    );
+    // The zoomed frame on the first row, its children below, and so on down.
+    let bars = layout(zoomed, icicle.width, icicle.height as usize);
+    let needle = view.search.to_lowercase();
+    for bar in &bars {
+        let kind_style = match bar.kind {
+            FrameKind::Kernel => Style::default().fg(theme.bg).bg(theme.good),
+            FrameKind::Runner => Style::default().fg(theme.bg).bg(theme.warn),
+            FrameKind::Library => Style::default().fg(theme.bg).bg(theme.bar),
+            FrameKind::System => Style::default().fg(theme.fg).bg(theme.selected_bg),
+        };
+        let hit = !needle.is_empty() && bar.name.to_lowercase().contains(&needle);
+        let is_cursor = bar.depth == 1 && selected.is_some_and(|c| c.name == bar.name);
+        let style = if hit {
+            Style::default()
+                .fg(theme.bg)
+                .bg(theme.bad)
+                .add_modifier(Modifier::BOLD)
+        } else if is_cursor {
+            kind_style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            kind_style
+        };
+        let w = bar.width as usize;
+        let label: String = short_name(&bar.name)
+            .chars()
+            .take(w.saturating_sub(1))
+            .collect();
+        let text = format!("{label:<w$}");
+        let rect = Rect {
+            x: icicle.x + bar.x,
+            y: icicle.y + bar.depth as u16,
+            width: bar.width.min(icicle.width.saturating_sub(bar.x)),
+            height: 1,
+        };
+        f.render_widget(Paragraph::new(Span::styled(text, style)), rect);
+    }
+    // Against the rung below (after d): what this step changed, function by function.
+    if let (Some(j), false) = (view.diff_with, memory)
+        && let (Some(before), Some(after)) = (
+            m.profiles.get(j).and_then(Option::as_ref),
+            m.profiles[view.rung].as_ref(),
+        )
+    {
+        let diff = crate::profile::Profile::diff_functions(
+            before,
+            after,
+            right.height.saturating_sub(3) as usize,
+        );
+        let rows: Vec<Row> = diff
+            .iter()
+            .map(|(name, b, a)| {
+                let delta = a - b;
+                let colour = if delta > 0.0 { theme.bad } else { theme.accent };
+                Row::new([
+                    Cell::from(format!("{:>5.1}", b * 100.0)),
+                    Cell::from(format!("{:>5.1}", a * 100.0)),
+                    Cell::from(format!("{:>+6.1}", delta * 100.0))
+                        .style(Style::default().fg(colour)),
+                    Cell::from(short_name(name).into_owned()),
+                ])
+            })
+            .collect();
+        let title = format!("Self time: {} → {id}", m.rows[j].info.id);
+        f.render_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Length(6),
+                    Constraint::Length(6),
+                    Constraint::Length(7),
+                    Constraint::Min(10),
+                ],
+            )
+            .header(
+                Row::new(["before", "after", "change", "function"])
+                    .style(theme.dim().add_modifier(Modifier::BOLD)),
+            )
+            .block(block(&title, theme)),
+            right,
+        );
+        return;
+    }
+    // Top functions, with a legend of the colours.
+    let top = profile_of(view, m)
+        .map(|p| p.top_functions(right.height.saturating_sub(5) as usize))
+        .unwrap_or_default();
+    let mut rows: Vec<Row> = top
+        .iter()
+        .map(|fc| {
+            Row::new([
+                Cell::from(format!(
+                    "{:>5.1}",
+                    100.0 * fc.self_samples as f64 / total as f64
+                )),
+                Cell::from(format!(
+                    "{:>5.1}",
+                    100.0 * fc.total_samples as f64 / total as f64
+                )),
+                Cell::from(short_name(&fc.name).into_owned()).style(
+                    match crate::profile::frame_kind(&fc.name) {
+                        FrameKind::Kernel => Style::default().fg(theme.good),
+                        FrameKind::Runner => Style::default().fg(theme.warn),
+                        FrameKind::Library => Style::default().fg(theme.bar),
+                        FrameKind::System => theme.dim(),
+                    },
+                ),
+            ])
+        })
+        .collect();
+    rows.push(Row::new([Cell::from(""), Cell::from(""), Cell::from("")]));
+    rows.push(Row::new([
+        Cell::from(""),
+        Cell::from(""),
+        Cell::from(Line::from(vec![
+            Span::styled("kernel ", Style::default().fg(theme.good)),
+            Span::styled("runner ", Style::default().fg(theme.warn)),
+            Span::styled("library ", Style::default().fg(theme.bar)),
+            Span::styled("system", theme.dim()),
+        ])),
+    ]));
+    f.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Min(10),
+            ],
+        )
+        .header(
+            Row::new(["self%", "total%", "function"])
+                .style(theme.dim().add_modifier(Modifier::BOLD)),
+        )
+        .block(block("Top functions", theme)),
+        right,
+    );
+}
+
+/// A frame name for narrow bars: `<a::b::Type as c::Trait>::method` → `Type::method`, and
+/// otherwise the last two path segments.
+fn short_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if let (Some(rest), Some(close)) = (name.strip_prefix('<'), name.find(">::"))
+        && let Some(as_at) = rest.find(" as ")
+    {
+        let ty = &rest[..as_at];
+        let ty = ty.rsplit("::").next().unwrap_or(ty);
+        return format!("{ty}::{}", &name[close + 3..]).into();
+    }
+    last_segments(name).into()
+}
+
+fn last_segments(name: &str) -> &str {
+    let mut cut = name.len();
+    let mut seen = 0;
+    for (i, _) in name
+        .match_indices("::")
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        seen += 1;
+        cut = i + 2;
+        if seen == 2 {
+            break;
+        }
+    }
+    if seen < 2 { name } else { &name[cut..] }
+}

@@ -1,0 +1,179 @@
+//! The history screen: each rung's benchmarked speedup over the recorded runs
+//! (perf/history.jsonl), one machine at a time.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Nav, Outcome};
+use crate::machine::MachineInfo;
+use crate::tui::model::Model;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::block;
+
+/// The history screen's keys: ← → pick another machine's runs.
+pub fn on_key(m: &mut Model, key: KeyEvent) -> Outcome {
+    let machines = crate::report::history::by_machine(&m.history).len();
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('h' | 'l') => return Outcome::go(Nav::Ladder),
+        KeyCode::Right if machines > 0 => {
+            m.history_machine = (m.history_machine + 1) % machines;
+        }
+        KeyCode::Left if machines > 0 => {
+            m.history_machine = (m.history_machine + machines - 1) % machines;
+        }
+        _ => {}
+    }
+    Outcome::default()
+}
+
+/// The history file was read: show this machine's runs first; a machine with none sees the
+/// latest run's.
+pub fn on_loaded(m: &mut Model, h: crate::report::history::History) {
+    m.history = h.entries;
+    m.history_warnings = h.warnings;
+    let groups = crate::report::history::by_machine(&m.history);
+    let here = m.machine.as_ref().map(MachineInfo::key);
+    m.history_machine = groups
+        .iter()
+        .position(|(k, _)| here.as_ref().is_some_and(|h| h.same_kind(k)))
+        .or_else(|| {
+            let last = m.history.len().checked_sub(1)?;
+            groups.iter().position(|(_, v)| v.contains(&last))
+        })
+        .unwrap_or(0);
+}
+
+/// Each rung's benchmarked speedup over the recorded runs, on a log scale.
+pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
+    use ratatui::symbols::Marker;
+    use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+
+    let groups = crate::report::history::by_machine(&m.history);
+    let Some((machine, picked)) = groups.get(m.history_machine).or_else(|| groups.first()) else {
+        let mut lines = vec![Line::from(format!(
+            "No history in {}. Record runs with `ladder bench --record`.",
+            m.history_path.display()
+        ))];
+        lines.extend(m.history_warnings.iter().map(|w| Line::from(w.as_str())));
+        let b = block("Benchmark history", theme);
+        f.render_widget(Paragraph::new(lines).style(theme.dim()).block(b), area);
+        return;
+    };
+    // Speedups move between CPUs, so one machine's runs at a time.
+    let others = if groups.len() > 1 {
+        format!(
+            " · {}/{} ← →",
+            m.history_machine.min(groups.len() - 1) + 1,
+            groups.len()
+        )
+    } else {
+        String::new()
+    };
+    let b = block(&format!("Benchmark history · {machine}{others}"), theme);
+    let entries: Vec<&crate::report::history::HistoryEntry> =
+        picked.iter().map(|&i| &m.history[i]).collect();
+    if let [only] = entries[..] {
+        // One run draws no line: list it, and say how a trend starts.
+        let mut lines = vec![
+            Line::from(format!(
+                "One recorded run: commit {} on {}, n = {}",
+                only.commit.chars().take(12).collect::<String>(),
+                only.date.get(..10).unwrap_or(&only.date),
+                only.workload.n
+            )),
+            Line::from(""),
+        ];
+        lines.extend(only.rungs.iter().map(|r| {
+            Line::from(format!(
+                "  {:<12} {:>8} over {}   {:>5.1}% of peak",
+                r.rung,
+                crate::report::human_speedup(Some(r.speedup_vs_baseline)),
+                only.baseline_rung,
+                r.peak_fraction * 100.0
+            ))
+        }));
+        lines.push(Line::from(""));
+        lines.push(Line::from(
+            "Record more with `ladder bench --record` to see a trend here.",
+        ));
+        f.render_widget(Paragraph::new(lines).style(theme.base()).block(b), area);
+        return;
+    }
+    let palette = [
+        theme.accent,
+        theme.good,
+        theme.warn,
+        theme.bar,
+        theme.bad,
+        theme.fg,
+    ];
+    let ids: Vec<&str> = m.rows.iter().map(|r| r.info.id).collect();
+    let series: Vec<(&str, Vec<(f64, f64)>)> = ids
+        .iter()
+        .map(|id| {
+            let pts = entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| {
+                    e.rungs
+                        .iter()
+                        .find(|r| r.rung == *id)
+                        .map(|r| (i as f64, r.speedup_vs_baseline.max(1e-3).log10()))
+                })
+                .collect();
+            (*id, pts)
+        })
+        .filter(|(_, pts): &(&str, Vec<(f64, f64)>)| !pts.is_empty())
+        .collect();
+    let top = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|&(_, y)| y))
+        .fold(1.0_f64, f64::max)
+        .ceil();
+    let datasets: Vec<Dataset> = series
+        .iter()
+        .enumerate()
+        .map(|(i, (id, pts))| {
+            Dataset::default()
+                .name(*id)
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::default().fg(palette[i % palette.len()]))
+                .data(pts)
+        })
+        .collect();
+    let last = entries.len() - 1;
+    let commit = |i: usize| entries[i].commit.chars().take(12).collect::<String>();
+    let x_labels = if last == 0 {
+        vec![Span::raw(commit(0))]
+    } else {
+        vec![Span::raw(commit(0)), Span::raw(commit(last))]
+    };
+    let y_labels: Vec<Span> = (0..=top as i32)
+        .map(|p| Span::raw(format!("{}x", 10_u64.pow(p as u32))))
+        .collect();
+    let chart = Chart::new(datasets)
+        .block(b)
+        .style(theme.base())
+        .legend_position(Some(ratatui::widgets::LegendPosition::Right))
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
+        .x_axis(
+            Axis::default()
+                .title("recorded runs (oldest → newest)")
+                .style(theme.dim())
+                .bounds([0.0, last.max(1) as f64])
+                .labels(x_labels),
+        )
+        .y_axis(
+            Axis::default()
+                .title("speedup over the baseline rung (log)")
+                .style(theme.dim())
+                .bounds([0.0, top])
+                .labels(y_labels),
+        );
+    f.render_widget(chart, area);
+}

@@ -1,0 +1,230 @@
+//! The scaling screen: a sweep of a few rungs over n, time against n on log-log axes, each
+//! line's fitted exponent in the legend.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{Nav, Outcome};
+use crate::tui::message::Command;
+use crate::tui::model::{
+    Model, Notice, SCALE_BUDGET_S, SCALE_RUNGS, SCALE_SIZES, ScaleView, WorkloadState,
+};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::block;
+use crate::workload::{Distribution, Source};
+
+/// The scaling screen's keys: Enter sweeps, Esc cancels a sweep or goes back.
+pub fn on_key(m: &mut Model, key: KeyEvent) -> Outcome {
+    match key.code {
+        KeyCode::Esc if m.scale.running => {
+            m.scale.status = "cancelling…".into();
+            vec![Command::Cancel].into()
+        }
+        KeyCode::Esc | KeyCode::Char('g' | 'l') => Outcome::go(Nav::Ladder),
+        KeyCode::Enter => start_sweep(m).into(),
+        _ => Outcome::default(),
+    }
+}
+
+fn start_sweep(m: &mut Model) -> Vec<Command> {
+    if m.running() {
+        m.notice = Some(Notice::Error(
+            "something is already running (Esc cancels it)".into(),
+        ));
+        return vec![];
+    }
+    if let Err(e) = m.ready_to_run() {
+        m.notice = Some(Notice::Error(e));
+        return vec![];
+    }
+    let mut spec = m.settings.spec();
+    if let Source::File(_) = spec.source {
+        // A file has one size; the sweep needs many, so it generates data of its d.
+        spec.source = Source::Generated(Distribution::Normal);
+        if let WorkloadState::Ready(w) = &m.workload {
+            spec.d = w.d;
+        }
+    }
+    m.scale = ScaleView {
+        running: true,
+        status: "starting…".into(),
+        data: format!("{} × d {} seed {}", spec.source, spec.d, spec.seed),
+        ..ScaleView::default()
+    };
+    vec![Command::Sweep {
+        spec,
+        budget: Duration::from_secs_f64(m.settings.budget_s.min(SCALE_BUDGET_S)),
+        threads: m.settings.threads,
+        k: m.settings.k,
+    }]
+}
+
+/// "1k", "4.5k", "20k": sizes for an axis.
+fn human_n(n: f64) -> String {
+    if n >= 1000.0 {
+        let k = n / 1000.0;
+        if (k - k.round()).abs() < 0.05 {
+            format!("{:.0}k", k.round())
+        } else {
+            format!("{k:.1}k")
+        }
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+/// The scaling sweep on log-log axes: time against n, one line a rung, its fitted exponent in
+/// the legend.
+pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
+    use ratatui::symbols::Marker;
+    use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+
+    let sw = &m.scale;
+    let title = if sw.data.is_empty() {
+        "How time grows with n (log-log)".to_string()
+    } else {
+        format!("How time grows with n (log-log) · {}", sw.data)
+    };
+    let b = block(&title, theme);
+    if sw.sweep.points.is_empty() && !sw.running {
+        let mut lines = vec![
+            Line::from(format!(
+                "Enter sweeps {} over n = {} (about a minute; Esc cancels).",
+                SCALE_RUNGS.join(", "),
+                SCALE_SIZES.map(|n| n.to_string()).join(", ")
+            )),
+            Line::from(""),
+            Line::from(
+                "On log-log axes a cost that grows as nᵇ is a straight line of slope b: 2 for \
+                 the all-pairs rungs. The index answers each query in less than linear time, \
+                 so its line is flatter: where it crosses the others is where it starts to pay.",
+            ),
+        ];
+        if !sw.status.is_empty() {
+            lines.push(Line::from(""));
+            lines.push(Line::from(sw.status.as_str()));
+        }
+        f.render_widget(
+            Paragraph::new(lines)
+                .style(theme.base())
+                .wrap(Wrap { trim: true })
+                .block(b),
+            area,
+        );
+        return;
+    }
+    let skipped_h = u16::from(!sw.sweep.skipped.is_empty());
+    let [chart_area, status_area, skipped_area] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(skipped_h),
+    ])
+    .areas(area);
+    let palette = [theme.accent, theme.good, theme.warn, theme.bad, theme.bar];
+    let series: Vec<(String, Vec<(f64, f64)>)> = SCALE_RUNGS
+        .iter()
+        .filter_map(|id| {
+            let mut pts: Vec<_> = sw.sweep.points.iter().filter(|p| p.rung == *id).collect();
+            if pts.is_empty() {
+                return None;
+            }
+            pts.sort_by_key(|p| p.n);
+            let mut name = match sw.sweep.exponent_of(id) {
+                Some(e) => format!("{id} n^{e:.2}"),
+                None => (*id).to_string(),
+            };
+            if pts.iter().any(|p| !p.verified) {
+                name.push_str(" ✗");
+            }
+            let data = pts
+                .iter()
+                .map(|p| ((p.n as f64).log10(), p.seconds.max(1e-6).log10()))
+                .collect();
+            Some((name, data))
+        })
+        .collect();
+    let (lo_t, hi_t) = series
+        .iter()
+        .flat_map(|(_, d)| d.iter().map(|&(_, y)| y))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+            (lo.min(y), hi.max(y))
+        });
+    let (y0, y1) = if lo_t.is_finite() {
+        (lo_t.floor(), hi_t.ceil().max(lo_t.floor() + 1.0))
+    } else {
+        (-3.0, 0.0)
+    };
+    let x0 = (SCALE_SIZES[0] as f64).log10();
+    let x1 = (SCALE_SIZES[SCALE_SIZES.len() - 1] as f64).log10();
+    let datasets: Vec<Dataset> = series
+        .iter()
+        .enumerate()
+        .map(|(i, (name, pts))| {
+            Dataset::default()
+                .name(name.clone())
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::default().fg(palette[i % palette.len()]))
+                .data(pts)
+        })
+        .collect();
+    // Labels are spread evenly along an axis, so each names the value at its own place.
+    let x_labels: Vec<Span> = (0..3)
+        .map(|i| Span::raw(human_n(10f64.powf(x0 + (x1 - x0) * f64::from(i) / 2.0))))
+        .collect();
+    let y_labels: Vec<Span> = (y0 as i32..=y1 as i32)
+        .map(|p| Span::raw(crate::report::human_seconds(10f64.powi(p))))
+        .collect();
+    let chart = Chart::new(datasets)
+        .block(b)
+        .style(theme.base())
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)))
+        .x_axis(
+            Axis::default()
+                .title("n (log)")
+                .style(theme.dim())
+                .bounds([x0, x1])
+                .labels(x_labels),
+        )
+        .y_axis(
+            Axis::default()
+                .title("time (log)")
+                .style(theme.dim())
+                .bounds([y0, y1])
+                .labels(y_labels),
+        );
+    f.render_widget(chart, chart_area);
+    let status = if sw.running {
+        format!(" sweeping · {}", sw.status)
+    } else {
+        format!(" {}", sw.status)
+    };
+    f.render_widget(
+        Paragraph::new(Span::styled(status, theme.dim())).style(theme.base()),
+        status_area,
+    );
+    if skipped_h > 0 {
+        let text = sw
+            .sweep
+            .skipped
+            .iter()
+            .map(|s| format!("{} at n = {}", s.rung, s.n))
+            .collect::<Vec<_>>()
+            .join(", ");
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" skipped (too large for memory): {text}"),
+                Style::default().fg(theme.warn),
+            ))
+            .style(theme.base()),
+            skipped_area,
+        );
+    }
+}

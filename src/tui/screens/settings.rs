@@ -1,0 +1,211 @@
+//! The settings screen: n, d, seed, data, budget, threads and k, edited in place. A value is
+//! checked before it is applied; a change of data prepares a new workload.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{Nav, Outcome};
+use crate::run;
+use crate::tui::message::Command;
+use crate::tui::model::{Model, Notice, WorkloadState};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::block;
+use crate::workload::Distribution;
+
+/// The settings screen's cursor and edit buffer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SettingsForm {
+    pub selected: usize,
+    pub editing: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The settings screen's keys, when no value is being edited.
+pub fn on_key(form: &mut SettingsForm, m: &mut Model, key: KeyEvent) -> Outcome {
+    let count = m.settings.fields().len();
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => {
+            form.selected = form.selected.saturating_sub(1);
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            form.selected = (form.selected + 1).min(count - 1);
+        }
+        KeyCode::Enter => {
+            let (_, value, _) = &m.shown_settings().fields()[form.selected];
+            form.editing = Some(value.clone());
+            form.error = None;
+        }
+        KeyCode::Esc | KeyCode::Char('s') => return Outcome::go(Nav::Ladder),
+        _ => {}
+    }
+    Outcome::default()
+}
+
+/// Keys while a value is being edited: they all go into the value, Enter applies it.
+pub fn on_edit_key(form: &mut SettingsForm, m: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(buf) = form.editing.as_mut() else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => {
+            form.editing = None;
+            form.error = None;
+            vec![]
+        }
+        KeyCode::Backspace => {
+            buf.pop();
+            vec![]
+        }
+        KeyCode::Char(c) => {
+            buf.push(c);
+            vec![]
+        }
+        KeyCode::Enter => {
+            let value = buf.trim().to_string();
+            match apply_field(m, form.selected, &value) {
+                Ok(cmds) => {
+                    form.editing = None;
+                    form.error = None;
+                    cmds
+                }
+                Err(e) => {
+                    form.error = Some(e);
+                    vec![]
+                }
+            }
+        }
+        _ => vec![],
+    }
+}
+
+/// Validates and applies one settings field; a change of data reloads the workload.
+fn apply_field(m: &mut Model, field: usize, value: &str) -> Result<Vec<Command>, String> {
+    let mut next = m.shown_settings().clone();
+    match field {
+        0 => {
+            next.n = value
+                .parse()
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| format!("n must be a whole number ≥ 1, not '{value}'"))?;
+        }
+        1 => {
+            next.d = value
+                .parse()
+                .ok()
+                .filter(|&d| d >= 1)
+                .ok_or_else(|| format!("d must be a whole number ≥ 1, not '{value}'"))?;
+        }
+        2 => {
+            next.seed = value
+                .parse()
+                .map_err(|_| format!("the seed must be a whole number ≥ 0, not '{value}'"))?;
+        }
+        3 => {
+            if value.is_empty() {
+                return Err("give normal, clustered, or a path to a .npy / .fvecs file".into());
+            }
+            if value.parse::<Distribution>().is_err() && !std::path::Path::new(value).exists() {
+                return Err(format!(
+                    "'{value}' is neither normal, clustered, nor an existing file"
+                ));
+            }
+            value.clone_into(&mut next.data);
+        }
+        4 => {
+            next.budget_s = value
+                .parse::<f64>()
+                .ok()
+                .filter(|b| b.is_finite() && *b > 0.0 && *b <= 3600.0)
+                .ok_or_else(|| {
+                    format!("the budget must be seconds between 0 and 3600, not '{value}'")
+                })?;
+        }
+        6 => {
+            next.k = value
+                .parse()
+                .ok()
+                .filter(|&k| (1..=10_000).contains(&k))
+                .ok_or_else(|| format!("k must be between 1 and 10000, not '{value}'"))?;
+        }
+        _ => {
+            next.threads = value
+                .parse()
+                .ok()
+                .filter(|&t| (1..=1024).contains(&t))
+                .ok_or_else(|| format!("threads must be between 1 and 1024, not '{value}'"))?;
+        }
+    }
+    let generated = next.data.parse::<Distribution>().is_ok();
+    if generated && (next.n != m.settings.n || next.d != m.settings.d) {
+        run::check_fits(next.n, next.d, m.available_memory).map_err(|e| e.to_string())?;
+    }
+    let reload = next.n != m.settings.n
+        || next.d != m.settings.d
+        || next.seed != m.settings.seed
+        || next.data != m.settings.data;
+    if reload {
+        let spec = next.spec();
+        m.pending = Some(next);
+        m.notice = Some(Notice::Info("preparing the new workload…".into()));
+        Ok(vec![Command::LoadWorkload(spec)])
+    } else {
+        m.settings = next;
+        Ok(vec![])
+    }
+}
+
+/// The fields, the one selected with its hint (and why a value was refused), the workload's state.
+pub fn draw(f: &mut Frame, form: &SettingsForm, m: &Model, theme: &Theme, area: Rect) {
+    let mut lines = vec![
+        Line::from(Span::styled(
+            "Changing n, d, seed or data prepares a new workload and clears the results.",
+            theme.dim(),
+        )),
+        Line::from(""),
+    ];
+    for (i, (label, value, hint)) in m.shown_settings().fields().iter().enumerate() {
+        let selected = i == form.selected;
+        let shown = match (&form.editing, selected) {
+            (Some(buf), true) => format!("{buf}▏"),
+            _ => value.clone(),
+        };
+        let style = if selected {
+            theme.selected()
+        } else {
+            theme.base()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(if selected { "▶ " } else { "  " }, style),
+            Span::styled(format!("{label:<8}"), style),
+            Span::styled(format!("{shown:<30}"), style),
+        ]));
+        if selected {
+            lines.push(Line::from(Span::styled(format!("    {hint}"), theme.dim())));
+            if let Some(e) = &form.error {
+                lines.push(Line::from(Span::styled(
+                    format!("    ✗ {e}"),
+                    Style::default().fg(theme.bad),
+                )));
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    let state = match &m.workload {
+        _ if m.pending.is_some() => "workload: preparing the new one…".to_string(),
+        WorkloadState::Loading => "workload: preparing…".to_string(),
+        WorkloadState::Ready(m) => format!("workload: {} × {} ({}), ready", m.n, m.d, m.source),
+        WorkloadState::Failed(e) => format!("workload: failed: {e}"),
+    };
+    lines.push(Line::from(Span::styled(state, theme.dim())));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block("Settings", theme))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
