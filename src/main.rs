@@ -494,7 +494,7 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
         for w in &h.warnings {
             eprintln!("warning: {w}");
         }
-        print!("{}", render_history(&h.entries));
+        print!("{}", history::render_history(&h.entries));
         return Ok(ExitCode::SUCCESS);
     }
     if !matches!(args.format.as_str(), "table" | "json") {
@@ -592,7 +592,7 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
     if !json {
         print!(
             "{}",
-            render_bench(&results, &meta, &machine, args.warmup, args.repeat)
+            report::bench::render_bench(&results, &meta, &machine, args.warmup, args.repeat)
         );
     }
     if args.record {
@@ -782,127 +782,9 @@ fn run_gate(
     Ok(report)
 }
 
-fn render_bench(
-    results: &[ladder::run::bench::RungBench],
-    meta: &WorkloadMeta,
-    machine: &MachineInfo,
-    warmup: usize,
-    repeat: usize,
-) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let base = results.first().map_or("-", |r| r.rung.as_str());
-    let _ = writeln!(
-        s,
-        "{} × {} {} · {repeat} runs each after {warmup} warm-up, interleaved · {} ({} cores, {}, peak {:.0}/{:.0} GFLOP/s)",
-        meta.n,
-        meta.d,
-        meta.source,
-        machine.cpu,
-        machine.logical_cores,
-        machine.kernel_isa,
-        machine.peak_gflops_core,
-        machine.peak_gflops_all
-    );
-    let _ = writeln!(
-        s,
-        "{:<12} {:>11} {:>11} {:>11} {:>7} {:>8} {:>7} {:>10}",
-        "rung",
-        "median",
-        "min",
-        "max",
-        "spread",
-        "GFLOP/s",
-        "% peak",
-        format!("vs {base}")
-    );
-    for r in results {
-        let mut flags = Vec::new();
-        if r.noisy {
-            flags.push("noisy: rerun on a quieter machine");
-        }
-        if r.extrapolated {
-            flags.push("extrapolated");
-        }
-        if !r.verified {
-            flags.push("FAILED verification");
-        }
-        let _ = writeln!(
-            s,
-            "{:<12} {:>11} {:>11} {:>11} {:>6.1}% {:>8.1} {:>6.1}% {:>10}  {}",
-            r.rung,
-            report::human_seconds(r.time.median),
-            report::human_seconds(r.time.min),
-            report::human_seconds(r.time.max),
-            r.time.spread * 100.0,
-            r.gflops,
-            r.peak_fraction * 100.0,
-            report::human_speedup(Some(r.speedup_vs_baseline)),
-            flags.join(", ")
-        );
-    }
-    s
-}
-
-fn render_history(entries: &[ladder::report::history::HistoryEntry]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    if entries.is_empty() {
-        let _ = writeln!(
-            s,
-            "no history yet: record a run with `ladder bench --record`"
-        );
-        return s;
-    }
-    // Every rung that appears anywhere, in ladder order.
-    let order: Vec<&str> = rungs::ladder().iter().map(|r| r.info().id).collect();
-    let mut ids: Vec<String> = entries
-        .iter()
-        .flat_map(|e| e.rungs.iter().map(|r| r.rung.clone()))
-        .collect();
-    ids.sort_by_key(|id| order.iter().position(|o| o == id).unwrap_or(usize::MAX));
-    ids.dedup();
-    // Speedups move between CPUs: one table per kind of machine.
-    for (g, (machine, picked)) in ladder::report::history::by_machine(entries)
-        .iter()
-        .enumerate()
-    {
-        if g > 0 {
-            let _ = writeln!(s);
-        }
-        let _ = writeln!(s, "on {machine}:");
-        let _ = write!(
-            s,
-            "{:<20} {:<18} {:>6} {:<10}",
-            "date", "commit", "n", "baseline"
-        );
-        for id in &ids {
-            let _ = write!(s, " {id:>12}");
-        }
-        let _ = writeln!(s);
-        for e in picked.iter().map(|&i| &entries[i]) {
-            let _ = write!(
-                s,
-                "{:<20} {:<18} {:>6} {:<10}",
-                e.date, e.commit, e.workload.n, e.baseline_rung
-            );
-            for id in &ids {
-                let cell = e.rungs.iter().find(|r| &r.rung == id).map_or_else(
-                    || "-".to_string(),
-                    |r| report::human_speedup(Some(r.speedup_vs_baseline)),
-                );
-                let _ = write!(s, " {cell:>12}");
-            }
-            let _ = writeln!(s);
-        }
-    }
-    let _ = writeln!(s, "(speedups against each run's baseline rung)");
-    s
-}
-
 fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
-    use ladder::run::scale::{SweepEvent, exponent, sweep};
-    use std::fmt::Write as _;
+    use ladder::report::scale::{scale_csv, scale_json, scale_table};
+    use ladder::run::scale::{SweepEvent, sweep};
 
     if !matches!(args.format.as_str(), "table" | "json" | "csv") {
         bail!("unknown format '{}': use table, json or csv", args.format);
@@ -950,84 +832,12 @@ fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
         &progress,
         &CancelToken::new(),
     )?;
-    let (points, skipped) = (result.points, result.skipped);
     let ids: Vec<&str> = rungs.iter().map(|r| r.info().id).collect();
-    let slope = |id: &str| {
-        let pts: Vec<(usize, f64)> = points
-            .iter()
-            .filter(|p| p.rung == id)
-            .map(|p| (p.n, p.seconds))
-            .collect();
-        exponent(&pts)
+    let text = match args.format.as_str() {
+        "json" => scale_json(&result, &ids, &sizes, args.d, &machine)?,
+        "csv" => scale_csv(&result),
+        _ => scale_table(&result, &ids, &sizes, args.budget),
     };
-    let ran: Vec<usize> = sizes
-        .iter()
-        .copied()
-        .filter(|n| points.iter().any(|p| p.n == *n))
-        .collect();
-    let mut text = String::new();
-    match args.format.as_str() {
-        "json" => {
-            let slopes: serde_json::Map<String, serde_json::Value> = ids
-                .iter()
-                .map(|id| ((*id).to_string(), serde_json::json!(slope(id))))
-                .collect();
-            let doc = serde_json::json!({
-                "schema_version": 1,
-                "d": args.d,
-                "sizes": sizes,
-                "skipped": skipped,
-                "machine": *machine,
-                "points": points,
-                "exponents": slopes,
-            });
-            text = serde_json::to_string_pretty(&doc)? + "\n";
-        }
-        "csv" => {
-            text.push_str("rung,n,seconds,extrapolated,gflops_effective,verified\n");
-            for p in &points {
-                let _ = writeln!(
-                    text,
-                    "{},{},{},{},{},{}",
-                    p.rung, p.n, p.seconds, p.extrapolated, p.gflops_effective, p.verified
-                );
-            }
-        }
-        _ => {
-            let _ = write!(text, "{:<12}", "rung");
-            for n in &ran {
-                let _ = write!(text, " {:>16}", format!("n = {n}"));
-            }
-            let _ = writeln!(text, "  {:>8}", "exponent");
-            for id in &ids {
-                let _ = write!(text, "{id:<12}");
-                for n in &ran {
-                    let cell = points
-                        .iter()
-                        .find(|p| p.rung == *id && p.n == *n)
-                        .map_or_else(
-                            || "-".to_string(),
-                            |p| {
-                                let t = report::human_seconds(p.seconds);
-                                let t = if p.extrapolated { format!("~{t}") } else { t };
-                                if p.verified { t } else { format!("{t} ✗") }
-                            },
-                        );
-                    let _ = write!(text, " {cell:>16}");
-                }
-                let e = slope(id).map_or_else(|| "-".to_string(), |e| format!("{e:.2}"));
-                let _ = writeln!(text, "  {e:>8}");
-            }
-            let _ = writeln!(
-                text,
-                "exponent: b in time ≈ a·nᵇ, fitted on a log-log scale (2 for an O(n²) kernel); ~ extrapolated from the {} s budget",
-                args.budget
-            );
-            for s in &skipped {
-                let _ = writeln!(text, "n = {}, {} skipped: {}", s.n, s.rung, s.reason);
-            }
-        }
-    }
     match &args.output {
         Some(path) => {
             report::write_atomic(path, text.as_bytes())
@@ -1036,7 +846,7 @@ fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
         }
         None => print!("{text}"),
     }
-    if points.iter().any(|p| !p.verified) {
+    if result.points.iter().any(|p| !p.verified) {
         eprintln!("error: a rung failed verification at some size");
         return Ok(ExitCode::from(1));
     }
