@@ -663,8 +663,8 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
     };
     let gate = match picked {
         Some((b, same)) => {
-            let verdict = run_gate(
-                &GateRun {
+            let verdict = gate::run_gate(
+                &gate::GateRun {
                     baseline: b,
                     same_machine: same,
                     this_machine: &this_machine,
@@ -672,7 +672,7 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
                     repeat: args.repeat,
                 },
                 &results,
-                &runner,
+                &mut gate::measure_again(&runner),
                 &mut out,
             )?;
             Some((b, same, verdict))
@@ -709,77 +709,6 @@ fn cmd_bench(args: &BenchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// What the regression gate judges a run by.
-struct GateRun<'a> {
-    baseline: &'a ladder::report::gate::Baseline,
-    /// Whether the baseline was recorded on this kind of machine.
-    same_machine: bool,
-    this_machine: &'a ladder::machine::MachineKey,
-    path: &'a std::path::Path,
-    repeat: usize,
-}
-
-/// The regression gate on `results`. A rung that falls past its threshold is measured again,
-/// side by side with the baseline rung, before it fails: one slow stretch of a shared machine
-/// can hold back one rung for seconds. The tables go to `out`.
-fn run_gate(
-    g: &GateRun,
-    results: &[ladder::run::bench::RungBench],
-    runner: &Runner,
-    out: &mut dyn std::io::Write,
-) -> Result<ladder::report::gate::GateReport> {
-    use ladder::report::gate;
-    let b = g.baseline;
-    let mut report = gate::check(b, results);
-    writeln!(out)?;
-    writeln!(
-        out,
-        "regression gate against {} (n = {}, d = {}; recorded on {})",
-        g.path.display(),
-        b.workload.n,
-        b.workload.d,
-        b.describe()
-    )?;
-    if !g.same_machine {
-        writeln!(
-            out,
-            "note: no baseline was recorded on this machine ({}); ratios move between machines (a library sized to the caches most), so record one here with `ladder bench --update-baseline` and commit it",
-            g.this_machine
-        )?;
-    }
-    write!(out, "{}", report.render_table(&b.baseline_rung, &|_| true))?;
-    let suspects = report.suspects();
-    if !suspects.is_empty() {
-        let again_repeat = g.repeat * 2;
-        writeln!(
-            out,
-            "{} fell past the threshold: measuring {} again beside {} ({again_repeat} runs each)",
-            suspects.join(", "),
-            if suspects.len() == 1 { "it" } else { "them" },
-            b.baseline_rung
-        )?;
-        out.flush()?;
-        let mut ids = vec![b.baseline_rung.clone()];
-        ids.extend(suspects.iter().filter(|s| **s != b.baseline_rung).cloned());
-        let again = ladder::run::bench::bench(
-            runner,
-            &select_rungs(&ids.join(","))?,
-            1,
-            again_repeat,
-            &|_, _| {},
-            &CancelToken::new(),
-        );
-        report.recheck(&gate::check(b, &again));
-        write!(
-            out,
-            "{}",
-            report.render_table(&b.baseline_rung, &|r| r.first_ratio.is_some())
-        )?;
-    }
-    write!(out, "{}", report.decision())?;
-    Ok(report)
 }
 
 fn cmd_scale(args: &ScaleArgs) -> Result<ExitCode> {
