@@ -55,3 +55,19 @@ fn workload_and_rungs_depend_on_nothing_above_them() {
         }
     }
 }
+
+#[test]
+fn report_reaches_neither_the_app_nor_the_lessons() {
+    // The gate and the history are rendered by report for the command line and the app alike.
+    let mut files = Vec::new();
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/report"),
+        &mut files,
+    );
+    assert!(!files.is_empty());
+    for (path, text) in files {
+        for above in ["crate::tui", "crate::lessons", "ratatui::", "crossterm::"] {
+            assert!(!text.contains(above), "{path} uses {above}");
+        }
+    }
+}
