@@ -6,12 +6,14 @@
 //! regresses when either falls below the baseline by more than the rung's threshold.
 
 use std::fmt::Write as _;
+use std::io;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::machine::MachineKey;
-use crate::run::bench::{NOISY_SPREAD, RungBench};
+use crate::run::bench::{self, NOISY_SPREAD, RungBench};
+use crate::run::{CancelToken, Runner};
 
 /// Version of the baseline file's layout (1: a single baseline, for whatever machine ran it;
 /// 2: one baseline per machine).
@@ -454,3 +456,113 @@ pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
         .collect();
     GateReport { rows }
 }
+
+/// What the regression gate judges a run by.
+pub struct GateRun<'a> {
+    pub baseline: &'a Baseline,
+    /// Whether the baseline was recorded on this kind of machine.
+    pub same_machine: bool,
+    pub this_machine: &'a MachineKey,
+    /// The baseline file, to name it.
+    pub path: &'a Path,
+    /// Measured runs per rung in the run judged; a suspect is measured again with twice as many.
+    pub repeat: usize,
+}
+
+/// Why the gate could not reach a decision.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    #[error("unknown rung '{id}': choose from {known} (or all)")]
+    UnknownRung { id: String, known: String },
+}
+
+/// Measures rungs again, by id: (ids, warm-up runs, measured runs) to their benchmarks.
+pub type MeasureAgain<'a> =
+    dyn FnMut(&[String], usize, usize) -> Result<Vec<RungBench>, GateError> + 'a;
+
+/// The gate's second measurement, on `runner`'s workload, without progress or cancellation.
+pub fn measure_again(
+    runner: &Runner,
+) -> impl FnMut(&[String], usize, usize) -> Result<Vec<RungBench>, GateError> + '_ {
+    move |ids, warmup, repeat| {
+        let rungs = ids
+            .iter()
+            .map(|id| {
+                crate::rungs::find(id).ok_or_else(|| GateError::UnknownRung {
+                    id: id.clone(),
+                    known: crate::rungs::ladder()
+                        .iter()
+                        .map(|r| r.info().id)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(bench::bench(
+            runner,
+            &rungs,
+            warmup,
+            repeat,
+            &|_, _| {},
+            &CancelToken::new(),
+        ))
+    }
+}
+
+/// The regression gate on `results`. A rung that falls past its threshold is measured again
+/// (by `again`), side by side with the baseline rung, before it fails: one slow stretch of a
+/// shared machine can hold back one rung for seconds. The tables go to `out`.
+pub fn run_gate(
+    g: &GateRun,
+    results: &[RungBench],
+    again: &mut MeasureAgain,
+    out: &mut dyn io::Write,
+) -> Result<GateReport, GateError> {
+    let b = g.baseline;
+    let mut report = check(b, results);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "regression gate against {} (n = {}, d = {}; recorded on {})",
+        g.path.display(),
+        b.workload.n,
+        b.workload.d,
+        b.describe()
+    )?;
+    if !g.same_machine {
+        writeln!(
+            out,
+            "note: no baseline was recorded on this machine ({}); ratios move between machines (a library sized to the caches most), so record one here with `ladder bench --update-baseline` and commit it",
+            g.this_machine
+        )?;
+    }
+    write!(out, "{}", report.render_table(&b.baseline_rung, &|_| true))?;
+    let suspects = report.suspects();
+    if !suspects.is_empty() {
+        let again_repeat = g.repeat * 2;
+        writeln!(
+            out,
+            "{} fell past the threshold: measuring {} again beside {} ({again_repeat} runs each)",
+            suspects.join(", "),
+            if suspects.len() == 1 { "it" } else { "them" },
+            b.baseline_rung
+        )?;
+        out.flush()?;
+        let mut ids = vec![b.baseline_rung.clone()];
+        ids.extend(suspects.iter().filter(|s| **s != b.baseline_rung).cloned());
+        let second = again(&ids, 1, again_repeat)?;
+        report.recheck(&check(b, &second));
+        write!(
+            out,
+            "{}",
+            report.render_table(&b.baseline_rung, &|r| r.first_ratio.is_some())
+        )?;
+    }
+    write!(out, "{}", report.decision())?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests;

@@ -6,12 +6,13 @@
 //! does not parse (a crash mid-write in an older tool, a hand edit) is reported and skipped;
 //! appends rewrite the file through a temporary copy and a rename, so a crash never truncates it.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::{WorkloadMeta, write_atomic};
+use super::{WorkloadMeta, human_speedup, write_atomic};
 use crate::machine::{MachineInfo, MachineKey};
 use crate::run::bench::RungBench;
 
@@ -195,6 +196,59 @@ pub fn current_commit() -> String {
     }
 }
 
+/// The history for people: one table per kind of machine (speedups move between CPUs), a
+/// column per rung that appears anywhere, in ladder order.
+#[must_use]
+pub fn render_history(entries: &[HistoryEntry]) -> String {
+    let mut s = String::new();
+    if entries.is_empty() {
+        let _ = writeln!(
+            s,
+            "no history yet: record a run with `ladder bench --record`"
+        );
+        return s;
+    }
+    let order: Vec<&str> = crate::rungs::ladder().iter().map(|r| r.info().id).collect();
+    let mut ids: Vec<String> = entries
+        .iter()
+        .flat_map(|e| e.rungs.iter().map(|r| r.rung.clone()))
+        .collect();
+    ids.sort_by_key(|id| order.iter().position(|o| o == id).unwrap_or(usize::MAX));
+    ids.dedup();
+    for (g, (machine, picked)) in by_machine(entries).iter().enumerate() {
+        if g > 0 {
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s, "on {machine}:");
+        let _ = write!(
+            s,
+            "{:<20} {:<18} {:>6} {:<10}",
+            "date", "commit", "n", "baseline"
+        );
+        for id in &ids {
+            let _ = write!(s, " {id:>12}");
+        }
+        let _ = writeln!(s);
+        for e in picked.iter().map(|&i| &entries[i]) {
+            let _ = write!(
+                s,
+                "{:<20} {:<18} {:>6} {:<10}",
+                e.date, e.commit, e.workload.n, e.baseline_rung
+            );
+            for id in &ids {
+                let cell = e.rungs.iter().find(|r| &r.rung == id).map_or_else(
+                    || "-".to_string(),
+                    |r| human_speedup(Some(r.speedup_vs_baseline)),
+                );
+                let _ = write!(s, " {cell:>12}");
+            }
+            let _ = writeln!(s);
+        }
+    }
+    let _ = writeln!(s, "(speedups against each run's baseline rung)");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +258,72 @@ mod tests {
         assert_eq!(utc_rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(utc_rfc3339(1_795_602_088), "2026-11-25T10:21:28Z");
+    }
+
+    fn entry(cpu: &str, commit: &str, rungs: &[(&str, f64)]) -> HistoryEntry {
+        HistoryEntry {
+            schema_version: HISTORY_SCHEMA,
+            date: "2026-11-25T10:00:00Z".into(),
+            commit: commit.into(),
+            machine: crate::report::test_machine(cpu),
+            workload: WorkloadMeta {
+                n: 1000,
+                d: 768,
+                seed: 0,
+                source: "normal".into(),
+                zero_rows: 0,
+            },
+            warmup: 1,
+            repeat: 5,
+            baseline_rung: "naive".into(),
+            rungs: rungs
+                .iter()
+                .map(|&(id, speedup)| HistoryRung {
+                    rung: id.into(),
+                    median_s: 1.0,
+                    min_s: 1.0,
+                    max_s: 1.0,
+                    spread: 0.0,
+                    gflops: 1.0,
+                    speedup_vs_baseline: speedup,
+                    peak_fraction: 0.1,
+                    noisy: false,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_empty_history_says_how_to_start_one() {
+        assert!(render_history(&[]).starts_with("no history yet"));
+    }
+
+    #[test]
+    fn two_machines_give_two_tables_with_every_rung_in_ladder_order() {
+        let text = render_history(&[
+            entry("cpu-a", "aaa", &[("native", 70.0), ("naive", 1.0)]),
+            entry("cpu-b", "bbb", &[("naive", 1.0), ("threads", 120.0)]),
+            entry("cpu-a", "ccc", &[("naive", 1.0)]),
+        ]);
+        assert_eq!(text.lines().filter(|l| l.starts_with("on ")).count(), 2);
+        let a = text.find("on cpu-a").unwrap();
+        let b = text.find("on cpu-b").unwrap();
+        assert!(a < b);
+        // Both commits of cpu-a sit in its table, before cpu-b's.
+        assert!(text.find("aaa").unwrap() < b && text.find("ccc").unwrap() < b);
+        let header = text.lines().nth(1).unwrap();
+        let (naive, native, threads) = (
+            header.find("naive").unwrap(),
+            header.find("native").unwrap(),
+            header.find("threads").unwrap(),
+        );
+        assert!(naive < native && native < threads, "{header}");
+        // A rung a run did not measure is a dash.
+        let ccc = text.lines().find(|l| l.contains("ccc")).unwrap();
+        assert!(
+            ccc.contains("1.00x") && ccc.trim_end().ends_with('-'),
+            "{ccc}"
+        );
+        assert!(text.ends_with("(speedups against each run's baseline rung)\n"));
     }
 }

@@ -1,13 +1,16 @@
-//! Everything derived from a finished run: the speedup table in four formats.
+//! Everything derived from a finished run: the speedup table in four formats, and the texts of
+//! the benchmark, its history and gate, and the scaling sweep.
 //!
 //! One [`Results`] value, one [`Export`] trait, one file per format. Writers go to any
 //! `impl Write`; [`write_atomic`] puts a file in place only once it is complete.
 
+pub mod bench;
 mod csv;
 pub mod gate;
 pub mod history;
 mod json;
 mod markdown;
+pub mod scale;
 mod table;
 
 use std::io::{self, Write};
@@ -216,5 +219,24 @@ pub fn verified_cell(r: &RunReport) -> String {
         (_, Some(v)) if v.non_finite => "✗ NaN/inf".to_string(),
         (_, Some(v)) => format!("✗ (err {:.1e} > {:.0e})", v.max_abs_err, v.tolerance),
         (_, None) => "-".into(),
+    }
+}
+
+/// A machine with round figures, for tests of what reports print.
+#[cfg(test)]
+pub(crate) fn test_machine(cpu: &str) -> MachineInfo {
+    MachineInfo {
+        cpu: cpu.into(),
+        model: None,
+        arch: "x86_64".into(),
+        logical_cores: 2,
+        physical_cores: Some(2),
+        simd: vec![],
+        kernel_isa: "avx2+fma".into(),
+        peak_gflops_core: 100.0,
+        peak_gflops_all: 200.0,
+        peak_gflops_core_128: 50.0,
+        peak_gflops_all_128: 100.0,
+        mem_read_gbs: None,
     }
 }

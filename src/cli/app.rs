@@ -1,0 +1,116 @@
+//! The terminal app (`ladder` with no subcommand) and `ladder demo`, where it climbs by itself.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use ladder::run;
+use ladder::tui::{self, app::Settings, theme::Theme};
+use ladder::workload::Distribution;
+
+use super::args::{InputArgs, WorkloadArgs};
+use super::common::select_peer_specs;
+use super::run::RunArgs;
+
+/// Options of the terminal app (and of `ladder demo`).
+#[derive(Args, Clone)]
+pub struct AppArgs {
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Let every rung run in any order (for instructors); normally a rung unlocks when the one
+    /// below it has run.
+    #[arg(long)]
+    pub unlock_all: bool,
+    /// Colours: dark, light, or high-contrast (for projectors).
+    #[arg(long, default_value = "dark")]
+    pub theme: String,
+    /// Where `m` writes the speedup table.
+    #[arg(long, value_name = "FILE", default_value = "NOTES.md")]
+    pub notes: PathBuf,
+    /// Peers (programs outside the process) to list after the rungs: `all`, ids separated by
+    /// commas, or a folder of peer files (see `ladder peers`).
+    #[arg(long, value_name = "all|IDS|DIR", default_value = "none")]
+    pub peers: String,
+}
+
+/// Opens the app on the ladder.
+pub fn exec(args: &AppArgs) -> Result<ExitCode> {
+    open(args, false, AppLessons::default())
+}
+
+/// Opens the app climbing the ladder by itself.
+pub fn demo(args: &AppArgs) -> Result<ExitCode> {
+    open(args, true, AppLessons::default())
+}
+
+/// Opens the app (or, without a terminal, runs the ladder headless); `lessons` says which
+/// lessons it loads and whether it opens on them.
+pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<ExitCode> {
+    let theme: Theme = args.theme.parse().map_err(anyhow::Error::msg)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        // No terminal to draw in (a pipe, CI): climb the ladder headless instead.
+        eprintln!(
+            "ladder: not a terminal, so running headless (`ladder run` does this explicitly)"
+        );
+        return super::run::exec(&RunArgs {
+            workload: args.workload.clone(),
+            input: args.input.clone(),
+            ..RunArgs::default()
+        });
+    }
+    let w = &args.workload;
+    w.check_budget()?;
+    if w.threads == Some(0) || w.size.n == Some(0) || w.d == Some(0) {
+        bail!("--n, --d and --threads must be at least 1");
+    }
+    let data = if let Some(p) = &args.input.input {
+        p.display().to_string()
+    } else {
+        w.data.parse::<Distribution>().map_err(anyhow::Error::msg)?;
+        w.data.clone()
+    };
+    let defaults = Settings::default();
+    let settings = Settings {
+        n: w.size.n.unwrap_or(if args.input.input.is_some() {
+            usize::MAX
+        } else {
+            defaults.n
+        }),
+        d: w.d.unwrap_or(defaults.d),
+        seed: w.seed,
+        data,
+        budget_s: w.budget,
+        threads: w.threads.unwrap_or(defaults.threads),
+        k: args.input.k,
+    };
+    if args.input.input.is_none() {
+        run::check_fits(settings.n, settings.d, ladder::monitor::available_memory())?;
+    }
+    tui::run(&tui::Options {
+        settings,
+        unlock_all: args.unlock_all,
+        demo,
+        theme,
+        notes_path: args.notes.clone(),
+        lessons_dir: lessons.dir,
+        progress_path: lessons
+            .progress
+            .unwrap_or_else(ladder::lessons::progress::default_path),
+        open_lessons: lessons.open,
+        peers: select_peer_specs(&args.peers)?,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Which lessons the app loads and whether it opens on them.
+#[derive(Default)]
+pub(super) struct AppLessons {
+    pub dir: Option<PathBuf>,
+    pub progress: Option<PathBuf>,
+    pub open: bool,
+}

@@ -1,0 +1,114 @@
+//! The argument groups several commands share: the workload and the run's limits, and a file
+//! of vectors instead of generated ones.
+//!
+//! A group states the defaults of the app and of `run`; a command whose defaults differ (bench,
+//! scale) overrides them with `mut_arg` on its own arguments struct, so `--help` shows each
+//! command's own.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use clap::{Args, FromArgMatches};
+
+use ladder::run::{self, RunConfig};
+
+/// What to run on and the run's limits: the flags of every command that runs rungs. `N` is
+/// the flavour of `--n`: one size ([`Size`]) or a list of them ([`Sizes`]).
+#[derive(Args, Clone, Debug)]
+pub struct WorkloadArgs<N: Args + FromArgMatches = Size> {
+    #[command(flatten)]
+    pub size: N,
+    /// Dimension of each generated vector.
+    #[arg(long)]
+    pub d: Option<usize>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Generated data: normal or clustered.
+    #[arg(long, default_value = "normal")]
+    pub data: String,
+    /// Kernel seconds per rung before it stops and its full time is extrapolated.
+    #[arg(long, value_name = "SECONDS", default_value_t = run::DEFAULT_BUDGET.as_secs_f64())]
+    pub budget: f64,
+    /// Threads for the threaded rungs (default: all logical cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// One workload's size.
+#[derive(Args, Clone, Debug, Default)]
+pub struct Size {
+    /// Number of vectors (with --input: keep only the first N rows).
+    #[arg(long)]
+    pub n: Option<usize>,
+}
+
+/// The sizes of a sweep, as given (`scale` parses them, to name a bad one in its own words).
+#[derive(Args, Clone, Debug)]
+pub struct Sizes {
+    /// Sizes, separated by commas.
+    #[arg(long, default_value = "1000,2000,5000,10000")]
+    pub n: String,
+}
+
+/// Vectors from a file instead of generated ones, and the top-k rungs' k (the app, run and
+/// flame).
+#[derive(Args, Clone, Debug)]
+pub struct InputArgs {
+    /// Load vectors from a .npy (float32/float64, 2-D) or .fvecs file instead of generating.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Neighbours per row for the top-k rungs.
+    #[arg(long, default_value_t = run::DEFAULT_K)]
+    pub k: usize,
+}
+
+impl Default for WorkloadArgs {
+    fn default() -> Self {
+        Self {
+            size: Size::default(),
+            d: None,
+            seed: 0,
+            data: "normal".into(),
+            budget: run::DEFAULT_BUDGET.as_secs_f64(),
+            threads: None,
+        }
+    }
+}
+
+impl Default for InputArgs {
+    fn default() -> Self {
+        Self {
+            input: None,
+            k: run::DEFAULT_K,
+        }
+    }
+}
+
+impl<N: Args + FromArgMatches> WorkloadArgs<N> {
+    /// Refuses a budget that is not a positive number of seconds.
+    pub fn check_budget(&self) -> Result<()> {
+        if !(self.budget.is_finite() && self.budget > 0.0) {
+            bail!(
+                "--budget must be a positive number of seconds (got {})",
+                self.budget
+            );
+        }
+        Ok(())
+    }
+
+    /// The run's limits: the budget and the threads (default: all cores).
+    pub fn run_config(&self) -> RunConfig {
+        RunConfig {
+            budget: Duration::from_secs_f64(self.budget),
+            threads: self.threads.unwrap_or(RunConfig::default().threads),
+            ..RunConfig::default()
+        }
+    }
+}
+
+/// A default value computed at start-up, for `mut_arg`: clap keeps defaults as `&'static str`.
+pub fn shown(value: &dyn std::fmt::Display) -> &'static str {
+    value.to_string().leak()
+}

@@ -1,0 +1,302 @@
+//! Helpers the commands share: choosing rungs and peers, building the workload, running rungs
+//! with a progress bar, and writing an output file.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+use ladder::report;
+use ladder::run::{self, CancelToken, Phase, RunEvent, Runner};
+use ladder::rungs::{self, Rung};
+use ladder::workload::{Distribution, Source, Workload, WorkloadSpec};
+
+use super::args::{InputArgs, WorkloadArgs};
+
+/// Whether any of `rungs` produces the full n×n matrix.
+pub fn any_full(rungs: &[Box<dyn Rung>]) -> bool {
+    rungs
+        .iter()
+        .any(|r| r.output() == ladder::rungs::OutputKind::Full)
+}
+
+/// Parses `--rungs`.
+pub fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
+    if spec == "all" {
+        return Ok(rungs::ladder());
+    }
+    if spec == "none" {
+        return Ok(Vec::new());
+    }
+    let known: Vec<&str> = rungs::ladder().iter().map(|r| r.info().id).collect();
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|id| {
+            rungs::find(id).with_context(|| {
+                format!(
+                    "unknown rung '{id}': choose from {} (or all)",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .and_then(|v| {
+            if v.is_empty() {
+                bail!(
+                    "--rungs names no rung: choose from {} (or all)",
+                    known.join(", ")
+                )
+            }
+            Ok(v)
+        })
+}
+
+/// Parses `--peers`: none, all, ids of shipped peers, or a folder of peer files.
+pub fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
+    Ok(select_peer_specs(spec)?
+        .into_iter()
+        .map(|spec| Box::new(ladder::peers::Peer::new(spec)) as Box<dyn Rung>)
+        .collect())
+}
+
+/// The peer files `--peers` names.
+pub fn select_peer_specs(spec: &str) -> Result<Vec<ladder::peers::PeerSpec>> {
+    use ladder::peers::{load_dir, shipped};
+    match spec.trim() {
+        "" | "none" => return Ok(Vec::new()),
+        "all" => return Ok(shipped()?),
+        _ => {}
+    }
+    let path = Path::new(spec);
+    if path.is_dir() {
+        let peers = load_dir(path)?;
+        if peers.is_empty() {
+            bail!("{} holds no peer files (*.toml)", path.display());
+        }
+        return Ok(peers);
+    }
+    let all = shipped()?;
+    let known: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+    let mut out = Vec::new();
+    for id in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let p = all.iter().find(|p| p.id == id).with_context(|| {
+            format!(
+                "unknown peer '{id}': choose from {} (or all, or a folder of peer files)",
+                known.join(", ")
+            )
+        })?;
+        out.push(p.clone());
+    }
+    Ok(out)
+}
+
+/// Builds the workload, from `input`'s file if it names one; `full` says a full-matrix rung
+/// will run, so S must fit in memory.
+pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Result<Workload> {
+    let n = args.size.n;
+    if n == Some(0) {
+        bail!("--n must be at least 1");
+    }
+    if args.d == Some(0) {
+        bail!("--d must be at least 1");
+    }
+    let available = ladder::monitor::available_memory();
+    let spec = if let Some(path) = &input.input {
+        if args.d.is_some() {
+            bail!(
+                "--d applies to generated data only: the file {} sets d",
+                path.display()
+            );
+        }
+        WorkloadSpec {
+            n: n.unwrap_or(usize::MAX),
+            d: 0,
+            seed: args.seed,
+            source: Source::File(path.clone()),
+        }
+    } else {
+        let dist: Distribution = args.data.parse().map_err(anyhow::Error::msg)?;
+        let spec = WorkloadSpec {
+            n: n.unwrap_or(ladder::workload::DEFAULT_N),
+            d: args.d.unwrap_or(ladder::workload::DEFAULT_D),
+            seed: args.seed,
+            source: Source::Generated(dist),
+        };
+        // Refuse before generating anything.
+        if full {
+            run::check_fits(spec.n, spec.d, available)?;
+        }
+        spec
+    };
+    let w = Workload::build(&spec)?;
+    if input.input.is_some() && full {
+        run::check_fits(w.n(), w.d(), available)?;
+    }
+    if !w.zero_rows.is_empty() {
+        let shown: Vec<String> = w
+            .zero_rows
+            .iter()
+            .take(8)
+            .map(ToString::to_string)
+            .collect();
+        let more = if w.zero_rows.len() > 8 { ", ..." } else { "" };
+        eprintln!(
+            "warning: {} zero vector(s) (rows {}{more}): their cosine with anything is defined as 0",
+            w.zero_rows.len(),
+            shown.join(", ")
+        );
+    }
+    Ok(w)
+}
+
+pub type Profiled = Option<Result<ladder::profile::Profile, ladder::profile::ProfileError>>;
+
+/// Runs `rungs` on a worker thread with progress on stderr; profiles each when `frequency`
+/// is given. Speedups are filled in.
+pub fn run_rungs(
+    runner: Runner,
+    rungs: Vec<Box<dyn Rung>>,
+    frequency: Option<u32>,
+    interactive: bool,
+) -> Result<(Vec<ladder::run::RunReport>, Vec<Profiled>)> {
+    let (tx, rx) = mpsc::channel();
+    let cancel = CancelToken::new();
+    let ids: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
+    let worker = std::thread::Builder::new()
+        .name("ladder-runner".into())
+        .spawn(move || {
+            // The receiver may be gone (an early exit); the reports are returned regardless.
+            let send = |e| {
+                let _ = tx.send(e);
+            };
+            let mut reports = Vec::new();
+            let mut profiles = Vec::new();
+            for (i, rung) in rungs.iter().enumerate() {
+                let (report, profile) = match frequency {
+                    Some(hz) => {
+                        let (r, p) = runner.run_one_profiled(i, rung.as_ref(), &send, &cancel, hz);
+                        (r, Some(p))
+                    }
+                    None => (runner.run_one(i, rung.as_ref(), &send, &cancel), None),
+                };
+                reports.push(report);
+                profiles.push(profile);
+            }
+            ladder::run::fill_speedups(&mut reports);
+            (reports, profiles)
+        })
+        .context("could not start the runner thread")?;
+    let mut progress = Progress::new(interactive, ids);
+    for event in rx {
+        progress.show(&event);
+    }
+    progress.clear();
+    worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the runner thread panicked"))
+}
+
+/// The line under a CPU flamegraph's title: what was sampled, and the kernel's time.
+pub fn flame_subtitle(
+    profile: &ladder::profile::Profile,
+    report: Option<&ladder::run::RunReport>,
+) -> String {
+    let mut s = format!(
+        "{} samples at {} Hz (set-up, kernel and verification; each thread is a root)",
+        profile.total_samples(),
+        profile.frequency
+    );
+    if let Some(r) = report {
+        s.push_str(" · kernel ");
+        s.push_str(&report::time_cell(r));
+    }
+    s
+}
+
+/// Progress on stderr: a redrawn bar on a terminal, one line per finished rung otherwise.
+struct Progress {
+    interactive: bool,
+    ids: Vec<&'static str>,
+    last_draw: Instant,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(interactive: bool, ids: Vec<&'static str>) -> Self {
+        Self {
+            interactive,
+            ids,
+            last_draw: Instant::now(),
+            drawn: false,
+        }
+    }
+
+    fn show(&mut self, event: &RunEvent) {
+        let total = self.ids.len();
+        match event {
+            RunEvent::Phase { index, rung, phase } => {
+                let what = match phase {
+                    Phase::Setup => "setting up",
+                    Phase::Kernel => "running",
+                    Phase::Verify => "verifying",
+                };
+                if self.interactive {
+                    self.draw(&format!("[{}/{total}] {rung:<12} {what}", index + 1));
+                } else if *phase == Phase::Setup {
+                    eprintln!("[{}/{total}] {rung}", index + 1);
+                }
+            }
+            RunEvent::Progress {
+                index,
+                rows_done,
+                rows_total,
+                work_done,
+                kernel_elapsed,
+            } => {
+                if self.interactive && self.last_draw.elapsed() >= Duration::from_millis(100) {
+                    let width = 30;
+                    let filled = ((work_done * width as f64) as usize).min(width);
+                    self.draw(&format!(
+                        "[{}/{total}] {:<12} [{}{}] {:>3.0}%  rows {rows_done}/{rows_total}  {:.1} s",
+                        index + 1,
+                        self.ids.get(*index).copied().unwrap_or("?"),
+                        "#".repeat(filled),
+                        "-".repeat(width - filled),
+                        work_done * 100.0,
+                        kernel_elapsed.as_secs_f64()
+                    ));
+                }
+            }
+            RunEvent::Finished(_) => {}
+        }
+    }
+
+    fn draw(&mut self, line: &str) {
+        eprint!("\r\x1b[2K{line}");
+        let _ = std::io::stderr().flush();
+        self.last_draw = Instant::now();
+        self.drawn = true;
+    }
+
+    fn clear(&mut self) {
+        if self.interactive && self.drawn {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+/// Writes `text` to `output` (atomically) or, without one, to standard output.
+pub fn write_output(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(path) => {
+            report::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("could not write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(())
+}

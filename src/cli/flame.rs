@@ -1,0 +1,287 @@
+//! `ladder flame`: a rung's flamegraph (CPU or live memory), two rungs' difference, or a Python
+//! peer's stacks sampled by py-spy.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+
+use ladder::machine::MachineInfo;
+use ladder::report::{self, WorkloadMeta};
+use ladder::run::{CancelToken, Runner};
+use ladder::rungs::Rung;
+
+use super::args::{InputArgs, WorkloadArgs};
+use super::common::{any_full, build_workload, flame_subtitle, run_rungs, select_rungs};
+
+#[derive(Args, Clone)]
+pub struct FlameArgs {
+    /// Profile this rung.
+    #[arg(long, conflicts_with_all = ["diff", "peer"], required_unless_present_any = ["diff", "peer"])]
+    rung: Option<String>,
+    /// Profile a Python peer with py-spy instead (`ladder peers` lists them).
+    #[arg(long, value_name = "ID", conflicts_with = "diff")]
+    peer: Option<String>,
+    /// Profile two rungs, `before,after`, and draw what changed (a differential flamegraph).
+    #[arg(long, value_name = "BEFORE,AFTER")]
+    diff: Option<String>,
+    #[command(flatten)]
+    workload: WorkloadArgs,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Sampling rate, Hz.
+    #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
+    frequency: u32,
+    /// Output file; its extension picks the format unless --format says: .svg, .folded, .pb
+    /// (pprof protobuf, for `go tool pprof` and speedscope).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// svg, folded or pprof.
+    #[arg(long)]
+    format: Option<String>,
+    /// A memory flamegraph instead: the bytes still live after the runs, by the call stack
+    /// that allocated them (try `--rung leaky --runs 3`).
+    #[arg(long, conflicts_with = "diff")]
+    memory: bool,
+    /// With --memory: how many times to run the rung first.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
+    args.workload.check_budget()?;
+    if let Some(id) = &args.peer {
+        return flame_peer(args, id);
+    }
+    let (ids, diff) = match (&args.rung, &args.diff) {
+        (Some(r), _) => (r.clone(), false),
+        (None, Some(d)) => {
+            if d.split(',').filter(|s| !s.trim().is_empty()).count() != 2 {
+                bail!("--diff takes two rungs, before and after: --diff naive,algorithmic");
+            }
+            (d.clone(), true)
+        }
+        (None, None) => bail!("give --rung ID or --diff BEFORE,AFTER"),
+    };
+    let rungs = select_rungs(&ids)?;
+    let names: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
+    let output = args.output.clone().unwrap_or_else(|| {
+        PathBuf::from(if diff {
+            format!("diff-{}-{}.svg", names[0], names[1])
+        } else {
+            format!("{}.svg", names[0])
+        })
+    });
+    let format = match &args.format {
+        Some(f) => f.clone(),
+        None => match output.extension().and_then(|e| e.to_str()) {
+            Some("folded" | "txt") => "folded".into(),
+            Some("pb" | "pprof") => "pprof".into(),
+            _ => "svg".into(),
+        },
+    };
+    if !matches!(format.as_str(), "svg" | "folded" | "pprof") {
+        bail!("unknown format '{format}': use svg, folded or pprof");
+    }
+    if diff && format != "svg" {
+        bail!("a difference is drawn as SVG only (-o diff.svg)");
+    }
+    if args.memory && format == "pprof" {
+        bail!("a memory profile is written as SVG or folded stacks");
+    }
+    let interactive = std::io::stderr().is_terminal();
+    let workload = Arc::new(build_workload(
+        &args.workload,
+        &args.input,
+        any_full(&rungs),
+    )?);
+    let machine = Arc::new(MachineInfo::probe(false));
+    let config = args.workload.run_config();
+    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
+    if args.memory {
+        return memory_flame(&runner, &rungs, args, &output, &format);
+    }
+    let (reports, profiles) = run_rungs(runner, rungs, Some(args.frequency), interactive)?;
+    let mut got = Vec::new();
+    for (r, p) in reports.iter().zip(profiles) {
+        match p {
+            Some(Ok(p)) => got.push(p),
+            Some(Err(e)) => bail!("could not profile {}: {e}", r.rung),
+            None => bail!("{} was not profiled", r.rung),
+        }
+    }
+    let meta = WorkloadMeta::from(workload.as_ref());
+    let mut bytes = Vec::new();
+    if diff {
+        let title = report::flame_title(&format!("{} → {}", names[0], names[1]), &meta, &machine);
+        let subtitle = format!(
+            "the shape of {}; red grew and blue shrank against {} (sample counts normalised)",
+            names[1], names[0]
+        );
+        ladder::profile::Profile::write_diff_svg(&got[0], &got[1], &title, &subtitle, &mut bytes)?;
+    } else {
+        let p = &got[0];
+        match format.as_str() {
+            "folded" => bytes = p.to_folded().into_bytes(),
+            "pprof" => {
+                let nanos = (reports[0].setup_s + reports[0].kernel_s) * 1e9;
+                bytes = p.to_pprof(nanos as i64);
+            }
+            _ => p.write_svg(
+                &report::flame_title(names[0], &meta, &machine),
+                &flame_subtitle(p, reports.first()),
+                &mut bytes,
+            )?,
+        }
+    }
+    report::write_atomic(&output, &bytes)
+        .with_context(|| format!("could not write {}", output.display()))?;
+    let samples: Vec<String> = got.iter().map(|p| p.total_samples().to_string()).collect();
+    eprintln!(
+        "wrote {} ({format}, {} samples)",
+        output.display(),
+        samples.join(" and ")
+    );
+    if reports.iter().any(ladder::run::RunReport::is_failure) {
+        eprintln!("error: a profiled rung failed verification");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a rung `args.runs` times with allocation tracking and writes the flamegraph of the
+/// bytes still live.
+fn memory_flame(
+    runner: &Runner,
+    rungs: &[Box<dyn Rung>],
+    args: &FlameArgs,
+    output: &std::path::Path,
+    format: &str,
+) -> Result<ExitCode> {
+    use ladder::profile::alloc;
+    if !alloc::enable() {
+        bail!("the allocation tracker is not installed in this build");
+    }
+    let rung = &rungs[0];
+    let id = rung.info().id;
+    let before = alloc::stats();
+    let cancel = CancelToken::new();
+    let mut failed = false;
+    for run in 1..=args.runs.max(1) {
+        alloc::reset_peak();
+        let report = runner.run_one(0, rung.as_ref(), &|_| {}, &cancel);
+        failed |= report.is_failure();
+        let s = alloc::stats();
+        eprintln!(
+            "run {run}: {id} {}; live {} ({:+}), peak {}",
+            report::time_cell(&report),
+            ladder::workload::human_bytes(s.live_bytes),
+            s.live_bytes.cast_signed() - before.live_bytes.cast_signed(),
+            ladder::workload::human_bytes(s.peak_bytes)
+        );
+    }
+    // Totals first: resolving the stacks' symbols allocates (and keeps a cache).
+    let after = alloc::stats();
+    let profile = alloc::live_profile();
+    let bytes = if format == "folded" {
+        profile.to_folded().into_bytes()
+    } else {
+        let meta = WorkloadMeta::from(runner.workload());
+        let title = format!(
+            "ladder · live bytes after {} runs of {id} · {} × {} {}",
+            args.runs.max(1),
+            meta.n,
+            meta.d,
+            meta.source
+        );
+        let subtitle = format!(
+            "allocated during the runs and still live: {} (peak {}); stacks sampled about every {} allocated",
+            ladder::workload::human_bytes(after.live_bytes.saturating_sub(before.live_bytes)),
+            ladder::workload::human_bytes(after.peak_bytes),
+            ladder::workload::human_bytes(alloc::SAMPLE_INTERVAL as u64)
+        );
+        let mut svg = Vec::new();
+        profile.write_svg_counting(&title, &subtitle, "bytes", &mut svg)?;
+        svg
+    };
+    report::write_atomic(output, &bytes)
+        .with_context(|| format!("could not write {}", output.display()))?;
+    eprintln!("wrote {} (memory, {format})", output.display());
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `ladder flame --peer ID`: the peer run under py-spy, its stacks drawn like a rung's.
+fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
+    use ladder::peers::{Peer, Spy, shipped, spy_folded, which};
+    let spec = shipped()?
+        .into_iter()
+        .find(|p| p.id == id)
+        .with_context(|| format!("unknown peer '{id}' (ladder peers lists them)"))?;
+    let mut peer = Peer::new(spec);
+    if !peer.is_python() {
+        bail!("{id} is not a Python program: py-spy profiles Python peers only");
+    }
+    let exe = which("py-spy").context("py-spy is not installed (pip install py-spy)")?;
+    let dir = std::env::temp_dir().join(format!("ladder-spy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    peer.spy = Some(Spy {
+        exe,
+        rate: args.frequency.min(1000),
+        dir: dir.clone(),
+    });
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{id}.svg")));
+    let workload = Arc::new(build_workload(&args.workload, &args.input, true)?);
+    let machine = Arc::new(MachineInfo::probe(false));
+    let config = args.workload.run_config();
+    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
+    eprintln!("{id}: running under py-spy…");
+    let mut report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
+    if matches!(report.status, ladder::run::RunStatus::Failed(_)) {
+        // py-spy itself now and then dies on a process that exits under it: once more.
+        eprintln!("{id}: the profiled run failed; trying once more");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
+    }
+    let text = spy_folded(&dir).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    if let ladder::run::RunStatus::Failed(why) | ladder::run::RunStatus::Unavailable(why) =
+        &report.status
+    {
+        bail!("{id} did not run: {why}");
+    }
+    if text.trim().is_empty() {
+        bail!("py-spy recorded no samples of {id} (a run too short, or no permission to trace)");
+    }
+    let profile = ladder::profile::Profile::from_folded(&text, args.frequency.min(1000))?;
+    let bytes = if output.extension().is_some_and(|e| e == "folded") {
+        profile.to_folded().into_bytes()
+    } else {
+        let meta = WorkloadMeta::from(workload.as_ref());
+        let mut svg = Vec::new();
+        profile.write_svg(
+            &report::flame_title(id, &meta, &machine),
+            &format!(
+                "Python stacks sampled by py-spy ({} samples); {}",
+                profile.total_samples(),
+                report::verified_cell(&report)
+            ),
+            &mut svg,
+        )?;
+        svg
+    };
+    report::write_atomic(&output, &bytes)
+        .with_context(|| format!("could not write {}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,164 @@
+//! `ladder learn`: the lessons, in the app or on the command line (list, check, export, reset,
+//! show one step).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+
+use ladder::machine::MachineInfo;
+use ladder::report;
+
+use super::app::{AppArgs, AppLessons};
+
+#[derive(Args)]
+pub struct LearnArgs {
+    /// List the lessons with your progress.
+    #[arg(long)]
+    list: bool,
+    /// Validate a lesson set (the shipped one, or DIR) and exit non-zero on any error.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    check: Option<String>,
+    /// Write your answers, predictions against measurements, and justifications as JSON.
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
+    /// Forget your progress in one lesson.
+    #[arg(long, value_name = "LESSON")]
+    reset: Option<String>,
+    /// Print one step in the terminal: LESSON/STEP (a bytecode step shows its bytecode).
+    #[arg(long, value_name = "LESSON/STEP")]
+    show: Option<String>,
+    /// Use an instructor's lesson folder instead of the shipped lessons.
+    #[arg(long, value_name = "DIR")]
+    lessons: Option<PathBuf>,
+    /// The progress file (default: $LADDER_PROGRESS, else the user's data folder).
+    #[arg(long, value_name = "FILE")]
+    progress: Option<PathBuf>,
+    #[command(flatten)]
+    app: AppArgs,
+}
+
+fn load_lessons(dir: Option<&Path>) -> Result<Vec<ladder::lessons::Lesson>> {
+    Ok(match dir {
+        Some(d) => ladder::lessons::load_dir(d)?,
+        None => ladder::lessons::shipped()?,
+    })
+}
+
+pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
+    use ladder::lessons::progress::{Progress, default_path, export};
+    if let Some(dir) = &args.check {
+        let dir = (!dir.is_empty()).then(|| PathBuf::from(dir));
+        return match load_lessons(dir.as_deref().or(args.lessons.as_deref())) {
+            Ok(ls) => {
+                let steps: usize = ls.iter().map(|l| l.steps.len()).sum();
+                println!("{} lessons, {steps} steps: all valid", ls.len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::FAILURE)
+            }
+        };
+    }
+    let lessons = load_lessons(args.lessons.as_deref())?;
+    let path = args.progress.clone().unwrap_or_else(default_path);
+    let (mut progress, warning) = Progress::load(&path);
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    if let Some(id) = &args.reset {
+        if !lessons.iter().any(|l| &l.id == id) {
+            bail!(
+                "no lesson '{id}': choose from {}",
+                lessons
+                    .iter()
+                    .map(|l| l.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        progress.reset(id);
+        progress
+            .save(&path)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        println!("reset {id} (in {})", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(out) = &args.export {
+        let machine = MachineInfo::probe(false);
+        let doc = export(
+            &progress,
+            &lessons,
+            &format!(
+                "{} ({} cores, {})",
+                machine.cpu, machine.logical_cores, machine.kernel_isa
+            ),
+        );
+        let text = serde_json::to_string_pretty(&doc)? + "\n";
+        report::write_atomic(out, text.as_bytes())
+            .with_context(|| format!("could not write {}", out.display()))?;
+        let answered: usize = doc.lessons.iter().map(|l| l.answers.len()).sum();
+        println!("wrote {answered} answers to {}", out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(spec) = &args.show {
+        let (lid, sid) = spec
+            .split_once('/')
+            .context("--show takes LESSON/STEP, e.g. bytecode/dot-bytecode")?;
+        let lesson = lessons
+            .iter()
+            .find(|l| l.id == lid)
+            .with_context(|| format!("no lesson '{lid}'"))?;
+        let step = lesson
+            .steps
+            .iter()
+            .find(|s| s.id == sid)
+            .with_context(|| format!("lesson {lid} has no step '{sid}'"))?;
+        print!("{}", ladder::lessons::render_plain(step));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.list {
+        for (i, l) in lessons.iter().enumerate() {
+            let done = progress.lesson(&l.id).map_or(0, |p| {
+                l.steps.iter().filter(|s| p.done.contains(&s.id)).count()
+            });
+            let mark = if done == l.steps.len() { "✓" } else { " " };
+            println!(
+                "{mark} {}. {:<16} {:>2}/{:<2} steps  {}",
+                i + 1,
+                l.id,
+                done,
+                l.steps.len(),
+                l.title
+            );
+        }
+        println!("\nprogress: {}", path.display());
+        println!("open one in the app: ladder learn (then Enter on a lesson)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    open_app(args, lessons, path)
+}
+
+fn open_app(
+    args: &LearnArgs,
+    _lessons: Vec<ladder::lessons::Lesson>,
+    path: PathBuf,
+) -> Result<ExitCode> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!(
+            "the lessons are interactive: run `ladder learn` in a terminal (or `ladder learn --list`)"
+        );
+    }
+    super::app::open(
+        &args.app,
+        false,
+        AppLessons {
+            dir: args.lessons.clone(),
+            progress: Some(path),
+            open: true,
+        },
+    )
+}

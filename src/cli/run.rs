@@ -1,0 +1,181 @@
+//! `ladder run`: rungs (and peers) on one workload, and the speedup table.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+
+use ladder::machine::MachineInfo;
+use ladder::report::{self, Results, WorkloadMeta};
+use ladder::run::Runner;
+use ladder::rungs::Rung;
+use ladder::rungs::ann::{Ann, AnnParams};
+
+use super::args::{InputArgs, WorkloadArgs};
+use super::common::{
+    any_full, build_workload, flame_subtitle, run_rungs, select_peers, select_rungs, write_output,
+};
+
+#[derive(Args, Clone)]
+pub struct RunArgs {
+    /// Rungs to run: `all`, `none`, or ids separated by commas (see `ladder rungs`).
+    #[arg(long, default_value = "all")]
+    pub rungs: String,
+    /// Peers (programs outside the process) to run after the rungs: `all` shipped ones, ids
+    /// separated by commas, or a folder of peer files (see `ladder peers`).
+    #[arg(long, value_name = "all|IDS|DIR", default_value = "none")]
+    pub peers: String,
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format: table, json, csv or markdown.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Capture a CPU profile of each rung and write its flamegraph SVG to --flamegraphs.
+    #[arg(long)]
+    pub profile: bool,
+    /// Folder for the flamegraph SVGs (implies --profile; default `flamegraphs`). The markdown
+    /// table links each rung's SVG.
+    #[arg(long, value_name = "DIR")]
+    pub flamegraphs: Option<PathBuf>,
+    /// Profiler sampling rate, Hz.
+    #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
+    pub frequency: u32,
+    /// The ann rung's links per node (HNSW's M).
+    #[arg(long, default_value_t = AnnParams::default().m)]
+    pub ann_m: usize,
+    /// The ann rung's candidates explored while building.
+    #[arg(long, default_value_t = AnnParams::default().ef_construction)]
+    pub ann_ef_construction: usize,
+    /// The ann rung's candidates explored per query.
+    #[arg(long, default_value_t = AnnParams::default().ef_search)]
+    pub ann_ef_search: usize,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        Self {
+            rungs: "all".into(),
+            peers: "none".into(),
+            workload: WorkloadArgs::default(),
+            input: InputArgs::default(),
+            format: "table".into(),
+            output: None,
+            profile: false,
+            flamegraphs: None,
+            frequency: ladder::profile::DEFAULT_FREQUENCY,
+            ann_m: AnnParams::default().m,
+            ann_ef_construction: AnnParams::default().ef_construction,
+            ann_ef_search: AnnParams::default().ef_search,
+        }
+    }
+}
+
+pub fn exec(args: &RunArgs) -> Result<ExitCode> {
+    let exporter = report::exporter(&args.format).with_context(|| {
+        format!(
+            "unknown format '{}': use table, json, csv or markdown",
+            args.format
+        )
+    })?;
+    args.workload.check_budget()?;
+    if args.workload.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let ann = AnnParams {
+        m: args.ann_m,
+        ef_construction: args.ann_ef_construction,
+        ef_search: args.ann_ef_search,
+    };
+    ann.check().map_err(anyhow::Error::msg)?;
+    // The ann rung with the parameters asked for.
+    let rungs: Vec<Box<dyn Rung>> = select_rungs(&args.rungs)?
+        .into_iter()
+        .map(|r| -> Box<dyn Rung> {
+            if r.info().id == "ann" {
+                Box::new(Ann::new(ann))
+            } else {
+                r
+            }
+        })
+        .chain(select_peers(&args.peers)?)
+        .collect();
+    if rungs.is_empty() {
+        bail!("nothing to run: --rungs none and no --peers");
+    }
+    let interactive = std::io::stderr().is_terminal();
+    if interactive {
+        eprint!("preparing the workload...\r");
+    }
+    let workload = Arc::new(build_workload(
+        &args.workload,
+        &args.input,
+        any_full(&rungs),
+    )?);
+    let machine = Arc::new(MachineInfo::probe(false));
+    let config = args.workload.run_config();
+    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config.clone());
+    let flame_dir = args
+        .flamegraphs
+        .clone()
+        .or_else(|| args.profile.then(|| PathBuf::from("flamegraphs")));
+    let frequency = flame_dir.as_ref().map(|_| args.frequency);
+    let (mut reports, profiles) = run_rungs(runner, rungs, frequency, interactive)?;
+    if let Some(dir) = &flame_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+        let meta = WorkloadMeta::from(workload.as_ref());
+        for (report, profile) in reports.iter_mut().zip(profiles) {
+            let profile = match profile {
+                Some(Ok(p)) => p,
+                Some(Err(e)) => {
+                    eprintln!("warning: no profile of {}: {e}", report.rung);
+                    continue;
+                }
+                None => continue,
+            };
+            let path = dir.join(format!("{}.svg", report.rung));
+            let mut svg = Vec::new();
+            profile.write_svg(
+                &report::flame_title(&report.rung, &meta, &machine),
+                &flame_subtitle(&profile, Some(report)),
+                &mut svg,
+            )?;
+            report::write_atomic(&path, &svg)
+                .with_context(|| format!("could not write {}", path.display()))?;
+            report.flamegraph = Some(path.display().to_string());
+        }
+        eprintln!("wrote flamegraphs to {}", dir.display());
+    }
+
+    let results = Results {
+        workload: WorkloadMeta::from(workload.as_ref()),
+        machine: (*machine).clone(),
+        budget_s: args.workload.budget,
+        threads: config.threads,
+        rungs: reports,
+    };
+    write_output(args.output.as_deref(), &exporter.render(&results))?;
+    let failed: Vec<&str> = results
+        .rungs
+        .iter()
+        .filter(|r| r.is_failure())
+        .map(|r| r.rung.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "error: {} failed verification against the float64 reference (or could not run)",
+            failed.join(", ")
+        );
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,160 @@
+//! The scaling sweep's output: a table of times by size with the fitted exponents, JSON or CSV.
+
+use std::fmt::Write as _;
+
+use super::human_seconds;
+use crate::machine::MachineInfo;
+use crate::run::scale::Sweep;
+
+/// One row per rung (`ids`, in order), one column per size that ran at all, then the fitted
+/// exponent; `~` marks a time extrapolated from the `budget_s` budget, `✗` a failed check. The
+/// sizes skipped follow, with why.
+#[must_use]
+pub fn scale_table(sweep: &Sweep, ids: &[&str], sizes: &[usize], budget_s: f64) -> String {
+    let points = &sweep.points;
+    let ran: Vec<usize> = sizes
+        .iter()
+        .copied()
+        .filter(|n| points.iter().any(|p| p.n == *n))
+        .collect();
+    let mut text = String::new();
+    let _ = write!(text, "{:<12}", "rung");
+    for n in &ran {
+        let _ = write!(text, " {:>16}", format!("n = {n}"));
+    }
+    let _ = writeln!(text, "  {:>8}", "exponent");
+    for id in ids {
+        let _ = write!(text, "{id:<12}");
+        for n in &ran {
+            let cell = points
+                .iter()
+                .find(|p| p.rung == *id && p.n == *n)
+                .map_or_else(
+                    || "-".to_string(),
+                    |p| {
+                        let t = human_seconds(p.seconds);
+                        let t = if p.extrapolated { format!("~{t}") } else { t };
+                        if p.verified { t } else { format!("{t} ✗") }
+                    },
+                );
+            let _ = write!(text, " {cell:>16}");
+        }
+        let e = sweep
+            .exponent_of(id)
+            .map_or_else(|| "-".to_string(), |e| format!("{e:.2}"));
+        let _ = writeln!(text, "  {e:>8}");
+    }
+    let _ = writeln!(
+        text,
+        "exponent: b in time ≈ a·nᵇ, fitted on a log-log scale (2 for an O(n²) kernel); ~ extrapolated from the {budget_s} s budget"
+    );
+    for s in &sweep.skipped {
+        let _ = writeln!(text, "n = {}, {} skipped: {}", s.n, s.rung, s.reason);
+    }
+    text
+}
+
+/// One line per point, with a header.
+#[must_use]
+pub fn scale_csv(sweep: &Sweep) -> String {
+    let mut text = String::from("rung,n,seconds,extrapolated,gflops_effective,verified\n");
+    for p in &sweep.points {
+        let _ = writeln!(
+            text,
+            "{},{},{},{},{},{}",
+            p.rung, p.n, p.seconds, p.extrapolated, p.gflops_effective, p.verified
+        );
+    }
+    text
+}
+
+/// One JSON document: the sizes asked for, the points, the sizes skipped, the machine and each
+/// rung's fitted exponent (null where fewer than two sizes ran).
+pub fn scale_json(
+    sweep: &Sweep,
+    ids: &[&str],
+    sizes: &[usize],
+    d: usize,
+    machine: &MachineInfo,
+) -> serde_json::Result<String> {
+    let slopes: serde_json::Map<String, serde_json::Value> = ids
+        .iter()
+        .map(|id| ((*id).to_string(), serde_json::json!(sweep.exponent_of(id))))
+        .collect();
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "d": d,
+        "sizes": sizes,
+        "skipped": sweep.skipped,
+        "machine": machine,
+        "points": sweep.points,
+        "exponents": slopes,
+    });
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::scale::{ScalePoint, Skipped};
+
+    fn sweep() -> Sweep {
+        let point = |rung: &str, n: usize, seconds: f64, verified: bool| ScalePoint {
+            rung: rung.into(),
+            n,
+            seconds,
+            extrapolated: n == 2000,
+            gflops_effective: 1.0,
+            verified,
+        };
+        Sweep {
+            points: vec![
+                point("naive", 1000, 1.0, true),
+                point("naive", 2000, 4.0, true),
+                point("topk", 1000, 0.5, false),
+            ],
+            skipped: vec![Skipped {
+                n: 4000,
+                rung: "naive".into(),
+                reason: "S would not fit".into(),
+            }],
+            cancelled: false,
+        }
+    }
+
+    #[test]
+    fn the_table_has_a_column_per_size_that_ran_and_the_exponent() {
+        let text = scale_table(&sweep(), &["naive", "topk"], &[1000, 2000, 4000], 4.0);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains("n = 1000") && lines[0].contains("n = 2000"));
+        assert!(
+            !lines[0].contains("n = 4000"),
+            "no column for a size nothing ran at"
+        );
+        assert!(lines[1].starts_with("naive") && lines[1].contains("~4.00 s"));
+        assert!(lines[1].ends_with("2.00"), "{}", lines[1]);
+        assert!(lines[2].contains("500.0 ms ✗") && lines[2].ends_with('-'));
+        assert!(lines[3].ends_with("from the 4 s budget"));
+        assert_eq!(lines[4], "n = 4000, naive skipped: S would not fit");
+    }
+
+    #[test]
+    fn csv_and_json_carry_every_point() {
+        let csv = scale_csv(&sweep());
+        assert_eq!(csv.lines().count(), 4);
+        assert_eq!(csv.lines().nth(2), Some("naive,2000,4,true,1,true"));
+        let json = scale_json(
+            &sweep(),
+            &["naive", "topk"],
+            &[1000, 2000, 4000],
+            768,
+            &crate::report::test_machine("cpu"),
+        )
+        .unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(doc["points"].as_array().unwrap().len(), 3);
+        assert_eq!(doc["d"], 768);
+        assert!((doc["exponents"]["naive"].as_f64().unwrap() - 2.0).abs() < 1e-9);
+        assert!(doc["exponents"]["topk"].is_null());
+    }
+}
