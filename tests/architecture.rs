@@ -276,7 +276,10 @@ fn the_lower_parts_depend_on_nothing_above_them() {
         // The exports and the gate serve the command line and the app alike.
         (
             "report",
-            &["report", "run", "rungs", "workload", "machine", "profile", "monitor", "peers", "fsio"],
+            &[
+                "report", "run", "rungs", "workload", "machine", "profile", "monitor", "peers",
+                "fsio",
+            ],
             &["ratatui::", "crossterm::"],
         ),
     ];

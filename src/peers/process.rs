@@ -393,8 +393,8 @@ mod tests {
             args: vec!["sh".into(), "-c".into(), "sleep 30 & echo hi".into()],
             env: vec![],
             limits: Limits {
-                kernel: Duration::from_secs(60),
-                setup: Duration::from_secs(60),
+                kernel: Duration::from_mins(1),
+                setup: Duration::from_mins(1),
                 mark: &mark,
             },
             cancel: None,
@@ -420,8 +420,8 @@ mod tests {
             args: vec!["sh".into(), "-c".into(), "sleep 30 & sleep 30".into()],
             env: vec![],
             limits: Limits {
-                kernel: Duration::from_secs(60),
-                setup: Duration::from_secs(60),
+                kernel: Duration::from_mins(1),
+                setup: Duration::from_mins(1),
                 mark: &mark,
             },
             cancel: Some(&cancel),
