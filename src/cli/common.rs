@@ -3,11 +3,12 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
+use ladder::machine::MachineInfo;
 use ladder::report;
 use ladder::run::{self, CancelToken, Phase, RunEvent, Runner};
 use ladder::rungs::{self, Rung};
@@ -91,6 +92,30 @@ pub fn select_peer_specs(spec: &str) -> Result<Vec<ladder::peers::PeerSpec>> {
         out.push(p.clone());
     }
     Ok(out)
+}
+
+/// What a command runs on: the workload, this machine (its peak measured quickly), and a
+/// runner over both within the command's limits.
+pub struct Prepared {
+    pub workload: Arc<Workload>,
+    pub machine: Arc<MachineInfo>,
+    pub runner: Runner,
+}
+
+/// Builds the workload (see [`build_workload`]), probes the machine and makes the runner.
+pub fn prepare(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Result<Prepared> {
+    let workload = Arc::new(build_workload(args, input, full)?);
+    let machine = Arc::new(MachineInfo::probe(false));
+    let runner = Runner::new(
+        Arc::clone(&workload),
+        Arc::clone(&machine),
+        args.run_config(),
+    );
+    Ok(Prepared {
+        workload,
+        machine,
+        runner,
+    })
 }
 
 /// Builds the workload, from `input`'s file if it names one; `full` says a full-matrix rung

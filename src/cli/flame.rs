@@ -4,18 +4,16 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
-use ladder::machine::MachineInfo;
 use ladder::report::{self, WorkloadMeta};
 use ladder::run::{CancelToken, Runner};
 use ladder::rungs::Rung;
 
 use super::args::{InputArgs, WorkloadArgs};
-use super::common::{any_full, build_workload, flame_subtitle, run_rungs, select_rungs};
+use super::common::{Prepared, any_full, flame_subtitle, prepare, run_rungs, select_rungs};
 
 #[derive(Args, Clone)]
 pub struct FlameArgs {
@@ -93,14 +91,11 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
         bail!("a memory profile is written as SVG or folded stacks");
     }
     let interactive = std::io::stderr().is_terminal();
-    let workload = Arc::new(build_workload(
-        &args.workload,
-        &args.input,
-        any_full(&rungs),
-    )?);
-    let machine = Arc::new(MachineInfo::probe(false));
-    let config = args.workload.run_config();
-    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
+    let Prepared {
+        workload,
+        machine,
+        runner,
+    } = prepare(&args.workload, &args.input, any_full(&rungs))?;
     if args.memory {
         return memory_flame(&runner, &rungs, args, &output, &format);
     }
@@ -240,10 +235,11 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{id}.svg")));
-    let workload = Arc::new(build_workload(&args.workload, &args.input, true)?);
-    let machine = Arc::new(MachineInfo::probe(false));
-    let config = args.workload.run_config();
-    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
+    let Prepared {
+        workload,
+        machine,
+        runner,
+    } = prepare(&args.workload, &args.input, true)?;
     eprintln!("{id}: running under py-spy…");
     let mut report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
     if matches!(report.status, ladder::run::RunStatus::Failed(_)) {

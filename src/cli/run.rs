@@ -3,20 +3,18 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
-use ladder::machine::MachineInfo;
 use ladder::report::{self, Results, WorkloadMeta};
-use ladder::run::Runner;
 use ladder::rungs::Rung;
 use ladder::rungs::ann::{Ann, AnnParams};
 
 use super::args::{InputArgs, WorkloadArgs};
 use super::common::{
-    any_full, build_workload, flame_subtitle, run_rungs, select_peers, select_rungs, write_output,
+    Prepared, any_full, flame_subtitle, prepare, run_rungs, select_peers, select_rungs,
+    write_output,
 };
 
 #[derive(Args, Clone)]
@@ -114,14 +112,12 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
     if interactive {
         eprint!("preparing the workload...\r");
     }
-    let workload = Arc::new(build_workload(
-        &args.workload,
-        &args.input,
-        any_full(&rungs),
-    )?);
-    let machine = Arc::new(MachineInfo::probe(false));
+    let Prepared {
+        workload,
+        machine,
+        runner,
+    } = prepare(&args.workload, &args.input, any_full(&rungs))?;
     let config = args.workload.run_config();
-    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config.clone());
     let flame_dir = args
         .flamegraphs
         .clone()

@@ -46,16 +46,24 @@ impl Live {
 }
 
 impl Model {
-    /// Starts rung `index` (Enter, a climb, the lessons' run steps), if the rules allow.
-    pub fn try_start(&mut self, index: usize) -> Vec<Command> {
+    /// Whether a run may start now; if not, the notice says why.
+    fn may_start(&mut self) -> bool {
         if self.running() {
             self.notice = Some(Notice::Error(
                 "a rung is already running (Esc cancels it)".into(),
             ));
-            return vec![];
+            return false;
         }
         if let Err(e) = self.ready_to_run() {
             self.notice = Some(Notice::Error(e));
+            return false;
+        }
+        true
+    }
+
+    /// Starts rung `index` (Enter, a climb, the lessons' run steps), if the rules allow.
+    pub fn try_start(&mut self, index: usize) -> Vec<Command> {
+        if !self.may_start() {
             return vec![];
         }
         if !self.unlocked(index) {
@@ -97,14 +105,7 @@ impl Model {
 
     /// Queues the whole ladder and starts its first rung (`a`).
     pub fn climb_all(&mut self) -> Vec<Command> {
-        if self.running() {
-            self.notice = Some(Notice::Error(
-                "a rung is already running (Esc cancels it)".into(),
-            ));
-            return vec![];
-        }
-        if let Err(e) = self.ready_to_run() {
-            self.notice = Some(Notice::Error(e));
+        if !self.may_start() {
             return vec![];
         }
         self.queue = (1..self.ladder_len()).collect();
