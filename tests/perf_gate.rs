@@ -145,6 +145,17 @@ fn a_noisy_drop_is_undecided_not_failed() {
 }
 
 #[test]
+fn noise_does_not_excuse_a_drop_far_beyond_it() {
+    // A hundredth of the baseline's speedup: no spread of 60% explains that.
+    let run = [
+        measured("naive", 1.0, 0.05, 0.02),
+        measured("native", 0.7, 0.005, 0.6),
+        measured("threads", 120.0, 0.5, 0.02),
+    ];
+    assert_eq!(verdicts(&run)[1], Verdict::Regressed);
+}
+
+#[test]
 fn a_missing_or_wrong_rung_fails() {
     let mut wrong = measured("native", 70.0, 0.55, 0.02);
     wrong.verified = false;

@@ -430,7 +430,9 @@ pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
             let verdict = if !m.verified {
                 Verdict::Unverified
             } else if ratio < 1.0 - b.threshold {
-                if m.noisy {
+                // Noise excuses a shortfall it could explain, not one far past it: a rung at a
+                // hundredth of its baseline is slower whatever the spread of its runs.
+                if m.noisy && ratio * (1.0 + m.time.spread) >= 1.0 - b.threshold {
                     Verdict::Noisy
                 } else {
                     Verdict::Regressed
