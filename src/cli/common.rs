@@ -325,3 +325,25 @@ pub fn write_output(output: Option<&Path>, text: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// On Ctrl-C (SIGINT) or SIGTERM, kills every peer process group still running, then exits
+/// with the usual status (128 + the signal): a peer is in a process group of its own, so the
+/// terminal's interrupt does not reach it, and it would be left running as an orphan.
+pub fn install_interrupt_handler() {
+    #[cfg(target_os = "linux")]
+    {
+        extern "C" fn on_signal(sig: libc::c_int) {
+            // Only async-signal-safe work here: atomics, kill(2) and _exit(2).
+            ladder::peers::process::kill_all();
+            // SAFETY: _exit ends the process at once; it is async-signal-safe.
+            unsafe { libc::_exit(128 + sig) };
+        }
+        let handler: extern "C" fn(libc::c_int) = on_signal;
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: installing a handler that does only async-signal-safe work.
+            unsafe {
+                libc::signal(sig, handler as libc::sighandler_t);
+            }
+        }
+    }
+}

@@ -13,8 +13,8 @@ use ladder::rungs::ann::{Ann, AnnParams};
 
 use super::args::{InputArgs, WorkloadArgs};
 use super::common::{
-    Prepared, any_full, flame_subtitle, prepare, run_rungs, select_peers, select_rungs,
-    write_output,
+    Prepared, any_full, flame_subtitle, install_interrupt_handler, prepare, run_rungs,
+    select_peers, select_rungs, write_output,
 };
 
 #[derive(Args, Clone)]
@@ -123,6 +123,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         .clone()
         .or_else(|| args.profile.then(|| PathBuf::from("flamegraphs")));
     let frequency = flame_dir.as_ref().map(|_| args.frequency);
+    install_interrupt_handler();
     let (mut reports, profiles) = run_rungs(runner, rungs, frequency, interactive)?;
     if let Some(dir) = &flame_dir {
         std::fs::create_dir_all(dir)

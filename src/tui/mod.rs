@@ -99,6 +99,8 @@ fn install_panic_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore_terminal();
+            // A peer runs in a process group of its own: it would outlive the app.
+            crate::peers::process::kill_all();
             previous(info);
             std::process::exit(101);
         }));
