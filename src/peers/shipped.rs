@@ -87,15 +87,16 @@ const SHIPPED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Where the shipped peers may be written, best first: the user's cache (`$XDG_CACHE_HOME`,
-/// else `~/.cache`), then a private folder of this user's in the temporary folder; in each, a
-/// folder named by their content. Runs of the same version share it, so a first-use build
-/// (Cython's) is paid once, not by every process. Each comes with the folder that must be
-/// private before anything is written or imported from it (the shared temporary folder's).
-fn shipped_dirs() -> Vec<(PathBuf, Option<PathBuf>)> {
+/// Where files shipped in the binary may be written, best first: the user's cache
+/// (`$XDG_CACHE_HOME`, else `~/.cache`), then a private folder of this user's in the temporary
+/// folder; in each, a folder named `KIND-HASH` by their content. Runs of the same version share
+/// it, so a first-use build (Cython's) is paid once, not by every process. Each comes with the
+/// folder that must be private before anything is written or imported from it (the shared
+/// temporary folder's).
+fn unpack_dirs(kind: &str, files: &[(&str, &str)]) -> Vec<(PathBuf, Option<PathBuf>)> {
     // FNV-1a: stable across builds, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (name, text) in SHIPPED {
+    for (name, text) in files {
         for b in name.bytes().chain([0]).chain(text.bytes()).chain([0]) {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
@@ -104,13 +105,13 @@ fn shipped_dirs() -> Vec<(PathBuf, Option<PathBuf>)> {
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
-    let peers = format!("peers-{h:016x}");
+    let leaf = format!("{kind}-{h:016x}");
     let mut dirs: Vec<(PathBuf, Option<PathBuf>)> = cache
         .into_iter()
-        .map(|base| (base.join("ladder").join(&peers), None))
+        .map(|base| (base.join("ladder").join(&leaf), None))
         .collect();
     let private = std::env::temp_dir().join(format!("ladder-{}", user_tag()));
-    dirs.push((private.join(&peers), Some(private)));
+    dirs.push((private.join(&leaf), Some(private)));
     dirs
 }
 
@@ -126,10 +127,10 @@ fn user_tag() -> String {
     std::env::var("USER").unwrap_or_else(|_| "user".into())
 }
 
-/// Writes the shipped peers into `dir`, only the files that differ.
-fn write_shipped(dir: &Path) -> std::io::Result<()> {
+/// Writes `files` into `dir`, only those that differ.
+fn write_files(dir: &Path, files: &[(&str, &str)]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    for (name, text) in SHIPPED {
+    for (name, text) in files {
         let file = dir.join(name);
         // Another ladder may be reading it: replace it whole, and only when it differs.
         if std::fs::read_to_string(&file).ok().as_deref() != Some(*text) {
@@ -139,30 +140,32 @@ fn write_shipped(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The shipped peers, written out once per process (see [`shipped_dirs`]).
+/// Writes files shipped in the binary (`(name, text)` pairs) to a cache folder of their own
+/// (see [`unpack_dirs`]) and returns it. For programs the binary runs: the peers, the lab's
+/// harness.
+pub fn unpack(kind: &str, files: &[(&str, &str)]) -> Result<PathBuf, PeerError> {
+    let mut last = None;
+    for (path, private) in unpack_dirs(kind, files) {
+        let written = match &private {
+            Some(p) => crate::fsio::private_dir(p).and_then(|()| write_files(&path, files)),
+            None => write_files(&path, files),
+        };
+        match written {
+            Ok(()) => return Ok(path),
+            Err(source) => last = Some(PeerError::Io { path, source }),
+        }
+    }
+    Err(last.expect("at least the temporary folder was tried"))
+}
+
+/// The shipped peers, written out once per process (see [`unpack`]).
 pub fn shipped() -> Result<Vec<PeerSpec>, PeerError> {
     static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
     let mut dir = DIR
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if dir.is_none() {
-        let mut last = None;
-        for (path, private) in shipped_dirs() {
-            let written = match &private {
-                Some(p) => crate::fsio::private_dir(p).and_then(|()| write_shipped(&path)),
-                None => write_shipped(&path),
-            };
-            match written {
-                Ok(()) => {
-                    *dir = Some(path);
-                    break;
-                }
-                Err(source) => last = Some(PeerError::Io { path, source }),
-            }
-        }
-        if dir.is_none() {
-            return Err(last.expect("at least the temporary folder was tried"));
-        }
+        *dir = Some(unpack("peers", SHIPPED)?);
     }
     load_dir(dir.as_ref().expect("set above"))
 }
