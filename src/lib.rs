@@ -6,6 +6,7 @@
 //! in a [`run::RunReport`], from which [`report`] derives every table and export.
 
 pub mod fsio;
+pub mod lab;
 pub mod lessons;
 pub mod machine;
 pub mod monitor;

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => cli::bench::exec(args),
         Some(Command::Scale(args)) => cli::scale::exec(args),
         Some(Command::Flame(args)) => cli::flame::exec(args),
+        Some(Command::Lab(args)) => cli::lab::exec(args),
         None => cli::app::exec(&cli.app),
     };
     match result {

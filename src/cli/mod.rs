@@ -8,6 +8,7 @@ pub mod bench;
 pub mod common;
 pub mod flame;
 pub mod jit;
+pub mod lab;
 pub mod learn;
 pub mod machine;
 pub mod peers;
@@ -64,6 +65,9 @@ pub enum Command {
     Worker(worker::WorkerArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine(machine::MachineArgs),
+    /// Your own ladder: write each step as a function in a lab folder; `check` verifies, times
+    /// and grades them in order.
+    Lab(lab::LabArgs),
 }
 
 #[cfg(test)]

@@ -200,7 +200,7 @@ impl PeerKernel {
                 "{} ({}): {}",
                 self.spec.id,
                 finished.ended.code,
-                finished.stderr_tail(3)
+                finished.stderr_tail(self.spec.stderr_lines.max(1))
             ));
         }
         let ended = &finished.ended;

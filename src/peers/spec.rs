@@ -71,6 +71,9 @@ pub struct PeerSpec {
     pub modules: Vec<String>,
     pub programs: Vec<String>,
     pub install: String,
+    /// How many of its last lines of standard error a failure quotes: 3 for a peer; 1 for a
+    /// program whose last line is its own summary (the lab's harness).
+    pub stderr_lines: usize,
     /// The file it came from, and its folder (`{dir}`).
     pub file: PathBuf,
     pub dir: PathBuf,
@@ -184,6 +187,7 @@ pub fn parse_peer(text: &str, file: &Path) -> Result<PeerSpec, PeerError> {
         modules: f.needs.modules,
         programs: f.needs.programs,
         install: f.install,
+        stderr_lines: 3,
         file: file.to_path_buf(),
         dir,
     })

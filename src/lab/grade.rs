@@ -1,0 +1,159 @@
+//! Grading, in order: a step counts when it verifies, reaches its floor over the earlier step
+//! the floor names, and has no NumPy findings; a step stays locked until every earlier step
+//! that is not optional counts.
+
+use serde::Serialize;
+
+use super::lint::Lint;
+use super::spec::{Floor, LabStep};
+use crate::run::{RunReport, RunStatus};
+
+/// Where a step stands.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "reason")]
+pub enum Verdict {
+    /// Verified, fast enough, clean: the step counts.
+    Counts,
+    /// Ran (or tried to) and does not count yet; the reason says what to do.
+    NotYet(String),
+    /// An earlier step does not count yet, so this one is not run.
+    Locked(String),
+}
+
+impl Verdict {
+    #[must_use]
+    pub fn counts(&self) -> bool {
+        matches!(self, Verdict::Counts)
+    }
+
+    /// One line for a table.
+    #[must_use]
+    pub fn line(&self) -> String {
+        match self {
+            Verdict::Counts => "counts".into(),
+            Verdict::NotYet(r) | Verdict::Locked(r) => r.lines().next().unwrap_or("").to_string(),
+        }
+    }
+}
+
+/// A step's floor against what was measured.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FloorCheck {
+    #[serde(flatten)]
+    pub floor: Floor,
+    /// The measured speedup over `floor.over`, when both have a time.
+    pub measured: Option<f64>,
+}
+
+/// Whether the steps before `i` that are not optional all count (or why not).
+#[must_use]
+pub fn lock_reason(steps: &[LabStep], verdicts: &[Verdict], i: usize) -> Option<String> {
+    steps[..i]
+        .iter()
+        .zip(verdicts)
+        .find(|(s, v)| !s.optional && !v.counts())
+        .map(|(s, _)| format!("locked: {} does not count yet", s.file_name()))
+}
+
+/// The verdict on step `i`, given the reports of the steps so far (`reports[j]` for j ≤ i).
+#[must_use]
+pub fn grade(
+    steps: &[LabStep],
+    reports: &[Option<RunReport>],
+    i: usize,
+    lint: &Lint,
+) -> (Verdict, Option<FloorCheck>) {
+    let step = &steps[i];
+    let Some(report) = reports.get(i).and_then(Option::as_ref) else {
+        return (Verdict::NotYet("not run yet".into()), None);
+    };
+    let floor = step.floor.as_ref().map(|f| {
+        let over = steps
+            .iter()
+            .position(|s| s.id == f.over)
+            .and_then(|j| reports.get(j).and_then(Option::as_ref));
+        let measured = over
+            .filter(|o| o.has_time() && report.has_time() && report.estimated_s > 0.0)
+            .map(|o| o.estimated_s / report.estimated_s);
+        FloorCheck {
+            floor: f.clone(),
+            measured,
+        }
+    });
+    let verdict = match &report.status {
+        // The harness's own words, without the process's name and exit status.
+        RunStatus::Failed(why) => Verdict::NotYet(
+            why.strip_prefix(&format!("lab-{} (", step.id))
+                .and_then(|rest| rest.split_once("): "))
+                .map_or_else(|| why.clone(), |(_, said)| said.to_string()),
+        ),
+        RunStatus::Unavailable(why) => Verdict::NotYet(format!("cannot run here: {why}")),
+        RunStatus::Cancelled => Verdict::NotYet("cancelled".into()),
+        RunStatus::Completed | RunStatus::Extrapolated if !report.verified() => {
+            let v = report.verification.as_ref();
+            Verdict::NotYet(match v {
+                Some(v) if v.recall.is_some() => format!(
+                    "wrong neighbours: recall {:.3}, below what counts",
+                    v.recall.unwrap_or(0.0)
+                ),
+                Some(v) if v.non_finite => "wrong answer: it returned NaN or infinity".into(),
+                Some(v) => match v.worst {
+                    Some((r, c)) => format!(
+                        "wrong answer: S[{r}][{c}] is off by {:.2e} (allowed {:.1e})",
+                        v.max_abs_err, v.tolerance
+                    ),
+                    None => format!(
+                        "wrong answer: off by {:.2e} (allowed {:.1e})",
+                        v.max_abs_err, v.tolerance
+                    ),
+                },
+                None => "not verified".into(),
+            })
+        }
+        RunStatus::Completed | RunStatus::Extrapolated => match &floor {
+            Some(fc) => match fc.measured {
+                None => {
+                    Verdict::NotYet(format!("needs a time of {} to compare with", fc.floor.over))
+                }
+                Some(x) if x < fc.floor.at_least => Verdict::NotYet(format!(
+                    "{} faster than {}; it counts from {} ({})",
+                    times(x),
+                    fc.floor.over,
+                    times(fc.floor.at_least),
+                    fc.floor.why
+                )),
+                Some(_) => lint_verdict(lint),
+            },
+            None => lint_verdict(lint),
+        },
+    };
+    (verdict, floor)
+}
+
+fn lint_verdict(lint: &Lint) -> Verdict {
+    let f = lint.findings();
+    if f.is_empty() {
+        return Verdict::Counts;
+    }
+    let shown: Vec<String> = f
+        .iter()
+        .take(3)
+        .map(|f| format!("line {} {}: {}", f.line, f.rule, f.message))
+        .collect();
+    Verdict::NotYet(format!(
+        "ruff: {} NumPy finding{} to fix: {}",
+        f.len(),
+        if f.len() == 1 { "" } else { "s" },
+        shown.join("; ")
+    ))
+}
+
+/// A ratio as people say it: 3.2x, 45x, 1200x.
+#[must_use]
+pub fn times(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.1}x")
+    } else {
+        format!("{x:.0}x")
+    }
+}

@@ -1,0 +1,131 @@
+//! The ruff NPY drill: a Python step is checked with `ruff check --select NPY`, and a step with
+//! findings does not count until they are fixed.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+/// One finding: where, which rule, what it says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub line: usize,
+    pub rule: String,
+    pub message: String,
+}
+
+/// What linting a step found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+pub enum Lint {
+    /// Checked: these findings (none: clean).
+    Checked(Vec<Finding>),
+    /// Not a Python source ruff reads (a `.pyx`).
+    NotApplicable,
+    /// ruff is not installed, or failed: why, and how to install it.
+    Unavailable(String),
+}
+
+impl Lint {
+    /// The findings that keep a step from counting.
+    #[must_use]
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            Lint::Checked(f) => f,
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RuffLocation {
+    row: usize,
+}
+
+#[derive(Deserialize)]
+struct RuffMessage {
+    code: Option<String>,
+    message: String,
+    location: RuffLocation,
+}
+
+/// Runs ruff's NumPy rules on `file`.
+#[must_use]
+pub fn check(file: &Path) -> Lint {
+    if file.extension().is_none_or(|e| e != "py") {
+        return Lint::NotApplicable;
+    }
+    let Some(ruff) = crate::peers::which("ruff") else {
+        return Lint::Unavailable(
+            "ruff is not installed, so NumPy idioms are not checked (pip install ruff)".into(),
+        );
+    };
+    let out = Command::new(ruff)
+        .args([
+            "check",
+            "--select",
+            "NPY",
+            "--output-format",
+            "json",
+            "--no-cache",
+            "--exit-zero",
+            "--isolated",
+        ])
+        .arg(file)
+        .stdin(Stdio::null())
+        .output();
+    let out = match out {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            return Lint::Unavailable(format!(
+                "ruff failed: {}",
+                err.lines().last().unwrap_or("no message")
+            ));
+        }
+        Err(e) => return Lint::Unavailable(format!("could not run ruff: {e}")),
+    };
+    parse(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Reads ruff's JSON output.
+fn parse(json: &str) -> Lint {
+    match serde_json::from_str::<Vec<RuffMessage>>(json) {
+        Ok(ms) => {
+            let mut found: Vec<Finding> = ms
+                .into_iter()
+                .map(|m| Finding {
+                    line: m.location.row,
+                    rule: m.code.unwrap_or_else(|| "?".into()),
+                    message: m.message,
+                })
+                .collect();
+            found.sort_by_key(|f| f.line);
+            Lint::Checked(found)
+        }
+        Err(e) => Lint::Unavailable(format!("could not read ruff's output: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ruff_s_json_becomes_findings_by_line() {
+        let json = r#"[
+          {"code": "NPY002", "message": "Replace legacy `np.random.seed` call with `np.random.Generator`",
+           "location": {"row": 19, "column": 1}, "end_location": {"row": 19, "column": 15},
+           "filename": "/lab/03_numpy.py", "fix": null, "noqa_row": 19, "url": "x"},
+          {"code": "NPY001", "message": "Type alias `np.float` is deprecated",
+           "location": {"row": 4, "column": 5}, "filename": "/lab/03_numpy.py"}
+        ]"#;
+        let lint = parse(json);
+        let f = lint.findings();
+        assert_eq!(f.len(), 2);
+        assert_eq!((f[0].line, f[0].rule.as_str()), (4, "NPY001"));
+        assert_eq!((f[1].line, f[1].rule.as_str()), (19, "NPY002"));
+        assert_eq!(parse("[]"), Lint::Checked(vec![]));
+        assert!(matches!(parse("garbage"), Lint::Unavailable(_)));
+    }
+}

@@ -1,0 +1,162 @@
+//! The lab: the student's own code becomes the ladder. Each step is a plain function in a
+//! plain file of a lab folder (`similarity(X, start, end)`, or `topk(X, k, start, end)`); the
+//! shipped harness calls it through the peers' machinery, so it is verified, timed, measured
+//! and profiled exactly like our rungs, then graded in order against the floors of the lab's
+//! `lab.toml`.
+//!
+//! The rooms: [`spec`] (the lab file), [`scaffold`] (`ladder lab init`), [`step`] (a step as a
+//! rung), [`lint`] (ruff's NPY rules), [`grade`] (counts, not yet, locked), [`render`] (the
+//! table and JSON of `ladder lab check`). This part uses peers, run, report and below; never
+//! the app.
+
+pub mod grade;
+pub mod lint;
+pub mod render;
+pub mod scaffold;
+pub mod spec;
+pub mod step;
+
+use serde::Serialize;
+
+use self::grade::{FloorCheck, Verdict, lock_reason};
+use self::lint::Lint;
+use self::spec::{Lab, LabStep};
+use crate::run::{CancelToken, RunEvent, RunReport, Runner};
+
+pub use spec::{LabError, load};
+
+/// One step after a climb: what ran, what linting found, and the verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepResult {
+    pub id: String,
+    pub file: String,
+    pub title: String,
+    pub optional: bool,
+    pub verdict: Verdict,
+    pub floor: Option<FloorCheck>,
+    pub lint: Lint,
+    /// The run (absent for a locked or missing step).
+    pub report: Option<RunReport>,
+}
+
+impl StepResult {
+    /// Seconds for the whole workload (extrapolated past the budget), when it has a time.
+    #[must_use]
+    pub fn seconds(&self) -> Option<f64> {
+        self.report
+            .as_ref()
+            .filter(|r| r.has_time())
+            .map(|r| r.estimated_s)
+    }
+}
+
+/// Whether every step that is not optional counts: the lab is done.
+#[must_use]
+pub fn all_count(results: &[StepResult]) -> bool {
+    results.iter().all(|r| r.optional || r.verdict.counts())
+}
+
+/// Climbs the lab in order with `runner`: each step linted, run, graded; a step after one that
+/// does not count is locked and not run, unless `unlock_all`. `started` is told each step as it
+/// begins; `events` gets the runner's events.
+pub fn climb(
+    lab: &Lab,
+    runner: &Runner,
+    unlock_all: bool,
+    started: &dyn Fn(usize, &LabStep),
+    events: &dyn Fn(RunEvent),
+    cancel: &CancelToken,
+) -> Vec<StepResult> {
+    let mut reports: Vec<Option<RunReport>> = Vec::new();
+    let mut verdicts: Vec<Verdict> = Vec::new();
+    let mut out = Vec::new();
+    for (i, step) in lab.steps.iter().enumerate() {
+        let locked = if unlock_all || cancel.is_cancelled() {
+            None
+        } else {
+            lock_reason(&lab.steps, &verdicts, i)
+        };
+        let unmeasured = step.floor.clone().map(|floor| FloorCheck {
+            floor,
+            measured: None,
+        });
+        let (report, lint, verdict, floor) = if let Some(why) = locked {
+            (None, Lint::NotApplicable, Verdict::Locked(why), unmeasured)
+        } else if cancel.is_cancelled() {
+            (
+                None,
+                Lint::NotApplicable,
+                Verdict::NotYet("cancelled".into()),
+                unmeasured,
+            )
+        } else if !step.file.is_file() {
+            let why = format!(
+                "{} is missing: write it (ladder lab init puts a starting point there)",
+                step.file_name()
+            );
+            (None, Lint::NotApplicable, Verdict::NotYet(why), unmeasured)
+        } else {
+            started(i, step);
+            let lint = lint::check(&step.file);
+            let report = match step::peer(step) {
+                Ok(peer) => Some(runner.run_one(i, &peer, events, cancel)),
+                Err(e) => {
+                    reports.push(None);
+                    verdicts.push(Verdict::NotYet(e.to_string()));
+                    out.push(result(
+                        step,
+                        Verdict::NotYet(e.to_string()),
+                        None,
+                        lint,
+                        None,
+                    ));
+                    continue;
+                }
+            };
+            reports.push(report);
+            let (verdict, floor) = grade::grade(&lab.steps, &reports, i, &lint);
+            let report = reports.pop().flatten();
+            (report, lint, verdict, floor)
+        };
+        reports.push(report.clone());
+        verdicts.push(verdict.clone());
+        out.push(result(step, verdict, floor, lint, report));
+    }
+    fill_speedups(&mut out);
+    out
+}
+
+fn result(
+    step: &LabStep,
+    verdict: Verdict,
+    floor: Option<FloorCheck>,
+    lint: Lint,
+    report: Option<RunReport>,
+) -> StepResult {
+    StepResult {
+        id: step.id.clone(),
+        file: step.file_name(),
+        title: step.title.clone(),
+        optional: step.optional,
+        verdict,
+        floor,
+        lint,
+        report,
+    }
+}
+
+/// Speedups against the first step and against the previous step with a time.
+fn fill_speedups(results: &mut [StepResult]) {
+    let base = results.first().and_then(StepResult::seconds);
+    let mut prev: Option<f64> = None;
+    for r in results.iter_mut() {
+        let t = r.seconds();
+        if let Some(rep) = r.report.as_mut() {
+            rep.speedup_vs_baseline = base.zip(t).map(|(b, t)| b / t);
+            rep.speedup_vs_previous = prev.zip(t).map(|(p, t)| p / t);
+        }
+        if t.is_some() {
+            prev = t;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! `ladder lab check`'s outputs: a table for people, one JSON document for scripts and CI.
+
+use std::fmt::Write as _;
+
+use super::grade::{Verdict, times};
+use super::lint::Lint;
+use super::{StepResult, all_count};
+use crate::machine::MachineInfo;
+use crate::report::{WorkloadMeta, human_speedup, time_cell};
+
+/// The lab's table: one row a step, the verdict last (it may be long).
+#[must_use]
+pub fn table(
+    dir: &str,
+    meta: &WorkloadMeta,
+    machine: &MachineInfo,
+    results: &[StepResult],
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "lab {dir} · {} × {} {} seed {} · {} ({} cores, {})",
+        meta.n,
+        meta.d,
+        meta.source,
+        meta.seed,
+        machine.cpu,
+        machine.logical_cores,
+        machine.kernel_isa
+    );
+    let base = results.first().map_or("-", |r| r.id.as_str());
+    let _ = writeln!(
+        s,
+        "{:<13} {:<18} {:>20} {:>9} {:>8} {:<28} verdict",
+        "step",
+        "file",
+        "time",
+        format!("vs {base}"),
+        "vs prev",
+        "floor"
+    );
+    for r in results {
+        let rep = r.report.as_ref().filter(|x| x.has_time());
+        let floor = r.floor.as_ref().map_or_else(
+            || "-".to_string(),
+            |f| {
+                let got = f
+                    .measured
+                    .map_or_else(String::new, |m| format!(" ({})", times(m)));
+                format!("{} over {}{got}", times(f.floor.at_least), f.floor.over)
+            },
+        );
+        let mark = match &r.verdict {
+            Verdict::Counts => "✓",
+            Verdict::NotYet(_) => "✗",
+            Verdict::Locked(_) => "·",
+        };
+        let optional = if r.optional { " (optional)" } else { "" };
+        let _ = writeln!(
+            s,
+            "{:<13} {:<18} {:>20} {:>9} {:>8} {:<28} {mark} {}{optional}",
+            r.id,
+            r.file,
+            rep.map_or_else(|| "-".into(), time_cell),
+            rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_baseline)),
+            rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_previous)),
+            floor,
+            r.verdict.line()
+        );
+    }
+    let counted = results.iter().filter(|r| r.verdict.counts()).count();
+    let _ = writeln!(
+        s,
+        "{counted} of {} steps count{}",
+        results.len(),
+        if all_count(results) {
+            ": the ladder is climbed"
+        } else {
+            ""
+        }
+    );
+    // Said once, not on every row.
+    if let Some(why) = results.iter().find_map(|r| match &r.lint {
+        Lint::Unavailable(why) => Some(why),
+        _ => None,
+    }) {
+        let _ = writeln!(s, "note: {why}");
+    }
+    s
+}
+
+/// The lab as one JSON document.
+#[must_use]
+pub fn json(
+    dir: &str,
+    meta: &WorkloadMeta,
+    machine: &MachineInfo,
+    results: &[StepResult],
+) -> serde_json::Value {
+    let steps: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            let rep = r.report.as_ref();
+            serde_json::json!({
+                "id": r.id,
+                "file": r.file,
+                "title": r.title,
+                "optional": r.optional,
+                "counts": r.verdict.counts(),
+                "verdict": r.verdict,
+                "reason": match &r.verdict { Verdict::Counts => None, v => Some(v.line()) },
+                "floor": r.floor,
+                "lint": r.lint,
+                "seconds": r.seconds(),
+                "extrapolated": rep.map(|x| x.extrapolated),
+                "speedup_vs_baseline": rep.and_then(|x| x.speedup_vs_baseline),
+                "speedup_vs_previous": rep.and_then(|x| x.speedup_vs_previous),
+                "verified": rep.map(crate::run::RunReport::verified),
+                "run": rep,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "schema_version": 1,
+        "lab": dir,
+        "workload": meta,
+        "machine": machine,
+        "all_count": all_count(results),
+        "steps": steps,
+    })
+}

@@ -1,0 +1,101 @@
+//! `ladder lab init`: writes a lab folder (a README, the lab file, one file per step, tests and
+//! perf), never over a file that is there. Only step 1 is solved; every later template raises,
+//! with a TODO saying what to write.
+
+use std::path::{Path, PathBuf};
+
+use super::spec::LabError;
+
+/// The files of a new lab: (path inside the folder, contents).
+pub const FILES: &[(&str, &str)] = &[
+    ("README.md", include_str!("../../assets/lab/README.md")),
+    ("lab.toml", include_str!("../../assets/lab/lab.toml")),
+    ("01_naive.py", include_str!("../../assets/lab/01_naive.py")),
+    (
+        "02_algorithmic.py",
+        include_str!("../../assets/lab/02_algorithmic.py"),
+    ),
+    ("03_numpy.py", include_str!("../../assets/lab/03_numpy.py")),
+    (
+        "04_cython.pyx",
+        include_str!("../../assets/lab/04_cython.pyx"),
+    ),
+    ("05_numba.py", include_str!("../../assets/lab/05_numba.py")),
+    (
+        "07_library.py",
+        include_str!("../../assets/lab/07_library.py"),
+    ),
+    (
+        "tests/test_bench.py",
+        include_str!("../../assets/lab/tests/test_bench.py"),
+    ),
+    (
+        "perf/README.md",
+        include_str!("../../assets/lab/perf/README.md"),
+    ),
+    (".gitignore", include_str!("../../assets/lab/gitignore")),
+];
+
+/// Writes a new lab into `dir` (made if missing). Refuses, writing nothing, when any of its
+/// files is already there: the error names them.
+pub fn init(dir: &Path) -> Result<Vec<PathBuf>, LabError> {
+    let there: Vec<&str> = FILES
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| dir.join(name).exists())
+        .collect();
+    if !there.is_empty() {
+        return Err(LabError::Invalid {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "already holds {}: nothing was written (choose another folder, or move them away)",
+                there.join(", ")
+            ),
+        });
+    }
+    let mut written = Vec::new();
+    for (name, text) in FILES {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| LabError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|source| LabError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_lab_file_loads_and_names_every_step_file_it_ships() {
+        let dir = tempfile::tempdir().unwrap();
+        init(dir.path()).unwrap();
+        let lab = super::super::load(dir.path()).unwrap();
+        for s in &lab.steps {
+            assert!(s.file.is_file(), "{} is not shipped", s.file.display());
+        }
+        assert_eq!(lab.steps[0].id, "naive");
+    }
+
+    #[test]
+    fn init_never_overwrites_and_writes_nothing_when_a_file_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("02_algorithmic.py"), "mine").unwrap();
+        let e = init(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("02_algorithmic.py"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("02_algorithmic.py")).unwrap(),
+            "mine"
+        );
+        assert!(!dir.path().join("lab.toml").exists());
+    }
+}

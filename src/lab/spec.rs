@@ -1,0 +1,289 @@
+//! The lab file, `lab.toml`: the workload, the steps in the order they are climbed, and the
+//! floor each must reach to count. Loaded and checked here; an instructor may edit it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::rungs::{OutputKind, Step};
+
+/// The lab file format this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The lab file's name in a lab folder.
+pub const LAB_FILE: &str = "lab.toml";
+
+/// What the steps are timed on.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LabWorkload {
+    pub n: usize,
+    pub d: usize,
+    #[serde(default)]
+    pub seed: u64,
+    /// Kernel seconds per step before its time is extrapolated.
+    pub budget: f64,
+}
+
+/// What a step must reach to count: at least `at_least` times faster than step `over`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Floor {
+    pub over: String,
+    pub at_least: f64,
+    /// Why that much is fair (shown when the step falls short).
+    pub why: String,
+}
+
+/// How the step's function receives X.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Input {
+    /// A list of n lists of d floats (the pure-Python steps).
+    Lists,
+    /// A NumPy float32 array of shape (n, d).
+    #[default]
+    Numpy,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    id: String,
+    file: String,
+    title: String,
+    step: String,
+    #[serde(default)]
+    output: Option<String>,
+    #[serde(default)]
+    input: Input,
+    #[serde(default)]
+    floor: Option<Floor>,
+    #[serde(default)]
+    needs: Vec<String>,
+    #[serde(default)]
+    programs: Vec<String>,
+    #[serde(default)]
+    install: String,
+    /// A stretch step: shown and graded, but the lab passes without it.
+    #[serde(default)]
+    optional: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabToml {
+    format_version: u32,
+    workload: LabWorkload,
+    steps: Vec<StepFile>,
+}
+
+/// One step of the lab, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabStep {
+    pub id: String,
+    /// The student's file, inside the lab folder.
+    pub file: PathBuf,
+    pub title: String,
+    pub step: Step,
+    pub output: OutputKind,
+    pub input: Input,
+    pub floor: Option<Floor>,
+    /// Python modules it needs, and programs on PATH.
+    pub needs: Vec<String>,
+    pub programs: Vec<String>,
+    pub install: String,
+    pub optional: bool,
+}
+
+impl LabStep {
+    /// The function the step's file defines.
+    #[must_use]
+    pub fn function(&self) -> &'static str {
+        match self.output {
+            OutputKind::Full => "similarity",
+            OutputKind::TopK => "topk",
+        }
+    }
+
+    /// The file's name, as the student knows it.
+    #[must_use]
+    pub fn file_name(&self) -> String {
+        self.file
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+    }
+}
+
+/// A lab folder, loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lab {
+    pub dir: PathBuf,
+    pub workload: LabWorkload,
+    pub steps: Vec<LabStep>,
+}
+
+/// A lab folder or file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("{path}: {reason}")]
+    Invalid { path: PathBuf, reason: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{} holds no lab ({LAB_FILE} is missing): make one with `ladder lab init {}`",
+        .0.display(), .0.display()
+    )]
+    NotALab(PathBuf),
+}
+
+fn parse_step(s: &str) -> Option<Step> {
+    Some(match s {
+        "baseline" => Step::Baseline,
+        "algorithm" => Step::Algorithm,
+        "vectorize" => Step::Vectorize,
+        "native" => Step::Native,
+        "threads" => Step::Threads,
+        "jit" => Step::Jit,
+        "library" => Step::Library,
+        _ => return None,
+    })
+}
+
+/// Whether a Python module name is dotted identifiers (checking it runs `import NAME`).
+fn is_module_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// Parses and checks a lab file's text; `dir` is the lab folder its step files live in.
+pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
+    let path = dir.join(LAB_FILE);
+    let bad = |reason: String| LabError::Invalid {
+        path: path.clone(),
+        reason,
+    };
+    let f: LabToml = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+    if f.format_version != FORMAT_VERSION {
+        return Err(bad(format!(
+            "format_version {} is not one this ladder reads ({FORMAT_VERSION})",
+            f.format_version
+        )));
+    }
+    let w = f.workload;
+    if w.n == 0 || w.d == 0 || w.n > 1_000_000 || w.d > 100_000 {
+        return Err(bad(format!(
+            "workload n = {}, d = {}: each must be at least 1 (and n at most 1,000,000, d at most 100,000)",
+            w.n, w.d
+        )));
+    }
+    if !(w.budget.is_finite() && w.budget > 0.0 && w.budget <= 3600.0) {
+        return Err(bad(format!(
+            "workload budget = {}: give seconds between 0 and 3600",
+            w.budget
+        )));
+    }
+    if f.steps.is_empty() {
+        return Err(bad("the lab has no [[steps]]".into()));
+    }
+    let mut steps: Vec<LabStep> = Vec::new();
+    for s in f.steps {
+        let at = |reason: String| bad(format!("step '{}': {reason}", s.id));
+        if s.id.is_empty()
+            || !s
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(bad(format!(
+                "step id '{}' must be letters, digits, '-' or '_'",
+                s.id
+            )));
+        }
+        if steps.iter().any(|o| o.id == s.id) {
+            return Err(at("this id is used twice".into()));
+        }
+        let file = Path::new(&s.file);
+        let plain = file
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if s.file.is_empty() || !plain {
+            return Err(at(format!(
+                "file '{}' must be a path inside the lab folder",
+                s.file
+            )));
+        }
+        if !file.extension().is_some_and(|e| e == "py" || e == "pyx") {
+            return Err(at(format!("file '{}' must be a .py or .pyx file", s.file)));
+        }
+        let step = parse_step(&s.step).ok_or_else(|| {
+            at(format!(
+                "step '{}' is not one of baseline, algorithm, vectorize, native, threads, jit, library",
+                s.step
+            ))
+        })?;
+        let output = match s.output.as_deref() {
+            None | Some("full") => OutputKind::Full,
+            Some("topk") => OutputKind::TopK,
+            Some(o) => return Err(at(format!("output '{o}' must be full or topk"))),
+        };
+        if let Some(fl) = &s.floor {
+            if !steps.iter().any(|o| o.id == fl.over) {
+                return Err(at(format!(
+                    "its floor is over '{}', which is not an earlier step",
+                    fl.over
+                )));
+            }
+            if !(fl.at_least.is_finite() && fl.at_least > 0.0) {
+                return Err(at(format!(
+                    "floor at_least = {} must be a positive ratio",
+                    fl.at_least
+                )));
+            }
+        }
+        if let Some(m) = s.needs.iter().find(|m| !is_module_name(m)) {
+            return Err(at(format!(
+                "needs holds {m:?}, which is not a Python module name"
+            )));
+        }
+        steps.push(LabStep {
+            id: s.id,
+            file: dir.join(file),
+            title: s.title,
+            step,
+            output,
+            input: s.input,
+            floor: s.floor,
+            needs: s.needs,
+            programs: s.programs,
+            install: s.install,
+            optional: s.optional,
+        });
+    }
+    Ok(Lab {
+        dir: dir.to_path_buf(),
+        workload: w,
+        steps,
+    })
+}
+
+/// Loads the lab in `dir`.
+pub fn load(dir: &Path) -> Result<Lab, LabError> {
+    let path = dir.join(LAB_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(LabError::NotALab(dir.to_path_buf()));
+        }
+        Err(source) => return Err(LabError::Io { path, source }),
+    };
+    parse_lab(&text, dir)
+}

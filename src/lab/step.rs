@@ -1,0 +1,89 @@
+//! A lab step as a rung: the student's file run through the shipped harness by the peers'
+//! machinery (one process per block of rows, the budget and its extrapolation, the float64
+//! check, its cost measured from outside, py-spy), so it is measured exactly like ours.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use super::spec::{Input, LabStep};
+use crate::peers::shipped::unpack;
+use crate::peers::{Peer, PeerError, PeerSpec};
+
+/// The harness that imports a step's file and calls its function.
+const HARNESS: &[(&str, &str)] = &[(
+    "_lab_harness.py",
+    include_str!("../../assets/lab/_lab_harness.py"),
+)];
+
+/// The harness's folder, written once per process.
+fn harness_dir() -> Result<PathBuf, PeerError> {
+    static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut dir = DIR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if dir.is_none() {
+        *dir = Some(unpack("lab", HARNESS)?);
+    }
+    Ok(dir.clone().expect("set above"))
+}
+
+/// The peer that runs `step`.
+pub fn peer(step: &LabStep) -> Result<Peer, PeerError> {
+    let dir = harness_dir()?;
+    let harness = dir.join("_lab_harness.py").display().to_string();
+    let mut needs = step.needs.clone();
+    // The harness reads and writes the data with NumPy.
+    if !needs.iter().any(|m| m == "numpy") {
+        needs.insert(0, "numpy".into());
+    }
+    let mut command = vec![
+        "{python}".to_string(),
+        harness,
+        "--step".into(),
+        step.file.display().to_string(),
+        "--function".into(),
+        step.function().into(),
+        "--as".into(),
+        match step.input {
+            Input::Lists => "lists",
+            Input::Numpy => "numpy",
+        }
+        .into(),
+        "--input".into(),
+        "{input}".into(),
+        "--rows".into(),
+        "{row_start}:{row_end}".into(),
+        "--output".into(),
+        "{output}".into(),
+    ];
+    if step.function() == "topk" {
+        command.extend(["--k".into(), "{k}".into(), "--sims".into(), "{sims}".into()]);
+    }
+    let install = if step.install.is_empty() {
+        "pip install numpy".to_string()
+    } else {
+        step.install.clone()
+    };
+    Ok(Peer::new(PeerSpec {
+        // Apart from our rungs' ids, which a step's may repeat (the lab's naive beside ours).
+        id: format!("lab-{}", step.id),
+        title: step.title.clone(),
+        step: step.step,
+        output: step.output,
+        // Any right answer counts: an index is judged by recall, like the library peers.
+        approximate: step.output == crate::rungs::OutputKind::TopK,
+        command,
+        what_changed: format!("{}: {}", step.file_name(), step.title),
+        why: step.floor.as_ref().map_or_else(
+            || "the baseline the others are measured against".into(),
+            |f| f.why.clone(),
+        ),
+        modules: needs,
+        programs: step.programs.clone(),
+        install,
+        // The harness ends with the student's error in one line.
+        stderr_lines: 1,
+        file: step.file.clone(),
+        dir,
+    }))
+}

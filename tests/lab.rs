@@ -1,0 +1,312 @@
+//! The lab: a student's own steps, verified, timed and graded in order through the binary, as
+//! `ladder lab init` and `ladder lab check` do it. Reference solutions live here, in
+//! `tests/lab_solutions/`, never in the scaffold.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Std;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn ladder() -> Command {
+    Command::cargo_bin("ladder").unwrap()
+}
+
+fn python_has(module: &str) -> bool {
+    let python = ladder::peers::python();
+    python.is_some_and(|p| {
+        Std::new(p)
+            .args(["-c", &format!("import {module}")])
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// The lab needs Python with NumPy; CI installs both before the tests.
+fn have_numpy() -> bool {
+    let ok = python_has("numpy");
+    if !ok {
+        eprintln!("skipped: the lab's harness needs Python with NumPy (pip install numpy)");
+    }
+    ok
+}
+
+fn solutions() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab_solutions")
+}
+
+/// `ladder lab check DIR ARGS --format json`: the exit code and the document.
+fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let out = ladder()
+        .args(["lab", "check"])
+        .arg(dir)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), doc)
+}
+
+fn step<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in {doc}"))
+}
+
+fn reason(doc: &Value, id: &str) -> String {
+    step(doc, id)["reason"].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn a_new_lab_counts_step_one_and_says_what_to_write_next() {
+    if !have_numpy() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    // Never over a file that is there.
+    let again = ladder().args(["lab", "init"]).arg(&lab).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds README.md"));
+
+    let (code, doc) = check(&lab, &["--n", "120", "--d", "16", "--budget", "1"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["all_count"], false);
+    assert_eq!(step(&doc, "naive")["counts"], true);
+    // The unsolved template: its own file and line, and its TODO.
+    let why = reason(&doc, "algorithmic");
+    assert!(
+        why.starts_with("02_algorithmic.py:") && why.contains("NotImplementedError: TODO"),
+        "{why}"
+    );
+    // Later steps are not run until the earlier ones count.
+    for id in ["numpy", "cython", "numba", "library"] {
+        assert_eq!(step(&doc, id)["verdict"]["kind"], "locked", "{id}");
+        assert!(reason(&doc, id).contains("02_algorithmic.py does not count yet"));
+    }
+    // With everything unlocked, every unsolved template is reported not done, none passes.
+    let (_, doc) = check(
+        &lab,
+        &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
+    );
+    for id in ["algorithmic", "numpy", "cython", "numba", "library"] {
+        assert_eq!(step(&doc, id)["counts"], false, "{id}: {doc}");
+    }
+}
+
+#[test]
+fn reference_solutions_climb_the_whole_ladder() {
+    if !have_numpy() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path();
+    ladder().args(["lab", "init"]).arg(lab).assert().success();
+    let mut expected = vec!["naive", "algorithmic", "numpy"];
+    for (file, id, needs) in [
+        ("02_algorithmic.py", "", ""),
+        ("03_numpy.py", "", ""),
+        ("04_cython.pyx", "cython", "Cython"),
+        ("05_numba.py", "numba", "numba"),
+        ("07_library.py", "library", "faiss"),
+    ] {
+        if !needs.is_empty() && !python_has(needs) {
+            eprintln!("skipped the {id} step: the Python module {needs} is not installed");
+            continue;
+        }
+        std::fs::copy(solutions().join(file), lab.join(file)).unwrap();
+        if !id.is_empty() {
+            expected.push(id);
+        }
+    }
+    // At the lab's own workload, which the floors are calibrated for; a short budget (the
+    // slow steps are extrapolated).
+    let (_, doc) = check(lab, &["--budget", "1", "--unlock-all"]);
+    for id in &expected {
+        let s = step(&doc, id);
+        assert_eq!(s["counts"], true, "{id} does not count: {s}");
+        assert_eq!(s["verified"], true);
+    }
+    // Floors are ratios over the named earlier step, measured here.
+    let numpy = step(&doc, "numpy");
+    assert_eq!(numpy["floor"]["over"], "algorithmic");
+    assert!(
+        numpy["floor"]["measured"].as_f64().unwrap() >= 30.0,
+        "{numpy}"
+    );
+    if expected.len() == 6 {
+        assert_eq!(doc["all_count"], true);
+    }
+}
+
+/// A lab of one step whose file says `body`: the step's reason after a check.
+fn one_step(body: &str, extra: &[&str]) -> (String, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lab.toml"),
+        r#"format_version = 1
+[workload]
+n = 50
+d = 8
+budget = 1.0
+
+[[steps]]
+id = "mine"
+file = "mine.py"
+title = "a step under test"
+step = "vectorize"
+"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("mine.py"), body).unwrap();
+    let (code, doc) = check(dir.path(), extra);
+    assert_eq!(code, 1, "{doc}");
+    (reason(&doc, "mine"), doc)
+}
+
+#[test]
+fn each_kind_of_broken_step_gets_its_own_one_line_reason() {
+    if !have_numpy() {
+        return;
+    }
+    let cases: &[(&str, &str)] = &[
+        (
+            "def similarity(X, start, end)\n    return X\n",
+            "mine.py:1: SyntaxError",
+        ),
+        (
+            "import not_a_module_anywhere\n",
+            "mine.py:1: ModuleNotFoundError: No module named 'not_a_module_anywhere'",
+        ),
+        (
+            "def similarty(X, start, end):\n    return None\n",
+            "mine.py has no function similarity(X, start, end): define it (functions found: similarty)",
+        ),
+        (
+            "def similarity(X, start, end):\n    pass\n",
+            "mine.py: similarity returned None",
+        ),
+        (
+            "import numpy as np\ndef similarity(X, start, end):\n    return np.zeros((end - start, 3))\n",
+            "expected (",
+        ),
+        (
+            "import numpy as np\ndef similarity(X, start, end):\n    return np.full((end - start, X.shape[0]), np.nan)\n",
+            "returned nan at row",
+        ),
+        (
+            "def similarity(X, start, end):\n    return [[1.0] * len(X) for _ in range(start, end)]\n",
+            "wrong answer: S[",
+        ),
+        (
+            "def helper():\n    raise ValueError('boom')\ndef similarity(X, start, end):\n    return helper()\n",
+            "mine.py:2: ValueError: boom",
+        ),
+    ];
+    for (body, want) in cases {
+        let (why, _) = one_step(body, &[]);
+        assert!(
+            why.contains(want),
+            "{body:?}\n  said: {why}\n  want: {want}"
+        );
+        assert!(!why.contains('\n'), "one line: {why}");
+        // The student's frames only: never the harness's.
+        assert!(!why.contains("_lab_harness"), "{why}");
+    }
+}
+
+#[test]
+fn a_step_that_hangs_is_killed_and_says_so() {
+    if !have_numpy() {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let (why, _) = one_step(
+        "import time\ndef similarity(X, start, end):\n    time.sleep(600)\n",
+        &["--budget", "0.5"],
+    );
+    assert!(why.contains("killed"), "{why}");
+    assert!(started.elapsed().as_secs() < 60);
+}
+
+#[test]
+fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
+    if !have_numpy() {
+        return;
+    }
+    if ladder::peers::which("ruff").is_none() {
+        eprintln!("skipped: ruff is not installed (pip install ruff)");
+        return;
+    }
+    // The template's legacy warm-up idiom, with a correct function.
+    let template = include_str!("../assets/lab/03_numpy.py");
+    let solved = template.replace(
+        "    # TODO: normalise the rows once, then one matrix product for rows start..end.\n    raise NotImplementedError(\"TODO: step 3 is yours to write: normalise, then Xn[start:end] @ Xn.T\")",
+        "    n = np.linalg.norm(X, axis=1, keepdims=True)\n    n[n == 0] = 1\n    U = X / n\n    return U[start:end] @ U.T",
+    );
+    assert_ne!(
+        solved, template,
+        "the template's TODO changed: update this test"
+    );
+    let (why, doc) = one_step(&solved, &[]);
+    assert!(
+        why.starts_with("ruff: 2 NumPy findings to fix: line "),
+        "{why}"
+    );
+    assert!(why.contains("NPY002"), "{why}");
+    assert_eq!(step(&doc, "mine")["lint"]["detail"][0]["rule"], "NPY002");
+}
+
+#[test]
+fn a_broken_lab_file_names_itself_and_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ladder()
+        .args(["lab", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ladder lab init"));
+    let cases = [
+        (
+            "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = 1.0\n",
+            "steps",
+        ),
+        (
+            "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = 1.0\n[[steps]]\nid = \"a\"\nfile = \"../a.py\"\ntitle = \"t\"\nstep = \"baseline\"\n",
+            "inside the lab folder",
+        ),
+        (
+            "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = 1.0\n[[steps]]\nid = \"a\"\nfile = \"a.py\"\ntitle = \"t\"\nstep = \"baseline\"\nfloor = { over = \"b\", at_least = 2.0, why = \"w\" }\n",
+            "not an earlier step",
+        ),
+        (
+            "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = -1.0\n[[steps]]\nid = \"a\"\nfile = \"a.py\"\ntitle = \"t\"\nstep = \"baseline\"\n",
+            "budget",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(dir.path().join("lab.toml"), text).unwrap();
+        let out = ladder()
+            .args(["lab", "check"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("lab.toml") && err.contains(want),
+            "{err} (want {want})"
+        );
+    }
+}
