@@ -136,9 +136,14 @@ pub fn compile_note(x: &RunReport) -> Option<String> {
 /// Seconds for people: "1.23 s", "45.6 ms", "2 min 5 s".
 #[must_use]
 pub fn human_seconds(s: f64) -> String {
+    if !s.is_finite() {
+        return "-".into();
+    }
     if s >= 120.0 {
-        let m = (s / 60.0).floor();
-        format!("{m:.0} min {:.0} s", s - m * 60.0)
+        // Whole seconds first, so 179.6 s reads "3 min 0 s", never "2 min 60 s".
+        let total = s.round();
+        let m = (total / 60.0).floor();
+        format!("{m:.0} min {:.0} s", total - m * 60.0)
     } else if s >= 10.0 {
         format!("{s:.1} s")
     } else if s >= 1.0 {
@@ -238,5 +243,20 @@ pub(crate) fn test_machine(cpu: &str) -> MachineInfo {
         peak_gflops_core_128: 50.0,
         peak_gflops_all_128: 100.0,
         mem_read_gbs: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_seconds;
+
+    #[test]
+    fn seconds_read_as_people_say_them() {
+        assert_eq!(human_seconds(179.6), "3 min 0 s");
+        assert_eq!(human_seconds(142.4), "2 min 22 s");
+        assert_eq!(human_seconds(59.94), "59.9 s");
+        assert_eq!(human_seconds(2.5), "2.50 s");
+        assert_eq!(human_seconds(0.0312), "31.2 ms");
+        assert_eq!(human_seconds(f64::NAN), "-");
     }
 }

@@ -65,14 +65,12 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 Some((s, false)) => format!(" · ETA {}", human_seconds(s)),
                 None => String::new(),
             };
-            f.render_widget(
-                Paragraph::new(format!(
-                    "{phase} · rows {}/{}{eta}",
-                    l.rows_done, l.rows_total
-                ))
-                .style(theme.base()),
-                status,
-            );
+            let mut line = format!("{phase} · rows {}/{}{eta}", l.rows_done, l.rows_total);
+            // A narrow panel drops the word "rows" before it would cut the ETA's unit off.
+            if line.chars().count() > usize::from(status.width) {
+                line = format!("{phase} · {}/{}{eta}", l.rows_done, l.rows_total);
+            }
+            f.render_widget(Paragraph::new(line).style(theme.base()), status);
             f.render_widget(
                 LineGauge::default()
                     .ratio(l.work_done.clamp(0.0, 1.0))
