@@ -67,7 +67,9 @@ fn jit_shows_the_generated_ir_and_machine_code() {
         .args(["jit", "--d", "0"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("--d must be at least 1"));
+        .stderr(predicate::str::contains(
+            "d must be a whole number from 1 to",
+        ));
 }
 
 #[test]
@@ -240,17 +242,74 @@ fn bad_arguments_exit_2_with_a_reason() {
         .args(["run", "--n", "0"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--n must be at least 1"));
+        .stderr(predicate::str::contains(
+            "n must be a whole number from 1 to",
+        ));
     ladder()
         .args(["run", "--budget", "0"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--budget must be a positive"));
+        .stderr(predicate::str::contains(
+            "the budget must be seconds, more than 0 and at most 3600",
+        ));
     ladder()
         .args(["run", "--data", "uniform"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("'normal' or 'clustered'"));
+}
+
+/// One bad invocation of each class: exit 2 and one line that says what is wrong, never a
+/// panic, an abort or a hang.
+#[test]
+fn every_class_of_bad_argument_exits_2_with_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "--budget", "nan"], "more than 0 and at most 3600"),
+        (&["run", "--budget", "-1"], "more than 0 and at most 3600"),
+        (&["run", "--budget", "1e20"], "more than 0 and at most 3600"),
+        (
+            &["flame", "--rung", "naive", "--budget", "inf"],
+            "more than 0 and at most 3600",
+        ),
+        (&["bench", "--budget", "0"], "more than 0 and at most 3600"),
+        (
+            &["run", "--threads", "0"],
+            "threads must be a whole number from 1",
+        ),
+        (
+            &["run", "--threads", "100000"],
+            "threads must be a whole number from 1",
+        ),
+        (&["run", "--k", "0"], "k must be a whole number from 1"),
+        (
+            &["run", "--d", "99999999999"],
+            "d must be a whole number from 1",
+        ),
+        (&["bench", "--rungs", "none"], "name at least one rung"),
+        (&["flame", "--rung", "none"], "name at least one rung"),
+        (&["scale", "--n", "0"], "is not a size from 1"),
+        (
+            &["run", "--rungs", "topk", "--n", "90000000", "--d", "100000"],
+            "vectors of dimension 100000 need",
+        ),
+        (
+            &["worker", "--n", "1000", "--d", "8", "--rows", "3:50"],
+            "on multiples of",
+        ),
+        (
+            &["lab", "check", ".", "--budget", "nan"],
+            "more than 0 and at most 3600",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = ladder().args(*args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err} (want {want})");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let first = err.lines().next().unwrap_or("");
+        assert!(first.starts_with("error:"), "{args:?}: {err}");
+    }
 }
 
 #[test]

@@ -500,7 +500,7 @@ fn the_concurrency_table_fits_an_80_column_terminal() {
         "cut or wrapped:\n{screen}"
     );
     assert!(
-        line.contains("2 min 3 s 20 min 34 s"),
+        line.contains("2 min 3 s 20 min 35 s"),
         "cells run together:\n{screen}"
     );
     let rust = screen.lines().find(|l| l.starts_with("\"│rust ")).unwrap();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::{Args, FromArgMatches};
 
-use ladder::run::{self, RunConfig};
+use ladder::run::{self, RunConfig, limits};
 
 /// What to run on and the run's limits: the flags of every command that runs rungs. `N` is
 /// the flavour of `--n`: one size ([`Size`]) or a list of them ([`Sizes`]).
@@ -20,19 +20,25 @@ pub struct WorkloadArgs<N: Args + FromArgMatches = Size> {
     #[command(flatten)]
     pub size: N,
     /// Dimension of each generated vector.
-    #[arg(long)]
+    #[arg(long, value_parser = limits::parse_d, allow_negative_numbers = true)]
     pub d: Option<usize>,
     /// Seed of the generator.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = limits::parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// Generated data: normal or clustered.
     #[arg(long, default_value = "normal")]
     pub data: String,
     /// Kernel seconds per rung before it stops and its full time is extrapolated.
-    #[arg(long, value_name = "SECONDS", default_value_t = run::DEFAULT_BUDGET.as_secs_f64())]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = run::DEFAULT_BUDGET.as_secs_f64(),
+        value_parser = limits::parse_budget,
+        allow_negative_numbers = true
+    )]
     pub budget: f64,
     /// Threads for the threaded rungs (default: all logical cores).
-    #[arg(long)]
+    #[arg(long, value_parser = limits::parse_threads, allow_negative_numbers = true)]
     pub threads: Option<usize>,
 }
 
@@ -40,7 +46,7 @@ pub struct WorkloadArgs<N: Args + FromArgMatches = Size> {
 #[derive(Args, Clone, Debug, Default)]
 pub struct Size {
     /// Number of vectors (with --input: keep only the first N rows).
-    #[arg(long)]
+    #[arg(long, value_parser = limits::parse_n, allow_negative_numbers = true)]
     pub n: Option<usize>,
 }
 
@@ -60,7 +66,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
     /// Neighbours per row for the top-k rungs.
-    #[arg(long, default_value_t = run::DEFAULT_K)]
+    #[arg(long, default_value_t = run::DEFAULT_K, value_parser = limits::parse_k, allow_negative_numbers = true)]
     pub k: usize,
 }
 

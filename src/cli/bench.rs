@@ -16,7 +16,7 @@ use ladder::run::bench::RungBench;
 use ladder::run::{CancelToken, Runner, bench};
 
 use super::args::{InputArgs, Size, WorkloadArgs};
-use super::common::{any_full, build_workload, select_rungs};
+use super::common::{any_full, build_workload, select_some_rungs};
 
 /// The workload when no baseline sets it (`--help` states them).
 const N: usize = 1000;
@@ -106,7 +106,7 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
             .join(","),
         (None, None) => "all".into(),
     };
-    let rungs = select_rungs(&spec_rungs)?;
+    let rungs = select_some_rungs(&spec_rungs)?;
     let w = &args.workload;
     let (n, d) = match &baseline {
         Some(b) => {

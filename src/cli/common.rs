@@ -23,6 +23,15 @@ pub fn any_full(rungs: &[Box<dyn Rung>]) -> bool {
         .any(|r| r.output() == ladder::rungs::OutputKind::Full)
 }
 
+/// Parses `--rungs` where at least one rung must be named (`none` is refused).
+pub fn select_some_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
+    let rungs = select_rungs(spec)?;
+    if rungs.is_empty() {
+        bail!("name at least one rung (see `ladder rungs`), not '{spec}'");
+    }
+    Ok(rungs)
+}
+
 /// Parses `--rungs`.
 pub fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
     if spec == "all" {
@@ -106,11 +115,11 @@ pub struct Prepared {
 pub fn prepare(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Result<Prepared> {
     let workload = Arc::new(build_workload(args, input, full)?);
     let machine = Arc::new(MachineInfo::probe(false));
-    let runner = Runner::new(
-        Arc::clone(&workload),
-        Arc::clone(&machine),
-        args.run_config(),
-    );
+    let config = ladder::run::RunConfig {
+        k: input.k,
+        ..args.run_config()
+    };
+    let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
     Ok(Prepared {
         workload,
         machine,
@@ -150,10 +159,12 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
             seed: args.seed,
             source: Source::Generated(dist),
         };
-        // Refuse before generating anything.
+        // Refuse before generating anything (the matrix first: its message says what else
+        // would fit).
         if full {
             run::check_fits(spec.n, spec.d, available)?;
         }
+        run::check_vectors_fit(spec.n, spec.d, available)?;
         spec
     };
     let w = Workload::build(&spec)?;
@@ -326,7 +337,7 @@ pub fn write_output(output: Option<&Path>, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// On Ctrl-C (SIGINT) or SIGTERM, kills every peer process group still running, then exits
+/// On Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP), kills every peer process group still running, then exits
 /// with the usual status (128 + the signal): a peer is in a process group of its own, so the
 /// terminal's interrupt does not reach it, and it would be left running as an orphan.
 pub fn install_interrupt_handler() {
@@ -339,7 +350,7 @@ pub fn install_interrupt_handler() {
             unsafe { libc::_exit(128 + sig) };
         }
         let handler: extern "C" fn(libc::c_int) = on_signal;
-        for sig in [libc::SIGINT, libc::SIGTERM] {
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
             // SAFETY: installing a handler that does only async-signal-safe work.
             unsafe {
                 libc::signal(sig, handler as libc::sighandler_t);

@@ -12,7 +12,7 @@ pub struct JitArgs {
     #[arg(long)]
     show_ir: bool,
     /// The dimension to generate code for.
-    #[arg(long, default_value_t = ladder::workload::DEFAULT_D)]
+    #[arg(long, default_value_t = ladder::workload::DEFAULT_D, value_parser = ladder::run::limits::parse_d, allow_negative_numbers = true)]
     d: usize,
 }
 

@@ -14,7 +14,7 @@ use ladder::run::scale::{SweepEvent, sweep};
 use ladder::workload::{Distribution, Source, WorkloadSpec};
 
 use super::args::{Sizes, WorkloadArgs, shown};
-use super::common::{select_rungs, write_output};
+use super::common::{select_some_rungs, write_output};
 
 /// Kernel seconds per rung and size: a sweep runs each rung many times.
 const BUDGET_S: f64 = 4.0;
@@ -52,15 +52,18 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
-            s.parse::<usize>().ok().filter(|&n| n > 0).with_context(|| {
-                format!("--n: '{s}' is not a size ≥ 1 (give sizes like 1000,2000,5000)")
+            ladder::run::limits::parse_n(s).ok().with_context(|| {
+                format!(
+                    "--n: '{s}' is not a size from 1 to {} (give sizes like 1000,2000,5000)",
+                    ladder::run::limits::MAX_N
+                )
             })
         })
         .collect::<Result<_>>()?;
     if sizes.is_empty() {
         bail!("--n names no size");
     }
-    let rungs = select_rungs(&args.rungs)?;
+    let rungs = select_some_rungs(&args.rungs)?;
     let machine = Arc::new(MachineInfo::probe(false));
     let available = ladder::monitor::available_memory();
     let config = w.run_config();

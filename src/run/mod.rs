@@ -8,6 +8,7 @@
 //! reference. Everything is reported through [`RunEvent`]s and ends in a [`RunReport`].
 
 pub mod bench;
+pub mod limits;
 mod report;
 pub mod scale;
 
@@ -132,6 +133,16 @@ pub enum RunError {
     },
     #[error("n = {n} is too large: n² × 4 bytes overflows 64 bits; use a smaller --n")]
     Overflow { n: usize },
+    #[error(
+        "{n} vectors of dimension {d} need {need} (with the reference's float64 copy), but only \
+         {avail} of memory is available; use a smaller --n or --d"
+    )]
+    VectorsTooLarge {
+        n: usize,
+        d: usize,
+        need: String,
+        avail: String,
+    },
 }
 
 /// Bytes a full-matrix run of n vectors of dimension d needs: S, plus the input and the
@@ -160,6 +171,28 @@ pub fn check_fits(n: usize, d: usize, available: Option<u64>) -> Result<(), RunE
         need: human_bytes(need),
         avail: human_bytes(avail),
         max_n,
+    })
+}
+
+/// Refuses, up front, vectors that will not fit in `available` bytes (every rung needs them,
+/// whatever its output: the top-k and index rungs too), with the reference's float64 copy.
+pub fn check_vectors_fit(n: usize, d: usize, available: Option<u64>) -> Result<(), RunError> {
+    // float32 vectors, a float64 copy for the reference, and one working copy.
+    let need = (n as u64)
+        .checked_mul(d as u64)
+        .and_then(|x| x.checked_mul(16))
+        .ok_or(RunError::Overflow { n })?;
+    let Some(avail) = available else {
+        return Ok(());
+    };
+    if need <= avail - avail / 10 {
+        return Ok(());
+    }
+    Err(RunError::VectorsTooLarge {
+        n,
+        d,
+        need: human_bytes(need),
+        avail: human_bytes(avail),
     })
 }
 
