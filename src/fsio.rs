@@ -36,6 +36,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// A new folder in the temporary folder that only this user can use (0700), with an
+/// unpredictable name starting `prefix`; removed, with what is in it, when dropped.
+pub fn private_temp_dir(prefix: &str) -> io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir()
+}
+
 /// The files in `dir` whose extension is `ext`, in file-name order (peer and lesson folders
 /// are numbered in the course's order).
 pub fn files_with_extension(dir: &Path, ext: &str) -> io::Result<Vec<PathBuf>> {
@@ -127,6 +140,18 @@ mod tests {
         assert_eq!(left.len(), 1, "{left:?}");
         // A folder that is not there: an error, nothing written.
         assert!(write_atomic(&dir.path().join("no/such.md"), b"x").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_temporary_folder_is_closed_to_others_and_removed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = private_temp_dir("ladder-test-").unwrap();
+        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        let path = dir.path().to_path_buf();
+        drop(dir);
+        assert!(!path.exists());
     }
 
     #[test]

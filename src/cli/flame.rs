@@ -13,7 +13,7 @@ use ladder::run::{CancelToken, Runner};
 use ladder::rungs::Rung;
 
 use super::args::{InputArgs, WorkloadArgs};
-use super::common::{Prepared, any_full, flame_subtitle, prepare, run_rungs, select_rungs};
+use super::common::{Prepared, any_full, flame_subtitle, prepare, run_rungs, select_some_rungs};
 
 #[derive(Args, Clone)]
 pub struct FlameArgs {
@@ -64,7 +64,7 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
         }
         (None, None) => bail!("give --rung ID or --diff BEFORE,AFTER"),
     };
-    let rungs = select_rungs(&ids)?;
+    let rungs = select_some_rungs(&ids)?;
     let names: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
     let output = args.output.clone().unwrap_or_else(|| {
         PathBuf::from(if diff {
@@ -224,13 +224,14 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
         bail!("{id} is not a Python program: py-spy profiles Python peers only");
     }
     let exe = which("py-spy").context("py-spy is not installed (pip install py-spy)")?;
-    let dir = std::env::temp_dir().join(format!("ladder-spy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    let tmp = ladder::fsio::private_temp_dir("ladder-spy-")?;
+    let dir = tmp.path().to_path_buf();
     peer.spy = Some(Spy {
         exe,
         rate: args.frequency.min(1000),
         dir: dir.clone(),
     });
+    super::common::install_interrupt_handler();
     let output = args
         .output
         .clone()
@@ -245,12 +246,13 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     if matches!(report.status, ladder::run::RunStatus::Failed(_)) {
         // py-spy itself now and then dies on a process that exits under it: once more.
         eprintln!("{id}: the profiled run failed; trying once more");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)?;
+        for f in ladder::fsio::files_with_extension(&dir, "folded").unwrap_or_default() {
+            let _ = std::fs::remove_file(f);
+        }
         report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
     }
     let text = spy_folded(&dir).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(tmp);
     if let ladder::run::RunStatus::Failed(why) | ladder::run::RunStatus::Unavailable(why) =
         &report.status
     {

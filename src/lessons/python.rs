@@ -48,9 +48,7 @@ pub enum PythonError {
 /// Writes a lesson's program into a private, unpredictable folder that is removed when the
 /// returned guard is dropped.
 fn script(name: &str, text: &str) -> Result<(tempfile::TempDir, PathBuf), PythonError> {
-    let dir = tempfile::Builder::new()
-        .prefix("ladder-lessons-")
-        .tempdir()
+    let dir = crate::fsio::private_temp_dir("ladder-lessons-")
         .map_err(|e| PythonError::Failed(e.to_string()))?;
     let path = dir.path().join(name);
     std::fs::write(&path, text).map_err(|e| PythonError::Failed(e.to_string()))?;

@@ -80,7 +80,12 @@ impl Group {
 impl Drop for Group {
     fn drop(&mut self) {
         for slot in &GROUPS {
-            let _ = slot.compare_exchange(self.0, 0, Ordering::SeqCst, Ordering::SeqCst);
+            if slot
+                .compare_exchange(self.0, 0, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                break;
+            }
         }
         // A grandchild left running would hold the output pipes open and outlive the call.
         kill_group(self.0);
@@ -308,15 +313,17 @@ fn wait(
             let _ = child.wait();
             return Err(match kernel_started {
                 Some(at) => format!(
-                    "its kernel was still running {:.0} s after it started, twice the time \
-                     budget and more: killed it and its children (a hung peer, or a budget too \
-                     small for one row)",
+                    "its timed part was still running {:.0} s after it started (the limit: \
+                     twice the time budget, plus 5 s): killed it and everything it started \
+                     (a loop that never ends, or a budget too short for one row)",
                     now.saturating_sub(at).as_secs_f64()
                 ),
                 None => format!(
-                    "still running after {:.0} s without starting its kernel (set-up: imports, \
-                     loading, a first compile): killed it and its children",
-                    now.as_secs_f64()
+                    "still running after {:.0} s before its timed part began (importing, \
+                     loading, compiling; the limit is {:.0} s): killed it and everything it \
+                     started (a loop that never ends at the top of the file?)",
+                    now.as_secs_f64(),
+                    limits.setup.as_secs_f64()
                 ),
             });
         }
@@ -410,14 +417,16 @@ mod tests {
         );
     }
 
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_cancelled_program_is_killed_with_its_children() {
         let dir = tempfile::tempdir().unwrap();
         let mark = dir.path().join("mark");
-        let cancel = AtomicBool::new(true);
+        let pid_file = dir.path().join("child");
+        let cancel = AtomicBool::new(false);
+        let script = format!("sleep 30 & echo $! > {}; wait", pid_file.display());
         let call = Call {
-            args: vec!["sh".into(), "-c".into(), "sleep 30 & sleep 30".into()],
+            args: vec!["sh".into(), "-c".into(), script],
             env: vec![],
             limits: Limits {
                 kernel: Duration::from_mins(1),
@@ -426,10 +435,30 @@ mod tests {
             },
             cancel: Some(&cancel),
         };
-        let started = Instant::now();
-        assert_eq!(run(&call).unwrap_err(), "cancelled");
-        // The drain threads return only when every holder of the pipes (the background
-        // sleep too) is gone.
-        assert!(started.elapsed() < Duration::from_secs(20));
+        let result = std::thread::scope(|s| {
+            let running = s.spawn(|| run(&call));
+            // Cancel once the child has started its own child.
+            let waited = Instant::now();
+            while !pid_file.exists() && waited.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            cancel.store(true, Ordering::Relaxed);
+            running.join().unwrap()
+        });
+        assert_eq!(result.unwrap_err(), "cancelled");
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        let stat = std::path::PathBuf::from(format!("/proc/{}/stat", pid.trim()));
+        // Killed with its group: gone, or a zombie until whoever adopted it reaps it.
+        let alive = || {
+            std::fs::read_to_string(&stat)
+                .ok()
+                .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+                .unwrap_or(false)
+        };
+        let waited = Instant::now();
+        while alive() && waited.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(), "the grandchild {} survived", pid.trim());
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::probe::python;
-use super::process::{self, Call, Limits, SETUP_LIMIT};
+use super::process::{self, Call, Limits};
 use super::readback::{parse_times, read_result};
 use super::spec::PeerSpec;
 use super::spy::{Spy, last_own_line};
@@ -95,15 +95,14 @@ impl Rung for Peer {
         }
         // Private (0700) and unpredictable, so no one else can plant or read files in it;
         // removed when the kernel is dropped.
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("ladder-run-{}-", self.spec.id))
-            .tempdir()
-            .map_err(|e| {
+        let dir = crate::fsio::private_temp_dir(&format!("ladder-run-{}-", self.spec.id)).map_err(
+            |e| {
                 RungError::Unsupported(format!(
                     "could not make a folder in {}: {e}",
                     std::env::temp_dir().display()
                 ))
-            })?;
+            },
+        )?;
         let input = dir.path().join("input.npy");
         crate::workload::save_npy(&input, x)
             .map_err(|e| RungError::Unsupported(format!("{}: {e}", input.display())))?;
@@ -190,7 +189,7 @@ impl PeerKernel {
             ],
             limits: Limits {
                 kernel: self.limit,
-                setup: SETUP_LIMIT,
+                setup: self.spec.setup_limit,
                 mark: &mark,
             },
             cancel: self.cancel.as_deref(),
@@ -213,7 +212,8 @@ impl PeerKernel {
         if let Some(c) = times.compile_s {
             *self.stats.compile_s.get_or_insert(0.0) += c;
         }
-        let kernel = Duration::from_secs_f64(times.kernel_s.clamp(0.0, 1e9));
+        // What the program says, never more than its process took as measured from outside.
+        let kernel = Duration::from_secs_f64(times.kernel_s.clamp(0.0, 1e9)).min(ended.wall);
         read_result(self.dir.path(), self.n, rows, out)?;
         // Interpreter start, imports, loading and passing the result back are set-up, not
         // kernel: the kernel time is the peer's own.

@@ -152,7 +152,7 @@ pub fn unpack(kind: &str, files: &[(&str, &str)]) -> Result<PathBuf, PeerError> 
         };
         match written {
             Ok(()) => return Ok(path),
-            Err(source) => last = Some(PeerError::Io { path, source }),
+            Err(error) => last = Some(PeerError::Io { path, error }),
         }
     }
     Err(last.expect("at least the temporary folder was tried"))

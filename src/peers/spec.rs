@@ -74,6 +74,8 @@ pub struct PeerSpec {
     /// How many of its last lines of standard error a failure quotes: 3 for a peer; 1 for a
     /// program whose last line is its own summary (the lab's harness).
     pub stderr_lines: usize,
+    /// How long its set-up may take before its timed part starts.
+    pub setup_limit: std::time::Duration,
     /// The file it came from, and its folder (`{dir}`).
     pub file: PathBuf,
     pub dir: PathBuf,
@@ -84,10 +86,11 @@ pub struct PeerSpec {
 pub enum PeerError {
     #[error("{path}: {reason}")]
     Invalid { path: PathBuf, reason: String },
-    #[error("could not read {path}: {source}")]
+    #[error("could not read {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        /// Not a `source`: its text is already in the message.
+        error: std::io::Error,
     },
 }
 
@@ -188,6 +191,7 @@ pub fn parse_peer(text: &str, file: &Path) -> Result<PeerSpec, PeerError> {
         programs: f.needs.programs,
         install: f.install,
         stderr_lines: 3,
+        setup_limit: super::process::SETUP_LIMIT,
         file: file.to_path_buf(),
         dir,
     })
@@ -208,15 +212,15 @@ fn is_module_name(name: &str) -> bool {
 /// Loads every `*.toml` in `dir`, in file-name order (the shipped ones are numbered in the
 /// course's order); ids must be unique.
 pub fn load_dir(dir: &Path) -> Result<Vec<PeerSpec>, PeerError> {
-    let files = crate::fsio::files_with_extension(dir, "toml").map_err(|source| PeerError::Io {
+    let files = crate::fsio::files_with_extension(dir, "toml").map_err(|error| PeerError::Io {
         path: dir.to_path_buf(),
-        source,
+        error,
     })?;
     let mut peers: Vec<PeerSpec> = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| PeerError::Io {
+        let text = std::fs::read_to_string(&file).map_err(|error| PeerError::Io {
             path: file.clone(),
-            source,
+            error,
         })?;
         let p = parse_peer(&text, &file)?;
         if let Some(other) = peers.iter().find(|o| o.id == p.id) {

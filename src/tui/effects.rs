@@ -374,19 +374,15 @@ fn run_peer(
 ) -> (crate::run::RunReport, Option<crate::profile::Profile>) {
     use crate::peers::{Peer, Spy, spy_folded, which};
     let mut peer = Peer::new(spec);
-    let dir = std::env::temp_dir().join(format!(
-        "ladder-app-spy-{}-{}",
-        std::process::id(),
-        peer.spec.id
-    ));
+    let tmp = crate::fsio::private_temp_dir("ladder-app-spy-").ok();
     if peer.is_python()
         && let Some(exe) = which("py-spy")
-        && std::fs::create_dir_all(&dir).is_ok()
+        && let Some(tmp) = &tmp
     {
         peer.spy = Some(Spy {
             exe,
             rate: PEER_SPY_RATE,
-            dir: dir.clone(),
+            dir: tmp.path().to_path_buf(),
         });
     }
     let report = runner.run_one(index, &peer, send, cancel);
@@ -394,6 +390,6 @@ fn run_peer(
         let text = spy_folded(&spy.dir).ok()?;
         crate::profile::Profile::from_folded(&text, spy.rate).ok()
     });
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(tmp);
     (report, profile.filter(|p| p.total_samples() > 0))
 }
