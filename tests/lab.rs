@@ -22,9 +22,14 @@ fn python_has(module: &str) -> bool {
     })
 }
 
-/// The lab needs Python with NumPy; CI installs both before the tests.
+/// The lab needs Python with NumPy; CI installs both before the tests, so there a missing
+/// one fails instead of skipping.
 fn have_numpy() -> bool {
     let ok = python_has("numpy");
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "CI must install NumPy before the tests"
+    );
     if !ok {
         eprintln!("skipped: the lab's harness needs Python with NumPy (pip install numpy)");
     }
@@ -151,6 +156,12 @@ fn reference_solutions_climb_the_whole_ladder() {
 
 /// A lab of one step whose file says `body`: the step's reason after a check.
 fn one_step(body: &str, extra: &[&str]) -> (String, Value) {
+    one_step_as("numpy", "similarity", body, extra)
+}
+
+/// The same with X handed over as `input` (lists or numpy), and the step's output (topk or
+/// the full matrix, by `function`).
+fn one_step_as(input: &str, function: &str, body: &str, extra: &[&str]) -> (String, Value) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("lab.toml"),
@@ -165,7 +176,12 @@ id = "mine"
 file = "mine.py"
 title = "a step under test"
 step = "vectorize"
-"#,
+"#
+        .to_string()
+            + &format!(
+                "input = \"{input}\"\noutput = \"{}\"\n",
+                if function == "topk" { "topk" } else { "full" }
+            ),
     )
     .unwrap();
     std::fs::write(dir.path().join("mine.py"), body).unwrap();
@@ -226,6 +242,92 @@ fn each_kind_of_broken_step_gets_its_own_one_line_reason() {
 }
 
 #[test]
+fn zero_vectors_pure_python_and_neighbour_lists_are_checked() {
+    if !have_numpy() {
+        return;
+    }
+    // The check's data holds zero vectors (row 1 among them): dividing by a norm crashes.
+    let (why, _) = one_step_as(
+        "lists",
+        "similarity",
+        "import math\ndef similarity(X, start, end):\n    n = [math.sqrt(sum(v * v for v in x)) for x in X]\n    return [[sum(a * b for a, b in zip(X[i], X[j])) / (n[i] * n[j]) for j in range(len(X))] for i in range(start, end)]\n",
+        &[],
+    );
+    assert!(why.starts_with("mine.py:4: ZeroDivisionError"), "{why}");
+    // A pure-Python step that reaches for NumPy is refused as such.
+    let (why, _) = one_step_as(
+        "lists",
+        "similarity",
+        "import numpy as np\ndef similarity(X, start, end):\n    return None\n",
+        &[],
+    );
+    assert!(
+        why.contains("imports NumPy: this step is pure Python"),
+        "{why}"
+    );
+    // Top-k: each row itself left out, row numbers first, best first.
+    let exact = "import numpy as np\ndef topk(X, k, start, end):\n    U = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-30)\n    S = U[start:end] @ U.T\n";
+    for (tail, want) in [
+        (
+            "    ids = np.argsort(-S, axis=1)[:, :k]\n    return ids, np.take_along_axis(S, ids, 1)\n",
+            "lists itself among its neighbours",
+        ),
+        (
+            "    S[np.arange(end - start), np.arange(start, end)] = -2\n    ids = np.argsort(-S, axis=1)[:, :k]\n    return np.take_along_axis(S, ids, 1), ids\n",
+            "not row numbers",
+        ),
+        (
+            "    S[np.arange(end - start), np.arange(start, end)] = -2\n    ids = np.argsort(S, axis=1)[:, -k:]\n    return ids, np.take_along_axis(S, ids, 1)\n",
+            "not best first",
+        ),
+    ] {
+        let (why, _) = one_step_as("numpy", "topk", &format!("{exact}{tail}"), &[]);
+        assert!(why.contains(want), "{why} (want {want})");
+    }
+}
+
+#[test]
+fn the_output_file_never_lands_on_the_lab_s_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    ladder()
+        .args(["lab", "init"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for victim in ["lab.toml", "02_algorithmic.py"] {
+        let before = std::fs::read(dir.path().join(victim)).unwrap();
+        let out = ladder()
+            .args(["lab", "check"])
+            .arg(dir.path())
+            .arg("-o")
+            .arg(dir.path().join(victim))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("would write over your lab's"), "{err}");
+        assert_eq!(std::fs::read(dir.path().join(victim)).unwrap(), before);
+    }
+    // A folder that is not there is said before any work.
+    let out = ladder()
+        .args(["lab", "check"])
+        .arg(dir.path())
+        .args(["-o", "/no/such/folder/out.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    // A step file given instead of the folder.
+    let out = ladder()
+        .args(["lab", "check"])
+        .arg(dir.path().join("01_naive.py"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("this is a file: give the lab's folder"));
+}
+
+#[test]
 fn a_step_that_hangs_is_killed_and_says_so() {
     if !have_numpy() {
         return;
@@ -245,6 +347,10 @@ fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
         return;
     }
     if ladder::peers::which("ruff").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install ruff before the tests"
+        );
         eprintln!("skipped: ruff is not installed (pip install ruff)");
         return;
     }

@@ -10,10 +10,13 @@ and the last line of standard error says what went wrong in one line.
 """
 
 import argparse
+import contextlib
+import hashlib
 import importlib.util
+import io
 import json
 import os
-import shutil
+import re
 import sys
 import time
 import traceback
@@ -22,12 +25,30 @@ import traceback
 LOAD, RAISED, WRONG = 3, 4, 5
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# A reason is one line a person reads at a glance.
+MAX_LINE = 300
+
+
+def one_line(text):
+    """The first meaningful line of text, without terminal colours, at most MAX_LINE long."""
+    for line in ANSI.sub("", str(text)).splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
+    return ""
+
+
+class Reported(SystemExit):
+    """An exit whose reason is already written: never taken for the student's own."""
+
+
 def fail(code, line, detail=""):
     if detail:
         sys.stderr.write(detail.rstrip("\n") + "\n")
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(one_line(line) + "\n")
     sys.stderr.flush()
-    sys.exit(code)
+    raise Reported(code)
 
 
 # The copy of a .pyx file that Cython compiles: its frames are the student's file's.
@@ -38,28 +59,49 @@ def student_trace(exc, path):
     """The traceback of exc with only the frames in the student's file (and a SyntaxError's
     own lines); the one-line reason that ends it."""
     name = os.path.basename(path)
-    mine = {path} | COPIES
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) in mine]
+    # Cython names its frames by the compiled copy's file name, sometimes without a folder.
+    mine = {path} | COPIES | {os.path.basename(c) for c in COPIES}
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if os.path.abspath(f.filename) in mine or f.filename in mine
+    ]
     lines = ["Traceback (the frames in %s):" % name]
     for f in frames:
         lines.append('  File "%s", line %d, in %s' % (name, f.lineno, f.name))
         if f.line:
             lines.append("    " + f.line.strip())
+    message = ANSI.sub("", str(exc))
     if isinstance(exc, SyntaxError):
         lines += [l.rstrip("\n") for l in traceback.format_exception_only(type(exc), exc)]
-        where = "%s:%s" % (name, exc.lineno)
+        # The file the error is in (the student's, or one it imports).
+        where = "%s:%s" % (os.path.basename(exc.filename or name), exc.lineno)
+        message = exc.msg
     else:
-        lines.append("%s: %s" % (type(exc).__name__, exc))
+        lines.append("%s: %s" % (type(exc).__name__, message))
         where = "%s:%d" % (name, frames[-1].lineno) if frames else name
-    summary = "%s: %s: %s" % (where, type(exc).__name__, (exc.msg if isinstance(exc, SyntaxError) else exc))
-    return "\n".join(lines), summary
+        # A JIT's error (Numba's) names the line in the student's file inside its message.
+        said = re.search(r'File "([^"]*)", line (\d+)', message)
+        if said and os.path.basename(said.group(1)) == name:
+            where = "%s:%s" % (name, said.group(2))
+        # Numba ends with "During: ..." lines: the cause is the first line that is not one.
+        meaningful = [
+            l.strip()
+            for l in message.splitlines()
+            if l.strip() and not l.strip().startswith(("During:", "File ", ">", "^", "Failed in nopython"))
+        ]
+        message = meaningful[0] if meaningful else one_line(message)
+    summary = "%s: %s: %s" % (where, type(exc).__name__, message)
+    return "\n".join(lines), one_line(summary)
 
 
 def load(path):
     """The student's module. A .pyx file is compiled by Cython on first use (pyximport) into
     a build folder beside this harness, rebuilt only when its text changes."""
     base = os.path.splitext(os.path.basename(path))[0]
-    mod_name = "lab_step_" + "".join(c if c.isalnum() else "_" for c in base)
+    # Named by the file's full path, so two labs never share a compiled module.
+    tag = hashlib.sha256(path.encode()).hexdigest()[:10]
+    mod_name = "lab_step_%s_%s" % ("".join(c if c.isalnum() else "_" for c in base), tag)
     sys.path.insert(0, os.path.dirname(path))
     if path.endswith(".pyx"):
         import pyximport
@@ -76,11 +118,29 @@ def load(path):
             with open(copy, "rb") as f:
                 old = f.read()
         if old != text:
-            with open(copy, "wb") as f:
+            # Whole or not at all: another check may be compiling it now.
+            tmp = "%s.%d.tmp" % (copy, os.getpid())
+            with open(tmp, "wb") as f:
                 f.write(text)
+            os.replace(tmp, copy)
         sys.path.insert(0, build)
         pyximport.install(build_dir=os.path.join(build, "out"), language_level=3, inplace=False)
-        return importlib.import_module(mod_name)
+        said = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(said):
+                return importlib.import_module(mod_name)
+        except ImportError as e:
+            # Cython's own words: "COPY.pyx:LINE:COL: message", said on stderr while compiling.
+            errors = re.findall(r"%s:(\d+):(\d+): (.*)" % re.escape(os.path.basename(copy)), said.getvalue())
+            if errors:
+                line, col, what = errors[0]
+                more = " (and %d more)" % (len(errors) - 1) if len(errors) > 1 else ""
+                fail(LOAD, "%s:%s:%s: Cython: %s%s" % (base + ".pyx", line, col, what, more),
+                     said.getvalue().replace(copy, path))
+            if "Building module" in str(e):
+                fail(LOAD, "%s.pyx did not compile: %s" % (base, one_line(said.getvalue()) or "see the compiler's output"),
+                     said.getvalue().replace(copy, path))
+            raise
     spec = importlib.util.spec_from_file_location(mod_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[mod_name] = module
@@ -106,11 +166,15 @@ def main():
     t0 = time.perf_counter()
     try:
         module = load(path)
+    except Reported:
+        raise
     except BaseException as e:  # the student's file: anything may come out of it
         if isinstance(e, SystemExit) and e.code in (0, None):
             fail(LOAD, "%s exited while being imported (sys.exit at the top level?)" % name)
         detail, summary = student_trace(e, path)
         fail(LOAD, summary, detail)
+    if a.as_ == "lists" and "numpy" in sys.modules:
+        fail(LOAD, "%s imports NumPy: this step is pure Python (NumPy is a later step)" % name)
     fn = getattr(module, a.function, None)
     if not callable(fn):
         others = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
@@ -157,6 +221,17 @@ def main():
             if arr.shape != (rows, a.k):
                 fail(WRONG, "%s: topk's %s have shape %s; expected (%d, %d): rows %d..%d, k = %d each"
                      % (name, what, arr.shape, rows, a.k, start, end, a.k))
+        if not np.issubdtype(ids.dtype, np.integer):
+            fail(WRONG, "%s: topk's indices are %s, not row numbers: return (indices, similarities), in that order"
+                 % (name, ids.dtype))
+        own = np.nonzero(ids == np.arange(start, end)[:, None])[0]
+        if len(own):
+            fail(WRONG, "%s: row %d lists itself among its neighbours: leave each row itself out"
+                 % (name, start + own[0]))
+        worse = np.nonzero(np.diff(sims.astype(np.float64), axis=1) > 1e-6)[0]
+        if len(worse):
+            fail(WRONG, "%s: row %d's neighbours are not best first (similarities must not increase along a row)"
+                 % (name, start + worse[0]))
         np.save(a.output, ids.astype(np.int64))
         np.save(a.sims, sims.astype(np.float32))
     else:
@@ -172,10 +247,12 @@ def main():
         bad = np.argwhere(~np.isfinite(S))
         if len(bad):
             r, c = bad[0]
-            fail(WRONG, "%s: %s returned %s at row %d, column %d (and %d more): a zero norm divided by?"
+            fail(WRONG, "%s: %s returned %s at row %d, column %d (and %d more): a division by a zero vector's norm?"
                  % (name, a.function, S[r, c], start + r, c, len(bad) - 1))
         np.save(a.output, S.astype(np.float32))
     report = {"setup_s": t1 - t0, "kernel_s": t2 - t1}
+    # On a line of its own, whatever the student's code left unfinished on the last one.
+    print()
     if compile_s is not None:
         report["compile_s"] = compile_s
     print(json.dumps(report), flush=True)

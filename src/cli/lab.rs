@@ -1,6 +1,7 @@
 //! `ladder lab`: the student's own ladder. `init` writes a lab folder; `check` climbs it
 //! headless (verified, timed, graded, in order) for people and for CI.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use ladder::lab::{self, render};
 use ladder::machine::MachineInfo;
 use ladder::report::WorkloadMeta;
-use ladder::run::{CancelToken, RunConfig, Runner};
+use ladder::run::{CancelToken, RunConfig, Runner, limits};
 use ladder::workload::{Distribution, Source, Workload, WorkloadSpec};
 
 use super::common::{install_interrupt_handler, write_output};
@@ -49,22 +50,22 @@ struct CheckArgs {
     #[arg(default_value = "ladder-lab")]
     dir: PathBuf,
     /// Number of vectors (default: the lab file's).
-    #[arg(long)]
+    #[arg(long, value_parser = limits::parse_n, allow_negative_numbers = true)]
     n: Option<usize>,
     /// Dimension (default: the lab file's).
-    #[arg(long)]
+    #[arg(long, value_parser = limits::parse_d, allow_negative_numbers = true)]
     d: Option<usize>,
     /// Seed of the generator (default: the lab file's).
-    #[arg(long)]
+    #[arg(long, value_parser = limits::parse_seed, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Kernel seconds per step before its time is extrapolated (default: the lab file's).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = limits::parse_budget, allow_negative_numbers = true)]
     budget: Option<f64>,
     /// Threads the steps may use (default: all logical cores).
-    #[arg(long)]
+    #[arg(long, value_parser = limits::parse_threads, allow_negative_numbers = true)]
     threads: Option<usize>,
     /// Neighbours per row for a top-k step.
-    #[arg(long, default_value_t = ladder::run::DEFAULT_K)]
+    #[arg(long, default_value_t = ladder::run::DEFAULT_K, value_parser = limits::parse_k, allow_negative_numbers = true)]
     k: usize,
     /// Run every step, even after one that does not count yet (for instructors).
     #[arg(long)]
@@ -104,6 +105,9 @@ fn init(dir: &std::path::Path) -> Result<ExitCode> {
 
 fn check(args: &CheckArgs) -> Result<ExitCode> {
     let lab = lab::load(&args.dir)?;
+    if let Some(out) = &args.output {
+        refuse_to_overwrite_the_lab(out, &lab)?;
+    }
     let w = lab.workload;
     let (n, d) = (args.n.unwrap_or(w.n), args.d.unwrap_or(w.d));
     let budget = args.budget.unwrap_or(w.budget);
@@ -116,12 +120,14 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
     if args.threads == Some(0) || args.k == 0 {
         bail!("--threads and --k must be at least 1");
     }
+    let available = ladder::monitor::available_memory();
+    ladder::run::check_vectors_fit(n, d, available)?;
     if lab
         .steps
         .iter()
         .any(|s| s.output == ladder::rungs::OutputKind::Full)
     {
-        ladder::run::check_fits(n, d, ladder::monitor::available_memory())?;
+        ladder::run::check_fits(n, d, available)?;
     }
     let workload = Arc::new(
         Workload::build(&WorkloadSpec {
@@ -130,7 +136,9 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
             seed: args.seed.unwrap_or(w.seed),
             source: Source::Generated(Distribution::Normal),
         })
-        .context("could not make the lab's workload")?,
+        .context("could not make the lab's workload")?
+        // Zero vectors are valid input: row 1 meets every step's first row at once.
+        .with_zero_rows(&[1, n.saturating_sub(1)]),
     );
     let machine = Arc::new(MachineInfo::probe(false));
     let config = RunConfig {
@@ -169,10 +177,58 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&render::json(&dir, &meta, &machine, &results))? + "\n"
         }
     };
+    let mut text = text;
+    if matches!(args.format, Format::Table) && (n, d) != (w.n, w.d) {
+        let _ = writeln!(
+            text,
+            "note: the floors are set for {} × {} (lab.toml); at {n} × {d} fixed costs weigh \
+             differently, and a step may pass or fail where it would not there",
+            w.n, w.d
+        );
+    }
     write_output(args.output.as_deref(), &text)?;
     Ok(if lab::all_count(&results) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `-o` must not land on the lab's own files (a step, lab.toml), and its folder must exist
+/// before minutes of checking, not after.
+fn refuse_to_overwrite_the_lab(out: &std::path::Path, lab: &lab::spec::Lab) -> Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if !parent.is_dir() {
+        bail!(
+            "-o {}: the folder {} does not exist",
+            out.display(),
+            parent.display()
+        );
+    }
+    let same = |a: &std::path::Path| {
+        std::fs::canonicalize(a).ok().is_some_and(|a| {
+            std::fs::canonicalize(parent)
+                .ok()
+                .zip(out.file_name())
+                .is_some_and(|(p, name)| p.join(name) == a)
+        })
+    };
+    let lab_file = lab.dir.join(lab::spec::LAB_FILE);
+    if let Some(mine) = lab
+        .steps
+        .iter()
+        .map(|s| s.file.as_path())
+        .chain([lab_file.as_path()])
+        .find(|f| same(f))
+    {
+        bail!(
+            "-o {} would write over your lab's {}: choose another file",
+            out.display(),
+            mine.display()
+        );
+    }
+    Ok(())
 }

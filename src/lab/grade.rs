@@ -72,8 +72,11 @@ pub fn grade(
             .iter()
             .position(|s| s.id == f.over)
             .and_then(|j| reports.get(j).and_then(Option::as_ref));
+        // Only a verified time is a fair reference.
         let measured = over
-            .filter(|o| o.has_time() && report.has_time() && report.estimated_s > 0.0)
+            .filter(|o| {
+                o.has_time() && o.verified() && report.has_time() && report.estimated_s > 0.0
+            })
             .map(|o| o.estimated_s / report.estimated_s);
         FloorCheck {
             floor: f.clone(),
@@ -81,11 +84,22 @@ pub fn grade(
         }
     });
     let verdict = match &report.status {
-        // The harness's own words, without the process's name and exit status.
+        // The harness's own words (exit 3, 4, 5: it could not load, it raised, it returned the
+        // wrong thing) without the process's name; a crash keeps how it died.
         RunStatus::Failed(why) => Verdict::NotYet(
-            why.strip_prefix(&format!("lab-{} (", step.id))
-                .and_then(|rest| rest.split_once("): "))
-                .map_or_else(|| why.clone(), |(_, said)| said.to_string()),
+            ["3", "4", "5"]
+                .iter()
+                .find_map(|code| {
+                    why.strip_prefix(&format!("lab-{} (exit status {code}): ", step.id))
+                })
+                .map_or_else(
+                    || {
+                        why.strip_prefix(&format!("lab-{} ", step.id))
+                            .unwrap_or(why)
+                            .to_string()
+                    },
+                    str::to_string,
+                ),
         ),
         RunStatus::Unavailable(why) => Verdict::NotYet(format!("cannot run here: {why}")),
         RunStatus::Cancelled => Verdict::NotYet("cancelled".into()),
@@ -112,12 +126,17 @@ pub fn grade(
         }
         RunStatus::Completed | RunStatus::Extrapolated => match &floor {
             Some(fc) => match fc.measured {
-                None => {
-                    Verdict::NotYet(format!("needs a time of {} to compare with", fc.floor.over))
-                }
+                None => Verdict::NotYet(format!(
+                    "needs a verified time of {} to compare with",
+                    fc.floor.over
+                )),
                 Some(x) if x < fc.floor.at_least => Verdict::NotYet(format!(
-                    "{} faster than {}; it counts from {} ({})",
-                    times(x),
+                    "{} than {}; it counts from {} faster ({})",
+                    if x < 1.0 {
+                        format!("{} slower", times(1.0 / x))
+                    } else {
+                        format!("{} faster", times(x))
+                    },
                     fc.floor.over,
                     times(fc.floor.at_least),
                     fc.floor.why

@@ -91,7 +91,8 @@ pub fn climb(
             )
         } else if !step.file.is_file() {
             let why = format!(
-                "{} is missing: write it (ladder lab init puts a starting point there)",
+                "{} is missing: write it (a fresh copy of every template: ladder lab init \
+                 ANOTHER_FOLDER)",
                 step.file_name()
             );
             (None, Lint::NotApplicable, Verdict::NotYet(why), unmeasured)

@@ -39,6 +39,12 @@ pub const FILES: &[(&str, &str)] = &[
 /// Writes a new lab into `dir` (made if missing). Refuses, writing nothing, when any of its
 /// files is already there: the error names them.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, LabError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(LabError::Invalid {
+            path: dir.to_path_buf(),
+            reason: "this is a file: give a folder for the new lab".into(),
+        });
+    }
     let there: Vec<&str> = FILES
         .iter()
         .map(|(name, _)| *name)
@@ -57,14 +63,14 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, LabError> {
     for (name, text) in FILES {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| LabError::Io {
+            std::fs::create_dir_all(parent).map_err(|error| LabError::Io {
                 path: parent.to_path_buf(),
-                source,
+                error,
             })?;
         }
-        crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|source| LabError::Io {
+        crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|error| LabError::Io {
             path: path.clone(),
-            source,
+            error,
         })?;
         written.push(path);
     }

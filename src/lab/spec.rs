@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::run::limits;
 use crate::rungs::{OutputKind, Step};
 
 /// The lab file format this build reads.
@@ -128,10 +129,11 @@ pub struct Lab {
 pub enum LabError {
     #[error("{path}: {reason}")]
     Invalid { path: PathBuf, reason: String },
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        /// Not a `source`: its text is already in the message.
+        error: std::io::Error,
     },
     #[error(
         "{} holds no lab ({LAB_FILE} is missing): make one with `ladder lab init {}`",
@@ -179,17 +181,12 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
         )));
     }
     let w = f.workload;
-    if w.n == 0 || w.d == 0 || w.n > 1_000_000 || w.d > 100_000 {
-        return Err(bad(format!(
-            "workload n = {}, d = {}: each must be at least 1 (and n at most 1,000,000, d at most 100,000)",
-            w.n, w.d
-        )));
-    }
-    if !(w.budget.is_finite() && w.budget > 0.0 && w.budget <= 3600.0) {
-        return Err(bad(format!(
-            "workload budget = {}: give seconds between 0 and 3600",
-            w.budget
-        )));
+    // The command line's bounds, in the command line's words.
+    let bounds = limits::parse_n(&w.n.to_string())
+        .and_then(|_| limits::parse_d(&w.d.to_string()))
+        .and_then(|_| limits::parse_budget(&w.budget.to_string()));
+    if let Err(why) = bounds {
+        return Err(bad(format!("[workload]: {why}")));
     }
     if f.steps.is_empty() {
         return Err(bad("the lab has no [[steps]]".into()));
@@ -236,11 +233,21 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
             Some(o) => return Err(at(format!("output '{o}' must be full or topk"))),
         };
         if let Some(fl) = &s.floor {
-            if !steps.iter().any(|o| o.id == fl.over) {
-                return Err(at(format!(
-                    "its floor is over '{}', which is not an earlier step",
-                    fl.over
-                )));
+            match steps.iter().find(|o| o.id == fl.over) {
+                None => {
+                    return Err(at(format!(
+                        "its floor is over '{}', which is not an earlier step",
+                        fl.over
+                    )));
+                }
+                Some(o) if o.optional => {
+                    return Err(at(format!(
+                        "its floor is over '{}', which is optional: a student who skips it could \
+                         never pass this one",
+                        fl.over
+                    )));
+                }
+                Some(_) => {}
             }
             if !(fl.at_least.is_finite() && fl.at_least > 0.0) {
                 return Err(at(format!(
@@ -277,13 +284,19 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
 
 /// Loads the lab in `dir`.
 pub fn load(dir: &Path) -> Result<Lab, LabError> {
+    if dir.is_file() {
+        return Err(LabError::Invalid {
+            path: dir.to_path_buf(),
+            reason: "this is a file: give the lab's folder, the one that holds lab.toml".into(),
+        });
+    }
     let path = dir.join(LAB_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(LabError::NotALab(dir.to_path_buf()));
         }
-        Err(source) => return Err(LabError::Io { path, source }),
+        Err(error) => return Err(LabError::Io { path, error }),
     };
     parse_lab(&text, dir)
 }

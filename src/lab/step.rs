@@ -83,6 +83,12 @@ pub fn peer(step: &LabStep) -> Result<Peer, PeerError> {
         install,
         // The harness ends with the student's error in one line.
         stderr_lines: 1,
+        // Importing a .py step and a JIT's first compile take seconds; a Cython build, more.
+        setup_limit: if step.file.extension().is_some_and(|e| e == "pyx") {
+            crate::peers::process::SETUP_LIMIT
+        } else {
+            std::time::Duration::from_secs(30)
+        },
         file: step.file.clone(),
         dir,
     }))
