@@ -3,10 +3,12 @@
 //! outside. The peers run through here; so can any other client that runs a user's program.
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a program's set-up may take before its kernel starts (a first-use compile on a
@@ -89,6 +91,44 @@ impl Drop for Group {
         }
         // A grandchild left running would hold the output pipes open and outlive the call.
         kill_group(self.0);
+    }
+}
+
+/// What is kept of one output stream: its first and its last [`KEEP`] bytes, and how much
+/// was dropped between them (a program printing megabytes costs no more memory than this).
+#[derive(Default)]
+struct Kept {
+    head: Vec<u8>,
+    tail: std::collections::VecDeque<u8>,
+    dropped: u64,
+}
+
+/// Bytes kept of each end of an output stream.
+const KEEP: usize = 64 * 1024;
+
+impl Kept {
+    fn push(&mut self, mut bytes: &[u8]) {
+        let room = KEEP.saturating_sub(self.head.len());
+        let (first, rest) = bytes.split_at(room.min(bytes.len()));
+        self.head.extend_from_slice(first);
+        bytes = rest;
+        self.tail.extend(bytes);
+        let over = self.tail.len().saturating_sub(KEEP);
+        if over > 0 {
+            self.tail.drain(..over);
+            self.dropped += over as u64;
+        }
+    }
+
+    /// The text, invalid UTF-8 replaced rather than lost; a gap says how much was dropped.
+    fn text(&self) -> String {
+        let mut s = String::from_utf8_lossy(&self.head).into_owned();
+        if self.dropped > 0 {
+            let _ = write!(s, "\n[… {} bytes not kept …]\n", self.dropped);
+        }
+        let (a, b) = self.tail.as_slices();
+        s.push_str(&String::from_utf8_lossy(&[a, b].concat()));
+        s
     }
 }
 
@@ -192,17 +232,28 @@ pub fn run(call: &Call) -> Result<Finished, String> {
         .spawn()
         .map_err(|e| format!("could not start `{}`: {e}", call.args.join(" ")))?;
     let group = Group::register(child.id());
-    // Drain the pipes on threads, so a chatty program never blocks on a full pipe.
+    // Drain the pipes on threads, so a chatty program never blocks on a full pipe; what it
+    // says is kept bounded (its start and its end) and read back even if the pipe stays open.
     let drain = |r: Option<Box<dyn Read + Send>>| {
-        let (tx, rx) = std::sync::mpsc::channel();
+        let kept = Arc::new(Mutex::new(Kept::default()));
+        let shared = Arc::clone(&kept);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
-            let mut s = String::new();
             if let Some(mut r) = r {
-                let _ = r.read_to_string(&mut s);
+                let mut buf = [0u8; 8192];
+                while let Ok(got) = r.read(&mut buf) {
+                    if got == 0 {
+                        break;
+                    }
+                    shared
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(&buf[..got]);
+                }
             }
-            let _ = tx.send(s);
+            let _ = tx.send(());
         });
-        rx
+        (kept, rx)
     };
     let out_t = drain(
         child
@@ -221,9 +272,11 @@ pub fn run(call: &Call) -> Result<Finished, String> {
     RUNNING.store(0, Ordering::Relaxed);
     drop(group);
     let until = Instant::now() + DRAIN_LIMIT;
-    let collect = |rx: std::sync::mpsc::Receiver<String>| {
-        rx.recv_timeout(until.saturating_duration_since(Instant::now()))
-            .unwrap_or_default()
+    let collect = |(kept, done): (Arc<Mutex<Kept>>, std::sync::mpsc::Receiver<()>)| {
+        let _ = done.recv_timeout(until.saturating_duration_since(Instant::now()));
+        kept.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .text()
     };
     let stdout = collect(out_t);
     let stderr = collect(err_t);
@@ -388,6 +441,36 @@ mod tests {
         assert_eq!(f.ended.code, "exit status 3");
         assert_eq!(f.stdout, "out\n");
         assert_eq!(f.stderr_tail(3), "one / two");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_program_printing_megabytes_is_kept_to_its_ends_and_bad_bytes_do_not_lose_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("mark");
+        let call = Call {
+            args: vec![
+                "sh".into(),
+                "-c".into(),
+                "printf 'start\\377\\n'; head -c 5000000 /dev/zero | tr '\\0' x; printf '\\nlast line\\n'".into(),
+            ],
+            env: vec![],
+            limits: Limits {
+                kernel: Duration::from_mins(1),
+                setup: Duration::from_mins(1),
+                mark: &mark,
+            },
+            cancel: None,
+        };
+        let f = run(&call).unwrap();
+        assert!(
+            f.stdout.starts_with("start\u{fffd}\n"),
+            "{:?}",
+            &f.stdout[..20]
+        );
+        assert!(f.stdout.ends_with("\nlast line\n"));
+        assert!(f.stdout.contains("bytes not kept"));
+        assert!(f.stdout.len() < 3 * KEEP, "{}", f.stdout.len());
     }
 
     #[cfg(unix)]
