@@ -142,30 +142,6 @@ pub enum LabError {
     NotALab(PathBuf),
 }
 
-fn parse_step(s: &str) -> Option<Step> {
-    Some(match s {
-        "baseline" => Step::Baseline,
-        "algorithm" => Step::Algorithm,
-        "vectorize" => Step::Vectorize,
-        "native" => Step::Native,
-        "threads" => Step::Threads,
-        "jit" => Step::Jit,
-        "library" => Step::Library,
-        _ => return None,
-    })
-}
-
-/// Whether a Python module name is dotted identifiers (checking it runs `import NAME`).
-fn is_module_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.split('.').all(|part| {
-            part.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-}
-
 /// Parses and checks a lab file's text; `dir` is the lab folder its step files live in.
 pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
     let path = dir.join(LAB_FILE);
@@ -221,7 +197,7 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
         if !file.extension().is_some_and(|e| e == "py" || e == "pyx") {
             return Err(at(format!("file '{}' must be a .py or .pyx file", s.file)));
         }
-        let step = parse_step(&s.step).ok_or_else(|| {
+        let step = Step::from_name(&s.step).ok_or_else(|| {
             at(format!(
                 "step '{}' is not one of baseline, algorithm, vectorize, native, threads, jit, library",
                 s.step
@@ -256,7 +232,11 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
                 )));
             }
         }
-        if let Some(m) = s.needs.iter().find(|m| !is_module_name(m)) {
+        if let Some(m) = s
+            .needs
+            .iter()
+            .find(|m| !crate::peers::probe::is_module_name(m))
+        {
             return Err(at(format!(
                 "needs holds {m:?}, which is not a Python module name"
             )));

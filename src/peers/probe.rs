@@ -58,3 +58,16 @@ pub fn imports(python: &Path, module: &str) -> bool {
         .insert(key, ok);
     ok
 }
+
+/// A dotted Python module name: identifiers (ASCII letters, digits, `_`; not starting with a
+/// digit) joined by dots. Only such a name is ever given to `import`.
+#[must_use]
+pub fn is_module_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}

@@ -397,6 +397,24 @@ fn vm_hwm(pid: u32) -> Option<u64> {
 mod tests {
     use super::*;
 
+    /// `sh -c script` with a minute for each limit.
+    fn sh<'a>(
+        script: impl Into<String>,
+        mark: &'a Path,
+        cancel: Option<&'a AtomicBool>,
+    ) -> Call<'a> {
+        Call {
+            args: vec!["sh".into(), "-c".into(), script.into()],
+            env: vec![],
+            limits: Limits {
+                kernel: Duration::from_mins(1),
+                setup: Duration::from_mins(1),
+                mark,
+            },
+            cancel,
+        }
+    }
+
     #[test]
     fn the_hang_limit_counts_from_the_kernel_s_start() {
         let dir = tempfile::tempdir().unwrap();
@@ -422,20 +440,7 @@ mod tests {
     fn a_failing_program_ends_with_its_code_and_its_last_words() {
         let dir = tempfile::tempdir().unwrap();
         let mark = dir.path().join("mark");
-        let call = Call {
-            args: vec![
-                "sh".into(),
-                "-c".into(),
-                "echo out; echo one >&2; echo two >&2; exit 3".into(),
-            ],
-            env: vec![],
-            limits: Limits {
-                kernel: Duration::from_secs(30),
-                setup: Duration::from_secs(30),
-                mark: &mark,
-            },
-            cancel: None,
-        };
+        let call = sh("echo out; echo one >&2; echo two >&2; exit 3", &mark, None);
         let f = run(&call).unwrap();
         assert!(!f.ended.success);
         assert_eq!(f.ended.code, "exit status 3");
@@ -448,20 +453,11 @@ mod tests {
     fn a_program_printing_megabytes_is_kept_to_its_ends_and_bad_bytes_do_not_lose_it() {
         let dir = tempfile::tempdir().unwrap();
         let mark = dir.path().join("mark");
-        let call = Call {
-            args: vec![
-                "sh".into(),
-                "-c".into(),
-                "printf 'start\\377\\n'; head -c 5000000 /dev/zero | tr '\\0' x; printf '\\nlast line\\n'".into(),
-            ],
-            env: vec![],
-            limits: Limits {
-                kernel: Duration::from_mins(1),
-                setup: Duration::from_mins(1),
-                mark: &mark,
-            },
-            cancel: None,
-        };
+        let call = sh(
+            "printf 'start\\377\\n'; head -c 5000000 /dev/zero | tr '\\0' x; printf '\\nlast line\\n'",
+            &mark,
+            None,
+        );
         let f = run(&call).unwrap();
         assert!(
             f.stdout.starts_with("start\u{fffd}\n"),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::probe::{Availability, imports, python, which};
+use super::probe::{Availability, imports, is_module_name, python, which};
 use crate::rungs::{OutputKind, Step};
 
 /// The format of peer files this build reads.
@@ -94,19 +94,6 @@ pub enum PeerError {
     },
 }
 
-fn parse_step(s: &str) -> Option<Step> {
-    Some(match s {
-        "baseline" => Step::Baseline,
-        "algorithm" => Step::Algorithm,
-        "vectorize" => Step::Vectorize,
-        "native" => Step::Native,
-        "threads" => Step::Threads,
-        "jit" => Step::Jit,
-        "library" => Step::Library,
-        _ => return None,
-    })
-}
-
 /// Parses and checks one peer file's text.
 pub fn parse_peer(text: &str, file: &Path) -> Result<PeerSpec, PeerError> {
     let bad = |reason: String| PeerError::Invalid {
@@ -131,7 +118,7 @@ pub fn parse_peer(text: &str, file: &Path) -> Result<PeerSpec, PeerError> {
             f.id
         )));
     }
-    let step = parse_step(&f.step).ok_or_else(|| {
+    let step = Step::from_name(&f.step).ok_or_else(|| {
         bad(format!(
             "step '{}' is not one of baseline, algorithm, vectorize, native, threads, jit, library",
             f.step
@@ -195,18 +182,6 @@ pub fn parse_peer(text: &str, file: &Path) -> Result<PeerSpec, PeerError> {
         file: file.to_path_buf(),
         dir,
     })
-}
-
-/// A dotted Python module name: identifiers (ASCII letters, digits, `_`; not starting with a
-/// digit) joined by dots.
-fn is_module_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.split('.').all(|part| {
-            part.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
 }
 
 /// Loads every `*.toml` in `dir`, in file-name order (the shipped ones are numbered in the

@@ -91,6 +91,24 @@ impl fmt::Display for Step {
     }
 }
 
+impl Step {
+    /// A step named in a file (a peer's, a lab's): baseline, algorithm, vectorize, native,
+    /// threads, jit or library.
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Self> {
+        Some(match s {
+            "baseline" => Step::Baseline,
+            "algorithm" => Step::Algorithm,
+            "vectorize" => Step::Vectorize,
+            "native" => Step::Native,
+            "threads" => Step::Threads,
+            "jit" => Step::Jit,
+            "library" => Step::Library,
+            _ => return None,
+        })
+    }
+}
+
 /// What a rung is, for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RungInfo {
