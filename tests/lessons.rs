@@ -402,7 +402,7 @@ fn the_export_holds_answers_predictions_and_measurements() {
         .args(["learn", "--progress", prog.to_str().unwrap(), "--list"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("1/12"));
+        .stdout(predicates::str::contains("1/13"));
 }
 
 #[test]

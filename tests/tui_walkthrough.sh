@@ -94,9 +94,9 @@ step "lessons: open the first, read, run naive, answer the flamegraph question"
 send l
 wait_for "Profile first, then climb in order"
 send Enter
-wait_for "step 1/12 · read"
+wait_for "step 1/13 · read"
 send Enter
-wait_for "step 2/12 · run"
+wait_for "step 2/13 · run"
 send Enter
 wait_for "done: → for the next step" 60
 send Right
@@ -110,7 +110,7 @@ wait_for "not quite"
 send 1
 wait_for "right: → for the next step"
 send Escape
-wait_for " 3/12"
+wait_for " 3/13"
 send Escape
 wait_for "The ladder"
 
