@@ -34,18 +34,20 @@ def save(path, code, descr, rows, cols, vals):
     with open(path, "wb") as f:
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
         f.write(array.array(code, vals).tobytes())
+# Names this test's leftover child: one folder a test, so parallel tests never see each other's.
+MARKER = "ladder-test-hang-" + os.path.basename(os.path.dirname(os.path.abspath(__file__)))
 if mode == "crash":
     sys.stderr.write("Traceback (most recent call last):\nValueError: the test peer gave up\n")
     sys.exit(3)
 if mode == "hang-setup":
-    subprocess.Popen(["sleep", "300", "ladder-test-hang-marker"])
+    subprocess.Popen(["sleep", "300", MARKER])
     time.sleep(300)
 if mode == "slow-setup":
     time.sleep(6)  # a first-use compile on a busy machine
 if os.environ.get("LADDER_KERNEL_MARK"):
     open(os.environ["LADDER_KERNEL_MARK"], "w").close()
 if mode == "hang":
-    subprocess.Popen(["sleep", "300", "ladder-test-hang-marker"])
+    subprocess.Popen(["sleep", "300", MARKER])
     time.sleep(300)
 t = time.perf_counter()
 if mode == "slow":
@@ -178,11 +180,22 @@ fn garbage_instead_of_the_json_line_is_explained() {
     }
 }
 
-fn marker_running() -> bool {
-    std::process::Command::new("pgrep")
-        .args(["-f", "ladder-test-hang-marker"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// Whether the child a hanging test peer started in `dir` is still alive (a zombie is dead),
+/// read from /proc: no tool that may be missing, and no test sees another's child.
+fn marker_running(dir: &Path) -> bool {
+    let marker = format!(
+        "ladder-test-hang-{}",
+        dir.file_name().unwrap().to_string_lossy()
+    );
+    let procs = std::fs::read_dir("/proc").expect("these tests read /proc (Linux)");
+    procs.filter_map(Result::ok).any(|p| {
+        let cmdline = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(p.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'));
+        !zombie && String::from_utf8_lossy(&cmdline).contains(&marker)
+    })
 }
 
 #[test]
@@ -200,7 +213,10 @@ fn a_hung_peer_is_killed_with_its_children() {
         other => panic!("{other:?}"),
     }
     std::thread::sleep(Duration::from_millis(200));
-    assert!(!marker_running(), "the peer's child is still running");
+    assert!(
+        !marker_running(dir.path()),
+        "the peer's child is still running"
+    );
 }
 
 #[test]
@@ -229,7 +245,10 @@ fn cancelling_kills_the_peer_at_once() {
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     assert_ne!(rep.status, RunStatus::Completed);
     std::thread::sleep(Duration::from_millis(200));
-    assert!(!marker_running(), "the peer's child is still running");
+    assert!(
+        !marker_running(dir.path()),
+        "the peer's child is still running"
+    );
 }
 
 #[test]
