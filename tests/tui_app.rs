@@ -138,6 +138,20 @@ fn a_finished_rung_unlocks_the_next_and_fills_speedups() {
 }
 
 #[test]
+fn a_rung_that_cannot_run_here_is_unavailable_not_failed() {
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Enter));
+    let mut missing = report("naive", Step::Baseline, 1.0, false);
+    missing.status = RunStatus::Unavailable("numba is not installed (pip install numba)".into());
+    missing.verification = None;
+    let _ = app.update(Msg::RungFinished(Box::new(missing)));
+    assert!(
+        matches!(&app.rows[0].status, Status::Unavailable(w) if w.contains("pip install numba"))
+    );
+    assert!(matches!(&app.notice, Some(Notice::Info(n)) if n.contains("cannot run here")));
+}
+
+#[test]
 fn a_wrong_answer_is_a_failure_not_a_result() {
     let mut app = ready_app();
     let _ = app.update(key(KeyCode::Enter));

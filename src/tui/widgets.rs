@@ -32,6 +32,7 @@ pub fn status_cell(status: &Status, theme: &Theme) -> Cell<'static> {
         Status::Running(Phase::Verify) => ("verifying", Style::default().fg(theme.warn)),
         Status::Done => ("done", Style::default().fg(theme.good)),
         Status::Failed(_) => ("FAILED", Style::default().fg(theme.bad)),
+        Status::Unavailable(_) => ("unavailable", theme.dim()),
         Status::Cancelled => ("cancelled", theme.dim()),
     };
     Cell::from(text).style(style)

@@ -53,6 +53,9 @@ pub enum Status {
     Done,
     /// Could not run, or gave a wrong answer.
     Failed(String),
+    /// Cannot run on this machine (a peer's module or program is missing): not a failure; the
+    /// reason says what installs it.
+    Unavailable(String),
     Cancelled,
 }
 

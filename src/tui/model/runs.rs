@@ -212,7 +212,8 @@ impl Model {
         let index = self.rows.iter().position(|r| r.info.id == report.rung)?;
         let status = match &report.status {
             RunStatus::Cancelled => Status::Cancelled,
-            RunStatus::Failed(why) | RunStatus::Unavailable(why) => Status::Failed(why.clone()),
+            RunStatus::Failed(why) => Status::Failed(why.clone()),
+            RunStatus::Unavailable(why) => Status::Unavailable(why.clone()),
             _ if !report.verified() => Status::Failed("wrong answer: failed verification".into()),
             _ => Status::Done,
         };
@@ -236,6 +237,9 @@ impl Model {
             )),
             Status::Cancelled => Notice::Info(format!("{} cancelled", report.rung)),
             Status::Failed(why) => Notice::Error(format!("{} failed: {why}", report.rung)),
+            Status::Unavailable(why) => {
+                Notice::Info(format!("{} cannot run here: {why}", report.rung))
+            }
             _ => Notice::Info(String::new()),
         });
         // A cancelled run keeps the earlier result, if there was one.

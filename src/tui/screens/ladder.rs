@@ -307,6 +307,12 @@ fn draw_about(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             Style::default().fg(theme.bad),
         )));
     }
+    if let Status::Unavailable(why) = &row.status {
+        lines.push(Line::from(Span::styled(
+            format!("cannot run here: {why}"),
+            theme.dim(),
+        )));
+    }
     if row.status == Status::Locked {
         lines.push(Line::from(Span::styled(
             "locked until the rung below has run: climb in order",

@@ -32,6 +32,7 @@ pub fn step_body(
                 Status::Running(_) => "running…".into(),
                 Status::Done => "done ✓".into(),
                 Status::Failed(w) => format!("failed: {w}"),
+                Status::Unavailable(w) => format!("cannot run here: {w}"),
                 Status::Cancelled => "cancelled".into(),
             });
             let want = step.times.unwrap_or(1);
