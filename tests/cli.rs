@@ -237,7 +237,12 @@ fn bad_arguments_exit_2_with_a_reason() {
         .args(["run", "--format", "xml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown format 'xml'"));
+        .stderr(predicate::str::contains(
+            "invalid value 'xml' for '--format",
+        ))
+        .stderr(predicate::str::contains(
+            "possible values: table, json, csv, markdown",
+        ));
     ladder()
         .args(["run", "--n", "0"])
         .assert()
@@ -256,7 +261,9 @@ fn bad_arguments_exit_2_with_a_reason() {
         .args(["run", "--data", "uniform"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("'normal' or 'clustered'"));
+        .stderr(predicate::str::contains(
+            "possible values: normal, clustered",
+        ));
 }
 
 /// One bad invocation of each class: exit 2 and one line that says what is wrong, never a

@@ -27,7 +27,7 @@ pub struct AppArgs {
     #[arg(long)]
     pub unlock_all: bool,
     /// Colours: dark, light, or high-contrast (for projectors).
-    #[arg(long, default_value = "dark")]
+    #[arg(long, default_value = "dark", value_parser = ["dark", "light", "high-contrast"])]
     pub theme: String,
     /// Where `m` writes the speedup table.
     #[arg(long, value_name = "FILE", default_value = "NOTES.md")]

@@ -26,7 +26,7 @@ pub struct WorkloadArgs<N: Args + FromArgMatches = Size> {
     #[arg(long, default_value_t = 0, value_parser = limits::parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// Generated data: normal or clustered.
-    #[arg(long, default_value = "normal")]
+    #[arg(long, default_value = "normal", value_parser = ["normal", "clustered"])]
     pub data: String,
     /// Kernel seconds per rung before it stops and its full time is extrapolated.
     #[arg(

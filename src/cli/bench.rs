@@ -44,7 +44,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1)]
     warmup: usize,
     /// Output format: table or json.
-    #[arg(long, default_value = "table")]
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
     /// Append this run to the history file.
     #[arg(long)]

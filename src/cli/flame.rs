@@ -38,7 +38,7 @@ pub struct FlameArgs {
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// svg, folded or pprof.
-    #[arg(long)]
+    #[arg(long, value_parser = ["svg", "folded", "pprof"])]
     format: Option<String>,
     /// A memory flamegraph instead: the bytes still live after the runs, by the call stack
     /// that allocated them (try `--rung leaky --runs 3`).

@@ -11,7 +11,7 @@ use ladder::machine::MachineInfo;
 #[derive(Args)]
 pub struct MachineArgs {
     /// Output format: table or json.
-    #[arg(long, default_value = "table")]
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
 }
 

@@ -31,7 +31,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format: table, json, csv or markdown.
-    #[arg(long, default_value = "table")]
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "markdown"])]
     pub format: String,
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]

@@ -33,7 +33,7 @@ pub struct ScaleArgs {
     #[command(flatten)]
     workload: WorkloadArgs<Sizes>,
     /// Output format: table, json or csv.
-    #[arg(long, default_value = "table")]
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
     format: String,
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
