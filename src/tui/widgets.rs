@@ -32,7 +32,8 @@ pub fn status_cell(status: &Status, theme: &Theme) -> Cell<'static> {
         Status::Running(Phase::Verify) => ("verifying", Style::default().fg(theme.warn)),
         Status::Done => ("done", Style::default().fg(theme.good)),
         Status::Failed(_) => ("FAILED", Style::default().fg(theme.bad)),
-        Status::Unavailable(_) => ("unavailable", theme.dim()),
+        // "missing", as `ladder peers` says it: the status column is ten wide.
+        Status::Unavailable(_) => ("missing", theme.dim()),
         Status::Cancelled => ("cancelled", theme.dim()),
     };
     Cell::from(text).style(style)
