@@ -76,9 +76,6 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
         print!("{}", history::render_history(&h.entries));
         return Ok(ExitCode::SUCCESS);
     }
-    if !matches!(args.format.as_str(), "table" | "json") {
-        bail!("unknown format '{}': use table or json", args.format);
-    }
     if args.repeat == 0 {
         bail!("--repeat must be at least 1");
     }

@@ -158,9 +158,7 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
     }
     let w = f.workload;
     // The command line's bounds, in the command line's words.
-    let bounds = limits::parse_n(&w.n.to_string())
-        .and_then(|_| limits::parse_d(&w.d.to_string()))
-        .and_then(|_| limits::parse_budget(&w.budget.to_string()));
+    let bounds = limits::check_size(w.n, w.d).and(limits::check_budget(w.budget));
     if let Err(why) = bounds {
         return Err(bad(format!("[workload]: {why}")));
     }

@@ -21,6 +21,18 @@ fn whole(what: &str, value: &str, lo: usize, hi: usize) -> Result<usize, String>
         .ok_or_else(|| format!("{what} must be a whole number from {lo} to {hi}, not '{value}'"))
 }
 
+/// A workload's size from a file (the lab's `lab.toml`), held to the same bounds.
+pub fn check_size(n: usize, d: usize) -> Result<(), String> {
+    parse_n(&n.to_string())
+        .and(parse_d(&d.to_string()))
+        .map(|_| ())
+}
+
+/// A budget from a file, held to the same bounds.
+pub fn check_budget(budget: f64) -> Result<f64, String> {
+    parse_budget(&budget.to_string())
+}
+
 /// Number of vectors.
 pub fn parse_n(value: &str) -> Result<usize, String> {
     whole("n", value, 1, MAX_N)

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Nav, Outcome};
-use crate::run;
+use crate::run::{self, limits};
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice, WorkloadState};
 use crate::tui::theme::Theme;
@@ -85,26 +85,11 @@ pub fn on_edit_key(form: &mut SettingsForm, m: &mut Model, key: KeyEvent) -> Vec
 /// Validates and applies one settings field; a change of data reloads the workload.
 fn apply_field(m: &mut Model, field: usize, value: &str) -> Result<Vec<Command>, String> {
     let mut next = m.shown_settings().clone();
+    // The command line's bounds, in its words (run::limits).
     match field {
-        0 => {
-            next.n = value
-                .parse()
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or_else(|| format!("n must be a whole number ≥ 1, not '{value}'"))?;
-        }
-        1 => {
-            next.d = value
-                .parse()
-                .ok()
-                .filter(|&d| d >= 1)
-                .ok_or_else(|| format!("d must be a whole number ≥ 1, not '{value}'"))?;
-        }
-        2 => {
-            next.seed = value
-                .parse()
-                .map_err(|_| format!("the seed must be a whole number ≥ 0, not '{value}'"))?;
-        }
+        0 => next.n = limits::parse_n(value)?,
+        1 => next.d = limits::parse_d(value)?,
+        2 => next.seed = limits::parse_seed(value)?,
         3 => {
             if value.is_empty() {
                 return Err("give normal, clustered, or a path to a .npy / .fvecs file".into());
@@ -116,29 +101,9 @@ fn apply_field(m: &mut Model, field: usize, value: &str) -> Result<Vec<Command>,
             }
             value.clone_into(&mut next.data);
         }
-        4 => {
-            next.budget_s = value
-                .parse::<f64>()
-                .ok()
-                .filter(|b| b.is_finite() && *b > 0.0 && *b <= 3600.0)
-                .ok_or_else(|| {
-                    format!("the budget must be seconds between 0 and 3600, not '{value}'")
-                })?;
-        }
-        6 => {
-            next.k = value
-                .parse()
-                .ok()
-                .filter(|&k| (1..=10_000).contains(&k))
-                .ok_or_else(|| format!("k must be between 1 and 10000, not '{value}'"))?;
-        }
-        _ => {
-            next.threads = value
-                .parse()
-                .ok()
-                .filter(|&t| (1..=1024).contains(&t))
-                .ok_or_else(|| format!("threads must be between 1 and 1024, not '{value}'"))?;
-        }
+        4 => next.budget_s = limits::parse_budget(value)?,
+        6 => next.k = limits::parse_k(value)?,
+        _ => next.threads = limits::parse_threads(value)?,
     }
     let generated = next.data.parse::<Distribution>().is_ok();
     if generated && (next.n != m.settings.n || next.d != m.settings.d) {
