@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::StepResult;
 use super::lint::Lint;
 use super::spec::{Floor, LabStep};
 use crate::run::{RunReport, RunStatus};
@@ -45,33 +46,28 @@ pub struct FloorCheck {
     pub measured: Option<f64>,
 }
 
-/// Whether the steps before `i` that are not optional all count (or why not).
+/// Why the next step is locked: the first earlier step, not optional, that does not count.
 #[must_use]
-pub fn lock_reason(steps: &[LabStep], verdicts: &[Verdict], i: usize) -> Option<String> {
-    steps[..i]
+pub fn lock_reason(earlier: &[StepResult]) -> Option<String> {
+    earlier
         .iter()
-        .zip(verdicts)
-        .find(|(s, v)| !s.optional && !v.counts())
-        .map(|(s, _)| format!("locked: {} does not count yet", s.file_name()))
+        .find(|r| !r.optional && !r.verdict.counts())
+        .map(|r| format!("locked: {} does not count yet", r.file))
 }
 
-/// The verdict on step `i`, given the reports of the steps so far (`reports[j]` for j ≤ i).
+/// The verdict on `step`, run as `report`, against the results of the steps before it.
 #[must_use]
 pub fn grade(
-    steps: &[LabStep],
-    reports: &[Option<RunReport>],
-    i: usize,
+    step: &LabStep,
+    report: &RunReport,
+    earlier: &[StepResult],
     lint: &Lint,
 ) -> (Verdict, Option<FloorCheck>) {
-    let step = &steps[i];
-    let Some(report) = reports.get(i).and_then(Option::as_ref) else {
-        return (Verdict::NotYet("not run yet".into()), None);
-    };
     let floor = step.floor.as_ref().map(|f| {
-        let over = steps
+        let over = earlier
             .iter()
-            .position(|s| s.id == f.over)
-            .and_then(|j| reports.get(j).and_then(Option::as_ref));
+            .find(|r| r.id == f.over)
+            .and_then(|r| r.report.as_ref());
         // Only a verified time is a fair reference.
         let measured = over
             .filter(|o| {

@@ -67,14 +67,12 @@ pub fn climb(
     events: &dyn Fn(RunEvent),
     cancel: &CancelToken,
 ) -> Vec<StepResult> {
-    let mut reports: Vec<Option<RunReport>> = Vec::new();
-    let mut verdicts: Vec<Verdict> = Vec::new();
-    let mut out = Vec::new();
+    let mut out: Vec<StepResult> = Vec::new();
     for (i, step) in lab.steps.iter().enumerate() {
         let locked = if unlock_all || cancel.is_cancelled() {
             None
         } else {
-            lock_reason(&lab.steps, &verdicts, i)
+            lock_reason(&out)
         };
         let unmeasured = step.floor.clone().map(|floor| FloorCheck {
             floor,
@@ -99,28 +97,15 @@ pub fn climb(
         } else {
             started(i, step);
             let lint = lint::check(&step.file);
-            let report = match step::peer(step) {
-                Ok(peer) => Some(runner.run_one(i, &peer, events, cancel)),
-                Err(e) => {
-                    reports.push(None);
-                    verdicts.push(Verdict::NotYet(e.to_string()));
-                    out.push(result(
-                        step,
-                        Verdict::NotYet(e.to_string()),
-                        None,
-                        lint,
-                        None,
-                    ));
-                    continue;
+            match step::peer(step) {
+                Ok(peer) => {
+                    let report = runner.run_one(i, &peer, events, cancel);
+                    let (verdict, floor) = grade::grade(step, &report, &out, &lint);
+                    (Some(report), lint, verdict, floor)
                 }
-            };
-            reports.push(report);
-            let (verdict, floor) = grade::grade(&lab.steps, &reports, i, &lint);
-            let report = reports.pop().flatten();
-            (report, lint, verdict, floor)
+                Err(e) => (None, lint, Verdict::NotYet(e.to_string()), unmeasured),
+            }
         };
-        reports.push(report.clone());
-        verdicts.push(verdict.clone());
         out.push(result(step, verdict, floor, lint, report));
     }
     fill_speedups(&mut out);
