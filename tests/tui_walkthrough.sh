@@ -45,7 +45,7 @@ step() { echo "tui walkthrough: $*"; }
 
 tmux new-session -d -s "$SESSION" -x 100 -y 30 "bash --norc --noprofile"
 sleep 0.5
-send "cd '$WORK' && stty -a > before.txt && LADDER_PROGRESS='$WORK/progress.json' '$BIN' --n 3000 --budget 1 --notes '$WORK/NOTES.md'; stty -a > after.txt; echo WALKTHROUGH-EXITED" Enter
+send "cd '$WORK' && stty -a > before.txt && LADDER_PROGRESS='$WORK/progress.json' '$BIN' --n 3000 --budget 1 --notes '$WORK/NOTES.md'; s=\$?; stty -a > after.txt; echo \"app exit status \$s\" | tr a-z A-Z" Enter
 
 step "open: the first frame, then the workload and the machine"
 wait_for "The ladder"
@@ -121,7 +121,9 @@ wait_for "The ladder"
 
 step "quit, and the terminal is restored"
 send q
-wait_for "WALKTHROUGH-EXITED" 10
+# Upper-cased by tr, so the typed command line (also on screen) cannot match it.
+wait_for "APP EXIT STATUS" 10
+screen | grep -qF "APP EXIT STATUS 0" || fail "the app did not exit with status 0"
 diff -q "$WORK/before.txt" "$WORK/after.txt" >/dev/null || fail "terminal modes differ after quitting"
 grep -q '"hot-frame"' "$WORK/progress.json" || fail "the lesson progress was not saved"
 step "passed"
