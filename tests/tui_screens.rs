@@ -274,3 +274,31 @@ fn an_approximate_rung_shows_no_percent_of_peak() {
     assert!(!line.contains('%'), "{line}");
     assert!(line.contains(" - "), "{line}");
 }
+
+#[test]
+fn lab_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = common::lab_app(&tmp.path().join("lab"));
+    let first = app.lab.as_ref().unwrap().first_row;
+    app.selected = first;
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::QuickChecked(Box::new(common::step_report(
+        "naive", 0.01, true,
+    ))));
+    let _ = app.update(Msg::RungFinished(Box::new(common::step_report(
+        "naive", 41.5, true,
+    ))));
+    // Step 2 raised: its row says so in a line; below, the student's traceback in full.
+    let _ = app.update(key(KeyCode::Down));
+    let _ = app.update(key(KeyCode::Enter));
+    let mut raised = common::step_report("algorithmic", 0.0, true);
+    raised.status = ladder::run::RunStatus::Failed(
+        "lab-algorithmic (exit status 4): 02_algorithmic.py:9: ZeroDivisionError: float \
+         division by zero\nTraceback (the frames in 02_algorithmic.py):\n  File \
+         \"02_algorithmic.py\", line 9, in similarity\n    row.append(dot / (norms[i] * \
+         norms[j]))\nZeroDivisionError: float division by zero"
+            .into(),
+    );
+    let _ = app.update(Msg::QuickChecked(Box::new(raised)));
+    both_sizes("lab", &app);
+}

@@ -103,6 +103,7 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
             .unwrap_or_else(ladder::lessons::progress::default_path),
         open_lessons: lessons.open,
         peers: select_peer_specs(&args.peers)?,
+        lab: None,
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -19,9 +19,27 @@ use ladder::workload::{Distribution, Source, Workload, WorkloadSpec};
 use super::common::{install_interrupt_handler, write_output};
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct LabArgs {
     #[command(subcommand)]
-    command: LabCommand,
+    command: Option<LabCommand>,
+    #[command(flatten)]
+    open: OpenArgs,
+}
+
+/// `ladder lab [DIR]`: the app on the lab, watching its files.
+#[derive(Args)]
+struct OpenArgs {
+    /// The lab folder (made by `ladder lab init`).
+    #[arg(default_value = "ladder-lab")]
+    dir: PathBuf,
+    /// Let every step run in any order (for instructors); normally a step unlocks when the
+    /// ones before it count.
+    #[arg(long)]
+    unlock_all: bool,
+    /// Colours: dark, light, or high-contrast (for projectors).
+    #[arg(long, default_value = "dark", value_parser = ["dark", "light", "high-contrast"])]
+    theme: String,
 }
 
 #[derive(Subcommand)]
@@ -80,9 +98,53 @@ struct CheckArgs {
 
 pub fn exec(args: &LabArgs) -> Result<ExitCode> {
     match &args.command {
-        LabCommand::Init { dir } => init(dir),
-        LabCommand::Check(c) => check(c),
+        Some(LabCommand::Init { dir }) => init(dir),
+        Some(LabCommand::Check(c)) => check(c),
+        None => open(&args.open),
     }
+}
+
+/// Opens the app on the lab: the steps as rows, each run again when its file is saved.
+fn open(args: &OpenArgs) -> Result<ExitCode> {
+    let lab = lab::load(&args.dir)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!("ladder: not a terminal, so checking the lab headless (`ladder lab check`)");
+        return check(&CheckArgs {
+            dir: args.dir.clone(),
+            n: None,
+            d: None,
+            seed: None,
+            budget: None,
+            threads: None,
+            k: ladder::run::DEFAULT_K,
+            unlock_all: args.unlock_all,
+            format: Format::Table,
+            output: None,
+        });
+    }
+    let theme: ladder::tui::theme::Theme = args.theme.parse().map_err(anyhow::Error::msg)?;
+    let w = lab.workload;
+    ladder::run::check_fits(w.n, w.d, ladder::monitor::available_memory())?;
+    let settings = ladder::tui::app::Settings {
+        n: w.n,
+        d: w.d,
+        seed: w.seed,
+        budget_s: w.budget,
+        ..ladder::tui::app::Settings::default()
+    };
+    ladder::tui::run(&ladder::tui::Options {
+        settings,
+        unlock_all: args.unlock_all,
+        demo: false,
+        theme,
+        notes_path: lab.dir.join("NOTES.md"),
+        lessons_dir: None,
+        progress_path: ladder::lessons::progress::default_path(),
+        open_lessons: false,
+        peers: Vec::new(),
+        lab: Some(lab),
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(dir: &std::path::Path) -> Result<ExitCode> {

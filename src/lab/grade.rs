@@ -71,7 +71,11 @@ pub fn grade(
         // Only a verified time is a fair reference.
         let measured = over
             .filter(|o| {
-                o.has_time() && o.verified() && report.has_time() && report.estimated_s > 0.0
+                o.has_time()
+                    && o.verified()
+                    && report.has_time()
+                    && report.verified()
+                    && report.estimated_s > 0.0
             })
             .map(|o| o.estimated_s / report.estimated_s);
         FloorCheck {

@@ -40,12 +40,13 @@ pub struct StepResult {
 }
 
 impl StepResult {
-    /// Seconds for the whole workload (extrapolated past the budget), when it has a time.
+    /// Seconds for the whole workload (extrapolated past the budget), when it has a time and
+    /// was right: a wrong answer's time is no step's speed.
     #[must_use]
     pub fn seconds(&self) -> Option<f64> {
         self.report
             .as_ref()
-            .filter(|r| r.has_time())
+            .filter(|r| r.has_time() && r.verified())
             .map(|r| r.estimated_s)
     }
 }
@@ -54,6 +55,13 @@ impl StepResult {
 #[must_use]
 pub fn all_count(results: &[StepResult]) -> bool {
     results.iter().all(|r| r.optional || r.verdict.counts())
+}
+
+/// What happened when a step was tried: it ran, or it could not be started.
+#[derive(Clone, Debug)]
+pub enum Attempt {
+    Ran { report: Box<RunReport>, lint: Lint },
+    CouldNotStart { why: String, lint: Lint },
 }
 
 /// Climbs the lab in order with `runner`: each step linted, run, graded; a step after one that
@@ -69,47 +77,107 @@ pub fn climb(
 ) -> Vec<StepResult> {
     let mut out: Vec<StepResult> = Vec::new();
     for (i, step) in lab.steps.iter().enumerate() {
-        let locked = if unlock_all || cancel.is_cancelled() {
-            None
-        } else {
-            lock_reason(&out)
-        };
-        let unmeasured = step.floor.clone().map(|floor| FloorCheck {
-            floor,
-            measured: None,
-        });
-        let (report, lint, verdict, floor) = if let Some(why) = locked {
-            (None, Lint::NotApplicable, Verdict::Locked(why), unmeasured)
-        } else if cancel.is_cancelled() {
-            (
-                None,
-                Lint::NotApplicable,
-                Verdict::NotYet("cancelled".into()),
-                unmeasured,
-            )
-        } else if !step.file.is_file() {
-            let why = format!(
-                "{} is missing: write it (a fresh copy of every template: ladder lab init \
-                 ANOTHER_FOLDER)",
-                step.file_name()
-            );
-            (None, Lint::NotApplicable, Verdict::NotYet(why), unmeasured)
-        } else {
+        let runs = (unlock_all || lock_reason(&out).is_none())
+            && !cancel.is_cancelled()
+            && step.file.is_file();
+        let attempt = runs.then(|| {
             started(i, step);
             let lint = lint::check(&step.file);
             match step::peer(step) {
-                Ok(peer) => {
-                    let report = runner.run_one(i, &peer, events, cancel);
-                    let (verdict, floor) = grade::grade(step, &report, &out, &lint);
-                    (Some(report), lint, verdict, floor)
-                }
-                Err(e) => (None, lint, Verdict::NotYet(e.to_string()), unmeasured),
+                Ok(peer) => Attempt::Ran {
+                    report: Box::new(runner.run_one(i, &peer, events, cancel)),
+                    lint,
+                },
+                Err(e) => Attempt::CouldNotStart {
+                    why: e.to_string(),
+                    lint,
+                },
             }
+        });
+        let not_run = if cancel.is_cancelled() {
+            "cancelled"
+        } else {
+            "not run yet"
         };
-        out.push(result(step, verdict, floor, lint, report));
+        out.push(judge(step, attempt.as_ref(), &out, unlock_all, not_run));
     }
     fill_speedups(&mut out);
     out
+}
+
+/// The lab's standing from what each step's last attempt was (None: not tried), graded in
+/// order exactly as [`climb`] grades: the app calls this after every run, so the verdicts
+/// on its screen are those of `ladder lab check`.
+#[must_use]
+pub fn assess(lab: &Lab, attempts: &[Option<&Attempt>], unlock_all: bool) -> Vec<StepResult> {
+    let mut out: Vec<StepResult> = Vec::new();
+    for (i, step) in lab.steps.iter().enumerate() {
+        let attempt = attempts.get(i).copied().flatten();
+        out.push(judge(
+            step,
+            attempt,
+            &out,
+            unlock_all,
+            "not run yet: Enter runs it, and saving the file runs it again",
+        ));
+    }
+    fill_speedups(&mut out);
+    out
+}
+
+/// One step's result: locked behind an earlier step, missing, not run, or graded.
+fn judge(
+    step: &LabStep,
+    attempt: Option<&Attempt>,
+    earlier: &[StepResult],
+    unlock_all: bool,
+    not_run: &str,
+) -> StepResult {
+    let unmeasured = step.floor.clone().map(|floor| FloorCheck {
+        floor,
+        measured: None,
+    });
+    let locked = if unlock_all {
+        None
+    } else {
+        lock_reason(earlier)
+    };
+    let (report, lint, verdict, floor) = match (locked, attempt) {
+        // A step that ran before an earlier one fell back keeps its run, but is locked again.
+        (Some(why), attempt) => (
+            attempt.and_then(|a| match a {
+                Attempt::Ran { report, .. } => Some(report.as_ref().clone()),
+                Attempt::CouldNotStart { .. } => None,
+            }),
+            Lint::NotApplicable,
+            Verdict::Locked(why),
+            unmeasured,
+        ),
+        (None, _) if !step.file.is_file() => (
+            None,
+            Lint::NotApplicable,
+            Verdict::NotYet(format!(
+                "{} is missing: write it (a fresh copy of every template: ladder lab init \
+                 ANOTHER_FOLDER)",
+                step.file_name()
+            )),
+            unmeasured,
+        ),
+        (None, None) => (
+            None,
+            Lint::NotApplicable,
+            Verdict::NotYet(not_run.into()),
+            unmeasured,
+        ),
+        (None, Some(Attempt::CouldNotStart { why, lint })) => {
+            (None, lint.clone(), Verdict::NotYet(why.clone()), unmeasured)
+        }
+        (None, Some(Attempt::Ran { report, lint })) => {
+            let (verdict, floor) = grade::grade(step, report, earlier, lint);
+            (Some(report.as_ref().clone()), lint.clone(), verdict, floor)
+        }
+    };
+    result(step, verdict, floor, lint, report)
 }
 
 fn result(

@@ -29,6 +29,11 @@ fn harness_dir() -> Result<PathBuf, PeerError> {
 
 /// The peer that runs `step`.
 pub fn peer(step: &LabStep) -> Result<Peer, PeerError> {
+    spec(step).map(Peer::new)
+}
+
+/// The peer file `step` would be, had a student written one: the app lists it as a row.
+pub fn spec(step: &LabStep) -> Result<PeerSpec, PeerError> {
     let dir = harness_dir()?;
     let harness = dir.join("_lab_harness.py").display().to_string();
     let mut needs = step.needs.clone();
@@ -64,9 +69,8 @@ pub fn peer(step: &LabStep) -> Result<Peer, PeerError> {
     } else {
         step.install.clone()
     };
-    Ok(Peer::new(PeerSpec {
-        // Apart from our rungs' ids, which a step's may repeat (the lab's naive beside ours).
-        id: format!("lab-{}", step.id),
+    Ok(PeerSpec {
+        id: row_id(step),
         title: step.title.clone(),
         step: step.step,
         output: step.output,
@@ -91,5 +95,11 @@ pub fn peer(step: &LabStep) -> Result<Peer, PeerError> {
         },
         file: step.file.clone(),
         dir,
-    }))
+    })
+}
+
+/// The row id a step's runs carry (apart from our rungs' ids, which a step's may repeat).
+#[must_use]
+pub fn row_id(step: &LabStep) -> String {
+    format!("lab-{}", step.id)
 }

@@ -17,6 +17,9 @@ use crate::rungs::{
 };
 use crate::workload::Matrix;
 
+/// Lines of detail kept above a one-line summary.
+const DETAIL_LINES: usize = 40;
+
 /// Rung texts are `'static`; a peer's come from a file, so each distinct text is leaked once
 /// and reused, however often `info` is asked for.
 fn intern(s: &str) -> &'static str {
@@ -195,12 +198,24 @@ impl PeerKernel {
             cancel: self.cancel.as_deref(),
         })?;
         if !finished.ended.success {
-            return Err(format!(
+            let mut why = format!(
                 "{} ({}): {}",
                 self.spec.id,
                 finished.ended.code,
                 finished.stderr_tail(self.spec.stderr_lines.max(1))
-            ));
+            );
+            // A program that ends with its own one-line summary (the lab's harness) writes the
+            // detail above it (the student's traceback): kept below the summary, for whoever
+            // shows more than one line.
+            if self.spec.stderr_lines == 1 {
+                let lines: Vec<&str> = finished.stderr.lines().collect();
+                let above = &lines[..lines.len().saturating_sub(1)];
+                for l in &above[above.len().saturating_sub(DETAIL_LINES)..] {
+                    why.push('\n');
+                    why.push_str(l);
+                }
+            }
+            return Err(why);
         }
         let ended = &finished.ended;
         self.stats.calls += 1;

@@ -14,6 +14,7 @@ pub use super::message::{Command, Msg};
 pub use super::model::{Model, Notice, Screen, Settings, Status, WorkloadState};
 use super::screens::demo::{self, DEMO_PAUSE_TICKS, Demo};
 use super::screens::flame::{self, FlameView};
+use super::screens::lab::{self, LabState};
 use super::screens::lessons::{self, LessonsState};
 use super::screens::settings::{self, SettingsForm};
 use super::screens::{Nav, Outcome, help, history, ladder, results, scale};
@@ -36,6 +37,8 @@ pub struct App {
     /// Where Esc in the flamegraph returns to.
     pub flame_return: Screen,
     pub lessons: LessonsState,
+    /// The student's lab, when the app was opened on one (`ladder lab DIR`).
+    pub lab: Option<LabState>,
     pub quit: bool,
 }
 
@@ -70,14 +73,33 @@ impl App {
             flame: FlameView::default(),
             flame_return: Screen::Ladder,
             lessons: LessonsState::default(),
+            lab: None,
             quit: false,
         }
     }
 
-    /// The commands to run at start: load the workload.
+    /// The commands to run at start: load the workload (and lint a lab's files).
     #[must_use]
     pub fn start(&self) -> Vec<Command> {
-        vec![Command::LoadWorkload(self.settings.spec())]
+        let mut cmds = vec![Command::LoadWorkload(self.settings.spec())];
+        if let Some(l) = &self.lab {
+            cmds.extend(lab::start(l));
+        }
+        cmds
+    }
+
+    /// Opens the app on a lab: its steps become rows after ours (each a peer the shipped
+    /// harness runs), and the lab screen is in front.
+    pub fn open_lab(
+        &mut self,
+        the_lab: crate::lab::spec::Lab,
+        specs: &[crate::peers::PeerSpec],
+        unlock_all: bool,
+    ) {
+        let first_row = self.rows.len();
+        self.model.add_peers(specs);
+        self.lab = Some(LabState::new(the_lab, first_row, unlock_all));
+        self.screen = Screen::Lab;
     }
 
     /// Turns on demo mode: the ladder climbs itself once everything is ready.
@@ -104,9 +126,10 @@ impl App {
         match msg {
             Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
             Msg::Key(_) => vec![],
-            Msg::Tick => match self.demo.as_mut() {
-                Some(d) => demo::on_tick(d, m),
-                None => vec![],
+            Msg::Tick => match (self.demo.as_mut(), self.lab.as_mut()) {
+                (Some(d), _) => demo::on_tick(d, m),
+                (None, Some(l)) => lab::on_tick(l, m),
+                (None, None) => vec![],
             },
             Msg::Run(ev) => {
                 m.on_run_event(&ev);
@@ -174,6 +197,20 @@ impl App {
                 lessons::on_bytecode(&mut self.lessons, m, pair, loaded)
             }
             Msg::ConcurrencyMeasured(r) => lessons::on_concurrency(&mut self.lessons, r),
+            Msg::FileSaved(path) => match self.lab.as_mut() {
+                Some(l) => lab::on_file_saved(l, m, &path),
+                None => vec![],
+            },
+            Msg::Linted { step, lint } => {
+                if let Some(l) = self.lab.as_mut() {
+                    lab::on_linted(l, step, lint);
+                }
+                vec![]
+            }
+            Msg::QuickChecked(report) => match self.lab.as_mut() {
+                Some(l) => lab::on_quick_checked(l, m, *report),
+                None => vec![],
+            },
         }
     }
 
@@ -183,6 +220,9 @@ impl App {
         let Some(index) = self.model.finish(report) else {
             return vec![];
         };
+        if let Some(l) = self.lab.as_mut() {
+            return lab::on_finished(l, &mut self.model, index);
+        }
         let status = self.rows[index].status.clone();
         if status == Status::Cancelled {
             return vec![];
@@ -244,6 +284,21 @@ impl App {
                 (Screen::Flame, _) => flame::on_key(&mut self.flame, m, key),
                 (Screen::Scale, _) => scale::on_key(m, key),
                 (Screen::Lessons, _) => lessons::on_key(&mut self.lessons, m, key),
+                (Screen::Lab, _) => match self.lab.as_mut() {
+                    Some(l) => {
+                        let out = lab::on_key(l, m, key);
+                        // `d`: the flamegraph, compared with the earlier step's (and that
+                        // comparison written as SVG), as `d` does in the flamegraph.
+                        if key.code == KeyCode::Char('d') && out.nav.is_some() {
+                            let mut cmds = self.go(out);
+                            let d = KeyEvent::from(KeyCode::Char('d'));
+                            cmds.extend(flame::on_key(&mut self.flame, &mut self.model, d).cmds);
+                            return cmds;
+                        }
+                        out
+                    }
+                    None => Outcome::default(),
+                },
             },
         };
         self.go(out)
@@ -256,7 +311,7 @@ impl App {
             return cmds;
         };
         self.screen = match nav {
-            Nav::Ladder => Screen::Ladder,
+            Nav::Ladder => self.home(),
             Nav::Settings => {
                 self.form = SettingsForm::default();
                 Screen::Settings
@@ -280,9 +335,22 @@ impl App {
                 }
                 Screen::Flame
             }
-            Nav::Back => std::mem::replace(&mut self.flame_return, Screen::Ladder),
+            Nav::Back => {
+                let home = self.home();
+                std::mem::replace(&mut self.flame_return, home)
+            }
         };
         cmds
+    }
+
+    /// The screen the app opened on, where Esc from the others leads.
+    #[must_use]
+    pub fn home(&self) -> Screen {
+        if self.lab.is_some() {
+            Screen::Lab
+        } else {
+            Screen::Ladder
+        }
     }
 
     fn quit_now(&mut self) -> Vec<Command> {

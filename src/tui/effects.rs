@@ -26,6 +26,9 @@ pub(super) struct Effects {
     cancel: CancelToken,
     worker: Option<JoinHandle<()>>,
     peers: Vec<crate::peers::PeerSpec>,
+    /// Rows whose vectors are set to zero in every workload (a lab's: valid input that a
+    /// step must handle).
+    zero_rows: bool,
 }
 
 impl Effects {
@@ -39,7 +42,14 @@ impl Effects {
             cancel: CancelToken::new(),
             worker: None,
             peers,
+            zero_rows: false,
         }
+    }
+
+    /// Every workload from now on has zero vectors at rows 1 and n-1, as `ladder lab check`'s.
+    pub(super) fn with_zero_rows(mut self) -> Self {
+        self.zero_rows = true;
+        self
     }
 
     /// A workload is ready: the runner is rebuilt on it, unless a newer load has been asked
@@ -77,18 +87,18 @@ impl Effects {
                 self.generation += 1;
                 let generation = self.generation;
                 let tx = self.tx.clone();
+                let zero_rows = self.zero_rows;
                 let _ = std::thread::Builder::new()
                     .name("ladder-load".into())
                     .spawn(move || {
                         // A file's size is known only once read: check S fits before accepting it.
-                        let built =
-                            Workload::build(&spec)
-                                .map_err(|e| e.to_string())
-                                .and_then(|w| {
-                                    crate::run::check_fits(w.n(), w.d(), available_memory())
-                                        .map(|()| w)
-                                        .map_err(|e| e.to_string())
-                                });
+                        let built = build_workload(&spec, zero_rows)
+                            .map_err(|e| e.to_string())
+                            .and_then(|w| {
+                                crate::run::check_fits(w.n(), w.d(), available_memory())
+                                    .map(|()| w)
+                                    .map_err(|e| e.to_string())
+                            });
                         let ev = match built {
                             Ok(w) => Event::WorkloadLoaded(generation, Arc::new(w)),
                             Err(e) => Event::App(Msg::WorkloadFailed(e)),
@@ -209,6 +219,31 @@ impl Effects {
                     .ok();
             }
             Command::Cancel => self.cancel.cancel(),
+            Command::Lint { step, path } => {
+                let tx = self.tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ladder-lint".into())
+                    .spawn(move || {
+                        let lint = crate::lab::lint::check(&path);
+                        let _ = tx.send(Event::App(Msg::Linted { step, lint }));
+                    });
+            }
+            Command::QuickCheck {
+                index,
+                n,
+                budget,
+                threads,
+                k,
+            } => self.quick_check(
+                index,
+                n,
+                RunConfig {
+                    budget,
+                    threads,
+                    k,
+                    ..RunConfig::default()
+                },
+            ),
             Command::SaveProgress(path, progress) => {
                 if let Err(e) = progress.save(&path) {
                     let _ = self.tx.send(Event::App(Msg::ProgressNotSaved(format!(
@@ -349,6 +384,72 @@ impl Effects {
             }
         }
     }
+}
+
+impl Effects {
+    /// Runs peer row `index` on the first `n` rows' worth of a workload like the app's, on
+    /// the worker (one run at a time), and reports it as a quick check.
+    fn quick_check(&mut self, index: usize, n: usize, config: RunConfig) {
+        let (Some(w), Some(machine)) = (self.workload.clone(), self.machine.clone()) else {
+            return;
+        };
+        let builtin = rungs::ladder().len() + rungs::extras().len();
+        let Some(spec) = index.checked_sub(builtin).and_then(|i| self.peers.get(i)) else {
+            return;
+        };
+        let spec = spec.clone();
+        if let Some(h) = self.worker.take() {
+            let _ = h.join();
+        }
+        self.cancel.reset();
+        let cancel = self.cancel.clone();
+        let tx = self.tx.clone();
+        let zero_rows = self.zero_rows;
+        self.worker = std::thread::Builder::new()
+            .name("ladder-quick".into())
+            .spawn(move || {
+                let small = crate::workload::WorkloadSpec {
+                    n: n.min(w.n()),
+                    d: w.d(),
+                    seed: w.seed,
+                    source: crate::workload::Source::Generated(
+                        crate::workload::Distribution::Normal,
+                    ),
+                };
+                let peer = crate::peers::Peer::new(spec);
+                let report = match build_workload(&small, zero_rows) {
+                    Ok(small) => {
+                        let runner = Runner::new(Arc::new(small), machine, config);
+                        // Its progress is not the live panel's: the full run's will be.
+                        runner.run_one(index, &peer, &|_| {}, &cancel)
+                    }
+                    Err(e) => {
+                        let info = rungs::Rung::info(&peer);
+                        let mut r = crate::run::RunReport::empty(&info, small.n, config.threads);
+                        r.status = crate::run::RunStatus::Failed(format!(
+                            "could not make the quick check's workload: {e}"
+                        ));
+                        r
+                    }
+                };
+                let _ = tx.send(Event::App(Msg::QuickChecked(Box::new(report))));
+            })
+            .ok();
+    }
+}
+
+/// The workload `spec` describes, with zero vectors at rows 1 and n-1 when asked.
+fn build_workload(
+    spec: &crate::workload::WorkloadSpec,
+    zero_rows: bool,
+) -> Result<Workload, crate::workload::WorkloadError> {
+    let w = Workload::build(spec)?;
+    Ok(if zero_rows {
+        let n = w.n();
+        w.with_zero_rows(&[1, n.saturating_sub(1)])
+    } else {
+        w
+    })
 }
 
 /// Writes `bytes` to `path` atomically, creating its folder.

@@ -51,6 +51,15 @@ pub enum Msg {
     ConcurrencyMeasured(Result<crate::lessons::python::Concurrency, String>),
     /// Saving the lesson progress failed.
     ProgressNotSaved(String),
+    /// A file in the lab's folder was written (watch mode).
+    FileSaved(PathBuf),
+    /// Ruff's NumPy findings on lab step `step`.
+    Linted {
+        step: usize,
+        lint: crate::lab::lint::Lint,
+    },
+    /// A lab step's quick check on the small workload ended.
+    QuickChecked(Box<RunReport>),
 }
 
 /// What the event loop must do.
@@ -99,6 +108,20 @@ pub enum Command {
         before: Arc<Profile>,
         after: Arc<Profile>,
         title: String,
+    },
+    /// Check lab step `step`'s file with ruff's NumPy rules.
+    Lint {
+        step: usize,
+        path: PathBuf,
+    },
+    /// Run row `index` (a lab step) on a small workload first, so a wrong answer shows in a
+    /// second or two; the full run follows only if it verifies.
+    QuickCheck {
+        index: usize,
+        n: usize,
+        budget: Duration,
+        threads: usize,
+        k: usize,
     },
     Quit,
 }

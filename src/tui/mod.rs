@@ -67,6 +67,9 @@ pub struct Options {
     pub open_lessons: bool,
     /// Peers (programs outside the process) to show after the rungs.
     pub peers: Vec<crate::peers::PeerSpec>,
+    /// Open on this lab: its steps are the rows after ours, run again when their files are
+    /// saved.
+    pub lab: Option<crate::lab::spec::Lab>,
 }
 
 /// Everything that reaches the event loop.
@@ -144,6 +147,25 @@ fn spawn_ticks(tx: Sender<Event>, stop: Arc<AtomicBool>) {
         });
 }
 
+/// Watches the lab folder: every write to a file in it becomes a `FileSaved` (the app picks
+/// out the steps' files and waits for the editor to finish). Editors save by writing a new
+/// file and renaming it over the old, so the folder is watched, not the files.
+fn watch(dir: &std::path::Path, tx: Sender<Event>) -> notify::Result<notify::RecommendedWatcher> {
+    use notify::{EventKind, RecursiveMode, Watcher};
+    let dir = std::fs::canonicalize(dir).map_err(notify::Error::io)?;
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let Ok(ev) = res else { return };
+        if matches!(ev.kind, EventKind::Access(_) | EventKind::Remove(_)) {
+            return;
+        }
+        for path in ev.paths {
+            let _ = tx.send(Event::App(Msg::FileSaved(path)));
+        }
+    })?;
+    watcher.watch(&dir, RecursiveMode::NonRecursive)?;
+    Ok(watcher)
+}
+
 /// Runs the app until the user quits.
 pub fn run(opts: &Options) -> io::Result<()> {
     let (tx, rx) = mpsc::channel::<Event>();
@@ -156,7 +178,19 @@ pub fn run(opts: &Options) -> io::Result<()> {
     if opts.demo {
         app.enable_demo();
     }
-    app.add_peers(&opts.peers);
+    let mut peers = opts.peers.clone();
+    if let Some(lab) = &opts.lab {
+        // The lab's steps are the only peers: each runs through the shipped harness.
+        peers = lab
+            .steps
+            .iter()
+            .map(crate::lab::step::spec)
+            .collect::<Result<_, _>>()
+            .map_err(io::Error::other)?;
+        app.open_lab(lab.clone(), &peers, opts.unlock_all);
+    } else {
+        app.add_peers(&peers);
+    }
     let loaded = match &opts.lessons_dir {
         Some(d) => crate::lessons::load_dir(d),
         None => crate::lessons::shipped(),
@@ -202,7 +236,24 @@ pub fn run(opts: &Options) -> io::Result<()> {
             let _ = machine_tx.send(Event::MachineLoaded(MachineInfo::probe(false)));
         });
 
-    let mut effects = Effects::new(tx, opts.peers.clone());
+    // Kept alive while the app runs: dropping it stops the watching.
+    let _watcher = match &opts.lab {
+        Some(lab) => match watch(&lab.dir, tx.clone()) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                app.notice = Some(app::Notice::Error(format!(
+                    "cannot watch {} for saves ({e}): Enter runs the selected step",
+                    lab.dir.display()
+                )));
+                None
+            }
+        },
+        None => None,
+    };
+    let mut effects = Effects::new(tx, peers);
+    if opts.lab.is_some() {
+        effects = effects.with_zero_rows();
+    }
     for cmd in app.start() {
         effects.execute(cmd);
     }

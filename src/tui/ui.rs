@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::App;
 use super::model::{Notice, Screen, WorkloadState};
-use super::screens::{demo, flame, help, history, ladder, lessons, results, scale, settings};
+use super::screens::{demo, flame, help, history, lab, ladder, lessons, results, scale, settings};
 use super::theme::Theme;
 
 /// The smallest terminal the app draws in.
@@ -54,6 +54,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         (Screen::Flame, _) => flame::draw(f, &app.flame, m, theme, body),
         (Screen::Scale, _) => scale::draw(f, m, theme, body),
         (Screen::Lessons, _) => lessons::draw(f, &app.lessons, m, theme, body),
+        (Screen::Lab, _) => {
+            if let Some(l) = &app.lab {
+                lab::draw(f, l, m, theme, body);
+            }
+        }
     }
     draw_notice(f, app, theme, notice);
     draw_keys(f, app, theme, keys);
@@ -112,6 +117,12 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
             "←→ step · Enter do it · 1–9 answer · f flame · h hint · r redo · Esc list · q"
         }
         Screen::Scale => "Enter sweep · Esc back · ? help · q quit",
+        Screen::Lab if width < 100 => {
+            "Enter run · a all · Esc · f flame · d diff · o ours · w watch · ? · q"
+        }
+        Screen::Lab => {
+            "↑↓ select · Enter run · a all in order · Esc cancel · f flame · d diff · o ours · w watch · ? help · q"
+        }
         Screen::Flame if app.flame.typing => "type to search · Enter keep · Esc clear",
         Screen::Flame => {
             "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff · Esc"

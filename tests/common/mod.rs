@@ -197,3 +197,42 @@ fn history_line(commit: &str, cpu: &str, native: f64) -> String {
     })
     .to_string()
 }
+
+/// An app opened on a new lab in `dir`, its workload and machine ready.
+pub fn lab_app(dir: &std::path::Path) -> App {
+    ladder::lab::scaffold::init(dir).unwrap();
+    let lab = ladder::lab::load(dir).unwrap();
+    let specs: Vec<_> = lab
+        .steps
+        .iter()
+        .map(|s| ladder::lab::step::spec(s).unwrap())
+        .collect();
+    let mut app = App::new(
+        Settings {
+            n: lab.workload.n,
+            d: lab.workload.d,
+            budget_s: lab.workload.budget,
+            threads: 2,
+            ..Settings::default()
+        },
+        false,
+        dir.join("NOTES.md"),
+    );
+    app.open_lab(lab, &specs, false);
+    let _ = app.update(Msg::MachineReady(machine()));
+    let _ = app.update(Msg::WorkloadReady(meta()));
+    app.notice = None;
+    app
+}
+
+/// A report of lab step `id` (`lab-{id}`) that took `seconds`, right or wrong.
+pub fn step_report(id: &str, seconds: f64, right: bool) -> RunReport {
+    let mut r = report(&format!("lab-{id}"), Step::Baseline, seconds, true);
+    if !right {
+        let v = r.verification.as_mut().unwrap();
+        v.passed = false;
+        v.max_abs_err = 3.5;
+        v.worst = Some((7, 9));
+    }
+    r
+}

@@ -38,6 +38,8 @@ pub enum Screen {
     Scale,
     /// The lessons: a list, or one lesson open at a step.
     Lessons,
+    /// The student's own lab: their steps, run on save, graded in order.
+    Lab,
 }
 
 /// Where a rung stands.

@@ -67,6 +67,21 @@ pub const HELP: &[(&str, &str)] = &[
         "edit it; Enter again applies (invalid values are refused)",
     ),
     ("Esc", "cancel the edit, or go back"),
+    ("Lab", ""),
+    ("↑ ↓ / k j", "select a step (or one of our rungs, with o)"),
+    (
+        "Enter",
+        "run it: a quick check first, then timed and graded",
+    ),
+    (
+        "save a file",
+        "runs that step again by itself (while watching)",
+    ),
+    ("a", "run every step in order, while each one counts"),
+    ("Esc", "cancel the running step"),
+    ("f / d", "its flamegraph / compared with the step before"),
+    ("o", "list our rungs beside your steps"),
+    ("w", "watch your files, or not"),
     ("Anywhere", ""),
     (
         "?",
@@ -86,6 +101,7 @@ pub fn section_start(screen: Screen, demo: bool) -> usize {
         Screen::Flame => "Flamegraph",
         Screen::Lessons => "Lessons",
         Screen::Settings => "Settings",
+        Screen::Lab => "Lab",
     };
     HELP.iter()
         .position(|(k, v)| v.is_empty() && *k == title)
@@ -174,6 +190,7 @@ mod tests {
             Screen::Flame,
             Screen::Scale,
             Screen::Lessons,
+            Screen::Lab,
         ] {
             let at = section_start(s, false);
             assert!(HELP[at].1.is_empty(), "{s:?}");

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod flame;
 pub mod help;
 pub mod history;
+pub mod lab;
 pub mod ladder;
 pub mod lessons;
 pub mod live;

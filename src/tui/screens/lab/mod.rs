@@ -1,0 +1,452 @@
+//! The lab screen: the student's own steps as the ladder. Each step is a lab row (a peer the
+//! shipped harness runs), graded in order by the same rules as `ladder lab check`; saving a
+//! step's file runs it again by itself (watch mode): a quick check on a small workload first,
+//! so a wrong answer shows within a second or two, then the timing at the lab's size.
+
+mod view;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+pub use view::draw;
+
+use super::{Nav, Outcome};
+use crate::lab::lint::Lint;
+use crate::lab::spec::Lab;
+use crate::lab::{Attempt, StepResult};
+use crate::run::{RunReport, RunStatus};
+use crate::tui::message::Command;
+use crate::tui::model::{Model, Notice, Status};
+
+/// Rows in the quick check's workload: enough to meet every zero row and block edge, few
+/// enough that pure Python answers in about a second.
+pub const QUICK_N: usize = 200;
+
+/// Kernel seconds the quick check may take before it is cut short (it only has to verify).
+pub const QUICK_BUDGET: Duration = Duration::from_secs(1);
+
+/// Ticks (100 ms) a saved file must stay quiet before it is run: editors write in bursts.
+pub const SAVE_QUIET_TICKS: u64 = 3;
+
+/// The lab as the app holds it.
+#[derive(Clone, Debug)]
+pub struct LabState {
+    pub lab: Lab,
+    /// The lab folder as the watcher reports paths in it.
+    pub dir: PathBuf,
+    /// The model row of step 0; step `i` is row `first_row + i`.
+    pub first_row: usize,
+    /// The selected line: a step, then (when shown) one of our rungs.
+    pub selected: usize,
+    /// Our rungs listed beside the steps (`o`).
+    pub show_ours: bool,
+    /// Saving a step's file runs it (`w` turns it off).
+    pub watch: bool,
+    pub unlock_all: bool,
+    /// Each step's last attempt, and its latest lint.
+    pub attempts: Vec<Option<Attempt>>,
+    pub lints: Vec<Lint>,
+    /// The verdicts, recomputed after every attempt.
+    pub results: Vec<StepResult>,
+    /// The step whose quick check is running.
+    pub checking: Option<usize>,
+    /// Steps to run in order (`a`, or saves that arrived while something ran).
+    pub queue: Vec<usize>,
+    /// Saved steps and the tick from which they may run.
+    pub saved: Vec<(usize, u64)>,
+    pub ticks: u64,
+}
+
+impl LabState {
+    #[must_use]
+    pub fn new(lab: Lab, first_row: usize, unlock_all: bool) -> Self {
+        let steps = lab.steps.len();
+        let dir = std::fs::canonicalize(&lab.dir).unwrap_or_else(|_| lab.dir.clone());
+        let mut state = Self {
+            lab,
+            dir,
+            first_row,
+            selected: 0,
+            show_ours: false,
+            watch: true,
+            unlock_all,
+            attempts: vec![None; steps],
+            lints: vec![Lint::NotApplicable; steps],
+            results: Vec::new(),
+            checking: None,
+            queue: Vec::new(),
+            saved: Vec::new(),
+            ticks: 0,
+        };
+        state.reassess();
+        state
+    }
+
+    /// The verdicts from the attempts so far, by the rules of `ladder lab check`.
+    pub fn reassess(&mut self) {
+        let attempts: Vec<Option<&Attempt>> = self.attempts.iter().map(Option::as_ref).collect();
+        self.results = crate::lab::assess(&self.lab, &attempts, self.unlock_all);
+    }
+
+    /// The step that row `row` runs, if it is a lab row.
+    #[must_use]
+    pub fn step_of_row(&self, row: usize) -> Option<usize> {
+        row.checked_sub(self.first_row)
+            .filter(|&i| i < self.lab.steps.len())
+    }
+
+    /// Lines on the screen: the steps, then our rungs when shown.
+    #[must_use]
+    pub fn lines(&self, m: &Model) -> usize {
+        self.lab.steps.len() + if self.show_ours { m.ladder_len() } else { 0 }
+    }
+
+    /// The model row of the selected line.
+    #[must_use]
+    pub fn selected_row(&self) -> usize {
+        let steps = self.lab.steps.len();
+        if self.selected < steps {
+            self.first_row + self.selected
+        } else {
+            self.selected - steps
+        }
+    }
+
+    /// Is a step being checked or run, or anything else running?
+    #[must_use]
+    pub fn busy(&self, m: &Model) -> bool {
+        self.checking.is_some() || m.running()
+    }
+
+    /// The step whose file is `path`, if any.
+    #[must_use]
+    pub fn step_of_file(&self, path: &Path) -> Option<usize> {
+        let name = path.file_name()?;
+        let parent = path.parent()?;
+        let same_dir =
+            parent == self.dir || std::fs::canonicalize(parent).is_ok_and(|p| p == self.dir);
+        if !same_dir {
+            return None;
+        }
+        self.lab
+            .steps
+            .iter()
+            .position(|s| s.file.file_name() == Some(name))
+    }
+}
+
+/// The commands at start: every step's file linted.
+#[must_use]
+pub fn start(lab: &LabState) -> Vec<Command> {
+    lab.lab
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.file.is_file())
+        .map(|(step, s)| Command::Lint {
+            step,
+            path: s.file.clone(),
+        })
+        .collect()
+}
+
+/// The lab's keys.
+pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
+    let lines = lab.lines(m);
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => {
+            lab.selected = lab.selected.saturating_sub(1);
+            Outcome::default()
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            lab.selected = (lab.selected + 1).min(lines.saturating_sub(1));
+            Outcome::default()
+        }
+        KeyCode::Enter => {
+            let row = lab.selected_row();
+            match lab.step_of_row(row) {
+                Some(i) => start_step(lab, m, i).into(),
+                None if lab.busy(m) => {
+                    m.notice = Some(Notice::Error("a step is running (Esc cancels it)".into()));
+                    Outcome::default()
+                }
+                None => m.try_start(row).into(),
+            }
+        }
+        KeyCode::Char('a') => climb(lab, m).into(),
+        KeyCode::Esc => {
+            lab.queue.clear();
+            lab.saved.clear();
+            if lab.checking.is_some() {
+                m.notice = Some(Notice::Info("cancelling…".into()));
+                return vec![Command::Cancel].into();
+            }
+            m.cancel().into()
+        }
+        KeyCode::Char('o') => {
+            lab.show_ours = !lab.show_ours;
+            lab.selected = lab.selected.min(lab.lines(m).saturating_sub(1));
+            m.notice = Some(Notice::Info(if lab.show_ours {
+                "our rungs listed below your steps: Enter runs one (in order, as ever)".into()
+            } else {
+                "our rungs hidden".into()
+            }));
+            Outcome::default()
+        }
+        KeyCode::Char('w') => {
+            lab.watch = !lab.watch;
+            lab.saved.clear();
+            m.notice = Some(Notice::Info(if lab.watch {
+                "watching: saving a step's file runs it".into()
+            } else {
+                "not watching: Enter runs the selected step".into()
+            }));
+            Outcome::default()
+        }
+        KeyCode::Char('f') => flame(lab, m, false),
+        KeyCode::Char('d') => flame(lab, m, true),
+        _ => Outcome::default(),
+    }
+}
+
+/// `f`: the selected line's flamegraph; `d`: the same, compared with the previous step's.
+fn flame(lab: &LabState, m: &mut Model, diff: bool) -> Outcome {
+    let row = lab.selected_row();
+    if m.profiles[row].is_none() {
+        let what = lab.step_of_row(row).map_or_else(
+            || m.rows[row].info.id.to_string(),
+            |i| lab.lab.steps[i].file_name(),
+        );
+        m.notice = Some(Notice::Error(
+            if crate::peers::which("py-spy").is_none() && lab.step_of_row(row).is_some() {
+                format!("no profile of {what}: pip install py-spy, then run it again (Enter)")
+            } else {
+                format!(
+                    "no profile of {what} yet: run it (Enter), then f shows where its time went"
+                )
+            },
+        ));
+        return Outcome::default();
+    }
+    if diff {
+        let earlier = lab.step_of_row(row).and_then(|i| {
+            (0..i)
+                .rev()
+                .map(|j| lab.first_row + j)
+                .find(|&r| m.profiles[r].is_some())
+        });
+        if earlier.is_none() {
+            m.notice = Some(Notice::Error(
+                "no earlier step has a profile to compare with: run it first".into(),
+            ));
+            return Outcome::default();
+        }
+    }
+    Outcome::go(Nav::Flame {
+        rung: row,
+        memory: false,
+    })
+}
+
+/// Why step `i` cannot start now, if so.
+fn refusal(lab: &LabState, m: &Model, i: usize) -> Option<String> {
+    if let Err(e) = m.ready_to_run() {
+        return Some(e);
+    }
+    let step = &lab.lab.steps[i];
+    if !step.file.is_file() {
+        return Some(format!(
+            "{} is missing: write it (a fresh copy of every template: ladder lab init ANOTHER_FOLDER)",
+            step.file_name()
+        ));
+    }
+    if !lab.unlock_all
+        && let Some(why) = crate::lab::grade::lock_reason(&lab.results[..i])
+    {
+        return Some(format!(
+            "{} is {why}: the ladder is climbed in order (an instructor can open the lab with \
+             --unlock-all)",
+            step.file_name()
+        ));
+    }
+    None
+}
+
+/// Starts step `i`: its lint, then the quick check (the full run follows if it verifies).
+pub fn start_step(lab: &mut LabState, m: &mut Model, i: usize) -> Vec<Command> {
+    if lab.busy(m) {
+        m.notice = Some(Notice::Error(
+            "a step is running: wait for it, or Esc to cancel it".into(),
+        ));
+        return vec![];
+    }
+    if let Some(why) = refusal(lab, m, i) {
+        m.notice = Some(Notice::Error(why));
+        return vec![];
+    }
+    let step = &lab.lab.steps[i];
+    let row = lab.first_row + i;
+    let n = m.settings.n.min(QUICK_N);
+    lab.checking = Some(i);
+    lab.selected = i;
+    m.selected = row;
+    m.rows[row].status = Status::Running(crate::run::Phase::Setup);
+    m.notice = Some(Notice::Info(format!(
+        "checking {} on {n} × {} first…",
+        step.file_name(),
+        m.settings.d
+    )));
+    vec![
+        Command::Lint {
+            step: i,
+            path: step.file.clone(),
+        },
+        Command::QuickCheck {
+            index: row,
+            n,
+            budget: QUICK_BUDGET,
+            threads: m.settings.threads,
+            k: m.settings.k,
+        },
+    ]
+}
+
+/// `a`: every step in order, each only if the one before it counts.
+fn climb(lab: &mut LabState, m: &mut Model) -> Vec<Command> {
+    if lab.busy(m) {
+        m.notice = Some(Notice::Error(
+            "a step is running: wait for it, or Esc to cancel it".into(),
+        ));
+        return vec![];
+    }
+    lab.queue = (1..lab.lab.steps.len()).collect();
+    start_step(lab, m, 0)
+}
+
+/// The quick check ended: a verified answer goes on to the full run; anything else is the
+/// step's result.
+pub fn on_quick_checked(lab: &mut LabState, m: &mut Model, report: RunReport) -> Vec<Command> {
+    let Some(i) = lab.checking.take() else {
+        return vec![];
+    };
+    let row = lab.first_row + i;
+    let verified = matches!(
+        report.status,
+        RunStatus::Completed | RunStatus::Extrapolated
+    ) && report.verified();
+    if verified {
+        m.rows[row].status = Status::Ready;
+        let cmds = m.try_start(row);
+        if !cmds.is_empty() {
+            m.notice = Some(Notice::Info(format!(
+                "{} is right on the small check; timing it on {} × {}…",
+                lab.lab.steps[i].file_name(),
+                m.settings.n,
+                m.settings.d
+            )));
+        }
+        return cmds;
+    }
+    let _ = m.finish(report);
+    on_finished(lab, m, row)
+}
+
+/// A run of row `row` ended (recorded in the model): the step's attempt and every verdict
+/// brought up to date; then the next step of a climb, or a save that waited.
+pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command> {
+    let Some(i) = lab.step_of_row(row) else {
+        return next(lab, m);
+    };
+    let cancelled = m.rows[row].status == Status::Cancelled;
+    if !cancelled && let Some(report) = m.rows[row].report.clone() {
+        lab.attempts[i] = Some(Attempt::Ran {
+            report: Box::new(report),
+            lint: lab.lints[i].clone(),
+        });
+    }
+    lab.reassess();
+    if cancelled {
+        lab.queue.clear();
+        return next(lab, m);
+    }
+    let r = &lab.results[i];
+    let line = match &r.verdict {
+        crate::lab::grade::Verdict::Counts => format!("{} counts ✓", r.file),
+        // The harness's reasons start with the file and line already.
+        v if v.line().starts_with(&r.file) => v.line(),
+        v => format!("{}: {}", r.file, v.line()),
+    };
+    m.notice = Some(if r.verdict.counts() {
+        Notice::Info(line)
+    } else {
+        Notice::Error(line)
+    });
+    if !r.verdict.counts() && !lab.unlock_all {
+        // The later steps of a climb stay locked behind this one.
+        lab.queue.clear();
+    }
+    next(lab, m)
+}
+
+/// A lint arrived: the verdicts may change (a step with findings does not count).
+pub fn on_linted(lab: &mut LabState, step: usize, lint: Lint) {
+    if step >= lab.lints.len() {
+        return;
+    }
+    lab.lints[step] = lint.clone();
+    if let Some(Attempt::Ran { lint: l, .. }) = lab.attempts[step].as_mut() {
+        *l = lint;
+    }
+    lab.reassess();
+}
+
+/// A file in the lab folder was written: its step runs once the file is quiet.
+pub fn on_file_saved(lab: &mut LabState, m: &mut Model, path: &Path) -> Vec<Command> {
+    let Some(i) = lab.step_of_file(path) else {
+        return vec![];
+    };
+    if !lab.watch {
+        return vec![];
+    }
+    let due = lab.ticks + SAVE_QUIET_TICKS;
+    match lab.saved.iter_mut().find(|(s, _)| *s == i) {
+        Some(entry) => entry.1 = due,
+        None => lab.saved.push((i, due)),
+    }
+    // The run going on is of the old file: stop it, the new one follows.
+    let running = m.live.as_ref().filter(|l| !l.finished).map(|l| l.index);
+    if lab.checking == Some(i) || running == Some(lab.first_row + i) {
+        return vec![Command::Cancel];
+    }
+    vec![]
+}
+
+/// The clock: a saved file that has stayed quiet runs, when nothing else does.
+pub fn on_tick(lab: &mut LabState, m: &mut Model) -> Vec<Command> {
+    lab.ticks += 1;
+    next(lab, m)
+}
+
+/// Starts what waits, if nothing runs: first a quiet saved file, then the climb's next step.
+fn next(lab: &mut LabState, m: &mut Model) -> Vec<Command> {
+    // Saves wait for the workload and the machine, and for the run going on.
+    if lab.busy(m) || m.ready_to_run().is_err() {
+        return vec![];
+    }
+    if let Some(pos) = lab.saved.iter().position(|&(_, due)| due <= lab.ticks) {
+        let (i, _) = lab.saved.remove(pos);
+        let file = lab.lab.steps[i].file_name();
+        if let Some(why) = refusal(lab, m, i) {
+            m.notice = Some(Notice::Error(format!("saved {file}; {why}")));
+            return vec![];
+        }
+        return start_step(lab, m, i);
+    }
+    if lab.saved.is_empty() && !lab.queue.is_empty() {
+        let i = lab.queue.remove(0);
+        return start_step(lab, m, i);
+    }
+    vec![]
+}

@@ -1,0 +1,237 @@
+//! The lab's view: the steps (and our rungs, when shown) with their verdicts on top; the
+//! selected step's whole story below left (the error in full, the floor, ruff's findings);
+//! the live panel below right.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+
+use super::LabState;
+use crate::lab::grade::{Verdict, times};
+use crate::lab::lint::Lint;
+use crate::report::{human_speedup, time_cell};
+use crate::run::RunStatus;
+use crate::tui::model::{Model, Status};
+use crate::tui::screens::live;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{block, status_cell};
+
+/// Table on top, the selected line's story and the live panel below.
+pub fn draw(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rect) {
+    let lines = lab.lines(m) as u16;
+    let table_h = (lines + 3).min(area.height.saturating_sub(8)).max(4);
+    let [table, bottom] =
+        Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
+    draw_table(f, lab, m, theme, table);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
+    draw_story(f, lab, m, theme, left);
+    live::draw(f, m, theme, right);
+}
+
+fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rect) {
+    let wide = area.width >= 100;
+    let first = lab.results.first().map_or("1st", |r| r.id.as_str());
+    let vs_first = format!("vs {}", first.chars().take(5).collect::<String>());
+    let mut header = vec!["", "file", "status", "time", vs_first.as_str(), "vs prev"];
+    if wide {
+        header.push("floor");
+    }
+    header.push("grade");
+    let mut rows: Vec<Row> = Vec::new();
+    for (i, r) in lab.results.iter().enumerate() {
+        let row = &m.rows[lab.first_row + i];
+        // A wrong answer's time is not shown: it is no step's speed.
+        let rep = r.report.as_ref().filter(|x| x.has_time() && x.verified());
+        let status = match (&row.status, &r.verdict) {
+            (Status::Ready, Verdict::Locked(_)) => Status::Locked,
+            (s, _) => s.clone(),
+        };
+        let mut cells = vec![
+            Cell::from(if lab.selected == i { "▶" } else { " " }),
+            Cell::from(r.file.clone()),
+            status_cell(&status, theme),
+            Cell::from(rep.map(time_cell).unwrap_or_default()),
+            Cell::from(
+                rep.map(|x| human_speedup(x.speedup_vs_baseline))
+                    .unwrap_or_default(),
+            ),
+            Cell::from(
+                rep.map(|x| human_speedup(x.speedup_vs_previous))
+                    .unwrap_or_default(),
+            ),
+        ];
+        if wide {
+            cells.push(Cell::from(r.floor.as_ref().map_or_else(String::new, |f| {
+                format!("{} over {}", times(f.floor.at_least), f.floor.over)
+            })));
+        }
+        let (grade, style) = match &r.verdict {
+            Verdict::Counts => ("✓ counts", Style::default().fg(theme.good)),
+            Verdict::NotYet(_) if rep.is_none() && r.report.is_none() => ("not yet", theme.dim()),
+            Verdict::NotYet(_) => ("✗ not yet", Style::default().fg(theme.bad)),
+            Verdict::Locked(_) => ("locked", theme.dim()),
+        };
+        cells.push(
+            Cell::from(if r.optional && !r.verdict.counts() {
+                format!("{grade} (opt)")
+            } else {
+                grade.to_string()
+            })
+            .style(style),
+        );
+        rows.push(styled(Row::new(cells), lab.selected == i, theme));
+    }
+    if lab.show_ours {
+        // Ours beside theirs: the same workload, timed the same way.
+        let base = lab
+            .results
+            .first()
+            .and_then(crate::lab::StepResult::seconds);
+        for j in 0..m.ladder_len() {
+            let line = lab.lab.steps.len() + j;
+            let row = &m.rows[j];
+            let rep = row.report.as_ref().filter(|x| x.has_time());
+            let mut cells = vec![
+                Cell::from(if lab.selected == line { "▶" } else { " " }),
+                Cell::from(format!("ours: {}", row.info.id)).style(theme.dim()),
+                status_cell(&row.status, theme),
+                Cell::from(rep.map(time_cell).unwrap_or_default()),
+                Cell::from(
+                    rep.map(|x| human_speedup(base.map(|b| b / x.estimated_s)))
+                        .unwrap_or_default(),
+                ),
+                Cell::from(""),
+            ];
+            if wide {
+                cells.push(Cell::from(row.info.step.to_string()).style(theme.dim()));
+            }
+            cells.push(Cell::from(""));
+            rows.push(styled(Row::new(cells), lab.selected == line, theme));
+        }
+    }
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Length(19),
+        Constraint::Length(10),
+        Constraint::Length(17),
+        Constraint::Length(8),
+        Constraint::Length(7),
+    ];
+    if wide {
+        widths.push(Constraint::Length(20));
+    }
+    widths.push(Constraint::Min(9));
+    let counted = lab.results.iter().filter(|r| r.verdict.counts()).count();
+    let title = format!(
+        "Your lab · {counted}/{} count · {}",
+        lab.results.len(),
+        if lab.watch {
+            "watching your files"
+        } else {
+            "not watching"
+        }
+    );
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim().add_modifier(Modifier::BOLD)))
+        .column_spacing(1)
+        .block(block(&title, theme));
+    let mut state = ratatui::widgets::TableState::default().with_selected(Some(lab.selected));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+fn styled<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
+    if selected {
+        row.style(theme.selected())
+    } else {
+        row.style(theme.base())
+    }
+}
+
+/// The selected line's story: what the step asks, where it stands and why, in full.
+fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rect) {
+    let steps = lab.lab.steps.len();
+    let mut text: Vec<Line> = Vec::new();
+    let title;
+    if lab.selected < steps {
+        let step = &lab.lab.steps[lab.selected];
+        let r = &lab.results[lab.selected];
+        title = r.file.clone();
+        text.push(Line::from(Span::styled(step.title.clone(), theme.title())));
+        let (head, style) = match &r.verdict {
+            Verdict::Counts => ("counts ✓".to_string(), Style::default().fg(theme.good)),
+            Verdict::NotYet(_) => ("not yet".to_string(), Style::default().fg(theme.bad)),
+            Verdict::Locked(_) => ("locked".to_string(), theme.dim()),
+        };
+        text.push(Line::from(Span::styled(head, style)));
+        if let Verdict::NotYet(why) | Verdict::Locked(why) = &r.verdict {
+            for l in why.lines() {
+                text.push(Line::from(l.to_string()));
+            }
+        }
+        if let Some(fc) = &r.floor {
+            let got = fc.measured.map_or_else(
+                || "not measured yet".to_string(),
+                |x| format!("measured {}", times(x)),
+            );
+            text.push(Line::from(format!(
+                "floor: {} over {} ({got})",
+                times(fc.floor.at_least),
+                fc.floor.over
+            )));
+            text.push(Line::from(Span::styled(fc.floor.why.clone(), theme.dim())));
+        }
+        match &lab.lints[lab.selected] {
+            Lint::Checked(found) if found.is_empty() => {
+                text.push(Line::from("ruff NPY: clean"));
+            }
+            Lint::Checked(found) => {
+                text.push(Line::from(Span::styled(
+                    format!("ruff NPY: {} finding(s) to fix", found.len()),
+                    Style::default().fg(theme.bad),
+                )));
+                for x in found {
+                    text.push(Line::from(format!(
+                        "  line {} {}: {}",
+                        x.line, x.rule, x.message
+                    )));
+                }
+            }
+            Lint::Unavailable(why) => {
+                text.push(Line::from(Span::styled(
+                    format!("ruff NPY: {why}"),
+                    theme.dim(),
+                )));
+            }
+            Lint::NotApplicable => {}
+        }
+        if let Some(rep) = r.report.as_ref()
+            && matches!(rep.status, RunStatus::Extrapolated)
+        {
+            text.push(Line::from(Span::styled(
+                format!(
+                    "timed on {} of {} rows within the budget, the rest extrapolated",
+                    rep.rows_done, rep.rows_total
+                ),
+                theme.dim(),
+            )));
+        }
+    } else {
+        let row = &m.rows[lab.selected - steps];
+        title = format!("ours: {}", row.info.id);
+        text.push(Line::from(Span::styled(
+            row.info.what_changed.to_string(),
+            theme.title(),
+        )));
+        text.push(Line::from(row.info.why.to_string()));
+    }
+    f.render_widget(
+        Paragraph::new(text)
+            .style(theme.base())
+            .wrap(Wrap { trim: false })
+            .block(block(&title, theme)),
+        area,
+    );
+}

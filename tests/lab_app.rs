@@ -1,0 +1,322 @@
+//! The lab in the app, driven through `App::update` alone: saving a step's file runs that step
+//! (and only it) once the file is quiet, a quick check comes first, and the verdicts are those
+//! of `ladder lab check`. No Python runs here: the runs' reports are made up, as the effects
+//! would send them.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ch, key, lab_app, report, step_report};
+use crossterm::event::KeyCode;
+use ladder::lab::grade::Verdict;
+use ladder::lab::lint::{Finding, Lint};
+use ladder::run::RunStatus;
+use ladder::rungs::Step;
+use ladder::tui::app::{App, Command, Msg, Notice, Screen, Status};
+use ladder::tui::screens::lab::SAVE_QUIET_TICKS;
+
+fn row(app: &App, step: usize) -> usize {
+    app.lab.as_ref().unwrap().first_row + step
+}
+
+fn ticks(app: &mut App, n: u64) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    for _ in 0..n {
+        cmds.extend(app.update(Msg::Tick));
+    }
+    cmds
+}
+
+fn verdict(app: &App, step: usize) -> Verdict {
+    app.lab.as_ref().unwrap().results[step].verdict.clone()
+}
+
+fn notice(app: &App) -> String {
+    match &app.notice {
+        Some(Notice::Info(s) | Notice::Error(s)) => s.clone(),
+        None => String::new(),
+    }
+}
+
+/// Runs step `step` to the end: Enter, the quick check passes, the full run takes `seconds`.
+fn run_step(app: &mut App, step: usize, id: &str, seconds: f64) {
+    let lab = app.lab.as_mut().unwrap();
+    lab.selected = step;
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::QuickCheck { .. })),
+        "{cmds:?} / {}",
+        notice(app)
+    );
+    let cmds = app.update(Msg::QuickChecked(Box::new(step_report(id, 0.01, true))));
+    assert!(
+        matches!(cmds[..], [Command::Run { index, .. }] if index == row(app, step)),
+        "{cmds:?}"
+    );
+    let _ = app.update(Msg::RungFinished(Box::new(step_report(id, seconds, true))));
+}
+
+#[test]
+fn the_lab_opens_on_its_steps_with_only_the_first_runnable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = lab_app(&tmp.path().join("lab"));
+    assert_eq!(app.screen, Screen::Lab);
+    let lab = app.lab.as_ref().unwrap();
+    assert_eq!(lab.results.len(), lab.lab.steps.len());
+    assert!(matches!(verdict(&app, 0), Verdict::NotYet(_)));
+    assert!(
+        (1..lab.results.len()).all(|i| matches!(verdict(&app, i), Verdict::Locked(_))),
+        "{:?}",
+        lab.results
+    );
+    // Every step's file is linted at start.
+    let cmds = app.start();
+    let lints = cmds
+        .iter()
+        .filter(|c| matches!(c, Command::Lint { .. }))
+        .count();
+    assert_eq!(lints, lab.lab.steps.len());
+}
+
+#[test]
+fn a_step_is_checked_small_first_then_timed_then_graded_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = lab_app(&tmp.path().join("lab"));
+    // A locked step refuses with the reason.
+    app.lab.as_mut().unwrap().selected = 1;
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(
+        notice(&app).contains("does not count yet"),
+        "{}",
+        notice(&app)
+    );
+
+    app.lab.as_mut().unwrap().selected = 0;
+    let cmds = app.update(key(KeyCode::Enter));
+    let r0 = row(&app, 0);
+    assert!(
+        matches!(&cmds[..], [Command::Lint { step: 0, .. }, Command::QuickCheck { index, n, budget, .. }]
+            if *index == r0 && *n <= 200 && *budget <= Duration::from_secs(1)),
+        "{cmds:?}"
+    );
+    // While it is checked, nothing else starts.
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    let cmds = app.update(Msg::QuickChecked(Box::new(step_report(
+        "naive", 0.01, true,
+    ))));
+    assert!(matches!(cmds[..], [Command::Run { index, .. }] if index == r0));
+    let _ = app.update(Msg::RungFinished(Box::new(step_report(
+        "naive", 40.0, true,
+    ))));
+    assert_eq!(verdict(&app, 0), Verdict::Counts);
+    assert!(notice(&app).contains("01_naive.py counts"));
+
+    // 1.5x over naive is short of the 2x floor: ran, but does not count; the next stays
+    // locked.
+    run_step(&mut app, 1, "algorithmic", 40.0 / 1.5);
+    match verdict(&app, 1) {
+        Verdict::NotYet(why) => assert!(why.contains("1.5x faster than naive"), "{why}"),
+        v => panic!("{v:?}"),
+    }
+    assert!(matches!(verdict(&app, 2), Verdict::Locked(_)));
+    // 4x does count, and unlocks the step after it.
+    run_step(&mut app, 1, "algorithmic", 10.0);
+    assert_eq!(verdict(&app, 1), Verdict::Counts);
+    assert!(matches!(verdict(&app, 2), Verdict::NotYet(_)));
+    let lab = app.lab.as_ref().unwrap();
+    let speedup = lab.results[1].report.as_ref().unwrap().speedup_vs_baseline;
+    assert!((speedup.unwrap() - 4.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_wrong_quick_check_is_the_result_and_no_full_run_follows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = lab_app(&tmp.path().join("lab"));
+    let _ = app.update(key(KeyCode::Enter));
+    let cmds = app.update(Msg::QuickChecked(Box::new(step_report(
+        "naive", 0.01, false,
+    ))));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    match verdict(&app, 0) {
+        Verdict::NotYet(why) => assert!(why.contains("S[7][9] is off by 3.50e0"), "{why}"),
+        v => panic!("{v:?}"),
+    }
+    assert!(matches!(app.rows[row(&app, 0)].status, Status::Failed(_)));
+    // A wrong answer's time is no step's speed.
+    assert_eq!(app.lab.as_ref().unwrap().results[0].seconds(), None);
+    // The app is free again.
+    assert!(!app.lab.as_ref().unwrap().busy(&app));
+}
+
+#[test]
+fn saving_a_step_s_file_runs_only_that_step_once_the_file_is_quiet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    run_step(&mut app, 0, "naive", 40.0);
+    let step2 = dir.join("02_algorithmic.py");
+
+    // Other files in the folder (an editor's swap file, the README) run nothing.
+    for other in [".02_algorithmic.py.swp", "README.md", "4913"] {
+        assert!(app.update(Msg::FileSaved(dir.join(other))).is_empty());
+    }
+    // An editor writes in bursts: nothing runs until the file has been quiet a moment.
+    assert!(app.update(Msg::FileSaved(step2.clone())).is_empty());
+    assert!(ticks(&mut app, SAVE_QUIET_TICKS - 1).is_empty());
+    assert!(app.update(Msg::FileSaved(step2.clone())).is_empty());
+    assert!(ticks(&mut app, SAVE_QUIET_TICKS - 1).is_empty());
+    let cmds = ticks(&mut app, 1);
+    let r1 = row(&app, 1);
+    assert!(
+        matches!(&cmds[..], [Command::Lint { step: 1, .. }, Command::QuickCheck { index, .. }] if *index == r1),
+        "{cmds:?}"
+    );
+    assert!(ticks(&mut app, 10).is_empty(), "only once");
+    let cmds = app.update(Msg::QuickChecked(Box::new(step_report(
+        "algorithmic",
+        0.01,
+        true,
+    ))));
+    assert!(matches!(cmds[..], [Command::Run { index, .. }] if index == r1));
+
+    // Saved again while its run goes on: that run is of the old file, so it is cancelled,
+    // and the new file runs once the cancelled run has ended.
+    let cmds = app.update(Msg::FileSaved(step2.clone()));
+    assert_eq!(cmds, vec![Command::Cancel]);
+    assert!(
+        ticks(&mut app, SAVE_QUIET_TICKS + 2).is_empty(),
+        "waits for the run to end"
+    );
+    let mut cancelled = step_report("algorithmic", 0.0, true);
+    cancelled.status = RunStatus::Cancelled;
+    let cmds = app.update(Msg::RungFinished(Box::new(cancelled)));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::QuickCheck { index, .. } if *index == r1)),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn saving_a_locked_step_or_with_watching_off_runs_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    assert!(
+        app.update(Msg::FileSaved(dir.join("03_numpy.py")))
+            .is_empty()
+    );
+    assert!(ticks(&mut app, SAVE_QUIET_TICKS + 1).is_empty());
+    assert!(
+        notice(&app).contains("saved 03_numpy.py") && notice(&app).contains("locked"),
+        "{}",
+        notice(&app)
+    );
+    let _ = app.update(ch('w'));
+    assert!(!app.lab.as_ref().unwrap().watch);
+    assert!(
+        app.update(Msg::FileSaved(dir.join("01_naive.py")))
+            .is_empty()
+    );
+    assert!(ticks(&mut app, SAVE_QUIET_TICKS + 1).is_empty());
+}
+
+#[test]
+fn numpy_findings_keep_a_fast_right_step_from_counting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = lab_app(&tmp.path().join("lab"));
+    run_step(&mut app, 0, "naive", 40.0);
+    let _ = app.update(Msg::Linted {
+        step: 0,
+        lint: Lint::Checked(vec![Finding {
+            line: 3,
+            rule: "NPY002".into(),
+            message: "Replace legacy `np.random.rand` call".into(),
+        }]),
+    });
+    match verdict(&app, 0) {
+        Verdict::NotYet(why) => assert!(why.contains("line 3 NPY002"), "{why}"),
+        v => panic!("{v:?}"),
+    }
+    let _ = app.update(Msg::Linted {
+        step: 0,
+        lint: Lint::Checked(vec![]),
+    });
+    assert_eq!(verdict(&app, 0), Verdict::Counts);
+}
+
+#[test]
+fn a_climb_runs_the_steps_in_order_and_stops_at_the_first_that_does_not_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = lab_app(&tmp.path().join("lab"));
+    let cmds = app.update(ch('a'));
+    assert!(cmds.iter().any(|c| matches!(c, Command::QuickCheck { .. })));
+    let _ = app.update(Msg::QuickChecked(Box::new(step_report(
+        "naive", 0.01, true,
+    ))));
+    let cmds = app.update(Msg::RungFinished(Box::new(step_report(
+        "naive", 40.0, true,
+    ))));
+    let r1 = row(&app, 1);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::QuickCheck { index, .. } if *index == r1)),
+        "the climb goes on to step 2: {cmds:?}"
+    );
+    // Step 2 is wrong: the climb stops there.
+    let _ = app.update(Msg::QuickChecked(Box::new(step_report(
+        "algorithmic",
+        0.01,
+        false,
+    ))));
+    assert!(ticks(&mut app, 5).is_empty());
+    assert!(matches!(verdict(&app, 2), Verdict::Locked(_)));
+}
+
+#[test]
+fn our_rungs_can_be_listed_beside_the_steps_and_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = lab_app(&tmp.path().join("lab"));
+    let steps = app.lab.as_ref().unwrap().lab.steps.len();
+    for _ in 0..steps + 3 {
+        let _ = app.update(key(KeyCode::Down));
+    }
+    assert_eq!(
+        app.lab.as_ref().unwrap().selected,
+        steps - 1,
+        "stays on the steps"
+    );
+    let _ = app.update(ch('o'));
+    let _ = app.update(key(KeyCode::Down));
+    assert_eq!(app.lab.as_ref().unwrap().selected_row(), 0, "our naive");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(cmds[..], [Command::Run { index: 0, .. }]),
+        "{cmds:?}"
+    );
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        Step::Baseline,
+        20.0,
+        true,
+    ))));
+    assert_eq!(app.rows[0].status, Status::Done);
+    // Hidden again, the selection comes back onto the steps.
+    let _ = app.update(ch('o'));
+    assert_eq!(app.lab.as_ref().unwrap().selected, steps - 1);
+}
+
+#[test]
+fn a_missing_step_file_says_how_to_get_a_fresh_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    std::fs::remove_file(dir.join("01_naive.py")).unwrap();
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(
+        notice(&app).contains("01_naive.py is missing") && notice(&app).contains("lab init"),
+        "{}",
+        notice(&app)
+    );
+}
