@@ -126,4 +126,26 @@ wait_for "APP EXIT STATUS" 10
 screen | grep -qF "APP EXIT STATUS 0" || fail "the app did not exit with status 0"
 diff -q "$WORK/before.txt" "$WORK/after.txt" >/dev/null || fail "terminal modes differ after quitting"
 grep -q '"hot-frame"' "$WORK/progress.json" || fail "the lesson progress was not saved"
+step "the lab: open it, run step 1, then save step 2 and see it run by itself"
+LAB="$WORK/lab"
+"$BIN" lab init "$LAB" >/dev/null
+sed -i 's/^budget = .*/budget = 1.0/' "$LAB/lab.toml"
+send "clear; '$BIN' lab '$LAB'; echo \"lab exit status \$?\" | tr a-z A-Z" Enter
+wait_for "Your lab · 0/6 count · watching your files"
+wait_for "workload ready" 60
+wait_for "· peak " 60
+send Enter
+wait_for "01_naive.py counts" 90
+screen | grep -q "02_algorithmic.py.*not yet" || fail "step 2 should wait for its file"
+# Saving a step's file runs that step, and only it: a verdict for step 2, step 3 untouched.
+cp "$(dirname "$0")/lab_solutions/02_algorithmic.py" "$LAB/02_algorithmic.py"
+for _ in $(seq 900); do
+    screen | grep -qE "^ 02_algorithmic.py( counts|: )" && break
+    sleep 0.1
+done
+screen | grep -qE "^ 02_algorithmic.py( counts|: )" || fail "saving 02_algorithmic.py did not run it"
+screen | grep -qE "03_numpy.py +(locked|ready) " || fail "step 3 should not have run"
+send q
+wait_for "LAB EXIT STATUS" 10
+screen | grep -qF "LAB EXIT STATUS 0" || fail "the lab app did not exit with status 0"
 step "passed"

@@ -30,9 +30,9 @@ pub struct LabArgs {
 /// `ladder lab [DIR]`: the app on the lab, watching its files.
 #[derive(Args)]
 struct OpenArgs {
-    /// The lab folder (made by `ladder lab init`).
-    #[arg(default_value = "ladder-lab")]
-    dir: PathBuf,
+    /// The lab folder (made by `ladder lab init`); default: this folder if it holds a
+    /// lab.toml, else ./ladder-lab.
+    dir: Option<PathBuf>,
     /// Let every step run in any order (for instructors); normally a step unlocks when the
     /// ones before it count.
     #[arg(long)]
@@ -64,9 +64,8 @@ enum Format {
 
 #[derive(Args)]
 struct CheckArgs {
-    /// The lab folder.
-    #[arg(default_value = "ladder-lab")]
-    dir: PathBuf,
+    /// The lab folder; default: this folder if it holds a lab.toml, else ./ladder-lab.
+    dir: Option<PathBuf>,
     /// Number of vectors (default: the lab file's).
     #[arg(long, value_parser = limits::parse_n, allow_negative_numbers = true)]
     n: Option<usize>,
@@ -104,13 +103,24 @@ pub fn exec(args: &LabArgs) -> Result<ExitCode> {
     }
 }
 
+/// The lab folder a command means: the one named, else this folder when it is a lab (a
+/// student runs `ladder lab` inside it), else `./ladder-lab` (where `init` puts it).
+fn lab_dir(dir: Option<&PathBuf>) -> PathBuf {
+    match dir {
+        Some(d) => d.clone(),
+        None if std::path::Path::new(lab::spec::LAB_FILE).is_file() => PathBuf::from("."),
+        None => PathBuf::from("ladder-lab"),
+    }
+}
+
 /// Opens the app on the lab: the steps as rows, each run again when its file is saved.
 fn open(args: &OpenArgs) -> Result<ExitCode> {
-    let lab = lab::load(&args.dir)?;
+    let dir = lab_dir(args.dir.as_ref());
+    let lab = lab::load(&dir)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!("ladder: not a terminal, so checking the lab headless (`ladder lab check`)");
         return check(&CheckArgs {
-            dir: args.dir.clone(),
+            dir: Some(dir),
             n: None,
             d: None,
             seed: None,
@@ -166,7 +176,8 @@ fn init(dir: &std::path::Path) -> Result<ExitCode> {
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode> {
-    let lab = lab::load(&args.dir)?;
+    let lab_dir = lab_dir(args.dir.as_ref());
+    let lab = lab::load(&lab_dir)?;
     if let Some(out) = &args.output {
         refuse_to_overwrite_the_lab(out, &lab)?;
     }
@@ -232,7 +243,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         eprint!("\r\x1b[2K");
     }
     let meta = WorkloadMeta::from(workload.as_ref());
-    let dir = args.dir.display().to_string();
+    let dir = lab_dir.display().to_string();
     let text = match args.format {
         Format::Table => render::table(&dir, &meta, &machine, &results),
         Format::Json => {
