@@ -136,7 +136,22 @@ fn reference_solutions_climb_the_whole_ladder() {
     }
     // At the lab's own workload, which the floors are calibrated for; a short budget (the
     // slow steps are extrapolated).
-    let (_, doc) = check(lab, &["--budget", "1", "--unlock-all"]);
+    let (_, mut doc) = check(lab, &["--budget", "1", "--unlock-all"]);
+    // A ratio measured while the other tests load both cores can fall short by noise alone:
+    // a step short of its floor (right, but not fast enough) is measured once more, as the
+    // perf gate does; a wrong or failing step is never retried.
+    let short = |doc: &Value| {
+        expected.iter().any(|id| {
+            let s = step(doc, id);
+            s["counts"] != true
+                && s["verified"] == true
+                && s["reason"].as_str().is_some_and(|r| r.contains("it counts from"))
+        })
+    };
+    if short(&doc) {
+        eprintln!("a step fell short of its floor; measuring once more");
+        doc = check(lab, &["--budget", "1", "--unlock-all"]).1;
+    }
     for id in &expected {
         let s = step(&doc, id);
         assert_eq!(s["counts"], true, "{id} does not count: {s}");
@@ -415,4 +430,42 @@ fn a_broken_lab_file_names_itself_and_the_problem() {
             "{err} (want {want})"
         );
     }
+}
+
+#[test]
+fn lab_notes_writes_the_table_ours_beside_and_the_claims() {
+    if !have_numpy() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    std::fs::copy(
+        solutions().join("02_algorithmic.py"),
+        lab.join("02_algorithmic.py"),
+    )
+    .unwrap();
+    let out = ladder()
+        .args(["lab", "notes"])
+        .arg(&lab)
+        .args(["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"])
+        .output()
+        .unwrap();
+    // Steps 3 on are unsolved: the lab does not pass, but the notes are written.
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let notes = std::fs::read_to_string(lab.join("NOTES.md")).unwrap();
+    assert!(notes.contains("| `naive` | `01_naive.py` |"), "{notes}");
+    assert!(
+        notes.contains("## Our rungs on the same workload"),
+        "{notes}"
+    );
+    assert!(notes.contains("| `native` |"), "{notes}");
+    assert!(
+        notes.contains("## The course's claims, on my numbers"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("\"vectorizing wins ~100x\": not measured yet"),
+        "{notes}"
+    );
 }

@@ -320,3 +320,33 @@ fn a_missing_step_file_says_how_to_get_a_fresh_copy() {
         notice(&app)
     );
 }
+
+#[test]
+fn m_writes_the_student_s_notes_with_the_claims_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    assert!(app.update(ch('m')).is_empty(), "nothing has run yet");
+    assert!(
+        notice(&app).contains("run a step first"),
+        "{}",
+        notice(&app)
+    );
+    run_step(&mut app, 0, "naive", 40.0);
+    run_step(&mut app, 1, "algorithmic", 10.0);
+    let cmds = app.update(ch('m'));
+    let [Command::WriteText(path, text)] = &cmds[..] else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(path, &dir.join("NOTES.md"));
+    assert!(
+        text.contains("| `algorithmic` | `02_algorithmic.py` |"),
+        "{text}"
+    );
+    assert!(text.contains("4.00x"), "{text}");
+    // Claims whose steps have not run say so instead of guessing.
+    assert!(
+        text.contains("\"vectorizing wins ~100x\": not measured yet"),
+        "{text}"
+    );
+}

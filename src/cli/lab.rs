@@ -54,6 +54,10 @@ enum LabCommand {
     /// Climb the lab headless: each step verified, timed and graded in order. Exit 0 only when
     /// every step counts.
     Check(CheckArgs),
+    /// Climb the lab and our rungs on its workload, and write NOTES.md: your speedup table,
+    /// ours beside it, and the course's claims checked against your numbers (default file:
+    /// NOTES.md in the lab folder; --format is not used).
+    Notes(CheckArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -99,6 +103,7 @@ pub fn exec(args: &LabArgs) -> Result<ExitCode> {
     match &args.command {
         Some(LabCommand::Init { dir }) => init(dir),
         Some(LabCommand::Check(c)) => check(c),
+        Some(LabCommand::Notes(c)) => notes(c),
         None => open(&args.open),
     }
 }
@@ -175,7 +180,18 @@ fn init(dir: &std::path::Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(args: &CheckArgs) -> Result<ExitCode> {
+/// A lab climbed: what `check` and `notes` report.
+struct Climbed {
+    lab: lab::spec::Lab,
+    dir: String,
+    meta: WorkloadMeta,
+    machine: Arc<MachineInfo>,
+    runner: Runner,
+    results: Vec<lab::StepResult>,
+}
+
+/// Loads the lab, makes its workload and climbs it (the progress on standard error).
+fn climb(args: &CheckArgs) -> Result<Climbed> {
     let lab_dir = lab_dir(args.dir.as_ref());
     let lab = lab::load(&lab_dir)?;
     if let Some(out) = &args.output {
@@ -242,29 +258,65 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
     if interactive {
         eprint!("\r\x1b[2K");
     }
-    let meta = WorkloadMeta::from(workload.as_ref());
-    let dir = lab_dir.display().to_string();
-    let text = match args.format {
-        Format::Table => render::table(&dir, &meta, &machine, &results),
-        Format::Json => {
-            serde_json::to_string_pretty(&render::json(&dir, &meta, &machine, &results))? + "\n"
-        }
-    };
-    let mut text = text;
-    if matches!(args.format, Format::Table) && (n, d) != (w.n, w.d) {
-        let _ = writeln!(
-            text,
-            "note: the floors are set for {} × {} (lab.toml); at {n} × {d} fixed costs weigh \
-             differently, and a step may pass or fail where it would not there",
-            w.n, w.d
-        );
-    }
-    write_output(args.output.as_deref(), &text)?;
-    Ok(if lab::all_count(&results) {
+    Ok(Climbed {
+        meta: WorkloadMeta::from(workload.as_ref()),
+        dir: lab_dir.display().to_string(),
+        lab,
+        machine,
+        runner,
+        results,
+    })
+}
+
+fn exit_code(results: &[lab::StepResult]) -> ExitCode {
+    if lab::all_count(results) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<ExitCode> {
+    let c = climb(args)?;
+    let mut text = match args.format {
+        Format::Table => render::table(&c.dir, &c.meta, &c.machine, &c.results),
+        Format::Json => {
+            serde_json::to_string_pretty(&render::json(&c.dir, &c.meta, &c.machine, &c.results))?
+                + "\n"
+        }
+    };
+    let w = c.lab.workload;
+    if matches!(args.format, Format::Table) && (c.meta.n, c.meta.d) != (w.n, w.d) {
+        let _ = writeln!(
+            text,
+            "note: the floors are set for {} × {} (lab.toml); at {} × {} fixed costs weigh \
+             differently, and a step may pass or fail where it would not there",
+            w.n, w.d, c.meta.n, c.meta.d
+        );
+    }
+    write_output(args.output.as_deref(), &text)?;
+    Ok(exit_code(&c.results))
+}
+
+/// `lab notes`: the climb, our ladder on the same workload, NOTES.md.
+fn notes(args: &CheckArgs) -> Result<ExitCode> {
+    let c = climb(args)?;
+    let cancel = CancelToken::new();
+    let ours: Vec<_> = ladder::rungs::ladder()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            eprintln!("ours: {}", r.info().id);
+            c.runner.run_one(i, r.as_ref(), &|_| {}, &cancel)
+        })
+        .collect();
+    let text = lab::notes::markdown(&c.dir, &c.meta, &c.machine, &c.results, &ours);
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| c.lab.dir.join("NOTES.md"));
+    write_output(Some(&out), &text)?;
+    Ok(exit_code(&c.results))
 }
 
 /// `-o` must not land on the lab's own files (a step, lab.toml), and its folder must exist

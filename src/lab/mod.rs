@@ -11,6 +11,7 @@
 
 pub mod grade;
 pub mod lint;
+pub mod notes;
 pub mod render;
 pub mod scaffold;
 pub mod spec;

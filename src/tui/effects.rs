@@ -219,6 +219,12 @@ impl Effects {
                     .ok();
             }
             Command::Cancel => self.cancel.cancel(),
+            Command::WriteText(path, text) => {
+                let msg = write_into(&path, text.as_bytes())
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
             Command::Lint { step, path } => {
                 let tx = self.tx.clone();
                 let _ = std::thread::Builder::new()

@@ -109,6 +109,8 @@ pub enum Command {
         after: Arc<Profile>,
         title: String,
     },
+    /// Write a finished text (a lab's NOTES.md) to a file, atomically.
+    WriteText(PathBuf, String),
     /// Check lab step `step`'s file with ruff's NumPy rules.
     Lint {
         step: usize,

@@ -118,10 +118,10 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         }
         Screen::Scale => "Enter sweep · Esc back · ? help · q quit",
         Screen::Lab if width < 100 => {
-            "Enter run · a all · Esc · f flame · d diff · o ours · w watch · ? · q"
+            "Enter run · a all · Esc · f flame · d diff · o ours · w watch · m notes · ?"
         }
         Screen::Lab => {
-            "↑↓ select · Enter run · a all in order · Esc cancel · f flame · d diff · o ours · w watch · ? help · q"
+            "↑↓ select · Enter run · a all in order · Esc cancel · f flame · d diff · o ours · w watch · m NOTES.md · ?"
         }
         Screen::Flame if app.flame.typing => "type to search · Enter keep · Esc clear",
         Screen::Flame => {

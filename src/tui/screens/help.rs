@@ -82,6 +82,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("f / d", "its flamegraph / compared with the step before"),
     ("o", "list our rungs beside your steps"),
     ("w", "watch your files, or not"),
+    ("m", "write NOTES.md: your steps, ours, the course's claims"),
     ("Anywhere", ""),
     (
         "?",

@@ -205,10 +205,38 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
             }));
             Outcome::default()
         }
+        KeyCode::Char('m') => notes(lab, m).into(),
         KeyCode::Char('f') => flame(lab, m, false),
         KeyCode::Char('d') => flame(lab, m, true),
         _ => Outcome::default(),
     }
+}
+
+/// `m`: NOTES.md in the lab folder: the steps, ours beside them, the course's claims.
+fn notes(lab: &LabState, m: &mut Model) -> Vec<Command> {
+    let (crate::tui::model::WorkloadState::Ready(meta), Some(machine)) = (&m.workload, &m.machine)
+    else {
+        m.notice = Some(Notice::Error("nothing to write yet: a moment…".into()));
+        return vec![];
+    };
+    if lab.results.iter().all(|r| r.seconds().is_none()) {
+        m.notice = Some(Notice::Error(
+            "nothing to write yet: run a step first (Enter)".into(),
+        ));
+        return vec![];
+    }
+    let ours: Vec<RunReport> = m.rows[..m.ladder_len()]
+        .iter()
+        .filter_map(|r| r.report.clone())
+        .collect();
+    let text = crate::lab::notes::markdown(
+        &lab.lab.dir.display().to_string(),
+        meta,
+        machine,
+        &lab.results,
+        &ours,
+    );
+    vec![Command::WriteText(m.notes_path.clone(), text)]
 }
 
 /// `f`: the selected line's flamegraph; `d`: the same, compared with the previous step's.

@@ -1,0 +1,175 @@
+//! The student's NOTES.md: their speedup table, our rungs beside it when they ran, and the
+//! course's rough claims checked against their own numbers on their machine.
+
+use std::fmt::Write as _;
+
+use super::StepResult;
+use super::grade::{Verdict, times};
+use crate::machine::MachineInfo;
+use crate::report::{WorkloadMeta, human_speedup, time_cell};
+use crate::run::RunReport;
+
+/// One of the course's rules of thumb: step `faster` is about `claimed` times faster than step
+/// `than` (the best of several steps, when `faster` names more than one).
+struct Claim {
+    says: &'static str,
+    faster: &'static [&'static str],
+    than: &'static str,
+    claimed: f64,
+}
+
+const CLAIMS: &[Claim] = &[
+    Claim {
+        says: "vectorizing wins ~100x",
+        faster: &["numpy"],
+        than: "algorithmic",
+        claimed: 100.0,
+    },
+    Claim {
+        says: "native code or a JIT wins ~2x more",
+        faster: &["cython", "numba"],
+        than: "numpy",
+        claimed: 2.0,
+    },
+    Claim {
+        says: "the right library wins ~1000x",
+        faster: &["library"],
+        than: "naive",
+        claimed: 1000.0,
+    },
+];
+
+/// How a measured ratio stands against a claimed one: within a factor of 2 it held (and a
+/// "win" that is slower never holds).
+fn judge(measured: f64, claimed: f64) -> String {
+    let by = measured / claimed;
+    if (0.5..=2.0).contains(&by) && measured > 1.0 {
+        format!("held ({} measured)", times(measured))
+    } else if by > 2.0 {
+        format!(
+            "held and then some: {} measured, {} the claim",
+            times(measured),
+            times(by)
+        )
+    } else {
+        format!(
+            "did not hold: {} measured, {} short of the claim",
+            times(measured),
+            times(1.0 / by)
+        )
+    }
+}
+
+/// NOTES.md for a lab: `ours` are our rungs' reports on the same workload (may be empty).
+#[must_use]
+pub fn markdown(
+    dir: &str,
+    meta: &WorkloadMeta,
+    machine: &MachineInfo,
+    results: &[StepResult],
+    ours: &[RunReport],
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# My ladder\n");
+    let _ = writeln!(
+        s,
+        "Lab `{dir}` · {} × {} {} seed {} · {} ({} cores, {})\n",
+        meta.n,
+        meta.d,
+        meta.source,
+        meta.seed,
+        machine.cpu,
+        machine.logical_cores,
+        machine.kernel_isa
+    );
+    let first = results.first().map_or("step 1", |r| r.id.as_str());
+    let _ = writeln!(
+        s,
+        "| step | file | time | vs {first} | vs previous | floor | counts |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---|---|");
+    for r in results {
+        let rep = r.report.as_ref().filter(|x| x.has_time() && x.verified());
+        let floor = r.floor.as_ref().map_or_else(
+            || "-".to_string(),
+            |f| {
+                let got = f
+                    .measured
+                    .map_or_else(String::new, |m| format!(" (measured {})", times(m)));
+                format!("{} over `{}`{got}", times(f.floor.at_least), f.floor.over)
+            },
+        );
+        let counts = match &r.verdict {
+            Verdict::Counts => "✓".to_string(),
+            v => format!("✗ {}", v.line().replace('|', "\\|")),
+        };
+        let _ = writeln!(
+            s,
+            "| `{}` | `{}` | {} | {} | {} | {floor} | {counts} |",
+            r.id,
+            r.file,
+            rep.map_or_else(|| "-".into(), time_cell),
+            rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_baseline)),
+            rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_previous)),
+        );
+    }
+    let base = results.first().and_then(StepResult::seconds);
+    let ours: Vec<&RunReport> = ours
+        .iter()
+        .filter(|r| r.has_time() && r.verified())
+        .collect();
+    if !ours.is_empty() {
+        let _ = writeln!(s, "\n## Our rungs on the same workload\n");
+        let _ = writeln!(s, "| rung | time | vs my {first} |");
+        let _ = writeln!(s, "|---|---:|---:|");
+        for r in ours {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} |",
+                r.rung,
+                time_cell(r),
+                human_speedup(base.map(|b| b / r.estimated_s))
+            );
+        }
+    }
+    let _ = writeln!(s, "\n## The course's claims, on my numbers\n");
+    let seconds = |id: &str| {
+        results
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(StepResult::seconds)
+    };
+    for c in CLAIMS {
+        let best = c
+            .faster
+            .iter()
+            .filter_map(|id| seconds(id).map(|t| (*id, t)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let line = match (best, seconds(c.than)) {
+            (Some((id, t)), Some(than)) => {
+                format!("`{id}` over `{}`: {}", c.than, judge(than / t, c.claimed))
+            }
+            _ => format!(
+                "not measured yet: needs a verified time of `{}` and of `{}`",
+                c.faster.join("` or `"),
+                c.than
+            ),
+        };
+        let _ = writeln!(s, "- \"{}\": {line}", c.says);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judge;
+
+    #[test]
+    fn a_claim_holds_within_a_factor_of_three() {
+        assert!(judge(100.0, 100.0).starts_with("held ("));
+        assert!(judge(60.0, 100.0).starts_with("held ("));
+        assert!(judge(650.0, 100.0).contains("6.5x the claim"));
+        assert!(judge(0.8, 2.0).contains("did not hold") && judge(0.8, 2.0).contains("2.5x short"));
+        assert!(judge(30.0, 100.0).contains("did not hold"));
+    }
+}
