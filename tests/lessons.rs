@@ -863,3 +863,54 @@ fn the_bytecode_listing_is_whole_at_80_columns() {
         assert!(screen.contains(line), "cut or missing: {line:?}\n{screen}");
     }
 }
+
+#[test]
+fn a_bytecode_prediction_can_be_measured_again_and_is_judged_on_the_median() {
+    let mut app = lesson_app();
+    at_step(&mut app, "bytecode", "dot-predict");
+    let step = app.lessons.current().unwrap().clone();
+    // Nothing to measure again before a prediction.
+    assert!(app.update(ch('m')).is_empty());
+    let _ = app.update(key(KeyCode::Enter));
+    for c in "1.5".chars() {
+        let _ = app.update(ch(c));
+    }
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        cmds.contains(&Command::LoadBytecode("dot".into())),
+        "{cmds:?}"
+    );
+    let timed = |ratio: f64| {
+        let mut b = ladder::lessons::python::bytecode_recorded("dot").unwrap();
+        b.recorded_on = None;
+        b.ratio = ratio;
+        Msg::BytecodeLoaded("dot".into(), (Some(b), None))
+    };
+    // One disturbed run measures the faster version as slower: the prediction misses...
+    let _ = app.update(timed(0.9));
+    assert_eq!(app.lessons.attempts(&step)[0].scored, Some(false));
+    // ...and two more measurements outvote it.
+    for r in [1.4, 1.5] {
+        let cmds = app.update(ch('m'));
+        assert_eq!(cmds, vec![Command::LoadBytecode("dot".into())]);
+        let _ = app.update(timed(r));
+    }
+    let first = &app.lessons.attempts(&step)[0];
+    assert_eq!(first.measured, Some(1.4), "the median of 0.9, 1.4 and 1.5");
+    assert_eq!(first.scored, Some(true));
+    assert_eq!(
+        app.lessons.attempts(&step).len(),
+        1,
+        "measuring is not answering"
+    );
+    let measured = &app
+        .lessons
+        .progress
+        .lesson("bytecode")
+        .unwrap()
+        .measurements;
+    assert_eq!(
+        measured.iter().filter(|m| m.step == "dot-predict").count(),
+        3
+    );
+}

@@ -95,6 +95,13 @@ pub enum Measured {
         a_s: f64,
         b_s: f64,
         ratio: f64,
+        /// The quartiles of the rounds' ratios, and how many alternating rounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratio_low: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratio_high: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rounds: Option<usize>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recorded_on: Option<String>,
     },

@@ -279,17 +279,27 @@ fn measured_times(ls: &LessonsState, step: &Step) -> Option<String> {
             Measured::Bytecode {
                 a_s,
                 b_s,
+                ratio_low,
+                ratio_high,
+                rounds,
                 recorded_on,
                 ..
             } => Some(format!(
-                "timed{}: first version {:.2} µs per call, second {:.2} µs",
+                "timed{}: first version {:.2} µs per call, second {:.2} µs{} · m: measure again",
                 if recorded_on.is_some() {
                     " (recorded elsewhere, no python3 here)"
                 } else {
                     " here"
                 },
                 a_s * 1e6,
-                b_s * 1e6
+                b_s * 1e6,
+                match (ratio_low, ratio_high, rounds) {
+                    (Some(lo), Some(hi), Some(n)) => format!(
+                        " (medians of {n} alternating rounds; the middle half of the ratios \
+                         {lo:.2}x–{hi:.2}x)"
+                    ),
+                    _ => String::new(),
+                }
             )),
             _ => None,
         })

@@ -190,6 +190,7 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
             }
         }
         KeyCode::Char('a') if step.kind.has_choices() => answers::reveal(ls, m, step),
+        KeyCode::Char('m') if step.kind == Kind::Predict => answers::measure_again(ls, m, step),
         KeyCode::Enter => act(ls, m, step),
         _ => vec![],
     }
