@@ -226,15 +226,25 @@ fn lessons_list_and_steps() {
     use ladder::lessons::progress::Progress;
     use ladder::tui::screens::lessons::LessonsState;
     let mut app = ready_app();
-    let mut progress = Progress::default();
+    let mut progress = Progress {
+        learner: Some("Ada".into()),
+        ..Progress::default()
+    };
     progress.pass("profile-first", "intro");
     progress.pass("profile-first", "run-naive");
     app.lessons = LessonsState::new(ladder::lessons::shipped().unwrap(), progress, None);
     let _ = app.update(ch('l'));
     both_sizes("lessons_list", &app);
-    // Resumes at the flamegraph question; a wrong answer shows every explanation.
+    // Resumes at the flamegraph question; a wrong answer shows why it is wrong, nothing more.
     let _ = app.update(key(KeyCode::Enter));
-    let _ = app.update(ch('2'));
+    let step = app.lessons.current().unwrap();
+    let shown = app
+        .lessons
+        .order(step)
+        .iter()
+        .position(|&i| !step.choices[i].correct)
+        .unwrap();
+    let _ = app.update(ch(char::from(b'1' + u8::try_from(shown).unwrap())));
     both_sizes("lesson_choice", &app);
 }
 

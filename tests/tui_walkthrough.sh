@@ -95,9 +95,16 @@ wait_for "seed 7" 60
 send Escape
 wait_for "The ladder"
 
-step "lessons: open the first, read, run naive, answer the flamegraph question"
+# The number the app shows before an option's text (options are in an order of their own for
+# each learner, so the script reads it off the screen).
+option() { screen | grep -oE "[0-9]\. $1" | head -n1 | cut -c1; }
+
+step "lessons: give a name, open the first, read, run naive, answer the flamegraph question"
 send l
 wait_for "Profile first, then climb in order"
+send Enter
+wait_for "Your name"
+send -l "Walker"
 send Enter
 wait_for "step 1/13 · read"
 send Enter
@@ -110,9 +117,14 @@ send f
 wait_for "Top functions"
 send Escape
 wait_for "flamegraph question"
-send 2
+wrong=$(option "dot:")
+right=$(option "norm:")
+[ -n "$wrong" ] && [ -n "$right" ] || fail "the options are not listed"
+send "$wrong"
 wait_for "not quite"
-send 1
+# A wrong pick says why it is wrong, and never which option is right.
+screen | grep -q "norm: the two norms.*✓" && fail "a wrong pick revealed the answer"
+send "$right"
 wait_for "right: → for the next step"
 send Escape
 wait_for " 3/13"
@@ -126,6 +138,7 @@ wait_for "APP EXIT STATUS" 10
 screen | grep -qF "APP EXIT STATUS 0" || fail "the app did not exit with status 0"
 diff -q "$WORK/before.txt" "$WORK/after.txt" >/dev/null || fail "terminal modes differ after quitting"
 grep -q '"hot-frame"' "$WORK/progress.json" || fail "the lesson progress was not saved"
+grep -q '"learner": "Walker"' "$WORK/progress.json" || fail "the learner's name was not saved"
 step "the lab: open it, run step 1, then save step 2 and see it run by itself"
 LAB="$WORK/lab"
 "$BIN" lab init "$LAB" >/dev/null

@@ -33,6 +33,10 @@ pub struct LearnArgs {
     /// Use an instructor's lesson folder instead of the shipped lessons.
     #[arg(long, value_name = "DIR")]
     lessons: Option<PathBuf>,
+    /// Your name, saved in the progress file: the export carries it, and it fixes the order of
+    /// each question's options (the app asks for it on first use).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     /// The progress file (default: $LADDER_PROGRESS, else the user's data folder).
     #[arg(long, value_name = "FILE")]
     progress: Option<PathBuf>,
@@ -69,6 +73,19 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
     if let Some(w) = warning {
         eprintln!("warning: {w}");
     }
+    if let Some(name) = &args.name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
+            bail!("--name takes your name: 1 to 40 printable characters");
+        }
+        if progress.learner.as_deref() != Some(name) {
+            progress.learner = Some(name.to_string());
+            progress
+                .save(&path)
+                .with_context(|| format!("could not write {}", path.display()))?;
+            eprintln!("learner: {name} (saved in {})", path.display());
+        }
+    }
     if let Some(id) = &args.reset {
         if !lessons.iter().any(|l| &l.id == id) {
             bail!(
@@ -88,6 +105,12 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(out) = &args.export {
+        let Some(learner) = progress.learner_or_login() else {
+            bail!(
+                "whose answers are these? no name was given in the app and $USER is not set: \
+                 add --name NAME (it is saved for next time)"
+            );
+        };
         let machine = MachineInfo::probe(false);
         let doc = export(
             &progress,
@@ -96,12 +119,22 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
                 "{} ({} cores, {})",
                 machine.cpu, machine.logical_cores, machine.kernel_isa
             ),
+            &learner,
         );
         let text = serde_json::to_string_pretty(&doc)? + "\n";
         report::write_atomic(out, text.as_bytes())
             .with_context(|| format!("could not write {}", out.display()))?;
         let answered: usize = doc.lessons.iter().map(|l| l.answers.len()).sum();
-        println!("wrote {answered} answers to {}", out.display());
+        let attempts: usize = doc
+            .lessons
+            .iter()
+            .flat_map(|l| &l.answers)
+            .map(|a| a.attempts.len())
+            .sum();
+        println!(
+            "wrote {answered} answers ({attempts} attempts) by {learner} to {}",
+            out.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(spec) = &args.show {
@@ -117,7 +150,14 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
             .iter()
             .find(|s| s.id == sid)
             .with_context(|| format!("lesson {lid} has no step '{sid}'"))?;
-        print!("{}", ladder::lessons::render_plain(step));
+        // The options in the order this learner sees them in the app.
+        let order = ladder::lessons::option_order(
+            progress.learner.as_deref().unwrap_or(""),
+            &lesson.id,
+            &step.id,
+            step.choices.len(),
+        );
+        print!("{}", ladder::lessons::render_plain(step, &order));
         return Ok(ExitCode::SUCCESS);
     }
     if args.list {

@@ -78,6 +78,14 @@ pub enum Kind {
     Notes,
 }
 
+impl Kind {
+    /// Whether the step is answered by picking a choice.
+    #[must_use]
+    pub fn has_choices(self) -> bool {
+        matches!(self, Kind::Flame | Kind::Choice)
+    }
+}
+
 /// One answer choice, with the explanation shown after answering.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -123,6 +131,10 @@ pub struct Step {
     /// Explain: the fewest words accepted.
     #[serde(default)]
     pub min_words: Option<usize>,
+    /// Explain: stems of the subject's words (`norm` matches `norms`); a justification must
+    /// use at least one. Empty: the longer words of the question and text are used.
+    #[serde(default)]
+    pub subject: Vec<String>,
     /// Bytecode: the pair of snippets, by name in `assets/lessons/bytecode.py`.
     #[serde(default)]
     pub pair: Option<String>,
@@ -321,19 +333,139 @@ impl Step {
     }
 }
 
-/// Whether a prediction scores: within `factor` of the measurement, either way.
+/// A measured ratio this close to 1 is "no difference": either side of 1x is then right.
+pub const EVEN: f64 = 1.05;
+
+/// Whether a prediction is on the same side of 1x as the measurement (faster or slower); a
+/// measurement within [`EVEN`] of 1x accepts either side.
+#[must_use]
+pub fn same_side(predicted: f64, measured: f64) -> bool {
+    (measured.max(1.0 / measured) <= EVEN) || ((predicted >= 1.0) == (measured >= 1.0))
+}
+
+/// Whether a prediction scores: within `factor` of the measurement, either way, and on the
+/// same side of 1x (predicting "slower" for a change that is faster never scores).
 #[must_use]
 pub fn scores(predicted: f64, measured: f64, factor: f64) -> bool {
     predicted > 0.0
         && measured > 0.0
         && predicted.is_finite()
         && (predicted / measured).max(measured / predicted) <= factor
+        && same_side(predicted, measured)
 }
 
-/// A step as plain text for a terminal (`ladder learn --show`); a bytecode step includes its
-/// bytecode and timings, live or recorded.
+/// The order the options of a question are shown in to `learner`: a permutation of
+/// `0..n`, fixed for the learner and the step (a reopened step does not move) and unrelated to
+/// the options' texts. FNV-1a, so the order is the same on every build and platform.
 #[must_use]
-pub fn render_plain(step: &Step) -> String {
+pub fn option_order(learner: &str, lesson: &str, step: &str, n: usize) -> Vec<usize> {
+    let key = |i: usize| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in [learner, lesson, step]
+            .iter()
+            .flat_map(|s| s.bytes().chain(std::iter::once(0)))
+            .chain(i.to_le_bytes())
+        {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        // One more mixing round: FNV's low bits vary little between neighbouring inputs.
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    };
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| key(i));
+    order
+}
+
+/// Why a justification cannot be saved for review, if it cannot: too few words, one word
+/// repeated, or nothing of the question's subject. It is a floor against the obviously
+/// empty, not a grade: an instructor reads what passes.
+pub fn check_justification(step: &Step, text: &str) -> Result<(), String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '.')
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let min = step.min_words.unwrap_or(1);
+    if words.len() < min {
+        return Err(format!(
+            "{} words: write at least {min} (a real justification, in your words)",
+            words.len()
+        ));
+    }
+    let mut distinct: Vec<&str> = words.iter().map(String::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // Real sentences use many different words; "a a a a" or a pasted phrase repeated do not.
+    if distinct.len() * 2 < words.len().min(min.max(6)) {
+        return Err(format!(
+            "only {} different words in {}: write sentences, not repetitions",
+            distinct.len(),
+            words.len()
+        ));
+    }
+    let subject = subject_stems(step);
+    if !subject.is_empty()
+        && !words
+            .iter()
+            .any(|w| subject.iter().any(|s| w.starts_with(s.as_str())))
+    {
+        let shown: Vec<&str> = subject.iter().take(6).map(String::as_str).collect();
+        return Err(format!(
+            "this does not mention the question's subject (for example: {})",
+            shown.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Words too common to say what a question is about.
+const COMMON: [&str; 16] = [
+    "about",
+    "above",
+    "after",
+    "would",
+    "which",
+    "their",
+    "there",
+    "these",
+    "those",
+    "where",
+    "while",
+    "words",
+    "paragraph",
+    "sentences",
+    "explain",
+    "choose",
+];
+
+/// The stems a justification must touch: the step's `subject`, else the longer words of its
+/// question and text (common words left out).
+fn subject_stems(step: &Step) -> Vec<String> {
+    if !step.subject.is_empty() {
+        return step.subject.iter().map(|s| s.to_lowercase()).collect();
+    }
+    let mut out: Vec<String> = format!("{} {}", step.question, step.text)
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 5 && !COMMON.contains(&w.as_str()))
+        // A stem: "threads" also matches "thread"; "measurement" matches "measured".
+        .map(|w| w.chars().take(5).collect())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A step as plain text for a terminal (`ladder learn --show`), its options in `order` (see
+/// [`option_order`]); a bytecode step includes its bytecode and timings, live or recorded.
+#[must_use]
+pub fn render_plain(step: &Step, order: &[usize]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "[{:?}] {}", step.kind, step.id);
@@ -343,8 +475,12 @@ pub fn render_plain(step: &Step) -> String {
     if !step.question.is_empty() {
         let _ = writeln!(out, "{}", step.question);
     }
-    for (i, c) in step.choices.iter().enumerate() {
-        let _ = writeln!(out, "  {}. {}", i + 1, c.text);
+    for (shown, c) in order
+        .iter()
+        .filter_map(|&i| step.choices.get(i))
+        .enumerate()
+    {
+        let _ = writeln!(out, "  {}. {}", shown + 1, c.text);
     }
     if let (Kind::Bytecode, Some(pair)) = (step.kind, &step.pair) {
         let (b, why) = python::bytecode(pair);
@@ -444,5 +580,69 @@ mod tests {
         assert!(!scores(0.0, 6.0, 2.0));
         assert!(!scores(-3.0, 6.0, 2.0));
         assert!(!scores(f64::NAN, 6.0, 2.0));
+    }
+
+    #[test]
+    fn a_prediction_on_the_wrong_side_of_1x_never_scores() {
+        // 0.8x ("slower") for a change measured 1.48x faster is within 2x but wrong.
+        assert!(!scores(0.8, 1.48, 2.0));
+        assert!(scores(1.2, 1.48, 2.0));
+        assert!(!scores(1.5, 0.7, 2.5));
+        // A measurement indistinguishable from 1x accepts either side.
+        assert!(scores(0.9, 1.02, 1.6));
+        assert!(scores(1.1, 0.98, 1.6));
+    }
+
+    #[test]
+    fn option_orders_are_permutations_fixed_per_learner_and_step() {
+        let a = option_order("ada", "l", "s", 4);
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [0, 1, 2, 3]);
+        assert_eq!(a, option_order("ada", "l", "s", 4));
+        // Across learners every option comes first for someone.
+        let firsts: std::collections::BTreeSet<usize> = (0..40)
+            .map(|k| option_order(&format!("learner{k}"), "l", "s", 4)[0])
+            .collect();
+        assert_eq!(firsts.len(), 4, "{firsts:?}");
+    }
+
+    fn explain_step(subject: &[&str]) -> Step {
+        let mut s: Step = toml::from_str(
+            "id = \"e\"\nkind = \"explain\"\nquestion = \"Why is the algorithm step first?\"\nmin_words = 15",
+        )
+        .unwrap();
+        s.subject = subject.iter().map(ToString::to_string).collect();
+        s
+    }
+
+    #[test]
+    fn empty_justifications_are_refused_with_the_reason() {
+        let s = explain_step(&["algorithm", "norm", "work"]);
+        let a15 = vec!["a"; 15].join(" ");
+        assert!(
+            check_justification(&s, &a15)
+                .unwrap_err()
+                .contains("different words")
+        );
+        assert!(
+            check_justification(&s, "too short")
+                .unwrap_err()
+                .contains("at least 15")
+        );
+        let off =
+            "my cat likes to sleep on the warm keyboard in the afternoon sun every single day";
+        assert!(
+            check_justification(&s, off)
+                .unwrap_err()
+                .contains("subject")
+        );
+        let good = "Removing the norm work per pair deletes two thirds of it, and every later rung only multiplies what is left";
+        assert_eq!(check_justification(&s, good), Ok(()));
+        // Without a subject list, the question's own longer words serve.
+        let s = explain_step(&[]);
+        assert!(check_justification(&s, off).is_err());
+        let good = "The algorithm step removes work outright, so each later speedup multiplies a much smaller remaining cost";
+        assert_eq!(check_justification(&s, good), Ok(()));
     }
 }

@@ -6,13 +6,23 @@
 //!
 //! ```json
 //! { "format_version": 1,
+//!   "learner": "Ada",
 //!   "lessons": { "profile-first": { "done": ["run-naive", …],
 //!                                   "answers": { "hot-frame": { "choice": 0, "correct": true }, …},
-//!                                   "hints": { "predict-alg": 1 } } } }
+//!                                   "attempts": { "hot-frame": [ { "at": "2026-…Z", "choice": 2,
+//!                                                                  "correct": false }, … ] },
+//!                                   "hints": { "predict-alg": 1 },
+//!                                   "measurements": [ { "at": …, "step": …, "what": "run", … } ],
+//!                                   "resets": 0 } } }
 //! ```
 //!
-//! An answer holds what the step asked for: `choice` (index) and `correct`, or `predicted`,
-//! `measured` and `scored`, or `text`. A file that cannot be read as this (unreadable, not
+//! An answer holds what the step asked for: `choice` (the option's index in the lesson file,
+//! whatever order it was shown in) and `correct`, or `predicted`, `measured` and `scored`, or
+//! `text`; `revealed` when the learner asked for the answer. `answers` holds the latest per
+//! step, `attempts` every one in order (a redo keeps them: the first is the one scored), and
+//! `measurements` what the lesson measured and showed. Every field but `format_version` may be
+//! missing (files from earlier versions have no `learner`, `attempts`, `measurements` or
+//! `resets`). A file that cannot be read as this (unreadable, not
 //! UTF-8, not this JSON) is moved aside to `progress.json.corrupt` and progress starts afresh,
 //! with a warning; it is never a crash. One that cannot even be moved aside is left as it is,
 //! and nothing is saved over it.
@@ -40,6 +50,65 @@ pub struct Answer {
     pub scored: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The learner asked to see the answer instead of finding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revealed: Option<bool>,
+    /// When it was given (RFC 3339, UTC); attempts carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Hints the learner had shown when giving it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hints: Option<usize>,
+}
+
+/// Something a lesson measured and showed the learner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    pub at: String,
+    /// The step it was shown on.
+    pub step: String,
+    #[serde(flatten)]
+    pub what: Measured,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Measured {
+    /// A rung's run: its kernel time (extrapolated past the budget) and whether it verified.
+    Run {
+        rung: String,
+        seconds: f64,
+        verified: bool,
+    },
+    /// A prediction's measurement: how many times faster `after` ran than `before`.
+    Speedup {
+        before: String,
+        after: String,
+        before_s: f64,
+        after_s: f64,
+        ratio: f64,
+    },
+    /// A bytecode pair's timings (seconds per call), live or the shipped recording.
+    Bytecode {
+        pair: String,
+        python: String,
+        a_s: f64,
+        b_s: f64,
+        ratio: f64,
+        /// The quartiles of the rounds' ratios, and how many alternating rounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratio_low: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratio_high: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rounds: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_on: Option<String>,
+    },
+    /// The concurrency table.
+    Concurrency {
+        table: Box<super::python::Concurrency>,
+    },
 }
 
 /// One lesson's progress.
@@ -53,12 +122,28 @@ pub struct LessonProgress {
     /// Hints shown, by step.
     #[serde(default)]
     pub hints: BTreeMap<String, usize>,
+    /// Every answer given, by step, in order.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attempts: BTreeMap<String, Vec<Answer>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<Measurement>,
+    /// How many times the learner reset the lesson (its answers are then forgotten).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resets: u32,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Every lesson's progress.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub format_version: u32,
+    /// The learner's name, for the export; it also fixes the order of each question's options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learner: Option<String>,
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonProgress>,
     /// Set when the file could be neither read nor moved aside: saving would destroy it.
@@ -70,6 +155,7 @@ impl Default for Progress {
     fn default() -> Self {
         Self {
             format_version: FORMAT_VERSION,
+            learner: None,
             lessons: BTreeMap::new(),
             left_alone: None,
         }
@@ -187,6 +273,49 @@ impl Progress {
             .insert(step.to_string(), answer);
     }
 
+    /// Records an attempt: kept in order with its time and the hints shown, and the step's
+    /// latest answer.
+    pub fn attempt(&mut self, lesson: &str, step: &str, mut answer: Answer) {
+        if answer.at.is_none() {
+            answer.at = Some(crate::report::history::utc_now());
+        }
+        let l = self.lesson_mut(lesson);
+        answer.hints = Some(l.hints.get(step).copied().unwrap_or(0));
+        l.attempts
+            .entry(step.to_string())
+            .or_default()
+            .push(answer.clone());
+        l.answers.insert(step.to_string(), answer);
+    }
+
+    /// The attempts at a step, in order.
+    #[must_use]
+    pub fn attempts(&self, lesson: &str, step: &str) -> &[Answer] {
+        self.lesson(lesson)
+            .and_then(|l| l.attempts.get(step))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Records something the lesson measured and showed on `step`.
+    pub fn measured(&mut self, lesson: &str, step: &str, what: Measured) {
+        self.lesson_mut(lesson).measurements.push(Measurement {
+            at: crate::report::history::utc_now(),
+            step: step.to_string(),
+            what,
+        });
+    }
+
+    /// The learner's name, else the login name, else None.
+    #[must_use]
+    pub fn learner_or_login(&self) -> Option<String> {
+        self.learner.clone().or_else(|| {
+            std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+        })
+    }
+
     /// Shows one more hint; returns how many are now shown.
     pub fn hint(&mut self, lesson: &str, step: &str, available: usize) -> usize {
         let h = self
@@ -198,20 +327,28 @@ impl Progress {
         *h
     }
 
-    /// Forgets a step (to redo it).
+    /// Forgets a step's state to redo it; its attempts stay (the first remains the scored one).
     pub fn redo(&mut self, lesson: &str, step: &str) {
         let l = self.lesson_mut(lesson);
         l.done.retain(|s| s != step);
         l.answers.remove(step);
     }
 
-    /// Forgets a whole lesson.
+    /// Forgets a whole lesson; the count of resets stays, for the instructor.
     pub fn reset(&mut self, lesson: &str) {
-        self.lessons.remove(lesson);
+        let resets = self.lesson(lesson).map_or(0, |l| l.resets) + 1;
+        self.lessons.insert(
+            lesson.to_string(),
+            LessonProgress {
+                resets,
+                ..LessonProgress::default()
+            },
+        );
     }
 }
 
-/// The learner's answers for an instructor: every lesson, every answered step.
+/// The learner's answers for an instructor: every lesson, every attempt at every step, the
+/// hints used and what the lesson measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExportDoc {
     pub schema_version: u32,
@@ -227,7 +364,28 @@ pub struct ExportLesson {
     pub title: String,
     pub steps_done: usize,
     pub steps_total: usize,
+    pub score: Score,
+    #[serde(default)]
+    pub resets: u32,
     pub answers: Vec<ExportAnswer>,
+    #[serde(default)]
+    pub measurements: Vec<Measurement>,
+}
+
+/// What the instructor needs at a glance; the attempts say the rest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// Questions answered right at the first attempt, of those in the lesson.
+    pub right_first_time: usize,
+    pub questions: usize,
+    /// Questions whose answer the learner asked to see.
+    pub revealed: usize,
+    /// Predictions within the tolerance and on the right side of 1x (the first attempt
+    /// counts), of those in the lesson.
+    pub predictions_scored: usize,
+    pub predictions: usize,
+    /// Justifications saved for the instructor to read.
+    pub for_review: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -235,6 +393,17 @@ pub struct ExportAnswer {
     pub step: String,
     pub kind: super::Kind,
     pub question: String,
+    /// Hints shown for the step.
+    pub hints_used: usize,
+    /// The scored outcome: the first attempt at a question or prediction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_right: Option<bool>,
+    /// Every attempt, in order, with its time.
+    pub attempts: Vec<ExportAttempt>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportAttempt {
     #[serde(flatten)]
     pub answer: Answer,
     /// The text of the chosen option, for a choice.
@@ -242,49 +411,90 @@ pub struct ExportAnswer {
     pub chosen: Option<String>,
 }
 
-/// Builds the export of `progress` over `lessons`.
+/// Whether an attempt got it right: the right option (not revealed), or a scored prediction.
+fn right(a: &Answer) -> Option<bool> {
+    if a.revealed == Some(true) {
+        return Some(false);
+    }
+    a.correct.or(a.scored)
+}
+
+/// Builds the export of `progress` over `lessons` for `learner`.
 #[must_use]
-pub fn export(progress: &Progress, lessons: &[super::Lesson], machine: &str) -> ExportDoc {
-    let learner = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+pub fn export(
+    progress: &Progress,
+    lessons: &[super::Lesson],
+    machine: &str,
+    learner: &str,
+) -> ExportDoc {
     ExportDoc {
-        schema_version: 1,
+        schema_version: 2,
         tool: format!("ladder {}", env!("CARGO_PKG_VERSION")),
-        learner,
+        learner: learner.to_string(),
         machine: machine.to_string(),
         lessons: lessons
             .iter()
-            .map(|l| {
-                let p = progress.lesson(&l.id).cloned().unwrap_or_default();
-                ExportLesson {
-                    id: l.id.clone(),
-                    title: l.title.clone(),
-                    steps_done: l.steps.iter().filter(|s| p.done.contains(&s.id)).count(),
-                    steps_total: l.steps.len(),
-                    answers: l
-                        .steps
-                        .iter()
-                        .filter_map(|s| {
-                            let a = p.answers.get(&s.id)?.clone();
-                            Some(ExportAnswer {
-                                step: s.id.clone(),
-                                kind: s.kind,
-                                question: if s.question.is_empty() {
-                                    s.text.lines().next().unwrap_or("").to_string()
-                                } else {
-                                    s.question.clone()
-                                },
-                                chosen: a
-                                    .choice
-                                    .and_then(|c| s.choices.get(c))
-                                    .map(|c| c.text.clone()),
-                                answer: a,
-                            })
-                        })
-                        .collect(),
-                }
-            })
+            .map(|l| export_lesson(progress.lesson(&l.id).cloned().unwrap_or_default(), l))
             .collect(),
+    }
+}
+
+fn export_lesson(p: LessonProgress, l: &super::Lesson) -> ExportLesson {
+    use super::Kind;
+    let mut score = Score::default();
+    let answers: Vec<ExportAnswer> = l
+        .steps
+        .iter()
+        .filter_map(|s| {
+            // Files from before attempts were kept have only the latest answer.
+            let attempts = match p.attempts.get(&s.id) {
+                Some(a) if !a.is_empty() => a.clone(),
+                _ => vec![p.answers.get(&s.id)?.clone()],
+            };
+            let first = attempts.first().and_then(right);
+            match s.kind {
+                Kind::Choice | Kind::Flame => {
+                    score.right_first_time += usize::from(first == Some(true));
+                    score.revealed +=
+                        usize::from(attempts.iter().any(|a| a.revealed == Some(true)));
+                }
+                Kind::Predict => score.predictions_scored += usize::from(first == Some(true)),
+                Kind::Explain => score.for_review += 1,
+                _ => {}
+            }
+            Some(ExportAnswer {
+                step: s.id.clone(),
+                kind: s.kind,
+                question: if s.question.is_empty() {
+                    s.text.lines().next().unwrap_or("").to_string()
+                } else {
+                    s.question.clone()
+                },
+                hints_used: p.hints.get(&s.id).copied().unwrap_or(0),
+                first_attempt_right: first,
+                attempts: attempts
+                    .into_iter()
+                    .map(|a| ExportAttempt {
+                        chosen: a
+                            .choice
+                            .and_then(|c| s.choices.get(c))
+                            .map(|c| c.text.clone()),
+                        answer: a,
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    score.questions = l.steps.iter().filter(|s| s.kind.has_choices()).count();
+    score.predictions = l.steps.iter().filter(|s| s.kind == Kind::Predict).count();
+    ExportLesson {
+        id: l.id.clone(),
+        title: l.title.clone(),
+        steps_done: l.steps.iter().filter(|s| p.done.contains(&s.id)).count(),
+        steps_total: l.steps.len(),
+        score,
+        resets: p.resets,
+        answers,
+        measurements: p.measurements,
     }
 }

@@ -20,11 +20,18 @@ pub struct Bytecode {
     pub a_dis: String,
     pub b_src: String,
     pub b_dis: String,
-    /// Seconds per call, best of 5.
+    /// Seconds per call, the median of the rounds.
     pub a_s: f64,
     pub b_s: f64,
-    /// How many times faster b is than a.
+    /// How many times faster b is than a: the median of rounds timing a and b alternately.
     pub ratio: f64,
+    /// The rounds' ratios' quartiles, and how many rounds (absent in recordings made before).
+    #[serde(default)]
+    pub ratio_low: Option<f64>,
+    #[serde(default)]
+    pub ratio_high: Option<f64>,
+    #[serde(default)]
+    pub rounds: Option<usize>,
     /// Set when this is the shipped recording, not a live measurement: where it was made.
     #[serde(default)]
     pub recorded_on: Option<String>,

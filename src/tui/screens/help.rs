@@ -44,6 +44,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("← →", "choose a frame under the zoomed one"),
     ("Enter / ⌫", "zoom into it / zoom out"),
     ("/", "search: matching frames light up, with their share"),
+    ("t", "switch CPU time ↔ memory (the bytes still live)"),
     (
         "e / d",
         "export the SVG / the difference from the rung below",
@@ -52,12 +53,12 @@ pub const HELP: &[(&str, &str)] = &[
     ("Lessons", ""),
     ("↑ ↓", "choose a lesson; in a lesson, scroll its text"),
     ("Enter", "open or resume it; in a lesson, do the step"),
-    ("R", "reset the chosen lesson's progress"),
+    ("R", "reset the chosen lesson's progress (y confirms)"),
     (
         "← →",
         "previous / next step (forward once a step is passed)",
     ),
-    ("1–9", "answer a question"),
+    ("1–9 / a", "answer a question / show its answer (recorded)"),
     ("h / r / f", "hints / redo the step / open its flamegraph"),
     ("Esc", "back to the list, or to the ladder"),
     ("Settings", ""),

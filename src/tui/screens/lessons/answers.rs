@@ -5,13 +5,15 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Feedback, LessonsState};
-use crate::lessons::progress::Answer;
+use crate::lessons::progress::{Answer, Measured};
 use crate::lessons::python::{Bytecode, Concurrency};
-use crate::lessons::{Kind, Measure, Step, scores};
+use crate::lessons::{Kind, Measure, Step, check_justification, same_side, scores};
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice};
 
-/// A choice picked (1–9): right passes the step, wrong shows why.
+/// An option picked (by its index in the lesson file; the keys map the shown order to it). A
+/// right pick passes the step and shows every option's explanation; a wrong one shows only why
+/// that option is wrong, and the learner tries again.
 pub(super) fn choose(
     ls: &mut LessonsState,
     m: &mut Model,
@@ -19,24 +21,97 @@ pub(super) fn choose(
     index: usize,
 ) -> Vec<Command> {
     let Some(choice) = step.choices.get(index) else {
+        m.notice = Some(Notice::Error(format!(
+            "there is no option {}: pick 1–{}",
+            shown_number(ls, step, index),
+            step.choices.len()
+        )));
         return vec![];
     };
+    let mut wrong = match &ls.feedback {
+        Some(Feedback::Chose { right: Some(_), .. } | Feedback::Chose { revealed: true, .. }) => {
+            m.notice = Some(Notice::Info(
+                "already answered: → for the next step (r redoes it)".into(),
+            ));
+            return vec![];
+        }
+        Some(Feedback::Chose { wrong, .. }) => wrong.clone(),
+        _ => Vec::new(),
+    };
+    if wrong.contains(&index) {
+        m.notice = Some(Notice::Error(
+            "you tried that one: why it is wrong is below; pick another".into(),
+        ));
+        return vec![];
+    }
     let correct = choice.correct;
     ls.record(Answer {
         choice: Some(index),
         correct: Some(correct),
         ..Answer::default()
     });
-    ls.feedback = Some(Feedback::Chose { index, correct });
     if correct {
+        ls.feedback = Some(Feedback::Chose {
+            wrong,
+            right: Some(index),
+            revealed: false,
+        });
         m.notice = Some(Notice::Info("right: → for the next step".into()));
         ls.pass_current()
     } else {
+        wrong.push(index);
+        ls.feedback = Some(Feedback::Chose {
+            wrong,
+            right: None,
+            revealed: false,
+        });
         m.notice = Some(Notice::Error(
-            "not quite: read the explanations and try another".into(),
+            "not quite: why that one is wrong is below; try another (a shows the answer)".into(),
         ));
         ls.save_progress()
     }
+}
+
+/// The number an option is shown with (its index in the lesson file may differ).
+fn shown_number(ls: &LessonsState, step: &Step, index: usize) -> usize {
+    ls.order(step)
+        .iter()
+        .position(|&i| i == index)
+        .unwrap_or(index)
+        + 1
+}
+
+/// `a` on a question: the answer is shown, and recorded as shown, not found. The step counts
+/// as done so the lesson goes on.
+pub(super) fn reveal(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
+    let wrong = match &ls.feedback {
+        Some(Feedback::Chose { right: Some(_), .. } | Feedback::Chose { revealed: true, .. }) => {
+            return vec![];
+        }
+        Some(Feedback::Chose { wrong, .. }) => wrong.clone(),
+        _ => Vec::new(),
+    };
+    ls.record(Answer {
+        revealed: Some(true),
+        ..Answer::default()
+    });
+    ls.feedback = Some(Feedback::Chose {
+        wrong,
+        right: None,
+        revealed: true,
+    });
+    let right: Vec<String> = ls
+        .order(step)
+        .iter()
+        .enumerate()
+        .filter(|&(_, &i)| step.choices.get(i).is_some_and(|c| c.correct))
+        .map(|(k, _)| (k + 1).to_string())
+        .collect();
+    m.notice = Some(Notice::Info(format!(
+        "the answer is {} (recorded as shown, not found): → for the next step",
+        right.join(" and ")
+    )));
+    ls.pass_current()
 }
 
 /// Keys while an answer is typed: they all go into it, Enter submits.
@@ -68,12 +143,8 @@ pub(super) fn on_answer_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent)
 }
 
 fn submit_explanation(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
-    let words = ls.input.split_whitespace().count();
-    let min = step.min_words.unwrap_or(1);
-    if words < min {
-        m.notice = Some(Notice::Error(format!(
-            "{words} words: write at least {min} (a real justification, in your words)"
-        )));
+    if let Err(why) = check_justification(step, &ls.input) {
+        m.notice = Some(Notice::Error(why));
         return vec![];
     }
     ls.typing = false;
@@ -83,7 +154,9 @@ fn submit_explanation(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<
         ..Answer::default()
     });
     ls.feedback = Some(Feedback::Saved);
-    m.notice = Some(Notice::Info("saved: → for the next step".into()));
+    m.notice = Some(Notice::Info(
+        "saved for your instructor to review: → for the next step".into(),
+    ));
     ls.pass_current()
 }
 
@@ -95,12 +168,13 @@ fn submit_prediction(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<C
         .filter(|v| *v > 0.0 && v.is_finite())
     else {
         m.notice = Some(Notice::Error(
-            "type a number above 0, like 4 or 2.5, then Enter".into(),
+            "type a number above 0, like 4 or 2.5 (below 1 means slower), then Enter".into(),
         ));
         return vec![];
     };
     ls.typing = false;
     ls.feedback = Some(Feedback::Measuring { predicted });
+    // Saved before it is measured: the prediction is on record even if the app is closed.
     ls.record(Answer {
         predicted: Some(predicted),
         ..Answer::default()
@@ -124,19 +198,42 @@ fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command
                     .map(|r| r.estimated_s)
             };
             match (time(&before), time(&after)) {
-                (Some(a), Some(b)) => score(ls, m, step, predicted, a / b),
+                (Some(a), Some(b)) => {
+                    let what = Measured::Speedup {
+                        before,
+                        after,
+                        before_s: a,
+                        after_s: b,
+                        ratio: a / b,
+                    };
+                    score(ls, m, step, predicted, a / b, what)
+                }
                 (None, _) => run_for_measure(m, &before),
                 (_, None) => run_for_measure(m, &after),
             }
         }
         Some(Measure::Python(pair)) => match ls.bytecode.get(&pair) {
             Some((Some(b), _)) => {
-                let ratio = b.ratio;
-                score(ls, m, step, predicted, ratio)
+                let (ratio, what) = (b.ratio, bytecode_measured(&pair, b));
+                score(ls, m, step, predicted, ratio, what)
             }
             _ => vec![Command::LoadBytecode(pair)],
         },
         None => vec![],
+    }
+}
+
+fn bytecode_measured(pair: &str, b: &Bytecode) -> Measured {
+    Measured::Bytecode {
+        pair: pair.to_string(),
+        python: b.python.clone(),
+        a_s: b.a_s,
+        b_s: b.b_s,
+        ratio: b.ratio,
+        ratio_low: b.ratio_low,
+        ratio_high: b.ratio_high,
+        rounds: b.rounds,
+        recorded_on: b.recorded_on.clone(),
     }
 }
 
@@ -151,33 +248,61 @@ fn run_for_measure(m: &mut Model, rung: &str) -> Vec<Command> {
     cmds
 }
 
+/// Why a prediction missed, in words.
+#[must_use]
+pub fn miss_reason(predicted: f64, measured: f64, within: f64) -> String {
+    if same_side(predicted, measured) {
+        let off = (predicted / measured).max(measured / predicted);
+        format!("off by {off:.1}x, more than the {within}x allowed")
+    } else if measured >= 1.0 {
+        format!("{predicted}x says slower, but it measured {measured:.2}x faster")
+    } else {
+        format!("{predicted}x says faster, but it measured slower ({measured:.2}x)")
+    }
+}
+
 fn score(
     ls: &mut LessonsState,
     m: &mut Model,
     step: &Step,
     predicted: f64,
     measured: f64,
+    what: Measured,
 ) -> Vec<Command> {
-    let scored = scores(predicted, measured, step.within.unwrap_or(2.0));
+    let within = step.within.unwrap_or(2.0);
+    let scored = scores(predicted, measured, within);
+    // Only the first measured attempt is scored; later ones are practice, labelled as such.
+    let practice = ls.attempts(step).iter().any(|a| a.measured.is_some());
     ls.feedback = Some(Feedback::Scored {
         predicted,
         measured,
         scored,
+        practice,
     });
-    ls.record(Answer {
+    ls.record_measured(Answer {
         predicted: Some(predicted),
         measured: Some(measured),
         scored: Some(scored),
         ..Answer::default()
     });
-    m.notice = Some(if scored {
-        Notice::Info(format!(
-            "within {}x of the measurement: well predicted. → for the next step",
-            step.within.unwrap_or(2.0)
-        ))
-    } else {
-        Notice::Info("outside the tolerance: see why below. → for the next step".into())
-    });
+    ls.measured(what);
+    m.notice = Some(Notice::Info(match (practice, scored) {
+        (true, _) => format!(
+            "practice ({}): the first prediction stays the scored one. → for the next step",
+            if scored {
+                "within the tolerance".to_string()
+            } else {
+                miss_reason(predicted, measured, within)
+            }
+        ),
+        (false, true) => format!(
+            "within {within}x and on the right side of 1x: well predicted. → for the next step"
+        ),
+        (false, false) => format!(
+            "missed: {}. The hints below say why; → for the next step",
+            miss_reason(predicted, measured, within)
+        ),
+    }));
     ls.pass_current()
 }
 
@@ -195,6 +320,17 @@ pub fn on_finished(
     match step.kind {
         Kind::Run if step.rung.as_deref() == Some(rung) && verified => {
             ls.runs += 1;
+            if let Some(r) = m
+                .rung_index(rung)
+                .and_then(|i| m.rows[i].report.as_ref())
+                .filter(|r| r.has_time())
+            {
+                ls.measured(Measured::Run {
+                    rung: rung.to_string(),
+                    seconds: r.estimated_s,
+                    verified,
+                });
+            }
             let want = step.times.unwrap_or(1);
             if ls.runs >= want {
                 m.notice = Some(Notice::Info("done: → for the next step".into()));
@@ -219,6 +355,21 @@ pub fn on_bytecode(
     pair: String,
     loaded: (Option<Bytecode>, Option<String>),
 ) -> Vec<Command> {
+    if let (Some(b), Some(step)) = (&loaded.0, ls.current())
+        && step.pair.as_deref() == Some(pair.as_str())
+    {
+        let what = bytecode_measured(&pair, b);
+        ls.measured(what);
+    }
+    let remeasured = matches!(
+        ls.current().and_then(Step::measure),
+        Some(Measure::Python(p)) if p == pair
+    ) && !matches!(ls.feedback, Some(Feedback::Measuring { .. }));
+    if let (true, Some(b)) = (remeasured, &loaded.0) {
+        let what = bytecode_measured(&pair, b);
+        ls.measured(what);
+        rejudge(ls, m);
+    }
     ls.bytecode.insert(pair, loaded);
     match ls.current().cloned() {
         Some(step) if step.kind == Kind::Predict => try_measure(ls, m, &step),
@@ -226,10 +377,104 @@ pub fn on_bytecode(
     }
 }
 
+/// `m` on a prediction timed by Python: measure again (the first prediction is then judged
+/// against the median of every measurement taken, so one disturbed run cannot decide it).
+pub(super) fn measure_again(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
+    let Some(Measure::Python(pair)) = step.measure() else {
+        m.notice = Some(Notice::Info(
+            "this step's measurement is a rung's run: rerun it on the ladder".into(),
+        ));
+        return vec![];
+    };
+    if ls.attempts(step).iter().all(|a| a.measured.is_none()) {
+        m.notice = Some(Notice::Error(
+            "predict first (Enter): the measurement comes after your prediction".into(),
+        ));
+        return vec![];
+    }
+    ls.bytecode.remove(&pair);
+    m.notice = Some(Notice::Info("measuring again with python3…".into()));
+    vec![Command::LoadBytecode(pair)]
+}
+
+/// Judges the step's first prediction against the median of the ratios measured for it.
+fn rejudge(ls: &mut LessonsState, m: &mut Model) {
+    let (Some(step), Some(lesson)) = (ls.current().cloned(), ls.lesson().map(|l| l.id.clone()))
+    else {
+        return;
+    };
+    let mut ratios: Vec<f64> = ls
+        .progress
+        .lesson(&lesson)
+        .map(|l| {
+            l.measurements
+                .iter()
+                .filter(|x| x.step == step.id)
+                .filter_map(|x| match x.what {
+                    Measured::Bytecode { ratio, .. } => Some(ratio),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if ratios.is_empty() {
+        return;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let n = ratios.len();
+    let median = if n % 2 == 1 {
+        ratios[n / 2]
+    } else {
+        f64::midpoint(ratios[n / 2 - 1], ratios[n / 2])
+    };
+    let within = step.within.unwrap_or(2.0);
+    let l = ls.progress.lesson_mut(&lesson);
+    let Some(first) = l
+        .attempts
+        .get_mut(&step.id)
+        .and_then(|a| a.iter_mut().find(|a| a.measured.is_some()))
+    else {
+        return;
+    };
+    let Some(predicted) = first.predicted else {
+        return;
+    };
+    first.measured = Some(median);
+    first.scored = Some(scores(predicted, median, within));
+    let scored = first.scored == Some(true);
+    m.notice = Some(Notice::Info(format!(
+        "measured {n} times: median {median:.2}x; your first prediction ({predicted}x) is {}",
+        if scored {
+            "within the tolerance ✓".to_string()
+        } else {
+            miss_reason(predicted, median, within)
+        }
+    )));
+    if let Some(Feedback::Scored {
+        practice: false, ..
+    }) = ls.feedback
+    {
+        ls.feedback = Some(Feedback::Scored {
+            predicted,
+            measured: median,
+            scored,
+            practice: false,
+        });
+    }
+}
+
 /// The concurrency measurements arrived: they pass the step that asked for them.
 pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> Vec<Command> {
     ls.measuring_concurrency = false;
     let ok = r.is_ok();
+    // Kept with the progress: the table is shown again when the step is reopened.
+    if let (Ok(c), Some(step)) = (&r, ls.current())
+        && step.kind == Kind::Concurrency
+    {
+        ls.measured(Measured::Concurrency {
+            table: Box::new(c.clone()),
+        });
+    }
     ls.concurrency = Some(r);
     match ls.current() {
         Some(s) if s.kind == Kind::Concurrency && ok => ls.pass_current(),

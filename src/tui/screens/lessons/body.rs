@@ -15,11 +15,9 @@ pub fn step_body(
     m: &Model,
     step: &Step,
     theme: &Theme,
-    col_w: usize,
+    width: usize,
 ) -> Vec<Line<'static>> {
     let dim = theme.dim();
-    let good = Style::default().fg(theme.good);
-    let bad = Style::default().fg(theme.bad);
     match step.kind {
         Kind::Read => vec![Line::from(Span::styled("Enter: next", dim))],
         Kind::Run => {
@@ -63,89 +61,17 @@ pub fn step_body(
             )));
             v
         }
-        Kind::Flame | Kind::Choice => {
-            let chosen = match ls.feedback {
-                Some(Feedback::Chose { index, .. }) => Some(index),
-                _ => None,
-            };
-            let mut v = Vec::new();
-            for (i, c) in step.choices.iter().enumerate() {
-                let mark = match chosen {
-                    Some(_) if c.correct => Span::styled(" ✓", good),
-                    Some(k) if k == i => Span::styled(" ✗", bad),
-                    _ => Span::raw(""),
-                };
-                let style = if chosen == Some(i) {
-                    theme.title()
-                } else {
-                    theme.base()
-                };
-                v.push(Line::from(vec![
-                    Span::styled(format!("  {}. {}", i + 1, c.text), style),
-                    mark,
-                ]));
-                if chosen.is_some() {
-                    v.push(Line::from(Span::styled(format!("     {}", c.explain), dim)));
-                }
-            }
-            v.push(Line::from(""));
-            v.push(Line::from(Span::styled(
-                if step.kind == Kind::Flame {
-                    "f: open the flamegraph · 1–9: answer"
-                } else {
-                    "1–9: answer"
-                },
-                dim,
-            )));
-            v
-        }
-        Kind::Predict => {
-            let mut v = vec![Line::from(vec![
-                Span::styled("your prediction: ", dim),
-                Span::styled(
-                    format!("{}{}x", ls.input, if ls.typing { "▏" } else { "" }),
-                    theme.title(),
-                ),
-            ])];
-            match ls.feedback {
-                Some(Feedback::Measuring { predicted }) => v.push(Line::from(format!(
-                    "predicted {predicted}x: measuring on this machine…"
-                ))),
-                Some(Feedback::Scored {
-                    predicted,
-                    measured,
-                    scored,
-                }) => {
-                    let off = (predicted / measured).max(measured / predicted);
-                    v.push(Line::from(vec![
-                        Span::raw(format!(
-                            "predicted {predicted:.2}x · measured {measured:.2}x · "
-                        )),
-                        if scored {
-                            Span::styled(format!("within {}x ✓", step.within.unwrap_or(2.0)), good)
-                        } else {
-                            Span::styled(format!("off by {off:.1}x ✗"), bad)
-                        },
-                    ]));
-                }
-                _ => {}
-            }
-            v.push(Line::from(Span::styled(
-                if ls.typing {
-                    "type a number, Enter to submit, Esc to stop typing"
-                } else {
-                    "Enter: type your prediction · h: a hint"
-                },
-                dim,
-            )));
-            v
-        }
+        Kind::Flame | Kind::Choice => choices_body(ls, step, theme, width),
+        Kind::Predict => predict_body(ls, step, theme, width),
         Kind::Explain => {
             let words = ls.input.split_whitespace().count();
-            let mut v = vec![Line::from(Span::styled(
-                format!("{}{}", ls.input, if ls.typing { "▏" } else { "" }),
+            let mut v = wrapped(
+                &format!("{}{}", ls.input, if ls.typing { "▏" } else { "" }),
+                "",
+                0,
+                width,
                 theme.title(),
-            ))];
+            );
             v.push(Line::from(Span::styled(
                 format!(
                     "{words} words (at least {}) · {}",
@@ -153,7 +79,7 @@ pub fn step_body(
                     if ls.typing {
                         "Enter saves, Esc stops typing"
                     } else if ls.feedback == Some(Feedback::Saved) {
-                        "saved ✓ (Enter edits it)"
+                        "saved for review: your instructor reads it (Enter edits it)"
                     } else {
                         "Enter: start typing"
                     }
@@ -162,7 +88,7 @@ pub fn step_body(
             )));
             v
         }
-        Kind::Bytecode => bytecode_body(ls, step, theme, col_w),
+        Kind::Bytecode => bytecode_body(ls, step, theme, width),
         Kind::Concurrency => concurrency_body(ls, theme),
         Kind::Notes => vec![Line::from(Span::styled(
             format!(
@@ -174,11 +100,216 @@ pub fn step_body(
     }
 }
 
+/// `text` word-wrapped to `width` columns: the first line starts with `first`, the others
+/// are indented by `indent` spaces (an option's continuation lines sit under its text).
+#[must_use]
+pub fn wrapped(
+    text: &str,
+    first: &str,
+    indent: usize,
+    width: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
+    let width = width.max(indent + 10);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = first.to_string();
+    let mut cur_w = first.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if !empty && cur_w + 1 + w > width {
+            lines.push(std::mem::replace(&mut cur, " ".repeat(indent)));
+            cur_w = indent;
+            empty = true;
+        }
+        if !empty {
+            cur.push(' ');
+            cur_w += 1;
+        }
+        cur.push_str(word);
+        cur_w += w;
+        empty = false;
+    }
+    lines.push(cur);
+    lines
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, style)))
+        .collect()
+}
+
+/// A question's options in this learner's order. Before the right one is picked only the
+/// wrong picks are marked, each with why it is wrong; after it (or when the answer was asked
+/// for), every option with its explanation.
+fn choices_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let dim = theme.dim();
+    let good = Style::default().fg(theme.good);
+    let bad = Style::default().fg(theme.bad);
+    let (wrong, right, revealed) = match &ls.feedback {
+        Some(Feedback::Chose {
+            wrong,
+            right,
+            revealed,
+        }) => (wrong.clone(), *right, *revealed),
+        _ => (Vec::new(), None, false),
+    };
+    let all = right.is_some() || revealed;
+    let mut v = Vec::new();
+    for (k, &i) in ls.order(step).iter().enumerate() {
+        let Some(c) = step.choices.get(i) else {
+            continue;
+        };
+        let picked = wrong.contains(&i) || right == Some(i);
+        let style = if picked { theme.title() } else { theme.base() };
+        let mut lines = wrapped(&c.text, &format!("  {}. ", k + 1), 5, width, style);
+        let mark = if (all && c.correct) || right == Some(i) {
+            Some(Span::styled(" ✓", good))
+        } else if all || wrong.contains(&i) {
+            Some(Span::styled(" ✗", bad))
+        } else {
+            None
+        };
+        if let (Some(mark), Some(last)) = (mark, lines.last_mut()) {
+            last.spans.push(mark);
+        }
+        v.extend(lines);
+        if all || wrong.contains(&i) {
+            v.extend(wrapped(&c.explain, "     ", 5, width, dim));
+        }
+    }
+    v.push(Line::from(""));
+    let keys = match (all, step.kind == Kind::Flame) {
+        (true, _) => "→: next step · r: answer it again".to_string(),
+        (false, flame) => format!(
+            "{}1–{}: answer · a: show the answer (recorded as shown)",
+            if flame {
+                "f: open the flamegraph · "
+            } else {
+                ""
+            },
+            step.choices.len()
+        ),
+    };
+    v.extend(wrapped(&keys, "", 0, width, dim));
+    v
+}
+
+/// The prediction being typed, the scored (first) attempt against its measurement with the
+/// two timings, and a practice attempt after it.
+fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let dim = theme.dim();
+    let good = Style::default().fg(theme.good);
+    let bad = Style::default().fg(theme.bad);
+    let within = step.within.unwrap_or(2.0);
+    let mut v = vec![Line::from(vec![
+        Span::styled("your prediction: ", dim),
+        Span::styled(
+            format!("{}{}x", ls.input, if ls.typing { "▏" } else { "" }),
+            theme.title(),
+        ),
+    ])];
+    let verdict = |label: &str, p: f64, m: f64| -> Line<'static> {
+        let ok = crate::lessons::scores(p, m, within);
+        Line::from(vec![
+            Span::raw(format!("{label}: predicted {p:.2}x · measured {m:.2}x · ")),
+            if ok {
+                Span::styled(format!("within {within}x ✓"), good)
+            } else {
+                Span::styled(
+                    format!("{} ✗", super::answers::miss_reason(p, m, within)),
+                    bad,
+                )
+            },
+        ])
+    };
+    let first = ls
+        .attempts(step)
+        .iter()
+        .find(|a| a.measured.is_some())
+        .and_then(|a| Some((a.predicted?, a.measured?)));
+    if let Some((p, m)) = first {
+        v.push(verdict("scored (your first)", p, m));
+    }
+    match ls.feedback {
+        Some(Feedback::Measuring { predicted }) => v.push(Line::from(format!(
+            "predicted {predicted}x: measuring on this machine…"
+        ))),
+        Some(Feedback::Scored {
+            predicted,
+            measured,
+            practice: true,
+            ..
+        }) => v.push(verdict("practice", predicted, measured)),
+        _ => {}
+    }
+    if let Some(t) = measured_times(ls, step) {
+        v.extend(wrapped(&t, "", 2, width, dim));
+    }
+    let keys = if ls.typing {
+        "type a number (below 1 means slower), Enter to submit, Esc to stop typing"
+    } else if first.is_some() {
+        "Enter: predict again as practice (the first stays scored) · h: a hint"
+    } else {
+        "Enter: type your prediction (how many times faster; below 1 means slower) · h: a hint"
+    };
+    v.extend(wrapped(keys, "", 0, width, dim));
+    v
+}
+
+/// The two timings behind the step's latest measured ratio, in words.
+fn measured_times(ls: &LessonsState, step: &Step) -> Option<String> {
+    use crate::lessons::progress::Measured;
+    use crate::report::human_seconds;
+    let l = ls.progress.lesson(&ls.lesson()?.id)?;
+    l.measurements
+        .iter()
+        .rev()
+        .filter(|m| m.step == step.id)
+        .find_map(|m| match &m.what {
+            Measured::Speedup {
+                before,
+                after,
+                before_s,
+                after_s,
+                ..
+            } => Some(format!(
+                "timed here: {before} {}, {after} {}",
+                human_seconds(*before_s),
+                human_seconds(*after_s)
+            )),
+            Measured::Bytecode {
+                a_s,
+                b_s,
+                ratio_low,
+                ratio_high,
+                rounds,
+                recorded_on,
+                ..
+            } => Some(format!(
+                "timed{}: first version {:.2} µs per call, second {:.2} µs{} · m: measure again",
+                if recorded_on.is_some() {
+                    " (recorded elsewhere, no python3 here)"
+                } else {
+                    " here"
+                },
+                a_s * 1e6,
+                b_s * 1e6,
+                match (ratio_low, ratio_high, rounds) {
+                    (Some(lo), Some(hi), Some(n)) => format!(
+                        " (medians of {n} alternating rounds; the middle half of the ratios \
+                         {lo:.2}x–{hi:.2}x)"
+                    ),
+                    _ => String::new(),
+                }
+            )),
+            _ => None,
+        })
+}
+
 fn bytecode_body(
     ls: &LessonsState,
     step: &Step,
     theme: &Theme,
-    col_w: usize,
+    width: usize,
 ) -> Vec<Line<'static>> {
     let pair = step.pair.clone().unwrap_or_default();
     let dim = theme.dim();
@@ -207,8 +338,6 @@ fn bytecode_body(
             dim,
         )),
     }];
-    // Side by side: source then bytecode, in two columns.
-    let w = col_w.max(20);
     let col = |s: &str, dis: &str| -> Vec<String> {
         s.lines()
             .map(ToString::to_string)
@@ -217,6 +346,29 @@ fn bytecode_body(
             .collect()
     };
     let (a, bb) = (col(&b.a_src, &b.a_dis), col(&b.b_src, &b.b_dis));
+    let longest = a.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    // Side by side only when nothing is cut (the arguments are what the learner must read);
+    // otherwise one above the other, each line whole.
+    let w = width / 2;
+    if longest + 2 > w {
+        for (name, lines, colour) in [("first", &a, theme.accent), ("second", &bb, theme.good)] {
+            v.push(Line::from(Span::styled(
+                format!("── {name} version ──"),
+                theme.title(),
+            )));
+            v.extend(
+                lines
+                    .iter()
+                    .map(|l| Line::from(Span::styled(l.clone(), Style::default().fg(colour)))),
+            );
+        }
+        v.push(Line::from(""));
+        v.push(Line::from(Span::styled(
+            "↑↓ scroll · Enter: next (the timings come with the prediction)",
+            dim,
+        )));
+        return v;
+    }
     for i in 0..a.len().max(bb.len()) {
         let l = a.get(i).map_or("", String::as_str);
         let r = bb.get(i).map_or("", String::as_str);
@@ -262,12 +414,25 @@ fn concurrency_body(ls: &LessonsState, theme: &Theme) -> Vec<Line<'static>> {
     };
     // The learner's choices, by workload (steps named <workload>-choice).
     let lesson = ls.lesson();
+    // The first pick is the verdict (later ones may be trial and error), cut to the column.
     let choice_of = |w: &str| -> String {
         lesson
             .and_then(|l| {
                 let s = l.steps.iter().find(|s| s.id == format!("{w}-choice"))?;
-                let a = ls.progress.lesson(&l.id)?.answers.get(&s.id)?;
-                Some(s.choices.get(a.choice?)?.text.clone())
+                let p = ls.progress.lesson(&l.id)?;
+                let a = p
+                    .attempts
+                    .get(&s.id)
+                    .and_then(|a| a.iter().find(|a| a.choice.is_some()))
+                    .or_else(|| p.answers.get(&s.id))?;
+                let c = s.choices.get(a.choice?)?;
+                let text = c.text.split([':', ',']).next().unwrap_or(&c.text);
+                let text: String = if text.chars().count() > 18 {
+                    text.chars().take(17).chain(std::iter::once('…')).collect()
+                } else {
+                    text.to_string()
+                };
+                Some(format!("{} {text}", if c.correct { "✓" } else { "✗" }))
             })
             .unwrap_or_else(|| "-".into())
     };

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Feedback, LessonsState, answers};
+use crate::lessons::progress::Measured;
 use crate::lessons::{Kind, Step};
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice, Status};
@@ -27,23 +28,14 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
         return vec![];
     };
     // Show the earlier answer again when coming back to a step.
-    if let Some(a) = ls.answer(&step).cloned() {
-        ls.feedback = match (a.choice, a.predicted, a.measured, &a.text) {
-            (Some(c), ..) => Some(Feedback::Chose {
-                index: c,
-                correct: a.correct.unwrap_or(false),
-            }),
-            (_, Some(p), Some(m), _) => Some(Feedback::Scored {
-                predicted: p,
-                measured: m,
-                scored: a.scored.unwrap_or(false),
-            }),
-            (_, _, _, Some(t)) => {
-                ls.input.clone_from(t);
-                Some(Feedback::Saved)
-            }
-            _ => None,
-        };
+    ls.feedback = restored_feedback(ls, &step);
+    if let (Some(Feedback::Saved), Some(t)) =
+        (&ls.feedback, ls.answer(&step).and_then(|a| a.text.clone()))
+    {
+        ls.input = t;
+    }
+    if step.kind == Kind::Concurrency && ls.concurrency.is_none() {
+        ls.concurrency = saved_concurrency(ls).map(Ok);
     }
     match (step.kind, &step.pair) {
         (Kind::Bytecode, Some(pair)) if !ls.bytecode.contains_key(pair) => {
@@ -68,6 +60,53 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
     }
 }
 
+/// What a reopened step shows of its earlier answers. A question not yet passed shows only the
+/// wrong picks (never the answer); one passed shows everything.
+fn restored_feedback(ls: &LessonsState, step: &Step) -> Option<Feedback> {
+    let attempts = ls.attempts(step);
+    let passed = ls.passed(step);
+    if step.kind.has_choices() {
+        let mut wrong = Vec::new();
+        for a in attempts {
+            if let (Some(c), Some(false)) = (a.choice, a.correct)
+                && !wrong.contains(&c)
+            {
+                wrong.push(c);
+            }
+        }
+        let latest = ls.answer(step);
+        let right = latest
+            .filter(|a| passed && a.correct == Some(true))
+            .and_then(|a| a.choice);
+        let revealed = passed && latest.is_some_and(|a| a.revealed == Some(true));
+        return (!wrong.is_empty() || right.is_some() || revealed).then_some(Feedback::Chose {
+            wrong,
+            right,
+            revealed,
+        });
+    }
+    let a = ls.answer(step)?;
+    match (a.predicted, a.measured, &a.text) {
+        (Some(p), Some(m), _) => Some(Feedback::Scored {
+            predicted: p,
+            measured: m,
+            scored: a.scored.unwrap_or(false),
+            practice: attempts.iter().filter(|a| a.measured.is_some()).count() > 1,
+        }),
+        (_, _, Some(_)) => Some(Feedback::Saved),
+        _ => None,
+    }
+}
+
+/// The concurrency table saved with the progress of the open lesson, latest first.
+fn saved_concurrency(ls: &LessonsState) -> Option<crate::lessons::python::Concurrency> {
+    let l = ls.progress.lesson(&ls.lesson()?.id)?;
+    l.measurements.iter().rev().find_map(|m| match &m.what {
+        Measured::Concurrency { table } => Some((**table).clone()),
+        _ => None,
+    })
+}
+
 /// The screen is entered: a warning from loading the progress file is shown, once.
 pub fn open(ls: &mut LessonsState, m: &mut Model) {
     if let Some(w) = ls.warning.take() {
@@ -77,6 +116,9 @@ pub fn open(ls: &mut LessonsState, m: &mut Model) {
 
 /// The lessons' keys: the list's, or the open step's (an answer being typed takes them all).
 pub fn on_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent) -> Outcome {
+    if ls.naming() {
+        return on_name_key(ls, m, key).into();
+    }
     if ls.typing {
         return answers::on_answer_key(ls, m, key).into();
     }
@@ -135,9 +177,20 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
             cmds
         }
         KeyCode::Char(c) if c.is_ascii_digit() && step.kind.has_choices() => {
-            let index = (c as usize).wrapping_sub('1' as usize);
-            answers::choose(ls, m, step, index)
+            // Options are shown shuffled for this learner: the key picks the shown one.
+            let shown = (c as usize).wrapping_sub('1' as usize);
+            if let Some(&index) = ls.order(step).get(shown) {
+                answers::choose(ls, m, step, index)
+            } else {
+                m.notice = Some(Notice::Error(format!(
+                    "there is no option {c}: pick 1–{}",
+                    step.choices.len()
+                )));
+                vec![]
+            }
         }
+        KeyCode::Char('a') if step.kind.has_choices() => answers::reveal(ls, m, step),
+        KeyCode::Char('m') if step.kind == Kind::Predict => answers::measure_again(ls, m, step),
         KeyCode::Enter => act(ls, m, step),
         _ => vec![],
     }
@@ -146,6 +199,19 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
 /// The list's keys.
 fn on_list_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent) -> Outcome {
     let n = ls.lessons.len();
+    // A reset asked for: y confirms, any other key keeps the lesson.
+    if let Some(i) = ls.confirm_reset.take() {
+        let Some(id) = ls.lessons.get(i).map(|l| l.id.clone()) else {
+            return Outcome::default();
+        };
+        if key.code == KeyCode::Char('y') {
+            ls.progress.reset(&id);
+            m.notice = Some(Notice::Info(format!("lesson {id} reset")));
+            return ls.save_progress().into();
+        }
+        m.notice = Some(Notice::Info(format!("lesson {id} kept")));
+        return Outcome::default();
+    }
     let cmds = match key.code {
         KeyCode::Esc | KeyCode::Char('l') => return Outcome::go(Nav::Ladder),
         KeyCode::Up | KeyCode::Char('k') => {
@@ -156,28 +222,88 @@ fn on_list_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent) -> Outcome {
             ls.selected = (ls.selected + 1).min(n.saturating_sub(1));
             vec![]
         }
-        KeyCode::Enter if n > 0 => {
-            let i = ls.selected;
-            ls.open = Some(i);
-            // Resume at the first step not yet passed.
-            let first = {
-                let l = &ls.lessons[i];
-                l.steps
-                    .iter()
-                    .position(|s| !ls.progress.passed(&l.id, &s.id))
-                    .unwrap_or(0)
-            };
-            enter_step(ls, m, first)
+        KeyCode::Enter if n > 0 && ls.progress.learner.is_none() => {
+            // The name goes into the export and fixes the order of the options: asked once.
+            ls.typing = true;
+            ls.input.clear();
+            m.notice = Some(Notice::Info(
+                "your name first (for your instructor's export), then Enter".into(),
+            ));
+            vec![]
         }
+        KeyCode::Enter if n > 0 => open_selected(ls, m),
+        // Resume at the first step not yet passed.
         KeyCode::Char('R') if n > 0 => {
-            let id = ls.lessons[ls.selected].id.clone();
-            ls.progress.reset(&id);
-            m.notice = Some(Notice::Info(format!("lesson {id} reset")));
-            ls.save_progress()
+            let l = &ls.lessons[ls.selected];
+            let answered = ls.progress.lesson(&l.id).map_or(0, |p| p.attempts.len());
+            m.notice = Some(Notice::Error(format!(
+                "reset \"{}\"? its progress and {answered} answered steps are forgotten: y \
+                 resets, any other key keeps it",
+                l.title
+            )));
+            ls.confirm_reset = Some(ls.selected);
+            vec![]
         }
         _ => vec![],
     };
     cmds.into()
+}
+
+/// Opens the selected lesson at the first step not yet passed.
+fn open_selected(ls: &mut LessonsState, m: &mut Model) -> Vec<Command> {
+    let i = ls.selected;
+    ls.open = Some(i);
+    let first = {
+        let l = &ls.lessons[i];
+        l.steps
+            .iter()
+            .position(|s| !ls.progress.passed(&l.id, &s.id))
+            .unwrap_or(0)
+    };
+    enter_step(ls, m, first)
+}
+
+/// The longest name accepted (it is shown in a title and written in the export).
+const NAME_MAX: usize = 40;
+
+/// Keys while the learner types their name: Enter saves it and opens the lesson.
+fn on_name_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent) -> Vec<Command> {
+    match key.code {
+        KeyCode::Esc => {
+            ls.typing = false;
+            ls.input.clear();
+            vec![]
+        }
+        KeyCode::Backspace => {
+            ls.input.pop();
+            vec![]
+        }
+        KeyCode::Char(c) if !c.is_control() => {
+            if ls.input.chars().count() < NAME_MAX {
+                ls.input.push(c);
+            } else {
+                m.notice = Some(Notice::Error(format!("at most {NAME_MAX} characters")));
+            }
+            vec![]
+        }
+        KeyCode::Enter => {
+            let name = ls.input.trim().to_string();
+            if name.is_empty() {
+                m.notice = Some(Notice::Error(
+                    "type your name (as your instructor knows you), then Enter; Esc goes back"
+                        .into(),
+                ));
+                return vec![];
+            }
+            ls.progress.learner = Some(name);
+            ls.typing = false;
+            ls.input.clear();
+            let mut cmds = ls.save_progress();
+            cmds.extend(open_selected(ls, m));
+            cmds
+        }
+        _ => vec![],
+    }
 }
 
 fn next_step(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
@@ -208,6 +334,10 @@ fn act(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
         }
         Kind::Run => run_step_rung(m, step),
         Kind::Predict | Kind::Explain => {
+            // A new prediction starts empty; an explanation is edited where it was left.
+            if step.kind == Kind::Predict {
+                ls.input.clear();
+            }
             ls.typing = true;
             vec![]
         }

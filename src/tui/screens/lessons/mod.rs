@@ -14,21 +14,29 @@ pub use answers::{on_bytecode, on_concurrency, on_exported, on_finished};
 pub use keys::{on_key, open};
 pub use view::{draw, markdown};
 
-use crate::lessons::progress::{Answer, Progress};
+use crate::lessons::progress::{Answer, Measured, Progress};
 use crate::lessons::python::{Bytecode, Concurrency};
-use crate::lessons::{Kind, Lesson, Step};
+use crate::lessons::{Lesson, Step};
 use crate::tui::message::Command;
 
 /// What the learner sees after answering a step.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Feedback {
-    /// A choice was made: which, and whether it was right (every explanation is shown).
-    Chose { index: usize, correct: bool },
-    /// A prediction against its measurement.
+    /// Options picked, by their index in the lesson file. A wrong pick shows only why that
+    /// option is wrong; every option and explanation is shown once the right one is picked
+    /// (`right`) or the learner asked for the answer (`revealed`).
+    Chose {
+        wrong: Vec<usize>,
+        right: Option<usize>,
+        revealed: bool,
+    },
+    /// A prediction against its measurement; `practice` when it is not the step's first
+    /// attempt (the first is the one scored).
     Scored {
         predicted: f64,
         measured: f64,
         scored: bool,
+        practice: bool,
     },
     /// The prediction is in; the measurement is being taken.
     Measuring { predicted: f64 },
@@ -61,6 +69,8 @@ pub struct LessonsState {
     pub measuring_concurrency: bool,
     /// A warning from loading the progress file, shown once.
     pub warning: Option<String>,
+    /// `R` was pressed on this lesson of the list: the next key confirms (y) or keeps it.
+    pub confirm_reset: Option<usize>,
 }
 
 impl LessonsState {
@@ -134,20 +144,71 @@ impl LessonsState {
         self.save_progress()
     }
 
-    /// Records the learner's answer to the current step.
+    /// The ids of the open lesson and its current step.
+    fn ids(&self) -> Option<(String, String)> {
+        Some((self.lesson()?.id.clone(), self.current()?.id.clone()))
+    }
+
+    /// Records an attempt at the current step (kept with the others, timed).
     fn record(&mut self, answer: Answer) {
-        let (Some(l), Some(s)) = (self.lesson(), self.current()) else {
+        if let Some((lid, sid)) = self.ids() {
+            self.progress.attempt(&lid, &sid, answer);
+        }
+    }
+
+    /// Completes the current step's last attempt with its measurement (a prediction is saved
+    /// when typed, before it is measured), or records a new one.
+    fn record_measured(&mut self, answer: Answer) {
+        let Some((lid, sid)) = self.ids() else {
             return;
         };
-        let (lid, sid) = (l.id.clone(), s.id.clone());
-        self.progress.answer(&lid, &sid, answer);
+        let l = self.progress.lesson_mut(&lid);
+        let pending = l
+            .attempts
+            .get_mut(&sid)
+            .and_then(|a| a.last_mut())
+            .filter(|a| a.measured.is_none() && a.predicted == answer.predicted);
+        match pending {
+            Some(last) => {
+                last.measured = answer.measured;
+                last.scored = answer.scored;
+                let done = last.clone();
+                l.answers.insert(sid, done);
+            }
+            None => self.progress.attempt(&lid, &sid, answer),
+        }
     }
-}
 
-impl Kind {
-    /// Whether the step is answered by picking a choice.
+    /// The attempts at `step` of the open lesson.
     #[must_use]
-    pub fn has_choices(self) -> bool {
-        matches!(self, Kind::Flame | Kind::Choice)
+    pub fn attempts(&self, step: &Step) -> &[Answer] {
+        self.lesson()
+            .map_or(&[], |l| self.progress.attempts(&l.id, &step.id))
+    }
+
+    /// Records what the current step measured and showed.
+    fn measured(&mut self, what: Measured) {
+        if let Some((lid, sid)) = self.ids() {
+            self.progress.measured(&lid, &sid, what);
+        }
+    }
+
+    /// The learner's name as set (the name prompt asks for it before a lesson opens).
+    #[must_use]
+    pub fn learner(&self) -> &str {
+        self.progress.learner.as_deref().unwrap_or("")
+    }
+
+    /// The order `step`'s options are shown in to this learner (indices into its choices).
+    #[must_use]
+    pub fn order(&self, step: &Step) -> Vec<usize> {
+        let lesson = self.lesson().map_or("", |l| l.id.as_str());
+        crate::lessons::option_order(self.learner(), lesson, &step.id, step.choices.len())
+    }
+
+    /// The name prompt is open (on the list, before a lesson opens for the first time).
+    #[must_use]
+    pub fn naming(&self) -> bool {
+        self.typing && self.open.is_none()
     }
 }

@@ -14,10 +14,39 @@ use crate::tui::screens::live;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::block;
 
-/// A little Markdown for the terminal: `# ` headings, `- ` bullets, `**bold**` and `code`.
+/// A little Markdown for the terminal: `# ` headings, `- ` bullets, `**bold**`, `*emphasis*`
+/// and `code`. Lines of one paragraph or bullet are joined, so the text reflows to the width
+/// (lesson files wrap their text at any column); lines indented four spaces stay as they are.
 #[must_use]
 pub fn markdown(text: &str, theme: &Theme) -> Vec<Line<'static>> {
-    text.trim().lines().map(|l| md_line(l, theme)).collect()
+    reflow(text).iter().map(|l| md_line(l, theme)).collect()
+}
+
+/// Joins each paragraph's and bullet's lines into one.
+fn reflow(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false; // the last line may take a continuation
+    for line in text.trim().lines() {
+        let t = line.trim();
+        let starts_block = t.is_empty()
+            || t.starts_with("# ")
+            || t.starts_with("- ")
+            || line.starts_with("    ")
+            || line.starts_with('\t');
+        match out.last_mut() {
+            Some(last) if open && !starts_block => {
+                last.push(' ');
+                last.push_str(t);
+            }
+            _ => out.push(if line.starts_with("    ") {
+                line.to_string()
+            } else {
+                t.to_string()
+            }),
+        }
+        open = !t.is_empty() && !t.starts_with("# ") && !line.starts_with("    ");
+    }
+    out
 }
 
 fn md_line(line: &str, theme: &Theme) -> Line<'static> {
@@ -32,15 +61,19 @@ fn md_line(line: &str, theme: &Theme) -> Line<'static> {
         None => ("", line),
     };
     let mut spans = vec![Span::raw(prefix.to_string())];
-    // Split on ** and ` markers, toggling styles.
-    let (mut bold, mut code) = (false, false);
+    // Split on **, * and ` markers, toggling styles; inside `code` only ` ends it. A lone *
+    // with a space after it (as in "2 * 3") is a character, not emphasis.
+    let (mut bold, mut em, mut code) = (false, false, false);
     let mut cur = String::new();
     let mut chars = rest.chars().peekable();
-    let flush = |cur: &mut String, spans: &mut Vec<Span<'static>>, bold: bool, code: bool| {
+    let flush = |cur: &mut String, spans: &mut Vec<Span<'static>>, (bold, em, code)| {
         if !cur.is_empty() {
             let mut st = theme.base();
             if bold {
                 st = st.add_modifier(Modifier::BOLD);
+            }
+            if em {
+                st = st.add_modifier(Modifier::ITALIC);
             }
             if code {
                 st = Style::default().fg(theme.accent);
@@ -49,18 +82,23 @@ fn md_line(line: &str, theme: &Theme) -> Line<'static> {
         }
     };
     while let Some(c) = chars.next() {
-        if c == '*' && chars.peek() == Some(&'*') {
-            chars.next();
-            flush(&mut cur, &mut spans, bold, code);
-            bold = !bold;
-        } else if c == '`' {
-            flush(&mut cur, &mut spans, bold, code);
+        if c == '`' {
+            flush(&mut cur, &mut spans, (bold, em, code));
             code = !code;
+        } else if code || c != '*' {
+            cur.push(c);
+        } else if chars.peek() == Some(&'*') {
+            chars.next();
+            flush(&mut cur, &mut spans, (bold, em, code));
+            bold = !bold;
+        } else if em || chars.peek().is_some_and(|n| !n.is_whitespace()) {
+            flush(&mut cur, &mut spans, (bold, em, code));
+            em = !em;
         } else {
             cur.push(c);
         }
     }
-    flush(&mut cur, &mut spans, bold, code);
+    flush(&mut cur, &mut spans, (bold, em, code));
     Line::from(spans)
 }
 
@@ -118,6 +156,29 @@ fn draw_list(f: &mut Frame, ls: &LessonsState, theme: &Theme, area: Rect) {
         .collect();
     f.render_widget(Paragraph::new(lines).block(block("Lessons", theme)), list);
     let l = &ls.lessons[ls.selected];
+    if ls.naming() {
+        let text = vec![
+            Line::from(Span::styled(
+                "Your name, as your instructor knows you:",
+                theme.title(),
+            )),
+            Line::from(Span::styled(format!("{}▏", ls.input), theme.title())),
+            Line::from(""),
+            Line::from(Span::styled(
+                "It goes into the export of your answers (ladder learn --export), and it \
+                 fixes the order of each question's options for you. Enter saves it and opens \
+                 the lesson; Esc goes back. (ladder learn --name NAME changes it later.)",
+                theme.dim(),
+            )),
+        ];
+        f.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .block(block(&l.title, theme)),
+            about,
+        );
+        return;
+    }
     let mut text = vec![
         Line::from(vec![
             Span::styled("exit criterion: ", theme.dim()),
@@ -125,13 +186,19 @@ fn draw_list(f: &mut Frame, ls: &LessonsState, theme: &Theme, area: Rect) {
         ]),
         Line::from(""),
         Line::from(Span::styled(
-            "Enter opens it where you left off · R resets it · Esc back to the ladder",
+            "Enter opens it where you left off · R resets it (asks first) · Esc back to the ladder",
             theme.dim(),
         )),
     ];
     if let Some(p) = &ls.path {
         text.push(Line::from(Span::styled(
             format!("progress is saved after every step to {}", p.display()),
+            theme.dim(),
+        )));
+    }
+    if let Some(name) = &ls.progress.learner {
+        text.push(Line::from(Span::styled(
+            format!("learner: {name}"),
             theme.dim(),
         )));
     }
@@ -148,14 +215,6 @@ fn draw_lesson(f: &mut Frame, ls: &LessonsState, m: &Model, theme: &Theme, area:
         return;
     };
     let n = ls.open.unwrap_or(0) + 1;
-    let done = if ls.passed(step) { " ✓" } else { "" };
-    let title = format!(
-        "{n}. {} · step {}/{} · {}{done}",
-        lesson.title,
-        ls.step + 1,
-        lesson.steps.len(),
-        kind_name(step.kind)
-    );
     // Run steps show the live panel beside the text: the learner watches the run.
     let show_live = step.kind == Kind::Run || m.running();
     let (main, side) = if show_live && area.width >= 60 {
@@ -173,9 +232,14 @@ fn draw_lesson(f: &mut Frame, ls: &LessonsState, m: &Model, theme: &Theme, area:
         lines.push(md_line(&step.question, theme));
     }
     lines.push(Line::from(""));
-    let col_w = (main.width.saturating_sub(4) / 2) as usize;
-    lines.extend(step_body(ls, m, step, theme, col_w));
-    let hints = ls.hints_shown(step);
+    let width = main.width.saturating_sub(2) as usize;
+    lines.extend(step_body(ls, m, step, theme, width));
+    // A missed prediction shows every hint: they explain the measurement.
+    let hints = if missed_prediction(ls, step) {
+        step.hints.len()
+    } else {
+        ls.hints_shown(step)
+    };
     if hints > 0 {
         lines.push(Line::from(""));
         for (i, h) in step.hints.iter().take(hints).enumerate() {
@@ -185,6 +249,7 @@ fn draw_lesson(f: &mut Frame, ls: &LessonsState, m: &Model, theme: &Theme, area:
             )));
         }
     }
+    let title = step_title(ls, n, lesson, step, width);
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -195,6 +260,64 @@ fn draw_lesson(f: &mut Frame, ls: &LessonsState, m: &Model, theme: &Theme, area:
     if let Some(side) = side {
         live::draw(f, m, theme, side);
     }
+}
+
+/// Whether the step's scored (first) prediction missed.
+fn missed_prediction(ls: &LessonsState, step: &crate::lessons::Step) -> bool {
+    step.kind == Kind::Predict
+        && ls
+            .attempts(step)
+            .iter()
+            .find(|a| a.measured.is_some())
+            .is_some_and(|a| a.scored == Some(false))
+}
+
+/// How the step went, for its title: a question right at the first attempt or later, or its
+/// answer shown; a prediction scored or missed; a justification awaiting review.
+fn verdict(ls: &LessonsState, step: &crate::lessons::Step) -> String {
+    if !ls.passed(step) {
+        return String::new();
+    }
+    let attempts = ls.attempts(step);
+    match step.kind {
+        k if k.has_choices() => {
+            if attempts.iter().any(|a| a.revealed == Some(true)) {
+                " · answer shown".into()
+            } else {
+                match attempts.iter().position(|a| a.correct == Some(true)) {
+                    Some(0) | None => " ✓".into(),
+                    Some(i) => format!(" ✓ at try {}", i + 1),
+                }
+            }
+        }
+        Kind::Predict if missed_prediction(ls, step) => " ✗ missed".into(),
+        Kind::Explain => " · for review".into(),
+        _ => " ✓".into(),
+    }
+}
+
+/// The step's title, shortened to fit `width`: the lesson's title goes first, never the step.
+fn step_title(
+    ls: &LessonsState,
+    n: usize,
+    lesson: &crate::lessons::Lesson,
+    step: &crate::lessons::Step,
+    width: usize,
+) -> String {
+    let (i, total, kind, verdict) = (
+        ls.step + 1,
+        lesson.steps.len(),
+        kind_name(step.kind),
+        verdict(ls, step),
+    );
+    [
+        format!("{n}. {} · step {i}/{total} · {kind}{verdict}", lesson.title),
+        format!("{n}. step {i}/{total} · {kind}{verdict}"),
+        format!("{i}/{total} {kind}{verdict}"),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() + 2 <= width)
+    .unwrap_or_else(|| format!("{i}/{total} {kind}{verdict}"))
 }
 
 fn kind_name(k: Kind) -> &'static str {
