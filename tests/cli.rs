@@ -691,3 +691,43 @@ fn scale_sweeps_sizes_fits_exponents_and_skips_what_cannot_fit() {
         .code(2)
         .stderr(predicate::str::contains("'x' is not a size"));
 }
+
+/// Without a terminal the app climbs headless with what was asked of it: its peers, and its
+/// notes file as the Markdown table.
+#[test]
+fn the_app_without_a_terminal_runs_its_peers_and_writes_its_notes() {
+    let out = ladder()
+        .args([
+            "--peers",
+            "py-builtins",
+            "--n",
+            "50",
+            "--d",
+            "8",
+            "--budget",
+            "1",
+        ])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("running headless"), "{stderr}");
+    assert!(stdout.contains("py-builtins"), "{stdout}");
+    let dir = TempDir::new().unwrap();
+    let notes = dir.path().join("climb.md");
+    ladder()
+        .args(["--peers", "py-builtins", "--n", "40", "--d", "8", "--notes"])
+        .arg(&notes)
+        .write_stdin("")
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(&notes).unwrap();
+    assert!(
+        md.contains("| `naive` |") && md.contains("| `py-builtins` |"),
+        "{md}"
+    );
+}
