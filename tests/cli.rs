@@ -731,3 +731,23 @@ fn the_app_without_a_terminal_runs_its_peers_and_writes_its_notes() {
         "{md}"
     );
 }
+
+/// A baseline is written only if the gate can read it back: an approximate rung has no share
+/// of the peak, which the gate divides by.
+#[test]
+fn a_baseline_the_gate_would_refuse_is_not_written() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("baseline.json");
+    ladder()
+        .args(["bench", "--update-baseline", "--rungs", "naive,ann"])
+        .args(["--n", "60", "--d", "8", "--repeat", "1", "--warmup", "0"])
+        .arg("--baseline")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "rung ann: its fraction of the machine's peak is 0",
+        ))
+        .stderr(predicate::str::contains("was not written"));
+    assert!(!path.exists());
+}
