@@ -300,31 +300,7 @@ impl Runner {
                 phase,
             });
         };
-        let mut report = RunReport {
-            rung: info.id.to_string(),
-            title: info.title.to_string(),
-            step: info.step,
-            what_changed: info.what_changed.to_string(),
-            status: RunStatus::Completed,
-            threads,
-            setup_s: 0.0,
-            kernel_s: 0.0,
-            rows_done: 0,
-            rows_total: n,
-            estimated_s: 0.0,
-            extrapolated: false,
-            pairs_per_s: 0.0,
-            gflops_effective: 0.0,
-            gflops_work: 0.0,
-            peak_pct: 0.0,
-            speedup_vs_baseline: None,
-            speedup_vs_previous: None,
-            peak_rss_bytes: 0,
-            verification: None,
-            compile: None,
-            peer: None,
-            flamegraph: None,
-        };
+        let mut report = RunReport::new(&info, threads, n);
 
         phase(Phase::Setup);
         let rss = PeakRss::start(Duration::from_millis(10));

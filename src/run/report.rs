@@ -98,6 +98,36 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// The report of rung `info` before anything ran: completed, with nothing measured yet.
+    #[must_use]
+    pub fn new(info: &crate::rungs::RungInfo, threads: usize, rows_total: usize) -> Self {
+        Self {
+            rung: info.id.to_string(),
+            title: info.title.to_string(),
+            step: info.step,
+            what_changed: info.what_changed.to_string(),
+            status: RunStatus::Completed,
+            threads,
+            setup_s: 0.0,
+            kernel_s: 0.0,
+            rows_done: 0,
+            rows_total,
+            estimated_s: 0.0,
+            extrapolated: false,
+            pairs_per_s: 0.0,
+            gflops_effective: 0.0,
+            gflops_work: 0.0,
+            peak_pct: 0.0,
+            speedup_vs_baseline: None,
+            speedup_vs_previous: None,
+            peak_rss_bytes: 0,
+            verification: None,
+            compile: None,
+            peer: None,
+            flamegraph: None,
+        }
+    }
+
     /// Produced a time worth comparing (complete or extrapolated).
     #[must_use]
     pub fn has_time(&self) -> bool {
