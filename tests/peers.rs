@@ -36,18 +36,21 @@ def save(path, code, descr, rows, cols, vals):
         f.write(array.array(code, vals).tobytes())
 # Names this test's leftover child: one folder a test, so parallel tests never see each other's.
 MARKER = "ladder-test-hang-" + os.path.basename(os.path.dirname(os.path.abspath(__file__)))
+# A child that lives, with the marker on its command line (`sleep 300 MARKER` would refuse the
+# marker as an interval and exit at once).
+LEFTOVER = [sys.executable, "-c", "import time; time.sleep(300)", MARKER]
 if mode == "crash":
     sys.stderr.write("Traceback (most recent call last):\nValueError: the test peer gave up\n")
     sys.exit(3)
 if mode == "hang-setup":
-    subprocess.Popen(["sleep", "300", MARKER])
+    subprocess.Popen(LEFTOVER)
     time.sleep(300)
 if mode == "slow-setup":
     time.sleep(6)  # a first-use compile on a busy machine
 if os.environ.get("LADDER_KERNEL_MARK"):
     open(os.environ["LADDER_KERNEL_MARK"], "w").close()
 if mode == "hang":
-    subprocess.Popen(["sleep", "300", MARKER])
+    subprocess.Popen(LEFTOVER)
     time.sleep(300)
 t = time.perf_counter()
 if mode == "slow":
@@ -451,4 +454,53 @@ fn a_peers_texts_are_made_static_once_however_often_they_are_asked_for() {
     let spec = shipped().unwrap().remove(0);
     let (a, b) = (Peer::new(spec.clone()).info(), Peer::new(spec).info());
     assert!(std::ptr::eq(a.id, b.id) && std::ptr::eq(a.why, b.why));
+}
+
+/// Ctrl-C in the middle of a headless run: the exit skips destructors, yet the peer's group is
+/// killed and the run's temporary folders are removed.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_interrupted_run_leaves_no_peer_and_no_temporary_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = peer_file(dir.path(), "hang-int", "hang", "");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args([
+            "run", "--rungs", "none", "--n", "20", "--d", "12", "--peers",
+        ])
+        .arg(dir.path())
+        .env("TMPDIR", tmp.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Mid-run: the peer's kernel has started its child.
+    let waited = Instant::now();
+    while !marker_running(dir.path()) {
+        assert!(
+            waited.elapsed() < Duration::from_mins(1),
+            "the peer never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let folders = || -> Vec<_> {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    };
+    assert!(!folders().is_empty(), "the run made no temporary folder");
+    // SAFETY: kill(2) on the child this test started.
+    assert_eq!(
+        unsafe { libc::kill(child.id().cast_signed(), libc::SIGINT) },
+        0
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + libc::SIGINT), "{status}");
+    assert!(
+        !marker_running(dir.path()),
+        "the peer's child is still running"
+    );
+    assert_eq!(folders(), Vec::<std::ffi::OsString>::new());
 }

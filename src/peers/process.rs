@@ -31,10 +31,16 @@ pub fn running_pid() -> Option<u32> {
     }
 }
 
-/// Kills every program this process started and has not yet seen end, with its children.
-/// Async-signal-safe (atomics and kill(2) only): call it from an interrupt handler or a panic
-/// hook before exiting, so that no peer is left running as an orphan.
+/// Set once the process is on its way out: a program started after that is killed at once.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Kills every program this process started and has not yet seen end, with its children, and
+/// any it starts from now on. Async-signal-safe (atomics and kill(2) only): call it from an
+/// interrupt handler or a panic hook before exiting, so that no peer is left running as an
+/// orphan.
 pub fn kill_all() {
+    // Before the sweep: a program registered after it sees the flag and kills itself.
+    STOPPING.store(true, Ordering::SeqCst);
     for slot in &GROUPS {
         let group = slot.swap(0, Ordering::SeqCst);
         if group != 0 {
@@ -74,6 +80,9 @@ impl Group {
             {
                 break;
             }
+        }
+        if STOPPING.load(Ordering::SeqCst) {
+            kill_group(pid);
         }
         Self(pid)
     }

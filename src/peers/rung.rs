@@ -127,7 +127,7 @@ struct PeerKernel {
     spec: PeerSpec,
     python: Option<PathBuf>,
     /// The run's working folder: the input, the results, the kernel mark.
-    dir: tempfile::TempDir,
+    dir: crate::fsio::PrivateTempDir,
     input: PathBuf,
     n: usize,
     threads: usize,

@@ -99,8 +99,10 @@ fn install_panic_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore_terminal();
-            // A peer runs in a process group of its own: it would outlive the app.
+            // A peer runs in a process group of its own: it would outlive the app; the exit
+            // below skips the destructors that remove temporary folders.
             crate::peers::process::kill_all();
+            crate::fsio::remove_temp_dirs();
             previous(info);
             std::process::exit(101);
         }));
