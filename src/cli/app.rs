@@ -104,7 +104,7 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
     if args.input.input.is_none() {
         run::check_fits(settings.n, settings.d, ladder::monitor::available_memory())?;
     }
-    tui::run(&tui::Options {
+    let signal = tui::run(&tui::Options {
         settings,
         unlock_all: args.unlock_all,
         demo,
@@ -117,7 +117,10 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
         open_lessons: lessons.open,
         peers: select_peer_specs(&args.peers)?,
     })?;
-    Ok(ExitCode::SUCCESS)
+    // Ended by a signal: the status a shell expects of a program that signal stopped.
+    Ok(signal.map_or(ExitCode::SUCCESS, |sig| {
+        ExitCode::from(u8::try_from(128 + sig).unwrap_or(u8::MAX))
+    }))
 }
 
 /// Which lessons the app loads and whether it opens on them.
