@@ -177,7 +177,13 @@ impl PeerKernel {
         // is over; the hang limit counts from there.
         let mark = self.dir.path().join("kernel-started");
         let threads = self.threads.to_string();
-        let finished = process::run(&Call {
+        // Under py-spy the memory measured is the peer's, not the profiler's.
+        let run = if self.spy.is_some() {
+            process::run_wrapped
+        } else {
+            process::run
+        };
+        let finished = run(&Call {
             args,
             env: vec![
                 // --threads holds for every numerical library, whatever the user's
