@@ -47,6 +47,10 @@ if mode == "hang-setup":
     time.sleep(300)
 if mode == "slow-setup":
     time.sleep(6)  # a first-use compile on a busy machine
+if mode == "env":
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "env.txt"), "w") as f:
+        f.write(" ".join("%s=%s" % (v, os.environ.get(v)) for v in names))
 if os.environ.get("LADDER_KERNEL_MARK"):
     open(os.environ["LADDER_KERNEL_MARK"], "w").close()
 if mode == "hang":
@@ -503,4 +507,40 @@ fn an_interrupted_run_leaves_no_peer_and_no_temporary_folder() {
         "the peer's child is still running"
     );
     assert_eq!(folders(), Vec::<std::ffi::OsString>::new());
+}
+
+/// --threads holds for every numerical library a peer may use, whatever the user's
+/// environment says.
+#[test]
+fn a_peer_s_thread_variables_follow_threads_not_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = peer_file(dir.path(), "env", "env", "");
+    let mut run = assert_cmd::Command::cargo_bin("ladder").unwrap();
+    run.args([
+        "run",
+        "--rungs",
+        "none",
+        "--n",
+        "20",
+        "--d",
+        "12",
+        "--threads",
+        "3",
+    ])
+    .arg("--peers")
+    .arg(dir.path());
+    for v in [
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMBA_NUM_THREADS",
+    ] {
+        run.env(v, "7");
+    }
+    run.assert().success();
+    let seen = std::fs::read_to_string(dir.path().join("env.txt")).unwrap();
+    assert_eq!(
+        seen,
+        "OMP_NUM_THREADS=3 OPENBLAS_NUM_THREADS=3 MKL_NUM_THREADS=3 NUMBA_NUM_THREADS=3"
+    );
 }
