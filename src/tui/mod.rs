@@ -244,6 +244,9 @@ pub fn run(opts: &Options) -> io::Result<Option<i32>> {
         effects.execute(cmd);
     }
     let result = event_loop(&mut terminal, &mut app, &mut effects, &rx, &opts.theme);
+    // However the loop ended (a terminal that went away fails a draw), a run still going is
+    // cancelled and waited for, which kills its peers: none outlives the app.
+    effects.execute(message::Command::Quit);
     stop.store(true, Ordering::Relaxed);
     #[cfg(target_os = "linux")]
     signals.close();
