@@ -39,11 +39,15 @@ MARKER = "ladder-test-hang-" + os.path.basename(os.path.dirname(os.path.abspath(
 # A child that lives, with the marker on its command line (`sleep 300 MARKER` would refuse the
 # marker as an interval and exit at once).
 LEFTOVER = [sys.executable, "-c", "import time; time.sleep(300)", MARKER]
+def leave_a_child():
+    subprocess.Popen(LEFTOVER)
+    # Tells the test the child is there, so a check that it was killed is not vacuous.
+    open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "leftover-started"), "w").close()
 if mode == "crash":
     sys.stderr.write("Traceback (most recent call last):\nValueError: the test peer gave up\n")
     sys.exit(3)
 if mode == "hang-setup":
-    subprocess.Popen(LEFTOVER)
+    leave_a_child()
     time.sleep(300)
 if mode == "slow-setup":
     time.sleep(6)  # a first-use compile on a busy machine
@@ -54,7 +58,7 @@ if mode == "env":
 if os.environ.get("LADDER_KERNEL_MARK"):
     open(os.environ["LADDER_KERNEL_MARK"], "w").close()
 if mode == "hang":
-    subprocess.Popen(LEFTOVER)
+    leave_a_child()
     time.sleep(300)
 t = time.perf_counter()
 if mode == "slow":
@@ -219,6 +223,7 @@ fn a_hung_peer_is_killed_with_its_children() {
         ),
         other => panic!("{other:?}"),
     }
+    assert!(dir.path().join("leftover-started").exists());
     std::thread::sleep(Duration::from_millis(200));
     assert!(
         !marker_running(dir.path()),
@@ -243,13 +248,19 @@ fn cancelling_kills_the_peer_at_once() {
     let cancel = CancelToken::new();
     let c2 = cancel.clone();
     let t = Instant::now();
+    // Cancelled once the peer has left its child running, in its set-up.
+    let started = dir.path().join("leftover-started");
     let handle = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(500));
+        let waited = Instant::now();
+        while !started.exists() && waited.elapsed() < Duration::from_mins(1) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         c2.cancel();
     });
     let rep = r.run_one(0, &peer as &dyn Rung, &|_| {}, &cancel);
     handle.join().unwrap();
-    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(dir.path().join("leftover-started").exists());
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
     assert_ne!(rep.status, RunStatus::Completed);
     std::thread::sleep(Duration::from_millis(200));
     assert!(
