@@ -3,6 +3,7 @@
 
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 /// Writes `bytes` to `path` atomically: a temporary file of a unique, unpredictable name in the
 /// same folder, flushed to disk, then renamed over the target, so a crash never leaves a
@@ -36,9 +37,40 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// The private temporary folders alive now: a way out that skips destructors (an exit from a
+/// signal's or a panic's handler) removes them with [`remove_temp_dirs`].
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> MutexGuard<'static, Vec<PathBuf>> {
+    LIVE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A private temporary folder (see [`private_temp_dir`]), removed with what is in it when
+/// dropped, or by [`remove_temp_dirs`] on the way out.
+#[derive(Debug)]
+pub struct PrivateTempDir(tempfile::TempDir);
+
+impl PrivateTempDir {
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Drop for PrivateTempDir {
+    fn drop(&mut self) {
+        // The folder itself goes with the field, just after.
+        let mut live = live();
+        if let Some(i) = live.iter().position(|p| p == self.0.path()) {
+            live.swap_remove(i);
+        }
+    }
+}
+
 /// A new folder in the temporary folder that only this user can use (0700), with an
 /// unpredictable name starting `prefix`; removed, with what is in it, when dropped.
-pub fn private_temp_dir(prefix: &str) -> io::Result<tempfile::TempDir> {
+pub fn private_temp_dir(prefix: &str) -> io::Result<PrivateTempDir> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(prefix);
     #[cfg(unix)]
@@ -46,7 +78,36 @@ pub fn private_temp_dir(prefix: &str) -> io::Result<tempfile::TempDir> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o700));
     }
-    builder.tempdir()
+    // Made and registered under the lock, so that none is made unregistered while
+    // `remove_temp_dirs` runs.
+    let mut live = live();
+    let dir = builder.tempdir()?;
+    live.push(dir.path().to_path_buf());
+    Ok(PrivateTempDir(dir))
+}
+
+/// Removes every private temporary folder still alive, for a way out that skips destructors
+/// (call it just before such an exit). No new one can be made afterwards: a thread that
+/// tries waits until the process ends.
+pub fn remove_temp_dirs() {
+    // A panic inside `private_temp_dir` holds the lock on this very thread: a few tries, not
+    // a wait that would never end.
+    for _ in 0..100 {
+        let mut live = match LIVE.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                continue;
+            }
+        };
+        for dir in live.drain(..) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        // Held until the process ends.
+        std::mem::forget(live);
+        return;
+    }
 }
 
 /// The files in `dir` whose extension is `ext`, in file-name order (peer and lesson folders

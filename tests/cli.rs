@@ -307,15 +307,82 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             &["lab", "check", ".", "--budget", "nan"],
             "more than 0 and at most 3600",
         ),
+        (&["--budget", "nan"], "more than 0 and at most 3600"),
+        (
+            &["run", "--threads", "1e9"],
+            "threads must be a whole number from 1",
+        ),
+        (
+            &["flame", "--rung", "naive", "--k", "0"],
+            "k must be a whole number from 1",
+        ),
+        (&["scale", "--rungs", "none"], "name at least one rung"),
+        (
+            &["run", "--rungs", "ann", "--n", "90000000", "--d", "100000"],
+            "vectors of dimension 100000 need",
+        ),
+        (
+            &[
+                "flame", "--rung", "topk", "--n", "90000000", "--d", "100000",
+            ],
+            "vectors of dimension 100000 need",
+        ),
+        (&["scale", "--n", "200000000"], "is not a size from 1"),
+        (
+            &["scale", "--d", "99999999999"],
+            "d must be a whole number from 1",
+        ),
+        (
+            &[
+                "scale", "--rungs", "topk", "--n", "90000000", "--d", "100000",
+            ],
+            "vectors of dimension 100000 need",
+        ),
+        (
+            &["run", "--format", "xml"],
+            "invalid value 'xml' for '--format",
+        ),
+        (
+            &["bench", "--format", "csv"],
+            "invalid value 'csv' for '--format",
+        ),
+        (
+            &["flame", "--rung", "naive", "--format", "png"],
+            "invalid value 'png' for '--format",
+        ),
+        (
+            &["run", "--data", "uniform"],
+            "invalid value 'uniform' for '--data",
+        ),
+        (&["--theme", "neon"], "invalid value 'neon' for '--theme"),
     ];
-    for (args, want) in cases {
-        let out = ladder().args(*args).output().unwrap();
+    // A peer file whose module name is code, not a name.
+    let peers = TempDir::new().unwrap();
+    std::fs::write(
+        peers.path().join("p.toml"),
+        "format_version = 1\nid = \"p\"\ntitle = \"t\"\nstep = \"baseline\"\n\
+         output = \"full\"\nwhat_changed = \"w\"\nwhy = \"y\"\ncommand = [\"x\"]\n\
+         [needs]\nmodules = [\"os; os.system('x')\"]\n",
+    )
+    .unwrap();
+    let peer_dir = peers.path().to_str().unwrap();
+    let with_peers: &[(&[&str], &str)] = &[
+        (&["peers", "--dir", peer_dir], "not a Python module name"),
+        (
+            &["run", "--rungs", "none", "--peers", peer_dir],
+            "not a Python module name",
+        ),
+    ];
+    for (args, want) in cases.iter().chain(with_peers) {
+        let out = ladder().args(*args).write_stdin("").output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(want), "{args:?}: {err} (want {want})");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
-        let first = err.lines().next().unwrap_or("");
-        assert!(first.starts_with("error:"), "{args:?}: {err}");
+        // What is wrong is said once, on one line (progress may come before it, and clap
+        // adds its hints below).
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {err}");
+        assert!(errors[0].contains(want), "{args:?}: {err} (want {want})");
     }
 }
 
@@ -690,4 +757,64 @@ fn scale_sweeps_sizes_fits_exponents_and_skips_what_cannot_fit() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("'x' is not a size"));
+}
+
+/// Without a terminal the app climbs headless with what was asked of it: its peers, and its
+/// notes file as the Markdown table.
+#[test]
+fn the_app_without_a_terminal_runs_its_peers_and_writes_its_notes() {
+    let out = ladder()
+        .args([
+            "--peers",
+            "py-builtins",
+            "--n",
+            "50",
+            "--d",
+            "8",
+            "--budget",
+            "1",
+        ])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("running headless"), "{stderr}");
+    assert!(stdout.contains("py-builtins"), "{stdout}");
+    let dir = TempDir::new().unwrap();
+    let notes = dir.path().join("climb.md");
+    ladder()
+        .args(["--peers", "py-builtins", "--n", "40", "--d", "8", "--notes"])
+        .arg(&notes)
+        .write_stdin("")
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(&notes).unwrap();
+    assert!(
+        md.contains("| `naive` |") && md.contains("| `py-builtins` |"),
+        "{md}"
+    );
+}
+
+/// A baseline is written only if the gate can read it back: an approximate rung has no share
+/// of the peak, which the gate divides by.
+#[test]
+fn a_baseline_the_gate_would_refuse_is_not_written() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("baseline.json");
+    ladder()
+        .args(["bench", "--update-baseline", "--rungs", "naive,ann"])
+        .args(["--n", "60", "--d", "8", "--repeat", "1", "--warmup", "0"])
+        .arg("--baseline")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "rung ann: its fraction of the machine's peak is 0",
+        ))
+        .stderr(predicate::str::contains("was not written"));
+    assert!(!path.exists());
 }

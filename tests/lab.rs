@@ -145,7 +145,9 @@ fn reference_solutions_climb_the_whole_ladder() {
             let s = step(doc, id);
             s["counts"] != true
                 && s["verified"] == true
-                && s["reason"].as_str().is_some_and(|r| r.contains("it counts from"))
+                && s["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("it counts from"))
         })
     };
     if short(&doc) {

@@ -36,18 +36,29 @@ def save(path, code, descr, rows, cols, vals):
         f.write(array.array(code, vals).tobytes())
 # Names this test's leftover child: one folder a test, so parallel tests never see each other's.
 MARKER = "ladder-test-hang-" + os.path.basename(os.path.dirname(os.path.abspath(__file__)))
+# A child that lives, with the marker on its command line (`sleep 300 MARKER` would refuse the
+# marker as an interval and exit at once).
+LEFTOVER = [sys.executable, "-c", "import time; time.sleep(300)", MARKER]
+def leave_a_child():
+    subprocess.Popen(LEFTOVER)
+    # Tells the test the child is there, so a check that it was killed is not vacuous.
+    open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "leftover-started"), "w").close()
 if mode == "crash":
     sys.stderr.write("Traceback (most recent call last):\nValueError: the test peer gave up\n")
     sys.exit(3)
 if mode == "hang-setup":
-    subprocess.Popen(["sleep", "300", MARKER])
+    leave_a_child()
     time.sleep(300)
 if mode == "slow-setup":
     time.sleep(6)  # a first-use compile on a busy machine
+if mode == "env":
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "env.txt"), "w") as f:
+        f.write(" ".join("%s=%s" % (v, os.environ.get(v)) for v in names))
 if os.environ.get("LADDER_KERNEL_MARK"):
     open(os.environ["LADDER_KERNEL_MARK"], "w").close()
 if mode == "hang":
-    subprocess.Popen(["sleep", "300", MARKER])
+    leave_a_child()
     time.sleep(300)
 t = time.perf_counter()
 if mode == "slow":
@@ -212,6 +223,7 @@ fn a_hung_peer_is_killed_with_its_children() {
         ),
         other => panic!("{other:?}"),
     }
+    assert!(dir.path().join("leftover-started").exists());
     std::thread::sleep(Duration::from_millis(200));
     assert!(
         !marker_running(dir.path()),
@@ -236,13 +248,19 @@ fn cancelling_kills_the_peer_at_once() {
     let cancel = CancelToken::new();
     let c2 = cancel.clone();
     let t = Instant::now();
+    // Cancelled once the peer has left its child running, in its set-up.
+    let started = dir.path().join("leftover-started");
     let handle = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(500));
+        let waited = Instant::now();
+        while !started.exists() && waited.elapsed() < Duration::from_mins(1) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         c2.cancel();
     });
     let rep = r.run_one(0, &peer as &dyn Rung, &|_| {}, &cancel);
     handle.join().unwrap();
-    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(dir.path().join("leftover-started").exists());
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
     assert_ne!(rep.status, RunStatus::Completed);
     std::thread::sleep(Duration::from_millis(200));
     assert!(
@@ -451,4 +469,87 @@ fn a_peers_texts_are_made_static_once_however_often_they_are_asked_for() {
     let spec = shipped().unwrap().remove(0);
     let (a, b) = (Peer::new(spec.clone()).info(), Peer::new(spec).info());
     assert!(std::ptr::eq(a.id, b.id) && std::ptr::eq(a.why, b.why));
+}
+
+/// Ctrl-C in the middle of a headless run: the exit skips destructors, yet the peer's group is
+/// killed and the run's temporary folders are removed.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_interrupted_run_leaves_no_peer_and_no_temporary_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = peer_file(dir.path(), "hang-int", "hang", "");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args([
+            "run", "--rungs", "none", "--n", "20", "--d", "12", "--peers",
+        ])
+        .arg(dir.path())
+        .env("TMPDIR", tmp.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Mid-run: the peer's kernel has started its child.
+    let waited = Instant::now();
+    while !marker_running(dir.path()) {
+        assert!(
+            waited.elapsed() < Duration::from_mins(1),
+            "the peer never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let folders = || -> Vec<_> {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    };
+    assert!(!folders().is_empty(), "the run made no temporary folder");
+    // SAFETY: kill(2) on the child this test started; it touches no memory of ours.
+    let sent = unsafe { libc::kill(child.id().cast_signed(), libc::SIGINT) };
+    assert_eq!(sent, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + libc::SIGINT), "{status}");
+    assert!(
+        !marker_running(dir.path()),
+        "the peer's child is still running"
+    );
+    assert_eq!(folders(), Vec::<std::ffi::OsString>::new());
+}
+
+/// --threads holds for every numerical library a peer may use, whatever the user's
+/// environment says.
+#[test]
+fn a_peer_s_thread_variables_follow_threads_not_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = peer_file(dir.path(), "env", "env", "");
+    let mut run = assert_cmd::Command::cargo_bin("ladder").unwrap();
+    run.args([
+        "run",
+        "--rungs",
+        "none",
+        "--n",
+        "20",
+        "--d",
+        "12",
+        "--threads",
+        "3",
+    ])
+    .arg("--peers")
+    .arg(dir.path());
+    for v in [
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMBA_NUM_THREADS",
+    ] {
+        run.env(v, "7");
+    }
+    run.assert().success();
+    let seen = std::fs::read_to_string(dir.path().join("env.txt")).unwrap();
+    assert_eq!(
+        seen,
+        "OMP_NUM_THREADS=3 OPENBLAS_NUM_THREADS=3 MKL_NUM_THREADS=3 NUMBA_NUM_THREADS=3"
+    );
 }

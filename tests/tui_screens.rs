@@ -159,6 +159,30 @@ fn history_chart() {
     insta::assert_snapshot!("history_one_run_80x24", render(&app, 80, 24));
 }
 
+/// A huge recorded speedup still gets a readable axis: a handful of labels at powers of ten.
+#[test]
+fn a_huge_speedup_in_the_history_gets_a_few_axis_labels() {
+    let mut app = ready_app();
+    let _ = app.update(ch('h'));
+    load_history(
+        &mut app,
+        &[("1", "Test CPU", 40.0), ("2", "Test CPU", 1e300)],
+    );
+    let screen = render(&app, 160, 48);
+    let labels = screen
+        .lines()
+        .filter_map(|l| l.split('│').nth(1))
+        .map(|l| l.trim_start_matches('"').trim())
+        .filter(|l| {
+            l.strip_suffix('x').is_some_and(|v| {
+                let digits = v.strip_prefix("1e").unwrap_or(v);
+                !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+            })
+        })
+        .count();
+    assert!((2..=8).contains(&labels), "{labels} labels:\n{screen}");
+}
+
 #[test]
 fn flamegraph_view() {
     let mut app = ready_app();

@@ -15,6 +15,9 @@ use super::args::{InputArgs, WorkloadArgs};
 use super::common::select_peer_specs;
 use super::run::RunArgs;
 
+/// Where `m` writes the speedup table unless `--notes` says.
+const NOTES: &str = "NOTES.md";
+
 /// Options of the terminal app (and of `ladder demo`).
 #[derive(Args, Clone)]
 pub struct AppArgs {
@@ -29,9 +32,10 @@ pub struct AppArgs {
     /// Colours: dark, light, or high-contrast (for projectors).
     #[arg(long, default_value = "dark", value_parser = ["dark", "light", "high-contrast"])]
     pub theme: String,
-    /// Where `m` writes the speedup table.
-    #[arg(long, value_name = "FILE", default_value = "NOTES.md")]
-    pub notes: PathBuf,
+    /// Where `m` writes the speedup table (default NOTES.md). Without a terminal, the
+    /// headless climb writes its table there as Markdown instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub notes: Option<PathBuf>,
     /// Peers (programs outside the process) to list after the rungs: `all`, ids separated by
     /// commas, or a folder of peer files (see `ladder peers`).
     #[arg(long, value_name = "all|IDS|DIR", default_value = "none")]
@@ -53,14 +57,23 @@ pub fn demo(args: &AppArgs) -> Result<ExitCode> {
 pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<ExitCode> {
     let theme: Theme = args.theme.parse().map_err(anyhow::Error::msg)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        // No terminal to draw in (a pipe, CI): climb the ladder headless instead.
+        // No terminal to draw in (a pipe, CI): climb the ladder headless instead, with what
+        // was asked of the app: its peers, and its notes file as the Markdown table.
         eprintln!(
             "ladder: not a terminal, so running headless (`ladder run` does this explicitly)"
         );
+        let defaults = RunArgs::default();
         return super::run::exec(&RunArgs {
             workload: args.workload.clone(),
             input: args.input.clone(),
-            ..RunArgs::default()
+            peers: args.peers.clone(),
+            format: if args.notes.is_some() {
+                "markdown".into()
+            } else {
+                defaults.format.clone()
+            },
+            output: args.notes.clone(),
+            ..defaults
         });
     }
     let w = &args.workload;
@@ -91,12 +104,12 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
     if args.input.input.is_none() {
         run::check_fits(settings.n, settings.d, ladder::monitor::available_memory())?;
     }
-    tui::run(&tui::Options {
+    let signal = tui::run(&tui::Options {
         settings,
         unlock_all: args.unlock_all,
         demo,
         theme,
-        notes_path: args.notes.clone(),
+        notes_path: args.notes.clone().unwrap_or_else(|| PathBuf::from(NOTES)),
         lessons_dir: lessons.dir,
         progress_path: lessons
             .progress
@@ -105,7 +118,10 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
         peers: select_peer_specs(&args.peers)?,
         lab: None,
     })?;
-    Ok(ExitCode::SUCCESS)
+    // Ended by a signal: the status a shell expects of a program that signal stopped.
+    Ok(signal.map_or(ExitCode::SUCCESS, |sig| {
+        ExitCode::from(u8::try_from(128 + sig).unwrap_or(u8::MAX))
+    }))
 }
 
 /// Which lessons the app loads and whether it opens on them.

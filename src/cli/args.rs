@@ -72,24 +72,25 @@ pub struct InputArgs {
 
 impl Default for WorkloadArgs {
     fn default() -> Self {
-        Self {
-            size: Size::default(),
-            d: None,
-            seed: 0,
-            data: "normal".into(),
-            budget: run::DEFAULT_BUDGET.as_secs_f64(),
-            threads: None,
-        }
+        defaults()
     }
 }
 
 impl Default for InputArgs {
     fn default() -> Self {
-        Self {
-            input: None,
-            k: run::DEFAULT_K,
-        }
+        defaults()
     }
+}
+
+/// An argument group as an empty command line fills it: the defaults are stated once, in
+/// the `#[arg]` attributes, and whatever builds the group without a command line (the app's
+/// headless fallback, bench) gets exactly what `--help` shows.
+pub fn defaults<T: Args + FromArgMatches>() -> T {
+    T::augment_args(clap::Command::new("defaults"))
+        .try_get_matches_from(["defaults"])
+        .and_then(|m| T::from_arg_matches(&m))
+        // Only groups without a required argument come here; a test parses each.
+        .expect("an argument group without required arguments parses from nothing")
 }
 
 impl<N: Args + FromArgMatches> WorkloadArgs<N> {

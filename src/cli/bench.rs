@@ -286,6 +286,12 @@ fn update_baseline(
         results,
         previous.as_ref(),
     );
+    if let Err(why) = b.check() {
+        bail!(
+            "{why}: leave it out of --rungs; {} was not written",
+            path.display()
+        );
+    }
     eprintln!("baseline for {}", b.describe());
     file.record(b);
     let text = serde_json::to_string_pretty(&file)? + "\n";

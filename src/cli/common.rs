@@ -337,24 +337,52 @@ pub fn write_output(output: Option<&Path>, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// On Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP), kills every peer process group still running, then exits
-/// with the usual status (128 + the signal): a peer is in a process group of its own, so the
-/// terminal's interrupt does not reach it, and it would be left running as an orphan.
+/// On Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP): kills every peer process group
+/// still running and removes the run's temporary folders, then exits with the usual status
+/// (128 + the signal). A peer is in a process group of its own, so the terminal's interrupt
+/// does not reach it, and it would be left running as an orphan; an exit skips the
+/// destructors that remove the folders.
 pub fn install_interrupt_handler() {
     #[cfg(target_os = "linux")]
     {
-        extern "C" fn on_signal(sig: libc::c_int) {
-            // Only async-signal-safe work here: atomics, kill(2) and _exit(2).
-            ladder::peers::process::kill_all();
-            // SAFETY: _exit ends the process at once; it is async-signal-safe.
-            unsafe { libc::_exit(128 + sig) };
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        // The work is done on a thread of its own, where removing folders is allowed (a signal
+        // handler may only call async-signal-safe functions).
+        let started = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).and_then(
+            |mut signals| {
+                std::thread::Builder::new()
+                    .name("ladder-signals".into())
+                    .spawn(move || {
+                        if let Some(sig) = signals.forever().next() {
+                            ladder::peers::process::kill_all();
+                            ladder::fsio::remove_temp_dirs();
+                            std::process::exit(128 + sig);
+                        }
+                    })
+            },
+        );
+        if let Err(e) = started {
+            // Still no orphans, though the temporary folders stay.
+            eprintln!("warning: {e}: an interrupt may leave temporary folders behind");
+            install_bare_handler();
         }
-        let handler: extern "C" fn(libc::c_int) = on_signal;
-        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            // SAFETY: installing a handler that does only async-signal-safe work.
-            unsafe {
-                libc::signal(sig, handler as libc::sighandler_t);
-            }
+    }
+}
+
+/// The fallback: kill the peers' groups from the signal handler itself, then exit.
+#[cfg(target_os = "linux")]
+fn install_bare_handler() {
+    extern "C" fn on_signal(sig: libc::c_int) {
+        // Only async-signal-safe work here: atomics, kill(2) and _exit(2).
+        ladder::peers::process::kill_all();
+        // SAFETY: _exit ends the process at once; it is async-signal-safe.
+        unsafe { libc::_exit(128 + sig) };
+    }
+    let handler: extern "C" fn(libc::c_int) = on_signal;
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: installing a handler that does only async-signal-safe work.
+        unsafe {
+            libc::signal(sig, handler as libc::sighandler_t);
         }
     }
 }

@@ -147,7 +147,7 @@ fn open(args: &OpenArgs) -> Result<ExitCode> {
         budget_s: w.budget,
         ..ladder::tui::app::Settings::default()
     };
-    ladder::tui::run(&ladder::tui::Options {
+    let signal = ladder::tui::run(&ladder::tui::Options {
         settings,
         unlock_all: args.unlock_all,
         demo: false,
@@ -159,7 +159,10 @@ fn open(args: &OpenArgs) -> Result<ExitCode> {
         peers: Vec::new(),
         lab: Some(lab),
     })?;
-    Ok(ExitCode::SUCCESS)
+    // Ended by a signal: the status a shell expects of a program that signal stopped.
+    Ok(signal.map_or(ExitCode::SUCCESS, |sig| {
+        ExitCode::from(u8::try_from(128 + sig).unwrap_or(u8::MAX))
+    }))
 }
 
 fn init(dir: &std::path::Path) -> Result<ExitCode> {

@@ -80,4 +80,15 @@ mod tests {
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
     }
+
+    /// The groups built without a command line parse from an empty one (see `args::defaults`).
+    #[test]
+    fn argument_groups_have_their_defaults_from_clap() {
+        let run = super::run::RunArgs::default();
+        assert_eq!((run.rungs.as_str(), run.peers.as_str()), ("all", "none"));
+        assert_eq!(run.format, "table");
+        let w = super::args::WorkloadArgs::default();
+        assert!((w.budget - ladder::run::DEFAULT_BUDGET.as_secs_f64()).abs() < 1e-12);
+        assert_eq!(super::args::InputArgs::default().k, ladder::run::DEFAULT_K);
+    }
 }

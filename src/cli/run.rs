@@ -59,20 +59,7 @@ pub struct RunArgs {
 
 impl Default for RunArgs {
     fn default() -> Self {
-        Self {
-            rungs: "all".into(),
-            peers: "none".into(),
-            workload: WorkloadArgs::default(),
-            input: InputArgs::default(),
-            format: "table".into(),
-            output: None,
-            profile: false,
-            flamegraphs: None,
-            frequency: ladder::profile::DEFAULT_FREQUENCY,
-            ann_m: AnnParams::default().m,
-            ann_ef_construction: AnnParams::default().ef_construction,
-            ann_ef_search: AnnParams::default().ef_search,
-        }
+        super::args::defaults()
     }
 }
 

@@ -91,6 +91,11 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
         &progress,
         &CancelToken::new(),
     )?;
+    if result.points.is_empty()
+        && let Some(s) = result.skipped.first()
+    {
+        bail!("nothing could run at any size: {}", s.reason);
+    }
     let ids: Vec<&str> = rungs.iter().map(|r| r.info().id).collect();
     let text = match args.format.as_str() {
         "json" => scale_json(&result, &ids, &sizes, d, &machine)?,

@@ -54,7 +54,7 @@ pub enum PythonError {
 
 /// Writes a lesson's program into a private, unpredictable folder that is removed when the
 /// returned guard is dropped.
-fn script(name: &str, text: &str) -> Result<(tempfile::TempDir, PathBuf), PythonError> {
+fn script(name: &str, text: &str) -> Result<(crate::fsio::PrivateTempDir, PathBuf), PythonError> {
     let dir = crate::fsio::private_temp_dir("ladder-lessons-")
         .map_err(|e| PythonError::Failed(e.to_string()))?;
     let path = dir.path().join(name);

@@ -95,7 +95,7 @@ pub struct Sample {
     pub rss: u64,
     /// Physical memory of the machine, bytes (0 if unknown).
     pub total_memory: u64,
-    /// Resident bytes of the peer process running now, if one is.
+    /// Resident bytes of the peer running now (all its processes), if one is.
     pub peer_rss: Option<u64>,
 }
 
@@ -129,7 +129,12 @@ impl Sampler {
                         );
                         sys.process(pid).map_or(0, sysinfo::Process::memory)
                     });
+                    // The peer's processes together, measured where it runs (under py-spy,
+                    // the program py-spy runs); elsewhere its first process.
                     let peer_rss = crate::peers::running_pid().map(|p| {
+                        if let Some(rss) = crate::peers::process::running_rss() {
+                            return rss;
+                        }
                         let p = sysinfo::Pid::from_u32(p);
                         sys.refresh_processes_specifics(
                             ProcessesToUpdate::Some(&[p]),

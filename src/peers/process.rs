@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,9 @@ pub const SETUP_LIMIT: Duration = Duration::from_mins(2);
 
 /// The process id of the program running now (0: none), for monitors that show its memory.
 static RUNNING: AtomicU32 = AtomicU32::new(0);
+
+/// The resident bytes of the program running now, all its processes together (see [`run`]).
+static RUNNING_RSS: AtomicU64 = AtomicU64::new(0);
 
 /// The process groups of every program running now (0: a free slot), so that an interrupt or
 /// a panic can kill them all: plain atomics, which a signal handler may read.
@@ -31,10 +34,24 @@ pub fn running_pid() -> Option<u32> {
     }
 }
 
-/// Kills every program this process started and has not yet seen end, with its children.
-/// Async-signal-safe (atomics and kill(2) only): call it from an interrupt handler or a panic
-/// hook before exiting, so that no peer is left running as an orphan.
+/// Set once the process is on its way out: a program started after that is killed at once.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// The resident bytes of the program running now, all its processes together, as last
+/// sampled; None where none runs (or, off Linux, where it is not measured).
+#[must_use]
+pub fn running_rss() -> Option<u64> {
+    (cfg!(target_os = "linux") && running_pid().is_some())
+        .then(|| RUNNING_RSS.load(Ordering::Relaxed))
+}
+
+/// Kills every program this process started and has not yet seen end, with its children, and
+/// any it starts from now on. Async-signal-safe (atomics and kill(2) only): call it from an
+/// interrupt handler or a panic hook before exiting, so that no peer is left running as an
+/// orphan.
 pub fn kill_all() {
+    // Before the sweep: a program registered after it sees the flag and kills itself.
+    STOPPING.store(true, Ordering::SeqCst);
     for slot in &GROUPS {
         let group = slot.swap(0, Ordering::SeqCst);
         if group != 0 {
@@ -74,6 +91,9 @@ impl Group {
             {
                 break;
             }
+        }
+        if STOPPING.load(Ordering::SeqCst) {
+            kill_group(pid);
         }
         Self(pid)
     }
@@ -178,7 +198,8 @@ pub struct Ended {
     pub wall: Duration,
     /// User and system CPU time, seconds (0 where the platform does not say).
     pub cpu_s: f64,
-    /// The process's own peak resident set, bytes (sampled).
+    /// The program's peak resident memory, bytes, all its processes together (sampled; see
+    /// [`run`]).
     pub peak_rss: u64,
 }
 
@@ -204,9 +225,30 @@ impl Finished {
     }
 }
 
+/// Whose memory a call measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Measure {
+    /// The process and every process it starts.
+    Tree,
+    /// Only what the process starts: it is a wrapper (a profiler) around the program.
+    UnderWrapper,
+}
+
 /// Runs `call` to its end. Err says, for people, why it did not end by itself: it could not
-/// start, was cancelled, or was killed as hung.
+/// start, was cancelled, or was killed as hung. Its memory is that of its process and of
+/// every process that one starts.
 pub fn run(call: &Call) -> Result<Finished, String> {
+    run_measuring(call, Measure::Tree)
+}
+
+/// Runs `call`, whose first argument is a wrapper such as a profiler (`py-spy record --`):
+/// as [`run`], but the memory measured is that of what the wrapper starts, the program, not
+/// the wrapper's own.
+pub fn run_wrapped(call: &Call) -> Result<Finished, String> {
+    run_measuring(call, Measure::UnderWrapper)
+}
+
+fn run_measuring(call: &Call, measure: Measure) -> Result<Finished, String> {
     let (program, rest) = call
         .args
         .split_first()
@@ -238,38 +280,53 @@ pub fn run(call: &Call) -> Result<Finished, String> {
         let kept = Arc::new(Mutex::new(Kept::default()));
         let shared = Arc::clone(&kept);
         let (tx, rx) = std::sync::mpsc::channel::<()>();
-        std::thread::spawn(move || {
-            if let Some(mut r) = r {
-                let mut buf = [0u8; 8192];
-                while let Ok(got) = r.read(&mut buf) {
-                    if got == 0 {
-                        break;
+        let reading = std::thread::Builder::new()
+            .name("ladder-drain".into())
+            .spawn(move || {
+                if let Some(mut r) = r {
+                    let mut buf = [0u8; 8192];
+                    while let Ok(got) = r.read(&mut buf) {
+                        if got == 0 {
+                            break;
+                        }
+                        shared
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push(&buf[..got]);
                     }
-                    shared
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(&buf[..got]);
                 }
-            }
-            let _ = tx.send(());
-        });
-        (kept, rx)
+                let _ = tx.send(());
+            });
+        reading.map(|_| (kept, rx))
     };
-    let out_t = drain(
+    let drains = drain(
         child
             .stdout
             .take()
             .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    let err_t = drain(
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
+    )
+    .and_then(|out| {
+        let err = drain(
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        )?;
+        Ok((out, err))
+    });
+    let (out_t, err_t) = match drains {
+        Ok(d) => d,
+        Err(e) => {
+            // Its group is killed as `group` drops; reap it.
+            drop(group);
+            let _ = child.wait();
+            return Err(format!("could not start a thread to read its output: {e}"));
+        }
+    };
     RUNNING.store(child.id(), Ordering::Relaxed);
-    let ended = wait(&mut child, start, &call.limits, call.cancel);
+    let ended = wait(&mut child, start, &call.limits, call.cancel, measure);
     RUNNING.store(0, Ordering::Relaxed);
+    RUNNING_RSS.store(0, Ordering::Relaxed);
     drop(group);
     let until = Instant::now() + DRAIN_LIMIT;
     let collect = |(kept, done): (Arc<Mutex<Kept>>, std::sync::mpsc::Receiver<()>)| {
@@ -293,6 +350,7 @@ fn wait(
     start: Instant,
     limits: &Limits,
     cancel: Option<&AtomicBool>,
+    measure: Measure,
 ) -> Result<Ended, String> {
     let mut kernel_started = None;
     let kill = |child: &mut std::process::Child| {
@@ -303,13 +361,18 @@ fn wait(
         }
         let _ = child.kill();
     };
-    // The child's own high-water mark, sampled: its rusage maxrss would include the memory
-    // of this process at the fork, before the exec.
+    // Sampled from /proc while the processes live: the child's rusage maxrss would include
+    // the memory of this process at the fork, before the exec, and none of its children's
+    // that it has not waited for.
     let mut peak_rss = 0u64;
+    #[cfg(not(target_os = "linux"))]
+    let _ = measure;
     loop {
         #[cfg(target_os = "linux")]
         {
-            peak_rss = peak_rss.max(vm_hwm(child.id()).unwrap_or(0));
+            let (now, peak) = memory(child.id(), measure);
+            RUNNING_RSS.store(now, Ordering::Relaxed);
+            peak_rss = peak_rss.max(peak);
             let mut status = 0;
             // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
             let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -384,13 +447,53 @@ fn wait(
     }
 }
 
-/// The peak resident memory of process `pid` so far (`VmHWM`), bytes.
+/// The memory of the processes `measure` names under `root`: the resident bytes of them all
+/// now, and a lower bound of their peak together: the larger of that sum and the highest
+/// high-water mark (`VmHWM`) of any one of them, which sampling cannot miss.
 #[cfg(target_os = "linux")]
-fn vm_hwm(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+fn memory(root: u32, measure: Measure) -> (u64, u64) {
+    let mut members = Vec::new();
+    descendants(root, &mut members);
+    if measure == Measure::Tree {
+        members.push(root);
+    }
+    let (mut now, mut peak) = (0, 0);
+    for pid in members {
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            continue; // it just ended
+        };
+        let field = |name: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .map_or(0, |kb| kb * 1024)
+        };
+        now += field("VmRSS:");
+        peak = peak.max(field("VmHWM:"));
+    }
+    (now, peak.max(now))
+}
+
+/// Every process started by `pid` and by those, from each thread's `children` list (one
+/// small read per thread, cheap enough to repeat every few milliseconds).
+#[cfg(target_os = "linux")]
+fn descendants(pid: u32, out: &mut Vec<u32>) {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return;
+    };
+    for task in tasks.filter_map(Result::ok) {
+        let Ok(list) = std::fs::read_to_string(task.path().join("children")) else {
+            continue;
+        };
+        for child in list.split_whitespace().filter_map(|c| c.parse().ok()) {
+            // A list read while processes come and go may repeat one; a cycle is impossible.
+            if !out.contains(&child) {
+                out.push(child);
+                descendants(child, out);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -469,31 +572,108 @@ mod tests {
         assert!(f.stdout.len() < 3 * KEEP, "{}", f.stdout.len());
     }
 
-    #[cfg(unix)]
+    /// Whether process `pid` lives (a zombie is dead), from /proc.
+    #[cfg(target_os = "linux")]
+    fn alive(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+            .ok()
+            .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+            .unwrap_or(false)
+    }
+
+    /// Waits up to five seconds for `pid` to die (a kill is delivered, not instant).
+    #[cfg(target_os = "linux")]
+    fn dies(pid: &str) -> bool {
+        let waited = Instant::now();
+        while alive(pid) && waited.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        !alive(pid)
+    }
+
+    #[cfg(target_os = "linux")]
     #[test]
     fn what_a_program_leaves_running_neither_outlives_it_nor_holds_its_output() {
         let dir = tempfile::tempdir().unwrap();
         let mark = dir.path().join("mark");
-        let call = Call {
-            // The background sleep keeps standard output open after sh exits.
-            args: vec!["sh".into(), "-c".into(), "sleep 30 & echo hi".into()],
-            env: vec![],
-            limits: Limits {
-                kernel: Duration::from_mins(1),
-                setup: Duration::from_mins(1),
-                mark: &mark,
-            },
-            cancel: None,
-        };
-        let started = Instant::now();
-        let f = run(&call).unwrap();
+        let pid_file = dir.path().join("left");
+        // The background sleep keeps standard output open after sh exits.
+        let script = format!("sleep 30 & echo $! > {}; echo hi", pid_file.display());
+        let f = run(&sh(script, &mark, None)).unwrap();
         assert!(f.ended.success);
         assert_eq!(f.stdout, "hi\n");
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{:?}",
-            started.elapsed()
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        assert!(dies(&pid), "the leftover {} outlived the call", pid.trim());
+    }
+
+    /// A leftover that left the program's process group (so the group's kill misses it) and
+    /// holds its output open: the call ends without waiting for it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_leftover_outside_the_group_holding_the_output_does_not_hold_the_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("mark");
+        let pid_file = dir.path().join("left");
+        let script = format!(
+            "setsid sleep 300 & echo $! > {}; echo hi",
+            pid_file.display()
         );
+        let f = run(&sh(script, &mark, None)).unwrap();
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        // Still running, so its pipe was still open: the call did not wait for its end.
+        let held = alive(&pid);
+        if let Ok(p) = pid.trim().parse::<i32>() {
+            // SAFETY: kill(2) on the leftover this test made.
+            unsafe {
+                libc::kill(p, libc::SIGKILL);
+            }
+        }
+        assert!(held, "the leftover {} never ran or ended early", pid.trim());
+        assert!(f.ended.success);
+        assert_eq!(f.stdout, "hi\n");
+    }
+
+    /// Holds 200 MB while its child, the size of `sleep`, runs half a second.
+    #[cfg(target_os = "linux")]
+    const BIG_PARENT: &str =
+        "b = b'x' * (200 << 20); import subprocess; subprocess.run(['sleep', '0.5'])";
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_program_s_memory_counts_its_children_and_a_wrapper_s_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("mark");
+        let python = |wrapped: bool| {
+            let call = Call {
+                args: vec!["python3".into(), "-c".into(), BIG_PARENT.into()],
+                ..sh("", &mark, None)
+            };
+            let f = if wrapped {
+                run_wrapped(&call)
+            } else {
+                run(&call)
+            }
+            .unwrap();
+            assert!(f.ended.success, "{}", f.stderr);
+            f.ended.peak_rss
+        };
+        // The program: its own 200 MB.
+        assert!(python(false) >= 200 << 20);
+        // A wrapper (as py-spy around a peer): only the program it started, here `sleep`.
+        let under = python(true);
+        assert!(
+            under > 0 && under < 100 << 20,
+            "the wrapper was counted: {under}"
+        );
+        // A program whose memory is in a child (sh running python): the child counts.
+        let f = run(&sh(
+            format!("python3 -c \"{BIG_PARENT}\"; true"),
+            &mark,
+            None,
+        ))
+        .unwrap();
+        assert!(f.ended.success, "{}", f.stderr);
+        assert!(f.ended.peak_rss >= 200 << 20, "{}", f.ended.peak_rss);
     }
 
     #[cfg(target_os = "linux")]
@@ -526,18 +706,7 @@ mod tests {
         });
         assert_eq!(result.unwrap_err(), "cancelled");
         let pid = std::fs::read_to_string(&pid_file).unwrap();
-        let stat = std::path::PathBuf::from(format!("/proc/{}/stat", pid.trim()));
         // Killed with its group: gone, or a zombie until whoever adopted it reaps it.
-        let alive = || {
-            std::fs::read_to_string(&stat)
-                .ok()
-                .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
-                .unwrap_or(false)
-        };
-        let waited = Instant::now();
-        while alive() && waited.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert!(!alive(), "the grandchild {} survived", pid.trim());
+        assert!(dies(&pid), "the grandchild {} survived", pid.trim());
     }
 }

@@ -130,7 +130,7 @@ struct PeerKernel {
     spec: PeerSpec,
     python: Option<PathBuf>,
     /// The run's working folder: the input, the results, the kernel mark.
-    dir: tempfile::TempDir,
+    dir: crate::fsio::PrivateTempDir,
     input: PathBuf,
     n: usize,
     threads: usize,
@@ -180,7 +180,13 @@ impl PeerKernel {
         // is over; the hang limit counts from there.
         let mark = self.dir.path().join("kernel-started");
         let threads = self.threads.to_string();
-        let finished = process::run(&Call {
+        // Under py-spy the memory measured is the peer's, not the profiler's.
+        let run = if self.spy.is_some() {
+            process::run_wrapped
+        } else {
+            process::run
+        };
+        let finished = run(&Call {
             args,
             env: vec![
                 // --threads holds for every numerical library, whatever the user's

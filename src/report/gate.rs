@@ -131,17 +131,7 @@ impl BaselineFile {
             return Err(invalid("it holds no baselines".into()));
         }
         for b in &file.baselines {
-            for r in &b.rungs {
-                if !(r.threshold > 0.0 && r.threshold < 1.0) {
-                    return Err(invalid(format!(
-                        "rung {}: threshold {} must be between 0 and 1",
-                        r.rung, r.threshold
-                    )));
-                }
-                if !(r.speedup_vs_baseline > 0.0 && r.peak_fraction > 0.0) {
-                    return Err(invalid(format!("rung {}: ratios must be positive", r.rung)));
-                }
-            }
+            b.check().map_err(invalid)?;
         }
         Ok(file)
     }
@@ -182,7 +172,44 @@ impl BaselineFile {
     }
 }
 
+impl BaselineRung {
+    /// Why the gate cannot judge a run by this rung, if it cannot: it divides by both ratios.
+    fn problem(&self) -> Option<String> {
+        let rung = &self.rung;
+        if !(self.threshold > 0.0 && self.threshold < 1.0) {
+            return Some(format!(
+                "rung {rung}: threshold {} must be between 0 and 1",
+                self.threshold
+            ));
+        }
+        if !(self.speedup_vs_baseline.is_finite() && self.speedup_vs_baseline > 0.0) {
+            return Some(format!(
+                "rung {rung}: its speedup {} must be a positive number",
+                self.speedup_vs_baseline
+            ));
+        }
+        if !(self.peak_fraction.is_finite() && self.peak_fraction > 0.0) {
+            return Some(format!(
+                "rung {rung}: its fraction of the machine's peak is {} and the gate needs a \
+                 positive one (an approximate rung such as ann has none: its arithmetic depends \
+                 on the data)",
+                self.peak_fraction
+            ));
+        }
+        None
+    }
+}
+
 impl Baseline {
+    /// Refuses a baseline the gate could not judge by: the one check of a baseline, made when
+    /// a file is read and before one is written, so that what is written can be read.
+    pub fn check(&self) -> Result<(), String> {
+        self.rungs
+            .iter()
+            .find_map(BaselineRung::problem)
+            .map_or(Ok(()), Err)
+    }
+
     /// A baseline from a run on `machine`, keeping the thresholds of `previous` for rungs it
     /// already had.
     #[must_use]

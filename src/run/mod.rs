@@ -300,7 +300,7 @@ impl Runner {
                 phase,
             });
         };
-        let mut report = RunReport::empty(&info, n, threads);
+        let mut report = RunReport::new(&info, threads, n);
 
         phase(Phase::Setup);
         let rss = PeakRss::start(Duration::from_millis(10));

@@ -98,11 +98,10 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// A report of rung `info` before anything ran: status `Completed`, no time, nothing
-    /// verified; the runner fills it in as the run goes.
+    /// The report of rung `info` before anything ran: completed, with nothing measured yet.
     #[must_use]
-    pub fn empty(info: &crate::rungs::RungInfo, rows_total: usize, threads: usize) -> Self {
-        RunReport {
+    pub fn new(info: &crate::rungs::RungInfo, threads: usize, rows_total: usize) -> Self {
+        Self {
             rung: info.id.to_string(),
             title: info.title.to_string(),
             step: info.step,

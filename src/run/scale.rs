@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{CancelToken, RunConfig, Runner, check_fits};
+use super::{CancelToken, RunConfig, Runner, check_fits, check_vectors_fit};
 use crate::machine::MachineInfo;
 use crate::rungs::{OutputKind, Rung};
 use crate::workload::{Workload, WorkloadSpec};
@@ -70,8 +70,8 @@ impl Sweep {
 }
 
 /// Runs every rung at every size of generated data (`spec`'s d, seed and distribution; its n
-/// is ignored). A full-matrix rung skips sizes whose matrix would not fit in `available`
-/// bytes, with the reason; top-k rungs run at any size.
+/// is ignored). A rung skips, with the reason, sizes whose vectors (or, for a full-matrix
+/// rung, whose matrix) would not fit in `available` bytes.
 #[allow(clippy::too_many_arguments)] // the sweep's whole definition, passed once
 pub fn sweep(
     rungs: &[Box<dyn Rung>],
@@ -93,11 +93,14 @@ pub fn sweep(
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
+                // The vectors themselves must fit for every rung, the matrix for full ones
+                // (checked first: its message says what else would fit).
                 let fits = if r.output() == OutputKind::Full {
                     check_fits(n, spec.d, available)
                 } else {
                     Ok(())
-                };
+                }
+                .and_then(|()| check_vectors_fit(n, spec.d, available));
                 match fits {
                     Ok(()) => Some((i, r.as_ref())),
                     Err(e) => {

@@ -7,7 +7,8 @@
 
 const HUGE: usize = 2 << 20;
 
-/// A zero-initialised buffer of `len` values whose start is 2 MiB aligned.
+/// A zero-initialised buffer of `len` values whose start is 2 MiB aligned (asserted when it is
+/// made: the packed panels' aligned loads depend on it).
 pub(crate) struct HugeBuf<T> {
     data: Vec<T>,
     offset: usize,
@@ -19,7 +20,13 @@ impl<T: Copy + Default> HugeBuf<T> {
         let size = std::mem::size_of::<T>().max(1);
         let slack = HUGE / size;
         let data = vec![T::default(); len + slack];
-        let offset = data.as_ptr().align_offset(HUGE).min(slack);
+        let offset = data.as_ptr().align_offset(HUGE);
+        // The kernels' aligned loads rely on this start: a buffer that could not be aligned
+        // must stop here, not be handed out unaligned.
+        assert!(
+            HUGE.is_multiple_of(size) && offset <= slack,
+            "a {size}-byte element cannot start a 2 MiB-aligned buffer"
+        );
         let buf = Self { data, offset, len };
         buf.advise();
         buf
@@ -46,5 +53,21 @@ impl<T: Copy + Default> HugeBuf<T> {
 
     pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
         &mut self.data[self.offset..self.offset + self.len]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HUGE, HugeBuf};
+
+    #[test]
+    fn a_buffer_starts_2_mib_aligned_or_is_not_made() {
+        for len in [0, 1, 1000, HUGE] {
+            let b = HugeBuf::<f32>::zeroed(len);
+            assert_eq!(b.as_slice().as_ptr() as usize % HUGE, 0, "len {len}");
+            assert_eq!(b.as_slice().len(), len);
+        }
+        // An element that cannot tile 2 MiB cannot be aligned so: refused, not handed out.
+        assert!(std::panic::catch_unwind(|| HugeBuf::<[u8; 3]>::zeroed(10)).is_err());
     }
 }

@@ -19,7 +19,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 
-use super::native::{Isa, MicroTile, Packed, Shape, tuning};
+use super::native::{Isa, MicroTile, Packed, Shape, b_align, tuning};
 use super::threads::ThreadsKernel;
 use super::{Context, Coverage, Kernel, Rung, RungError, RungInfo, Step};
 use crate::workload::Matrix;
@@ -249,7 +249,15 @@ fn generate_tile(
     const NV: usize = SHAPE.nr / LANES;
     let ptr = target.pointer_type();
     let vec = types::F32X4;
-    let mem = MemFlagsData::trusted();
+    // a and b are packed panels, valid for every load here (MicroTile's contract), and b is
+    // aligned for a 16-byte vector at every step (asserted below): trusted, so Cranelift may
+    // fold their loads into the arithmetic.
+    const { assert!(b_align(SHAPE.nr) >= 16) };
+    let panel = MemFlagsData::trusted();
+    // c is a row of the caller's scratch block: valid, but aligned to a float only, so its
+    // loads and stores are marked as never trapping and nothing more (an aligned flag would
+    // let a load fold into an SSE operand that faults when unaligned).
+    let scratch = MemFlagsData::new().with_notrap();
     let mut b = FunctionBuilder::new(func, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -263,10 +271,13 @@ fn generate_tile(
     // One k step at byte offsets (a_off, b_off) from the panel pointers.
     let step = |b: &mut FunctionBuilder, pa: Value, pb: Value, u: usize, acc: &mut [Value]| {
         let bv: Vec<Value> = (0..NV)
-            .map(|v| b.ins().load(vec, mem, pb, bytes(u * SHAPE.nr + v * LANES)))
+            .map(|v| {
+                b.ins()
+                    .load(vec, panel, pb, bytes(u * SHAPE.nr + v * LANES))
+            })
             .collect();
         for r in 0..MR {
-            let s = b.ins().load(types::F32, mem, pa, bytes(u * MR + r));
+            let s = b.ins().load(types::F32, panel, pa, bytes(u * MR + r));
             let s = b.ins().splat(vec, s);
             for (v, &bvv) in bv.iter().enumerate() {
                 let slot = &mut acc[r * NV + v];
@@ -335,7 +346,7 @@ fn generate_tile(
     let mut sums = Vec::with_capacity(MR * NV);
     for r in 0..MR {
         for v in 0..NV {
-            let old = b.ins().load(vec, MemFlagsData::trusted(), c0, c_off(r, v));
+            let old = b.ins().load(vec, scratch, c0, c_off(r, v));
             sums.push(b.ins().fadd(acc[r * NV + v], old).into());
         }
     }
@@ -345,7 +356,7 @@ fn generate_tile(
     let vals = b.block_params(store).to_vec();
     for r in 0..MR {
         for v in 0..NV {
-            b.ins().store(mem, vals[r * NV + v], c0, c_off(r, v));
+            b.ins().store(scratch, vals[r * NV + v], c0, c_off(r, v));
         }
     }
     b.ins().return_(&[]);
@@ -463,9 +474,17 @@ mod tests {
             let c = compile(kc, true).expect("compiles");
             let (mr, nr) = (SHAPE.mr, SHAPE.nr);
             let a: Vec<f32> = (0..kc * mr).map(|i| (i % 13) as f32 - 6.0).collect();
-            let b: Vec<f32> = (0..kc * nr).map(|i| (i % 7) as f32 * 0.5).collect();
-            let mut out = vec![1.0f32; mr * tuning::NC];
-            // SAFETY: buffers sized as MicroTile::tile requires.
+            // b aligned as packed panels are; c one float off any vector alignment, as a
+            // scratch row may be.
+            let mut b_buf = super::super::hugepages::HugeBuf::<f32>::zeroed(kc * nr);
+            for (i, v) in b_buf.as_mut_slice().iter_mut().enumerate() {
+                *v = (i % 7) as f32 * 0.5;
+            }
+            let b = b_buf.as_slice();
+            let mut c_buf = vec![1.0f32; mr * tuning::NC + 1];
+            let out = &mut c_buf[1..];
+            // SAFETY: a holds kc·mr floats, b kc·nr floats from a 2 MiB-aligned start, c mr
+            // rows of NC floats: MicroTile::tile's contract (c needs no alignment).
             unsafe { c.tile(kc, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), true) };
             for r in 0..mr {
                 for col in 0..nr {

@@ -139,6 +139,7 @@ pub(crate) struct RawOut {
 // (i, j) with j ≥ i belongs to exactly one task, and so does its mirror (j, i)), and the scope
 // that uses it ends before the `&mut SimMatrix` it borrows from.
 unsafe impl Send for RawOut {}
+// SAFETY: as for Send: shared copies write disjoint entries, within the same scope.
 unsafe impl Sync for RawOut {}
 
 impl RawOut {

@@ -353,7 +353,8 @@ impl App {
         }
     }
 
-    fn quit_now(&mut self) -> Vec<Command> {
+    /// Quits: a running rung is cancelled first (`q`, Ctrl-C, or a signal to end).
+    pub fn quit_now(&mut self) -> Vec<Command> {
         self.quit = true;
         if self.running() {
             vec![Command::Cancel, Command::Quit]

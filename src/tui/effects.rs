@@ -29,6 +29,12 @@ pub(super) struct Effects {
     /// Rows whose vectors are set to zero in every workload (a lab's: valid input that a
     /// step must handle).
     zero_rows: bool,
+    /// How a worker thread is made (a test makes one that cannot start).
+    thread: fn(&str) -> std::thread::Builder,
+}
+
+fn named(name: &str) -> std::thread::Builder {
+    std::thread::Builder::new().name(name.into())
 }
 
 impl Effects {
@@ -43,6 +49,51 @@ impl Effects {
             worker: None,
             peers,
             zero_rows: false,
+            thread: named,
+        }
+    }
+
+    /// Starts `work` on a thread named `name`. A thread that cannot start is said, by the
+    /// message `failed` makes of the reason, to whatever waits for the work's own message: the
+    /// app must never wait for a thread that never ran.
+    fn spawn(
+        &self,
+        name: &str,
+        work: impl FnOnce() + Send + 'static,
+        failed: impl FnOnce(String) -> Msg,
+    ) -> Option<JoinHandle<()>> {
+        match (self.thread)(name).spawn(work) {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                let _ = self.tx.send(Event::App(failed(format!(
+                    "could not start a thread ({name}): {e}"
+                ))));
+                None
+            }
+        }
+    }
+
+    /// The report of run `index` that failed before it started, saying why.
+    fn not_run(&self, index: usize, why: String) -> Msg {
+        let info = rungs::ladder()
+            .into_iter()
+            .chain(rungs::extras())
+            .map(|r| r.info())
+            .chain(
+                self.peers
+                    .iter()
+                    .map(|p| rungs::Rung::info(&crate::peers::Peer::new(p.clone()))),
+            )
+            .nth(index);
+        let rows = self.workload.as_ref().map_or(0, |w| w.n());
+        match info {
+            Some(info) => {
+                let mut report = crate::run::RunReport::new(&info, 0, rows);
+                report.status = crate::run::RunStatus::Failed(why);
+                Msg::RungFinished(Box::new(report))
+            }
+            // Not a row of the app's: nothing waits for it.
+            None => Msg::Exported(Err(why)),
         }
     }
 
@@ -88,9 +139,9 @@ impl Effects {
                 let generation = self.generation;
                 let tx = self.tx.clone();
                 let zero_rows = self.zero_rows;
-                let _ = std::thread::Builder::new()
-                    .name("ladder-load".into())
-                    .spawn(move || {
+                let _ = self.spawn(
+                    "ladder-load",
+                    move || {
                         // A file's size is known only once read: check S fits before accepting it.
                         let built = build_workload(&spec, zero_rows)
                             .map_err(|e| e.to_string())
@@ -104,7 +155,9 @@ impl Effects {
                             Err(e) => Event::App(Msg::WorkloadFailed(e)),
                         };
                         let _ = tx.send(ev);
-                    });
+                    },
+                    Msg::WorkloadFailed,
+                );
             }
             Command::Run {
                 index,
@@ -112,7 +165,11 @@ impl Effects {
                 threads,
                 k,
             } => {
-                let Some(runner) = &self.runner else { return };
+                let Some(runner) = &self.runner else {
+                    let msg = self.not_run(index, "the workload is not ready yet".into());
+                    let _ = self.tx.send(Event::App(msg));
+                    return;
+                };
                 let runner = runner.reconfigured(RunConfig {
                     budget,
                     threads,
@@ -126,9 +183,9 @@ impl Effects {
                 let cancel = self.cancel.clone();
                 let tx = self.tx.clone();
                 let peers = self.peers.clone();
-                self.worker = std::thread::Builder::new()
-                    .name("ladder-runner".into())
-                    .spawn(move || {
+                self.worker = self.spawn(
+                    "ladder-runner",
+                    move || {
                         let send = |e| {
                             let _ = tx.send(Event::App(Msg::Run(e)));
                         };
@@ -147,10 +204,10 @@ impl Effects {
                             );
                             (report, profile.ok())
                         } else {
-                            let spec = peers
-                                .into_iter()
-                                .nth(index - builtin.len())
-                                .expect("the app only runs rungs it listed");
+                            let Some(spec) = peers.into_iter().nth(index - builtin.len()) else {
+                                // Not one of the app's rows: nothing to run or to report.
+                                return;
+                            };
                             run_peer(&runner, index, spec, &send, &cancel)
                         };
                         if let Some(p) = profile {
@@ -160,8 +217,9 @@ impl Effects {
                             }));
                         }
                         let _ = tx.send(Event::App(Msg::RungFinished(Box::new(report))));
-                    })
-                    .ok();
+                    },
+                    |why| self.not_run(index, why),
+                );
             }
             Command::Sweep {
                 spec,
@@ -178,9 +236,9 @@ impl Effects {
                 self.cancel.reset();
                 let cancel = self.cancel.clone();
                 let tx = self.tx.clone();
-                self.worker = std::thread::Builder::new()
-                    .name("ladder-runner".into())
-                    .spawn(move || {
+                self.worker = self.spawn(
+                    "ladder-runner",
+                    move || {
                         let rungs: Vec<Box<dyn rungs::Rung>> = SCALE_RUNGS
                             .iter()
                             .filter_map(|id| rungs::find(id))
@@ -215,8 +273,12 @@ impl Effects {
                             },
                         };
                         let _ = tx.send(Event::App(msg));
-                    })
-                    .ok();
+                    },
+                    |why| Msg::SweepFinished {
+                        cancelled: false,
+                        error: Some(why),
+                    },
+                );
             }
             Command::Cancel => self.cancel.cancel(),
             Command::WriteText(path, text) => {
@@ -227,12 +289,17 @@ impl Effects {
             }
             Command::Lint { step, path } => {
                 let tx = self.tx.clone();
-                let _ = std::thread::Builder::new()
-                    .name("ladder-lint".into())
-                    .spawn(move || {
+                let _ = self.spawn(
+                    "ladder-lint",
+                    move || {
                         let lint = crate::lab::lint::check(&path);
                         let _ = tx.send(Event::App(Msg::Linted { step, lint }));
-                    });
+                    },
+                    move |why| Msg::Linted {
+                        step,
+                        lint: crate::lab::lint::Lint::Unavailable(why),
+                    },
+                );
             }
             Command::QuickCheck {
                 index,
@@ -260,18 +327,21 @@ impl Effects {
             }
             Command::LoadBytecode(pair) => {
                 let tx = self.tx.clone();
-                let _ = std::thread::Builder::new()
-                    .name("ladder-python".into())
-                    .spawn(move || {
+                let asked = pair.clone();
+                let _ = self.spawn(
+                    "ladder-python",
+                    move || {
                         let loaded = crate::lessons::python::bytecode(&pair);
                         let _ = tx.send(Event::App(Msg::BytecodeLoaded(pair, loaded)));
-                    });
+                    },
+                    |why| Msg::BytecodeLoaded(asked, (None, Some(why))),
+                );
             }
             Command::MeasureConcurrency => {
                 let tx = self.tx.clone();
-                let _ = std::thread::Builder::new()
-                    .name("ladder-python".into())
-                    .spawn(move || {
+                let _ = self.spawn(
+                    "ladder-python",
+                    move || {
                         let r = crate::lessons::python::concurrency(false)
                             .map_err(|e| e.to_string())
                             .map(|mut c| {
@@ -289,7 +359,9 @@ impl Effects {
                                 c
                             });
                         let _ = tx.send(Event::App(Msg::ConcurrencyMeasured(r)));
-                    });
+                    },
+                    |why| Msg::ConcurrencyMeasured(Err(why)),
+                );
             }
             Command::Export(path, mut results, flames) => {
                 // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
@@ -363,13 +435,15 @@ impl Effects {
             Command::SnapshotMemory => {
                 // Resolving symbols takes a moment the first time: off the UI thread.
                 let tx = self.tx.clone();
-                let _ = std::thread::Builder::new()
-                    .name("ladder-memory".into())
-                    .spawn(move || {
+                let _ = self.spawn(
+                    "ladder-memory",
+                    move || {
                         let stats = crate::profile::alloc::stats();
                         let profile = crate::profile::alloc::live_profile();
                         let _ = tx.send(Event::App(Msg::MemoryProfiled(Arc::new(profile), stats)));
-                    });
+                    },
+                    |why| Msg::Exported(Err(format!("no memory snapshot: {why}"))),
+                );
             }
             Command::LoadHistory(path) => {
                 let msg = match crate::report::history::read(&path) {
@@ -396,14 +470,24 @@ impl Effects {
     /// Runs peer row `index` on the first `n` rows' worth of a workload like the app's, on
     /// the worker (one run at a time), and reports it as a quick check.
     fn quick_check(&mut self, index: usize, n: usize, config: RunConfig) {
-        let (Some(w), Some(machine)) = (self.workload.clone(), self.machine.clone()) else {
-            return;
-        };
         let builtin = rungs::ladder().len() + rungs::extras().len();
         let Some(spec) = index.checked_sub(builtin).and_then(|i| self.peers.get(i)) else {
+            // Not a row of the app's: nothing waits for it.
             return;
         };
-        let spec = spec.clone();
+        let peer = crate::peers::Peer::new(spec.clone());
+        // The lab waits for this check's report, whatever happens to it.
+        let info = rungs::Rung::info(&peer);
+        let failed = move |why: String| {
+            let mut r = crate::run::RunReport::new(&info, 0, n);
+            r.status = crate::run::RunStatus::Failed(why);
+            Msg::QuickChecked(Box::new(r))
+        };
+        let (Some(w), Some(machine)) = (self.workload.clone(), self.machine.clone()) else {
+            let msg = failed("the workload is still being prepared; a moment…".into());
+            let _ = self.tx.send(Event::App(msg));
+            return;
+        };
         if let Some(h) = self.worker.take() {
             let _ = h.join();
         }
@@ -411,9 +495,10 @@ impl Effects {
         let cancel = self.cancel.clone();
         let tx = self.tx.clone();
         let zero_rows = self.zero_rows;
-        self.worker = std::thread::Builder::new()
-            .name("ladder-quick".into())
-            .spawn(move || {
+        let on_fail = failed.clone();
+        self.worker = self.spawn(
+            "ladder-quick",
+            move || {
                 let small = crate::workload::WorkloadSpec {
                     n: n.min(w.n()),
                     d: w.d(),
@@ -422,25 +507,19 @@ impl Effects {
                         crate::workload::Distribution::Normal,
                     ),
                 };
-                let peer = crate::peers::Peer::new(spec);
-                let report = match build_workload(&small, zero_rows) {
+                let msg = match build_workload(&small, zero_rows) {
                     Ok(small) => {
                         let runner = Runner::new(Arc::new(small), machine, config);
                         // Its progress is not the live panel's: the full run's will be.
-                        runner.run_one(index, &peer, &|_| {}, &cancel)
+                        let report = runner.run_one(index, &peer, &|_| {}, &cancel);
+                        Msg::QuickChecked(Box::new(report))
                     }
-                    Err(e) => {
-                        let info = rungs::Rung::info(&peer);
-                        let mut r = crate::run::RunReport::empty(&info, small.n, config.threads);
-                        r.status = crate::run::RunStatus::Failed(format!(
-                            "could not make the quick check's workload: {e}"
-                        ));
-                        r
-                    }
+                    Err(e) => failed(format!("could not make the quick check's workload: {e}")),
                 };
-                let _ = tx.send(Event::App(Msg::QuickChecked(Box::new(report))));
-            })
-            .ok();
+                let _ = tx.send(Event::App(msg));
+            },
+            on_fail,
+        );
     }
 }
 
@@ -499,4 +578,85 @@ fn run_peer(
     });
     drop(tmp);
     (report, profile.filter(|p| p.total_samples() > 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::{Distribution, Source};
+
+    /// A thread that cannot start: far more stack than any address space holds.
+    fn unstartable(name: &str) -> std::thread::Builder {
+        named(name).stack_size(1 << 62)
+    }
+
+    fn machine() -> MachineInfo {
+        MachineInfo {
+            cpu: "Test CPU".into(),
+            model: None,
+            arch: "x86_64".into(),
+            logical_cores: 2,
+            physical_cores: Some(2),
+            simd: vec![],
+            kernel_isa: "portable".into(),
+            peak_gflops_core: 10.0,
+            peak_gflops_all: 20.0,
+            peak_gflops_core_128: 10.0,
+            peak_gflops_all_128: 20.0,
+            mem_read_gbs: None,
+        }
+    }
+
+    #[test]
+    fn a_run_whose_thread_cannot_start_ends_failed_saying_why() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut effects = Effects::new(tx, Vec::new());
+        effects.thread = unstartable;
+        let x = crate::workload::generate(Distribution::Normal, 10, 4, 0).unwrap();
+        let w = Workload::from_matrix(Source::Generated(Distribution::Normal), 0, x);
+        let _ = effects.workload_loaded(0, Arc::new(w));
+        let _ = effects.machine_loaded(machine());
+        effects.execute(Command::Run {
+            index: 0,
+            budget: std::time::Duration::from_secs(1),
+            threads: 1,
+            k: 5,
+        });
+        let Ok(Event::App(Msg::RungFinished(report))) = rx.try_recv() else {
+            panic!("no report of the run that never started");
+        };
+        assert_eq!(report.rung, "naive");
+        match &report.status {
+            crate::run::RunStatus::Failed(why) => {
+                assert!(why.contains("could not start a thread"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Every other worker says so in its own message, so nothing waits for it.
+        effects.execute(Command::Sweep {
+            spec: crate::workload::WorkloadSpec {
+                n: 10,
+                d: 4,
+                seed: 0,
+                source: Source::Generated(Distribution::Normal),
+            },
+            budget: std::time::Duration::from_secs(1),
+            threads: 1,
+            k: 5,
+        });
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::App(Msg::SweepFinished { error: Some(_), .. }))
+        ));
+        effects.execute(Command::LoadWorkload(crate::workload::WorkloadSpec {
+            n: 10,
+            d: 4,
+            seed: 0,
+            source: Source::Generated(Distribution::Normal),
+        }));
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::App(Msg::WorkloadFailed(_)))
+        ));
+    }
 }

@@ -10,8 +10,9 @@
 //! `app` (the App, its single `update`, moving between screens), `ui` (the frame), `effects`.
 //! A room imports only rooms below it (a test checks that no two import each other).
 //!
-//! The terminal is restored on quit, on Ctrl-C (a key in raw mode) and on panic (the panic
-//! hook restores it before the message is printed, then exits).
+//! The terminal is restored on quit, on Ctrl-C (a key in raw mode), on SIGTERM, SIGHUP and
+//! SIGINT from outside (each takes the quit path: the run cancelled, its peers killed) and on
+//! panic (the panic hook restores it before the message is printed, then exits).
 
 pub mod app;
 mod effects;
@@ -78,6 +79,8 @@ enum Event {
     WorkloadLoaded(u64, Arc<Workload>),
     MachineLoaded(MachineInfo),
     Redraw,
+    /// A signal asked the app to end.
+    Signal(i32),
 }
 
 /// Puts the terminal back however the app ends.
@@ -102,16 +105,18 @@ fn install_panic_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore_terminal();
-            // A peer runs in a process group of its own: it would outlive the app.
+            // A peer runs in a process group of its own: it would outlive the app; the exit
+            // below skips the destructors that remove temporary folders.
             crate::peers::process::kill_all();
+            crate::fsio::remove_temp_dirs();
             previous(info);
             std::process::exit(101);
         }));
     });
 }
 
-fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
-    let _ = std::thread::Builder::new()
+fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) -> io::Result<()> {
+    std::thread::Builder::new()
         .name("ladder-input".into())
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
@@ -131,11 +136,12 @@ fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
                     Err(_) => break,
                 }
             }
-        });
+        })
+        .map(drop)
 }
 
-fn spawn_ticks(tx: Sender<Event>, stop: Arc<AtomicBool>) {
-    let _ = std::thread::Builder::new()
+fn spawn_ticks(tx: Sender<Event>, stop: Arc<AtomicBool>) -> io::Result<()> {
+    std::thread::Builder::new()
         .name("ladder-tick".into())
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
@@ -144,7 +150,8 @@ fn spawn_ticks(tx: Sender<Event>, stop: Arc<AtomicBool>) {
                     break;
                 }
             }
-        });
+        })
+        .map(drop)
 }
 
 /// Watches the lab folder: every write to a file in it becomes a `FileSaved` (the app picks
@@ -166,8 +173,29 @@ fn watch(dir: &std::path::Path, tx: Sender<Event>) -> notify::Result<notify::Rec
     Ok(watcher)
 }
 
-/// Runs the app until the user quits.
-pub fn run(opts: &Options) -> io::Result<()> {
+/// Turns SIGTERM, SIGHUP and SIGINT into events, so that each ends the app by the quit path,
+/// which cancels the run, kills its peers and restores the terminal. (In raw mode Ctrl-C is a
+/// key; SIGINT comes only from outside.) The handle stops the thread.
+#[cfg(target_os = "linux")]
+fn spawn_signals(tx: Sender<Event>) -> io::Result<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    let handle = signals.handle();
+    std::thread::Builder::new()
+        .name("ladder-signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                if tx.send(Event::Signal(sig)).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(handle)
+}
+
+/// Runs the app until the user quits; `Some(signal)` when a signal ended it (the caller exits
+/// with 128 + the signal, as the shell expects of a program a signal stopped).
+pub fn run(opts: &Options) -> io::Result<Option<i32>> {
     let (tx, rx) = mpsc::channel::<Event>();
     let mut app = App::new(
         opts.settings.clone(),
@@ -214,6 +242,9 @@ pub fn run(opts: &Options) -> io::Result<()> {
     // Track allocations from the start, so the memory flamegraph sees every run's leftovers.
     let _ = crate::profile::alloc::enable();
     install_panic_hook();
+    // Before raw mode: from there on a signal must take the quit path, which restores it.
+    #[cfg(target_os = "linux")]
+    let signals = spawn_signals(tx.clone())?;
     enable_raw_mode()?;
     let _guard = TerminalGuard;
     execute!(io::stdout(), EnterAlternateScreen)?;
@@ -223,18 +254,24 @@ pub fn run(opts: &Options) -> io::Result<()> {
     terminal.draw(|f| ui::draw(f, &app, &opts.theme))?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    spawn_input(tx.clone(), Arc::clone(&stop));
-    spawn_ticks(tx.clone(), Arc::clone(&stop));
+    // Without these threads the app could neither be used nor quit: it does not start.
+    spawn_input(tx.clone(), Arc::clone(&stop))?;
+    spawn_ticks(tx.clone(), Arc::clone(&stop))?;
     let sample_tx = tx.clone();
     let _sampler = Sampler::spawn(TICK, move |s| {
         sample_tx.send(Event::App(Msg::Sample(s))).is_ok()
     });
     let machine_tx = tx.clone();
-    let _ = std::thread::Builder::new()
+    let probe = move || {
+        let _ = machine_tx.send(Event::MachineLoaded(MachineInfo::probe(false)));
+    };
+    let probing = std::thread::Builder::new()
         .name("ladder-probe".into())
-        .spawn(move || {
-            let _ = machine_tx.send(Event::MachineLoaded(MachineInfo::probe(false)));
-        });
+        .spawn(probe.clone());
+    if probing.is_err() {
+        // Every run waits for the machine: measure it here, a moment's pause, rather than never.
+        probe();
+    }
 
     // Kept alive while the app runs: dropping it stops the watching.
     let _watcher = match &opts.lab {
@@ -258,7 +295,12 @@ pub fn run(opts: &Options) -> io::Result<()> {
         effects.execute(cmd);
     }
     let result = event_loop(&mut terminal, &mut app, &mut effects, &rx, &opts.theme);
+    // However the loop ended (a terminal that went away fails a draw), a run still going is
+    // cancelled and waited for, which kills its peers: none outlives the app.
+    effects.execute(message::Command::Quit);
     stop.store(true, Ordering::Relaxed);
+    #[cfg(target_os = "linux")]
+    signals.close();
     result
 }
 
@@ -268,11 +310,11 @@ fn event_loop(
     effects: &mut Effects,
     rx: &Receiver<Event>,
     theme: &Theme,
-) -> io::Result<()> {
+) -> io::Result<Option<i32>> {
     let mut last_draw = Instant::now();
     loop {
         let Ok(event) = rx.recv() else {
-            return Ok(());
+            return Ok(None);
         };
         // Keys and ticks redraw at once; runner and sampler messages wait for the next tick, so
         // the UI costs the kernels little.
@@ -285,6 +327,12 @@ fn event_loop(
             }
             Event::WorkloadLoaded(generation, w) => effects.workload_loaded(generation, w),
             Event::MachineLoaded(m) => Some(effects.machine_loaded(m)),
+            Event::Signal(sig) => {
+                for cmd in app.quit_now() {
+                    effects.execute(cmd);
+                }
+                return Ok(Some(sig));
+            }
         };
         if let Some(msg) = msg {
             redraw |= matches!(msg, Msg::Key(_) | Msg::Tick);
@@ -293,7 +341,7 @@ fn event_loop(
             }
         }
         if app.quit {
-            return Ok(());
+            return Ok(None);
         }
         if redraw || last_draw.elapsed() >= TICK * 2 {
             terminal.draw(|f| ui::draw(f, app, theme))?;

@@ -82,17 +82,24 @@ impl Space {
         }
     }
 
+    /// Row `i`, padded to `stride` floats.
     #[inline]
-    fn row(&self, i: u32) -> *const f32 {
-        self.data.as_slice()[i as usize * self.stride..].as_ptr()
+    fn row(&self, i: u32) -> &[f32] {
+        let at = i as usize * self.stride;
+        &self.data.as_slice()[at..at + self.stride]
     }
 
-    /// Similarity of the row at `q` (a padded row of this space) with row `j`.
+    /// Similarity of `q` (a padded row of this space) with row `j`.
     #[inline]
-    fn sim(&self, q: *const f32, j: u32) -> f32 {
-        // SAFETY: `q` and row j each hold `stride` floats (a multiple of LANES), and `dot` was
-        // chosen for an instruction set this CPU has.
-        unsafe { (self.dot)(q, self.row(j), self.stride) }
+    fn sim(&self, q: &[f32], j: u32) -> f32 {
+        let r = self.row(j);
+        // The dot product reads `stride` floats from each: checked here, where a wrong
+        // length would otherwise read past the slice.
+        assert_eq!(q.len(), self.stride);
+        // SAFETY: `q` and `r` each hold `stride` floats (asserted just above; `row` slices
+        // exactly that), a multiple of LANES as every `dot` requires, and `dot` was chosen for
+        // an instruction set this CPU has.
+        unsafe { (self.dot)(q.as_ptr(), r.as_ptr(), self.stride) }
     }
 }
 
@@ -199,7 +206,7 @@ impl Scratch {
 fn search_layer<L: Links + ?Sized>(
     space: &Space,
     links: &L,
-    q: *const f32,
+    q: &[f32],
     entries: &[Hit],
     ef: usize,
     layer: usize,
@@ -232,12 +239,12 @@ fn search_layer<L: Links + ?Sized>(
             }
         }
         if let Some(&first) = s.fresh.first() {
-            dot::prefetch(space.row(first));
+            dot::prefetch(space.row(first).as_ptr());
         }
         for t in 0..s.fresh.len() {
             let j = s.fresh[t];
             if let Some(&next) = s.fresh.get(t + 1) {
-                dot::prefetch(space.row(next));
+                dot::prefetch(space.row(next).as_ptr());
             }
             let sim = space.sim(q, j);
             let full = s.best.len() >= ef;
@@ -260,7 +267,7 @@ fn search_layer<L: Links + ?Sized>(
 fn greedy<L: Links + ?Sized>(
     space: &Space,
     links: &L,
-    q: *const f32,
+    q: &[f32],
     mut cur: Hit,
     layer: usize,
     s: &mut Scratch,
@@ -295,7 +302,7 @@ fn select(space: &Space, cands: &[Hit], m: usize, out: &mut Vec<Hit>) {
             break;
         }
         if let Some(next) = cands.get(t + 1) {
-            dot::prefetch(space.row(next.id));
+            dot::prefetch(space.row(next.id).as_ptr());
         }
         let row = space.row(c.id);
         if out.iter().all(|kept| space.sim(row, kept.id) <= c.sim) {

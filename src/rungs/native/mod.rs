@@ -124,8 +124,8 @@ pub(crate) trait MicroTile: Send + Sync {
     /// `c[r][col] (+)= Σ_k a[k·mr + r] · b[k·nr + col]` for k < kc, rows of c [`NC`] apart.
     ///
     /// # Safety
-    /// `a` valid for `kc * mr` reads; `b` valid for `kc * nr` reads and aligned to `nr` floats;
-    /// `c` valid for `mr` rows of `nr` floats, `NC` apart; `kc` at most `shape().kc`.
+    /// The contract of [`micro_tile`] ([`B_ALIGN`] included), for this tile's `shape()`; `kc`
+    /// at most `shape().kc`.
     unsafe fn tile(&self, kc: usize, a: *const f32, b: *const f32, c: *mut f32, accumulate: bool);
 }
 
@@ -177,6 +177,12 @@ impl Packed {
         let b_panels = n.div_ceil(nr);
         let mut a_buf = HugeBuf::zeroed(a_panels * d * mr);
         let mut b_buf = HugeBuf::zeroed(b_panels * d * nr);
+        // What every micro-kernel's aligned loads of b stand on (see `micro_tile`): checked,
+        // not assumed.
+        assert!(
+            (b_buf.as_slice().as_ptr() as usize).is_multiple_of(B_ALIGN),
+            "packed panels must start {B_ALIGN}-byte aligned"
+        );
         let (a, b) = (a_buf.as_mut_slice(), b_buf.as_mut_slice());
         for (i, row) in (0..n).map(|i| (i, row(i))) {
             let inv = super::inv_norm(row);
@@ -267,8 +273,10 @@ impl Packed {
                     let c = &mut acc[(i0 - r0) * NC + (j0 - c0)..];
                     let (a, c, more) = (a.as_ptr(), c.as_mut_ptr(), pc > 0);
                     // SAFETY: a holds kcc steps of mr rows from (panel i0/mr, step pc); b
-                    // points at kcc aligned steps of nr values inside panel j0/nr (pc + kcc
-                    // <= d); c has mr rows of stride NC with nr columns each inside `acc`
+                    // points at kcc steps of nr values inside panel j0/nr (pc + kcc <= d),
+                    // b_align(nr)-aligned because the buffer's start is B_ALIGN-aligned
+                    // (asserted in `from_rows`) and b is a whole number of nr-float steps
+                    // past it; c has mr rows of stride NC with nr columns each inside `acc`
                     // (i0 - r0 + mr <= MC because MC is a multiple of mr, j0 - c0 + nr <= NC
                     // likewise). The ISA was detected on this CPU; kcc <= kc.
                     unsafe {
@@ -449,15 +457,29 @@ unsafe fn stream_run(isa: Isa, dst: *mut f32, src: &[f32]) {
     }
 }
 
+/// The alignment, in bytes, of `b` at every step of a micro-kernel with `nr` columns: packed
+/// panels start 2 MiB aligned and every step is `nr` floats long, so each step is aligned to
+/// `4·nr` bytes, and to 64 (AVX-512's aligned loads) once `nr` reaches 16.
+#[must_use]
+pub(crate) const fn b_align(nr: usize) -> usize {
+    let step = 4 * nr;
+    if step < B_ALIGN { step } else { B_ALIGN }
+}
+
+/// The most alignment a micro-kernel may ask of `b` (64 bytes: an AVX-512 vector).
+pub(crate) const B_ALIGN: usize = 64;
+
 /// One register tile: `c[r][col] (+)= Σ_k a[k·mr + r] · b[k·nr + col]` for k < kc, rows of c
 /// `NC` apart.
 ///
 /// # Safety
-/// `a` valid for `kc * mr` reads; `b` valid for `kc * nr` reads and 64-byte aligned; `c` valid
-/// for `mr` rows of `nr` floats, `NC` apart; `isa` supported by this CPU.
+/// `a` valid for `kc * mr` reads; `b` valid for `kc * nr` reads and aligned to
+/// [`b_align`]`(nr)` bytes; `c` valid for reads and writes of `mr` rows of `nr` floats, `NC`
+/// apart, aligned to a float only; `isa` supported by this CPU.
 #[inline]
 unsafe fn micro_tile(isa: Isa, kc: usize, a: *const f32, b: *const f32, c: *mut f32, acc: bool) {
-    // SAFETY: forwarded from the caller.
+    // SAFETY: forwarded from the caller; b_align(nr) is each kernel's need or more (AVX2's
+    // 32 bytes at nr 16, AVX-512's 64 at nr 32; the portable kernel needs none).
     unsafe {
         match isa {
             #[cfg(target_arch = "x86_64")]

@@ -121,7 +121,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 .filter_map(|(i, e)| {
                     e.rungs
                         .iter()
-                        .find(|r| r.rung == *id)
+                        .find(|r| r.rung == *id && r.speedup_vs_baseline.is_finite())
                         .map(|r| (i as f64, r.speedup_vs_baseline.max(1e-3).log10()))
                 })
                 .collect();
@@ -153,9 +153,9 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     } else {
         vec![Span::raw(commit(0)), Span::raw(commit(last))]
     };
-    let y_labels: Vec<Span> = (0..=top as i32)
-        .map(|p| Span::raw(format!("{}x", 10_u64.pow(p as u32))))
-        .collect();
+    let (top, y_labels) = decades(top);
+    let top = f64::from(top);
+    let y_labels: Vec<Span> = y_labels.into_iter().map(Span::raw).collect();
     let chart = Chart::new(datasets)
         .block(b)
         .style(theme.base())
@@ -176,4 +176,65 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 .labels(y_labels),
         );
     f.render_widget(chart, area);
+}
+
+/// The labels of a log axis reaching 10^`top`, and the bound they end at: at most eight, at
+/// powers of ten evenly spaced (a chart spreads its labels evenly between the bounds), so a
+/// speedup of 1e300 gets a readable axis rather than hundreds of labels.
+fn decades(top: f64) -> (u32, Vec<String>) {
+    const MAX_LABELS: u32 = 8;
+    // A finite f64 is below 1e309.
+    let top = if top.is_finite() {
+        top.clamp(1.0, 309.0).ceil() as u32
+    } else {
+        1
+    };
+    let step = top.div_ceil(MAX_LABELS - 1);
+    let last = top.div_ceil(step) * step;
+    let labels = (0..=last)
+        .step_by(step as usize)
+        .map(|p| {
+            if p <= 6 {
+                format!("{}x", 10_u64.pow(p))
+            } else {
+                format!("1e{p}x")
+            }
+        })
+        .collect();
+    (last, labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decades;
+
+    #[test]
+    fn a_log_axis_has_at_most_eight_labels_at_powers_of_ten() {
+        assert_eq!(
+            decades(2.0),
+            (2, vec!["1x".into(), "10x".into(), "100x".into()])
+        );
+        for top in [
+            1.0,
+            7.0,
+            8.0,
+            9.0,
+            22.0,
+            300.0,
+            308.3,
+            f64::INFINITY,
+            f64::NAN,
+        ] {
+            let (bound, labels) = decades(top);
+            assert!((2..=8).contains(&labels.len()), "{top}: {labels:?}");
+            assert!(
+                f64::from(bound) >= top.min(309.0) || !top.is_finite(),
+                "{top}: {bound}"
+            );
+        }
+        let (bound, labels) = decades(300.0);
+        assert_eq!(bound, 301);
+        assert_eq!(labels.first().map(String::as_str), Some("1x"));
+        assert_eq!(labels.last().map(String::as_str), Some("1e301x"));
+    }
 }
