@@ -124,7 +124,15 @@ def load(path):
                 f.write(text)
             os.replace(tmp, copy)
         sys.path.insert(0, build)
-        pyximport.install(build_dir=os.path.join(build, "out"), language_level=3, inplace=False)
+        import numpy
+
+        # NumPy's headers, for a step that does `cimport numpy`.
+        pyximport.install(
+            build_dir=os.path.join(build, "out"),
+            setup_args={"include_dirs": numpy.get_include()},
+            language_level=3,
+            inplace=False,
+        )
         said = io.StringIO()
         try:
             with contextlib.redirect_stderr(said):
@@ -165,7 +173,10 @@ def main():
     name = os.path.basename(path)
     t0 = time.perf_counter()
     try:
-        module = load(path)
+        # The student's prints go to standard error: shown with a failure, and never in the
+        # way of the result line on standard output.
+        with contextlib.redirect_stdout(sys.stderr):
+            module = load(path)
     except Reported:
         raise
     except BaseException as e:  # the student's file: anything may come out of it
@@ -196,7 +207,8 @@ def main():
         # A JIT compiles on the first call: do it on one row, and report it apart.
         t = time.perf_counter()
         try:
-            fn(*((X, a.k, start, start + 1) if a.function == "topk" else (X, start, start + 1)))
+            with contextlib.redirect_stdout(sys.stderr):
+                fn(*((X, a.k, start, start + 1) if a.function == "topk" else (X, start, start + 1)))
         except BaseException as e:
             detail, summary = student_trace(e, path)
             fail(RAISED, summary, detail)
@@ -206,7 +218,8 @@ def main():
         open(mark, "w").close()
     t1 = time.perf_counter()
     try:
-        result = fn(*args)
+        with contextlib.redirect_stdout(sys.stderr):
+            result = fn(*args)
     except BaseException as e:
         detail, summary = student_trace(e, path)
         fail(RAISED, summary, detail)

@@ -94,9 +94,17 @@ pub fn grade(
                 })
                 .map_or_else(
                     || {
-                        why.strip_prefix(&format!("lab-{} ", step.id))
-                            .unwrap_or(why)
-                            .to_string()
+                        let rest = why
+                            .strip_prefix(&format!("lab-{}: ", step.id))
+                            .or_else(|| why.strip_prefix(&format!("lab-{} ", step.id)))
+                            .unwrap_or(why);
+                        // "(crashed: …): what it said" reads better without the brackets.
+                        rest.strip_prefix('(')
+                            .and_then(|r| r.split_once("): "))
+                            .map_or_else(
+                                || rest.to_string(),
+                                |(how, said)| format!("{how}: {said}"),
+                            )
                     },
                     str::to_string,
                 ),
@@ -107,8 +115,10 @@ pub fn grade(
             let v = report.verification.as_ref();
             Verdict::NotYet(match v {
                 Some(v) if v.recall.is_some() => format!(
-                    "wrong neighbours: recall {:.3}, below what counts",
-                    v.recall.unwrap_or(0.0)
+                    "wrong neighbours: recall {:.3}; it counts from {:.2} (the share of the \
+                     true top-k found, on sampled rows)",
+                    v.recall.unwrap_or(0.0),
+                    crate::workload::reference::RECALL_FLOOR
                 ),
                 Some(v) if v.non_finite => "wrong answer: it returned NaN or infinity".into(),
                 Some(v) => match v.worst {

@@ -94,6 +94,9 @@ fn parse(json: &str) -> Lint {
         Ok(ms) => {
             let mut found: Vec<Finding> = ms
                 .into_iter()
+                // Only NumPy's rules: a syntax error is the run's to report, in the student's
+                // words, not a NumPy finding.
+                .filter(|m| m.code.as_deref().is_some_and(|c| c.starts_with("NPY")))
                 .map(|m| Finding {
                     line: m.location.row,
                     rule: m.code.unwrap_or_else(|| "?".into()),
@@ -126,6 +129,9 @@ mod tests {
         assert_eq!((f[0].line, f[0].rule.as_str()), (4, "NPY001"));
         assert_eq!((f[1].line, f[1].rule.as_str()), (19, "NPY002"));
         assert_eq!(parse("[]"), Lint::Checked(vec![]));
+        let syntax = r#"[{"code": null, "message": "SyntaxError: Expected ')'",
+           "location": {"row": 1, "column": 30}, "filename": "/lab/03_numpy.py"}]"#;
+        assert_eq!(parse(syntax), Lint::Checked(vec![]), "not a NumPy finding");
         assert!(matches!(parse("garbage"), Lint::Unavailable(_)));
     }
 }

@@ -391,7 +391,7 @@ fn wait(
                 let code = if exited {
                     format!("exit status {}", libc::WEXITSTATUS(status))
                 } else {
-                    format!("killed by signal {}", libc::WTERMSIG(status))
+                    signal_words(libc::WTERMSIG(status))
                 };
                 return Ok(Ended {
                     success: exited && libc::WEXITSTATUS(status) == 0,
@@ -494,6 +494,21 @@ fn descendants(pid: u32, out: &mut Vec<u32>) {
             }
         }
     }
+}
+
+/// How a process that a signal ended died, for people: a crash says so, by its usual name.
+#[cfg(target_os = "linux")]
+fn signal_words(sig: i32) -> String {
+    let what = match sig {
+        libc::SIGSEGV => "crashed: a segmentation fault, signal 11",
+        libc::SIGBUS => "crashed: a bus error",
+        libc::SIGFPE => "crashed: an arithmetic fault",
+        libc::SIGILL => "crashed: an illegal instruction",
+        libc::SIGABRT => "crashed: it aborted",
+        libc::SIGKILL => "killed (signal 9: out of memory, or stopped on purpose)",
+        _ => return format!("killed by signal {sig}"),
+    };
+    what.to_string()
 }
 
 #[cfg(test)]

@@ -24,6 +24,14 @@ pub fn parse_times(id: &str, last: Option<&str>) -> Result<Times, String> {
     last.and_then(|l| serde_json::from_str(l.trim()).ok())
         .ok_or_else(|| {
             let shown: String = last.unwrap_or("").chars().take(120).collect();
+            if shown.trim().is_empty() {
+                // Exited with status 0 before writing its result: os._exit or sys.exit(0)
+                // in the middle, most often.
+                return format!(
+                    "{id}: it exited (status 0) without printing its result: does it call \
+                     os._exit or sys.exit before it is done?"
+                );
+            }
             format!(
                 "{id}: its last line of output must be a JSON object like \
                  {{\"setup_s\": 0.1, \"kernel_s\": 2.5}}; it printed {shown:?}"
