@@ -56,7 +56,7 @@ enum LabCommand {
     Check(CheckArgs),
     /// Climb the lab and our rungs on its workload, and write NOTES.md: your speedup table,
     /// ours beside it, and the course's claims checked against your numbers (default file:
-    /// NOTES.md in the lab folder; --format is not used).
+    /// NOTES.md in the lab folder; it is always Markdown, whatever --format says).
     Notes(CheckArgs),
 }
 

@@ -46,6 +46,23 @@ pub struct FloorCheck {
     pub measured: Option<f64>,
 }
 
+/// How far under its floor a right step may measure and still be measured once more: closer
+/// than this, the shortfall may be the machine's noise (another process, a slow core).
+pub const NOISE_MARGIN: f64 = 1.5;
+
+/// Did `r` verify and fall short of its floor by no more than [`NOISE_MARGIN`]? Then one
+/// more measurement decides, the faster of the two kept, as the perf gate measures a
+/// regression twice before it believes it.
+#[must_use]
+pub fn short_by_noise(r: &StepResult) -> bool {
+    let verified = r.report.as_ref().is_some_and(RunReport::verified);
+    let near = r.floor.as_ref().is_some_and(|f| {
+        f.measured
+            .is_some_and(|x| x < f.floor.at_least && x * NOISE_MARGIN >= f.floor.at_least)
+    });
+    verified && near && !r.verdict.counts()
+}
+
 /// Why the next step is locked: the first earlier step, not optional, that does not count.
 #[must_use]
 pub fn lock_reason(earlier: &[StepResult]) -> Option<String> {

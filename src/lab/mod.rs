@@ -85,10 +85,33 @@ pub fn climb(
             started(i, step);
             let lint = lint::check(&step.file);
             match step::peer(step) {
-                Ok(peer) => Attempt::Ran {
-                    report: Box::new(runner.run_one(i, &peer, events, cancel)),
-                    lint,
-                },
+                Ok(peer) => {
+                    let mut report = runner.run_one(i, &peer, events, cancel);
+                    // Just short of its floor: measured once more, the faster run kept.
+                    let first = judge(
+                        step,
+                        Some(&Attempt::Ran {
+                            report: Box::new(report.clone()),
+                            lint: lint.clone(),
+                        }),
+                        &out,
+                        unlock_all,
+                        "",
+                    );
+                    if grade::short_by_noise(&first) && !cancel.is_cancelled() {
+                        let again = runner.run_one(i, &peer, events, cancel);
+                        if again.verified()
+                            && again.has_time()
+                            && again.estimated_s < report.estimated_s
+                        {
+                            report = again;
+                        }
+                    }
+                    Attempt::Ran {
+                        report: Box::new(report),
+                        lint,
+                    }
+                }
                 Err(e) => Attempt::CouldNotStart {
                     why: e.to_string(),
                     lint,

@@ -44,7 +44,15 @@ const CLAIMS: &[Claim] = &[
 fn judge(measured: f64, claimed: f64) -> String {
     let by = measured / claimed;
     if (0.5..=2.0).contains(&by) && measured > 1.0 {
-        format!("held ({} measured)", times(measured))
+        let off = if by >= 1.0 {
+            format!("{} the claim", times(by))
+        } else {
+            format!("{} short of it", times(1.0 / by))
+        };
+        format!(
+            "held, within a factor of 2 ({} measured, {off})",
+            times(measured)
+        )
     } else if by > 2.0 {
         format!(
             "held and then some: {} measured, {} the claim",
@@ -166,8 +174,8 @@ mod tests {
 
     #[test]
     fn a_claim_holds_within_a_factor_of_three() {
-        assert!(judge(100.0, 100.0).starts_with("held ("));
-        assert!(judge(60.0, 100.0).starts_with("held ("));
+        assert!(judge(100.0, 100.0).starts_with("held, within"));
+        assert!(judge(60.0, 100.0).contains("1.7x short of it"));
         assert!(judge(650.0, 100.0).contains("6.5x the claim"));
         assert!(judge(0.8, 2.0).contains("did not hold") && judge(0.8, 2.0).contains("2.5x short"));
         assert!(judge(30.0, 100.0).contains("did not hold"));

@@ -103,3 +103,56 @@ pub fn spec(step: &LabStep) -> Result<PeerSpec, PeerError> {
 pub fn row_id(step: &LabStep) -> String {
     format!("lab-{}", step.id)
 }
+
+/// What a frame outside the student's function stands for in a step's profile.
+pub const OUTSIDE: &str = "outside your function (Python start-up, imports, a JIT's compile, \
+                           reading X and writing S)";
+
+/// A step's profile (py-spy's folded stacks) cut to the student's own code: each stack starts
+/// at the first frame in `file_name`; a stack that never enters it is counted as one frame,
+/// [`OUTSIDE`], so the shares stay true.
+#[must_use]
+pub fn focus_folded(folded: &str, file_name: &str) -> String {
+    let inside = [format!("({file_name}:"), format!("/{file_name}:")];
+    let mut out = String::with_capacity(folded.len());
+    for line in folded.lines() {
+        let Some((stack, count)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let frames: Vec<&str> = stack.split(';').collect();
+        match frames
+            .iter()
+            .position(|f| inside.iter().any(|i| f.contains(i.as_str())))
+        {
+            Some(at) => out.push_str(&frames[at..].join(";")),
+            None => out.push_str(OUTSIDE),
+        }
+        out.push(' ');
+        out.push_str(count);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_starts_at_the_student_s_function_and_keeps_the_rest_as_one_frame() {
+        let folded = "<module> (_lab_harness.py:262);main (_lab_harness.py:209);similarity \
+                      (01_naive.py:31);dot (01_naive.py:12) 40\n\
+                      <module> (_lab_harness.py:262);_find_and_load (<frozen>:1) 7\n\
+                      <module> (/lab/_lab_harness.py:262);norm (/tmp/lab/01_naive.py:20) 3\n";
+        let got = focus_folded(folded, "01_naive.py");
+        assert_eq!(
+            got,
+            format!(
+                "similarity (01_naive.py:31);dot (01_naive.py:12) 40\n{OUTSIDE} 7\n\
+                 norm (/tmp/lab/01_naive.py:20) 3\n"
+            )
+        );
+        // Another step's file of a similar name is not the student's.
+        assert!(focus_folded("f (x01_naive.py:1) 2\n", "01_naive.py").starts_with(OUTSIDE));
+    }
+}

@@ -310,6 +310,7 @@ impl Runner {
             Err(e) => {
                 report.status = match e {
                     crate::rungs::RungError::Unavailable(why) => RunStatus::Unavailable(why),
+                    _ if cancel.is_cancelled() => RunStatus::Cancelled,
                     e => RunStatus::Failed(e.to_string()),
                 };
                 report.peak_rss_bytes = rss.finish();
@@ -346,7 +347,12 @@ impl Runner {
             let took = t.elapsed().saturating_sub(overhead);
             report.setup_s += overhead.as_secs_f64();
             if let Some(why) = kernel.failure() {
-                report.status = RunStatus::Failed(why);
+                // A peer killed because the user cancelled did not fail.
+                report.status = if cancel.is_cancelled() {
+                    RunStatus::Cancelled
+                } else {
+                    RunStatus::Failed(why)
+                };
                 break;
             }
             kernel_time += took;

@@ -26,9 +26,9 @@ pub(super) struct Effects {
     cancel: CancelToken,
     worker: Option<JoinHandle<()>>,
     peers: Vec<crate::peers::PeerSpec>,
-    /// Rows whose vectors are set to zero in every workload (a lab's: valid input that a
-    /// step must handle).
-    zero_rows: bool,
+    /// Opened on a lab: every workload has zero vectors at rows 1 and n-1 (valid input a step
+    /// must handle), and a step's profile is cut to the student's own file.
+    lab: bool,
     /// How a worker thread is made (a test makes one that cannot start).
     thread: fn(&str) -> std::thread::Builder,
 }
@@ -48,7 +48,7 @@ impl Effects {
             cancel: CancelToken::new(),
             worker: None,
             peers,
-            zero_rows: false,
+            lab: false,
             thread: named,
         }
     }
@@ -97,9 +97,10 @@ impl Effects {
         }
     }
 
-    /// Every workload from now on has zero vectors at rows 1 and n-1, as `ladder lab check`'s.
-    pub(super) fn with_zero_rows(mut self) -> Self {
-        self.zero_rows = true;
+    /// The app is on a lab: zero vectors at rows 1 and n-1 in every workload, as `ladder lab
+    /// check`'s, and each step's profile cut to the student's file.
+    pub(super) fn for_lab(mut self) -> Self {
+        self.lab = true;
         self
     }
 
@@ -138,7 +139,7 @@ impl Effects {
                 self.generation += 1;
                 let generation = self.generation;
                 let tx = self.tx.clone();
-                let zero_rows = self.zero_rows;
+                let zero_rows = self.lab;
                 let _ = self.spawn(
                     "ladder-load",
                     move || {
@@ -183,6 +184,7 @@ impl Effects {
                 let cancel = self.cancel.clone();
                 let tx = self.tx.clone();
                 let peers = self.peers.clone();
+                let lab = self.lab;
                 self.worker = self.spawn(
                     "ladder-runner",
                     move || {
@@ -208,7 +210,9 @@ impl Effects {
                                 // Not one of the app's rows: nothing to run or to report.
                                 return;
                             };
-                            run_peer(&runner, index, spec, &send, &cancel)
+                            // A lab step's profile: the student's own function, not the harness.
+                            let focus = lab.then(|| spec.file.clone());
+                            run_peer(&runner, index, spec, focus.as_deref(), &send, &cancel)
                         };
                         if let Some(p) = profile {
                             let _ = tx.send(Event::App(Msg::Profiled {
@@ -494,7 +498,7 @@ impl Effects {
         self.cancel.reset();
         let cancel = self.cancel.clone();
         let tx = self.tx.clone();
-        let zero_rows = self.zero_rows;
+        let zero_rows = self.lab;
         let on_fail = failed.clone();
         self.worker = self.spawn(
             "ladder-quick",
@@ -555,6 +559,7 @@ fn run_peer(
     runner: &Runner,
     index: usize,
     spec: crate::peers::PeerSpec,
+    focus: Option<&std::path::Path>,
     send: &dyn Fn(crate::run::RunEvent),
     cancel: &CancelToken,
 ) -> (crate::run::RunReport, Option<crate::profile::Profile>) {
@@ -573,7 +578,10 @@ fn run_peer(
     }
     let report = runner.run_one(index, &peer, send, cancel);
     let profile = peer.spy.as_ref().and_then(|spy| {
-        let text = spy_folded(&spy.dir).ok()?;
+        let mut text = spy_folded(&spy.dir).ok()?;
+        if let Some(name) = focus.and_then(|f| f.file_name()) {
+            text = crate::lab::step::focus_folded(&text, &name.to_string_lossy());
+        }
         crate::profile::Profile::from_folded(&text, spy.rate).ok()
     });
     drop(tmp);

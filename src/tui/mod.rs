@@ -162,7 +162,8 @@ fn watch(dir: &std::path::Path, tx: Sender<Event>) -> notify::Result<notify::Rec
     let dir = std::fs::canonicalize(dir).map_err(notify::Error::io)?;
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(ev) = res else { return };
-        if matches!(ev.kind, EventKind::Access(_) | EventKind::Remove(_)) {
+        // Reads are not saves; a removal is told too (the step no longer counts).
+        if matches!(ev.kind, EventKind::Access(_)) {
             return;
         }
         for path in ev.paths {
@@ -289,7 +290,7 @@ pub fn run(opts: &Options) -> io::Result<Option<i32>> {
     };
     let mut effects = Effects::new(tx, peers);
     if opts.lab.is_some() {
-        effects = effects.with_zero_rows();
+        effects = effects.for_lab();
     }
     for cmd in app.start() {
         effects.execute(cmd);

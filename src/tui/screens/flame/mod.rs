@@ -53,6 +53,19 @@ pub fn tree_of(view: &FlameView, m: &Model) -> Option<Node> {
 
 /// The flamegraph's keys, when no search is being typed.
 pub fn on_key(view: &mut FlameView, m: &mut Model, key: KeyEvent) -> Outcome {
+    if key.code == KeyCode::Char('t')
+        && !view.memory
+        && m.rows.get(view.rung).is_some_and(|r| r.peer)
+    {
+        // The memory view is this process's own allocations: a program outside it (a peer, a
+        // lab step) has none there, and showing ours would mislead.
+        m.notice = Some(Notice::Info(format!(
+            "{} runs in a process of its own: its memory is the live panel's RSS, not this \
+             view (which shows ladder's own allocations)",
+            m.rows[view.rung].info.id
+        )));
+        return Outcome::default();
+    }
     if key.code == KeyCode::Char('t') {
         // Toggle CPU time / live memory; the memory snapshot is taken now.
         view.memory = !view.memory;

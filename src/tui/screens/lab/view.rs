@@ -69,6 +69,7 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             })));
         }
         let (grade, style) = match &r.verdict {
+            _ if lab.changed[i] => ("changed", Style::default().fg(theme.warn)),
             Verdict::Counts => ("✓ counts", Style::default().fg(theme.good)),
             Verdict::NotYet(_) if rep.is_none() && r.report.is_none() => ("not yet", theme.dim()),
             Verdict::NotYet(_) => ("✗ not yet", Style::default().fg(theme.bad)),
@@ -160,6 +161,18 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         let r = &lab.results[lab.selected];
         title = r.file.clone();
         text.push(Line::from(Span::styled(step.title.clone(), theme.title())));
+        // While it runs, what is below is the last result, not this run's.
+        let running = lab.checking == Some(lab.selected)
+            || matches!(
+                m.rows[lab.first_row + lab.selected].status,
+                Status::Running(_)
+            );
+        if running {
+            text.push(Line::from(Span::styled(
+                "running now; below, its last result:",
+                Style::default().fg(theme.warn),
+            )));
+        }
         let (head, style) = match &r.verdict {
             Verdict::Counts => ("counts ✓".to_string(), Style::default().fg(theme.good)),
             Verdict::NotYet(_) => ("not yet".to_string(), Style::default().fg(theme.bad)),
