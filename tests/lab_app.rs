@@ -402,3 +402,48 @@ fn a_step_just_short_of_its_floor_is_measured_once_more_and_the_faster_run_stand
         v => panic!("{v:?}"),
     }
 }
+
+#[test]
+fn a_deleted_step_no_longer_counts_and_saves_while_not_watching_run_when_watching_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    run_step(&mut app, 0, "naive", 40.0);
+    assert_eq!(verdict(&app, 0), Verdict::Counts);
+    std::fs::remove_file(dir.join("01_naive.py")).unwrap();
+    assert!(
+        app.update(Msg::FileSaved(dir.join("01_naive.py")))
+            .is_empty()
+    );
+    match verdict(&app, 0) {
+        Verdict::NotYet(why) => assert!(why.contains("01_naive.py is missing"), "{why}"),
+        v => panic!("{v:?}"),
+    }
+    assert!(notice(&app).contains("was deleted"), "{}", notice(&app));
+    assert!(
+        ticks(&mut app, SAVE_QUIET_TICKS + 1).is_empty(),
+        "nothing to run"
+    );
+
+    // Not watching: a save is marked, not run; watching again runs it.
+    std::fs::write(
+        dir.join("01_naive.py"),
+        "def similarity(X, start, end):\n    pass\n",
+    )
+    .unwrap();
+    let _ = app.update(ch('w'));
+    assert!(
+        app.update(Msg::FileSaved(dir.join("01_naive.py")))
+            .is_empty()
+    );
+    assert!(ticks(&mut app, SAVE_QUIET_TICKS + 1).is_empty());
+    assert!(app.lab.as_ref().unwrap().changed[0]);
+    let _ = app.update(ch('w'));
+    let cmds = ticks(&mut app, 1);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::QuickCheck { index, .. } if *index == row(&app, 0))),
+        "{cmds:?}"
+    );
+    assert!(!app.lab.as_ref().unwrap().changed[0]);
+}
