@@ -471,3 +471,44 @@ fn lab_notes_writes_the_table_ours_beside_and_the_claims() {
         "{notes}"
     );
 }
+
+#[test]
+fn record_appends_the_climb_and_gate_compares_with_the_last_one_on_this_machine() {
+    if !have_numpy() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    let climb = |extra: &[&str]| {
+        ladder()
+            .args(["lab", "check"])
+            .arg(&lab)
+            .args(["--n", "60", "--d", "8", "--budget", "1"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = climb(&["--gate", "--record"]);
+    let err = String::from_utf8_lossy(&first.stderr);
+    assert!(err.contains("nothing recorded on this machine"), "{err}");
+    let history = lab.join("perf/history.jsonl");
+    assert_eq!(
+        std::fs::read_to_string(&history).unwrap().lines().count(),
+        1
+    );
+    // Step 1 counted then; deleting it makes the gate fail, whatever else the lab says.
+    std::fs::remove_file(lab.join("01_naive.py")).unwrap();
+    let second = climb(&["--check"]);
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("gate FAILED: naive: counted before and does not count now"),
+        "{err}"
+    );
+    assert_eq!(second.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&history).unwrap().lines().count(),
+        1,
+        "only --record writes"
+    );
+}

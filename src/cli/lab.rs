@@ -91,6 +91,13 @@ struct CheckArgs {
     /// Run every step, even after one that does not count yet (for instructors).
     #[arg(long)]
     unlock_all: bool,
+    /// Append this climb to the lab's perf/history.jsonl (the gate's reference next time).
+    #[arg(long)]
+    record: bool,
+    /// Fail (exit 1) when a step that counted in the last climb recorded on this machine no
+    /// longer counts, or lost more than 25% of its speedup over step 1.
+    #[arg(long, alias = "check")]
+    gate: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -133,6 +140,8 @@ fn open(args: &OpenArgs) -> Result<ExitCode> {
             threads: None,
             k: ladder::run::DEFAULT_K,
             unlock_all: args.unlock_all,
+            record: false,
+            gate: false,
             format: Format::Table,
             output: None,
         });
@@ -298,7 +307,46 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         );
     }
     write_output(args.output.as_deref(), &text)?;
-    Ok(exit_code(&c.results))
+    let mut code = exit_code(&c.results);
+    if args.gate || args.record {
+        let file = lab::history::path(&c.lab.dir);
+        let now = lab::history::Entry::of(&c.results, &c.meta, &c.machine);
+        if args.gate {
+            let (history, skipped) = lab::history::read(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            for s in skipped {
+                eprintln!("note: {s}");
+            }
+            let mut g = lab::history::gate(&history, &now);
+            if g.only_slower() {
+                // A shared machine's noise can halve one measurement: a step falls only when
+                // a second climb shows it too.
+                eprintln!("gate: a step measured slower than last time; climbing once more");
+                let again = climb(args)?;
+                let twice = now.best_of(&lab::history::Entry::of(
+                    &again.results,
+                    &again.meta,
+                    &again.machine,
+                ));
+                g = lab::history::gate(&history, &twice);
+            }
+            for l in &g.lines {
+                eprintln!("gate: {l}");
+            }
+            for f in &g.failures {
+                eprintln!("gate FAILED: {f}");
+            }
+            if !g.passed() {
+                code = ExitCode::from(1);
+            }
+        }
+        if args.record {
+            lab::history::append(&file, &now)
+                .with_context(|| format!("could not record to {}", file.display()))?;
+            eprintln!("recorded this climb in {}", file.display());
+        }
+    }
+    Ok(code)
 }
 
 /// `lab notes`: the climb, our ladder on the same workload, NOTES.md.

@@ -10,6 +10,7 @@
 //! the app.
 
 pub mod grade;
+pub mod history;
 pub mod lint;
 pub mod notes;
 pub mod render;
