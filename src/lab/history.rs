@@ -263,7 +263,7 @@ mod tests {
                 ("numpy", true, Some(700.0)),
             ],
         );
-        assert!(gate(&[before.clone()], &same).passed());
+        assert!(gate(std::slice::from_ref(&before), &same).passed());
         let slower = entry(
             "EPYC",
             &[
@@ -272,12 +272,12 @@ mod tests {
                 ("numpy", true, Some(400.0)),
             ],
         );
-        let g = gate(&[before.clone()], &slower);
+        let g = gate(std::slice::from_ref(&before), &slower);
         assert_eq!(g.failures.len(), 1, "{g:?}");
         assert!(g.failures[0].starts_with("numpy: 400x over step 1, was 800x"));
         assert!(g.only_slower());
         // A second climb that keeps the speed clears it: the best of the two is judged.
-        assert!(gate(&[before.clone()], &slower.best_of(&same)).passed());
+        assert!(gate(std::slice::from_ref(&before), &slower.best_of(&same)).passed());
         let undone = entry(
             "EPYC",
             &[("naive", true, None), ("algorithmic", false, None)],
