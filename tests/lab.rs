@@ -512,3 +512,37 @@ fn record_appends_the_climb_and_gate_compares_with_the_last_one_on_this_machine(
         "only --record writes"
     );
 }
+
+#[test]
+fn the_library_step_needs_a_library_not_numpy_s_argsort() {
+    if !have_numpy() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    // Right answers, but the full matrix sorted: the question asked, not the step's lesson.
+    std::fs::write(
+        lab.join("07_library.py"),
+        "import numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+         n = np.linalg.norm(X.astype(np.float64), axis=1)\n    n[n == 0] = 1.0\n    \
+         U = X / n[:, None]\n    S = U[start:end] @ U.T\n    \
+         S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
+         ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
+         return ids, np.take_along_axis(S, ids, axis=1).astype(np.float32)\n",
+    )
+    .unwrap();
+    let (_, doc) = check(
+        &lab,
+        &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
+    );
+    let s = step(&doc, "library");
+    assert_eq!(s["counts"], false, "{s}");
+    assert!(
+        s["reason"]
+            .as_str()
+            .unwrap()
+            .contains("hands the question to a library: build an index with faiss or hnswlib"),
+        "{s}"
+    );
+}

@@ -165,6 +165,8 @@ def main():
     p.add_argument("--k", type=int, default=0)
     p.add_argument("--output", required=True)
     p.add_argument("--sims")
+    p.add_argument("--uses", default="",
+                   help="modules of which the step must use one, separated by commas")
     p.add_argument("--as", dest="as_", choices=["lists", "numpy"], default="numpy",
                    help="hand X over as a list of lists of floats (pure-Python steps) or an array")
     a = p.parse_args()
@@ -225,6 +227,10 @@ def main():
         fail(RAISED, summary, detail)
     t2 = time.perf_counter()
     rows = end - start
+    uses = [m for m in a.uses.split(",") if m]
+    if uses and not any(m in sys.modules for m in uses):
+        fail(WRONG, "%s: this step hands the question to a library: build an index with %s "
+             "(NumPy's sort answers it, but it is not this step)" % (name, " or ".join(uses)))
     if a.function == "topk":
         if not (isinstance(result, tuple) and len(result) == 2):
             fail(WRONG, "%s: topk returned %s; return (indices, similarities), each of shape (%d, %d)"

@@ -69,6 +69,10 @@ struct StepFile {
     /// A stretch step: shown and graded, but the lab passes without it.
     #[serde(default)]
     optional: bool,
+    /// Python modules of which the step must use one (the library step: faiss or hnswlib,
+    /// not NumPy's argsort).
+    #[serde(default)]
+    uses_one_of: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -95,6 +99,8 @@ pub struct LabStep {
     pub programs: Vec<String>,
     pub install: String,
     pub optional: bool,
+    /// Modules of which the step's code must have imported one by the time it returns.
+    pub uses_one_of: Vec<String>,
 }
 
 impl LabStep {
@@ -230,14 +236,15 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
                 )));
             }
         }
-        if let Some(m) = s
-            .needs
-            .iter()
-            .find(|m| !crate::peers::probe::is_module_name(m))
-        {
-            return Err(at(format!(
-                "needs holds {m:?}, which is not a Python module name"
-            )));
+        for (what, list) in [("needs", &s.needs), ("uses_one_of", &s.uses_one_of)] {
+            if let Some(m) = list
+                .iter()
+                .find(|m| !crate::peers::probe::is_module_name(m))
+            {
+                return Err(at(format!(
+                    "{what} holds {m:?}, which is not a Python module name"
+                )));
+            }
         }
         steps.push(LabStep {
             id: s.id,
@@ -251,6 +258,7 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
             programs: s.programs,
             install: s.install,
             optional: s.optional,
+            uses_one_of: s.uses_one_of,
         });
     }
     Ok(Lab {

@@ -64,6 +64,9 @@ pub fn spec(step: &LabStep) -> Result<PeerSpec, PeerError> {
     if step.function() == "topk" {
         command.extend(["--k".into(), "{k}".into(), "--sims".into(), "{sims}".into()]);
     }
+    if !step.uses_one_of.is_empty() {
+        command.extend(["--uses".into(), step.uses_one_of.join(",")]);
+    }
     let install = if step.install.is_empty() {
         "pip install numpy".to_string()
     } else {
