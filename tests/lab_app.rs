@@ -87,7 +87,7 @@ fn a_step_is_checked_small_first_then_timed_then_graded_in_order() {
     app.lab.as_mut().unwrap().selected = 1;
     assert!(app.update(key(KeyCode::Enter)).is_empty());
     assert!(
-        notice(&app).contains("does not count yet"),
+        notice(&app).contains("02_algorithmic.py is locked until 01_naive.py counts"),
         "{}",
         notice(&app)
     );

@@ -99,6 +99,8 @@ impl App {
         let first_row = self.rows.len();
         self.model.add_peers(specs);
         self.lab = Some(LabState::new(the_lab, first_row, unlock_all));
+        self.model.idle_hint =
+            "Save a step's file, or select it and press Enter; a runs every step in order.";
         self.screen = Screen::Lab;
     }
 

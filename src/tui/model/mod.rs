@@ -123,6 +123,8 @@ pub struct Model {
     pub scale: ScaleView,
     /// Resident bytes of the peer process running now.
     pub peer_rss: Option<u64>,
+    /// What the live panel says before anything has run.
+    pub idle_hint: &'static str,
 }
 
 impl Model {
@@ -171,6 +173,7 @@ impl Model {
             memory: None,
             scale: ScaleView::default(),
             peer_rss: None,
+            idle_hint: "Select a rung and press Enter; a climbs the whole ladder.",
         };
         model.refresh_locks();
         model

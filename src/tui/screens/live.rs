@@ -44,7 +44,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     match &m.live {
         None => {
             f.render_widget(
-                Paragraph::new("Select a rung and press Enter; a climbs the whole ladder.")
+                Paragraph::new(m.idle_hint)
                     .style(theme.dim())
                     .wrap(Wrap { trim: true }),
                 Rect {

@@ -306,12 +306,14 @@ fn refusal(lab: &LabState, m: &Model, i: usize) -> Option<String> {
         ));
     }
     if !lab.unlock_all
-        && let Some(why) = crate::lab::grade::lock_reason(&lab.results[..i])
+        && let Some(first) = lab.results[..i]
+            .iter()
+            .find(|r| !r.optional && !r.verdict.counts())
     {
         return Some(format!(
-            "{} is {why}: the ladder is climbed in order (an instructor can open the lab with \
-             --unlock-all)",
-            step.file_name()
+            "{} is locked until {} counts: in order (instructors: --unlock-all)",
+            step.file_name(),
+            first.file
         ));
     }
     None
