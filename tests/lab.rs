@@ -499,17 +499,18 @@ fn record_appends_the_climb_and_gate_compares_with_the_last_one_on_this_machine(
     );
     // Step 1 counted then; deleting it makes the gate fail, whatever else the lab says.
     std::fs::remove_file(lab.join("01_naive.py")).unwrap();
-    let second = climb(&["--check"]);
+    let second = climb(&["--check", "--record"]);
     let err = String::from_utf8_lossy(&second.stderr);
     assert!(
         err.contains("gate FAILED: naive: counted before and does not count now"),
         "{err}"
     );
     assert_eq!(second.status.code(), Some(1));
+    // A fall is not recorded: it would be the next gate's reference.
+    assert!(err.contains("not recorded: the gate failed"), "{err}");
     assert_eq!(
         std::fs::read_to_string(&history).unwrap().lines().count(),
-        1,
-        "only --record writes"
+        1
     );
 }
 

@@ -130,14 +130,26 @@ fn a_step_is_checked_small_first_then_timed_then_graded_in_order() {
 }
 
 #[test]
-fn a_wrong_quick_check_is_the_result_and_no_full_run_follows() {
+fn a_wrong_quick_check_is_said_at_once_and_the_full_size_decides() {
     let tmp = tempfile::tempdir().unwrap();
     let mut app = lab_app(&tmp.path().join("lab"));
     let _ = app.update(key(KeyCode::Enter));
     let cmds = app.update(Msg::QuickChecked(Box::new(step_report(
         "naive", 0.01, false,
     ))));
-    assert!(cmds.is_empty(), "{cmds:?}");
+    // As `ladder lab check` would, the run at the lab's size gives the verdict.
+    assert!(
+        matches!(cmds[..], [Command::Run { index, .. }] if index == row(&app, 0)),
+        "{cmds:?}"
+    );
+    assert!(
+        notice(&app).contains("on 200 rows: wrong answer: S[7][9] is off by 3.50e0"),
+        "{}",
+        notice(&app)
+    );
+    let _ = app.update(Msg::RungFinished(Box::new(step_report(
+        "naive", 40.0, false,
+    ))));
     match verdict(&app, 0) {
         Verdict::NotYet(why) => assert!(why.contains("S[7][9] is off by 3.50e0"), "{why}"),
         v => panic!("{v:?}"),
@@ -146,6 +158,13 @@ fn a_wrong_quick_check_is_the_result_and_no_full_run_follows() {
     // A wrong answer's time is no step's speed.
     assert_eq!(app.lab.as_ref().unwrap().results[0].seconds(), None);
     // The app is free again.
+    assert!(!app.lab.as_ref().unwrap().busy(&app));
+
+    // A step that cannot run here (a module missing) is told at once: no full run.
+    let _ = app.update(key(KeyCode::Enter));
+    let mut missing = step_report("naive", 0.0, true);
+    missing.status = RunStatus::Unavailable("numpy is not installed (pip install numpy)".into());
+    assert!(app.update(Msg::QuickChecked(Box::new(missing))).is_empty());
     assert!(!app.lab.as_ref().unwrap().busy(&app));
 }
 
@@ -268,6 +287,11 @@ fn a_climb_runs_the_steps_in_order_and_stops_at_the_first_that_does_not_count() 
     let _ = app.update(Msg::QuickChecked(Box::new(step_report(
         "algorithmic",
         0.01,
+        false,
+    ))));
+    let _ = app.update(Msg::RungFinished(Box::new(step_report(
+        "algorithmic",
+        10.0,
         false,
     ))));
     assert!(ticks(&mut app, 5).is_empty());

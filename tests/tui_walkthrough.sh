@@ -83,7 +83,7 @@ send Up f
 wait_for "Top functions"
 wait_for "naive::norm"
 send e
-wait_for "wrote the flamegraph to flamegraphs/naive.svg"
+wait_for "wrote the flamegraph to $WORK/flamegraphs/naive.svg" # beside the notes
 send Escape
 wait_for "The ladder"
 

@@ -310,7 +310,9 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
     let mut code = exit_code(&c.results);
     if args.gate || args.record {
         let file = lab::history::path(&c.lab.dir);
-        let now = lab::history::Entry::of(&c.results, &c.meta, &c.machine);
+        let threads = args.threads.unwrap_or(RunConfig::default().threads);
+        let mut now = lab::history::Entry::of(&c.results, &c.meta, &c.machine, threads);
+        let mut passed = true;
         if args.gate {
             let (history, skipped) = lab::history::read(&file)
                 .with_context(|| format!("could not read {}", file.display()))?;
@@ -323,12 +325,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
                 // a second climb shows it too.
                 eprintln!("gate: a step measured slower than last time; climbing once more");
                 let again = climb(args)?;
-                let twice = now.best_of(&lab::history::Entry::of(
+                now = now.best_of(&lab::history::Entry::of(
                     &again.results,
                     &again.meta,
                     &again.machine,
+                    threads,
                 ));
-                g = lab::history::gate(&history, &twice);
+                g = lab::history::gate(&history, &now);
             }
             for l in &g.lines {
                 eprintln!("gate: {l}");
@@ -338,9 +341,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
             }
             if !g.passed() {
                 code = ExitCode::from(1);
+                passed = false;
             }
         }
-        if args.record {
+        if args.record && !passed {
+            // A fall recorded would be the next gate's reference, and pass.
+            eprintln!("not recorded: the gate failed");
+        } else if args.record {
             lab::history::append(&file, &now)
                 .with_context(|| format!("could not record to {}", file.display()))?;
             eprintln!("recorded this climb in {}", file.display());

@@ -29,6 +29,11 @@ pub struct Entry {
     pub logical_cores: usize,
     pub n: usize,
     pub d: usize,
+    #[serde(default)]
+    pub seed: u64,
+    /// Threads the steps were allowed (a climb on one thread is not compared with one on all).
+    #[serde(default)]
+    pub threads: usize,
     pub steps: Vec<StepEntry>,
 }
 
@@ -43,9 +48,14 @@ pub struct StepEntry {
 }
 
 impl Entry {
-    /// The climb `results` on `machine` and `meta`, now.
+    /// The climb `results` on `machine` and `meta` with `threads`, now.
     #[must_use]
-    pub fn of(results: &[StepResult], meta: &WorkloadMeta, machine: &MachineInfo) -> Self {
+    pub fn of(
+        results: &[StepResult],
+        meta: &WorkloadMeta,
+        machine: &MachineInfo,
+        threads: usize,
+    ) -> Self {
         let first = results.first().and_then(StepResult::seconds);
         Self {
             schema_version: 1,
@@ -56,6 +66,8 @@ impl Entry {
             logical_cores: machine.logical_cores,
             n: meta.n,
             d: meta.d,
+            seed: meta.seed,
+            threads,
             steps: results
                 .iter()
                 .enumerate()
@@ -89,7 +101,8 @@ impl Entry {
     fn same_setting(&self, other: &Entry) -> bool {
         self.cpu == other.cpu
             && self.logical_cores == other.logical_cores
-            && (self.n, self.d) == (other.n, other.d)
+            && (self.n, self.d, self.seed, self.threads)
+                == (other.n, other.d, other.seed, other.threads)
     }
 }
 
@@ -233,6 +246,8 @@ mod tests {
             logical_cores: 2,
             n: 2000,
             d: 128,
+            seed: 0,
+            threads: 2,
             steps: steps
                 .iter()
                 .map(|&(id, counts, vs_first)| StepEntry {

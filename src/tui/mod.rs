@@ -279,6 +279,10 @@ pub fn run(opts: &Options) -> io::Result<Option<i32>> {
         Some(lab) => match watch(&lab.dir, tx.clone()) {
             Ok(w) => Some(w),
             Err(e) => {
+                // Not watching, and the lab says so in its title: saves run nothing.
+                if let Some(l) = app.lab.as_mut() {
+                    l.watch = false;
+                }
                 app.notice = Some(app::Notice::Error(format!(
                     "cannot watch {} for saves ({e}): Enter runs the selected step",
                     lab.dir.display()

@@ -155,7 +155,7 @@ fn export_flame(view: &FlameView, m: &Model) -> Vec<Command> {
     let id = m.rows[i].info.id;
     if view.memory {
         return vec![Command::ExportFlame {
-            path: PathBuf::from("flamegraphs").join("memory-live.svg"),
+            path: flame_dir(m).join("memory-live.svg"),
             profile,
             title: title(m, "bytes still live"),
             unit: "bytes",
@@ -168,11 +168,20 @@ fn export_flame(view: &FlameView, m: &Model) -> Vec<Command> {
         id.to_string()
     };
     vec![Command::ExportFlame {
-        path: PathBuf::from("flamegraphs").join(format!("{id}.svg")),
+        path: flame_dir(m).join(format!("{id}.svg")),
         profile,
         title: title(m, &what),
         unit: "samples",
     }]
+}
+
+/// Where exported flamegraphs go: `flamegraphs/` beside the notes (the lab's folder for a
+/// lab; the working folder otherwise, as `m` writes NOTES.md there).
+fn flame_dir(m: &Model) -> PathBuf {
+    m.notes_path
+        .parent()
+        .map_or_else(PathBuf::new, std::path::Path::to_path_buf)
+        .join("flamegraphs")
 }
 
 /// The difference from the rung below: what this step removed and what it added.
@@ -195,7 +204,7 @@ fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
     let (a, b) = (m.rows[j].info.id, m.rows[i].info.id);
     view.diff_with = Some(j);
     vec![Command::ExportDiff {
-        path: PathBuf::from("flamegraphs").join(format!("diff-{a}-{b}.svg")),
+        path: flame_dir(m).join(format!("diff-{a}-{b}.svg")),
         before,
         after,
         title: title(m, &format!("{a} → {b}")),

@@ -184,7 +184,10 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
         KeyCode::Char('a') => climb(lab, m).into(),
         KeyCode::Esc => {
             lab.queue.clear();
-            lab.saved.clear();
+            // Saves that were waiting are not forgotten: marked, they run when asked.
+            for (i, _) in lab.saved.drain(..) {
+                lab.changed[i] = true;
+            }
             if lab.checking.is_some() {
                 m.notice = Some(Notice::Info("cancelling…".into()));
                 return vec![Command::Cancel].into();
@@ -203,7 +206,9 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
         }
         KeyCode::Char('w') => {
             lab.watch = !lab.watch;
-            lab.saved.clear();
+            for (i, _) in lab.saved.drain(..) {
+                lab.changed[i] = true;
+            }
             let changed: Vec<usize> = (0..lab.changed.len()).filter(|&i| lab.changed[i]).collect();
             m.notice = Some(Notice::Info(if !lab.watch {
                 "not watching: Enter runs the selected step".into()
@@ -368,7 +373,12 @@ fn climb(lab: &mut LabState, m: &mut Model) -> Vec<Command> {
         return vec![];
     }
     lab.queue = (1..lab.lab.steps.len()).collect();
-    start_step(lab, m, 0)
+    let cmds = start_step(lab, m, 0);
+    if cmds.is_empty() {
+        // Step 1 refused (missing): the rest would only be refused after it.
+        lab.queue.clear();
+    }
+    cmds
 }
 
 /// The quick check ended: a verified answer goes on to the full run; anything else is the
@@ -382,21 +392,36 @@ pub fn on_quick_checked(lab: &mut LabState, m: &mut Model, report: RunReport) ->
         report.status,
         RunStatus::Completed | RunStatus::Extrapolated
     ) && report.verified();
-    if verified {
-        m.rows[row].status = Status::Ready;
-        let cmds = m.try_start(row);
-        if !cmds.is_empty() {
-            m.notice = Some(Notice::Info(format!(
-                "{} is right on the small check; timing it on {} × {}…",
-                lab.lab.steps[i].file_name(),
-                m.settings.n,
-                m.settings.d
-            )));
-        }
+    let file = lab.lab.steps[i].file_name();
+    // Cancelled, or a module missing here: the full run could only say the same.
+    if matches!(
+        report.status,
+        RunStatus::Cancelled | RunStatus::Unavailable(_)
+    ) {
+        let _ = m.finish(report);
+        return on_finished(lab, m, row);
+    }
+    m.rows[row].status = Status::Ready;
+    let cmds = m.try_start(row);
+    if cmds.is_empty() {
         return cmds;
     }
-    let _ = m.finish(report);
-    on_finished(lab, m, row)
+    m.notice = Some(if verified {
+        Notice::Info(format!(
+            "{file} is right on the small check; timing it on {} × {}…",
+            m.settings.n, m.settings.d
+        ))
+    } else {
+        // Said at once; the run at the lab's size decides, as `ladder lab check` decides by it
+        // (code can fail on 200 rows and be right on the lab's, an index trained on them).
+        let (verdict, _) =
+            crate::lab::grade::grade(&lab.lab.steps[i], &report, &lab.results[..i], &lab.lints[i]);
+        Notice::Error(format!(
+            "on 200 rows: {}; running the full size, which decides…",
+            verdict.line()
+        ))
+    });
+    cmds
 }
 
 /// A run of row `row` ended (recorded in the model): the step's attempt and every verdict
@@ -428,6 +453,17 @@ pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command
     }
     lab.reassess();
     if cancelled {
+        if !lab.queue.is_empty() {
+            m.notice = Some(Notice::Info(format!(
+                "{} cancelled, and the rest of the climb",
+                lab.lab.steps[i].file_name()
+            )));
+        } else {
+            m.notice = Some(Notice::Info(format!(
+                "{} cancelled",
+                lab.lab.steps[i].file_name()
+            )));
+        }
         lab.queue.clear();
         return next(lab, m);
     }
@@ -463,7 +499,7 @@ pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command
     } else {
         Notice::Error(line)
     });
-    if !r.verdict.counts() && !lab.unlock_all {
+    if !r.verdict.counts() && !lab.unlock_all && !r.optional {
         // The later steps of a climb stay locked behind this one.
         lab.queue.clear();
     }
