@@ -453,17 +453,15 @@ pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command
     }
     lab.reassess();
     if cancelled {
-        if !lab.queue.is_empty() {
-            m.notice = Some(Notice::Info(format!(
-                "{} cancelled, and the rest of the climb",
-                lab.lab.steps[i].file_name()
-            )));
+        let rest = if lab.queue.is_empty() {
+            ""
         } else {
-            m.notice = Some(Notice::Info(format!(
-                "{} cancelled",
-                lab.lab.steps[i].file_name()
-            )));
-        }
+            ", and the rest of the climb"
+        };
+        m.notice = Some(Notice::Info(format!(
+            "{} cancelled{rest}",
+            lab.lab.steps[i].file_name()
+        )));
         lab.queue.clear();
         return next(lab, m);
     }
