@@ -172,20 +172,29 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
         run::check_fits(w.n(), w.d(), available)?;
     }
     if !w.zero_rows.is_empty() {
-        let shown: Vec<String> = w
-            .zero_rows
-            .iter()
-            .take(8)
-            .map(ToString::to_string)
-            .collect();
-        let more = if w.zero_rows.len() > 8 { ", ..." } else { "" };
         eprintln!(
-            "warning: {} zero vector(s) (rows {}{more}): their cosine with anything is defined as 0",
+            "warning: {} zero vector(s) (rows {}): their cosine with anything is defined as 0",
             w.zero_rows.len(),
-            shown.join(", ")
+            some_rows(&w.zero_rows)
+        );
+    }
+    if !w.vanishing_rows.is_empty() {
+        eprintln!(
+            "warning: {} vector(s) (rows {}) hold values below about 1e-45 of their own length, \
+             which float32 cannot represent once the vector is normalised: they count as 0 \
+             (the cosines change by less than float32 can show)",
+            w.vanishing_rows.len(),
+            some_rows(&w.vanishing_rows)
         );
     }
     Ok(w)
+}
+
+/// The first eight of `rows`, then "..." when there are more.
+fn some_rows(rows: &[usize]) -> String {
+    let shown: Vec<String> = rows.iter().take(8).map(ToString::to_string).collect();
+    let more = if rows.len() > 8 { ", ..." } else { "" };
+    format!("{}{more}", shown.join(", "))
 }
 
 pub type Profiled = Option<Result<ladder::profile::Profile, ladder::profile::ProfileError>>;

@@ -189,7 +189,7 @@ impl Packed {
             let (p, r) = (i / mr, i % mr);
             let (q, c) = (i / nr, i % nr);
             for (k, &v) in row.iter().enumerate() {
-                let u = v * inv;
+                let u = super::scaled(v, inv);
                 a[(p * d + k) * mr + r] = u;
                 b[(q * d + k) * nr + c] = u;
             }
