@@ -381,6 +381,7 @@ fn entry(commit: &str) -> HistoryEntry {
             peak_gflops_core_128: 50.0,
             peak_gflops_all_128: 100.0,
             mem_read_gbs: None,
+            peak_origin: ladder::machine::PeakOrigin::default(),
         },
         workload: WorkloadMeta {
             n: 1000,

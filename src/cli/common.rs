@@ -111,10 +111,20 @@ pub struct Prepared {
     pub runner: Runner,
 }
 
+/// This machine with its cached peak (measured and cached on a first run), saying on stderr
+/// why a cache was ignored.
+pub fn machine_with_note() -> MachineInfo {
+    let (m, note) = MachineInfo::cached_or_measured(false);
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
+    m
+}
+
 /// Builds the workload (see [`build_workload`]), probes the machine and makes the runner.
 pub fn prepare(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Result<Prepared> {
     let workload = Arc::new(build_workload(args, input, full)?);
-    let machine = Arc::new(MachineInfo::probe(false));
+    let machine = Arc::new(machine_with_note());
     let config = ladder::run::RunConfig {
         k: input.k,
         ..args.run_config()

@@ -243,6 +243,7 @@ pub(crate) fn test_machine(cpu: &str) -> MachineInfo {
         peak_gflops_core_128: 50.0,
         peak_gflops_all_128: 100.0,
         mem_read_gbs: None,
+        peak_origin: crate::machine::PeakOrigin::default(),
     }
 }
 
