@@ -105,6 +105,7 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
         compile: None,
         peer: None,
         flamegraph: None,
+        load_elsewhere: None,
     }
 }
 
