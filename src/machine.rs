@@ -312,6 +312,28 @@ fn read_bandwidth(threads: usize) -> f64 {
     best / 1e9
 }
 
+/// Seconds since 1970 as an RFC 3339 UTC timestamp (civil-from-days, proleptic Gregorian).
+#[must_use]
+pub fn utc_rfc3339(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// Seconds since 1970 now.
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -397,7 +419,7 @@ impl MachineInfo {
         m.mem_read_gbs = c.mem_read_gbs;
         m.peak_origin = PeakOrigin {
             peak_source: PeakSource::Cached,
-            measured_at: Some(crate::report::history::utc_rfc3339(c.measured_unix)),
+            measured_at: Some(utc_rfc3339(c.measured_unix)),
             peak_method: Some(c.method.clone()).filter(|s| !s.is_empty()),
         };
         m
@@ -484,7 +506,7 @@ impl MachineInfo {
         }
         m.peak_origin = PeakOrigin {
             peak_source: PeakSource::Measured,
-            measured_at: Some(crate::report::history::utc_rfc3339(unix_now())),
+            measured_at: Some(utc_rfc3339(unix_now())),
             peak_method: Some(method),
         };
         m
@@ -546,7 +568,7 @@ mod tests {
 
     #[test]
     fn old_records_without_the_peak_origin_read_as_measured() {
-        let mut m = crate::report::test_machine("cpu");
+        let mut m = MachineInfo::describe();
         let mut json = serde_json::to_value(&m).unwrap();
         let obj = json.as_object_mut().unwrap();
         for f in ["peak_source", "measured_at", "peak_method"] {
