@@ -1,11 +1,15 @@
 //! The machine a run was measured on: CPU, SIMD features, and the measured roofline
 //! (float32 FMA peak per core and for all cores, memory read bandwidth).
 
-use std::time::{Duration, Instant};
+pub mod cache;
+
+use std::fmt::Write as _;
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::rungs::native::{Isa, fma_peak_probe, fma_peak_probe_128};
+use crate::rungs::native::{Isa, fma_peak_flops, fma_peak_flops_128};
 
 /// What the machine is and what it can do at most.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,6 +37,33 @@ pub struct MachineInfo {
     pub peak_gflops_all_128: f64,
     /// Measured memory read bandwidth with every core reading, GB/s (absent when not measured).
     pub mem_read_gbs: Option<f64>,
+    /// Where the peaks come from: measured now or read from this machine's cache, when, how.
+    #[serde(flatten)]
+    pub peak_origin: PeakOrigin,
+}
+
+/// Whether the peak was measured by this process or read from the cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeakSource {
+    /// Measured by this process (what records older than the cache meant).
+    #[default]
+    Measured,
+    /// Read from this machine's cache (see [`cache`]).
+    Cached,
+}
+
+/// Where a machine's peaks come from (flattened into its JSON; absent in older records).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PeakOrigin {
+    #[serde(default)]
+    pub peak_source: PeakSource,
+    /// When the peak was measured, RFC 3339 UTC.
+    #[serde(default)]
+    pub measured_at: Option<String>,
+    /// How it was measured, in words.
+    #[serde(default)]
+    pub peak_method: Option<String>,
 }
 
 /// What a machine is, as far as ratios measured on it are concerned: the CPU and its model,
@@ -146,12 +177,52 @@ fn model_from_cpuinfo(text: &str) -> Option<String> {
     ))
 }
 
-/// Iterations of the peak loop `probe` that take about `target` on this core.
-fn calibrate(probe: impl Fn(u64) -> f64, target: Duration) -> u64 {
+/// CPU time this thread has run, where the system says (Linux); `None` elsewhere.
+fn thread_cpu_time() -> Option<Duration> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant Linux has
+        // always had; the call writes only `ts`.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
+        (rc == 0).then(|| {
+            Duration::new(
+                u64::try_from(ts.tv_sec).unwrap_or(0),
+                u32::try_from(ts.tv_nsec).unwrap_or(0),
+            )
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// FLOP/s of one run of `flops` (a peak loop returning the FLOPs it did) on this thread: per
+/// second of the thread's CPU time where the system counts it, so that time spent descheduled
+/// (another process on the core) does not count against the machine; else per wall second.
+fn rate(flops: impl Fn(u64) -> f64, iters: u64) -> f64 {
+    let (wall, cpu) = (Instant::now(), thread_cpu_time());
+    let done = std::hint::black_box(flops(iters));
+    let wall = wall.elapsed();
+    let ran = cpu
+        .zip(thread_cpu_time())
+        .and_then(|(a, b)| b.checked_sub(a));
+    let secs = match ran {
+        // A CPU clock that did not move, or moved more than the wall, falls back to the wall.
+        Some(ran) if !ran.is_zero() && ran <= wall + Duration::from_millis(5) => ran.as_secs_f64(),
+        _ => wall.as_secs_f64(),
+    };
+    done / secs.max(1e-9)
+}
+
+/// Iterations of the peak loop `flops` that take about `target` on this core.
+fn calibrate(flops: impl Fn(u64) -> f64, target: Duration) -> u64 {
     let mut iters: u64 = 1 << 16;
     loop {
         let t = Instant::now();
-        std::hint::black_box(probe(iters));
+        std::hint::black_box(flops(iters));
         let el = t.elapsed();
         if el >= Duration::from_millis(10) || iters >= 1 << 34 {
             let scale = target.as_secs_f64() / el.as_secs_f64().max(1e-9);
@@ -161,24 +232,63 @@ fn calibrate(probe: impl Fn(u64) -> f64, target: Duration) -> u64 {
     }
 }
 
-/// Peak FLOP/s of `threads` cores running `probe` at once (best of `rounds`).
+/// Peak FLOP/s of `threads` threads running `flops` at once: the best of `trials` short
+/// trials, since a trial can only be slowed (a busy neighbour), never sped up.
 fn peak_on(
-    probe: impl Fn(u64) -> f64 + Copy + Send,
+    flops: impl Fn(u64) -> f64 + Copy + Send,
     threads: usize,
     iters: u64,
-    rounds: usize,
+    trials: usize,
 ) -> f64 {
     let mut best: f64 = 0.0;
-    for _ in 0..rounds {
+    for _ in 0..trials {
         let total: f64 = std::thread::scope(|s| {
             let hs: Vec<_> = (0..threads)
-                .map(|_| s.spawn(move || probe(iters)))
+                .map(|_| s.spawn(move || rate(flops, iters)))
                 .collect();
             hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
         });
         best = best.max(total);
     }
     best
+}
+
+/// The all-core figure is implausible below this share of one core's times the cores that
+/// have their own FMA units (hyper-threads share them); real all-core clocks stay far above.
+pub const PLAUSIBLE_SCALING: f64 = 0.6;
+
+/// Re-measurements of an implausible all-core figure before it is kept as it is.
+const REMEASURES: usize = 3;
+
+/// One core's and all cores' peak for `flops` (FLOP/s). The all-core figure is measured
+/// again, after a pause, while it is implausible against one core's (see
+/// [`PLAUSIBLE_SCALING`]), and capped at one core's times `fma_cores`: threads counted by
+/// their own CPU time may not have run at the same moment, and two hyper-threads that took
+/// turns must not count as two cores. Returns them and how many re-measurements it took.
+fn core_and_all(
+    flops: impl Fn(u64) -> f64 + Copy + Send,
+    logical: usize,
+    fma_cores: usize,
+    target: Duration,
+    trials: usize,
+) -> (f64, f64, usize) {
+    let iters = calibrate(flops, target);
+    let core = peak_on(flops, 1, iters, trials);
+    let mut all = peak_on(flops, logical, iters, trials);
+    let mut again = 0;
+    while !plausible(core, all, fma_cores) && again < REMEASURES {
+        // Give whatever took the cores a moment to finish.
+        std::thread::sleep(Duration::from_millis(100));
+        all = all.max(peak_on(flops, logical, iters, trials));
+        again += 1;
+    }
+    (core, all.min(core * fma_cores as f64), again)
+}
+
+/// Whether `all` is believable for `fma_cores` cores that each reach `core`.
+#[must_use]
+pub fn plausible(core: f64, all: f64, fma_cores: usize) -> bool {
+    fma_cores <= 1 || all >= PLAUSIBLE_SCALING * core * fma_cores as f64
 }
 
 /// Read bandwidth with `threads` threads summing disjoint parts of a 256 MiB buffer.
@@ -202,47 +312,204 @@ fn read_bandwidth(threads: usize) -> f64 {
     best / 1e9
 }
 
+/// Seconds since 1970 as an RFC 3339 UTC timestamp (civil-from-days, proleptic Gregorian).
+#[must_use]
+pub fn utc_rfc3339(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Seconds since 1970 now.
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 impl MachineInfo {
-    /// Probes the machine. `thorough` spends about two seconds (longer peak runs, memory
-    /// bandwidth); otherwise a quick peak measurement of about a quarter second.
+    /// This machine with its peak: read from the cache when it holds a usable one for this
+    /// machine, else measured (about two seconds, see [`MachineInfo::measure`]; the memory
+    /// bandwidth too when `bandwidth`) and cached. The note, when there is one, says why a
+    /// cache file was ignored or not written: for the user, not an error.
     #[must_use]
-    pub fn probe(thorough: bool) -> Self {
-        Self::probe_with(thorough, thorough)
+    pub fn cached_or_measured(bandwidth: bool) -> (Self, Option<String>) {
+        let missed = match Self::cached() {
+            Ok(m) => return (m, None),
+            Err(missed) => missed,
+        };
+        let (m, stored) = Self::measure_and_cache(bandwidth);
+        let note = match (missed, stored) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        (m, note)
     }
 
-    /// The thorough peak measurement without the memory bandwidth: for benchmarks, whose
-    /// ratios to the peak must not move with a noisy quick measurement.
-    #[must_use]
-    pub fn probe_peak_thorough() -> Self {
-        Self::probe_with(true, false)
+    /// This machine with its cached peak, or why there is none usable (`None`: no cache yet,
+    /// nothing to say).
+    pub fn cached() -> Result<Self, Option<String>> {
+        let dir = cache::cache_dir().ok_or(None)?;
+        match cache::load(&dir, &MachineKey::this(), unix_now()) {
+            Ok(c) => Ok(Self::from_cache(&c)),
+            Err(cache::Miss::Absent) => Err(None),
+            Err(cache::Miss::Ignored(why)) => Err(Some(format!("ignored the cached peak: {why}"))),
+        }
     }
 
-    fn probe_with(thorough: bool, bandwidth: bool) -> Self {
-        let isa = Isa::detect();
-        let logical = std::thread::available_parallelism().map_or(1, usize::from);
-        let target = Duration::from_millis(if thorough { 150 } else { 40 });
-        let rounds = if thorough { 5 } else { 2 };
-        let probe = move |iters| fma_peak_probe(isa, iters);
-        let iters = calibrate(probe, target);
-        let core = peak_on(probe, 1, iters, rounds);
-        let all = peak_on(probe, logical, iters, rounds);
-        let iters = calibrate(fma_peak_probe_128, target);
-        let core_128 = peak_on(fma_peak_probe_128, 1, iters, rounds);
-        let all_128 = peak_on(fma_peak_probe_128, logical, iters, rounds);
+    /// Measures the peak now (and the bandwidth when `bandwidth`) and caches it, unless it
+    /// is implausible (a busy machine: the next run measures again). Returns the machine and,
+    /// when it was not cached, why.
+    #[must_use]
+    pub fn measure_and_cache(bandwidth: bool) -> (Self, Option<String>) {
+        let m = Self::measure(bandwidth);
+        let Some(dir) = cache::cache_dir() else {
+            return (m, None);
+        };
+        if !m.peak_plausible() {
+            return (
+                m,
+                Some("the peak was measured under load and is not cached".into()),
+            );
+        }
+        let entry = cache::CachedPeak::new(m.key(), unix_now(), &m);
+        let note = cache::store(&dir, &entry)
+            .err()
+            .map(|e| format!("could not cache the peak in {}: {e}", dir.display()));
+        (m, note)
+    }
+
+    /// Whether the all-core peaks are plausible against the one-core ones (see
+    /// [`PLAUSIBLE_SCALING`]).
+    #[must_use]
+    pub fn peak_plausible(&self) -> bool {
+        let fma_cores = self
+            .physical_cores
+            .unwrap_or(self.logical_cores)
+            .clamp(1, self.logical_cores.max(1));
+        plausible(self.peak_gflops_core, self.peak_gflops_all, fma_cores)
+            && plausible(
+                self.peak_gflops_core_128,
+                self.peak_gflops_all_128,
+                fma_cores,
+            )
+    }
+
+    /// This machine with the figures of a cache entry (marked as cached).
+    fn from_cache(c: &cache::CachedPeak) -> Self {
+        let mut m = Self::describe();
+        m.peak_gflops_core = c.peak_gflops_core;
+        m.peak_gflops_all = c.peak_gflops_all;
+        m.peak_gflops_core_128 = c.peak_gflops_core_128;
+        m.peak_gflops_all_128 = c.peak_gflops_all_128;
+        m.mem_read_gbs = c.mem_read_gbs;
+        m.peak_origin = PeakOrigin {
+            peak_source: PeakSource::Cached,
+            measured_at: Some(utc_rfc3339(c.measured_unix)),
+            peak_method: Some(c.method.clone()).filter(|s| !s.is_empty()),
+        };
+        m
+    }
+
+    /// What the machine is, with no figure measured yet.
+    fn describe() -> Self {
         Self {
             cpu: cpu_brand(),
             model: cpu_model(),
             arch: std::env::consts::ARCH.to_string(),
-            logical_cores: logical,
+            logical_cores: std::thread::available_parallelism().map_or(1, usize::from),
             physical_cores: sysinfo::System::physical_core_count().ok(),
             simd: simd_features(),
-            kernel_isa: isa.to_string(),
-            peak_gflops_core: core / 1e9,
-            peak_gflops_all: all / 1e9,
-            peak_gflops_core_128: core_128 / 1e9,
-            peak_gflops_all_128: all_128 / 1e9,
-            mem_read_gbs: bandwidth.then(|| read_bandwidth(logical)),
+            kernel_isa: Isa::detect().to_string(),
+            peak_gflops_core: 0.0,
+            peak_gflops_all: 0.0,
+            peak_gflops_core_128: 0.0,
+            peak_gflops_all_128: 0.0,
+            mem_read_gbs: None,
+            peak_origin: PeakOrigin::default(),
         }
+    }
+
+    /// Probes the machine: `thorough` measures the peak afresh with the memory bandwidth
+    /// (about two seconds); otherwise the cached peak, measured and cached on a first run.
+    #[must_use]
+    pub fn probe(thorough: bool) -> Self {
+        if thorough {
+            Self::measure(true)
+        } else {
+            Self::cached_or_measured(false).0
+        }
+    }
+
+    /// The peak for benchmarks, whose ratios to it must not move with a noisy measurement:
+    /// the cached one, as every run on this machine uses.
+    #[must_use]
+    pub fn probe_peak_thorough() -> Self {
+        Self::cached_or_measured(false).0
+    }
+
+    /// Measures the peaks now (and the memory bandwidth when `bandwidth`): seven trials of
+    /// about 50 ms for each figure, the best kept; the all-core figure measured again while
+    /// it is implausible against one core's. About two seconds on an idle machine.
+    #[must_use]
+    pub fn measure(bandwidth: bool) -> Self {
+        const TRIALS: usize = 7;
+        const TRIAL: Duration = Duration::from_millis(50);
+        let mut m = Self::describe();
+        let isa = Isa::detect();
+        let logical = m.logical_cores;
+        let fma_cores = m.physical_cores.unwrap_or(logical).clamp(1, logical);
+        let flops = move |iters| fma_peak_flops(isa, iters);
+        let (core, all, again) = core_and_all(flops, logical, fma_cores, TRIAL, TRIALS);
+        let (core_128, all_128, again_128) =
+            core_and_all(fma_peak_flops_128, logical, fma_cores, TRIAL, TRIALS);
+        m.peak_gflops_core = core / 1e9;
+        m.peak_gflops_all = all / 1e9;
+        m.peak_gflops_core_128 = core_128 / 1e9;
+        m.peak_gflops_all_128 = all_128 / 1e9;
+        m.mem_read_gbs = bandwidth.then(|| read_bandwidth(logical));
+        let clock = if thread_cpu_time().is_some() {
+            "per second of each thread's CPU time"
+        } else {
+            "per wall-clock second"
+        };
+        let mut method = format!(
+            "best of {TRIALS} trials of {} ms on 1 core and on {logical}, {clock}; all cores \
+             capped at one core's times {fma_cores}",
+            TRIAL.as_millis()
+        );
+        if again + again_128 > 0 {
+            let _ = write!(
+                method,
+                "; the all-core figure measured again {} time(s), being below {:.0}% of one \
+                 core's times {fma_cores}",
+                again + again_128,
+                PLAUSIBLE_SCALING * 100.0
+            );
+        }
+        if !m.peak_plausible() {
+            method.push_str("; still implausible: the machine was busy, measure again when idle");
+        }
+        m.peak_origin = PeakOrigin {
+            peak_source: PeakSource::Measured,
+            measured_at: Some(utc_rfc3339(unix_now())),
+            peak_method: Some(method),
+        };
+        m
     }
 
     /// The peak for `threads` busy cores, GFLOP/s (interpolated between one and all cores).
@@ -287,5 +554,31 @@ mod tests {
         );
         // "model name" must not be taken for "model"; no family at all gives nothing.
         assert_eq!(model_from_cpuinfo("model name\t: X\nmodel\t: 3\n"), None);
+    }
+
+    #[test]
+    fn an_all_core_peak_far_below_one_core_times_the_cores_is_implausible() {
+        // The 48 against 95 of a busy 2-core machine, at one core's 48.
+        assert!(!plausible(48.0, 48.2, 2));
+        assert!(plausible(48.0, 93.2, 2));
+        // A lower all-core clock on many cores is believable; one core is always.
+        assert!(plausible(100.0, 4500.0, 64));
+        assert!(plausible(100.0, 10.0, 1));
+    }
+
+    #[test]
+    fn old_records_without_the_peak_origin_read_as_measured() {
+        let mut m = MachineInfo::describe();
+        let mut json = serde_json::to_value(&m).unwrap();
+        let obj = json.as_object_mut().unwrap();
+        for f in ["peak_source", "measured_at", "peak_method"] {
+            assert!(obj.remove(f).is_some(), "{f} is written");
+        }
+        let back: MachineInfo = serde_json::from_value(json).unwrap();
+        assert_eq!(back.peak_origin.peak_source, PeakSource::Measured);
+        assert_eq!(back, m);
+        m.peak_origin.peak_source = PeakSource::Cached;
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(text.contains("\"peak_source\":\"cached\""), "{text}");
     }
 }

@@ -172,14 +172,68 @@ fn names_the_row_holding_nan_or_infinity() {
         &npy("<f8", false, "(4, 3)", &f64s(&v, false)),
     ));
     assert!(msg.contains("row 3") && msg.contains("inf"), "{msg}");
-    let mut v = vec![0.5f64; 12];
-    v[0] = 1e300;
-    let msg = err(&write(
+}
+
+/// cos(a, b) in float64 from the file's values, each row first divided by its largest
+/// magnitude so that no square under- or overflows even in float64.
+fn cosine64(a: &[f64], b: &[f64]) -> f64 {
+    let unit = |r: &[f64]| {
+        let m = r.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        r.iter().map(|v| v / m).collect::<Vec<_>>()
+    };
+    let (a, b) = (unit(a), unit(b));
+    let dot: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+    let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+#[test]
+fn float64_rows_outside_float32_range_keep_their_direction() {
+    // Rows a float32 cast would turn into infinities or zeros: too large, too small for even a
+    // subnormal float32, straddling both, and one ordinary row.
+    let rows: [[f64; 3]; 5] = [
+        [1e300, -2e300, 3e299],
+        [1e-50, 2e-50, -3e-50],
+        [4e-320, 1e-310, 5e-324],
+        [1e39, 1.0, -2.0],
+        [1.0, 2.0, 3.0],
+    ];
+    let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+    let dir = TempDir::new().unwrap();
+    let x = load_file(&write(
         &dir,
-        "big.npy",
-        &npy("<f8", false, "(4, 3)", &f64s(&v, false)),
-    ));
-    assert!(msg.contains("float32"), "{msg}");
+        "wide.npy",
+        &npy("<f8", false, "(5, 3)", &f64s(&flat, false)),
+    ))
+    .expect("finite float64 data loads whatever its scale");
+    assert!(x.first_non_finite().is_none());
+    assert!(x.zero_rows().is_empty(), "no valid vector became zero");
+    let r = ladder::workload::reference::Reference::new(&x);
+    for i in 0..5 {
+        for j in 0..5 {
+            let want = cosine64(&rows[i], &rows[j]);
+            let got = r.cosine(&x, i, j);
+            assert!(
+                (got - want).abs() < 1e-6,
+                "cos({i}, {j}) = {got}, want {want}"
+            );
+        }
+    }
+    // An ordinary row is loaded as it is.
+    assert_eq!(x.row(4), &[1.0, 2.0, 3.0]);
+}
+
+#[test]
+fn values_too_small_to_survive_normalising_are_named() {
+    let rows = vec![
+        vec![1.0f32, 2.0, 3.0],
+        vec![1e38, 1e-10, 0.0],
+        vec![1e-40, 2e-40, 0.0],
+    ];
+    let x = ladder::workload::Matrix::from_rows(&rows).unwrap();
+    // Row 1's 1e-10 is 1e-48 of its length; row 2, subnormal as it is, normalises fine.
+    assert_eq!(x.vanishing_rows(), vec![1]);
 }
 
 fn fvecs(records: &[(i32, Vec<f32>)]) -> Vec<u8> {

@@ -421,6 +421,64 @@ fn every_shipped_peer_file_loads_with_a_unique_id() {
     }
 }
 
+/// Rows whose float32 norm under- or overflows, by scale; a peer must normalise them as well
+/// as rows of scale 1.
+fn awkward_scale_runner(scale: &dyn Fn(usize) -> f32) -> Runner {
+    use std::sync::Arc;
+    let base = ladder::workload::generate(Distribution::Normal, 30, 24, 8).unwrap();
+    let rows: Vec<Vec<f32>> = (0..base.n())
+        .map(|i| base.row(i).iter().map(|&v| v * scale(i)).collect())
+        .collect();
+    let w = ladder::workload::Workload::from_matrix(
+        ladder::workload::Source::Generated(Distribution::Normal),
+        8,
+        ladder::workload::Matrix::from_rows(&rows).unwrap(),
+    );
+    Runner::new(
+        Arc::new(w),
+        Arc::new(common::machine()),
+        ladder::run::RunConfig {
+            budget: Duration::from_mins(1),
+            threads: 2,
+            ..ladder::run::RunConfig::default()
+        },
+    )
+}
+
+#[test]
+fn shipped_peers_that_normalise_are_right_at_any_finite_scale() {
+    let scales: [(&str, &dyn Fn(usize) -> f32); 4] = [
+        ("1e-40", &|_| 1e-40),
+        ("1e-30", &|_| 1e-30),
+        ("3e19", &|_| 3e19),
+        ("1e-25 and 1e15", &|i| if i % 2 == 0 { 1e-25 } else { 1e15 }),
+    ];
+    let peers: Vec<Peer> = shipped()
+        .unwrap()
+        .into_iter()
+        .filter(|p| ["py-algorithm", "numpy", "faiss-flat"].contains(&p.id.as_str()))
+        .filter(|p| p.availability().0.is_none())
+        .map(Peer::new)
+        .collect();
+    assert!(
+        !peers.is_empty(),
+        "the pure-Python peers run wherever Python does"
+    );
+    for (what, scale) in scales {
+        let r = awkward_scale_runner(scale);
+        for peer in &peers {
+            let rep = run(peer, &r);
+            assert!(
+                rep.verified(),
+                "{} on rows of scale {what}: {:?} {:?}",
+                peer.info().id,
+                rep.status,
+                rep.verification
+            );
+        }
+    }
+}
+
 #[test]
 fn python_peers_get_flamegraphs_through_py_spy_when_it_is_installed() {
     let dir = tempfile::tempdir().unwrap();

@@ -279,9 +279,44 @@ fn each_machine_is_judged_by_its_own_baseline() {
     four.cores = 4;
     assert_eq!(
         pick(four),
+        ("amd".into(), false),
+        "its brand, whatever its cores"
+    );
+    let mut odd = key("Graviton", None);
+    odd.cores = 64;
+    assert_eq!(
+        pick(odd),
         ("xeon".into(), false),
         "nothing alike: the first"
     );
+}
+
+#[test]
+fn an_unseen_cpu_is_judged_by_its_vendor_s_baseline_first() {
+    // The shipped file's two machines, as they name themselves.
+    let mut amd = baseline();
+    amd.machine = Some(key("AMD EPYC", Some("family 26 model 2")));
+    amd.recorded_on = "amd".into();
+    let mut xeon = baseline();
+    xeon.machine = Some(key("Intel(R) Xeon(R) Processor", None));
+    xeon.recorded_on = "xeon".into();
+    let f = file(vec![xeon, amd]);
+    let pick = |cpu: &str, isa: &str| {
+        let mut k = key(cpu, Some("family 25 model 1"));
+        isa.clone_into(&mut k.isa);
+        let (b, same) = f.pick(&k).unwrap();
+        (b.recorded_on.clone(), same)
+    };
+    // A Zen 3 with AVX2 only: the AMD baseline, though the Xeon shares nothing less with it.
+    assert_eq!(
+        pick("AMD EPYC 7B13 64-Core Processor", "avx2+fma"),
+        ("amd".into(), false)
+    );
+    assert_eq!(
+        pick("Intel(R) Core(TM) i7-8700", "avx2+fma"),
+        ("xeon".into(), false)
+    );
+    assert_eq!(pick("unknown CPU", "avx512"), ("xeon".into(), false));
 }
 
 #[test]
@@ -381,6 +416,7 @@ fn entry(commit: &str) -> HistoryEntry {
             peak_gflops_core_128: 50.0,
             peak_gflops_all_128: 100.0,
             mem_read_gbs: None,
+            peak_origin: ladder::machine::PeakOrigin::default(),
         },
         workload: WorkloadMeta {
             n: 1000,

@@ -127,6 +127,68 @@ fn zero_vectors_give_zero_cosines_never_nan() {
     }
 }
 
+/// Valid inputs whose scale breaks a float32 norm: |row|² underflows (subnormal rows, rows of
+/// scale 1e-30), overflows (rows of scale 3e19, one entry of 1e38), or both in one matrix.
+/// Every rung must normalise them to the same unit rows as rows of scale 1.
+fn awkward_scales(n: usize, d: usize, seed: u64) -> Vec<(&'static str, Matrix)> {
+    let base = generate(Distribution::Normal, n, d, seed).unwrap();
+    let scaled = |f: &dyn Fn(usize) -> f32| {
+        let rows: Vec<Vec<f32>> = (0..n)
+            .map(|i| base.row(i).iter().map(|&v| v * f(i)).collect())
+            .collect();
+        Matrix::from_rows(&rows).unwrap()
+    };
+    let mut huge_entry = scaled(&|_| 1.0);
+    let mut rows: Vec<Vec<f32>> = (0..n).map(|i| huge_entry.row(i).to_vec()).collect();
+    rows[n / 2][d / 2] = 1e38;
+    huge_entry = Matrix::from_rows(&rows).unwrap();
+    let subnormal = scaled(&|_| 1e-40);
+    assert!(subnormal.as_slice().iter().any(|v| v.is_subnormal()));
+    vec![
+        ("rows of scale 1e-40 (subnormal)", subnormal),
+        ("rows of scale 1e-30", scaled(&|_| 1e-30)),
+        ("rows of scale 3e19", scaled(&|_| 3e19)),
+        ("a row with a 1e38 entry", huge_entry),
+        (
+            "rows of scale 1e-25 and 1e15",
+            scaled(&|i| if i % 2 == 0 { 1e-25 } else { 1e15 }),
+        ),
+    ]
+}
+
+#[test]
+fn every_rung_is_right_on_rows_whose_norm_under_or_overflows_in_float32() {
+    for (n, d) in [(23, 19), (40, 768)] {
+        for (what, x) in awkward_scales(n, d, 77) {
+            for rung in all_rungs() {
+                check_all(rung.as_ref(), &x, what);
+            }
+        }
+    }
+}
+
+#[test]
+fn top_k_rungs_are_right_on_rows_whose_norm_under_or_overflows_in_float32() {
+    use ladder::rungs::ann::{Ann, AnnParams};
+    for (what, x) in awkward_scales(37, 48, 5) {
+        let r = Reference::new(&x);
+        let mut rungs: Vec<Box<dyn Rung>> = Isa::available()
+            .into_iter()
+            .map(|isa| Box::new(ladder::rungs::TopK::with_isa(isa)) as Box<dyn Rung>)
+            .collect();
+        // Searched exhaustively, so its answer must be exact.
+        rungs.push(Box::new(Ann::new(AnnParams {
+            m: 8,
+            ef_construction: 32,
+            ef_search: x.n(),
+        })));
+        for rung in rungs {
+            let got = compute_topk(rung.as_ref(), &x, 5, 2);
+            assert_exact_topk(&got, &x, &r, 5, &format!("{} on {what}", rung.info().id));
+        }
+    }
+}
+
 #[test]
 fn all_zero_input_is_all_zero_output() {
     let x = Matrix::from_vec(9, 5, vec![0.0; 45]).unwrap();

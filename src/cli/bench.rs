@@ -137,8 +137,7 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
         &InputArgs::default(),
         any_full(&rungs),
     )?);
-    eprintln!("measuring this machine's peak...");
-    let machine = Arc::new(MachineInfo::probe_peak_thorough());
+    let machine = Arc::new(super::common::machine_with_note());
     let config = w.run_config();
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
     let total = args.warmup + args.repeat;

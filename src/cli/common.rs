@@ -111,10 +111,20 @@ pub struct Prepared {
     pub runner: Runner,
 }
 
+/// This machine with its cached peak (measured and cached on a first run), saying on stderr
+/// why a cache was ignored.
+pub fn machine_with_note() -> MachineInfo {
+    let (m, note) = MachineInfo::cached_or_measured(false);
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
+    m
+}
+
 /// Builds the workload (see [`build_workload`]), probes the machine and makes the runner.
 pub fn prepare(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Result<Prepared> {
     let workload = Arc::new(build_workload(args, input, full)?);
-    let machine = Arc::new(MachineInfo::probe(false));
+    let machine = Arc::new(machine_with_note());
     let config = ladder::run::RunConfig {
         k: input.k,
         ..args.run_config()
@@ -172,20 +182,29 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
         run::check_fits(w.n(), w.d(), available)?;
     }
     if !w.zero_rows.is_empty() {
-        let shown: Vec<String> = w
-            .zero_rows
-            .iter()
-            .take(8)
-            .map(ToString::to_string)
-            .collect();
-        let more = if w.zero_rows.len() > 8 { ", ..." } else { "" };
         eprintln!(
-            "warning: {} zero vector(s) (rows {}{more}): their cosine with anything is defined as 0",
+            "warning: {} zero vector(s) (rows {}): their cosine with anything is defined as 0",
             w.zero_rows.len(),
-            shown.join(", ")
+            some_rows(&w.zero_rows)
+        );
+    }
+    if !w.vanishing_rows.is_empty() {
+        eprintln!(
+            "warning: {} vector(s) (rows {}) hold values below about 1e-45 of their own length, \
+             which float32 cannot represent once the vector is normalised: they count as 0 \
+             (the cosines change by less than float32 can show)",
+            w.vanishing_rows.len(),
+            some_rows(&w.vanishing_rows)
         );
     }
     Ok(w)
+}
+
+/// The first eight of `rows`, then "..." when there are more.
+fn some_rows(rows: &[usize]) -> String {
+    let shown: Vec<String> = rows.iter().take(8).map(ToString::to_string).collect();
+    let more = if rows.len() > 8 { ", ..." } else { "" };
+    format!("{}{more}", shown.join(", "))
 }
 
 pub type Profiled = Option<Result<ladder::profile::Profile, ladder::profile::ProfileError>>;

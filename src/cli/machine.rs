@@ -6,18 +6,39 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use ladder::machine::MachineInfo;
+use ladder::machine::{MachineInfo, PeakSource};
 
 #[derive(Args)]
 pub struct MachineArgs {
     /// Output format: table or json.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
+    /// Measure the peak and bandwidth again and replace this machine's cached figures
+    /// (otherwise the cached ones are shown, measured on a first run).
+    #[arg(long)]
+    measure: bool,
 }
 
 pub fn exec(args: &MachineArgs) -> Result<ExitCode> {
-    eprintln!("measuring the FMA peak and memory bandwidth (about two seconds)...");
-    let m = MachineInfo::probe(true);
+    let cached = if args.measure {
+        Err(None)
+    } else {
+        MachineInfo::cached()
+    };
+    let m = match cached {
+        Ok(m) => m,
+        Err(why) => {
+            if let Some(why) = why {
+                eprintln!("note: {why}");
+            }
+            eprintln!("measuring the FMA peak and memory bandwidth (about two seconds)...");
+            let (m, note) = MachineInfo::measure_and_cache(true);
+            if let Some(note) = note {
+                eprintln!("note: {note}");
+            }
+            m
+        }
+    };
     let mut out = std::io::stdout().lock();
     match args.format.as_str() {
         "json" => writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?,
@@ -44,8 +65,31 @@ pub fn exec(args: &MachineArgs) -> Result<ExitCode> {
             if let Some(bw) = m.mem_read_gbs {
                 writeln!(out, "memory read       {bw:.1} GB/s (all cores)")?;
             }
+            writeln!(out, "peak              {}", peak_origin(&m))?;
         }
         other => bail!("unknown format '{other}': use table or json"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the peak comes from, in words: "cached, measured 2026-01-02T03:04:05Z (best of ...)".
+#[must_use]
+pub fn peak_origin(m: &MachineInfo) -> String {
+    let o = &m.peak_origin;
+    let source = match o.peak_source {
+        PeakSource::Cached => "cached, measured",
+        PeakSource::Measured => "measured",
+    };
+    let when = o.measured_at.as_deref().unwrap_or("at an unknown time");
+    let how = o
+        .peak_method
+        .as_deref()
+        .map(|h| format!(" ({h})"))
+        .unwrap_or_default();
+    let refresh = if o.peak_source == PeakSource::Cached {
+        "; `ladder machine --measure` measures again"
+    } else {
+        ""
+    };
+    format!("{source} {when}{how}{refresh}")
 }

@@ -235,3 +235,111 @@ mod tests {
         assert_eq!(h.last(), Some(5));
     }
 }
+
+/// How busy the rest of the machine is over an interval: the machine's busy CPU time
+/// (sysinfo, from the kernel's counters) less this process's own, in cores. A figure taken
+/// while other programs compete for the cores is marked, not silently trusted.
+pub struct OtherLoad {
+    sys: Option<System>,
+    own: Option<Duration>,
+    wall: std::time::Instant,
+}
+
+/// Intervals shorter than this are not judged: the kernel counts busy time in ticks of
+/// 10 ms or so, too coarse to tell.
+pub const MIN_LOAD_INTERVAL: Duration = Duration::from_millis(100);
+
+impl OtherLoad {
+    /// Starts watching.
+    #[must_use]
+    pub fn start() -> Self {
+        let sys = System::new().ok().map(|mut s| {
+            s.refresh_cpu_usage();
+            s
+        });
+        Self {
+            sys,
+            own: own_cpu_time(),
+            wall: std::time::Instant::now(),
+        }
+    }
+
+    /// Cores' worth of CPU used by other processes since [`OtherLoad::start`] (0.4: 40% of a
+    /// core busy elsewhere); `extra_own_s` is CPU time of processes that count as ours (a
+    /// peer's). `None` when the interval was too short or the system does not say.
+    #[must_use]
+    pub fn finish(self, extra_own_s: f64) -> Option<f64> {
+        let wall = self.wall.elapsed();
+        if wall < MIN_LOAD_INTERVAL {
+            return None;
+        }
+        let mut sys = self.sys?;
+        sys.refresh_cpu_usage();
+        let cores = sys.cpus().len().max(1) as f64;
+        let busy = f64::from(sys.global_cpu_usage()) / 100.0 * cores;
+        let own = own_cpu_time()?.checked_sub(self.own?)?.as_secs_f64() + extra_own_s;
+        Some(others(busy, own, wall.as_secs_f64(), cores))
+    }
+}
+
+/// Cores busy elsewhere: `busy` cores busy in all (averaged over `wall` seconds) less `own`
+/// CPU seconds of ours, between 0 and `cores`.
+#[must_use]
+pub fn others(busy: f64, own: f64, wall: f64, cores: f64) -> f64 {
+    if !(busy.is_finite() && own.is_finite() && wall > 0.0) {
+        return 0.0;
+    }
+    (busy - own / wall).clamp(0.0, cores)
+}
+
+/// CPU time (user and system) this process has used, where the system says.
+fn own_cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `usage` is a valid, writable rusage; RUSAGE_SELF asks about this process
+        // and the call writes only `usage`.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut usage) } != 0 {
+            return None;
+        }
+        let tv = |t: libc::timeval| {
+            Duration::new(
+                u64::try_from(t.tv_sec).unwrap_or(0),
+                u32::try_from(t.tv_usec).unwrap_or(0).saturating_mul(1000),
+            )
+        };
+        Some(tv(usage.ru_utime) + tv(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+
+    #[test]
+    fn others_are_the_machine_s_busy_cores_less_our_own() {
+        // 2 cores busy for 1 s, 1.6 s of CPU ours: 0.4 of a core elsewhere.
+        assert!((others(2.0, 1.6, 1.0, 2.0) - 0.4).abs() < 1e-12);
+        // Our own time counted in coarser ticks than the machine's never goes below 0.
+        assert!(others(1.0, 1.2, 1.0, 2.0).abs() < f64::EPSILON);
+        assert!(others(f64::NAN, 1.0, 1.0, 2.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn a_busy_neighbour_thread_is_not_counted_as_elsewhere() {
+        // Our own spinning thread is ours: what it burns must not read as another's load.
+        let probe = OtherLoad::start();
+        let t = std::time::Instant::now();
+        let mut x = 0u64;
+        while t.elapsed() < Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        if let Some(elsewhere) = probe.finish(0.0) {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+            assert!((0.0..=cores).contains(&elsewhere), "{elsewhere}");
+        }
+    }
+}

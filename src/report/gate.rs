@@ -137,23 +137,37 @@ impl BaselineFile {
     }
 
     /// The baseline to judge `machine` by, and whether it was recorded on that kind of
-    /// machine. Without one of its own, the nearest: another model of the same CPU brand (same
-    /// cores and ISA), else the same cores and ISA, else the first.
+    /// machine. Without one of its own, the nearest, brand first: a baseline of the same
+    /// vendor (AMD, Intel...; the same CPU name before another, then the same ISA and cores,
+    /// then the same cores), else one with the same ISA and cores, else the first. A CPU's
+    /// ratios to its own peak follow its vendor's micro-architecture more than its ISA.
     #[must_use]
     pub fn pick(&self, machine: &MachineKey) -> Option<(&Baseline, bool)> {
-        let first_where = |p: &dyn Fn(&MachineKey) -> bool| {
-            self.baselines
-                .iter()
-                .find(|b| b.machine.as_ref().is_some_and(p))
-        };
-        let like = |k: &MachineKey| k.isa == machine.isa && k.cores == machine.cores;
-        if let Some(b) = first_where(&|k| k.same_kind(machine)) {
+        if let Some(b) = self
+            .baselines
+            .iter()
+            .find(|b| b.machine.as_ref().is_some_and(|k| k.same_kind(machine)))
+        {
             return Some((b, true));
         }
-        first_where(&|k| like(k) && k.cpu == machine.cpu)
-            .or_else(|| first_where(&like))
-            .or_else(|| self.baselines.first())
-            .map(|b| (b, false))
+        let vendor = vendor(&machine.cpu);
+        let nearness = |k: &MachineKey| {
+            (
+                vendor.is_some() && vendor == self::vendor(&k.cpu),
+                k.cpu == machine.cpu,
+                k.isa == machine.isa && k.cores == machine.cores,
+                k.cores == machine.cores,
+            )
+        };
+        // The nearest; among equals, the first in the file.
+        self.baselines
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, b)| {
+                let near = b.machine.as_ref().map(nearness);
+                (near, std::cmp::Reverse(*i))
+            })
+            .map(|(_, b)| (b, false))
     }
 
     /// Puts `b` in place of the baseline of its machine (and of any older, unnamed one), or
@@ -170,6 +184,21 @@ impl BaselineFile {
             None => self.baselines.push(b),
         }
     }
+}
+
+/// The vendor a CPU name starts with, lower case ("intel" for "Intel(R) Xeon(R)", "amd" for
+/// "AMD EPYC 7B13"); `None` for a name that says nothing.
+fn vendor(cpu: &str) -> Option<String> {
+    let first = cpu.split_whitespace().next()?;
+    let word: String = first
+        .split('(')
+        .next()
+        .unwrap_or(first)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (!word.is_empty() && word != "unknown").then_some(word)
 }
 
 impl BaselineRung {

@@ -172,11 +172,26 @@ pub fn time_cell(r: &RunReport) -> String {
     if !r.has_time() {
         return "-".into();
     }
+    // "!": measured under load (see `load_note`).
+    let mark = if r.under_load() { " !" } else { "" };
     if r.extrapolated {
-        format!("~{} (est.)", human_seconds(r.estimated_s))
+        format!("~{} (est.){mark}", human_seconds(r.estimated_s))
     } else {
-        human_seconds(r.estimated_s)
+        format!("{}{mark}", human_seconds(r.estimated_s))
     }
+}
+
+/// "threads: measured under load: 0.4 of a core busy elsewhere ...", for a rung whose time
+/// other processes spoiled.
+#[must_use]
+pub fn load_note(x: &RunReport) -> Option<String> {
+    let l = x.load_elsewhere.filter(|_| x.under_load())?;
+    Some(format!(
+        "{} !: measured under load: {:.0}% of a core busy elsewhere; its time and % of peak \
+         are low by up to that much (run again on an idle machine)",
+        x.rung,
+        l * 100.0
+    ))
 }
 
 /// The effective GFLOP/s column.
@@ -243,12 +258,37 @@ pub(crate) fn test_machine(cpu: &str) -> MachineInfo {
         peak_gflops_core_128: 50.0,
         peak_gflops_all_128: 100.0,
         mem_read_gbs: None,
+        peak_origin: crate::machine::PeakOrigin::default(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::human_seconds;
+    use super::{human_seconds, load_note, time_cell};
+
+    #[test]
+    fn a_time_taken_under_load_is_marked_and_explained() {
+        let info = crate::rungs::find("naive").unwrap().info();
+        let mut r = crate::run::RunReport::new(&info, 1, 10);
+        r.rows_done = 10;
+        r.estimated_s = 2.5;
+        assert_eq!(time_cell(&r), "2.50 s");
+        r.load_elsewhere = Some(0.1);
+        assert_eq!(time_cell(&r), "2.50 s", "a little noise is not load");
+        assert_eq!(load_note(&r), None);
+        r.load_elsewhere = Some(0.4);
+        assert_eq!(time_cell(&r), "2.50 s !");
+        let note = load_note(&r).unwrap();
+        assert!(
+            note.starts_with("naive !: measured under load: 40% of a core busy elsewhere"),
+            "{note}"
+        );
+        // Records older than the figure read without it.
+        let mut json = serde_json::to_value(&r).unwrap();
+        json.as_object_mut().unwrap().remove("load_elsewhere");
+        let old: crate::run::RunReport = serde_json::from_value(json).unwrap();
+        assert_eq!(old.load_elsewhere, None);
+    }
 
     #[test]
     fn seconds_read_as_people_say_them() {

@@ -82,6 +82,9 @@ impl Export for Table {
         for n in r.rungs.iter().filter_map(super::compile_note) {
             writeln!(out, "{n}")?;
         }
+        for n in r.rungs.iter().filter_map(super::load_note) {
+            writeln!(out, "{n}")?;
+        }
         if r.rungs.iter().any(|x| x.extrapolated) {
             writeln!(
                 out,

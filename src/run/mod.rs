@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 pub use report::{RunReport, RunStatus, VerificationReport, fill_speedups};
 
 use crate::machine::MachineInfo;
-use crate::monitor::PeakRss;
+use crate::monitor::{OtherLoad, PeakRss};
 use crate::profile::{CpuProfiler, Profile, ProfileError};
 use crate::rungs::{Context, Neighbours, Output, OutputKind, Rung, SimMatrix};
 use crate::workload::reference::{Reference, SamplePlan, verify_rows, verify_topk};
@@ -325,6 +325,7 @@ impl Runner {
         report.compile = kernel.compile();
 
         phase(Phase::Kernel);
+        let load = OtherLoad::start();
         let align = rung.row_align().max(1);
         let total_flops = rung.flops(0..n, n, d);
         let mut rows_done = 0;
@@ -376,6 +377,8 @@ impl Runner {
             });
         }
         report.peer = kernel.peer_stats();
+        // A peer's processes are the rung's own work, not load from elsewhere.
+        report.load_elsewhere = load.finish(report.peer.map_or(0.0, |p| p.cpu_s));
         if let Some(c) = report.peer.and_then(|p| p.compile_s) {
             // A peer's JIT (Numba) compiles inside its set-up: shown apart, like the jit rung's.
             report.compile = Some(crate::rungs::Compile {

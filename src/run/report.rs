@@ -95,7 +95,14 @@ pub struct RunReport {
     /// Path of this run's flamegraph SVG, when one was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flamegraph: Option<String>,
+    /// Cores' worth of CPU other processes used while the kernel ran (0.4: 40% of a core);
+    /// absent when the kernel ran too briefly to tell, or in records older than this figure.
+    #[serde(default)]
+    pub load_elsewhere: Option<f64>,
 }
+
+/// Other processes' CPU, in cores, from which a time counts as measured under load.
+pub const LOADED_CORES: f64 = 0.25;
 
 impl RunReport {
     /// The report of rung `info` before anything ran: completed, with nothing measured yet.
@@ -118,6 +125,7 @@ impl RunReport {
             gflops_effective: 0.0,
             gflops_work: 0.0,
             peak_pct: 0.0,
+            load_elsewhere: None,
             speedup_vs_baseline: None,
             speedup_vs_previous: None,
             peak_rss_bytes: 0,
@@ -126,6 +134,13 @@ impl RunReport {
             peer: None,
             flamegraph: None,
         }
+    }
+
+    /// Whether other processes took enough CPU while the kernel ran to spoil its time
+    /// (see [`LOADED_CORES`]).
+    #[must_use]
+    pub fn under_load(&self) -> bool {
+        self.load_elsewhere.is_some_and(|l| l >= LOADED_CORES)
     }
 
     /// Produced a time worth comparing (complete or extrapolated).

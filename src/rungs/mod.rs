@@ -297,19 +297,26 @@ pub struct Compile {
     pub cached: bool,
 }
 
-/// 1 / |row|, with the norm summed in float64; 0 for a zero row, so that its cosines come out
-/// 0, never NaN.
-pub(crate) fn inv_norm(row: &[f32]) -> f32 {
+/// 1 / |row| in float64; 0 for a zero row, so that its cosines come out 0, never NaN.
+///
+/// The squares are summed in float64, which no finite float32 can under- or overflow (the
+/// smallest subnormal squared is ~2e-90, the largest float squared times any row length is far
+/// below 1e308), and the reciprocal stays in float64: in float32, 1 / |row| of a row of scale
+/// 1e-40 is infinite and one of scale 1e20 squares to infinity. Apply it with [`scaled`].
+pub(crate) fn inv_norm(row: &[f32]) -> f64 {
     let norm = row
         .iter()
         .map(|&v| f64::from(v) * f64::from(v))
         .sum::<f64>()
         .sqrt();
-    if norm == 0.0 {
-        0.0
-    } else {
-        (1.0 / norm) as f32
-    }
+    if norm == 0.0 { 0.0 } else { 1.0 / norm }
+}
+
+/// One entry of a unit row: `v · inv` taken in float64, so it lies in [-1, 1] whatever the
+/// row's scale (see [`inv_norm`]).
+#[inline]
+pub(crate) fn scaled(v: f32, inv: f64) -> f32 {
+    (f64::from(v) * inv) as f32
 }
 
 /// The rows scaled to unit length, flat and row-major (see [`inv_norm`]).
@@ -318,7 +325,7 @@ pub(crate) fn unit_rows(x: &Matrix) -> Vec<f32> {
     for i in 0..x.n() {
         let row = x.row(i);
         let inv = inv_norm(row);
-        out.extend(row.iter().map(|&v| v * inv));
+        out.extend(row.iter().map(|&v| scaled(v, inv)));
     }
     out
 }

@@ -28,9 +28,13 @@ impl Rung for Vectorized {
     fn prepare<'a>(&self, x: &'a Matrix, _: &Context) -> Result<Box<dyn Kernel + 'a>, RungError> {
         let view = ArrayView2::from_shape((x.n(), x.d()), x.as_slice())
             .map_err(|e| RungError::Unsupported(e.to_string()))?;
-        let norms = view.map_axis(Axis(1), |row| row.dot(&row).sqrt());
+        // Norms in float64: a float32 `row.dot(&row)` underflows to 0 for rows of scale 1e-30
+        // and overflows for rows of scale 1e20, turning valid vectors into zero or NaN rows.
+        // This is set-up, timed apart from the kernel.
+        let wide = view.mapv(f64::from);
+        let norms = wide.map_axis(Axis(1), |row| row.dot(&row).sqrt());
         let inv = norms.mapv(|v| if v == 0.0 { 0.0 } else { 1.0 / v });
-        let unit = &view * &inv.insert_axis(Axis(1));
+        let unit = (&wide * &inv.insert_axis(Axis(1))).mapv(|v| v as f32);
         Ok(Box::new(VectorizedKernel { unit }))
     }
 }

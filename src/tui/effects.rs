@@ -612,6 +612,7 @@ mod tests {
             peak_gflops_core_128: 10.0,
             peak_gflops_all_128: 20.0,
             mem_read_gbs: None,
+            peak_origin: crate::machine::PeakOrigin::default(),
         }
     }
 

@@ -165,32 +165,59 @@ pub fn load_npy(path: &Path) -> Result<Matrix, WorkloadError> {
         }
         b
     };
+    let src = |i: usize, j: usize| {
+        if header.fortran_order {
+            j * n + i
+        } else {
+            i * d + j
+        }
+    };
     let mut data = vec![0f32; n * d];
+    let mut wide = vec![0f64; d];
     for i in 0..n {
-        for j in 0..d {
-            let src = if header.fortran_order {
-                j * n + i
-            } else {
-                i * d + j
-            };
-            let b = word(src, item);
-            data[i * d + j] = match header.float {
-                Float::F32 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-                Float::F64 => {
-                    let wide = f64::from_le_bytes(b);
-                    let v = wide as f32;
-                    // A finite float64 too large for float32 would become infinite: say so.
-                    if wide.is_finite() && !v.is_finite() {
-                        return Err(bad(format!(
-                            "row {i}, column {j} is {wide}, too large for float32; rescale the vectors"
-                        )));
-                    }
-                    v
+        let dst = &mut data[i * d..(i + 1) * d];
+        match header.float {
+            Float::F32 => {
+                for (j, v) in dst.iter_mut().enumerate() {
+                    let b = word(src(i, j), item);
+                    *v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                 }
-            };
+            }
+            Float::F64 => {
+                for (j, v) in wide.iter_mut().enumerate() {
+                    *v = f64::from_le_bytes(word(src(i, j), item));
+                }
+                narrow_row(&wide, dst);
+            }
         }
     }
     check_finite(path, Matrix::from_vec(n, d, data)?)
+}
+
+/// A float64 row as float32. A row whose values lie outside float32's range (any above
+/// `f32::MAX`, or any non-zero one below the smallest normal float32) is first scaled by a
+/// power of two that brings its largest value into [0.5, 1): exact, and a cosine does not
+/// depend on a row's scale, so valid vectors neither overflow to infinity nor underflow to
+/// zero. Values still too small next to their row's largest come out 0
+/// (see [`Matrix::vanishing_rows`]). Non-finite values pass through for `check_finite`.
+///
+/// [`Matrix::vanishing_rows`]: super::Matrix::vanishing_rows
+fn narrow_row(wide: &[f64], dst: &mut [f32]) {
+    let finite = || wide.iter().filter(|v| v.is_finite());
+    let max = finite().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let out_of_range = max > f64::from(f32::MAX)
+        || finite().any(|&v| v != 0.0 && v.abs() < f64::from(f32::MIN_POSITIVE));
+    // 2^-e with e the exponent of the largest value, as two factors so that neither
+    // overflows for the most extreme float64s (e up to 1024, down to -1074).
+    let (f1, f2) = if out_of_range && max > 0.0 {
+        let e = max.log2().floor() as i32 + 1;
+        (2f64.powi(-(e / 2)), 2f64.powi(-(e - e / 2)))
+    } else {
+        (1.0, 1.0)
+    };
+    for (o, &v) in dst.iter_mut().zip(wide) {
+        *o = (v * f1 * f2) as f32;
+    }
 }
 
 fn format_shape(shape: &[usize]) -> String {

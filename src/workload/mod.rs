@@ -114,6 +114,26 @@ impl Matrix {
             .filter(|&i| self.row(i).iter().all(|&v| v == 0.0))
             .collect()
     }
+
+    /// Rows holding a non-zero value that float32 cannot represent once the row is scaled to
+    /// unit length (below about 1e-45 of the row's norm: next to a 1e38 entry, anything under
+    /// 1e-7 say). The rungs compute norms in float64, so such a value becomes 0, changing
+    /// cosines by less than float32 can show; the user is told all the same.
+    #[must_use]
+    pub fn vanishing_rows(&self) -> Vec<usize> {
+        (0..self.n)
+            .filter(|&i| {
+                let row = self.row(i);
+                let norm = row
+                    .iter()
+                    .map(|&v| f64::from(v) * f64::from(v))
+                    .sum::<f64>()
+                    .sqrt();
+                row.iter()
+                    .any(|&v| v != 0.0 && (f64::from(v) / norm) as f32 == 0.0)
+            })
+            .collect()
+    }
 }
 
 /// Where the vectors come from.
@@ -161,6 +181,9 @@ pub struct Workload {
     pub x: Matrix,
     /// Rows that are all zero; reported to the user as a warning.
     pub zero_rows: Vec<usize>,
+    /// Rows with a value too small to survive normalising in float32 (see
+    /// [`Matrix::vanishing_rows`]); reported to the user as a warning.
+    pub vanishing_rows: Vec<usize>,
 }
 
 impl Workload {
@@ -191,11 +214,13 @@ impl Workload {
     #[must_use]
     pub fn from_matrix(source: Source, seed: u64, x: Matrix) -> Self {
         let zero_rows = x.zero_rows();
+        let vanishing_rows = x.vanishing_rows();
         Self {
             source,
             seed,
             x,
             zero_rows,
+            vanishing_rows,
         }
     }
 

@@ -52,6 +52,7 @@ pub fn machine() -> MachineInfo {
         peak_gflops_core_128: 50.0,
         peak_gflops_all_128: 100.0,
         mem_read_gbs: None,
+        peak_origin: ladder::machine::PeakOrigin::default(),
     }
 }
 
@@ -104,6 +105,7 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
         compile: None,
         peer: None,
         flamegraph: None,
+        load_elsewhere: None,
     }
 }
 

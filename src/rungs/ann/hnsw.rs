@@ -72,7 +72,7 @@ impl Space {
             let row = x.row(i);
             let inv = crate::rungs::inv_norm(row);
             for (o, &v) in dst.iter_mut().zip(row) {
-                *o = v * inv;
+                *o = crate::rungs::scaled(v, inv);
             }
         }
         Self {

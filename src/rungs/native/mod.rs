@@ -189,7 +189,7 @@ impl Packed {
             let (p, r) = (i / mr, i % mr);
             let (q, c) = (i / nr, i % nr);
             for (k, &v) in row.iter().enumerate() {
-                let u = v * inv;
+                let u = super::scaled(v, inv);
                 a[(p * d + k) * mr + r] = u;
                 b[(q * d + k) * nr + c] = u;
             }
@@ -496,13 +496,21 @@ unsafe fn micro_tile(isa: Isa, kc: usize, a: *const f32, b: *const f32, c: *mut 
 /// not have is measured with the portable loop instead.
 #[must_use]
 pub fn fma_peak_probe(isa: Isa, iterations: u64) -> f64 {
+    let start = std::time::Instant::now();
+    let flops = fma_peak_flops(isa, iterations);
+    flops / start.elapsed().as_secs_f64()
+}
+
+/// Runs the loop of [`fma_peak_probe`] untimed and returns the FLOPs it performed (so a caller
+/// can divide by a clock of its own: the thread's CPU time, say).
+#[must_use]
+pub fn fma_peak_flops(isa: Isa, iterations: u64) -> f64 {
     let isa = if Isa::available().contains(&isa) {
         isa
     } else {
         Isa::Portable
     };
-    let start = std::time::Instant::now();
-    let flops = match isa {
+    match isa {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: AVX-512F was detected on this CPU just above.
         Isa::Avx512 => unsafe { avx512::peak_loop(iterations) },
@@ -510,14 +518,20 @@ pub fn fma_peak_probe(isa: Isa, iterations: u64) -> f64 {
         // SAFETY: AVX2 and FMA were detected on this CPU just above.
         Isa::Avx2Fma => unsafe { avx2::peak_loop(iterations) },
         _ => portable::peak_loop::<8>(iterations),
-    };
-    flops / start.elapsed().as_secs_f64()
+    }
 }
 
 /// Like [`fma_peak_probe`], with 128-bit vectors: the ceiling of a kernel limited to them.
 #[must_use]
 pub fn fma_peak_probe_128(iterations: u64) -> f64 {
     let start = std::time::Instant::now();
+    let flops = fma_peak_flops_128(iterations);
+    flops / start.elapsed().as_secs_f64()
+}
+
+/// Runs the loop of [`fma_peak_probe_128`] untimed and returns the FLOPs it performed.
+#[must_use]
+pub fn fma_peak_flops_128(iterations: u64) -> f64 {
     #[cfg(target_arch = "x86_64")]
     let flops = if std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: FMA was just detected.
@@ -527,7 +541,7 @@ pub fn fma_peak_probe_128(iterations: u64) -> f64 {
     };
     #[cfg(not(target_arch = "x86_64"))]
     let flops = portable::peak_loop::<4>(iterations);
-    flops / start.elapsed().as_secs_f64()
+    flops
 }
 
 /// Rung 3: the native kernel on one thread.
