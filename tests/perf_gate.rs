@@ -21,6 +21,7 @@ fn baseline() -> Baseline {
         workload: BaselineWorkload { n: 1000, d: 768 },
         baseline_rung: "naive".into(),
         recorded_on: "test".into(),
+        peak_measure: ladder::report::gate::PEAK_MEASURE,
         rungs: vec![
             rung("naive", 1.0, 0.05),
             rung("native", 70.0, 0.55),
@@ -116,6 +117,30 @@ fn the_baseline_rung_is_judged_by_its_peak_fraction_only() {
         measured("threads", 120.0, 0.5, 0.02),
     ];
     assert_eq!(verdicts(&run)[0], Verdict::Regressed);
+}
+
+#[test]
+fn fractions_of_a_peak_measured_another_way_are_not_compared() {
+    // Every fraction halved, as a truer (higher) peak does; the speedups kept.
+    let run = [
+        measured("naive", 1.0, 0.025, 0.02),
+        measured("native", 70.0, 0.27, 0.02),
+        measured("threads", 120.0, 0.25, 0.02),
+    ];
+    assert!(!gate::check(&baseline(), &run).passed());
+    let older = Baseline {
+        peak_measure: 0,
+        ..baseline()
+    };
+    let report = gate::check(&older, &run);
+    assert!(report.passed(), "{}", report.render("naive"));
+    // A speedup that fell still fails.
+    let slower = [
+        measured("naive", 1.0, 0.025, 0.02),
+        measured("native", 35.0, 0.27, 0.02),
+        measured("threads", 120.0, 0.25, 0.02),
+    ];
+    assert!(!gate::check(&older, &slower).passed());
 }
 
 #[test]

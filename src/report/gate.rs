@@ -52,8 +52,16 @@ pub struct Baseline {
     pub baseline_rung: String,
     /// When (and, in old files, where) it was recorded, for people.
     pub recorded_on: String,
+    /// How the peak its fractions divide by was measured ([`PEAK_MEASURE`]; 0 in files
+    /// recorded before it was said): fractions of peaks measured another way do not compare.
+    #[serde(default)]
+    pub peak_measure: u32,
     pub rungs: Vec<BaselineRung>,
 }
+
+/// The way this build measures the peak: 2 = the best of several short trials, each thread
+/// timed by its own CPU time (1 and 0: one trial, by the wall clock).
+pub const PEAK_MEASURE: u32 = 2;
 
 /// `perf/baseline.json`: a baseline per machine the project is measured on. Ratios are
 /// steadier than seconds but still move between micro-architectures (a library that sizes its
@@ -115,6 +123,7 @@ impl BaselineFile {
                         workload: b.workload,
                         baseline_rung: b.baseline_rung,
                         recorded_on: b.recorded_on,
+                        peak_measure: 0,
                         rungs: b.rungs,
                     }],
                 }
@@ -259,6 +268,7 @@ impl Baseline {
             workload,
             baseline_rung: run.first().map(|r| r.rung.clone()).unwrap_or_default(),
             recorded_on,
+            peak_measure: PEAK_MEASURE,
             rungs: run
                 .iter()
                 .map(|r| BaselineRung {
@@ -476,12 +486,15 @@ pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
                 };
             };
             let speed_ratio = m.speedup_vs_baseline / b.speedup_vs_baseline;
-            let peak_ratio = m.peak_fraction / b.peak_fraction;
+            // A fraction of a peak measured another way is not comparable: then the speedup
+            // alone judges (the baseline rung's is 1 by definition).
+            let peak_ratio =
+                (baseline.peak_measure == PEAK_MEASURE).then(|| m.peak_fraction / b.peak_fraction);
             // The baseline rung's speedup is 1 by definition: only its peak fraction says anything.
             let ratio = if b.rung == baseline.baseline_rung {
-                peak_ratio
+                peak_ratio.unwrap_or(1.0)
             } else {
-                speed_ratio.min(peak_ratio)
+                peak_ratio.map_or(speed_ratio, |p| speed_ratio.min(p))
             };
             let verdict = if !m.verified {
                 Verdict::Unverified
@@ -594,6 +607,12 @@ pub fn run_gate(
             out,
             "note: no baseline was recorded on this machine ({}); ratios move between machines (a library sized to the caches most), so record one here with `ladder bench --update-baseline` and commit it",
             g.this_machine
+        )?;
+    }
+    if b.peak_measure != PEAK_MEASURE {
+        writeln!(
+            out,
+            "note: this baseline's peak was measured another way than this build measures it, so its fractions of peak are not compared (speedups are); re-record it with `ladder bench --update-baseline`"
         )?;
     }
     write!(out, "{}", report.render_table(&b.baseline_rung, &|_| true))?;

@@ -40,6 +40,7 @@ fn gate(first: f64, second: f64) -> (String, bool, Asked) {
         workload: BaselineWorkload { n: 1000, d: 768 },
         baseline_rung: "naive".into(),
         recorded_on: "test".into(),
+        peak_measure: super::PEAK_MEASURE,
         rungs: vec![rung("naive", 1.0), rung("native", 10.0)],
     };
     let key = MachineKey {
