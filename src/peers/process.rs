@@ -629,9 +629,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mark = dir.path().join("mark");
         let pid_file = dir.path().join("left");
+        // The leftover writes its pid only once it has left the group (setsid done), and the
+        // program waits for that: else, on a busy machine, the group's kill could reach it
+        // before it left, and the test would check nothing.
         let script = format!(
-            "setsid sleep 300 & echo $! > {}; echo hi",
-            pid_file.display()
+            "setsid sh -c 'echo $$ > {p}.tmp; mv {p}.tmp {p}; exec sleep 300' & \
+             while [ ! -s {p} ]; do sleep 0.01; done; echo hi",
+            p = pid_file.display()
         );
         let f = run(&sh(script, &mark, None)).unwrap();
         let pid = std::fs::read_to_string(&pid_file).unwrap();
