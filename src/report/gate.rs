@@ -54,9 +54,15 @@ pub struct Baseline {
     pub recorded_on: String,
     /// How the peak its fractions divide by was measured ([`PEAK_MEASURE`]; 0 in files
     /// recorded before it was said): fractions of peaks measured another way do not compare.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "unsaid")]
     pub peak_measure: u32,
     pub rungs: Vec<BaselineRung>,
+}
+
+/// An old baseline rewritten keeps its text: a measure never said stays unsaid.
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn unsaid(measure: &u32) -> bool {
+    *measure == 0
 }
 
 /// The way this build measures the peak: 2 = the best of several short trials, each thread
