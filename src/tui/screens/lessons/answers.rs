@@ -20,14 +20,14 @@ pub(super) fn choose(
     step: &Step,
     index: usize,
 ) -> Vec<Command> {
-    let Some(choice) = step.choices.get(index) else {
+    if index >= step.choices.len() {
         m.notice = Some(Notice::Error(format!(
             "there is no option {}: pick 1–{}",
             shown_number(ls, step, index),
             step.choices.len()
         )));
         return vec![];
-    };
+    }
     let mut wrong = match &ls.feedback {
         Some(Feedback::Chose { right: Some(_), .. } | Feedback::Chose { revealed: true, .. }) => {
             m.notice = Some(Notice::Info(
@@ -44,7 +44,8 @@ pub(super) fn choose(
         ));
         return vec![];
     }
-    let correct = choice.correct;
+    // Judged against the measured table where the option names a measured way.
+    let correct = ls.accepted(step, index);
     ls.record(Answer {
         choice: Some(index),
         correct: Some(correct),
@@ -104,7 +105,7 @@ pub(super) fn reveal(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<C
         .order(step)
         .iter()
         .enumerate()
-        .filter(|&(_, &i)| step.choices.get(i).is_some_and(|c| c.correct))
+        .filter(|&(_, &i)| ls.accepted(step, i))
         .map(|(k, _)| (k + 1).to_string())
         .collect();
     m.notice = Some(Notice::Info(format!(
@@ -475,7 +476,12 @@ pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> 
             table: Box::new(c.clone()),
         });
     }
-    ls.concurrency = Some(r);
+    // A failed re-measurement keeps the table the choices were judged on.
+    if r.is_ok() || !matches!(ls.concurrency, Some(Ok(_))) {
+        ls.concurrency = Some(r);
+    } else if let Err(e) = r {
+        ls.concurrency_error = Some(e);
+    }
     match ls.current() {
         Some(s) if s.kind == Kind::Concurrency && ok => ls.pass_current(),
         _ => vec![],

@@ -19,7 +19,11 @@ pub fn step_body(
 ) -> Vec<Line<'static>> {
     let dim = theme.dim();
     match step.kind {
-        Kind::Read => vec![Line::from(Span::styled("Enter: next", dim))],
+        Kind::Read => {
+            let mut v = with_table(ls, step, theme, width);
+            v.push(Line::from(Span::styled("Enter: next", dim)));
+            v
+        }
         Kind::Run => {
             let id = step.rung.clone().unwrap_or_default();
             let row = m.rows.iter().find(|r| r.info.id == id);
@@ -61,23 +65,30 @@ pub fn step_body(
             )));
             v
         }
-        Kind::Flame | Kind::Choice => choices_body(ls, step, theme, width),
+        Kind::Flame | Kind::Choice => {
+            let mut v = with_table(ls, step, theme, width);
+            v.extend(choices_body(ls, step, theme, width));
+            v
+        }
         Kind::Predict => predict_body(ls, step, theme, width),
         Kind::Explain => {
             let words = ls.input.split_whitespace().count();
-            let mut v = wrapped(
+            let mut v = with_table(ls, step, theme, width);
+            v.extend(wrapped(
                 &format!("{}{}", ls.input, if ls.typing { "▏" } else { "" }),
                 "",
                 0,
                 width,
                 theme.title(),
-            );
+            ));
             v.push(Line::from(Span::styled(
                 format!(
                     "{words} words (at least {}) · {}",
                     step.min_words.unwrap_or(1),
                     if ls.typing {
                         "Enter saves, Esc stops typing"
+                    } else if step.workload.is_some() && ls.feedback != Some(Feedback::Saved) {
+                        "Enter: start typing · m: measure again"
                     } else if ls.feedback == Some(Feedback::Saved) {
                         "saved for review: your instructor reads it (Enter edits it)"
                     } else {
@@ -89,7 +100,7 @@ pub fn step_body(
             v
         }
         Kind::Bytecode => bytecode_body(ls, step, theme, width),
-        Kind::Concurrency => concurrency_body(ls, theme),
+        Kind::Concurrency => concurrency_body(ls, theme, width),
         Kind::Notes => vec![Line::from(Span::styled(
             format!(
                 "Enter writes the speedup table to {} (as m does on the ladder screen)",
@@ -98,6 +109,14 @@ pub fn step_body(
             dim,
         ))],
     }
+}
+
+/// The measured row of the workload the step discusses, if it discusses one.
+fn with_table(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    step.workload
+        .as_deref()
+        .map(|w| super::table::workload(ls, w, theme, width))
+        .unwrap_or_default()
 }
 
 /// `text` word-wrapped to `width` columns: the first line starts with `first`, the others
@@ -161,7 +180,7 @@ fn choices_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         let picked = wrong.contains(&i) || right == Some(i);
         let style = if picked { theme.title() } else { theme.base() };
         let mut lines = wrapped(&c.text, &format!("  {}. ", k + 1), 5, width, style);
-        let mark = if (all && c.correct) || right == Some(i) {
+        let mark = if (all && ls.accepted(step, i)) || right == Some(i) {
             Some(Span::styled(" ✓", good))
         } else if all || wrong.contains(&i) {
             Some(Span::styled(" ✗", bad))
@@ -174,19 +193,27 @@ fn choices_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         v.extend(lines);
         if all || wrong.contains(&i) {
             v.extend(wrapped(&c.explain, "     ", 5, width, dim));
+            if let Some(m) = super::table::option_measured(ls, step, i) {
+                v.extend(wrapped(&m, "     ", 5, width, theme.base()));
+            }
         }
     }
     v.push(Line::from(""));
     let keys = match (all, step.kind == Kind::Flame) {
         (true, _) => "→: next step · r: answer it again".to_string(),
         (false, flame) => format!(
-            "{}1–{}: answer · a: show the answer (recorded as shown)",
+            "{}1–{}: answer · a: show the answer (recorded as shown){}",
             if flame {
                 "f: open the flamegraph · "
             } else {
                 ""
             },
-            step.choices.len()
+            step.choices.len(),
+            if step.workload.is_some() {
+                " · m: measure again"
+            } else {
+                ""
+            }
         ),
     };
     v.extend(wrapped(&keys, "", 0, width, dim));
@@ -387,142 +414,45 @@ fn bytecode_body(
     v
 }
 
-fn concurrency_body(ls: &LessonsState, theme: &Theme) -> Vec<Line<'static>> {
-    // Column widths: the table and the longest choice ("Sequential is fine") fit in 76
-    // columns, the text panel's width in an 80-column terminal. Each time has a space before
-    // it, so even a long one ("20 min 34 s") never runs into the next.
-    const NAME: usize = 9;
-    const CELL: usize = 10;
+fn concurrency_body(ls: &LessonsState, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let dim = theme.dim();
+    let mut v = Vec::new();
     if ls.measuring_concurrency {
-        return vec![Line::from(Span::styled(
+        v.push(Line::from(Span::styled(
             "measuring with python3 (about half a minute)…",
             dim,
-        ))];
+        )));
     }
-    let Some(r) = &ls.concurrency else {
-        return vec![Line::from(Span::styled("Enter: measure", dim))];
-    };
-    let c = match r {
-        Ok(c) => c,
-        Err(e) => {
-            return vec![Line::from(Span::styled(
-                format!("could not measure: {e}"),
-                Style::default().fg(theme.bad),
-            ))];
+    match &ls.concurrency {
+        None if !ls.measuring_concurrency => {
+            v.push(Line::from(Span::styled("Enter: measure", dim)));
         }
-    };
-    // The learner's choices, by workload (steps named <workload>-choice).
-    let lesson = ls.lesson();
-    // The first pick is the verdict (later ones may be trial and error), cut to the column.
-    let choice_of = |w: &str| -> String {
-        lesson
-            .and_then(|l| {
-                let s = l.steps.iter().find(|s| s.id == format!("{w}-choice"))?;
-                let p = ls.progress.lesson(&l.id)?;
-                let a = p
-                    .attempts
-                    .get(&s.id)
-                    .and_then(|a| a.iter().find(|a| a.choice.is_some()))
-                    .or_else(|| p.answers.get(&s.id))?;
-                let c = s.choices.get(a.choice?)?;
-                let text = c.text.split([':', ',']).next().unwrap_or(&c.text);
-                let text: String = if text.chars().count() > 18 {
-                    text.chars().take(17).chain(std::iter::once('…')).collect()
-                } else {
-                    text.to_string()
-                };
-                Some(format!("{} {text}", if c.correct { "✓" } else { "✗" }))
-            })
-            .unwrap_or_else(|| "-".into())
-    };
-    let ways = ["sequential", "threads", "processes", "asyncio"];
-    let mut v = vec![Line::from(Span::styled(
-        format!(
-            "Python {}{} · {} cores",
-            c.python,
-            if c.free_threaded {
-                " (free-threaded)"
-            } else {
-                ""
-            },
-            c.cores.unwrap_or(0)
-        ),
-        dim,
-    ))];
-    v.push(Line::from(Span::styled(
-        format!(
-            "{:<NAME$} {:>CELL$} {:>CELL$} {:>CELL$} {:>CELL$}  your choice",
-            "workload", ways[0], ways[1], ways[2], ways[3]
-        ),
-        theme.title(),
-    )));
-    for w in ["cpu", "numpy", "io", "shared"] {
-        let row = c.results.get(w);
-        let best = row.and_then(|r| {
-            r.iter()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(k, _)| k.clone())
-        });
-        let mut spans = vec![Span::raw(format!("{w:<NAME$}"))];
-        for way in ways {
-            let cell = row
-                .and_then(|r| r.get(way))
-                .map_or("-".to_string(), |t| crate::report::human_seconds(*t));
-            let style = if best.as_deref() == Some(way) {
-                Style::default().fg(theme.good)
-            } else {
-                theme.base()
-            };
-            spans.push(Span::styled(format!(" {cell:>CELL$}"), style));
-        }
-        spans.push(Span::styled(format!("  {}", choice_of(w)), dim));
-        v.push(Line::from(spans));
-    }
-    let cells = |vals: [Option<f64>; 4]| -> Vec<Span<'static>> {
-        let best = vals.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-        vals.iter()
-            .map(|t| match t {
-                Some(t) => Span::styled(
-                    format!(" {:>CELL$}", crate::report::human_seconds(*t)),
-                    if (*t - best).abs() < 1e-12 {
-                        Style::default().fg(theme.good)
-                    } else {
-                        theme.base()
-                    },
-                ),
-                None => Span::raw(format!(" {:>CELL$}", "-")),
-            })
-            .collect()
-    };
-    match &c.free {
-        Some(ft) => {
-            if let Some(r) = ft.results.get("cpu") {
-                let mut spans = vec![Span::raw(format!("{:<NAME$}", "cpu (t)"))];
-                spans.extend(cells(ways.map(|w| r.get(w).copied())));
-                spans.push(Span::styled(
-                    format!("  free-threaded Python {}", ft.python),
-                    dim,
+        Some(Err(e)) => v.extend(wrapped(
+            &format!("could not measure: {e}"),
+            "",
+            0,
+            width,
+            Style::default().fg(theme.bad),
+        )),
+        Some(Ok(_)) => {
+            if let Some(e) = &ls.concurrency_error {
+                v.extend(wrapped(
+                    &format!("measuring again failed ({e}); the table below is the last one"),
+                    "",
+                    0,
+                    width,
+                    Style::default().fg(theme.bad),
                 ));
-                v.push(Line::from(spans));
+            }
+            v.extend(super::table::full(ls, theme, width));
+            if !ls.measuring_concurrency {
+                v.push(Line::from(Span::styled(
+                    "Enter: measure again · → next: choose with these numbers",
+                    dim,
+                )));
             }
         }
-        None if !c.free_threaded => v.push(Line::from(Span::styled(
-            "no free-threaded Python on PATH (python3.13t or later would run the cpu row's threads in parallel)",
-            dim,
-        ))),
         None => {}
-    }
-    if let Some(r) = &c.rust {
-        let mut spans = vec![Span::raw(format!("{:<NAME$}", "rust"))];
-        spans.extend(cells([
-            Some(r.sequential),
-            Some(r.threads),
-            r.processes,
-            None,
-        ]));
-        spans.push(Span::styled(format!("  n = {}, no GIL", r.n), dim));
-        v.push(Line::from(spans));
     }
     v
 }

@@ -34,7 +34,7 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
     {
         ls.input = t;
     }
-    if step.kind == Kind::Concurrency && ls.concurrency.is_none() {
+    if (step.kind == Kind::Concurrency || step.workload.is_some()) && ls.concurrency.is_none() {
         ls.concurrency = saved_concurrency(ls).map(Ok);
     }
     match (step.kind, &step.pair) {
@@ -191,6 +191,7 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
         }
         KeyCode::Char('a') if step.kind.has_choices() => answers::reveal(ls, m, step),
         KeyCode::Char('m') if step.kind == Kind::Predict => answers::measure_again(ls, m, step),
+        KeyCode::Char('m') if step.workload.is_some() => measure_concurrency(ls, m),
         KeyCode::Enter => act(ls, m, step),
         _ => vec![],
     }
@@ -349,15 +350,22 @@ fn act(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
             }));
             vec![]
         }
-        Kind::Concurrency => {
-            if ls.measuring_concurrency {
-                return vec![];
-            }
-            ls.measuring_concurrency = true;
-            vec![Command::MeasureConcurrency]
-        }
+        Kind::Concurrency => measure_concurrency(ls, m),
         Kind::Notes => m.export(),
     }
+}
+
+/// Measures the concurrency workloads (again): the steps that discuss one are then judged
+/// on the new table.
+fn measure_concurrency(ls: &mut LessonsState, m: &mut Model) -> Vec<Command> {
+    if ls.measuring_concurrency {
+        m.notice = Some(Notice::Info("already measuring…".into()));
+        return vec![];
+    }
+    ls.measuring_concurrency = true;
+    ls.concurrency_error = None;
+    m.notice = None;
+    vec![Command::MeasureConcurrency]
 }
 
 /// A run step: run its rung, climbing to it in order.

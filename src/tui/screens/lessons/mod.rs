@@ -5,6 +5,7 @@
 mod answers;
 mod body;
 mod keys;
+mod table;
 mod view;
 
 use std::collections::BTreeMap;
@@ -67,6 +68,8 @@ pub struct LessonsState {
     pub bytecode: BTreeMap<String, (Option<Bytecode>, Option<String>)>,
     pub concurrency: Option<Result<Concurrency, String>>,
     pub measuring_concurrency: bool,
+    /// Why measuring again failed (the table measured before stays).
+    pub concurrency_error: Option<String>,
     /// A warning from loading the progress file, shown once.
     pub warning: Option<String>,
     /// `R` was pressed on this lesson of the list: the next key confirms (y) or keeps it.
@@ -204,6 +207,34 @@ impl LessonsState {
     pub fn order(&self, step: &Step) -> Vec<usize> {
         let lesson = self.lesson().map_or("", |l| l.id.as_str());
         crate::lessons::option_order(self.learner(), lesson, &step.id, step.choices.len())
+    }
+
+    /// Whether option `i` of `step` is right. An option naming a way of running a workload
+    /// that was measured here is right when that way measured fastest (within the noise),
+    /// whatever the lesson file expected: the choice is justified by the measurement. Other
+    /// options, and every option before a measurement, go by the lesson file.
+    #[must_use]
+    pub fn accepted(&self, step: &Step, i: usize) -> bool {
+        use crate::lessons::python::Verdict;
+        let Some(c) = step.choices.get(i) else {
+            return false;
+        };
+        let table = step.workload.as_deref().and_then(|w| {
+            let t = self.concurrency.as_ref()?.as_ref().ok()?;
+            t.results.contains_key(w).then_some((t, w))
+        });
+        let fastest = |way: &str| {
+            table.is_some_and(|(t, w)| matches!(t.verdict(w, way), Verdict::Fastest(_)))
+        };
+        // A table none of the options' ways won (an older lesson file) cannot judge them.
+        let judged = step
+            .choices
+            .iter()
+            .any(|c| c.way.as_deref().is_some_and(fastest));
+        match &c.way {
+            Some(way) if judged => fastest(way),
+            _ => c.correct,
+        }
     }
 
     /// The name prompt is open (on the list, before a lesson opens for the first time).
