@@ -1091,3 +1091,39 @@ fn a_way_names_one_of_the_measured_ways_of_a_workload_step() {
         .to_string();
     assert!(e.contains("workload 'gpu'"), "{e}");
 }
+
+#[test]
+fn the_measured_table_is_kept_with_the_progress_and_exported() {
+    use ladder::lessons::progress::Measured;
+    let mut app = lesson_app();
+    at_step(&mut app, "concurrency", "measure");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(cmds, vec![Command::MeasureConcurrency]);
+    let t = table(&[
+        ("io", "sequential", 1.0),
+        ("io", "threads", 0.06),
+        ("io", "processes", 0.55),
+        ("io", "asyncio", 0.012),
+    ]);
+    let _ = app.update(Msg::ConcurrencyMeasured(Ok(t.clone())));
+    let step = app.lessons.current().unwrap().clone();
+    assert!(app.lessons.passed(&step));
+    let doc = export(&app.lessons.progress, &app.lessons.lessons, "m", "Ada");
+    let l = doc.lessons.iter().find(|l| l.id == "concurrency").unwrap();
+    let saved = l
+        .measurements
+        .iter()
+        .find_map(|m| match &m.what {
+            Measured::Concurrency { table } => Some(table.clone()),
+            _ => None,
+        })
+        .expect("exported");
+    assert_eq!(*saved, t, "medians, ranges, pools and rounds kept");
+    // A failed measurement later keeps the table the choices are judged on.
+    let _ = app.update(key(KeyCode::Right));
+    let _ = app.update(ch('m'));
+    let _ = app.update(Msg::ConcurrencyMeasured(Err("python3 vanished".into())));
+    assert!(matches!(&app.lessons.concurrency, Some(Ok(c)) if *c == t));
+    let screen = screen_of(&app, 80, 30);
+    assert!(screen.contains("python3 vanished"), "{screen}");
+}

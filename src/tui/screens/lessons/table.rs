@@ -346,16 +346,38 @@ pub fn full(ls: &LessonsState, theme: &Theme, width: usize) -> Vec<Line<'static>
 /// learner chooses and justifies.
 #[must_use]
 pub fn workload(ls: &LessonsState, w: &str, theme: &Theme, width: usize) -> Vec<Line<'static>> {
-    if w == "all" {
-        return full(ls, theme, width);
+    let mut v = if w == "all" {
+        full(ls, theme, width)
+    } else {
+        row_of(ls, w, theme, width)
+    };
+    if ls.measuring_concurrency {
+        v.push(Line::from(Span::styled(
+            "measuring again with python3…",
+            theme.dim(),
+        )));
+    } else if let Some(e) = &ls.concurrency_error {
+        v.extend(wrapped(
+            &format!("measuring again failed ({e}); the table above is the last one"),
+            "",
+            0,
+            width,
+            Style::default().fg(theme.bad),
+        ));
     }
+    v.push(Line::from(""));
+    v
+}
+
+fn row_of(ls: &LessonsState, w: &str, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let warn = Style::default().fg(theme.warn);
     let Some(c) = measured(ls) else {
         return wrapped(
             "not measured yet: the measuring step (←) takes the numbers this step is judged on",
             "",
             0,
             width,
-            Style::default().fg(theme.warn),
+            warn,
         );
     };
     if !c.results.contains_key(w) {
@@ -364,7 +386,7 @@ pub fn workload(ls: &LessonsState, w: &str, theme: &Theme, width: usize) -> Vec<
             "",
             0,
             width,
-            Style::default().fg(theme.warn),
+            warn,
         );
     }
     let mut v = header(c, theme, width, "");
@@ -376,21 +398,6 @@ pub fn workload(ls: &LessonsState, w: &str, theme: &Theme, width: usize) -> Vec<
     // What the timings include is on the measuring step; here the pools, in the script's words.
     v.extend(about(c, w, theme, width));
     v.extend(disagreement(ls, c, w, theme, width));
-    if ls.measuring_concurrency {
-        v.push(Line::from(Span::styled(
-            "measuring again with python3…",
-            theme.dim(),
-        )));
-    } else if let Some(e) = &ls.concurrency_error {
-        v.extend(wrapped(
-            &format!("measuring again failed ({e}): this is the last table"),
-            "",
-            0,
-            width,
-            Style::default().fg(theme.bad),
-        ));
-    }
-    v.push(Line::from(""));
     v
 }
 
