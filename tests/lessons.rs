@@ -1127,3 +1127,44 @@ fn the_measured_table_is_kept_with_the_progress_and_exported() {
     let screen = screen_of(&app, 80, 30);
     assert!(screen.contains("python3 vanished"), "{screen}");
 }
+
+#[test]
+fn the_bytecode_listing_stays_in_view_while_predicting() {
+    let mut app = lesson_app();
+    at_step(&mut app, "bytecode", "dot-bytecode");
+    app.lessons.bytecode.clear();
+    // Arriving at the prediction with no listing loaded loads it...
+    let _ = app.update(key(KeyCode::Enter)); // the bytecode step passes and moves on
+    let cmds = app.update(key(KeyCode::Left));
+    assert_eq!(cmds, vec![Command::LoadBytecode("dot".into())]);
+    let _ = app.update(key(KeyCode::Right));
+    assert_eq!(app.lessons.current().unwrap().id, "dot-predict");
+    let step = app.lessons.current().unwrap().clone();
+    let mut b = ladder::lessons::python::bytecode_recorded("dot").unwrap();
+    b.recorded_on = None;
+    let _ = app.update(Msg::BytecodeLoaded("dot".into(), (Some(b.clone()), None)));
+    // ...which is not a measurement: nothing is shown or saved before the prediction.
+    let saved = app.lessons.progress.lesson("bytecode").map_or(0, |l| {
+        l.measurements.iter().filter(|m| m.step == step.id).count()
+    });
+    assert_eq!(saved, 0);
+    // While typing, the listing is there, whole at 80 columns (stacked), and the arrows
+    // scroll to it.
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(app.lessons.typing);
+    let screen = screen_of(&app, 80, 120);
+    assert!(screen.contains("── second version ──"), "{screen}");
+    for line in b.a_dis.lines().chain(b.b_dis.lines()) {
+        assert!(
+            screen.contains(line.trim_end()),
+            "cut or missing: {line:?}\n{screen}"
+        );
+    }
+    assert!(
+        !screen.contains("µs per call"),
+        "no timing before the prediction:\n{screen}"
+    );
+    let _ = app.update(key(KeyCode::Down));
+    assert_eq!(app.lessons.scroll, 1);
+    assert!(app.lessons.typing && app.lessons.input.is_empty());
+}

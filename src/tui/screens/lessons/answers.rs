@@ -125,6 +125,15 @@ pub(super) fn on_answer_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent)
             ls.typing = false;
             vec![]
         }
+        // A prediction is typed with the listing below it: the arrows scroll to read it.
+        KeyCode::Up if step.kind == Kind::Predict => {
+            ls.scroll = ls.scroll.saturating_sub(1);
+            vec![]
+        }
+        KeyCode::Down if step.kind == Kind::Predict => {
+            ls.scroll = ls.scroll.saturating_add(1).min(200);
+            vec![]
+        }
         KeyCode::Backspace => {
             ls.input.pop();
             vec![]
@@ -362,10 +371,15 @@ pub fn on_bytecode(
         let what = bytecode_measured(&pair, b);
         ls.measured(what);
     }
+    // Measured again after a prediction (m); a pair loaded only to show its listing before
+    // the prediction is not a measurement of it.
     let remeasured = matches!(
         ls.current().and_then(Step::measure),
         Some(Measure::Python(p)) if p == pair
-    ) && !matches!(ls.feedback, Some(Feedback::Measuring { .. }));
+    ) && !matches!(ls.feedback, Some(Feedback::Measuring { .. }))
+        && ls
+            .current()
+            .is_some_and(|s| ls.attempts(s).iter().any(|a| a.measured.is_some()));
     if let (true, Some(b)) = (remeasured, &loaded.0) {
         let what = bytecode_measured(&pair, b);
         ls.measured(what);

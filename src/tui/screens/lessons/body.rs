@@ -5,7 +5,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Feedback, LessonsState};
-use crate::lessons::{Kind, Step};
+use crate::lessons::python::Bytecode;
+use crate::lessons::{Kind, Measure, Step};
 use crate::tui::model::{Model, Status};
 use crate::tui::theme::Theme;
 
@@ -279,6 +280,34 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         "Enter: type your prediction (how many times faster; below 1 means slower) · h: a hint"
     };
     v.extend(wrapped(keys, "", 0, width, dim));
+    // A bytecode pair's listing stays in view while predicting: it is what the prediction
+    // is read from.
+    if let Some(Measure::Python(pair)) = step.measure() {
+        v.push(Line::from(""));
+        match ls.bytecode.get(&pair) {
+            Some((Some(b), _)) => {
+                v.extend(wrapped(
+                    "The two versions and their bytecode (↑↓ scroll, while typing too):",
+                    "",
+                    0,
+                    width,
+                    dim,
+                ));
+                v.extend(listing(b, theme, width));
+            }
+            Some((None, why)) => v.extend(wrapped(
+                &format!("no bytecode: {}", why.clone().unwrap_or_default()),
+                "",
+                0,
+                width,
+                bad,
+            )),
+            None => v.push(Line::from(Span::styled(
+                "running python3 for the bytecode…",
+                dim,
+            ))),
+        }
+    }
     v
 }
 
@@ -365,6 +394,18 @@ fn bytecode_body(
             dim,
         )),
     }];
+    v.extend(listing(b, theme, width));
+    v.push(Line::from(""));
+    v.push(Line::from(Span::styled(
+        "↑↓ scroll · Enter: next (the timings come with the prediction)",
+        dim,
+    )));
+    v
+}
+
+/// The two versions' source and bytecode: side by side when nothing is cut (the arguments are
+/// what the learner must read), otherwise one above the other, each line whole.
+fn listing(b: &Bytecode, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let col = |s: &str, dis: &str| -> Vec<String> {
         s.lines()
             .map(ToString::to_string)
@@ -374,9 +415,8 @@ fn bytecode_body(
     };
     let (a, bb) = (col(&b.a_src, &b.a_dis), col(&b.b_src, &b.b_dis));
     let longest = a.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    // Side by side only when nothing is cut (the arguments are what the learner must read);
-    // otherwise one above the other, each line whole.
     let w = width / 2;
+    let mut v = Vec::new();
     if longest + 2 > w {
         for (name, lines, colour) in [("first", &a, theme.accent), ("second", &bb, theme.good)] {
             v.push(Line::from(Span::styled(
@@ -389,11 +429,6 @@ fn bytecode_body(
                     .map(|l| Line::from(Span::styled(l.clone(), Style::default().fg(colour)))),
             );
         }
-        v.push(Line::from(""));
-        v.push(Line::from(Span::styled(
-            "↑↓ scroll · Enter: next (the timings come with the prediction)",
-            dim,
-        )));
         return v;
     }
     for i in 0..a.len().max(bb.len()) {
@@ -406,11 +441,6 @@ fn bytecode_body(
             Span::styled(r, Style::default().fg(theme.good)),
         ]));
     }
-    v.push(Line::from(""));
-    v.push(Line::from(Span::styled(
-        "↑↓ scroll · Enter: next (the timings come with the prediction)",
-        dim,
-    )));
     v
 }
 

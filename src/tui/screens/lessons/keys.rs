@@ -41,6 +41,13 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
         (Kind::Bytecode, Some(pair)) if !ls.bytecode.contains_key(pair) => {
             vec![Command::LoadBytecode(pair.clone())]
         }
+        // A prediction from a bytecode pair shows the pair's listing.
+        (Kind::Predict, _) => match step.measure() {
+            Some(crate::lessons::Measure::Python(pair)) if !ls.bytecode.contains_key(&pair) => {
+                vec![Command::LoadBytecode(pair)]
+            }
+            _ => vec![],
+        },
         // A rung already run and verified (say, to measure a prediction) need not run
         // again, unless the step asks for several runs.
         (Kind::Run, _) if auto && step.times.unwrap_or(1) <= 1 && !ls.passed(&step) => {
