@@ -1168,3 +1168,41 @@ fn the_bytecode_listing_stays_in_view_while_predicting() {
     assert_eq!(app.lessons.scroll, 1);
     assert!(app.lessons.typing && app.lessons.input.is_empty());
 }
+
+#[test]
+fn the_leak_run_step_separates_the_first_runs_jump_from_the_growth_per_run() {
+    let mut app = lesson_app();
+    at_step(&mut app, "find-the-leak", "run-leaky");
+    let rss = |app: &mut App, mib: u64| {
+        let _ = app.update(Msg::Sample(ladder::monitor::Sample {
+            cpu: vec![50.0, 50.0],
+            rss: mib << 20,
+            total_memory: 16 << 30,
+            peer_rss: None,
+        }));
+    };
+    // 140 MiB before; the first run adds 26 MiB (its data, caches), then 6 MiB each run.
+    rss(&mut app, 140);
+    for after in [166, 172, 178] {
+        let cmds = app.update(key(KeyCode::Enter));
+        assert!(
+            cmds.iter().any(|c| matches!(c, Command::Run { .. })),
+            "{cmds:?}"
+        );
+        rss(&mut app, after);
+        let mut r = report("leaky", Step::Native, 0.5, false);
+        // The run's sampled peak missed its end: below the RSS measured after it.
+        r.peak_rss_bytes = 100 << 20;
+        let _ = app.update(Msg::RungFinished(Box::new(r)));
+    }
+    let step = app.lessons.current().unwrap().clone();
+    assert!(app.lessons.passed(&step));
+    let screen = screen_of(&app, 120, 40);
+    assert!(screen.contains("run 1: +26.0 MiB, a one-off"), "{screen}");
+    assert!(screen.contains("+6.0 MiB, +6.0 MiB"), "{screen}");
+    assert!(screen.contains("+6.0 MiB per run"), "{screen}");
+    // Peak memory never reads below the RSS beside it.
+    assert!(screen.contains("peak RSS 178.0 MiB"), "{screen}");
+    // The live panel's history is drawn from its lowest point, with its scale said.
+    assert!(screen.contains("RSS history, 140–178 MiB"), "{screen}");
+}

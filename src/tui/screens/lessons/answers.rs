@@ -335,10 +335,13 @@ pub fn on_finished(
                 .and_then(|i| m.rows[i].report.as_ref())
                 .filter(|r| r.has_time())
             {
+                let rss_before = ls.run_rss_before.take();
                 ls.measured(Measured::Run {
                     rung: rung.to_string(),
                     seconds: r.estimated_s,
                     verified,
+                    rss_before,
+                    rss_after: m.rss.last(),
                 });
             }
             let want = step.times.unwrap_or(1);

@@ -49,17 +49,23 @@ pub fn step_body(
                     ls.runs
                 )));
             }
+            let rss = run_rss(ls, step);
             if let Some(rep) = row.and_then(|r| r.report.as_ref()).filter(|r| r.has_time()) {
+                // The run's sampled peak can miss its last moments; the RSS measured at its end
+                // (shown beside it in the live panel) is a floor for it.
+                let at_end = rss.last().and_then(|r| r.1).or_else(|| m.rss.last());
+                let peak = rep.peak_rss_bytes.max(at_end.unwrap_or(0));
                 v.push(Line::from(Span::styled(
                     format!(
-                        "last run: {} · {} · peak memory {}",
+                        "last run: {} · {} · peak RSS {}",
                         crate::report::time_cell(rep),
                         crate::report::verified_cell(rep),
-                        crate::workload::human_bytes(rep.peak_rss_bytes)
+                        crate::workload::human_bytes(peak)
                     ),
                     dim,
                 )));
             }
+            v.extend(rss_growth(&rss, theme, width));
             v.push(Line::from(Span::styled(
                 "Enter: run it · Esc cancels a run",
                 dim,
@@ -110,6 +116,98 @@ pub fn step_body(
             dim,
         ))],
     }
+}
+
+/// RSS (before, after) of the run step's runs, oldest first: those of this visit to the step,
+/// else its last `times`.
+fn run_rss(ls: &LessonsState, step: &Step) -> Vec<(Option<u64>, Option<u64>)> {
+    use crate::lessons::progress::Measured;
+    let Some(l) = ls.lesson().and_then(|l| ls.progress.lesson(&l.id)) else {
+        return vec![];
+    };
+    let all: Vec<_> = l
+        .measurements
+        .iter()
+        .filter(|x| x.step == step.id)
+        .filter_map(|x| match x.what {
+            Measured::Run {
+                rss_before,
+                rss_after,
+                ..
+            } => Some((rss_before, rss_after)),
+            _ => None,
+        })
+        .collect();
+    let keep = if ls.runs > 0 {
+        ls.runs as usize
+    } else {
+        step.times.unwrap_or(1) as usize
+    };
+    all[all.len().saturating_sub(keep)..].to_vec()
+}
+
+/// The RSS after each run, and what it says: the first run's jump (a one-off: the data and
+/// caches it first touches) apart from the growth of each run after it (a leak's signature).
+fn rss_growth(
+    runs: &[(Option<u64>, Option<u64>)],
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    use crate::workload::human_bytes;
+    let signed = |d: i64| {
+        format!(
+            "{}{}",
+            if d < 0 { "-" } else { "+" },
+            human_bytes(d.unsigned_abs())
+        )
+    };
+    let after: Vec<u64> = runs.iter().filter_map(|r| r.1).collect();
+    if after.len() != runs.len() || after.is_empty() {
+        return vec![];
+    }
+    let list: Vec<String> = after.iter().map(|&b| human_bytes(b)).collect();
+    let mut v = wrapped(
+        &format!("RSS after each run: {}", list.join(", ")),
+        "",
+        2,
+        width,
+        theme.base(),
+    );
+    if let Some(before) = runs[0].0 {
+        v.extend(wrapped(
+            &format!(
+                "run 1: {}, a one-off (the data and caches it touches first)",
+                signed(after[0].cast_signed() - before.cast_signed())
+            ),
+            "  ",
+            4,
+            width,
+            theme.base(),
+        ));
+    }
+    let steps: Vec<i64> = after
+        .windows(2)
+        .map(|w| w[1].cast_signed() - w[0].cast_signed())
+        .collect();
+    if !steps.is_empty() {
+        let mut sorted = steps.clone();
+        sorted.sort_unstable();
+        let per_run = sorted[sorted.len() / 2];
+        let each: Vec<String> = steps.iter().map(|&d| signed(d)).collect();
+        v.extend(wrapped(
+            &format!(
+                "runs 2–{}: {}: {} per run, what each run leaves behind",
+                after.len(),
+                each.join(", "),
+                signed(per_run)
+            ),
+            "  ",
+            4,
+            width,
+            Style::default().fg(theme.warn),
+        ));
+    }
+    v
 }
 
 /// The measured row of the workload the step discusses, if it discusses one.

@@ -340,7 +340,13 @@ fn act(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
             cmds.extend(next_step(ls, m, step));
             cmds
         }
-        Kind::Run => run_step_rung(m, step),
+        Kind::Run => {
+            let cmds = run_step_rung(m, step);
+            if m.running() {
+                ls.run_rss_before = m.rss.last();
+            }
+            cmds
+        }
         Kind::Predict | Kind::Explain => {
             // A new prediction starts empty; an explanation is edited where it was left.
             if step.kind == Kind::Predict {

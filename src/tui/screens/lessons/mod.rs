@@ -64,6 +64,8 @@ pub struct LessonsState {
     pub scroll: u16,
     /// Verified runs of the current run step's rung since the step was entered.
     pub runs: u32,
+    /// The app's RSS when the current run step's run was asked for.
+    pub run_rss_before: Option<u64>,
     /// Loaded bytecode pairs: the pair, or why it could not be loaded live.
     pub bytecode: BTreeMap<String, (Option<Bytecode>, Option<String>)>,
     pub concurrency: Option<Result<Concurrency, String>>,
