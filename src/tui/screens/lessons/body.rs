@@ -4,7 +4,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::{Feedback, LessonsState};
+use super::{Feedback, LessonsState, wrapped};
 use crate::lessons::python::Bytecode;
 use crate::lessons::{Kind, Measure, Step};
 use crate::tui::model::{Model, Status};
@@ -216,43 +216,6 @@ fn with_table(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Ve
         .as_deref()
         .map(|w| super::table::workload(ls, w, theme, width))
         .unwrap_or_default()
-}
-
-/// `text` word-wrapped to `width` columns: the first line starts with `first`, the others
-/// are indented by `indent` spaces (an option's continuation lines sit under its text).
-#[must_use]
-pub fn wrapped(
-    text: &str,
-    first: &str,
-    indent: usize,
-    width: usize,
-    style: Style,
-) -> Vec<Line<'static>> {
-    let width = width.max(indent + 10);
-    let mut lines: Vec<String> = Vec::new();
-    let mut cur = first.to_string();
-    let mut cur_w = first.chars().count();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let w = word.chars().count();
-        if !empty && cur_w + 1 + w > width {
-            lines.push(std::mem::replace(&mut cur, " ".repeat(indent)));
-            cur_w = indent;
-            empty = true;
-        }
-        if !empty {
-            cur.push(' ');
-            cur_w += 1;
-        }
-        cur.push_str(word);
-        cur_w += w;
-        empty = false;
-    }
-    lines.push(cur);
-    lines
-        .into_iter()
-        .map(|l| Line::from(Span::styled(l, style)))
-        .collect()
 }
 
 /// A question's options in this learner's order. Before the right one is picked only the

@@ -19,6 +19,8 @@ use crate::lessons::progress::{Answer, Measured, Progress};
 use crate::lessons::python::{Bytecode, Concurrency};
 use crate::lessons::{Lesson, Step};
 use crate::tui::message::Command;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 
 /// What the learner sees after answering a step.
 #[derive(Clone, Debug, PartialEq)]
@@ -244,4 +246,41 @@ impl LessonsState {
     pub fn naming(&self) -> bool {
         self.typing && self.open.is_none()
     }
+}
+
+/// `text` word-wrapped to `width` columns: the first line starts with `first`, the others
+/// are indented by `indent` spaces (an option's continuation lines sit under its text).
+#[must_use]
+pub fn wrapped(
+    text: &str,
+    first: &str,
+    indent: usize,
+    width: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
+    let width = width.max(indent + 10);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = first.to_string();
+    let mut cur_w = first.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if !empty && cur_w + 1 + w > width {
+            lines.push(std::mem::replace(&mut cur, " ".repeat(indent)));
+            cur_w = indent;
+            empty = true;
+        }
+        if !empty {
+            cur.push(' ');
+            cur_w += 1;
+        }
+        cur.push_str(word);
+        cur_w += w;
+        empty = false;
+    }
+    lines.push(cur);
+    lines
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, style)))
+        .collect()
 }

@@ -8,8 +8,7 @@ use std::fmt::Write as _;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::LessonsState;
-use super::body::wrapped;
+use super::{LessonsState, wrapped};
 use crate::lessons::Step;
 use crate::lessons::python::{Concurrency, Verdict, WORKLOADS};
 use crate::report::human_seconds;
