@@ -11,6 +11,9 @@ mod view;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
 pub use answers::{on_bytecode, on_concurrency, on_exported, on_finished};
 pub use keys::{on_key, open};
 pub use view::{draw, markdown};
@@ -19,8 +22,6 @@ use crate::lessons::progress::{Answer, Measured, Progress};
 use crate::lessons::python::{Bytecode, Concurrency};
 use crate::lessons::{Lesson, Step};
 use crate::tui::message::Command;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
 
 /// What the learner sees after answering a step.
 #[derive(Clone, Debug, PartialEq)]
