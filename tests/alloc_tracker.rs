@@ -79,4 +79,33 @@ fn attributes_allocations_and_tells_a_leak_from_a_fix() {
         p.to_folded()
     );
     assert!(rungs::leaky::cached_bytes() as u64 >= 3 * per_run);
+
+    // Since a mark (the app takes one as the first run on a workload starts): only what the
+    // runs after it allocated and left live, not what was live before (the workload, the
+    // earlier runs' leftovers), as memray's --leaks shows.
+    let before_mark = allocate_for_the_test();
+    let mark = alloc::mark();
+    for _ in 0..2 {
+        let r = runner.run_one(0, leaky.as_ref(), &quiet, &cancel);
+        assert!(r.verified());
+    }
+    let since = alloc::live_profile_since(Some(&mark));
+    let leaked = since.matching_samples("remember_normalised");
+    assert!(
+        (2 * per_run..3 * per_run).contains(&leaked),
+        "two runs since the mark, {leaked} bytes:\n{}",
+        since.to_folded()
+    );
+    assert_eq!(since.matching_samples("allocate_for_the_test"), 0);
+    let whole = alloc::live_profile();
+    assert!(whole.matching_samples("allocate_for_the_test") >= 4 << 20);
+    assert!(whole.matching_samples("remember_normalised") >= 5 * per_run);
+    // The exact count agrees: two runs' leftovers, not the 4 MiB from before the mark.
+    let gained = alloc::stats_since(Some(&mark)).since_mark.unwrap();
+    assert!(
+        (2 * per_run.cast_signed()..2 * per_run.cast_signed() + (1 << 20)).contains(&gained),
+        "{gained}"
+    );
+    assert_eq!(alloc::stats().since_mark, None);
+    drop(before_mark);
 }

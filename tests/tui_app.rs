@@ -642,6 +642,7 @@ fn the_leak_lesson_rungs_run_any_time_and_t_shows_live_memory() {
             live_bytes: 6_000_000,
             peak_bytes: 9_000_000,
             allocations: 10,
+            since_mark: Some(5_900_000),
         },
     ));
     let tree = app.flame_tree().unwrap();

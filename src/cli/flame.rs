@@ -163,6 +163,8 @@ fn memory_flame(
     let rung = &rungs[0];
     let id = rung.info().id;
     let before = alloc::stats();
+    // The profile shows what the runs allocated and left live, as the app's memory view does.
+    let mark = alloc::mark();
     let cancel = CancelToken::new();
     let mut failed = false;
     for run in 1..=args.runs.max(1) {
@@ -180,7 +182,7 @@ fn memory_flame(
     }
     // Totals first: resolving the stacks' symbols allocates (and keeps a cache).
     let after = alloc::stats();
-    let profile = alloc::live_profile();
+    let profile = alloc::live_profile_since(Some(&mark));
     let bytes = if format == "folded" {
         profile.to_folded().into_bytes()
     } else {

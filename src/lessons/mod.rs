@@ -94,6 +94,10 @@ pub struct Choice {
     #[serde(default)]
     pub correct: bool,
     pub explain: String,
+    /// In a step with a `workload`: the way of running it this option names (see
+    /// [`python::WAYS`]); the option is right when that way measured fastest here.
+    #[serde(default)]
+    pub way: Option<String>,
 }
 
 /// One step. Which fields apply depends on `kind` (checked by [`validate`]).
@@ -138,6 +142,11 @@ pub struct Step {
     /// Bytecode: the pair of snippets, by name in `assets/lessons/bytecode.py`.
     #[serde(default)]
     pub pair: Option<String>,
+    /// Choice / Explain / Read: the concurrency workload the step discusses (see
+    /// [`python::WORKLOADS`], or `all`); its measured row is shown with the step, and options
+    /// with a `way` are judged against it.
+    #[serde(default)]
+    pub workload: Option<String>,
 }
 
 /// A lesson file that cannot be used: the file, the line (when known) and what is wrong.
@@ -276,6 +285,34 @@ fn validate(l: &Lesson) -> Result<(), (Option<usize>, String)> {
                     ));
                 }
                 None => return fail("needs pair = \"…\"".into()),
+            }
+        }
+        if let Some(w) = &s.workload {
+            if w != "all" && !python::WORKLOADS.contains(&w.as_str()) {
+                return fail(format!(
+                    "workload '{w}' is not one of all, {}",
+                    python::WORKLOADS.join(", ")
+                ));
+            }
+            if !matches!(s.kind, Kind::Choice | Kind::Explain | Kind::Read) {
+                return fail("only choice, explain and read steps show a workload".into());
+            }
+        }
+        for c in &s.choices {
+            match &c.way {
+                Some(_) if s.workload.is_none() => {
+                    return fail(format!(
+                        "choice '{}' names a way, but the step has no workload",
+                        c.text
+                    ));
+                }
+                Some(w) if !python::WAYS.contains(&w.as_str()) => {
+                    return fail(format!(
+                        "way '{w}' is not one of {}",
+                        python::WAYS.join(", ")
+                    ));
+                }
+                _ => {}
             }
         }
         if s.kind == Kind::Explain && s.text.trim().is_empty() && s.question.is_empty() {

@@ -79,6 +79,12 @@ pub enum Measured {
         rung: String,
         seconds: f64,
         verified: bool,
+        /// The app's RSS when the run was asked for and when it finished (absent in files
+        /// from before): the leak lesson's growth per run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rss_before: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rss_after: Option<u64>,
     },
     /// A prediction's measurement: how many times faster `after` ran than `before`.
     Speedup {

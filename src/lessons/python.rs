@@ -2,6 +2,7 @@
 //! measurements. They run `python3` from PATH (or `$LADDER_PYTHON`); where there is none, the
 //! bytecode step falls back to a transcript recorded on a named machine, clearly marked.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -127,20 +128,132 @@ pub fn bytecode(pair: &str) -> (Option<Bytecode>, Option<String>) {
     }
 }
 
-/// The concurrency measurements.
+/// The concurrency measurements: each workload run each way in rounds of rotating order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Concurrency {
     pub python: String,
     pub free_threaded: bool,
     pub cores: Option<usize>,
-    /// Workload → way of running it → seconds.
-    pub results: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>,
+    /// Workload → way of running it → seconds: the median of the rounds.
+    pub results: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Workload → way → [fastest, slowest] round (absent in tables measured once).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub spread: BTreeMap<String, BTreeMap<String, [f64; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<usize>,
+    /// Workload → way → workers in its pool.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pools: BTreeMap<String, BTreeMap<String, usize>>,
+    /// What each workload is and how each way runs it, in the script's words.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub about: BTreeMap<String, String>,
+    /// What every timing includes (the pool's start-up, the hand-off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub includes: Option<String>,
+    /// The machine's load average when measuring began: cores others use are not ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<f64>,
     /// The same measured with a free-threaded Python found on PATH (`python3.14t`, …).
     #[serde(default)]
     pub free: Option<Box<Concurrency>>,
     /// The Rust side: the native kernel sequential, on threads, on worker processes.
     #[serde(default)]
     pub rust: Option<super::rust_side::RustSide>,
+}
+
+/// The workloads of the concurrency lesson, in the order shown.
+pub const WORKLOADS: [&str; 4] = ["cpu", "numpy", "io", "shared"];
+/// The ways of running them; `free-threads` is threads on a free-threaded Python.
+pub const WAYS: [&str; 5] = [
+    "sequential",
+    "threads",
+    "processes",
+    "asyncio",
+    "free-threads",
+];
+
+/// A way whose median is within this factor of the fastest's is as fast, within the noise.
+pub const TIE: f64 = 1.10;
+
+/// One way's timing of a workload: the median and the fastest and slowest rounds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timing {
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// How a way of running a workload compares with the others measured here.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// The fastest, or as fast within the noise.
+    Fastest(Timing),
+    /// Slower than `fastest`, which took `best`.
+    Slower {
+        timing: Timing,
+        fastest: String,
+        best: Timing,
+    },
+    /// This way was not measured here (no free-threaded Python, no NumPy).
+    NotMeasured,
+}
+
+impl Concurrency {
+    /// A way's timing of a workload, when measured.
+    #[must_use]
+    pub fn timing(&self, workload: &str, way: &str) -> Option<Timing> {
+        match (way, self.free_threaded, &self.free) {
+            // The main Python may itself be the free-threaded one.
+            ("free-threads", true, _) => self.raw(workload, "threads"),
+            ("free-threads", false, Some(ft)) => ft.raw(workload, "threads"),
+            // No free-threaded Python; or threads on a standard CPython, which were not
+            // measured because this one has no GIL.
+            ("free-threads", false, None) | ("threads", true, _) => None,
+            _ => self.raw(workload, way),
+        }
+    }
+
+    fn raw(&self, workload: &str, way: &str) -> Option<Timing> {
+        let median = *self.results.get(workload)?.get(way)?;
+        let [low, high] = self
+            .spread
+            .get(workload)
+            .and_then(|w| w.get(way))
+            .copied()
+            .unwrap_or([median, median]);
+        Some(Timing { median, low, high })
+    }
+
+    /// Every way measured for `workload`, fastest median first.
+    #[must_use]
+    pub fn ranked(&self, workload: &str) -> Vec<(&'static str, Timing)> {
+        let mut v: Vec<_> = WAYS
+            .iter()
+            .filter_map(|&w| Some((w, self.timing(workload, w)?)))
+            .collect();
+        v.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
+        v
+    }
+
+    /// How `way` did on `workload` here. As fast as the fastest when its median is within
+    /// [`TIE`] of it, or its fastest round beat the fastest's median: rounds that overlap so
+    /// much cannot say which is faster.
+    #[must_use]
+    pub fn verdict(&self, workload: &str, way: &str) -> Verdict {
+        let ranked = self.ranked(workload);
+        let (Some(t), Some(&(fastest, best))) = (self.timing(workload, way), ranked.first()) else {
+            return Verdict::NotMeasured;
+        };
+        if t.median <= best.median * TIE || t.low <= best.median {
+            Verdict::Fastest(t)
+        } else {
+            Verdict::Slower {
+                timing: t,
+                fastest: fastest.to_string(),
+                best,
+            }
+        }
+    }
 }
 
 /// A free-threaded CPython on PATH, if there is one.

@@ -26,10 +26,16 @@ static LIVE: AtomicU64 = AtomicU64::new(0);
 static PEAK: AtomicU64 = AtomicU64::new(0);
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static SAMPLED_LIVE: AtomicUsize = AtomicUsize::new(0);
+/// Bumped by [`mark`]: each sample remembers the epoch it was taken in, so a profile can keep
+/// only what was allocated after a mark (memray's `--leaks`: what the runs left behind, not
+/// the whole process).
+static EPOCH: AtomicU64 = AtomicU64::new(0);
 
 struct Sampled {
     /// Estimated bytes this sample stands for.
     weight: u64,
+    /// The epoch it was allocated in.
+    epoch: u64,
     trace: backtrace::Backtrace,
 }
 
@@ -114,6 +120,7 @@ fn on_alloc(p: *mut u8, size: usize) {
                 p as usize,
                 Sampled {
                     weight: size.max(SAMPLE_INTERVAL) as u64,
+                    epoch: EPOCH.load(Ordering::Relaxed),
                     trace,
                 },
             );
@@ -181,13 +188,17 @@ pub fn enable() -> bool {
 }
 
 /// Exact totals since tracking began.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AllocStats {
     /// Bytes allocated while tracking and not yet freed.
     pub live_bytes: u64,
     /// The most that were live at once since tracking began (or the last [`reset_peak`]).
     pub peak_bytes: u64,
     pub allocations: u64,
+    /// Live bytes now less those live at the mark these stats were taken since (see
+    /// [`stats_since`]): what was allocated after it and is still live, less what it freed of
+    /// what was there before. None: since tracking began.
+    pub since_mark: Option<i64>,
 }
 
 #[must_use]
@@ -196,7 +207,33 @@ pub fn stats() -> AllocStats {
         live_bytes: LIVE.load(Ordering::Relaxed),
         peak_bytes: PEAK.load(Ordering::Relaxed),
         allocations: ALLOCATIONS.load(Ordering::Relaxed),
+        since_mark: None,
     }
+}
+
+/// A point in the tracking: allocations after it can be told from those before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    epoch: u64,
+    live_bytes: u64,
+}
+
+/// Marks now: samples taken from here on belong to the new epoch.
+#[must_use]
+pub fn mark() -> Mark {
+    let epoch = EPOCH.fetch_add(1, Ordering::Relaxed) + 1;
+    Mark {
+        epoch,
+        live_bytes: LIVE.load(Ordering::Relaxed),
+    }
+}
+
+/// The totals, with the live bytes gained since `mark`.
+#[must_use]
+pub fn stats_since(mark: Option<&Mark>) -> AllocStats {
+    let mut s = stats();
+    s.since_mark = mark.map(|m| s.live_bytes.cast_signed() - m.live_bytes.cast_signed());
+    s
 }
 
 /// Restarts the peak from the current live bytes.
@@ -228,13 +265,25 @@ fn is_machinery(name: &str) -> bool {
 /// The sampled allocations still live, as a profile whose counts are estimated bytes.
 #[must_use]
 pub fn live_profile() -> Profile {
+    live_profile_since(None)
+}
+
+/// The sampled allocations made after `mark` (all, without one) and still live.
+#[must_use]
+pub fn live_profile_since(mark: Option<&Mark>) -> Profile {
+    let from = mark.map_or(0, |m| m.epoch);
     // Resolving symbols allocates: keep those allocations out of the samples.
     let _ = STATE.try_with(|s| s.set((true, s.get().1)));
     let traces: Vec<(u64, backtrace::Backtrace)> = SAMPLES
         .lock()
         .map(|m| {
             m.as_ref()
-                .map(|m| m.values().map(|s| (s.weight, s.trace.clone())).collect())
+                .map(|m| {
+                    m.values()
+                        .filter(|s| s.epoch >= from)
+                        .map(|s| (s.weight, s.trace.clone()))
+                        .collect()
+                })
                 .unwrap_or_default()
         })
         .unwrap_or_default();

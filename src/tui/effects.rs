@@ -31,6 +31,9 @@ pub(super) struct Effects {
     lab: bool,
     /// How a worker thread is made (a test makes one that cannot start).
     thread: fn(&str) -> std::thread::Builder,
+    /// Taken when the first run on the current workload starts: the memory view shows what
+    /// the runs allocated and left live, not the workload or the app around them.
+    runs_mark: Option<crate::profile::alloc::Mark>,
 }
 
 fn named(name: &str) -> std::thread::Builder {
@@ -50,6 +53,7 @@ impl Effects {
             peers,
             lab: false,
             thread: named,
+            runs_mark: None,
         }
     }
 
@@ -112,6 +116,7 @@ impl Effects {
         }
         let meta = crate::report::WorkloadMeta::from(w.as_ref());
         self.workload = Some(w);
+        self.runs_mark = None;
         self.rebuild_runner();
         Some(Msg::WorkloadReady(meta))
     }
@@ -179,6 +184,9 @@ impl Effects {
                 });
                 if let Some(w) = self.worker.take() {
                     let _ = w.join(); // the previous run has already reported its end
+                }
+                if self.runs_mark.is_none() {
+                    self.runs_mark = Some(crate::profile::alloc::mark());
                 }
                 self.cancel.reset();
                 let cancel = self.cancel.clone();
@@ -439,11 +447,12 @@ impl Effects {
             Command::SnapshotMemory => {
                 // Resolving symbols takes a moment the first time: off the UI thread.
                 let tx = self.tx.clone();
+                let mark = self.runs_mark;
                 let _ = self.spawn(
                     "ladder-memory",
                     move || {
-                        let stats = crate::profile::alloc::stats();
-                        let profile = crate::profile::alloc::live_profile();
+                        let stats = crate::profile::alloc::stats_since(mark.as_ref());
+                        let profile = crate::profile::alloc::live_profile_since(mark.as_ref());
                         let _ = tx.send(Event::App(Msg::MemoryProfiled(Arc::new(profile), stats)));
                     },
                     |why| Msg::Exported(Err(format!("no memory snapshot: {why}"))),

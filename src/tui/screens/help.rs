@@ -60,6 +60,10 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("1–9 / a", "answer a question / show its answer (recorded)"),
     ("h / r / f", "hints / redo the step / open its flamegraph"),
+    (
+        "m",
+        "measure again (a prediction's timing, the concurrency table)",
+    ),
     ("Esc", "back to the list, or to the ladder"),
     ("Settings", ""),
     ("↑ ↓", "choose a field"),

@@ -127,32 +127,48 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         _ => (m.rss.last().unwrap_or(0), "RSS"),
     };
     let total = m.total_memory.max(1);
+    // The history is drawn from just below its lowest point, not from zero: a leak of a few
+    // MiB a run on a process of a hundred and more is then a visible step. A line above it
+    // says the scale.
+    let data: Vec<u64> = m
+        .rss
+        .tail(mem_spark.width as usize)
+        .map(|b| b >> 20)
+        .collect();
+    let (lo, hi) = (
+        data.iter().copied().min().unwrap_or(0),
+        data.iter().copied().max().unwrap_or(0),
+    );
+    let floor = lo.saturating_sub(((hi - lo) / 8).max(1));
+    let label = format!(
+        "{who} {} of {}",
+        human_bytes(rss),
+        human_bytes(m.total_memory)
+    );
     f.render_widget(
         LineGauge::default()
             .ratio((rss as f64 / total as f64).clamp(0.0, 1.0))
             .filled_style(Style::default().fg(theme.warn))
             .unfilled_style(theme.dim())
-            .label(format!(
-                "{who} {} of {}",
-                human_bytes(rss),
-                human_bytes(m.total_memory)
-            )),
+            .label(label),
         mem,
     );
-    if mem_spark.height > 0 {
-        let data: Vec<u64> = m
-            .rss
-            .tail(mem_spark.width as usize)
-            .map(|b| b >> 20)
-            .collect();
+    if mem_spark.height > 2 && !data.is_empty() {
+        let [said, spark] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(mem_spark);
+        f.render_widget(
+            Paragraph::new(format!("RSS history, {lo}–{hi} MiB")).style(theme.dim()),
+            said,
+        );
+        let shifted: Vec<u64> = data.iter().map(|v| v - floor).collect();
         // Headroom above the highest point, so a flat line does not fill the box.
-        let top = data.iter().copied().max().unwrap_or(1).max(1);
+        let top = (hi - floor).max(1);
         f.render_widget(
             Sparkline::default()
-                .data(&data)
+                .data(&shifted)
                 .max(top + top / 4)
                 .style(Style::default().fg(theme.warn)),
-            mem_spark,
+            spark,
         );
     }
 }

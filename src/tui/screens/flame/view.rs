@@ -27,12 +27,20 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(area);
     let title = match (&m.memory, memory) {
-        (Some((_, st)), true) => format!(
-            "Memory: bytes still live · live {} · peak {} · {} allocations",
-            human_bytes(st.live_bytes),
-            human_bytes(st.peak_bytes),
-            st.allocations
-        ),
+        // What the runs left live (memray's --leaks), not the workload or the app around them.
+        (Some((_, st)), true) => match st.since_mark {
+            Some(d) => format!(
+                "Memory: allocated during the runs, still live · {}{} since the first run · \
+                 process heap {}",
+                if d < 0 { "-" } else { "+" },
+                human_bytes(d.unsigned_abs()),
+                human_bytes(st.live_bytes),
+            ),
+            None => format!(
+                "Memory: bytes still live (no run yet: the whole process) · live {}",
+                human_bytes(st.live_bytes),
+            ),
+        },
         _ => format!("Flamegraph: {id} ({} samples)", tree.total),
     };
     let b = block(&title, theme);

@@ -20,14 +20,14 @@ pub(super) fn choose(
     step: &Step,
     index: usize,
 ) -> Vec<Command> {
-    let Some(choice) = step.choices.get(index) else {
+    if index >= step.choices.len() {
         m.notice = Some(Notice::Error(format!(
             "there is no option {}: pick 1–{}",
             shown_number(ls, step, index),
             step.choices.len()
         )));
         return vec![];
-    };
+    }
     let mut wrong = match &ls.feedback {
         Some(Feedback::Chose { right: Some(_), .. } | Feedback::Chose { revealed: true, .. }) => {
             m.notice = Some(Notice::Info(
@@ -44,7 +44,8 @@ pub(super) fn choose(
         ));
         return vec![];
     }
-    let correct = choice.correct;
+    // Judged against the measured table where the option names a measured way.
+    let correct = ls.accepted(step, index);
     ls.record(Answer {
         choice: Some(index),
         correct: Some(correct),
@@ -104,7 +105,7 @@ pub(super) fn reveal(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<C
         .order(step)
         .iter()
         .enumerate()
-        .filter(|&(_, &i)| step.choices.get(i).is_some_and(|c| c.correct))
+        .filter(|&(_, &i)| ls.accepted(step, i))
         .map(|(k, _)| (k + 1).to_string())
         .collect();
     m.notice = Some(Notice::Info(format!(
@@ -122,6 +123,15 @@ pub(super) fn on_answer_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent)
     match key.code {
         KeyCode::Esc => {
             ls.typing = false;
+            vec![]
+        }
+        // A prediction is typed with the listing below it: the arrows scroll to read it.
+        KeyCode::Up if step.kind == Kind::Predict => {
+            ls.scroll = ls.scroll.saturating_sub(1);
+            vec![]
+        }
+        KeyCode::Down if step.kind == Kind::Predict => {
+            ls.scroll = ls.scroll.saturating_add(1).min(200);
             vec![]
         }
         KeyCode::Backspace => {
@@ -325,10 +335,13 @@ pub fn on_finished(
                 .and_then(|i| m.rows[i].report.as_ref())
                 .filter(|r| r.has_time())
             {
+                let rss_before = ls.run_rss_before.take();
                 ls.measured(Measured::Run {
                     rung: rung.to_string(),
                     seconds: r.estimated_s,
                     verified,
+                    rss_before,
+                    rss_after: m.rss.last(),
                 });
             }
             let want = step.times.unwrap_or(1);
@@ -361,10 +374,15 @@ pub fn on_bytecode(
         let what = bytecode_measured(&pair, b);
         ls.measured(what);
     }
+    // Measured again after a prediction (m); a pair loaded only to show its listing before
+    // the prediction is not a measurement of it.
     let remeasured = matches!(
         ls.current().and_then(Step::measure),
         Some(Measure::Python(p)) if p == pair
-    ) && !matches!(ls.feedback, Some(Feedback::Measuring { .. }));
+    ) && !matches!(ls.feedback, Some(Feedback::Measuring { .. }))
+        && ls
+            .current()
+            .is_some_and(|s| ls.attempts(s).iter().any(|a| a.measured.is_some()));
     if let (true, Some(b)) = (remeasured, &loaded.0) {
         let what = bytecode_measured(&pair, b);
         ls.measured(what);
@@ -475,7 +493,12 @@ pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> 
             table: Box::new(c.clone()),
         });
     }
-    ls.concurrency = Some(r);
+    // A failed re-measurement keeps the table the choices were judged on.
+    if r.is_ok() || !matches!(ls.concurrency, Some(Ok(_))) {
+        ls.concurrency = Some(r);
+    } else if let Err(e) = r {
+        ls.concurrency_error = Some(e);
+    }
     match ls.current() {
         Some(s) if s.kind == Kind::Concurrency && ok => ls.pass_current(),
         _ => vec![],

@@ -4,8 +4,9 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::{Feedback, LessonsState};
-use crate::lessons::{Kind, Step};
+use super::{Feedback, LessonsState, wrapped};
+use crate::lessons::python::Bytecode;
+use crate::lessons::{Kind, Measure, Step};
 use crate::tui::model::{Model, Status};
 use crate::tui::theme::Theme;
 
@@ -19,7 +20,11 @@ pub fn step_body(
 ) -> Vec<Line<'static>> {
     let dim = theme.dim();
     match step.kind {
-        Kind::Read => vec![Line::from(Span::styled("Enter: next", dim))],
+        Kind::Read => {
+            let mut v = with_table(ls, step, theme, width);
+            v.push(Line::from(Span::styled("Enter: next", dim)));
+            v
+        }
         Kind::Run => {
             let id = step.rung.clone().unwrap_or_default();
             let row = m.rows.iter().find(|r| r.info.id == id);
@@ -44,40 +49,53 @@ pub fn step_body(
                     ls.runs
                 )));
             }
+            let rss = run_rss(ls, step);
             if let Some(rep) = row.and_then(|r| r.report.as_ref()).filter(|r| r.has_time()) {
+                // The run's sampled peak can miss its last moments; the RSS measured at its end
+                // (shown beside it in the live panel) is a floor for it.
+                let at_end = rss.last().and_then(|r| r.1).or_else(|| m.rss.last());
+                let peak = rep.peak_rss_bytes.max(at_end.unwrap_or(0));
                 v.push(Line::from(Span::styled(
                     format!(
-                        "last run: {} · {} · peak memory {}",
+                        "last run: {} · {} · peak RSS {}",
                         crate::report::time_cell(rep),
                         crate::report::verified_cell(rep),
-                        crate::workload::human_bytes(rep.peak_rss_bytes)
+                        crate::workload::human_bytes(peak)
                     ),
                     dim,
                 )));
             }
+            v.extend(rss_growth(&rss, theme, width));
             v.push(Line::from(Span::styled(
                 "Enter: run it · Esc cancels a run",
                 dim,
             )));
             v
         }
-        Kind::Flame | Kind::Choice => choices_body(ls, step, theme, width),
+        Kind::Flame | Kind::Choice => {
+            let mut v = with_table(ls, step, theme, width);
+            v.extend(choices_body(ls, step, theme, width));
+            v
+        }
         Kind::Predict => predict_body(ls, step, theme, width),
         Kind::Explain => {
             let words = ls.input.split_whitespace().count();
-            let mut v = wrapped(
+            let mut v = with_table(ls, step, theme, width);
+            v.extend(wrapped(
                 &format!("{}{}", ls.input, if ls.typing { "▏" } else { "" }),
                 "",
                 0,
                 width,
                 theme.title(),
-            );
+            ));
             v.push(Line::from(Span::styled(
                 format!(
                     "{words} words (at least {}) · {}",
                     step.min_words.unwrap_or(1),
                     if ls.typing {
                         "Enter saves, Esc stops typing"
+                    } else if step.workload.is_some() && ls.feedback != Some(Feedback::Saved) {
+                        "Enter: start typing · m: measure again"
                     } else if ls.feedback == Some(Feedback::Saved) {
                         "saved for review: your instructor reads it (Enter edits it)"
                     } else {
@@ -89,7 +107,7 @@ pub fn step_body(
             v
         }
         Kind::Bytecode => bytecode_body(ls, step, theme, width),
-        Kind::Concurrency => concurrency_body(ls, theme),
+        Kind::Concurrency => concurrency_body(ls, theme, width),
         Kind::Notes => vec![Line::from(Span::styled(
             format!(
                 "Enter writes the speedup table to {} (as m does on the ladder screen)",
@@ -100,41 +118,104 @@ pub fn step_body(
     }
 }
 
-/// `text` word-wrapped to `width` columns: the first line starts with `first`, the others
-/// are indented by `indent` spaces (an option's continuation lines sit under its text).
-#[must_use]
-pub fn wrapped(
-    text: &str,
-    first: &str,
-    indent: usize,
+/// RSS (before, after) of the run step's runs, oldest first: those of this visit to the step,
+/// else its last `times`.
+fn run_rss(ls: &LessonsState, step: &Step) -> Vec<(Option<u64>, Option<u64>)> {
+    use crate::lessons::progress::Measured;
+    let Some(l) = ls.lesson().and_then(|l| ls.progress.lesson(&l.id)) else {
+        return vec![];
+    };
+    let all: Vec<_> = l
+        .measurements
+        .iter()
+        .filter(|x| x.step == step.id)
+        .filter_map(|x| match x.what {
+            Measured::Run {
+                rss_before,
+                rss_after,
+                ..
+            } => Some((rss_before, rss_after)),
+            _ => None,
+        })
+        .collect();
+    let keep = if ls.runs > 0 {
+        ls.runs as usize
+    } else {
+        step.times.unwrap_or(1) as usize
+    };
+    all[all.len().saturating_sub(keep)..].to_vec()
+}
+
+/// The RSS after each run, and what it says: the first run's jump (a one-off: the data and
+/// caches it first touches) apart from the growth of each run after it (a leak's signature).
+fn rss_growth(
+    runs: &[(Option<u64>, Option<u64>)],
+    theme: &Theme,
     width: usize,
-    style: Style,
 ) -> Vec<Line<'static>> {
-    let width = width.max(indent + 10);
-    let mut lines: Vec<String> = Vec::new();
-    let mut cur = first.to_string();
-    let mut cur_w = first.chars().count();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let w = word.chars().count();
-        if !empty && cur_w + 1 + w > width {
-            lines.push(std::mem::replace(&mut cur, " ".repeat(indent)));
-            cur_w = indent;
-            empty = true;
-        }
-        if !empty {
-            cur.push(' ');
-            cur_w += 1;
-        }
-        cur.push_str(word);
-        cur_w += w;
-        empty = false;
+    use crate::workload::human_bytes;
+    let signed = |d: i64| {
+        format!(
+            "{}{}",
+            if d < 0 { "-" } else { "+" },
+            human_bytes(d.unsigned_abs())
+        )
+    };
+    let after: Vec<u64> = runs.iter().filter_map(|r| r.1).collect();
+    if after.len() != runs.len() || after.is_empty() {
+        return vec![];
     }
-    lines.push(cur);
-    lines
-        .into_iter()
-        .map(|l| Line::from(Span::styled(l, style)))
-        .collect()
+    let list: Vec<String> = after.iter().map(|&b| human_bytes(b)).collect();
+    let mut v = wrapped(
+        &format!("RSS after each run: {}", list.join(", ")),
+        "",
+        2,
+        width,
+        theme.base(),
+    );
+    if let Some(before) = runs[0].0 {
+        v.extend(wrapped(
+            &format!(
+                "run 1: {}, a one-off (the data and caches it touches first)",
+                signed(after[0].cast_signed() - before.cast_signed())
+            ),
+            "  ",
+            4,
+            width,
+            theme.base(),
+        ));
+    }
+    let steps: Vec<i64> = after
+        .windows(2)
+        .map(|w| w[1].cast_signed() - w[0].cast_signed())
+        .collect();
+    if !steps.is_empty() {
+        let mut sorted = steps.clone();
+        sorted.sort_unstable();
+        let per_run = sorted[sorted.len() / 2];
+        let each: Vec<String> = steps.iter().map(|&d| signed(d)).collect();
+        v.extend(wrapped(
+            &format!(
+                "runs 2–{}: {}: {} per run, what each run leaves behind",
+                after.len(),
+                each.join(", "),
+                signed(per_run)
+            ),
+            "  ",
+            4,
+            width,
+            Style::default().fg(theme.warn),
+        ));
+    }
+    v
+}
+
+/// The measured row of the workload the step discusses, if it discusses one.
+fn with_table(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    step.workload
+        .as_deref()
+        .map(|w| super::table::workload(ls, w, theme, width))
+        .unwrap_or_default()
 }
 
 /// A question's options in this learner's order. Before the right one is picked only the
@@ -161,7 +242,7 @@ fn choices_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         let picked = wrong.contains(&i) || right == Some(i);
         let style = if picked { theme.title() } else { theme.base() };
         let mut lines = wrapped(&c.text, &format!("  {}. ", k + 1), 5, width, style);
-        let mark = if (all && c.correct) || right == Some(i) {
+        let mark = if (all && ls.accepted(step, i)) || right == Some(i) {
             Some(Span::styled(" ✓", good))
         } else if all || wrong.contains(&i) {
             Some(Span::styled(" ✗", bad))
@@ -174,19 +255,27 @@ fn choices_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         v.extend(lines);
         if all || wrong.contains(&i) {
             v.extend(wrapped(&c.explain, "     ", 5, width, dim));
+            if let Some(m) = super::table::option_measured(ls, step, i) {
+                v.extend(wrapped(&m, "     ", 5, width, theme.base()));
+            }
         }
     }
     v.push(Line::from(""));
     let keys = match (all, step.kind == Kind::Flame) {
         (true, _) => "→: next step · r: answer it again".to_string(),
         (false, flame) => format!(
-            "{}1–{}: answer · a: show the answer (recorded as shown)",
+            "{}1–{}: answer · a: show the answer (recorded as shown){}",
             if flame {
                 "f: open the flamegraph · "
             } else {
                 ""
             },
-            step.choices.len()
+            step.choices.len(),
+            if step.workload.is_some() {
+                " · m: measure again"
+            } else {
+                ""
+            }
         ),
     };
     v.extend(wrapped(&keys, "", 0, width, dim));
@@ -252,6 +341,34 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         "Enter: type your prediction (how many times faster; below 1 means slower) · h: a hint"
     };
     v.extend(wrapped(keys, "", 0, width, dim));
+    // A bytecode pair's listing stays in view while predicting: it is what the prediction
+    // is read from.
+    if let Some(Measure::Python(pair)) = step.measure() {
+        v.push(Line::from(""));
+        match ls.bytecode.get(&pair) {
+            Some((Some(b), _)) => {
+                v.extend(wrapped(
+                    "The two versions and their bytecode (↑↓ scroll, while typing too):",
+                    "",
+                    0,
+                    width,
+                    dim,
+                ));
+                v.extend(listing(b, theme, width));
+            }
+            Some((None, why)) => v.extend(wrapped(
+                &format!("no bytecode: {}", why.clone().unwrap_or_default()),
+                "",
+                0,
+                width,
+                bad,
+            )),
+            None => v.push(Line::from(Span::styled(
+                "running python3 for the bytecode…",
+                dim,
+            ))),
+        }
+    }
     v
 }
 
@@ -338,6 +455,18 @@ fn bytecode_body(
             dim,
         )),
     }];
+    v.extend(listing(b, theme, width));
+    v.push(Line::from(""));
+    v.push(Line::from(Span::styled(
+        "↑↓ scroll · Enter: next (the timings come with the prediction)",
+        dim,
+    )));
+    v
+}
+
+/// The two versions' source and bytecode: side by side when nothing is cut (the arguments are
+/// what the learner must read), otherwise one above the other, each line whole.
+fn listing(b: &Bytecode, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let col = |s: &str, dis: &str| -> Vec<String> {
         s.lines()
             .map(ToString::to_string)
@@ -347,9 +476,8 @@ fn bytecode_body(
     };
     let (a, bb) = (col(&b.a_src, &b.a_dis), col(&b.b_src, &b.b_dis));
     let longest = a.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    // Side by side only when nothing is cut (the arguments are what the learner must read);
-    // otherwise one above the other, each line whole.
     let w = width / 2;
+    let mut v = Vec::new();
     if longest + 2 > w {
         for (name, lines, colour) in [("first", &a, theme.accent), ("second", &bb, theme.good)] {
             v.push(Line::from(Span::styled(
@@ -362,11 +490,6 @@ fn bytecode_body(
                     .map(|l| Line::from(Span::styled(l.clone(), Style::default().fg(colour)))),
             );
         }
-        v.push(Line::from(""));
-        v.push(Line::from(Span::styled(
-            "↑↓ scroll · Enter: next (the timings come with the prediction)",
-            dim,
-        )));
         return v;
     }
     for i in 0..a.len().max(bb.len()) {
@@ -379,150 +502,48 @@ fn bytecode_body(
             Span::styled(r, Style::default().fg(theme.good)),
         ]));
     }
-    v.push(Line::from(""));
-    v.push(Line::from(Span::styled(
-        "↑↓ scroll · Enter: next (the timings come with the prediction)",
-        dim,
-    )));
     v
 }
 
-fn concurrency_body(ls: &LessonsState, theme: &Theme) -> Vec<Line<'static>> {
-    // Column widths: the table and the longest choice ("Sequential is fine") fit in 76
-    // columns, the text panel's width in an 80-column terminal. Each time has a space before
-    // it, so even a long one ("20 min 34 s") never runs into the next.
-    const NAME: usize = 9;
-    const CELL: usize = 10;
+fn concurrency_body(ls: &LessonsState, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let dim = theme.dim();
+    let mut v = Vec::new();
     if ls.measuring_concurrency {
-        return vec![Line::from(Span::styled(
+        v.push(Line::from(Span::styled(
             "measuring with python3 (about half a minute)…",
             dim,
-        ))];
+        )));
     }
-    let Some(r) = &ls.concurrency else {
-        return vec![Line::from(Span::styled("Enter: measure", dim))];
-    };
-    let c = match r {
-        Ok(c) => c,
-        Err(e) => {
-            return vec![Line::from(Span::styled(
-                format!("could not measure: {e}"),
-                Style::default().fg(theme.bad),
-            ))];
+    match &ls.concurrency {
+        None if !ls.measuring_concurrency => {
+            v.push(Line::from(Span::styled("Enter: measure", dim)));
         }
-    };
-    // The learner's choices, by workload (steps named <workload>-choice).
-    let lesson = ls.lesson();
-    // The first pick is the verdict (later ones may be trial and error), cut to the column.
-    let choice_of = |w: &str| -> String {
-        lesson
-            .and_then(|l| {
-                let s = l.steps.iter().find(|s| s.id == format!("{w}-choice"))?;
-                let p = ls.progress.lesson(&l.id)?;
-                let a = p
-                    .attempts
-                    .get(&s.id)
-                    .and_then(|a| a.iter().find(|a| a.choice.is_some()))
-                    .or_else(|| p.answers.get(&s.id))?;
-                let c = s.choices.get(a.choice?)?;
-                let text = c.text.split([':', ',']).next().unwrap_or(&c.text);
-                let text: String = if text.chars().count() > 18 {
-                    text.chars().take(17).chain(std::iter::once('…')).collect()
-                } else {
-                    text.to_string()
-                };
-                Some(format!("{} {text}", if c.correct { "✓" } else { "✗" }))
-            })
-            .unwrap_or_else(|| "-".into())
-    };
-    let ways = ["sequential", "threads", "processes", "asyncio"];
-    let mut v = vec![Line::from(Span::styled(
-        format!(
-            "Python {}{} · {} cores",
-            c.python,
-            if c.free_threaded {
-                " (free-threaded)"
-            } else {
-                ""
-            },
-            c.cores.unwrap_or(0)
-        ),
-        dim,
-    ))];
-    v.push(Line::from(Span::styled(
-        format!(
-            "{:<NAME$} {:>CELL$} {:>CELL$} {:>CELL$} {:>CELL$}  your choice",
-            "workload", ways[0], ways[1], ways[2], ways[3]
-        ),
-        theme.title(),
-    )));
-    for w in ["cpu", "numpy", "io", "shared"] {
-        let row = c.results.get(w);
-        let best = row.and_then(|r| {
-            r.iter()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(k, _)| k.clone())
-        });
-        let mut spans = vec![Span::raw(format!("{w:<NAME$}"))];
-        for way in ways {
-            let cell = row
-                .and_then(|r| r.get(way))
-                .map_or("-".to_string(), |t| crate::report::human_seconds(*t));
-            let style = if best.as_deref() == Some(way) {
-                Style::default().fg(theme.good)
-            } else {
-                theme.base()
-            };
-            spans.push(Span::styled(format!(" {cell:>CELL$}"), style));
-        }
-        spans.push(Span::styled(format!("  {}", choice_of(w)), dim));
-        v.push(Line::from(spans));
-    }
-    let cells = |vals: [Option<f64>; 4]| -> Vec<Span<'static>> {
-        let best = vals.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-        vals.iter()
-            .map(|t| match t {
-                Some(t) => Span::styled(
-                    format!(" {:>CELL$}", crate::report::human_seconds(*t)),
-                    if (*t - best).abs() < 1e-12 {
-                        Style::default().fg(theme.good)
-                    } else {
-                        theme.base()
-                    },
-                ),
-                None => Span::raw(format!(" {:>CELL$}", "-")),
-            })
-            .collect()
-    };
-    match &c.free {
-        Some(ft) => {
-            if let Some(r) = ft.results.get("cpu") {
-                let mut spans = vec![Span::raw(format!("{:<NAME$}", "cpu (t)"))];
-                spans.extend(cells(ways.map(|w| r.get(w).copied())));
-                spans.push(Span::styled(
-                    format!("  free-threaded Python {}", ft.python),
-                    dim,
+        Some(Err(e)) => v.extend(wrapped(
+            &format!("could not measure: {e}"),
+            "",
+            0,
+            width,
+            Style::default().fg(theme.bad),
+        )),
+        Some(Ok(_)) => {
+            if let Some(e) = &ls.concurrency_error {
+                v.extend(wrapped(
+                    &format!("measuring again failed ({e}); the table below is the last one"),
+                    "",
+                    0,
+                    width,
+                    Style::default().fg(theme.bad),
                 ));
-                v.push(Line::from(spans));
+            }
+            v.extend(super::table::full(ls, theme, width));
+            if !ls.measuring_concurrency {
+                v.push(Line::from(Span::styled(
+                    "Enter: measure again · → next: choose with these numbers",
+                    dim,
+                )));
             }
         }
-        None if !c.free_threaded => v.push(Line::from(Span::styled(
-            "no free-threaded Python on PATH (python3.13t or later would run the cpu row's threads in parallel)",
-            dim,
-        ))),
         None => {}
-    }
-    if let Some(r) = &c.rust {
-        let mut spans = vec![Span::raw(format!("{:<NAME$}", "rust"))];
-        spans.extend(cells([
-            Some(r.sequential),
-            Some(r.threads),
-            r.processes,
-            None,
-        ]));
-        spans.push(Span::styled(format!("  n = {}, no GIL", r.n), dim));
-        v.push(Line::from(spans));
     }
     v
 }

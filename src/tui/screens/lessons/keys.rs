@@ -34,13 +34,20 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
     {
         ls.input = t;
     }
-    if step.kind == Kind::Concurrency && ls.concurrency.is_none() {
+    if (step.kind == Kind::Concurrency || step.workload.is_some()) && ls.concurrency.is_none() {
         ls.concurrency = saved_concurrency(ls).map(Ok);
     }
     match (step.kind, &step.pair) {
         (Kind::Bytecode, Some(pair)) if !ls.bytecode.contains_key(pair) => {
             vec![Command::LoadBytecode(pair.clone())]
         }
+        // A prediction from a bytecode pair shows the pair's listing.
+        (Kind::Predict, _) => match step.measure() {
+            Some(crate::lessons::Measure::Python(pair)) if !ls.bytecode.contains_key(&pair) => {
+                vec![Command::LoadBytecode(pair)]
+            }
+            _ => vec![],
+        },
         // A rung already run and verified (say, to measure a prediction) need not run
         // again, unless the step asks for several runs.
         (Kind::Run, _) if auto && step.times.unwrap_or(1) <= 1 && !ls.passed(&step) => {
@@ -191,6 +198,7 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
         }
         KeyCode::Char('a') if step.kind.has_choices() => answers::reveal(ls, m, step),
         KeyCode::Char('m') if step.kind == Kind::Predict => answers::measure_again(ls, m, step),
+        KeyCode::Char('m') if step.workload.is_some() => measure_concurrency(ls, m),
         KeyCode::Enter => act(ls, m, step),
         _ => vec![],
     }
@@ -332,7 +340,13 @@ fn act(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
             cmds.extend(next_step(ls, m, step));
             cmds
         }
-        Kind::Run => run_step_rung(m, step),
+        Kind::Run => {
+            let cmds = run_step_rung(m, step);
+            if m.running() {
+                ls.run_rss_before = m.rss.last();
+            }
+            cmds
+        }
         Kind::Predict | Kind::Explain => {
             // A new prediction starts empty; an explanation is edited where it was left.
             if step.kind == Kind::Predict {
@@ -349,15 +363,22 @@ fn act(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
             }));
             vec![]
         }
-        Kind::Concurrency => {
-            if ls.measuring_concurrency {
-                return vec![];
-            }
-            ls.measuring_concurrency = true;
-            vec![Command::MeasureConcurrency]
-        }
+        Kind::Concurrency => measure_concurrency(ls, m),
         Kind::Notes => m.export(),
     }
+}
+
+/// Measures the concurrency workloads (again): the steps that discuss one are then judged
+/// on the new table.
+fn measure_concurrency(ls: &mut LessonsState, m: &mut Model) -> Vec<Command> {
+    if ls.measuring_concurrency {
+        m.notice = Some(Notice::Info("already measuring…".into()));
+        return vec![];
+    }
+    ls.measuring_concurrency = true;
+    ls.concurrency_error = None;
+    m.notice = None;
+    vec![Command::MeasureConcurrency]
 }
 
 /// A run step: run its rung, climbing to it in order.

@@ -5,10 +5,14 @@
 mod answers;
 mod body;
 mod keys;
+mod table;
 mod view;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 
 pub use answers::{on_bytecode, on_concurrency, on_exported, on_finished};
 pub use keys::{on_key, open};
@@ -63,10 +67,14 @@ pub struct LessonsState {
     pub scroll: u16,
     /// Verified runs of the current run step's rung since the step was entered.
     pub runs: u32,
+    /// The app's RSS when the current run step's run was asked for.
+    pub run_rss_before: Option<u64>,
     /// Loaded bytecode pairs: the pair, or why it could not be loaded live.
     pub bytecode: BTreeMap<String, (Option<Bytecode>, Option<String>)>,
     pub concurrency: Option<Result<Concurrency, String>>,
     pub measuring_concurrency: bool,
+    /// Why measuring again failed (the table measured before stays).
+    pub concurrency_error: Option<String>,
     /// A warning from loading the progress file, shown once.
     pub warning: Option<String>,
     /// `R` was pressed on this lesson of the list: the next key confirms (y) or keeps it.
@@ -206,9 +214,74 @@ impl LessonsState {
         crate::lessons::option_order(self.learner(), lesson, &step.id, step.choices.len())
     }
 
+    /// Whether option `i` of `step` is right. An option naming a way of running a workload
+    /// that was measured here is right when that way measured fastest (within the noise),
+    /// whatever the lesson file expected: the choice is justified by the measurement. Other
+    /// options, and every option before a measurement, go by the lesson file.
+    #[must_use]
+    pub fn accepted(&self, step: &Step, i: usize) -> bool {
+        use crate::lessons::python::Verdict;
+        let Some(c) = step.choices.get(i) else {
+            return false;
+        };
+        let table = step.workload.as_deref().and_then(|w| {
+            let t = self.concurrency.as_ref()?.as_ref().ok()?;
+            t.results.contains_key(w).then_some((t, w))
+        });
+        let fastest = |way: &str| {
+            table.is_some_and(|(t, w)| matches!(t.verdict(w, way), Verdict::Fastest(_)))
+        };
+        // A table none of the options' ways won (an older lesson file) cannot judge them.
+        let judged = step
+            .choices
+            .iter()
+            .any(|c| c.way.as_deref().is_some_and(fastest));
+        match &c.way {
+            Some(way) if judged => fastest(way),
+            _ => c.correct,
+        }
+    }
+
     /// The name prompt is open (on the list, before a lesson opens for the first time).
     #[must_use]
     pub fn naming(&self) -> bool {
         self.typing && self.open.is_none()
     }
+}
+
+/// `text` word-wrapped to `width` columns: the first line starts with `first`, the others
+/// are indented by `indent` spaces (an option's continuation lines sit under its text).
+#[must_use]
+pub fn wrapped(
+    text: &str,
+    first: &str,
+    indent: usize,
+    width: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
+    let width = width.max(indent + 10);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = first.to_string();
+    let mut cur_w = first.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if !empty && cur_w + 1 + w > width {
+            lines.push(std::mem::replace(&mut cur, " ".repeat(indent)));
+            cur_w = indent;
+            empty = true;
+        }
+        if !empty {
+            cur.push(' ');
+            cur_w += 1;
+        }
+        cur.push_str(word);
+        cur_w += w;
+        empty = false;
+    }
+    lines.push(cur);
+    lines
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, style)))
+        .collect()
 }
