@@ -95,7 +95,7 @@ fn a_new_lab_counts_step_one_and_says_what_to_write_next() {
         "{why}"
     );
     // Later steps are not run until the earlier ones count.
-    for id in ["numpy", "cython", "numba", "library"] {
+    for id in ["numpy", "cython", "numba", "pyo3", "library"] {
         assert_eq!(step(&doc, id)["verdict"]["kind"], "locked", "{id}");
         assert!(reason(&doc, id).contains("02_algorithmic.py does not count yet"));
     }
@@ -104,9 +104,15 @@ fn a_new_lab_counts_step_one_and_says_what_to_write_next() {
         &lab,
         &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
     );
-    for id in ["algorithmic", "numpy", "cython", "numba", "library"] {
+    for id in ["algorithmic", "numpy", "cython", "numba", "pyo3", "library"] {
         assert_eq!(step(&doc, id)["counts"], false, "{id}: {doc}");
     }
+    // The Rust template builds (cargo fetches PyO3 the first time) and raises its TODO.
+    let why = reason(&doc, "pyo3");
+    assert!(
+        why.starts_with("06_pyo3/src/lib.rs") && why.contains("TODO"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -118,18 +124,20 @@ fn reference_solutions_climb_the_whole_ladder() {
     let lab = dir.path();
     ladder().args(["lab", "init"]).arg(lab).assert().success();
     let mut expected = vec!["naive", "algorithmic", "numpy"];
-    for (file, id, needs) in [
-        ("02_algorithmic.py", "", ""),
-        ("03_numpy.py", "", ""),
-        ("04_cython.pyx", "cython", "Cython"),
-        ("05_numba.py", "numba", "numba"),
-        ("07_library.py", "library", "faiss"),
+    for (file, into, id, needs) in [
+        ("02_algorithmic.py", "02_algorithmic.py", "", ""),
+        ("03_numpy.py", "03_numpy.py", "", ""),
+        ("04_cython.pyx", "04_cython.pyx", "cython", "Cython"),
+        ("05_numba.py", "05_numba.py", "numba", "numba"),
+        // The stretch step, in Rust: cargo is here, since cargo runs these tests.
+        ("06_pyo3_lib.rs", "06_pyo3/src/lib.rs", "pyo3", ""),
+        ("07_library.py", "07_library.py", "library", "faiss"),
     ] {
         if !needs.is_empty() && !python_has(needs) {
             eprintln!("skipped the {id} step: the Python module {needs} is not installed");
             continue;
         }
-        std::fs::copy(solutions().join(file), lab.join(file)).unwrap();
+        std::fs::copy(solutions().join(file), lab.join(into)).unwrap();
         if !id.is_empty() {
             expected.push(id);
         }
@@ -166,7 +174,7 @@ fn reference_solutions_climb_the_whole_ladder() {
         numpy["floor"]["measured"].as_f64().unwrap() >= 30.0,
         "{numpy}"
     );
-    if expected.len() == 6 {
+    if expected.len() == 7 {
         assert_eq!(doc["all_count"], true);
     }
 }
@@ -546,4 +554,54 @@ fn the_library_step_needs_a_library_not_numpy_s_argsort() {
             .contains("hands the question to a library: build an index with faiss or hnswlib"),
         "{s}"
     );
+}
+
+#[test]
+fn a_rust_step_that_does_not_compile_names_its_line_in_rustc_s_words() {
+    if !have_numpy() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scaffold = dir.path().join("scaffold");
+    ladder()
+        .args(["lab", "init"])
+        .arg(&scaffold)
+        .assert()
+        .success();
+    let lab = dir.path().join("lab");
+    std::fs::create_dir_all(lab.join("06_pyo3/src")).unwrap();
+    for f in ["Cargo.toml", "src/lib.rs"] {
+        std::fs::copy(
+            scaffold.join("06_pyo3").join(f),
+            lab.join("06_pyo3").join(f),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        lab.join("lab.toml"),
+        "format_version = 1\n[workload]\nn = 40\nd = 8\nbudget = 1.0\n\n[[steps]]\n\
+         id = \"mine\"\nfile = \"06_pyo3/src/lib.rs\"\ntitle = \"Rust\"\nstep = \"native\"\n",
+    )
+    .unwrap();
+    let lib = lab.join("06_pyo3/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    let broken = text.replacen("let n = x.nrows();", "let n = x.nrows() + not_defined;", 1);
+    assert_ne!(
+        broken, text,
+        "the template changed: update this test's edit"
+    );
+    std::fs::write(&lib, broken).unwrap();
+    let (code, doc) = check(&lab, &[]);
+    assert_eq!(code, 1, "{doc}");
+    let why = reason(&doc, "mine");
+    let line = text
+        .lines()
+        .position(|l| l.contains("let n = x.nrows();"))
+        .unwrap()
+        + 1;
+    assert!(
+        why.starts_with(&format!("06_pyo3/src/lib.rs:{line}:")) && why.contains("rustc:"),
+        "{why}"
+    );
+    assert!(why.contains("not_defined"), "{why}");
 }

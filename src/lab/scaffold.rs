@@ -22,6 +22,22 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("05_numba.py", include_str!("../../assets/lab/05_numba.py")),
     (
+        "06_pyo3/Cargo.toml",
+        include_str!("../../assets/lab/06_pyo3/Cargo.toml"),
+    ),
+    (
+        "06_pyo3/pyproject.toml",
+        include_str!("../../assets/lab/06_pyo3/pyproject.toml"),
+    ),
+    (
+        "06_pyo3/.cargo/config.toml",
+        include_str!("../../assets/lab/06_pyo3/.cargo/config.toml"),
+    ),
+    (
+        "06_pyo3/src/lib.rs",
+        include_str!("../../assets/lab/06_pyo3/src/lib.rs"),
+    ),
+    (
         "07_library.py",
         include_str!("../../assets/lab/07_library.py"),
     ),

@@ -113,12 +113,23 @@ impl LabStep {
         }
     }
 
-    /// The file's name, as the student knows it.
+    /// The file's name, as the student knows it: a Rust step's `src/lib.rs` with its crate's
+    /// folder (`06_pyo3/src/lib.rs`), since every crate's is called `lib.rs`.
     #[must_use]
     pub fn file_name(&self) -> String {
-        self.file
-            .file_name()
-            .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+        let keep = if self.is_rust() { 3 } else { 1 };
+        let parts: Vec<_> = self.file.components().collect();
+        parts[parts.len().saturating_sub(keep)..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// A step written in Rust: a PyO3 crate's `src/lib.rs`, built by cargo.
+    #[must_use]
+    pub fn is_rust(&self) -> bool {
+        self.file.extension().is_some_and(|e| e == "rs")
     }
 }
 
@@ -198,8 +209,22 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
                 s.file
             )));
         }
-        if !file.extension().is_some_and(|e| e == "py" || e == "pyx") {
-            return Err(at(format!("file '{}' must be a .py or .pyx file", s.file)));
+        match file.extension().and_then(|e| e.to_str()) {
+            Some("py" | "pyx") => {}
+            // A PyO3 crate: its Cargo.toml sits in the folder above src/.
+            Some("rs") if file.ends_with("src/lib.rs") && file.components().count() >= 3 => {}
+            Some("rs") => {
+                return Err(at(format!(
+                    "file '{}': a Rust step is a crate's src/lib.rs (e.g. 06_pyo3/src/lib.rs)",
+                    s.file
+                )));
+            }
+            _ => {
+                return Err(at(format!(
+                    "file '{}' must be a .py or .pyx file, or a PyO3 crate's src/lib.rs",
+                    s.file
+                )));
+            }
         }
         let step = Step::from_name(&s.step).ok_or_else(|| {
             at(format!(

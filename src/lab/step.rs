@@ -90,8 +90,11 @@ pub fn spec(step: &LabStep) -> Result<PeerSpec, PeerError> {
         install,
         // The harness ends with the student's error in one line.
         stderr_lines: 1,
-        // Importing a .py step and a JIT's first compile take seconds; a Cython build, more.
-        setup_limit: if step.file.extension().is_some_and(|e| e == "pyx") {
+        // Importing a .py step and a JIT's first compile take seconds; a Cython build, more;
+        // a Rust step's first build fetches and compiles PyO3 (minutes on two cores).
+        setup_limit: if step.is_rust() {
+            std::time::Duration::from_mins(10)
+        } else if step.file.extension().is_some_and(|e| e == "pyx") {
             crate::peers::process::SETUP_LIMIT
         } else {
             std::time::Duration::from_secs(30)

@@ -157,9 +157,21 @@ fn spawn_ticks(tx: Sender<Event>, stop: Arc<AtomicBool>) -> io::Result<()> {
 /// Watches the lab folder: every write to a file in it becomes a `FileSaved` (the app picks
 /// out the steps' files and waits for the editor to finish). Editors save by writing a new
 /// file and renaming it over the old, so the folder is watched, not the files.
-fn watch(dir: &std::path::Path, tx: Sender<Event>) -> notify::Result<notify::RecommendedWatcher> {
+fn watch(
+    lab: &crate::lab::spec::Lab,
+    tx: Sender<Event>,
+) -> notify::Result<notify::RecommendedWatcher> {
     use notify::{EventKind, RecursiveMode, Watcher};
-    let dir = std::fs::canonicalize(dir).map_err(notify::Error::io)?;
+    // The lab folder, and any folder a step's file lies in below it (a Rust step's src/); not
+    // the whole tree, where a build's target/ would send thousands of events.
+    let mut dirs = vec![lab.dir.clone()];
+    for step in &lab.steps {
+        if let Some(parent) = step.file.parent()
+            && !dirs.iter().any(|d| d == parent)
+        {
+            dirs.push(parent.to_path_buf());
+        }
+    }
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(ev) = res else { return };
         // Reads are not saves; a removal is told too (the step no longer counts).
@@ -170,7 +182,10 @@ fn watch(dir: &std::path::Path, tx: Sender<Event>) -> notify::Result<notify::Rec
             let _ = tx.send(Event::App(Msg::FileSaved(path)));
         }
     })?;
-    watcher.watch(&dir, RecursiveMode::NonRecursive)?;
+    for dir in dirs {
+        let dir = std::fs::canonicalize(&dir).map_err(notify::Error::io)?;
+        watcher.watch(&dir, RecursiveMode::NonRecursive)?;
+    }
     Ok(watcher)
 }
 
@@ -276,7 +291,7 @@ pub fn run(opts: &Options) -> io::Result<Option<i32>> {
 
     // Kept alive while the app runs: dropping it stops the watching.
     let _watcher = match &opts.lab {
-        Some(lab) => match watch(&lab.dir, tx.clone()) {
+        Some(lab) => match watch(lab, tx.clone()) {
             Ok(w) => Some(w),
             Err(e) => {
                 // Not watching, and the lab says so in its title: saves run nothing.

@@ -131,15 +131,15 @@ impl LabState {
     pub fn step_of_file(&self, path: &Path) -> Option<usize> {
         let name = path.file_name()?;
         let parent = path.parent()?;
-        let same_dir =
-            parent == self.dir || std::fs::canonicalize(parent).is_ok_and(|p| p == self.dir);
-        if !same_dir {
-            return None;
-        }
-        self.lab
-            .steps
-            .iter()
-            .position(|s| s.file.file_name() == Some(name))
+        let real = std::fs::canonicalize(parent).ok();
+        self.lab.steps.iter().position(|s| {
+            let Some(own) = s.file.parent() else {
+                return false;
+            };
+            // The watcher reports canonical paths; the lab's may not be.
+            s.file.file_name() == Some(name)
+                && (parent == own || real.is_some() && real == std::fs::canonicalize(own).ok())
+        })
     }
 }
 

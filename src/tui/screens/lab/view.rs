@@ -71,18 +71,17 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         let (grade, style) = match &r.verdict {
             _ if lab.changed[i] => ("changed", Style::default().fg(theme.warn)),
             Verdict::Counts => ("✓ counts", Style::default().fg(theme.good)),
+            // A stretch step not tried yet is that, not a gap in the climb.
+            Verdict::NotYet(_) | Verdict::Locked(_)
+                if r.optional && rep.is_none() && r.report.is_none() =>
+            {
+                ("optional", theme.dim())
+            }
             Verdict::NotYet(_) if rep.is_none() && r.report.is_none() => ("not yet", theme.dim()),
             Verdict::NotYet(_) => ("✗ not yet", Style::default().fg(theme.bad)),
             Verdict::Locked(_) => ("locked", theme.dim()),
         };
-        cells.push(
-            Cell::from(if r.optional && !r.verdict.counts() {
-                format!("{grade} (opt)")
-            } else {
-                grade.to_string()
-            })
-            .style(style),
-        );
+        cells.push(Cell::from(grade).style(style));
         rows.push(styled(Row::new(cells), lab.selected == i, theme));
     }
     if lab.show_ours {
@@ -125,10 +124,12 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         widths.push(Constraint::Length(20));
     }
     widths.push(Constraint::Min(9));
-    let counted = lab.results.iter().filter(|r| r.verdict.counts()).count();
+    // The stretch steps are not part of what the lab asks.
+    let required = lab.results.iter().filter(|r| !r.optional);
+    let counted = required.clone().filter(|r| r.verdict.counts()).count();
     let title = format!(
         "Your lab · {counted}/{} count · {}",
-        lab.results.len(),
+        required.count(),
         if lab.watch {
             "watching your files"
         } else {
