@@ -28,6 +28,13 @@ fn ticks(app: &mut App, n: u64) -> Vec<Command> {
     cmds
 }
 
+/// The commands that start something (a finished step is also kept for the next launch).
+fn starts(cmds: Vec<Command>) -> Vec<Command> {
+    cmds.into_iter()
+        .filter(|c| !matches!(c, Command::KeepLabResults { .. }))
+        .collect()
+}
+
 fn verdict(app: &App, step: usize) -> Verdict {
     app.lab.as_ref().unwrap().results[step].verdict.clone()
 }
@@ -164,7 +171,7 @@ fn a_wrong_quick_check_is_said_at_once_and_the_full_size_decides() {
     let _ = app.update(key(KeyCode::Enter));
     let mut missing = step_report("naive", 0.0, true);
     missing.status = RunStatus::Unavailable("numpy is not installed (pip install numpy)".into());
-    assert!(app.update(Msg::QuickChecked(Box::new(missing))).is_empty());
+    assert!(starts(app.update(Msg::QuickChecked(Box::new(missing)))).is_empty());
     assert!(!app.lab.as_ref().unwrap().busy(&app));
 }
 
@@ -409,6 +416,7 @@ fn a_step_just_short_of_its_floor_is_measured_once_more_and_the_faster_run_stand
         40.0 / 2.6,
         true,
     ))));
+    let cmds = starts(cmds);
     assert!(cmds.is_empty(), "only once: {cmds:?}");
     assert_eq!(verdict(&app, 1), Verdict::Counts);
 
@@ -420,6 +428,7 @@ fn a_step_just_short_of_its_floor_is_measured_once_more_and_the_faster_run_stand
         40.0 / 1.5,
         true,
     ))));
+    let cmds = starts(cmds);
     assert!(cmds.is_empty(), "{cmds:?}");
     match verdict(&app, 1) {
         Verdict::NotYet(why) => assert!(why.contains("1.9x faster"), "{why}"),
@@ -470,4 +479,70 @@ fn a_deleted_step_no_longer_counts_and_saves_while_not_watching_run_when_watchin
         "{cmds:?}"
     );
     assert!(!app.lab.as_ref().unwrap().changed[0]);
+}
+
+#[test]
+fn results_are_kept_for_the_next_launch_while_the_files_are_unchanged() {
+    use ladder::lab::saved;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    app.lab.as_mut().unwrap().selected = 0;
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::QuickChecked(Box::new(step_report(
+        "naive", 0.01, true,
+    ))));
+    let cmds = app.update(Msg::RungFinished(Box::new(step_report(
+        "naive", 40.0, true,
+    ))));
+    let (lab, threads, attempts) = cmds
+        .into_iter()
+        .find_map(|c| match c {
+            Command::KeepLabResults {
+                lab,
+                threads,
+                attempts,
+            } => Some((lab, threads, attempts)),
+            _ => None,
+        })
+        .expect("a finished step is kept for the next launch");
+    assert!(attempts[0].is_some(), "{attempts:?}");
+    assert!(attempts[1..].iter().all(Option::is_none));
+    // What the effect writes.
+    let hashes: Vec<_> = lab
+        .steps
+        .iter()
+        .map(|s| saved::file_hash(&s.file))
+        .collect();
+    let refs: Vec<_> = attempts.iter().map(Option::as_ref).collect();
+    let setting = saved::Setting::of(&lab, threads);
+    std::fs::create_dir_all(dir.join(".ladder")).unwrap();
+    std::fs::write(
+        saved::path(&dir),
+        saved::text(&lab, &setting, &refs, &hashes),
+    )
+    .unwrap();
+
+    // The next launch opens on the grade earned, and says where it came from.
+    let mut again = lab_app(&dir);
+    again.restore_lab(saved::load(&lab, &setting));
+    assert_eq!(verdict(&again, 0), Verdict::Counts);
+    assert_eq!(again.rows[row(&again, 0)].status, Status::Done);
+    assert!(
+        notice(&again).contains("kept from last time"),
+        "{}",
+        notice(&again)
+    );
+    // Step 2 is unlocked by it, and not run.
+    assert!(matches!(verdict(&again, 1), Verdict::NotYet(_)));
+
+    // An edited file is run again, never trusted.
+    std::fs::write(
+        &lab.steps[0].file,
+        "def similarity(X, start, end):\n    return []\n",
+    )
+    .unwrap();
+    let mut third = lab_app(&dir);
+    third.restore_lab(saved::load(&lab, &setting));
+    assert!(!matches!(verdict(&third, 0), Verdict::Counts));
 }

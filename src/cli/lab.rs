@@ -248,6 +248,7 @@ fn climb(args: &CheckArgs) -> Result<Climbed> {
         k: args.k,
         ..RunConfig::default()
     };
+    let threads = config.threads;
     let runner = Runner::new(Arc::clone(&workload), Arc::clone(&machine), config);
     install_interrupt_handler();
     let total = lab.steps.len();
@@ -259,6 +260,12 @@ fn climb(args: &CheckArgs) -> Result<Climbed> {
             eprintln!("[{}/{total}] {} ({})", i + 1, s.id, s.file_name());
         }
     };
+    // The files as they were when they ran: what a kept result stands for.
+    let hashes: Vec<_> = lab
+        .steps
+        .iter()
+        .map(|s| lab::saved::file_hash(&s.file))
+        .collect();
     let results = lab::climb(
         &lab,
         &runner,
@@ -270,6 +277,7 @@ fn climb(args: &CheckArgs) -> Result<Climbed> {
     if interactive {
         eprint!("\r\x1b[2K");
     }
+    keep_results(&lab, threads, &workload, &results, &hashes);
     Ok(Climbed {
         meta: WorkloadMeta::from(workload.as_ref()),
         dir: lab_dir.display().to_string(),
@@ -278,6 +286,48 @@ fn climb(args: &CheckArgs) -> Result<Climbed> {
         runner,
         results,
     })
+}
+
+/// Keeps a climb at the lab's own workload for the app to open on (a quick try at another
+/// size is not the lab's result). A lab folder that cannot be written to only loses that.
+fn keep_results(
+    lab: &lab::spec::Lab,
+    threads: usize,
+    workload: &Workload,
+    results: &[lab::StepResult],
+    hashes: &[Option<String>],
+) {
+    let w = lab.workload;
+    if (workload.n(), workload.d(), workload.seed) != (w.n, w.d, w.seed) {
+        return;
+    }
+    let attempts: Vec<Option<lab::Attempt>> = results
+        .iter()
+        .map(|r| {
+            r.report.clone().map(|report| lab::Attempt::Ran {
+                report: Box::new(report),
+                lint: r.lint.clone(),
+            })
+        })
+        .collect();
+    let refs: Vec<Option<&lab::Attempt>> = attempts.iter().map(Option::as_ref).collect();
+    let setting = lab::saved::Setting::of(lab, threads);
+    let file = lab::saved::path(&lab.dir);
+    let written = file
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| {
+            ladder::fsio::write_atomic(
+                &file,
+                lab::saved::text(lab, &setting, &refs, hashes).as_bytes(),
+            )
+        });
+    if let Err(e) = written {
+        eprintln!(
+            "note: could not keep these results in {} ({e}); the app will run the steps again",
+            file.display()
+        );
+    }
 }
 
 fn exit_code(results: &[lab::StepResult]) -> ExitCode {

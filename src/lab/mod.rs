@@ -14,6 +14,7 @@ pub mod history;
 pub mod lint;
 pub mod notes;
 pub mod render;
+pub mod saved;
 pub mod scaffold;
 pub mod spec;
 pub mod step;
@@ -60,7 +61,7 @@ pub fn all_count(results: &[StepResult]) -> bool {
 }
 
 /// What happened when a step was tried: it ran, or it could not be started.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Attempt {
     Ran { report: Box<RunReport>, lint: Lint },
     CouldNotStart { why: String, lint: Lint },

@@ -104,6 +104,13 @@ impl App {
         self.screen = Screen::Lab;
     }
 
+    /// Shows the lab results kept from the last launch (see [`crate::lab::saved`]).
+    pub fn restore_lab(&mut self, kept: Vec<Option<crate::lab::Attempt>>) {
+        if let Some(l) = self.lab.as_mut() {
+            lab::restore(l, &mut self.model, kept);
+        }
+    }
+
     /// Turns on demo mode: the ladder climbs itself once everything is ready.
     pub fn enable_demo(&mut self) {
         self.demo = Some(Demo::new());

@@ -299,6 +299,29 @@ impl Effects {
                     .map_err(|e| format!("could not write {}: {e}", path.display()));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
+            Command::KeepLabResults {
+                lab,
+                threads,
+                attempts,
+            } => {
+                use crate::lab::saved;
+                // Hashed now: a step whose file changed since it ran was left out already.
+                let hashes: Vec<_> = lab
+                    .steps
+                    .iter()
+                    .zip(&attempts)
+                    .map(|(s, a)| a.as_ref().and_then(|_| saved::file_hash(&s.file)))
+                    .collect();
+                let refs: Vec<_> = attempts.iter().map(Option::as_ref).collect();
+                let text = saved::text(&lab, &saved::Setting::of(&lab, threads), &refs, &hashes);
+                let file = saved::path(&lab.dir);
+                if let Err(e) = write_into(&file, text.as_bytes()) {
+                    let _ = self.tx.send(Event::App(Msg::Exported(Err(format!(
+                        "could not keep the lab's results in {} ({e}): they last until you quit",
+                        file.display()
+                    )))));
+                }
+            }
             Command::Lint { step, path } => {
                 let tx = self.tx.clone();
                 let _ = self.spawn(

@@ -111,6 +111,13 @@ pub enum Command {
     },
     /// Write a finished text (a lab's NOTES.md) to a file, atomically.
     WriteText(PathBuf, String),
+    /// Keep the lab's results in its folder for the next launch (`None`: a step not to keep,
+    /// e.g. its file changed since it ran).
+    KeepLabResults {
+        lab: Box<crate::lab::spec::Lab>,
+        threads: usize,
+        attempts: Vec<Option<crate::lab::Attempt>>,
+    },
     /// Check lab step `step`'s file with ruff's NumPy rules.
     Lint {
         step: usize,

@@ -232,6 +232,8 @@ pub fn run(opts: &Options) -> io::Result<Option<i32>> {
             .collect::<Result<_, _>>()
             .map_err(io::Error::other)?;
         app.open_lab(lab.clone(), &peers, opts.unlock_all);
+        let setting = crate::lab::saved::Setting::of(lab, app.model.settings.threads);
+        app.restore_lab(crate::lab::saved::load(lab, &setting));
     } else {
         app.add_peers(&peers);
     }

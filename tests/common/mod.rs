@@ -202,7 +202,10 @@ fn history_line(commit: &str, cpu: &str, native: f64) -> String {
 
 /// An app opened on a new lab in `dir`, its workload and machine ready.
 pub fn lab_app(dir: &std::path::Path) -> App {
-    ladder::lab::scaffold::init(dir).unwrap();
+    // A new lab, or the one a test made before (a second launch).
+    if !dir.join("lab.toml").exists() {
+        ladder::lab::scaffold::init(dir).unwrap();
+    }
     let lab = ladder::lab::load(dir).unwrap();
     let specs: Vec<_> = lab
         .steps

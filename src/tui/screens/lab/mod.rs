@@ -501,7 +501,57 @@ pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command
         // The later steps of a climb stay locked behind this one.
         lab.queue.clear();
     }
-    next(lab, m)
+    let mut cmds = vec![keep(lab, m)];
+    cmds.extend(next(lab, m));
+    cmds
+}
+
+/// The command that keeps the lab's results for the next launch: every step's last run but
+/// those whose file changed since (they must run again).
+fn keep(lab: &LabState, m: &Model) -> Command {
+    let attempts = lab
+        .attempts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.clone()
+                .filter(|_| !lab.changed[i] && !lab.saved.iter().any(|&(s, _)| s == i))
+        })
+        .collect();
+    Command::KeepLabResults {
+        lab: Box::new(lab.lab.clone()),
+        threads: m.settings.threads,
+        attempts,
+    }
+}
+
+/// The results kept from the last launch (`ladder lab check`'s or the app's), for the steps
+/// whose files are unchanged: shown as if just run, so a student opens on the grades they earned.
+pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Attempt>>) {
+    let mut back = 0;
+    for (i, attempt) in kept.into_iter().enumerate().take(lab.attempts.len()) {
+        let Some(attempt) = attempt else { continue };
+        if let Attempt::Ran { report, .. } = &attempt {
+            let row = &mut m.rows[lab.first_row + i];
+            row.report = Some((**report).clone());
+            row.status = Status::Done;
+        }
+        lab.attempts[i] = Some(attempt);
+        back += 1;
+    }
+    if back == 0 {
+        return;
+    }
+    lab.reassess();
+    m.notice = Some(Notice::Info(format!(
+        "{back} {} kept from last time (the files are unchanged since): save a file or press \
+         Enter to run it again",
+        if back == 1 {
+            "step's result"
+        } else {
+            "steps' results"
+        }
+    )));
 }
 
 /// A lint arrived: the verdicts may change (a step with findings does not count).

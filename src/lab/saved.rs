@@ -1,0 +1,210 @@
+//! The lab's last results, kept in the lab folder (`.ladder/results.json`), so that the app
+//! opens on the grades a student earned last time and `ladder lab check` and the app share
+//! them. A step's result comes back only while its file is byte for byte what ran, on the same
+//! kind of machine, workload and threads; anything else is run again, never trusted.
+//!
+//! The format (version 1): `{"format_version": 1, "machine": {cpu, model, cores, isa}, "n",
+//! "d", "seed", "threads", "steps": [{"id", "file_hash", "ran_at", "report", "lint"}]}`, where
+//! `file_hash` is FNV-1a (64 bits, hex) of the step's file and `ran_at` seconds since the
+//! epoch. A file that cannot be read is ignored (the steps simply run again).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::Attempt;
+use super::lint::Lint;
+use super::spec::Lab;
+use crate::machine::MachineKey;
+use crate::run::RunReport;
+
+/// The file, inside the lab folder.
+pub const FILE: &str = ".ladder/results.json";
+
+const FORMAT_VERSION: u32 = 1;
+
+/// What a step's time depends on besides its file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Setting {
+    pub machine: MachineKey,
+    pub n: usize,
+    pub d: usize,
+    pub seed: u64,
+    pub threads: usize,
+}
+
+impl Setting {
+    /// The lab's own workload on this machine with `threads`.
+    #[must_use]
+    pub fn of(lab: &Lab, threads: usize) -> Self {
+        Self {
+            machine: MachineKey::this(),
+            n: lab.workload.n,
+            d: lab.workload.d,
+            seed: lab.workload.seed,
+            threads,
+        }
+    }
+
+    fn same(&self, other: &Setting) -> bool {
+        self.machine.same_kind(&other.machine)
+            && (self.n, self.d, self.seed, self.threads)
+                == (other.n, other.d, other.seed, other.threads)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedFile {
+    format_version: u32,
+    #[serde(flatten)]
+    setting: Setting,
+    steps: Vec<SavedStep>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedStep {
+    id: String,
+    file_hash: String,
+    ran_at: u64,
+    report: RunReport,
+    lint: Lint,
+}
+
+/// The results file of lab folder `dir`.
+#[must_use]
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join(FILE)
+}
+
+/// FNV-1a of a file's bytes, or `None` when it cannot be read.
+#[must_use]
+pub fn file_hash(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    Some(format!("{h:016x}"))
+}
+
+/// The file's text for `attempts` (one per step; `hashes` the step files' hashes when they
+/// ran). Steps that did not run, or could not start, are left out: they run again.
+#[must_use]
+pub fn text(
+    lab: &Lab,
+    setting: &Setting,
+    attempts: &[Option<&Attempt>],
+    hashes: &[Option<String>],
+) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let steps = lab
+        .steps
+        .iter()
+        .zip(attempts)
+        .zip(hashes)
+        .filter_map(|((step, attempt), hash)| match (attempt, hash) {
+            (Some(Attempt::Ran { report, lint }), Some(hash)) => Some(SavedStep {
+                id: step.id.clone(),
+                file_hash: hash.clone(),
+                ran_at: now,
+                report: (**report).clone(),
+                lint: lint.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let file = SavedFile {
+        format_version: FORMAT_VERSION,
+        setting: setting.clone(),
+        steps,
+    };
+    serde_json::to_string_pretty(&file).unwrap_or_default() + "\n"
+}
+
+/// The attempts kept for `lab` under `setting` (one per step, `None` where nothing fits), and
+/// how many came back.
+#[must_use]
+pub fn load(lab: &Lab, setting: &Setting) -> Vec<Option<Attempt>> {
+    let mut out = vec![None; lab.steps.len()];
+    let Ok(text) = std::fs::read_to_string(path(&lab.dir)) else {
+        return out;
+    };
+    let Ok(file) = serde_json::from_str::<SavedFile>(&text) else {
+        return out;
+    };
+    if file.format_version != FORMAT_VERSION || !file.setting.same(setting) {
+        return out;
+    }
+    for s in file.steps {
+        let Some(i) = lab.steps.iter().position(|st| st.id == s.id) else {
+            continue;
+        };
+        // Only while the file is what ran: an edit since means it must run again.
+        if file_hash(&lab.steps[i].file).as_deref() == Some(s.file_hash.as_str()) {
+            out[i] = Some(Attempt::Ran {
+                report: Box::new(s.report),
+                lint: s.lint,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab_in(dir: &Path) -> Lab {
+        crate::lab::scaffold::init(dir).unwrap();
+        crate::lab::load(dir).unwrap()
+    }
+
+    fn ran() -> Attempt {
+        let info = crate::rungs::ladder()[0].info();
+        let mut report = RunReport::new(&info, 2, 100);
+        report.estimated_s = 1.5;
+        Attempt::Ran {
+            report: Box::new(report),
+            lint: Lint::Checked(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn a_result_comes_back_only_while_its_file_and_setting_are_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let lab = lab_in(dir.path());
+        let setting = Setting::of(&lab, 2);
+        let attempts = [Some(ran()), Some(ran())];
+        let mut refs: Vec<Option<&Attempt>> = attempts.iter().map(Option::as_ref).collect();
+        refs.resize(lab.steps.len(), None);
+        let hashes: Vec<_> = lab.steps.iter().map(|s| file_hash(&s.file)).collect();
+        std::fs::create_dir_all(dir.path().join(".ladder")).unwrap();
+        std::fs::write(path(&lab.dir), text(&lab, &setting, &refs, &hashes)).unwrap();
+
+        let back = load(&lab, &setting);
+        assert!(back[0].is_some() && back[1].is_some());
+        assert!(back[2..].iter().all(Option::is_none));
+
+        // An edit to step 2's file: it must run again; step 1 still stands.
+        std::fs::write(
+            &lab.steps[1].file,
+            "def similarity(X, s, e):\n    return []\n",
+        )
+        .unwrap();
+        let back = load(&lab, &setting);
+        assert!(back[0].is_some() && back[1].is_none());
+
+        // Another workload or thread count: nothing comes back.
+        let other = Setting {
+            threads: 1,
+            ..setting.clone()
+        };
+        assert!(load(&lab, &other).iter().all(Option::is_none));
+
+        // A damaged file is as good as none.
+        std::fs::write(path(&lab.dir), "{ not json").unwrap();
+        assert!(load(&lab, &setting).iter().all(Option::is_none));
+    }
+}
