@@ -546,3 +546,43 @@ fn results_are_kept_for_the_next_launch_while_the_files_are_unchanged() {
     third.restore_lab(saved::load(&lab, &setting));
     assert!(!matches!(verdict(&third, 0), Verdict::Counts));
 }
+
+#[test]
+fn a_saved_lab_toml_applies_its_floors_at_once_and_a_broken_one_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    run_step(&mut app, 0, "naive", 40.0);
+    run_step(&mut app, 1, "algorithmic", 40.0 / 3.0);
+    assert_eq!(verdict(&app, 1), Verdict::Counts);
+    let toml = dir.join("lab.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+
+    // A higher floor: step 2's 3x no longer counts, without running anything.
+    let raised = text.replacen("at_least = 2.0", "at_least = 5.0", 1);
+    assert_ne!(raised, text);
+    std::fs::write(&toml, &raised).unwrap();
+    assert!(starts(app.update(Msg::FileSaved(toml.clone()))).is_empty());
+    assert!(matches!(verdict(&app, 1), Verdict::NotYet(_)));
+    assert!(
+        notice(&app).contains("lab.toml reloaded"),
+        "{}",
+        notice(&app)
+    );
+
+    // A broken file is said, and the lab opened with stays.
+    std::fs::write(&toml, "format_version = 1\n[workload\n").unwrap();
+    let _ = app.update(Msg::FileSaved(toml.clone()));
+    assert!(notice(&app).contains("lab.toml"), "{}", notice(&app));
+    assert!(notice(&app).contains("keeps the lab"), "{}", notice(&app));
+    assert!(matches!(verdict(&app, 1), Verdict::NotYet(_)));
+
+    // Another workload needs the app opened again.
+    std::fs::write(&toml, raised.replacen("n = 2000", "n = 3000", 1)).unwrap();
+    let _ = app.update(Msg::FileSaved(toml.clone()));
+    assert!(
+        notice(&app).contains("run `ladder lab` again"),
+        "{}",
+        notice(&app)
+    );
+}

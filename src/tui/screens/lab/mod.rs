@@ -126,6 +126,18 @@ impl LabState {
         self.checking.is_some() || m.running()
     }
 
+    /// Whether `path` is this lab's `lab.toml`.
+    #[must_use]
+    pub fn is_lab_file(&self, path: &Path) -> bool {
+        path.file_name()
+            .is_some_and(|n| n == crate::lab::spec::LAB_FILE)
+            && path.parent().is_some_and(|p| {
+                p == self.dir
+                    || p == self.lab.dir
+                    || std::fs::canonicalize(p).is_ok_and(|p| p == self.dir)
+            })
+    }
+
     /// The step whose file is `path`, if any.
     #[must_use]
     pub fn step_of_file(&self, path: &Path) -> Option<usize> {
@@ -568,6 +580,10 @@ pub fn on_linted(lab: &mut LabState, step: usize, lint: Lint) {
 
 /// A file in the lab folder was written: its step runs once the file is quiet.
 pub fn on_file_saved(lab: &mut LabState, m: &mut Model, path: &Path) -> Vec<Command> {
+    if lab.is_lab_file(path) {
+        on_lab_file_saved(lab, m);
+        return vec![];
+    }
     let Some(i) = lab.step_of_file(path) else {
         return vec![];
     };
@@ -628,4 +644,61 @@ fn next(lab: &mut LabState, m: &mut Model) -> Vec<Command> {
         return start_step(lab, m, i);
     }
     vec![]
+}
+
+/// `lab.toml` was saved: floors, titles and the budget take effect at once; new steps or
+/// another workload need the app opened again (its rows and data are made at start); a
+/// broken file is said, and the lab opened with stays.
+fn on_lab_file_saved(lab: &mut LabState, m: &mut Model) {
+    let new = match crate::lab::load(&lab.lab.dir) {
+        Ok(new) => new,
+        Err(e) => {
+            m.notice = Some(Notice::Error(format!(
+                "{e} (the app keeps the lab it opened with until lab.toml is fixed)"
+            )));
+            return;
+        }
+    };
+    // What the rows were made from: the steps' files and how they are run, and the data.
+    let runs_alike = |a: &crate::lab::spec::LabStep, b: &crate::lab::spec::LabStep| {
+        (
+            &a.id,
+            &a.file,
+            a.step,
+            a.output,
+            a.input,
+            &a.needs,
+            &a.programs,
+        ) == (
+            &b.id,
+            &b.file,
+            b.step,
+            b.output,
+            b.input,
+            &b.needs,
+            &b.programs,
+        ) && a.uses_one_of == b.uses_one_of
+    };
+    let old = &lab.lab;
+    let same_rows = new.steps.len() == old.steps.len()
+        && new
+            .steps
+            .iter()
+            .zip(&old.steps)
+            .all(|(a, b)| runs_alike(a, b));
+    let same_data = (new.workload.n, new.workload.d, new.workload.seed)
+        == (old.workload.n, old.workload.d, old.workload.seed);
+    if !(same_rows && same_data) {
+        m.notice = Some(Notice::Info(format!(
+            "lab.toml changed its {}: quit (q) and run `ladder lab` again to use them",
+            if same_rows { "workload" } else { "steps" }
+        )));
+        return;
+    }
+    m.settings.budget_s = new.workload.budget;
+    lab.lab = new;
+    lab.reassess();
+    m.notice = Some(Notice::Info(
+        "lab.toml reloaded: the floors and the budget in it apply now".into(),
+    ));
 }
