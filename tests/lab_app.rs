@@ -365,11 +365,34 @@ fn m_writes_the_student_s_notes_with_the_claims_checked() {
     );
     run_step(&mut app, 0, "naive", 40.0);
     run_step(&mut app, 1, "algorithmic", 10.0);
+    // Step 1 was profiled (py-spy); step 2 was not.
+    let profiled = row(&app, 0);
+    app.profiles[profiled] = Some(std::sync::Arc::new(
+        ladder::profile::Profile::from_folded("similarity (01_naive.py:31) 40\n", 250).unwrap(),
+    ));
     let cmds = app.update(ch('m'));
-    let [Command::WriteText(path, text)] = &cmds[..] else {
+    let [
+        Command::ExportLabNotes {
+            path,
+            dir: lab_dir,
+            meta,
+            machine,
+            results,
+            ours,
+            flames,
+        },
+    ] = &cmds[..]
+    else {
         panic!("{cmds:?}");
     };
     assert_eq!(path, &dir.join("NOTES.md"));
+    let ids: Vec<&str> = flames.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["naive"]);
+    // What the effect writes: each flamegraph beside the notes, linked.
+    let mut results = results.clone();
+    results[0].report.as_mut().unwrap().flamegraph = Some("flamegraphs/naive.svg".into());
+    let text = &ladder::lab::notes::markdown(lab_dir, meta, machine, &results, ours);
+    assert!(text.contains("[`naive`](flamegraphs/naive.svg)"), "{text}");
     assert!(
         text.contains("| `algorithmic` | `02_algorithmic.py` |"),
         "{text}"

@@ -29,7 +29,7 @@ use crate::run::{CancelToken, RunEvent, RunReport, Runner};
 pub use spec::{LabError, load};
 
 /// One step after a climb: what ran, what linting found, and the verdict.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepResult {
     pub id: String,
     pub file: String,

@@ -121,6 +121,22 @@ pub fn markdown(
             rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_previous)),
         );
     }
+    // The flamegraphs written beside the notes (the app's `m`; a headless check has none).
+    let flames: Vec<String> = results
+        .iter()
+        .filter_map(|r| {
+            let svg = r.report.as_ref()?.flamegraph.as_ref()?;
+            Some(format!("[`{}`]({svg})", r.id))
+        })
+        .collect();
+    if !flames.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nWhere each step's time goes (py-spy's flamegraphs, from the step's own function \
+             up): {}",
+            flames.join(" · ")
+        );
+    }
     let base = results.first().and_then(StepResult::seconds);
     let ours: Vec<&RunReport> = ours
         .iter()

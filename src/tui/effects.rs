@@ -299,6 +299,48 @@ impl Effects {
                     .map_err(|e| format!("could not write {}: {e}", path.display()));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
+            Command::ExportLabNotes {
+                path,
+                dir,
+                meta,
+                machine,
+                mut results,
+                ours,
+                flames,
+            } => {
+                // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
+                let folder = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                for (id, profile) in &flames {
+                    let Some(r) = results.iter_mut().find(|r| &r.id == id) else {
+                        continue;
+                    };
+                    let rel = format!("flamegraphs/{id}.svg");
+                    let title = crate::report::flame_title(
+                        &format!("step {id} ({})", r.file),
+                        &meta,
+                        &machine,
+                    );
+                    let mut svg = Vec::new();
+                    let written = profile
+                        .write_svg(
+                            &title,
+                            "py-spy's samples, from the step's own function up",
+                            &mut svg,
+                        )
+                        .and_then(|()| write_into(&folder.join(&rel), &svg));
+                    if let (Ok(()), Some(report)) = (written, r.report.as_mut()) {
+                        report.flamegraph = Some(rel);
+                    }
+                }
+                let text = crate::lab::notes::markdown(&dir, &meta, &machine, &results, &ours);
+                let msg = write_into(&path, text.as_bytes())
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
             Command::KeepLabResults {
                 lab,
                 threads,

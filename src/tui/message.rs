@@ -111,6 +111,17 @@ pub enum Command {
     },
     /// Write a finished text (a lab's NOTES.md) to a file, atomically.
     WriteText(PathBuf, String),
+    /// Write the lab's NOTES.md to `path`, each profiled step's flamegraph (id, profile)
+    /// beside it in `flamegraphs/`, linked from the notes.
+    ExportLabNotes {
+        path: PathBuf,
+        dir: String,
+        meta: WorkloadMeta,
+        machine: Box<MachineInfo>,
+        results: Vec<crate::lab::StepResult>,
+        ours: Vec<RunReport>,
+        flames: Vec<(String, Arc<Profile>)>,
+    },
     /// Keep the lab's results in its folder for the next launch (`None`: a step not to keep,
     /// e.g. its file changed since it ran).
     KeepLabResults {

@@ -76,3 +76,61 @@ fn a_run_whose_thread_cannot_start_ends_failed_saying_why() {
         Ok(Event::App(Msg::WorkloadFailed(_)))
     ));
 }
+
+#[test]
+fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::lab::scaffold::init(dir.path()).unwrap();
+    let lab = crate::lab::load(dir.path()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut effects = Effects::new(tx, Vec::new());
+    let info = crate::rungs::ladder()[0].info();
+    let mut report = crate::run::RunReport::new(&info, 2, 100);
+    report.estimated_s = 2.0;
+    let attempt = crate::lab::Attempt::Ran {
+        report: Box::new(report),
+        lint: crate::lab::lint::Lint::NotApplicable,
+    };
+    let mut attempts = vec![None; lab.steps.len()];
+    attempts[0] = Some(attempt.clone());
+    let results = crate::lab::assess(&lab, &[Some(&attempt)], false);
+    let profile =
+        crate::profile::Profile::from_folded("similarity (01_naive.py:31) 40\n", 250).unwrap();
+    let notes = dir.path().join("NOTES.md");
+    effects.execute(Command::ExportLabNotes {
+        path: notes.clone(),
+        dir: dir.path().display().to_string(),
+        meta: crate::report::WorkloadMeta {
+            n: 100,
+            d: 8,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        },
+        machine: Box::new(machine()),
+        results,
+        ours: Vec::new(),
+        flames: vec![("naive".into(), Arc::new(profile))],
+    });
+    assert!(matches!(
+        rx.try_recv(),
+        Ok(Event::App(Msg::Exported(Ok(_))))
+    ));
+    let svg = std::fs::read_to_string(dir.path().join("flamegraphs/naive.svg")).unwrap();
+    assert!(
+        svg.contains("similarity"),
+        "the step's own function is in it"
+    );
+    let text = std::fs::read_to_string(&notes).unwrap();
+    assert!(text.contains("[`naive`](flamegraphs/naive.svg)"), "{text}");
+
+    effects.execute(Command::KeepLabResults {
+        lab: Box::new(lab.clone()),
+        threads: 2,
+        attempts,
+    });
+    let setting = crate::lab::saved::Setting::of(&lab, 2);
+    let back = crate::lab::saved::load(&lab, &setting);
+    assert_eq!(back[0].as_ref(), Some(&attempt));
+    assert!(back[1..].iter().all(Option::is_none));
+}

@@ -261,14 +261,25 @@ fn notes(lab: &LabState, m: &mut Model) -> Vec<Command> {
         .iter()
         .filter_map(|r| r.report.clone())
         .collect();
-    let text = crate::lab::notes::markdown(
-        &lab.lab.dir.display().to_string(),
-        meta,
-        machine,
-        &lab.results,
-        &ours,
-    );
-    vec![Command::WriteText(m.notes_path.clone(), text)]
+    // Each step's profile (py-spy's, cut to the student's own functions) goes beside the notes.
+    let flames = lab
+        .results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let p = m.profiles.get(lab.first_row + i)?.as_ref()?;
+            Some((r.id.clone(), std::sync::Arc::clone(p)))
+        })
+        .collect();
+    vec![Command::ExportLabNotes {
+        path: m.notes_path.clone(),
+        dir: lab.lab.dir.display().to_string(),
+        meta: meta.clone(),
+        machine: Box::new(machine.clone()),
+        results: lab.results.clone(),
+        ours,
+        flames,
+    }]
 }
 
 /// `f`: the selected line's flamegraph; `d`: the same, compared with the previous step's.
