@@ -373,6 +373,9 @@ fn the_live_panel_says_which_run_and_how_busy_the_rest_of_the_machine_is() {
     let screen = render(&with_samples(running_app()), 160, 48);
     assert!(screen.contains("busy elsewhere: 5% of a core"), "{screen}");
     assert!(!screen.contains("marked !"), "{screen}");
+    // A short panel has no line for it: the last core's gauge says it.
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("cpu1 100% · elsewhere 40% !"), "{screen}");
 }
 
 #[test]

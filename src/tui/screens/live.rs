@@ -4,6 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{LineGauge, Paragraph, Sparkline, Wrap};
 
 use crate::report::human_seconds;
@@ -118,14 +119,27 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     }
 
     let cpu_rows = Layout::vertical(vec![Constraint::Length(1); m.cpu.len().max(1)]).split(cpu);
+    // No line of its own for the load (a short panel): it goes in the last core's label.
+    let compact = (load_h == 0)
+        .then(|| load_said(m))
+        .and_then(|(_, short, loaded, known)| known.then_some((short, loaded)));
     for (i, h) in m.cpu.iter().enumerate() {
         let v = h.last().unwrap_or(0.0);
+        let mut label = Line::from(format!("cpu{i} {v:>3.0}%"));
+        if let Some((said, loaded)) = compact.as_ref().filter(|_| i + 1 == m.cpu.len()) {
+            let style = if *loaded {
+                Style::default().fg(theme.warn)
+            } else {
+                theme.dim()
+            };
+            label.push_span(Span::styled(format!(" · {said}"), style));
+        }
         f.render_widget(
             LineGauge::default()
                 .ratio(f64::from(v / 100.0).clamp(0.0, 1.0))
                 .filled_style(Style::default().fg(if v > 90.0 { theme.good } else { theme.accent }))
                 .unfilled_style(theme.dim())
-                .label(format!("cpu{i} {v:>3.0}%")),
+                .label(label),
             cpu_rows[i],
         );
     }
@@ -195,6 +209,22 @@ fn draw_load(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     if area.height == 0 {
         return;
     }
+    let (long, short, loaded, _) = load_said(m);
+    let text = if long.chars().count() > usize::from(area.width) {
+        short
+    } else {
+        long
+    };
+    let style = if loaded {
+        Style::default().fg(theme.warn)
+    } else {
+        theme.dim()
+    };
+    f.render_widget(Paragraph::new(text).style(style), area);
+}
+
+/// The load line, long and short, whether it is a warning, and whether it holds a figure.
+fn load_said(m: &Model) -> (String, String, bool, bool) {
     let finished = m
         .live
         .as_ref()
@@ -202,24 +232,27 @@ fn draw_load(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         .and_then(|l| m.rows[l.index].report.as_ref())
         .filter(|r| r.has_time());
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
-    let (long, short, loaded) = match finished {
+    match finished {
         Some(r) => match r.load_elsewhere {
             Some(x) if r.under_load() => (
                 format!(
                     "busy elsewhere while it ran: {} of a core (time marked !)",
                     pct(x)
                 ),
-                format!("elsewhere: {} of a core !", pct(x)),
+                format!("elsewhere {} !", pct(x)),
+                true,
                 true,
             ),
             Some(x) => (
                 format!("busy elsewhere while it ran: {} of a core", pct(x)),
-                format!("elsewhere: {} of a core", pct(x)),
+                format!("elsewhere {}", pct(x)),
                 false,
+                true,
             ),
             None => (
                 "busy elsewhere: the run was too short to tell".to_string(),
-                "elsewhere: run too short".to_string(),
+                "elsewhere: too short".to_string(),
+                false,
                 false,
             ),
         },
@@ -234,35 +267,23 @@ fn draw_load(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 };
                 (
                     format!("busy elsewhere: {} of a core{warn}", pct(x)),
-                    format!(
-                        "elsewhere: {} of a core{}",
-                        pct(x),
-                        if loaded { " !" } else { "" }
-                    ),
+                    format!("elsewhere {}{}", pct(x), if loaded { " !" } else { "" }),
                     loaded,
+                    true,
                 )
             }
             None if m.peer_rss.is_some() && m.running() => (
                 "busy elsewhere: told when the peer ends".to_string(),
                 "elsewhere: at the end".to_string(),
                 false,
+                false,
             ),
             None => (
                 "busy elsewhere: sampling…".to_string(),
                 "elsewhere: sampling…".to_string(),
                 false,
+                false,
             ),
         },
-    };
-    let text = if long.chars().count() > usize::from(area.width) {
-        short
-    } else {
-        long
-    };
-    let style = if loaded {
-        Style::default().fg(theme.warn)
-    } else {
-        theme.dim()
-    };
-    f.render_widget(Paragraph::new(text).style(style), area);
+    }
 }
