@@ -431,4 +431,11 @@ fn the_results_screen_shows_the_spread_of_repeated_rungs() {
         screen.contains("! marks a time measured under load"),
         "{screen}"
     );
+    // 80 columns: the range whole, in the place of GFLOP/s.
+    let screen = render(&app, 80, 24);
+    let header = screen.lines().nth(2).unwrap();
+    assert!(
+        screen.contains("10.2–11.5 s") && header.contains("min–max") && !header.contains("GFLOP"),
+        "{screen}"
+    );
 }

@@ -47,9 +47,14 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         header.push("min–max");
         widths.push(Constraint::Length(15));
     }
-    header.extend(["GFLOP/s", "% pk", "vs base", "vs prev"]);
+    // A narrow terminal gives the min–max column the place of GFLOP/s (% of peak stays).
+    let gflops = mid || !spread;
+    if gflops {
+        header.push("GFLOP/s");
+        widths.push(Constraint::Length(8));
+    }
+    header.extend(["% pk", "vs base", "vs prev"]);
     widths.extend([
-        Constraint::Length(8),
         Constraint::Length(5),
         Constraint::Length(7),
         Constraint::Length(7),
@@ -81,8 +86,10 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             if spread {
                 cells.push(crate::report::range_cell(x));
             }
+            if gflops {
+                cells.push(crate::report::gflops_cell(x));
+            }
             cells.extend([
-                crate::report::gflops_cell(x),
                 crate::report::peak_cell(x),
                 vs_baseline_cell(x),
                 vs_previous_cell(x),
