@@ -226,6 +226,110 @@ fn markdown_csv_and_output_file() {
 }
 
 #[test]
+fn repeat_reports_medians_with_their_spread_and_every_run_s_verification() {
+    let out = ladder()
+        .args([
+            "run",
+            "--n",
+            "80",
+            "--d",
+            "16",
+            "--rungs",
+            "naive,native",
+            "--repeat",
+            "3",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let rungs = doc["rungs"].as_array().unwrap();
+    assert_eq!(rungs.len(), 2);
+    for r in rungs {
+        let rep = &r["repeat"];
+        assert_eq!(rep["asked"], 3, "{r}");
+        assert_eq!(rep["cancelled"], false);
+        let (median, min, max) = (
+            rep["median_s"].as_f64().unwrap(),
+            rep["min_s"].as_f64().unwrap(),
+            rep["max_s"].as_f64().unwrap(),
+        );
+        assert!(min <= median && median <= max, "{rep}");
+        assert_eq!(
+            r["estimated_s"].as_f64().unwrap().to_bits(),
+            median.to_bits()
+        );
+        assert!(rep["spread"].as_f64().unwrap() >= 0.0);
+        let runs = rep["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 3);
+        for run in runs {
+            assert_eq!(run["status"]["kind"], "completed");
+            assert_eq!(run["verification"]["passed"], true, "{run}");
+            assert!(run.get("load_elsewhere").is_some());
+        }
+        assert_eq!(r["verification"]["passed"], true);
+        assert!(r["speedup_vs_previous_overlaps"].is_boolean());
+    }
+    // Speedups are of the medians.
+    let speedup = rungs[1]["speedup_vs_baseline"].as_f64().unwrap();
+    let want =
+        rungs[0]["estimated_s"].as_f64().unwrap() / rungs[1]["estimated_s"].as_f64().unwrap();
+    assert!((speedup - want).abs() < 1e-9 * want);
+
+    // The table and the CSV carry the spread too.
+    let table = ladder()
+        .args([
+            "run", "--n", "40", "--d", "8", "--rungs", "native", "--repeat", "2",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert!(table.lines().nth(1).unwrap().contains("min–max"), "{table}");
+    assert!(
+        table.contains("time: the median of 2 runs, min–max beside it"),
+        "{table}"
+    );
+    let csv = ladder()
+        .args([
+            "run", "--n", "40", "--d", "8", "--rungs", "native", "--repeat", "2", "--format", "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(col("runs"), "2");
+    assert_eq!(col("median_s"), col("estimated_s"));
+    assert!(col("min_s").parse::<f64>().unwrap() <= col("max_s").parse::<f64>().unwrap());
+    assert!(header.contains(&"load_elsewhere"));
+}
+
+#[test]
+fn a_repeat_out_of_range_is_refused_with_the_range() {
+    for bad in ["0", "101", "-3", "two"] {
+        ladder()
+            .args(["run", "--repeat", bad])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "repeat must be a whole number from 1 to 100",
+            ));
+    }
+}
+
+#[test]
 fn bad_arguments_exit_2_with_a_reason() {
     ladder()
         .args(["run", "--rungs", "naive,turbo"])
@@ -355,6 +459,18 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             "invalid value 'uniform' for '--data",
         ),
         (&["--theme", "neon"], "invalid value 'neon' for '--theme"),
+        (
+            &["run", "--repeat", "0"],
+            "repeat must be a whole number from 1 to 100",
+        ),
+        (
+            &["bench", "--repeat", "1000"],
+            "repeat must be a whole number from 1 to 100",
+        ),
+        (
+            &["--repeat", "0"],
+            "repeat must be a whole number from 1 to 100",
+        ),
     ];
     // A peer file whose module name is code, not a name.
     let peers = TempDir::new().unwrap();

@@ -1179,6 +1179,7 @@ fn the_leak_run_step_separates_the_first_runs_jump_from_the_growth_per_run() {
             rss: mib << 20,
             total_memory: 16 << 30,
             peer_rss: None,
+            elsewhere: Some(0.05),
         }));
     };
     // 140 MiB before; the first run adds 26 MiB (its data, caches), then 6 MiB each run.

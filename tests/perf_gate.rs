@@ -61,6 +61,7 @@ fn measured(id: &str, speedup: f64, peak: f64, spread: f64) -> RungBench {
         speedup_vs_baseline: speedup,
         verified: true,
         noisy: spread > ladder::run::bench::NOISY_SPREAD,
+        load_elsewhere: None,
     }
 }
 
@@ -463,6 +464,7 @@ fn entry(commit: &str) -> HistoryEntry {
             speedup_vs_baseline: 1.0,
             peak_fraction: 0.05,
             noisy: false,
+            load_elsewhere: None,
         }],
     }
 }

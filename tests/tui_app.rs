@@ -58,7 +58,8 @@ fn enter_waits_for_the_workload_and_the_machine() {
             index: 0,
             budget: Duration::from_secs(8),
             threads: Settings::default().threads,
-            k: 10
+            k: 10,
+            repeat: 1,
         }]
     );
     assert!(app.running());
@@ -488,6 +489,7 @@ fn samples_feed_the_gauges() {
             rss: u64::from(i) << 20,
             total_memory: 1 << 34,
             peer_rss: None,
+            elsewhere: Some(0.05),
         }));
     }
     assert_eq!(app.cpu.len(), 2);
@@ -733,4 +735,141 @@ fn peers_get_rows_after_the_extras_and_run_like_rungs() {
     ))));
     let _ = app.update(ch('f'));
     assert_eq!(app.screen, Screen::Flame);
+}
+
+/// Moves the settings cursor to `label` and types `value` into it; returns the commands.
+fn set(app: &mut App, label: &str, value: &str) -> Vec<Command> {
+    let at = app
+        .settings
+        .fields()
+        .iter()
+        .position(|(l, _, _)| *l == label)
+        .unwrap();
+    for _ in 0..10 {
+        let _ = app.update(key(KeyCode::Up));
+    }
+    for _ in 0..at {
+        let _ = app.update(key(KeyCode::Down));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    for _ in 0..10 {
+        let _ = app.update(key(KeyCode::Backspace));
+    }
+    for c in value.chars() {
+        let _ = app.update(ch(c));
+    }
+    app.update(key(KeyCode::Enter))
+}
+
+#[test]
+fn the_repeat_setting_is_checked_and_goes_with_the_next_run() {
+    let mut app = ready_app();
+    assert_eq!(app.settings.repeat, 1, "one run per rung unless asked");
+    let _ = app.update(ch('s'));
+    for bad in ["0", "101", "x"] {
+        assert!(set(&mut app, "repeat", bad).is_empty());
+        let e = app.form.error.clone().unwrap();
+        assert!(
+            e.contains("repeat must be a whole number from 1 to 100"),
+            "{e}"
+        );
+        let _ = app.update(key(KeyCode::Esc));
+    }
+    assert!(
+        set(&mut app, "repeat", "3").is_empty(),
+        "no reload for a repeat"
+    );
+    assert_eq!(app.settings.repeat, 3);
+    let _ = app.update(key(KeyCode::Esc));
+    assert!(matches!(
+        app.update(key(KeyCode::Enter))[..],
+        [Command::Run { repeat: 3, .. }]
+    ));
+    // Each run starts afresh in the live panel, with its own budget.
+    let _ = app.update(Msg::Run(RunEvent::Repeat {
+        index: 0,
+        run: 1,
+        runs: 3,
+        budget: Duration::from_secs(4),
+    }));
+    let live = app.live.as_ref().unwrap();
+    assert_eq!(live.run, Some((1, 3)));
+    assert_eq!(live.budget, Duration::from_secs(4));
+    assert_eq!(live.rows_done, 0);
+}
+
+/// A report of `id` made of runs taking `times` seconds (their median is its time).
+fn repeated(id: &str, step: Step, times: &[f64]) -> ladder::run::RunReport {
+    let runs: Vec<_> = times.iter().map(|&t| report(id, step, t, false)).collect();
+    ladder::run::repeat::combine(&runs, times.len(), false, None)
+}
+
+#[test]
+fn a_repeated_rung_shows_its_median_and_a_speedup_within_the_spread_is_marked() {
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::RungFinished(Box::new(repeated(
+        "naive",
+        Step::Baseline,
+        &[10.0, 12.0, 11.0],
+    ))));
+    app.selected = 1;
+    let _ = app.update(key(KeyCode::Enter));
+    // 10.5 s: faster by its median, but inside naive's 10–12 s.
+    let _ = app.update(Msg::RungFinished(Box::new(repeated(
+        "algorithmic",
+        Step::Algorithm,
+        &[10.2, 10.5, 11.5],
+    ))));
+    let r = app.rows[1].report.as_ref().unwrap();
+    assert!((r.estimated_s - 10.5).abs() < 1e-12);
+    assert!((r.speedup_vs_previous.unwrap() - 11.0 / 10.5).abs() < 1e-12);
+    assert!(r.speedup_vs_previous_overlaps && r.speedup_vs_baseline_overlaps);
+    assert_eq!(ladder::report::vs_previous_cell(r), "1.05x ±");
+    match &app.notice {
+        Some(Notice::Info(s)) => assert!(
+            s.contains("algorithmic done: median 10.5 s of 3 runs, 10.2–11.5 s"),
+            "{s}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A clear step is not marked.
+    app.selected = 2;
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::RungFinished(Box::new(repeated(
+        "vectorized",
+        Step::Vectorize,
+        &[1.0, 1.1, 1.2],
+    ))));
+    let r = app.rows[2].report.as_ref().unwrap();
+    assert!(!r.speedup_vs_previous_overlaps);
+    assert_eq!(ladder::report::vs_previous_cell(r), "9.55x");
+}
+
+#[test]
+fn the_first_start_says_it_measures_the_peak_once() {
+    let mut app = App::new(Settings::default(), false, "NOTES.md".into());
+    let _ = app.update(Msg::MeasuringPeak(None));
+    assert!(app.measuring_peak);
+    let said = |app: &App| match &app.notice {
+        Some(Notice::Info(s)) => s.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(said(&app).starts_with("measuring this machine's peak once (cached for next time)"));
+    // The workload coming first does not hide why the app is still waiting.
+    let _ = app.update(Msg::WorkloadReady(meta()));
+    assert!(said(&app).contains("workload ready") && said(&app).contains("peak once"));
+    let _ = app.update(Msg::MachineReady(machine()));
+    assert!(!app.measuring_peak);
+    assert!(
+        said(&app).starts_with("peak measured: 100 GFLOP/s on one core"),
+        "{}",
+        said(&app)
+    );
+    // A cache that was there but ignored says why.
+    let mut app = App::new(Settings::default(), false, "NOTES.md".into());
+    let _ = app.update(Msg::MeasuringPeak(Some(
+        "ignored the cached peak: older than 30 days".into(),
+    )));
+    assert!(said(&app).contains("older than 30 days"));
 }

@@ -34,6 +34,7 @@ fn with_samples(mut app: App) -> App {
             rss: (400 + 2 * i) << 20,
             total_memory: 16 << 30,
             peer_rss: None,
+            elsewhere: Some(0.05),
         }));
     }
     app
@@ -337,4 +338,104 @@ fn lab_screen() {
     // The full size decides: it raised there too.
     let _ = app.update(Msg::RungFinished(Box::new(raised)));
     both_sizes("lab", &app);
+}
+
+#[test]
+fn the_live_panel_says_which_run_and_how_busy_the_rest_of_the_machine_is() {
+    let mut app = running_app();
+    let _ = app.update(Msg::Run(RunEvent::Repeat {
+        index: 3,
+        run: 1,
+        runs: 3,
+        budget: Duration::from_secs(8),
+    }));
+    let _ = app.update(Msg::Run(RunEvent::Phase {
+        index: 3,
+        rung: "native",
+        phase: Phase::Kernel,
+    }));
+    for _ in 0..10 {
+        let _ = app.update(Msg::Sample(Sample {
+            cpu: vec![100.0, 100.0],
+            rss: 400 << 20,
+            total_memory: 16 << 30,
+            peer_rss: None,
+            elsewhere: Some(0.4),
+        }));
+    }
+    let screen = render(&app, 160, 48);
+    assert!(screen.contains("run 2/3 · running"), "{screen}");
+    assert!(
+        screen.contains("busy elsewhere: 40% of a core: this time will be marked !"),
+        "{screen}"
+    );
+    // Quiet: the figure, no warning.
+    let screen = render(&with_samples(running_app()), 160, 48);
+    assert!(screen.contains("busy elsewhere: 5% of a core"), "{screen}");
+    assert!(!screen.contains("marked !"), "{screen}");
+    // A short panel has no line for it: the last core's gauge says it.
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("cpu1 100% · elsewhere 40% !"), "{screen}");
+}
+
+#[test]
+fn a_first_start_says_why_it_waits() {
+    let mut app = App::new(Settings::default(), false, "NOTES.md".into());
+    let _ = app.update(Msg::MeasuringPeak(None));
+    let screen = render(&app, 160, 48);
+    assert!(
+        screen.contains("measuring this machine's peak once (cached for next time)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Measuring this machine's peak once (about two seconds"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_results_screen_shows_the_spread_of_repeated_rungs() {
+    let mut app = ready_app();
+    let runs = |id: &str, step, times: &[f64]| {
+        let runs: Vec<_> = times
+            .iter()
+            .map(|&t| common::report(id, step, t, false))
+            .collect();
+        ladder::run::repeat::combine(&runs, times.len(), false, None)
+    };
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::RungFinished(Box::new(runs(
+        "naive",
+        ladder::rungs::Step::Baseline,
+        &[10.0, 12.0, 11.0],
+    ))));
+    app.selected = 1;
+    let _ = app.update(key(KeyCode::Enter));
+    let mut loaded = runs(
+        "algorithmic",
+        ladder::rungs::Step::Algorithm,
+        &[10.2, 10.5, 11.5],
+    );
+    loaded.load_elsewhere = Some(0.5);
+    let _ = app.update(Msg::RungFinished(Box::new(loaded)));
+    let _ = app.update(ch('r'));
+    let screen = render(&app, 160, 48);
+    assert!(screen.contains("min–max"), "{screen}");
+    assert!(
+        screen.contains("10.0–12.0 s") && screen.contains("10.2–11.5 s"),
+        "{screen}"
+    );
+    assert!(screen.contains("1.05x ±"), "{screen}");
+    assert!(screen.contains("10.5 s !"), "{screen}");
+    assert!(
+        screen.contains("! marks a time measured under load"),
+        "{screen}"
+    );
+    // 80 columns: the range whole, in the place of GFLOP/s.
+    let screen = render(&app, 80, 24);
+    let header = screen.lines().nth(2).unwrap();
+    assert!(
+        screen.contains("10.2–11.5 s") && header.contains("min–max") && !header.contains("GFLOP"),
+        "{screen}"
+    );
 }

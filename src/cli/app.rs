@@ -40,6 +40,10 @@ pub struct AppArgs {
     /// commas, or a folder of peer files (see `ladder peers`).
     #[arg(long, value_name = "all|IDS|DIR", default_value = "none")]
     pub peers: String,
+    /// Runs of each rung (1 to 100; `s` changes it in the app): the time shown is their
+    /// median, with the fastest and slowest beside it.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = run::limits::parse_repeat, allow_negative_numbers = true)]
+    pub repeat: usize,
 }
 
 /// Opens the app on the ladder.
@@ -73,6 +77,7 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
                 defaults.format.clone()
             },
             output: args.notes.clone(),
+            repeat: args.repeat,
             ..defaults
         });
     }
@@ -100,6 +105,7 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
         budget_s: w.budget,
         threads: w.threads.unwrap_or(defaults.threads),
         k: args.input.k,
+        repeat: args.repeat,
     };
     if args.input.input.is_none() {
         run::check_fits(settings.n, settings.d, ladder::monitor::available_memory())?;

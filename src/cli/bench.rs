@@ -37,8 +37,8 @@ pub struct BenchArgs {
     rungs: Option<String>,
     #[command(flatten)]
     workload: WorkloadArgs,
-    /// Measured runs of each rung.
-    #[arg(long, default_value_t = 5)]
+    /// Measured runs of each rung (1 to 100).
+    #[arg(long, default_value_t = 5, value_parser = ladder::run::limits::parse_repeat, allow_negative_numbers = true)]
     repeat: usize,
     /// Unmeasured runs of each rung first.
     #[arg(long, default_value_t = 1)]
@@ -75,9 +75,6 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
         }
         print!("{}", history::render_history(&h.entries));
         return Ok(ExitCode::SUCCESS);
-    }
-    if args.repeat == 0 {
-        bail!("--repeat must be at least 1");
     }
     let this_machine = MachineKey::this();
     let baseline_file = if args.check {

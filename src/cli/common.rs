@@ -277,6 +277,8 @@ struct Progress {
     ids: Vec<&'static str>,
     last_draw: Instant,
     drawn: bool,
+    /// The run of a repeated rung going on now, and the runs asked for.
+    run: Option<(usize, usize)>,
 }
 
 impl Progress {
@@ -286,7 +288,15 @@ impl Progress {
             ids,
             last_draw: Instant::now(),
             drawn: false,
+            run: None,
         }
+    }
+
+    /// ", run 2/3" while a repeated rung runs.
+    fn run_said(&self) -> String {
+        self.run
+            .map(|(run, runs)| format!(", run {}/{runs}", run + 1))
+            .unwrap_or_default()
     }
 
     fn show(&mut self, event: &RunEvent) {
@@ -298,10 +308,11 @@ impl Progress {
                     Phase::Kernel => "running",
                     Phase::Verify => "verifying",
                 };
+                let run = self.run_said();
                 if self.interactive {
-                    self.draw(&format!("[{}/{total}] {rung:<12} {what}", index + 1));
+                    self.draw(&format!("[{}/{total}] {rung:<12} {what}{run}", index + 1));
                 } else if *phase == Phase::Setup {
-                    eprintln!("[{}/{total}] {rung}", index + 1);
+                    eprintln!("[{}/{total}] {rung}{run}", index + 1);
                 }
             }
             RunEvent::Progress {
@@ -314,8 +325,9 @@ impl Progress {
                 if self.interactive && self.last_draw.elapsed() >= Duration::from_millis(100) {
                     let width = 30;
                     let filled = ((work_done * width as f64) as usize).min(width);
+                    let run = self.run_said();
                     self.draw(&format!(
-                        "[{}/{total}] {:<12} [{}{}] {:>3.0}%  rows {rows_done}/{rows_total}  {:.1} s",
+                        "[{}/{total}] {:<12} [{}{}] {:>3.0}%  rows {rows_done}/{rows_total}  {:.1} s{run}",
                         index + 1,
                         self.ids.get(*index).copied().unwrap_or("?"),
                         "#".repeat(filled),
@@ -325,6 +337,7 @@ impl Progress {
                     ));
                 }
             }
+            RunEvent::Repeat { run, runs, .. } => self.run = Some((*run, *runs)),
             RunEvent::Finished(_) => {}
         }
     }

@@ -8,6 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
 use ladder::report::{self, Results, WorkloadMeta};
+use ladder::run::{RunConfig, limits};
 use ladder::rungs::Rung;
 use ladder::rungs::ann::{Ann, AnnParams};
 
@@ -30,6 +31,11 @@ pub struct RunArgs {
     pub workload: WorkloadArgs,
     #[command(flatten)]
     pub input: InputArgs,
+    /// Runs of each rung (1 to 100): the time shown is their median, with the fastest and
+    /// slowest beside it, and every run's verification kept. A rung the budget stops on its
+    /// first run shares one more budget among its later runs.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = limits::parse_repeat, allow_negative_numbers = true)]
+    pub repeat: usize,
     /// Output format: table, json, csv or markdown.
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "markdown"])]
     pub format: String,
@@ -104,6 +110,10 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         machine,
         runner,
     } = prepare(&args.workload, &args.input, any_full(&rungs))?;
+    let runner = runner.reconfigured(RunConfig {
+        repeat: args.repeat,
+        ..runner.config().clone()
+    });
     let config = args.workload.run_config();
     let flame_dir = args
         .flamegraphs

@@ -97,6 +97,10 @@ pub struct Sample {
     pub total_memory: u64,
     /// Resident bytes of the peer running now (all its processes), if one is.
     pub peer_rss: Option<u64>,
+    /// Cores' worth of CPU other processes used since the last sample (the machine's busy
+    /// time less this process's, see [`others`]); `None` while a peer runs (its processes
+    /// are the run's own, counted only when it ends) or where the system does not say.
+    pub elsewhere: Option<f64>,
 }
 
 /// Samples CPU and memory every `period` on its own thread and hands each [`Sample`] to a
@@ -118,9 +122,21 @@ impl Sampler {
                 sys.refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram());
                 let total_memory = sys.total_memory();
                 sys.refresh_cpu_usage();
+                let mut own_before = (own_cpu_time(), std::time::Instant::now());
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(period);
                     sys.refresh_cpu_usage();
+                    let own_now = (own_cpu_time(), std::time::Instant::now());
+                    let cores = sys.cpus().len().max(1) as f64;
+                    let busy = f64::from(sys.global_cpu_usage()) / 100.0 * cores;
+                    let elsewhere = match (own_before.0, own_now.0) {
+                        (Some(a), Some(b)) if crate::peers::running_pid().is_none() => {
+                            let wall = own_now.1.duration_since(own_before.1).as_secs_f64();
+                            Some(others(busy, b.saturating_sub(a).as_secs_f64(), wall, cores))
+                        }
+                        _ => None,
+                    };
+                    own_before = own_now;
                     let rss = pid.map_or(0, |pid| {
                         sys.refresh_processes_specifics(
                             ProcessesToUpdate::Some(&[pid]),
@@ -149,6 +165,7 @@ impl Sampler {
                         rss,
                         total_memory,
                         peer_rss,
+                        elsewhere,
                     }) {
                         break; // nobody is listening any more
                     }

@@ -43,7 +43,14 @@ pub fn render_bench(
         format!("vs {base}")
     );
     for r in results {
-        let mut flags = Vec::new();
+        let load = r
+            .load_elsewhere
+            .filter(|_| r.under_load())
+            .map(super::gate::load_words);
+        let mut flags: Vec<&str> = Vec::new();
+        if let Some(l) = &load {
+            flags.push(l);
+        }
         if r.noisy {
             flags.push("noisy: rerun on a quieter machine");
         }
@@ -90,6 +97,7 @@ mod tests {
             speedup_vs_baseline: speedup,
             verified,
             noisy,
+            load_elsewhere: None,
         }
     }
 
@@ -121,5 +129,33 @@ mod tests {
         assert!(lines[2].contains("20.0%") && lines[2].contains("25.0%"));
         assert!(lines[3].contains("100x"));
         assert!(lines[3].ends_with("noisy: rerun on a quieter machine, FAILED verification"));
+    }
+
+    #[test]
+    fn a_rung_measured_under_load_says_how_much() {
+        let meta = WorkloadMeta {
+            n: 1000,
+            d: 768,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        };
+        let mut loaded = rung("native", 0.02, 100.0, false, true);
+        loaded.load_elsewhere = Some(0.4);
+        let mut idle = rung("threads", 0.01, 200.0, false, true);
+        idle.load_elsewhere = Some(0.1);
+        let text = render_bench(
+            &[rung("naive", 2.0, 1.0, false, true), loaded, idle],
+            &meta,
+            &crate::report::test_machine("cpu-a"),
+            1,
+            5,
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[3].ends_with("measured under load: 40% of a core busy elsewhere"),
+            "{text}"
+        );
+        assert!(!lines[4].contains("under load"), "{text}");
     }
 }

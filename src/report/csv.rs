@@ -10,7 +10,8 @@ pub struct Csv;
 
 const HEADER: &str = "rung,step,status,threads,n,d,setup_s,kernel_s,rows_done,rows_total,estimated_s,extrapolated,\
 pairs_per_s,gflops_effective,gflops_work,peak_pct,speedup_vs_baseline,speedup_vs_previous,peak_rss_bytes,\
-verified,max_abs_err,tolerance";
+verified,max_abs_err,tolerance,load_elsewhere,runs,median_s,min_s,max_s,spread,\
+speedup_vs_baseline_overlaps,speedup_vs_previous_overlaps";
 
 fn quote(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
@@ -36,6 +37,11 @@ impl Export for Csv {
                 RunStatus::Unavailable(why) => format!("unavailable: {why}"),
             };
             let v = x.verification.as_ref();
+            // One run is a range of one point.
+            let timed = x.has_time();
+            let (min, max) = x.time_range();
+            let spread = x.repeat.as_ref().map_or(0.0, |r| r.spread);
+            let when = |v: String| if timed { v } else { String::new() };
             let fields = [
                 quote(&x.rung),
                 x.step.to_string(),
@@ -59,6 +65,14 @@ impl Export for Csv {
                 v.map(|v| v.passed.to_string()).unwrap_or_default(),
                 opt(v.map(|v| v.max_abs_err)),
                 opt(v.map(|v| v.tolerance)),
+                opt(x.load_elsewhere),
+                when(x.runs().to_string()),
+                when(format!("{}", x.estimated_s)),
+                when(format!("{min}")),
+                when(format!("{max}")),
+                when(format!("{spread}")),
+                x.speedup_vs_baseline_overlaps.to_string(),
+                x.speedup_vs_previous_overlaps.to_string(),
             ];
             writeln!(out, "{}", fields.join(","))?;
         }

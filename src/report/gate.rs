@@ -339,6 +339,28 @@ pub struct GateRow {
     pub verdict: Verdict,
     /// Where the row was measured again: the first measurement's ratio.
     pub first_ratio: Option<f64>,
+    /// The most CPU other processes used while one of its runs was measured, in cores: its
+    /// ratios are then not to be trusted as they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_elsewhere: Option<f64>,
+}
+
+impl GateRow {
+    /// Whether its measurement was taken under load (see [`crate::run::LOADED_CORES`]).
+    #[must_use]
+    pub fn under_load(&self) -> bool {
+        self.load_elsewhere
+            .is_some_and(|l| l >= crate::run::LOADED_CORES)
+    }
+}
+
+/// "measured under load: 40% of a core busy elsewhere".
+#[must_use]
+pub fn load_words(cores: f64) -> String {
+    format!(
+        "measured under load: {:.0}% of a core busy elsewhere",
+        cores * 100.0
+    )
 }
 
 /// The gate's decision.
@@ -420,6 +442,9 @@ impl GateReport {
                 Verdict::Missing => "MISSING from the run".to_string(),
                 Verdict::Unverified => "WRONG ANSWER (failed verification)".to_string(),
             };
+            if r.under_load() {
+                let _ = write!(verdict, "; {}", load_words(r.load_elsewhere.unwrap_or(0.0)));
+            }
             if let Some(first) = r.first_ratio {
                 let again = if r.verdict == Verdict::Regressed {
                     " again"
@@ -470,6 +495,33 @@ impl GateReport {
     }
 }
 
+/// Under a gate table where a rung was measured under load: which, and what that means for
+/// its verdict (a run under load is marked, never silently trusted).
+fn load_line(report: &GateReport, out: &mut dyn io::Write) -> io::Result<()> {
+    let loaded: Vec<&str> = report
+        .rows
+        .iter()
+        .filter(|r| r.under_load())
+        .map(|r| r.rung.as_str())
+        .collect();
+    if loaded.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "note: {} {} measured under load (other programs busy on the cores): {} ratios may \
+         read low for that alone; rerun on an idle machine before trusting {}",
+        loaded.join(", "),
+        if loaded.len() == 1 { "was" } else { "were" },
+        if loaded.len() == 1 { "its" } else { "their" },
+        if loaded.len() == 1 {
+            "its verdict"
+        } else {
+            "their verdicts"
+        },
+    )
+}
+
 /// Compares a run with the baseline.
 #[must_use]
 pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
@@ -489,6 +541,7 @@ pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
                     spread: None,
                     verdict: Verdict::Missing,
                     first_ratio: None,
+                    load_elsewhere: None,
                 };
             };
             let speed_ratio = m.speedup_vs_baseline / b.speedup_vs_baseline;
@@ -528,6 +581,7 @@ pub fn check(baseline: &Baseline, run: &[RungBench]) -> GateReport {
                 spread: Some(m.time.spread),
                 verdict,
                 first_ratio: None,
+                load_elsewhere: m.load_elsewhere,
             }
         })
         .collect();
@@ -622,6 +676,7 @@ pub fn run_gate(
         )?;
     }
     write!(out, "{}", report.render_table(&b.baseline_rung, &|_| true))?;
+    load_line(&report, out)?;
     let suspects = report.suspects();
     if !suspects.is_empty() {
         let again_repeat = g.repeat * 2;
@@ -642,6 +697,7 @@ pub fn run_gate(
             "{}",
             report.render_table(&b.baseline_rung, &|r| r.first_ratio.is_some())
         )?;
+        load_line(&report, out)?;
     }
     write!(out, "{}", report.decision())?;
     Ok(report)

@@ -2,7 +2,9 @@
 //!
 //! Each line: `schema_version`, `date` (UTC, RFC 3339), `commit`, `machine`, `workload`,
 //! `warmup`, `repeat`, `baseline_rung` and `rungs` (each with `rung`, `median_s`, `min_s`,
-//! `max_s`, `spread`, `gflops`, `speedup_vs_baseline`, `peak_fraction`, `noisy`). A line that
+//! `max_s`, `spread`, `gflops`, `speedup_vs_baseline`, `peak_fraction`, `noisy`, and
+//! `load_elsewhere` when a run was long enough to tell: the most CPU other processes used
+//! while one of its runs ran, in cores; absent in older lines). A line that
 //! does not parse (a crash mid-write in an older tool, a hand edit) is reported and skipped;
 //! appends rewrite the file through a temporary copy and a rename, so a crash never truncates it.
 
@@ -31,6 +33,18 @@ pub struct HistoryRung {
     pub speedup_vs_baseline: f64,
     pub peak_fraction: f64,
     pub noisy: bool,
+    /// Cores' worth of CPU other processes used while it was measured (the most of its runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_elsewhere: Option<f64>,
+}
+
+impl HistoryRung {
+    /// Whether it was measured under load (see [`crate::run::LOADED_CORES`]).
+    #[must_use]
+    pub fn under_load(&self) -> bool {
+        self.load_elsewhere
+            .is_some_and(|l| l >= crate::run::LOADED_CORES)
+    }
 }
 
 impl From<&RungBench> for HistoryRung {
@@ -45,6 +59,7 @@ impl From<&RungBench> for HistoryRung {
             speedup_vs_baseline: b.speedup_vs_baseline,
             peak_fraction: b.peak_fraction,
             noisy: b.noisy,
+            load_elsewhere: b.load_elsewhere,
         }
     }
 }
@@ -216,9 +231,13 @@ pub fn render_history(entries: &[HistoryEntry]) -> String {
                 e.date, e.commit, e.workload.n, e.baseline_rung
             );
             for id in &ids {
+                // "!": measured under load.
                 let cell = e.rungs.iter().find(|r| &r.rung == id).map_or_else(
                     || "-".to_string(),
-                    |r| human_speedup(Some(r.speedup_vs_baseline)),
+                    |r| {
+                        let mark = if r.under_load() { " !" } else { "" };
+                        format!("{}{mark}", human_speedup(Some(r.speedup_vs_baseline)))
+                    },
                 );
                 let _ = write!(s, " {cell:>12}");
             }
@@ -226,6 +245,16 @@ pub fn render_history(entries: &[HistoryEntry]) -> String {
         }
     }
     let _ = writeln!(s, "(speedups against each run's baseline rung)");
+    if entries
+        .iter()
+        .any(|e| e.rungs.iter().any(HistoryRung::under_load))
+    {
+        let _ = writeln!(
+            s,
+            "! measured under load: a quarter of a core or more busy elsewhere while it ran \
+             (not to be trusted as it is)"
+        );
+    }
     s
 }
 
@@ -268,9 +297,26 @@ mod tests {
                     speedup_vs_baseline: speedup,
                     peak_fraction: 0.1,
                     noisy: false,
+                    load_elsewhere: None,
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_speedup_measured_under_load_is_marked_in_the_history() {
+        let mut e = entry("cpu-a", "aaa", &[("naive", 1.0), ("native", 70.0)]);
+        e.rungs[1].load_elsewhere = Some(0.5);
+        let text = render_history(&[e]);
+        let row = text.lines().find(|l| l.contains("aaa")).unwrap();
+        assert!(row.trim_end().ends_with("70.0x !"), "{text}");
+        assert!(text.contains("! measured under load"), "{text}");
+        // Older lines, without the figure, read as before.
+        let line = r#"{"rung":"naive","median_s":1.0,"min_s":1.0,"max_s":1.0,"spread":0.0,"gflops":1.0,"speedup_vs_baseline":1.0,"peak_fraction":0.1,"noisy":false}"#;
+        let old: HistoryRung = serde_json::from_str(line).unwrap();
+        assert_eq!(old.load_elsewhere, None);
+        let quiet = render_history(&[entry("cpu-a", "bbb", &[("naive", 1.0)])]);
+        assert!(!quiet.contains('!'), "{quiet}");
     }
 
     #[test]

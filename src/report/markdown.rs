@@ -2,7 +2,10 @@
 
 use std::io::{self, Write};
 
-use super::{Export, Results, gflops_cell, human_speedup, peak_cell, time_cell, verified_cell};
+use super::{
+    Export, Results, gflops_cell, peak_cell, range_cell, time_cell, verified_cell,
+    vs_baseline_cell, vs_previous_cell,
+};
 
 /// A GitHub-flavoured Markdown table with a line naming the workload and machine.
 pub struct Markdown;
@@ -25,14 +28,18 @@ impl Export for Markdown {
         )?;
         writeln!(out)?;
         let flames = r.rungs.iter().any(|x| x.flamegraph.is_some());
+        // The min–max column when a rung ran more than once.
+        let spread = super::any_repeated(&r.rungs);
         writeln!(
             out,
-            "| rung | step | time | GFLOP/s | % of peak | vs baseline | vs previous | verified |{}",
+            "| rung | step | time |{} GFLOP/s | % of peak | vs baseline | vs previous | verified |{}",
+            if spread { " min–max |" } else { "" },
             if flames { " flamegraph |" } else { "" }
         )?;
         writeln!(
             out,
-            "|---|---|---:|---:|---:|---:|---:|---|{}",
+            "|---|---|---:|{}---:|---:|---:|---:|---|{}",
+            if spread { "---:|" } else { "" },
             if flames { "---|" } else { "" }
         )?;
         for x in &r.rungs {
@@ -41,16 +48,21 @@ impl Export for Markdown {
                 (None, true) => " - |".to_string(),
                 (None, false) => String::new(),
             };
+            let range = if spread {
+                format!(" {} |", range_cell(x))
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} |{flame}",
+                "| `{}` | {} | {} |{range} {} | {} | {} | {} | {} |{flame}",
                 x.rung,
                 x.step,
                 time_cell(x),
                 gflops_cell(x),
                 peak_cell(x),
-                human_speedup(x.speedup_vs_baseline),
-                human_speedup(x.speedup_vs_previous),
+                vs_baseline_cell(x),
+                vs_previous_cell(x),
                 verified_cell(x).replace('|', "\\|"),
             )?;
         }
@@ -60,6 +72,12 @@ impl Export for Markdown {
             "GFLOP/s is effective: the full matrix's 2·n²·d over the time, whatever shortcut a rung takes. \
              % of peak counts the arithmetic a rung really does against the measured peak of the cores it used."
         )?;
+        if let Some(n) = super::spread_note(&r.rungs) {
+            writeln!(out, "{}.", capitalised(&n))?;
+        }
+        for n in r.rungs.iter().filter_map(super::repeat_note) {
+            writeln!(out, "{n}")?;
+        }
         for n in r.rungs.iter().filter_map(super::compile_note) {
             writeln!(out, "{n}")?;
         }
@@ -75,4 +93,12 @@ impl Export for Markdown {
         }
         Ok(())
     }
+}
+
+/// "Time: ..." from "time: ...".
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

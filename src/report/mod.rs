@@ -13,6 +13,7 @@ mod markdown;
 pub mod scale;
 mod table;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
@@ -181,6 +182,115 @@ pub fn time_cell(r: &RunReport) -> String {
     }
 }
 
+/// A range of seconds in one unit, the larger's: "0.98–1.10 s", "212.3–230.1 ms", "1.7–2.1 min".
+#[must_use]
+pub fn human_range(min: f64, max: f64) -> String {
+    if !(min.is_finite() && max.is_finite()) {
+        return "-".into();
+    }
+    let (scale, unit, places) = if max >= 120.0 {
+        (1.0 / 60.0, "min", 1)
+    } else if max >= 10.0 {
+        (1.0, "s", 1)
+    } else if max >= 1.0 {
+        (1.0, "s", 2)
+    } else if max >= 1e-3 {
+        (1e3, "ms", 1)
+    } else {
+        (1e6, "µs", 0)
+    };
+    format!("{:.places$}–{:.places$} {unit}", min * scale, max * scale)
+}
+
+/// The min–max column of a rung run more than once: the fastest and slowest of its runs
+/// ("-" for one run, or none).
+#[must_use]
+pub fn range_cell(r: &RunReport) -> String {
+    match &r.repeat {
+        Some(rep) if r.has_time() => {
+            let mut s = human_range(rep.min_s, rep.max_s);
+            if rep.cancelled || r.runs() < rep.asked {
+                let _ = write!(s, " ({}/{} runs)", r.runs(), rep.asked);
+            }
+            s
+        }
+        _ => "-".into(),
+    }
+}
+
+/// A speedup, with `±` when the two rungs' ranges of times overlap: within the noise.
+#[must_use]
+pub fn speedup_cell(x: Option<f64>, overlaps: bool) -> String {
+    let s = human_speedup(x);
+    if overlaps && x.is_some() {
+        format!("{s} ±")
+    } else {
+        s
+    }
+}
+
+/// The "vs baseline" column.
+#[must_use]
+pub fn vs_baseline_cell(r: &RunReport) -> String {
+    speedup_cell(r.speedup_vs_baseline, r.speedup_vs_baseline_overlaps)
+}
+
+/// The "vs previous" column.
+#[must_use]
+pub fn vs_previous_cell(r: &RunReport) -> String {
+    speedup_cell(r.speedup_vs_previous, r.speedup_vs_previous_overlaps)
+}
+
+/// Whether any rung ran more than once (the tables then show the min–max column).
+#[must_use]
+pub fn any_repeated(rungs: &[RunReport]) -> bool {
+    rungs.iter().any(|r| r.repeat.is_some())
+}
+
+/// What the spread columns mean, for under a table where a rung ran more than once.
+#[must_use]
+pub fn spread_note(rungs: &[RunReport]) -> Option<String> {
+    let asked = rungs
+        .iter()
+        .filter_map(|r| r.repeat.as_ref())
+        .map(|r| r.asked)
+        .max()?;
+    let overlap = rungs
+        .iter()
+        .any(|r| r.speedup_vs_baseline_overlaps || r.speedup_vs_previous_overlaps);
+    Some(format!(
+        "time: the median of {asked} runs, min–max beside it; speedups are of medians{}",
+        if overlap {
+            "; ± marks one whose two rungs' ranges of times overlap: within the noise, \
+             not a difference to explain"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// What happened to a repeated rung's runs that the median does not say: the budget shared
+/// by the later runs of one it stopped, fewer runs than asked (a cancel).
+#[must_use]
+pub fn repeat_note(x: &RunReport) -> Option<String> {
+    let rep = x.repeat.as_ref()?;
+    let mut said = Vec::new();
+    if let Some(each) = rep.shared_budget_s.filter(|_| rep.runs.len() > 1) {
+        said.push(format!(
+            "the budget stopped its first run, so its later runs shared one more budget ({} each)",
+            human_seconds(each)
+        ));
+    }
+    if rep.cancelled && x.has_time() {
+        said.push(format!(
+            "cancelled after {} of {} runs: the figures are theirs",
+            x.runs(),
+            rep.asked
+        ));
+    }
+    (!said.is_empty()).then(|| format!("{}: {}", x.rung, said.join("; ")))
+}
+
 /// "threads: measured under load: 0.4 of a core busy elsewhere ...", for a rung whose time
 /// other processes spoiled.
 #[must_use]
@@ -288,6 +398,78 @@ mod tests {
         json.as_object_mut().unwrap().remove("load_elsewhere");
         let old: crate::run::RunReport = serde_json::from_value(json).unwrap();
         assert_eq!(old.load_elsewhere, None);
+    }
+
+    /// A run of `naive` then `native`, each timed; `native` under `load` cores elsewhere.
+    fn loaded_results(load: Option<f64>) -> super::Results {
+        let report = |id: &str, secs: f64| {
+            let info = crate::rungs::find(id).unwrap().info();
+            let mut r = crate::run::RunReport::new(&info, 1, 10);
+            r.rows_done = 10;
+            r.estimated_s = secs;
+            r.kernel_s = secs;
+            r
+        };
+        let mut rungs = vec![report("naive", 2.0), report("native", 0.5)];
+        rungs[1].load_elsewhere = load;
+        crate::run::fill_speedups(&mut rungs);
+        super::Results {
+            workload: super::WorkloadMeta {
+                n: 10,
+                d: 4,
+                seed: 0,
+                source: "normal".into(),
+                zero_rows: 0,
+            },
+            machine: super::test_machine("cpu-a"),
+            budget_s: 8.0,
+            threads: 2,
+            rungs,
+        }
+    }
+
+    #[test]
+    fn the_load_is_a_column_of_the_csv_and_a_field_of_each_rung_in_the_json() {
+        use super::Export;
+        let csv = super::Csv.render(&loaded_results(Some(0.4)));
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let at = header.iter().position(|h| *h == "load_elsewhere").unwrap();
+        let cells: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(cells[0][at], "", "too short to tell: empty");
+        assert_eq!(cells[1][at], "0.4");
+        let json: serde_json::Value =
+            serde_json::from_str(&super::Json.render(&loaded_results(Some(0.4)))).unwrap();
+        assert_eq!(json["rungs"][1]["load_elsewhere"], 0.4);
+        assert!(json["rungs"][0]["load_elsewhere"].is_null());
+        // The table and NOTES.md mark it and say why.
+        for text in [
+            super::Table.render(&loaded_results(Some(0.4))),
+            super::Markdown.render(&loaded_results(Some(0.4))),
+        ] {
+            assert!(text.contains("500.0 ms !"), "{text}");
+            assert!(
+                text.contains("native !: measured under load: 40% of a core busy elsewhere"),
+                "{text}"
+            );
+        }
+        let idle = super::Table.render(&loaded_results(Some(0.1)));
+        assert!(
+            !idle.contains(" !") && !idle.contains("under load"),
+            "{idle}"
+        );
+    }
+
+    #[test]
+    fn a_speedup_within_the_spread_is_marked_and_ranges_read_in_one_unit() {
+        use super::{human_range, speedup_cell};
+        assert_eq!(speedup_cell(Some(1.05), true), "1.05x ±");
+        assert_eq!(speedup_cell(Some(1.05), false), "1.05x");
+        assert_eq!(speedup_cell(None, true), "-");
+        assert_eq!(human_range(0.98, 1.1), "0.98–1.10 s");
+        assert_eq!(human_range(0.2123, 0.2301), "212.3–230.1 ms");
+        assert_eq!(human_range(11.0, 12.34), "11.0–12.3 s");
+        assert_eq!(human_range(100.0, 126.0), "1.7–2.1 min");
     }
 
     #[test]

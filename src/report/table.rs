@@ -2,7 +2,10 @@
 
 use std::io::{self, Write};
 
-use super::{Export, Results, gflops_cell, human_speedup, peak_cell, time_cell, verified_cell};
+use super::{
+    Export, Results, gflops_cell, peak_cell, range_cell, time_cell, verified_cell,
+    vs_baseline_cell, vs_previous_cell,
+};
 use crate::workload::human_bytes;
 
 /// Aligned columns for a terminal.
@@ -23,16 +26,21 @@ impl Export for Table {
             r.machine.peak_gflops_core,
             r.machine.peak_gflops_all
         )?;
-        let header = [
-            "rung", "step", "setup", "time", "GFLOP/s", "% peak", "vs base", "vs prev", "peak RSS",
-            "verified",
-        ];
-        let rows: Vec<[String; 10]> = r
+        // The min–max column when a rung ran more than once.
+        let spread = super::any_repeated(&r.rungs);
+        let mut header = vec!["rung", "step", "setup", "time"];
+        if spread {
+            header.push("min–max");
+        }
+        header.extend([
+            "GFLOP/s", "% peak", "vs base", "vs prev", "peak RSS", "verified",
+        ]);
+        let rows: Vec<Vec<String>> = r
             .rungs
             .iter()
             .map(|x| {
                 let timed = x.has_time();
-                [
+                let mut row = vec![
                     x.rung.clone(),
                     x.step.to_string(),
                     if timed {
@@ -41,30 +49,40 @@ impl Export for Table {
                         "-".into()
                     },
                     time_cell(x),
+                ];
+                if spread {
+                    row.push(range_cell(x));
+                }
+                row.extend([
                     gflops_cell(x),
                     peak_cell(x),
-                    human_speedup(x.speedup_vs_baseline),
-                    human_speedup(x.speedup_vs_previous),
+                    vs_baseline_cell(x),
+                    vs_previous_cell(x),
                     human_bytes(x.peak_rss_bytes),
                     verified_cell(x),
-                ]
+                ]);
+                row
             })
             .collect();
-        let mut widths = header.map(|h| h.chars().count());
+        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
             }
         }
+        // Text columns align left, numbers right.
+        let left: Vec<bool> = header
+            .iter()
+            .map(|h| matches!(*h, "rung" | "step" | "verified"))
+            .collect();
         let line = |cells: &[String]| -> String {
             cells
                 .iter()
-                .zip(widths)
-                .enumerate()
-                .map(|(i, (c, w))| {
+                .zip(&widths)
+                .zip(&left)
+                .map(|((c, w), left)| {
                     let pad = w - c.chars().count();
-                    // Text columns align left, numbers right.
-                    if i <= 1 || i == 9 {
+                    if *left {
                         format!("{c}{}", " ".repeat(pad))
                     } else {
                         format!("{}{c}", " ".repeat(pad))
@@ -75,9 +93,19 @@ impl Export for Table {
                 .trim_end()
                 .to_string()
         };
-        writeln!(out, "{}", line(&header.map(String::from)))?;
+        writeln!(
+            out,
+            "{}",
+            line(&header.iter().map(ToString::to_string).collect::<Vec<_>>())
+        )?;
         for row in &rows {
             writeln!(out, "{}", line(row))?;
+        }
+        if let Some(n) = super::spread_note(&r.rungs) {
+            writeln!(out, "{n}")?;
+        }
+        for n in r.rungs.iter().filter_map(super::repeat_note) {
+            writeln!(out, "{n}")?;
         }
         for n in r.rungs.iter().filter_map(super::compile_note) {
             writeln!(out, "{n}")?;

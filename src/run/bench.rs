@@ -8,53 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{CancelToken, RunEvent, RunReport, Runner};
 use crate::rungs::Rung;
 
-/// A spread above this, (max − min) / median, marks a measurement as noisy.
-pub const NOISY_SPREAD: f64 = 0.25;
-
-/// Median, extremes and spread of repeated timings.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub median: f64,
-    pub min: f64,
-    pub max: f64,
-    /// (max − min) / median.
-    pub spread: f64,
-}
-
-impl Summary {
-    /// Summarises `samples`; `None` when there are none.
-    #[must_use]
-    pub fn of(samples: &[f64]) -> Option<Self> {
-        if samples.is_empty() || samples.iter().any(|s| !s.is_finite()) {
-            return None;
-        }
-        let mut v = samples.to_vec();
-        v.sort_by(f64::total_cmp);
-        let mid = v.len() / 2;
-        let median = if v.len() % 2 == 1 {
-            v[mid]
-        } else {
-            f64::midpoint(v[mid - 1], v[mid])
-        };
-        let (min, max) = (v[0], v[v.len() - 1]);
-        let spread = if median > 0.0 {
-            (max - min) / median
-        } else {
-            0.0
-        };
-        Some(Self {
-            median,
-            min,
-            max,
-            spread,
-        })
-    }
-
-    #[must_use]
-    pub fn noisy(&self) -> bool {
-        self.spread > NOISY_SPREAD
-    }
-}
+pub use super::stats::{NOISY_SPREAD, Summary};
 
 /// One rung's benchmark.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,6 +26,20 @@ pub struct RungBench {
     pub speedup_vs_baseline: f64,
     pub verified: bool,
     pub noisy: bool,
+    /// The most CPU other processes used while one of its measured runs ran, in cores (see
+    /// [`RunReport::load_elsewhere`]); absent when no run was long enough to tell, or in
+    /// records older than this figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_elsewhere: Option<f64>,
+}
+
+impl RungBench {
+    /// Whether a measured run was timed under load (see [`super::LOADED_CORES`]).
+    #[must_use]
+    pub fn under_load(&self) -> bool {
+        self.load_elsewhere
+            .is_some_and(|l| l >= super::LOADED_CORES)
+    }
 }
 
 /// Runs `rungs` `warmup + repeat` times each, interleaved, and summarises the last `repeat`.
@@ -94,7 +62,8 @@ pub fn bench(
                 break;
             }
             progress(rep, rung.info().id);
-            let report = runner.run_one(i, rung.as_ref(), &quiet, cancel);
+            // The benchmark interleaves its own repeats: one run at a time.
+            let report = runner.run_once(i, rung.as_ref(), &quiet, cancel, runner.budget());
             if rep >= warmup {
                 runs[i].push(report);
             }
@@ -136,23 +105,9 @@ fn summarise(id: &str, reports: &[RunReport]) -> Option<RungBench> {
         speedup_vs_baseline: 1.0,
         verified: reports.iter().all(RunReport::verified),
         noisy: time.noisy(),
+        load_elsewhere: timed
+            .iter()
+            .filter_map(|r| r.load_elsewhere)
+            .reduce(f64::max),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn summary_takes_the_median_and_flags_spread() {
-        let s = Summary::of(&[3.0, 1.0, 2.0]).unwrap();
-        assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
-        assert!((s.spread - 1.0).abs() < 1e-12);
-        assert!(s.noisy());
-        let s = Summary::of(&[1.0, 1.1, 1.05, 1.0]).unwrap();
-        assert!((s.median - 1.025).abs() < 1e-12);
-        assert!(!s.noisy());
-        assert!(Summary::of(&[]).is_none());
-        assert!(Summary::of(&[f64::NAN]).is_none());
-    }
 }

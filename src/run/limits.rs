@@ -11,6 +11,8 @@ pub const MAX_K: usize = 10_000;
 /// The largest n and d: past these, n·d alone overflows what any machine holds.
 pub const MAX_N: usize = 100_000_000;
 pub const MAX_D: usize = 1_000_000;
+/// The most runs of each rung: past a hundred the median moves no more, and the wait does.
+pub const MAX_REPEAT: usize = 100;
 
 fn whole(what: &str, value: &str, lo: usize, hi: usize) -> Result<usize, String> {
     value
@@ -53,6 +55,11 @@ pub fn parse_k(value: &str) -> Result<usize, String> {
     whole("k", value, 1, MAX_K)
 }
 
+/// Runs of each rung (the time shown is their median).
+pub fn parse_repeat(value: &str) -> Result<usize, String> {
+    whole("repeat", value, 1, MAX_REPEAT)
+}
+
 /// The generator's seed.
 pub fn parse_seed(value: &str) -> Result<u64, String> {
     value
@@ -92,5 +99,13 @@ mod tests {
         assert!(parse_n("0").is_err() && parse_d("99999999999").is_err());
         assert_eq!(parse_n(" 2000 "), Ok(2000));
         assert!(parse_seed("-3").is_err());
+        for bad in ["0", "101", "-2", "1.5", "x"] {
+            let e = parse_repeat(bad).unwrap_err();
+            assert!(
+                e.contains("repeat must be a whole number from 1 to 100"),
+                "{bad}: {e}"
+            );
+        }
+        assert_eq!(parse_repeat("3"), Ok(3));
     }
 }

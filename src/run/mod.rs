@@ -6,17 +6,25 @@
 //! from the arithmetic it did (a triangle row near the top costs more than one near the
 //! bottom) and is always marked extrapolated. Then its output is checked against the float64
 //! reference. Everything is reported through [`RunEvent`]s and ends in a [`RunReport`].
+//!
+//! A rung asked to run more than once ([`RunConfig::repeat`]) runs that many times in a row;
+//! its report's time is the median, with the spread and every run kept (see [`repeat`] for
+//! what the budget, a failure and a cancel do to the repeats).
 
 pub mod bench;
 pub mod limits;
+pub mod repeat;
 mod report;
 pub mod scale;
+pub mod stats;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-pub use report::{RunReport, RunStatus, VerificationReport, fill_speedups};
+pub use report::{
+    LOADED_CORES, OneRun, Repeats, RunReport, RunStatus, VerificationReport, fill_speedups,
+};
 
 use crate::machine::MachineInfo;
 use crate::monitor::{OtherLoad, PeakRss};
@@ -43,6 +51,8 @@ pub struct RunConfig {
     /// Neighbours per row for the top-k rungs.
     pub k: usize,
     pub verify: SamplePlan,
+    /// Runs of each rung ([`Runner::run_one`]): the time reported is their median.
+    pub repeat: usize,
 }
 
 impl Default for RunConfig {
@@ -53,6 +63,7 @@ impl Default for RunConfig {
             block_target: Duration::from_millis(40),
             k: DEFAULT_K,
             verify: SamplePlan::default(),
+            repeat: 1,
         }
     }
 }
@@ -82,6 +93,14 @@ pub enum RunEvent {
         /// Share of the rung's arithmetic done (differs from rows for triangle rungs).
         work_done: f64,
         kernel_elapsed: Duration,
+    },
+    /// Rung `index` starts run `run` (from 0) of the `runs` asked for, within `budget` of
+    /// kernel time. Sent before each run of a rung run more than once.
+    Repeat {
+        index: usize,
+        run: usize,
+        runs: usize,
+        budget: Duration,
     },
     Finished(Box<RunReport>),
 }
@@ -228,6 +247,12 @@ impl Runner {
         }
     }
 
+    /// The settings it runs with.
+    #[must_use]
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
     #[must_use]
     pub fn workload(&self) -> &Workload {
         &self.workload
@@ -245,7 +270,9 @@ impl Runner {
         let mut reports = Vec::with_capacity(rungs.len());
         for (index, rung) in rungs.iter().enumerate() {
             let report = self.run_one(index, rung.as_ref(), events, cancel);
-            let stop = report.status == RunStatus::Cancelled;
+            // A cancel during a later run of a repeated rung keeps the runs before it, but
+            // stops the rest all the same.
+            let stop = report.status == RunStatus::Cancelled || cancel.is_cancelled();
             reports.push(report);
             if stop {
                 break;
@@ -275,7 +302,15 @@ impl Runner {
         (report, profile)
     }
 
-    /// Runs one rung (speedups are left empty: they need the others).
+    /// The kernel time each run may take before it stops and is extrapolated.
+    #[must_use]
+    pub fn budget(&self) -> Duration {
+        self.config.budget
+    }
+
+    /// Runs one rung as many times as [`RunConfig::repeat`] says, and reports the median
+    /// (speedups are left empty: they need the others). See [`repeat`] for the budget of a
+    /// rung the budget stopped, and what a failure or a cancel does.
     #[must_use]
     pub fn run_one(
         &self,
@@ -284,12 +319,55 @@ impl Runner {
         events: &dyn Fn(RunEvent),
         cancel: &CancelToken,
     ) -> RunReport {
+        let asked = self.config.repeat.max(1);
+        if asked == 1 {
+            return self.run_once(index, rung, events, cancel, self.config.budget);
+        }
+        let mut runs = Vec::with_capacity(asked);
+        let mut budget = self.config.budget;
+        let mut shared = None;
+        for run in 0..asked {
+            if cancel.is_cancelled() {
+                break;
+            }
+            events(RunEvent::Repeat {
+                index,
+                run,
+                runs: asked,
+                budget,
+            });
+            let report = self.run_once(index, rung, events, cancel, budget);
+            let end = repeat::ends_repeats(&report);
+            if run == 0 && report.extrapolated {
+                budget = repeat::shared_budget(self.config.budget, asked);
+                shared = Some(budget.as_secs_f64());
+            }
+            runs.push(report);
+            if end {
+                break;
+            }
+        }
+        let cancelled = (cancel.is_cancelled() && runs.len() < asked)
+            || runs.iter().any(|r| r.status == RunStatus::Cancelled);
+        repeat::combine(&runs, asked, cancelled, shared)
+    }
+
+    /// Runs one rung once within `budget` of kernel time (speedups are left empty).
+    #[must_use]
+    pub fn run_once(
+        &self,
+        index: usize,
+        rung: &dyn Rung,
+        events: &dyn Fn(RunEvent),
+        cancel: &CancelToken,
+        budget: Duration,
+    ) -> RunReport {
         let x = &self.workload.x;
         let (n, d) = (x.n(), x.d());
         let info = rung.info();
         let ctx = Context {
             threads: self.config.threads.max(1),
-            budget: self.config.budget,
+            budget,
             cancel: Some(cancel.flag()),
         };
         let threads = rung.threads(&ctx);
@@ -336,7 +414,7 @@ impl Runner {
                 report.status = RunStatus::Cancelled;
                 break;
             }
-            if kernel_time >= self.config.budget {
+            if kernel_time >= budget {
                 report.status = RunStatus::Extrapolated;
                 break;
             }
@@ -361,7 +439,7 @@ impl Runner {
             // process, the rest of the budget), from this block's rate.
             let per_row = took.as_secs_f64() / (end - rows_done) as f64;
             let target = if rung.probe_first() {
-                self.config.budget.saturating_sub(kernel_time)
+                budget.saturating_sub(kernel_time)
             } else {
                 self.config.block_target
             };

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::stats::overlaps;
 use crate::rungs::{Compile, Step};
 use crate::workload::reference::Verification;
 
@@ -99,6 +100,83 @@ pub struct RunReport {
     /// absent when the kernel ran too briefly to tell, or in records older than this figure.
     #[serde(default)]
     pub load_elsewhere: Option<f64>,
+    /// Whether this rung's range of times (min–max over its runs) overlaps the baseline's:
+    /// the speedup against it is then within the noise (shown `1.05x ±`).
+    #[serde(default)]
+    pub speedup_vs_baseline_overlaps: bool,
+    /// The same against the rung before it.
+    #[serde(default)]
+    pub speedup_vs_previous_overlaps: bool,
+    /// A rung run more than once (`--repeat`): every run, and the spread of their times. The
+    /// figures above are then at the median run's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeats>,
+}
+
+/// The runs of a rung run more than once. Its report's time is their median; set-up and
+/// compile are the first run's (it pays for what later runs reuse); the load is the most any
+/// run saw, the peak RSS the largest; a run that failed verification fails the rung.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Repeats {
+    /// Runs asked for (`--repeat`, the app's setting).
+    pub asked: usize,
+    /// Median, fastest and slowest of the timed runs' (estimated) kernel times, seconds.
+    pub median_s: f64,
+    pub min_s: f64,
+    pub max_s: f64,
+    /// (max − min) / median.
+    pub spread: f64,
+    /// The user cancelled before every run asked for was done: the figures are those of the
+    /// runs before it.
+    pub cancelled: bool,
+    /// The first run was stopped by the budget, so the later runs shared one more budget
+    /// between them (each this many seconds) instead of taking a full one each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_budget_s: Option<f64>,
+    /// Every run, in order.
+    pub runs: Vec<OneRun>,
+}
+
+/// One run of a rung run more than once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OneRun {
+    pub status: RunStatus,
+    pub setup_s: f64,
+    pub kernel_s: f64,
+    pub rows_done: usize,
+    pub estimated_s: f64,
+    pub extrapolated: bool,
+    pub load_elsewhere: Option<f64>,
+    pub verification: Option<VerificationReport>,
+}
+
+impl From<&RunReport> for OneRun {
+    fn from(r: &RunReport) -> Self {
+        Self {
+            status: r.status.clone(),
+            setup_s: r.setup_s,
+            kernel_s: r.kernel_s,
+            rows_done: r.rows_done,
+            estimated_s: r.estimated_s,
+            extrapolated: r.extrapolated,
+            load_elsewhere: r.load_elsewhere,
+            verification: r.verification.clone(),
+        }
+    }
+}
+
+impl Repeats {
+    /// The runs that produced a time.
+    #[must_use]
+    pub fn timed(&self) -> usize {
+        self.runs
+            .iter()
+            .filter(|r| {
+                matches!(r.status, RunStatus::Completed | RunStatus::Extrapolated)
+                    && r.rows_done > 0
+            })
+            .count()
+    }
 }
 
 /// Other processes' CPU, in cores, from which a time counts as measured under load.
@@ -126,6 +204,9 @@ impl RunReport {
             gflops_work: 0.0,
             peak_pct: 0.0,
             load_elsewhere: None,
+            speedup_vs_baseline_overlaps: false,
+            speedup_vs_previous_overlaps: false,
+            repeat: None,
             speedup_vs_baseline: None,
             speedup_vs_previous: None,
             peak_rss_bytes: 0,
@@ -141,6 +222,21 @@ impl RunReport {
     #[must_use]
     pub fn under_load(&self) -> bool {
         self.load_elsewhere.is_some_and(|l| l >= LOADED_CORES)
+    }
+
+    /// The range of its times, (min, max): over its runs when it ran more than once, else the
+    /// one time (a range of one point).
+    #[must_use]
+    pub fn time_range(&self) -> (f64, f64) {
+        self.repeat
+            .as_ref()
+            .map_or((self.estimated_s, self.estimated_s), |r| (r.min_s, r.max_s))
+    }
+
+    /// Runs its time is the median of (1 unless it ran more than once).
+    #[must_use]
+    pub fn runs(&self) -> usize {
+        self.repeat.as_ref().map_or(1, Repeats::timed)
     }
 
     /// Produced a time worth comparing (complete or extrapolated).
@@ -163,22 +259,29 @@ impl RunReport {
     }
 }
 
-/// Fills the speedup columns: against the first rung of the run and against the rung before.
+/// Fills the speedup columns: against the first rung of the run and against the rung before,
+/// from their (median) times, each marked when the two rungs' ranges of times overlap.
 /// A rung without a time (failed, cancelled) gets none and breaks the "previous" chain.
 pub fn fill_speedups(reports: &mut [RunReport]) {
     let base = reports
         .first()
         .filter(|r| r.has_time())
-        .map(|r| r.estimated_s);
-    let mut prev: Option<f64> = None;
-    for r in reports.iter_mut() {
+        .map(|r| (r.estimated_s, r.time_range()));
+    let mut prev: Option<(f64, (f64, f64))> = None;
+    for (i, r) in reports.iter_mut().enumerate() {
         if r.has_time() {
-            r.speedup_vs_baseline = base.map(|b| b / r.estimated_s);
-            r.speedup_vs_previous = prev.map(|p| p / r.estimated_s);
-            prev = Some(r.estimated_s);
+            let range = r.time_range();
+            r.speedup_vs_baseline = base.map(|(b, _)| b / r.estimated_s);
+            // The baseline compared with itself is 1x by definition, not noise.
+            r.speedup_vs_baseline_overlaps = i > 0 && base.is_some_and(|(_, b)| overlaps(b, range));
+            r.speedup_vs_previous = prev.map(|(p, _)| p / r.estimated_s);
+            r.speedup_vs_previous_overlaps = prev.is_some_and(|(_, p)| overlaps(p, range));
+            prev = Some((r.estimated_s, range));
         } else {
             r.speedup_vs_baseline = None;
             r.speedup_vs_previous = None;
+            r.speedup_vs_baseline_overlaps = false;
+            r.speedup_vs_previous_overlaps = false;
             prev = None;
         }
     }

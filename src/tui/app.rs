@@ -158,7 +158,24 @@ impl App {
                 m.on_workload_failed(e);
                 vec![]
             }
+            Msg::MeasuringPeak(note) => {
+                m.on_measuring_peak(note);
+                vec![]
+            }
             Msg::MachineReady(machine) => {
+                if m.measuring_peak {
+                    m.notice = Some(Notice::Info(format!(
+                        "peak measured: {:.0} GFLOP/s on one core, {:.0} on all; {}",
+                        machine.peak_gflops_core,
+                        machine.peak_gflops_all,
+                        if machine.peak_plausible() {
+                            "cached for next time"
+                        } else {
+                            "too low against one core's (a busy machine), so not cached"
+                        }
+                    )));
+                }
+                m.measuring_peak = false;
                 m.machine = Some(machine);
                 vec![]
             }

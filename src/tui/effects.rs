@@ -170,6 +170,7 @@ impl Effects {
                 budget,
                 threads,
                 k,
+                repeat,
             } => {
                 let Some(runner) = &self.runner else {
                     let msg = self.not_run(index, "the workload is not ready yet".into());
@@ -180,6 +181,7 @@ impl Effects {
                     budget,
                     threads,
                     k,
+                    repeat,
                     ..RunConfig::default()
                 });
                 if let Some(w) = self.worker.take() {

@@ -26,6 +26,9 @@ pub enum Msg {
     Sample(Sample),
     WorkloadReady(WorkloadMeta),
     WorkloadFailed(String),
+    /// No usable cached peak: it is being measured now, once (the note: why a cache was
+    /// ignored).
+    MeasuringPeak(Option<String>),
     MachineReady(MachineInfo),
     Exported(Result<PathBuf, String>),
     HistoryLoaded(crate::report::history::History),
@@ -73,6 +76,8 @@ pub enum Command {
         threads: usize,
         /// Neighbours per row, for a top-k rung.
         k: usize,
+        /// Runs of the rung: its time is their median.
+        repeat: usize,
     },
     Cancel,
     /// Sweep the scaling screen's rungs over its sizes on generated data like `spec`.

@@ -281,7 +281,13 @@ pub fn run(opts: &Options) -> io::Result<Option<i32>> {
     });
     let machine_tx = tx.clone();
     let probe = move || {
-        let _ = machine_tx.send(Event::MachineLoaded(MachineInfo::probe(false)));
+        // The cached peak when there is one; else say why the first start pauses, then
+        // measure (about two seconds) and cache it.
+        let m = MachineInfo::cached().unwrap_or_else(|note| {
+            let _ = machine_tx.send(Event::App(Msg::MeasuringPeak(note)));
+            MachineInfo::measure_and_cache(false).0
+        });
+        let _ = machine_tx.send(Event::MachineLoaded(m));
     };
     let probing = std::thread::Builder::new()
         .name("ladder-probe".into())

@@ -74,6 +74,7 @@ fn draw_title(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         WorkloadState::Failed(_) => "no workload (s: settings)".to_string(),
     };
     let machine = match &app.machine {
+        None if app.measuring_peak => super::model::PEAK_ONCE.to_string(),
         None => "measuring the machine…".to_string(),
         Some(m) => format!(
             "{} cores {} · peak {:.0}/{:.0} GFLOP/s",

@@ -106,6 +106,9 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
         peer: None,
         flamegraph: None,
         load_elsewhere: None,
+        speedup_vs_baseline_overlaps: false,
+        speedup_vs_previous_overlaps: false,
+        repeat: None,
     }
 }
 

@@ -19,6 +19,7 @@ fn measured(id: &str, speedup: f64) -> RungBench {
         speedup_vs_baseline: speedup,
         verified: true,
         noisy: false,
+        load_elsewhere: None,
     }
 }
 
@@ -91,4 +92,68 @@ fn a_suspect_is_measured_again_beside_the_baseline_rung_and_judged_twice() {
     ));
     let (out, passed, _) = gate(5.0, 5.0);
     assert!(!passed && out.ends_with("gate: FAILED (native)\n"), "{out}");
+}
+
+#[test]
+fn a_rung_measured_under_load_says_so_in_the_gate_s_text() {
+    let baseline = Baseline {
+        machine: None,
+        workload: BaselineWorkload { n: 1000, d: 768 },
+        baseline_rung: "naive".into(),
+        recorded_on: "test".into(),
+        peak_measure: super::PEAK_MEASURE,
+        rungs: vec![
+            BaselineRung {
+                rung: "naive".into(),
+                speedup_vs_baseline: 1.0,
+                peak_fraction: 0.5,
+                threshold: 0.15,
+            },
+            BaselineRung {
+                rung: "native".into(),
+                speedup_vs_baseline: 10.0,
+                peak_fraction: 0.5,
+                threshold: 0.15,
+            },
+        ],
+    };
+    let key = MachineKey {
+        cpu: "cpu".into(),
+        model: None,
+        cores: 2,
+        isa: "avx2+fma".into(),
+    };
+    let g = GateRun {
+        baseline: &baseline,
+        same_machine: true,
+        this_machine: &key,
+        path: Path::new("b.json"),
+        repeat: 5,
+    };
+    let mut loaded = measured("native", 10.0);
+    loaded.load_elsewhere = Some(0.4);
+    let mut idle = measured("naive", 1.0);
+    idle.load_elsewhere = Some(0.05);
+    let mut out = Vec::new();
+    let report = run_gate(
+        &g,
+        &[idle, loaded],
+        &mut |_: &[String], _, _| unreachable!("nothing to measure again"),
+        &mut out,
+    )
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let native = out.lines().find(|l| l.starts_with("native")).unwrap();
+    assert!(
+        native.ends_with("ok; measured under load: 40% of a core busy elsewhere"),
+        "{out}"
+    );
+    let naive = out.lines().find(|l| l.starts_with("naive")).unwrap();
+    assert!(!naive.contains("under load"), "{out}");
+    assert!(
+        out.contains("note: native was measured under load"),
+        "{out}"
+    );
+    assert_eq!(report.rows[1].load_elsewhere, Some(0.4));
+    assert!(report.passed());
 }

@@ -38,6 +38,7 @@ fn a_run_whose_thread_cannot_start_ends_failed_saying_why() {
         budget: std::time::Duration::from_secs(1),
         threads: 1,
         k: 5,
+        repeat: 1,
     });
     let Ok(Event::App(Msg::RungFinished(report))) = rx.try_recv() else {
         panic!("no report of the run that never started");

@@ -21,6 +21,9 @@ use crate::report::{Results, WorkloadMeta};
 use crate::run::{Phase, RunReport};
 use crate::rungs::{self, RungInfo};
 
+/// What the app says while it measures the peak on its first start on a machine.
+pub const PEAK_ONCE: &str = "measuring this machine's peak once (cached for next time)…";
+
 /// Points kept for sparklines (at 10 samples a second: the last 30 seconds).
 pub const HISTORY: usize = 300;
 
@@ -104,6 +107,8 @@ pub struct Model {
     /// Rungs waiting to run, in order.
     pub queue: Vec<usize>,
     pub cpu: Vec<History<f32>>,
+    /// Cores' worth of CPU other processes used, a sample each (`None`: not known then).
+    pub elsewhere: History<Option<f64>>,
     pub rss: History<u64>,
     pub total_memory: u64,
     pub notice: Option<Notice>,
@@ -125,6 +130,8 @@ pub struct Model {
     pub peer_rss: Option<u64>,
     /// What the live panel says before anything has run.
     pub idle_hint: &'static str,
+    /// The peak is being measured (no cache for this machine yet): the first start's pause.
+    pub measuring_peak: bool,
 }
 
 impl Model {
@@ -161,6 +168,7 @@ impl Model {
             live: None,
             queue: Vec::new(),
             cpu: Vec::new(),
+            elsewhere: History::new(HISTORY),
             rss: History::new(HISTORY),
             total_memory: 0,
             notice: None,
@@ -174,6 +182,7 @@ impl Model {
             scale: ScaleView::default(),
             peer_rss: None,
             idle_hint: "Select a rung and press Enter; a climbs the whole ladder.",
+            measuring_peak: false,
         };
         model.refresh_locks();
         model
@@ -269,8 +278,28 @@ impl Model {
             h.push(v);
         }
         self.rss.push(s.rss);
+        self.elsewhere.push(s.elsewhere);
         self.total_memory = s.total_memory;
         self.peer_rss = s.peer_rss;
+    }
+
+    /// Cores' worth of CPU other processes used over the last second (the samples that say),
+    /// or `None` when none of them does.
+    #[must_use]
+    pub fn recent_elsewhere(&self) -> Option<f64> {
+        let known: Vec<f64> = self.elsewhere.tail(10).flatten().collect();
+        (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
+    }
+
+    /// No cached peak for this machine: it is being measured now (about two seconds, once);
+    /// `note` says why a cache was ignored, if one was.
+    pub fn on_measuring_peak(&mut self, note: Option<String>) {
+        self.measuring_peak = true;
+        let mut said = PEAK_ONCE.to_string();
+        if let Some(n) = note {
+            said = format!("{said} ({n})");
+        }
+        self.notice = Some(Notice::Info(said));
     }
 
     /// New data: earlier results no longer describe it.
@@ -290,6 +319,13 @@ impl Model {
                 "workload ready; {} zero vector(s): their cosine with anything is 0",
                 meta.zero_rows
             )));
+        }
+        if self.measuring_peak {
+            // Still measuring: the first start's pause keeps its reason on screen.
+            if let Some(Notice::Info(said)) = &mut self.notice {
+                said.push_str("; ");
+                said.push_str(PEAK_ONCE);
+            }
         }
         if let Some(next) = self.pending.take() {
             self.settings = next;

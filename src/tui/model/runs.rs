@@ -24,6 +24,8 @@ pub struct Live {
     pub gflops_avg: f64,
     pub pairs_per_s: f64,
     pub finished: bool,
+    /// The run going on now (from 0) and the runs asked for, when the rung runs more than once.
+    pub run: Option<(usize, usize)>,
     last: (f64, Duration),
 }
 
@@ -93,6 +95,7 @@ impl Model {
             gflops_avg: 0.0,
             pairs_per_s: 0.0,
             finished: false,
+            run: None,
             last: (0.0, Duration::ZERO),
         });
         vec![Command::Run {
@@ -100,6 +103,7 @@ impl Model {
             budget,
             threads: self.settings.threads,
             k: self.settings.k,
+            repeat: self.settings.repeat,
         }]
     }
 
@@ -173,6 +177,20 @@ impl Model {
             _ => (0.0, 0.0),
         };
         match *ev {
+            RunEvent::Repeat {
+                index,
+                run,
+                runs,
+                budget,
+            } if index == live.index => {
+                // A new run starts from nothing; its budget may be a share (see run::repeat).
+                live.run = Some((run, runs));
+                live.budget = budget;
+                live.last = (0.0, Duration::ZERO);
+                live.rows_done = 0;
+                live.work_done = 0.0;
+                live.kernel_elapsed = Duration::ZERO;
+            }
             RunEvent::Phase { index, phase, .. } if index == live.index => {
                 live.phase = phase;
                 self.rows[index].status = Status::Running(phase);
@@ -230,11 +248,32 @@ impl Model {
             }
         }
         self.notice = Some(match &status {
-            Status::Done => Notice::Info(format!(
-                "{} done in {}",
-                report.rung,
-                crate::report::time_cell(&report)
-            )),
+            Status::Done => match &report.repeat {
+                Some(rep) if rep.cancelled => Notice::Info(format!(
+                    "{} cancelled after {} of {} runs: the median of those, {}, is kept",
+                    report.rung,
+                    report.runs(),
+                    rep.asked,
+                    crate::report::time_cell(&report)
+                )),
+                Some(_) => Notice::Info(format!(
+                    "{} done: median {} of {} runs, {}{}",
+                    report.rung,
+                    crate::report::time_cell(&report).trim_end_matches(" !"),
+                    report.runs(),
+                    crate::report::range_cell(&report),
+                    if report.under_load() {
+                        " (! measured under load)"
+                    } else {
+                        ""
+                    }
+                )),
+                None => Notice::Info(format!(
+                    "{} done in {}",
+                    report.rung,
+                    crate::report::time_cell(&report)
+                )),
+            },
             Status::Cancelled => Notice::Info(format!("{} cancelled", report.rung)),
             Status::Failed(why) => Notice::Error(format!("{} failed: {why}", report.rung)),
             Status::Unavailable(why) => {
@@ -261,11 +300,16 @@ impl Model {
             .filter(|(_, r)| !r.extra)
             .filter_map(|(i, r)| r.report.clone().filter(RunReport::has_time).map(|r| (i, r)))
             .collect();
-        let base = reports.first().map(|(_, r)| r.estimated_s);
+        let base = reports
+            .first()
+            .map(|(_, r)| (r.estimated_s, r.time_range()));
         for row in self.rows.iter_mut().filter(|r| r.extra) {
             if let Some(rep) = row.report.as_mut().filter(|r| r.has_time()) {
-                rep.speedup_vs_baseline = base.map(|b| b / rep.estimated_s);
+                rep.speedup_vs_baseline = base.map(|(b, _)| b / rep.estimated_s);
+                rep.speedup_vs_baseline_overlaps =
+                    base.is_some_and(|(_, b)| run::stats::overlaps(b, rep.time_range()));
                 rep.speedup_vs_previous = None;
+                rep.speedup_vs_previous_overlaps = false;
             }
         }
         let mut only: Vec<RunReport> = reports.iter().map(|(_, r)| r.clone()).collect();
@@ -278,6 +322,8 @@ impl Model {
             if let Some(row) = self.rows[*i].report.as_mut() {
                 row.speedup_vs_baseline = r.speedup_vs_baseline;
                 row.speedup_vs_previous = r.speedup_vs_previous;
+                row.speedup_vs_baseline_overlaps = filled.speedup_vs_baseline_overlaps;
+                row.speedup_vs_previous_overlaps = prev_ran && filled.speedup_vs_previous_overlaps;
             }
         }
     }

@@ -17,6 +17,8 @@ pub struct Settings {
     pub threads: usize,
     /// Neighbours per row for the top-k rung.
     pub k: usize,
+    /// Runs of each rung: the time shown is their median, with the min–max beside it.
+    pub repeat: usize,
 }
 
 impl Default for Settings {
@@ -29,6 +31,7 @@ impl Default for Settings {
             budget_s: run::DEFAULT_BUDGET.as_secs_f64(),
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             k: run::DEFAULT_K,
+            repeat: 1,
         }
     }
 }
@@ -51,7 +54,7 @@ impl Settings {
 
     /// The fields as (label, value, hint) for the settings screen.
     #[must_use]
-    pub fn fields(&self) -> [(&'static str, String, &'static str); 7] {
+    pub fn fields(&self) -> [(&'static str, String, &'static str); 8] {
         [
             (
                 "n",
@@ -79,6 +82,11 @@ impl Settings {
                 "k",
                 self.k.to_string(),
                 "neighbours per row for the topk rung",
+            ),
+            (
+                "repeat",
+                self.repeat.to_string(),
+                "runs per rung, 1 to 100: the median is shown, min–max beside it",
             ),
         ]
     }

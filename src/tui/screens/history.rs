@@ -88,8 +88,14 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             Line::from(""),
         ];
         lines.extend(only.rungs.iter().map(|r| {
+            // A speedup measured under load is marked, never silently trusted.
+            let load = r
+                .load_elsewhere
+                .filter(|_| r.under_load())
+                .map(|l| format!("   ! {}", crate::report::gate::load_words(l)))
+                .unwrap_or_default();
             Line::from(format!(
-                "  {:<12} {:>8} over {}   {:>5.1}% of peak",
+                "  {:<12} {:>8} over {}   {:>5.1}% of peak{load}",
                 r.rung,
                 crate::report::human_speedup(Some(r.speedup_vs_baseline)),
                 only.baseline_rung,
@@ -134,7 +140,18 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         .flat_map(|(_, p)| p.iter().map(|&(_, y)| y))
         .fold(1.0_f64, f64::max)
         .ceil();
-    let datasets: Vec<Dataset> = series
+    // Speedups measured under load, marked over their lines: never silently trusted.
+    let loaded: Vec<(f64, f64)> = entries
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| {
+            e.rungs
+                .iter()
+                .filter(|r| r.under_load() && r.speedup_vs_baseline.is_finite())
+                .map(move |r| (i as f64, r.speedup_vs_baseline.max(1e-3).log10()))
+        })
+        .collect();
+    let mut datasets: Vec<Dataset> = series
         .iter()
         .enumerate()
         .map(|(i, (id, pts))| {
@@ -146,6 +163,16 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 .data(pts)
         })
         .collect();
+    if !loaded.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("• under load")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
+                .style(Style::default().fg(theme.warn))
+                .data(&loaded),
+        );
+    }
     let last = entries.len() - 1;
     let commit = |i: usize| entries[i].commit.chars().take(12).collect::<String>();
     let x_labels = if last == 0 {

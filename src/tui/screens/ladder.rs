@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::{Nav, Outcome, live};
-use crate::report::{human_speedup, time_cell};
+use crate::report::{human_speedup, time_cell, vs_baseline_cell, vs_previous_cell};
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice, Status};
 use crate::tui::theme::Theme;
@@ -142,14 +142,9 @@ pub fn draw_table(
             cells.push(Cell::from(
                 rep.map(crate::report::peak_cell).unwrap_or_default(),
             ));
-            cells.push(Cell::from(
-                rep.map(|x| human_speedup(x.speedup_vs_baseline))
-                    .unwrap_or_default(),
-            ));
-            cells.push(Cell::from(
-                rep.map(|x| human_speedup(x.speedup_vs_previous))
-                    .unwrap_or_default(),
-            ));
+            // "±": within the spread of the two rungs' runs.
+            cells.push(Cell::from(rep.map(vs_baseline_cell).unwrap_or_default()));
+            cells.push(Cell::from(rep.map(vs_previous_cell).unwrap_or_default()));
             let ok = match rep.and_then(|x| x.verification.as_ref()) {
                 Some(v) if v.passed => Cell::from("✓").style(Style::default().fg(theme.good)),
                 Some(_) => Cell::from("✗").style(Style::default().fg(theme.bad)),
@@ -300,6 +295,36 @@ fn draw_about(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             Span::styled("compile: ", theme.dim()),
             Span::styled(text, theme.base()),
         ]));
+    }
+    if let Some(r) = row.report.as_ref().filter(|r| r.has_time()) {
+        if let Some(rep) = &r.repeat {
+            lines.push(Line::from(vec![
+                Span::styled("runs: ", theme.dim()),
+                Span::styled(
+                    format!(
+                        "median of {}{}, {} (spread {:.0}%)",
+                        r.runs(),
+                        if r.runs() < rep.asked {
+                            format!(" of {} asked", rep.asked)
+                        } else {
+                            String::new()
+                        },
+                        crate::report::range_cell(r),
+                        rep.spread * 100.0
+                    ),
+                    theme.base(),
+                ),
+            ]));
+        }
+        if let Some(l) = r.load_elsewhere.filter(|_| r.under_load()) {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "! {}: its time and % of peak may read low",
+                    crate::report::gate::load_words(l)
+                ),
+                Style::default().fg(theme.warn),
+            )));
+        }
     }
     if let Status::Failed(why) = &row.status {
         lines.push(Line::from(Span::styled(

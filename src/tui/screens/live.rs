@@ -4,6 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{LineGauge, Paragraph, Sparkline, Wrap};
 
 use crate::report::human_seconds;
@@ -26,25 +27,35 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     let cores = m.cpu.len().max(1) as u16;
     // Lines left for the two sparklines: two thirds to throughput, the rest to memory.
     // Gauges first; the sparklines get what is left (nothing on a short screen).
-    let spare = inner.height.saturating_sub(4 + cores);
+    // The load line only where the gauges all fit beside it: a core's gauge comes first.
+    let load_h = u16::from(inner.height > 4 + cores);
+    let spare = inner.height.saturating_sub(4 + load_h + cores);
     let spark_h = spare * 2 / 3;
     let mem_spark_h = spare.saturating_sub(spark_h);
-    let [status, gauge, rate, spark, cpu, mem, mem_spark, _] = Layout::vertical([
+    let [status, gauge, rate, spark, cpu, load, mem, mem_spark, _] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(spark_h),
         Constraint::Length(cores),
+        Constraint::Length(load_h),
         Constraint::Length(1),
         Constraint::Length(mem_spark_h),
         Constraint::Min(0),
     ])
     .areas(inner);
 
+    draw_load(f, m, theme, load);
     match &m.live {
         None => {
+            let hint = if m.measuring_peak {
+                "Measuring this machine's peak once (about two seconds; cached for next time): \
+                 every % of peak divides by it."
+            } else {
+                m.idle_hint
+            };
             f.render_widget(
-                Paragraph::new(m.idle_hint)
+                Paragraph::new(hint)
                     .style(theme.dim())
                     .wrap(Wrap { trim: true }),
                 Rect {
@@ -65,10 +76,15 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 Some((s, false)) => format!(" · ETA {}", human_seconds(s)),
                 None => String::new(),
             };
-            let mut line = format!("{phase} · rows {}/{}{eta}", l.rows_done, l.rows_total);
+            // Which run of a rung run more than once.
+            let run = match l.run {
+                Some((run, runs)) if !l.finished => format!("run {}/{runs} · ", run + 1),
+                _ => String::new(),
+            };
+            let mut line = format!("{run}{phase} · rows {}/{}{eta}", l.rows_done, l.rows_total);
             // A narrow panel drops the word "rows" before it would cut the ETA's unit off.
             if line.chars().count() > usize::from(status.width) {
-                line = format!("{phase} · {}/{}{eta}", l.rows_done, l.rows_total);
+                line = format!("{run}{phase} · {}/{}{eta}", l.rows_done, l.rows_total);
             }
             f.render_widget(Paragraph::new(line).style(theme.base()), status);
             f.render_widget(
@@ -103,14 +119,27 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     }
 
     let cpu_rows = Layout::vertical(vec![Constraint::Length(1); m.cpu.len().max(1)]).split(cpu);
+    // No line of its own for the load (a short panel): it goes in the last core's label.
+    let compact = (load_h == 0)
+        .then(|| load_said(m))
+        .and_then(|(_, short, loaded, known)| known.then_some((short, loaded)));
     for (i, h) in m.cpu.iter().enumerate() {
         let v = h.last().unwrap_or(0.0);
+        let mut label = Line::from(format!("cpu{i} {v:>3.0}%"));
+        if let Some((said, loaded)) = compact.as_ref().filter(|_| i + 1 == m.cpu.len()) {
+            let style = if *loaded {
+                Style::default().fg(theme.warn)
+            } else {
+                theme.dim()
+            };
+            label.push_span(Span::styled(format!(" · {said}"), style));
+        }
         f.render_widget(
             LineGauge::default()
                 .ratio(f64::from(v / 100.0).clamp(0.0, 1.0))
                 .filled_style(Style::default().fg(if v > 90.0 { theme.good } else { theme.accent }))
                 .unfilled_style(theme.dim())
-                .label(format!("cpu{i} {v:>3.0}%")),
+                .label(label),
             cpu_rows[i],
         );
     }
@@ -170,5 +199,91 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 .style(Style::default().fg(theme.warn)),
             spark,
         );
+    }
+}
+
+/// CPU other programs are using: live while a rung runs (the last second's samples), the run's
+/// own figure once it has finished with a time. From a quarter of a core it is a warning: the
+/// time will be (or was) marked `!`. A narrow panel gets the short form.
+fn draw_load(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let (long, short, loaded, _) = load_said(m);
+    let text = if long.chars().count() > usize::from(area.width) {
+        short
+    } else {
+        long
+    };
+    let style = if loaded {
+        Style::default().fg(theme.warn)
+    } else {
+        theme.dim()
+    };
+    f.render_widget(Paragraph::new(text).style(style), area);
+}
+
+/// The load line, long and short, whether it is a warning, and whether it holds a figure.
+fn load_said(m: &Model) -> (String, String, bool, bool) {
+    let finished = m
+        .live
+        .as_ref()
+        .filter(|l| l.finished)
+        .and_then(|l| m.rows[l.index].report.as_ref())
+        .filter(|r| r.has_time());
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    match finished {
+        Some(r) => match r.load_elsewhere {
+            Some(x) if r.under_load() => (
+                format!(
+                    "busy elsewhere while it ran: {} of a core (time marked !)",
+                    pct(x)
+                ),
+                format!("elsewhere {} !", pct(x)),
+                true,
+                true,
+            ),
+            Some(x) => (
+                format!("busy elsewhere while it ran: {} of a core", pct(x)),
+                format!("elsewhere {}", pct(x)),
+                false,
+                true,
+            ),
+            None => (
+                "busy elsewhere: the run was too short to tell".to_string(),
+                "elsewhere: too short".to_string(),
+                false,
+                false,
+            ),
+        },
+        None => match m.recent_elsewhere() {
+            Some(x) => {
+                let loaded = x >= crate::run::LOADED_CORES;
+                let running = m.live.as_ref().is_some_and(|l| !l.finished);
+                let warn = match (loaded, running) {
+                    (true, true) => ": this time will be marked !",
+                    (true, false) => ": times taken now will be marked !",
+                    _ => "",
+                };
+                (
+                    format!("busy elsewhere: {} of a core{warn}", pct(x)),
+                    format!("elsewhere {}{}", pct(x), if loaded { " !" } else { "" }),
+                    loaded,
+                    true,
+                )
+            }
+            None if m.peer_rss.is_some() && m.running() => (
+                "busy elsewhere: told when the peer ends".to_string(),
+                "elsewhere: at the end".to_string(),
+                false,
+                false,
+            ),
+            None => (
+                "busy elsewhere: sampling…".to_string(),
+                "elsewhere: sampling…".to_string(),
+                false,
+                false,
+            ),
+        },
     }
 }

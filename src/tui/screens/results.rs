@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 
 use super::{Nav, Outcome};
-use crate::report::{human_seconds, human_speedup, time_cell};
+use crate::report::{human_seconds, time_cell, vs_baseline_cell, vs_previous_cell};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::block;
@@ -37,10 +37,24 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         header.push("setup");
         widths.push(Constraint::Length(9));
     }
-    header.extend(["time", "GFLOP/s", "% pk", "vs base", "vs prev"]);
+    header.push("time");
+    widths.push(Constraint::Length(17));
+    // The fastest and slowest runs beside the median, when a rung ran more than once.
+    let reports: Vec<crate::run::RunReport> =
+        m.rows.iter().filter_map(|r| r.report.clone()).collect();
+    let spread = crate::report::any_repeated(&reports);
+    if spread {
+        header.push("min–max");
+        widths.push(Constraint::Length(15));
+    }
+    // A narrow terminal gives the min–max column the place of GFLOP/s (% of peak stays).
+    let gflops = mid || !spread;
+    if gflops {
+        header.push("GFLOP/s");
+        widths.push(Constraint::Length(8));
+    }
+    header.extend(["% pk", "vs base", "vs prev"]);
     widths.extend([
-        Constraint::Length(17),
-        Constraint::Length(8),
         Constraint::Length(5),
         Constraint::Length(7),
         Constraint::Length(7),
@@ -68,12 +82,17 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                     "-".into()
                 });
             }
+            cells.push(time_cell(x));
+            if spread {
+                cells.push(crate::report::range_cell(x));
+            }
+            if gflops {
+                cells.push(crate::report::gflops_cell(x));
+            }
             cells.extend([
-                time_cell(x),
-                crate::report::gflops_cell(x),
                 crate::report::peak_cell(x),
-                human_speedup(x.speedup_vs_baseline),
-                human_speedup(x.speedup_vs_previous),
+                vs_baseline_cell(x),
+                vs_previous_cell(x),
             ]);
             if all {
                 cells.push(human_bytes(x.peak_rss_bytes));
@@ -82,22 +101,35 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             Row::new(cells).style(theme.base())
         })
         .collect();
-    let [table, note] = Layout::vertical([Constraint::Min(0), Constraint::Length(3)]).areas(area);
     let empty = rows.is_empty();
+    let text = if empty {
+        "No results yet: run a rung from the ladder (Esc, then Enter).".to_string()
+    } else {
+        let mut said = format!(
+            "m writes this table as Markdown to {} (atomically). ~ marks times extrapolated from the budget.",
+            m.notes_path.display()
+        );
+        if reports.iter().any(crate::run::RunReport::under_load) {
+            said.push_str(
+                " ! marks a time measured under load (a quarter of a core or more busy elsewhere).",
+            );
+        }
+        if spread {
+            said.push_str(" Times are medians of the runs; ± marks a speedup within their spread.");
+        }
+        said
+    };
+    // The note's lines at this width (words wrap, so a little more than the characters say).
+    let per_line = usize::from(area.width.max(20)) - 4;
+    let note_h = (text.chars().count() / per_line + 2).max(3) as u16;
+    let [table, note] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(note_h)]).areas(area);
     f.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.dim().add_modifier(Modifier::BOLD)))
             .block(block("Results", theme)),
         table,
     );
-    let text = if empty {
-        "No results yet: run a rung from the ladder (Esc, then Enter).".to_string()
-    } else {
-        format!(
-            "m writes this table as Markdown to {} (atomically). ~ marks times extrapolated from the budget.",
-            m.notes_path.display()
-        )
-    };
     f.render_widget(
         Paragraph::new(text)
             .style(theme.dim())

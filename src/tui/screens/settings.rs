@@ -1,4 +1,4 @@
-//! The settings screen: n, d, seed, data, budget, threads and k, edited in place. A value is
+//! The settings screen: n, d, seed, data, budget, threads, k and repeat, edited in place. A value is
 //! checked before it is applied; a change of data prepares a new workload.
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -103,6 +103,7 @@ fn apply_field(m: &mut Model, field: usize, value: &str) -> Result<Vec<Command>,
         }
         4 => next.budget_s = limits::parse_budget(value)?,
         6 => next.k = limits::parse_k(value)?,
+        7 => next.repeat = limits::parse_repeat(value)?,
         _ => next.threads = limits::parse_threads(value)?,
     }
     let generated = next.data.parse::<Distribution>().is_ok();
