@@ -11,7 +11,7 @@ use super::message::{Command, Msg};
 use super::model::{SCALE_RUNGS, SCALE_SIZES};
 use crate::machine::MachineInfo;
 use crate::monitor::available_memory;
-use crate::report::{Export, Markdown, write_atomic};
+use crate::report::write_atomic;
 use crate::run::{CancelToken, RunConfig, Runner};
 use crate::rungs;
 use crate::workload::Workload;
@@ -375,31 +375,12 @@ impl Effects {
                     |why| Msg::ConcurrencyMeasured(Err(why)),
                 );
             }
-            Command::Export(path, mut results, flames) => {
-                // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
-                let dir = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(std::path::Path::new("."));
-                for (rung, profile) in &flames {
-                    let rel = format!("flamegraphs/{rung}.svg");
-                    let title =
-                        crate::report::flame_title(rung, &results.workload, &results.machine);
-                    let mut svg = Vec::new();
-                    let written = profile
-                        .write_svg(&title, "", &mut svg)
-                        .and_then(|()| write_into(&dir.join(&rel), &svg));
-                    if let (Ok(()), Some(r)) =
-                        (written, results.rungs.iter_mut().find(|r| &r.rung == rung))
-                    {
-                        r.flamegraph = Some(rel);
-                    }
-                }
-                let text = Markdown.render(&results);
-                let msg = match write_atomic(&path, text.as_bytes()) {
-                    Ok(()) => Ok(path),
-                    Err(e) => Err(format!("could not write {}: {e}", path.display())),
-                };
+            Command::Export(path, results, flames) => {
+                let msg = export::notes(path, *results, &flames);
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::ExportReport(path, results, flames) => {
+                let msg = export::report(path, *results, flames);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportFlame {
@@ -408,21 +389,7 @@ impl Effects {
                 title,
                 unit,
             } => {
-                let subtitle = if unit == "bytes" {
-                    "bytes still live, by the stack that allocated them (sampled)".to_string()
-                } else {
-                    format!(
-                        "{} samples at {} Hz; each thread is a root",
-                        profile.total_samples(),
-                        profile.frequency
-                    )
-                };
-                let mut svg = Vec::new();
-                let msg = profile
-                    .write_svg_counting(&title, &subtitle, unit, &mut svg)
-                    .and_then(|()| write_into(&path, &svg))
-                    .map(|()| path.clone())
-                    .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let msg = export::flame(path, &profile, &title, unit);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportDiff {
@@ -431,17 +398,7 @@ impl Effects {
                 after,
                 title,
             } => {
-                let mut svg = Vec::new();
-                let msg = crate::profile::Profile::write_diff_svg(
-                    &before,
-                    &after,
-                    &title,
-                    "red grew, blue shrank (normalised); frames a step removed are absent",
-                    &mut svg,
-                )
-                .and_then(|()| write_into(&path, &svg))
-                .map(|()| path.clone())
-                .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let msg = export::diff(path, &before, &after, &title);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::SnapshotMemory => {
@@ -597,5 +554,6 @@ fn run_peer(
     (report, profile.filter(|p| p.total_samples() > 0))
 }
 
+mod export;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,194 @@
+//! `ladder report`: the one-file HTML report, from saved `ladder run --format json` outputs
+//! (and, when given, a `ladder scale --format json` sweep).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+
+use ladder::profile::Profile;
+use ladder::report::Results;
+use ladder::report::html::{HtmlReport, RungProfile, ScaleSection};
+use ladder::run::scale::Sweep;
+
+#[derive(Args, Clone)]
+pub struct ReportArgs {
+    /// Saved runs (`ladder run --format json -o run.json`), merged in the order given, and
+    /// optionally one sweep (`ladder scale --format json`). A run made with --profile brings
+    /// its flamegraphs (the `.folded` files beside its SVGs).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The HTML file to write.
+    #[arg(long, short, value_name = "FILE", default_value = "report.html")]
+    output: PathBuf,
+}
+
+pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
+    let mut results: Option<Results> = None;
+    let mut profiles = Vec::new();
+    let mut scale = None;
+    for path in &args.files {
+        match read(path)? {
+            Input::Run(run) => {
+                let run = *run;
+                profiles.extend(folded_profiles(&run, path));
+                results = Some(match results {
+                    None => run,
+                    Some(acc) => merge(acc, run, path)?,
+                });
+            }
+            Input::Scale(s) => {
+                if scale.is_some() {
+                    bail!(
+                        "{}: a second sweep; give one `ladder scale --format json` output",
+                        path.display()
+                    );
+                }
+                scale = Some(s);
+            }
+        }
+    }
+    let Some(mut results) = results else {
+        bail!("no run among the files: give a `ladder run --format json -o run.json` output too");
+    };
+    ladder::run::fill_speedups(&mut results.rungs);
+    // A rung run twice keeps its last profile, in the table's order.
+    let profiles = results
+        .rungs
+        .iter()
+        .filter_map(|x| {
+            profiles
+                .iter()
+                .rev()
+                .find(|p: &&RungProfile| p.rung == x.rung)
+                .cloned()
+        })
+        .collect();
+    let report = HtmlReport {
+        results,
+        profiles,
+        scale,
+        sections: Vec::new(),
+        sources: args.files.iter().map(|p| p.display().to_string()).collect(),
+    };
+    ladder::report::write_atomic(&args.output, report.render().as_bytes())
+        .with_context(|| format!("could not write {}", args.output.display()))?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+enum Input {
+    Run(Box<Results>),
+    Scale(ScaleSection),
+}
+
+/// A run or a sweep, told apart by their fields; anything else is refused by name.
+fn read(path: &Path) -> Result<Input> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not JSON: give the output of `ladder run --format json` or `ladder scale --format json`",
+            path.display()
+        )
+    })?;
+    let foreign = || {
+        format!(
+            "{} is not a ladder run or sweep (made by `ladder run --format json` or `ladder scale --format json`)",
+            path.display()
+        )
+    };
+    if doc.get("rungs").is_some() && doc.get("workload").is_some() {
+        let run: Results = serde_json::from_value(doc).with_context(foreign)?;
+        return Ok(Input::Run(Box::new(run)));
+    }
+    if doc.get("points").is_some() && doc.get("exponents").is_some() {
+        let sweep: Sweep = serde_json::from_value(doc.clone()).with_context(foreign)?;
+        // The rungs in the order swept: the exponents' keys are sorted, the points are not.
+        let mut ids: Vec<String> = Vec::new();
+        for p in &sweep.points {
+            if !ids.contains(&p.rung) {
+                ids.push(p.rung.clone());
+            }
+        }
+        let d = doc
+            .get("d")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or_default() as usize;
+        return Ok(Input::Scale(ScaleSection { sweep, ids, d }));
+    }
+    bail!(foreign())
+}
+
+/// `more`'s rungs after `acc`'s, one row per rung (a later run of a rung replaces an earlier
+/// one): only runs on the same workload compare.
+fn merge(mut acc: Results, more: Results, path: &Path) -> Result<Results> {
+    if acc.workload != more.workload {
+        bail!(
+            "{} ran on {} × {} ({}, seed {}), not {} × {} ({}, seed {}) like the files before it: \
+             a report compares runs of one workload",
+            path.display(),
+            more.workload.n,
+            more.workload.d,
+            more.workload.source,
+            more.workload.seed,
+            acc.workload.n,
+            acc.workload.d,
+            acc.workload.source,
+            acc.workload.seed
+        );
+    }
+    if acc.machine.key() != more.machine.key() {
+        eprintln!(
+            "warning: {} ran on another machine ({}): its times are not comparable",
+            path.display(),
+            more.machine.cpu
+        );
+    }
+    for x in more.rungs {
+        acc.rungs.retain(|r| r.rung != x.rung);
+        acc.rungs.push(x);
+    }
+    Ok(acc)
+}
+
+/// The profiles a run saved: `NAME.folded` beside each flamegraph `NAME.svg` it links, looked
+/// for beside the JSON file first (where the run's folder was), then as written.
+fn folded_profiles(run: &Results, json: &Path) -> Vec<RungProfile> {
+    let base = json.parent().unwrap_or(Path::new(""));
+    run.rungs
+        .iter()
+        .filter_map(|x| {
+            let svg = PathBuf::from(x.flamegraph.as_ref()?);
+            let folded = svg.with_extension("folded");
+            let text = [base.join(&folded), folded.clone()]
+                .iter()
+                .find_map(|p| std::fs::read_to_string(p).ok());
+            let Some(text) = text else {
+                eprintln!(
+                    "note: no profile of {} ({} is missing): its flamegraph is left out",
+                    x.rung,
+                    folded.display()
+                );
+                return None;
+            };
+            let frequency =
+                Profile::folded_frequency(&text).unwrap_or(ladder::profile::DEFAULT_FREQUENCY);
+            match Profile::from_folded(&text, frequency) {
+                Ok(profile) => Some(RungProfile {
+                    rung: x.rung.clone(),
+                    profile,
+                    python: x.peer.is_some(),
+                }),
+                Err(e) => {
+                    eprintln!(
+                        "warning: {}: {e}; its flamegraph is left out",
+                        folded.display()
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
+}

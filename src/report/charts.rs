@@ -1,0 +1,339 @@
+//! Charts as SVG, drawn with plotters: the ladder (time per rung on a log axis, the measured
+//! peak as the limit) and the scaling sweep (log-log, one line per rung with its exponent).
+//!
+//! They are made to be projected: large type, light colours on black, the app's high-contrast
+//! palette. The same strings go beside NOTES.md, to `ladder scale --plot` and, inline, into
+//! the HTML report.
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{Results, human_seconds, human_speedup};
+use crate::run::scale::Sweep;
+use crate::rungs::Step;
+
+/// The high-contrast theme's colours (`tui::theme::Theme::HIGH_CONTRAST`: white on black,
+/// the terminal's bright colours), as RGB.
+pub mod palette {
+    use plotters::style::RGBColor;
+
+    pub const BG: RGBColor = RGBColor(0, 0, 0);
+    pub const FG: RGBColor = RGBColor(255, 255, 255);
+    pub const GRID: RGBColor = RGBColor(90, 90, 90);
+    pub const LIGHT_RED: RGBColor = RGBColor(255, 110, 110);
+    pub const LIGHT_YELLOW: RGBColor = RGBColor(255, 255, 100);
+    pub const LIGHT_GREEN: RGBColor = RGBColor(100, 255, 100);
+    pub const LIGHT_CYAN: RGBColor = RGBColor(100, 255, 255);
+    pub const LIGHT_MAGENTA: RGBColor = RGBColor(255, 120, 255);
+    pub const LIGHT_BLUE: RGBColor = RGBColor(130, 170, 255);
+    pub const ORANGE: RGBColor = RGBColor(255, 170, 60);
+    pub const GRAY: RGBColor = RGBColor(190, 190, 190);
+
+    /// Distinct colours for series that have no colour of their own, in order.
+    pub const SERIES: [RGBColor; 8] = [
+        LIGHT_YELLOW,
+        LIGHT_CYAN,
+        LIGHT_GREEN,
+        LIGHT_MAGENTA,
+        LIGHT_RED,
+        LIGHT_BLUE,
+        ORANGE,
+        GRAY,
+    ];
+
+    /// `#rrggbb`, for the HTML around the charts.
+    #[must_use]
+    pub fn css(c: RGBColor) -> String {
+        format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+    }
+}
+
+/// The colour of a step of the ladder, the same in every chart and in the HTML table.
+#[must_use]
+pub fn step_color(step: Step) -> RGBColor {
+    use palette::{
+        FG, LIGHT_BLUE, LIGHT_CYAN, LIGHT_GREEN, LIGHT_MAGENTA, LIGHT_RED, LIGHT_YELLOW, ORANGE,
+    };
+    match step {
+        Step::Baseline => FG,
+        Step::Algorithm => LIGHT_RED,
+        Step::Vectorize => LIGHT_YELLOW,
+        Step::Native => LIGHT_GREEN,
+        Step::Threads => LIGHT_CYAN,
+        Step::Jit => LIGHT_MAGENTA,
+        Step::Library => LIGHT_BLUE,
+        Step::Peer => ORANGE,
+    }
+}
+
+const FONT: &str = "sans-serif";
+const WIDTH: u32 = 1280;
+
+fn text(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&palette::FG)
+}
+
+/// Seconds the whole matrix (2·n²·d flops) takes at the measured peak of every core: no rung
+/// that computes all of S can be faster.
+#[must_use]
+pub fn peak_seconds(r: &Results) -> Option<f64> {
+    let flops = 2.0 * (r.workload.n as f64).powi(2) * r.workload.d as f64;
+    let peak = r.machine.peak_gflops_all;
+    (peak > 0.0 && flops > 0.0).then(|| flops / (peak * 1e9))
+}
+
+/// The ladder as horizontal bars: one row per rung in order, its kernel time on a log axis,
+/// coloured by step; an extrapolated time is drawn hollow and marked "est."; the vertical line
+/// is the full matrix at the measured peak. None when no rung has a time.
+#[must_use]
+pub fn speedup_svg(r: &Results) -> Option<String> {
+    let timed: Vec<f64> = r
+        .rungs
+        .iter()
+        .filter(|x| x.has_time() && x.estimated_s > 0.0)
+        .map(|x| x.estimated_s)
+        .collect();
+    if timed.is_empty() {
+        return None;
+    }
+    let peak = peak_seconds(r);
+    let lo = timed
+        .iter()
+        .copied()
+        .chain(peak)
+        .fold(f64::INFINITY, f64::min)
+        / 3.0;
+    // Room on the right for the figures written after each bar.
+    let hi = timed.iter().copied().fold(0.0, f64::max) * 60.0;
+    let rows = r.rungs.len();
+    let height = (170 + 56 * (rows + legend_rows(r)) as u32).max(420);
+    let mut svg = String::new();
+    draw_speedups(r, (lo, hi), peak, height, &mut svg).ok()?;
+    Some(svg)
+}
+
+/// Empty rows kept under the bars for the legend (one entry per step, and the limit).
+fn legend_rows(r: &Results) -> usize {
+    let mut steps: Vec<Step> = r.rungs.iter().map(|x| x.step).collect();
+    steps.sort_by_key(|s| *s as u8);
+    steps.dedup();
+    (steps.len() + 1) * 30 / 56 + 1
+}
+
+type Plot<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
+
+fn draw_speedups(
+    r: &Results,
+    (lo, hi): (f64, f64),
+    peak: Option<f64>,
+    height: u32,
+    svg: &mut String,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let rows = r.rungs.len();
+    let bottom = -0.6 - legend_rows(r) as f64;
+    let names: Vec<String> = r.rungs.iter().map(|x| x.rung.clone()).collect();
+    let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
+    root.fill(&palette::BG)?;
+    let caption = format!(
+        "{} × {}: kernel time per rung (log scale; shorter is faster)",
+        r.workload.n, r.workload.d
+    );
+    // Row i is drawn at y = rows - 1 - i, so the ladder reads top to bottom.
+    let label = move |y: &f64| -> String {
+        let i = rows as f64 - 1.0 - y.round();
+        if (y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < rows {
+            names[i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    let mut chart: Plot = ChartBuilder::on(&root)
+        .caption(caption, text(34))
+        .margin(24)
+        .x_label_area_size(70)
+        .y_label_area_size(200)
+        .build_cartesian_2d((lo..hi).log_scale(), bottom..rows as f64 - 0.4)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels((rows + legend_rows(r)).max(2) * 4 + 1)
+        .y_label_formatter(&label)
+        .x_label_formatter(&|x| human_seconds(*x))
+        .x_desc("kernel time for the whole matrix")
+        .label_style(text(24))
+        .axis_desc_style(text(24))
+        .axis_style(palette::FG)
+        .bold_line_style(palette::GRID)
+        .light_line_style(palette::BG)
+        .draw()?;
+    let mut steps: Vec<Step> = Vec::new();
+    for x in &r.rungs {
+        if !steps.contains(&x.step) && x.has_time() {
+            steps.push(x.step);
+        }
+    }
+    for step in steps {
+        let color = step_color(step);
+        let bars = r
+            .rungs
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.step == step && x.has_time() && x.estimated_s > 0.0)
+            .map(|(i, x)| {
+                let y = (rows - 1 - i) as f64;
+                let style = if x.extrapolated {
+                    color.stroke_width(3)
+                } else {
+                    color.filled()
+                };
+                Rectangle::new([(lo, y - 0.32), (x.estimated_s, y + 0.32)], style)
+            });
+        chart
+            .draw_series(bars)?
+            .label(step.to_string())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 10), (x + 22, y + 10)], color.filled()));
+    }
+    // The figures after each bar, as the terminal shows them.
+    let figures = r.rungs.iter().enumerate().map(|(i, x)| {
+        let y = (rows - 1 - i) as f64;
+        let words = if x.has_time() {
+            let est = if x.extrapolated { "~ est. " } else { "" };
+            format!(
+                "  {est}{} · {} vs base",
+                human_seconds(x.estimated_s),
+                human_speedup(x.speedup_vs_baseline)
+            )
+        } else {
+            format!("  {}", super::verified_cell(x))
+        };
+        let at = if x.has_time() { x.estimated_s } else { lo };
+        Text::new(
+            words,
+            (at, y),
+            text(22).pos(Pos::new(HPos::Left, VPos::Center)),
+        )
+    });
+    chart.draw_series(figures)?;
+    if let Some(t) = peak {
+        let top = rows as f64 - 0.4;
+        chart
+            .draw_series(LineSeries::new(
+                [(t, bottom), (t, top)],
+                palette::LIGHT_RED.stroke_width(3),
+            ))?
+            .label(format!(
+                "limit: the whole matrix at the measured peak ({:.0} GFLOP/s, {})",
+                r.machine.peak_gflops_all,
+                human_seconds(t)
+            ))
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 22, y)], palette::LIGHT_RED.stroke_width(3))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(text(20))
+        .background_style(palette::BG.mix(0.85))
+        .border_style(palette::GRID)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The scaling sweep on log-log axes: one line per rung (`ids`, in order), hollow points where
+/// a time was extrapolated, and each rung's fitted exponent in the legend. None when no point
+/// was measured.
+#[must_use]
+pub fn scale_svg(sweep: &Sweep, ids: &[&str]) -> Option<String> {
+    let pts: Vec<_> = sweep.points.iter().filter(|p| p.seconds > 0.0).collect();
+    if pts.is_empty() {
+        return None;
+    }
+    let (mut nlo, mut nhi, mut tlo, mut thi) = (f64::INFINITY, 0.0f64, f64::INFINITY, 0.0f64);
+    for p in &pts {
+        nlo = nlo.min(p.n as f64);
+        nhi = nhi.max(p.n as f64);
+        tlo = tlo.min(p.seconds);
+        thi = thi.max(p.seconds);
+    }
+    let mut svg = String::new();
+    draw_scale(
+        sweep,
+        ids,
+        (nlo / 1.3, nhi * 1.3),
+        (tlo / 2.0, thi * 2.0),
+        &mut svg,
+    )
+    .ok()?;
+    Some(svg)
+}
+
+fn draw_scale(
+    sweep: &Sweep,
+    ids: &[&str],
+    (nlo, nhi): (f64, f64),
+    (tlo, thi): (f64, f64),
+    svg: &mut String,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::with_string(svg, (WIDTH, 760)).into_drawing_area();
+    root.fill(&palette::BG)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("How the time grows with n (log-log)", text(34))
+        .margin(24)
+        .x_label_area_size(70)
+        .y_label_area_size(130)
+        .build_cartesian_2d((nlo..nhi).log_scale(), (tlo..thi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|n| format!("{n:.0}"))
+        .y_label_formatter(&|t| human_seconds(*t))
+        .x_desc("n (vectors)")
+        .y_desc("kernel time")
+        .label_style(text(24))
+        .axis_desc_style(text(24))
+        .axis_style(palette::FG)
+        .bold_line_style(palette::GRID)
+        .light_line_style(palette::BG)
+        .draw()?;
+    for (k, id) in ids.iter().enumerate() {
+        let mut line: Vec<_> = sweep
+            .points
+            .iter()
+            .filter(|p| p.rung == *id && p.seconds > 0.0)
+            .collect();
+        if line.is_empty() {
+            continue;
+        }
+        line.sort_by_key(|p| p.n);
+        let color = palette::SERIES[k % palette::SERIES.len()];
+        let exponent = sweep
+            .exponent_of(id)
+            .map_or_else(String::new, |b| format!("  b = {b:.2}"));
+        chart
+            .draw_series(LineSeries::new(
+                line.iter().map(|p| (p.n as f64, p.seconds)),
+                color.stroke_width(4),
+            ))?
+            .label(format!("{id}{exponent}"))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 26, y)], color.stroke_width(4)));
+        chart.draw_series(line.iter().map(|p| {
+            let style = if p.extrapolated {
+                color.stroke_width(3)
+            } else {
+                color.filled()
+            };
+            Circle::new((p.n as f64, p.seconds), 8, style)
+        }))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(text(22))
+        .background_style(palette::BG.mix(0.85))
+        .border_style(palette::GRID)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
