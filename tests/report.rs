@@ -263,3 +263,35 @@ fn the_report_renders_in_a_real_browser() {
         std::fs::copy(&png, keep).unwrap();
     }
 }
+
+#[test]
+fn markdown_notes_bring_their_chart_and_scale_draws_its_plot() {
+    let dir = TempDir::new().unwrap();
+    let notes = dir.path().join("NOTES.md");
+    ladder()
+        .args(["run", "--n", "200", "--d", "32", "--rungs", "naive,native"])
+        .args(["--format", "markdown", "-o"])
+        .arg(&notes)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(&notes).unwrap();
+    let chart = md
+        .find("![The ladder: kernel time per rung](speedup.svg)")
+        .unwrap();
+    assert!(
+        chart < md.find("| rung |").unwrap(),
+        "the chart tops the table"
+    );
+    let svg = std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("native"));
+
+    let plot = dir.path().join("scale.svg");
+    ladder()
+        .args(["scale", "--rungs", "native", "--n", "100,200", "--d", "32"])
+        .args(["--budget", "1", "--plot"])
+        .arg(&plot)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(svg.contains("native · b = "), "{svg}");
+}

@@ -32,7 +32,8 @@ pub struct RunArgs {
     pub workload: WorkloadArgs,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Output format: table, json, csv or markdown.
+    /// Output format: table, json, csv or markdown (with -o, markdown writes the speedup chart,
+    /// speedup.svg, beside the file and shows it at the top of the table).
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "markdown"])]
     pub format: String,
     /// Write the output to FILE (atomically) instead of standard output.
@@ -142,7 +143,22 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         threads: config.threads,
         rungs: reports,
     };
-    write_output(args.output.as_deref(), &exporter.render(&results))?;
+    let text = match (args.format.as_str(), args.output.as_deref()) {
+        // NOTES.md with its chart: speedup.svg beside it, shown at the top of the table.
+        ("markdown", Some(path)) => {
+            let chart = match report::charts::speedup_svg(&results) {
+                Some(svg) => {
+                    let at = path.with_file_name(report::CHART_FILE);
+                    write_output(Some(&at), &svg)?;
+                    Some(report::CHART_FILE.to_string())
+                }
+                None => None,
+            };
+            report::Export::render(&report::Markdown { chart }, &results)
+        }
+        _ => exporter.render(&results),
+    };
+    write_output(args.output.as_deref(), &text)?;
     if let Some(path) = &args.report {
         let report = HtmlReport {
             profiles: results

@@ -241,6 +241,6 @@ fn a_sweep_brings_its_chart_and_exponents() {
     let html = rep.render();
     assert!(html.contains("<h2 id=\"scale\">Scaling (d = 768)</h2>"));
     assert_eq!(html.matches("<svg").count(), 2, "the ladder and the sweep");
-    assert!(html.contains("naive  b = 2.00"));
+    assert!(html.contains("naive · b = 2.00"));
     assert!(html.contains("<td>2.00</td>"));
 }
