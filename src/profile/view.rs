@@ -40,7 +40,7 @@ impl StackView {
     #[must_use]
     pub fn subtitled(self, subtitle: &str) -> String {
         let what = match self {
-            StackView::Slide => "scaffolding folded, rare stacks cut (--full-stacks: every frame)",
+            StackView::Slide => "scaffolding folded",
             StackView::Full => "full stacks",
         };
         if subtitle.is_empty() {

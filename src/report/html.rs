@@ -85,13 +85,13 @@ body{background:#000;color:#fff;font:18px/1.45 system-ui,sans-serif;margin:0 aut
 h1{font-size:34px;margin:28px 0 6px}h2{font-size:26px;margin:40px 0 10px;border-bottom:2px solid #555}
 h3{font-size:20px;margin:26px 0 8px}a{color:#8af}
 nav a{margin-right:18px}
-table{border-collapse:collapse;margin:8px 0}th,td{padding:5px 12px;border-bottom:1px solid #444;text-align:right;vertical-align:top}
-th{color:#ffff64;text-align:right}td.t,th.t{text-align:left}td{white-space:nowrap}td.w{white-space:normal;min-width:260px}
+table{border-collapse:collapse;margin:8px 0}th,td{padding:5px 10px;border-bottom:1px solid #444;text-align:right;vertical-align:top}
+th{color:#ffff64;text-align:right}td.t,th.t{text-align:left}td{white-space:nowrap}tr.what td{white-space:normal;color:#ccc;font-size:16px;padding-top:0}tr.main td{border-bottom:0}
 dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ffff64}dd{margin:0}
 .chart svg{max-width:100%;height:auto;display:block}
 .flame{width:100%;border:0;background:#fff;display:block}
-.note{color:#ccc}.bad{color:#ff6e6e}.swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
-code{font-size:16px}
+.note{color:#ccc}tr.bad td{color:#ff6e6e}.swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
+code{font-size:16px}.wide{overflow-x:auto}
 ";
 
 /// Marks the page as rendered once its script has run, counting the flamegraphs whose own
@@ -248,19 +248,20 @@ impl HtmlReport {
         let r = &self.results;
         let _ = writeln!(
             h,
-            "<h2 id=\"table\">Speedups</h2><table><thead><tr><th class=\"t\">rung</th>\
+            "<h2 id=\"table\">Speedups</h2><div class=\"wide\"><table><thead><tr><th class=\"t\">rung</th>\
              <th class=\"t\">step</th><th>setup</th><th>time</th><th>GFLOP/s</th><th>% of peak</th>\
              <th>vs baseline</th><th>vs previous</th><th>peak RSS</th><th class=\"t\">verified</th>\
-             <th class=\"t\">what changed</th></tr></thead><tbody>"
+             </tr></thead><tbody>"
         );
         for x in &r.rungs {
             let timed = x.has_time();
-            let bad = if x.is_failure() { " class=\"bad\"" } else { "" };
+            let bad = if x.is_failure() { " bad" } else { "" };
             let _ = writeln!(
                 h,
-                "<tr{bad}><td class=\"t\"><code>{}</code></td><td class=\"t\"><span class=\"swatch\" \
+                "<tr class=\"main{bad}\"><td class=\"t\"><code>{}</code></td><td class=\"t\"><span class=\"swatch\" \
                  style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td class=\"t\">{}</td><td class=\"t w\">{}</td></tr>",
+                 <td>{}</td><td>{}</td><td>{}</td><td class=\"t\">{}</td></tr>\
+                 <tr class=\"what\"><td></td><td class=\"t\" colspan=\"9\">{}</td></tr>",
                 esc(&x.rung),
                 palette::css(step_color(x.step)),
                 x.step,
@@ -279,7 +280,7 @@ impl HtmlReport {
                 esc(&x.what_changed),
             );
         }
-        let _ = writeln!(h, "</tbody></table>");
+        let _ = writeln!(h, "</tbody></table></div>");
         let mut notes = vec![
             "GFLOP/s is effective: the full matrix's 2·n²·d over the time, whatever shortcut a \
              rung takes. % of peak counts the arithmetic a rung really does against the measured \
