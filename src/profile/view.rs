@@ -137,7 +137,7 @@ mod tests {
 
     fn scaffolded() -> Profile {
         Profile::from_folded(
-            "t;clone3;std::rt::x;ladder::run::go;core::iter::y;ladder::rungs::k;memcpy 95\n\
+            "t;clone3;std::rt::x;ladder::run::go;core::iter::y;ladder::rungs::k;memcpy 195\n\
              t;clone3;std::rt::x;ladder::run::go;std::panicking::try;ladder::rungs::k 4\n\
              t;clone3;std::rt::x;ladder::run::go;a;b;c;d;e;f;g 1\n",
             1000,
@@ -148,15 +148,15 @@ mod tests {
     #[test]
     fn the_slide_view_folds_scaffolding_and_cuts_rare_towers() {
         let slide = scaffolded().view(StackView::Slide);
-        assert_eq!(slide.total_samples(), 100, "no sample is lost");
+        assert_eq!(slide.total_samples(), 200, "no sample is lost");
         let folded = slide.to_folded();
         assert!(
-            folded.contains("t;ladder::run::go;ladder::rungs::k;memcpy 95\n"),
+            folded.contains("t;ladder::run::go;ladder::rungs::k;memcpy 195\n"),
             "{folded}"
         );
         assert!(folded.contains("t;ladder::run::go;ladder::rungs::k 4\n"));
         assert!(!folded.contains("clone3") && !folded.contains("panicking"));
-        // The one-sample tower (under 1%) is cut to the frame above it.
+        // The one-sample tower (0.5%) is cut to the frame above it; 4 samples (2%) stay.
         assert!(folded.contains("t;ladder::run::go 1\n"), "{folded}");
         assert!(!folded.contains(";g"));
     }
