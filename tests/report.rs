@@ -21,8 +21,9 @@ fn small_run(dir: &Path) -> (PathBuf, PathBuf) {
         .current_dir(dir)
         .args([
             "run",
+            // Large enough that naive and algorithmic are sampled (their difference is drawn).
             "--n",
-            "300",
+            "800",
             "--d",
             "256",
             "--budget",
@@ -78,6 +79,31 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
         "the flamegraphs come back from the folded stacks"
     );
     assert!(again.contains("<code>native</code>"));
+
+    // A lab's results slot in as a table of their own.
+    let lab = dir.path().join("lab.json");
+    std::fs::write(
+        &lab,
+        r#"{"lab": "my-lab", "all_count": false, "workload": {"n": 200, "d": 16},
+            "steps": [{"id": "naive", "file": "01_naive.py", "seconds": 0.2,
+                       "extrapolated": false, "speedup_vs_baseline": 1.0, "verified": true,
+                       "counts": true},
+                      {"id": "<b>numpy</b>", "file": "03_numpy.py", "counts": false,
+                       "reason": "locked: 02_algorithmic.py does not count yet"}]}"#,
+    )
+    .unwrap();
+    ladder()
+        .arg("report")
+        .args([&json, &lab])
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let with_lab = std::fs::read_to_string(&out).unwrap();
+    assert!(with_lab.contains("<h2 id=\"section-0\">Lab: my-lab</h2>"));
+    assert!(with_lab.contains("<td class=\"t\">200.0 ms</td>"));
+    assert!(with_lab.contains("&lt;b&gt;numpy&lt;/b&gt;") && !with_lab.contains("<b>numpy"));
+    assert!(with_lab.contains("locked: 02_algorithmic.py does not count yet"));
 }
 
 #[test]

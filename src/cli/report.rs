@@ -9,13 +9,14 @@ use clap::Args;
 
 use ladder::profile::Profile;
 use ladder::report::Results;
-use ladder::report::html::{HtmlReport, RungProfile, ScaleSection};
+use ladder::report::html::{HtmlReport, RungProfile, ScaleSection, TableSection};
 use ladder::run::scale::Sweep;
 
 #[derive(Args, Clone)]
 pub struct ReportArgs {
     /// Saved runs (`ladder run --format json -o run.json`), merged in the order given, and
-    /// optionally one sweep (`ladder scale --format json`). A run made with --profile brings
+    /// optionally one sweep (`ladder scale --format json`) and labs' results (`ladder lab
+    /// check --format json`). A run made with --profile brings
     /// its flamegraphs (the `.folded` files beside its SVGs).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -28,6 +29,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     let mut results: Option<Results> = None;
     let mut profiles = Vec::new();
     let mut scale = None;
+    let mut sections = Vec::new();
     for path in &args.files {
         match read(path)? {
             Input::Run(run) => {
@@ -38,6 +40,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
                     Some(acc) => merge(acc, run, path)?,
                 });
             }
+            Input::Table(t) => sections.push(t),
             Input::Scale(s) => {
                 if scale.is_some() {
                     bail!(
@@ -69,7 +72,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         results,
         profiles,
         scale,
-        sections: Vec::new(),
+        sections,
         sources: args.files.iter().map(|p| p.display().to_string()).collect(),
     };
     ladder::report::write_atomic(&args.output, report.render().as_bytes())
@@ -81,6 +84,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
 enum Input {
     Run(Box<Results>),
     Scale(ScaleSection),
+    Table(TableSection),
 }
 
 /// A run or a sweep, told apart by their fields; anything else is refused by name.
@@ -118,7 +122,81 @@ fn read(path: &Path) -> Result<Input> {
             .unwrap_or_default() as usize;
         return Ok(Input::Scale(ScaleSection { sweep, ids, d }));
     }
+    if doc.get("lab").is_some() && doc.get("steps").is_some() {
+        return lab_section(&doc).with_context(foreign).map(Input::Table);
+    }
     bail!(foreign())
+}
+
+/// A lab's results (`ladder lab check --format json`) as a table: each step's time, speedups,
+/// whether it was verified and whether it counts.
+fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
+    use ladder::report::{human_seconds, human_speedup};
+    use serde_json::Value;
+    let steps = doc["steps"]
+        .as_array()
+        .context("its steps are not a list")?;
+    let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
+    let rows = steps
+        .iter()
+        .map(|s| {
+            let seconds = s["seconds"].as_f64().map_or_else(
+                || "-".to_string(),
+                |t| {
+                    let est = if s["extrapolated"].as_bool() == Some(true) {
+                        "~"
+                    } else {
+                        ""
+                    };
+                    format!("{est}{}", human_seconds(t))
+                },
+            );
+            let verified = match s["verified"].as_bool() {
+                Some(true) => "✓",
+                Some(false) => "✗",
+                None => "-",
+            };
+            let counts = if s["counts"].as_bool() == Some(true) {
+                "counts".to_string()
+            } else {
+                text(&s["reason"])
+            };
+            vec![
+                text(&s["id"]),
+                text(&s["file"]),
+                seconds,
+                human_speedup(s["speedup_vs_baseline"].as_f64()),
+                human_speedup(s["speedup_vs_previous"].as_f64()),
+                verified.to_string(),
+                counts,
+            ]
+        })
+        .collect();
+    Ok(TableSection {
+        title: format!("Lab: {}", text(&doc["lab"])),
+        intro: format!(
+            "The student's own ladder (ladder lab check), on {} × {}; {}.",
+            doc["workload"]["n"],
+            doc["workload"]["d"],
+            if doc["all_count"].as_bool() == Some(true) {
+                "every step counts"
+            } else {
+                "not every step counts yet"
+            }
+        ),
+        header: [
+            "step",
+            "file",
+            "time",
+            "vs baseline",
+            "vs previous",
+            "verified",
+            "counts",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    })
 }
 
 /// `more`'s rungs after `acc`'s, one row per rung (a later run of a rung replaces an earlier
