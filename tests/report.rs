@@ -104,6 +104,28 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
     assert!(with_lab.contains("<td class=\"t\">200.0 ms</td>"));
     assert!(with_lab.contains("&lt;b&gt;numpy&lt;/b&gt;") && !with_lab.contains("<b>numpy"));
     assert!(with_lab.contains("locked: 02_algorithmic.py does not count yet"));
+
+    // And the lessons' predictions against their measurements.
+    let learn = dir.path().join("learn.json");
+    std::fs::write(
+        &learn,
+        r#"{"learner": "ada", "lessons": [{"title": "Profile first", "answers": [
+            {"kind": "predict", "question": "How many times faster?", "first_attempt_right": true,
+             "attempts": [{"predicted": 5.0, "measured": 5.9}]},
+            {"kind": "choice", "question": "Which frame?", "attempts": [{"choice": 1}]}]}]}"#,
+    )
+    .unwrap();
+    ladder()
+        .arg("report")
+        .args([&json, &learn])
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let with_learn = std::fs::read_to_string(&out).unwrap();
+    assert!(with_learn.contains("Predictions: ada"));
+    assert!(with_learn.contains("<td class=\"t\">5.000</td><td class=\"t\">5.900</td>"));
+    assert!(!with_learn.contains("Which frame?"), "only predictions");
 }
 
 #[test]

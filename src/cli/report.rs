@@ -15,8 +15,8 @@ use ladder::run::scale::Sweep;
 #[derive(Args, Clone)]
 pub struct ReportArgs {
     /// Saved runs (`ladder run --format json -o run.json`), merged in the order given, and
-    /// optionally one sweep (`ladder scale --format json`) and labs' results (`ladder lab
-    /// check --format json`). A run made with --profile brings
+    /// optionally one sweep (`ladder scale --format json`), labs' results (`ladder lab check
+    /// --format json`) and lessons' predictions (`ladder learn --export`). A run made with --profile brings
     /// its flamegraphs (the `.folded` files beside its SVGs).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -122,10 +122,57 @@ fn read(path: &Path) -> Result<Input> {
             .unwrap_or_default() as usize;
         return Ok(Input::Scale(ScaleSection { sweep, ids, d }));
     }
+    if doc.get("learner").is_some() && doc.get("lessons").is_some() {
+        return predictions_section(&doc)
+            .with_context(foreign)
+            .map(Input::Table);
+    }
     if doc.get("lab").is_some() && doc.get("steps").is_some() {
         return lab_section(&doc).with_context(foreign).map(Input::Table);
     }
     bail!(foreign())
+}
+
+/// The lessons' predictions against what was measured (`ladder learn --export`): each
+/// prediction's first attempt, the measurement, and whether it scored.
+fn predictions_section(doc: &serde_json::Value) -> Result<TableSection> {
+    let lessons = doc["lessons"]
+        .as_array()
+        .context("its lessons are not a list")?;
+    let number =
+        |v: &serde_json::Value| v.as_f64().map_or_else(|| "-".into(), |x| format!("{x:.3}"));
+    let mut rows = Vec::new();
+    for lesson in lessons {
+        let answers = lesson["answers"].as_array().map_or(&[][..], Vec::as_slice);
+        for a in answers.iter().filter(|a| a["kind"] == "predict") {
+            let first = &a["attempts"][0];
+            rows.push(vec![
+                lesson["title"].as_str().unwrap_or("-").to_string(),
+                a["question"].as_str().unwrap_or("-").to_string(),
+                number(&first["predicted"]),
+                number(&first["measured"]),
+                match a["first_attempt_right"].as_bool() {
+                    Some(true) => "✓ close enough".into(),
+                    Some(false) => "✗ off".into(),
+                    None => "-".into(),
+                },
+            ]);
+        }
+    }
+    Ok(TableSection {
+        title: format!(
+            "Predictions: {}",
+            doc["learner"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("the lessons")
+        ),
+        intro: "Each prediction's first attempt against what the lesson then measured.".into(),
+        header: ["lesson", "question", "predicted", "measured", "scored"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    })
 }
 
 /// A lab's results (`ladder lab check --format json`) as a table: each step's time, speedups,
