@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Some(Command::Scale(args)) => cli::scale::exec(args),
         Some(Command::Flame(args)) => cli::flame::exec(args),
         Some(Command::Lab(args)) => cli::lab::exec(args),
+        Some(Command::Report(args)) => cli::report::exec(args),
         None => cli::app::exec(&cli.app),
     };
     match result {

@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ladder::profile::{CpuProfiler, Profile};
+use ladder::profile::{CpuProfiler, Profile, StackView};
 
 /// The profiler is process-wide: one test at a time may run it.
 static PROFILER: Mutex<()> = Mutex::new(());
@@ -71,8 +71,13 @@ fn a_profile_names_the_busy_function_and_round_trips() {
 
     // SVG: well-formed, titled with the rung.
     let mut svg = Vec::new();
-    p.write_svg("ladder · busyrung · 10 × 10", "subtitle", &mut svg)
-        .unwrap();
+    p.write_svg(
+        "ladder · busyrung · 10 × 10",
+        "subtitle",
+        StackView::Full,
+        &mut svg,
+    )
+    .unwrap();
     let svg = String::from_utf8(svg).unwrap();
     assert_well_formed(&svg);
     assert!(svg.contains("busyrung"));
@@ -88,11 +93,11 @@ fn a_profile_names_the_busy_function_and_round_trips() {
         assert_eq!(before, after, "{line}");
     }
     let mut dsvg = Vec::new();
-    Profile::write_diff_svg(&p, &p, "same → same", "", &mut dsvg).unwrap();
+    Profile::write_diff_svg(&p, &p, "same → same", "", StackView::Slide, &mut dsvg).unwrap();
     assert_well_formed(&String::from_utf8(dsvg).unwrap());
 
     // pprof protobuf: non-empty, names the function in its string table.
-    let pb = p.to_pprof(400_000_000);
+    let pb = p.to_pprof(400_000_000, StackView::Full);
     assert!(String::from_utf8_lossy(&pb).contains("busy_spin_for_profile"));
 }
 
@@ -100,7 +105,7 @@ fn a_profile_names_the_busy_function_and_round_trips() {
 fn an_empty_profile_still_makes_a_valid_svg() {
     let mut svg = Vec::new();
     Profile::default()
-        .write_svg("ladder · nothing", "", &mut svg)
+        .write_svg("ladder · nothing", "", StackView::Slide, &mut svg)
         .unwrap();
     let svg = String::from_utf8(svg).unwrap();
     assert_well_formed(&svg);

@@ -379,6 +379,28 @@ fn export_needs_results_and_names_the_file() {
 }
 
 #[test]
+fn w_writes_the_html_report_beside_the_notes() {
+    let mut app = ready_app();
+    assert!(app.update(ch('w')).is_empty());
+    assert!(error_notice(&app).contains("run a rung first"));
+    let mut app = climbed_app();
+    match &app.update(ch('w'))[..] {
+        [Command::ExportReport(path, results, _)] => {
+            assert_eq!(path.to_str(), Some("report.html"));
+            assert_eq!(results.rungs.len(), common::TIMES.len());
+        }
+        other => panic!("{other:?}"),
+    }
+    let _ = app.update(Msg::Exported(Ok("report.html".into())));
+    assert!(matches!(&app.notice, Some(Notice::Info(s)) if s.contains("the HTML report")));
+    let _ = app.update(ch('r'));
+    assert!(matches!(
+        app.update(ch('w'))[..],
+        [Command::ExportReport(..)]
+    ));
+}
+
+#[test]
 fn help_opens_anywhere_and_any_key_closes_it() {
     let mut app = ready_app();
     let _ = app.update(ch('?'));

@@ -77,6 +77,14 @@ grep -q '| `naive` |' "$WORK/NOTES.md" || fail "NOTES.md lacks naive"
 grep -q '| `algorithmic` |' "$WORK/NOTES.md" || fail "NOTES.md lacks algorithmic"
 grep -q '(flamegraphs/naive.svg)' "$WORK/NOTES.md" || fail "NOTES.md does not link naive's flamegraph"
 [ -s "$WORK/flamegraphs/naive.svg" ] || fail "flamegraphs/naive.svg was not written"
+grep -q '(speedup.svg)' "$WORK/NOTES.md" || fail "NOTES.md does not show its chart"
+[ -s "$WORK/speedup.svg" ] || fail "speedup.svg was not written beside NOTES.md"
+
+step "the HTML report to hand out, with w"
+send w
+wait_for "wrote the HTML report to $WORK/report.html"
+grep -q '<code>naive</code>' "$WORK/report.html" || fail "report.html lacks naive"
+grep -q '<iframe class="flame"' "$WORK/report.html" || fail "report.html has no flamegraph"
 
 step "profile first: naive's flamegraph shows the recomputed norms"
 send Up f

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
+use ladder::profile::StackView;
 use ladder::report::{self, WorkloadMeta};
 use ladder::run::{CancelToken, Runner};
 use ladder::rungs::Rung;
@@ -44,9 +45,24 @@ pub struct FlameArgs {
     /// that allocated them (try `--rung leaky --runs 3`).
     #[arg(long, conflicts_with = "diff")]
     memory: bool,
+    /// Keep every frame sampled (the raw profile). By default the export shows what the
+    /// terminal does: the standard library's scaffolding folded away and stacks too rare to see
+    /// cut short, so it reads on a slide.
+    #[arg(long)]
+    full_stacks: bool,
     /// With --memory: how many times to run the rung first.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+}
+
+impl FlameArgs {
+    fn view(&self) -> StackView {
+        if self.full_stacks {
+            StackView::Full
+        } else {
+            StackView::Slide
+        }
+    }
 }
 
 pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
@@ -116,18 +132,26 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
             "the shape of {}; red grew and blue shrank against {} (sample counts normalised)",
             names[1], names[0]
         );
-        ladder::profile::Profile::write_diff_svg(&got[0], &got[1], &title, &subtitle, &mut bytes)?;
+        ladder::profile::Profile::write_diff_svg(
+            &got[0],
+            &got[1],
+            &title,
+            &subtitle,
+            args.view(),
+            &mut bytes,
+        )?;
     } else {
         let p = &got[0];
         match format.as_str() {
-            "folded" => bytes = p.to_folded().into_bytes(),
+            "folded" => bytes = p.to_folded_file(args.view()).into_bytes(),
             "pprof" => {
                 let nanos = (reports[0].setup_s + reports[0].kernel_s) * 1e9;
-                bytes = p.to_pprof(nanos as i64);
+                bytes = p.to_pprof(nanos as i64, args.view());
             }
             _ => p.write_svg(
                 &report::flame_title(names[0], &meta, &machine),
                 &flame_subtitle(p, reports.first()),
+                args.view(),
                 &mut bytes,
             )?,
         }
@@ -184,7 +208,7 @@ fn memory_flame(
     let after = alloc::stats();
     let profile = alloc::live_profile_since(Some(&mark));
     let bytes = if format == "folded" {
-        profile.to_folded().into_bytes()
+        profile.to_folded_file(args.view()).into_bytes()
     } else {
         let meta = WorkloadMeta::from(runner.workload());
         let title = format!(
@@ -201,7 +225,7 @@ fn memory_flame(
             ladder::workload::human_bytes(alloc::SAMPLE_INTERVAL as u64)
         );
         let mut svg = Vec::new();
-        profile.write_svg_counting(&title, &subtitle, "bytes", &mut svg)?;
+        profile.write_svg_counting(&title, &subtitle, "bytes", args.view(), &mut svg)?;
         svg
     };
     report::write_atomic(output, &bytes)
@@ -265,7 +289,7 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     }
     let profile = ladder::profile::Profile::from_folded(&text, args.frequency.min(1000))?;
     let bytes = if output.extension().is_some_and(|e| e == "folded") {
-        profile.to_folded().into_bytes()
+        profile.to_folded_file(args.view()).into_bytes()
     } else {
         let meta = WorkloadMeta::from(workload.as_ref());
         let mut svg = Vec::new();
@@ -276,6 +300,7 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
                 profile.total_samples(),
                 report::verified_cell(&report)
             ),
+            args.view(),
             &mut svg,
         )?;
         svg

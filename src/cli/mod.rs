@@ -12,6 +12,7 @@ pub mod lab;
 pub mod learn;
 pub mod machine;
 pub mod peers;
+pub mod report;
 pub mod run;
 pub mod rungs;
 pub mod scale;
@@ -63,6 +64,9 @@ pub enum Command {
     /// One worker process of the concurrency lesson: rows START:END of the native kernel.
     #[command(hide = true)]
     Worker(worker::WorkerArgs),
+    /// The one-file HTML report to hand out, from saved `ladder run --format json` outputs
+    /// (and a `ladder scale --format json` sweep): table, charts, interactive flamegraphs.
+    Report(report::ReportArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine(machine::MachineArgs),
     /// Your own ladder: write each step as a function in a lab folder; `check` verifies, times

@@ -1,12 +1,14 @@
 //! `ladder run`: rungs (and peers) on one workload, and the speedup table.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
+use ladder::profile::{Profile, StackView};
+use ladder::report::html::{HtmlReport, RungProfile};
 use ladder::report::{self, Results, WorkloadMeta};
 use ladder::run::{RunConfig, limits};
 use ladder::rungs::Rung;
@@ -36,7 +38,8 @@ pub struct RunArgs {
     /// first run shares one more budget among its later runs.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = limits::parse_repeat, allow_negative_numbers = true)]
     pub repeat: usize,
-    /// Output format: table, json, csv or markdown.
+    /// Output format: table, json, csv or markdown (with -o, markdown writes the speedup chart,
+    /// speedup.svg, beside the file and shows it at the top of the table).
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "markdown"])]
     pub format: String,
     /// Write the output to FILE (atomically) instead of standard output.
@@ -49,6 +52,10 @@ pub struct RunArgs {
     /// table links each rung's SVG.
     #[arg(long, value_name = "DIR")]
     pub flamegraphs: Option<PathBuf>,
+    /// Also write the one-file HTML report to FILE: the table, the ladder chart and each rung's
+    /// interactive flamegraph (the rungs are profiled).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Profiler sampling rate, Hz.
     #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
     pub frequency: u32,
@@ -119,34 +126,24 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         .flamegraphs
         .clone()
         .or_else(|| args.profile.then(|| PathBuf::from("flamegraphs")));
-    let frequency = flame_dir.as_ref().map(|_| args.frequency);
+    // The report shows each rung's flamegraph: it profiles them too.
+    let frequency = (flame_dir.is_some() || args.report.is_some()).then_some(args.frequency);
     install_interrupt_handler();
     let (mut reports, profiles) = run_rungs(runner, rungs, frequency, interactive)?;
+    let profiles: Vec<Option<Profile>> = reports
+        .iter()
+        .zip(profiles)
+        .map(|(report, p)| match p {
+            Some(Ok(p)) => Some(p),
+            Some(Err(e)) => {
+                eprintln!("warning: no profile of {}: {e}", report.rung);
+                None
+            }
+            None => None,
+        })
+        .collect();
     if let Some(dir) = &flame_dir {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("could not create {}", dir.display()))?;
-        let meta = WorkloadMeta::from(workload.as_ref());
-        for (report, profile) in reports.iter_mut().zip(profiles) {
-            let profile = match profile {
-                Some(Ok(p)) => p,
-                Some(Err(e)) => {
-                    eprintln!("warning: no profile of {}: {e}", report.rung);
-                    continue;
-                }
-                None => continue,
-            };
-            let path = dir.join(format!("{}.svg", report.rung));
-            let mut svg = Vec::new();
-            profile.write_svg(
-                &report::flame_title(&report.rung, &meta, &machine),
-                &flame_subtitle(&profile, Some(report)),
-                &mut svg,
-            )?;
-            report::write_atomic(&path, &svg)
-                .with_context(|| format!("could not write {}", path.display()))?;
-            report.flamegraph = Some(path.display().to_string());
-        }
-        eprintln!("wrote flamegraphs to {}", dir.display());
+        write_flamegraphs(dir, &mut reports, &profiles, workload.as_ref(), &machine)?;
     }
 
     let results = Results {
@@ -156,7 +153,43 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         threads: config.threads,
         rungs: reports,
     };
-    write_output(args.output.as_deref(), &exporter.render(&results))?;
+    let text = match (args.format.as_str(), args.output.as_deref()) {
+        // NOTES.md with its chart: speedup.svg beside it, shown at the top of the table.
+        ("markdown", Some(path)) => {
+            let chart = match report::charts::speedup_svg(&results) {
+                Some(svg) => {
+                    let at = path.with_file_name(report::CHART_FILE);
+                    write_output(Some(&at), &svg)?;
+                    Some(report::CHART_FILE.to_string())
+                }
+                None => None,
+            };
+            report::Export::render(&report::Markdown { chart }, &results)
+        }
+        _ => exporter.render(&results),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    if let Some(path) = &args.report {
+        let report = HtmlReport {
+            profiles: results
+                .rungs
+                .iter()
+                .zip(&profiles)
+                .filter_map(|(x, p)| {
+                    Some(RungProfile {
+                        rung: x.rung.clone(),
+                        profile: p.clone()?,
+                        python: x.peer.is_some(),
+                    })
+                })
+                .collect(),
+            results: results.clone(),
+            scale: None,
+            sections: Vec::new(),
+            sources: Vec::new(),
+        };
+        write_output(Some(path), &report.render())?;
+    }
     let failed: Vec<&str> = results
         .rungs
         .iter()
@@ -172,4 +205,36 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         );
         Ok(ExitCode::from(1))
     }
+}
+
+/// Each profiled rung's flamegraph SVG in `dir`, linked from its report, with its folded
+/// stacks beside it (`ladder report` draws the flamegraphs again from those).
+fn write_flamegraphs(
+    dir: &Path,
+    reports: &mut [ladder::run::RunReport],
+    profiles: &[Option<Profile>],
+    workload: &ladder::workload::Workload,
+    machine: &ladder::machine::MachineInfo,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let meta = WorkloadMeta::from(workload);
+    for (report, profile) in reports.iter_mut().zip(profiles) {
+        let Some(profile) = profile else { continue };
+        let path = dir.join(format!("{}.svg", report.rung));
+        let mut svg = Vec::new();
+        profile.write_svg(
+            &report::flame_title(&report.rung, &meta, machine),
+            &flame_subtitle(profile, Some(report)),
+            StackView::Slide,
+            &mut svg,
+        )?;
+        report::write_atomic(&path, &svg)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        let folded = path.with_extension("folded");
+        report::write_atomic(&folded, profile.to_folded_file(StackView::Full).as_bytes())
+            .with_context(|| format!("could not write {}", folded.display()))?;
+        report.flamegraph = Some(path.display().to_string());
+    }
+    eprintln!("wrote flamegraphs to {}", dir.display());
+    Ok(())
 }

@@ -38,6 +38,9 @@ pub struct ScaleArgs {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also draw the sweep as a log-log chart (SVG) in FILE, each rung's exponent in its legend.
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
 }
 
 pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
@@ -103,6 +106,12 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
         _ => scale_table(&result, &ids, &sizes, w.budget),
     };
     write_output(args.output.as_deref(), &text)?;
+    if let Some(path) = &args.plot {
+        match ladder::report::charts::scale_svg(&result, &ids) {
+            Some(svg) => write_output(Some(path), &svg)?,
+            None => eprintln!("note: no point was measured: {} not drawn", path.display()),
+        }
+    }
     if result.points.iter().any(|p| !p.verified) {
         eprintln!("error: a rung failed verification at some size");
         return Ok(ExitCode::from(1));

@@ -8,11 +8,13 @@ pub mod alloc;
 mod cpu;
 mod pprof_proto;
 mod symbols;
+mod view;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
 
 pub use cpu::{CpuProfiler, DEFAULT_FREQUENCY};
+pub use view::{SLIDE_MIN_SHARE, StackView};
 
 /// Why a profile could not be captured or read.
 #[derive(Debug, thiserror::Error)]
@@ -99,12 +101,38 @@ impl Profile {
         })
     }
 
+    /// Folded stacks for a file: a `#` header saying which stacks they hold (`view`) and the
+    /// sampling rate, then [`Profile::to_folded`] of `self` as `view` shows it.
+    #[must_use]
+    pub fn to_folded_file(&self, view: StackView) -> String {
+        format!(
+            "# ladder folded stacks, {}\n# sampled at {} Hz\n{}",
+            view.describe(),
+            self.frequency,
+            self.view(view).to_folded()
+        )
+    }
+
+    /// The sampling rate a file from [`Profile::to_folded_file`] states, if it does.
+    #[must_use]
+    pub fn folded_frequency(text: &str) -> Option<u32> {
+        text.lines()
+            .take_while(|l| l.starts_with('#'))
+            .find_map(|l| {
+                l.strip_prefix("# sampled at ")?
+                    .strip_suffix(" Hz")?
+                    .parse()
+                    .ok()
+            })
+    }
+
     /// Parses folded stacks (the inverse of [`Profile::to_folded`]).
     pub fn from_folded(text: &str, frequency: u32) -> Result<Self, ProfileError> {
         let mut merged: HashMap<Vec<String>, u64> = HashMap::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_end();
-            if line.is_empty() {
+            // `#` lines are the header of an exported file (see `to_folded_file`).
+            if line.is_empty() || line.starts_with('#') {
                 continue;
             }
             let bad = |reason: &str| ProfileError::Folded {
@@ -214,9 +242,16 @@ impl Profile {
             .sum()
     }
 
-    /// A flamegraph SVG titled `title` (name the rung, workload and machine in it).
-    pub fn write_svg(&self, title: &str, subtitle: &str, out: impl Write) -> io::Result<()> {
-        self.write_svg_counting(title, subtitle, "samples", out)
+    /// A flamegraph SVG titled `title` (name the rung, workload and machine in it) of the
+    /// stacks as `view` shows them; the subtitle says which.
+    pub fn write_svg(
+        &self,
+        title: &str,
+        subtitle: &str,
+        view: StackView,
+        out: impl Write,
+    ) -> io::Result<()> {
+        self.write_svg_counting(title, subtitle, "samples", view, out)
     }
 
     /// A flamegraph SVG whose counts are `unit` (e.g. "bytes" for a memory profile).
@@ -225,11 +260,12 @@ impl Profile {
         title: &str,
         subtitle: &str,
         unit: &str,
+        view: StackView,
         out: impl Write,
     ) -> io::Result<()> {
-        let mut opts = svg_options(title, subtitle);
+        let mut opts = svg_options(title, &view.subtitled(subtitle));
         opts.count_name = unit.to_string();
-        let folded = self.to_folded();
+        let folded = self.view(view).to_folded();
         if self.stacks.is_empty() {
             return write_empty_svg(title, out);
         }
@@ -259,20 +295,23 @@ impl Profile {
         after: &Profile,
         title: &str,
         subtitle: &str,
+        view: StackView,
         out: impl Write,
     ) -> io::Result<()> {
-        let text = Self::diff_folded(before, after)?;
+        let text = Self::diff_folded(&before.view(view), &after.view(view))?;
         if text.trim().is_empty() {
             return write_empty_svg(title, out);
         }
-        let mut opts = svg_options(title, subtitle);
+        let mut opts = svg_options(title, &view.subtitled(subtitle));
         inferno::flamegraph::from_lines(&mut opts, text.lines(), out)
     }
 
-    /// The profile in pprof's protobuf format (for `go tool pprof` and speedscope).
+    /// The profile as `view` shows it in pprof's protobuf format (for `go tool pprof` and
+    /// speedscope), its comment saying which stacks it holds.
     #[must_use]
-    pub fn to_pprof(&self, duration_nanos: i64) -> Vec<u8> {
-        pprof_proto::encode(self, duration_nanos)
+    pub fn to_pprof(&self, duration_nanos: i64, view: StackView) -> Vec<u8> {
+        let comment = format!("ladder {}", view.describe());
+        pprof_proto::encode(&self.view(view), duration_nanos, &comment)
     }
 }
 

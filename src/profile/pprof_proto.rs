@@ -40,7 +40,7 @@ fn packed(out: &mut Vec<u8>, field: u32, values: &[u64]) {
 
 /// Encodes `profile`: two sample types (samples/count and cpu/nanoseconds), one location and
 /// one function per distinct frame name.
-pub(super) fn encode(profile: &Profile, duration_nanos: i64) -> Vec<u8> {
+pub(super) fn encode(profile: &Profile, duration_nanos: i64, comment: &str) -> Vec<u8> {
     let mut strings: Vec<String> = vec![String::new()];
     let mut string_ids: HashMap<String, u64> = HashMap::new();
     let mut intern = |s: &str, strings: &mut Vec<String>| -> u64 {
@@ -101,9 +101,12 @@ pub(super) fn encode(profile: &Profile, duration_nanos: i64) -> Vec<u8> {
         int_field(&mut func, 3, name_id);
         bytes_field(&mut out, 5, &func);
     }
+    // The profile's comment (field 13, an index into the string table): which stacks it holds.
+    let comment = intern(comment, &mut strings);
     for s in &strings {
         bytes_field(&mut out, 6, s.as_bytes());
     }
+    packed(&mut out, 13, &[comment]);
     int_field(&mut out, 10, u64::try_from(duration_nanos).unwrap_or(0));
     let mut period_type = Vec::new();
     int_field(&mut period_type, 1, cpu);
@@ -127,9 +130,16 @@ mod tests {
     #[test]
     fn the_string_table_holds_every_frame_once() {
         let p = Profile::from_folded("t;main;work 3\nt;main;other 1\n", 1000).unwrap();
-        let bytes = encode(&p, 1_000_000);
+        let bytes = encode(&p, 1_000_000, "a comment");
         let text = String::from_utf8_lossy(&bytes);
-        for name in ["samples", "nanoseconds", "main", "work", "other"] {
+        for name in [
+            "samples",
+            "nanoseconds",
+            "main",
+            "work",
+            "other",
+            "a comment",
+        ] {
             assert_eq!(text.matches(name).count(), 1, "{name}");
         }
     }

@@ -7,8 +7,12 @@ use super::{
     vs_baseline_cell, vs_previous_cell,
 };
 
-/// A GitHub-flavoured Markdown table with a line naming the workload and machine.
-pub struct Markdown;
+/// A GitHub-flavoured Markdown table with a line naming the workload and machine, and the
+/// speedup chart on top when `chart` names its file (relative to the Markdown's folder).
+#[derive(Default)]
+pub struct Markdown {
+    pub chart: Option<String>,
+}
 
 impl Export for Markdown {
     fn write(&self, r: &Results, out: &mut dyn Write) -> io::Result<()> {
@@ -27,6 +31,14 @@ impl Export for Markdown {
             r.machine.peak_gflops_all
         )?;
         writeln!(out)?;
+        if let Some(chart) = &self.chart {
+            writeln!(
+                out,
+                "![The ladder: kernel time per rung]({})",
+                chart.replace(' ', "%20")
+            )?;
+            writeln!(out)?;
+        }
         let flames = r.rungs.iter().any(|x| x.flamegraph.is_some());
         // The min–max column when a rung ran more than once.
         let spread = super::any_repeated(&r.rungs);

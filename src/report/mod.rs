@@ -5,9 +5,11 @@
 //! `impl Write`; [`write_atomic`] puts a file in place only once it is complete.
 
 pub mod bench;
+pub mod charts;
 mod csv;
 pub mod gate;
 pub mod history;
+pub mod html;
 mod json;
 mod markdown;
 pub mod scale;
@@ -83,10 +85,13 @@ pub fn exporter(format: &str) -> Option<Box<dyn Export>> {
         "table" => Some(Box::new(Table)),
         "json" => Some(Box::new(Json)),
         "csv" => Some(Box::new(Csv)),
-        "markdown" | "md" => Some(Box::new(Markdown)),
+        "markdown" | "md" => Some(Box::new(Markdown::default())),
         _ => None,
     }
 }
+
+/// The speedup chart's file, beside the Markdown table that shows it.
+pub const CHART_FILE: &str = "speedup.svg";
 
 /// The title of a flamegraph: what it shows, on which workload, on which machine.
 #[must_use]
@@ -445,7 +450,7 @@ mod tests {
         // The table and NOTES.md mark it and say why.
         for text in [
             super::Table.render(&loaded_results(Some(0.4))),
-            super::Markdown.render(&loaded_results(Some(0.4))),
+            super::Markdown { chart: None }.render(&loaded_results(Some(0.4))),
         ] {
             assert!(text.contains("500.0 ms !"), "{text}");
             assert!(

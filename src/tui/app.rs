@@ -180,10 +180,10 @@ impl App {
                 vec![]
             }
             Msg::Exported(Ok(path)) => {
-                let what = if path.extension().is_some_and(|e| e == "svg") {
-                    "the flamegraph"
-                } else {
-                    "the speedup table"
+                let what = match path.extension().and_then(|e| e.to_str()) {
+                    Some("svg") => "the flamegraph",
+                    Some("html") => "the HTML report",
+                    _ => "the speedup table",
                 };
                 m.notice = Some(Notice::Info(format!("wrote {what} to {}", path.display())));
                 if what == "the speedup table" && self.screen == Screen::Lessons {

@@ -11,7 +11,7 @@ use super::message::{Command, Msg};
 use super::model::{SCALE_RUNGS, SCALE_SIZES};
 use crate::machine::MachineInfo;
 use crate::monitor::available_memory;
-use crate::report::{Export, Markdown, write_atomic};
+use crate::report::write_atomic;
 use crate::run::{CancelToken, RunConfig, Runner};
 use crate::rungs;
 use crate::workload::Workload;
@@ -306,64 +306,20 @@ impl Effects {
                 dir,
                 meta,
                 machine,
-                mut results,
+                results,
                 ours,
                 flames,
             } => {
-                // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
-                let folder = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(std::path::Path::new("."));
-                for (id, profile) in &flames {
-                    let Some(r) = results.iter_mut().find(|r| &r.id == id) else {
-                        continue;
-                    };
-                    let rel = format!("flamegraphs/{id}.svg");
-                    let title = crate::report::flame_title(
-                        &format!("step {id} ({})", r.file),
-                        &meta,
-                        &machine,
-                    );
-                    let mut svg = Vec::new();
-                    let written = profile
-                        .write_svg(
-                            &title,
-                            "py-spy's samples, from the step's own function up",
-                            &mut svg,
-                        )
-                        .and_then(|()| write_into(&folder.join(&rel), &svg));
-                    if let (Ok(()), Some(report)) = (written, r.report.as_mut()) {
-                        report.flamegraph = Some(rel);
-                    }
-                }
-                let text = crate::lab::notes::markdown(&dir, &meta, &machine, &results, &ours);
-                let msg = write_into(&path, text.as_bytes())
-                    .map(|()| path.clone())
-                    .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let msg = lab::notes(&path, &dir, &meta, &machine, results, &ours, &flames);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::KeepLabResults {
-                lab,
+                lab: the_lab,
                 threads,
                 attempts,
             } => {
-                use crate::lab::saved;
-                // Hashed now: a step whose file changed since it ran was left out already.
-                let hashes: Vec<_> = lab
-                    .steps
-                    .iter()
-                    .zip(&attempts)
-                    .map(|(s, a)| a.as_ref().and_then(|_| saved::file_hash(&s.file)))
-                    .collect();
-                let refs: Vec<_> = attempts.iter().map(Option::as_ref).collect();
-                let text = saved::text(&lab, &saved::Setting::of(&lab, threads), &refs, &hashes);
-                let file = saved::path(&lab.dir);
-                if let Err(e) = write_into(&file, text.as_bytes()) {
-                    let _ = self.tx.send(Event::App(Msg::Exported(Err(format!(
-                        "could not keep the lab's results in {} ({e}): they last until you quit",
-                        file.display()
-                    )))));
+                if let Err(why) = lab::keep(&the_lab, threads, &attempts) {
+                    let _ = self.tx.send(Event::App(Msg::Exported(Err(why))));
                 }
             }
             Command::Lint { step, path } => {
@@ -442,31 +398,12 @@ impl Effects {
                     |why| Msg::ConcurrencyMeasured(Err(why)),
                 );
             }
-            Command::Export(path, mut results, flames) => {
-                // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
-                let dir = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(std::path::Path::new("."));
-                for (rung, profile) in &flames {
-                    let rel = format!("flamegraphs/{rung}.svg");
-                    let title =
-                        crate::report::flame_title(rung, &results.workload, &results.machine);
-                    let mut svg = Vec::new();
-                    let written = profile
-                        .write_svg(&title, "", &mut svg)
-                        .and_then(|()| write_into(&dir.join(&rel), &svg));
-                    if let (Ok(()), Some(r)) =
-                        (written, results.rungs.iter_mut().find(|r| &r.rung == rung))
-                    {
-                        r.flamegraph = Some(rel);
-                    }
-                }
-                let text = Markdown.render(&results);
-                let msg = match write_atomic(&path, text.as_bytes()) {
-                    Ok(()) => Ok(path),
-                    Err(e) => Err(format!("could not write {}: {e}", path.display())),
-                };
+            Command::Export(path, results, flames) => {
+                let msg = export::notes(path, *results, &flames);
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+            }
+            Command::ExportReport(path, results, flames) => {
+                let msg = export::report(path, *results, flames);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportFlame {
@@ -475,21 +412,7 @@ impl Effects {
                 title,
                 unit,
             } => {
-                let subtitle = if unit == "bytes" {
-                    "bytes still live, by the stack that allocated them (sampled)".to_string()
-                } else {
-                    format!(
-                        "{} samples at {} Hz; each thread is a root",
-                        profile.total_samples(),
-                        profile.frequency
-                    )
-                };
-                let mut svg = Vec::new();
-                let msg = profile
-                    .write_svg_counting(&title, &subtitle, unit, &mut svg)
-                    .and_then(|()| write_into(&path, &svg))
-                    .map(|()| path.clone())
-                    .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let msg = export::flame(path, &profile, &title, unit);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportDiff {
@@ -498,17 +421,7 @@ impl Effects {
                 after,
                 title,
             } => {
-                let mut svg = Vec::new();
-                let msg = crate::profile::Profile::write_diff_svg(
-                    &before,
-                    &after,
-                    &title,
-                    "red grew, blue shrank (normalised); frames a step removed are absent",
-                    &mut svg,
-                )
-                .and_then(|()| write_into(&path, &svg))
-                .map(|()| path.clone())
-                .map_err(|e| format!("could not write {}: {e}", path.display()));
+                let msg = export::diff(path, &before, &after, &title);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::SnapshotMemory => {
@@ -664,5 +577,7 @@ fn run_peer(
     (report, profile.filter(|p| p.total_samples() > 0))
 }
 
+mod export;
+mod lab;
 #[cfg(test)]
 mod tests;

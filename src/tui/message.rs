@@ -96,6 +96,9 @@ pub enum Command {
     /// Write the speedup table as Markdown, with the flamegraph SVG of each profiled rung
     /// beside it (linked from its row).
     Export(PathBuf, Box<Results>, Vec<(String, Arc<Profile>)>),
+    /// Write the one-file HTML report: the table, the charts and each profiled rung's
+    /// flamegraph (`true`: Python stacks, a peer's).
+    ExportReport(PathBuf, Box<Results>, Vec<(String, Arc<Profile>, bool)>),
     /// Read the benchmark history file.
     LoadHistory(PathBuf),
     /// Write a rung's flamegraph SVG (`unit`: samples or bytes).

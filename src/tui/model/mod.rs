@@ -24,6 +24,9 @@ use crate::rungs::{self, RungInfo};
 /// What the app says while it measures the peak on its first start on a machine.
 pub const PEAK_ONCE: &str = "measuring this machine's peak once (cached for next time)…";
 
+/// The HTML report's file, beside NOTES.md (`w`).
+pub const REPORT_FILE: &str = "report.html";
+
 /// Points kept for sparklines (at 10 samples a second: the last 30 seconds).
 pub const HISTORY: usize = 300;
 
@@ -358,6 +361,32 @@ impl Model {
             threads: self.settings.threads,
             rungs: self.rows.iter().filter_map(|r| r.report.clone()).collect(),
         })
+    }
+
+    /// Writes the HTML report beside NOTES.md (`w`): the table, the charts and each profiled
+    /// rung's flamegraph.
+    pub fn export_report(&mut self) -> Vec<Command> {
+        match self.results() {
+            Some(r) if !r.rungs.is_empty() => {
+                let flames = self
+                    .rows
+                    .iter()
+                    .zip(&self.profiles)
+                    .filter(|(row, _)| row.report.is_some())
+                    .filter_map(|(row, p)| {
+                        p.clone().map(|p| (row.info.id.to_string(), p, row.peer))
+                    })
+                    .collect();
+                let path = self.notes_path.with_file_name(REPORT_FILE);
+                vec![Command::ExportReport(path, Box::new(r), flames)]
+            }
+            _ => {
+                self.notice = Some(Notice::Error(
+                    "nothing to report yet: run a rung first (Enter)".into(),
+                ));
+                vec![]
+            }
+        }
     }
 
     /// Writes NOTES.md (`m` on several screens, the lessons' notes step).

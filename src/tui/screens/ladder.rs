@@ -60,6 +60,7 @@ pub fn on_key(m: &mut Model, key: KeyEvent) -> Outcome {
             }
         }
         KeyCode::Char('m') => m.export().into(),
+        KeyCode::Char('w') => m.export_report().into(),
         _ => Outcome::default(),
     }
 }

@@ -18,6 +18,7 @@ pub fn on_key(m: &mut Model, key: KeyEvent) -> Outcome {
     match key.code {
         KeyCode::Esc | KeyCode::Char('r' | 'l') => Outcome::go(Nav::Ladder),
         KeyCode::Char('m') => m.export().into(),
+        KeyCode::Char('w') => m.export_report().into(),
         _ => Outcome::default(),
     }
 }
@@ -106,7 +107,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         "No results yet: run a rung from the ladder (Esc, then Enter).".to_string()
     } else {
         let mut said = format!(
-            "m writes this table as Markdown to {} (atomically). ~ marks times extrapolated from the budget.",
+            "m writes this table as Markdown to {} (atomically), w the HTML report beside it. ~ marks times extrapolated from the budget.",
             m.notes_path.display()
         );
         if reports.iter().any(crate::run::RunReport::under_load) {

@@ -13,40 +13,12 @@ pub struct Node {
 }
 
 impl Node {
-    /// The tree of `profile` as the terminal shows it: thread roots, then only the frames
-    /// from our code and libraries, with the standard library's scaffolding between them
-    /// (thread start, closures, unwinding guards) left out; system frames at the leaves, where
-    /// the time is spent (a memory copy, a page fault), stay. Exports keep every frame.
+    /// The tree of `profile` as the terminal shows it: the standard library's scaffolding
+    /// folded away (see [`Profile::without_scaffolding`]; exports draw the same view). Bars
+    /// too narrow for a column are dropped by [`layout`].
     #[must_use]
     pub fn from_profile_simplified(profile: &Profile) -> Self {
-        let stacks = profile
-            .stacks
-            .iter()
-            .map(|(stack, count)| {
-                let last_ours = stack
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .filter(|(_, f)| frame_kind(f) != FrameKind::System)
-                    .map(|(i, _)| i)
-                    .next_back();
-                let kept: Vec<String> = stack
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, f)| {
-                        *i == 0
-                            || last_ours.is_none_or(|l| *i > l)
-                            || frame_kind(f) != FrameKind::System
-                    })
-                    .map(|(_, f)| f.clone())
-                    .collect();
-                (kept, *count)
-            })
-            .collect();
-        Self::from_profile(&Profile {
-            frequency: profile.frequency,
-            stacks,
-        })
+        Self::from_profile(&profile.without_scaffolding())
     }
 
     /// The tree of `profile`: a synthetic root named "all" over the threads.

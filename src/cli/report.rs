@@ -1,0 +1,319 @@
+//! `ladder report`: the one-file HTML report, from saved `ladder run --format json` outputs
+//! (and, when given, a `ladder scale --format json` sweep).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+
+use ladder::profile::Profile;
+use ladder::report::Results;
+use ladder::report::html::{HtmlReport, RungProfile, ScaleSection, TableSection};
+use ladder::run::scale::Sweep;
+
+#[derive(Args, Clone)]
+pub struct ReportArgs {
+    /// Saved runs (`ladder run --format json -o run.json`), merged in the order given, and
+    /// optionally one sweep (`ladder scale --format json`), labs' results (`ladder lab check
+    /// --format json`) and lessons' predictions (`ladder learn --export`). A run made with --profile brings
+    /// its flamegraphs (the `.folded` files beside its SVGs).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The HTML file to write.
+    #[arg(long, short, value_name = "FILE", default_value = "report.html")]
+    output: PathBuf,
+}
+
+pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
+    let mut results: Option<Results> = None;
+    let mut profiles = Vec::new();
+    let mut scale = None;
+    let mut sections = Vec::new();
+    for path in &args.files {
+        match read(path)? {
+            Input::Run(run) => {
+                let run = *run;
+                profiles.extend(folded_profiles(&run, path));
+                results = Some(match results {
+                    None => run,
+                    Some(acc) => merge(acc, run, path)?,
+                });
+            }
+            Input::Table(t) => sections.push(t),
+            Input::Scale(s) => {
+                if scale.is_some() {
+                    bail!(
+                        "{}: a second sweep; give one `ladder scale --format json` output",
+                        path.display()
+                    );
+                }
+                scale = Some(s);
+            }
+        }
+    }
+    let Some(mut results) = results else {
+        bail!("no run among the files: give a `ladder run --format json -o run.json` output too");
+    };
+    ladder::run::fill_speedups(&mut results.rungs);
+    // A rung run twice keeps its last profile, in the table's order.
+    let profiles = results
+        .rungs
+        .iter()
+        .filter_map(|x| {
+            profiles
+                .iter()
+                .rev()
+                .find(|p: &&RungProfile| p.rung == x.rung)
+                .cloned()
+        })
+        .collect();
+    let report = HtmlReport {
+        results,
+        profiles,
+        scale,
+        sections,
+        sources: args.files.iter().map(|p| p.display().to_string()).collect(),
+    };
+    ladder::report::write_atomic(&args.output, report.render().as_bytes())
+        .with_context(|| format!("could not write {}", args.output.display()))?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+enum Input {
+    Run(Box<Results>),
+    Scale(ScaleSection),
+    Table(TableSection),
+}
+
+/// A run or a sweep, told apart by their fields; anything else is refused by name.
+fn read(path: &Path) -> Result<Input> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not JSON: give the output of `ladder run --format json` or `ladder scale --format json`",
+            path.display()
+        )
+    })?;
+    let foreign = || {
+        format!(
+            "{} is not a ladder run or sweep (made by `ladder run --format json` or `ladder scale --format json`)",
+            path.display()
+        )
+    };
+    if doc.get("rungs").is_some() && doc.get("workload").is_some() {
+        let run: Results = serde_json::from_value(doc).with_context(foreign)?;
+        return Ok(Input::Run(Box::new(run)));
+    }
+    if doc.get("points").is_some() && doc.get("exponents").is_some() {
+        let sweep: Sweep = serde_json::from_value(doc.clone()).with_context(foreign)?;
+        // The rungs in the order swept: the exponents' keys are sorted, the points are not.
+        let mut ids: Vec<String> = Vec::new();
+        for p in &sweep.points {
+            if !ids.contains(&p.rung) {
+                ids.push(p.rung.clone());
+            }
+        }
+        let d = doc
+            .get("d")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or_default() as usize;
+        return Ok(Input::Scale(ScaleSection { sweep, ids, d }));
+    }
+    if doc.get("learner").is_some() && doc.get("lessons").is_some() {
+        return predictions_section(&doc)
+            .with_context(foreign)
+            .map(Input::Table);
+    }
+    if doc.get("lab").is_some() && doc.get("steps").is_some() {
+        return lab_section(&doc).with_context(foreign).map(Input::Table);
+    }
+    bail!(foreign())
+}
+
+/// The lessons' predictions against what was measured (`ladder learn --export`): each
+/// prediction's first attempt, the measurement, and whether it scored.
+fn predictions_section(doc: &serde_json::Value) -> Result<TableSection> {
+    let lessons = doc["lessons"]
+        .as_array()
+        .context("its lessons are not a list")?;
+    let number =
+        |v: &serde_json::Value| v.as_f64().map_or_else(|| "-".into(), |x| format!("{x:.3}"));
+    let mut rows = Vec::new();
+    for lesson in lessons {
+        let answers = lesson["answers"].as_array().map_or(&[][..], Vec::as_slice);
+        for a in answers.iter().filter(|a| a["kind"] == "predict") {
+            let first = &a["attempts"][0];
+            rows.push(vec![
+                lesson["title"].as_str().unwrap_or("-").to_string(),
+                a["question"].as_str().unwrap_or("-").to_string(),
+                number(&first["predicted"]),
+                number(&first["measured"]),
+                match a["first_attempt_right"].as_bool() {
+                    Some(true) => "✓ close enough".into(),
+                    Some(false) => "✗ off".into(),
+                    None => "-".into(),
+                },
+            ]);
+        }
+    }
+    Ok(TableSection {
+        title: format!(
+            "Predictions: {}",
+            doc["learner"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("the lessons")
+        ),
+        intro: "Each prediction's first attempt against what the lesson then measured.".into(),
+        header: ["lesson", "question", "predicted", "measured", "scored"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    })
+}
+
+/// A lab's results (`ladder lab check --format json`) as a table: each step's time, speedups,
+/// whether it was verified and whether it counts.
+fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
+    use ladder::report::{human_seconds, human_speedup};
+    use serde_json::Value;
+    let steps = doc["steps"]
+        .as_array()
+        .context("its steps are not a list")?;
+    let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
+    let rows = steps
+        .iter()
+        .map(|s| {
+            let seconds = s["seconds"].as_f64().map_or_else(
+                || "-".to_string(),
+                |t| {
+                    let est = if s["extrapolated"].as_bool() == Some(true) {
+                        "~"
+                    } else {
+                        ""
+                    };
+                    format!("{est}{}", human_seconds(t))
+                },
+            );
+            let verified = match s["verified"].as_bool() {
+                Some(true) => "✓",
+                Some(false) => "✗",
+                None => "-",
+            };
+            let counts = if s["counts"].as_bool() == Some(true) {
+                "counts".to_string()
+            } else {
+                text(&s["reason"])
+            };
+            vec![
+                text(&s["id"]),
+                text(&s["file"]),
+                seconds,
+                human_speedup(s["speedup_vs_baseline"].as_f64()),
+                human_speedup(s["speedup_vs_previous"].as_f64()),
+                verified.to_string(),
+                counts,
+            ]
+        })
+        .collect();
+    Ok(TableSection {
+        title: format!("Lab: {}", text(&doc["lab"])),
+        intro: format!(
+            "The student's own ladder (ladder lab check), on {} × {}; {}.",
+            doc["workload"]["n"],
+            doc["workload"]["d"],
+            if doc["all_count"].as_bool() == Some(true) {
+                "every step counts"
+            } else {
+                "not every step counts yet"
+            }
+        ),
+        header: [
+            "step",
+            "file",
+            "time",
+            "vs baseline",
+            "vs previous",
+            "verified",
+            "counts",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    })
+}
+
+/// `more`'s rungs after `acc`'s, one row per rung (a later run of a rung replaces an earlier
+/// one): only runs on the same workload compare.
+fn merge(mut acc: Results, more: Results, path: &Path) -> Result<Results> {
+    if acc.workload != more.workload {
+        bail!(
+            "{} ran on {} × {} ({}, seed {}), not {} × {} ({}, seed {}) like the files before it: \
+             a report compares runs of one workload",
+            path.display(),
+            more.workload.n,
+            more.workload.d,
+            more.workload.source,
+            more.workload.seed,
+            acc.workload.n,
+            acc.workload.d,
+            acc.workload.source,
+            acc.workload.seed
+        );
+    }
+    if acc.machine.key() != more.machine.key() {
+        eprintln!(
+            "warning: {} ran on another machine ({}): its times are not comparable",
+            path.display(),
+            more.machine.cpu
+        );
+    }
+    for x in more.rungs {
+        acc.rungs.retain(|r| r.rung != x.rung);
+        acc.rungs.push(x);
+    }
+    Ok(acc)
+}
+
+/// The profiles a run saved: `NAME.folded` beside each flamegraph `NAME.svg` it links, looked
+/// for beside the JSON file first (where the run's folder was), then as written.
+fn folded_profiles(run: &Results, json: &Path) -> Vec<RungProfile> {
+    let base = json.parent().unwrap_or(Path::new(""));
+    run.rungs
+        .iter()
+        .filter_map(|x| {
+            let svg = PathBuf::from(x.flamegraph.as_ref()?);
+            let folded = svg.with_extension("folded");
+            let text = [base.join(&folded), folded.clone()]
+                .iter()
+                .find_map(|p| std::fs::read_to_string(p).ok());
+            let Some(text) = text else {
+                eprintln!(
+                    "note: no profile of {} ({} is missing): its flamegraph is left out",
+                    x.rung,
+                    folded.display()
+                );
+                return None;
+            };
+            let frequency =
+                Profile::folded_frequency(&text).unwrap_or(ladder::profile::DEFAULT_FREQUENCY);
+            match Profile::from_folded(&text, frequency) {
+                Ok(profile) => Some(RungProfile {
+                    rung: x.rung.clone(),
+                    profile,
+                    python: x.peer.is_some(),
+                }),
+                Err(e) => {
+                    eprintln!(
+                        "warning: {}: {e}; its flamegraph is left out",
+                        folded.display()
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
+}

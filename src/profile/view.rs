@@ -1,0 +1,171 @@
+//! What a flamegraph shows: every frame sampled, or the view the terminal shows by default and
+//! exports draw for a slide (the standard library's scaffolding folded away, stacks too rare
+//! to see cut short). One home for both the terminal and the files.
+
+use std::collections::HashMap;
+
+use super::{FrameKind, Profile, frame_kind};
+
+/// Which frames a profile keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StackView {
+    /// Scaffolding folded, rare stacks cut: what the terminal shows, readable on a slide.
+    #[default]
+    Slide,
+    /// Every frame sampled, as captured.
+    Full,
+}
+
+/// A stack's tail is cut where its frames hold less than this share of all samples (about
+/// what a terminal column holds, and 12 pixels of a 1200-pixel flamegraph).
+pub const SLIDE_MIN_SHARE: f64 = 0.01;
+
+impl StackView {
+    /// One line saying what the stacks hold, for the header of an export.
+    #[must_use]
+    pub fn describe(self) -> String {
+        match self {
+            StackView::Slide => format!(
+                "slide view: the standard library's scaffolding between our frames folded away, \
+                 stacks cut where they hold under {:.0}% of the samples (--full-stacks keeps every frame)",
+                SLIDE_MIN_SHARE * 100.0
+            ),
+            StackView::Full => "full stacks: every frame sampled, as captured".into(),
+        }
+    }
+}
+
+impl StackView {
+    /// `subtitle` with a few words saying which stacks are drawn.
+    #[must_use]
+    pub fn subtitled(self, subtitle: &str) -> String {
+        let what = match self {
+            StackView::Slide => "scaffolding folded",
+            StackView::Full => "full stacks",
+        };
+        if subtitle.is_empty() {
+            what.to_string()
+        } else {
+            format!("{subtitle} · {what}")
+        }
+    }
+}
+
+impl Profile {
+    /// The stacks as `view` shows them.
+    #[must_use]
+    pub fn view(&self, view: StackView) -> Profile {
+        match view {
+            StackView::Full => self.clone(),
+            StackView::Slide => self.without_scaffolding().without_rare(SLIDE_MIN_SHARE),
+        }
+    }
+
+    /// Thread roots, then only the frames from our code and libraries, with the standard
+    /// library's scaffolding between them (thread start, closures, unwinding guards) left out;
+    /// system frames at the leaves, where the time is spent (a memory copy, a page fault), stay.
+    /// Stacks with none of our frames (a Python peer's) are kept whole.
+    #[must_use]
+    pub fn without_scaffolding(&self) -> Profile {
+        let stacks = self
+            .stacks
+            .iter()
+            .map(|(stack, count)| {
+                let last_ours = stack
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .filter(|(_, f)| frame_kind(f) != FrameKind::System)
+                    .map(|(i, _)| i)
+                    .next_back();
+                let kept: Vec<String> = stack
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, f)| {
+                        *i == 0
+                            || last_ours.is_none_or(|l| *i > l)
+                            || frame_kind(f) != FrameKind::System
+                    })
+                    .map(|(_, f)| f.clone())
+                    .collect();
+                (kept, *count)
+            })
+            .collect();
+        merged(self.frequency, stacks)
+    }
+
+    /// Each stack cut at the first frame whose path from the root holds less than `share` of
+    /// all samples: its samples count for the frame above, so widths stay true, and a deep
+    /// one-sample tower no longer sets the picture's height.
+    #[must_use]
+    pub fn without_rare(&self, share: f64) -> Profile {
+        let min = self.total_samples() as f64 * share;
+        let mut prefix: HashMap<&[String], u64> = HashMap::new();
+        for (stack, count) in &self.stacks {
+            for depth in 1..=stack.len() {
+                *prefix.entry(&stack[..depth]).or_default() += count;
+            }
+        }
+        let stacks = self
+            .stacks
+            .iter()
+            .map(|(stack, count)| {
+                let keep = (1..=stack.len())
+                    .find(|&d| (prefix[&stack[..d]] as f64) < min)
+                    .map_or(stack.len(), |d| (d - 1).max(1));
+                (stack[..keep].to_vec(), *count)
+            })
+            .collect();
+        merged(self.frequency, stacks)
+    }
+}
+
+/// Stacks made equal by folding or cutting, summed.
+fn merged(frequency: u32, stacks: Vec<(Vec<String>, u64)>) -> Profile {
+    let mut sums: HashMap<Vec<String>, u64> = HashMap::new();
+    for (stack, count) in stacks {
+        *sums.entry(stack).or_default() += count;
+    }
+    let mut stacks: Vec<_> = sums.into_iter().collect();
+    stacks.sort();
+    Profile { frequency, stacks }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scaffolded() -> Profile {
+        Profile::from_folded(
+            "t;clone3;std::rt::x;ladder::run::go;core::iter::y;ladder::rungs::k;memcpy 195\n\
+             t;clone3;std::rt::x;ladder::run::go;std::panicking::try;ladder::rungs::k 4\n\
+             t;clone3;std::rt::x;ladder::run::go;a;b;c;d;e;f;g 1\n",
+            1000,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_slide_view_folds_scaffolding_and_cuts_rare_towers() {
+        let slide = scaffolded().view(StackView::Slide);
+        assert_eq!(slide.total_samples(), 200, "no sample is lost");
+        let folded = slide.to_folded();
+        assert!(
+            folded.contains("t;ladder::run::go;ladder::rungs::k;memcpy 195\n"),
+            "{folded}"
+        );
+        assert!(folded.contains("t;ladder::run::go;ladder::rungs::k 4\n"));
+        assert!(!folded.contains("clone3") && !folded.contains("panicking"));
+        // The one-sample tower (0.5%) is cut to the frame above it; 4 samples (2%) stay.
+        assert!(folded.contains("t;ladder::run::go 1\n"), "{folded}");
+        assert!(!folded.contains(";g"));
+    }
+
+    #[test]
+    fn the_full_view_keeps_every_frame_and_python_stacks_stay_whole() {
+        let p = scaffolded();
+        assert_eq!(p.view(StackView::Full), p);
+        let py = Profile::from_folded("MainThread;<module>;run;dot 5\n", 100).unwrap();
+        assert_eq!(py.without_scaffolding(), py);
+    }
+}

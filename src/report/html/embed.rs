@@ -1,0 +1,83 @@
+//! SVG made fit to sit inside the report: charts inline, flamegraphs in a frame of their own.
+
+use std::fmt::Write as _;
+
+use super::esc;
+
+/// The `<svg>` element alone: no XML prolog, DOCTYPE or comments (whose links would be the
+/// only addresses in the page; an HTML document takes none of them).
+#[must_use]
+pub fn svg_body(svg: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = &svg[start..];
+    while let Some(at) = rest.find("<!--") {
+        out.push_str(&rest[..at]);
+        match rest[at..].find("-->") {
+            Some(end) => rest = &rest[at + end + 3..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The height an SVG asks for, in pixels (its root element's `height`).
+fn svg_height(svg: &str) -> Option<u32> {
+    let root = &svg[svg.find("<svg")?..];
+    let root = &root[..root.find('>')?];
+    let at = root.find(" height=\"")? + " height=\"".len();
+    let digits: String = root[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// An inferno flamegraph in an `<iframe srcdoc>`: its script runs in a document of its own, as
+/// in a standalone file. It keeps its zoom and search in the address (`history.replaceState`),
+/// which a document inside a page may not change: that one call becomes a no-op there.
+pub fn flame_frame(h: &mut String, svg: &str) {
+    let body = svg_body(svg);
+    let height = svg_height(&body).unwrap_or(600) + 8;
+    let doc = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}</style>\
+         <script>history.replaceState = function () {{}};</script></head><body>{body}</body></html>"
+    );
+    let _ = writeln!(
+        h,
+        "<iframe class=\"flame\" style=\"height:{height}px\" srcdoc=\"{}\"></iframe>",
+        esc(&doc)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prolog_and_comments_go_and_the_height_is_read() {
+        let svg = "<?xml version=\"1.0\"?><!DOCTYPE svg PUBLIC \"x\" \"http://a\">\
+                   <svg width=\"10\" height=\"398\" xmlns=\"http://www.w3.org/2000/svg\">\
+                   <!--see https://example.com--><g/></svg>";
+        let body = svg_body(svg);
+        assert_eq!(
+            body,
+            "<svg width=\"10\" height=\"398\" xmlns=\"http://www.w3.org/2000/svg\"><g/></svg>"
+        );
+        assert_eq!(svg_height(&body), Some(398));
+        let mut h = String::new();
+        flame_frame(&mut h, svg);
+        assert!(h.starts_with(
+            "<iframe class=\"flame\" style=\"height:406px\" srcdoc=\"&lt;!DOCTYPE html&gt;"
+        ));
+        assert!(
+            !h[h.find("srcdoc=\"").unwrap() + 8..]
+                .trim_end()
+                .trim_end_matches("\"></iframe>")
+                .contains('"')
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! The HTML report and the exports meant for slides, as a user makes them: `ladder run
+//! --report`, `ladder report` from saved runs, flamegraph exports with and without the full
+//! stacks, and the report opened in a real browser (headless Chromium).
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn ladder() -> Command {
+    Command::cargo_bin("ladder").unwrap()
+}
+
+/// A small profiled run: its JSON, its flamegraphs (with their folded stacks) and its report.
+fn small_run(dir: &Path) -> (PathBuf, PathBuf) {
+    let json = dir.join("run.json");
+    let html = dir.join("report.html");
+    ladder()
+        .current_dir(dir)
+        .args([
+            "run",
+            // Large enough that naive and algorithmic are sampled (their difference is drawn).
+            "--n",
+            "800",
+            "--d",
+            "256",
+            "--budget",
+            "1",
+            "--rungs",
+            "naive,algorithmic,native",
+            "--format",
+            "json",
+            "--profile",
+            "-o",
+            "run.json",
+            "--report",
+            "report.html",
+        ])
+        .assert()
+        .success();
+    (json, html)
+}
+
+#[test]
+fn run_report_and_report_from_saved_runs_show_every_rung() {
+    let dir = TempDir::new().unwrap();
+    let (json, html) = small_run(dir.path());
+    let page = std::fs::read_to_string(&html).unwrap();
+    for id in ["naive", "algorithmic", "native"] {
+        assert!(page.contains(&format!("<code>{id}</code>")), "{id}");
+    }
+    assert!(
+        page.contains("<h3>naive → algorithmic</h3>"),
+        "the differences"
+    );
+    // The folded stacks beside the SVGs hold every frame and say so.
+    let folded = std::fs::read_to_string(dir.path().join("flamegraphs/naive.folded")).unwrap();
+    assert!(
+        folded.starts_with("# ladder folded stacks, full stacks"),
+        "{folded}"
+    );
+
+    // The same report, after the fact, from the saved run (elsewhere: paths resolve beside it).
+    let out = dir.path().join("again.html");
+    ladder()
+        .current_dir(std::env::temp_dir())
+        .arg("report")
+        .arg(&json)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let again = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        again.matches("<iframe class=\"flame\"").count(),
+        page.matches("<iframe class=\"flame\"").count(),
+        "the flamegraphs come back from the folded stacks"
+    );
+    assert!(again.contains("<code>native</code>"));
+
+    // A lab's results slot in as a table of their own.
+    let lab = dir.path().join("lab.json");
+    std::fs::write(
+        &lab,
+        r#"{"lab": "my-lab", "all_count": false, "workload": {"n": 200, "d": 16},
+            "steps": [{"id": "naive", "file": "01_naive.py", "seconds": 0.2,
+                       "extrapolated": false, "speedup_vs_baseline": 1.0, "verified": true,
+                       "counts": true},
+                      {"id": "<b>numpy</b>", "file": "03_numpy.py", "counts": false,
+                       "reason": "locked: 02_algorithmic.py does not count yet"}]}"#,
+    )
+    .unwrap();
+    ladder()
+        .arg("report")
+        .args([&json, &lab])
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let with_lab = std::fs::read_to_string(&out).unwrap();
+    assert!(with_lab.contains("<h2 id=\"section-0\">Lab: my-lab</h2>"));
+    assert!(with_lab.contains("<td class=\"t\">200.0 ms</td>"));
+    assert!(with_lab.contains("&lt;b&gt;numpy&lt;/b&gt;") && !with_lab.contains("<b>numpy"));
+    assert!(with_lab.contains("locked: 02_algorithmic.py does not count yet"));
+
+    // And the lessons' predictions against their measurements.
+    let learn = dir.path().join("learn.json");
+    std::fs::write(
+        &learn,
+        r#"{"learner": "ada", "lessons": [{"title": "Profile first", "answers": [
+            {"kind": "predict", "question": "How many times faster?", "first_attempt_right": true,
+             "attempts": [{"predicted": 5.0, "measured": 5.9}]},
+            {"kind": "choice", "question": "Which frame?", "attempts": [{"choice": 1}]}]}]}"#,
+    )
+    .unwrap();
+    ladder()
+        .arg("report")
+        .args([&json, &learn])
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let with_learn = std::fs::read_to_string(&out).unwrap();
+    assert!(with_learn.contains("Predictions: ada"));
+    assert!(with_learn.contains("<td class=\"t\">5.000</td><td class=\"t\">5.900</td>"));
+    assert!(!with_learn.contains("Which frame?"), "only predictions");
+}
+
+#[test]
+fn report_refuses_bad_input_by_name() {
+    let dir = TempDir::new().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let cases = [
+        (
+            write("half.json", "{ \"rungs\": ["),
+            "half.json is not JSON",
+        ),
+        (
+            write("other.json", "{\"name\": \"x\"}"),
+            "other.json is not a ladder run or sweep",
+        ),
+        (
+            write("bad.json", "{\"rungs\": 3, \"workload\": {}}"),
+            "bad.json is not a ladder run or sweep",
+        ),
+        (dir.path().join("missing.json"), "could not read"),
+    ];
+    for (path, says) in cases {
+        ladder()
+            .arg("report")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+}
+
+#[test]
+fn flame_exports_fold_the_scaffolding_unless_full_stacks_is_asked_for() {
+    let dir = TempDir::new().unwrap();
+    let export = |name: &str, full: bool| -> String {
+        let path = dir.path().join(name);
+        let mut cmd = ladder();
+        cmd.args(["flame", "--rung", "naive", "--n", "400", "--d", "256", "-o"])
+            .arg(&path);
+        if full {
+            cmd.arg("--full-stacks");
+        }
+        cmd.assert().success();
+        std::fs::read_to_string(&path).unwrap()
+    };
+    // Scaffolding: a standard-library frame with one of ours above it.
+    let scaffolded = |line: &str| {
+        let frames: Vec<&str> = line.split(';').collect();
+        frames.iter().enumerate().skip(1).any(|(i, f)| {
+            (f.starts_with("std::") || f.starts_with("core::") || f.contains("FnOnce"))
+                && frames[i + 1..].iter().any(|g| g.starts_with("ladder::"))
+        })
+    };
+    let slide = export("slide.folded", false);
+    assert!(
+        slide.starts_with("# ladder folded stacks, slide view"),
+        "{slide}"
+    );
+    assert!(slide.contains("ladder::rungs::naive"));
+    assert!(!slide.lines().any(scaffolded), "{slide}");
+    let full = export("full.folded", true);
+    assert!(full.starts_with("# ladder folded stacks, full stacks"));
+    assert!(full.lines().any(scaffolded), "{full}");
+    // The SVG says which it holds.
+    let svg = export("slide.svg", false);
+    assert!(svg.contains("· scaffolding folded"));
+}
+
+/// Chromium, when installed (CI installs it).
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| ladder::peers::which(name))
+}
+
+fn browser(exe: &Path, profile: &Path) -> Process {
+    let mut cmd = Process::new(exe);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    cmd
+}
+
+/// A click on a flamegraph frame and a search, from the page around it: inferno's own script
+/// must zoom (the frame fills the width) and count the matches, inside the report.
+const CLICK_CHECK: &str = r##"<script>
+window.addEventListener("load", function () { setTimeout(function () {
+  var out = [];
+  try {
+    var f = document.querySelector("iframe.flame"), w = f.contentWindow, d = f.contentDocument;
+    var gs = d.querySelectorAll("#frames > g"), g = null;
+    for (var i = 0; i < gs.length; i++) {
+      var wd = parseFloat(gs[i].querySelector("rect").getAttribute("width"));
+      if (wd > 1 && wd < 90) { g = gs[i]; break; }
+    }
+    g.dispatchEvent(new w.MouseEvent("click", {bubbles: true}));
+    out.push("zoomed " + g.querySelector("rect").getAttribute("width"));
+    w.search("ladder");
+    out.push("search " + d.getElementById("matched").textContent);
+  } catch (e) { out.push("error " + e); }
+  document.body.setAttribute("data-check", out.join("; "));
+}, 300); });
+</script></body>"##;
+
+#[test]
+fn the_report_renders_in_a_real_browser() {
+    let Some(exe) = chromium() else {
+        println!("skipped: chromium is not installed (apt-get install chromium); CI installs it");
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let (_, html) = small_run(dir.path());
+    let page = std::fs::read_to_string(&html).unwrap();
+    let checked = dir.path().join("checked.html");
+    std::fs::write(&checked, page.replace("</body>", CLICK_CHECK)).unwrap();
+
+    let dom = browser(&exe, &dir.path().join("profile-dom"))
+        .args(["--virtual-time-budget=5000", "--dump-dom"])
+        .arg(format!("file://{}", checked.display()))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&dom.stdout);
+    let log = String::from_utf8_lossy(&dom.stderr);
+    assert!(
+        !log.contains("Uncaught") && !log.contains(":ERROR:CONSOLE"),
+        "a script failed:\n{log}"
+    );
+    let marker = text
+        .split("data-ladder=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("the page's script did not run:\n{log}"));
+    let (ready, total) = marker
+        .trim_start_matches("rendered flames ")
+        .split_once('/')
+        .unwrap();
+    assert!(
+        total != "0" && ready == total,
+        "flamegraphs ready: {marker}"
+    );
+    assert!(
+        text.contains("data-check=\"zoomed 100.0000%; search Matched: "),
+        "click-to-zoom or search failed: {}",
+        text.split("data-check=\"")
+            .nth(1)
+            .unwrap_or("(no check ran)")
+    );
+    assert!(text.contains("<code>algorithmic</code>"), "an empty page");
+
+    let png = dir.path().join("report.png");
+    let shot = browser(&exe, &dir.path().join("profile-shot"))
+        .args(["--window-size=1280,900", "--virtual-time-budget=3000"])
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+        "an empty screenshot"
+    );
+    if let Ok(keep) = std::env::var("LADDER_SCREENSHOT") {
+        std::fs::copy(&png, keep).unwrap();
+    }
+}
+
+#[test]
+fn markdown_notes_bring_their_chart_and_scale_draws_its_plot() {
+    let dir = TempDir::new().unwrap();
+    let notes = dir.path().join("NOTES.md");
+    ladder()
+        .args(["run", "--n", "200", "--d", "32", "--rungs", "naive,native"])
+        .args(["--format", "markdown", "-o"])
+        .arg(&notes)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(&notes).unwrap();
+    let chart = md
+        .find("![The ladder: kernel time per rung](speedup.svg)")
+        .unwrap();
+    assert!(
+        chart < md.find("| rung |").unwrap(),
+        "the chart tops the table"
+    );
+    let svg = std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("native"));
+
+    let plot = dir.path().join("scale.svg");
+    ladder()
+        .args(["scale", "--rungs", "native", "--n", "100,200", "--d", "32"])
+        .args(["--budget", "1", "--plot"])
+        .arg(&plot)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(svg.contains("native · b = "), "{svg}");
+}
