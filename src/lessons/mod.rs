@@ -7,6 +7,7 @@
 //! instead. Every file is validated when loaded: errors name the file, the line and the
 //! problem.
 
+pub mod leak;
 pub mod progress;
 pub mod python;
 pub mod rust_side;
