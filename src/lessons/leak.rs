@@ -312,32 +312,19 @@ pub fn run(name: &str, opts: &LeakOptions, cancel: Option<&AtomicBool>) -> Resul
         )
     })?;
     let (out, mut note) = if memray {
-        let read = process::run(&Call {
-            args: vec![
-                py.clone(),
-                path(&reader),
-                "memray".into(),
-                path(&capture),
-                format!("{:.0}", first_done * 1000.0),
-                path(&prog),
+        let first_ms = format!("{:.0}", first_done * 1000.0);
+        let read = tool(
+            &py,
+            &[
+                &path(&reader),
+                "memray",
+                &path(&capture),
+                &first_ms,
+                &path(&prog),
             ],
-            env: vec![],
-            limits: Limits {
-                kernel: Duration::from_mins(2),
-                setup: Duration::from_mins(1),
-                mark: &mark,
-            },
-            cancel,
-            lines: None,
-        })?;
-        if !read.ended.success {
-            return Err(format!(
-                "reading memray's capture failed ({}): {}",
-                read.ended.code,
-                read.stderr_tail(2)
-            ));
-        }
-        (read.stdout, None)
+        )
+        .map_err(|e| format!("reading memray's capture failed: {e}"))?;
+        (read, None)
     } else {
         let why = if hidden("memray") {
             "memray is hidden by LADDER_WITHOUT"
@@ -354,7 +341,7 @@ pub fn run(name: &str, opts: &LeakOptions, cancel: Option<&AtomicBool>) -> Resul
     };
     let (tool, one_off, folded) = parse_reader(&out)?;
     let html = match (memray, &opts.html_dir) {
-        (true, Some(to)) => match memray_html(&py, &capture, to, name, cancel) {
+        (true, Some(to)) => match memray_html(&py, &capture, to, name) {
             Ok(p) => Some(p),
             Err(e) => {
                 note = Some(format!("memray's own HTML flamegraph was not written: {e}"));
@@ -376,44 +363,50 @@ pub fn run(name: &str, opts: &LeakOptions, cancel: Option<&AtomicBool>) -> Resul
     })
 }
 
+/// Runs one of our own tools (the reader, memray's HTML writer) on a finished capture: its
+/// standard output, or why it failed. Run directly, not as the program: the live panel shows
+/// the program's memory, not the tools'.
+fn tool(python: &str, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new(python)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run {python}: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(2).collect();
+        return Err(format!(
+            "{} ({})",
+            tail.into_iter().rev().collect::<Vec<_>>().join(" / "),
+            out.status
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// `memray flamegraph --leaks` of the capture, written as `memray-leaks-NAME.html` in `to`.
-fn memray_html(
-    python: &str,
-    capture: &Path,
-    to: &Path,
-    name: &str,
-    cancel: Option<&AtomicBool>,
-) -> Result<PathBuf, String> {
+fn memray_html(python: &str, capture: &Path, to: &Path, name: &str) -> Result<PathBuf, String> {
     std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     let dest = to.join(format!("memray-leaks-{name}.html"));
     // memray writes the file itself: into a temporary name beside it, then renamed, so a
     // half-written page never takes the place of a whole one.
     let part = to.join(format!(".memray-leaks-{name}.html.part"));
-    let mark = to.join(".memray-started");
-    let r = process::run(&Call {
-        args: vec![
-            python.into(),
-            "-m".into(),
-            "memray".into(),
-            "flamegraph".into(),
-            "--leaks".into(),
-            "-f".into(),
-            "-o".into(),
-            part.to_string_lossy().into_owned(),
-            capture.to_string_lossy().into_owned(),
+    let written = tool(
+        python,
+        &[
+            "-m",
+            "memray",
+            "flamegraph",
+            "--leaks",
+            "-f",
+            "-o",
+            &part.to_string_lossy(),
+            &capture.to_string_lossy(),
         ],
-        env: vec![],
-        limits: Limits {
-            kernel: Duration::from_mins(2),
-            setup: Duration::from_mins(1),
-            mark: &mark,
-        },
-        cancel,
-        lines: None,
-    })?;
-    if !r.ended.success {
+    );
+    if let Err(e) = written {
         let _ = std::fs::remove_file(&part);
-        return Err(format!("memray flamegraph: {}", r.stderr_tail(2)));
+        return Err(format!("memray flamegraph: {e}"));
     }
     std::fs::rename(&part, &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     Ok(dest)

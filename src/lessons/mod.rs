@@ -99,6 +99,10 @@ pub struct Choice {
     /// [`python::WAYS`]); the option is right when that way measured fastest here.
     #[serde(default)]
     pub way: Option<String>,
+    /// In a flame step with a `program`: the program's function this option names; the
+    /// option is right when that function holds the most of the leaked bytes measured.
+    #[serde(default)]
+    pub function: Option<String>,
 }
 
 /// One step. Which fields apply depends on `kind` (checked by [`validate`]).
@@ -115,6 +119,10 @@ pub struct Step {
     /// Run / Flame: the rung.
     #[serde(default)]
     pub rung: Option<String>,
+    /// Run / Flame, instead of a rung: the leak lesson's Python program (`leaky` or `fixed`,
+    /// see [`leak::PROGRAMS`]), run for three requests under memray (or tracemalloc).
+    #[serde(default)]
+    pub program: Option<String>,
     /// Run: how many times (the leak lesson runs `leaky` several times).
     #[serde(default)]
     pub times: Option<u32>,
@@ -233,9 +241,34 @@ fn validate(l: &Lesson) -> Result<(), (Option<usize>, String)> {
         if l.steps[..i].iter().any(|o| o.id == s.id) {
             return fail("this id is used by an earlier step".into());
         }
-        let needs_rung = matches!(s.kind, Kind::Run | Kind::Flame);
+        let needs_rung = matches!(s.kind, Kind::Run | Kind::Flame) && s.program.is_none();
+        if let Some(p) = &s.program {
+            if !leak::PROGRAMS.contains(&p.as_str()) {
+                return fail(format!(
+                    "program '{p}' is not one of {}",
+                    leak::PROGRAMS.join(", ")
+                ));
+            }
+            if !matches!(s.kind, Kind::Run | Kind::Flame) {
+                return fail("only run and flame steps run a program".into());
+            }
+            if s.rung.is_some() {
+                return fail("names both a rung and a program: one or the other".into());
+            }
+            if s.times.is_some() {
+                return fail("a program's run is already several requests: no times".into());
+            }
+        }
+        if let Some(c) = s.choices.iter().find(|c| c.function.is_some())
+            && s.program.is_none()
+        {
+            return fail(format!(
+                "choice '{}' names a function, but the step runs no program",
+                c.text
+            ));
+        }
         match (&s.rung, needs_rung) {
-            (None, true) => return fail("needs rung = \"…\"".into()),
+            (None, true) => return fail("needs rung = \"…\" (or program = \"…\")".into()),
             (Some(r), _) if !rungs.contains(&r.as_str()) => {
                 return fail(format!(
                     "rung '{r}' does not exist (known: {})",
@@ -262,7 +295,9 @@ fn validate(l: &Lesson) -> Result<(), (Option<usize>, String)> {
         }
         if s.kind == Kind::Predict {
             let Some(m) = &s.measure else {
-                return fail("needs measure = \"speedup:A:B\" or \"python:NAME\"".into());
+                return fail(
+                    "needs measure = \"speedup:A:B\", \"python:NAME\" or \"leak:PROGRAM\"".into(),
+                );
             };
             check_measure(m, &rungs).map_err(|why| (Some(i), format!("step '{}': {why}", s.id)))?;
             match s.within {
@@ -333,6 +368,9 @@ pub enum Measure {
     Speedup { before: String, after: String },
     /// A ratio timed by the bytecode script (`assets/lessons/bytecode.py`).
     Python(String),
+    /// MB a leak lesson's program leaves behind per request (`leak:leaky`), measured from
+    /// outside.
+    Leak(String),
 }
 
 /// Timed ratios the bytecode script reports.
@@ -353,11 +391,18 @@ fn check_measure(m: &str, rungs: &[&str]) -> Result<Measure, String> {
             })
         }
         ["python", name] if PYTHON_MEASURES.contains(&name) => Ok(Measure::Python(name.into())),
+        ["leak", name] if leak::PROGRAMS.contains(&name) => Ok(Measure::Leak(name.into())),
+        ["leak", name] => Err(format!(
+            "leak measure '{name}' is not one of {}",
+            leak::PROGRAMS.join(", ")
+        )),
         ["python", name] => Err(format!(
             "python measure '{name}' is not one of {}",
             PYTHON_MEASURES.join(", ")
         )),
-        _ => Err(format!("measure '{m}' must be speedup:A:B or python:NAME")),
+        _ => Err(format!(
+            "measure '{m}' must be speedup:A:B, python:NAME or leak:PROGRAM"
+        )),
     }
 }
 
@@ -390,6 +435,17 @@ pub fn scores(predicted: f64, measured: f64, factor: f64) -> bool {
         && predicted.is_finite()
         && (predicted / measured).max(measured / predicted) <= factor
         && same_side(predicted, measured)
+}
+
+/// Whether a predicted amount (MB per request) scores: within `factor` of the measurement,
+/// either way. Amounts have no "side of 1x"; a measurement of nothing cannot be predicted
+/// within a factor, so it never scores.
+#[must_use]
+pub fn scores_amount(predicted: f64, measured: f64, factor: f64) -> bool {
+    predicted > 0.0
+        && measured > 0.0
+        && predicted.is_finite()
+        && (predicted / measured).max(measured / predicted) <= factor
 }
 
 /// The order the options of a question are shown in to `learner`: a permutation of

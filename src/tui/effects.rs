@@ -375,6 +375,22 @@ impl Effects {
                     |why| Msg::ConcurrencyMeasured(Err(why)),
                 );
             }
+            Command::RunLeak { program, html_dir } => {
+                let tx = self.tx.clone();
+                let asked = program.clone();
+                let _ = self.spawn(
+                    "ladder-leak",
+                    move || {
+                        let opts = crate::lessons::leak::LeakOptions {
+                            html_dir: Some(html_dir),
+                            ..Default::default()
+                        };
+                        let r = crate::lessons::leak::run(&program, &opts, None).map(Box::new);
+                        let _ = tx.send(Event::App(Msg::LeakRan(program, r)));
+                    },
+                    |why| Msg::LeakRan(asked, Err(why)),
+                );
+            }
             Command::Export(path, mut results, flames) => {
                 // The SVGs go in flamegraphs/ beside the notes, linked by relative paths.
                 let dir = path
