@@ -235,7 +235,7 @@ fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command
                 let (mb, what) = (run.mb_per_request(), leak_measured(run));
                 score(ls, m, step, predicted, mb, what)
             }
-            _ => super::keys::run_program(ls, m, &program),
+            _ => super::leak::run_program(ls, m, &program),
         },
         None => vec![],
     }

@@ -362,7 +362,7 @@ fn act(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
         }
         Kind::Run if step.program.is_some() => {
             let program = step.program.clone().unwrap_or_default();
-            run_program(ls, m, &program)
+            super::leak::run_program(ls, m, &program)
         }
         Kind::Run => {
             let cmds = run_step_rung(m, step);
@@ -403,31 +403,6 @@ fn measure_concurrency(ls: &mut LessonsState, m: &mut Model) -> Vec<Command> {
     ls.concurrency_error = None;
     m.notice = None;
     vec![Command::MeasureConcurrency]
-}
-
-/// Runs the leak lesson's Python program (three requests): its memory shows in the live panel
-/// as it runs, and what it left behind arrives as [`crate::tui::app::Msg::LeakRan`].
-pub(super) fn run_program(ls: &mut LessonsState, m: &mut Model, program: &str) -> Vec<Command> {
-    if let Some(p) = &ls.leak_running {
-        m.notice = Some(Notice::Info(format!("{p} is running…")));
-        return vec![];
-    }
-    if m.running() {
-        m.notice = Some(Notice::Error(
-            "a run is in progress: wait for it (or Esc cancels it)".into(),
-        ));
-        return vec![];
-    }
-    ls.leak_running = Some(program.to_string());
-    let file = crate::lessons::leak::program(program).map_or(program, |p| p.0);
-    m.program_rss = Some(crate::tui::model::ProgramRss::new(file));
-    m.notice = Some(Notice::Info(format!(
-        "running {program}: three requests; watch its memory in the live panel…"
-    )));
-    vec![Command::RunLeak {
-        program: program.to_string(),
-        html_dir: crate::tui::screens::flame::flame_dir(m),
-    }]
 }
 
 /// A leak question's `f`: the memory flamegraph of what the program's requests left behind.

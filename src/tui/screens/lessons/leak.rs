@@ -7,8 +7,35 @@ use ratatui::text::{Line, Span};
 use super::{LessonsState, wrapped};
 use crate::lessons::Step;
 use crate::lessons::leak::{LeakRun, MB};
+use crate::tui::message::Command;
+use crate::tui::model::{Model, Notice};
 use crate::tui::theme::Theme;
 use crate::workload::human_bytes;
+
+/// Runs the leak lesson's Python program (three requests): its memory shows in the live panel
+/// as it runs, and what it left behind arrives as [`crate::tui::app::Msg::LeakRan`].
+pub(super) fn run_program(ls: &mut LessonsState, m: &mut Model, program: &str) -> Vec<Command> {
+    if let Some(p) = &ls.leak_running {
+        m.notice = Some(Notice::Info(format!("{p} is running…")));
+        return vec![];
+    }
+    if m.running() {
+        m.notice = Some(Notice::Error(
+            "a run is in progress: wait for it (or Esc cancels it)".into(),
+        ));
+        return vec![];
+    }
+    ls.leak_running = Some(program.to_string());
+    let file = crate::lessons::leak::program(program).map_or(program, |p| p.0);
+    m.program_rss = Some(crate::tui::model::ProgramRss::new(file));
+    m.notice = Some(Notice::Info(format!(
+        "running {program}: three requests; watch its memory in the live panel…"
+    )));
+    vec![Command::RunLeak {
+        program: program.to_string(),
+        html_dir: crate::tui::screens::flame::flame_dir(m),
+    }]
+}
 
 /// A run step with a `program`: its state, then what the run measured.
 pub fn program_body(
