@@ -111,7 +111,7 @@ impl LeakRun {
             .collect();
         steps.sort_unstable();
         let n = steps.len();
-        (n > 0).then(|| (steps[(n - 1) / 2] + steps[n / 2]) / 2)
+        (n > 0).then(|| i64::midpoint(steps[(n - 1) / 2], steps[n / 2]))
     }
 
     /// The bytes each request after the first left live, as the tool traced them.

@@ -184,7 +184,10 @@ impl Limits<'_> {
 /// resident bytes of the program measured from outside at that moment (0 where not measured):
 /// a program that logs its progress can be measured at the points it names.
 #[derive(Clone)]
-pub struct LineSink(pub Arc<dyn Fn(&str, u64) + Send + Sync>);
+pub struct LineSink(pub Arc<OnLine>);
+
+/// What a [`LineSink`] calls: the line, and the resident bytes then.
+pub type OnLine = dyn Fn(&str, u64) + Send + Sync;
 
 impl std::fmt::Debug for LineSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
