@@ -170,7 +170,8 @@ fn export_flame(view: &FlameView, m: &Model) -> Vec<Command> {
             path: flame_dir(m).join(&p.file),
             profile,
             title: p.title.clone(),
-            unit: "bytes",
+            // Every allocation traced, not sampled: the export's subtitle says so.
+            unit: "bytes leaked",
         }];
     }
     let id = m.rows[i].info.id;
