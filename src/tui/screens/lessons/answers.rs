@@ -392,6 +392,9 @@ fn score(
                 why(predicted, measured)
             }
         ),
+        (false, true) if amount => {
+            format!("within {within}x: well predicted. → for the next step")
+        }
         (false, true) => format!(
             "within {within}x and on the right side of 1x: well predicted. → for the next step"
         ),
