@@ -597,7 +597,7 @@ fn pressing_the_first_option_everywhere_does_not_pass_the_questions() {
                 let _ = app.update(key(KeyCode::Esc));
             }
         }
-        assert_eq!(asked, 9);
+        assert_eq!(asked, 11);
         assert!(
             passed < asked,
             "{learner}: the first option passed all {asked} questions"

@@ -255,6 +255,9 @@ def main():
                     f"{method}), handing out the work and collecting the results",
         "about": about,
         "python": platform.python_version(),
+        "executable": sys.executable,
+        # None before 3.13, which cannot run without its GIL.
+        "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: None)(),
         "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")) and not gil,
         "cores": cores(),
         "rounds": ROUNDS,

@@ -30,6 +30,13 @@ pub struct LearnArgs {
     /// Print one step in the terminal: LESSON/STEP (a bytecode step shows its bytecode).
     #[arg(long, value_name = "LESSON/STEP")]
     show: Option<String>,
+    /// Run the leak lesson's Python service (`leaky` or `fixed`) for three requests under memray
+    /// (tracemalloc without it) and print what each request left behind, by Python stack.
+    #[arg(long, value_name = "PROGRAM")]
+    leak: Option<String>,
+    /// With --leak: write the memory flamegraph SVG and memray's own HTML into DIR.
+    #[arg(long, value_name = "DIR", requires = "leak")]
+    out: Option<PathBuf>,
     /// Use an instructor's lesson folder instead of the shipped lessons.
     #[arg(long, value_name = "DIR")]
     lessons: Option<PathBuf>,
@@ -66,6 +73,9 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         };
+    }
+    if let Some(program) = &args.leak {
+        return leak(program, args.out.as_deref());
     }
     let lessons = load_lessons(args.lessons.as_deref())?;
     let path = args.progress.clone().unwrap_or_else(default_path);
@@ -180,6 +190,87 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     open_app(args, lessons, path)
+}
+
+/// `--leak PROGRAM`: the leak lesson's measurement, headless.
+fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
+    use ladder::lessons::leak::{self, LeakOptions, MB};
+    use ladder::workload::human_bytes;
+    if leak::program(program).is_none() {
+        bail!(
+            "--leak takes one of {} (the service, and its fixed twin)",
+            leak::PROGRAMS.join(", ")
+        );
+    }
+    let opts = LeakOptions {
+        html_dir: out.map(Path::to_path_buf),
+        ..LeakOptions::default()
+    };
+    let run = leak::run(program, &opts, None).map_err(anyhow::Error::msg)?;
+    println!(
+        "{}, {} requests, read by {}",
+        run.file,
+        run.requests,
+        run.tool.name()
+    );
+    if let Some(n) = &run.note {
+        println!("note: {n}");
+    }
+    let rss: Vec<String> = run.rss_after.iter().map(|&b| human_bytes(b)).collect();
+    println!(
+        "RSS after each request (measured from outside): {}",
+        rss.join(", ")
+    );
+    println!(
+        "each request after the first: {:+.2} MB (the process's RSS); {:.2} MB still live by \
+         {}",
+        run.mb_per_request(),
+        run.traced_per_request() as f64 / MB,
+        run.tool.name()
+    );
+    println!(
+        "one-offs (start-up and the first request, still live): {}",
+        human_bytes(run.one_off)
+    );
+    let profile = run.profile()?;
+    println!("what the requests after the first left behind, by Python stack:");
+    let mut stacks = profile.stacks.clone();
+    stacks.sort_by_key(|s| std::cmp::Reverse(s.1));
+    for (frames, bytes) in stacks.iter().take(5) {
+        let n = frames.len().saturating_sub(1);
+        let mut shown: Vec<&str> = frames[1..n.max(1)]
+            .iter()
+            .map(|f| leak::function_of(f))
+            .collect();
+        shown.extend(frames.last().filter(|_| n >= 1).map(String::as_str));
+        println!("  {:>10}  {}", human_bytes(*bytes), shown.join(" › "));
+    }
+    match run.holder() {
+        Some(h) => println!("the function holding it: {h}"),
+        None => println!("nothing allocated after the first request is still live: flat"),
+    }
+    if let Some(dir) = out {
+        let svg = dir.join(format!("memory-leaks-{program}.svg"));
+        let mut bytes = Vec::new();
+        profile.write_svg_counting(
+            &format!(
+                "{}: bytes each request left live ({})",
+                run.file,
+                run.tool.name()
+            ),
+            "allocated after the first request and never freed, by Python stack",
+            "bytes",
+            ladder::profile::StackView::Slide,
+            &mut bytes,
+        )?;
+        report::write_atomic(&svg, &bytes)
+            .with_context(|| format!("could not write {}", svg.display()))?;
+        println!("memory flamegraph: {}", svg.display());
+    }
+    if let Some(h) = &run.html {
+        println!("memray's own flamegraph (--leaks): {}", h.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_app(

@@ -7,9 +7,11 @@
 //! instead. Every file is validated when loaded: errors name the file, the line and the
 //! problem.
 
+pub mod leak;
 pub mod progress;
 pub mod python;
 pub mod rust_side;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
@@ -98,6 +100,10 @@ pub struct Choice {
     /// [`python::WAYS`]); the option is right when that way measured fastest here.
     #[serde(default)]
     pub way: Option<String>,
+    /// In a flame step with a `program`: the program's function this option names; the
+    /// option is right when that function holds the most of the leaked bytes measured.
+    #[serde(default)]
+    pub function: Option<String>,
 }
 
 /// One step. Which fields apply depends on `kind` (checked by [`validate`]).
@@ -114,6 +120,10 @@ pub struct Step {
     /// Run / Flame: the rung.
     #[serde(default)]
     pub rung: Option<String>,
+    /// Run / Flame, instead of a rung: the leak lesson's Python program (`leaky` or `fixed`,
+    /// see [`leak::PROGRAMS`]), run for three requests under memray (or tracemalloc).
+    #[serde(default)]
+    pub program: Option<String>,
     /// Run: how many times (the leak lesson runs `leaky` several times).
     #[serde(default)]
     pub times: Option<u32>,
@@ -202,127 +212,9 @@ pub fn parse(text: &str, file: &Path) -> Result<Lesson, LessonError> {
             ),
         ));
     }
-    validate(&lesson).map_err(|(n, reason)| err(n.and_then(|n| step_line(text, n)), reason))?;
+    validate::validate(&lesson)
+        .map_err(|(n, reason)| err(n.and_then(|n| step_line(text, n)), reason))?;
     Ok(lesson)
-}
-
-/// Checks what the schema cannot: ids, references and the fields each kind needs. The error
-/// carries the index of the step at fault.
-fn validate(l: &Lesson) -> Result<(), (Option<usize>, String)> {
-    let id_ok = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    };
-    if !id_ok(&l.id) {
-        return Err((
-            None,
-            format!("lesson id '{}' must be letters, digits, - or _", l.id),
-        ));
-    }
-    if l.steps.is_empty() {
-        return Err((None, "the lesson has no [[step]]".into()));
-    }
-    let rungs = known_rungs();
-    for (i, s) in l.steps.iter().enumerate() {
-        let fail = |why: String| Err((Some(i), format!("step '{}' ({:?}): {why}", s.id, s.kind)));
-        if !id_ok(&s.id) {
-            return fail("the id must be letters, digits, - or _".into());
-        }
-        if l.steps[..i].iter().any(|o| o.id == s.id) {
-            return fail("this id is used by an earlier step".into());
-        }
-        let needs_rung = matches!(s.kind, Kind::Run | Kind::Flame);
-        match (&s.rung, needs_rung) {
-            (None, true) => return fail("needs rung = \"…\"".into()),
-            (Some(r), _) if !rungs.contains(&r.as_str()) => {
-                return fail(format!(
-                    "rung '{r}' does not exist (known: {})",
-                    rungs.join(", ")
-                ));
-            }
-            _ => {}
-        }
-        if matches!(s.kind, Kind::Flame | Kind::Choice) {
-            if s.question.is_empty() {
-                return fail("needs a question".into());
-            }
-            if s.choices.len() < 2 {
-                return fail("needs at least two choices".into());
-            }
-            if !s.choices.iter().any(|c| c.correct) {
-                return fail("no choice is marked correct = true".into());
-            }
-            if let Some(c) = s.choices.iter().find(|c| c.explain.trim().is_empty()) {
-                return fail(format!("choice '{}' has no explanation", c.text));
-            }
-        } else if !s.choices.is_empty() {
-            return fail("only flame and choice steps have choices".into());
-        }
-        if s.kind == Kind::Predict {
-            let Some(m) = &s.measure else {
-                return fail("needs measure = \"speedup:A:B\" or \"python:NAME\"".into());
-            };
-            check_measure(m, &rungs).map_err(|why| (Some(i), format!("step '{}': {why}", s.id)))?;
-            match s.within {
-                Some(w) if w > 1.0 => {}
-                Some(w) => return fail(format!("within = {w} must be a factor above 1")),
-                None => return fail("needs within = FACTOR (e.g. 2.0: within 2x)".into()),
-            }
-            if s.question.is_empty() {
-                return fail("needs a question".into());
-            }
-        } else if s.measure.is_some() {
-            return fail("only predict steps measure".into());
-        }
-        if s.kind == Kind::Bytecode {
-            match &s.pair {
-                Some(p) if BYTECODE_PAIRS.contains(&p.as_str()) => {}
-                Some(p) => {
-                    return fail(format!(
-                        "pair '{p}' is not one of {}",
-                        BYTECODE_PAIRS.join(", ")
-                    ));
-                }
-                None => return fail("needs pair = \"…\"".into()),
-            }
-        }
-        if let Some(w) = &s.workload {
-            if w != "all" && !python::WORKLOADS.contains(&w.as_str()) {
-                return fail(format!(
-                    "workload '{w}' is not one of all, {}",
-                    python::WORKLOADS.join(", ")
-                ));
-            }
-            if !matches!(s.kind, Kind::Choice | Kind::Explain | Kind::Read) {
-                return fail("only choice, explain and read steps show a workload".into());
-            }
-        }
-        for c in &s.choices {
-            match &c.way {
-                Some(_) if s.workload.is_none() => {
-                    return fail(format!(
-                        "choice '{}' names a way, but the step has no workload",
-                        c.text
-                    ));
-                }
-                Some(w) if !python::WAYS.contains(&w.as_str()) => {
-                    return fail(format!(
-                        "way '{w}' is not one of {}",
-                        python::WAYS.join(", ")
-                    ));
-                }
-                _ => {}
-            }
-        }
-        if s.kind == Kind::Explain && s.text.trim().is_empty() && s.question.is_empty() {
-            return fail("needs text or a question saying what to explain".into());
-        }
-        if s.kind == Kind::Read && s.text.trim().is_empty() {
-            return fail("has no text".into());
-        }
-    }
-    Ok(())
 }
 
 /// What a predict step measures.
@@ -332,6 +224,9 @@ pub enum Measure {
     Speedup { before: String, after: String },
     /// A ratio timed by the bytecode script (`assets/lessons/bytecode.py`).
     Python(String),
+    /// MB a leak lesson's program leaves behind per request (`leak:leaky`), measured from
+    /// outside.
+    Leak(String),
 }
 
 /// Timed ratios the bytecode script reports.
@@ -352,11 +247,18 @@ fn check_measure(m: &str, rungs: &[&str]) -> Result<Measure, String> {
             })
         }
         ["python", name] if PYTHON_MEASURES.contains(&name) => Ok(Measure::Python(name.into())),
+        ["leak", name] if leak::PROGRAMS.contains(&name) => Ok(Measure::Leak(name.into())),
+        ["leak", name] => Err(format!(
+            "leak measure '{name}' is not one of {}",
+            leak::PROGRAMS.join(", ")
+        )),
         ["python", name] => Err(format!(
             "python measure '{name}' is not one of {}",
             PYTHON_MEASURES.join(", ")
         )),
-        _ => Err(format!("measure '{m}' must be speedup:A:B or python:NAME")),
+        _ => Err(format!(
+            "measure '{m}' must be speedup:A:B, python:NAME or leak:PROGRAM"
+        )),
     }
 }
 
@@ -389,6 +291,17 @@ pub fn scores(predicted: f64, measured: f64, factor: f64) -> bool {
         && predicted.is_finite()
         && (predicted / measured).max(measured / predicted) <= factor
         && same_side(predicted, measured)
+}
+
+/// Whether a predicted amount (MB per request) scores: within `factor` of the measurement,
+/// either way. Amounts have no "side of 1x"; a measurement of nothing cannot be predicted
+/// within a factor, so it never scores.
+#[must_use]
+pub fn scores_amount(predicted: f64, measured: f64, factor: f64) -> bool {
+    predicted > 0.0
+        && measured > 0.0
+        && predicted.is_finite()
+        && (predicted / measured).max(measured / predicted) <= factor
 }
 
 /// The order the options of a question are shown in to `learner`: a permutation of

@@ -111,6 +111,17 @@ pub enum Measured {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recorded_on: Option<String>,
     },
+    /// A run of the leak lesson's Python program: the process's memory after each request
+    /// (measured from outside), the growth per request, and what the tool traced.
+    Leak {
+        program: String,
+        tool: String,
+        rss_after: Vec<u64>,
+        mb_per_request: f64,
+        traced_per_request: u64,
+        /// The program's function holding the most of the leaked bytes (None: nothing left).
+        holder: Option<String>,
+    },
     /// The concurrency table.
     Concurrency {
         table: Box<super::python::Concurrency>,

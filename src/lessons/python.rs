@@ -133,6 +133,12 @@ pub fn bytecode(pair: &str) -> (Option<Bytecode>, Option<String>) {
 pub struct Concurrency {
     pub python: String,
     pub free_threaded: bool,
+    /// The interpreter that ran it (`sys.executable`), and what `sys._is_gil_enabled()` said
+    /// there (None before Python 3.13, which has no such call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executable: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gil_enabled: Option<bool>,
     pub cores: Option<usize>,
     /// Workload → way of running it → seconds: the median of the rounds.
     pub results: BTreeMap<String, BTreeMap<String, f64>>,
@@ -156,6 +162,10 @@ pub struct Concurrency {
     /// The same measured with a free-threaded Python found on PATH (`python3.14t`, …).
     #[serde(default)]
     pub free: Option<Box<Concurrency>>,
+    /// Why a free-threaded Python that was found (or named by `$LADDER_PYTHON_FT`) was not
+    /// measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_error: Option<String>,
     /// The Rust side: the native kernel sequential, on threads, on worker processes.
     #[serde(default)]
     pub rust: Option<super::rust_side::RustSide>,
@@ -205,10 +215,12 @@ impl Concurrency {
         match (way, self.free_threaded, &self.free) {
             // The main Python may itself be the free-threaded one.
             ("free-threads", true, _) => self.raw(workload, "threads"),
-            ("free-threads", false, Some(ft)) => ft.raw(workload, "threads"),
+            // Only where it ran without its GIL: a free-threaded build can re-enable it (an
+            // extension that needs it, PYTHON_GIL=1), and then its threads are not free.
+            ("free-threads", false, Some(ft)) if ft.free_threaded => ft.raw(workload, "threads"),
             // No free-threaded Python; or threads on a standard CPython, which were not
             // measured because this one has no GIL.
-            ("free-threads", false, None) | ("threads", true, _) => None,
+            ("free-threads", false, _) | ("threads", true, _) => None,
             _ => self.raw(workload, way),
         }
     }
@@ -256,12 +268,26 @@ impl Concurrency {
     }
 }
 
-/// A free-threaded CPython on PATH, if there is one.
-#[must_use]
-pub fn free_threaded_python() -> Option<PathBuf> {
-    ["python3.14t", "python3.13t"]
+/// How a student gets a free-threaded CPython, where there is none.
+pub const GET_FREE_THREADED: &str = "uv python install 3.14t (it puts python3.14t in \
+    ~/.local/bin), or set LADDER_PYTHON_FT to a free-threaded interpreter's path";
+
+/// A free-threaded CPython: `$LADDER_PYTHON_FT`, else `python3.14t` or `python3.13t` on PATH.
+/// Err when `$LADDER_PYTHON_FT` names no program.
+pub fn free_threaded_python() -> Result<Option<PathBuf>, String> {
+    free_threaded_from(std::env::var_os("LADDER_PYTHON_FT"))
+}
+
+fn free_threaded_from(named: Option<std::ffi::OsString>) -> Result<Option<PathBuf>, String> {
+    if let Some(p) = named.filter(|p| !p.is_empty()) {
+        let name = p.to_string_lossy().into_owned();
+        return crate::peers::which(&name).map(Some).ok_or_else(|| {
+            format!("LADDER_PYTHON_FT={name} is not a program here: {GET_FREE_THREADED}")
+        });
+    }
+    Ok(["python3.14t", "python3.13t"]
         .iter()
-        .find_map(|p| crate::peers::which(p))
+        .find_map(|p| crate::peers::which(p)))
 }
 
 /// Runs the concurrency script (`quick`: smaller workloads, for tests), and again with a
@@ -269,10 +295,24 @@ pub fn free_threaded_python() -> Option<PathBuf> {
 pub fn concurrency(quick: bool) -> Result<Concurrency, PythonError> {
     let args: &[&str] = if quick { &["--quick"] } else { &[] };
     let mut c: Concurrency = run_json("concurrency.py", CONCURRENCY_PY, args)?;
-    if let Some(ft) = free_threaded_python() {
-        c.free = run_json_with(&ft, "concurrency.py", CONCURRENCY_PY, args)
-            .ok()
-            .map(Box::new);
+    match free_threaded_python() {
+        Ok(Some(ft)) => {
+            match run_json_with::<Concurrency>(&ft, "concurrency.py", CONCURRENCY_PY, args) {
+                Ok(f) if !f.free_threaded => {
+                    c.free_error = Some(format!(
+                        "{} ran with its GIL enabled (sys._is_gil_enabled() = {:?}): its threads \
+                     are not free, so they are not shown as free threads",
+                        ft.display(),
+                        f.gil_enabled
+                    ));
+                    c.free = Some(Box::new(f));
+                }
+                Ok(f) => c.free = Some(Box::new(f)),
+                Err(e) => c.free_error = Some(format!("{} failed: {e}", ft.display())),
+            }
+        }
+        Ok(None) => {}
+        Err(e) => c.free_error = Some(e),
     }
     Ok(c)
 }
@@ -280,6 +320,36 @@ pub fn concurrency(quick: bool) -> Result<Concurrency, PythonError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_named_free_threaded_python_must_exist_and_the_error_says_how_to_get_one() {
+        let e = free_threaded_from(Some("/no/such/python3.14t".into())).unwrap_err();
+        assert!(e.contains("LADDER_PYTHON_FT=/no/such/python3.14t"), "{e}");
+        assert!(e.contains("uv python install 3.14t"), "{e}");
+        let sh = free_threaded_from(Some("/bin/sh".into())).unwrap();
+        assert_eq!(sh.as_deref(), Some(std::path::Path::new("/bin/sh")));
+    }
+
+    #[test]
+    fn a_free_threaded_build_running_with_its_gil_is_not_a_free_threads_column() {
+        let table = |free: bool| -> Concurrency {
+            serde_json::from_str(&format!(
+                r#"{{"python": "3.14.0", "free_threaded": false, "cores": 2,
+                    "results": {{"cpu": {{"sequential": 1.0, "threads": 1.0}}}},
+                    "free": {{"python": "3.14.0t", "free_threaded": {free},
+                        "gil_enabled": {}, "cores": 2,
+                        "results": {{"cpu": {{"sequential": 1.0, "threads": 0.5}}}}}}}}"#,
+                !free
+            ))
+            .unwrap()
+        };
+        assert!(table(true).timing("cpu", "free-threads").is_some());
+        assert_eq!(table(false).timing("cpu", "free-threads"), None);
+        assert_eq!(
+            table(false).verdict("cpu", "free-threads"),
+            Verdict::NotMeasured
+        );
+    }
 
     #[test]
     fn the_recording_has_both_pairs_and_says_where_it_was_made() {

@@ -180,6 +180,21 @@ impl Limits<'_> {
     }
 }
 
+/// Told each whole line the program prints on standard output as it prints it, with the
+/// resident bytes of the program measured from outside at that moment (0 where not measured):
+/// a program that logs its progress can be measured at the points it names.
+#[derive(Clone)]
+pub struct LineSink(pub Arc<OnLine>);
+
+/// What a [`LineSink`] calls: the line, and the resident bytes then.
+pub type OnLine = dyn Fn(&str, u64) + Send + Sync;
+
+impl std::fmt::Debug for LineSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LineSink")
+    }
+}
+
 /// A program to run: `args[0]` with the rest as arguments, in an environment with `env` added.
 #[derive(Debug)]
 pub struct Call<'a> {
@@ -187,6 +202,8 @@ pub struct Call<'a> {
     pub env: Vec<(&'static str, OsString)>,
     pub limits: Limits<'a>,
     pub cancel: Option<&'a AtomicBool>,
+    /// Told each line of standard output as it comes (see [`LineSink`]).
+    pub lines: Option<LineSink>,
 }
 
 /// How one process ended, and what it cost.
@@ -274,9 +291,10 @@ fn run_measuring(call: &Call, measure: Measure) -> Result<Finished, String> {
         .spawn()
         .map_err(|e| format!("could not start `{}`: {e}", call.args.join(" ")))?;
     let group = Group::register(child.id());
+    let pid = child.id();
     // Drain the pipes on threads, so a chatty program never blocks on a full pipe; what it
     // says is kept bounded (its start and its end) and read back even if the pipe stays open.
-    let drain = |r: Option<Box<dyn Read + Send>>| {
+    let drain = |r: Option<Box<dyn Read + Send>>, sink: Option<LineSink>| {
         let kept = Arc::new(Mutex::new(Kept::default()));
         let shared = Arc::clone(&kept);
         let (tx, rx) = std::sync::mpsc::channel::<()>();
@@ -285,9 +303,20 @@ fn run_measuring(call: &Call, measure: Measure) -> Result<Finished, String> {
             .spawn(move || {
                 if let Some(mut r) = r {
                     let mut buf = [0u8; 8192];
+                    let mut line = Vec::new();
                     while let Ok(got) = r.read(&mut buf) {
                         if got == 0 {
                             break;
+                        }
+                        if let Some(sink) = &sink {
+                            for &b in &buf[..got] {
+                                if b == b'\n' {
+                                    sink.0(&String::from_utf8_lossy(&line), rss_now(pid, measure));
+                                    line.clear();
+                                } else if line.len() < KEEP {
+                                    line.push(b);
+                                }
+                            }
                         }
                         shared
                             .lock()
@@ -304,6 +333,7 @@ fn run_measuring(call: &Call, measure: Measure) -> Result<Finished, String> {
             .stdout
             .take()
             .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        call.lines.clone(),
     )
     .and_then(|out| {
         let err = drain(
@@ -311,6 +341,7 @@ fn run_measuring(call: &Call, measure: Measure) -> Result<Finished, String> {
                 .stderr
                 .take()
                 .map(|s| Box::new(s) as Box<dyn Read + Send>),
+            None,
         )?;
         Ok((out, err))
     });
@@ -473,6 +504,17 @@ fn memory(root: u32, measure: Measure) -> (u64, u64) {
         peak = peak.max(field("VmHWM:"));
     }
     (now, peak.max(now))
+}
+
+/// The resident bytes of the processes `measure` names under `root` now (0 off Linux).
+fn rss_now(root: u32, measure: Measure) -> u64 {
+    #[cfg(target_os = "linux")]
+    return memory(root, measure).0;
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (root, measure);
+        0
+    }
 }
 
 /// Every process started by `pid` and by those, from each thread's `children` list (one

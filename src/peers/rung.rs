@@ -202,6 +202,7 @@ impl PeerKernel {
                 mark: &mark,
             },
             cancel: self.cancel.as_deref(),
+            lines: None,
         })?;
         if !finished.ended.success {
             let mut why = format!(

@@ -223,6 +223,7 @@ impl App {
                 lessons::on_bytecode(&mut self.lessons, m, pair, loaded)
             }
             Msg::ConcurrencyMeasured(r) => lessons::on_concurrency(&mut self.lessons, r),
+            Msg::LeakRan(program, r) => lessons::on_leak(&mut self.lessons, m, program, r),
             Msg::FileSaved(path) => match self.lab.as_mut() {
                 Some(l) => lab::on_file_saved(l, m, &path),
                 None => vec![],
@@ -348,6 +349,14 @@ impl App {
             Nav::Lessons => {
                 lessons::open(&mut self.lessons, &mut self.model);
                 Screen::Lessons
+            }
+            Nav::PythonFlame => {
+                self.flame = FlameView {
+                    python: true,
+                    ..FlameView::default()
+                };
+                self.flame_return = self.screen;
+                Screen::Flame
             }
             Nav::Flame { rung, memory } => {
                 self.flame = FlameView {

@@ -398,6 +398,22 @@ impl Effects {
                     |why| Msg::ConcurrencyMeasured(Err(why)),
                 );
             }
+            Command::RunLeak { program, html_dir } => {
+                let tx = self.tx.clone();
+                let asked = program.clone();
+                let _ = self.spawn(
+                    "ladder-leak",
+                    move || {
+                        let opts = crate::lessons::leak::LeakOptions {
+                            html_dir: Some(html_dir),
+                            ..Default::default()
+                        };
+                        let r = crate::lessons::leak::run(&program, &opts, None).map(Box::new);
+                        let _ = tx.send(Event::App(Msg::LeakRan(program, r)));
+                    },
+                    |why| Msg::LeakRan(asked, Err(why)),
+                );
+            }
             Command::Export(path, results, flames) => {
                 let msg = export::notes(path, *results, &flames);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));

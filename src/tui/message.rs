@@ -52,6 +52,8 @@ pub enum Msg {
         (Option<crate::lessons::python::Bytecode>, Option<String>),
     ),
     ConcurrencyMeasured(Result<crate::lessons::python::Concurrency, String>),
+    /// A leak lesson's program ran: what it left behind, or why it could not run.
+    LeakRan(String, Result<Box<crate::lessons::leak::LeakRun>, String>),
     /// Saving the lesson progress failed.
     ProgressNotSaved(String),
     /// A file in the lab's folder was written (watch mode).
@@ -93,6 +95,12 @@ pub enum Command {
     LoadBytecode(String),
     /// Measure the concurrency lesson's workloads (runs Python).
     MeasureConcurrency,
+    /// Run the leak lesson's Python program (`leaky`, `fixed`) under memray or tracemalloc;
+    /// memray's own HTML flamegraph goes into `html_dir`.
+    RunLeak {
+        program: String,
+        html_dir: PathBuf,
+    },
     /// Write the speedup table as Markdown, with the flamegraph SVG of each profiled rung
     /// beside it (linked from its row).
     Export(PathBuf, Box<Results>, Vec<(String, Arc<Profile>)>),

@@ -11,6 +11,7 @@ fn sh<'a>(script: impl Into<String>, mark: &'a Path, cancel: Option<&'a AtomicBo
             mark,
         },
         cancel,
+        lines: None,
     }
 }
 
@@ -193,6 +194,7 @@ fn a_cancelled_program_is_killed_with_its_children() {
             mark: &mark,
         },
         cancel: Some(&cancel),
+        lines: None,
     };
     let result = std::thread::scope(|s| {
         let running = s.spawn(|| run(&call));
@@ -208,4 +210,31 @@ fn a_cancelled_program_is_killed_with_its_children() {
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     // Killed with its group: gone, or a zombie until whoever adopted it reaps it.
     assert!(dies(&pid), "the grandchild {} survived", pid.trim());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn each_line_is_told_as_it_comes_with_the_memory_at_that_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("mark");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let into = Arc::clone(&seen);
+    // 100 MiB touched between the two lines: the second line's memory is that much higher.
+    let script = "import sys, time\nprint('one', flush=True); time.sleep(0.2)\n\
+                  b = bytearray(100 << 20)\nprint('two', flush=True); time.sleep(0.2)";
+    let call = Call {
+        args: vec!["python3".into(), "-c".into(), script.into()],
+        lines: Some(LineSink(Arc::new(move |l: &str, rss| {
+            into.lock().unwrap().push((l.to_string(), rss));
+        }))),
+        ..sh("", &mark, None)
+    };
+    let f = run(&call).unwrap();
+    assert!(f.ended.success, "{}", f.stderr);
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        ["one", "two"]
+    );
+    assert!(seen[1].1 > seen[0].1 + (90 << 20), "{seen:?}");
 }

@@ -82,6 +82,10 @@ pub(super) fn report(
 pub(super) fn flame(path: PathBuf, profile: &Profile, title: &str, unit: &str) -> Written {
     let subtitle = if unit == "bytes" {
         "bytes still live, by the stack that allocated them (sampled)".to_string()
+    } else if unit == "bytes leaked" {
+        "allocated after the first request and never freed, by the Python stack that allocated \
+         them (every allocation traced)"
+            .to_string()
     } else {
         format!(
             "{} samples at {} Hz; each thread is a root",

@@ -128,9 +128,15 @@ pub struct Model {
     pub profiles: Vec<Option<Arc<Profile>>>,
     /// The latest snapshot of the bytes still live, by allocating stack, and the totals.
     pub memory: Option<(Arc<Profile>, crate::profile::alloc::AllocStats)>,
+    /// A Python program's memory flamegraph (the leak lesson's), with its title and the file
+    /// name its SVG is exported as.
+    pub python_flame: Option<PythonFlame>,
     pub scale: ScaleView,
     /// Resident bytes of the peer process running now.
     pub peer_rss: Option<u64>,
+    /// A lesson's program run outside (the leak lesson's service): its memory, measured from
+    /// outside, drawn in the live panel instead of the app's own while the lesson shows it.
+    pub program_rss: Option<ProgramRss>,
     /// What the live panel says before anything has run.
     pub idle_hint: &'static str,
     /// The peak is being measured (no cache for this machine yet): the first start's pause.
@@ -182,8 +188,10 @@ impl Model {
             history_path: PathBuf::from("perf/history.jsonl"),
             history_machine: 0,
             memory: None,
+            python_flame: None,
             scale: ScaleView::default(),
             peer_rss: None,
+            program_rss: None,
             idle_hint: "Select a rung and press Enter; a climbs the whole ladder.",
             measuring_peak: false,
         };
@@ -284,6 +292,11 @@ impl Model {
         self.elsewhere.push(s.elsewhere);
         self.total_memory = s.total_memory;
         self.peer_rss = s.peer_rss;
+        if let (Some(p), Some(r)) = (&mut self.program_rss, s.peer_rss)
+            && p.running
+        {
+            p.history.push(r);
+        }
     }
 
     /// Cores' worth of CPU other processes used over the last second (the samples that say),
@@ -412,6 +425,35 @@ impl Model {
                 ));
                 vec![]
             }
+        }
+    }
+}
+
+/// A memory flamegraph of a Python program's stacks, read by memray or tracemalloc.
+#[derive(Clone, Debug)]
+pub struct PythonFlame {
+    pub profile: Arc<Profile>,
+    pub title: String,
+    /// The exported SVG's file name.
+    pub file: String,
+}
+
+/// The memory of a lesson's program run outside, sample by sample.
+#[derive(Clone, Debug)]
+pub struct ProgramRss {
+    /// Its file name, for the live panel's label.
+    pub name: String,
+    pub history: History<u64>,
+    pub running: bool,
+}
+
+impl ProgramRss {
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            history: History::new(HISTORY),
+            running: true,
         }
     }
 }

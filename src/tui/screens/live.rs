@@ -151,16 +151,23 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         return;
     }
     // While a peer runs, the gauge shows its process: that is where the work and memory are.
-    let (rss, who) = match m.peer_rss {
-        Some(r) if m.running() => (r, "peer RSS"),
-        _ => (m.rss.last().unwrap_or(0), "RSS"),
+    // A lesson's program (the leak lesson's service) is drawn while the lesson shows it: its
+    // climb is the point.
+    let program = m
+        .program_rss
+        .as_ref()
+        .filter(|p| p.history.last().is_some());
+    let (rss, who) = match (program, m.peer_rss) {
+        (Some(p), _) => (p.history.last().unwrap_or(0), format!("{} RSS", p.name)),
+        (None, Some(r)) if m.running() => (r, "peer RSS".to_string()),
+        _ => (m.rss.last().unwrap_or(0), "RSS".to_string()),
     };
+    let series = program.map_or(&m.rss, |p| &p.history);
     let total = m.total_memory.max(1);
     // The history is drawn from just below its lowest point, not from zero: a leak of a few
     // MiB a run on a process of a hundred and more is then a visible step. A line above it
     // says the scale.
-    let data: Vec<u64> = m
-        .rss
+    let data: Vec<u64> = series
         .tail(mem_spark.width as usize)
         .map(|b| b >> 20)
         .collect();
@@ -186,7 +193,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         let [said, spark] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(mem_spark);
         f.render_widget(
-            Paragraph::new(format!("RSS history, {lo}–{hi} MiB")).style(theme.dim()),
+            Paragraph::new(format!("{who} history, {lo}–{hi} MiB")).style(theme.dim()),
             said,
         );
         let shifted: Vec<u64> = data.iter().map(|v| v - floor).collect();

@@ -31,6 +31,8 @@ pub enum Nav {
         rung: usize,
         memory: bool,
     },
+    /// The flamegraph of a Python program's leaked bytes (the model's `python_flame`).
+    PythonFlame,
     /// Back from the flamegraph to the screen that opened it.
     Back,
 }

@@ -33,11 +33,16 @@ pub struct FlameView {
     pub memory: bool,
     /// Comparing with this rung's profile (the functions table shows what changed).
     pub diff_with: Option<usize>,
+    /// Showing a Python program's memory flamegraph (the model's `python_flame`), not a rung's.
+    pub python: bool,
 }
 
 /// The profile the flamegraph shows: the rung's CPU profile, or the memory snapshot.
 #[must_use]
 pub fn profile_of<'m>(view: &FlameView, m: &'m Model) -> Option<&'m Arc<Profile>> {
+    if view.python {
+        return m.python_flame.as_ref().map(|p| &p.profile);
+    }
     if view.memory {
         m.memory.as_ref().map(|(p, _)| p)
     } else {
@@ -53,6 +58,14 @@ pub fn tree_of(view: &FlameView, m: &Model) -> Option<Node> {
 
 /// The flamegraph's keys, when no search is being typed.
 pub fn on_key(view: &mut FlameView, m: &mut Model, key: KeyEvent) -> Outcome {
+    if view.python && matches!(key.code, KeyCode::Char('t' | 'd')) {
+        // A Python program's own stacks: there is no CPU profile of it here to switch to, and
+        // no rung below to compare with.
+        m.notice = Some(Notice::Info(
+            "this is the Python program's memory: e exports it as SVG".into(),
+        ));
+        return Outcome::default();
+    }
     if key.code == KeyCode::Char('t')
         && !view.memory
         && m.rows.get(view.rung).is_some_and(|r| r.peer)
@@ -152,6 +165,15 @@ fn export_flame(view: &FlameView, m: &Model) -> Vec<Command> {
     let Some(profile) = profile_of(view, m).cloned() else {
         return vec![];
     };
+    if let (true, Some(p)) = (view.python, &m.python_flame) {
+        return vec![Command::ExportFlame {
+            path: flame_dir(m).join(&p.file),
+            profile,
+            title: p.title.clone(),
+            // Every allocation traced, not sampled: the export's subtitle says so.
+            unit: "bytes leaked",
+        }];
+    }
     let id = m.rows[i].info.id;
     if view.memory {
         return vec![Command::ExportFlame {
@@ -177,7 +199,7 @@ fn export_flame(view: &FlameView, m: &Model) -> Vec<Command> {
 
 /// Where exported flamegraphs go: `flamegraphs/` beside the notes (the lab's folder for a
 /// lab; the working folder otherwise, as `m` writes NOTES.md there).
-fn flame_dir(m: &Model) -> PathBuf {
+pub fn flame_dir(m: &Model) -> PathBuf {
     m.notes_path
         .parent()
         .map_or_else(PathBuf::new, std::path::Path::to_path_buf)

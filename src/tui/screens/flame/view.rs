@@ -26,7 +26,12 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
     let memory = view.memory;
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(area);
-    let title = match (&m.memory, memory) {
+    let memory = memory || view.python;
+    let title = match (&m.memory, view.memory) {
+        _ if view.python => m
+            .python_flame
+            .as_ref()
+            .map_or_else(String::new, |p| p.title.clone()),
         // What the runs left live (memray's --leaks), not the workload or the app around them.
         (Some((_, st)), true) => match st.since_mark {
             Some(d) => format!(

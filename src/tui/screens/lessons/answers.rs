@@ -5,9 +5,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Feedback, LessonsState};
+use crate::lessons::leak::LeakRun;
 use crate::lessons::progress::{Answer, Measured};
 use crate::lessons::python::{Bytecode, Concurrency};
-use crate::lessons::{Kind, Measure, Step, check_justification, same_side, scores};
+use crate::lessons::{Kind, Measure, Step, check_justification, same_side, scores, scores_amount};
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice};
 
@@ -229,8 +230,80 @@ fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command
             }
             _ => vec![Command::LoadBytecode(pair)],
         },
+        Some(Measure::Leak(program)) => match ls.leak.get(&program) {
+            Some(Ok(run)) => {
+                let (mb, what) = (run.mb_per_request(), leak_measured(run));
+                score(ls, m, step, predicted, mb, what)
+            }
+            _ => super::leak::run_program(ls, m, &program),
+        },
         None => vec![],
     }
+}
+
+fn leak_measured(run: &LeakRun) -> Measured {
+    Measured::Leak {
+        program: run.program.clone(),
+        tool: run.tool.name().to_string(),
+        rss_after: run.rss_after.clone(),
+        mb_per_request: run.mb_per_request(),
+        traced_per_request: run.traced_per_request(),
+        holder: run.holder(),
+    }
+}
+
+/// A leak lesson's program ran (called from `update`): kept for its flamegraph and question,
+/// recorded with the progress, and it passes the run step or scores the prediction that asked
+/// for it.
+pub fn on_leak(
+    ls: &mut LessonsState,
+    m: &mut Model,
+    program: String,
+    r: Result<Box<LeakRun>, String>,
+) -> Vec<Command> {
+    ls.leak_running = None;
+    if let Some(p) = &mut m.program_rss {
+        p.running = false;
+    }
+    let r = r.map(|b| *b);
+    let step = ls.current().cloned();
+    let Some(step) = step else {
+        ls.leak.insert(program, r);
+        return vec![];
+    };
+    let run = match r {
+        Ok(run) => run,
+        Err(e) => {
+            m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
+            if matches!(ls.feedback, Some(Feedback::Measuring { .. })) {
+                ls.feedback = None;
+            }
+            ls.leak.insert(program, Err(e));
+            return vec![];
+        }
+    };
+    let mine = step.program.as_deref() == Some(program.as_str());
+    let predicting = matches!(step.measure(), Some(Measure::Leak(p)) if p == program);
+    if mine || predicting {
+        ls.measured(leak_measured(&run));
+    }
+    let note = run.note.clone();
+    let summary = format!(
+        "{program}: {:+.2} MB per request after the first",
+        run.mb_per_request()
+    );
+    ls.leak.insert(program, Ok(run));
+    if predicting {
+        return try_measure(ls, m, &step);
+    }
+    if mine && step.kind == Kind::Run {
+        m.notice = Some(Notice::Info(match note {
+            Some(n) => format!("{summary} · {n}"),
+            None => format!("{summary}: → for the next step"),
+        }));
+        return ls.pass_current();
+    }
+    vec![]
 }
 
 fn bytecode_measured(pair: &str, b: &Bytecode) -> Measured {
@@ -280,7 +353,21 @@ fn score(
     what: Measured,
 ) -> Vec<Command> {
     let within = step.within.unwrap_or(2.0);
-    let scored = scores(predicted, measured, within);
+    let amount = matches!(step.measure(), Some(Measure::Leak(_)));
+    let scored = if amount {
+        scores_amount(predicted, measured, within)
+    } else {
+        scores(predicted, measured, within)
+    };
+    // An amount (MB) has no side of 1x: only how far off it was.
+    let why = |p: f64, x: f64| {
+        if amount {
+            let off = (p / x).max(x / p);
+            format!("{p} MB against {x:.2} MB measured: off by {off:.1}x, more than {within}x")
+        } else {
+            miss_reason(p, x, within)
+        }
+    };
     // Only the first measured attempt is scored; later ones are practice, labelled as such.
     let practice = ls.attempts(step).iter().any(|a| a.measured.is_some());
     ls.feedback = Some(Feedback::Scored {
@@ -302,15 +389,18 @@ fn score(
             if scored {
                 "within the tolerance".to_string()
             } else {
-                miss_reason(predicted, measured, within)
+                why(predicted, measured)
             }
         ),
+        (false, true) if amount => {
+            format!("within {within}x: well predicted. → for the next step")
+        }
         (false, true) => format!(
             "within {within}x and on the right side of 1x: well predicted. → for the next step"
         ),
         (false, false) => format!(
             "missed: {}. The hints below say why; → for the next step",
-            miss_reason(predicted, measured, within)
+            why(predicted, measured)
         ),
     }));
     ls.pass_current()

@@ -25,6 +25,7 @@ pub fn step_body(
             v.push(Line::from(Span::styled("Enter: next", dim)));
             v
         }
+        Kind::Run if step.program.is_some() => super::leak::program_body(ls, step, theme, width),
         Kind::Run => {
             let id = step.rung.clone().unwrap_or_default();
             let row = m.rows.iter().find(|r| r.info.id == id);
@@ -74,6 +75,20 @@ pub fn step_body(
         }
         Kind::Flame | Kind::Choice => {
             let mut v = with_table(ls, step, theme, width);
+            if let Some(Ok(run)) = step.program.as_ref().and_then(|p| ls.leak.get(p))
+                && let Some(h) = &run.html
+            {
+                v.extend(wrapped(
+                    &format!(
+                        "f: the flamegraph here · memray's own (--leaks) is {}",
+                        h.display()
+                    ),
+                    "",
+                    2,
+                    width,
+                    theme.dim(),
+                ));
+            }
             v.extend(choices_body(ls, step, theme, width));
             v
         }
@@ -289,24 +304,35 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
     let good = Style::default().fg(theme.good);
     let bad = Style::default().fg(theme.bad);
     let within = step.within.unwrap_or(2.0);
+    // A leak's prediction is an amount (MB per request); the others are ratios.
+    let leak = matches!(step.measure(), Some(Measure::Leak(_)));
+    let unit = if leak { " MB" } else { "x" };
     let mut v = vec![Line::from(vec![
         Span::styled("your prediction: ", dim),
         Span::styled(
-            format!("{}{}x", ls.input, if ls.typing { "▏" } else { "" }),
+            format!("{}{}{unit}", ls.input, if ls.typing { "▏" } else { "" }),
             theme.title(),
         ),
     ])];
     let verdict = |label: &str, p: f64, m: f64| -> Line<'static> {
-        let ok = crate::lessons::scores(p, m, within);
+        let ok = if leak {
+            crate::lessons::scores_amount(p, m, within)
+        } else {
+            crate::lessons::scores(p, m, within)
+        };
+        let why = if leak {
+            format!("off by {:.1}x, more than {within}x", (p / m).max(m / p))
+        } else {
+            super::answers::miss_reason(p, m, within)
+        };
         Line::from(vec![
-            Span::raw(format!("{label}: predicted {p:.2}x · measured {m:.2}x · ")),
+            Span::raw(format!(
+                "{label}: predicted {p:.2}{unit} · measured {m:.2}{unit} · "
+            )),
             if ok {
                 Span::styled(format!("within {within}x ✓"), good)
             } else {
-                Span::styled(
-                    format!("{} ✗", super::answers::miss_reason(p, m, within)),
-                    bad,
-                )
+                Span::styled(format!("{why} ✗"), bad)
             },
         ])
     };
@@ -320,7 +346,7 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
     }
     match ls.feedback {
         Some(Feedback::Measuring { predicted }) => v.push(Line::from(format!(
-            "predicted {predicted}x: measuring on this machine…"
+            "predicted {predicted}{unit}: measuring on this machine…"
         ))),
         Some(Feedback::Scored {
             predicted,
@@ -333,7 +359,11 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
     if let Some(t) = measured_times(ls, step) {
         v.extend(wrapped(&t, "", 2, width, dim));
     }
-    let keys = if ls.typing {
+    let keys = if leak && ls.typing {
+        "type a number of MB (like 2.5), Enter to submit, Esc to stop typing"
+    } else if leak && first.is_none() {
+        "Enter: type your prediction (MB each request leaves behind) · h: a hint"
+    } else if ls.typing {
         "type a number (below 1 means slower), Enter to submit, Esc to stop typing"
     } else if first.is_some() {
         "Enter: predict again as practice (the first stays scored) · h: a hint"
@@ -417,6 +447,21 @@ fn measured_times(ls: &LessonsState, step: &Step) -> Option<String> {
                     ),
                     _ => String::new(),
                 }
+            )),
+            Measured::Leak {
+                rss_after,
+                traced_per_request,
+                tool,
+                ..
+            } => Some(format!(
+                "measured here: the process's RSS after each request {} (read from outside); \
+                 {tool} traced {:.2} MB left live by each request after the first",
+                rss_after
+                    .iter()
+                    .map(|&b| crate::workload::human_bytes(b))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                *traced_per_request as f64 / crate::lessons::leak::MB
             )),
             _ => None,
         })

@@ -27,6 +27,10 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
     let Some(step) = ls.current().cloned() else {
         return vec![];
     };
+    // The live panel goes back to the app's own memory, but for the leak program's steps.
+    if step.program.is_none() && !matches!(step.measure(), Some(crate::lessons::Measure::Leak(_))) {
+        m.program_rss = None;
+    }
     // Show the earlier answer again when coming back to a step.
     ls.feedback = restored_feedback(ls, &step);
     if let (Some(Feedback::Saved), Some(t)) =
@@ -136,6 +140,9 @@ pub fn on_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent) -> Outcome {
         return Outcome::default();
     };
     if key.code == KeyCode::Char('f') && step.kind == Kind::Flame {
+        if let Some(p) = &step.program {
+            return open_program_flame(ls, m, p);
+        }
         return open_step_flame(m, &step);
     }
     on_step_key(ls, m, key, &step).into()
@@ -182,6 +189,19 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
             cmds.extend(ls.save_progress());
             m.notice = Some(Notice::Info("step reset: do it again".into()));
             cmds
+        }
+        KeyCode::Char(c)
+            if c.is_ascii_digit()
+                && step
+                    .program
+                    .as_ref()
+                    .is_some_and(|p| !matches!(ls.leak.get(p), Some(Ok(_)))) =>
+        {
+            // The answer is in the measured stacks: read them before answering.
+            m.notice = Some(Notice::Error(
+                "run the program first (its run step), then open its flamegraph (f)".into(),
+            ));
+            vec![]
         }
         KeyCode::Char(c) if c.is_ascii_digit() && step.kind.has_choices() => {
             // Options are shown shuffled for this learner: the key picks the shown one.
@@ -340,6 +360,10 @@ fn act(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
             cmds.extend(next_step(ls, m, step));
             cmds
         }
+        Kind::Run if step.program.is_some() => {
+            let program = step.program.clone().unwrap_or_default();
+            super::leak::run_program(ls, m, &program)
+        }
         Kind::Run => {
             let cmds = run_step_rung(m, step);
             if m.running() {
@@ -379,6 +403,34 @@ fn measure_concurrency(ls: &mut LessonsState, m: &mut Model) -> Vec<Command> {
     ls.concurrency_error = None;
     m.notice = None;
     vec![Command::MeasureConcurrency]
+}
+
+/// A leak question's `f`: the memory flamegraph of what the program's requests left behind.
+fn open_program_flame(ls: &LessonsState, m: &mut Model, program: &str) -> Outcome {
+    let Some(Ok(run)) = ls.leak.get(program) else {
+        m.notice = Some(Notice::Error(format!(
+            "no run of the {program} program yet: run it first (its run step)"
+        )));
+        return Outcome::default();
+    };
+    let profile = match run.profile() {
+        Ok(p) => p,
+        Err(e) => {
+            m.notice = Some(Notice::Error(format!("its stacks cannot be read: {e}")));
+            return Outcome::default();
+        }
+    };
+    m.python_flame = Some(crate::tui::model::PythonFlame {
+        profile: std::sync::Arc::new(profile),
+        title: format!(
+            "Memory: what requests 2–{} of {} left live ({})",
+            run.requests,
+            run.file,
+            run.tool.name()
+        ),
+        file: format!("memory-leaks-{program}.svg"),
+    });
+    Outcome::go(Nav::PythonFlame)
 }
 
 /// A run step: run its rung, climbing to it in order.

@@ -5,6 +5,7 @@
 mod answers;
 mod body;
 mod keys;
+mod leak;
 mod table;
 mod view;
 
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-pub use answers::{on_bytecode, on_concurrency, on_exported, on_finished};
+pub use answers::{on_bytecode, on_concurrency, on_exported, on_finished, on_leak};
 pub use keys::{on_key, open};
 pub use view::{draw, markdown};
 
@@ -75,6 +76,11 @@ pub struct LessonsState {
     pub measuring_concurrency: bool,
     /// Why measuring again failed (the table measured before stays).
     pub concurrency_error: Option<String>,
+    /// Runs of the leak lesson's Python programs, by program (`leaky`, `fixed`), or why one
+    /// failed.
+    pub leak: BTreeMap<String, Result<crate::lessons::leak::LeakRun, String>>,
+    /// The program running now, if one is.
+    pub leak_running: Option<String>,
     /// A warning from loading the progress file, shown once.
     pub warning: Option<String>,
     /// `R` was pressed on this lesson of the list: the next key confirms (y) or keeps it.
@@ -224,6 +230,14 @@ impl LessonsState {
         let Some(c) = step.choices.get(i) else {
             return false;
         };
+        // A leak flamegraph's options name functions: the right one is the function the
+        // measured stacks say holds the bytes, whatever the file expected.
+        if let (Some(p), Some(f)) = (&step.program, &c.function) {
+            return match self.leak.get(p) {
+                Some(Ok(run)) => run.holder().as_deref() == Some(f.as_str()),
+                _ => c.correct,
+            };
+        }
         let table = step.workload.as_deref().and_then(|w| {
             let t = self.concurrency.as_ref()?.as_ref().ok()?;
             t.results.contains_key(w).then_some((t, w))

@@ -102,8 +102,12 @@ fn busy(c: &Concurrency) -> Option<f64> {
 /// warning of a busy machine.
 fn header(c: &Concurrency, theme: &Theme, width: usize, again: &str) -> Vec<Line<'static>> {
     let mut text = format!(
-        "Python {}{} · {} cores",
+        "Python {}{}{} · {} cores",
         c.python,
+        c.executable
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default(),
         if c.free_threaded {
             " (free-threaded)"
         } else {
@@ -194,12 +198,28 @@ fn rows(
 
 /// The free-threaded Python's cpu row, or why there is none (in a line when `short`).
 fn free_row(c: &Concurrency, theme: &Theme, width: usize, short: bool) -> Vec<Line<'static>> {
+    if let Some(e) = &c.free_error {
+        return wrapped(&format!("free threads: {e}"), "", 0, width, theme.dim());
+    }
     match &c.free {
         Some(ft) if ft.results.contains_key("cpu") => {
-            let mut v = vec![Line::from(Span::styled(
-                format!("cpu, threads on free-threaded Python {}:", ft.python),
+            let mut v = wrapped(
+                &format!(
+                    "cpu, threads on free-threaded Python {} ({}, sys._is_gil_enabled() = \
+                     {}):",
+                    ft.python,
+                    ft.executable.as_deref().unwrap_or("?"),
+                    match ft.gil_enabled {
+                        Some(true) => "True",
+                        Some(false) => "False",
+                        None => "absent",
+                    }
+                ),
+                "",
+                0,
+                width,
                 theme.dim(),
-            ))];
+            );
             v.extend(rows(ft, &LessonsState::default(), "cpu", "cpu (t)", theme));
             v
         }
@@ -214,16 +234,20 @@ fn free_row(c: &Concurrency, theme: &Theme, width: usize, short: bool) -> Vec<Li
             theme.dim(),
         ),
         None if !c.free_threaded && short => wrapped(
-            "free threads: not measured (no python3.13t or python3.14t on PATH)",
+            "free threads: not measured (no python3.13t or python3.14t on PATH, no \
+             LADDER_PYTHON_FT): uv python install 3.14t",
             "",
             0,
             width,
             theme.dim(),
         ),
         None if !c.free_threaded => wrapped(
-            "free threads: not measured, no free-threaded Python on PATH (python3.13t, \
-             python3.14t). On one, the cpu row's threads would run on every core, sharing \
-             memory, with no processes to start.",
+            &format!(
+                "free threads: not measured, no free-threaded Python on PATH (python3.13t, \
+                 python3.14t) or in LADDER_PYTHON_FT. To get one: {}. On one, the cpu row's \
+                 threads would run on every core, sharing memory, with no processes to start.",
+                crate::lessons::python::GET_FREE_THREADED
+            ),
             "",
             0,
             width,

@@ -216,7 +216,11 @@ fn draw_lesson(f: &mut Frame, ls: &LessonsState, m: &Model, theme: &Theme, area:
     };
     let n = ls.open.unwrap_or(0) + 1;
     // Run steps show the live panel beside the text: the learner watches the run.
-    let show_live = step.kind == Kind::Run || m.running();
+    // A leak prediction keeps it too: the program's climb stays in view beside the score.
+    let show_live = step.kind == Kind::Run
+        || m.running()
+        || ls.leak_running.is_some()
+        || matches!(step.measure(), Some(crate::lessons::Measure::Leak(_)));
     let (main, side) = if show_live && area.width >= 60 {
         let [m, s] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
             .areas(area);
