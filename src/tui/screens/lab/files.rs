@@ -1,0 +1,154 @@
+//! The lab's files: a saved step file runs its step, a saved `lab.toml` applies its floors,
+//! and the results are kept for the next launch and restored from it.
+
+use std::path::Path;
+
+use super::{LabState, SAVE_QUIET_TICKS};
+use crate::lab::Attempt;
+use crate::tui::message::Command;
+use crate::tui::model::{Model, Notice, Status};
+
+/// The command that keeps the lab's results for the next launch: every step's last run but
+/// those whose file changed since (they must run again).
+pub(super) fn keep(lab: &LabState, m: &Model) -> Command {
+    let attempts = lab
+        .attempts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.clone()
+                .filter(|_| !lab.changed[i] && !lab.saved.iter().any(|&(s, _)| s == i))
+        })
+        .collect();
+    Command::KeepLabResults {
+        lab: Box::new(lab.lab.clone()),
+        threads: m.settings.threads,
+        attempts,
+    }
+}
+
+/// The results kept from the last launch (`ladder lab check`'s or the app's), for the steps
+/// whose files are unchanged: shown as if just run, so a student opens on the grades they earned.
+pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Attempt>>) {
+    let mut back = 0;
+    for (i, attempt) in kept.into_iter().enumerate().take(lab.attempts.len()) {
+        let Some(attempt) = attempt else { continue };
+        if let Attempt::Ran { report, .. } = &attempt {
+            let row = &mut m.rows[lab.first_row + i];
+            row.report = Some((**report).clone());
+            row.status = Status::Done;
+        }
+        lab.attempts[i] = Some(attempt);
+        back += 1;
+    }
+    if back == 0 {
+        return;
+    }
+    lab.reassess();
+    m.notice = Some(Notice::Info(format!(
+        "{back} {} kept from last time (the files are unchanged since): save a file or press \
+         Enter to run it again",
+        if back == 1 {
+            "step's result"
+        } else {
+            "steps' results"
+        }
+    )));
+}
+
+/// A file in the lab folder was written: its step runs once the file is quiet.
+pub fn on_file_saved(lab: &mut LabState, m: &mut Model, path: &Path) -> Vec<Command> {
+    if lab.is_lab_file(path) {
+        on_lab_file_saved(lab, m);
+        return vec![];
+    }
+    let Some(i) = lab.step_of_file(path) else {
+        return vec![];
+    };
+    let file = lab.lab.steps[i].file_name();
+    if !lab.lab.steps[i].file.is_file() {
+        // Deleted (or renamed away): its verdict is "missing" now, not its last run's.
+        lab.saved.retain(|&(s, _)| s != i);
+        lab.reassess();
+        m.notice = Some(Notice::Error(format!(
+            "{file} was deleted: it no longer counts (a fresh copy of every template: ladder \
+             lab init ANOTHER_FOLDER)"
+        )));
+        return vec![];
+    }
+    if !lab.watch {
+        lab.changed[i] = true;
+        m.notice = Some(Notice::Info(format!(
+            "{file} changed; not watching: Enter runs it (w watches again)"
+        )));
+        return vec![];
+    }
+    let due = lab.ticks + SAVE_QUIET_TICKS;
+    match lab.saved.iter_mut().find(|(s, _)| *s == i) {
+        Some(entry) => entry.1 = due,
+        None => lab.saved.push((i, due)),
+    }
+    // The run going on is of the old file: stop it, the new one follows.
+    let running = m.live.as_ref().filter(|l| !l.finished).map(|l| l.index);
+    if lab.checking == Some(i) || running == Some(lab.first_row + i) {
+        return vec![Command::Cancel];
+    }
+    vec![]
+}
+
+/// `lab.toml` was saved: floors, titles and the budget take effect at once; new steps or
+/// another workload need the app opened again (its rows and data are made at start); a
+/// broken file is said, and the lab opened with stays.
+fn on_lab_file_saved(lab: &mut LabState, m: &mut Model) {
+    let new = match crate::lab::load(&lab.lab.dir) {
+        Ok(new) => new,
+        Err(e) => {
+            m.notice = Some(Notice::Error(format!(
+                "{e} (the app keeps the lab it opened with until lab.toml is fixed)"
+            )));
+            return;
+        }
+    };
+    // What the rows were made from: the steps' files and how they are run, and the data.
+    let runs_alike = |a: &crate::lab::spec::LabStep, b: &crate::lab::spec::LabStep| {
+        (
+            &a.id,
+            &a.file,
+            a.step,
+            a.output,
+            a.input,
+            &a.needs,
+            &a.programs,
+        ) == (
+            &b.id,
+            &b.file,
+            b.step,
+            b.output,
+            b.input,
+            &b.needs,
+            &b.programs,
+        ) && a.uses_one_of == b.uses_one_of
+    };
+    let old = &lab.lab;
+    let same_rows = new.steps.len() == old.steps.len()
+        && new
+            .steps
+            .iter()
+            .zip(&old.steps)
+            .all(|(a, b)| runs_alike(a, b));
+    let same_data = (new.workload.n, new.workload.d, new.workload.seed)
+        == (old.workload.n, old.workload.d, old.workload.seed);
+    if !(same_rows && same_data) {
+        m.notice = Some(Notice::Info(format!(
+            "lab.toml changed its {}: quit (q) and run `ladder lab` again to use them",
+            if same_rows { "workload" } else { "steps" }
+        )));
+        return;
+    }
+    m.settings.budget_s = new.workload.budget;
+    lab.lab = new;
+    lab.reassess();
+    m.notice = Some(Notice::Info(
+        "lab.toml reloaded: the floors and the budget in it apply now".into(),
+    ));
+}
