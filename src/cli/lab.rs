@@ -312,7 +312,9 @@ fn keep_results(
         .collect();
     let refs: Vec<Option<&lab::Attempt>> = attempts.iter().map(Option::as_ref).collect();
     let setting = lab::saved::Setting::of(lab, threads);
-    let file = lab::saved::path(&lab.dir);
+    let Some(file) = lab::saved::path(&lab.dir) else {
+        return;
+    };
     let written = file
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)

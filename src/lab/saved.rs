@@ -1,4 +1,6 @@
-//! The lab's last results, kept in the lab folder (`.ladder/results.json`), so that the app
+//! The lab's last results, kept in ladder's cache folder (`labs/<lab>.json` under
+//! `$LADDER_CACHE_DIR`, `$XDG_CACHE_HOME/ladder` or `~/.cache/ladder`; never in the lab, which
+//! holds only what the student and `init`, `notes` and `--record` wrote), so that the app
 //! opens on the grades a student earned last time and `ladder lab check` and the app share
 //! them. A step's result comes back only while its file is byte for byte what ran, on the same
 //! kind of machine, workload and threads; anything else is run again, never trusted.
@@ -17,9 +19,6 @@ use super::lint::Lint;
 use super::spec::Lab;
 use crate::machine::MachineKey;
 use crate::run::RunReport;
-
-/// The file, inside the lab folder.
-pub const FILE: &str = ".ladder/results.json";
 
 const FORMAT_VERSION: u32 = 1;
 
@@ -70,10 +69,20 @@ struct SavedStep {
     lint: Lint,
 }
 
-/// The results file of lab folder `dir`.
+/// The results file of lab folder `dir` (named by its full path), when this user has a cache
+/// folder.
 #[must_use]
-pub fn path(dir: &Path) -> PathBuf {
-    dir.join(FILE)
+pub fn path(dir: &Path) -> Option<PathBuf> {
+    let full = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in full.to_string_lossy().bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    Some(
+        crate::machine::cache::cache_dir()?
+            .join("labs")
+            .join(format!("{h:016x}.json")),
+    )
 }
 
 /// FNV-1a of a file's bytes, or `None` when it cannot be read.
@@ -128,7 +137,7 @@ pub fn text(
 #[must_use]
 pub fn load(lab: &Lab, setting: &Setting) -> Vec<Option<Attempt>> {
     let mut out = vec![None; lab.steps.len()];
-    let Ok(text) = std::fs::read_to_string(path(&lab.dir)) else {
+    let Some(Ok(text)) = path(&lab.dir).map(std::fs::read_to_string) else {
         return out;
     };
     let Ok(file) = serde_json::from_str::<SavedFile>(&text) else {
@@ -180,8 +189,9 @@ mod tests {
         let mut refs: Vec<Option<&Attempt>> = attempts.iter().map(Option::as_ref).collect();
         refs.resize(lab.steps.len(), None);
         let hashes: Vec<_> = lab.steps.iter().map(|s| file_hash(&s.file)).collect();
-        std::fs::create_dir_all(dir.path().join(".ladder")).unwrap();
-        std::fs::write(path(&lab.dir), text(&lab, &setting, &refs, &hashes)).unwrap();
+        let file = path(&lab.dir).unwrap();
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, text(&lab, &setting, &refs, &hashes)).unwrap();
 
         let back = load(&lab, &setting);
         assert!(back[0].is_some() && back[1].is_some());
@@ -204,7 +214,7 @@ mod tests {
         assert!(load(&lab, &other).iter().all(Option::is_none));
 
         // A damaged file is as good as none.
-        std::fs::write(path(&lab.dir), "{ not json").unwrap();
+        std::fs::write(&file, "{ not json").unwrap();
         assert!(load(&lab, &setting).iter().all(Option::is_none));
     }
 }

@@ -63,7 +63,10 @@ pub(super) fn keep(lab: &Lab, threads: usize, attempts: &[Option<Attempt>]) -> R
         .collect();
     let refs: Vec<_> = attempts.iter().map(Option::as_ref).collect();
     let text = saved::text(lab, &saved::Setting::of(lab, threads), &refs, &hashes);
-    let file = saved::path(&lab.dir);
+    // Without a cache folder the results last until the app quits.
+    let Some(file) = saved::path(&lab.dir) else {
+        return Ok(());
+    };
     write_into(&file, text.as_bytes()).map_err(|e| {
         format!(
             "could not keep the lab's results in {} ({e}): they last until you quit",
