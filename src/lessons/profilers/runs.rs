@@ -34,7 +34,7 @@ pub(super) fn one(ctx: &Ctx, id: &str) -> Result<Measured, String> {
     let py = s(ctx.python);
     let out = ctx.dir.join(format!("{id}.out"));
     let _ = std::fs::remove_file(&out);
-    let prog = vec![s(ctx.prog), ctx.n.to_string(), super::D.to_string()];
+    let prog = [s(ctx.prog), ctx.n.to_string(), super::D.to_string()];
     let with = |pre: &[&str]| -> Vec<String> {
         pre.iter()
             .map(|a| (*a).to_string())
