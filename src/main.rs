@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Some(Command::Machine(args)) => cli::machine::exec(args),
         Some(Command::Jit(args)) => cli::jit::exec(args),
         Some(Command::Peers(args)) => cli::peers::exec(args),
+        Some(Command::Profilers(args)) => cli::profilers::exec(args),
         Some(Command::Learn(args)) => cli::learn::exec(args),
         Some(Command::Worker(args)) => cli::worker::exec(args),
         Some(Command::Demo(args)) => cli::app::demo(args),

@@ -12,6 +12,7 @@ pub mod lab;
 pub mod learn;
 pub mod machine;
 pub mod peers;
+pub mod profilers;
 pub mod report;
 pub mod run;
 pub mod rungs;
@@ -61,6 +62,9 @@ pub enum Command {
     /// The peers: programs outside the process (the course's Python ladder), and which of
     /// them can run here.
     Peers(peers::PeersArgs),
+    /// The course's Python profilers (cProfile, py-spy, scalene, memray, pyinstrument) run
+    /// on one pure-Python workload: measured overhead, what each saw, the claims checked.
+    Profilers(profilers::ProfilersArgs),
     /// One worker process of the concurrency lesson: rows START:END of the native kernel.
     #[command(hide = true)]
     Worker(worker::WorkerArgs),

@@ -8,6 +8,7 @@
 //! problem.
 
 pub mod leak;
+pub mod profilers;
 pub mod progress;
 pub mod python;
 pub mod rust_side;
