@@ -176,6 +176,32 @@ fn a_crash_fails_with_the_end_of_its_message() {
 }
 
 #[test]
+fn a_crash_under_py_spy_is_a_failure_with_its_own_words() {
+    // py-spy ends with status 0 whatever the program's was, and says things of its own.
+    let Some(exe) = ladder::peers::which("py-spy") else {
+        eprintln!("skipped: py-spy is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let spied = tempfile::tempdir().unwrap();
+    let mut peer = peer_file(dir.path(), "crash", "crash", "");
+    peer.spy = Some(ladder::peers::Spy {
+        exe,
+        rate: 100,
+        dir: spied.path().to_path_buf(),
+    });
+    let rep = run(&peer, &runner(20, Duration::from_secs(30)));
+    match &rep.status {
+        RunStatus::Failed(why) => {
+            assert!(why.contains("the test peer gave up"), "{why}");
+            assert!(!why.contains("py-spy>"), "{why}");
+            assert!(!why.contains("without printing its result"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn garbage_instead_of_the_json_line_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     let peer = peer_file(dir.path(), "garbage", "garbage", "");
@@ -570,6 +596,11 @@ fn an_interrupted_run_leaves_no_peer_and_no_temporary_folder() {
     assert_eq!(sent, 0);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(128 + libc::SIGINT), "{status}");
+    // The group was sent SIGKILL; on a loaded machine its end shows a moment later.
+    let killed = Instant::now();
+    while marker_running(dir.path()) && killed.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         !marker_running(dir.path()),
         "the peer's child is still running"

@@ -104,27 +104,27 @@ pub fn grade(
         // The harness's own words (exit 3, 4, 5: it could not load, it raised, it returned the
         // wrong thing) without the process's name; a crash keeps how it died.
         RunStatus::Failed(why) => Verdict::NotYet(
-            ["3", "4", "5"]
-                .iter()
-                .find_map(|code| {
-                    why.strip_prefix(&format!("lab-{} (exit status {code}): ", step.id))
-                })
-                .map_or_else(
-                    || {
-                        let rest = why
-                            .strip_prefix(&format!("lab-{}: ", step.id))
-                            .or_else(|| why.strip_prefix(&format!("lab-{} ", step.id)))
-                            .unwrap_or(why);
-                        // "(crashed: …): what it said" reads better without the brackets.
-                        rest.strip_prefix('(')
-                            .and_then(|r| r.split_once("): "))
-                            .map_or_else(
-                                || rest.to_string(),
-                                |(how, said)| format!("{how}: {said}"),
-                            )
-                    },
-                    str::to_string,
-                ),
+            [
+                "exit status 3",
+                "exit status 4",
+                "exit status 5",
+                crate::peers::rung::SPY_HIDDEN_STATUS,
+            ]
+            .iter()
+            .find_map(|code| why.strip_prefix(&format!("lab-{} ({code}): ", step.id)))
+            .map_or_else(
+                || {
+                    let rest = why
+                        .strip_prefix(&format!("lab-{}: ", step.id))
+                        .or_else(|| why.strip_prefix(&format!("lab-{} ", step.id)))
+                        .unwrap_or(why);
+                    // "(crashed: …): what it said" reads better without the brackets.
+                    rest.strip_prefix('(')
+                        .and_then(|r| r.split_once("): "))
+                        .map_or_else(|| rest.to_string(), |(how, said)| format!("{how}: {said}"))
+                },
+                str::to_string,
+            ),
         ),
         RunStatus::Unavailable(why) => Verdict::NotYet(format!("cannot run here: {why}")),
         RunStatus::Cancelled => Verdict::NotYet("cancelled".into()),

@@ -166,7 +166,7 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
         path: path.clone(),
         reason,
     };
-    let f: LabToml = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let f: LabToml = toml::from_str(text).map_err(|e| bad(toml_error(text, &e)))?;
     if f.format_version != FORMAT_VERSION {
         return Err(bad(format!(
             "format_version {} is not one this ladder reads ({FORMAT_VERSION})",
@@ -291,6 +291,20 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
         workload: w,
         steps,
     })
+}
+
+/// A TOML error in one line a person reads at a glance: where, what, and the line itself
+/// (toml's own text spreads over several lines with a caret, which a status line cuts short).
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim_end_matches('\n').replace('\n', " ");
+    let Some(span) = e.span() else {
+        return what;
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
+    let source = text.lines().nth(line - 1).unwrap_or("").trim();
+    format!("line {line}, column {column}: {what} (in `{source}`)")
 }
 
 /// Loads the lab in `dir`.

@@ -134,10 +134,10 @@ pub fn focus_folded(folded: &str, file_name: &str) -> String {
             continue;
         };
         let frames: Vec<&str> = stack.split(';').collect();
-        match frames
-            .iter()
-            .position(|f| inside.iter().any(|i| f.contains(i.as_str())))
-        {
+        // The file's top level (`<module>`) is its imports, run once: outside the function.
+        match frames.iter().position(|f| {
+            !f.starts_with("<module> ") && inside.iter().any(|i| f.contains(i.as_str()))
+        }) {
             Some(at) => out.push_str(&frames[at..].join(";")),
             None => out.push_str(OUTSIDE),
         }
@@ -165,6 +165,14 @@ mod tests {
                 "similarity (01_naive.py:31);dot (01_naive.py:12) 40\n{OUTSIDE} 7\n\
                  norm (/tmp/lab/01_naive.py:20) 3\n"
             )
+        );
+        // The file's imports (its top level) are outside the function too.
+        let imports = "<module> (_lab_harness.py:262);<module> (03_numpy.py:13);_find_and_load \
+                       (<frozen>:1) 30\n<module> (_lab_harness.py:262);similarity \
+                       (03_numpy.py:20) 10\n";
+        assert_eq!(
+            focus_folded(imports, "03_numpy.py"),
+            format!("{OUTSIDE} 30\nsimilarity (03_numpy.py:20) 10\n")
         );
         // Another step's file of a similar name is not the student's; with none of the
         // student's frames at all (compiled code), the profile is left whole.

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 use super::probe::python;
 use super::process::{self, Call, Limits};
 use super::readback::{parse_times, read_result};
+
+/// The exit status said of a program that failed under py-spy (which ends with 0 whatever the
+/// program's status was).
+pub const SPY_HIDDEN_STATUS: &str = "exit status hidden by py-spy";
 use super::spec::PeerSpec;
 use super::spy::{Spy, last_own_line};
 use crate::rungs::{
@@ -186,7 +190,7 @@ impl PeerKernel {
         } else {
             process::run
         };
-        let finished = run(&Call {
+        let mut finished = run(&Call {
             args,
             env: vec![
                 // --threads holds for every numerical library, whatever the user's
@@ -204,6 +208,22 @@ impl PeerKernel {
             cancel: self.cancel.as_deref(),
             lines: None,
         })?;
+        if self.spy.is_some() {
+            // py-spy passes the program's standard error through among lines of its own, and
+            // ends with status 0 whatever the program's status was: its lines go, and a
+            // program that handed back no result but said why on standard error failed.
+            finished.stderr = finished
+                .stderr
+                .lines()
+                .filter(|l| !l.starts_with("py-spy>") && !l.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join("\n");
+            let no_result = parse_times(&self.spec.id, last_own_line(&finished.stdout)).is_err();
+            if finished.ended.success && no_result && !finished.stderr.is_empty() {
+                finished.ended.success = false;
+                SPY_HIDDEN_STATUS.clone_into(&mut finished.ended.code);
+            }
+        }
         if !finished.ended.success {
             let mut why = format!(
                 "{} ({}): {}",
