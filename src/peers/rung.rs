@@ -212,14 +212,12 @@ impl PeerKernel {
             // py-spy passes the program's standard error through among lines of its own, and
             // ends with status 0 whatever the program's status was: its lines go, and a
             // program that handed back no result but said why on standard error failed.
-            finished.stderr = finished
-                .stderr
-                .lines()
-                .filter(|l| !l.starts_with("py-spy>") && !l.trim().is_empty())
-                .collect::<Vec<_>>()
-                .join("\n");
+            // py-spy's own error (it could not attach to a program that ended at once) is not
+            // the program's either: the program's words above it say what failed.
+            let spy_error = !finished.ended.success && finished.ended.code.contains("exit status");
+            finished.stderr = without_spy_lines(&finished.stderr, !spy_error);
             let no_result = parse_times(&self.spec.id, last_own_line(&finished.stdout)).is_err();
-            if finished.ended.success && no_result && !finished.stderr.is_empty() {
+            if (finished.ended.success || spy_error) && no_result && !finished.stderr.is_empty() {
                 finished.ended.success = false;
                 SPY_HIDDEN_STATUS.clone_into(&mut finished.ended.code);
             }
@@ -289,5 +287,57 @@ impl Kernel for PeerKernel {
 
     fn peer_stats(&self) -> Option<PeerStats> {
         Some(self.stats)
+    }
+}
+
+/// A program's standard error as it wrote it, without what py-spy wrapped around it: its
+/// `py-spy>` lines, and when py-spy itself failed (status not 0), the `Error: ...` block it
+/// ends with (which carries a backtrace when `RUST_BACKTRACE` is set). If nothing of the
+/// program's own is left, py-spy's first error line stays, so the failure still says why.
+fn without_spy_lines(stderr: &str, spy_ok: bool) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let mut own = &lines[..];
+    let mut spy_error = None;
+    if !spy_ok && let Some(at) = lines.iter().rposition(|l| l.starts_with("Error: ")) {
+        own = &lines[..at];
+        spy_error = Some(format!("py-spy: {}", &lines[at]["Error: ".len()..]));
+    }
+    let kept: Vec<&str> = own
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with("py-spy>") && !l.trim().is_empty())
+        .collect();
+    match spy_error {
+        Some(e) if kept.is_empty() => e,
+        _ => kept.join("\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_spy_lines;
+
+    // What py-spy 0.4 printed when the program ended before it could attach, with
+    // RUST_BACKTRACE=1 in the environment (as on a CI machine).
+    const ATTACH_FAILED: &str = "gave up\nError: Failed to get process executable name. \
+        Check that the process is running.\n\nCaused by:\n    0: No such file or directory \
+        (os error 2)\n\nStack backtrace:\n   0: py_spy::python_spy::PythonSpy::new\n   \
+        1: std::sys::thread::unix::Thread::new::thread_start\n";
+
+    #[test]
+    fn py_spy_s_own_error_gives_way_to_the_program_s_words() {
+        assert_eq!(without_spy_lines(ATTACH_FAILED, false), "gave up");
+        let alone = ATTACH_FAILED.trim_start_matches("gave up\n");
+        assert_eq!(
+            without_spy_lines(alone, false),
+            "py-spy: Failed to get process executable name. Check that the process is running."
+        );
+    }
+
+    #[test]
+    fn py_spy_s_chatter_goes_and_the_program_s_lines_stay() {
+        let text = "py-spy> Sampling process 100 times a second.\nError: mine\n\npy-spy> Stopped\n";
+        // py-spy succeeded: an "Error:" line is the program's own.
+        assert_eq!(without_spy_lines(text, true), "Error: mine");
     }
 }
