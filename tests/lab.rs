@@ -253,7 +253,7 @@ fn each_kind_of_broken_step_gets_its_own_one_line_reason() {
         ),
         (
             "def similarity(X, start, end):\n    return [[1.0] * len(X) for _ in range(start, end)]\n",
-            "wrong answer: S[",
+            "] is 1.000000 where it should be ",
         ),
         (
             "def helper():\n    raise ValueError('boom')\ndef similarity(X, start, end):\n    return helper()\n",
@@ -413,7 +413,20 @@ fn a_broken_lab_file_names_itself_and_the_problem() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("ladder lab init"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("holds no lab") && err.contains("ladder lab init"),
+        "{err}"
+    );
+    // A mistyped folder is said to be missing, not to be an empty lab.
+    let out = ladder()
+        .args(["lab", "check"])
+        .arg(dir.path().join("ladder-lba"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ladder-lba does not exist"), "{err}");
     let cases = [
         (
             "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = 1.0\n",

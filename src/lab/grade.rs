@@ -138,12 +138,17 @@ pub fn grade(
                     crate::workload::reference::RECALL_FLOOR
                 ),
                 Some(v) if v.non_finite => "wrong answer: it returned NaN or infinity".into(),
-                Some(v) => match v.worst {
-                    Some((r, c)) => format!(
+                Some(v) => match (v.worst, v.expected_found) {
+                    (Some((r, c)), Some((want, got))) => format!(
+                        "wrong answer: S[{r}][{c}] is {got:.6} where it should be {want:.6} \
+                         (off by {:.2e}, allowed {:.1e})",
+                        v.max_abs_err, v.tolerance
+                    ),
+                    (Some((r, c)), None) => format!(
                         "wrong answer: S[{r}][{c}] is off by {:.2e} (allowed {:.1e})",
                         v.max_abs_err, v.tolerance
                     ),
-                    None => format!(
+                    (None, _) => format!(
                         "wrong answer: off by {:.2e} (allowed {:.1e})",
                         v.max_abs_err, v.tolerance
                     ),

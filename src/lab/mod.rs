@@ -169,16 +169,18 @@ fn judge(
         lock_reason(earlier)
     };
     let (report, lint, verdict, floor) = match (locked, attempt) {
-        // A step that ran before an earlier one fell back keeps its run, but is locked again.
-        (Some(why), attempt) => (
-            attempt.and_then(|a| match a {
-                Attempt::Ran { report, .. } => Some(report.as_ref().clone()),
-                Attempt::CouldNotStart { .. } => None,
-            }),
-            Lint::NotApplicable,
-            Verdict::Locked(why),
-            unmeasured,
-        ),
+        // A step that ran before an earlier one fell back keeps its run (and what its floor
+        // measured), but is locked again.
+        (Some(why), Some(Attempt::Ran { report, lint })) => {
+            let (_, floor) = grade::grade(step, report, earlier, lint);
+            (
+                Some(report.as_ref().clone()),
+                Lint::NotApplicable,
+                Verdict::Locked(why),
+                floor,
+            )
+        }
+        (Some(why), _) => (None, Lint::NotApplicable, Verdict::Locked(why), unmeasured),
         (None, _) if !step.file.is_file() => (
             None,
             Lint::NotApplicable,

@@ -157,6 +157,11 @@ pub enum LabError {
         .0.display(), .0.display()
     )]
     NotALab(PathBuf),
+    #[error(
+        "{} does not exist: make a lab there with `ladder lab init {}`, or give the folder `ladder lab init` made",
+        .0.display(), .0.display()
+    )]
+    NoFolder(PathBuf),
 }
 
 /// Parses and checks a lab file's text; `dir` is the lab folder its step files live in.
@@ -314,6 +319,9 @@ pub fn load(dir: &Path) -> Result<Lab, LabError> {
             path: dir.to_path_buf(),
             reason: "this is a file: give the lab's folder, the one that holds lab.toml".into(),
         });
+    }
+    if !dir.exists() {
+        return Err(LabError::NoFolder(dir.to_path_buf()));
     }
     let path = dir.join(LAB_FILE);
     let text = match std::fs::read_to_string(&path) {

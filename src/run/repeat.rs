@@ -146,6 +146,7 @@ mod tests {
             max_abs_err: err,
             tolerance: 1e-4,
             worst: None,
+            expected_found: None,
             non_finite: false,
             recall: None,
         });

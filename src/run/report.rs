@@ -32,6 +32,9 @@ pub struct VerificationReport {
     pub tolerance: f64,
     /// (row, column) of the largest error, or of the first NaN/infinity.
     pub worst: Option<(usize, usize)>,
+    /// At `worst`: the reference's value (float64) and the one found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_found: Option<(f64, f64)>,
     pub non_finite: bool,
     /// Recall@k on the sampled rows, for an approximate top-k rung.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,6 +49,7 @@ impl From<&Verification> for VerificationReport {
             max_abs_err: v.max_abs_err,
             tolerance: v.tolerance,
             worst: v.non_finite.or(v.worst),
+            expected_found: v.worst_values.filter(|_| v.non_finite.is_none()),
             non_finite: v.non_finite.is_some(),
             recall: v.recall,
         }

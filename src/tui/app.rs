@@ -297,8 +297,8 @@ impl App {
         let out = match key.code {
             KeyCode::Char('?') => {
                 self.show_help = true;
-                // The draw keeps it within the list for the terminal's height.
-                self.help_scroll = help::section_start(self.screen, self.demo.is_some());
+                // Its own screen's keys come first.
+                self.help_scroll = 0;
                 return vec![];
             }
             KeyCode::Char('q') => return self.quit_now(),

@@ -63,7 +63,14 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     draw_notice(f, app, theme, notice);
     draw_keys(f, app, theme, keys);
     if app.show_help {
-        help::draw(f, app.help_scroll, &app.help_rows, theme, area);
+        help::draw(
+            f,
+            help::section_title(app.screen, app.demo.is_some()),
+            app.help_scroll,
+            &app.help_rows,
+            theme,
+            area,
+        );
     }
 }
 

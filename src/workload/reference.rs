@@ -81,6 +81,9 @@ pub struct Verification {
     pub max_abs_err: f64,
     /// Where the largest error was (row, column), and what was found there.
     pub worst: Option<(usize, usize)>,
+    /// At `worst`: what the reference says and what was found, when the error is a wrong
+    /// value (not a missing or repeated neighbour).
+    pub worst_values: Option<(f64, f64)>,
     pub tolerance: f64,
     /// NaN or infinity found in the output.
     pub non_finite: Option<(usize, usize)>,
@@ -118,6 +121,7 @@ pub fn verify_rows(
         checked: 0,
         max_abs_err: 0.0,
         worst: None,
+        worst_values: None,
         tolerance: tolerance(x.d()),
         non_finite: None,
         recall: None,
@@ -132,10 +136,12 @@ pub fn verify_rows(
             v.non_finite.get_or_insert((i, j));
             return;
         }
-        let err = (f64::from(got) - reference.cosine(x, i, j)).abs();
+        let want = reference.cosine(x, i, j);
+        let err = (f64::from(got) - want).abs();
         if err > v.max_abs_err || v.worst.is_none() {
             v.max_abs_err = v.max_abs_err.max(err);
             v.worst = Some((i, j));
+            v.worst_values = Some((want, f64::from(got)));
         }
     };
     let full = plan.full_rows.min(rows);
@@ -179,6 +185,7 @@ pub fn verify_topk(
         checked: 0,
         max_abs_err: 0.0,
         worst: None,
+        worst_values: None,
         tolerance: tolerance(x.d()),
         non_finite: None,
         recall: None,
@@ -203,21 +210,22 @@ pub fn verify_topk(
         let kth = exact[k - 1].1;
         let got = neighbours(i);
         let mut seen = std::collections::HashSet::new();
-        let note = |err: f64, at: (usize, usize), v: &mut Verification| {
+        let note = |err: f64, at: (usize, usize), values, v: &mut Verification| {
             if err > v.max_abs_err || v.worst.is_none() {
                 v.max_abs_err = v.max_abs_err.max(err);
                 v.worst = Some(at);
+                v.worst_values = values;
             }
         };
         wanted += k;
         if got.len() != k {
-            note(f64::INFINITY, (i, 0), &mut v);
+            note(f64::INFINITY, (i, 0), None, &mut v);
             continue;
         }
         for (j, s) in got {
             v.checked += 1;
             if j >= n || j == i || !seen.insert(j) {
-                note(f64::INFINITY, (i, j.min(n - 1)), &mut v);
+                note(f64::INFINITY, (i, j.min(n - 1)), None, &mut v);
                 continue;
             }
             if !s.is_finite() {
@@ -229,12 +237,15 @@ pub fn verify_topk(
             hits += usize::from(is_hit);
             // A wrong value is always an error; a neighbour outside the k best is one unless
             // the rung is approximate (then it only lowers the recall).
+            let value_err = (f64::from(s) - truth).abs();
             let err = if approximate {
-                (f64::from(s) - truth).abs()
+                value_err
             } else {
-                (f64::from(s) - truth).abs().max(kth - truth)
+                value_err.max(kth - truth)
             };
-            note(err, (i, j), &mut v);
+            // Values only when the value is what is wrong, not the choice of neighbour.
+            let values = (value_err >= err).then_some((truth, f64::from(s)));
+            note(err, (i, j), values, &mut v);
         }
     }
     if approximate && wanted > 0 {

@@ -99,6 +99,7 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
             max_abs_err: 1.2e-7,
             tolerance: 1e-4,
             worst: Some((3, 4)),
+            expected_found: None,
             non_finite: false,
             recall: None,
         }),

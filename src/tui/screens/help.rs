@@ -1,5 +1,6 @@
-//! The keys overlay (`?`): every screen's keys in one list, opened at the section of the
-//! screen the user is on and scrolled with the arrows when it is taller than the terminal.
+//! The keys overlay (`?`): every screen's keys in one list, the section of the screen the user
+//! is on first (then the keys that work anywhere, then the other screens), scrolled with the
+//! arrows when it is taller than the terminal.
 
 use std::cell::Cell;
 
@@ -95,8 +96,15 @@ pub const HELP: &[(&str, &str)] = &[
     ("f / d", "its flamegraph / compared with the step before"),
     ("o", "list our rungs beside your steps"),
     ("w", "watch your files, or not"),
-    ("m", "write NOTES.md: your steps, ours, the course's claims"),
+    (
+        "m",
+        "write NOTES.md: your steps, ours once run, the claims, SVGs",
+    ),
     ("Anywhere", ""),
+    (
+        "! by a time",
+        "taken while other programs kept the CPU busy: trust it less",
+    ),
     (
         "?",
         "this help (↑ ↓ PgUp PgDn scroll it, any other key closes)",
@@ -104,10 +112,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("q / Ctrl-C", "quit (a running rung is cancelled first)"),
 ];
 
-/// The line at which the section for `screen` starts.
+/// The heading of the section for `screen`.
 #[must_use]
-pub fn section_start(screen: Screen, demo: bool) -> usize {
-    let title = match screen {
+pub fn section_title(screen: Screen, demo: bool) -> &'static str {
+    match screen {
         Screen::Ladder if demo => "Demo",
         Screen::Ladder => "Ladder",
         Screen::Results | Screen::History => "Results and history",
@@ -116,10 +124,28 @@ pub fn section_start(screen: Screen, demo: bool) -> usize {
         Screen::Lessons => "Lessons",
         Screen::Settings => "Settings",
         Screen::Lab => "Lab",
+    }
+}
+
+/// The help's lines with the section titled `first` on top, then "Anywhere", then the rest
+/// in their usual order: a key another screen uses for something else never comes first.
+#[must_use]
+pub fn ordered(first: &str) -> Vec<(&'static str, &'static str)> {
+    let mut sections: Vec<&[(&str, &str)]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=HELP.len() {
+        if i == HELP.len() || HELP[i].1.is_empty() {
+            sections.push(&HELP[start..i]);
+            start = i;
+        }
+    }
+    let rank = |sec: &&[(&str, &str)]| match sec[0].0 {
+        t if t == first => 0,
+        "Anywhere" => 1,
+        _ => 2,
     };
-    HELP.iter()
-        .position(|(k, v)| v.is_empty() && *k == title)
-        .unwrap_or(0)
+    sections.sort_by_key(rank);
+    sections.concat()
 }
 
 /// Arrows and page keys scroll the help; any other key closes it (false). `shown` is how many
@@ -141,8 +167,16 @@ pub fn on_key(scroll: &mut usize, shown: usize, key: KeyEvent) -> bool {
 }
 
 /// Every key, by screen.
-pub fn draw(f: &mut Frame, scroll: usize, shown: &Cell<usize>, theme: &Theme, area: Rect) {
-    let total = HELP.len();
+pub fn draw(
+    f: &mut Frame,
+    first: &str,
+    scroll: usize,
+    shown: &Cell<usize>,
+    theme: &Theme,
+    area: Rect,
+) {
+    let help = ordered(first);
+    let total = help.len();
     let h = (total as u16 + 2).min(area.height);
     let w = 78.min(area.width);
     let popup = Rect {
@@ -154,7 +188,7 @@ pub fn draw(f: &mut Frame, scroll: usize, shown: &Cell<usize>, theme: &Theme, ar
     let rows = usize::from(h.saturating_sub(2)).max(1);
     shown.set(rows);
     let top = scroll.min(total.saturating_sub(rows));
-    let lines: Vec<Line> = HELP
+    let lines: Vec<Line> = help
         .iter()
         .skip(top)
         .take(rows)
@@ -206,10 +240,18 @@ mod tests {
             Screen::Lessons,
             Screen::Lab,
         ] {
-            let at = section_start(s, false);
-            assert!(HELP[at].1.is_empty(), "{s:?}");
-            assert!(s == Screen::Ladder || at > 0, "{s:?} has no section");
+            let help = ordered(section_title(s, false));
+            assert_eq!(help.len(), HELP.len(), "{s:?}: every line, once");
+            assert_eq!(help[0].0, section_title(s, false), "{s:?} comes first");
+            assert!(help[0].1.is_empty(), "{s:?} has no section");
         }
-        assert_eq!(HELP[section_start(Screen::Ladder, true)].0, "Demo");
+        let lab = ordered("Lab");
+        let w = lab.iter().position(|(k, _)| *k == "w").unwrap();
+        assert!(
+            lab[w].1.contains("watch"),
+            "in the lab, w is the lab's: {}",
+            lab[w].1
+        );
+        assert_eq!(ordered(section_title(Screen::Ladder, true))[0].0, "Demo");
     }
 }

@@ -195,7 +195,10 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
                 times(fc.floor.at_least),
                 fc.floor.over
             )));
-            text.push(Line::from(Span::styled(fc.floor.why.clone(), theme.dim())));
+            // A step short of its floor already said why the floor is there.
+            if !matches!(&r.verdict, Verdict::NotYet(w) if w.contains(&fc.floor.why)) {
+                text.push(Line::from(Span::styled(fc.floor.why.clone(), theme.dim())));
+            }
         }
         match &lab.lints[lab.selected] {
             Lint::Checked(found) if found.is_empty() => {
@@ -220,6 +223,16 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
                 )));
             }
             Lint::NotApplicable => {}
+        }
+        if let Some(note) = r.report.as_ref().and_then(crate::report::load_note) {
+            // The rung's id is the step's row name; the student knows the step by its file.
+            let said = note
+                .split_once(": ")
+                .map_or(note.as_str(), |(_, rest)| rest);
+            text.push(Line::from(Span::styled(
+                format!("! {said}"),
+                Style::default().fg(theme.warn),
+            )));
         }
         if let Some(rep) = r.report.as_ref()
             && matches!(rep.status, RunStatus::Extrapolated)
