@@ -273,6 +273,34 @@ fn each_kind_of_broken_step_gets_its_own_one_line_reason() {
 }
 
 #[test]
+fn what_a_right_step_prints_is_kept_for_the_student() {
+    if !have_numpy() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lab.toml"),
+        "format_version = 1\n[workload]\nn = 40\nd = 8\nbudget = 1.0\n\n[[steps]]\n\
+         id = \"mine\"\nfile = \"mine.py\"\ntitle = \"t\"\nstep = \"baseline\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mine.py"),
+        "import numpy as np\ndef similarity(X, start, end):\n    print('rows', start, end)\n    \
+         norm = np.linalg.norm(X, axis=1, keepdims=True)\n    norm[norm == 0] = 1\n    \
+         U = X / norm\n    return U[start:end] @ U.T\n",
+    )
+    .unwrap();
+    let (code, doc) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{doc}");
+    let printed = step(&doc, "mine")["run"]["peer"]["printed"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no print kept: {doc}"))
+        .to_string();
+    assert!(printed.starts_with("rows 0 "), "{printed}");
+}
+
+#[test]
 fn zero_vectors_pure_python_and_neighbour_lists_are_checked() {
     if !have_numpy() {
         return;

@@ -67,6 +67,16 @@ pub fn table(
             floor,
             r.verdict.line()
         );
+        if let Some(printed) = r
+            .report
+            .as_ref()
+            .and_then(|x| x.peer.as_ref())
+            .and_then(|p| p.printed.as_deref())
+        {
+            for l in printed.lines() {
+                let _ = writeln!(s, "{:<13} {} printed: {l}", "", r.file);
+            }
+        }
     }
     // The stretch steps are not part of what the lab asks.
     let required = results.iter().filter(|r| !r.optional);

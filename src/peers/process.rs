@@ -487,6 +487,12 @@ fn memory(root: u32, measure: Measure) -> (u64, u64) {
     descendants(root, &mut members);
     if measure == Measure::Tree {
         members.push(root);
+    } else {
+        // Between fork and exec a child is still a copy of the wrapper, its memory and all:
+        // it is not the program yet.
+        let exe = |pid: u32| std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+        let wrapper = exe(root);
+        members.retain(|&pid| wrapper.is_none() || exe(pid) != wrapper);
     }
     let (mut now, mut peak) = (0, 0);
     for pid in members {

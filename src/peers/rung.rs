@@ -23,6 +23,9 @@ use crate::workload::Matrix;
 
 /// Lines of detail kept above a one-line summary.
 const DETAIL_LINES: usize = 40;
+/// How much of what a successful program printed is kept: lines, and characters a line.
+const PRINTED_LINES: usize = 12;
+const PRINTED_WIDTH: usize = 200;
 
 /// Rung texts are `'static`; a peer's come from a file, so each distinct text is leaked once
 /// and reused, however often `info` is asked for.
@@ -249,6 +252,15 @@ impl PeerKernel {
         self.stats.peak_rss_bytes = self.stats.peak_rss_bytes.max(ended.peak_rss);
         let times = parse_times(&self.spec.id, last_own_line(&finished.stdout))?;
         self.stats.setup_s += times.setup_s;
+        if self.stats.printed.is_none() && !finished.stderr.trim().is_empty() {
+            // A debugging print is worth seeing; megabytes of them are not.
+            let lines: Vec<&str> = finished.stderr.lines().collect();
+            let tail: Vec<String> = lines[lines.len().saturating_sub(PRINTED_LINES)..]
+                .iter()
+                .map(|l| l.chars().take(PRINTED_WIDTH).collect())
+                .collect();
+            self.stats.printed = Some(tail.join("\n"));
+        }
         if let Some(c) = times.compile_s {
             *self.stats.compile_s.get_or_insert(0.0) += c;
         }
@@ -286,7 +298,7 @@ impl Kernel for PeerKernel {
     }
 
     fn peer_stats(&self) -> Option<PeerStats> {
-        Some(self.stats)
+        Some(self.stats.clone())
     }
 }
 

@@ -456,8 +456,8 @@ impl Runner {
         }
         report.peer = kernel.peer_stats();
         // A peer's processes are the rung's own work, not load from elsewhere.
-        report.load_elsewhere = load.finish(report.peer.map_or(0.0, |p| p.cpu_s));
-        if let Some(c) = report.peer.and_then(|p| p.compile_s) {
+        report.load_elsewhere = load.finish(report.peer.as_ref().map_or(0.0, |p| p.cpu_s));
+        if let Some(c) = report.peer.as_ref().and_then(|p| p.compile_s) {
             // A peer's JIT (Numba) compiles inside its set-up: shown apart, like the jit rung's.
             report.compile = Some(crate::rungs::Compile {
                 seconds: c,

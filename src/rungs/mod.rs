@@ -271,7 +271,7 @@ pub trait Kernel: Send {
 
 /// What a peer's processes cost, measured from outside (a [`Kernel`] that runs programs
 /// reports it; the peers themselves live in `crate::peers`, above this module).
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeerStats {
     /// Processes run.
     pub calls: usize,
@@ -285,6 +285,10 @@ pub struct PeerStats {
     pub setup_s: f64,
     /// A JIT's compile time the peer reported (part of its set-up), summed.
     pub compile_s: Option<f64>,
+    /// What the program wrote to standard error when it succeeded (a lab step's own prints),
+    /// its last lines, from the first call that wrote anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printed: Option<String>,
 }
 
 /// What generating a kernel at run time cost (shown apart from set-up, like Numba's first

@@ -224,6 +224,19 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             }
             Lint::NotApplicable => {}
         }
+        if let Some(printed) = r
+            .report
+            .as_ref()
+            .and_then(|x| x.peer.as_ref())
+            .and_then(|p| p.printed.as_deref())
+        {
+            text.push(Line::from(
+                "it printed (its last lines, in its first call):",
+            ));
+            for l in printed.lines() {
+                text.push(Line::from(Span::styled(format!("  {l}"), theme.dim())));
+            }
+        }
         if let Some(note) = r.report.as_ref().and_then(crate::report::load_note) {
             // The rung's id is the step's row name; the student knows the step by its file.
             let said = note
