@@ -606,3 +606,33 @@ fn a_saved_lab_toml_applies_its_floors_at_once_and_a_broken_one_is_said() {
         notice(&app)
     );
 }
+
+#[test]
+fn a_file_put_back_as_it_ran_while_not_watching_keeps_its_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    let file = dir.join("01_naive.py");
+    let ran = std::fs::read_to_string(&file).unwrap();
+    run_step(&mut app, 0, "naive", 40.0);
+    let _ = app.update(ch('w'));
+    assert!(!app.lab.as_ref().unwrap().watch);
+
+    std::fs::write(&file, format!("{ran}\n# trying something\n")).unwrap();
+    let _ = app.update(Msg::FileSaved(file.clone()));
+    assert!(app.lab.as_ref().unwrap().changed[0]);
+    assert!(notice(&app).contains("Enter runs it"), "{}", notice(&app));
+
+    // Undone in the editor: the file is what ran, so its result stands and nothing is pending.
+    std::fs::write(&file, &ran).unwrap();
+    let _ = app.update(Msg::FileSaved(file.clone()));
+    assert!(!app.lab.as_ref().unwrap().changed[0]);
+    assert!(
+        notice(&app).contains("back to what ran last"),
+        "{}",
+        notice(&app)
+    );
+    assert_eq!(verdict(&app, 0), Verdict::Counts);
+    let _ = app.update(ch('w'));
+    assert!(starts(ticks(&mut app, SAVE_QUIET_TICKS + 1)).is_empty());
+}

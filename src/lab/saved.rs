@@ -74,10 +74,7 @@ struct SavedStep {
 #[must_use]
 pub fn path(dir: &Path) -> Option<PathBuf> {
     let full = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in full.to_string_lossy().bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = crate::fsio::fnv1a(full.to_string_lossy().bytes());
     Some(
         crate::machine::cache::cache_dir()?
             .join("labs")
@@ -89,11 +86,7 @@ pub fn path(dir: &Path) -> Option<PathBuf> {
 #[must_use]
 pub fn file_hash(path: &Path) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    Some(format!("{h:016x}"))
+    Some(format!("{:016x}", crate::fsio::fnv1a(bytes)))
 }
 
 /// The file's text for `attempts` (one per step; `hashes` the step files' hashes when they

@@ -311,15 +311,12 @@ pub fn scores_amount(predicted: f64, measured: f64, factor: f64) -> bool {
 #[must_use]
 pub fn option_order(learner: &str, lesson: &str, step: &str, n: usize) -> Vec<usize> {
     let key = |i: usize| {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in [learner, lesson, step]
-            .iter()
-            .flat_map(|s| s.bytes().chain(std::iter::once(0)))
-            .chain(i.to_le_bytes())
-        {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        let mut h = crate::fsio::fnv1a(
+            [learner, lesson, step]
+                .iter()
+                .flat_map(|s| s.bytes().chain(std::iter::once(0)))
+                .chain(i.to_le_bytes()),
+        );
         // One more mixing round: FNV's low bits vary little between neighbouring inputs.
         h ^= h >> 33;
         h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);

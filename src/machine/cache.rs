@@ -77,12 +77,8 @@ pub fn cache_dir() -> Option<PathBuf> {
 /// The file holding `key`'s peak in `dir`.
 #[must_use]
 pub fn path_for(dir: &Path, key: &MachineKey) -> PathBuf {
-    // FNV-1a: stable across builds and platforms, unlike std's hasher.
     let text = format!("{}\0{:?}\0{}\0{}", key.cpu, key.model, key.cores, key.isa);
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = crate::fsio::fnv1a(text.bytes());
     dir.join(format!("peak-{h:016x}.json"))
 }
 

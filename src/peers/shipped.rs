@@ -94,13 +94,11 @@ const SHIPPED: &[(&str, &str)] = &[
 /// folder that must be private before anything is written or imported from it (the shared
 /// temporary folder's).
 fn unpack_dirs(kind: &str, files: &[(&str, &str)]) -> Vec<(PathBuf, Option<PathBuf>)> {
-    // FNV-1a: stable across builds, unlike std's hasher.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (name, text) in files {
-        for b in name.bytes().chain([0]).chain(text.bytes()).chain([0]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    let h = crate::fsio::fnv1a(
+        files
+            .iter()
+            .flat_map(|(name, text)| name.bytes().chain([0]).chain(text.bytes()).chain([0])),
+    );
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())

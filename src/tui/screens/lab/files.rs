@@ -39,6 +39,7 @@ pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Attempt>>) {
             row.status = Status::Done;
         }
         lab.attempts[i] = Some(attempt);
+        lab.ran_hash[i] = crate::lab::saved::file_hash(&lab.lab.steps[i].file);
         back += 1;
     }
     if back == 0 {
@@ -77,6 +78,15 @@ pub fn on_file_saved(lab: &mut LabState, m: &mut Model, path: &Path) -> Vec<Comm
         return vec![];
     }
     if !lab.watch {
+        let now = crate::lab::saved::file_hash(&lab.lab.steps[i].file);
+        if lab.attempts[i].is_some() && now.is_some() && now == lab.ran_hash[i] {
+            // Put back as it was when it ran (an undo): its result stands again.
+            lab.changed[i] = false;
+            m.notice = Some(Notice::Info(format!(
+                "{file} is back to what ran last: its result stands"
+            )));
+            return vec![];
+        }
         lab.changed[i] = true;
         m.notice = Some(Notice::Info(format!(
             "{file} changed; not watching: Enter runs it (w watches again)"

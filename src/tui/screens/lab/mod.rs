@@ -61,6 +61,9 @@ pub struct LabState {
     pub saved: Vec<(usize, u64)>,
     /// Steps whose file changed since their last run while not watching.
     pub changed: Vec<bool>,
+    /// Each step's file's hash when it last ran (or its kept result came back): a file put
+    /// back as it was needs no new run.
+    pub ran_hash: Vec<Option<String>>,
     /// A step measured once more because it fell just short of its floor, with its first run.
     pub retry: Option<(usize, RunReport)>,
     pub ticks: u64,
@@ -86,6 +89,7 @@ impl LabState {
             queue: Vec::new(),
             saved: Vec::new(),
             changed: vec![false; steps],
+            ran_hash: vec![None; steps],
             retry: None,
             ticks: 0,
         };
@@ -367,6 +371,7 @@ pub fn start_step(lab: &mut LabState, m: &mut Model, i: usize) -> Vec<Command> {
     let n = m.settings.n.min(QUICK_N);
     lab.checking = Some(i);
     lab.changed[i] = false;
+    lab.ran_hash[i] = crate::lab::saved::file_hash(&step.file);
     lab.selected = i;
     m.selected = row;
     m.rows[row].status = Status::Running(crate::run::Phase::Setup);
