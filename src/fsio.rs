@@ -157,6 +157,15 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
+/// FNV-1a (64 bits) of `bytes`: the same on every build and platform, unlike std's hasher, so
+/// the file names and keys made from it stay the same from one run to the next.
+#[must_use]
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,13 +234,4 @@ mod tests {
         let names: Vec<_> = got.iter().map(|p| p.file_name().unwrap()).collect();
         assert_eq!(names, ["a.toml", "b.toml"]);
     }
-}
-
-/// FNV-1a (64 bits) of `bytes`: the same on every build and platform, unlike std's hasher, so
-/// the file names and keys made from it stay the same from one run to the next.
-#[must_use]
-pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
-    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
