@@ -5,6 +5,7 @@
 pub mod app;
 pub mod args;
 pub mod bench;
+pub mod class;
 pub mod common;
 pub mod flame;
 pub mod jit;
@@ -71,6 +72,10 @@ pub enum Command {
     /// The one-file HTML report to hand out, from saved `ladder run --format json` outputs
     /// (and a `ladder scale --format json` sweep): table, charts, interactive flamegraphs.
     Report(report::ReportArgs),
+    /// For instructors: students' saved runs, labs and lessons merged into one view, a row
+    /// per student (machine, highest lab step that counts, % of peak, predictions), compared
+    /// by ratios only; a table here, or one HTML page or Markdown file with -o.
+    Class(class::ClassArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine(machine::MachineArgs),
     /// Your own ladder: write each step as a function in a lab folder; `check` verifies, times

@@ -1,0 +1,543 @@
+//! The class view in three forms: a table for the terminal, Markdown, and one self-contained
+//! HTML page in the report's own style. Figures are ratios only: students' machines differ.
+
+use std::fmt::Write as _;
+
+use super::{Class, LabSummary, LessonsSummary, RunSummary, Student};
+use crate::report::html::{STYLE, esc};
+use crate::report::human_speedup;
+
+const HEADER: [&str; 8] = [
+    "student",
+    "machine",
+    "lab: highest step that counts",
+    "lab: its speedup",
+    "run: best % of peak",
+    "run: best speedup",
+    "predictions close (median off by)",
+    "questions right first time",
+];
+
+/// The same columns, narrow enough for a laptop's terminal.
+const SHORT_HEADER: [&str; 8] = [
+    "student",
+    "machine",
+    "lab step",
+    "lab x",
+    "% of peak",
+    "run x",
+    "predictions",
+    "first try",
+];
+
+/// Said above every form: why there are no seconds.
+const INTRO: &str = "Students ran on different machines, so only ratios compare: speedups over \
+                     each student's own first step, and shares of the peak measured on their own \
+                     machine. Seconds are never compared.";
+
+/// A share of the peak: small ones keep a digit that says they are not zero.
+fn pct(p: f64) -> String {
+    if p >= 10.0 {
+        format!("{p:.0}%")
+    } else if p >= 1.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+fn lab_step(l: &LabSummary) -> String {
+    let counting = format!("{}/{}", l.counted, l.steps);
+    match &l.highest {
+        Some(h) => format!("{} ({counting})", h.id),
+        None => format!("none ({counting})"),
+    }
+}
+
+fn run_peak(r: &RunSummary) -> String {
+    r.best_peak
+        .as_ref()
+        .map_or_else(|| "-".into(), |(id, p)| format!("{} {id}", pct(*p)))
+}
+
+fn run_speedup(r: &RunSummary) -> String {
+    r.best_speedup.as_ref().map_or_else(
+        || "-".into(),
+        |(id, x)| format!("{} {id}", human_speedup(Some(*x))),
+    )
+}
+
+fn predictions(l: &LessonsSummary) -> String {
+    if l.predictions.is_empty() {
+        return "none made".into();
+    }
+    let mut s = format!("{}/{}", l.scored(), l.predictions.len());
+    if let Some(off) = l.median_off_by() {
+        let _ = write!(s, " ({})", human_speedup(Some(off)));
+    }
+    s
+}
+
+fn questions(l: &LessonsSummary) -> String {
+    if l.answered == 0 {
+        return "none answered".into();
+    }
+    format!("{}/{}", l.right_first_time, l.answered)
+}
+
+/// The summary row of one student, one cell per [`HEADER`] column.
+fn row(s: &Student) -> Vec<String> {
+    let dash = || "-".to_string();
+    vec![
+        s.name.clone(),
+        if s.machines.is_empty() {
+            dash()
+        } else {
+            s.machines.join(" / ")
+        },
+        s.lab.as_ref().map_or_else(dash, lab_step),
+        s.lab
+            .as_ref()
+            .and_then(|l| l.highest.as_ref())
+            .map_or_else(dash, |h| human_speedup(h.speedup_vs_baseline)),
+        s.run.as_ref().map_or_else(dash, run_peak),
+        s.run.as_ref().map_or_else(dash, run_speedup),
+        s.lessons.as_ref().map_or_else(dash, predictions),
+        s.lessons.as_ref().map_or_else(dash, questions),
+    ]
+}
+
+/// "1 student", "3 students".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "3 students from 5 files (1 skipped)".
+fn counts(c: &Class) -> String {
+    let files: usize = c.students.iter().map(|s| s.files.len()).sum();
+    let mut s = format!(
+        "{} from {}",
+        plural(c.students.len(), "student", "students"),
+        plural(files, "file", "files")
+    );
+    if !c.skipped.is_empty() {
+        let _ = write!(s, " ({} skipped)", c.skipped.len());
+    }
+    s
+}
+
+fn explanations(c: &Class) -> usize {
+    c.students
+        .iter()
+        .filter_map(|s| s.lessons.as_ref())
+        .map(|l| l.explanations.len())
+        .sum()
+}
+
+impl Class {
+    /// Aligned columns for a terminal: the summary and what merging noticed. Skipped files
+    /// are the caller's to say (on standard error).
+    #[must_use]
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "The class: {}.\nMachines differ, so only ratios compare: speedups over each \
+             student's own first step, % of their own machine's peak.\n\n",
+            counts(self)
+        );
+        let rows: Vec<Vec<String>> = self.students.iter().map(row).collect();
+        let mut widths: Vec<usize> = SHORT_HEADER.iter().map(|h| h.chars().count()).collect();
+        for r in &rows {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let header: Vec<String> = SHORT_HEADER.iter().map(ToString::to_string).collect();
+        for r in std::iter::once(&header).chain(&rows) {
+            let line: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+                .collect();
+            let _ = writeln!(out, "{}", line.join("  ").trim_end());
+        }
+        for s in &self.students {
+            for n in &s.notes {
+                let _ = writeln!(out, "{}: {n}", s.name);
+            }
+        }
+        let n = explanations(self);
+        if n > 0 {
+            let _ = writeln!(
+                out,
+                "\n{} saved for review: write the view with -o class.html (or class.md) to \
+                 read {}.",
+                plural(n, "explanation", "explanations"),
+                if n == 1 { "it" } else { "them" }
+            );
+        }
+        out
+    }
+
+    /// The summary table, then each student's details, for notes or a course page.
+    #[must_use]
+    pub fn markdown(&self) -> String {
+        // Cells stay on one line and never end a column early.
+        let cell = |s: &str| md_text(s).replace('|', "\\|").replace(['\n', '\r'], " ");
+        let table = |out: &mut String, header: &[&str], rows: &[Vec<String>]| {
+            let _ = writeln!(out, "| {} |", header.join(" | "));
+            let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+            for r in rows {
+                let cells: Vec<String> = r.iter().map(|c| cell(c)).collect();
+                let _ = writeln!(out, "| {} |", cells.join(" | "));
+            }
+            out.push('\n');
+        };
+        let mut out = format!("# The class\n\n{}. {INTRO}\n\n", counts(self));
+        let rows: Vec<Vec<String>> = self.students.iter().map(row).collect();
+        table(&mut out, &HEADER, &rows);
+        for s in &self.students {
+            let _ = writeln!(out, "## {}\n", cell(&s.name));
+            let files: Vec<String> = s.files.iter().map(|f| format!("`{}`", cell(f))).collect();
+            let _ = writeln!(out, "From {}.\n", files.join(", "));
+            for n in &s.notes {
+                let _ = writeln!(out, "Note: {}\n", cell(n));
+            }
+            if let Some(l) = &s.lab {
+                let _ = writeln!(out, "### Lab ({})\n", lab_heading(l));
+                table(&mut out, &["step", "counts", "vs first step"], &lab_rows(l));
+            }
+            if let Some(r) = &s.run {
+                let _ = writeln!(out, "### Run ({})\n", r.workload);
+                table(
+                    &mut out,
+                    &["rung", "% of peak", "vs baseline", "verified"],
+                    &run_rows(r),
+                );
+            }
+            if let Some(l) = &s.lessons {
+                let _ = writeln!(out, "### Lessons\n\n{}\n", lessons_line(l));
+                if !l.predictions.is_empty() {
+                    table(&mut out, &PREDICTION_HEADER, &prediction_rows(l));
+                }
+                if !l.explanations.is_empty() {
+                    let _ = writeln!(out, "#### Explanations, for review\n");
+                }
+                for e in &l.explanations {
+                    let _ = writeln!(out, "**{}**: {}\n", cell(&e.lesson), cell(&e.question));
+                    for line in e.text.lines() {
+                        let _ = writeln!(out, "> {}", md_text(line));
+                    }
+                    out.push('\n');
+                }
+            }
+        }
+        if !self.skipped.is_empty() {
+            let _ = writeln!(out, "## Skipped files\n");
+            for k in &self.skipped {
+                let _ = writeln!(out, "- `{}`: {}", cell(&k.file), cell(&k.why.to_string()));
+            }
+        }
+        out
+    }
+
+    /// One self-contained page (no script, no link, nothing fetched): the summary, each
+    /// student's details, the explanations to read, and the files skipped.
+    #[must_use]
+    pub fn html(&self) -> String {
+        let mut h = String::new();
+        let title = format!("ladder: the class, {}", counts(self));
+        let _ = write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{t}</title><style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n\
+             <p class=\"note\">{}</p>\n",
+            esc(INTRO),
+            t = esc(&title)
+        );
+        let _ = write!(h, "<h2 id=\"summary\">Summary</h2><div class=\"wide\">");
+        let rows: Vec<Vec<String>> = self
+            .students
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut r: Vec<String> = row(s).iter().map(|c| esc(c)).collect();
+                r[0] = format!("<a href=\"#student-{i}\">{}</a>", r[0]);
+                r
+            })
+            .collect();
+        html_table(
+            &mut h,
+            "<table class=\"summary\">",
+            &HEADER,
+            &rows,
+            &[0, 1, 2, 6],
+            None,
+        );
+        let _ = writeln!(h, "</div>");
+        if !self.skipped.is_empty() {
+            let _ = writeln!(
+                h,
+                "<h2 id=\"skipped\">Skipped files</h2><p class=\"note\">Not read: ask for \
+                 these again.</p><table><tbody>"
+            );
+            for k in &self.skipped {
+                let _ = writeln!(
+                    h,
+                    "<tr class=\"bad\"><td class=\"t\"><code>{}</code></td><td class=\"t wrap\">{}</td></tr>",
+                    esc(&k.file),
+                    esc(&k.why.to_string())
+                );
+            }
+            let _ = writeln!(h, "</tbody></table>");
+        }
+        for (i, s) in self.students.iter().enumerate() {
+            student_html(&mut h, i, s);
+        }
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Made by ladder {}.</p>\n</body></html>",
+            env!("CARGO_PKG_VERSION")
+        );
+        h
+    }
+}
+
+/// A student's text shown as written: a tag in it is text, not markup.
+fn md_text(s: &str) -> String {
+    s.replace('<', "\\<")
+}
+
+const PREDICTION_HEADER: [&str; 6] = [
+    "lesson",
+    "question",
+    "predicted",
+    "measured",
+    "off by",
+    "scored",
+];
+
+fn lab_heading(l: &LabSummary) -> String {
+    let mut s = if l.workload.is_empty() {
+        String::new()
+    } else {
+        format!("{}, ", l.workload)
+    };
+    s.push_str(if l.all_count {
+        "every step counts"
+    } else {
+        "not every step counts yet"
+    });
+    s
+}
+
+fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
+    l.rows
+        .iter()
+        .map(|x| {
+            vec![
+                x.id.clone(),
+                if x.counts {
+                    "✓ counts".into()
+                } else {
+                    format!("✗ {}", x.reason.as_deref().unwrap_or("does not count"))
+                },
+                human_speedup(x.speedup_vs_baseline),
+            ]
+        })
+        .collect()
+}
+
+fn run_rows(r: &RunSummary) -> Vec<Vec<String>> {
+    r.rows
+        .iter()
+        .map(|(id, p, x, ok)| {
+            vec![
+                id.clone(),
+                p.map_or_else(|| "-".into(), pct),
+                human_speedup(*x),
+                if *ok { "✓" } else { "✗" }.into(),
+            ]
+        })
+        .collect()
+}
+
+fn lessons_line(l: &LessonsSummary) -> String {
+    let questions = if l.answered == 0 {
+        format!("no question answered yet ({} in the lessons)", l.questions)
+    } else {
+        format!(
+            "{} of {} questions answered right first time ({} in the lessons)",
+            l.right_first_time, l.answered, l.questions
+        )
+    };
+    let predictions = if l.predictions.is_empty() {
+        format!(
+            "no prediction made yet ({} in the lessons)",
+            l.predictions_total
+        )
+    } else {
+        format!(
+            "{} of {} predictions close ({} in the lessons){}",
+            l.scored(),
+            l.predictions.len(),
+            l.predictions_total,
+            l.median_off_by().map_or_else(String::new, |x| format!(
+                ", off by {} at the median",
+                human_speedup(Some(x))
+            ))
+        )
+    };
+    format!(
+        "{} of {} steps done; {questions}; {predictions}; {} for review.",
+        l.steps_done,
+        l.steps_total,
+        plural(l.explanations.len(), "explanation", "explanations")
+    )
+}
+
+fn prediction_rows(l: &LessonsSummary) -> Vec<Vec<String>> {
+    let ratio = |x: Option<f64>| x.map_or_else(|| "-".into(), |v| human_speedup(Some(v)));
+    l.predictions
+        .iter()
+        .map(|p| {
+            vec![
+                p.lesson.clone(),
+                p.question.clone(),
+                ratio(p.predicted),
+                ratio(p.measured),
+                ratio(p.off_by()),
+                match p.scored {
+                    Some(true) => "✓ close".into(),
+                    Some(false) => "✗ off".into(),
+                    None => "-".into(),
+                },
+            ]
+        })
+        .collect()
+}
+
+/// A table of cells already escaped; the columns in `text` align left, and the `wrap` one
+/// holds prose that wraps.
+fn html_table(
+    h: &mut String,
+    open: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+    text: &[usize],
+    wrap: Option<usize>,
+) {
+    let class = |i: usize| {
+        if text.contains(&i) {
+            " class=\"t\""
+        } else {
+            ""
+        }
+    };
+    let _ = write!(h, "{open}<thead><tr>");
+    for (i, c) in header.iter().enumerate() {
+        let _ = write!(h, "<th{}>{}</th>", class(i), esc(c));
+    }
+    let _ = writeln!(h, "</tr></thead><tbody>");
+    for r in rows {
+        let _ = write!(h, "<tr>");
+        for (i, c) in r.iter().enumerate() {
+            if wrap == Some(i) {
+                let _ = write!(h, "<td class=\"t wrap\">{c}</td>");
+            } else {
+                let _ = write!(h, "<td{}>{c}</td>", class(i));
+            }
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</tbody></table>");
+}
+
+fn escaped(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    rows.into_iter()
+        .map(|r| r.iter().map(|c| esc(c)).collect())
+        .collect()
+}
+
+fn student_html(h: &mut String, i: usize, s: &Student) {
+    let _ = writeln!(h, "<h2 id=\"student-{i}\">{}</h2><dl>", esc(&s.name));
+    let files: Vec<String> = s
+        .files
+        .iter()
+        .map(|f| format!("<code>{}</code>", esc(f)))
+        .collect();
+    let _ = writeln!(h, "<dt>files</dt><dd>{}</dd>", files.join(", "));
+    if !s.machines.is_empty() {
+        let _ = writeln!(
+            h,
+            "<dt>machine</dt><dd>{}</dd>",
+            esc(&s.machines.join(" / "))
+        );
+    }
+    let _ = writeln!(h, "</dl>");
+    for n in &s.notes {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
+    }
+    if let Some(l) = &s.lab {
+        let _ = writeln!(h, "<h3>Lab ({})</h3>", esc(&lab_heading(l)));
+        let mut rows = escaped(lab_rows(l));
+        for (r, x) in rows.iter_mut().zip(&l.rows) {
+            r[0] = format!("<code>{}</code>", r[0]);
+            if !x.counts {
+                r[1] = format!("<span class=\"bad\">{}</span>", r[1]);
+            }
+        }
+        html_table(
+            h,
+            "<table>",
+            &["step", "counts", "vs first step"],
+            &rows,
+            &[0, 1],
+            Some(1),
+        );
+    }
+    if let Some(r) = &s.run {
+        let _ = writeln!(h, "<h3>Run ({})</h3>", esc(&r.workload));
+        let mut rows = escaped(run_rows(r));
+        for row in &mut rows {
+            row[0] = format!("<code>{}</code>", row[0]);
+        }
+        html_table(
+            h,
+            "<table>",
+            &["rung", "% of peak", "vs baseline", "verified"],
+            &rows,
+            &[0, 3],
+            None,
+        );
+    }
+    if let Some(l) = &s.lessons {
+        let _ = writeln!(
+            h,
+            "<h3>Lessons</h3><p class=\"note\">{}</p>",
+            esc(&lessons_line(l))
+        );
+        if !l.predictions.is_empty() {
+            html_table(
+                h,
+                "<table>",
+                &PREDICTION_HEADER,
+                &escaped(prediction_rows(l)),
+                &[0, 1, 5],
+                Some(1),
+            );
+        }
+        if !l.explanations.is_empty() {
+            let _ = writeln!(h, "<h3>Explanations, for review</h3>");
+        }
+        for e in &l.explanations {
+            let _ = writeln!(
+                h,
+                "<p><span class=\"note\">{}:</span> {}</p><blockquote>{}</blockquote>",
+                esc(&e.lesson),
+                esc(&e.question),
+                esc(&e.text)
+            );
+        }
+    }
+}
