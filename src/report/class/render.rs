@@ -35,6 +35,14 @@ const INTRO: &str = "Students ran on different machines, so only ratios compare:
                      each student's own first step, and shares of the peak measured on their own \
                      machine. Seconds are never compared.";
 
+/// What the summary's cells hold, said under it.
+const LEGEND: &str = "lab (step, x): the highest step of the student's own lab that counts \
+                      (steps counting / steps), and its speedup over their step 1. run (% of \
+                      peak, x): the rung nearest the peak measured on their machine, and the one \
+                      furthest above their baseline. predictions: first attempts close / \
+                      predictions made (how far off the median one was). questions (first \
+                      try): right at the first attempt / answered.";
+
 /// A share of the peak: small ones keep a digit that says they are not zero.
 fn pct(p: f64) -> String {
     if p >= 10.0 {
@@ -107,6 +115,25 @@ fn row(s: &Student) -> Vec<String> {
     ]
 }
 
+/// `text` in lines of at most `width` characters, broken between words.
+fn wrapped(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if line > 0 && line + 1 + n > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += n;
+    }
+    out
+}
+
 /// "1 student", "3 students".
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -160,6 +187,7 @@ impl Class {
                 .collect();
             let _ = writeln!(out, "{}", line.join("  ").trim_end());
         }
+        let _ = writeln!(out, "\n{}", wrapped(LEGEND, 100));
         for s in &self.students {
             for n in &s.notes {
                 let _ = writeln!(out, "{}: {n}", s.name);
@@ -195,6 +223,7 @@ impl Class {
         let mut out = format!("# The class\n\n{}. {INTRO}\n\n", counts(self));
         let rows: Vec<Vec<String>> = self.students.iter().map(row).collect();
         table(&mut out, &HEADER, &rows);
+        let _ = writeln!(out, "{LEGEND}\n");
         for s in &self.students {
             let _ = writeln!(out, "## {}\n", cell(&s.name));
             let files: Vec<String> = s.files.iter().map(|f| format!("`{}`", cell(f))).collect();
@@ -274,7 +303,7 @@ impl Class {
             &[0, 1, 2, 6],
             None,
         );
-        let _ = writeln!(h, "</div>");
+        let _ = writeln!(h, "</div><p class=\"note\">{}</p>", esc(LEGEND));
         if !self.skipped.is_empty() {
             let _ = writeln!(
                 h,
