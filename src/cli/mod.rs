@@ -72,9 +72,11 @@ pub enum Command {
     /// The one-file HTML report to hand out, from saved `ladder run --format json` outputs
     /// (and a `ladder scale --format json` sweep): table, charts, interactive flamegraphs.
     Report(report::ReportArgs),
-    /// For instructors: students' saved runs, labs and lessons merged into one view, a row
-    /// per student (machine, highest lab step that counts, % of peak, predictions), compared
-    /// by ratios only; a table here, or one HTML page or Markdown file with -o.
+    /// For instructors: students' runs, labs and lessons merged, a row per student, compared
+    /// by ratios (a table here, or -o class.html or class.md).
+    ///
+    /// Each student's machine, the highest step of their lab that counts, % of peak, their
+    /// predictions in the lessons and the explanations they wrote.
     Class(class::ClassArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine(machine::MachineArgs),

@@ -496,6 +496,10 @@ impl Class {
                 student(files)
             })
             .collect();
+        // A register's order, whatever order the files came in.
+        class
+            .students
+            .sort_by_cached_key(|s| (s.name.to_lowercase(), s.name.clone()));
         class
     }
 }

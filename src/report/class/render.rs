@@ -35,6 +35,10 @@ const INTRO: &str = "Students ran on different machines, so only ratios compare:
                      each student's own first step, and shares of the peak measured on their own \
                      machine. Seconds are never compared.";
 
+/// Above the students' explanations.
+const EXPLAIN_NOTE: &str = "What each student wrote, by question, as written (their latest \
+                            text): saved for you to read, never scored.";
+
 /// What the summary's cells hold, said under it.
 const LEGEND: &str = "lab (step, x): the highest step of the student's own lab that counts \
                       (steps counting / steps), and its speedup over their step 1. run (% of \
@@ -161,6 +165,23 @@ fn explanations(c: &Class) -> usize {
         .sum()
 }
 
+/// Every explanation, grouped by question in the order first met: (lesson, question), then
+/// each student's (index, name, text). An instructor reads one question across the class.
+fn by_question(c: &Class) -> Vec<((&str, &str), Vec<(usize, &str, &str)>)> {
+    let mut out: Vec<((&str, &str), Vec<(usize, &str, &str)>)> = Vec::new();
+    for (i, s) in c.students.iter().enumerate() {
+        for e in s.lessons.iter().flat_map(|l| &l.explanations) {
+            let key = (e.lesson.as_str(), e.question.as_str());
+            let answer = (i, s.name.as_str(), e.text.as_str());
+            match out.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, v)) => v.push(answer),
+                None => out.push((key, vec![answer])),
+            }
+        }
+    }
+    out
+}
+
 impl Class {
     /// Aligned columns for a terminal: the summary and what merging noticed. Skipped files
     /// are the caller's to say (on standard error).
@@ -224,6 +245,21 @@ impl Class {
         let rows: Vec<Vec<String>> = self.students.iter().map(row).collect();
         table(&mut out, &HEADER, &rows);
         let _ = writeln!(out, "{LEGEND}\n");
+        let questions = by_question(self);
+        if !questions.is_empty() {
+            let _ = writeln!(out, "## Explanations, for review\n\n{EXPLAIN_NOTE}\n");
+        }
+        for ((lesson, question), answers) in questions {
+            let _ = writeln!(out, "### {}: {}\n", cell(lesson), cell(question));
+            for (_, name, text) in answers {
+                let _ = writeln!(out, "**{}**\n", cell(name));
+                // A backslash ends a line without ending the paragraph: the student's lines
+                // stay lines.
+                let lines: Vec<String> = text.lines().map(md_text).collect();
+                let _ = writeln!(out, "> {}", lines.join("\\\n> "));
+                out.push('\n');
+            }
+        }
         for s in &self.students {
             let _ = writeln!(out, "## {}\n", cell(&s.name));
             let files: Vec<String> = s.files.iter().map(|f| format!("`{}`", cell(f))).collect();
@@ -247,16 +283,6 @@ impl Class {
                 let _ = writeln!(out, "### Lessons\n\n{}\n", lessons_line(l));
                 if !l.predictions.is_empty() {
                     table(&mut out, &PREDICTION_HEADER, &prediction_rows(l));
-                }
-                if !l.explanations.is_empty() {
-                    let _ = writeln!(out, "#### Explanations, for review\n");
-                }
-                for e in &l.explanations {
-                    let _ = writeln!(out, "**{}**: {}\n", cell(&e.lesson), cell(&e.question));
-                    for line in e.text.lines() {
-                        let _ = writeln!(out, "> {}", md_text(line));
-                    }
-                    out.push('\n');
                 }
             }
         }
@@ -319,6 +345,30 @@ impl Class {
                 );
             }
             let _ = writeln!(h, "</tbody></table>");
+        }
+        let questions = by_question(self);
+        if !questions.is_empty() {
+            let _ = writeln!(
+                h,
+                "<h2 id=\"explanations\">Explanations, for review</h2><p class=\"note\">{}</p>",
+                esc(EXPLAIN_NOTE)
+            );
+        }
+        for ((lesson, question), answers) in questions {
+            let _ = writeln!(
+                h,
+                "<h3><span class=\"note\">{}:</span> {}</h3>",
+                esc(lesson),
+                esc(question)
+            );
+            for (i, name, text) in answers {
+                let _ = writeln!(
+                    h,
+                    "<p><a href=\"#student-{i}\">{}</a></p><blockquote>{}</blockquote>",
+                    esc(name),
+                    esc(text)
+                );
+            }
         }
         for (i, s) in self.students.iter().enumerate() {
             student_html(&mut h, i, s);
@@ -554,18 +604,6 @@ fn student_html(h: &mut String, i: usize, s: &Student) {
                 &escaped(prediction_rows(l)),
                 &[0, 1, 5],
                 Some(1),
-            );
-        }
-        if !l.explanations.is_empty() {
-            let _ = writeln!(h, "<h3>Explanations, for review</h3>");
-        }
-        for e in &l.explanations {
-            let _ = writeln!(
-                h,
-                "<p><span class=\"note\">{}:</span> {}</p><blockquote>{}</blockquote>",
-                esc(&e.lesson),
-                esc(&e.question),
-                esc(&e.text)
             );
         }
     }
