@@ -165,10 +165,13 @@ fn explanations(c: &Class) -> usize {
         .sum()
 }
 
+/// One question, (lesson, question), and each student's answer: (index, name, text).
+type Question<'a> = ((&'a str, &'a str), Vec<(usize, &'a str, &'a str)>);
+
 /// Every explanation, grouped by question in the order first met: (lesson, question), then
 /// each student's (index, name, text). An instructor reads one question across the class.
-fn by_question(c: &Class) -> Vec<((&str, &str), Vec<(usize, &str, &str)>)> {
-    let mut out: Vec<((&str, &str), Vec<(usize, &str, &str)>)> = Vec::new();
+fn by_question(c: &Class) -> Vec<Question<'_>> {
+    let mut out: Vec<Question<'_>> = Vec::new();
     for (i, s) in c.students.iter().enumerate() {
         for e in s.lessons.iter().flat_map(|l| &l.explanations) {
             let key = (e.lesson.as_str(), e.question.as_str());
