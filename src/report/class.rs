@@ -9,6 +9,7 @@
 //! shapes (every field but the ones that identify the kind may be missing), so that the
 //! report depends on neither the lab nor the lessons.
 
+mod page;
 mod render;
 #[cfg(test)]
 mod tests;

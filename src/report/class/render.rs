@@ -1,13 +1,12 @@
-//! The class view in three forms: a table for the terminal, Markdown, and one self-contained
-//! HTML page in the report's own style. Figures are ratios only: students' machines differ.
+//! The class view as text: a table for the terminal and Markdown, and the cells, headers and
+//! notes the page shares (see `page`). Figures are ratios only: students' machines differ.
 
 use std::fmt::Write as _;
 
 use super::{Class, LabSummary, LessonsSummary, RunSummary, Student};
-use crate::report::html::{STYLE, esc};
 use crate::report::human_speedup;
 
-const HEADER: [&str; 8] = [
+pub(super) const HEADER: [&str; 8] = [
     "student",
     "machine",
     "lab: highest step that counts",
@@ -31,16 +30,16 @@ const SHORT_HEADER: [&str; 8] = [
 ];
 
 /// Said above every form: why there are no seconds.
-const INTRO: &str = "Students ran on different machines, so only ratios compare: speedups over \
+pub(super) const INTRO: &str = "Students ran on different machines, so only ratios compare: speedups over \
                      each student's own first step, and shares of the peak measured on their own \
                      machine. Seconds are never compared.";
 
 /// Above the students' explanations.
-const EXPLAIN_NOTE: &str = "What each student wrote, by question, as written (their latest \
+pub(super) const EXPLAIN_NOTE: &str = "What each student wrote, by question, as written (their latest \
                             text): saved for you to read, never scored.";
 
 /// What the summary's cells hold, said under it.
-const LEGEND: &str = "lab (step, x): the highest step of the student's own lab that counts \
+pub(super) const LEGEND: &str = "lab (step, x): the highest step of the student's own lab that counts \
                       (steps counting / steps), and its speedup over their step 1. run (% of \
                       peak, x): the rung nearest the peak measured on their machine, and the one \
                       furthest above their baseline. predictions: first attempts close / \
@@ -98,7 +97,7 @@ fn questions(l: &LessonsSummary) -> String {
 }
 
 /// The summary row of one student, one cell per [`HEADER`] column.
-fn row(s: &Student) -> Vec<String> {
+pub(super) fn row(s: &Student) -> Vec<String> {
     let dash = || "-".to_string();
     vec![
         s.name.clone(),
@@ -144,7 +143,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// "3 students from 5 files (1 skipped)".
-fn counts(c: &Class) -> String {
+pub(super) fn counts(c: &Class) -> String {
     let files: usize = c.students.iter().map(|s| s.files.len()).sum();
     let mut s = format!(
         "{} from {}",
@@ -166,11 +165,11 @@ fn explanations(c: &Class) -> usize {
 }
 
 /// One question, (lesson, question), and each student's answer: (index, name, text).
-type Question<'a> = ((&'a str, &'a str), Vec<(usize, &'a str, &'a str)>);
+pub(super) type Question<'a> = ((&'a str, &'a str), Vec<(usize, &'a str, &'a str)>);
 
 /// Every explanation, grouped by question in the order first met: (lesson, question), then
 /// each student's (index, name, text). An instructor reads one question across the class.
-fn by_question(c: &Class) -> Vec<Question<'_>> {
+pub(super) fn by_question(c: &Class) -> Vec<Question<'_>> {
     let mut out: Vec<Question<'_>> = Vec::new();
     for (i, s) in c.students.iter().enumerate() {
         for e in s.lessons.iter().flat_map(|l| &l.explanations) {
@@ -297,92 +296,6 @@ impl Class {
         }
         out
     }
-
-    /// One self-contained page (no script, no link, nothing fetched): the summary, each
-    /// student's details, the explanations to read, and the files skipped.
-    #[must_use]
-    pub fn html(&self) -> String {
-        let mut h = String::new();
-        let title = format!("ladder: the class, {}", counts(self));
-        let _ = write!(
-            h,
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{t}</title><style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n\
-             <p class=\"note\">{}</p>\n",
-            esc(INTRO),
-            t = esc(&title)
-        );
-        let _ = write!(h, "<h2 id=\"summary\">Summary</h2><div class=\"wide\">");
-        let rows: Vec<Vec<String>> = self
-            .students
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let mut r: Vec<String> = row(s).iter().map(|c| esc(c)).collect();
-                r[0] = format!("<a href=\"#student-{i}\">{}</a>", r[0]);
-                r
-            })
-            .collect();
-        html_table(
-            &mut h,
-            "<table class=\"summary\">",
-            &HEADER,
-            &rows,
-            &[0, 1, 2, 6],
-            None,
-        );
-        let _ = writeln!(h, "</div><p class=\"note\">{}</p>", esc(LEGEND));
-        if !self.skipped.is_empty() {
-            let _ = writeln!(
-                h,
-                "<h2 id=\"skipped\">Skipped files</h2><p class=\"note\">Not read: ask for \
-                 these again.</p><table><tbody>"
-            );
-            for k in &self.skipped {
-                let _ = writeln!(
-                    h,
-                    "<tr class=\"bad\"><td class=\"t\"><code>{}</code></td><td class=\"t wrap\">{}</td></tr>",
-                    esc(&k.file),
-                    esc(&k.why.to_string())
-                );
-            }
-            let _ = writeln!(h, "</tbody></table>");
-        }
-        let questions = by_question(self);
-        if !questions.is_empty() {
-            let _ = writeln!(
-                h,
-                "<h2 id=\"explanations\">Explanations, for review</h2><p class=\"note\">{}</p>",
-                esc(EXPLAIN_NOTE)
-            );
-        }
-        for ((lesson, question), answers) in questions {
-            let _ = writeln!(
-                h,
-                "<h3><span class=\"note\">{}:</span> {}</h3>",
-                esc(lesson),
-                esc(question)
-            );
-            for (i, name, text) in answers {
-                let _ = writeln!(
-                    h,
-                    "<p><a href=\"#student-{i}\">{}</a></p><blockquote>{}</blockquote>",
-                    esc(name),
-                    esc(text)
-                );
-            }
-        }
-        for (i, s) in self.students.iter().enumerate() {
-            student_html(&mut h, i, s);
-        }
-        let _ = writeln!(
-            h,
-            "<p class=\"note\">Made by ladder {}.</p>\n</body></html>",
-            env!("CARGO_PKG_VERSION")
-        );
-        h
-    }
 }
 
 /// A student's text shown as written: a tag in it is text, not markup.
@@ -390,7 +303,7 @@ fn md_text(s: &str) -> String {
     s.replace('<', "\\<")
 }
 
-const PREDICTION_HEADER: [&str; 6] = [
+pub(super) const PREDICTION_HEADER: [&str; 6] = [
     "lesson",
     "question",
     "predicted",
@@ -399,7 +312,7 @@ const PREDICTION_HEADER: [&str; 6] = [
     "scored",
 ];
 
-fn lab_heading(l: &LabSummary) -> String {
+pub(super) fn lab_heading(l: &LabSummary) -> String {
     let mut s = if l.workload.is_empty() {
         String::new()
     } else {
@@ -413,7 +326,7 @@ fn lab_heading(l: &LabSummary) -> String {
     s
 }
 
-fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
+pub(super) fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
     l.rows
         .iter()
         .map(|x| {
@@ -430,7 +343,7 @@ fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn run_rows(r: &RunSummary) -> Vec<Vec<String>> {
+pub(super) fn run_rows(r: &RunSummary) -> Vec<Vec<String>> {
     r.rows
         .iter()
         .map(|(id, p, x, ok)| {
@@ -444,7 +357,7 @@ fn run_rows(r: &RunSummary) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn lessons_line(l: &LessonsSummary) -> String {
+pub(super) fn lessons_line(l: &LessonsSummary) -> String {
     let questions = if l.answered == 0 {
         format!("no question answered yet ({} in the lessons)", l.questions)
     } else {
@@ -478,7 +391,7 @@ fn lessons_line(l: &LessonsSummary) -> String {
     )
 }
 
-fn prediction_rows(l: &LessonsSummary) -> Vec<Vec<String>> {
+pub(super) fn prediction_rows(l: &LessonsSummary) -> Vec<Vec<String>> {
     let ratio = |x: Option<f64>| x.map_or_else(|| "-".into(), |v| human_speedup(Some(v)));
     l.predictions
         .iter()
@@ -497,117 +410,4 @@ fn prediction_rows(l: &LessonsSummary) -> Vec<Vec<String>> {
             ]
         })
         .collect()
-}
-
-/// A table of cells already escaped; the columns in `text` align left, and the `wrap` one
-/// holds prose that wraps.
-fn html_table(
-    h: &mut String,
-    open: &str,
-    header: &[&str],
-    rows: &[Vec<String>],
-    text: &[usize],
-    wrap: Option<usize>,
-) {
-    let class = |i: usize| {
-        if text.contains(&i) {
-            " class=\"t\""
-        } else {
-            ""
-        }
-    };
-    let _ = write!(h, "{open}<thead><tr>");
-    for (i, c) in header.iter().enumerate() {
-        let _ = write!(h, "<th{}>{}</th>", class(i), esc(c));
-    }
-    let _ = writeln!(h, "</tr></thead><tbody>");
-    for r in rows {
-        let _ = write!(h, "<tr>");
-        for (i, c) in r.iter().enumerate() {
-            if wrap == Some(i) {
-                let _ = write!(h, "<td class=\"t wrap\">{c}</td>");
-            } else {
-                let _ = write!(h, "<td{}>{c}</td>", class(i));
-            }
-        }
-        let _ = writeln!(h, "</tr>");
-    }
-    let _ = writeln!(h, "</tbody></table>");
-}
-
-fn escaped(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
-    rows.into_iter()
-        .map(|r| r.iter().map(|c| esc(c)).collect())
-        .collect()
-}
-
-fn student_html(h: &mut String, i: usize, s: &Student) {
-    let _ = writeln!(h, "<h2 id=\"student-{i}\">{}</h2><dl>", esc(&s.name));
-    let files: Vec<String> = s
-        .files
-        .iter()
-        .map(|f| format!("<code>{}</code>", esc(f)))
-        .collect();
-    let _ = writeln!(h, "<dt>files</dt><dd>{}</dd>", files.join(", "));
-    if !s.machines.is_empty() {
-        let _ = writeln!(
-            h,
-            "<dt>machine</dt><dd>{}</dd>",
-            esc(&s.machines.join(" / "))
-        );
-    }
-    let _ = writeln!(h, "</dl>");
-    for n in &s.notes {
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
-    }
-    if let Some(l) = &s.lab {
-        let _ = writeln!(h, "<h3>Lab ({})</h3>", esc(&lab_heading(l)));
-        let mut rows = escaped(lab_rows(l));
-        for (r, x) in rows.iter_mut().zip(&l.rows) {
-            r[0] = format!("<code>{}</code>", r[0]);
-            if !x.counts {
-                r[1] = format!("<span class=\"bad\">{}</span>", r[1]);
-            }
-        }
-        html_table(
-            h,
-            "<table>",
-            &["step", "counts", "vs first step"],
-            &rows,
-            &[0, 1],
-            Some(1),
-        );
-    }
-    if let Some(r) = &s.run {
-        let _ = writeln!(h, "<h3>Run ({})</h3>", esc(&r.workload));
-        let mut rows = escaped(run_rows(r));
-        for row in &mut rows {
-            row[0] = format!("<code>{}</code>", row[0]);
-        }
-        html_table(
-            h,
-            "<table>",
-            &["rung", "% of peak", "vs baseline", "verified"],
-            &rows,
-            &[0, 3],
-            None,
-        );
-    }
-    if let Some(l) = &s.lessons {
-        let _ = writeln!(
-            h,
-            "<h3>Lessons</h3><p class=\"note\">{}</p>",
-            esc(&lessons_line(l))
-        );
-        if !l.predictions.is_empty() {
-            html_table(
-                h,
-                "<table>",
-                &PREDICTION_HEADER,
-                &escaped(prediction_rows(l)),
-                &[0, 1, 5],
-                Some(1),
-            );
-        }
-    }
 }
