@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Some(Command::Flame(args)) => cli::flame::exec(args),
         Some(Command::Lab(args)) => cli::lab::exec(args),
         Some(Command::Report(args)) => cli::report::exec(args),
+        Some(Command::Class(args)) => cli::class::exec(args),
         None => cli::app::exec(&cli.app),
     };
     match result {

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod args;
 pub mod bench;
+pub mod class;
 pub mod common;
 pub mod flame;
 pub mod jit;
@@ -71,6 +72,12 @@ pub enum Command {
     /// The one-file HTML report to hand out, from saved `ladder run --format json` outputs
     /// (and a `ladder scale --format json` sweep): table, charts, interactive flamegraphs.
     Report(report::ReportArgs),
+    /// For instructors: students' runs, labs and lessons merged, a row per student, compared
+    /// by ratios (a table here, or -o class.html or class.md).
+    ///
+    /// Each student's machine, the highest step of their lab that counts, % of peak, their
+    /// predictions in the lessons and the explanations they wrote.
+    Class(class::ClassArgs),
     /// Describe this machine: cores, SIMD features, measured FMA peak and memory bandwidth.
     Machine(machine::MachineArgs),
     /// Your own ladder: write each step as a function in a lab folder; `check` verifies, times

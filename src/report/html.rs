@@ -80,7 +80,9 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const STYLE: &str = r"
+/// The look of every page ladder writes (the report, the class view): large type on black,
+/// for a projector.
+pub(super) const STYLE: &str = r"
 body{background:#000;color:#fff;font:18px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1300px;padding:0 24px 48px}
 h1{font-size:34px;margin:28px 0 6px}h2{font-size:26px;margin:40px 0 10px;border-bottom:2px solid #555}
 h3{font-size:20px;margin:26px 0 8px}a{color:#8af}
@@ -92,6 +94,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ff
 .flame{width:100%;border:0;background:#fff;display:block}
 .note{color:#ccc}tr.bad td{color:#ff6e6e}.swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
 code{font-size:16px}.wide{overflow-x:auto}
+td.wrap{white-space:normal;min-width:16em}table.summary td+td{white-space:normal}span.bad{color:#ff6e6e}blockquote{margin:6px 0 18px;padding:6px 14px;border-left:4px solid #8af;white-space:pre-wrap}
 ";
 
 /// Marks the page as rendered once its script has run, counting the flamegraphs whose own

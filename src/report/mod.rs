@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod charts;
+pub mod class;
 mod csv;
 pub mod gate;
 pub mod history;

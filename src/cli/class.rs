@@ -1,0 +1,137 @@
+//! `ladder class`: students' saved runs, labs and lessons merged into one view per student,
+//! for the instructor.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+
+use ladder::report::class::Class;
+
+#[derive(Args, Clone)]
+pub struct ClassArgs {
+    /// Students' files: `ladder run --format json`, `ladder lab check --format json` and
+    /// `ladder learn --export` outputs, or folders of them (their .json files). A student's
+    /// files become one row: those whose names differ only by a kind word (`ada-run.json`,
+    /// `ada-lab.json`, `ada-lessons.json`), or in a folder of their own (`ada/run.json`), or
+    /// whose lessons exports carry the same name. A file that is none of these is named and
+    /// skipped.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Write the view to FILE (atomically): `.html` for one self-contained page, with every
+    /// prediction and the explanations to read, or `.md` for Markdown. Without it, the
+    /// summary prints here.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+enum Format {
+    Html,
+    Markdown,
+}
+
+pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
+    // Refused before any reading: a typo must not cost a class's worth of work.
+    let format = match &args.output {
+        None => None,
+        Some(out) => Some(format_of(out)?),
+    };
+    let files = expand(&args.files)?;
+    let class = Class::gather(&files);
+    for k in &class.skipped {
+        eprintln!("skipped {}: {}", k.file, k.why);
+    }
+    if class.students.is_empty() {
+        bail!(
+            "{}: give outputs of `ladder run --format json -o NAME-run.json`, `ladder lab check \
+             --format json -o NAME-lab.json` or `ladder learn --export NAME-lessons.json`",
+            match files.as_slice() {
+                [] => "no file to read".to_string(),
+                [one] => format!("{} could not be read as a student's", one.display()),
+                _ => format!(
+                    "none of the {} files could be read as a student's",
+                    files.len()
+                ),
+            }
+        );
+    }
+    let (Some(out), Some(format)) = (&args.output, format) else {
+        print!("{}", class.text());
+        return Ok(ExitCode::SUCCESS);
+    };
+    let text = match format {
+        Format::Html => class.html(),
+        Format::Markdown => class.markdown(),
+    };
+    ladder::report::write_atomic(out, text.as_bytes())
+        .with_context(|| format!("could not write {}", out.display()))?;
+    eprintln!(
+        "wrote {}: {} students{}",
+        out.display(),
+        class.students.len(),
+        if class.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(", {} files skipped (named above)", class.skipped.len())
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_of(out: &Path) -> Result<Format> {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "html" | "htm" => Ok(Format::Html),
+        "md" | "markdown" => Ok(Format::Markdown),
+        _ => bail!(
+            "{}: -o writes .html (one page to open or hand out) or .md (Markdown); leave -o out \
+             to print the table here",
+            out.display()
+        ),
+    }
+}
+
+/// The files given, each folder replaced by its .json files and those of its subfolders (a
+/// folder per student), in name order; a file given twice (itself and in its folder) is read
+/// once.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut seen = std::collections::HashSet::new();
+    Ok(listed(paths)?
+        .into_iter()
+        .filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+        .collect())
+}
+
+fn listed(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            files.push(p.clone());
+            continue;
+        }
+        let list = |dir: &Path| {
+            ladder::fsio::files_with_extension(dir, "json")
+                .with_context(|| format!("could not list {}", dir.display()))
+        };
+        let mut found = list(p)?;
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(p)
+            .with_context(|| format!("could not list {}", p.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|s| s.is_dir())
+            .collect();
+        subs.sort();
+        for s in subs {
+            found.extend(list(&s)?);
+        }
+        if found.is_empty() {
+            eprintln!("skipped {}: a folder with no .json file in it", p.display());
+        }
+        files.extend(found);
+    }
+    Ok(files)
+}

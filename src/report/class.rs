@@ -1,0 +1,558 @@
+//! The class view: students' saved files (`ladder run --format json`, `ladder lab check
+//! --format json`, `ladder learn --export`) merged into one row per student.
+//!
+//! Students ran on different machines, so they are compared by ratios only (speedups, and %
+//! of the peak measured on their own machine), never by seconds. A file that is not one of the
+//! three is skipped with the reason, never fatal: one bad hand-in must not cost the class view.
+//!
+//! The lab's and the lessons' documents are read here through their own small, tolerant
+//! shapes (every field but the ones that identify the kind may be missing), so that the
+//! report depends on neither the lab nor the lessons.
+
+mod page;
+mod render;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::Results;
+use crate::machine::MachineInfo;
+
+/// Files larger than this are no ladder output (the biggest, a lab's, is tens of KiB).
+const MAX_FILE_BYTES: u64 = 32 << 20;
+
+/// Words a student's file name may end in to say which output it holds (`ada-run.json`,
+/// `ada_lab.json`, `ada.lessons.json`): taken off to find whose file it is.
+const KIND_WORDS: [&str; 9] = [
+    "run", "runs", "lab", "check", "lessons", "lesson", "learn", "answers", "export",
+];
+
+/// Why a file was left out of the class view.
+#[derive(Debug, thiserror::Error)]
+pub enum Skip {
+    #[error("could not read it: {0}")]
+    Unreadable(std::io::Error),
+    #[error("{0} bytes is too large for a ladder output")]
+    TooLarge(u64),
+    #[error("not JSON ({0})")]
+    NotJson(serde_json::Error),
+    #[error(
+        "not a ladder output: expected `ladder run --format json`, `ladder lab check --format \
+         json` or `ladder learn --export`"
+    )]
+    Foreign,
+    #[error("a scaling sweep (`ladder scale`): the class view takes runs, labs and lessons")]
+    Sweep,
+    #[error("looks like {kind} but does not read as one ({error}): was it edited or cut short?")]
+    Malformed {
+        kind: &'static str,
+        error: serde_json::Error,
+    },
+}
+
+/// One file read: which of the three outputs it is.
+#[derive(Debug)]
+pub enum Input {
+    Run(Box<Results>),
+    Lab(Box<LabDoc>),
+    Lessons(Box<LessonsDoc>),
+}
+
+/// `ladder lab check --format json`, the parts the class view shows.
+#[derive(Debug, Deserialize)]
+pub struct LabDoc {
+    #[serde(default)]
+    pub lab: String,
+    #[serde(default)]
+    pub machine: Option<MachineInfo>,
+    #[serde(default)]
+    pub workload: Option<super::WorkloadMeta>,
+    #[serde(default)]
+    pub all_count: bool,
+    pub steps: Vec<LabStep>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct LabStep {
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default)]
+    pub counts: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub speedup_vs_baseline: Option<f64>,
+}
+
+/// `ladder learn --export`, the parts the class view shows.
+#[derive(Debug, Deserialize)]
+pub struct LessonsDoc {
+    pub learner: String,
+    #[serde(default)]
+    pub machine: String,
+    pub lessons: Vec<LessonDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LessonDoc {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub steps_done: usize,
+    #[serde(default)]
+    pub steps_total: usize,
+    #[serde(default)]
+    pub score: ScoreDoc,
+    #[serde(default)]
+    pub answers: Vec<AnswerDoc>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ScoreDoc {
+    #[serde(default)]
+    pub questions: usize,
+    #[serde(default)]
+    pub predictions: usize,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnswerDoc {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub question: String,
+    #[serde(default)]
+    pub first_attempt_right: Option<bool>,
+    #[serde(default)]
+    pub attempts: Vec<AttemptDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AttemptDoc {
+    #[serde(default)]
+    pub predicted: Option<f64>,
+    #[serde(default)]
+    pub measured: Option<f64>,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// Reads one file and tells which output it is by its fields, as `ladder report` does.
+pub fn read(path: &Path) -> Result<Input, Skip> {
+    let size = std::fs::metadata(path).map_err(Skip::Unreadable)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Skip::TooLarge(size));
+    }
+    let text = std::fs::read_to_string(path).map_err(Skip::Unreadable)?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(Skip::NotJson)?;
+    let has = |k: &str| doc.get(k).is_some();
+    let malformed = |kind| move |error| Skip::Malformed { kind, error };
+    if has("rungs") && has("workload") {
+        return serde_json::from_value(doc)
+            .map(|r| Input::Run(Box::new(r)))
+            .map_err(malformed("a run (`ladder run --format json`)"));
+    }
+    if has("lab") && has("steps") {
+        return serde_json::from_value(doc)
+            .map(|l| Input::Lab(Box::new(l)))
+            .map_err(malformed(
+                "a lab's results (`ladder lab check --format json`)",
+            ));
+    }
+    if has("learner") && has("lessons") {
+        return serde_json::from_value(doc)
+            .map(|l| Input::Lessons(Box::new(l)))
+            .map_err(malformed("a lessons export (`ladder learn --export`)"));
+    }
+    if has("points") && has("exponents") {
+        return Err(Skip::Sweep);
+    }
+    Err(Skip::Foreign)
+}
+
+/// Whose file this is, from its name alone: the name less a trailing kind word
+/// (`ada-run.json` → `ada`), or the folder's name when that leaves nothing (`ada/run.json`).
+#[must_use]
+pub fn file_key(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_sep = |c: char| matches!(c, '-' | '_' | '.' | ' ');
+    let mut key = stem.as_str();
+    // Repeatedly, for `ada-lab-check`.
+    'strip: loop {
+        for word in KIND_WORDS {
+            let lower = key.to_lowercase();
+            if lower == word {
+                key = "";
+                break 'strip;
+            }
+            if lower.len() > word.len()
+                && lower.ends_with(word)
+                && key.is_char_boundary(key.len() - word.len())
+                && key[..key.len() - word.len()].ends_with(is_sep)
+            {
+                key = key[..key.len() - word.len()].trim_end_matches(is_sep);
+                continue 'strip;
+            }
+        }
+        break;
+    }
+    if !key.is_empty() {
+        return key.to_string();
+    }
+    path.parent()
+        .and_then(Path::file_name)
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| !p.is_empty())
+        .unwrap_or(stem)
+}
+
+/// A student's run, as ratios: the best share of their own machine's peak, and the furthest
+/// speedup over their own baseline.
+#[derive(Clone, Debug, Default)]
+pub struct RunSummary {
+    pub workload: String,
+    pub rungs: usize,
+    pub verified: usize,
+    /// The rung nearest the machine's peak, and its %.
+    pub best_peak: Option<(String, f64)>,
+    /// The rung furthest above the baseline, and how many times faster.
+    pub best_speedup: Option<(String, f64)>,
+    /// Every rung with a time: id, % of peak (None for approximate ones), speedup, verified.
+    pub rows: Vec<(String, Option<f64>, Option<f64>, bool)>,
+}
+
+impl RunSummary {
+    fn of(r: &Results) -> Self {
+        let mut s = Self {
+            workload: format!("{} × {}", r.workload.n, r.workload.d),
+            rungs: r.rungs.len(),
+            ..Self::default()
+        };
+        for x in r.rungs.iter().filter(|x| x.has_time()) {
+            let ok = x.verified();
+            s.verified += usize::from(ok);
+            // A top-k rung's figure is of the work it skips, not of the whole matrix.
+            let approximate = x.verification.as_ref().is_some_and(|v| v.recall.is_some());
+            let pct = (!approximate).then_some(x.peak_pct);
+            s.rows
+                .push((x.rung.clone(), pct, x.speedup_vs_baseline, ok));
+            if !ok {
+                continue;
+            }
+            if let Some(p) = pct.filter(|p| s.best_peak.as_ref().is_none_or(|b| *p > b.1)) {
+                s.best_peak = Some((x.rung.clone(), p));
+            }
+            if let Some(v) = x
+                .speedup_vs_baseline
+                .filter(|v| s.best_speedup.as_ref().is_none_or(|b| *v > b.1))
+            {
+                s.best_speedup = Some((x.rung.clone(), v));
+            }
+        }
+        s
+    }
+}
+
+/// A student's lab: how far up their own ladder counts.
+#[derive(Clone, Debug, Default)]
+pub struct LabSummary {
+    pub workload: String,
+    pub counted: usize,
+    pub steps: usize,
+    pub all_count: bool,
+    /// The highest step that counts.
+    pub highest: Option<LabStep>,
+    pub rows: Vec<LabStep>,
+}
+
+impl LabSummary {
+    fn of(l: &LabDoc) -> Self {
+        Self {
+            workload: l
+                .workload
+                .as_ref()
+                .map_or_else(String::new, |w| format!("{} × {}", w.n, w.d)),
+            counted: l.steps.iter().filter(|s| s.counts).count(),
+            steps: l.steps.len(),
+            all_count: l.all_count,
+            highest: l.steps.iter().rev().find(|s| s.counts).cloned(),
+            rows: l.steps.clone(),
+        }
+    }
+}
+
+/// One prediction's first attempt: both are ratios, so they compare across machines.
+#[derive(Clone, Debug)]
+pub struct Prediction {
+    pub lesson: String,
+    pub question: String,
+    pub predicted: Option<f64>,
+    pub measured: Option<f64>,
+    pub scored: Option<bool>,
+}
+
+impl Prediction {
+    /// How many times off the prediction was, whichever way: 1 is exact.
+    #[must_use]
+    pub fn off_by(&self) -> Option<f64> {
+        let (p, m) = (self.predicted?, self.measured?);
+        (p > 0.0 && m > 0.0).then(|| (p / m).max(m / p))
+    }
+}
+
+/// A justification saved for the instructor to read.
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    pub lesson: String,
+    pub question: String,
+    pub text: String,
+}
+
+/// A student's lessons: predictions against measurements, questions, explanations.
+#[derive(Clone, Debug, Default)]
+pub struct LessonsSummary {
+    pub steps_done: usize,
+    pub steps_total: usize,
+    /// Questions in the lessons, and those answered, and of these right at the first try.
+    pub questions: usize,
+    pub answered: usize,
+    pub right_first_time: usize,
+    /// Predictions in the lessons, made or not.
+    pub predictions_total: usize,
+    pub predictions: Vec<Prediction>,
+    pub explanations: Vec<Explanation>,
+}
+
+impl LessonsSummary {
+    fn of(doc: &LessonsDoc) -> Self {
+        let mut s = Self::default();
+        for l in &doc.lessons {
+            s.steps_done += l.steps_done;
+            s.steps_total += l.steps_total;
+            s.questions += l.score.questions;
+            s.predictions_total += l.score.predictions;
+            for a in &l.answers {
+                match a.kind.as_str() {
+                    "choice" | "flame" if !a.attempts.is_empty() => {
+                        s.answered += 1;
+                        s.right_first_time += usize::from(a.first_attempt_right == Some(true));
+                    }
+                    "predict" => {
+                        let Some(first) = a.attempts.first() else {
+                            continue;
+                        };
+                        s.predictions.push(Prediction {
+                            lesson: l.title.clone(),
+                            question: a.question.clone(),
+                            predicted: first.predicted,
+                            measured: first.measured,
+                            scored: a.first_attempt_right,
+                        });
+                    }
+                    "explain" => {
+                        // The latest text is the one the student stands by.
+                        if let Some(text) = a
+                            .attempts
+                            .iter()
+                            .rev()
+                            .find_map(|t| t.text.as_deref())
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                        {
+                            s.explanations.push(Explanation {
+                                lesson: l.title.clone(),
+                                question: a.question.clone(),
+                                text: text.to_string(),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        s
+    }
+
+    /// Predictions whose first attempt scored.
+    #[must_use]
+    pub fn scored(&self) -> usize {
+        self.predictions
+            .iter()
+            .filter(|p| p.scored == Some(true))
+            .count()
+    }
+
+    /// The median of how many times off the predictions were.
+    #[must_use]
+    pub fn median_off_by(&self) -> Option<f64> {
+        let mut v: Vec<f64> = self
+            .predictions
+            .iter()
+            .filter_map(Prediction::off_by)
+            .collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let mid = v.len() / 2;
+        Some(if v.len() % 2 == 1 {
+            v[mid]
+        } else {
+            f64::midpoint(v[mid - 1], v[mid])
+        })
+    }
+}
+
+/// One student: everything their files say, merged.
+#[derive(Clone, Debug, Default)]
+pub struct Student {
+    pub name: String,
+    pub files: Vec<String>,
+    /// Each machine their files were made on, as "CPU (N cores, ISA)".
+    pub machines: Vec<String>,
+    pub run: Option<RunSummary>,
+    pub lab: Option<LabSummary>,
+    pub lessons: Option<LessonsSummary>,
+    /// What merging noticed (a second file of one kind replaced the first).
+    pub notes: Vec<String>,
+}
+
+/// A file that was left out, and why.
+#[derive(Debug)]
+pub struct Skipped {
+    pub file: String,
+    pub why: Skip,
+}
+
+/// The whole class.
+#[derive(Debug, Default)]
+pub struct Class {
+    pub students: Vec<Student>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A machine as the lessons export names it.
+fn machine_line(m: &MachineInfo) -> String {
+    format!("{} ({} cores, {})", m.cpu, m.logical_cores, m.kernel_isa)
+}
+
+impl Class {
+    /// Reads every file, skipping those that are not ladder outputs, and merges each
+    /// student's: files belong together when their names say the same student
+    /// ([`file_key`]) or their lessons exports the same learner (case aside).
+    #[must_use]
+    pub fn gather(paths: &[PathBuf]) -> Self {
+        let mut class = Self::default();
+        // Per student: the keys that name them, and their files.
+        let mut groups: Vec<(Vec<String>, Vec<File>)> = Vec::new();
+        for (order, path) in paths.iter().enumerate() {
+            let shown = path.display().to_string();
+            let input = match read(path) {
+                Ok(input) => input,
+                Err(why) => {
+                    class.skipped.push(Skipped { file: shown, why });
+                    continue;
+                }
+            };
+            let key = file_key(path);
+            let mut keys = vec![key.to_lowercase()];
+            if let Input::Lessons(l) = &input {
+                keys.push(l.learner.trim().to_lowercase());
+            }
+            let file = File {
+                order,
+                shown,
+                key,
+                input,
+            };
+            // Every group that shares a key with this file joins the first of them.
+            let hits: Vec<usize> = (0..groups.len())
+                .filter(|&i| groups[i].0.iter().any(|k| keys.contains(k)))
+                .collect();
+            let Some(&first) = hits.first() else {
+                groups.push((keys, vec![file]));
+                continue;
+            };
+            for &i in hits[1..].iter().rev() {
+                let (k, f) = groups.remove(i);
+                groups[first].0.extend(k);
+                groups[first].1.extend(f);
+            }
+            groups[first].0.extend(keys);
+            groups[first].1.push(file);
+        }
+        class.students = groups
+            .into_iter()
+            .map(|(_, mut files)| {
+                files.sort_by_key(|f| f.order);
+                student(files)
+            })
+            .collect();
+        // A register's order, whatever order the files came in.
+        class
+            .students
+            .sort_by_cached_key(|s| (s.name.to_lowercase(), s.name.clone()));
+        class
+    }
+}
+
+/// A file read, with its place among those given and whose its name says it is.
+struct File {
+    order: usize,
+    shown: String,
+    key: String,
+    input: Input,
+}
+
+/// One student from their files, in the order given: named by a lessons export's learner,
+/// else by the first file's name.
+fn student(files: Vec<File>) -> Student {
+    let mut s = Student::default();
+    let machine = |s: &mut Student, m: String| {
+        if !m.is_empty() && !s.machines.contains(&m) {
+            s.machines.push(m);
+        }
+    };
+    let by_name = files.first().map(|f| f.key.clone()).unwrap_or_default();
+    for f in files {
+        let kind = match f.input {
+            Input::Run(r) => {
+                machine(&mut s, machine_line(&r.machine));
+                s.run.replace(RunSummary::of(&r)).map(|_| "run")
+            }
+            Input::Lab(l) => {
+                if let Some(m) = &l.machine {
+                    machine(&mut s, machine_line(m));
+                }
+                s.lab.replace(LabSummary::of(&l)).map(|_| "lab")
+            }
+            Input::Lessons(l) => {
+                machine(&mut s, l.machine.clone());
+                if s.name.is_empty() && !l.learner.trim().is_empty() {
+                    s.name = l.learner.trim().to_string();
+                }
+                s.lessons.replace(LessonsSummary::of(&l)).map(|_| "lessons")
+            }
+        };
+        if let Some(kind) = kind {
+            s.notes.push(format!(
+                "a second {kind} file, {}: it replaces the one before",
+                f.shown
+            ));
+        }
+        s.files.push(f.shown);
+    }
+    if s.name.is_empty() {
+        s.name = by_name;
+    }
+    s
+}

@@ -1,0 +1,95 @@
+use std::path::{Path, PathBuf};
+
+use super::{Class, Skip, file_key};
+
+#[test]
+fn a_file_is_its_students_by_its_name_or_its_folder() {
+    for (path, key) in [
+        ("hand-ins/ada-run.json", "ada"),
+        ("ada_lab.json", "ada"),
+        ("Ada.Lessons.json", "Ada"),
+        ("ada-lab-check.json", "ada"),
+        ("hand-ins/grace/run.json", "grace"),
+        ("grace hopper.json", "grace hopper"),
+        // A name that only ends like a kind word keeps it.
+        ("bjorn.json", "bjorn"),
+        ("maryrun.json", "maryrun"),
+        ("run.json", "run"),
+    ] {
+        assert_eq!(file_key(Path::new(path)), key, "{path}");
+    }
+}
+
+#[test]
+fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let lessons = |learner: &str| {
+        format!(
+            r#"{{"schema_version": 2, "learner": "{learner}", "machine": "cpu (2 cores, avx2)",
+               "lessons": [{{"title": "Profile first", "steps_done": 3, "steps_total": 9,
+               "score": {{"right_first_time": 1, "questions": 2, "predictions": 1}},
+               "answers": [{{"kind": "predict", "question": "How many times faster?",
+                 "first_attempt_right": true, "attempts": [{{"predicted": 4.0, "measured": 5.0}}]}},
+                 {{"kind": "explain", "question": "Why?", "attempts": [{{"text": "first"}},
+                 {{"text": "  norms once  "}}]}}]}}]}}"#
+        )
+    };
+    let lab = r#"{"lab": "ladder-lab", "all_count": false, "steps": [
+        {"id": "naive", "counts": true, "speedup_vs_baseline": 1.0},
+        {"id": "algorithmic", "counts": true, "speedup_vs_baseline": 3.2},
+        {"id": "numpy", "counts": false, "reason": "too slow"}]}"#;
+    let files = vec![
+        write("ada-lab.json", lab),
+        write("broken.json", "{\"rungs\": ["),
+        // Named by its learner, not its file: joins Ada's lab through the other export.
+        write("ada-lessons.json", &lessons("Ada Lovelace")),
+        write("x.json", &lessons("ada lovelace")),
+        write("foreign.json", r#"{"name": "something else"}"#),
+        write("grace_lab.json", lab),
+        write("grace_lab2.json", r#"{"lab": "l", "steps": "not a list"}"#),
+    ];
+    let class = Class::gather(&files);
+    let names: Vec<&str> = class.students.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Ada Lovelace", "grace"]);
+    let ada = &class.students[0];
+    assert_eq!(ada.files.len(), 3, "{:?}", ada.files);
+    assert_eq!(ada.notes.len(), 1, "the second export replaces the first");
+    let lab = ada.lab.as_ref().unwrap();
+    assert_eq!(lab.highest.as_ref().unwrap().id, "algorithmic");
+    assert_eq!((lab.counted, lab.steps), (2, 3));
+    let l = ada.lessons.as_ref().unwrap();
+    assert_eq!(l.scored(), 1);
+    assert_eq!(l.median_off_by(), Some(1.25));
+    assert_eq!(
+        l.explanations[0].text, "norms once",
+        "the latest text, trimmed"
+    );
+    let skipped: Vec<(String, String)> = class
+        .skipped
+        .iter()
+        .map(|k| {
+            (
+                PathBuf::from(&k.file)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                k.why.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    assert_eq!(skipped[0].0, "broken.json");
+    assert!(skipped[0].1.starts_with("not JSON"), "{}", skipped[0].1);
+    assert!(matches!(class.skipped[1].why, Skip::Foreign));
+    assert!(
+        skipped[2].1.contains("a lab's results") && skipped[2].1.contains("cut short"),
+        "{}",
+        skipped[2].1
+    );
+}
