@@ -171,6 +171,52 @@ pub fn memray_stats(text: &str) -> Result<Seen, String> {
     })
 }
 
+/// scalene's JSON profile (`scalene run -o FILE`, and `--json --outfile FILE` before 2.0):
+/// for each profiled file, its `functions`, each named by `line` and holding its percentages
+/// of the whole program's time, in Python, in native code and in the system. The top function
+/// is the one with the most of the three together; its share is that percentage of the whole.
+pub fn scalene_json(text: &str) -> Result<Seen, String> {
+    #[derive(Deserialize)]
+    struct Function {
+        line: String,
+        #[serde(default)]
+        n_cpu_percent_python: f64,
+        #[serde(default)]
+        n_cpu_percent_c: f64,
+        #[serde(default)]
+        n_sys_percent: f64,
+    }
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        functions: Vec<Function>,
+    }
+    #[derive(Deserialize)]
+    struct Profile {
+        #[serde(default)]
+        files: HashMap<String, File>,
+    }
+    let p: Profile = serde_json::from_str(text).map_err(|e| format!("scalene JSON: {e}"))?;
+    let mut own: HashMap<String, f64> = HashMap::new();
+    for (path, file) in &p.files {
+        for f in &file.functions {
+            let pct = f.n_cpu_percent_python + f.n_cpu_percent_c + f.n_sys_percent;
+            *own.entry(format!("{} ({})", f.line.trim(), base_name(path)))
+                .or_default() += pct;
+        }
+    }
+    let (top, pct) = own
+        .into_iter()
+        .filter(|(_, pct)| pct.is_finite())
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .ok_or_else(|| "scalene recorded no functions".to_string())?;
+    Ok(Seen {
+        top,
+        share: (pct / 100.0).clamp(0.0, 1.0),
+        peak_bytes: None,
+    })
+}
+
 /// The seconds of the workload's own timed section, from its `kernel_s SECONDS ...` line.
 #[must_use]
 pub fn kernel_seconds(stdout: &str) -> Option<f64> {
