@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Feedback, LessonsState, wrapped};
-use crate::lessons::profilers::rank::{INSTALL_ALL, Verdict};
+use crate::lessons::profilers::rank::Verdict;
 use crate::lessons::profilers::{Comparison, PROFILERS, Running, Status};
 use crate::lessons::progress::{Answer, Measured};
 use crate::lessons::{Kind, Step};
@@ -351,14 +351,19 @@ fn table(c: &Comparison, theme: &Theme, width: usize) -> Vec<Line<'static>> {
             )),
         }
     }
-    let missing = c
+    let missing: Vec<&str> = c
         .rows
         .iter()
-        .filter(|r| r.status == Status::NotInstalled)
-        .count();
-    if missing > 0 {
+        .filter(|r| r.status == Status::NotInstalled && r.id != "cProfile")
+        .map(|r| r.id.as_str())
+        .collect();
+    if !missing.is_empty() {
         v.extend(wrapped(
-            &format!("{missing} not installed: {INSTALL_ALL} installs them all"),
+            &format!(
+                "not installed here: {}. To measure them: pip install {}",
+                missing.join(", "),
+                missing.join(" ")
+            ),
             "",
             0,
             width,
@@ -442,7 +447,7 @@ pub fn shown(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Vec
                     .and_then(|o| o.profiler.clone())
                     .unwrap_or_default();
                 match ls.answer(step).and_then(|a| a.unjudged.clone()) {
-                    Some(why) => format!("You predicted {id}. {why}"),
+                    Some(why) => format!("You predicted {id}: {why}"),
                     None => format!(
                         "You predicted {id}: the measurement judges it. → next; r predicts again."
                     ),
