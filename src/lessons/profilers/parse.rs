@@ -102,12 +102,17 @@ pub fn pyinstrument_json(text: &str) -> Result<Seen, String> {
     struct Session {
         root_frame: Option<Frame>,
     }
-    fn walk(f: &Frame, own: &mut HashMap<String, f64>) {
+    // pyinstrument may split a frame's own time into a synthetic `[self]` child: that time
+    // is its parent's.
+    fn walk(f: &Frame, parent: Option<&str>, own: &mut HashMap<String, f64>) {
         let children: f64 = f.children.iter().map(|c| c.time).sum();
-        let name = format!("{} ({})", f.function, base_name(&f.file_path_short));
-        *own.entry(name).or_default() += (f.time - children).max(0.0);
+        let name = match parent {
+            Some(p) if f.function.starts_with("[self") => p.to_string(),
+            _ => format!("{} ({})", f.function, base_name(&f.file_path_short)),
+        };
+        *own.entry(name.clone()).or_default() += (f.time - children).max(0.0);
         for c in &f.children {
-            walk(c, own);
+            walk(c, Some(&name), own);
         }
     }
     let s: Session = serde_json::from_str(text).map_err(|e| format!("pyinstrument JSON: {e}"))?;
@@ -115,7 +120,7 @@ pub fn pyinstrument_json(text: &str) -> Result<Seen, String> {
         .root_frame
         .ok_or_else(|| "pyinstrument recorded no frames".to_string())?;
     let mut own = HashMap::new();
-    walk(&root, &mut own);
+    walk(&root, None, &mut own);
     let (top, t) = own
         .into_iter()
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))

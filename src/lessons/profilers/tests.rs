@@ -81,3 +81,14 @@ fn scalene_sums_python_native_and_system_time_per_function_across_files() {
     assert!((s.share - 0.4).abs() < 1e-9);
     assert!(parse::scalene_json(r#"{"files": {"p.py": {"functions": []}}}"#).is_err());
 }
+
+#[test]
+fn pyinstrument_self_frames_count_for_their_parent() {
+    let j = r#"{"root_frame": {"function": "<module>", "file_path_short": "p.py", "time": 1.0,
+        "children": [{"function": "dot", "file_path_short": "p.py", "time": 0.8,
+          "children": [{"function": "[self]", "file_path_short": "p.py", "time": 0.7},
+                       {"function": "len", "file_path_short": "", "time": 0.1}]}]}}"#;
+    let s = parse::pyinstrument_json(j).unwrap();
+    assert_eq!(s.top, "dot (p.py)");
+    assert!((s.share - 0.7).abs() < 1e-9);
+}
