@@ -244,7 +244,11 @@ pub fn body(ls: &LessonsState, theme: &Theme, width: usize) -> Vec<Line<'static>
             }
             v.extend(table(c, theme, width));
             v.push(Line::from(""));
-            v.extend(predictions(ls, c, theme, width));
+            let judged = predictions(ls, c, theme, width);
+            if !judged.is_empty() {
+                v.extend(judged);
+                v.push(Line::from(""));
+            }
             if ls.profilers_running.is_none() {
                 v.push(Line::from(Span::styled(
                     "Enter: measure again · → next",
@@ -278,7 +282,11 @@ fn progress(r: &Running, theme: &Theme, width: usize) -> Vec<Line<'static>> {
 }
 
 fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |p| format!("{p:+.0}%"))
+    // No "-0%": a figure that rounds to nothing is nothing.
+    v.map_or_else(
+        || "-".into(),
+        |p| format!("{:+.0}%", if p.abs() < 0.5 { 0.0 } else { p }),
+    )
 }
 
 /// The table: one line a profiler (kind, timed section's median and overhead, the whole
@@ -470,6 +478,26 @@ pub fn shown(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Vec
         v.push(Line::from(""));
     }
     match (step.show.as_deref(), c) {
+        // While writing, the figures in a line or two, so that the answer stays in view.
+        (Some("table"), Some(c)) if step.kind == Kind::Explain => {
+            let each: Vec<String> = c
+                .measured()
+                .iter()
+                .map(|r| format!("{} {}", r.id, pct(r.kernel_overhead_pct)))
+                .collect();
+            v.extend(wrapped(
+                &format!(
+                    "Measured here (overhead on the timed section, n={}): {}",
+                    c.n,
+                    each.join(", ")
+                ),
+                "",
+                0,
+                width,
+                theme.base(),
+            ));
+            v.push(Line::from(""));
+        }
         (Some("table"), Some(c)) => v.extend(table(c, theme, width)),
         (Some("claims"), Some(c)) => v.extend(claims(c, theme, width)),
         (Some(_), None) => v.extend(wrapped(
