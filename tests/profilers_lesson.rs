@@ -422,3 +422,19 @@ fn a_real_small_measurement_runs_through_the_lesson() {
         None => assert!(a.correct.is_some() || a.unjudged.is_some(), "{a:?}"),
     }
 }
+
+#[test]
+fn a_measurement_that_ends_after_the_learner_stepped_back_still_counts() {
+    let mut app = app();
+    go_to(&mut app, "measure");
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(key(KeyCode::Left));
+    assert_eq!(app.lessons.current().unwrap().id, "predict-most");
+    let _ = app.update(Msg::ProfilersMeasured(Ok(Box::new(comparison(&[
+        ("cProfile", 2.0),
+        ("py-spy", 1.0),
+    ])))));
+    assert!(app.lessons.progress.passed("profilers", "measure"));
+    let kept = app.lessons.progress.lesson("profilers").unwrap();
+    assert!(kept.measurements.iter().any(|m| m.step == "measure"));
+}

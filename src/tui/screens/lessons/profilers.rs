@@ -58,13 +58,23 @@ pub fn on_profilers(
 ) -> Vec<Command> {
     ls.profilers_running = None;
     let r = r.map(|b| *b);
-    let on_step = ls.current().is_some_and(|s| s.kind == Kind::Profilers);
+    // The learner may have stepped back while it ran: it belongs to the lesson's profilers
+    // step all the same.
+    let asked = ls.lesson().and_then(|l| {
+        let s = l.steps.iter().find(|s| s.kind == Kind::Profilers)?;
+        Some((l.id.clone(), s.id.clone()))
+    });
     match r {
         Ok(c) => {
-            if on_step {
-                ls.measured(Measured::Profilers {
-                    table: Box::new(c.clone()),
-                });
+            if let Some((lid, sid)) = &asked {
+                ls.progress.measured(
+                    lid,
+                    sid,
+                    Measured::Profilers {
+                        table: Box::new(c.clone()),
+                    },
+                );
+                ls.progress.pass(lid, sid);
             }
             ls.profilers = Some(Ok(c));
             judge_predictions(ls);
@@ -74,11 +84,7 @@ pub fn on_profilers(
                     None => "measured: your predictions are judged below · → next".into(),
                 },
             ));
-            if on_step {
-                ls.pass_current()
-            } else {
-                ls.save_progress()
-            }
+            ls.save_progress()
         }
         Err(e) => {
             m.notice = Some(Notice::Error(format!("could not measure: {e}")));
