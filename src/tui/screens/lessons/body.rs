@@ -1,5 +1,5 @@
 //! The body of a lesson's step, by kind: what to do, the choices, the prediction and its
-//! score, the bytecode side by side, the concurrency table.
+//! score, the bytecode side by side.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -122,7 +122,7 @@ pub fn step_body(
             v
         }
         Kind::Bytecode => bytecode_body(ls, step, theme, width),
-        Kind::Concurrency => concurrency_body(ls, theme, width),
+        Kind::Concurrency => super::table::concurrency_body(ls, theme, width),
         Kind::Profilers => super::profilers::body(ls, theme, width),
         Kind::Notes => vec![Line::from(Span::styled(
             format!(
@@ -560,49 +560,6 @@ fn listing(b: &Bytecode, theme: &Theme, width: usize) -> Vec<Line<'static>> {
             Span::styled(format!("{l:<w$}"), Style::default().fg(theme.accent)),
             Span::styled(r, Style::default().fg(theme.good)),
         ]));
-    }
-    v
-}
-
-fn concurrency_body(ls: &LessonsState, theme: &Theme, width: usize) -> Vec<Line<'static>> {
-    let dim = theme.dim();
-    let mut v = Vec::new();
-    if ls.measuring_concurrency {
-        v.push(Line::from(Span::styled(
-            "measuring with python3 (about half a minute)…",
-            dim,
-        )));
-    }
-    match &ls.concurrency {
-        None if !ls.measuring_concurrency => {
-            v.push(Line::from(Span::styled("Enter: measure", dim)));
-        }
-        Some(Err(e)) => v.extend(wrapped(
-            &format!("could not measure: {e}"),
-            "",
-            0,
-            width,
-            Style::default().fg(theme.bad),
-        )),
-        Some(Ok(_)) => {
-            if let Some(e) = &ls.concurrency_error {
-                v.extend(wrapped(
-                    &format!("measuring again failed ({e}); the table below is the last one"),
-                    "",
-                    0,
-                    width,
-                    Style::default().fg(theme.bad),
-                ));
-            }
-            v.extend(super::table::full(ls, theme, width));
-            if !ls.measuring_concurrency {
-                v.push(Line::from(Span::styled(
-                    "Enter: measure again · → next: choose with these numbers",
-                    dim,
-                )));
-            }
-        }
-        None => {}
     }
     v
 }

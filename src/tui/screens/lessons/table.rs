@@ -481,3 +481,51 @@ pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> 
         _ => vec![],
     }
 }
+
+/// The measuring step: its progress, then the whole table.
+pub(super) fn concurrency_body(
+    ls: &LessonsState,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let dim = theme.dim();
+    let mut v = Vec::new();
+    if ls.measuring_concurrency {
+        v.push(Line::from(Span::styled(
+            "measuring with python3 (about half a minute)…",
+            dim,
+        )));
+    }
+    match &ls.concurrency {
+        None if !ls.measuring_concurrency => {
+            v.push(Line::from(Span::styled("Enter: measure", dim)));
+        }
+        Some(Err(e)) => v.extend(wrapped(
+            &format!("could not measure: {e}"),
+            "",
+            0,
+            width,
+            Style::default().fg(theme.bad),
+        )),
+        Some(Ok(_)) => {
+            if let Some(e) = &ls.concurrency_error {
+                v.extend(wrapped(
+                    &format!("measuring again failed ({e}); the table below is the last one"),
+                    "",
+                    0,
+                    width,
+                    Style::default().fg(theme.bad),
+                ));
+            }
+            v.extend(super::table::full(ls, theme, width));
+            if !ls.measuring_concurrency {
+                v.push(Line::from(Span::styled(
+                    "Enter: measure again · → next: choose with these numbers",
+                    dim,
+                )));
+            }
+        }
+        None => {}
+    }
+    v
+}
