@@ -194,3 +194,18 @@ fn the_table_lists_missing_profilers_without_failing() {
     assert!(text.contains("pip install py-spy"), "{text}");
     assert!(text.contains("cProfile ~10%"), "{text}");
 }
+
+#[test]
+fn a_python_that_cannot_run_is_said_as_such() {
+    let out = ladder()
+        .args(["profilers", "--n", "40", "--rounds", "1"])
+        .env("LADDER_PYTHON", "/no/such/python3")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("could not run /no/such/python3 as Python"),
+        "{err}"
+    );
+}

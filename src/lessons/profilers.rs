@@ -235,6 +235,14 @@ pub fn compare_with(
     let python = crate::peers::python().ok_or(
         "no Python interpreter (python3) on PATH; set LADDER_PYTHON to use another".to_string(),
     )?;
+    // A LADDER_PYTHON that names nothing runnable is said as such, not as a missing numpy.
+    if !crate::peers::probe::imports(&python, "sys") {
+        return Err(format!(
+            "could not run {} as Python: set LADDER_PYTHON to an interpreter, or put python3 on \
+             PATH",
+            python.display()
+        ));
+    }
     if !crate::peers::probe::imports(&python, "numpy") {
         return Err(format!(
             "{} cannot import numpy, which the workload uses: pip install numpy",

@@ -231,13 +231,18 @@ pub fn body(ls: &LessonsState, theme: &Theme, width: usize) -> Vec<Line<'static>
             "Enter: measure (under a minute; scalene and memray start slowly)",
             dim,
         ))),
-        Some(Err(e)) => v.extend(wrapped(
-            &format!("could not measure: {e}"),
-            "",
-            0,
-            width,
-            bad(theme),
-        )),
+        Some(Err(e)) => {
+            v.extend(wrapped(
+                &format!("could not measure: {e}"),
+                "",
+                0,
+                width,
+                bad(theme),
+            ));
+            if ls.profilers_running.is_none() {
+                v.push(Line::from(Span::styled("Enter: try again", dim)));
+            }
+        }
         Some(Ok(c)) => {
             if let Some(e) = &ls.profilers_error {
                 v.extend(wrapped(
