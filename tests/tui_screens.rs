@@ -441,3 +441,47 @@ fn the_results_screen_shows_the_spread_of_repeated_rungs() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_profilers_lesson_table_with_a_prediction_judged() {
+    use ladder::lessons::progress::Progress;
+    use ladder::tui::screens::lessons::LessonsState;
+    let mut app = ready_app();
+    let mut progress = Progress {
+        learner: Some("Ada".into()),
+        ..Progress::default()
+    };
+    for s in ["intro", "predict-least", "predict-most"] {
+        progress.pass("profilers", s);
+    }
+    app.lessons = LessonsState::new(ladder::lessons::shipped().unwrap(), progress, None);
+    let _ = app.update(ch('l'));
+    app.lessons.selected = 4;
+    let _ = app.update(key(KeyCode::Enter));
+    assert_eq!(app.lessons.current().unwrap().id, "measure");
+    // Figures of a real run (n=300, 3 rounds, a shared 2-core machine), fixed for the picture.
+    let row = |id: &str, kind: [&str; 3], t: Option<f64>, top: &str, note: Option<&str>| {
+        serde_json::json!({
+            "id": id, "method": kind[0], "level": kind[1], "resource": kind[2],
+            "status": if t.is_some() { "measured" } else { "not_installed" }, "note": note,
+            "kernel_s": t, "wall_s": t.map(|t| t + 0.4),
+            "kernel_overhead_pct": t.filter(|_| id != "plain").map(|t| (t / 0.18 - 1.0) * 100.0),
+            "wall_overhead_pct": t.filter(|_| id != "plain").map(|t| ((t + 0.4) / 0.58 - 1.0) * 100.0),
+            "top": (!top.is_empty()).then_some(top), "share": (!top.is_empty()).then_some(0.66),
+            "peak_bytes": null, "claim": null,
+        })
+    };
+    let c = serde_json::json!({"python": "python3", "n": 300, "d": 64, "rounds": 3, "rule": "r",
+    "rows": [
+        row("plain", ["-", "-", "-"], Some(0.18), "", None),
+        row("cProfile", ["deterministic", "function", "CPU"], Some(0.52), "dot (profilers_workload.py)", None),
+        row("py-spy", ["sampling", "line", "CPU"], Some(0.18), "dot (profilers_workload.py)", None),
+        row("scalene", ["sampling", "line", "CPU+memory"], None, "", Some("not installed: pip install scalene")),
+        row("memray", ["deterministic", "function", "memory"], Some(0.64), "", None),
+        row("pyinstrument", ["sampling", "function", "CPU"], Some(0.67), "dot (profilers_workload.py)", None),
+    ]});
+    let _ = app.update(Msg::ProfilersMeasured(Ok(Box::new(
+        serde_json::from_value(c).unwrap(),
+    ))));
+    both_sizes("profilers_measured", &app);
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Drives the real terminal app in tmux as a student would: open it, run two rungs, cancel one,
 # export the table, change a setting, take the first steps of a lesson, quit, and check the
-# terminal is restored and the lesson progress saved.
+# terminal is restored and the lesson progress saved; then the lab, and the profilers lesson
+# with a small measurement.
 # Usage: tests/tui_walkthrough.sh [path/to/ladder]   (skips without tmux, except under CI)
 set -euo pipefail
 
@@ -169,4 +170,44 @@ screen | grep -qE "03_numpy.py +(locked|ready) " || fail "step 3 should not have
 send q
 wait_for "LAB EXIT STATUS" 10
 screen | grep -qF "LAB EXIT STATUS 0" || fail "the lab app did not exit with status 0"
+step "the profilers lesson: predict, measure (small), see the predictions judged"
+cp -r "$(dirname "$0")/../lessons" "$WORK/lessons"
+# The lesson's own size takes a minute; a small one keeps the walkthrough to seconds.
+sed -i 's/^n = 300$/n = 80/; s/^rounds = 3$/rounds = 1/' "$WORK/lessons/05-profilers.toml"
+grep -q '^n = 80$' "$WORK/lessons/05-profilers.toml" || fail "the profilers step's size was not found"
+send "clear; LADDER_PROGRESS='$WORK/progress.json' '$BIN' learn --lessons '$WORK/lessons'; echo \"learn exit status \$?\" | tr a-z A-Z" Enter
+wait_for "Five Python profilers"
+send Down Down Down Down Enter
+wait_for "step 1/10 · read"
+send Enter
+wait_for "step 2/10 · choose"
+send a
+wait_for "no answer yet: the measurement decides it"
+send "$(option "cProfile, built")"
+wait_for "· predicted"
+screen | grep -q "your prediction" || fail "the prediction is not marked"
+send Right
+wait_for "step 3/10 · choose"
+send "$(option "py-spy: it stops")"
+wait_for "· predicted"
+send Right
+wait_for "step 4/10 · measure"
+send Enter
+wait_for "measure ✓" 180
+screen | grep -q "you predicted cProfile would cost least:" || fail "the first prediction is not judged"
+screen | grep -qE "^.cProfile +deterministic function CPU +[0-9.]+ +[-+][0-9]+%" \
+    || fail "cProfile's row has no measured overhead"
+send Right
+wait_for "cProfile ~10%:"
+send Enter
+wait_for "step 6/10 · choose"
+send "$(option "pyinstrument: its hook")"
+wait_for "not quite"
+send "$(option "cProfile: its hook")"
+wait_for "right: → for the next step"
+send q
+wait_for "LEARN EXIT STATUS" 10
+screen | grep -qF "LEARN EXIT STATUS 0" || fail "ladder learn did not exit with status 0"
+grep -q '"predict-least"' "$WORK/progress.json" || fail "the prediction was not saved"
+grep -q '"what": "profilers"' "$WORK/progress.json" || fail "the profilers table was not saved"
 step "passed"

@@ -39,6 +39,10 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "04-concurrency.toml",
         include_str!("../../lessons/04-concurrency.toml"),
     ),
+    (
+        "05-profilers.toml",
+        include_str!("../../lessons/05-profilers.toml"),
+    ),
 ];
 
 /// One lesson.
@@ -77,6 +81,9 @@ pub enum Kind {
     Bytecode,
     /// Measure Python concurrency models on the four workloads; shows the table.
     Concurrency,
+    /// Measure the course's Python profilers on one workload; shows the table and judges the
+    /// predictions made before it.
+    Profilers,
     /// Write the speedup table to NOTES.md.
     Notes,
 }
@@ -105,6 +112,10 @@ pub struct Choice {
     /// option is right when that function holds the most of the leaked bytes measured.
     #[serde(default)]
     pub function: Option<String>,
+    /// In a choice step with an `overhead`: the profiler this option names (see
+    /// [`profilers::PROFILERS`]); right when it measured at that end here.
+    #[serde(default)]
+    pub profiler: Option<String>,
 }
 
 /// One step. Which fields apply depends on `kind` (checked by [`validate`]).
@@ -158,6 +169,19 @@ pub struct Step {
     /// with a `way` are judged against it.
     #[serde(default)]
     pub workload: Option<String>,
+    /// Choice: a prediction of which profiler's overhead is `least` or `most`, made before
+    /// the profilers step measures it; options name a `profiler`.
+    #[serde(default)]
+    pub overhead: Option<String>,
+    /// Read / Choice / Explain: the profilers measurement shown with the step, `table` or
+    /// `claims` (the course's claims judged against it).
+    #[serde(default)]
+    pub show: Option<String>,
+    /// Profilers: the workload's vectors and the interleaved rounds.
+    #[serde(default)]
+    pub n: Option<usize>,
+    #[serde(default)]
+    pub rounds: Option<usize>,
 }
 
 /// A lesson file that cannot be used: the file, the line (when known) and what is wrong.

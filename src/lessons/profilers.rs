@@ -10,7 +10,7 @@ pub mod parse;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lessons::leak::hidden;
 pub use parse::Seen;
@@ -91,7 +91,7 @@ pub const PROFILERS: [Profiler; 5] = [
 ];
 
 /// How a row came out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Measured,
@@ -100,7 +100,7 @@ pub enum Status {
 }
 
 /// A course claim against the measured overhead of the workload's timed section.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     pub claimed_pct: f64,
     pub measured_pct: f64,
@@ -108,7 +108,7 @@ pub struct Claim {
 }
 
 /// One row of the table: the plain run or a profiler.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub id: String,
     pub method: String,
@@ -119,6 +119,9 @@ pub struct Row {
     pub note: Option<String>,
     /// Medians over the rounds: the workload's timed section, and the whole process.
     pub kernel_s: Option<f64>,
+    /// The fastest and slowest round of the timed section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_range_s: Option<[f64; 2]>,
     pub wall_s: Option<f64>,
     /// Against the plain run: median / plain median - 1, percent.
     pub kernel_overhead_pct: Option<f64>,
@@ -130,7 +133,7 @@ pub struct Row {
 }
 
 /// The whole comparison.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub python: String,
     pub n: usize,
@@ -161,6 +164,13 @@ pub fn median(v: &[f64]) -> Option<f64> {
     s.sort_by(f64::total_cmp);
     let n = s.len();
     (n > 0).then(|| f64::midpoint(s[(n - 1) / 2], s[n / 2]))
+}
+
+/// The fastest and slowest of `v` (None when empty).
+fn range(v: &[f64]) -> Option<[f64; 2]> {
+    let lo = v.iter().copied().reduce(f64::min)?;
+    let hi = v.iter().copied().reduce(f64::max)?;
+    Some([lo, hi])
 }
 
 /// Whether a profiler can run here, with `python`: None when it can, else why not.
@@ -198,13 +208,41 @@ pub fn check_sizes(n: usize, rounds: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Where a comparison is: the run about to start (`done` runs of `total` are over).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Running {
+    pub round: usize,
+    pub rounds: usize,
+    /// "plain" or the profiler's id.
+    pub id: String,
+    pub done: usize,
+    pub total: usize,
+}
+
 /// Runs the comparison. Err only where nothing can be measured: no Python, no numpy, bad
 /// sizes, or the plain run itself failing.
 pub fn compare(n: usize, rounds: usize) -> Result<Comparison, String> {
+    compare_with(n, rounds, &mut |_| {})
+}
+
+/// As [`compare`], telling `on` before each run starts (the lesson shows it live).
+pub fn compare_with(
+    n: usize,
+    rounds: usize,
+    on: &mut dyn FnMut(&Running),
+) -> Result<Comparison, String> {
     check_sizes(n, rounds)?;
     let python = crate::peers::python().ok_or(
         "no Python interpreter (python3) on PATH; set LADDER_PYTHON to use another".to_string(),
     )?;
+    // A LADDER_PYTHON that names nothing runnable is said as such, not as a missing numpy.
+    if !crate::peers::probe::imports(&python, "sys") {
+        return Err(format!(
+            "could not run {} as Python: set LADDER_PYTHON to an interpreter, or put python3 on \
+             PATH",
+            python.display()
+        ));
+    }
     if !crate::peers::probe::imports(&python, "numpy") {
         return Err(format!(
             "{} cannot import numpy, which the workload uses: pip install numpy",
@@ -217,12 +255,13 @@ pub fn compare(n: usize, rounds: usize) -> Result<Comparison, String> {
     ];
     let progs = crate::peers::shipped::unpack("profilers", &files).map_err(|e| e.to_string())?;
     let tmp = crate::fsio::private_temp_dir("ladder-profilers-").map_err(|e| e.to_string())?;
-    let ctx = runs::Ctx {
+    let mut ctx = runs::Ctx {
         python: &python,
         prog: &progs.join("profilers_workload.py"),
         reader: &progs.join("profilers_reader.py"),
         dir: tmp.path(),
         n,
+        scalene_v1: false,
     };
     let mut rows = vec![Row::new("plain", "-", "-", "-")];
     let mut live: Vec<usize> = vec![0];
@@ -236,13 +275,22 @@ pub fn compare(n: usize, rounds: usize) -> Result<Comparison, String> {
         }
         rows.push(row);
     }
+    ctx.scalene_v1 = live.iter().any(|&i| rows[i].id == "scalene") && runs::scalene_v1(&python);
     let mut kernels: Vec<Vec<f64>> = vec![Vec::new(); rows.len()];
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); rows.len()];
-    for _ in 0..rounds {
-        for &i in &live {
+    let total = rounds * live.len();
+    for round in 0..rounds {
+        for (k, &i) in live.iter().enumerate() {
             if rows[i].status == Status::Failed {
                 continue;
             }
+            on(&Running {
+                round: round + 1,
+                rounds,
+                id: rows[i].id.clone(),
+                done: round * live.len() + k,
+                total,
+            });
             match runs::one(&ctx, &rows[i].id) {
                 Ok(m) => {
                     kernels[i].push(m.kernel_s);
@@ -274,6 +322,7 @@ pub fn compare(n: usize, rounds: usize) -> Result<Comparison, String> {
             continue;
         }
         row.kernel_s = median(&kernels[i]);
+        row.kernel_range_s = range(&kernels[i]);
         row.wall_s = median(&walls[i]);
         if i > 0 {
             row.kernel_overhead_pct = pct(row.kernel_s, plain.0);
@@ -308,6 +357,7 @@ impl Row {
             status: Status::Measured,
             note: None,
             kernel_s: None,
+            kernel_range_s: None,
             wall_s: None,
             kernel_overhead_pct: None,
             wall_overhead_pct: None,
@@ -319,6 +369,7 @@ impl Row {
     }
 }
 
+pub mod rank;
 mod runs;
 pub mod table;
 

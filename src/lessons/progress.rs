@@ -18,7 +18,9 @@
 //!
 //! An answer holds what the step asked for: `choice` (the option's index in the lesson file,
 //! whatever order it was shown in) and `correct`, or `predicted`, `measured` and `scored`, or
-//! `text`; `revealed` when the learner asked for the answer. `answers` holds the latest per
+//! `text`; `revealed` when the learner asked for the answer. A profiler prediction is a
+//! `choice` whose `correct` is filled in when the profilers are measured, or, where they cannot
+//! be ranked, an `unjudged` saying why. `answers` holds the latest per
 //! step, `attempts` every one in order (a redo keeps them: the first is the one scored), and
 //! `measurements` what the lesson measured and showed. Every field but `format_version` may be
 //! missing (files from earlier versions have no `learner`, `attempts`, `measurements` or
@@ -59,6 +61,9 @@ pub struct Answer {
     /// Hints the learner had shown when giving it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hints: Option<usize>,
+    /// A prediction the measurement could not judge, and why ("not measurable here: …").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unjudged: Option<String>,
 }
 
 /// Something a lesson measured and showed the learner.
@@ -125,6 +130,10 @@ pub enum Measured {
     /// The concurrency table.
     Concurrency {
         table: Box<super::python::Concurrency>,
+    },
+    /// The profilers measured side by side.
+    Profilers {
+        table: Box<super::profilers::Comparison>,
     },
 }
 
@@ -429,9 +438,13 @@ pub struct ExportAttempt {
 }
 
 /// Whether an attempt got it right: the right option (not revealed), or a scored prediction.
+/// A prediction not judged (yet, or at all here) is neither.
 fn right(a: &Answer) -> Option<bool> {
     if a.revealed == Some(true) {
         return Some(false);
+    }
+    if a.unjudged.is_some() {
+        return None;
     }
     a.correct.or(a.scored)
 }

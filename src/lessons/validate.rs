@@ -1,7 +1,8 @@
 //! The checks of a lesson that its schema cannot make: ids, references to rungs, programs and
 //! workloads, and the fields each kind of step needs.
 
-use super::{BYTECODE_PAIRS, Kind, Lesson, check_measure, known_rungs, leak, python};
+use super::{BYTECODE_PAIRS, Kind, Lesson, Step, check_measure, known_rungs, leak, python};
+use crate::lessons::profilers::{self, rank};
 
 /// Checks what the schema cannot: ids, references and the fields each kind needs. The error
 /// carries the index of the step at fault.
@@ -139,12 +140,68 @@ pub(super) fn validate(l: &Lesson) -> Result<(), (Option<usize>, String)> {
                 _ => {}
             }
         }
+        if let Err(why) = profiler_fields(s) {
+            return fail(why);
+        }
         if s.kind == Kind::Explain && s.text.trim().is_empty() && s.question.is_empty() {
             return fail("needs text or a question saying what to explain".into());
         }
         if s.kind == Kind::Read && s.text.trim().is_empty() {
             return fail("has no text".into());
         }
+    }
+    Ok(())
+}
+
+/// The profilers lesson's fields: predictions (`overhead`, options' `profiler`), what a step
+/// shows of the measurement (`show`) and its size (`n`, `rounds`).
+fn profiler_fields(s: &Step) -> Result<(), String> {
+    let ids: Vec<&str> = profilers::PROFILERS.iter().map(|p| p.id).collect();
+    if let Some(end) = &s.overhead {
+        if !rank::ENDS.contains(&end.as_str()) {
+            return Err(format!(
+                "overhead '{end}' is not one of {}",
+                rank::ENDS.join(", ")
+            ));
+        }
+        if s.kind != Kind::Choice {
+            return Err("only choice steps predict an overhead".into());
+        }
+        if let Some(c) = s.choices.iter().find(|c| c.profiler.is_none()) {
+            return Err(format!(
+                "choice '{}' names no profiler: a prediction is judged by the measurement",
+                c.text
+            ));
+        }
+    }
+    for c in &s.choices {
+        match &c.profiler {
+            Some(_) if s.overhead.is_none() => {
+                return Err(format!(
+                    "choice '{}' names a profiler, but the step has no overhead",
+                    c.text
+                ));
+            }
+            Some(p) if !ids.contains(&p.as_str()) => {
+                return Err(format!("profiler '{p}' is not one of {}", ids.join(", ")));
+            }
+            _ => {}
+        }
+    }
+    if let Some(show) = &s.show {
+        if !["table", "claims"].contains(&show.as_str()) {
+            return Err(format!("show '{show}' is not one of table, claims"));
+        }
+        if !matches!(s.kind, Kind::Choice | Kind::Explain | Kind::Read) {
+            return Err("only choice, explain and read steps show the profilers".into());
+        }
+    }
+    if s.kind == Kind::Profilers {
+        let n = s.n.unwrap_or(profilers::DEFAULT_N);
+        let rounds = s.rounds.unwrap_or(3);
+        profilers::check_sizes(n, rounds).map_err(|e| e.replace("--", ""))?;
+    } else if s.n.is_some() || s.rounds.is_some() {
+        return Err("only profilers steps have n and rounds".into());
     }
     Ok(())
 }

@@ -223,6 +223,11 @@ impl App {
                 lessons::on_bytecode(&mut self.lessons, m, pair, loaded)
             }
             Msg::ConcurrencyMeasured(r) => lessons::on_concurrency(&mut self.lessons, r),
+            Msg::ProfilersProgress(r) => {
+                lessons::on_profilers_progress(&mut self.lessons, r);
+                vec![]
+            }
+            Msg::ProfilersMeasured(r) => lessons::on_profilers(&mut self.lessons, m, r),
             Msg::LeakRan(program, r) => lessons::on_leak(&mut self.lessons, m, program, r),
             Msg::FileSaved(path) => match self.lab.as_mut() {
                 Some(l) => lab::on_file_saved(l, m, &path),

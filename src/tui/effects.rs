@@ -372,32 +372,8 @@ impl Effects {
                     |why| Msg::BytecodeLoaded(asked, (None, Some(why))),
                 );
             }
-            Command::MeasureConcurrency => {
-                let tx = self.tx.clone();
-                let _ = self.spawn(
-                    "ladder-python",
-                    move || {
-                        let r = crate::lessons::python::concurrency(false)
-                            .map_err(|e| e.to_string())
-                            .map(|mut c| {
-                                // The Rust side: the kernel on threads and on worker processes
-                                // (this binary's hidden `worker` command).
-                                let exe = std::env::current_exe().ok();
-                                let workers =
-                                    std::thread::available_parallelism().map_or(1, usize::from);
-                                c.rust = Some(crate::lessons::rust_side::measure(
-                                    4000,
-                                    768,
-                                    workers,
-                                    exe.as_deref(),
-                                ));
-                                c
-                            });
-                        let _ = tx.send(Event::App(Msg::ConcurrencyMeasured(r)));
-                    },
-                    |why| Msg::ConcurrencyMeasured(Err(why)),
-                );
-            }
+            Command::MeasureConcurrency => lessons::measure_concurrency(self),
+            Command::MeasureProfilers { n, rounds } => lessons::measure_profilers(self, n, rounds),
             Command::RunLeak { program, html_dir } => {
                 let tx = self.tx.clone();
                 let asked = program.clone();
@@ -595,5 +571,6 @@ fn run_peer(
 
 mod export;
 mod lab;
+mod lessons;
 #[cfg(test)]
 mod tests;

@@ -52,6 +52,9 @@ pub enum Msg {
         (Option<crate::lessons::python::Bytecode>, Option<String>),
     ),
     ConcurrencyMeasured(Result<crate::lessons::python::Concurrency, String>),
+    /// A run of the profilers' measurement is about to start.
+    ProfilersProgress(crate::lessons::profilers::Running),
+    ProfilersMeasured(Result<Box<crate::lessons::profilers::Comparison>, String>),
     /// A leak lesson's program ran: what it left behind, or why it could not run.
     LeakRan(String, Result<Box<crate::lessons::leak::LeakRun>, String>),
     /// Saving the lesson progress failed.
@@ -95,6 +98,11 @@ pub enum Command {
     LoadBytecode(String),
     /// Measure the concurrency lesson's workloads (runs Python).
     MeasureConcurrency,
+    /// Measure the course's profilers on `n` vectors, in `rounds` interleaved rounds.
+    MeasureProfilers {
+        n: usize,
+        rounds: usize,
+    },
     /// Run the leak lesson's Python program (`leaky`, `fixed`) under memray or tracemalloc;
     /// memray's own HTML flamegraph goes into `html_dir`.
     RunLeak {

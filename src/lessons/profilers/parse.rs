@@ -102,12 +102,17 @@ pub fn pyinstrument_json(text: &str) -> Result<Seen, String> {
     struct Session {
         root_frame: Option<Frame>,
     }
-    fn walk(f: &Frame, own: &mut HashMap<String, f64>) {
+    // pyinstrument may split a frame's own time into a synthetic `[self]` child: that time
+    // is its parent's.
+    fn walk(f: &Frame, parent: Option<&str>, own: &mut HashMap<String, f64>) {
         let children: f64 = f.children.iter().map(|c| c.time).sum();
-        let name = format!("{} ({})", f.function, base_name(&f.file_path_short));
-        *own.entry(name).or_default() += (f.time - children).max(0.0);
+        let name = match parent {
+            Some(p) if f.function.starts_with("[self") => p.to_string(),
+            _ => format!("{} ({})", f.function, base_name(&f.file_path_short)),
+        };
+        *own.entry(name.clone()).or_default() += (f.time - children).max(0.0);
         for c in &f.children {
-            walk(c, own);
+            walk(c, Some(&name), own);
         }
     }
     let s: Session = serde_json::from_str(text).map_err(|e| format!("pyinstrument JSON: {e}"))?;
@@ -115,7 +120,7 @@ pub fn pyinstrument_json(text: &str) -> Result<Seen, String> {
         .root_frame
         .ok_or_else(|| "pyinstrument recorded no frames".to_string())?;
     let mut own = HashMap::new();
-    walk(&root, &mut own);
+    walk(&root, None, &mut own);
     let (top, t) = own
         .into_iter()
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
@@ -168,6 +173,52 @@ pub fn memray_stats(text: &str) -> Result<Seen, String> {
             0.0
         },
         peak_bytes: s.metadata.and_then(|m| m.peak_memory),
+    })
+}
+
+/// scalene's JSON profile (`scalene run -o FILE`, and `--json --outfile FILE` before 2.0):
+/// for each profiled file, its `functions`, each named by `line` and holding its percentages
+/// of the whole program's time, in Python, in native code and in the system. The top function
+/// is the one with the most of the three together; its share is that percentage of the whole.
+pub fn scalene_json(text: &str) -> Result<Seen, String> {
+    #[derive(Deserialize)]
+    struct Function {
+        line: String,
+        #[serde(default)]
+        n_cpu_percent_python: f64,
+        #[serde(default)]
+        n_cpu_percent_c: f64,
+        #[serde(default)]
+        n_sys_percent: f64,
+    }
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        functions: Vec<Function>,
+    }
+    #[derive(Deserialize)]
+    struct Profile {
+        #[serde(default)]
+        files: HashMap<String, File>,
+    }
+    let p: Profile = serde_json::from_str(text).map_err(|e| format!("scalene JSON: {e}"))?;
+    let mut own: HashMap<String, f64> = HashMap::new();
+    for (path, file) in &p.files {
+        for f in &file.functions {
+            let pct = f.n_cpu_percent_python + f.n_cpu_percent_c + f.n_sys_percent;
+            *own.entry(format!("{} ({})", f.line.trim(), base_name(path)))
+                .or_default() += pct;
+        }
+    }
+    let (top, pct) = own
+        .into_iter()
+        .filter(|(_, pct)| pct.is_finite())
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .ok_or_else(|| "scalene recorded no functions".to_string())?;
+    Ok(Seen {
+        top,
+        share: (pct / 100.0).clamp(0.0, 1.0),
+        peak_bytes: None,
     })
 }
 

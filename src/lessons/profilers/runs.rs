@@ -14,6 +14,8 @@ pub(super) struct Ctx<'a> {
     /// Private, removed afterwards: the profilers' outputs go here.
     pub dir: &'a Path,
     pub n: usize,
+    /// scalene before 2.0 takes its options on the main command; 2.0 and later have `run`.
+    pub scalene_v1: bool,
 }
 
 /// One run, measured.
@@ -32,7 +34,11 @@ fn s(p: &Path) -> String {
 /// tool's own words where it said any.
 pub(super) fn one(ctx: &Ctx, id: &str) -> Result<Measured, String> {
     let py = s(ctx.python);
-    let out = ctx.dir.join(format!("{id}.out"));
+    // scalene replaces any other extension of its output's name with `.json`.
+    let out = ctx.dir.join(format!(
+        "{id}.{}",
+        if id == "scalene" { "json" } else { "out" }
+    ));
     let _ = std::fs::remove_file(&out);
     let prog = [s(ctx.prog), ctx.n.to_string(), super::D.to_string()];
     let with = |pre: &[&str]| -> Vec<String> {
@@ -62,16 +68,17 @@ pub(super) fn one(ctx: &Ctx, id: &str) -> Result<Measured, String> {
         }
         "pyinstrument" => with(&[&py, "-m", "pyinstrument", "-r", "json", "-o", &o]),
         "memray" => with(&[&py, "-m", "memray", "run", "-q", "-f", "-o", &o]),
-        "scalene" => with(&[
-            &py,
-            "-m",
-            "scalene",
-            "--cli",
-            "--json",
-            "--outfile",
-            &o,
-            "---",
-        ]),
+        // The program's own arguments follow `---`.
+        "scalene" => {
+            let pre: &[&str] = if ctx.scalene_v1 {
+                &[&py, "-m", "scalene", "--cli", "--json", "--outfile", &o]
+            } else {
+                &[&py, "-m", "scalene", "run", "-o", &o]
+            };
+            let mut a: Vec<String> = pre.iter().map(|a| (*a).to_string()).collect();
+            a.extend([s(ctx.prog), "---".into(), prog[1].clone(), prog[2].clone()]);
+            a
+        }
         other => return Err(format!("no profiler '{other}'")),
     };
     let mark = ctx.dir.join("started");
@@ -146,8 +153,15 @@ fn read(ctx: &Ctx, id: &str, out: &Path) -> Result<Option<Seen>, String> {
             )?;
             parse::memray_stats(&text(&stats)?).map(Some)
         }
+        "scalene" => parse::scalene_json(&text(out)?).map(Some),
         _ => Err("reading this profiler's output is not supported yet".to_string()),
     }
+}
+
+/// Whether the scalene here is older than 2.0 (its `--version` says "version 1.x").
+pub(super) fn scalene_v1(python: &Path) -> bool {
+    helper(python, &["-m", "scalene", "--version"])
+        .is_ok_and(|v| v.split_whitespace().any(|w| w.starts_with("1.")))
 }
 
 /// Runs a short helper (a reader) under the same limits; its standard output.

@@ -69,3 +69,26 @@ fn cprofile_reader_line_is_read() {
     assert_eq!((s.top.as_str(), s.share), ("dot (p.py)", 0.5));
     assert!(parse::cprofile("Traceback").is_err());
 }
+
+#[test]
+fn scalene_sums_python_native_and_system_time_per_function_across_files() {
+    let j = r#"{"files": {"/x/p.py": {"functions": [
+          {"line": "dot", "n_cpu_percent_python": 20.0, "n_cpu_percent_c": 5.0, "n_sys_percent": 5.0},
+          {"line": "main", "n_cpu_percent_python": 35.0}]},
+        "/y/q.py": {"functions": [{"line": "dot", "n_cpu_percent_python": 40.0}]}}}"#;
+    let s = parse::scalene_json(j).unwrap();
+    assert_eq!(s.top, "dot (q.py)");
+    assert!((s.share - 0.4).abs() < 1e-9);
+    assert!(parse::scalene_json(r#"{"files": {"p.py": {"functions": []}}}"#).is_err());
+}
+
+#[test]
+fn pyinstrument_self_frames_count_for_their_parent() {
+    let j = r#"{"root_frame": {"function": "<module>", "file_path_short": "p.py", "time": 1.0,
+        "children": [{"function": "dot", "file_path_short": "p.py", "time": 0.8,
+          "children": [{"function": "[self]", "file_path_short": "p.py", "time": 0.7},
+                       {"function": "len", "file_path_short": "", "time": 0.1}]}]}}"#;
+    let s = parse::pyinstrument_json(j).unwrap();
+    assert_eq!(s.top, "dot (p.py)");
+    assert!((s.share - 0.7).abs() < 1e-9);
+}

@@ -1,13 +1,13 @@
 //! The Lessons screen's answers: choices, predictions scored against measurements, written
-//! explanations, and what arrives for them from the event loop (finished runs, bytecode,
-//! concurrency timings, the notes file).
+//! explanations, and what arrives for them from the event loop (finished runs, bytecode, the
+//! notes file).
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Feedback, LessonsState};
 use crate::lessons::leak::LeakRun;
 use crate::lessons::progress::{Answer, Measured};
-use crate::lessons::python::{Bytecode, Concurrency};
+use crate::lessons::python::Bytecode;
 use crate::lessons::{Kind, Measure, Step, check_justification, same_side, scores, scores_amount};
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice};
@@ -28,6 +28,9 @@ pub(super) fn choose(
             step.choices.len()
         )));
         return vec![];
+    }
+    if let Some(cmds) = super::profilers::predict(ls, m, step, index) {
+        return cmds;
     }
     let mut wrong = match &ls.feedback {
         Some(Feedback::Chose { right: Some(_), .. } | Feedback::Chose { revealed: true, .. }) => {
@@ -86,6 +89,12 @@ fn shown_number(ls: &LessonsState, step: &Step, index: usize) -> usize {
 /// `a` on a question: the answer is shown, and recorded as shown, not found. The step counts
 /// as done so the lesson goes on.
 pub(super) fn reveal(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
+    if step.overhead.is_some() && ls.profilers.is_none() {
+        m.notice = Some(Notice::Error(
+            "no answer yet: the measurement decides it".into(),
+        ));
+        return vec![];
+    }
     let wrong = match &ls.feedback {
         Some(Feedback::Chose { right: Some(_), .. } | Feedback::Chose { revealed: true, .. }) => {
             return vec![];
@@ -568,30 +577,6 @@ fn rejudge(ls: &mut LessonsState, m: &mut Model) {
             scored,
             practice: false,
         });
-    }
-}
-
-/// The concurrency measurements arrived: they pass the step that asked for them.
-pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> Vec<Command> {
-    ls.measuring_concurrency = false;
-    let ok = r.is_ok();
-    // Kept with the progress: the table is shown again when the step is reopened.
-    if let (Ok(c), Some(step)) = (&r, ls.current())
-        && step.kind == Kind::Concurrency
-    {
-        ls.measured(Measured::Concurrency {
-            table: Box::new(c.clone()),
-        });
-    }
-    // A failed re-measurement keeps the table the choices were judged on.
-    if r.is_ok() || !matches!(ls.concurrency, Some(Ok(_))) {
-        ls.concurrency = Some(r);
-    } else if let Err(e) = r {
-        ls.concurrency_error = Some(e);
-    }
-    match ls.current() {
-        Some(s) if s.kind == Kind::Concurrency && ok => ls.pass_current(),
-        _ => vec![],
     }
 }
 

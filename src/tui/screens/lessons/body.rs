@@ -1,5 +1,5 @@
 //! The body of a lesson's step, by kind: what to do, the choices, the prediction and its
-//! score, the bytecode side by side, the concurrency table.
+//! score, the bytecode side by side.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -122,7 +122,8 @@ pub fn step_body(
             v
         }
         Kind::Bytecode => bytecode_body(ls, step, theme, width),
-        Kind::Concurrency => concurrency_body(ls, theme, width),
+        Kind::Concurrency => super::table::concurrency_body(ls, theme, width),
+        Kind::Profilers => super::profilers::body(ls, theme, width),
         Kind::Notes => vec![Line::from(Span::styled(
             format!(
                 "Enter writes the speedup table to {} (as m does on the ladder screen)",
@@ -227,10 +228,11 @@ fn rss_growth(
 
 /// The measured row of the workload the step discusses, if it discusses one.
 fn with_table(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Vec<Line<'static>> {
-    step.workload
-        .as_deref()
-        .map(|w| super::table::workload(ls, w, theme, width))
-        .unwrap_or_default()
+    let mut v = super::profilers::shown(ls, step, theme, width);
+    if let Some(w) = step.workload.as_deref() {
+        v.extend(super::table::workload(ls, w, theme, width));
+    }
+    v
 }
 
 /// A question's options in this learner's order. Before the right one is picked only the
@@ -261,6 +263,8 @@ fn choices_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
             Some(Span::styled(" ✓", good))
         } else if all || wrong.contains(&i) {
             Some(Span::styled(" ✗", bad))
+        } else if ls.feedback == Some(Feedback::Predicted(i)) {
+            Some(Span::styled(" ← your prediction", theme.title()))
         } else {
             None
         };
@@ -270,13 +274,23 @@ fn choices_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         v.extend(lines);
         if all || wrong.contains(&i) {
             v.extend(wrapped(&c.explain, "     ", 5, width, dim));
-            if let Some(m) = super::table::option_measured(ls, step, i) {
+            if let Some(m) = super::table::option_measured(ls, step, i)
+                .or_else(|| super::profilers::option_measured(ls, step, i))
+            {
                 v.extend(wrapped(&m, "     ", 5, width, theme.base()));
             }
         }
     }
     v.push(Line::from(""));
+    let predicted = matches!(ls.feedback, Some(Feedback::Predicted(_)));
     let keys = match (all, step.kind == Kind::Flame) {
+        _ if step.overhead.is_some() && predicted => "→: next step · r: predict again".into(),
+        _ if step.overhead.is_some() && ls.profilers.is_none() => {
+            format!(
+                "1–{}: predict (the measurement judges it)",
+                step.choices.len()
+            )
+        }
         (true, _) => "→: next step · r: answer it again".to_string(),
         (false, flame) => format!(
             "{}1–{}: answer · a: show the answer (recorded as shown){}",
@@ -546,49 +560,6 @@ fn listing(b: &Bytecode, theme: &Theme, width: usize) -> Vec<Line<'static>> {
             Span::styled(format!("{l:<w$}"), Style::default().fg(theme.accent)),
             Span::styled(r, Style::default().fg(theme.good)),
         ]));
-    }
-    v
-}
-
-fn concurrency_body(ls: &LessonsState, theme: &Theme, width: usize) -> Vec<Line<'static>> {
-    let dim = theme.dim();
-    let mut v = Vec::new();
-    if ls.measuring_concurrency {
-        v.push(Line::from(Span::styled(
-            "measuring with python3 (about half a minute)…",
-            dim,
-        )));
-    }
-    match &ls.concurrency {
-        None if !ls.measuring_concurrency => {
-            v.push(Line::from(Span::styled("Enter: measure", dim)));
-        }
-        Some(Err(e)) => v.extend(wrapped(
-            &format!("could not measure: {e}"),
-            "",
-            0,
-            width,
-            Style::default().fg(theme.bad),
-        )),
-        Some(Ok(_)) => {
-            if let Some(e) = &ls.concurrency_error {
-                v.extend(wrapped(
-                    &format!("measuring again failed ({e}); the table below is the last one"),
-                    "",
-                    0,
-                    width,
-                    Style::default().fg(theme.bad),
-                ));
-            }
-            v.extend(super::table::full(ls, theme, width));
-            if !ls.measuring_concurrency {
-                v.push(Line::from(Span::styled(
-                    "Enter: measure again · → next: choose with these numbers",
-                    dim,
-                )));
-            }
-        }
-        None => {}
     }
     v
 }

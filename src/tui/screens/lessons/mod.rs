@@ -6,6 +6,7 @@ mod answers;
 mod body;
 mod keys;
 mod leak;
+mod profilers;
 mod table;
 mod view;
 
@@ -15,8 +16,10 @@ use std::path::PathBuf;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-pub use answers::{on_bytecode, on_concurrency, on_exported, on_finished, on_leak};
+pub use answers::{on_bytecode, on_exported, on_finished, on_leak};
 pub use keys::{on_key, open};
+pub use profilers::{on_profilers, on_progress as on_profilers_progress};
+pub use table::on_concurrency;
 pub use view::{draw, markdown};
 
 use crate::lessons::progress::{Answer, Measured, Progress};
@@ -47,6 +50,9 @@ pub enum Feedback {
     Measuring { predicted: f64 },
     /// Text saved.
     Saved,
+    /// A profiler prediction made (the option's index), judged when the profilers are
+    /// measured.
+    Predicted(usize),
 }
 
 /// The Lessons screen.
@@ -81,6 +87,12 @@ pub struct LessonsState {
     pub leak: BTreeMap<String, Result<crate::lessons::leak::LeakRun, String>>,
     /// The program running now, if one is.
     pub leak_running: Option<String>,
+    /// The profilers measured side by side, or why they could not be.
+    pub profilers: Option<Result<crate::lessons::profilers::Comparison, String>>,
+    /// While they are measured: the run going on.
+    pub profilers_running: Option<crate::lessons::profilers::Running>,
+    /// Why measuring again failed (the table measured before stays).
+    pub profilers_error: Option<String>,
     /// A warning from loading the progress file, shown once.
     pub warning: Option<String>,
     /// `R` was pressed on this lesson of the list: the next key confirms (y) or keeps it.
@@ -230,6 +242,10 @@ impl LessonsState {
         let Some(c) = step.choices.get(i) else {
             return false;
         };
+        // A profiler prediction: right when that profiler measured at the end asked about.
+        if step.overhead.is_some() {
+            return profilers::accepted(self, step, i).unwrap_or(c.correct);
+        }
         // A leak flamegraph's options name functions: the right one is the function the
         // measured stacks say holds the bytes, whatever the file expected.
         if let (Some(p), Some(f)) = (&step.program, &c.function) {

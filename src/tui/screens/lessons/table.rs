@@ -1,7 +1,7 @@
 //! The concurrency lesson's measured table: each workload's median time every way, the
 //! fastest and slowest round beneath it, what each timing includes, and the learner's choice
 //! checked against the numbers. Shown whole on the measuring step, one workload's row on the
-//! steps that discuss it.
+//! steps that discuss it; and the measurement arriving.
 
 use std::fmt::Write as _;
 
@@ -9,9 +9,12 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::{LessonsState, wrapped};
+use crate::lessons::Kind;
 use crate::lessons::Step;
+use crate::lessons::progress::Measured;
 use crate::lessons::python::{Concurrency, Verdict, WORKLOADS};
 use crate::report::human_seconds;
+use crate::tui::message::Command;
 use crate::tui::theme::Theme;
 
 // Column widths: the table and the longest verdict fit in 76 columns, the text panel's width
@@ -453,4 +456,76 @@ pub fn option_measured(ls: &LessonsState, step: &Step, i: usize) -> Option<Strin
         }
         Verdict::NotMeasured => format!("Not measured here: {way} has no timing in the table."),
     })
+}
+
+/// The concurrency measurements arrived: they pass the step that asked for them.
+pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> Vec<Command> {
+    ls.measuring_concurrency = false;
+    let ok = r.is_ok();
+    // Kept with the progress: the table is shown again when the step is reopened.
+    if let (Ok(c), Some(step)) = (&r, ls.current())
+        && step.kind == Kind::Concurrency
+    {
+        ls.measured(Measured::Concurrency {
+            table: Box::new(c.clone()),
+        });
+    }
+    // A failed re-measurement keeps the table the choices were judged on.
+    if r.is_ok() || !matches!(ls.concurrency, Some(Ok(_))) {
+        ls.concurrency = Some(r);
+    } else if let Err(e) = r {
+        ls.concurrency_error = Some(e);
+    }
+    match ls.current() {
+        Some(s) if s.kind == Kind::Concurrency && ok => ls.pass_current(),
+        _ => vec![],
+    }
+}
+
+/// The measuring step: its progress, then the whole table.
+pub(super) fn concurrency_body(
+    ls: &LessonsState,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let dim = theme.dim();
+    let mut v = Vec::new();
+    if ls.measuring_concurrency {
+        v.push(Line::from(Span::styled(
+            "measuring with python3 (about half a minute)…",
+            dim,
+        )));
+    }
+    match &ls.concurrency {
+        None if !ls.measuring_concurrency => {
+            v.push(Line::from(Span::styled("Enter: measure", dim)));
+        }
+        Some(Err(e)) => v.extend(wrapped(
+            &format!("could not measure: {e}"),
+            "",
+            0,
+            width,
+            Style::default().fg(theme.bad),
+        )),
+        Some(Ok(_)) => {
+            if let Some(e) = &ls.concurrency_error {
+                v.extend(wrapped(
+                    &format!("measuring again failed ({e}); the table below is the last one"),
+                    "",
+                    0,
+                    width,
+                    Style::default().fg(theme.bad),
+                ));
+            }
+            v.extend(super::table::full(ls, theme, width));
+            if !ls.measuring_concurrency {
+                v.push(Line::from(Span::styled(
+                    "Enter: measure again · → next: choose with these numbers",
+                    dim,
+                )));
+            }
+        }
+        None => {}
+    }
+    v
 }

@@ -283,6 +283,15 @@ fn verdict(ls: &LessonsState, step: &crate::lessons::Step) -> String {
         return String::new();
     }
     let attempts = ls.attempts(step);
+    // A profiler prediction is judged by its first pick, when the measurement comes.
+    if step.overhead.is_some() {
+        return match attempts.iter().find(|a| a.choice.is_some()) {
+            Some(a) if a.unjudged.is_some() => " · not measurable here".into(),
+            Some(a) if a.correct == Some(true) => " ✓".into(),
+            Some(a) if a.correct == Some(false) => " ✗ missed".into(),
+            _ => " · predicted".into(),
+        };
+    }
     match step.kind {
         k if k.has_choices() => {
             if attempts.iter().any(|a| a.revealed == Some(true)) {
@@ -333,7 +342,7 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Predict => "predict",
         Kind::Explain => "explain",
         Kind::Bytecode => "bytecode",
-        Kind::Concurrency => "measure",
+        Kind::Concurrency | Kind::Profilers => "measure",
         Kind::Notes => "notes",
     }
 }
