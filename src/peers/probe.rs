@@ -10,13 +10,30 @@ use std::sync::Mutex;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Availability(pub Option<String>);
 
-/// The Python interpreter peers run with: `$LADDER_PYTHON`, else `python3`, else `python`.
+/// The Python interpreter peers run with: `$LADDER_PYTHON`, else the virtual environment's own
+/// when ladder was pip-installed into one (its packages are where the student put numpy, even
+/// when the environment is not activated), else `python3`, else `python` on PATH.
 #[must_use]
 pub fn python() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("LADDER_PYTHON") {
         return Some(PathBuf::from(p));
     }
-    ["python3", "python"].iter().find_map(|p| which(p))
+    let own_env = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().and_then(venv_python));
+    own_env.or_else(|| ["python3", "python"].iter().find_map(|p| which(p)))
+}
+
+/// The interpreter of the virtual environment whose scripts folder is `bin`, if it is one
+/// (a `pyvenv.cfg` one level up, as `python -m venv`, virtualenv and uv write).
+fn venv_python(bin: &Path) -> Option<PathBuf> {
+    if !bin.parent()?.join("pyvenv.cfg").is_file() {
+        return None;
+    }
+    ["python3", "python"]
+        .iter()
+        .map(|p| bin.join(p))
+        .find(|p| p.is_file())
 }
 
 /// The full path of `program` on PATH.
@@ -70,4 +87,24 @@ pub fn is_module_name(name: &str) -> bool {
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_virtual_environment_s_own_python_is_found_beside_ladder_and_nothing_else_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = tmp.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        std::fs::write(bin.join("python3"), "").unwrap();
+        // A folder with a python3 in it is not an environment without its pyvenv.cfg.
+        assert_eq!(venv_python(&bin), None);
+        std::fs::write(tmp.path().join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        assert_eq!(venv_python(&bin), Some(bin.join("python3")));
+        std::fs::remove_file(bin.join("python3")).unwrap();
+        std::fs::write(bin.join("python"), "").unwrap();
+        assert_eq!(venv_python(&bin), Some(bin.join("python")));
+    }
 }
