@@ -26,9 +26,11 @@ fn have_numpy() -> bool {
     ok
 }
 
-fn run(out: &Path) {
+/// A run's JSON, with the student's `--name` when given.
+fn run(out: &Path, name: Option<&str>) {
     ladder()
         .args(["run", "--n", "200", "--d", "32", "--budget", "1"])
+        .args(name.map(|n| ["--name", n]).into_iter().flatten())
         .args([
             "--rungs",
             "naive,algorithmic,native",
@@ -68,8 +70,9 @@ fn lessons(dir: &Path, out: &Path, name: &str, explanation: &str) {
 
 /// Two students' real files, one broken, one foreign: (the files, the bad ones, has a lab).
 fn hand_ins(dir: &Path) -> (Vec<PathBuf>, [PathBuf; 2], bool) {
-    let mut files = vec![dir.join("ada-run.json"), dir.join("ada-lessons.json")];
-    run(&files[0]);
+    // Ada's run and lab are hers by the name they record, whatever the files are called.
+    let mut files = vec![dir.join("climb.json"), dir.join("ada-lessons.json")];
+    run(&files[0], Some("Ada Lovelace"));
     lessons(
         dir,
         &files[1],
@@ -79,20 +82,30 @@ fn hand_ins(dir: &Path) -> (Vec<PathBuf>, [PathBuf; 2], bool) {
     // Grace hands in a folder: her files are hers by its name.
     std::fs::create_dir(dir.join("grace")).unwrap();
     let grace = [dir.join("grace/run.json"), dir.join("grace/lessons.json")];
-    run(&grace[0]);
+    run(&grace[0], None);
     lessons(dir, &grace[1], "Grace Hopper", "Less arithmetic first.");
     files.extend(grace);
     let lab = have_numpy();
     if lab {
         let at = dir.join("lab");
         ladder().args(["lab", "init"]).arg(&at).assert().success();
-        let out = dir.join("ada_lab.json");
+        let out = dir.join("results.json");
         // A new lab's later steps are unsolved: the check says so (exit 1) and still writes.
         ladder()
             .args(["lab", "check"])
             .arg(&at)
             .args([
-                "--n", "60", "--d", "8", "--budget", "1", "--format", "json", "-o",
+                "--n",
+                "60",
+                "--d",
+                "8",
+                "--budget",
+                "1",
+                "--name",
+                "Ada Lovelace",
+                "--format",
+                "json",
+                "-o",
             ])
             .arg(&out)
             .assert()
@@ -102,7 +115,7 @@ fn hand_ins(dir: &Path) -> (Vec<PathBuf>, [PathBuf; 2], bool) {
         eprintln!("the lab's file is left out: its harness needs Python with NumPy");
     }
     let broken = dir.join("bob-run.json");
-    let text = std::fs::read_to_string(dir.join("ada-run.json")).unwrap();
+    let text = std::fs::read_to_string(dir.join("climb.json")).unwrap();
     std::fs::write(&broken, &text[..text.len() / 2]).unwrap();
     let foreign = dir.join("package.json");
     std::fs::write(&foreign, r#"{"name": "left-pad", "version": "1.3.0"}"#).unwrap();
@@ -253,7 +266,7 @@ fn nothing_readable_or_an_unknown_format_is_an_error_that_says_what_to_give() {
     );
 
     let run_json = dir.path().join("ada-run.json");
-    run(&run_json);
+    run(&run_json, None);
     let pdf = dir.path().join("class.pdf");
     ladder()
         .arg("class")

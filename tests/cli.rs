@@ -476,6 +476,12 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             &["--repeat", "0"],
             "repeat must be a whole number from 1 to 100",
         ),
+        (&["run", "--name", "  "], "1 to 40 printable characters"),
+        (
+            &["lab", "check", "--name", ""],
+            "1 to 40 printable characters",
+        ),
+        (&["learn", "--name", "a\tb"], "1 to 40 printable characters"),
     ];
     // A peer file whose module name is code, not a name.
     let peers = TempDir::new().unwrap();

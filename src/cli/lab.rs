@@ -53,11 +53,21 @@ enum LabCommand {
     },
     /// Climb the lab headless: each step verified, timed and graded in order. Exit 0 only when
     /// every step counts.
-    Check(CheckArgs),
+    Check(CheckCmd),
     /// Climb the lab and our rungs on its workload, and write NOTES.md: your speedup table,
     /// ours beside it, and the course's claims checked against your numbers (default file:
     /// NOTES.md in the lab folder; it is always Markdown, whatever --format says).
     Notes(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckCmd {
+    #[command(flatten)]
+    args: CheckArgs,
+    /// Your name, carried in the JSON, so that `ladder class` puts your lab with your run and
+    /// lessons (1 to 40 characters).
+    #[arg(long, value_name = "NAME", value_parser = ladder::run::limits::parse_name)]
+    name: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -109,7 +119,7 @@ struct CheckArgs {
 pub fn exec(args: &LabArgs) -> Result<ExitCode> {
     match &args.command {
         Some(LabCommand::Init { dir }) => init(dir),
-        Some(LabCommand::Check(c)) => check(c),
+        Some(LabCommand::Check(c)) => check(&c.args, c.name.as_deref()),
         Some(LabCommand::Notes(c)) => notes(c),
         None => open(&args.open),
     }
@@ -131,20 +141,23 @@ fn open(args: &OpenArgs) -> Result<ExitCode> {
     let lab = lab::load(&dir)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!("ladder: not a terminal, so checking the lab headless (`ladder lab check`)");
-        return check(&CheckArgs {
-            dir: Some(dir),
-            n: None,
-            d: None,
-            seed: None,
-            budget: None,
-            threads: None,
-            k: ladder::run::DEFAULT_K,
-            unlock_all: args.unlock_all,
-            record: false,
-            gate: false,
-            format: Format::Table,
-            output: None,
-        });
+        return check(
+            &CheckArgs {
+                dir: Some(dir),
+                n: None,
+                d: None,
+                seed: None,
+                budget: None,
+                threads: None,
+                k: ladder::run::DEFAULT_K,
+                unlock_all: args.unlock_all,
+                record: false,
+                gate: false,
+                format: Format::Table,
+                output: None,
+            },
+            None,
+        );
     }
     let theme: ladder::tui::theme::Theme = args.theme.parse().map_err(anyhow::Error::msg)?;
     let w = lab.workload;
@@ -340,13 +353,16 @@ fn exit_code(results: &[lab::StepResult]) -> ExitCode {
     }
 }
 
-fn check(args: &CheckArgs) -> Result<ExitCode> {
+fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
     let c = climb(args)?;
     let mut text = match args.format {
         Format::Table => render::table(&c.dir, &c.meta, &c.machine, &c.results),
         Format::Json => {
-            serde_json::to_string_pretty(&render::json(&c.dir, &c.meta, &c.machine, &c.results))?
-                + "\n"
+            let mut doc = render::json(&c.dir, &c.meta, &c.machine, &c.results);
+            if let Some(name) = name {
+                doc["learner"] = name.into();
+            }
+            serde_json::to_string_pretty(&doc)? + "\n"
         }
     };
     let w = c.lab.workload;

@@ -42,7 +42,7 @@ pub struct LearnArgs {
     lessons: Option<PathBuf>,
     /// Your name, saved in the progress file: the export carries it, and it fixes the order of
     /// each question's options (the app asks for it on first use).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = ladder::run::limits::parse_name)]
     name: Option<String>,
     /// The progress file (default: $LADDER_PROGRESS, else the user's data folder).
     #[arg(long, value_name = "FILE")]
@@ -83,11 +83,7 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
     if let Some(w) = warning {
         eprintln!("warning: {w}");
     }
-    if let Some(name) = &args.name {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
-            bail!("--name takes your name: 1 to 40 printable characters");
-        }
+    if let Some(name) = args.name.as_deref() {
         if progress.learner.as_deref() != Some(name) {
             progress.learner = Some(name.to_string());
             progress

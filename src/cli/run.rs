@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Your name, carried in the JSON and the report, so that `ladder class` puts your run
+    /// with your lab and lessons (1 to 40 characters).
+    #[arg(long, value_name = "NAME", value_parser = limits::parse_name)]
+    pub name: Option<String>,
     /// Capture a CPU profile of each rung and write its flamegraph SVG to --flamegraphs.
     #[arg(long)]
     pub profile: bool,
@@ -152,6 +156,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         budget_s: args.workload.budget,
         threads: config.threads,
         rungs: reports,
+        learner: args.name.clone(),
     };
     let text = match (args.format.as_str(), args.output.as_deref()) {
         // NOTES.md with its chart: speedup.svg beside it, shown at the top of the table.

@@ -430,6 +430,7 @@ mod tests {
             budget_s: 1.0,
             threads: 1,
             rungs,
+            learner: None,
         }
     }
 
@@ -462,6 +463,7 @@ mod tests {
         assert_eq!(bars("none", &color(Step::Baseline)), 1);
         let none = Results {
             rungs: vec![r.rungs[3].clone()],
+            learner: None,
             ..r
         };
         assert_eq!(speedup_svg(&none), None, "nothing timed, nothing drawn");

@@ -66,6 +66,9 @@ pub enum Input {
 pub struct LabDoc {
     #[serde(default)]
     pub lab: String,
+    /// `--name`, when the student gave one.
+    #[serde(default)]
+    pub learner: Option<String>,
     #[serde(default)]
     pub machine: Option<MachineInfo>,
     #[serde(default)]
@@ -448,7 +451,7 @@ fn machine_line(m: &MachineInfo) -> String {
 impl Class {
     /// Reads every file, skipping those that are not ladder outputs, and merges each
     /// student's: files belong together when their names say the same student
-    /// ([`file_key`]) or their lessons exports the same learner (case aside).
+    /// ([`file_key`]) or they record the same learner (case aside).
     #[must_use]
     pub fn gather(paths: &[PathBuf]) -> Self {
         let mut class = Self::default();
@@ -465,8 +468,8 @@ impl Class {
             };
             let key = file_key(path);
             let mut keys = vec![key.to_lowercase()];
-            if let Input::Lessons(l) = &input {
-                keys.push(l.learner.trim().to_lowercase());
+            if let Some(name) = input.learner() {
+                keys.push(name.to_lowercase());
             }
             let file = File {
                 order,
@@ -513,8 +516,21 @@ struct File {
     input: Input,
 }
 
-/// One student from their files, in the order given: named by a lessons export's learner,
-/// else by the first file's name.
+impl Input {
+    /// The name the student recorded in this file (`--name`, or the app's prompt for lessons).
+    fn learner(&self) -> Option<&str> {
+        let name = match self {
+            Self::Run(r) => r.learner.as_deref(),
+            Self::Lab(l) => l.learner.as_deref(),
+            Self::Lessons(l) => Some(l.learner.as_str()),
+        };
+        name.map(str::trim).filter(|n| !n.is_empty())
+    }
+}
+
+/// One student from their files, in the order given: named by the first name a file records
+/// (a lessons export's learner, or `--name` on a run or a lab check), else by the first file's
+/// name.
 fn student(files: Vec<File>) -> Student {
     let mut s = Student::default();
     let machine = |s: &mut Student, m: String| {
@@ -524,6 +540,11 @@ fn student(files: Vec<File>) -> Student {
     };
     let by_name = files.first().map(|f| f.key.clone()).unwrap_or_default();
     for f in files {
+        if s.name.is_empty()
+            && let Some(name) = f.input.learner()
+        {
+            s.name = name.to_string();
+        }
         let kind = match f.input {
             Input::Run(r) => {
                 machine(&mut s, machine_line(&r.machine));
@@ -537,9 +558,6 @@ fn student(files: Vec<File>) -> Student {
             }
             Input::Lessons(l) => {
                 machine(&mut s, l.machine.clone());
-                if s.name.is_empty() && !l.learner.trim().is_empty() {
-                    s.name = l.learner.trim().to_string();
-                }
                 s.lessons.replace(LessonsSummary::of(&l)).map(|_| "lessons")
             }
         };

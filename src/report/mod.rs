@@ -64,6 +64,9 @@ pub struct Results {
     pub budget_s: f64,
     pub threads: usize,
     pub rungs: Vec<RunReport>,
+    /// Whose run this is (`--name`), so `ladder class` puts a student's files together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learner: Option<String>,
 }
 
 /// An output format.
@@ -431,6 +434,7 @@ mod tests {
             budget_s: 8.0,
             threads: 2,
             rungs,
+            learner: None,
         }
     }
 

@@ -82,6 +82,18 @@ pub fn parse_budget(value: &str) -> Result<f64, String> {
         })
 }
 
+/// A student's name, carried by their outputs so `ladder class` puts their files together:
+/// 1 to 40 printable characters, trimmed.
+pub fn parse_name(value: &str) -> Result<String, String> {
+    let name = value.trim();
+    if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
+        return Err(format!(
+            "{value:?} is not a name: give 1 to 40 printable characters (quote one with spaces)"
+        ));
+    }
+    Ok(name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +119,12 @@ mod tests {
             );
         }
         assert_eq!(parse_repeat("3"), Ok(3));
+        for bad in ["", "   ", "a\tb", &"x".repeat(41)] {
+            assert!(
+                parse_name(bad).unwrap_err().contains("1 to 40 printable"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(parse_name(" Ada Lovelace ").as_deref(), Ok("Ada Lovelace"));
     }
 }

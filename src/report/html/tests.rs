@@ -46,6 +46,7 @@ fn results() -> Results {
         budget_s: 1.0,
         threads: 2,
         rungs,
+        learner: None,
     }
 }
 

@@ -373,6 +373,7 @@ impl Model {
             budget_s: self.settings.budget_s,
             threads: self.settings.threads,
             rungs: self.rows.iter().filter_map(|r| r.report.clone()).collect(),
+            learner: None,
         })
     }
 
