@@ -83,14 +83,14 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
     if let Some(w) = warning {
         eprintln!("warning: {w}");
     }
-    if let Some(name) = args.name.as_deref() {
-        if progress.learner.as_deref() != Some(name) {
-            progress.learner = Some(name.to_string());
-            progress
-                .save(&path)
-                .with_context(|| format!("could not write {}", path.display()))?;
-            eprintln!("learner: {name} (saved in {})", path.display());
-        }
+    if let Some(name) = args.name.as_deref()
+        && progress.learner.as_deref() != Some(name)
+    {
+        progress.learner = Some(name.to_string());
+        progress
+            .save(&path)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        eprintln!("learner: {name} (saved in {})", path.display());
     }
     if let Some(id) = &args.reset {
         if !lessons.iter().any(|l| &l.id == id) {
