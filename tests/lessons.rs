@@ -560,7 +560,7 @@ fn the_export_holds_every_attempt_the_hints_and_the_measurements() {
         .args(["learn", "--progress", prog.to_str().unwrap(), "--name", " "])
         .assert()
         .failure()
-        .stderr(predicates::str::contains("--name takes"));
+        .stderr(predicates::str::contains("1 to 40 printable characters"));
     ladder()
         .args(["learn", "--progress", prog.to_str().unwrap(), "--list"])
         .assert()

@@ -438,3 +438,20 @@ fn a_measurement_that_ends_after_the_learner_stepped_back_still_counts() {
     let kept = app.lessons.progress.lesson("profilers").unwrap();
     assert!(kept.measurements.iter().any(|m| m.step == "measure"));
 }
+
+#[test]
+fn a_measurement_that_ends_after_the_learner_left_the_lesson_judges_its_predictions() {
+    let mut app = app();
+    go_to(&mut app, "predict-least");
+    let _ = app.update(ch(key_for(&app, "cProfile")));
+    go_to(&mut app, "measure");
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(key(KeyCode::Esc));
+    assert!(app.lessons.lesson().is_none(), "back on the lesson list");
+    let _ = app.update(Msg::ProfilersMeasured(Ok(Box::new(comparison(&[
+        ("cProfile", 2.0),
+        ("py-spy", 1.0),
+    ])))));
+    assert!(app.lessons.progress.passed("profilers", "measure"));
+    assert_eq!(first_attempt(&app, "predict-least").correct, Some(false));
+}

@@ -275,6 +275,9 @@ pub fn on_leak(
         p.running = false;
     }
     let r = r.map(|b| *b);
+    if let Some(((lid, sid), false)) = ls.answered("leak") {
+        return leak_elsewhere(ls, m, &lid, &sid, program, r);
+    }
     let step = ls.current().cloned();
     let Some(step) = step else {
         ls.leak.insert(program, r);
@@ -313,6 +316,37 @@ pub fn on_leak(
         return ls.pass_current();
     }
     vec![]
+}
+
+/// A leak program's run arrived after the learner left the step that ran it: the step keeps
+/// it (a run step is passed), and a prediction waiting for it is scored when they come back
+/// and measure again.
+fn leak_elsewhere(
+    ls: &mut LessonsState,
+    m: &mut Model,
+    lid: &str,
+    sid: &str,
+    program: String,
+    r: Result<LeakRun, String>,
+) -> Vec<Command> {
+    let mut cmds = vec![];
+    if let (Ok(run), Some(step)) = (&r, ls.step_of(lid, sid).cloned())
+        && step.program.as_deref() == Some(program.as_str())
+    {
+        ls.progress.measured(lid, sid, leak_measured(run));
+        if step.kind == Kind::Run {
+            ls.progress.pass(lid, sid);
+        }
+        m.notice = Some(Notice::Info(format!(
+            "{program} finished: {:+.2} MB per request after the first (kept with its step)",
+            run.mb_per_request()
+        )));
+        cmds = ls.save_progress();
+    } else if let Err(e) = &r {
+        m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
+    }
+    ls.leak.insert(program, r);
+    cmds
 }
 
 fn bytecode_measured(pair: &str, b: &Bytecode) -> Measured {

@@ -409,6 +409,7 @@ fn measure_concurrency(ls: &mut LessonsState, m: &mut Model) -> Vec<Command> {
         return vec![];
     }
     ls.measuring_concurrency = true;
+    ls.ask("concurrency");
     ls.concurrency_error = None;
     m.notice = None;
     vec![Command::MeasureConcurrency]

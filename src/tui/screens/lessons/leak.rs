@@ -26,6 +26,7 @@ pub(super) fn run_program(ls: &mut LessonsState, m: &mut Model, program: &str) -
         return vec![];
     }
     ls.leak_running = Some(program.to_string());
+    ls.ask("leak");
     let file = crate::lessons::leak::program(program).map_or(program, |p| p.0);
     m.program_rss = Some(crate::tui::model::ProgramRss::new(file));
     m.notice = Some(Notice::Info(format!(

@@ -93,6 +93,10 @@ pub struct LessonsState {
     pub profilers_running: Option<crate::lessons::profilers::Running>,
     /// Why measuring again failed (the table measured before stays).
     pub profilers_error: Option<String>,
+    /// The lesson and step that asked for each measurement running now, by its kind
+    /// (`concurrency`, `leak`, `profilers`): it is theirs even when the learner has moved on
+    /// before it arrives.
+    pub asked: BTreeMap<&'static str, (String, String)>,
     /// A warning from loading the progress file, shown once.
     pub warning: Option<String>,
     /// `R` was pressed on this lesson of the list: the next key confirms (y) or keeps it.
@@ -158,6 +162,34 @@ impl LessonsState {
             )],
             None => vec![],
         }
+    }
+
+    /// Step `sid` of lesson `lid`.
+    #[must_use]
+    pub fn step_of(&self, lid: &str, sid: &str) -> Option<&Step> {
+        self.lessons
+            .iter()
+            .find(|l| l.id == lid)?
+            .steps
+            .iter()
+            .find(|s| s.id == sid)
+    }
+
+    /// Remembers the current step as the one a measurement of `kind` starting now belongs to.
+    fn ask(&mut self, kind: &'static str) {
+        match self.ids() {
+            Some(ids) => self.asked.insert(kind, ids),
+            None => self.asked.remove(kind),
+        };
+    }
+
+    /// The step a measurement of `kind` that just arrived belongs to: the one that asked for
+    /// it, else the current one; and whether the learner is still on it.
+    fn answered(&mut self, kind: &'static str) -> Option<((String, String), bool)> {
+        let here = self.ids();
+        let asked = self.asked.remove(kind).or_else(|| here.clone())?;
+        let still = here.as_ref() == Some(&asked);
+        Some((asked, still))
     }
 
     /// Marks the current step passed, and saves.

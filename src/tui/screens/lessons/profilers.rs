@@ -38,6 +38,7 @@ pub(super) fn measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<
         total: 0,
     });
     ls.profilers_error = None;
+    ls.ask("profilers");
     m.notice = None;
     vec![Command::MeasureProfilers { n, rounds }]
 }
@@ -58,9 +59,11 @@ pub fn on_profilers(
 ) -> Vec<Command> {
     ls.profilers_running = None;
     let r = r.map(|b| *b);
-    // The learner may have stepped back while it ran: it belongs to the lesson's profilers
-    // step all the same.
-    let asked = ls.lesson().and_then(|l| {
+    // The learner may have stepped back, or left the lesson, while it ran: it belongs to the
+    // profilers step of the lesson that asked all the same.
+    let lesson = ls.answered("profilers").map(|((lid, _), _)| lid);
+    let asked = lesson.as_ref().and_then(|lid| {
+        let l = ls.lessons.iter().find(|l| &l.id == lid)?;
         let s = l.steps.iter().find(|s| s.kind == Kind::Profilers)?;
         Some((l.id.clone(), s.id.clone()))
     });
@@ -77,7 +80,9 @@ pub fn on_profilers(
                 ls.progress.pass(lid, sid);
             }
             ls.profilers = Some(Ok(c));
-            judge_predictions(ls);
+            if let Some((lid, _)) = &asked {
+                judge_predictions(ls, lid);
+            }
             m.notice = Some(Notice::Info(
                 match measured(ls).and_then(Comparison::no_ranking) {
                     Some(why) => why,
@@ -99,10 +104,11 @@ pub fn on_profilers(
     }
 }
 
-/// The predictions not yet judged, in every step of the open lesson, judged by the
+/// The predictions not yet judged, in every step of lesson `lid`, judged by the
 /// measurement: right or wrong where the profilers could be ranked, else said why not.
-fn judge_predictions(ls: &mut LessonsState) {
-    let (Some(lesson), Some(c)) = (ls.lesson().cloned(), measured(ls).cloned()) else {
+fn judge_predictions(ls: &mut LessonsState, lid: &str) {
+    let lesson = ls.lessons.iter().find(|l| l.id == lid).cloned();
+    let (Some(lesson), Some(c)) = (lesson, measured(ls).cloned()) else {
         return;
     };
     for step in lesson.steps.iter().filter(|s| s.overhead.is_some()) {

@@ -459,16 +459,28 @@ pub fn option_measured(ls: &LessonsState, step: &Step, i: usize) -> Option<Strin
 }
 
 /// The concurrency measurements arrived: they pass the step that asked for them.
+/// The step that asked for them keeps them, even if the learner has moved on meanwhile.
 pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> Vec<Command> {
     ls.measuring_concurrency = false;
-    let ok = r.is_ok();
-    // Kept with the progress: the table is shown again when the step is reopened.
-    if let (Ok(c), Some(step)) = (&r, ls.current())
-        && step.kind == Kind::Concurrency
-    {
-        ls.measured(Measured::Concurrency {
-            table: Box::new(c.clone()),
+    let asked = ls
+        .answered("concurrency")
+        .map(|(ids, _)| ids)
+        .filter(|(lid, sid)| {
+            ls.step_of(lid, sid)
+                .is_some_and(|s| s.kind == Kind::Concurrency)
         });
+    let mut save = false;
+    // Kept with the progress: the table is shown again when the step is reopened.
+    if let (Ok(c), Some((lid, sid))) = (&r, &asked) {
+        ls.progress.measured(
+            lid,
+            sid,
+            Measured::Concurrency {
+                table: Box::new(c.clone()),
+            },
+        );
+        ls.progress.pass(lid, sid);
+        save = true;
     }
     // A failed re-measurement keeps the table the choices were judged on.
     if r.is_ok() || !matches!(ls.concurrency, Some(Ok(_))) {
@@ -476,10 +488,7 @@ pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> 
     } else if let Err(e) = r {
         ls.concurrency_error = Some(e);
     }
-    match ls.current() {
-        Some(s) if s.kind == Kind::Concurrency && ok => ls.pass_current(),
-        _ => vec![],
-    }
+    if save { ls.save_progress() } else { vec![] }
 }
 
 /// The measuring step: its progress, then the whole table.
