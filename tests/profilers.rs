@@ -209,3 +209,65 @@ fn a_python_that_cannot_run_is_said_as_such() {
         "{err}"
     );
 }
+
+/// Stopped mid-measurement (a kill, Ctrl-C), `ladder profilers` leaves no temporary folder and
+/// no profiled program behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_measurement_stopped_by_a_signal_leaves_no_temporary_folder() {
+    if !python_here() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = ladder()
+        .args([
+            "profilers",
+            "--n",
+            "400",
+            "--rounds",
+            "50",
+            "--format",
+            "json",
+        ])
+        .env("TMPDIR", tmp.path())
+        .env("LADDER_WITHOUT", "scalene,memray,pyinstrument")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let ours = || {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("ladder-profilers")
+            })
+            .count()
+    };
+    let started = std::time::Instant::now();
+    while ours() == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no measurement started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ended before measuring"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) with a child's pid and a signal number has no memory effects.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{status:?}");
+    assert_eq!(
+        ours(),
+        0,
+        "a temporary folder was left in {}",
+        tmp.path().display()
+    );
+}

@@ -202,6 +202,7 @@ fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
         html_dir: out.map(Path::to_path_buf),
         ..LeakOptions::default()
     };
+    super::common::install_interrupt_handler();
     let run = leak::run(program, &opts, None).map_err(anyhow::Error::msg)?;
     println!(
         "{}, {} requests, read by {}",

@@ -12,17 +12,21 @@ pub struct ProfilersArgs {
     /// table (for people) or json (for programs).
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
-    /// Interleaved rounds (plain, then each profiler, then again); medians are reported.
+    /// Interleaved rounds (plain, then each profiler, then again), 1 to 50; medians are
+    /// reported.
     #[arg(long, default_value_t = 5)]
     rounds: usize,
-    /// Vectors in the workload (its cost grows as n squared; the default takes about 1-2 s
-    /// plain on a 2-core cloud machine).
+    /// Vectors in the workload, 2 to 5000 (its cost grows as n squared; the default takes
+    /// about 1-2 s plain on a 2-core cloud machine; below a few hundred the overheads are
+    /// mostly noise).
     #[arg(long, default_value_t = profilers::DEFAULT_N)]
     n: usize,
 }
 
 pub fn exec(args: &ProfilersArgs) -> Result<ExitCode> {
     profilers::check_sizes(args.n, args.rounds).map_err(|e| anyhow!(e))?;
+    // Ctrl-C or a kill mid-measurement: the profiled programs and their folders go too.
+    super::common::install_interrupt_handler();
     if args.format == "table" {
         eprintln!(
             "measuring: the workload plain and under each profiler installed, {} round(s)...",

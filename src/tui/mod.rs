@@ -326,6 +326,10 @@ pub fn run(opts: &Options) -> io::Result<Option<i32>> {
     // However the loop ended (a terminal that went away fails a draw), a run still going is
     // cancelled and waited for, which kills its peers: none outlives the app.
     effects.execute(message::Command::Quit);
+    // A lesson's measurement (the profilers, a leak program) runs on a thread nobody waits
+    // for: its programs and temporary folders go with the app, not after it.
+    crate::peers::process::kill_all();
+    crate::fsio::remove_temp_dirs();
     stop.store(true, Ordering::Relaxed);
     #[cfg(target_os = "linux")]
     signals.close();
