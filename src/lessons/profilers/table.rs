@@ -66,11 +66,16 @@ pub fn render(c: &Comparison) -> String {
         for (r, cl) in claims {
             let _ = writeln!(
                 out,
-                "  {} ~{:.0}%: {} (measured {:+.1}%)",
+                "  {} ~{:.0}%: {} (measured {:+.1}%{})",
                 r.id,
                 cl.claimed_pct,
                 if cl.held { "held" } else { "did not hold" },
-                cl.measured_pct
+                cl.measured_pct,
+                if cl.measured_pct < 0.0 {
+                    super::BELOW_ZERO
+                } else {
+                    ""
+                }
             );
         }
     }

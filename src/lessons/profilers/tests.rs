@@ -7,6 +7,9 @@ fn claims_hold_within_points_or_a_factor() {
     assert!(!judge(10.0, 25.0).held);
     assert!(judge(1.0, -3.0).held);
     assert!(!judge(1.0, 7.0).held);
+    // Below zero is noise around no cost: near a small claim, far from a large one.
+    assert!(judge(1.0, -6.8).held);
+    assert!(!judge(10.0, -3.0).held);
 }
 
 #[test]

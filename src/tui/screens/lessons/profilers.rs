@@ -545,12 +545,15 @@ fn claims(c: &Comparison, theme: &Theme, width: usize) -> Vec<Line<'static>> {
                 };
                 (
                     format!(
-                        "{} ~{claimed:.0}%: {} here: measured {:+.1}%, {:+.1} points from the \
-                         claim{times}",
+                        "{} ~{claimed:.0}%: {} here: measured {:+.1}%{}",
                         p.id,
                         if cl.held { "held" } else { "did not hold" },
                         cl.measured_pct,
-                        off
+                        if cl.measured_pct < 0.0 {
+                            crate::lessons::profilers::BELOW_ZERO.to_string()
+                        } else {
+                            format!(", {off:+.1} points from the claim{times}")
+                        }
                     ),
                     Style::default().fg(if cl.held { theme.good } else { theme.bad }),
                 )
