@@ -314,9 +314,9 @@ fn the_first_lesson_runs_answers_predicts_and_explains() {
     // Predict 6x; the measurement needs algorithmic, so the app runs it.
     let _ = app.update(key(KeyCode::Enter));
     for c in "6x".chars() {
-        let _ = app.update(ch(c)); // letters are ignored in a number
+        let _ = app.update(ch(c)); // the unit may follow the number
     }
-    assert_eq!(app.lessons.input, "6");
+    assert_eq!(app.lessons.input, "6x");
     let cmds = app.update(key(KeyCode::Enter));
     assert!(
         matches!(cmds[..], [Command::Run { index: 1, .. }]),
@@ -1218,4 +1218,53 @@ fn the_leak_run_step_separates_the_first_runs_jump_from_the_growth_per_run() {
     assert!(screen.contains("peak RSS 178.0 MiB"), "{screen}");
     // The live panel's history is drawn from its lowest point, with its scale said.
     assert!(screen.contains("RSS history, 140–178 MiB"), "{screen}");
+}
+
+#[test]
+fn a_prediction_is_judged_as_typed_never_made_from_part_of_it() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let notice = |app: &App| match &app.notice {
+        Some(ladder::tui::app::Notice::Info(s) | ladder::tui::app::Notice::Error(s)) => s.clone(),
+        None => String::new(),
+    };
+    let mut app = lesson_app();
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        Step::Baseline,
+        120.0,
+        true,
+    ))));
+    at_step(&mut app, "profile-first", "predict-algorithm");
+    let step = app.lessons.current().unwrap().clone();
+    // The first digit starts the typing; what is typed stays whole.
+    for (typed, said) in [
+        ("1e400", "too large"),
+        ("-5", "-5 is not above 0"),
+        ("four", "\"four\" is not a number"),
+        ("0", "not above 0"),
+    ] {
+        let _ = app.update(ch('1'));
+        let _ = app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('u'),
+            KeyModifiers::CONTROL,
+        )));
+        assert!(app.lessons.input.is_empty(), "Ctrl-U clears");
+        for c in typed.chars() {
+            let _ = app.update(ch(c));
+        }
+        assert_eq!(app.lessons.input, typed);
+        let _ = app.update(key(KeyCode::Enter));
+        assert!(notice(&app).contains(said), "{typed}: {}", notice(&app));
+        assert!(
+            app.lessons.attempts(&step).is_empty(),
+            "{typed} was recorded"
+        );
+        let _ = app.update(key(KeyCode::Esc));
+    }
+    // The unit as the lesson writes it may follow the number.
+    for c in "4.5x".chars() {
+        let _ = app.update(ch(c));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    assert_eq!(app.lessons.attempts(&step)[0].predicted, Some(4.5));
 }

@@ -2,7 +2,7 @@
 //! explanations, and what arrives for them from the event loop (finished runs, bytecode, the
 //! notes file).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Feedback, LessonsState};
 use crate::lessons::leak::LeakRun;
@@ -148,9 +148,23 @@ pub(super) fn on_answer_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent)
             ls.input.pop();
             vec![]
         }
+        // Ctrl-U clears, as in a shell; other control keys type nothing.
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            ls.input.clear();
+            vec![]
+        }
+        KeyCode::Char(_) if key.modifiers.contains(KeyModifiers::CONTROL) => vec![],
+        // Kept as typed, judged on Enter: a value is never made from part of what was typed.
         KeyCode::Char(c) => {
-            if step.kind != Kind::Predict || c.is_ascii_digit() || c == '.' {
+            let most = if step.kind == Kind::Predict {
+                PREDICTION_MAX
+            } else {
+                EXPLANATION_MAX
+            };
+            if ls.input.chars().count() < most {
                 ls.input.push(c);
+            } else {
+                m.notice = Some(Notice::Error(format!("at most {most} characters here")));
             }
             vec![]
         }
@@ -161,6 +175,40 @@ pub(super) fn on_answer_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent)
         _ => vec![],
     }
 }
+
+/// A typed prediction as a number above 0, or what is wrong with it and what to type.
+fn prediction(typed: &str, step: &Step) -> Result<f64, String> {
+    let how = if matches!(step.measure(), Some(Measure::Leak(_))) {
+        "a number of MB above 0, like 6 or 2.5"
+    } else {
+        "a ratio above 0, like 4 or 2.5 (below 1 means slower)"
+    };
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Err(format!("type {how}, then Enter"));
+    }
+    // The unit may be typed after the number, as the lessons write it: 6x, 2.5 MB.
+    let number = ["x", "X", "×", "MB", "mb", "MiB"]
+        .iter()
+        .find_map(|u| typed.strip_suffix(u))
+        .unwrap_or(typed)
+        .trim_end();
+    match number.parse::<f64>() {
+        Ok(v) if v.is_nan() => Err(format!("\"{typed}\" is not a number: type {how}")),
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1e9 => Ok(v),
+        Ok(v) if v.is_finite() && v <= 0.0 => Err(format!("{typed} is not above 0: type {how}")),
+        Ok(_) => Err(format!(
+            "{typed} is too large to be a prediction: type {how}"
+        )),
+        Err(_) => Err(format!(
+            "\"{typed}\" is not a number: type {how} (Ctrl-U clears)"
+        )),
+    }
+}
+
+/// The longest prediction typed (a number), and explanation, accepted.
+const PREDICTION_MAX: usize = 24;
+const EXPLANATION_MAX: usize = 2000;
 
 fn submit_explanation(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
     if let Err(why) = check_justification(step, &ls.input) {
@@ -181,16 +229,12 @@ fn submit_explanation(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<
 }
 
 fn submit_prediction(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
-    let Some(predicted) = ls
-        .input
-        .parse::<f64>()
-        .ok()
-        .filter(|v| *v > 0.0 && v.is_finite())
-    else {
-        m.notice = Some(Notice::Error(
-            "type a number above 0, like 4 or 2.5 (below 1 means slower), then Enter".into(),
-        ));
-        return vec![];
+    let predicted = match prediction(&ls.input, step) {
+        Ok(v) => v,
+        Err(why) => {
+            m.notice = Some(Notice::Error(why));
+            return vec![];
+        }
     };
     ls.typing = false;
     ls.feedback = Some(Feedback::Measuring { predicted });

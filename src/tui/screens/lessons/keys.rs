@@ -1,7 +1,7 @@
 //! The Lessons screen's keys: the list, moving between steps, and doing a step (running its
 //! rung, opening its flamegraph, answering).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Feedback, LessonsState, answers};
 use crate::lessons::progress::Measured;
@@ -224,6 +224,17 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
                 vec![]
             }
         }
+        // A prediction step takes its number at once: the first digit starts the typing.
+        KeyCode::Char(c)
+            if step.kind == Kind::Predict
+                && (c.is_ascii_digit() || c == '.')
+                && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+        {
+            ls.input.clear();
+            ls.input.push(c);
+            ls.typing = true;
+            vec![]
+        }
         KeyCode::Char('a') if step.kind.has_choices() => answers::reveal(ls, m, step),
         KeyCode::Char('m') if step.kind == Kind::Predict => answers::measure_again(ls, m, step),
         KeyCode::Char('m') if step.workload.is_some() => measure_concurrency(ls, m),
@@ -314,7 +325,11 @@ fn on_name_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent) -> Vec<Comma
             ls.input.pop();
             vec![]
         }
-        KeyCode::Char(c) if !c.is_control() => {
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            ls.input.clear();
+            vec![]
+        }
+        KeyCode::Char(c) if !c.is_control() && !key.modifiers.contains(KeyModifiers::CONTROL) => {
             if ls.input.chars().count() < NAME_MAX {
                 ls.input.push(c);
             } else {
