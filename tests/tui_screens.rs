@@ -485,3 +485,13 @@ fn the_profilers_lesson_table_with_a_prediction_judged() {
     ))));
     both_sizes("profilers_measured", &app);
 }
+
+#[test]
+fn below_80x24_the_screen_says_it_is_too_small_instead_of_drawing_garbled() {
+    let app = ready_app();
+    for (w, h) in [(79, 24), (80, 23), (40, 12)] {
+        let screen = render(&app, w, h);
+        assert!(screen.contains("too small"), "{w}×{h}:\n{screen}");
+    }
+    assert!(!render(&app, 80, 24).contains("too small"));
+}

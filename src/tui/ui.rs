@@ -14,8 +14,8 @@ use super::screens::{demo, flame, help, history, lab, ladder, lessons, results, 
 use super::theme::Theme;
 
 /// The smallest terminal the app draws in.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 18;
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {

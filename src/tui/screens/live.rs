@@ -16,6 +16,11 @@ use crate::workload::human_bytes;
 
 /// Progress, throughput, CPU and memory, live.
 pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
+    draw_with(f, m, theme, area, m.idle_hint);
+}
+
+/// The same, saying `idle` while nothing has run (a screen's own words for what shows here).
+pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str) {
     let title = match &m.live {
         Some(l) if !l.finished => format!("Live: {}", m.rows[l.index].info.id),
         Some(l) => format!("Last run: {}", m.rows[l.index].info.id),
@@ -52,7 +57,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 "Measuring this machine's peak once (about two seconds; cached for next time): \
                  every % of peak divides by it."
             } else {
-                m.idle_hint
+                idle
             };
             f.render_widget(
                 Paragraph::new(hint)

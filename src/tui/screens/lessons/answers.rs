@@ -575,11 +575,20 @@ pub fn on_bytecode(
 /// `m` on a prediction timed by Python: measure again (the first prediction is then judged
 /// against the median of every measurement taken, so one disturbed run cannot decide it).
 pub(super) fn measure_again(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
-    let Some(Measure::Python(pair)) = step.measure() else {
-        m.notice = Some(Notice::Info(
-            "this step's measurement is a rung's run: rerun it on the ladder".into(),
-        ));
-        return vec![];
+    let pair = match step.measure() {
+        Some(Measure::Python(pair)) => pair,
+        Some(Measure::Leak(program)) => {
+            m.notice = Some(Notice::Info(format!(
+                "this step measures {program}'s requests: its run step runs it again (Enter there)"
+            )));
+            return vec![];
+        }
+        _ => {
+            m.notice = Some(Notice::Info(
+                "this step's measurement is a rung's run: rerun it on the ladder".into(),
+            ));
+            return vec![];
+        }
     };
     if ls.attempts(step).iter().all(|a| a.measured.is_none()) {
         m.notice = Some(Notice::Error(

@@ -346,6 +346,9 @@ fn on_name_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent) -> Vec<Comma
                 ));
                 return vec![];
             }
+            m.notice = Some(Notice::Info(format!(
+                "saved as {name}: your exports carry it (ladder learn --name changes it)"
+            )));
             ls.progress.learner = Some(name);
             ls.typing = false;
             ls.input.clear();

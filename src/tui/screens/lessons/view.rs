@@ -262,7 +262,14 @@ fn draw_lesson(f: &mut Frame, ls: &LessonsState, m: &Model, theme: &Theme, area:
         main,
     );
     if let Some(side) = side {
-        live::draw(f, m, theme, side);
+        live::draw_with(
+            f,
+            m,
+            theme,
+            side,
+            "A step that runs something (a rung, a Python program) shows it here as it runs: its \
+             progress, the cores, its memory.",
+        );
     }
 }
 
