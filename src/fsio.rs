@@ -157,6 +157,26 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
+/// ladder's cache folder, if this user has one: `$LADDER_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/ladder`, else `~/.cache/ladder` (absolute paths only: a relative one would
+/// change with the working folder).
+#[must_use]
+pub fn cache_dir() -> Option<PathBuf> {
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    std::env::var_os("LADDER_CACHE_DIR")
+        .and_then(absolute)
+        .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME")
+                .and_then(absolute)
+                .map(|p| p.join("ladder"))
+        })
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .and_then(absolute)
+                .map(|h| h.join(".cache").join("ladder"))
+        })
+}
+
 /// FNV-1a (64 bits) of `bytes`: the same on every build and platform, unlike std's hasher, so
 /// the file names and keys made from it stay the same from one run to the next.
 #[must_use]

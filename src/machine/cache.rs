@@ -55,23 +55,10 @@ impl CachedPeak {
     }
 }
 
-/// The cache folder, if this user has one (absolute paths only: a relative one would change
-/// with the working folder).
+/// The cache folder, if this user has one: see [`crate::fsio::cache_dir`].
 #[must_use]
 pub fn cache_dir() -> Option<PathBuf> {
-    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    std::env::var_os("LADDER_CACHE_DIR")
-        .and_then(absolute)
-        .or_else(|| {
-            std::env::var_os("XDG_CACHE_HOME")
-                .and_then(absolute)
-                .map(|p| p.join("ladder"))
-        })
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .and_then(absolute)
-                .map(|h| h.join(".cache").join("ladder"))
-        })
+    crate::fsio::cache_dir()
 }
 
 /// The file holding `key`'s peak in `dir`.

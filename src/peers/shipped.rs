@@ -87,8 +87,8 @@ const SHIPPED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Where files shipped in the binary may be written, best first: the user's cache
-/// (`$XDG_CACHE_HOME`, else `~/.cache`), then a private folder of this user's in the temporary
+/// Where files shipped in the binary may be written, best first: ladder's cache folder
+/// ([`crate::fsio::cache_dir`]), then a private folder of this user's in the temporary
 /// folder; in each, a folder named `KIND-HASH` by their content. Runs of the same version share
 /// it, so a first-use build (Cython's) is paid once, not by every process. Each comes with the
 /// folder that must be private before anything is written or imported from it (the shared
@@ -99,14 +99,10 @@ fn unpack_dirs(kind: &str, files: &[(&str, &str)]) -> Vec<(PathBuf, Option<PathB
             .iter()
             .flat_map(|(name, text)| name.bytes().chain([0]).chain(text.bytes()).chain([0])),
     );
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
     let leaf = format!("{kind}-{h:016x}");
-    let mut dirs: Vec<(PathBuf, Option<PathBuf>)> = cache
+    let mut dirs: Vec<(PathBuf, Option<PathBuf>)> = crate::fsio::cache_dir()
         .into_iter()
-        .map(|base| (base.join("ladder").join(&leaf), None))
+        .map(|base| (base.join(&leaf), None))
         .collect();
     let private = std::env::temp_dir().join(format!("ladder-{}", user_tag()));
     dirs.push((private.join(&leaf), Some(private)));
