@@ -63,10 +63,19 @@ fn without_line(frame: &str) -> String {
         Some((func, loc)) => {
             let file = loc.trim_end_matches(')');
             let file = file.rsplit_once(':').map_or(file, |(f, _)| f);
-            format!("{func} ({})", base_name(file))
+            frame_name(func, file)
         }
         None => frame.to_string(),
     }
+}
+
+/// How a frame is shown: `function (file)`, except Python's own import machinery, which
+/// names no function a learner wrote and is said as what it is.
+fn frame_name(func: &str, file: &str) -> String {
+    if file.starts_with("<frozen importlib") {
+        return format!("importing modules ({func} in Python's import system)");
+    }
+    format!("{func} ({})", base_name(file))
 }
 
 fn base_name(path: &str) -> &str {
@@ -161,7 +170,7 @@ pub fn memray_stats(text: &str) -> Result<Seen, String> {
     let name = match top.location.split_once(':') {
         Some((func, rest)) => {
             let file = rest.rsplit_once(':').map_or(rest, |(f, _)| f);
-            format!("{func} ({})", base_name(file))
+            frame_name(func, file)
         }
         None => top.location.clone(),
     };

@@ -12,6 +12,9 @@ fn secs(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |s| format!("{s:.2}"))
 }
 
+/// A plain run shorter than this (seconds) is said to be too short to judge by.
+const SHORT_S: f64 = 0.2;
+
 /// The table people read.
 #[must_use]
 pub fn render(c: &Comparison) -> String {
@@ -78,6 +81,17 @@ pub fn render(c: &Comparison) -> String {
                 }
             );
         }
+    }
+    // Too short a workload and the start-up and the scheduler's noise are most of the figure.
+    if let Some(plain) = c.rows.first().and_then(|r| r.kernel_s)
+        && plain < SHORT_S
+    {
+        let _ = writeln!(
+            out,
+            "\nnote: the plain run's timed section took {:.0} ms: at this size an overhead is \
+             mostly noise; --n 300 or more gives figures to judge claims by",
+            plain * 1e3
+        );
     }
     let notes: Vec<_> = c
         .rows

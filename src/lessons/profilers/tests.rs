@@ -64,6 +64,14 @@ fn memray_location_splits_function_file_and_line() {
     assert_eq!(s.top, "similarity (p.py)");
     assert_eq!(s.peak_bytes, Some(150));
     assert!((s.share - 0.75).abs() < 1e-9);
+    // At a small size the imports are the biggest allocation: said as such, not as a frame.
+    let j = r#"{"total_bytes_allocated": 200, "top_allocations_by_size":
+        [{"location": "get_data:<frozen importlib._bootstrap_external>:1186", "size": 90}]}"#;
+    let s = parse::memray_stats(j).unwrap();
+    assert_eq!(
+        s.top,
+        "importing modules (get_data in Python's import system)"
+    );
 }
 
 #[test]
