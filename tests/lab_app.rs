@@ -636,3 +636,28 @@ fn a_file_put_back_as_it_ran_while_not_watching_keeps_its_result() {
     let _ = app.update(ch('w'));
     assert!(starts(ticks(&mut app, SAVE_QUIET_TICKS + 1)).is_empty());
 }
+
+#[test]
+fn esc_during_the_quick_check_starts_no_full_run_even_if_the_check_had_just_ended() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    app.lab.as_mut().unwrap().selected = 0;
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(cmds.iter().any(|c| matches!(c, Command::QuickCheck { .. })));
+    let cmds = app.update(key(KeyCode::Esc));
+    assert!(cmds.contains(&Command::Cancel), "{cmds:?}");
+    // The check had already finished, right, when the Esc reached it.
+    let cmds = app.update(Msg::QuickChecked(Box::new(step_report(
+        "naive", 0.01, true,
+    ))));
+    assert!(starts(cmds).is_empty(), "a full run started after Esc");
+    assert!(
+        matches!(app.rows[row(&app, 0)].status, Status::Cancelled),
+        "{:?}",
+        app.rows[row(&app, 0)].status
+    );
+    // The next Enter checks and runs it as usual.
+    run_step(&mut app, 0, "naive", 40.0);
+    assert_eq!(verdict(&app, 0), Verdict::Counts);
+}

@@ -64,7 +64,8 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, LabError> {
     let there: Vec<&str> = FILES
         .iter()
         .map(|(name, _)| *name)
-        .filter(|name| dir.join(name).exists())
+        // A link counts as there, even one that points nowhere: it is not ours to replace.
+        .filter(|name| std::fs::symlink_metadata(dir.join(name)).is_ok())
         .collect();
     if !there.is_empty() {
         return Err(LabError::Invalid {
@@ -118,6 +119,18 @@ mod tests {
             std::fs::read_to_string(dir.path().join("02_algorithmic.py")).unwrap(),
             "mine"
         );
+        assert!(!dir.path().join("lab.toml").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_that_points_nowhere_is_a_file_there_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("03_numpy.py");
+        std::os::unix::fs::symlink(dir.path().join("gone.py"), &link).unwrap();
+        let e = init(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("03_numpy.py"), "{e}");
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
         assert!(!dir.path().join("lab.toml").exists());
     }
 }

@@ -224,7 +224,11 @@ impl Effects {
                             let focus = lab.then(|| spec.file.clone());
                             run_peer(&runner, index, spec, focus.as_deref(), &send, &cancel)
                         };
-                        if let Some(p) = profile {
+                        // A cancelled run's samples are of a part of it: `f` and `d` keep
+                        // showing the last whole run's.
+                        if let Some(p) =
+                            profile.filter(|_| report.status != crate::run::RunStatus::Cancelled)
+                        {
                             let _ = tx.send(Event::App(Msg::Profiled {
                                 rung: report.rung.clone(),
                                 profile: Arc::new(p),
