@@ -64,9 +64,9 @@ pub struct LabState {
     /// Each step's file's hash when it last ran (or its kept result came back): a file put
     /// back as it was needs no new run.
     pub ran_hash: Vec<Option<String>>,
-    /// Esc was pressed while the quick check ran: its result, even one already on its way,
+    /// The step whose quick check Esc cancelled: its result, even one already on its way,
     /// starts no full run.
-    pub check_cancelled: bool,
+    pub check_cancelled: Option<usize>,
     /// A step measured once more because it fell just short of its floor, with its first run.
     pub retry: Option<(usize, RunReport)>,
     pub ticks: u64,
@@ -93,7 +93,7 @@ impl LabState {
             saved: Vec::new(),
             changed: vec![false; steps],
             ran_hash: vec![None; steps],
-            check_cancelled: false,
+            check_cancelled: None,
             retry: None,
             ticks: 0,
         };
@@ -212,7 +212,7 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
                 lab.changed[i] = true;
             }
             if lab.checking.is_some() {
-                lab.check_cancelled = true;
+                lab.check_cancelled = lab.checking;
                 m.notice = Some(Notice::Info("cancelling…".into()));
                 return vec![Command::Cancel].into();
             }
@@ -375,7 +375,7 @@ pub fn start_step(lab: &mut LabState, m: &mut Model, i: usize) -> Vec<Command> {
     let row = lab.first_row + i;
     let n = m.settings.n.min(QUICK_N);
     lab.checking = Some(i);
-    lab.check_cancelled = false;
+    lab.check_cancelled = None;
     lab.changed[i] = false;
     lab.ran_hash[i] = crate::lab::saved::file_hash(&step.file);
     lab.selected = i;
@@ -426,7 +426,7 @@ pub fn on_quick_checked(lab: &mut LabState, m: &mut Model, mut report: RunReport
     };
     // Cancelled after the check had finished but before its result was handled: the student
     // asked for no more, and gets none.
-    if std::mem::take(&mut lab.check_cancelled) {
+    if lab.check_cancelled.take() == Some(i) {
         report.status = RunStatus::Cancelled;
     }
     let row = lab.first_row + i;
