@@ -495,3 +495,18 @@ fn below_80x24_the_screen_says_it_is_too_small_instead_of_drawing_garbled() {
     }
     assert!(!render(&app, 80, 24).contains("too small"));
 }
+
+#[test]
+fn a_long_notice_is_read_whole_at_80_columns() {
+    let mut app = ready_app();
+    app.notice = Some(ladder::tui::app::Notice::Error(
+        "on 200 rows: S[3][7] is 0.41 where it should be 0.52 (off by 0.11, allowed 1e-4); \
+         running the full size, which decides the verdict of this step"
+            .into(),
+    ));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("which decides the verdict of this step"),
+        "{screen}"
+    );
+}

@@ -39,7 +39,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let [title, body, notice, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(1),
+        Constraint::Length(notice_height(app, area.width)),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -95,13 +95,28 @@ fn draw_title(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(line).style(theme.base()), area);
 }
 
+/// Rows the notice takes: as many as it needs to be read whole, up to three.
+fn notice_height(app: &App, width: u16) -> u16 {
+    let chars = match &app.notice {
+        Some(Notice::Info(s) | Notice::Error(s)) => s.chars().count() + 1,
+        None => 0,
+    };
+    let rows = chars.div_ceil(usize::from(width.max(1)).saturating_sub(2).max(1));
+    u16::try_from(rows.clamp(1, 3)).unwrap_or(3)
+}
+
 fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let line = match &app.notice {
         Some(Notice::Info(s)) => Span::styled(format!(" {s}"), Style::default().fg(theme.accent)),
         Some(Notice::Error(s)) => Span::styled(format!(" {s}"), Style::default().fg(theme.bad)),
         None => Span::raw(""),
     };
-    f.render_widget(Paragraph::new(Line::from(line)).style(theme.base()), area);
+    f.render_widget(
+        Paragraph::new(Line::from(line))
+            .style(theme.base())
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }
 
 /// The keys that apply on the current screen (abbreviated for narrow terminals).
