@@ -292,3 +292,40 @@ fn without_memray_the_same_stacks_come_from_tracemalloc_and_it_says_how_to_get_m
             "--leak takes one of leaky, fixed",
         ));
 }
+
+#[test]
+fn a_prediction_whose_run_ends_after_the_learner_left_is_scored_on_their_return() {
+    let mut app = app_at("Linus", "py-predict");
+    let _ = app.update(key(KeyCode::Enter));
+    for c in "6".chars() {
+        let _ = app.update(ch(c));
+    }
+    let _ = app.update(key(KeyCode::Enter));
+    // On to the next step while the service runs; its run arrives there.
+    let _ = app.update(key(KeyCode::Esc));
+    let _ = app.update(Msg::LeakRan(
+        "leaky".into(),
+        Ok(Box::new(fixture_run("leaky", None))),
+    ));
+    assert_eq!(
+        app.lessons.progress.attempts("find-the-leak", "py-predict")[0].measured,
+        None
+    );
+    // Back in the lesson, on the prediction still waiting: scored from the run that came,
+    // with no new run.
+    let _ = app.update(key(KeyCode::Enter));
+    let at = app
+        .lessons
+        .lesson()
+        .unwrap()
+        .steps
+        .iter()
+        .position(|s| s.id == "py-predict");
+    app.lessons.step = at.unwrap() + 1;
+    let out = app.update(key(KeyCode::Left));
+    assert_eq!(app.lessons.current().unwrap().id, "py-predict");
+    assert!(!format!("{out:?}").contains("RunLeak"), "{out:?}");
+    let a = &app.lessons.progress.attempts("find-the-leak", "py-predict")[0];
+    assert_eq!(a.scored, Some(true), "{a:?}");
+    assert!((a.measured.unwrap() - 6.15).abs() < 1e-9);
+}

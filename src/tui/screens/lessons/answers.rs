@@ -249,7 +249,7 @@ fn submit_prediction(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<C
 }
 
 /// Scores the current prediction when its measurement is available, else starts taking it.
-fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
+pub(super) fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
     let Some(Feedback::Measuring { predicted }) = ls.feedback else {
         return vec![];
     };
@@ -363,8 +363,8 @@ pub fn on_leak(
 }
 
 /// A leak program's run arrived after the learner left the step that ran it: the step keeps
-/// it (a run step is passed), and a prediction waiting for it is scored when they come back
-/// and measure again.
+/// it (a run step is passed); a prediction waiting for it is scored from it when they come
+/// back to that step.
 fn leak_elsewhere(
     ls: &mut LessonsState,
     m: &mut Model,

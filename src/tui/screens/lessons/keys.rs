@@ -46,6 +46,11 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
         (Kind::Bytecode, Some(pair)) if !ls.bytecode.contains_key(pair) => {
             vec![Command::LoadBytecode(pair.clone())]
         }
+        // A prediction left waiting for its measurement: scored now if the measurement came
+        // meanwhile, else measured.
+        (Kind::Predict, _) if matches!(ls.feedback, Some(Feedback::Measuring { .. })) => {
+            answers::try_measure(ls, m, &step)
+        }
         // A prediction from a bytecode pair shows the pair's listing.
         (Kind::Predict, _) => match step.measure() {
             Some(crate::lessons::Measure::Python(pair)) if !ls.bytecode.contains_key(&pair) => {
@@ -113,6 +118,8 @@ fn restored_feedback(ls: &LessonsState, step: &Step) -> Option<Feedback> {
             practice: attempts.iter().filter(|a| a.measured.is_some()).count() > 1,
         }),
         (_, _, Some(_)) => Some(Feedback::Saved),
+        // Predicted, then left before its measurement came: it is still waiting for one.
+        (Some(p), None, _) => Some(Feedback::Measuring { predicted: p }),
         _ => None,
     }
 }
