@@ -661,3 +661,34 @@ fn esc_during_the_quick_check_starts_no_full_run_even_if_the_check_had_just_ende
     run_step(&mut app, 0, "naive", 40.0);
     assert_eq!(verdict(&app, 0), Verdict::Counts);
 }
+
+#[test]
+fn a_cancelled_run_of_a_changed_file_leaves_it_still_to_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    let file = dir.join("01_naive.py");
+    let ran = std::fs::read_to_string(&file).unwrap();
+    run_step(&mut app, 0, "naive", 40.0);
+    let _ = app.update(ch('w'));
+    // Changed, run, and the run cancelled: the result shown is of the file before.
+    std::fs::write(&file, format!("{ran}\n# faster?\n")).unwrap();
+    let _ = app.update(Msg::FileSaved(file.clone()));
+    app.lab.as_mut().unwrap().selected = 0;
+    let _ = app.update(key(KeyCode::Enter));
+    let mut cancelled = step_report("naive", 0.01, true);
+    cancelled.status = RunStatus::Cancelled;
+    let _ = app.update(Msg::QuickChecked(Box::new(cancelled)));
+    assert!(app.lab.as_ref().unwrap().changed[0]);
+    // Undone to what had run: its result stands again; the cancelled version never counted.
+    std::fs::write(&file, &ran).unwrap();
+    let _ = app.update(Msg::FileSaved(file.clone()));
+    assert!(
+        notice(&app).contains("back to what ran last"),
+        "{}",
+        notice(&app)
+    );
+    std::fs::write(&file, format!("{ran}\n# faster?\n")).unwrap();
+    let _ = app.update(Msg::FileSaved(file.clone()));
+    assert!(notice(&app).contains("Enter runs it"), "{}", notice(&app));
+}

@@ -64,6 +64,9 @@ pub struct LabState {
     /// Each step's file's hash when it last ran (or its kept result came back): a file put
     /// back as it was needs no new run.
     pub ran_hash: Vec<Option<String>>,
+    /// The step running now and its file's hash when it started: the hash becomes the step's
+    /// `ran_hash` once the run ends, unless it was cancelled.
+    pub running_hash: Option<(usize, Option<String>)>,
     /// The step whose quick check Esc cancelled: its result, even one already on its way,
     /// starts no full run.
     pub check_cancelled: Option<usize>,
@@ -94,6 +97,7 @@ impl LabState {
             changed: vec![false; steps],
             ran_hash: vec![None; steps],
             check_cancelled: None,
+            running_hash: None,
             retry: None,
             ticks: 0,
         };
@@ -377,7 +381,7 @@ pub fn start_step(lab: &mut LabState, m: &mut Model, i: usize) -> Vec<Command> {
     lab.checking = Some(i);
     lab.check_cancelled = None;
     lab.changed[i] = false;
-    lab.ran_hash[i] = crate::lab::saved::file_hash(&step.file);
+    lab.running_hash = Some((i, crate::lab::saved::file_hash(&step.file)));
     lab.selected = i;
     m.selected = row;
     m.rows[row].status = Status::Running(crate::run::Phase::Setup);
@@ -473,6 +477,14 @@ pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command
         return next(lab, m);
     };
     let cancelled = m.rows[row].status == Status::Cancelled;
+    if let Some((_, hash)) = lab.running_hash.take_if(|(j, _)| *j == i) {
+        if cancelled {
+            // The result shown is of the file before: a changed file is still to run.
+            lab.changed[i] |= hash != lab.ran_hash[i];
+        } else {
+            lab.ran_hash[i] = hash;
+        }
+    }
     let first = lab.retry.take().filter(|(j, _)| *j == i).map(|(_, r)| r);
     let again = m.rows[row].report.clone().filter(|_| !cancelled);
     // Of a step measured twice, the faster right run stands.
