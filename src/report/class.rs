@@ -455,8 +455,8 @@ impl Class {
     #[must_use]
     pub fn gather(paths: &[PathBuf]) -> Self {
         let mut class = Self::default();
-        // Per student: the keys that name them, and their files.
-        let mut groups: Vec<(Vec<String>, Vec<File>)> = Vec::new();
+        // Per student: the keys that name them, the names their files record, their files.
+        let mut groups: Vec<Group> = Vec::new();
         for (order, path) in paths.iter().enumerate() {
             let shown = path.display().to_string();
             let input = match read(path) {
@@ -467,37 +467,45 @@ impl Class {
                 }
             };
             let key = file_key(path);
+            let name = input.learner().map(str::to_lowercase);
             let mut keys = vec![key.to_lowercase()];
-            if let Some(name) = input.learner() {
-                keys.push(name.to_lowercase());
-            }
+            keys.extend(name.clone());
             let file = File {
                 order,
                 shown,
                 key,
                 input,
             };
-            // Every group that shares a key with this file joins the first of them.
-            let hits: Vec<usize> = (0..groups.len())
-                .filter(|&i| groups[i].0.iter().any(|k| keys.contains(k)))
-                .collect();
-            let Some(&first) = hits.first() else {
-                groups.push((keys, vec![file]));
-                continue;
+            // Joins every group that shares a key with it, unless the names they record say
+            // they are someone else's (two students' `run.json` named Ada and Grace).
+            let mut joined = Group {
+                keys,
+                names: name.into_iter().collect(),
+                files: vec![file],
             };
-            for &i in hits[1..].iter().rev() {
-                let (k, f) = groups.remove(i);
-                groups[first].0.extend(k);
-                groups[first].1.extend(f);
+            let mut i = 0;
+            while i < groups.len() {
+                let g = &groups[i];
+                let shares = g.keys.iter().any(|k| joined.keys.contains(k));
+                let agrees = g.names.is_empty()
+                    || joined.names.is_empty()
+                    || g.names.iter().any(|n| joined.names.contains(n));
+                if shares && agrees {
+                    let g = groups.remove(i);
+                    joined.keys.extend(g.keys);
+                    joined.names.extend(g.names);
+                    joined.files.extend(g.files);
+                } else {
+                    i += 1;
+                }
             }
-            groups[first].0.extend(keys);
-            groups[first].1.push(file);
+            groups.push(joined);
         }
         class.students = groups
             .into_iter()
-            .map(|(_, mut files)| {
-                files.sort_by_key(|f| f.order);
-                student(files)
+            .map(|mut g| {
+                g.files.sort_by_key(|f| f.order);
+                student(g.files)
             })
             .collect();
         // A register's order, whatever order the files came in.
@@ -506,6 +514,14 @@ impl Class {
             .sort_by_cached_key(|s| (s.name.to_lowercase(), s.name.clone()));
         class
     }
+}
+
+/// Files that belong to one student: the keys that name them (file names, recorded names)
+/// and the names they record.
+struct Group {
+    keys: Vec<String>,
+    names: Vec<String>,
+    files: Vec<File>,
 }
 
 /// A file read, with its place among those given and whose its name says it is.

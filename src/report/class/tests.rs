@@ -93,3 +93,34 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
         skipped[2].1
     );
 }
+
+#[test]
+fn files_called_alike_stay_apart_when_they_record_different_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = |learner: &str| {
+        format!(
+            r#"{{"lab": "ladder-lab", "learner": "{learner}", "steps": [
+                {{"id": "naive", "counts": true, "speedup_vs_baseline": 1.0}}]}}"#
+        )
+    };
+    let mut files = Vec::new();
+    for (folder, learner) in [("s1", "Ada"), ("s2", "Grace")] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        let p = dir.path().join(folder).join("results.json");
+        std::fs::write(&p, lab(learner)).unwrap();
+        files.push(p);
+    }
+    // A file that records no name joins by its file's name (Ada's folder).
+    let p = dir.path().join("ada.json");
+    std::fs::write(&p, lab("")).unwrap();
+    files.push(p);
+    let class = Class::gather(&files);
+    let names: Vec<&str> = class.students.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Ada", "Grace"],
+        "{:?}",
+        class.students.iter().map(|s| &s.files).collect::<Vec<_>>()
+    );
+    assert_eq!(class.students[0].files.len(), 2);
+}
