@@ -45,8 +45,8 @@ pub struct RunArgs {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Your name, carried in the JSON and the report, so that `ladder class` puts your run
-    /// with your lab and lessons (1 to 40 characters).
+    /// Your name, carried in the JSON, so that `ladder class` puts your run with your lab and
+    /// lessons (1 to 40 characters).
     #[arg(long, value_name = "NAME", value_parser = limits::parse_name)]
     pub name: Option<String>,
     /// Capture a CPU profile of each rung and write its flamegraph SVG to --flamegraphs.

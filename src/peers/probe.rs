@@ -18,10 +18,19 @@ pub fn python() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("LADDER_PYTHON") {
         return Some(PathBuf::from(p));
     }
-    let own_env = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().and_then(venv_python));
-    own_env.or_else(|| ["python3", "python"].iter().find_map(|p| which(p)))
+    own_env_bin()
+        .and_then(|bin| venv_python(&bin))
+        .or_else(|| ["python3", "python"].iter().find_map(|p| which(p)))
+}
+
+/// The scripts folder of the virtual environment ladder was installed into, if it was.
+fn own_env_bin() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let bin = exe.parent()?;
+    bin.parent()?
+        .join("pyvenv.cfg")
+        .is_file()
+        .then(|| bin.to_path_buf())
 }
 
 /// The interpreter of the virtual environment whose scripts folder is `bin`, if it is one
@@ -36,17 +45,19 @@ fn venv_python(bin: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The full path of `program` on PATH.
+/// The full path of `program`: in the virtual environment ladder was installed into (py-spy,
+/// ruff installed beside it, the environment not activated), else on PATH.
 #[must_use]
 pub fn which(program: &str) -> Option<PathBuf> {
     if program.contains('/') {
         return Path::new(program).is_file().then(|| PathBuf::from(program));
     }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(program))
-            .find(|p| p.is_file())
-    })
+    let path = std::env::var_os("PATH");
+    own_env_bin()
+        .into_iter()
+        .chain(path.iter().flat_map(std::env::split_paths))
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
 }
 
 /// Whether `python` imports `module` (cached per process).
