@@ -34,6 +34,8 @@ fn main() -> ExitCode {
         Some(Command::Class(args)) => cli::class::exec(args),
         None => cli::app::exec(&cli.app),
     };
+    // Interrupted: the signal thread ends the process, not what its kills made fail here.
+    cli::common::wait_if_signalled();
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -210,8 +210,8 @@ fn a_python_that_cannot_run_is_said_as_such() {
     );
 }
 
-/// Stopped mid-measurement (a kill, Ctrl-C), `ladder profilers` leaves no temporary folder and
-/// no profiled program behind.
+/// Stopped mid-measurement (a kill, Ctrl-C), `ladder profilers` ends with the signal's status,
+/// not an error of its own, and leaves no temporary folder behind.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_measurement_stopped_by_a_signal_leaves_no_temporary_folder() {

@@ -369,6 +369,18 @@ pub fn write_output(output: Option<&Path>, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Set once a signal is being handled: the process ends on the signal thread, with 128 + the
+/// signal, and the command it interrupted must neither report an error nor exit first.
+static SIGNALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Waits for the signal thread's exit when a signal is being handled (the command's programs
+/// were killed under it, which is not the command's failure); returns at once otherwise.
+pub fn wait_if_signalled() {
+    while SIGNALLED.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::park_timeout(std::time::Duration::from_secs(1));
+    }
+}
+
 /// On Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP): kills every peer process group
 /// still running and removes the run's temporary folders, then exits with the usual status
 /// (128 + the signal). A peer is in a process group of its own, so the terminal's interrupt
@@ -386,6 +398,7 @@ pub fn install_interrupt_handler() {
                     .name("ladder-signals".into())
                     .spawn(move || {
                         if let Some(sig) = signals.forever().next() {
+                            SIGNALLED.store(true, std::sync::atomic::Ordering::SeqCst);
                             ladder::peers::process::kill_all();
                             ladder::fsio::remove_temp_dirs();
                             std::process::exit(128 + sig);

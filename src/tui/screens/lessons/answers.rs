@@ -178,17 +178,23 @@ pub(super) fn on_answer_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent)
 
 /// A typed prediction as a number above 0, or what is wrong with it and what to type.
 fn prediction(typed: &str, step: &Step) -> Result<f64, String> {
-    let how = if matches!(step.measure(), Some(Measure::Leak(_))) {
-        "a number of MB above 0, like 6 or 2.5"
+    let (how, units): (_, &[&str]) = if matches!(step.measure(), Some(Measure::Leak(_))) {
+        (
+            "a number of MB above 0, like 6 or 2.5",
+            &["MB", "mb", "MiB"],
+        )
     } else {
-        "a ratio above 0, like 4 or 2.5 (below 1 means slower)"
+        (
+            "a ratio above 0, like 4 or 2.5 (below 1 means slower)",
+            &["x", "X", "×"],
+        )
     };
     let typed = typed.trim();
     if typed.is_empty() {
         return Err(format!("type {how}, then Enter"));
     }
     // The unit may be typed after the number, as the lessons write it: 6x, 2.5 MB.
-    let number = ["x", "X", "×", "MB", "mb", "MiB"]
+    let number = units
         .iter()
         .find_map(|u| typed.strip_suffix(u))
         .unwrap_or(typed)
@@ -196,7 +202,7 @@ fn prediction(typed: &str, step: &Step) -> Result<f64, String> {
     match number.parse::<f64>() {
         Ok(v) if v.is_nan() => Err(format!("\"{typed}\" is not a number: type {how}")),
         Ok(v) if v.is_finite() && v > 0.0 && v <= 1e9 => Ok(v),
-        Ok(v) if v.is_finite() && v <= 0.0 => Err(format!("{typed} is not above 0: type {how}")),
+        Ok(v) if v <= 0.0 => Err(format!("{typed} is not above 0: type {how}")),
         Ok(_) => Err(format!(
             "{typed} is too large to be a prediction: type {how}"
         )),
