@@ -141,7 +141,26 @@ fn the_right_option_is_the_function_the_measured_stacks_name() {
     );
     let _ = app.update(ch('f'));
     assert_eq!(app.screen, Screen::Flame);
+    // The program's bytes: their total above the icicle, a search's share in bytes, no legend
+    // of our own Rust frames' colours.
+    let _ = app.update(ch('/'));
+    for c in "normalise".chars() {
+        let _ = app.update(ch(c));
+    }
+    let screen = {
+        use ratatui::{Terminal, backend::TestBackend};
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| ladder::tui::ui::draw(f, &app, &ladder::tui::theme::Theme::DARK))
+            .unwrap();
+        t.backend().to_string()
+    };
+    assert!(screen.contains("(100.0% of 11.7 MiB)"), "{screen}");
+    assert!(screen.contains("% of bytes"), "{screen}");
+    assert!(!screen.contains("kernel runner"), "{screen}");
+    let _ = app.update(key(KeyCode::Enter));
     let _ = app.update(key(KeyCode::Esc));
+    let _ = app.update(key(KeyCode::Esc));
+    assert_ne!(app.screen, Screen::Flame, "Esc goes back to the lesson");
     let _ = app.update(ch(key_of(&app, "normalise_rows")));
     assert!(
         app.lessons

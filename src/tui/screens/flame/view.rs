@@ -63,9 +63,15 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         crumb.push_str(&short_name(p));
     }
     let unit = if memory { "bytes" } else { "samples" };
+    // A program's bytes are all in this picture: their total says how much the whole is.
+    let of = if view.python {
+        human_bytes(tree.total)
+    } else {
+        unit.to_string()
+    };
     f.render_widget(
         Paragraph::new(format!(
-            "{crumb}  ({:.1}% of {unit})",
+            "{crumb}  ({:.1}% of {of})",
             100.0 * zoomed.total as f64 / total as f64
         ))
         .style(theme.dim()),
@@ -77,7 +83,7 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
     } else {
         let hits = profile_of(view, m).map_or(0, |p| p.matching_samples(&view.search));
         format!(
-            " · search '{}'{}: {:.1}% of samples",
+            " · search '{}'{}: {:.1}% of {unit}",
             view.search,
             if view.typing { "▏" } else { "" },
             100.0 * hits as f64 / total as f64
@@ -182,6 +188,8 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         .unwrap_or_default();
     let mut rows: Vec<Row> = top
         .iter()
+        // A function with too little to show as 0.1% only crowds out the ones that matter.
+        .filter(|fc| fc.total_samples as f64 * 1000.0 >= total as f64)
         .map(|fc| {
             Row::new([
                 Cell::from(format!(
@@ -203,17 +211,20 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             ])
         })
         .collect();
-    rows.push(Row::new([Cell::from(""), Cell::from(""), Cell::from("")]));
-    rows.push(Row::new([
-        Cell::from(""),
-        Cell::from(""),
-        Cell::from(Line::from(vec![
-            Span::styled("kernel ", Style::default().fg(theme.good)),
-            Span::styled("runner ", Style::default().fg(theme.warn)),
-            Span::styled("library ", Style::default().fg(theme.bar)),
-            Span::styled("system", theme.dim()),
-        ])),
-    ]));
+    // The colours sort our own Rust frames; a Python program's stacks are not sorted so.
+    if !view.python {
+        rows.push(Row::new([Cell::from(""), Cell::from(""), Cell::from("")]));
+        rows.push(Row::new([
+            Cell::from(""),
+            Cell::from(""),
+            Cell::from(Line::from(vec![
+                Span::styled("kernel ", Style::default().fg(theme.good)),
+                Span::styled("runner ", Style::default().fg(theme.warn)),
+                Span::styled("library ", Style::default().fg(theme.bar)),
+                Span::styled("system", theme.dim()),
+            ])),
+        ]));
+    }
     f.render_widget(
         Table::new(
             rows,
