@@ -254,11 +254,24 @@ fn draw_lesson(f: &mut Frame, ls: &LessonsState, m: &Model, theme: &Theme, area:
         }
     }
     let title = step_title(ls, n, lesson, step, width);
+    // Rows the text takes once wrapped (near enough: words wrap a little earlier): below the
+    // box, the border says there is more and how to reach it.
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(width.max(1)).max(1))
+        .sum();
+    let shown = usize::from(main.height.saturating_sub(2)) + usize::from(ls.scroll);
+    let mut b = block(&title, theme);
+    if rows > shown {
+        b = b.title_bottom(Line::from(" ↓ more (↓ scrolls) ").right_aligned());
+    } else if ls.scroll > 0 {
+        b = b.title_bottom(Line::from(" ↑ more ").right_aligned());
+    }
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((ls.scroll, 0))
-            .block(block(&title, theme)),
+            .block(b),
         main,
     );
     if let Some(side) = side {
