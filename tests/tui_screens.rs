@@ -510,3 +510,19 @@ fn a_long_notice_is_read_whole_at_80_columns() {
         "{screen}"
     );
 }
+
+#[test]
+fn an_ended_program_s_memory_shows_the_most_it_reached() {
+    let mut app = ready_app();
+    let mut p = ladder::tui::model::ProgramRss::new("leak_service.py");
+    for mib in [60u64, 70, 80, 62] {
+        p.history.push(mib << 20);
+    }
+    p.running = false;
+    app.program_rss = Some(p);
+    let screen = render(&with_samples(app), 160, 48);
+    assert!(
+        screen.contains("leak_service.py peak RSS (ended) 80.0 MiB"),
+        "{screen}"
+    );
+}

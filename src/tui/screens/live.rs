@@ -163,7 +163,13 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
         .as_ref()
         .filter(|p| p.history.last().is_some());
     let (rss, who) = match (program, m.peer_rss) {
-        (Some(p), _) => (p.history.last().unwrap_or(0), format!("{} RSS", p.name)),
+        (Some(p), _) if p.running => (p.history.last().unwrap_or(0), format!("{} RSS", p.name)),
+        // Ended: what it reached, which the step's figures are of, not its last moments' RSS
+        // while it exited.
+        (Some(p), _) => (
+            p.history.tail(usize::MAX).max().unwrap_or(0),
+            format!("{} peak RSS (ended)", p.name),
+        ),
         (None, Some(r)) if m.running() => (r, "peer RSS".to_string()),
         _ => (m.rss.last().unwrap_or(0), "RSS".to_string()),
     };
