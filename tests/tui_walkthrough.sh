@@ -201,9 +201,9 @@ send Right
 wait_for "cProfile ~10%:"
 send Enter
 wait_for "step 6/10 · choose"
-send "$(option "pyinstrument: its hook")"
+send "$(option "pyinstrument")"
 wait_for "not quite"
-send "$(option "cProfile: its hook")"
+send "$(option "cProfile")"
 wait_for "right: → for the next step"
 send q
 wait_for "LEARN EXIT STATUS" 10
