@@ -773,7 +773,7 @@ fn flame_writes_svg_folded_pprof_and_diff() {
             "--diff",
             "naive,algorithmic",
             "--n",
-            "200",
+            "600",
             "--d",
             "64",
             "-o",
@@ -1024,4 +1024,55 @@ fn the_peak_is_measured_once_per_machine_then_read_from_the_cache() {
     );
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("peak_gflops_core"), "replaced: {text}");
+}
+
+#[test]
+fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_any_work() {
+    let dir = TempDir::new().unwrap();
+    let run = dir.path().join("run.json");
+    ladder()
+        .args([
+            "run", "--n", "40", "--d", "8", "--budget", "1", "--rungs", "naive",
+        ])
+        .args(["--format", "json", "-o"])
+        .arg(&run)
+        .assert()
+        .success();
+    let before = std::fs::read_to_string(&run).unwrap();
+    ladder()
+        .arg("report")
+        .arg(&run)
+        .arg("-o")
+        .arg(&run)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would replace it"));
+    assert_eq!(std::fs::read_to_string(&run).unwrap(), before);
+    let same = dir.path().join("same.html");
+    for (args, want) in [
+        (
+            vec![
+                "--format",
+                "json",
+                "-o",
+                same.to_str().unwrap(),
+                "--report",
+                same.to_str().unwrap(),
+            ],
+            "would replace it",
+        ),
+        (vec!["--report", "no-such-folder/r.html"], "does not exist"),
+        (vec!["--report", "r.pdf"], "must end in .html"),
+        (vec!["-o", dir.path().to_str().unwrap()], "is a folder"),
+    ] {
+        ladder()
+            .current_dir(dir.path())
+            .args(["run", "--n", "40", "--d", "8", "--budget", "1"])
+            .args(&args)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(want));
+    }
+    assert!(!same.exists());
 }

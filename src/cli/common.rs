@@ -357,6 +357,46 @@ impl Progress {
 }
 
 /// Writes `text` to `output` (atomically) or, without one, to standard output.
+/// Refuses, before any work, an output file that could not be written or would destroy
+/// something: its folder missing, a folder in its place, one of the command's own inputs (or
+/// another of its outputs), or an extension other than `exts` (when given).
+pub fn check_output(out: &Path, inputs: &[&Path], exts: Option<&[&str]>) -> Result<()> {
+    let shown = out.display();
+    let folder = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        bail!(
+            "{shown}: the folder {} does not exist (make it first, or write elsewhere)",
+            folder.display()
+        );
+    }
+    if out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/') {
+        bail!("{shown} is a folder: give a file name in it");
+    }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if let Some(input) = inputs.iter().find(|i| same(out, i)) {
+        bail!(
+            "{shown} is also {}: writing it would replace it; give another file",
+            input.display()
+        );
+    }
+    if let Some(exts) = exts {
+        let ext = out
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if !exts.contains(&ext.as_str()) {
+            bail!("{shown}: the file must end in .{}", exts.join(" or ."));
+        }
+    }
+    Ok(())
+}
+
 pub fn write_output(output: Option<&Path>, text: &str) -> Result<()> {
     match output {
         Some(path) => {

@@ -26,6 +26,8 @@ pub struct ReportArgs {
 }
 
 pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
+    let inputs: Vec<&std::path::Path> = args.files.iter().map(PathBuf::as_path).collect();
+    super::common::check_output(&args.output, &inputs, Some(&["html", "htm"]))?;
     let mut results: Option<Results> = None;
     let mut profiles = Vec::new();
     let mut scale = None;

@@ -81,6 +81,16 @@ impl Default for RunArgs {
 }
 
 pub fn exec(args: &RunArgs) -> Result<ExitCode> {
+    // Where the results go is checked before minutes of running, not after.
+    let input = args.input.input.as_deref();
+    if let Some(out) = &args.output {
+        super::common::check_output(out, &input.into_iter().collect::<Vec<_>>(), None)?;
+    }
+    if let Some(report) = &args.report {
+        let others: Vec<&std::path::Path> =
+            input.into_iter().chain(args.output.as_deref()).collect();
+        super::common::check_output(report, &others, Some(&["html", "htm"]))?;
+    }
     let exporter = report::exporter(&args.format).with_context(|| {
         format!(
             "unknown format '{}': use table, json, csv or markdown",

@@ -298,7 +298,16 @@ impl Profile {
         view: StackView,
         out: impl Write,
     ) -> io::Result<()> {
-        let text = Self::diff_folded(&before.view(view), &after.view(view))?;
+        let (before, after) = (before.view(view), after.view(view));
+        // A run too short to be sampled has nothing to compare (inferno would fail with "No
+        // stack counts found"): the picture says so, as a single profile's does.
+        if [&before, &after]
+            .iter()
+            .any(|p| p.to_folded().trim().is_empty())
+        {
+            return write_empty_svg(title, out);
+        }
+        let text = Self::diff_folded(&before, &after)?;
         if text.trim().is_empty() {
             return write_empty_svg(title, out);
         }
@@ -357,6 +366,19 @@ mod tests {
             1000,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_difference_with_a_run_too_short_to_sample_says_so_instead_of_failing() {
+        for (before, after) in [
+            (Profile::default(), profile()),
+            (profile(), Profile::default()),
+        ] {
+            let mut svg = Vec::new();
+            Profile::write_diff_svg(&before, &after, "t", "s", StackView::default(), &mut svg)
+                .unwrap();
+            assert!(String::from_utf8(svg).unwrap().contains("No samples"));
+        }
     }
 
     #[test]
