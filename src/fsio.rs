@@ -177,6 +177,28 @@ pub fn cache_dir() -> Option<PathBuf> {
         })
 }
 
+/// The text of the regular file at `path`, refused when it is not one (a device such as
+/// `/dev/zero`, a fifo: they may never end) or holds more than `max` bytes.
+pub fn read_text_limited(path: &Path, max: u64) -> io::Result<String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut text = String::new();
+    file.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("more than {max} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
 /// FNV-1a (64 bits) of `bytes`: the same on every build and platform, unlike std's hasher, so
 /// the file names and keys made from it stay the same from one run to the next.
 #[must_use]

@@ -136,7 +136,7 @@ fn a_class_merges_each_students_files_and_names_the_bad_ones() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let good = files.len() - 2;
     assert!(
-        stdout.contains(&format!("2 students from {good} files (2 skipped)")),
+        stdout.contains(&format!("2 students from {good} files (2 more skipped)")),
         "{stdout}"
     );
     for name in ["Ada Lovelace", "Grace Hopper"] {

@@ -67,7 +67,8 @@ not available here:
         )?;
         writeln!(
             out,
-            "(everything at once: pip install -r assets/peers/requirements.txt)"
+            "(everything at once: pip install numpy numba cython faiss-cpu hnswlib py-spy, as \
+             assets/peers/requirements.txt in the source lists)"
         )?;
     }
     writeln!(

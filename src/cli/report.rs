@@ -91,7 +91,8 @@ enum Input {
 
 /// A run or a sweep, told apart by their fields; anything else is refused by name.
 fn read(path: &Path) -> Result<Input> {
-    let text = std::fs::read_to_string(path)
+    // A saved run is a few MB at most; a device or a runaway file is refused, not read.
+    let text = ladder::fsio::read_text_limited(path, 256 << 20)
         .with_context(|| format!("could not read {}", path.display()))?;
     let doc: serde_json::Value = serde_json::from_str(&text).with_context(|| {
         format!(

@@ -152,7 +152,8 @@ pub fn read(path: &Path) -> Result<Input, Skip> {
     if size > MAX_FILE_BYTES {
         return Err(Skip::TooLarge(size));
     }
-    let text = std::fs::read_to_string(path).map_err(Skip::Unreadable)?;
+    // Checked again as it is read: a device or a file still growing has no honest size.
+    let text = crate::fsio::read_text_limited(path, MAX_FILE_BYTES).map_err(Skip::Unreadable)?;
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(Skip::NotJson)?;
     let has = |k: &str| doc.get(k).is_some();
     let malformed = |kind| move |error| Skip::Malformed { kind, error };

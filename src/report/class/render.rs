@@ -142,7 +142,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// "3 students from 5 files (1 skipped)".
+/// "3 students from 5 files (1 more skipped)".
 pub(super) fn counts(c: &Class) -> String {
     let files: usize = c.students.iter().map(|s| s.files.len()).sum();
     let mut s = format!(
@@ -151,7 +151,7 @@ pub(super) fn counts(c: &Class) -> String {
         plural(files, "file", "files")
     );
     if !c.skipped.is_empty() {
-        let _ = write!(s, " ({} skipped)", c.skipped.len());
+        let _ = write!(s, " ({} more skipped)", c.skipped.len());
     }
     s
 }

@@ -124,3 +124,21 @@ fn files_called_alike_stay_apart_when_they_record_different_names() {
     );
     assert_eq!(class.students[0].files.len(), 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_device_handed_in_as_json_is_skipped_not_read_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir.path().join("zero.json");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let class = Class::gather(&[zero]);
+    assert!(class.students.is_empty());
+    assert!(
+        class.skipped[0]
+            .why
+            .to_string()
+            .contains("not a regular file"),
+        "{}",
+        class.skipped[0].why
+    );
+}
