@@ -306,8 +306,8 @@ pub fn repeat_note(x: &RunReport) -> Option<String> {
 pub fn load_note(x: &RunReport) -> Option<String> {
     let l = x.load_elsewhere.filter(|_| x.under_load())?;
     Some(format!(
-        "{} !: measured under load: {:.0}% of a core busy elsewhere; its time and % of peak \
-         are low by up to that much (run again on an idle machine)",
+        "{} !: measured under load: {:.0}% of a core busy elsewhere; its time may be long, and \
+         its % of peak low, by up to that much (run again on an idle machine)",
         x.rung,
         l * 100.0
     ))
