@@ -285,8 +285,9 @@ impl LabSummary {
                 .workload
                 .as_ref()
                 .map_or_else(String::new, |w| format!("{} × {}", w.n, w.d)),
-            counted: l.steps.iter().filter(|s| s.counts).count(),
-            steps: l.steps.len(),
+            // As `ladder lab check` counts: the stretch steps are not part of what it asks.
+            counted: l.steps.iter().filter(|s| s.counts && !s.optional).count(),
+            steps: l.steps.iter().filter(|s| !s.optional).count(),
             all_count: l.all_count,
             highest: l.steps.iter().rev().find(|s| s.counts).cloned(),
             rows: l.steps.clone(),

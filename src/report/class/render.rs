@@ -331,7 +331,11 @@ pub(super) fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
         .iter()
         .map(|x| {
             vec![
-                x.id.clone(),
+                if x.optional {
+                    format!("{} (optional)", x.id)
+                } else {
+                    x.id.clone()
+                },
                 if x.counts {
                     "✓ counts".into()
                 } else {

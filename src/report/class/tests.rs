@@ -42,7 +42,8 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
     let lab = r#"{"lab": "ladder-lab", "all_count": false, "steps": [
         {"id": "naive", "counts": true, "speedup_vs_baseline": 1.0},
         {"id": "algorithmic", "counts": true, "speedup_vs_baseline": 3.2},
-        {"id": "numpy", "counts": false, "reason": "too slow"}]}"#;
+        {"id": "numpy", "counts": false, "reason": "too slow"},
+        {"id": "pyo3", "optional": true, "counts": false, "reason": "locked"}]}"#;
     let files = vec![
         write("ada-lab.json", lab),
         write("broken.json", "{\"rungs\": ["),
@@ -61,6 +62,7 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
     assert_eq!(ada.notes.len(), 1, "the second export replaces the first");
     let lab = ada.lab.as_ref().unwrap();
     assert_eq!(lab.highest.as_ref().unwrap().id, "algorithmic");
+    // The optional step is not counted, as `ladder lab check` does not count it.
     assert_eq!((lab.counted, lab.steps), (2, 3));
     let l = ada.lessons.as_ref().unwrap();
     assert_eq!(l.scored(), 1);
