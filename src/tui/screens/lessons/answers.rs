@@ -1,11 +1,10 @@
 //! The Lessons screen's answers: choices, predictions scored against measurements, written
 //! explanations, and what arrives for them from the event loop (finished runs, bytecode, the
-//! notes file).
+//! notes file; a leak program's run arrives in `leak`).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Feedback, LessonsState};
-use crate::lessons::leak::LeakRun;
 use crate::lessons::progress::{Answer, Measured};
 use crate::lessons::python::Bytecode;
 use crate::lessons::{Kind, Measure, Step, check_justification, same_side, scores, scores_amount};
@@ -291,112 +290,13 @@ pub(super) fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> 
         },
         Some(Measure::Leak(program)) => match ls.leak.get(&program) {
             Some(Ok(run)) => {
-                let (mb, what) = (run.mb_per_request(), leak_measured(run));
+                let (mb, what) = (run.mb_per_request(), super::leak::leak_measured(run));
                 score(ls, m, step, predicted, mb, what)
             }
             _ => super::leak::run_program(ls, m, &program),
         },
         None => vec![],
     }
-}
-
-fn leak_measured(run: &LeakRun) -> Measured {
-    Measured::Leak {
-        program: run.program.clone(),
-        tool: run.tool.name().to_string(),
-        rss_after: run.rss_after.clone(),
-        mb_per_request: run.mb_per_request(),
-        traced_per_request: run.traced_per_request(),
-        holder: run.holder(),
-    }
-}
-
-/// A leak lesson's program ran (called from `update`): kept for its flamegraph and question,
-/// recorded with the progress, and it passes the run step or scores the prediction that asked
-/// for it.
-pub fn on_leak(
-    ls: &mut LessonsState,
-    m: &mut Model,
-    program: String,
-    r: Result<Box<LeakRun>, String>,
-) -> Vec<Command> {
-    ls.leak_running = None;
-    if let Some(p) = &mut m.program_rss {
-        p.running = false;
-    }
-    let r = r.map(|b| *b);
-    if let Some(((lid, sid), false)) = ls.answered("leak") {
-        return leak_elsewhere(ls, m, &lid, &sid, program, r);
-    }
-    let step = ls.current().cloned();
-    let Some(step) = step else {
-        ls.leak.insert(program, r);
-        return vec![];
-    };
-    let run = match r {
-        Ok(run) => run,
-        Err(e) => {
-            m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
-            if matches!(ls.feedback, Some(Feedback::Measuring { .. })) {
-                ls.feedback = None;
-            }
-            ls.leak.insert(program, Err(e));
-            return vec![];
-        }
-    };
-    let mine = step.program.as_deref() == Some(program.as_str());
-    let predicting = matches!(step.measure(), Some(Measure::Leak(p)) if p == program);
-    if mine || predicting {
-        ls.measured(leak_measured(&run));
-    }
-    let note = run.note.clone();
-    let summary = format!(
-        "{program}: {:+.2} MB per request after the first",
-        run.mb_per_request()
-    );
-    ls.leak.insert(program, Ok(run));
-    if predicting {
-        return try_measure(ls, m, &step);
-    }
-    if mine && step.kind == Kind::Run {
-        m.notice = Some(Notice::Info(match note {
-            Some(n) => format!("{summary} · {n}"),
-            None => format!("{summary}: → for the next step"),
-        }));
-        return ls.pass_current();
-    }
-    vec![]
-}
-
-/// A leak program's run arrived after the learner left the step that ran it: the step keeps
-/// it (a run step is passed); a prediction waiting for it is scored from it when they come
-/// back to that step.
-fn leak_elsewhere(
-    ls: &mut LessonsState,
-    m: &mut Model,
-    lid: &str,
-    sid: &str,
-    program: String,
-    r: Result<LeakRun, String>,
-) -> Vec<Command> {
-    let mut cmds = vec![];
-    if let (Ok(run), Some(step)) = (&r, ls.step_of(lid, sid).cloned())
-        && step.program.as_deref() == Some(program.as_str())
-    {
-        ls.progress.measured(lid, sid, leak_measured(run));
-        if step.kind == Kind::Run {
-            ls.progress.pass(lid, sid);
-        }
-        m.notice = Some(Notice::Info(format!(
-            "{program} finished: {:+.2} MB per request after the first (kept with its step)",
-            run.mb_per_request()
-        )));
-        cmds = ls.save_progress();
-    } else if let Err(e) = &r {
-        m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
-    }
-    ls.leak.insert(program, r);
-    cmds
 }
 
 fn bytecode_measured(pair: &str, b: &Bytecode) -> Measured {

@@ -16,8 +16,9 @@ use std::path::PathBuf;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-pub use answers::{on_bytecode, on_exported, on_finished, on_leak};
+pub use answers::{on_bytecode, on_exported, on_finished};
 pub use keys::{on_key, open};
+pub use leak::on_leak;
 pub use profilers::{on_profilers, on_progress as on_profilers_progress};
 pub use table::on_concurrency;
 pub use view::{draw, markdown};
@@ -190,6 +191,13 @@ impl LessonsState {
         let asked = self.asked.remove(kind).or_else(|| here.clone())?;
         let still = here.as_ref() == Some(&asked);
         Some((asked, still))
+    }
+
+    /// Keeps what step `sid` of lesson `lid` measured with the progress and passes it (the
+    /// step need not be the current one: a measurement belongs to the step that asked).
+    fn measured_and_passed(&mut self, lid: &str, sid: &str, what: Measured) {
+        self.progress.measured(lid, sid, what);
+        self.progress.pass(lid, sid);
     }
 
     /// Marks the current step passed, and saves.

@@ -70,14 +70,8 @@ pub fn on_profilers(
     match r {
         Ok(c) => {
             if let Some((lid, sid)) = &asked {
-                ls.progress.measured(
-                    lid,
-                    sid,
-                    Measured::Profilers {
-                        table: Box::new(c.clone()),
-                    },
-                );
-                ls.progress.pass(lid, sid);
+                let table = Box::new(c.clone());
+                ls.measured_and_passed(lid, sid, Measured::Profilers { table });
             }
             ls.profilers = Some(Ok(c));
             if let Some((lid, _)) = &asked {

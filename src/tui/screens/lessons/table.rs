@@ -472,14 +472,8 @@ pub fn on_concurrency(ls: &mut LessonsState, r: Result<Concurrency, String>) -> 
     let mut save = false;
     // Kept with the progress: the table is shown again when the step is reopened.
     if let (Ok(c), Some((lid, sid))) = (&r, &asked) {
-        ls.progress.measured(
-            lid,
-            sid,
-            Measured::Concurrency {
-                table: Box::new(c.clone()),
-            },
-        );
-        ls.progress.pass(lid, sid);
+        let table = Box::new(c.clone());
+        ls.measured_and_passed(lid, sid, Measured::Concurrency { table });
         save = true;
     }
     // A failed re-measurement keeps the table the choices were judged on.
