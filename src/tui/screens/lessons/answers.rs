@@ -4,10 +4,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::typed::{EXPLANATION_MAX, PREDICTION_MAX, miss_reason, prediction};
 use super::{Feedback, LessonsState};
+use crate::lessons::leak::LeakRun;
 use crate::lessons::progress::{Answer, Measured};
 use crate::lessons::python::Bytecode;
-use crate::lessons::{Kind, Measure, Step, check_justification, same_side, scores, scores_amount};
+use crate::lessons::{Kind, Measure, Step, check_justification, scores, scores_amount};
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice};
 
@@ -175,46 +177,6 @@ pub(super) fn on_answer_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent)
     }
 }
 
-/// A typed prediction as a number above 0, or what is wrong with it and what to type.
-fn prediction(typed: &str, step: &Step) -> Result<f64, String> {
-    let (how, units): (_, &[&str]) = if matches!(step.measure(), Some(Measure::Leak(_))) {
-        (
-            "a number of MB above 0, like 6 or 2.5",
-            &["MB", "mb", "MiB"],
-        )
-    } else {
-        (
-            "a ratio above 0, like 4 or 2.5 (below 1 means slower)",
-            &["x", "X", "×"],
-        )
-    };
-    let typed = typed.trim();
-    if typed.is_empty() {
-        return Err(format!("type {how}, then Enter"));
-    }
-    // The unit may be typed after the number, as the lessons write it: 6x, 2.5 MB.
-    let number = units
-        .iter()
-        .find_map(|u| typed.strip_suffix(u))
-        .unwrap_or(typed)
-        .trim_end();
-    match number.parse::<f64>() {
-        Ok(v) if v.is_nan() => Err(format!("\"{typed}\" is not a number: type {how}")),
-        Ok(v) if v.is_finite() && v > 0.0 && v <= 1e9 => Ok(v),
-        Ok(v) if v <= 0.0 => Err(format!("{typed} is not above 0: type {how}")),
-        Ok(_) => Err(format!(
-            "{typed} is too large to be a prediction: type {how}"
-        )),
-        Err(_) => Err(format!(
-            "\"{typed}\" is not a number: type {how} (Ctrl-U clears)"
-        )),
-    }
-}
-
-/// The longest prediction typed (a number), and explanation, accepted.
-const PREDICTION_MAX: usize = 24;
-const EXPLANATION_MAX: usize = 2000;
-
 fn submit_explanation(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
     if let Err(why) = check_justification(step, &ls.input) {
         m.notice = Some(Notice::Error(why));
@@ -299,6 +261,95 @@ pub(super) fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> 
     }
 }
 
+/// A leak lesson's program ran (called from `update`): kept for its flamegraph and question,
+/// recorded with the progress, and it passes the run step or scores the prediction that asked
+/// for it.
+pub fn on_leak(
+    ls: &mut LessonsState,
+    m: &mut Model,
+    program: String,
+    r: Result<Box<LeakRun>, String>,
+) -> Vec<Command> {
+    ls.leak_running = None;
+    if let Some(p) = &mut m.program_rss {
+        p.running = false;
+    }
+    let r = r.map(|b| *b);
+    if let Some(((lid, sid), false)) = ls.answered("leak") {
+        return leak_elsewhere(ls, m, &lid, &sid, program, r);
+    }
+    let step = ls.current().cloned();
+    let Some(step) = step else {
+        ls.leak.insert(program, r);
+        return vec![];
+    };
+    let run = match r {
+        Ok(run) => run,
+        Err(e) => {
+            m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
+            if matches!(ls.feedback, Some(Feedback::Measuring { .. })) {
+                ls.feedback = None;
+            }
+            ls.leak.insert(program, Err(e));
+            return vec![];
+        }
+    };
+    let mine = step.program.as_deref() == Some(program.as_str());
+    let predicting = matches!(step.measure(), Some(Measure::Leak(p)) if p == program);
+    if mine || predicting {
+        ls.measured(super::leak::leak_measured(&run));
+    }
+    let note = run.note.clone();
+    let summary = format!(
+        "{program}: {:+.2} MB per request after the first",
+        run.mb_per_request()
+    );
+    ls.leak.insert(program, Ok(run));
+    if predicting {
+        return try_measure(ls, m, &step);
+    }
+    if mine && step.kind == Kind::Run {
+        m.notice = Some(Notice::Info(match note {
+            Some(n) => format!("{summary} · {n}"),
+            None => format!("{summary}: → for the next step"),
+        }));
+        return ls.pass_current();
+    }
+    vec![]
+}
+
+/// A leak program's run arrived after the learner left the step that ran it: the step keeps
+/// it (a run step is passed); a prediction waiting for it is scored from it when they come
+/// back to that step.
+fn leak_elsewhere(
+    ls: &mut LessonsState,
+    m: &mut Model,
+    lid: &str,
+    sid: &str,
+    program: String,
+    r: Result<LeakRun, String>,
+) -> Vec<Command> {
+    let mut cmds = vec![];
+    if let (Ok(run), Some(step)) = (&r, ls.step_of(lid, sid).cloned())
+        && step.program.as_deref() == Some(program.as_str())
+    {
+        ls.progress
+            .measured(lid, sid, super::leak::leak_measured(run));
+        if step.kind == Kind::Run {
+            ls.progress.pass(lid, sid);
+        }
+        m.notice = Some(Notice::Info(format!(
+            "{program} finished: {:+.2} MB per request after the first (kept with its step)",
+            run.mb_per_request()
+        )));
+        cmds = ls.save_progress();
+    } else if let Err(e) = &r {
+        m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
+    }
+    ls.leak.insert(program, r);
+    cmds
+}
+
 fn bytecode_measured(pair: &str, b: &Bytecode) -> Measured {
     Measured::Bytecode {
         pair: pair.to_string(),
@@ -322,19 +373,6 @@ fn run_for_measure(m: &mut Model, rung: &str) -> Vec<Command> {
         m.notice = Some(Notice::Info(format!("measuring: running up to {rung}…")));
     }
     cmds
-}
-
-/// Why a prediction missed, in words.
-#[must_use]
-pub fn miss_reason(predicted: f64, measured: f64, within: f64) -> String {
-    if same_side(predicted, measured) {
-        let off = (predicted / measured).max(measured / predicted);
-        format!("off by {off:.1}x, more than the {within}x allowed")
-    } else if measured >= 1.0 {
-        format!("{predicted}x says slower, but it measured {measured:.2}x faster")
-    } else {
-        format!("{predicted}x says faster, but it measured slower ({measured:.2}x)")
-    }
 }
 
 fn score(

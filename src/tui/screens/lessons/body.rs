@@ -337,7 +337,7 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         let why = if leak {
             format!("off by {:.1}x, more than {within}x", (p / m).max(m / p))
         } else {
-            super::answers::miss_reason(p, m, within)
+            super::typed::miss_reason(p, m, within)
         };
         Line::from(vec![
             Span::raw(format!(

@@ -4,10 +4,10 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::{Feedback, LessonsState, wrapped};
+use super::{LessonsState, wrapped};
+use crate::lessons::Step;
 use crate::lessons::leak::{LeakRun, MB};
 use crate::lessons::progress::Measured;
-use crate::lessons::{Kind, Measure, Step};
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice};
 use crate::tui::theme::Theme;
@@ -137,92 +137,4 @@ pub(super) fn leak_measured(run: &LeakRun) -> Measured {
         traced_per_request: run.traced_per_request(),
         holder: run.holder(),
     }
-}
-
-/// A leak lesson's program ran (called from `update`): kept for its flamegraph and question,
-/// recorded with the progress, and it passes the run step or scores the prediction that asked
-/// for it.
-pub fn on_leak(
-    ls: &mut LessonsState,
-    m: &mut Model,
-    program: String,
-    r: Result<Box<LeakRun>, String>,
-) -> Vec<Command> {
-    ls.leak_running = None;
-    if let Some(p) = &mut m.program_rss {
-        p.running = false;
-    }
-    let r = r.map(|b| *b);
-    if let Some(((lid, sid), false)) = ls.answered("leak") {
-        return leak_elsewhere(ls, m, &lid, &sid, program, r);
-    }
-    let step = ls.current().cloned();
-    let Some(step) = step else {
-        ls.leak.insert(program, r);
-        return vec![];
-    };
-    let run = match r {
-        Ok(run) => run,
-        Err(e) => {
-            m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
-            if matches!(ls.feedback, Some(Feedback::Measuring { .. })) {
-                ls.feedback = None;
-            }
-            ls.leak.insert(program, Err(e));
-            return vec![];
-        }
-    };
-    let mine = step.program.as_deref() == Some(program.as_str());
-    let predicting = matches!(step.measure(), Some(Measure::Leak(p)) if p == program);
-    if mine || predicting {
-        ls.measured(leak_measured(&run));
-    }
-    let note = run.note.clone();
-    let summary = format!(
-        "{program}: {:+.2} MB per request after the first",
-        run.mb_per_request()
-    );
-    ls.leak.insert(program, Ok(run));
-    if predicting {
-        return super::answers::try_measure(ls, m, &step);
-    }
-    if mine && step.kind == Kind::Run {
-        m.notice = Some(Notice::Info(match note {
-            Some(n) => format!("{summary} · {n}"),
-            None => format!("{summary}: → for the next step"),
-        }));
-        return ls.pass_current();
-    }
-    vec![]
-}
-
-/// A leak program's run arrived after the learner left the step that ran it: the step keeps
-/// it (a run step is passed); a prediction waiting for it is scored from it when they come
-/// back to that step.
-fn leak_elsewhere(
-    ls: &mut LessonsState,
-    m: &mut Model,
-    lid: &str,
-    sid: &str,
-    program: String,
-    r: Result<LeakRun, String>,
-) -> Vec<Command> {
-    let mut cmds = vec![];
-    if let (Ok(run), Some(step)) = (&r, ls.step_of(lid, sid).cloned())
-        && step.program.as_deref() == Some(program.as_str())
-    {
-        ls.progress.measured(lid, sid, leak_measured(run));
-        if step.kind == Kind::Run {
-            ls.progress.pass(lid, sid);
-        }
-        m.notice = Some(Notice::Info(format!(
-            "{program} finished: {:+.2} MB per request after the first (kept with its step)",
-            run.mb_per_request()
-        )));
-        cmds = ls.save_progress();
-    } else if let Err(e) = &r {
-        m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
-    }
-    ls.leak.insert(program, r);
-    cmds
 }

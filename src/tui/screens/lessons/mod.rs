@@ -8,6 +8,7 @@ mod keys;
 mod leak;
 mod profilers;
 mod table;
+mod typed;
 mod view;
 
 use std::collections::BTreeMap;
@@ -16,9 +17,8 @@ use std::path::PathBuf;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-pub use answers::{on_bytecode, on_exported, on_finished};
+pub use answers::{on_bytecode, on_exported, on_finished, on_leak};
 pub use keys::{on_key, open};
-pub use leak::on_leak;
 pub use profilers::{on_profilers, on_progress as on_profilers_progress};
 pub use table::on_concurrency;
 pub use view::{draw, markdown};
