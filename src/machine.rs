@@ -232,25 +232,38 @@ fn calibrate(flops: impl Fn(u64) -> f64, target: Duration) -> u64 {
     }
 }
 
-/// Peak FLOP/s of `threads` threads running `flops` at once: the best of `trials` short
-/// trials, since a trial can only be slowed (a busy neighbour), never sped up.
-fn peak_on(
+/// One trial of `threads` threads running `flops` at once: their summed FLOP/s and the best
+/// thread's.
+fn trial(flops: impl Fn(u64) -> f64 + Copy + Send, threads: usize, iters: u64) -> (f64, f64) {
+    let rates: Vec<f64> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..threads)
+            .map(|_| s.spawn(move || rate(flops, iters)))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap_or(0.0)).collect()
+    });
+    (rates.iter().sum(), rates.iter().copied().fold(0.0, f64::max))
+}
+
+/// One core's and `threads` threads' peak FLOP/s for `flops`: the best of `trials` rounds,
+/// since a trial can only be slowed (a busy neighbour), never sped up. Each round runs one
+/// thread, then all of them, so both figures' trials are spread over the whole measurement
+/// (a neighbour busy for a few hundred milliseconds spoils a few trials of each, not all of
+/// one); and one core's figure is also the best single thread of the all-core trials, which
+/// ran on every core, not only on the one the OS chose for the lone thread.
+fn peaks_on(
     flops: impl Fn(u64) -> f64 + Copy + Send,
     threads: usize,
     iters: u64,
     trials: usize,
-) -> f64 {
-    let mut best: f64 = 0.0;
+) -> (f64, f64) {
+    let (mut core, mut all): (f64, f64) = (0.0, 0.0);
     for _ in 0..trials {
-        let total: f64 = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..threads)
-                .map(|_| s.spawn(move || rate(flops, iters)))
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
-        });
-        best = best.max(total);
+        core = core.max(trial(flops, 1, iters).0);
+        let (sum, best) = trial(flops, threads, iters);
+        all = all.max(sum);
+        core = core.max(best);
     }
-    best
+    (core, all)
 }
 
 /// The all-core figure is implausible below this share of one core's times the cores that
@@ -273,13 +286,13 @@ fn core_and_all(
     trials: usize,
 ) -> (f64, f64, usize) {
     let iters = calibrate(flops, target);
-    let core = peak_on(flops, 1, iters, trials);
-    let mut all = peak_on(flops, logical, iters, trials);
+    let (mut core, mut all) = peaks_on(flops, logical, iters, trials);
     let mut again = 0;
     while !plausible(core, all, fma_cores) && again < REMEASURES {
         // Give whatever took the cores a moment to finish.
         std::thread::sleep(Duration::from_millis(100));
-        all = all.max(peak_on(flops, logical, iters, trials));
+        let (c, a) = peaks_on(flops, logical, iters, trials);
+        (core, all) = (core.max(c), all.max(a));
         again += 1;
     }
     (core, all.min(core * fma_cores as f64), again)
@@ -462,13 +475,14 @@ impl MachineInfo {
         Self::cached_or_measured(false).0
     }
 
-    /// Measures the peaks now (and the memory bandwidth when `bandwidth`): seven trials of
-    /// about 50 ms for each figure, the best kept; the all-core figure measured again while
-    /// it is implausible against one core's. About two seconds on an idle machine.
+    /// Measures the peaks now (and the memory bandwidth when `bandwidth`): ten rounds of a
+    /// 35 ms trial on one core then on all, the best kept (one core's also from the best thread
+    /// of the all-core trials); the all-core figure measured again while it is implausible
+    /// against one core's. About two seconds on an idle machine.
     #[must_use]
     pub fn measure(bandwidth: bool) -> Self {
-        const TRIALS: usize = 7;
-        const TRIAL: Duration = Duration::from_millis(50);
+        const TRIALS: usize = 10;
+        const TRIAL: Duration = Duration::from_millis(35);
         let mut m = Self::describe();
         let isa = Isa::detect();
         let logical = m.logical_cores;
@@ -488,8 +502,9 @@ impl MachineInfo {
             "per wall-clock second"
         };
         let mut method = format!(
-            "best of {TRIALS} trials of {} ms on 1 core and on {logical}, {clock}; all cores \
-             capped at one core's times {fma_cores}",
+            "best of {TRIALS} rounds of {} ms trials on 1 core then on {logical} (1 core's also \
+             the best thread of the {logical}), {clock}; all cores capped at one core's times \
+             {fma_cores}",
             TRIAL.as_millis()
         );
         if again + again_128 > 0 {
