@@ -241,7 +241,10 @@ fn trial(flops: impl Fn(u64) -> f64 + Copy + Send, threads: usize, iters: u64) -
             .collect();
         hs.into_iter().map(|h| h.join().unwrap_or(0.0)).collect()
     });
-    (rates.iter().sum(), rates.iter().copied().fold(0.0, f64::max))
+    (
+        rates.iter().sum(),
+        rates.iter().copied().fold(0.0, f64::max),
+    )
 }
 
 /// One core's and `threads` threads' peak FLOP/s for `flops`: the best of `trials` rounds,

@@ -1141,6 +1141,58 @@ fn the_measured_table_is_kept_with_the_progress_and_exported() {
 }
 
 #[test]
+fn learn_show_prints_the_measured_table_a_concurrency_step_discusses() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("progress.json");
+    let show = |step: &str| {
+        let out = ladder()
+            .args(["learn", "--progress"])
+            .arg(&file)
+            .args(["--show", &format!("concurrency/{step}")])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Nothing measured yet: the step says where the table comes from.
+    let before = show("io-choice");
+    assert!(before.contains("no table measured yet"), "{before}");
+    assert!(before.contains("step 'measure'"), "{before}");
+
+    let mut app = lesson_app();
+    at_step(&mut app, "concurrency", "measure");
+    let _ = app.update(key(KeyCode::Enter));
+    let t = table(&[
+        ("io", "sequential", 1.0),
+        ("io", "threads", 0.06),
+        ("io", "processes", 0.55),
+        ("io", "asyncio", 0.012),
+        ("cpu", "sequential", 2.5),
+        ("cpu", "threads", 2.6),
+        ("cpu", "processes", 1.3),
+        ("cpu", "asyncio", 2.55),
+    ]);
+    let _ = app.update(Msg::ConcurrencyMeasured(Ok(t)));
+    app.lessons.progress.save(&file).unwrap();
+
+    // A step about one workload: that workload's row, with its times, and not the others.
+    let io = show("io-choice");
+    assert!(io.contains("sequential") && io.contains("asyncio"), "{io}");
+    let row = io
+        .lines()
+        .find(|l| l.starts_with("io "))
+        .expect("the io row");
+    assert!(row.contains("1.00 s") && row.contains("12.0 ms"), "{io}");
+    assert!(!io.lines().any(|l| l.starts_with("cpu ")), "{io}");
+    // The measuring step: the whole table.
+    let all = show("measure");
+    assert!(all.lines().any(|l| l.starts_with("cpu ")), "{all}");
+    assert!(all.lines().any(|l| l.starts_with("io ")), "{all}");
+    // A step with no table prints none.
+    assert!(!show("intro").contains("no table measured yet"));
+}
+
+#[test]
 fn the_bytecode_listing_stays_in_view_while_predicting() {
     let mut app = lesson_app();
     at_step(&mut app, "bytecode", "dot-bytecode");

@@ -164,6 +164,19 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
             step.choices.len(),
         );
         print!("{}", ladder::lessons::render_plain(step, &order));
+        // The concurrency lesson's steps discuss the table measured in the app, kept with the
+        // progress: shown here as the app shows it.
+        match ladder::tui::screens::lessons::plain_table(
+            lessons.clone(),
+            progress.clone(),
+            lid,
+            sid,
+            100,
+        ) {
+            Some(Ok(table)) => print!("\n{table}"),
+            Some(Err(why)) => println!("\n{why}"),
+            None => {}
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if args.list {

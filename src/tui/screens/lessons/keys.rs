@@ -125,7 +125,7 @@ fn restored_feedback(ls: &LessonsState, step: &Step) -> Option<Feedback> {
 }
 
 /// The concurrency table saved with the progress of the open lesson, latest first.
-fn saved_concurrency(ls: &LessonsState) -> Option<crate::lessons::python::Concurrency> {
+pub(super) fn saved_concurrency(ls: &LessonsState) -> Option<crate::lessons::python::Concurrency> {
     let l = ls.progress.lesson(&ls.lesson()?.id)?;
     l.measurements.iter().rev().find_map(|m| match &m.what {
         Measured::Concurrency { table } => Some((**table).clone()),

@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 pub use answers::{on_bytecode, on_exported, on_finished, on_leak};
 pub use keys::{on_key, open};
 pub use profilers::{on_profilers, on_progress as on_profilers_progress};
-pub use table::on_concurrency;
+pub use table::{on_concurrency, plain as plain_table};
 pub use view::{draw, markdown};
 
 use crate::lessons::progress::{Answer, Measured, Progress};

@@ -532,3 +532,49 @@ pub(super) fn concurrency_body(
     }
     v
 }
+
+/// The table as `ladder learn --show` prints it for step `sid` of lesson `lid`: the whole table
+/// on the measuring step, the workload's row on a step about one, from the table saved with
+/// `progress`. `None` when the step shows no table; `Err` says how to measure one.
+#[must_use]
+pub fn plain(
+    lessons: Vec<crate::lessons::Lesson>,
+    progress: crate::lessons::progress::Progress,
+    lid: &str,
+    sid: &str,
+    width: usize,
+) -> Option<Result<String, String>> {
+    let open = lessons.iter().position(|l| l.id == lid)?;
+    let step = lessons[open].steps.iter().position(|s| s.id == sid)?;
+    let s = &lessons[open].steps[step];
+    let shows = match (s.kind, s.workload.clone()) {
+        (Kind::Concurrency, _) => "all".to_string(),
+        (_, Some(w)) => w,
+        _ => return None,
+    };
+    let measure = lessons[open]
+        .steps
+        .iter()
+        .find(|s| s.kind == Kind::Concurrency)
+        .map_or_else(
+            || "its measuring step".into(),
+            |s| format!("step '{}'", s.id),
+        );
+    let mut ls = LessonsState::new(lessons, progress, None);
+    ls.open = Some(open);
+    ls.step = step;
+    ls.concurrency = super::keys::saved_concurrency(&ls).map(Ok);
+    if ls.concurrency.is_none() {
+        return Some(Err(format!(
+            "no table measured yet: open the lesson in the app (ladder learn) and measure on \
+             {measure}; the table is kept with your progress"
+        )));
+    }
+    let lines = workload(&ls, &shows, &Theme::DARK, width);
+    let text = lines.iter().fold(String::new(), |mut acc, line| {
+        let s: String = line.spans.iter().map(|sp| sp.content.as_ref()).collect();
+        let _ = writeln!(acc, "{}", s.trim_end());
+        acc
+    });
+    Some(Ok(text))
+}
