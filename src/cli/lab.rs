@@ -325,6 +325,13 @@ fn keep_results(
         .collect();
     let refs: Vec<Option<&lab::Attempt>> = attempts.iter().map(Option::as_ref).collect();
     let setting = lab::saved::Setting::of(lab, threads);
+    // `lab check` takes no profiles: the app's, of these same files, stay with the new results.
+    let before = lab::saved::load(lab, &setting);
+    let profiles: Vec<Option<&ladder::profile::Profile>> = before
+        .iter()
+        .zip(&attempts)
+        .map(|(kept, now)| now.as_ref().and(kept.as_ref()?.profile.as_ref()))
+        .collect();
     let Some(file) = lab::saved::path(&lab.dir) else {
         return;
     };
@@ -334,7 +341,7 @@ fn keep_results(
         .and_then(|()| {
             ladder::fsio::write_atomic(
                 &file,
-                lab::saved::text(lab, &setting, &refs, hashes).as_bytes(),
+                lab::saved::text(lab, &setting, &refs, hashes, &profiles).as_bytes(),
             )
         });
     if let Err(e) = written {

@@ -6,9 +6,11 @@
 //! kind of machine, workload and threads; anything else is run again, never trusted.
 //!
 //! The format (version 1): `{"format_version": 1, "machine": {cpu, model, cores, isa}, "n",
-//! "d", "seed", "threads", "steps": [{"id", "file_hash", "ran_at", "report", "lint"}]}`, where
-//! `file_hash` is FNV-1a (64 bits, hex) of the step's file and `ran_at` seconds since the
-//! epoch. A file that cannot be read is ignored (the steps simply run again).
+//! "d", "seed", "threads", "steps": [{"id", "file_hash", "ran_at", "report", "lint",
+//! "profile"}]}`, where `file_hash` is FNV-1a (64 bits, hex) of the step's file, `ran_at`
+//! seconds since the epoch and `profile` (absent when there was none) the app's py-spy profile
+//! of the step as `{"frequency", "folded"}` folded stacks, so `f` and `d` work on a reopened
+//! lab. A file that cannot be read is ignored (the steps simply run again).
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +20,7 @@ use super::Attempt;
 use super::lint::Lint;
 use super::spec::Lab;
 use crate::machine::MachineKey;
+use crate::profile::Profile;
 use crate::run::RunReport;
 
 const FORMAT_VERSION: u32 = 1;
@@ -67,6 +70,22 @@ struct SavedStep {
     ran_at: u64,
     report: RunReport,
     lint: Lint,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profile: Option<SavedProfile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedProfile {
+    frequency: u32,
+    folded: String,
+}
+
+/// A step's result kept from an earlier launch, with the profile of its run when the app took
+/// one (`ladder lab check` takes none).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kept {
+    pub attempt: Attempt,
+    pub profile: Option<Profile>,
 }
 
 /// The results file of lab folder `dir` (named by its full path), when this user has a cache
@@ -90,13 +109,15 @@ pub fn file_hash(path: &Path) -> Option<String> {
 }
 
 /// The file's text for `attempts` (one per step; `hashes` the step files' hashes when they
-/// ran). Steps that did not run, or could not start, are left out: they run again.
+/// ran; `profiles` their runs' profiles, where taken). Steps that did not run, or could not
+/// start, are left out: they run again.
 #[must_use]
 pub fn text(
     lab: &Lab,
     setting: &Setting,
     attempts: &[Option<&Attempt>],
     hashes: &[Option<String>],
+    profiles: &[Option<&Profile>],
 ) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -106,13 +127,18 @@ pub fn text(
         .iter()
         .zip(attempts)
         .zip(hashes)
-        .filter_map(|((step, attempt), hash)| match (attempt, hash) {
+        .enumerate()
+        .filter_map(|(i, ((step, attempt), hash))| match (attempt, hash) {
             (Some(Attempt::Ran { report, lint }), Some(hash)) => Some(SavedStep {
                 id: step.id.clone(),
                 file_hash: hash.clone(),
                 ran_at: now,
                 report: (**report).clone(),
                 lint: lint.clone(),
+                profile: profiles.get(i).copied().flatten().map(|p| SavedProfile {
+                    frequency: p.frequency,
+                    folded: p.to_folded(),
+                }),
             }),
             _ => None,
         })
@@ -125,10 +151,9 @@ pub fn text(
     serde_json::to_string_pretty(&file).unwrap_or_default() + "\n"
 }
 
-/// The attempts kept for `lab` under `setting` (one per step, `None` where nothing fits), and
-/// how many came back.
+/// The results kept for `lab` under `setting` (one per step, `None` where nothing fits).
 #[must_use]
-pub fn load(lab: &Lab, setting: &Setting) -> Vec<Option<Attempt>> {
+pub fn load(lab: &Lab, setting: &Setting) -> Vec<Option<Kept>> {
     let mut out = vec![None; lab.steps.len()];
     let Some(Ok(text)) = path(&lab.dir).map(std::fs::read_to_string) else {
         return out;
@@ -145,9 +170,17 @@ pub fn load(lab: &Lab, setting: &Setting) -> Vec<Option<Attempt>> {
         };
         // Only while the file is what ran: an edit since means it must run again.
         if file_hash(&lab.steps[i].file).as_deref() == Some(s.file_hash.as_str()) {
-            out[i] = Some(Attempt::Ran {
-                report: Box::new(s.report),
-                lint: s.lint,
+            // A profile that does not parse is dropped, not the result with it.
+            let profile = s
+                .profile
+                .and_then(|p| Profile::from_folded(&p.folded, p.frequency).ok())
+                .filter(|p| p.total_samples() > 0);
+            out[i] = Some(Kept {
+                attempt: Attempt::Ran {
+                    report: Box::new(s.report),
+                    lint: s.lint,
+                },
+                profile,
             });
         }
     }
@@ -184,11 +217,30 @@ mod tests {
         let hashes: Vec<_> = lab.steps.iter().map(|s| file_hash(&s.file)).collect();
         let file = path(&lab.dir).unwrap();
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(&file, text(&lab, &setting, &refs, &hashes)).unwrap();
+        // Step 1 ran in the app under py-spy: its profile is kept with it; step 2 has none.
+        let profile = Profile {
+            frequency: 250,
+            stacks: vec![
+                (vec!["<module>".into(), "similarity".into()], 40),
+                (
+                    vec!["<module>".into(), "similarity".into(), "dot".into()],
+                    2,
+                ),
+            ],
+        };
+        let mut profiles = vec![Some(&profile)];
+        profiles.resize(lab.steps.len(), None);
+        std::fs::write(&file, text(&lab, &setting, &refs, &hashes, &profiles)).unwrap();
 
         let back = load(&lab, &setting);
         assert!(back[0].is_some() && back[1].is_some());
         assert!(back[2..].iter().all(Option::is_none));
+        let kept = back[0].as_ref().unwrap();
+        assert_eq!(kept.attempt, ran());
+        let back_profile = kept.profile.as_ref().expect("the profile came back");
+        assert_eq!(back_profile.frequency, 250);
+        assert_eq!(back_profile.to_folded(), profile.to_folded());
+        assert_eq!(back[1].as_ref().unwrap().profile, None);
 
         // An edit to step 2's file: it must run again; step 1 still stands.
         std::fs::write(

@@ -105,7 +105,7 @@ impl App {
     }
 
     /// Shows the lab results kept from the last launch (see [`crate::lab::saved`]).
-    pub fn restore_lab(&mut self, kept: Vec<Option<crate::lab::Attempt>>) {
+    pub fn restore_lab(&mut self, kept: Vec<Option<crate::lab::saved::Kept>>) {
         if let Some(l) = self.lab.as_mut() {
             lab::restore(l, &mut self.model, kept);
         }

@@ -321,8 +321,9 @@ impl Effects {
                 lab: the_lab,
                 threads,
                 attempts,
+                profiles,
             } => {
-                if let Err(why) = lab::keep(&the_lab, threads, &attempts) {
+                if let Err(why) = lab::keep(&the_lab, threads, &attempts, &profiles) {
                     let _ = self.tx.send(Event::App(Msg::Exported(Err(why))));
                 }
             }

@@ -152,6 +152,8 @@ pub enum Command {
         lab: Box<crate::lab::spec::Lab>,
         threads: usize,
         attempts: Vec<Option<crate::lab::Attempt>>,
+        /// Each step's profile, kept so `f` and `d` work when the lab is opened again.
+        profiles: Vec<Option<Arc<Profile>>>,
     },
     /// Check lab step `step`'s file with ruff's NumPy rules.
     Lint {

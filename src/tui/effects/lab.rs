@@ -54,7 +54,12 @@ pub(super) fn notes(
 
 /// Keeps the lab's results in its folder; `None` attempts are left out (their files changed
 /// since they ran). The files are hashed now: a changed one was left out already.
-pub(super) fn keep(lab: &Lab, threads: usize, attempts: &[Option<Attempt>]) -> Result<(), String> {
+pub(super) fn keep(
+    lab: &Lab,
+    threads: usize,
+    attempts: &[Option<Attempt>],
+    profiles: &[Option<Arc<Profile>>],
+) -> Result<(), String> {
     let hashes: Vec<_> = lab
         .steps
         .iter()
@@ -62,7 +67,14 @@ pub(super) fn keep(lab: &Lab, threads: usize, attempts: &[Option<Attempt>]) -> R
         .map(|(s, a)| a.as_ref().and_then(|_| saved::file_hash(&s.file)))
         .collect();
     let refs: Vec<_> = attempts.iter().map(Option::as_ref).collect();
-    let text = saved::text(lab, &saved::Setting::of(lab, threads), &refs, &hashes);
+    let profiles: Vec<Option<&Profile>> = profiles.iter().map(Option::as_deref).collect();
+    let text = saved::text(
+        lab,
+        &saved::Setting::of(lab, threads),
+        &refs,
+        &hashes,
+        &profiles,
+    );
     // Without a cache folder the results last until the app quits.
     let Some(file) = saved::path(&lab.dir) else {
         return Ok(());

@@ -111,7 +111,7 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
         machine: Box::new(machine()),
         results,
         ours: Vec::new(),
-        flames: vec![("naive".into(), Arc::new(profile))],
+        flames: vec![("naive".into(), Arc::new(profile.clone()))],
     });
     assert!(matches!(
         rx.try_recv(),
@@ -125,13 +125,23 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
     let text = std::fs::read_to_string(&notes).unwrap();
     assert!(text.contains("[`naive`](flamegraphs/naive.svg)"), "{text}");
 
+    // A step's profile is kept with its result; none is kept for a step without one.
+    let mut profiles = vec![None; lab.steps.len()];
+    profiles[0] = Some(Arc::new(profile.clone()));
+    profiles[1] = Some(Arc::new(profile.clone()));
     effects.execute(Command::KeepLabResults {
         lab: Box::new(lab.clone()),
         threads: 2,
         attempts,
+        profiles,
     });
     let setting = crate::lab::saved::Setting::of(&lab, 2);
     let back = crate::lab::saved::load(&lab, &setting);
-    assert_eq!(back[0].as_ref(), Some(&attempt));
+    let kept = back[0].as_ref().expect("step 1 kept");
+    assert_eq!(kept.attempt, attempt);
+    assert_eq!(
+        kept.profile.as_ref().map(|p| p.to_folded()),
+        Some(profile.to_folded())
+    );
     assert!(back[1..].iter().all(Option::is_none));
 }

@@ -2,16 +2,18 @@
 //! and the results are kept for the next launch and restored from it.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{LabState, SAVE_QUIET_TICKS};
 use crate::lab::Attempt;
+use crate::lab::saved::Kept;
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice, Status};
 
 /// The command that keeps the lab's results for the next launch: every step's last run but
 /// those whose file changed since (they must run again).
 pub(super) fn keep(lab: &LabState, m: &Model) -> Command {
-    let attempts = lab
+    let attempts: Vec<Option<Attempt>> = lab
         .attempts
         .iter()
         .enumerate()
@@ -20,23 +22,38 @@ pub(super) fn keep(lab: &LabState, m: &Model) -> Command {
                 .filter(|_| !lab.changed[i] && !lab.saved.iter().any(|&(s, _)| s == i))
         })
         .collect();
+    // A profile goes with its step's result, and is left out where the result is.
+    let profiles = attempts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.as_ref()
+                .and(m.profiles.get(lab.first_row + i).cloned().flatten())
+        })
+        .collect();
     Command::KeepLabResults {
         lab: Box::new(lab.lab.clone()),
         threads: m.settings.threads,
         attempts,
+        profiles,
     }
 }
 
 /// The results kept from the last launch (`ladder lab check`'s or the app's), for the steps
 /// whose files are unchanged: shown as if just run, so a student opens on the grades they earned.
-pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Attempt>>) {
+pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Kept>>) {
     let mut back = 0;
-    for (i, attempt) in kept.into_iter().enumerate().take(lab.attempts.len()) {
-        let Some(attempt) = attempt else { continue };
+    for (i, kept) in kept.into_iter().enumerate().take(lab.attempts.len()) {
+        let Some(Kept { attempt, profile }) = kept else {
+            continue;
+        };
         if let Attempt::Ran { report, .. } = &attempt {
             let row = &mut m.rows[lab.first_row + i];
             row.report = Some((**report).clone());
             row.status = Status::Done;
+        }
+        if let Some(slot) = m.profiles.get_mut(lab.first_row + i) {
+            *slot = profile.map(Arc::new);
         }
         lab.attempts[i] = Some(attempt);
         lab.ran_hash[i] = crate::lab::saved::file_hash(&lab.lab.steps[i].file);
