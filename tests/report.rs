@@ -80,6 +80,30 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
     );
     assert!(again.contains("<code>native</code>"));
 
+    // A run saved without --profile: the report says why it has no flamegraphs, and how to get
+    // them; a named run's report says whose it is.
+    let plain = dir.path().join("plain.json");
+    ladder()
+        .args(["run", "--n", "100", "--d", "16", "--rungs", "naive"])
+        .args(["--name", "Ada <L>", "--format", "json", "-o"])
+        .arg(&plain)
+        .assert()
+        .success();
+    let out_plain = dir.path().join("plain.html");
+    ladder()
+        .arg("report")
+        .arg(&plain)
+        .arg("-o")
+        .arg(&out_plain)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("not profiled"));
+    let page_plain = std::fs::read_to_string(&out_plain).unwrap();
+    assert!(page_plain.contains("No flamegraphs: these runs were not profiled"));
+    assert!(page_plain.contains("ladder run --profile --format json"));
+    assert!(page_plain.contains("Run by Ada &lt;L&gt;."), "escaped");
+    assert!(!page.contains("Run by"), "an unnamed run names no one");
+
     // A lab's results slot in as a table of their own.
     let lab = dir.path().join("lab.json");
     std::fs::write(

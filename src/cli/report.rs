@@ -32,10 +32,12 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     let mut profiles = Vec::new();
     let mut scale = None;
     let mut sections = Vec::new();
+    let mut learners = std::collections::BTreeSet::new();
     for path in &args.files {
         match read(path)? {
             Input::Run(run) => {
                 let run = *run;
+                learners.extend(run.learner.clone());
                 profiles.extend(folded_profiles(&run, path));
                 results = Some(match results {
                     None => run,
@@ -58,8 +60,21 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         bail!("no run among the files: give a `ladder run --format json -o run.json` output too");
     };
     ladder::run::fill_speedups(&mut results.rungs);
+    // The report names the learner its runs name; runs of several are no one's in particular.
+    results.learner = match learners.len() {
+        1 => learners.pop_first(),
+        0 => None,
+        _ => {
+            let names: Vec<_> = learners.into_iter().collect();
+            eprintln!(
+                "note: the runs are by {}: the report names no one",
+                names.join(", ")
+            );
+            None
+        }
+    };
     // A rung run twice keeps its last profile, in the table's order.
-    let profiles = results
+    let profiles: Vec<RungProfile> = results
         .rungs
         .iter()
         .filter_map(|x| {
@@ -70,6 +85,9 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
                 .cloned()
         })
         .collect();
+    if profiles.is_empty() {
+        eprintln!("note: {}", ladder::report::html::NOT_PROFILED);
+    }
     let report = HtmlReport {
         results,
         profiles,

@@ -23,6 +23,11 @@ use crate::profile::{Profile, StackView};
 use crate::run::scale::Sweep;
 use crate::workload::human_bytes;
 
+/// Why a report has no flamegraphs, and how to get them.
+pub const NOT_PROFILED: &str = "No flamegraphs: these runs were not profiled. `ladder run \
+     --report report.html` profiles every rung; for a report from saved runs, save them with \
+     `ladder run --profile --format json -o run.json`.";
+
 /// One rung's CPU profile, drawn as its flamegraph.
 #[derive(Clone, Debug)]
 pub struct RungProfile {
@@ -128,9 +133,16 @@ impl HtmlReport {
             esc(&title),
             esc(&title)
         );
+        // Whose run it is, when it was named (`--name`): a handed-in report says so.
+        let by = r
+            .learner
+            .as_deref()
+            .map(|n| format!(" Run by {}.", esc(n)))
+            .unwrap_or_default();
         let _ = writeln!(
             h,
-            "<p class=\"note\">Pairwise cosine similarity, climbed rung by rung. Made by ladder {}.</p>",
+            "<p class=\"note\">Pairwise cosine similarity, climbed rung by rung.{by} Made by \
+             ladder {}.</p>",
             env!("CARGO_PKG_VERSION")
         );
         let mut nav = vec![
@@ -324,6 +336,12 @@ impl HtmlReport {
 
     fn flames(&self, h: &mut String) {
         if self.profiles.is_empty() {
+            // Said, so a reader does not look for them: a saved run brings them only when it
+            // was profiled.
+            let _ = writeln!(
+                h,
+                "<h2 id=\"flames\">Flamegraphs</h2><p class=\"note\">{NOT_PROFILED}</p>"
+            );
             return;
         }
         let r = &self.results;
