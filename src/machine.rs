@@ -392,7 +392,7 @@ impl MachineInfo {
     /// when it was not cached, why.
     #[must_use]
     pub fn measure_and_cache(bandwidth: bool) -> (Self, Option<String>) {
-        let m = Self::measure(bandwidth);
+        let mut m = Self::measure(bandwidth);
         let Some(dir) = cache::cache_dir() else {
             return (m, None);
         };
@@ -402,10 +402,59 @@ impl MachineInfo {
                 Some("the peak was measured under load and is not cached".into()),
             );
         }
-        let entry = cache::CachedPeak::new(m.key(), unix_now(), &m);
+        let now = unix_now();
+        // A measurement can only be slowed (a neighbour on the host, a lower clock while it
+        // is busy), never sped up: the best figures measured on this machine while its cache
+        // lasts stand, so every run divides by the same ceiling. They age from the oldest
+        // figure kept, so the cache still expires.
+        let mut measured_unix = now;
+        let mut kept = None;
+        if let Ok(prior) = cache::load(&dir, &m.key(), now) {
+            let now_figures = format!(
+                "{:.0}/{:.0} GFLOP/s ({:.0}/{:.0} with 128-bit vectors)",
+                m.peak_gflops_core,
+                m.peak_gflops_all,
+                m.peak_gflops_core_128,
+                m.peak_gflops_all_128
+            );
+            // Each figure the higher of the two; how much higher the cached one was.
+            let best = |new: &mut f64, old: f64| {
+                let by = old / *new;
+                *new = new.max(old);
+                by
+            };
+            let by = [
+                best(&mut m.peak_gflops_core, prior.peak_gflops_core),
+                best(&mut m.peak_gflops_all, prior.peak_gflops_all),
+                best(&mut m.peak_gflops_core_128, prior.peak_gflops_core_128),
+                best(&mut m.peak_gflops_all_128, prior.peak_gflops_all_128),
+            ];
+            if by.iter().any(|&b| b > 1.0) {
+                measured_unix = prior.measured_unix;
+            }
+            // Within 2% is the same figure, not worth a note.
+            if by.iter().any(|&b| b > 1.02) {
+                let since = utc_rfc3339(prior.measured_unix);
+                if let Some(method) = m.peak_origin.peak_method.as_mut() {
+                    let _ = write!(
+                        method,
+                        "; the best of the measurements on this machine since {since}"
+                    );
+                }
+                kept = Some(format!(
+                    "measured {now_figures} now, lower than on this machine before (since \
+                     {since}): something slowed this measurement, so the higher figures stand"
+                ));
+            }
+        }
+        let entry = cache::CachedPeak::new(m.key(), measured_unix, &m);
         let note = cache::store(&dir, &entry)
             .err()
             .map(|e| format!("could not cache the peak in {}: {e}", dir.display()));
+        let note = match (kept, note) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         (m, note)
     }
 
