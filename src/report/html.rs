@@ -103,13 +103,18 @@ td.wrap{white-space:normal;min-width:16em}table.summary td+td{white-space:normal
 ";
 
 /// Marks the page as rendered once its script has run, counting the flamegraphs whose own
-/// script (inferno's `init`) ran: a browser check reads `data-ladder` from the DOM.
+/// script (inferno's `init`) ran and that fill their frame's width (an inline SVG whose width
+/// inferno removed shrinks to 300 pixels unless styled): a browser check reads `data-ladder`
+/// from the DOM.
 const SCRIPT: &str = r#"
 window.addEventListener("load", function () {
   var frames = document.querySelectorAll("iframe.flame"), ready = 0;
   for (var i = 0; i < frames.length; i++) {
-    try { if (typeof frames[i].contentWindow.zoom === "function" &&
-              frames[i].contentDocument.getElementById("frames")) ready++; } catch (e) {}
+    try {
+      var doc = frames[i].contentDocument, svg = doc.querySelector("svg");
+      if (typeof frames[i].contentWindow.zoom === "function" && doc.getElementById("frames") &&
+          svg.getBoundingClientRect().width >= 0.9 * frames[i].clientWidth) ready++;
+    } catch (e) {}
   }
   document.documentElement.setAttribute("data-ladder", "rendered flames " + ready + "/" + frames.length);
 });
