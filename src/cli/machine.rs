@@ -13,8 +13,8 @@ pub struct MachineArgs {
     /// Output format: table or json.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
-    /// Measure the peak and bandwidth again and replace this machine's cached figures
-    /// (otherwise the cached ones are shown, measured on a first run).
+    /// Measure the peak and bandwidth again and cache them (otherwise the cached ones are
+    /// shown, measured on a first run); a cached figure higher than this measurement stands.
     #[arg(long)]
     measure: bool,
 }
