@@ -243,7 +243,9 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
             vec![]
         }
         KeyCode::Char('a') if step.kind.has_choices() => answers::reveal(ls, m, step),
-        KeyCode::Char('m') if step.kind == Kind::Predict => answers::measure_again(ls, m, step),
+        KeyCode::Char('m') if step.kind == Kind::Predict => {
+            super::bytecode::measure_again(ls, m, step)
+        }
         KeyCode::Char('m') if step.workload.is_some() => measure_concurrency(ls, m),
         KeyCode::Enter => act(ls, m, step),
         _ => vec![],

@@ -4,6 +4,7 @@
 
 mod answers;
 mod body;
+mod bytecode;
 mod keys;
 mod leak;
 mod profilers;
