@@ -1,0 +1,300 @@
+//! Bad arguments, sizes, inputs and outputs: exit 2 with a reason, before any work.
+
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+use super::ladder;
+
+#[test]
+fn a_repeat_out_of_range_is_refused_with_the_range() {
+    for bad in ["0", "101", "-3", "two"] {
+        ladder()
+            .args(["run", "--repeat", bad])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "repeat must be a whole number from 1 to 100",
+            ));
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_reason() {
+    ladder()
+        .args(["run", "--rungs", "naive,turbo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rung 'turbo'"))
+        .stderr(predicate::str::contains("naive, algorithmic"));
+    ladder()
+        .args(["run", "--format", "xml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid value 'xml' for '--format",
+        ))
+        .stderr(predicate::str::contains(
+            "possible values: table, json, csv, markdown",
+        ));
+    ladder()
+        .args(["run", "--n", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "n must be a whole number from 1 to",
+        ));
+    ladder()
+        .args(["run", "--budget", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the budget must be seconds, more than 0 and at most 3600",
+        ));
+    ladder()
+        .args(["run", "--data", "uniform"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "possible values: normal, clustered",
+        ));
+}
+
+/// One bad invocation of each class: exit 2 and one line that says what is wrong, never a
+/// panic, an abort or a hang.
+#[test]
+fn every_class_of_bad_argument_exits_2_with_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "--budget", "nan"], "more than 0 and at most 3600"),
+        (&["run", "--budget", "-1"], "more than 0 and at most 3600"),
+        (&["run", "--budget", "1e20"], "more than 0 and at most 3600"),
+        (
+            &["flame", "--rung", "naive", "--budget", "inf"],
+            "more than 0 and at most 3600",
+        ),
+        (&["bench", "--budget", "0"], "more than 0 and at most 3600"),
+        (
+            &["run", "--threads", "0"],
+            "threads must be a whole number from 1",
+        ),
+        (
+            &["run", "--threads", "100000"],
+            "threads must be a whole number from 1",
+        ),
+        (&["run", "--k", "0"], "k must be a whole number from 1"),
+        (
+            &["run", "--d", "99999999999"],
+            "d must be a whole number from 1",
+        ),
+        (&["bench", "--rungs", "none"], "name at least one rung"),
+        (&["flame", "--rung", "none"], "name at least one rung"),
+        (&["scale", "--n", "0"], "is not a size from 1"),
+        (
+            &["run", "--rungs", "topk", "--n", "90000000", "--d", "100000"],
+            "vectors of dimension 100000 need",
+        ),
+        (
+            &["worker", "--n", "1000", "--d", "8", "--rows", "3:50"],
+            "on multiples of",
+        ),
+        (
+            &["lab", "check", ".", "--budget", "nan"],
+            "more than 0 and at most 3600",
+        ),
+        (&["--budget", "nan"], "more than 0 and at most 3600"),
+        (
+            &["run", "--threads", "1e9"],
+            "threads must be a whole number from 1",
+        ),
+        (
+            &["flame", "--rung", "naive", "--k", "0"],
+            "k must be a whole number from 1",
+        ),
+        (&["scale", "--rungs", "none"], "name at least one rung"),
+        (
+            &["run", "--rungs", "ann", "--n", "90000000", "--d", "100000"],
+            "vectors of dimension 100000 need",
+        ),
+        (
+            &[
+                "flame", "--rung", "topk", "--n", "90000000", "--d", "100000",
+            ],
+            "vectors of dimension 100000 need",
+        ),
+        (&["scale", "--n", "200000000"], "is not a size from 1"),
+        (
+            &["scale", "--d", "99999999999"],
+            "d must be a whole number from 1",
+        ),
+        (
+            &[
+                "scale", "--rungs", "topk", "--n", "90000000", "--d", "100000",
+            ],
+            "vectors of dimension 100000 need",
+        ),
+        (
+            &["run", "--format", "xml"],
+            "invalid value 'xml' for '--format",
+        ),
+        (
+            &["bench", "--format", "csv"],
+            "invalid value 'csv' for '--format",
+        ),
+        (
+            &["flame", "--rung", "naive", "--format", "png"],
+            "invalid value 'png' for '--format",
+        ),
+        (
+            &["run", "--data", "uniform"],
+            "invalid value 'uniform' for '--data",
+        ),
+        (&["--theme", "neon"], "invalid value 'neon' for '--theme"),
+        (
+            &["run", "--repeat", "0"],
+            "repeat must be a whole number from 1 to 100",
+        ),
+        (
+            &["bench", "--repeat", "1000"],
+            "repeat must be a whole number from 1 to 100",
+        ),
+        (
+            &["--repeat", "0"],
+            "repeat must be a whole number from 1 to 100",
+        ),
+        (&["run", "--name", "  "], "1 to 40 printable characters"),
+        (
+            &["lab", "check", "--name", ""],
+            "1 to 40 printable characters",
+        ),
+        (&["learn", "--name", "a\tb"], "1 to 40 printable characters"),
+    ];
+    // A peer file whose module name is code, not a name.
+    let peers = TempDir::new().unwrap();
+    std::fs::write(
+        peers.path().join("p.toml"),
+        "format_version = 1\nid = \"p\"\ntitle = \"t\"\nstep = \"baseline\"\n\
+         output = \"full\"\nwhat_changed = \"w\"\nwhy = \"y\"\ncommand = [\"x\"]\n\
+         [needs]\nmodules = [\"os; os.system('x')\"]\n",
+    )
+    .unwrap();
+    let peer_dir = peers.path().to_str().unwrap();
+    let with_peers: &[(&[&str], &str)] = &[
+        (&["peers", "--dir", peer_dir], "not a Python module name"),
+        (
+            &["run", "--rungs", "none", "--peers", peer_dir],
+            "not a Python module name",
+        ),
+    ];
+    for (args, want) in cases.iter().chain(with_peers) {
+        let out = ladder().args(*args).write_stdin("").output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        // What is wrong is said once, on one line (progress may come before it, and clap
+        // adds its hints below).
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {err}");
+        assert!(errors[0].contains(want), "{args:?}: {err} (want {want})");
+    }
+}
+
+#[test]
+fn a_size_that_cannot_fit_is_refused_before_any_work() {
+    ladder()
+        .args(["run", "--n", "10000000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("n = 10000000 needs"))
+        .stderr(predicate::str::contains("smaller --n"));
+}
+
+#[test]
+fn a_bad_input_file_is_named_with_its_problem() {
+    let dir = TempDir::new().unwrap();
+    let bad = dir.path().join("vectors.npy");
+    std::fs::write(&bad, b"\x93NUMPY\x01\x00\x10\x00{'descr': '<i4',").unwrap();
+    ladder()
+        .args(["run", "--input"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("vectors.npy"))
+        .stderr(predicate::str::contains("error:"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn zero_vectors_in_a_file_warn_and_still_verify() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("z.fvecs");
+    let mut bytes = Vec::new();
+    for i in 0..20 {
+        bytes.extend(4i32.to_le_bytes());
+        for k in 0..4 {
+            let v = if i == 3 {
+                0.0f32
+            } else {
+                (i * 4 + k) as f32 - 30.0
+            };
+            bytes.extend(v.to_le_bytes());
+        }
+    }
+    std::fs::write(&path, bytes).unwrap();
+    ladder()
+        .args(["run", "--format", "json", "--input"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 zero vector(s) (rows 3)"))
+        .stdout(predicate::str::contains("\"zero_rows\": 1"));
+}
+
+#[test]
+fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_any_work() {
+    let dir = TempDir::new().unwrap();
+    let run = dir.path().join("run.json");
+    ladder()
+        .args([
+            "run", "--n", "40", "--d", "8", "--budget", "1", "--rungs", "naive",
+        ])
+        .args(["--format", "json", "-o"])
+        .arg(&run)
+        .assert()
+        .success();
+    let before = std::fs::read_to_string(&run).unwrap();
+    ladder()
+        .arg("report")
+        .arg(&run)
+        .arg("-o")
+        .arg(&run)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would replace it"));
+    assert_eq!(std::fs::read_to_string(&run).unwrap(), before);
+    let same = dir.path().join("same.html");
+    for (args, want) in [
+        (
+            vec![
+                "--format",
+                "json",
+                "-o",
+                same.to_str().unwrap(),
+                "--report",
+                same.to_str().unwrap(),
+            ],
+            "would replace it",
+        ),
+        (vec!["--report", "no-such-folder/r.html"], "does not exist"),
+        (vec!["--report", "r.pdf"], "must end in .html"),
+        (vec!["-o", dir.path().to_str().unwrap()], "is a folder"),
+    ] {
+        ladder()
+            .current_dir(dir.path())
+            .args(["run", "--n", "40", "--d", "8", "--budget", "1"])
+            .args(&args)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(want));
+    }
+    assert!(!same.exists());
+}

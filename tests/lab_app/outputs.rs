@@ -1,0 +1,141 @@
+//! What the lab writes: the student's notes, and the results kept for the next launch.
+
+use crossterm::event::KeyCode;
+use ladder::lab::grade::Verdict;
+use ladder::tui::app::{Command, Msg, Screen, Status};
+
+use super::common::{ch, key, lab_app, step_report};
+use super::{notice, row, run_step, verdict};
+
+#[test]
+fn m_writes_the_student_s_notes_with_the_claims_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    assert!(app.update(ch('m')).is_empty(), "nothing has run yet");
+    assert!(
+        notice(&app).contains("run a step first"),
+        "{}",
+        notice(&app)
+    );
+    run_step(&mut app, 0, "naive", 40.0);
+    run_step(&mut app, 1, "algorithmic", 10.0);
+    // Step 1 was profiled (py-spy); step 2 was not.
+    let profiled = row(&app, 0);
+    app.profiles[profiled] = Some(std::sync::Arc::new(
+        ladder::profile::Profile::from_folded("similarity (01_naive.py:31) 40\n", 250).unwrap(),
+    ));
+    let cmds = app.update(ch('m'));
+    let [
+        Command::ExportLabNotes {
+            path,
+            dir: lab_dir,
+            meta,
+            machine,
+            results,
+            ours,
+            flames,
+        },
+    ] = &cmds[..]
+    else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(path, &dir.join("NOTES.md"));
+    let ids: Vec<&str> = flames.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["naive"]);
+    // What the effect writes: each flamegraph beside the notes, linked.
+    let mut results = results.clone();
+    results[0].report.as_mut().unwrap().flamegraph = Some("flamegraphs/naive.svg".into());
+    let text = &ladder::lab::notes::markdown(lab_dir, meta, machine, &results, ours);
+    assert!(text.contains("[`naive`](flamegraphs/naive.svg)"), "{text}");
+    assert!(
+        text.contains("| `algorithmic` | `02_algorithmic.py` |"),
+        "{text}"
+    );
+    assert!(text.contains("4.00x"), "{text}");
+    // Claims whose steps have not run say so instead of guessing.
+    assert!(
+        text.contains("\"vectorizing wins ~100x\": not measured yet"),
+        "{text}"
+    );
+}
+
+#[test]
+fn results_are_kept_for_the_next_launch_while_the_files_are_unchanged() {
+    use ladder::lab::saved;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    app.lab.as_mut().unwrap().selected = 0;
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::QuickChecked(Box::new(step_report(
+        "naive", 0.01, true,
+    ))));
+    // The run was profiled (py-spy): its profile is kept with it.
+    let profiled = row(&app, 0);
+    app.profiles[profiled] = Some(std::sync::Arc::new(
+        ladder::profile::Profile::from_folded("similarity (01_naive.py:31) 40\n", 250).unwrap(),
+    ));
+    let cmds = app.update(Msg::RungFinished(Box::new(step_report(
+        "naive", 40.0, true,
+    ))));
+    let (lab, threads, attempts, profiles) = cmds
+        .into_iter()
+        .find_map(|c| match c {
+            Command::KeepLabResults {
+                lab,
+                threads,
+                attempts,
+                profiles,
+            } => Some((lab, threads, attempts, profiles)),
+            _ => None,
+        })
+        .expect("a finished step is kept for the next launch");
+    assert!(attempts[0].is_some(), "{attempts:?}");
+    assert!(attempts[1..].iter().all(Option::is_none));
+    assert!(profiles[0].is_some() && profiles[1..].iter().all(Option::is_none));
+    // What the effect writes.
+    let hashes: Vec<_> = lab
+        .steps
+        .iter()
+        .map(|s| saved::file_hash(&s.file))
+        .collect();
+    let refs: Vec<_> = attempts.iter().map(Option::as_ref).collect();
+    let profile_refs: Vec<_> = profiles.iter().map(Option::as_deref).collect();
+    let setting = saved::Setting::of(&lab, threads);
+    let file = saved::path(&dir).unwrap();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        saved::text(&lab, &setting, &refs, &hashes, &profile_refs),
+    )
+    .unwrap();
+
+    // The next launch opens on the grade earned, and says where it came from.
+    let mut again = lab_app(&dir);
+    again.restore_lab(saved::load(&lab, &setting));
+    assert_eq!(verdict(&again, 0), Verdict::Counts);
+    assert_eq!(again.rows[row(&again, 0)].status, Status::Done);
+    assert!(
+        notice(&again).contains("kept from last time"),
+        "{}",
+        notice(&again)
+    );
+    // Step 2 is unlocked by it, and not run.
+    assert!(matches!(verdict(&again, 1), Verdict::NotYet(_)));
+    // Its profile came back with it: f shows where its time went without a new run.
+    again.lab.as_mut().unwrap().selected = 0;
+    let _ = again.update(ch('f'));
+    assert_eq!(again.screen, Screen::Flame, "{}", notice(&again));
+    assert!(again.flame_profile().is_some());
+
+    // An edited file is run again, never trusted.
+    std::fs::write(
+        &lab.steps[0].file,
+        "def similarity(X, start, end):\n    return []\n",
+    )
+    .unwrap();
+    let mut third = lab_app(&dir);
+    third.restore_lab(saved::load(&lab, &setting));
+    assert!(!matches!(verdict(&third, 0), Verdict::Counts));
+}
