@@ -64,7 +64,6 @@ fn the_peak_is_measured_once_per_machine_then_read_from_the_cache() {
     let (fresh, err) = machine_json(dir.path(), &["--measure"]);
     assert_eq!(fresh["peak_source"], "measured");
     assert!(err.contains("measuring"), "{err}");
-    // A corrupt cache is set aside with a note, measured again, and replaced.
     let file = dir
         .path()
         .read_dir()
@@ -73,6 +72,32 @@ fn the_peak_is_measured_once_per_machine_then_read_from_the_cache() {
         .unwrap()
         .unwrap()
         .path();
+    // A higher figure in the cache (an earlier, undisturbed measurement) stands against a
+    // measurement that came out lower, with a note, and keeps its age.
+    let mut cached: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let higher = cached["peak_gflops_core"].as_f64().unwrap() * 3.0;
+    cached["peak_gflops_core"] = higher.into();
+    cached["measured_unix"] = (cached["measured_unix"].as_u64().unwrap() - 3600).into();
+    std::fs::write(&file, cached.to_string()).unwrap();
+    let (kept, err) = machine_json(dir.path(), &["--measure"]);
+    assert_eq!(kept["peak_gflops_core"].as_f64(), Some(higher), "{err}");
+    assert!(err.contains("the higher figures stand"), "{err}");
+    assert!(
+        kept["peak_method"]
+            .as_str()
+            .unwrap()
+            .contains("the best of the measurements on this machine since"),
+        "{kept}"
+    );
+    let back: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(back["peak_gflops_core"].as_f64(), Some(higher));
+    assert_eq!(
+        back["measured_unix"], cached["measured_unix"],
+        "aged from the kept figure"
+    );
+    // A corrupt cache is set aside with a note, measured again, and replaced.
     std::fs::write(&file, "{ not json").unwrap();
     let (again, err) = machine_json(dir.path(), &[]);
     assert_eq!(again["peak_source"], "measured");
