@@ -151,6 +151,9 @@ impl App {
             }
             Msg::WorkloadReady(meta) => {
                 m.on_workload_ready(meta);
+                if let Some(l) = self.lab.as_mut() {
+                    lab::on_workload_ready(l, m);
+                }
                 vec![]
             }
             Msg::WorkloadFailed(e) => {

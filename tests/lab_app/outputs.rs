@@ -123,6 +123,22 @@ fn results_are_kept_for_the_next_launch_while_the_files_are_unchanged() {
     );
     // Step 2 is unlocked by it, and not run.
     assert!(matches!(verdict(&again, 1), Verdict::NotYet(_)));
+    // The workload, loaded after the results came back, leaves them standing and said.
+    let _ = again.update(Msg::WorkloadReady(ladder::report::WorkloadMeta {
+        n: 2000,
+        d: 128,
+        seed: 0,
+        source: "normal".into(),
+        zero_rows: 2,
+    }));
+    assert_eq!(again.rows[row(&again, 0)].status, Status::Done);
+    assert!(again.rows[row(&again, 0)].report.is_some());
+    assert_eq!(verdict(&again, 0), Verdict::Counts);
+    assert!(
+        notice(&again).contains("kept from last time"),
+        "{}",
+        notice(&again)
+    );
     // Its profile came back with it: f shows where its time went without a new run.
     again.lab.as_mut().unwrap().selected = 0;
     let _ = again.update(ch('f'));

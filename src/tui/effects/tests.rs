@@ -140,7 +140,9 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
     let kept = back[0].as_ref().expect("step 1 kept");
     assert_eq!(kept.attempt, attempt);
     assert_eq!(
-        kept.profile.as_ref().map(crate::profile::Profile::to_folded),
+        kept.profile
+            .as_ref()
+            .map(crate::profile::Profile::to_folded),
         Some(profile.to_folded())
     );
     assert!(back[1..].iter().all(Option::is_none));

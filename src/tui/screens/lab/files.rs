@@ -63,7 +63,7 @@ pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Kept>>) {
         return;
     }
     lab.reassess();
-    m.notice = Some(Notice::Info(format!(
+    let said = format!(
         "{back} {} kept from last time (the files are unchanged since): save a file or press \
          Enter to run it again",
         if back == 1 {
@@ -71,7 +71,27 @@ pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Kept>>) {
         } else {
             "steps' results"
         }
-    )));
+    );
+    m.notice = Some(Notice::Info(said.clone()));
+    // Said again when the workload is ready, whose own notice would hide it.
+    lab.kept_notice = Some(said);
+}
+
+/// The workload is ready, and the model forgot every row's result: the steps' results stand
+/// (the lab's data is what they ran on, and what a kept result was kept for), so their rows
+/// show them again.
+pub fn on_workload_ready(lab: &mut LabState, m: &mut Model) {
+    for (i, attempt) in lab.attempts.iter().enumerate() {
+        if let (Some(Attempt::Ran { report, .. }), Some(row)) =
+            (attempt, m.rows.get_mut(lab.first_row + i))
+        {
+            row.report = Some((**report).clone());
+            row.status = Status::Done;
+        }
+    }
+    if let Some(said) = lab.kept_notice.take() {
+        m.notice = Some(Notice::Info(said));
+    }
 }
 
 /// A file in the lab folder was written: its step runs once the file is quiet.

@@ -6,7 +6,7 @@
 mod files;
 mod view;
 
-pub use files::{on_file_saved, restore};
+pub use files::{on_file_saved, on_workload_ready, restore};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -72,6 +72,9 @@ pub struct LabState {
     pub check_cancelled: Option<usize>,
     /// A step measured once more because it fell just short of its floor, with its first run.
     pub retry: Option<(usize, RunReport)>,
+    /// The notice saying results were kept from last time, until the workload's own replaces
+    /// it (then it is said again).
+    pub kept_notice: Option<String>,
     pub ticks: u64,
 }
 
@@ -99,6 +102,7 @@ impl LabState {
             check_cancelled: None,
             running_hash: None,
             retry: None,
+            kept_notice: None,
             ticks: 0,
         };
         state.reassess();
