@@ -366,4 +366,33 @@ fn markdown_notes_bring_their_chart_and_scale_draws_its_plot() {
         .success();
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(svg.contains("native · b = "), "{svg}");
+
+    // The sweep saved as JSON goes into a report beside a run, as the README shows.
+    let sweep = dir.path().join("scale.json");
+    ladder()
+        .args(["scale", "--rungs", "native", "--n", "100,200", "--d", "32"])
+        .args(["--budget", "1", "--format", "json", "-o"])
+        .arg(&sweep)
+        .assert()
+        .success();
+    let run = dir.path().join("run.json");
+    ladder()
+        .args(["run", "--n", "200", "--d", "32", "--rungs", "naive,native"])
+        .args(["--format", "json", "-o"])
+        .arg(&run)
+        .assert()
+        .success();
+    let page = dir.path().join("report.html");
+    ladder()
+        .arg("report")
+        .args([&run, &sweep])
+        .arg("-o")
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("id=\"scale\""),
+        "the scaling section is there"
+    );
 }

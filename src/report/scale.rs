@@ -88,6 +88,7 @@ pub fn scale_json(
         "skipped": sweep.skipped,
         "machine": machine,
         "points": sweep.points,
+        "cancelled": sweep.cancelled,
         "exponents": slopes,
     });
     Ok(serde_json::to_string_pretty(&doc)? + "\n")

@@ -51,7 +51,9 @@ pub enum SweepEvent {
 pub struct Sweep {
     pub points: Vec<ScalePoint>,
     pub skipped: Vec<Skipped>,
-    /// True when it was cancelled before the end.
+    /// True when it was cancelled before the end (absent in files written before it was
+    /// saved: read as not cancelled).
+    #[serde(default)]
     pub cancelled: bool,
 }
 
