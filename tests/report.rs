@@ -153,6 +153,46 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
 }
 
 #[test]
+fn a_python_peer_s_flamegraph_is_its_own_stacks_by_py_spy() {
+    let dir = TempDir::new().unwrap();
+    let html = dir.path().join("peer.html");
+    let out = ladder()
+        .current_dir(dir.path())
+        // Long enough (about a second) for py-spy to sample it on a busy machine.
+        .args(["run", "--n", "600", "--d", "32", "--budget", "1"])
+        .args(["--rungs", "none", "--peers", "py-algorithm", "--report"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let page = std::fs::read_to_string(&html).unwrap_or_default();
+    if ladder::peers::which("py-spy").is_none() {
+        // Without py-spy a peer has no flamegraph, and the run says why.
+        assert!(err.contains("pip install py-spy"), "{err}");
+        assert!(
+            !page.contains("<h3>py-algorithm</h3>"),
+            "no profile of ladder waiting"
+        );
+        eprintln!("skipped the py-spy half: py-spy is not installed");
+        return;
+    }
+    // Not ladder's own threads waiting for the program: the program's Python functions.
+    let flame = page
+        .split("<h3>py-algorithm</h3>")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no flamegraph of py-algorithm: {err}"));
+    assert!(
+        flame.contains("Python samples of the whole process by py-spy"),
+        "{err}"
+    );
+    assert!(flame.contains("pure_python.py"), "its own file's frames");
+    assert!(
+        !flame.contains("ladder::peers"),
+        "not ladder waiting for it"
+    );
+}
+
+#[test]
 fn report_refuses_bad_input_by_name() {
     let dir = TempDir::new().unwrap();
     let write = |name: &str, text: &str| {

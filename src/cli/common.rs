@@ -64,14 +64,6 @@ pub fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
         })
 }
 
-/// Parses `--peers`: none, all, ids of shipped peers, or a folder of peer files.
-pub fn select_peers(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
-    Ok(select_peer_specs(spec)?
-        .into_iter()
-        .map(|spec| Box::new(ladder::peers::Peer::new(spec)) as Box<dyn Rung>)
-        .collect())
-}
-
 /// The peer files `--peers` names.
 pub fn select_peer_specs(spec: &str) -> Result<Vec<ladder::peers::PeerSpec>> {
     use ladder::peers::{load_dir, shipped};

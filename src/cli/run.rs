@@ -17,7 +17,7 @@ use ladder::rungs::ann::{Ann, AnnParams};
 use super::args::{InputArgs, WorkloadArgs};
 use super::common::{
     Prepared, any_full, flame_subtitle, install_interrupt_handler, prepare, run_rungs,
-    select_peers, select_rungs, write_output,
+    select_peer_specs, select_rungs, write_output,
 };
 
 #[derive(Args, Clone)]
@@ -107,8 +107,14 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         ef_search: args.ann_ef_search,
     };
     ann.check().map_err(anyhow::Error::msg)?;
+    let flame_dir = args
+        .flamegraphs
+        .clone()
+        .or_else(|| args.profile.then(|| PathBuf::from("flamegraphs")));
+    // The report shows each rung's flamegraph: it profiles them too.
+    let frequency = (flame_dir.is_some() || args.report.is_some()).then_some(args.frequency);
     // The ann rung with the parameters asked for.
-    let rungs: Vec<Box<dyn Rung>> = select_rungs(&args.rungs)?
+    let ours: Vec<Box<dyn Rung>> = select_rungs(&args.rungs)?
         .into_iter()
         .map(|r| -> Box<dyn Rung> {
             if r.info().id == "ann" {
@@ -117,8 +123,10 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
                 r
             }
         })
-        .chain(select_peers(&args.peers)?)
         .collect();
+    let first_peer = ours.len();
+    let (peers, spies) = spied_peers(&args.peers, frequency)?;
+    let rungs: Vec<Box<dyn Rung>> = ours.into_iter().chain(peers).collect();
     if rungs.is_empty() {
         bail!("nothing to run: --rungs none and no --peers");
     }
@@ -136,24 +144,22 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         ..runner.config().clone()
     });
     let config = args.workload.run_config();
-    let flame_dir = args
-        .flamegraphs
-        .clone()
-        .or_else(|| args.profile.then(|| PathBuf::from("flamegraphs")));
-    // The report shows each rung's flamegraph: it profiles them too.
-    let frequency = (flame_dir.is_some() || args.report.is_some()).then_some(args.frequency);
     install_interrupt_handler();
     let (mut reports, profiles) = run_rungs(runner, rungs, frequency, interactive)?;
     let profiles: Vec<Option<Profile>> = reports
         .iter()
         .zip(profiles)
-        .map(|(report, p)| match p {
-            Some(Ok(p)) => Some(p),
-            Some(Err(e)) => {
+        .enumerate()
+        .map(|(i, (report, p))| match (i.checked_sub(first_peer), p) {
+            // A peer runs in its own process: the in-process profile sampled only ladder
+            // waiting for it. Its stacks are py-spy's, when it ran under py-spy.
+            (Some(j), Some(_)) => spies[j].as_ref().and_then(|s| s.profile(report)),
+            (None, Some(Ok(p))) => Some(p),
+            (None, Some(Err(e))) => {
                 eprintln!("warning: no profile of {}: {e}", report.rung);
                 None
             }
-            None => None,
+            (_, None) => None,
         })
         .collect();
     if let Some(dir) = &flame_dir {
@@ -252,4 +258,75 @@ fn write_flamegraphs(
     }
     eprintln!("wrote flamegraphs to {}", dir.display());
     Ok(())
+}
+
+/// Where a Python peer's py-spy samples go while it runs, and at what rate.
+struct SpyDir {
+    dir: ladder::fsio::PrivateTempDir,
+    rate: u32,
+}
+
+impl SpyDir {
+    /// The peer's Python stacks, or `None` (said) when py-spy recorded none.
+    fn profile(&self, report: &ladder::run::RunReport) -> Option<Profile> {
+        let text = ladder::peers::spy::spy_folded(self.dir.path()).unwrap_or_default();
+        match Profile::from_folded(&text, self.rate) {
+            Ok(p) if p.total_samples() > 0 => Some(p),
+            _ => {
+                eprintln!(
+                    "note: py-spy recorded no samples of {} (a run too short, or no permission \
+                     to trace): no flamegraph of it",
+                    report.rung
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Peers to run, and where each one's py-spy samples go (if anywhere).
+type SpiedPeers = (Vec<Box<dyn Rung>>, Vec<Option<SpyDir>>);
+
+/// The peers `--peers` names; when profiling (`frequency`), each Python one runs under
+/// py-spy, with the folder its samples go to (`None` for a peer that is not Python, or
+/// without py-spy, said once).
+fn spied_peers(
+    spec: &str,
+    frequency: Option<u32>,
+) -> Result<SpiedPeers> {
+    use ladder::peers::{Peer, Spy, which};
+    let specs = select_peer_specs(spec)?;
+    let exe = frequency.and_then(|_| which("py-spy"));
+    let mut peers: Vec<Box<dyn Rung>> = Vec::new();
+    let mut spies = Vec::new();
+    let mut missing = Vec::new();
+    for spec in specs {
+        let mut peer = Peer::new(spec);
+        let spy = match (frequency, &exe) {
+            (Some(hz), Some(exe)) if peer.is_python() => {
+                let dir = ladder::fsio::private_temp_dir("ladder-spy-")?;
+                let rate = hz.min(1000);
+                peer.spy = Some(Spy {
+                    exe: exe.clone(),
+                    rate,
+                    dir: dir.path().to_path_buf(),
+                });
+                Some(SpyDir { dir, rate })
+            }
+            (Some(_), None) if peer.is_python() => {
+                missing.push(peer.info().id.to_string());
+                None
+            }
+            _ => None,
+        };
+        peers.push(Box::new(peer));
+        spies.push(spy);
+    }
+    if !missing.is_empty() {
+        eprintln!(
+            "note: no flamegraph of {}: py-spy profiles Python peers (pip install py-spy)",
+            missing.join(", ")
+        );
+    }
+    Ok((peers, spies))
 }

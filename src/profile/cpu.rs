@@ -50,6 +50,11 @@ impl CpuProfiler {
                     stack.push(clean(&symbol.name()));
                 }
             }
+            // The app's own instruments (the memory and CPU samplers, input, the clock) are
+            // not the rung's work: a sample of them only adds a tower to its flamegraph.
+            if is_instrument(&stack[0]) {
+                continue;
+            }
             *merged.entry(stack).or_default() += u64::try_from(*count).unwrap_or(0);
         }
         let mut stacks: Vec<_> = merged.into_iter().filter(|(_, c)| *c > 0).collect();
@@ -58,5 +63,33 @@ impl CpuProfiler {
             frequency: self.frequency,
             stacks,
         })
+    }
+}
+
+/// Threads that watch a run rather than do it: ladder's samplers, input, clock and signals.
+const INSTRUMENTS: [&str; 6] = [
+    "ladder-rss",
+    "ladder-sampler",
+    "ladder-input",
+    "ladder-tick",
+    "ladder-signals",
+    "ladder-probe",
+];
+
+/// Whether a stack's root (its thread's name) is one of ladder's instruments.
+fn is_instrument(thread: &str) -> bool {
+    INSTRUMENTS.contains(&thread)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_s_instruments_are_not_the_rung_s_work() {
+        assert!(is_instrument("ladder-rss") && is_instrument("ladder-sampler"));
+        // The runner and the pools it drives are.
+        assert!(!is_instrument("ladder-runner"));
+        assert!(!is_instrument("rayon-worker-0") && !is_instrument("ladder-drain"));
     }
 }

@@ -23,6 +23,9 @@ use crate::profile::{Profile, StackView};
 use crate::run::scale::Sweep;
 use crate::workload::human_bytes;
 
+/// Below this many samples a flamegraph's proportions are noise, and the page says so.
+const FEW_SAMPLES: u64 = 20;
+
 /// Why a report has no flamegraphs, and how to get them.
 pub const NOT_PROFILED: &str = "No flamegraphs: these runs were not profiled. `ladder run \
      --report report.html` profiles every rung; for a report from saved runs, save them with \
@@ -368,9 +371,15 @@ impl HtmlReport {
                 continue;
             }
             let title = super::flame_title(&p.rung, &r.workload, &r.machine);
+            let samples = p.profile.total_samples();
             let subtitle = format!(
-                "{} samples at {} Hz{}",
-                p.profile.total_samples(),
+                "{samples} {} at {} Hz{}",
+                // A peer's stacks are its whole process's, start-up and imports included.
+                if p.python {
+                    "Python samples of the whole process by py-spy"
+                } else {
+                    "samples"
+                },
                 p.profile.frequency,
                 r.rungs
                     .iter()
@@ -383,6 +392,15 @@ impl HtmlReport {
                 .is_ok()
             {
                 let _ = writeln!(h, "<h3>{}</h3>", esc(&p.rung));
+                if samples < FEW_SAMPLES {
+                    let _ = writeln!(
+                        h,
+                        "<p class=\"note\">Only {samples} sample{}: too few to read proportions \
+                         from (set-up and verification may outweigh the kernel). A larger n gives \
+                         more.</p>",
+                        if samples == 1 { "" } else { "s" }
+                    );
+                }
                 embed::flame_frame(h, &String::from_utf8_lossy(&svg));
             }
         }
