@@ -80,6 +80,26 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
     );
     assert!(again.contains("<code>native</code>"));
 
+    // A rung run again takes its earlier row's place: the ladder keeps its order.
+    let redo = dir.path().join("redo.json");
+    ladder()
+        .args(["run", "--n", "800", "--d", "256", "--budget", "1"])
+        .args(["--rungs", "algorithmic", "--format", "json", "-o"])
+        .arg(&redo)
+        .assert()
+        .success();
+    let merged = dir.path().join("merged.html");
+    ladder()
+        .arg("report")
+        .args([&json, &redo])
+        .arg("-o")
+        .arg(&merged)
+        .assert()
+        .success();
+    let merged = std::fs::read_to_string(&merged).unwrap();
+    let at = |id: &str| merged.find(&format!("<code>{id}</code>")).unwrap();
+    assert!(at("naive") < at("algorithmic") && at("algorithmic") < at("native"));
+
     // A run saved without --profile: the report says why it has no flamegraphs, and how to get
     // them; a named run's report says whose it is.
     let plain = dir.path().join("plain.json");

@@ -292,9 +292,12 @@ fn merge(mut acc: Results, more: Results, path: &Path) -> Result<Results> {
             more.machine.cpu
         );
     }
+    // A rung run again takes its earlier row's place, so the ladder keeps its order.
     for x in more.rungs {
-        acc.rungs.retain(|r| r.rung != x.rung);
-        acc.rungs.push(x);
+        match acc.rungs.iter().position(|r| r.rung == x.rung) {
+            Some(i) => acc.rungs[i] = x,
+            None => acc.rungs.push(x),
+        }
     }
     Ok(acc)
 }
