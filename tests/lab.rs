@@ -353,7 +353,7 @@ fn the_output_file_never_lands_on_the_lab_s_own_files() {
         .arg(dir.path())
         .assert()
         .success();
-    for victim in ["lab.toml", "02_algorithmic.py"] {
+    for victim in ["lab.toml", "02_algorithmic.py", "README.md"] {
         let before = std::fs::read(dir.path().join(victim)).unwrap();
         let out = ladder()
             .args(["lab", "check"])

@@ -372,6 +372,9 @@ pub fn check_output(out: &Path, inputs: &[&Path], exts: Option<&[&str]>) -> Resu
         _ => a == b,
     };
     if let Some(input) = inputs.iter().find(|i| same(out, i)) {
+        if input.as_os_str() == out.as_os_str() {
+            bail!("{shown} is given twice: writing it would replace it; give another file");
+        }
         bail!(
             "{shown} is also {}: writing it would replace it; give another file",
             input.display()

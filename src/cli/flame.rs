@@ -106,6 +106,15 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
     if args.memory && format == "pprof" {
         bail!("a memory profile is written as SVG or folded stacks");
     }
+    // Before the profiling, not after: a file whose name says what it holds, where it can go.
+    let exts: &[&str] = match format.as_str() {
+        "folded" => &["folded", "txt"],
+        "pprof" => &["pb", "pprof"],
+        _ => &["svg"],
+    };
+    let input: Vec<&std::path::Path> = args.input.input.as_deref().into_iter().collect();
+    super::common::check_output(&output, &input, Some(exts))
+        .with_context(|| format!("-o for --format {format}"))?;
     let interactive = std::io::stderr().is_terminal();
     let Prepared {
         workload,
@@ -262,6 +271,8 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{id}.svg")));
+    let input: Vec<&std::path::Path> = args.input.input.as_deref().into_iter().collect();
+    super::common::check_output(&output, &input, Some(&["svg", "folded"]))?;
     let Prepared {
         workload,
         machine,

@@ -475,11 +475,13 @@ fn refuse_to_overwrite_the_lab(out: &std::path::Path, lab: &lab::spec::Lab) -> R
         })
     };
     let lab_file = lab.dir.join(lab::spec::LAB_FILE);
+    // The README `lab init` wrote is the lab's too: it says what each step asks.
+    let readme = lab.dir.join("README.md");
     if let Some(mine) = lab
         .steps
         .iter()
         .map(|s| s.file.as_path())
-        .chain([lab_file.as_path()])
+        .chain([lab_file.as_path(), readme.as_path()])
         .find(|f| same(f))
     {
         bail!(

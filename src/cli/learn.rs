@@ -79,6 +79,11 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
     }
     let lessons = load_lessons(args.lessons.as_deref())?;
     let path = args.progress.clone().unwrap_or_else(default_path);
+    // The export is JSON, and never lands on a folder, the progress file or a file of another
+    // kind (a lab.toml, a README): checked before anything is saved.
+    if let Some(out) = &args.export {
+        super::common::check_output(out, &[path.as_path()], Some(&["json"]))?;
+    }
     let (mut progress, warning) = Progress::load(&path);
     if let Some(w) = warning {
         eprintln!("warning: {w}");

@@ -290,10 +290,7 @@ type SpiedPeers = (Vec<Box<dyn Rung>>, Vec<Option<SpyDir>>);
 /// The peers `--peers` names; when profiling (`frequency`), each Python one runs under
 /// py-spy, with the folder its samples go to (`None` for a peer that is not Python, or
 /// without py-spy, said once).
-fn spied_peers(
-    spec: &str,
-    frequency: Option<u32>,
-) -> Result<SpiedPeers> {
+fn spied_peers(spec: &str, frequency: Option<u32>) -> Result<SpiedPeers> {
     use ladder::peers::{Peer, Spy, which};
     let specs = select_peer_specs(spec)?;
     let exe = frequency.and_then(|_| which("py-spy"));

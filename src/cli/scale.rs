@@ -63,6 +63,14 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
     if sizes.is_empty() {
         bail!("--n names no size");
     }
+    // Where the table and the plot go is checked before the sweep, and they are two files.
+    if let Some(out) = &args.output {
+        super::common::check_output(out, &[], None)?;
+    }
+    if let Some(plot) = &args.plot {
+        let table: Vec<&std::path::Path> = args.output.as_deref().into_iter().collect();
+        super::common::check_output(plot, &table, Some(&["svg"]))?;
+    }
     let rungs = select_some_rungs(&args.rungs)?;
     let machine = Arc::new(MachineInfo::probe(false));
     let available = ladder::monitor::available_memory();

@@ -281,7 +281,7 @@ fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_
                 "--report",
                 same.to_str().unwrap(),
             ],
-            "would replace it",
+            "is given twice",
         ),
         (vec!["--report", "no-such-folder/r.html"], "does not exist"),
         (vec!["--report", "r.pdf"], "must end in .html"),
@@ -297,4 +297,52 @@ fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_
             .stderr(predicate::str::contains(want));
     }
     assert!(!same.exists());
+
+    // The other commands that write files check them first too: a name that says what it
+    // holds, a folder that exists, two outputs that are two files, never a student's own file.
+    let lab_toml = dir.path().join("lab.toml");
+    std::fs::write(&lab_toml, "format_version = 1\n").unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["flame", "--rung", "naive", "-o", "x.png"],
+            "must end in .svg",
+        ),
+        (
+            &[
+                "flame", "--rung", "naive", "--format", "pprof", "-o", "x.svg",
+            ],
+            "must end in .pb or .pprof",
+        ),
+        (
+            &["flame", "--rung", "naive", "-o", "nodir/x.svg"],
+            "does not exist",
+        ),
+        (&["flame", "--rung", "naive", "-o", "."], "is a folder"),
+        (
+            &["scale", "--n", "100,200", "-o", "s.svg", "--plot", "s.svg"],
+            "is given twice",
+        ),
+        (
+            &["scale", "--n", "100,200", "--plot", "s.png"],
+            "must end in .svg",
+        ),
+        (&["learn", "--export", "lab.toml"], "must end in .json"),
+        (&["learn", "--export", "."], "is a folder"),
+    ];
+    for (args, want) in cases {
+        ladder()
+            .current_dir(dir.path())
+            .env("LADDER_PROGRESS", dir.path().join("progress.json"))
+            .args(*args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(*want));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&lab_toml).unwrap(),
+        "format_version = 1\n"
+    );
+    for f in ["x.png", "x.svg", "s.svg", "s.png", "progress.json"] {
+        assert!(!dir.path().join(f).exists(), "{f} was written");
+    }
 }
