@@ -91,6 +91,29 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
             input.into_iter().chain(args.output.as_deref()).collect();
         super::common::check_output(report, &others, Some(&["html", "htm"]))?;
     }
+    // A file named for one format holding another would not read back (`ladder report` and
+    // `ladder class` read .json): the name and the format must agree.
+    if let Some(ext) = args
+        .output
+        .as_deref()
+        .and_then(|o| o.extension())
+        .map(|e| e.to_string_lossy().to_lowercase())
+    {
+        let named = match ext.as_str() {
+            "json" => Some("json"),
+            "csv" => Some("csv"),
+            "md" | "markdown" => Some("markdown"),
+            _ => None,
+        };
+        if let Some(named) = named.filter(|&n| n != args.format) {
+            bail!(
+                "-o names a .{ext} file but the format is {}: add --format {named} (or name the \
+                 file for {})",
+                args.format,
+                args.format
+            );
+        }
+    }
     let exporter = report::exporter(&args.format).with_context(|| {
         format!(
             "unknown format '{}': use table, json, csv or markdown",

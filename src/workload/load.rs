@@ -26,9 +26,9 @@ pub fn load_file(path: &Path) -> Result<Matrix, WorkloadError> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, WorkloadError> {
-    fs::read(path).map_err(|source| WorkloadError::Io {
+    fs::read(path).map_err(|io| WorkloadError::Io {
         path: path.to_path_buf(),
-        source,
+        io,
     })
 }
 

@@ -244,11 +244,9 @@ impl Workload {
 /// Why a workload could not be built. Every message names the problem and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkloadError {
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    // The I/O error is said in the message, not chained as a source too (it was said twice).
+    #[error("{}: {io}", path.display())]
+    Io { path: PathBuf, io: std::io::Error },
     #[error("{}: {reason}", path.display())]
     Malformed { path: PathBuf, reason: String },
     #[error(

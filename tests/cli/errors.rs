@@ -220,6 +220,15 @@ fn a_bad_input_file_is_named_with_its_problem() {
         .stderr(predicate::str::contains("vectors.npy"))
         .stderr(predicate::str::contains("error:"))
         .stderr(predicate::str::contains("panicked").not());
+    // A file that is not there is said once.
+    let out = ladder()
+        .args(["run", "--input"])
+        .arg(dir.path().join("nope.npy"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
 }
 
 #[test]
@@ -327,6 +336,14 @@ fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_
             "must end in .svg",
         ),
         (&["learn", "--export", "lab.toml"], "must end in .json"),
+        (
+            &["run", "--rungs", "naive", "-o", "r.json"],
+            "add --format json",
+        ),
+        (
+            &["run", "--format", "csv", "-o", "r.md"],
+            "add --format markdown",
+        ),
         (&["learn", "--export", "."], "is a folder"),
     ];
     for (args, want) in cases {
@@ -342,7 +359,15 @@ fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_
         std::fs::read_to_string(&lab_toml).unwrap(),
         "format_version = 1\n"
     );
-    for f in ["x.png", "x.svg", "s.svg", "s.png", "progress.json"] {
+    for f in [
+        "x.png",
+        "x.svg",
+        "s.svg",
+        "s.png",
+        "progress.json",
+        "r.json",
+        "r.md",
+    ] {
         assert!(!dir.path().join(f).exists(), "{f} was written");
     }
 }
