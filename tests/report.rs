@@ -99,6 +99,32 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
     let merged = std::fs::read_to_string(&merged).unwrap();
     let at = |id: &str| merged.find(&format!("<code>{id}</code>")).unwrap();
     assert!(at("naive") < at("algorithmic") && at("algorithmic") < at("native"));
+    assert!(
+        merged.contains("href=\"#diffs\""),
+        "the differences are in the contents"
+    );
+    assert!(
+        !merged.contains("Warning:"),
+        "one machine, nothing to warn of"
+    );
+
+    // A run from another machine merged in: the page itself says so.
+    let mut other: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&redo).unwrap()).unwrap();
+    other["machine"]["cpu"] = "Another CPU".into();
+    let other_json = dir.path().join("other.json");
+    std::fs::write(&other_json, other.to_string()).unwrap();
+    let mixed = dir.path().join("mixed.html");
+    ladder()
+        .arg("report")
+        .args([&json, &other_json])
+        .arg("-o")
+        .arg(&mixed)
+        .assert()
+        .success();
+    let mixed = std::fs::read_to_string(&mixed).unwrap();
+    assert!(mixed.contains("Warning:"), "warned on the page");
+    assert!(mixed.contains("(algorithmic) ran on another machine, Another CPU"));
 
     // A run saved without --profile: the report says why it has no flamegraphs, and how to get
     // them; a named run's report says whose it is.

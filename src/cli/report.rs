@@ -33,6 +33,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     let mut scale = None;
     let mut sections = Vec::new();
     let mut learners = std::collections::BTreeSet::new();
+    let mut warnings = Vec::new();
     for path in &args.files {
         match read(path)? {
             Input::Run(run) => {
@@ -41,7 +42,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
                 profiles.extend(folded_profiles(&run, path));
                 results = Some(match results {
                     None => run,
-                    Some(acc) => merge(acc, run, path)?,
+                    Some(acc) => merge(acc, run, path, &mut warnings)?,
                 });
             }
             Input::Table(t) => sections.push(t),
@@ -94,6 +95,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         scale,
         sections,
         sources: args.files.iter().map(|p| p.display().to_string()).collect(),
+        warnings,
     };
     ladder::report::write_atomic(&args.output, report.render().as_bytes())
         .with_context(|| format!("could not write {}", args.output.display()))?;
@@ -269,7 +271,12 @@ fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
 
 /// `more`'s rungs after `acc`'s, one row per rung (a later run of a rung replaces an earlier
 /// one): only runs on the same workload compare.
-fn merge(mut acc: Results, more: Results, path: &Path) -> Result<Results> {
+fn merge(
+    mut acc: Results,
+    more: Results,
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Results> {
     if acc.workload != more.workload {
         bail!(
             "{} ran on {} × {} ({}, seed {}), not {} × {} ({}, seed {}) like the files before it: \
@@ -286,11 +293,17 @@ fn merge(mut acc: Results, more: Results, path: &Path) -> Result<Results> {
         );
     }
     if acc.machine.key() != more.machine.key() {
-        eprintln!(
-            "warning: {} ran on another machine ({}): its times are not comparable",
+        // Said on the page too: its reader never saw this terminal.
+        let rungs: Vec<&str> = more.rungs.iter().map(|r| r.rung.as_str()).collect();
+        let said = format!(
+            "{} ({}) ran on another machine, {}, than the machine described below: its times are \
+             not comparable with the others'",
             path.display(),
+            rungs.join(", "),
             more.machine.cpu
         );
+        eprintln!("warning: {said}");
+        warnings.push(said);
     }
     // A rung run again takes its earlier row's place, so the ladder keeps its order.
     for x in more.rungs {

@@ -231,6 +231,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
             scale: None,
             sections: Vec::new(),
             sources: Vec::new(),
+            warnings: Vec::new(),
         };
         write_output(Some(path), &report.render())?;
     }

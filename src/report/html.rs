@@ -69,6 +69,9 @@ pub struct HtmlReport {
     pub sections: Vec<TableSection>,
     /// Where the figures come from (files read), said at the bottom.
     pub sources: Vec<String>,
+    /// What a reader must know before trusting the figures (runs from another machine merged
+    /// in), said at the top.
+    pub warnings: Vec<String>,
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -161,6 +164,9 @@ impl HtmlReport {
         if !self.profiles.is_empty() {
             nav.push(("flames", "Flamegraphs"));
         }
+        if !self.diff_pairs().is_empty() {
+            nav.push(("diffs", "What each step changed"));
+        }
         if self.scale.is_some() {
             nav.push(("scale", "Scaling"));
         }
@@ -172,6 +178,13 @@ impl HtmlReport {
             let _ = write!(h, "<a href=\"#section-{i}\">{}</a>", esc(&s.title));
         }
         let _ = writeln!(h, "</nav>");
+        for w in &self.warnings {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\"><span class=\"bad\">Warning:</span> {}</p>",
+                esc(w)
+            );
+        }
         self.machine(&mut h);
         self.table(&mut h);
         self.chart(&mut h);
@@ -342,6 +355,21 @@ impl HtmlReport {
         }
     }
 
+    /// Consecutive sampled profiles of one kind (a Python peer's stacks against another
+    /// peer's, a rung's against a rung's): the differences drawn.
+    fn diff_pairs(&self) -> Vec<(&RungProfile, &RungProfile)> {
+        let sampled: Vec<&RungProfile> = self
+            .profiles
+            .iter()
+            .filter(|p| p.profile.total_samples() > 0)
+            .collect();
+        sampled
+            .windows(2)
+            .filter(|w| w[0].python == w[1].python)
+            .map(|w| (w[0], w[1]))
+            .collect()
+    }
+
     fn flames(&self, h: &mut String) {
         if self.profiles.is_empty() {
             // Said, so a reader does not look for them: a saved run brings them only when it
@@ -405,16 +433,7 @@ impl HtmlReport {
             }
         }
         // Like with like: a Python peer's stacks against another peer's.
-        let sampled: Vec<&RungProfile> = self
-            .profiles
-            .iter()
-            .filter(|p| p.profile.total_samples() > 0)
-            .collect();
-        let pairs: Vec<(&RungProfile, &RungProfile)> = sampled
-            .windows(2)
-            .filter(|w| w[0].python == w[1].python)
-            .map(|w| (w[0], w[1]))
-            .collect();
+        let pairs = self.diff_pairs();
         if !pairs.is_empty() {
             let _ = writeln!(
                 h,

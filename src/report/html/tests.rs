@@ -86,6 +86,7 @@ fn report(results: Results) -> HtmlReport {
             rows: vec![vec!["step 1".into(), "1.00 s".into()]],
         }],
         sources: vec!["run.json".into()],
+        warnings: Vec::new(),
     }
 }
 

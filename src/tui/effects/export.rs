@@ -73,6 +73,7 @@ pub(super) fn report(
         scale: None,
         sections: Vec::new(),
         sources: Vec::new(),
+        warnings: Vec::new(),
     };
     let r = write_into(&path, report.render().as_bytes());
     written(path, r)
