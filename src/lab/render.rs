@@ -100,6 +100,14 @@ pub fn table(
             ""
         }
     );
+    // What a `!` beside a time means, as under `ladder run`'s table.
+    for r in results {
+        if let Some(note) = r.report.as_ref().and_then(|x| {
+            crate::report::load_note(x).map(|n| n.replacen(x.rung.as_str(), &r.file, 1))
+        }) {
+            let _ = writeln!(s, "{note}");
+        }
+    }
     // Said once, not on every row.
     if let Some(why) = results.iter().find_map(|r| match &r.lint {
         Lint::Unavailable(why) => Some(why),
@@ -149,4 +157,57 @@ pub fn json(
         "all_count": all_count(results),
         "steps": steps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_measured_under_load_is_explained_under_the_table() {
+        let info = crate::rungs::ladder()[0].info();
+        let mut report = crate::run::RunReport::new(&info, 2, 100);
+        report.estimated_s = 1.0;
+        report.load_elsewhere = Some(0.8);
+        let step = |report: crate::run::RunReport| StepResult {
+            id: "naive".into(),
+            file: "01_naive.py".into(),
+            title: "t".into(),
+            optional: false,
+            verdict: Verdict::Counts,
+            floor: None,
+            lint: Lint::NotApplicable,
+            report: Some(report),
+        };
+        let meta = WorkloadMeta {
+            n: 100,
+            d: 8,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        };
+        let machine = MachineInfo {
+            cpu: "Test CPU".into(),
+            model: None,
+            arch: "x86_64".into(),
+            logical_cores: 2,
+            physical_cores: Some(2),
+            simd: vec![],
+            kernel_isa: "portable".into(),
+            peak_gflops_core: 10.0,
+            peak_gflops_all: 20.0,
+            peak_gflops_core_128: 10.0,
+            peak_gflops_all_128: 20.0,
+            mem_read_gbs: None,
+            peak_origin: crate::machine::PeakOrigin::default(),
+        };
+        let text = table("lab", &meta, &machine, &[step(report.clone())]);
+        assert!(
+            text.contains("01_naive.py !: measured under load: 80% of a core busy elsewhere"),
+            "{text}"
+        );
+        report.load_elsewhere = Some(0.01);
+        let quiet = table("lab", &meta, &machine, &[step(report)]);
+        assert!(!quiet.contains("under load"), "{quiet}");
+    }
 }
