@@ -40,14 +40,19 @@ pub fn select_rungs(spec: &str) -> Result<Vec<Box<dyn Rung>>> {
     if spec == "none" {
         return Ok(Vec::new());
     }
-    let known: Vec<&str> = rungs::ladder().iter().map(|r| r.info().id).collect();
+    // Every rung `find` knows: the ladder's and the extras (ann, the leak lesson's).
+    let known: Vec<&str> = rungs::ladder()
+        .iter()
+        .chain(&rungs::extras())
+        .map(|r| r.info().id)
+        .collect();
     spec.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|id| {
             rungs::find(id).with_context(|| {
                 format!(
-                    "unknown rung '{id}': choose from {} (or all)",
+                    "unknown rung '{id}': choose from {} (or all; `ladder rungs` says what each is)",
                     known.join(", ")
                 )
             })

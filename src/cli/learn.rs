@@ -152,15 +152,17 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
         let (lid, sid) = spec
             .split_once('/')
             .context("--show takes LESSON/STEP, e.g. bytecode/dot-bytecode")?;
-        let lesson = lessons
-            .iter()
-            .find(|l| l.id == lid)
-            .with_context(|| format!("no lesson '{lid}'"))?;
-        let step = lesson
-            .steps
-            .iter()
-            .find(|s| s.id == sid)
-            .with_context(|| format!("lesson {lid} has no step '{sid}'"))?;
+        let lesson = lessons.iter().find(|l| l.id == lid).with_context(|| {
+            let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+            format!("no lesson '{lid}': the lessons are {}", ids.join(", "))
+        })?;
+        let step = lesson.steps.iter().find(|s| s.id == sid).with_context(|| {
+            let ids: Vec<&str> = lesson.steps.iter().map(|s| s.id.as_str()).collect();
+            format!(
+                "lesson {lid} has no step '{sid}': its steps are {}",
+                ids.join(", ")
+            )
+        })?;
         // The options in the order this learner sees them in the app.
         let order = ladder::lessons::option_order(
             progress.learner.as_deref().unwrap_or(""),

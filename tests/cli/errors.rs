@@ -166,6 +166,12 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             "1 to 40 printable characters",
         ),
         (&["learn", "--name", "a\tb"], "1 to 40 printable characters"),
+        (&["learn", "--show", "bytecode/1"], "its steps are intro, "),
+        (
+            &["learn", "--show", "nope/1"],
+            "the lessons are profile-first, ",
+        ),
+        (&["run", "--rungs", "nope"], "leak-fixed, ann (or all"),
     ];
     // A peer file whose module name is code, not a name.
     let peers = TempDir::new().unwrap();
