@@ -136,9 +136,13 @@ fn a_class_merges_each_students_files_and_names_the_bad_ones() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let good = files.len() - 2;
     assert!(
-        stdout.contains(&format!("2 students from {good} files (2 more skipped)")),
+        stdout.contains(&format!("3 students from {good} files (2 more skipped)")),
         "{stdout}"
     );
+    // Bob handed in only a broken file: he has a row saying so; a foreign file is no one's.
+    let bob = stdout.lines().find(|l| l.starts_with("bob")).expect("bob's row");
+    assert!(bob.contains("nothing readable"), "{bob}");
+    assert!(!stdout.lines().any(|l| l.starts_with("package")), "{stdout}");
     for name in ["Ada Lovelace", "Grace Hopper"] {
         let rows = stdout.lines().filter(|l| l.starts_with(name)).count();
         assert_eq!(rows, 1, "one row for {name}:\n{stdout}");

@@ -431,6 +431,18 @@ pub struct Student {
     pub notes: Vec<String>,
 }
 
+/// The note on a student whose every file was skipped.
+pub const NOTHING_READABLE: &str =
+    "nothing readable: every file handed in was skipped (see the skipped files for why)";
+
+impl Student {
+    /// Whether any of their files could be read (else they have a row saying so).
+    #[must_use]
+    pub fn read_anything(&self) -> bool {
+        self.run.is_some() || self.lab.is_some() || self.lessons.is_some()
+    }
+}
+
 /// A file that was left out, and why.
 #[derive(Debug)]
 pub struct Skipped {
@@ -459,11 +471,21 @@ impl Class {
         let mut class = Self::default();
         // Per student: the keys that name them, the names their files record, their files.
         let mut groups: Vec<Group> = Vec::new();
+        // Files that could not be read, with whose their names say they are.
+        let mut unread: Vec<(String, String)> = Vec::new();
         for (order, path) in paths.iter().enumerate() {
             let shown = path.display().to_string();
             let input = match read(path) {
                 Ok(input) => input,
                 Err(why) => {
+                    // A broken hand-in is someone's; a foreign file (a package.json) or a path
+                    // that is not there is no one's.
+                    if matches!(
+                        why,
+                        Skip::NotJson(_) | Skip::Malformed { .. } | Skip::TooLarge(_)
+                    ) {
+                        unread.push((file_key(path), shown.clone()));
+                    }
                     class.skipped.push(Skipped { file: shown, why });
                     continue;
                 }
@@ -503,12 +525,31 @@ impl Class {
             }
             groups.push(joined);
         }
+        // A student none of whose files could be read still has a row: the instructor must
+        // see who handed in nothing usable, not find them only among the skipped files.
+        let mut nothing: Vec<Student> = Vec::new();
+        for (key, shown) in unread {
+            let lower = key.to_lowercase();
+            if groups.iter().any(|g| g.keys.contains(&lower)) {
+                continue;
+            }
+            match nothing.iter_mut().find(|s| s.name.to_lowercase() == lower) {
+                Some(s) => s.files.push(shown),
+                None => nothing.push(Student {
+                    name: key,
+                    files: vec![shown],
+                    notes: vec![NOTHING_READABLE.into()],
+                    ..Student::default()
+                }),
+            }
+        }
         class.students = groups
             .into_iter()
             .map(|mut g| {
                 g.files.sort_by_key(|f| f.order);
                 student(g.files)
             })
+            .chain(nothing)
             .collect();
         // A register's order, whatever order the files came in.
         class

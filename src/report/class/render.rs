@@ -101,7 +101,9 @@ pub(super) fn row(s: &Student) -> Vec<String> {
     let dash = || "-".to_string();
     vec![
         s.name.clone(),
-        if s.machines.is_empty() {
+        if !s.read_anything() {
+            "nothing readable (see the skipped files)".into()
+        } else if s.machines.is_empty() {
             dash()
         } else {
             s.machines.join(" / ")
@@ -144,7 +146,13 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// "3 students from 5 files (1 more skipped)".
 pub(super) fn counts(c: &Class) -> String {
-    let files: usize = c.students.iter().map(|s| s.files.len()).sum();
+    // Files read: a student with nothing readable has only skipped ones, counted apart.
+    let files: usize = c
+        .students
+        .iter()
+        .filter(|s| s.read_anything())
+        .map(|s| s.files.len())
+        .sum();
     let mut s = format!(
         "{} from {}",
         plural(c.students.len(), "student", "students"),
