@@ -284,6 +284,7 @@ impl MachineInfo {
             ];
             if by.iter().any(|&b| b > 1.0) {
                 measured_unix = prior.measured_unix;
+                m.peak_origin.measured_at = Some(utc_rfc3339(measured_unix));
             }
             // Within 2% is the same figure, not worth a note.
             if by.iter().any(|&b| b > 1.02) {

@@ -140,9 +140,15 @@ fn a_class_merges_each_students_files_and_names_the_bad_ones() {
         "{stdout}"
     );
     // Bob handed in only a broken file: he has a row saying so; a foreign file is no one's.
-    let bob = stdout.lines().find(|l| l.starts_with("bob")).expect("bob's row");
+    let bob = stdout
+        .lines()
+        .find(|l| l.starts_with("bob"))
+        .expect("bob's row");
     assert!(bob.contains("nothing readable"), "{bob}");
-    assert!(!stdout.lines().any(|l| l.starts_with("package")), "{stdout}");
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("package")),
+        "{stdout}"
+    );
     for name in ["Ada Lovelace", "Grace Hopper"] {
         let rows = stdout.lines().filter(|l| l.starts_with(name)).count();
         assert_eq!(rows, 1, "one row for {name}:\n{stdout}");

@@ -42,7 +42,11 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
     for k in &class.skipped {
         eprintln!("skipped {}: {}", k.file, k.why);
     }
-    if !class.students.iter().any(ladder::report::class::Student::read_anything) {
+    if !class
+        .students
+        .iter()
+        .any(ladder::report::class::Student::read_anything)
+    {
         bail!(
             "{}: give outputs of `ladder run --format json -o NAME-run.json`, `ladder lab check \
              --format json -o NAME-lab.json` or `ladder learn --export NAME-lessons.json`",

@@ -378,7 +378,10 @@ pub fn check_output(out: &Path, inputs: &[&Path], exts: Option<&[&str]>) -> Resu
     };
     if let Some(input) = inputs.iter().find(|i| same(out, i)) {
         if input.as_os_str() == out.as_os_str() {
-            bail!("{shown} is given twice: writing it would replace it; give another file");
+            bail!(
+                "{shown} is also read or written by this command: writing it would replace it; \
+                 give another file"
+            );
         }
         bail!(
             "{shown} is also {}: writing it would replace it; give another file",

@@ -82,21 +82,30 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
     };
     let rungs = select_some_rungs(&ids)?;
     let names: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
+    let ext = args
+        .output
+        .as_deref()
+        .and_then(|o| o.extension())
+        .map(|e| e.to_string_lossy().to_lowercase());
+    let format = match (&args.format, ext.as_deref()) {
+        (Some(f), _) => f.clone(),
+        (None, Some("folded" | "txt")) => "folded".into(),
+        (None, Some("pb" | "pprof")) => "pprof".into(),
+        _ => "svg".into(),
+    };
+    // Without -o, the file is named for what it holds.
     let output = args.output.clone().unwrap_or_else(|| {
+        let ext = match format.as_str() {
+            "folded" => "folded",
+            "pprof" => "pb",
+            _ => "svg",
+        };
         PathBuf::from(if diff {
-            format!("diff-{}-{}.svg", names[0], names[1])
+            format!("diff-{}-{}.{ext}", names[0], names[1])
         } else {
-            format!("{}.svg", names[0])
+            format!("{}.{ext}", names[0])
         })
     });
-    let format = match &args.format {
-        Some(f) => f.clone(),
-        None => match output.extension().and_then(|e| e.to_str()) {
-            Some("folded" | "txt") => "folded".into(),
-            Some("pb" | "pprof") => "pprof".into(),
-            _ => "svg".into(),
-        },
-    };
     if !matches!(format.as_str(), "svg" | "folded" | "pprof") {
         bail!("unknown format '{format}': use svg, folded or pprof");
     }
@@ -263,7 +272,7 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     let dir = tmp.path().to_path_buf();
     peer.spy = Some(Spy {
         exe,
-        rate: args.frequency.min(1000),
+        rate: args.frequency.clamp(1, 1000),
         dir: dir.clone(),
     });
     super::common::install_interrupt_handler();
@@ -272,7 +281,7 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{id}.svg")));
     let input: Vec<&std::path::Path> = args.input.input.as_deref().into_iter().collect();
-    super::common::check_output(&output, &input, Some(&["svg", "folded"]))?;
+    super::common::check_output(&output, &input, Some(&["svg", "folded", "txt"]))?;
     let Prepared {
         workload,
         machine,
@@ -298,8 +307,11 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     if text.trim().is_empty() {
         bail!("py-spy recorded no samples of {id} (a run too short, or no permission to trace)");
     }
-    let profile = ladder::profile::Profile::from_folded(&text, args.frequency.min(1000))?;
-    let bytes = if output.extension().is_some_and(|e| e == "folded") {
+    let profile = ladder::profile::Profile::from_folded(&text, args.frequency.clamp(1, 1000))?;
+    let folded = output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("folded") || e.eq_ignore_ascii_case("txt"));
+    let bytes = if folded {
         profile.to_folded_file(args.view()).into_bytes()
     } else {
         let meta = WorkloadMeta::from(workload.as_ref());

@@ -39,6 +39,8 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
             Input::Run(run) => {
                 let run = *run;
                 learners.extend(run.learner.clone());
+                // A rung run again brings its own profile or none: never the earlier run's.
+                profiles.retain(|p: &RungProfile| !run.rungs.iter().any(|x| x.rung == p.rung));
                 profiles.extend(folded_profiles(&run, path));
                 results = Some(match results {
                     None => run,
@@ -86,7 +88,8 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
                 .cloned()
         })
         .collect();
-    if profiles.is_empty() {
+    // Only when no run was profiled: a profiled run whose stacks are missing was said above.
+    if profiles.is_empty() && results.rungs.iter().all(|x| x.flamegraph.is_none()) {
         eprintln!("note: {}", ladder::report::html::NOT_PROFILED);
     }
     let report = HtmlReport {

@@ -176,13 +176,16 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         .map(|(i, (report, p))| match (i.checked_sub(first_peer), p) {
             // A peer runs in its own process: the in-process profile sampled only ladder
             // waiting for it. Its stacks are py-spy's, when it ran under py-spy.
-            (Some(j), Some(_)) => spies[j].as_ref().and_then(|s| s.profile(report)),
+            (Some(j), Some(_)) if report.has_time() => {
+                spies[j].as_ref().and_then(|s| s.profile(report))
+            }
             (None, Some(Ok(p))) => Some(p),
             (None, Some(Err(e))) => {
                 eprintln!("warning: no profile of {}: {e}", report.rung);
                 None
             }
-            (_, None) => None,
+            // Not profiled, or a peer with no time (unavailable, failed, cancelled).
+            (_, None) | (Some(_), _) => None,
         })
         .collect();
     if let Some(dir) = &flame_dir {
@@ -326,7 +329,7 @@ fn spied_peers(spec: &str, frequency: Option<u32>) -> Result<SpiedPeers> {
         let spy = match (frequency, &exe) {
             (Some(hz), Some(exe)) if peer.is_python() => {
                 let dir = ladder::fsio::private_temp_dir("ladder-spy-")?;
-                let rate = hz.min(1000);
+                let rate = hz.clamp(1, 1000);
                 peer.spy = Some(Spy {
                     exe: exe.clone(),
                     rate,

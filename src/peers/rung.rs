@@ -223,6 +223,10 @@ impl PeerKernel {
             if (finished.ended.success || spy_error) && no_result && !finished.stderr.is_empty() {
                 finished.ended.success = false;
                 SPY_HIDDEN_STATUS.clone_into(&mut finished.ended.code);
+            } else if spy_error && !no_result {
+                // py-spy failed, the program did not: it handed back its result, which is
+                // checked like any other (only its profile is missing).
+                finished.ended.success = true;
             }
         }
         if !finished.ended.success {

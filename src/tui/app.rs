@@ -207,6 +207,9 @@ impl App {
                 // A peer's profile is its own stacks, sampled by py-spy.
                 if let Some(i) = m.rung_index(&rung) {
                     m.profiles[i] = Some(profile);
+                    if let Some(l) = self.lab.as_mut() {
+                        l.profiled = Some(i);
+                    }
                 }
                 vec![]
             }

@@ -296,7 +296,7 @@ fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_
                 "--report",
                 same.to_str().unwrap(),
             ],
-            "is given twice",
+            "is also read or written by this command",
         ),
         (vec!["--report", "no-such-folder/r.html"], "does not exist"),
         (vec!["--report", "r.pdf"], "must end in .html"),
@@ -335,7 +335,7 @@ fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_
         (&["flame", "--rung", "naive", "-o", "."], "is a folder"),
         (
             &["scale", "--n", "100,200", "-o", "s.svg", "--plot", "s.svg"],
-            "is given twice",
+            "is also read or written by this command",
         ),
         (
             &["scale", "--n", "100,200", "--plot", "s.png"],

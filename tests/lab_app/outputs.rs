@@ -72,10 +72,12 @@ fn results_are_kept_for_the_next_launch_while_the_files_are_unchanged() {
         "naive", 0.01, true,
     ))));
     // The run was profiled (py-spy): its profile is kept with it.
-    let profiled = row(&app, 0);
-    app.profiles[profiled] = Some(std::sync::Arc::new(
-        ladder::profile::Profile::from_folded("similarity (01_naive.py:31) 40\n", 250).unwrap(),
-    ));
+    let _ = app.update(Msg::Profiled {
+        rung: app.rows[row(&app, 0)].info.id.to_string(),
+        profile: std::sync::Arc::new(
+            ladder::profile::Profile::from_folded("similarity (01_naive.py:31) 40\n", 250).unwrap(),
+        ),
+    });
     let cmds = app.update(Msg::RungFinished(Box::new(step_report(
         "naive", 40.0, true,
     ))));
@@ -154,4 +156,31 @@ fn results_are_kept_for_the_next_launch_while_the_files_are_unchanged() {
     let mut third = lab_app(&dir);
     third.restore_lab(saved::load(&lab, &setting));
     assert!(!matches!(verdict(&third, 0), Verdict::Counts));
+}
+
+#[test]
+fn a_run_that_brought_no_profile_leaves_none_of_the_file_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let mut app = lab_app(&dir);
+    let r = row(&app, 0);
+    let profile = std::sync::Arc::new(
+        ladder::profile::Profile::from_folded("similarity (01_naive.py:31) 40\n", 250).unwrap(),
+    );
+    app.lab.as_mut().unwrap().selected = 0;
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::QuickChecked(Box::new(step_report(
+        "naive", 0.01, true,
+    ))));
+    let _ = app.update(Msg::Profiled {
+        rung: app.rows[r].info.id.to_string(),
+        profile,
+    });
+    let _ = app.update(Msg::RungFinished(Box::new(step_report(
+        "naive", 40.0, true,
+    ))));
+    assert!(app.profiles[r].is_some());
+    // Run again, and py-spy recorded nothing this time: f must not show the old stacks.
+    run_step(&mut app, 0, "naive", 40.0);
+    assert!(app.profiles[r].is_none());
 }

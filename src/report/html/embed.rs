@@ -43,7 +43,7 @@ pub fn flame_frame(h: &mut String, svg: &str) {
     let body = svg_body(svg);
     let height = svg_height(&body).unwrap_or(600) + 8;
     let doc = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}svg{{display:block;width:100%}}</style>\
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}body>svg{{display:block;width:100%}}</style>\
          <script>history.replaceState = function () {{}};</script></head><body>{body}</body></html>"
     );
     let _ = writeln!(

@@ -72,6 +72,8 @@ pub struct LabState {
     pub check_cancelled: Option<usize>,
     /// A step measured once more because it fell just short of its floor, with its first run.
     pub retry: Option<(usize, RunReport)>,
+    /// The row whose profile arrived since its run started (it comes just before the run's end).
+    pub profiled: Option<usize>,
     /// The notice saying results were kept from last time, until the workload's own replaces
     /// it (then it is said again).
     pub kept_notice: Option<String>,
@@ -103,6 +105,7 @@ impl LabState {
             running_hash: None,
             retry: None,
             kept_notice: None,
+            profiled: None,
             ticks: 0,
         };
         state.reassess();
@@ -481,6 +484,11 @@ pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command
         return next(lab, m);
     };
     let cancelled = m.rows[row].status == Status::Cancelled;
+    // A whole run that brought no profile (py-spy missing, or no samples) leaves none: the
+    // last one was of the file before, and must not be kept with this run's result.
+    if lab.profiled.take() != Some(row) && !cancelled {
+        m.profiles[row] = None;
+    }
     if let Some((_, hash)) = lab.running_hash.take_if(|(j, _)| *j == i) {
         if cancelled {
             // The result shown is of the file before: a changed file is still to run.
