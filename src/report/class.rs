@@ -478,13 +478,20 @@ impl Class {
             let input = match read(path) {
                 Ok(input) => input,
                 Err(why) => {
-                    // A broken hand-in is someone's; a foreign file (a package.json) or a path
-                    // that is not there is no one's.
-                    if matches!(
-                        why,
-                        Skip::NotJson(_) | Skip::Malformed { .. } | Skip::TooLarge(_)
-                    ) {
-                        unread.push((file_key(path), shown.clone()));
+                    // A broken hand-in is someone's; a foreign file (a package.json), a path
+                    // that is not there, or a file not named for anyone is no one's.
+                    // Only a file named as a hand-in ("bob-run.json") names a student.
+                    let key = file_key(path);
+                    let named = path
+                        .file_stem()
+                        .is_some_and(|stem| stem.to_string_lossy() != key);
+                    if named
+                        && matches!(
+                            why,
+                            Skip::NotJson(_) | Skip::Malformed { .. } | Skip::TooLarge(_)
+                        )
+                    {
+                        unread.push((key, shown.clone()));
                     }
                     class.skipped.push(Skipped { file: shown, why });
                     continue;

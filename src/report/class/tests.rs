@@ -53,10 +53,14 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
         write("foreign.json", r#"{"name": "something else"}"#),
         write("grace_lab.json", lab),
         write("grace_lab2.json", r#"{"lab": "l", "steps": "not a list"}"#),
+        // Linus handed in only a file cut short: he has a row, saying so.
+        write("linus-run.json", "{\"rungs\": ["),
     ];
     let class = Class::gather(&files);
     let names: Vec<&str> = class.students.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["Ada Lovelace", "grace"]);
+    assert_eq!(names, ["Ada Lovelace", "grace", "linus"]);
+    assert!(!class.students[2].read_anything());
+    assert_eq!(class.students[2].notes, [super::NOTHING_READABLE]);
     let ada = &class.students[0];
     assert_eq!(ada.files.len(), 3, "{:?}", ada.files);
     assert_eq!(ada.notes.len(), 1, "the second export replaces the first");
@@ -85,7 +89,7 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
             )
         })
         .collect();
-    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    assert_eq!(skipped.len(), 4, "{skipped:?}");
     assert_eq!(skipped[0].0, "broken.json");
     assert!(skipped[0].1.starts_with("not JSON"), "{}", skipped[0].1);
     assert!(matches!(class.skipped[1].why, Skip::Foreign));
