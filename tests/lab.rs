@@ -353,7 +353,14 @@ fn the_output_file_never_lands_on_the_lab_s_own_files() {
         .arg(dir.path())
         .assert()
         .success();
-    for victim in ["lab.toml", "02_algorithmic.py", "README.md"] {
+    for victim in [
+        "lab.toml",
+        "02_algorithmic.py",
+        "README.md",
+        "tests/test_bench.py",
+        ".gitignore",
+        "06_pyo3/Cargo.toml",
+    ] {
         let before = std::fs::read(dir.path().join(victim)).unwrap();
         let out = ladder()
             .args(["lab", "check"])
@@ -376,6 +383,20 @@ fn the_output_file_never_lands_on_the_lab_s_own_files() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    // A folder is said before any work too, by notes as by check.
+    let out = ladder()
+        .args(["lab", "notes"])
+        .arg(dir.path())
+        .arg("-o")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a folder"));
+    assert!(
+        !dir.path().join("NOTES.md").exists(),
+        "nothing climbed, nothing written"
+    );
     // A step file given instead of the folder.
     let out = ladder()
         .args(["lab", "check"])

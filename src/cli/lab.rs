@@ -56,7 +56,9 @@ enum LabCommand {
     Check(CheckCmd),
     /// Climb the lab and our rungs on its workload, and write NOTES.md: your speedup table,
     /// ours beside it, and the course's claims checked against your numbers (default file:
-    /// NOTES.md in the lab folder; it is always Markdown, whatever --format says).
+    /// NOTES.md in the lab folder; it is always Markdown, whatever --format says). Exits as
+    /// `check` does: 0 only when every step counts, 1 otherwise (the notes are written either
+    /// way).
     Notes(CheckArgs),
 }
 
@@ -474,14 +476,21 @@ fn refuse_to_overwrite_the_lab(out: &std::path::Path, lab: &lab::spec::Lab) -> R
                 .is_some_and(|(p, name)| p.join(name) == a)
         })
     };
+    if out.is_dir() {
+        bail!("-o {} is a folder: give a file name in it", out.display());
+    }
     let lab_file = lab.dir.join(lab::spec::LAB_FILE);
-    // The README `lab init` wrote is the lab's too: it says what each step asks.
-    let readme = lab.dir.join("README.md");
+    // Every file `lab init` wrote is the lab's too (its README, the tests, the PyO3 crate).
+    let scaffold: Vec<std::path::PathBuf> = lab::scaffold::FILES
+        .iter()
+        .map(|(name, _)| lab.dir.join(name))
+        .collect();
     if let Some(mine) = lab
         .steps
         .iter()
         .map(|s| s.file.as_path())
-        .chain([lab_file.as_path(), readme.as_path()])
+        .chain([lab_file.as_path()])
+        .chain(scaffold.iter().map(std::path::PathBuf::as_path))
         .find(|f| same(f))
     {
         bail!(

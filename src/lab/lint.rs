@@ -92,6 +92,18 @@ pub fn check(file: &Path) -> Lint {
 fn parse(json: &str) -> Lint {
     match serde_json::from_str::<Vec<RuffMessage>>(json) {
         Ok(ms) => {
+            // A file ruff cannot parse was not checked: not "clean".
+            if ms.iter().any(|m| {
+                m.code.is_none()
+                    || m.code.as_deref() == Some("invalid-syntax")
+                    || m.message.starts_with("SyntaxError")
+            }) {
+                return Lint::Unavailable(
+                    "ruff could not parse the file (its syntax error is above): NumPy's rules \
+                     are checked once it parses"
+                        .into(),
+                );
+            }
             let mut found: Vec<Finding> = ms
                 .into_iter()
                 // Only NumPy's rules: a syntax error is the run's to report, in the student's
@@ -131,7 +143,10 @@ mod tests {
         assert_eq!(parse("[]"), Lint::Checked(vec![]));
         let syntax = r#"[{"code": null, "message": "SyntaxError: Expected ')'",
            "location": {"row": 1, "column": 30}, "filename": "/lab/03_numpy.py"}]"#;
-        assert_eq!(parse(syntax), Lint::Checked(vec![]), "not a NumPy finding");
+        assert!(
+            matches!(parse(syntax), Lint::Unavailable(why) if why.contains("could not parse")),
+            "not a NumPy finding, and not clean either"
+        );
         assert!(matches!(parse("garbage"), Lint::Unavailable(_)));
     }
 }

@@ -102,7 +102,7 @@ pub fn table(
     );
     // What a `!` beside a time means, as under `ladder run`'s table.
     for r in results {
-        if let Some(note) = r.report.as_ref().and_then(|x| {
+        if let Some(note) = r.report.as_ref().filter(|x| x.has_time()).and_then(|x| {
             crate::report::load_note(x).map(|n| n.replacen(x.rung.as_str(), &r.file, 1))
         }) {
             let _ = writeln!(s, "{note}");

@@ -304,7 +304,9 @@ pub fn repeat_note(x: &RunReport) -> Option<String> {
 /// other processes spoiled.
 #[must_use]
 pub fn load_note(x: &RunReport) -> Option<String> {
-    let l = x.load_elsewhere.filter(|_| x.under_load())?;
+    let l = x
+        .load_elsewhere
+        .filter(|_| x.under_load() && x.has_time())?;
     Some(format!(
         "{} !: measured under load: {:.0}% of a core busy elsewhere; its time may be long, and \
          its % of peak low, by up to that much (run again on an idle machine)",

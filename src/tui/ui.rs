@@ -66,6 +66,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         help::draw(
             f,
             help::section_title(app.screen, app.demo.is_some()),
+            app.lab.is_some(),
             app.help_scroll,
             &app.help_rows,
             theme,

@@ -131,6 +131,13 @@ pub fn section_title(screen: Screen, demo: bool) -> &'static str {
 /// in their usual order: a key another screen uses for something else never comes first.
 #[must_use]
 pub fn ordered(first: &str) -> Vec<(&'static str, &'static str)> {
+    ordered_in(first, false)
+}
+
+/// [`ordered`], with the lab's keys right after the screen's when a lab is open (its `f`
+/// view's help is read by a student in the lab, to whom the ladder's keys do not apply).
+#[must_use]
+pub fn ordered_in(first: &str, lab: bool) -> Vec<(&'static str, &'static str)> {
     let mut sections: Vec<&[(&str, &str)]> = Vec::new();
     let mut start = 0;
     for i in 1..=HELP.len() {
@@ -141,8 +148,9 @@ pub fn ordered(first: &str) -> Vec<(&'static str, &'static str)> {
     }
     let rank = |sec: &&[(&str, &str)]| match sec[0].0 {
         t if t == first => 0,
-        "Anywhere" => 1,
-        _ => 2,
+        "Lab" if lab => 1,
+        "Anywhere" => 2,
+        _ => 3,
     };
     sections.sort_by_key(rank);
     sections.concat()
@@ -170,12 +178,13 @@ pub fn on_key(scroll: &mut usize, shown: usize, key: KeyEvent) -> bool {
 pub fn draw(
     f: &mut Frame,
     first: &str,
+    lab: bool,
     scroll: usize,
     shown: &Cell<usize>,
     theme: &Theme,
     area: Rect,
 ) {
-    let help = ordered(first);
+    let help = ordered_in(first, lab);
     let total = help.len();
     let h = (total as u16 + 2).min(area.height);
     let w = 78.min(area.width);
@@ -245,6 +254,11 @@ mod tests {
             assert_eq!(help[0].0, section_title(s, false), "{s:?} comes first");
             assert!(help[0].1.is_empty(), "{s:?} has no section");
         }
+        // Help opened from the lab's flamegraph: the lab's keys come right after the view's.
+        let from_flame = ordered_in("Flamegraph", true);
+        let lab_at = from_flame.iter().position(|(k, _)| *k == "Lab").unwrap();
+        let ladder_at = from_flame.iter().position(|(k, _)| *k == "Ladder").unwrap();
+        assert!(lab_at < ladder_at, "{from_flame:?}");
         let lab = ordered("Lab");
         let w = lab.iter().position(|(k, _)| *k == "w").unwrap();
         assert!(
