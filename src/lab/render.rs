@@ -168,6 +168,8 @@ mod tests {
         let info = crate::rungs::ladder()[0].info();
         let mut report = crate::run::RunReport::new(&info, 2, 100);
         report.estimated_s = 1.0;
+        report.status = crate::run::RunStatus::Completed;
+        report.rows_done = 100;
         report.load_elsewhere = Some(0.8);
         let step = |report: crate::run::RunReport| StepResult {
             id: "naive".into(),
@@ -207,7 +209,12 @@ mod tests {
             "{text}"
         );
         report.load_elsewhere = Some(0.01);
-        let quiet = table("lab", &meta, &machine, &[step(report)]);
+        let quiet = table("lab", &meta, &machine, &[step(report.clone())]);
         assert!(!quiet.contains("under load"), "{quiet}");
+        // A step that failed has no time to be long: nothing to explain.
+        report.load_elsewhere = Some(0.8);
+        report.status = crate::run::RunStatus::Failed("NotImplementedError".into());
+        let failed = table("lab", &meta, &machine, &[step(report)]);
+        assert!(!failed.contains("under load"), "{failed}");
     }
 }
