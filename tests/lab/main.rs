@@ -8,6 +8,8 @@ use std::process::Command as Std;
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod files;
+
 fn ladder() -> Command {
     Command::cargo_bin("ladder").unwrap()
 }
@@ -346,68 +348,6 @@ fn zero_vectors_pure_python_and_neighbour_lists_are_checked() {
 }
 
 #[test]
-fn the_output_file_never_lands_on_the_lab_s_own_files() {
-    let dir = tempfile::tempdir().unwrap();
-    ladder()
-        .args(["lab", "init"])
-        .arg(dir.path())
-        .assert()
-        .success();
-    for victim in [
-        "lab.toml",
-        "02_algorithmic.py",
-        "README.md",
-        "tests/test_bench.py",
-        ".gitignore",
-        "06_pyo3/Cargo.toml",
-    ] {
-        let before = std::fs::read(dir.path().join(victim)).unwrap();
-        let out = ladder()
-            .args(["lab", "check"])
-            .arg(dir.path())
-            .arg("-o")
-            .arg(dir.path().join(victim))
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains("would write over your lab's"), "{err}");
-        assert_eq!(std::fs::read(dir.path().join(victim)).unwrap(), before);
-    }
-    // A folder that is not there is said before any work.
-    let out = ladder()
-        .args(["lab", "check"])
-        .arg(dir.path())
-        .args(["-o", "/no/such/folder/out.txt"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
-    // A folder is said before any work too, by notes as by check.
-    let out = ladder()
-        .args(["lab", "notes"])
-        .arg(dir.path())
-        .arg("-o")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is a folder"));
-    assert!(
-        !dir.path().join("NOTES.md").exists(),
-        "nothing climbed, nothing written"
-    );
-    // A step file given instead of the folder.
-    let out = ladder()
-        .args(["lab", "check"])
-        .arg(dir.path().join("01_naive.py"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("this is a file: give the lab's folder"));
-}
-
-#[test]
 fn a_step_that_hangs_is_killed_and_says_so() {
     if !have_numpy() {
         return;
@@ -435,7 +375,7 @@ fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
         return;
     }
     // The template's legacy warm-up idiom, with a correct function.
-    let template = include_str!("../assets/lab/03_numpy.py");
+    let template = include_str!("../../assets/lab/03_numpy.py");
     let solved = template.replace(
         "    # TODO: normalise the rows once, then one matrix product for rows start..end.\n    raise NotImplementedError(\"TODO: step 3 is yours to write: normalise, then Xn[start:end] @ Xn.T\")",
         "    n = np.linalg.norm(X, axis=1, keepdims=True)\n    n[n == 0] = 1\n    U = X / n\n    return U[start:end] @ U.T",
@@ -451,143 +391,6 @@ fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
     );
     assert!(why.contains("NPY002"), "{why}");
     assert_eq!(step(&doc, "mine")["lint"]["detail"][0]["rule"], "NPY002");
-}
-
-#[test]
-fn a_broken_lab_file_names_itself_and_the_problem() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = ladder()
-        .args(["lab", "check"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("holds no lab") && err.contains("ladder lab init"),
-        "{err}"
-    );
-    // A mistyped folder is said to be missing, not to be an empty lab.
-    let out = ladder()
-        .args(["lab", "check"])
-        .arg(dir.path().join("ladder-lba"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ladder-lba does not exist"), "{err}");
-    let cases = [
-        (
-            "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = 1.0\n",
-            "steps",
-        ),
-        (
-            "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = 1.0\n[[steps]]\nid = \"a\"\nfile = \"../a.py\"\ntitle = \"t\"\nstep = \"baseline\"\n",
-            "inside the lab folder",
-        ),
-        (
-            "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = 1.0\n[[steps]]\nid = \"a\"\nfile = \"a.py\"\ntitle = \"t\"\nstep = \"baseline\"\nfloor = { over = \"b\", at_least = 2.0, why = \"w\" }\n",
-            "not an earlier step",
-        ),
-        (
-            "format_version = 1\n[workload]\nn = 10\nd = 4\nbudget = -1.0\n[[steps]]\nid = \"a\"\nfile = \"a.py\"\ntitle = \"t\"\nstep = \"baseline\"\n",
-            "budget",
-        ),
-    ];
-    for (text, want) in cases {
-        std::fs::write(dir.path().join("lab.toml"), text).unwrap();
-        let out = ladder()
-            .args(["lab", "check"])
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains("lab.toml") && err.contains(want),
-            "{err} (want {want})"
-        );
-    }
-}
-
-#[test]
-fn lab_notes_writes_the_table_ours_beside_and_the_claims() {
-    if !have_numpy() {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let lab = tmp.path().join("lab");
-    ladder().args(["lab", "init"]).arg(&lab).assert().success();
-    std::fs::copy(
-        solutions().join("02_algorithmic.py"),
-        lab.join("02_algorithmic.py"),
-    )
-    .unwrap();
-    let out = ladder()
-        .args(["lab", "notes"])
-        .arg(&lab)
-        .args(["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"])
-        .output()
-        .unwrap();
-    // Steps 3 on are unsolved: the lab does not pass, but the notes are written.
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let notes = std::fs::read_to_string(lab.join("NOTES.md")).unwrap();
-    assert!(notes.contains("| `naive` | `01_naive.py` |"), "{notes}");
-    assert!(
-        notes.contains("## Our rungs on the same workload"),
-        "{notes}"
-    );
-    assert!(notes.contains("| `native` |"), "{notes}");
-    assert!(
-        notes.contains("## The course's claims, on my numbers"),
-        "{notes}"
-    );
-    assert!(
-        notes.contains("\"vectorizing wins ~100x\": not measured yet"),
-        "{notes}"
-    );
-}
-
-#[test]
-fn record_appends_the_climb_and_gate_compares_with_the_last_one_on_this_machine() {
-    if !have_numpy() {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let lab = tmp.path().join("lab");
-    ladder().args(["lab", "init"]).arg(&lab).assert().success();
-    let climb = |extra: &[&str]| {
-        ladder()
-            .args(["lab", "check"])
-            .arg(&lab)
-            .args(["--n", "60", "--d", "8", "--budget", "1"])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
-    let first = climb(&["--gate", "--record"]);
-    let err = String::from_utf8_lossy(&first.stderr);
-    assert!(err.contains("nothing recorded on this machine"), "{err}");
-    let history = lab.join("perf/history.jsonl");
-    assert_eq!(
-        std::fs::read_to_string(&history).unwrap().lines().count(),
-        1
-    );
-    // Step 1 counted then; deleting it makes the gate fail, whatever else the lab says.
-    std::fs::remove_file(lab.join("01_naive.py")).unwrap();
-    let second = climb(&["--check", "--record"]);
-    let err = String::from_utf8_lossy(&second.stderr);
-    assert!(
-        err.contains("gate FAILED: naive: counted before and does not count now"),
-        "{err}"
-    );
-    assert_eq!(second.status.code(), Some(1));
-    // A fall is not recorded: it would be the next gate's reference.
-    assert!(err.contains("not recorded: the gate failed"), "{err}");
-    assert_eq!(
-        std::fs::read_to_string(&history).unwrap().lines().count(),
-        1
-    );
 }
 
 #[test]
