@@ -74,6 +74,28 @@ pub struct HtmlReport {
     pub warnings: Vec<String>,
 }
 
+/// Escapes text, and shows the lessons' `code` spans (paired backticks) as code, as the
+/// terminal does: "How many times faster will `algorithmic` be?".
+#[must_use]
+pub fn esc_code_spans(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    // An odd backtick is no span: the text is kept as it is.
+    if parts.len().is_multiple_of(2) {
+        return esc(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i.is_multiple_of(2) {
+                esc(p)
+            } else {
+                format!("<code>{}</code>", esc(p))
+            }
+        })
+        .collect()
+}
+
 /// Escapes text for HTML content and attribute values.
 #[must_use]
 pub fn esc(s: &str) -> String {

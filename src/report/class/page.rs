@@ -76,7 +76,7 @@ impl Class {
                 h,
                 "<h3><span class=\"note\">{}:</span> {}</h3>",
                 esc(lesson),
-                esc(question)
+                crate::report::html::esc_code_spans(question)
             );
             for (i, name, text) in answers {
                 let _ = writeln!(

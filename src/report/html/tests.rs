@@ -246,3 +246,15 @@ fn a_sweep_brings_its_chart_and_exponents() {
     assert!(html.contains("naive · b = 2.00"));
     assert!(html.contains("<td>2.00</td>"));
 }
+
+#[test]
+fn a_lesson_s_code_spans_are_shown_as_code_and_everything_is_escaped() {
+    use super::esc_code_spans;
+    assert_eq!(
+        esc_code_spans("How much faster is `algorithmic` than `naive`?"),
+        "How much faster is <code>algorithmic</code> than <code>naive</code>?"
+    );
+    assert_eq!(esc_code_spans("`<b>`&"), "<code>&lt;b&gt;</code>&amp;");
+    // An odd backtick is no span.
+    assert_eq!(esc_code_spans("a ` b"), "a ` b");
+}
