@@ -463,6 +463,28 @@ impl MachineInfo {
 }
 
 #[cfg(test)]
+impl MachineInfo {
+    /// A made-up machine for unit tests: nothing probed or measured.
+    pub(crate) fn for_tests() -> Self {
+        Self {
+            cpu: "Test CPU".into(),
+            model: None,
+            arch: "x86_64".into(),
+            logical_cores: 2,
+            physical_cores: Some(2),
+            simd: vec![],
+            kernel_isa: "portable".into(),
+            peak_gflops_core: 10.0,
+            peak_gflops_all: 20.0,
+            peak_gflops_core_128: 10.0,
+            peak_gflops_all_128: 20.0,
+            mem_read_gbs: None,
+            peak_origin: PeakOrigin::default(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -188,21 +188,7 @@ mod tests {
             source: "normal".into(),
             zero_rows: 0,
         };
-        let machine = MachineInfo {
-            cpu: "Test CPU".into(),
-            model: None,
-            arch: "x86_64".into(),
-            logical_cores: 2,
-            physical_cores: Some(2),
-            simd: vec![],
-            kernel_isa: "portable".into(),
-            peak_gflops_core: 10.0,
-            peak_gflops_all: 20.0,
-            peak_gflops_core_128: 10.0,
-            peak_gflops_all_128: 20.0,
-            mem_read_gbs: None,
-            peak_origin: crate::machine::PeakOrigin::default(),
-        };
+        let machine = MachineInfo::for_tests();
         let text = table("lab", &meta, &machine, &[step(report.clone())]);
         assert!(
             text.contains("01_naive.py !: measured under load: 80% of a core busy elsewhere"),

@@ -7,21 +7,7 @@ fn unstartable(name: &str) -> std::thread::Builder {
 }
 
 fn machine() -> MachineInfo {
-    MachineInfo {
-        cpu: "Test CPU".into(),
-        model: None,
-        arch: "x86_64".into(),
-        logical_cores: 2,
-        physical_cores: Some(2),
-        simd: vec![],
-        kernel_isa: "portable".into(),
-        peak_gflops_core: 10.0,
-        peak_gflops_all: 20.0,
-        peak_gflops_core_128: 10.0,
-        peak_gflops_all_128: 20.0,
-        mem_read_gbs: None,
-        peak_origin: crate::machine::PeakOrigin::default(),
-    }
+    MachineInfo::for_tests()
 }
 
 #[test]
