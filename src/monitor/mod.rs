@@ -44,6 +44,18 @@ pub fn available_memory() -> Option<u64> {
     (avail > 0).then_some(avail)
 }
 
+/// Hands memory freed by finished work back to the system. glibc keeps what a thread freed in
+/// that thread's arena, and each run's threads may get a fresh one: without this, a long session
+/// of runs (the lab, re-running a slow step) grows by each run's peak until every arena holds
+/// one. Called between runs, never during one, so no rung's time pays for it.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Samples RSS every `period` on its own thread until stopped; reports the peak.
 pub struct PeakRss {
     stop: Arc<AtomicBool>,

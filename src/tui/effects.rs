@@ -77,6 +77,12 @@ impl Effects {
         }
     }
 
+    /// No worker is running: memory freed by the last run can go back to the system without
+    /// slowing a run.
+    pub(super) fn idle(&self) -> bool {
+        self.worker.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
     /// The report of run `index` that failed before it started, saying why.
     fn not_run(&self, index: usize, why: String) -> Msg {
         let info = rungs::ladder()

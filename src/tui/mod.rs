@@ -344,6 +344,9 @@ fn event_loop(
     theme: &Theme,
 ) -> io::Result<Option<i32>> {
     let mut last_draw = Instant::now();
+    // A run finished: its freed memory goes back once no run is going (see
+    // `release_freed_memory`), on a tick, when the worker has ended.
+    let mut release_due = false;
     loop {
         let Ok(event) = rx.recv() else {
             return Ok(None);
@@ -368,6 +371,11 @@ fn event_loop(
         };
         if let Some(msg) = msg {
             redraw |= matches!(msg, Msg::Key(_) | Msg::Tick);
+            release_due |= matches!(msg, Msg::RungFinished(_));
+            if release_due && matches!(msg, Msg::Tick) && effects.idle() {
+                crate::monitor::release_freed_memory();
+                release_due = false;
+            }
             for cmd in app.update(msg) {
                 effects.execute(cmd);
             }
