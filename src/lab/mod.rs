@@ -60,6 +60,9 @@ pub fn all_count(results: &[StepResult]) -> bool {
     results.iter().all(|r| r.optional || r.verdict.counts())
 }
 
+/// How a step that has not run yet is said (the app adds how to run it).
+pub const NOT_RUN: &str = "not run yet";
+
 /// What happened when a step was tried: it ran, or it could not be started.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Attempt {
@@ -123,7 +126,7 @@ pub fn climb(
         let not_run = if cancel.is_cancelled() {
             "cancelled"
         } else {
-            "not run yet"
+            NOT_RUN
         };
         out.push(judge(step, attempt.as_ref(), &out, unlock_all, not_run));
     }
@@ -144,7 +147,7 @@ pub fn assess(lab: &Lab, attempts: &[Option<&Attempt>], unlock_all: bool) -> Vec
             attempt,
             &out,
             unlock_all,
-            "not run yet: Enter runs it, and saving the file runs it again",
+            &format!("{NOT_RUN}: Enter runs it, and saving the file runs it again"),
         ));
     }
     fill_speedups(&mut out);
@@ -227,7 +230,9 @@ fn result(
     }
 }
 
-/// Speedups against the first step and against the previous step with a time.
+/// Speedups against the first step and against the previous step with a time. An optional
+/// step without one is passed over; any other step without one leaves the next with no
+/// "previous" (a step compared with one two rungs back would claim both rungs' gain).
 fn fill_speedups(results: &mut [StepResult]) {
     let base = results.first().and_then(StepResult::seconds);
     let mut prev: Option<f64> = None;
@@ -237,7 +242,7 @@ fn fill_speedups(results: &mut [StepResult]) {
             rep.speedup_vs_baseline = base.zip(t).map(|(b, t)| b / t);
             rep.speedup_vs_previous = prev.zip(t).map(|(p, t)| p / t);
         }
-        if t.is_some() {
+        if t.is_some() || !r.optional {
             prev = t;
         }
     }

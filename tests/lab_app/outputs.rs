@@ -53,6 +53,11 @@ fn m_writes_the_student_s_notes_with_the_claims_checked() {
         "{text}"
     );
     assert!(text.contains("4.00x"), "{text}");
+    // Our rungs did not run here: said, with what runs them. A step not run is said without
+    // the app's keys (the notes are read away from it).
+    assert!(text.contains("Not run beside these steps"), "{text}");
+    assert!(text.contains("| ✗ not run yet |"), "{text}");
+    assert!(!text.contains("Enter"), "{text}");
     // Claims whose steps have not run say so instead of guessing.
     assert!(
         text.contains("\"vectorizing wins ~100x\": not measured yet"),
@@ -183,4 +188,91 @@ fn a_run_that_brought_no_profile_leaves_none_of_the_file_before() {
     // Run again, and py-spy recorded nothing this time: f must not show the old stacks.
     run_step(&mut app, 0, "naive", 40.0);
     assert!(app.profiles[r].is_none());
+}
+
+/// Keeps `kept` (step index, report) as the effect would, for a second launch of `dir`'s lab.
+fn keep(dir: &std::path::Path, kept: &[(usize, ladder::run::RunReport)]) {
+    use ladder::lab::{Attempt, lint::Lint, saved};
+    let lab = ladder::lab::load(dir).unwrap();
+    let mut attempts: Vec<Option<Attempt>> = vec![None; lab.steps.len()];
+    for (i, report) in kept {
+        attempts[*i] = Some(Attempt::Ran {
+            report: Box::new(report.clone()),
+            lint: Lint::NotApplicable,
+        });
+    }
+    let hashes: Vec<_> = lab
+        .steps
+        .iter()
+        .map(|s| saved::file_hash(&s.file))
+        .collect();
+    let refs: Vec<_> = attempts.iter().map(Option::as_ref).collect();
+    let file = saved::path(dir).unwrap();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        saved::text(
+            &lab,
+            &saved::Setting::of(&lab, 2),
+            &refs,
+            &hashes,
+            &vec![None; lab.steps.len()],
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_kept_failure_reads_as_it_did_when_it_ran() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let _ = lab_app(&dir);
+    keep(&dir, &[(0, step_report("naive", 40.0, false))]);
+    let lab = ladder::lab::load(&dir).unwrap();
+    let mut again = lab_app(&dir);
+    again.restore_lab(ladder::lab::saved::load(
+        &lab,
+        &ladder::lab::saved::Setting::of(&lab, 2),
+    ));
+    let failed = |app: &ladder::tui::app::App| matches!(&app.rows[row(app, 0)].status, Status::Failed(why) if why.contains("wrong answer"));
+    assert!(failed(&again), "{:?}", again.rows[row(&again, 0)].status);
+    let _ = again.update(Msg::WorkloadReady(super::common::meta()));
+    assert!(failed(&again), "{:?}", again.rows[row(&again, 0)].status);
+}
+
+#[test]
+fn a_step_whose_previous_step_has_no_time_has_no_vs_previous() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lab");
+    let _ = lab_app(&dir);
+    keep(
+        &dir,
+        &[
+            (0, step_report("naive", 40.0, true)),
+            (1, step_report("algorithmic", 10.0, true)),
+            (2, step_report("numpy", 0.1, true)),
+        ],
+    );
+    // Step 2 is edited while the app is closed: its kept result is not trusted.
+    let lab = ladder::lab::load(&dir).unwrap();
+    std::fs::write(
+        &lab.steps[1].file,
+        "def similarity(X, start, end):\n    return X\n",
+    )
+    .unwrap();
+    let mut again = lab_app(&dir);
+    again.lab.as_mut().unwrap().unlock_all = true;
+    again.restore_lab(ladder::lab::saved::load(
+        &lab,
+        &ladder::lab::saved::Setting::of(&lab, 2),
+    ));
+    let results = &again.lab.as_ref().unwrap().results;
+    assert!(results[1].report.is_none());
+    let numpy = results[2]
+        .report
+        .as_ref()
+        .expect("step 3's result was kept");
+    assert!((numpy.speedup_vs_baseline.unwrap() - 400.0).abs() < 1e-6);
+    // Not 400x "over the previous step": there is no previous time to be faster than.
+    assert_eq!(numpy.speedup_vs_previous, None, "{numpy:?}");
 }

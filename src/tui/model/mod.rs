@@ -18,7 +18,7 @@ use crate::machine::MachineInfo;
 use crate::monitor::{History, Sample};
 use crate::profile::Profile;
 use crate::report::{Results, WorkloadMeta};
-use crate::run::{Phase, RunReport};
+use crate::run::{Phase, RunReport, RunStatus};
 use crate::rungs::{self, RungInfo};
 
 /// What the app says while it measures the peak on its first start on a machine.
@@ -65,6 +65,20 @@ pub enum Status {
     /// reason says what installs it.
     Unavailable(String),
     Cancelled,
+}
+
+impl Status {
+    /// How a finished run stands: the same whether it just ended or was kept from before.
+    #[must_use]
+    pub fn of(report: &RunReport) -> Self {
+        match &report.status {
+            RunStatus::Cancelled => Status::Cancelled,
+            RunStatus::Failed(why) => Status::Failed(why.clone()),
+            RunStatus::Unavailable(why) => Status::Unavailable(why.clone()),
+            _ if !report.verified() => Status::Failed("wrong answer: failed verification".into()),
+            _ => Status::Done,
+        }
+    }
 }
 
 /// One rung as the app shows it.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{HISTORY, Model, Notice, Status, WorkloadState};
 use crate::monitor::History;
-use crate::run::{self, Phase, RunEvent, RunReport, RunStatus};
+use crate::run::{self, Phase, RunEvent, RunReport};
 use crate::tui::message::Command;
 
 /// The rung being run (or the last one run), as the live panel shows it.
@@ -228,13 +228,7 @@ impl Model {
     /// pause, a lesson step, the next rung of a climb) is the app's to decide.
     pub fn finish(&mut self, report: RunReport) -> Option<usize> {
         let index = self.rows.iter().position(|r| r.info.id == report.rung)?;
-        let status = match &report.status {
-            RunStatus::Cancelled => Status::Cancelled,
-            RunStatus::Failed(why) => Status::Failed(why.clone()),
-            RunStatus::Unavailable(why) => Status::Unavailable(why.clone()),
-            _ if !report.verified() => Status::Failed("wrong answer: failed verification".into()),
-            _ => Status::Done,
-        };
+        let status = Status::of(&report);
         let cancelled = status == Status::Cancelled;
         if let Some(live) = self.live.as_mut().filter(|l| l.index == index) {
             // The final figures replace the running estimates.

@@ -50,7 +50,7 @@ pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Kept>>) {
         if let Attempt::Ran { report, .. } = &attempt {
             let row = &mut m.rows[lab.first_row + i];
             row.report = Some((**report).clone());
-            row.status = Status::Done;
+            row.status = Status::of(report);
         }
         if let Some(slot) = m.profiles.get_mut(lab.first_row + i) {
             *slot = profile.map(Arc::new);
@@ -86,7 +86,7 @@ pub fn on_workload_ready(lab: &mut LabState, m: &mut Model) {
             (attempt, m.rows.get_mut(lab.first_row + i))
         {
             row.report = Some((**report).clone());
-            row.status = Status::Done;
+            row.status = Status::of(report);
         }
     }
     if let Some(said) = lab.kept_notice.take() {

@@ -510,7 +510,7 @@ pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command
     if let Some(report) = best {
         m.rows[row].report = Some(report.clone());
         if first.is_some() {
-            m.rows[row].status = Status::Done;
+            m.rows[row].status = Status::of(&report);
         }
         lab.attempts[i] = Some(Attempt::Ran {
             report: Box::new(report),
