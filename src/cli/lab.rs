@@ -210,6 +210,7 @@ fn init(dir: &std::path::Path) -> Result<ExitCode> {
 /// A lab climbed: what `check` and `notes` report.
 struct Climbed {
     lab: lab::spec::Lab,
+    threads: usize,
     dir: String,
     meta: WorkloadMeta,
     machine: Arc<MachineInfo>,
@@ -294,6 +295,7 @@ fn climb(args: &CheckArgs) -> Result<Climbed> {
     }
     keep_results(&lab, threads, &workload, &results, &hashes);
     Ok(Climbed {
+        threads,
         meta: WorkloadMeta::from(workload.as_ref()),
         dir: lab_dir.display().to_string(),
         lab,
@@ -445,12 +447,36 @@ fn notes(args: &CheckArgs) -> Result<ExitCode> {
             c.runner.run_one(i, r.as_ref(), &|_| {}, &cancel)
         })
         .collect();
-    let text = lab::notes::markdown(&c.dir, &c.meta, &c.machine, &c.results, &ours);
     let out = args
         .output
         .clone()
         .unwrap_or_else(|| c.lab.dir.join("NOTES.md"));
-    write_output(Some(&out), &text)?;
+    // The flamegraphs are py-spy's profiles of these same files, taken in `ladder lab` and
+    // kept with the results (a headless climb takes none); at another size, none.
+    let w = c.lab.workload;
+    let kept = if (c.meta.n, c.meta.d, c.meta.seed) == (w.n, w.d, w.seed) {
+        lab::saved::load(&c.lab, &lab::saved::Setting::of(&c.lab, c.threads))
+    } else {
+        Vec::new()
+    };
+    let flames: Vec<(String, &ladder::profile::Profile)> = c
+        .lab
+        .steps
+        .iter()
+        .zip(&kept)
+        .filter_map(|(s, k)| Some((s.id.clone(), k.as_ref()?.profile.as_ref()?)))
+        .collect();
+    let written = lab::notes::write(
+        &out,
+        &c.dir,
+        &c.meta,
+        &c.machine,
+        c.results.clone(),
+        &ours,
+        &flames,
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    eprintln!("wrote {}", written.display());
     Ok(exit_code(&c.results))
 }
 

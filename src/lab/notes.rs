@@ -2,10 +2,12 @@
 //! course's rough claims checked against their own numbers on their machine.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use super::StepResult;
 use super::grade::{Verdict, times};
 use crate::machine::MachineInfo;
+use crate::profile::{Profile, StackView};
 use crate::report::{WorkloadMeta, human_speedup, time_cell};
 use crate::run::RunReport;
 
@@ -75,6 +77,72 @@ fn judge(measured: f64, claimed: f64) -> String {
     }
 }
 
+/// Writes NOTES.md at `path` (the app's `m` and `ladder lab notes` alike), each step's
+/// profile in `flames` as `flamegraphs/STEP.svg` beside it, linked from the table.
+///
+/// # Errors
+/// The notes could not be written (a flamegraph that cannot be is left unlinked).
+pub fn write(
+    path: &Path,
+    dir: &str,
+    meta: &WorkloadMeta,
+    machine: &MachineInfo,
+    mut results: Vec<StepResult>,
+    ours: &[RunReport],
+    flames: &[(String, &Profile)],
+) -> Result<PathBuf, String> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    for (id, profile) in flames {
+        let Some(r) = results.iter_mut().find(|r| &r.id == id) else {
+            continue;
+        };
+        let rel = format!("flamegraphs/{id}.svg");
+        let title = crate::report::flame_title(&format!("step {id} ({})", r.file), meta, machine);
+        let mut svg = Vec::new();
+        let written = profile
+            .write_svg(
+                &title,
+                "py-spy's samples, from the step's own function up",
+                StackView::Slide,
+                &mut svg,
+            )
+            .and_then(|()| write_into(&folder.join(&rel), &svg));
+        if let (Ok(()), Some(report)) = (written, r.report.as_mut()) {
+            report.flamegraph = Some(rel);
+        }
+    }
+    let text = markdown(dir, meta, machine, &results, ours);
+    write_into(path, text.as_bytes())
+        .map(|()| path.to_path_buf())
+        .map_err(|e| format!("could not write {}: {e}", path.display()))
+}
+
+fn write_into(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    crate::fsio::write_atomic(path, bytes)
+}
+
+/// A verdict as the notes say it: away from the app, "Enter runs it" means nothing.
+fn verdict_cell(v: &Verdict) -> String {
+    match v {
+        Verdict::Counts => "✓".to_string(),
+        v => {
+            let line = v.line();
+            let line = if line.starts_with(super::NOT_RUN) {
+                "not run yet".to_string()
+            } else {
+                line
+            };
+            format!("✗ {}", line.replace('|', "\\|"))
+        }
+    }
+}
+
 /// NOTES.md for a lab: `ours` are our rungs' reports on the same workload (may be empty).
 #[must_use]
 pub fn markdown(
@@ -114,10 +182,7 @@ pub fn markdown(
                 format!("{} over `{}`{got}", times(f.floor.at_least), f.floor.over)
             },
         );
-        let counts = match &r.verdict {
-            Verdict::Counts => "✓".to_string(),
-            v => format!("✗ {}", v.line().replace('|', "\\|")),
-        };
+        let counts = verdict_cell(&r.verdict);
         let _ = writeln!(
             s,
             "| `{}` | `{}` | {} | {} | {} | {floor} | {counts} |",
@@ -128,7 +193,7 @@ pub fn markdown(
             rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_previous)),
         );
     }
-    // The flamegraphs written beside the notes (the app's `m`; a headless check has none).
+    // The flamegraphs written beside the notes: of the steps py-spy profiled in the app.
     let flames: Vec<String> = results
         .iter()
         .filter_map(|r| {
@@ -136,6 +201,17 @@ pub fn markdown(
             Some(format!("[`{}`]({svg})", r.id))
         })
         .collect();
+    if results
+        .iter()
+        .filter_map(|r| r.report.as_ref())
+        .any(|x| x.has_time() && x.verified() && x.under_load())
+    {
+        let _ = writeln!(
+            s,
+            "\n`!`: measured while other programs kept the cores busy; that time may be long. \
+             Measure again on an idle machine before you trust it."
+        );
+    }
     if !flames.is_empty() {
         let _ = writeln!(
             s,
@@ -149,8 +225,14 @@ pub fn markdown(
         .iter()
         .filter(|r| r.has_time() && r.verified())
         .collect();
-    if !ours.is_empty() {
-        let _ = writeln!(s, "\n## Our rungs on the same workload\n");
+    let _ = writeln!(s, "\n## Our rungs on the same workload\n");
+    if ours.is_empty() {
+        let _ = writeln!(
+            s,
+            "Not run beside these steps: `ladder lab notes` climbs your steps and ours on this \
+             workload and writes them here (in `ladder lab`, `o` lists ours beside your steps)."
+        );
+    } else {
         let _ = writeln!(s, "| rung | time | vs my {first} |");
         let _ = writeln!(s, "|---|---:|---:|");
         for r in ours {

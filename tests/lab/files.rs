@@ -1,6 +1,8 @@
 //! The lab's files: what `-o` may write, a broken lab.toml named, NOTES.md, and the lab's own
 //! perf history and gate.
 
+use serde_json::Value;
+
 use super::{have_numpy, ladder, solutions};
 
 #[test]
@@ -158,6 +160,62 @@ fn lab_notes_writes_the_table_ours_beside_and_the_claims() {
         notes.contains("\"vectorizing wins ~100x\": not measured yet"),
         "{notes}"
     );
+}
+
+#[test]
+fn lab_notes_links_the_flamegraphs_the_app_took_of_unchanged_files() {
+    if !have_numpy() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (lab, cache) = (tmp.path().join("lab"), tmp.path().join("cache"));
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    // The lab's own workload, small: kept results are of the lab's size only.
+    let toml = std::fs::read_to_string(lab.join("lab.toml")).unwrap();
+    let toml = toml
+        .replace("n = 2000", "n = 60")
+        .replace("d = 128", "d = 8")
+        .replace("budget = 4.0", "budget = 1.0");
+    std::fs::write(lab.join("lab.toml"), toml).unwrap();
+    let climb = |cmd: &str| {
+        ladder()
+            .args(["lab", cmd])
+            .arg(&lab)
+            .args(["--threads", "2"])
+            .env("LADDER_CACHE_DIR", &cache)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(climb("check").status.code(), Some(1));
+    // The app profiled step 1 (py-spy) and kept the profile with its result.
+    let kept = std::fs::read_dir(cache.join("labs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .unwrap_or_else(|| panic!("no kept results in {}", cache.display()));
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&kept).unwrap()).unwrap();
+    doc["steps"][0]["profile"] = serde_json::json!({
+        "frequency": 250,
+        "folded": "similarity (01_naive.py:31) 40\n",
+    });
+    std::fs::write(&kept, doc.to_string()).unwrap();
+
+    let out = climb("notes");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let notes = std::fs::read_to_string(lab.join("NOTES.md")).unwrap();
+    assert!(
+        notes.contains("[`naive`](flamegraphs/naive.svg)"),
+        "{notes}"
+    );
+    let svg = std::fs::read_to_string(lab.join("flamegraphs/naive.svg")).unwrap();
+    assert!(
+        svg.contains("similarity"),
+        "the step's own function is in it"
+    );
+    // Away from the app, a step not run is said without the app's keys.
+    assert!(!notes.contains("Enter"), "{notes}");
+    assert!(notes.contains("| `naive` |"), "{notes}");
 }
 
 #[test]

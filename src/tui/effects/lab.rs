@@ -7,49 +7,25 @@ use std::sync::Arc;
 use super::write_into;
 use crate::lab::{Attempt, StepResult, saved, spec::Lab};
 use crate::machine::MachineInfo;
-use crate::profile::{Profile, StackView};
+use crate::profile::Profile;
 use crate::report::WorkloadMeta;
 use crate::run::RunReport;
 
-/// The lab's NOTES.md (`m`), each profiled step's flamegraph written to `flamegraphs/` beside
-/// it and linked.
+/// The lab's NOTES.md (`m`), each profiled step's flamegraph written beside it and linked.
 pub(super) fn notes(
     path: &Path,
     dir: &str,
     meta: &WorkloadMeta,
     machine: &MachineInfo,
-    mut results: Vec<StepResult>,
+    results: Vec<StepResult>,
     ours: &[RunReport],
     flames: &[(String, Arc<Profile>)],
 ) -> Result<PathBuf, String> {
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    for (id, profile) in flames {
-        let Some(r) = results.iter_mut().find(|r| &r.id == id) else {
-            continue;
-        };
-        let rel = format!("flamegraphs/{id}.svg");
-        let title = crate::report::flame_title(&format!("step {id} ({})", r.file), meta, machine);
-        let mut svg = Vec::new();
-        let written = profile
-            .write_svg(
-                &title,
-                "py-spy's samples, from the step's own function up",
-                StackView::Slide,
-                &mut svg,
-            )
-            .and_then(|()| write_into(&folder.join(&rel), &svg));
-        if let (Ok(()), Some(report)) = (written, r.report.as_mut()) {
-            report.flamegraph = Some(rel);
-        }
-    }
-    let text = crate::lab::notes::markdown(dir, meta, machine, &results, ours);
-    write_into(path, text.as_bytes())
-        .map(|()| path.to_path_buf())
-        .map_err(|e| format!("could not write {}: {e}", path.display()))
+    let flames: Vec<(String, &Profile)> = flames
+        .iter()
+        .map(|(id, p)| (id.clone(), p.as_ref()))
+        .collect();
+    crate::lab::notes::write(path, dir, meta, machine, results, ours, &flames)
 }
 
 /// Keeps the lab's results in its folder; `None` attempts are left out (their files changed
