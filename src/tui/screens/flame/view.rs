@@ -24,8 +24,10 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
     let zoomed = tree.at(&view.path);
     let total = tree.total.max(1);
     let memory = view.memory;
+    // The top functions' names need about 40 columns to be told apart; the icicle gets the rest.
+    let side = (area.width * 34 / 100).max(area.width.min(100) * 40 / 100);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(area);
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(side)]).areas(area);
     let memory = memory || view.python;
     let title = match (&m.memory, view.memory) {
         _ if view.python => m
@@ -243,9 +245,18 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
     );
 }
 
-/// A frame name for narrow bars: `<a::b::Type as c::Trait>::method` → `Type::method`, and
-/// otherwise the last two path segments.
+/// A frame name for narrow bars: `<a::b::Type as c::Trait>::method` → `Type::method`; a
+/// Python frame `similarity.<locals>.norm (lab/01_naive.py:20)` → `norm (01_naive.py:20)`, so
+/// the part that tells frames apart comes first; otherwise the last two path segments.
 fn short_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if let Some((function, place)) = name.split_once(" (")
+        && place.ends_with(')')
+        && !function.contains("::")
+    {
+        let function = function.rsplit('.').next().unwrap_or(function);
+        let place = place.rsplit('/').next().unwrap_or(place);
+        return format!("{function} ({place}").into();
+    }
     if let (Some(rest), Some(close)) = (name.strip_prefix('<'), name.find(">::"))
         && let Some(as_at) = rest.find(" as ")
     {
@@ -272,4 +283,31 @@ fn last_segments(name: &str) -> &str {
         }
     }
     if seen < 2 { name } else { &name[cut..] }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_name;
+
+    #[test]
+    fn short_names_keep_what_tells_frames_apart() {
+        assert_eq!(
+            short_name("similarity.<locals>.norm (/tmp/lab/01_naive.py:20)"),
+            "norm (01_naive.py:20)"
+        );
+        assert_eq!(
+            short_name("similarity (01_naive.py:31)"),
+            "similarity (01_naive.py:31)"
+        );
+        assert_eq!(
+            short_name("<ladder::rungs::Naive as ladder::rungs::Rung>::run"),
+            "Naive::run"
+        );
+        assert_eq!(short_name("ladder::rungs::naive::dot"), "naive::dot");
+        // A Rust frame with a parenthesis is not taken for Python's.
+        assert_eq!(
+            short_name("core::ops::function::FnOnce::call_once (x)"),
+            "FnOnce::call_once (x)"
+        );
+    }
 }
