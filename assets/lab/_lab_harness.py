@@ -104,7 +104,9 @@ def student_trace(exc, path):
         ]
         message = meaningful[0] if meaningful else one_line(message)
     summary = "%s: %s: %s" % (where, type(exc).__name__, message)
-    return "\n".join(lines), one_line(summary)
+    # Cython's messages may name the compiled copy's module too.
+    inner = re.compile(r"\blab_step_\w+?_[0-9a-f]{10}\.")
+    return inner.sub("", "\n".join(lines)), one_line(inner.sub("", summary))
 
 
 def crate_names(manifest):

@@ -187,6 +187,30 @@ pub fn load(lab: &Lab, setting: &Setting) -> Vec<Option<Kept>> {
     out
 }
 
+/// The steps whose files changed since their kept results ran (those results are not
+/// trusted: the steps run again), by index.
+#[must_use]
+pub fn changed_since(lab: &Lab) -> Vec<usize> {
+    let Some(Ok(text)) = path(&lab.dir).map(std::fs::read_to_string) else {
+        return Vec::new();
+    };
+    let Ok(file) = serde_json::from_str::<SavedFile>(&text) else {
+        return Vec::new();
+    };
+    let mut out: Vec<usize> = file
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let i = lab.steps.iter().position(|st| st.id == s.id)?;
+            let now = file_hash(&lab.steps[i].file)?;
+            (now != s.file_hash).then_some(i)
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

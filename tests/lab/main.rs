@@ -195,6 +195,17 @@ fn one_step(body: &str, extra: &[&str]) -> (String, Value) {
 /// The same with X handed over as `input` (lists or numpy), and the step's output (topk or
 /// the full matrix, by `function`).
 fn one_step_as(input: &str, function: &str, body: &str, extra: &[&str]) -> (String, Value) {
+    one_step_in("mine.py", input, function, body, extra)
+}
+
+/// The same, the step's file named `file` (its extension says how it is loaded).
+fn one_step_in(
+    file: &str,
+    input: &str,
+    function: &str,
+    body: &str,
+    extra: &[&str],
+) -> (String, Value) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("lab.toml"),
@@ -206,21 +217,42 @@ budget = 1.0
 
 [[steps]]
 id = "mine"
-file = "mine.py"
+file = "{file}"
 title = "a step under test"
 step = "vectorize"
 "#
-        .to_string()
+        .replace("{file}", file)
             + &format!(
                 "input = \"{input}\"\noutput = \"{}\"\n",
                 if function == "topk" { "topk" } else { "full" }
             ),
     )
     .unwrap();
-    std::fs::write(dir.path().join("mine.py"), body).unwrap();
+    std::fs::write(dir.path().join(file), body).unwrap();
     let (code, doc) = check(dir.path(), extra);
     assert_eq!(code, 1, "{doc}");
     (reason(&doc, "mine"), doc)
+}
+
+#[test]
+fn a_cython_step_s_traceback_names_its_functions_as_written() {
+    if !(have_numpy() && python_has("Cython")) {
+        eprintln!("skipped: Cython is not installed (pip install cython)");
+        return;
+    }
+    let (why, doc) = one_step_in(
+        "mine.pyx",
+        "numpy",
+        "similarity",
+        "def helper(x):\n    return x.nosuch\n\n\
+         def similarity(X, int start, int end):\n    return helper(X)\n",
+        &[],
+    );
+    assert!(why.starts_with("mine.pyx:2: AttributeError:"), "{why}");
+    let full = doc["steps"][0]["verdict"]["reason"].as_str().unwrap();
+    // The compiled copy's module is ladder's business, not the student's.
+    assert!(full.contains("line 2, in helper"), "{full}");
+    assert!(!full.contains("lab_step_"), "{full}");
 }
 
 #[test]

@@ -266,6 +266,12 @@ fn a_step_whose_previous_step_has_no_time_has_no_vs_previous() {
         &lab,
         &ladder::lab::saved::Setting::of(&lab, 2),
     ));
+    // The notice names the file that changed: its result was not kept.
+    assert!(
+        notice(&again).contains("02_algorithmic.py changed since it ran"),
+        "{}",
+        notice(&again)
+    );
     let results = &again.lab.as_ref().unwrap().results;
     assert!(results[1].report.is_none());
     let numpy = results[2]

@@ -63,9 +63,25 @@ pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Kept>>) {
         return;
     }
     lab.reassess();
+    let changed: Vec<String> = crate::lab::saved::changed_since(&lab.lab)
+        .into_iter()
+        .filter_map(|i| {
+            lab.lab
+                .steps
+                .get(i)
+                .map(crate::lab::spec::LabStep::file_name)
+        })
+        .collect();
+    let also = match changed.len() {
+        0 => ": save a file or press Enter to run it again".to_string(),
+        1 => format!("; {} changed since it ran: run it again", changed[0]),
+        _ => format!(
+            "; {} changed since they ran: run them again",
+            changed.join(", ")
+        ),
+    };
     let said = format!(
-        "{back} {} kept from last time (the files are unchanged since): save a file or press \
-         Enter to run it again",
+        "{back} {} kept from last time (the files are unchanged since){also}",
         if back == 1 {
             "step's result"
         } else {
