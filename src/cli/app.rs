@@ -87,10 +87,15 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
         bail!("--n, --d and --threads must be at least 1");
     }
     let data = if let Some(p) = &args.input.input {
+        if w.data.is_some() {
+            bail!("--data applies to generated vectors: with --input, the file's are used");
+        }
         p.display().to_string()
     } else {
-        w.data.parse::<Distribution>().map_err(anyhow::Error::msg)?;
-        w.data.clone()
+        w.data()
+            .parse::<Distribution>()
+            .map_err(anyhow::Error::msg)?;
+        w.data().to_string()
     };
     let defaults = Settings::default();
     let settings = Settings {

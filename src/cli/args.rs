@@ -25,9 +25,9 @@ pub struct WorkloadArgs<N: Args + FromArgMatches = Size> {
     /// Seed of the generator.
     #[arg(long, default_value_t = 0, value_parser = limits::parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
-    /// Generated data: normal or clustered.
-    #[arg(long, default_value = "normal", value_parser = ["normal", "clustered"])]
-    pub data: String,
+    /// Generated data: normal or clustered [default: normal].
+    #[arg(long, value_parser = ["normal", "clustered"])]
+    pub data: Option<String>,
     /// Kernel seconds per rung before it stops and its full time is extrapolated.
     #[arg(
         long,
@@ -94,6 +94,11 @@ pub fn defaults<T: Args + FromArgMatches>() -> T {
 }
 
 impl<N: Args + FromArgMatches> WorkloadArgs<N> {
+    /// The generated data's distribution, as named (normal unless --data says).
+    pub fn data(&self) -> &str {
+        self.data.as_deref().unwrap_or("normal")
+    }
+
     /// Refuses a budget that is not a positive number of seconds.
     pub fn check_budget(&self) -> Result<()> {
         if !(self.budget.is_finite() && self.budget > 0.0) {

@@ -152,6 +152,13 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
                 path.display()
             );
         }
+        if args.data.is_some() {
+            bail!(
+                "--data applies to generated data only: with --input, the vectors are the file \
+                 {}'s",
+                path.display()
+            );
+        }
         WorkloadSpec {
             n: n.unwrap_or(usize::MAX),
             d: 0,
@@ -159,7 +166,7 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
             source: Source::File(path.clone()),
         }
     } else {
-        let dist: Distribution = args.data.parse().map_err(anyhow::Error::msg)?;
+        let dist: Distribution = args.data().parse().map_err(anyhow::Error::msg)?;
         let spec = WorkloadSpec {
             n: n.unwrap_or(ladder::workload::DEFAULT_N),
             d: args.d.unwrap_or(ladder::workload::DEFAULT_D),
@@ -175,6 +182,15 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
         spec
     };
     let w = Workload::build(&spec)?;
+    if let (Some(path), Some(n)) = (&input.input, n)
+        && w.n() < n
+    {
+        bail!(
+            "--n {n}: {} holds only {} vectors (leave --n out to use them all)",
+            path.display(),
+            w.n()
+        );
+    }
     if input.input.is_some() && full {
         run::check_fits(w.n(), w.d(), available)?;
     }

@@ -22,7 +22,7 @@ pub struct FlameArgs {
     #[arg(long, conflicts_with_all = ["diff", "peer"], required_unless_present_any = ["diff", "peer"])]
     rung: Option<String>,
     /// Profile a Python peer with py-spy instead (`ladder peers` lists them).
-    #[arg(long, value_name = "ID", conflicts_with = "diff")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["diff", "memory"])]
     peer: Option<String>,
     /// Profile two rungs, `before,after`, and draw what changed (a differential flamegraph).
     #[arg(long, value_name = "BEFORE,AFTER")]
@@ -31,8 +31,13 @@ pub struct FlameArgs {
     workload: WorkloadArgs,
     #[command(flatten)]
     input: InputArgs,
-    /// Sampling rate, Hz.
-    #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
+    /// Sampling rate, Hz (1 to 1000; a CPU profile's: --memory samples by bytes allocated).
+    #[arg(
+        long,
+        default_value_t = ladder::profile::DEFAULT_FREQUENCY,
+        value_parser = clap::value_parser!(u32).range(1..=1000),
+        conflicts_with = "memory"
+    )]
     frequency: u32,
     /// Output file; its extension picks the format unless --format says: .svg, .folded, .pb
     /// (pprof protobuf, for `go tool pprof` and speedscope).
@@ -50,9 +55,9 @@ pub struct FlameArgs {
     /// cut short, so it reads on a slide.
     #[arg(long)]
     full_stacks: bool,
-    /// With --memory: how many times to run the rung first.
-    #[arg(long, default_value_t = 3)]
-    runs: usize,
+    /// With --memory: how many times to run the rung first (1 to 100).
+    #[arg(long, default_value_t = 3, requires = "memory", value_parser = clap::value_parser!(u64).range(1..=100))]
+    runs: u64,
 }
 
 impl FlameArgs {
@@ -209,7 +214,7 @@ fn memory_flame(
     let mark = alloc::mark();
     let cancel = CancelToken::new();
     let mut failed = false;
-    for run in 1..=args.runs.max(1) {
+    for run in 1..=args.runs {
         alloc::reset_peak();
         let report = runner.run_one(0, rung.as_ref(), &|_| {}, &cancel);
         failed |= report.is_failure();
@@ -231,10 +236,7 @@ fn memory_flame(
         let meta = WorkloadMeta::from(runner.workload());
         let title = format!(
             "ladder · live bytes after {} runs of {id} · {} × {} {}",
-            args.runs.max(1),
-            meta.n,
-            meta.d,
-            meta.source
+            args.runs, meta.n, meta.d, meta.source
         );
         let subtitle = format!(
             "allocated during the runs and still live: {} (peak {}); stacks sampled about every {} allocated",
@@ -272,16 +274,27 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     let dir = tmp.path().to_path_buf();
     peer.spy = Some(Spy {
         exe,
-        rate: args.frequency.clamp(1, 1000),
+        rate: args.frequency,
         dir: dir.clone(),
     });
     super::common::install_interrupt_handler();
-    let output = args
+    let by_ext = args
         .output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{id}.svg")));
+        .as_deref()
+        .and_then(|o| o.extension())
+        .is_some_and(|e| e.eq_ignore_ascii_case("folded") || e.eq_ignore_ascii_case("txt"));
+    let folded = match args.format.as_deref() {
+        Some("pprof") => bail!("a peer's profile (py-spy's) is written as SVG or folded stacks"),
+        Some(f) => f == "folded",
+        None => by_ext,
+    };
+    let output = args.output.clone().unwrap_or_else(|| {
+        PathBuf::from(format!("{id}.{}", if folded { "folded" } else { "svg" }))
+    });
+    let exts: &[&str] = if folded { &["folded", "txt"] } else { &["svg"] };
     let input: Vec<&std::path::Path> = args.input.input.as_deref().into_iter().collect();
-    super::common::check_output(&output, &input, Some(&["svg", "folded", "txt"]))?;
+    super::common::check_output(&output, &input, Some(exts))
+        .with_context(|| format!("-o for --format {}", if folded { "folded" } else { "svg" }))?;
     let Prepared {
         workload,
         machine,
@@ -307,10 +320,7 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     if text.trim().is_empty() {
         bail!("py-spy recorded no samples of {id} (a run too short, or no permission to trace)");
     }
-    let profile = ladder::profile::Profile::from_folded(&text, args.frequency.clamp(1, 1000))?;
-    let folded = output
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("folded") || e.eq_ignore_ascii_case("txt"));
+    let profile = ladder::profile::Profile::from_folded(&text, args.frequency)?;
     let bytes = if folded {
         profile.to_folded_file(args.view()).into_bytes()
     } else {

@@ -60,9 +60,10 @@ pub struct RunArgs {
     /// interactive flamegraph (the rungs are profiled).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Profiler sampling rate, Hz.
-    #[arg(long, default_value_t = ladder::profile::DEFAULT_FREQUENCY)]
-    pub frequency: u32,
+    /// Profiler sampling rate, Hz (1 to 1000; default 997), with --profile, --flamegraphs or
+    /// --report.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub frequency: Option<u32>,
     /// The ann rung's links per node (HNSW's M).
     #[arg(long, default_value_t = AnnParams::default().m)]
     pub ann_m: usize,
@@ -135,7 +136,13 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         .clone()
         .or_else(|| args.profile.then(|| PathBuf::from("flamegraphs")));
     // The report shows each rung's flamegraph: it profiles them too.
-    let frequency = (flame_dir.is_some() || args.report.is_some()).then_some(args.frequency);
+    let profiling = flame_dir.is_some() || args.report.is_some();
+    if args.frequency.is_some() && !profiling {
+        bail!(
+            "--frequency sets the profiler's rate: add --profile, --flamegraphs DIR or --report FILE"
+        );
+    }
+    let frequency = profiling.then(|| args.frequency.unwrap_or(ladder::profile::DEFAULT_FREQUENCY));
     // The ann rung with the parameters asked for.
     let ours: Vec<Box<dyn Rung>> = select_rungs(&args.rungs)?
         .into_iter()

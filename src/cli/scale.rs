@@ -75,7 +75,7 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
     let machine = Arc::new(MachineInfo::probe(false));
     let available = ladder::monitor::available_memory();
     let config = w.run_config();
-    let dist: Distribution = w.data.parse().map_err(anyhow::Error::msg)?;
+    let dist: Distribution = w.data().parse().map_err(anyhow::Error::msg)?;
     // Always set: the flag has a default here.
     let d = w.d.unwrap_or(ladder::workload::DEFAULT_D);
     if d == 0 {

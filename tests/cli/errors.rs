@@ -172,6 +172,35 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             "the lessons are profile-first, ",
         ),
         (&["run", "--rungs", "nope"], "leak-fixed, ann (or all"),
+        // An option that would be ignored is refused, not dropped.
+        (
+            &["run", "--frequency", "5000", "--profile"],
+            "5000 is not in 1..=1000",
+        ),
+        (
+            &["run", "--frequency", "500"],
+            "--frequency sets the profiler's rate",
+        ),
+        (
+            &["flame", "--rung", "naive", "--runs", "5"],
+            "required arguments were not provided",
+        ),
+        (
+            &["flame", "--rung", "leaky", "--memory", "--frequency", "99"],
+            "cannot be used with",
+        ),
+        (
+            &["flame", "--peer", "numpy", "--memory"],
+            "cannot be used with",
+        ),
+        (
+            &["flame", "--peer", "numpy", "--format", "pprof"],
+            "written as SVG or folded stacks",
+        ),
+        (
+            &["run", "--input", "vectors.npy", "--data", "clustered"],
+            "--data applies to generated data only",
+        ),
     ];
     // A peer file whose module name is code, not a name.
     let peers = TempDir::new().unwrap();
@@ -376,4 +405,36 @@ fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_
     ] {
         assert!(!dir.path().join(f).exists(), "{f} was written");
     }
+}
+
+#[test]
+fn an_n_larger_than_the_input_file_is_refused_not_cut() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("three.npy");
+    // Three float32 vectors of dimension 2.
+    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }";
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    let pad = 64 - (10 + header.len() + 1) % 64;
+    let len = (header.len() + pad + 1) as u16;
+    bytes.extend_from_slice(&len.to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend(std::iter::repeat_n(b' ', pad));
+    bytes.push(b'\n');
+    for v in [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(&file, bytes).unwrap();
+    ladder()
+        .args(["run", "--rungs", "naive", "--n", "5", "--input"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--n 5:"))
+        .stderr(predicate::str::contains("holds only 3 vectors"));
+    // Fewer rows than the file holds are the first n, as --help says.
+    ladder()
+        .args(["run", "--rungs", "naive", "--n", "2", "--input"])
+        .arg(&file)
+        .assert()
+        .success();
 }
