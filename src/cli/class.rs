@@ -71,9 +71,10 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
     ladder::report::write_atomic(out, text.as_bytes())
         .with_context(|| format!("could not write {}", out.display()))?;
     eprintln!(
-        "wrote {}: {} students{}",
+        "wrote {}: {} student{}{}",
         out.display(),
         class.students.len(),
+        if class.students.len() == 1 { "" } else { "s" },
         if class.skipped.is_empty() {
             String::new()
         } else {

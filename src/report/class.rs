@@ -279,10 +279,13 @@ impl Class {
         let mut groups: Vec<Group> = Vec::new();
         // Files that could not be read, with whose their names say they are.
         let mut unread: Vec<(String, String)> = Vec::new();
+        // Each content read, by its first file; and the files that repeat one (file, first).
+        let mut contents: Vec<(u64, String)> = Vec::new();
+        let mut copies: Vec<(String, String)> = Vec::new();
         for (order, path) in paths.iter().enumerate() {
             let shown = path.display().to_string();
-            let input = match read(path) {
-                Ok(input) => input,
+            let (input, hash) = match read(path) {
+                Ok(read) => read,
                 Err(why) => {
                     // A broken hand-in is someone's; a foreign file (a package.json), a path
                     // that is not there, or a file not named for anyone is no one's.
@@ -303,6 +306,12 @@ impl Class {
                     continue;
                 }
             };
+            // The same bytes under two names: a result handed in twice, or copied.
+            if let Some((_, first)) = contents.iter().find(|(h, _)| *h == hash) {
+                copies.push((shown.clone(), first.clone()));
+            } else {
+                contents.push((hash, shown.clone()));
+            }
             let key = file_key(path);
             let name = input.learner().map(str::to_lowercase);
             let mut keys = vec![key.to_lowercase()];
@@ -364,6 +373,17 @@ impl Class {
             })
             .chain(nothing)
             .collect();
+        for (copy, first) in &copies {
+            let note = format!(
+                "{copy} is identical to {first}, byte for byte: one result handed in twice, \
+                 or copied"
+            );
+            for st in &mut class.students {
+                if st.files.iter().any(|f| f == copy || f == first) && !st.notes.contains(&note) {
+                    st.notes.push(note.clone());
+                }
+            }
+        }
         // A register's order, whatever order the files came in.
         class
             .students
@@ -411,6 +431,32 @@ fn student(files: Vec<File>) -> Student {
         }
     };
     let by_name = files.first().map(|f| f.key.clone()).unwrap_or_default();
+    // A file whose name is no other file's here joined them by the name it records: said, so
+    // that bob-run.json put with Ada's files is seen.
+    let keys: Vec<String> = files.iter().map(|f| f.key.to_lowercase()).collect();
+    let strays: Vec<Option<String>> = files
+        .iter()
+        .map(|f| {
+            let key = f.key.to_lowercase();
+            let recorded = f.input.learner()?;
+            // Only a file named as a hand-in ("bob-run.json", "bob/run.json") names anyone.
+            let stem = std::path::Path::new(&f.shown)
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_lowercase());
+            if stem.as_deref() == Some(key.as_str()) {
+                return None;
+            }
+            let alone = keys.iter().filter(|k| **k == key).count() == 1;
+            (keys.len() > 1 && alone && recorded.to_lowercase() != key).then(|| {
+                format!(
+                    "{}, named for {}, records the name {recorded}: it is put with that \
+                     name's files",
+                    f.shown, f.key
+                )
+            })
+        })
+        .collect();
+    s.notes.extend(strays.into_iter().flatten());
     for f in files {
         if s.name.is_empty()
             && let Some(name) = f.input.learner()

@@ -134,32 +134,34 @@ pub struct AttemptDoc {
     pub text: Option<String>,
 }
 
-/// Reads one file and tells which output it is by its fields, as `ladder report` does.
-pub fn read(path: &Path) -> Result<Input, Skip> {
+/// Reads one file and tells which output it is by its fields, as `ladder report` does; with
+/// the hash of its text, to tell a copy.
+pub fn read(path: &Path) -> Result<(Input, u64), Skip> {
     let size = std::fs::metadata(path).map_err(Skip::Unreadable)?.len();
     if size > MAX_FILE_BYTES {
         return Err(Skip::TooLarge(size));
     }
     // Checked again as it is read: a device or a file still growing has no honest size.
     let text = crate::fsio::read_text_limited(path, MAX_FILE_BYTES).map_err(Skip::Unreadable)?;
+    let hash = crate::fsio::fnv1a(text.bytes());
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(Skip::NotJson)?;
     let has = |k: &str| doc.get(k).is_some();
     let malformed = |kind| move |error| Skip::Malformed { kind, error };
     if has("rungs") && has("workload") {
         return serde_json::from_value(doc)
-            .map(|r| Input::Run(Box::new(r)))
+            .map(|r| (Input::Run(Box::new(r)), hash))
             .map_err(malformed("a run (`ladder run --format json`)"));
     }
     if has("lab") && has("steps") {
         return serde_json::from_value(doc)
-            .map(|l| Input::Lab(Box::new(l)))
+            .map(|l| (Input::Lab(Box::new(l)), hash))
             .map_err(malformed(
                 "a lab's results (`ladder lab check --format json`)",
             ));
     }
     if has("learner") && has("lessons") {
         return serde_json::from_value(doc)
-            .map(|l| Input::Lessons(Box::new(l)))
+            .map(|l| (Input::Lessons(Box::new(l)), hash))
             .map_err(malformed("a lessons export (`ladder learn --export`)"));
     }
     if has("points") && has("exponents") {

@@ -51,7 +51,8 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
         write("ada-lessons.json", &lessons("Ada Lovelace")),
         write("x.json", &lessons("ada lovelace")),
         write("foreign.json", r#"{"name": "something else"}"#),
-        write("grace_lab.json", lab),
+        // Grace's own lab (the same figures, not the same file).
+        write("grace_lab.json", &format!("{lab}\n")),
         write("grace_lab2.json", r#"{"lab": "l", "steps": "not a list"}"#),
         // Linus handed in only a file cut short: he has a row, saying so.
         write("linus-run.json", "{\"rungs\": ["),
@@ -147,4 +148,37 @@ fn a_device_handed_in_as_json_is_skipped_not_read_forever() {
         "{}",
         class.skipped[0].why
     );
+}
+
+#[test]
+fn a_copied_hand_in_and_a_file_named_for_someone_else_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = |learner: &str| {
+        format!(
+            r#"{{"lab": "l", "learner": "{learner}", "steps": [
+               {{"id": "naive", "counts": true, "speedup_vs_baseline": 1.0}}]}}"#
+        )
+    };
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let ada = write("ada-lab.json", &lab("Ada"));
+    // Bob handed in Ada's file, as it was; Cy's records Ada's name in a file of Cy's own.
+    let bob = write("bob-lab.json", &lab("Ada"));
+    let cy = write("cy-lab.json", &format!("{} ", lab("Ada")));
+    let class = Class::gather(&[ada, bob, cy]);
+    let notes = class.students[0].notes.join("\n");
+    assert!(
+        notes.contains("bob-lab.json is identical to") && notes.contains("ada-lab.json"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("named for cy, records the name Ada"),
+        "{notes}"
+    );
+    assert!(!notes.contains("cy-lab.json is identical"), "{notes}");
+    // Ada's own file, named for her, is not said to be anyone else's.
+    assert!(!notes.contains("named for ada"), "{notes}");
 }
