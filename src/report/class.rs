@@ -32,7 +32,9 @@ pub struct RunSummary {
     pub workload: String,
     pub rungs: usize,
     pub verified: usize,
-    /// The rung nearest the machine's peak, and its %.
+    /// The rung nearest the machine's whole peak (every core, the widest vectors), and its %:
+    /// one ceiling for every rung, so a one-core or 128-bit rung's share of its own smaller
+    /// ceiling does not outrank the rung that does the most of what the machine can.
     pub best_peak: Option<(String, f64)>,
     /// The rung furthest above the baseline, and how many times faster.
     pub best_speedup: Option<(String, f64)>,
@@ -58,7 +60,15 @@ impl RunSummary {
             if !ok {
                 continue;
             }
-            if let Some(p) = pct.filter(|p| s.best_peak.as_ref().is_none_or(|b| *p > b.1)) {
+            let whole = r.machine.peak_gflops_all;
+            let of_machine = pct.map(|p| {
+                if whole > 0.0 {
+                    100.0 * x.gflops_work / whole
+                } else {
+                    p
+                }
+            });
+            if let Some(p) = of_machine.filter(|p| s.best_peak.as_ref().is_none_or(|b| *p > b.1)) {
                 s.best_peak = Some((x.rung.clone(), p));
             }
             if let Some(v) = x

@@ -11,7 +11,7 @@ pub(super) const HEADER: [&str; 8] = [
     "machine",
     "lab: highest step that counts",
     "lab: its speedup",
-    "run: best % of peak",
+    "run: best % of machine peak",
     "run: best speedup",
     "predictions close (median off by)",
     "questions right first time",
@@ -41,8 +41,10 @@ pub(super) const EXPLAIN_NOTE: &str = "What each student wrote, by question, as 
 /// What the summary's cells hold, said under it.
 pub(super) const LEGEND: &str = "lab (step, x): the highest step of the student's own lab that counts \
                       (steps counting / steps), and its speedup over their step 1. run (% of \
-                      peak, x): the rung nearest the peak measured on their machine, and the one \
-                      furthest above their baseline. predictions: first attempts close / \
+                      peak, x): the rung doing the most of the peak measured on their machine (all \
+                      its cores at their widest vectors), and the one furthest above their \
+                      baseline; a rung's own % of peak, below, is of the cores and vectors it \
+                      used. predictions: first attempts close / \
                       predictions made (how far off the median one was). questions (first \
                       try): right at the first attempt / answered.";
 

@@ -182,3 +182,50 @@ fn a_copied_hand_in_and_a_file_named_for_someone_else_are_said() {
     // Ada's own file, named for her, is not said to be anyone else's.
     assert!(!notes.contains("named for ada"), "{notes}");
 }
+
+#[test]
+fn the_best_share_of_peak_is_of_one_ceiling_for_every_rung() {
+    use crate::run::{RunReport, RunStatus, VerificationReport};
+    let rung = |id: &str, gflops: f64, own_pct: f64| {
+        let info = crate::rungs::find(id).unwrap().info();
+        let mut r = RunReport::new(&info, 2, 300);
+        r.rows_done = 300;
+        r.estimated_s = 1.0;
+        r.status = RunStatus::Completed;
+        r.gflops_work = gflops;
+        r.peak_pct = own_pct;
+        r.verification = Some(VerificationReport {
+            passed: true,
+            entries_checked: 1,
+            max_abs_err: 0.0,
+            tolerance: 1e-4,
+            worst: None,
+            expected_found: None,
+            non_finite: false,
+            recall: None,
+        });
+        r
+    };
+    let mut machine = crate::report::test_machine("cpu");
+    machine.peak_gflops_all = 200.0;
+    let results = crate::report::Results {
+        workload: crate::report::WorkloadMeta {
+            n: 300,
+            d: 64,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        },
+        machine,
+        budget_s: 1.0,
+        threads: 2,
+        // The JIT's 128-bit, one-core ceiling is small: 60% of it is less work than the
+        // threaded rung's 40% of the whole machine.
+        rungs: vec![rung("jit", 12.0, 60.0), rung("threads", 80.0, 40.0)],
+        learner: None,
+    };
+    let s = super::RunSummary::of(&results);
+    let (id, pct) = s.best_peak.unwrap();
+    assert_eq!(id, "threads");
+    assert!((pct - 40.0).abs() < 1e-9, "{pct}");
+}
