@@ -457,7 +457,16 @@ fn student(files: Vec<File>) -> Student {
                 return None;
             }
             let alone = keys.iter().filter(|k| **k == key).count() == 1;
-            (keys.len() > 1 && alone && recorded.to_lowercase() != key).then(|| {
+            // "ada" for Ada Lovelace is hers: only a name with nothing of the file's is said.
+            let letters = |t: &str| -> String {
+                t.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_lowercase)
+                    .collect()
+            };
+            let (file, name) = (letters(&key), letters(recorded));
+            let someone_else = !(name.contains(&file) || file.contains(&name));
+            (keys.len() > 1 && alone && someone_else).then(|| {
                 format!(
                     "{}, named for {}, records the name {recorded}: it is put with that \
                      name's files",
