@@ -358,3 +358,28 @@ fn the_app_without_a_terminal_runs_its_peers_and_writes_its_notes() {
         "{md}"
     );
 }
+
+/// A profiled run's memory figure is the rung's, not the profiler's sample tables' (pprof
+/// keeps about 180 MB resident once started): it stays near the unprofiled run's.
+#[test]
+fn a_profiled_run_s_peak_memory_is_the_rung_s_not_the_profiler_s() {
+    let dir = TempDir::new().unwrap();
+    let peak = |extra: &[&str]| -> f64 {
+        let out = ladder()
+            .current_dir(dir.path())
+            .args(["run", "--rungs", "naive", "--n", "300", "--d", "32"])
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["rungs"][0]["peak_rss_bytes"].as_f64().unwrap() / f64::from(1 << 20)
+    };
+    let plain = peak(&[]);
+    let profiled = peak(&["--report", "r.html"]);
+    assert!(
+        profiled < plain + 60.0,
+        "profiled {profiled:.1} MiB against {plain:.1} MiB unprofiled"
+    );
+}
