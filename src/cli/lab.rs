@@ -494,18 +494,20 @@ fn refuse_to_overwrite_the_lab(out: &std::path::Path, lab: &lab::spec::Lab) -> R
             parent.display()
         );
     }
-    let same = |a: &std::path::Path| {
-        std::fs::canonicalize(a).ok().is_some_and(|a| {
-            std::fs::canonicalize(parent)
-                .ok()
-                .zip(out.file_name())
-                .is_some_and(|(p, name)| p.join(name) == a)
+    // The same file, whether or not it exists yet (the history before the first --record).
+    let full = |p: &std::path::Path| {
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty())?;
+            Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
         })
     };
+    let same = |a: &std::path::Path| full(a).is_some_and(|a| full(out) == Some(a));
     if out.is_dir() {
         bail!("-o {} is a folder: give a file name in it", out.display());
     }
     let lab_file = lab.dir.join(lab::spec::LAB_FILE);
+    // What --record appends to and the gate reads.
+    let history = lab.dir.join(lab::history::HISTORY_FILE);
     // Every file `lab init` wrote is the lab's too (its README, the tests, the PyO3 crate).
     let scaffold: Vec<std::path::PathBuf> = lab::scaffold::FILES
         .iter()
@@ -515,7 +517,7 @@ fn refuse_to_overwrite_the_lab(out: &std::path::Path, lab: &lab::spec::Lab) -> R
         .steps
         .iter()
         .map(|s| s.file.as_path())
-        .chain([lab_file.as_path()])
+        .chain([lab_file.as_path(), history.as_path()])
         .chain(scaffold.iter().map(std::path::PathBuf::as_path))
         .find(|f| same(f))
     {

@@ -114,7 +114,11 @@ pub fn write(
             report.flamegraph = Some(rel);
         }
     }
-    let text = markdown(dir, meta, machine, &results, ours);
+    let before = crate::report::existing_notes(path)?;
+    let text = crate::report::merge_notes(
+        before.as_deref(),
+        &markdown(dir, meta, machine, &results, ours),
+    );
     write_into(path, text.as_bytes())
         .map(|()| path.to_path_buf())
         .map_err(|e| format!("could not write {}: {e}", path.display()))

@@ -114,3 +114,53 @@ fn capitalised(s: &str) -> String {
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
 }
+
+/// Opens what ladder writes into a notes file; the student's own text goes outside it.
+const BEGIN: &str = "<!-- ladder: from here to the end mark, written again by each export; \
+                     your own notes above or below stay as they are -->";
+const END: &str = "<!-- ladder: end -->";
+
+/// A notes file's new text: `generated` between ladder's marks, and whatever the student wrote
+/// around them in `existing` kept as it was. A file without the marks (one the student wrote,
+/// or an older export) is kept whole, below the new block: a student's words are never lost.
+#[must_use]
+pub fn merge_notes(existing: Option<&str>, generated: &str) -> String {
+    let block = format!("{BEGIN}\n{}\n{END}\n", generated.trim_end());
+    let Some(old) = existing.filter(|t| !t.trim().is_empty()) else {
+        return block;
+    };
+    if let Some(start) = old.find(BEGIN)
+        && let Some(end) = old[start..].find(END).map(|e| start + e + END.len())
+    {
+        let after = old[end..].strip_prefix('\n').unwrap_or(&old[end..]);
+        return format!("{}{block}{after}", &old[..start]);
+    }
+    format!("{block}\n{old}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_notes;
+
+    #[test]
+    fn a_student_s_own_notes_survive_every_export() {
+        let first = merge_notes(None, "# My ladder\n| a |\n");
+        assert!(first.contains("# My ladder"));
+        // The student writes above and below ladder's block.
+        let edited = format!("My intro\n\n{first}\n## My reflections\nkeep me\n");
+        let second = merge_notes(Some(&edited), "# My ladder\n| b |\n");
+        assert!(second.starts_with("My intro\n\n"), "{second}");
+        assert!(
+            second.contains("| b |") && !second.contains("| a |"),
+            "{second}"
+        );
+        assert!(second.ends_with("## My reflections\nkeep me\n"), "{second}");
+        // Exported again, nothing piles up.
+        let third = merge_notes(Some(&second), "# My ladder\n| b |\n");
+        assert_eq!(third, second);
+        // A file ladder did not mark is kept whole, below.
+        let theirs = merge_notes(Some("my own notes\n"), "# My ladder\n");
+        assert!(theirs.ends_with("\nmy own notes\n"), "{theirs}");
+        assert!(theirs.contains("# My ladder"));
+    }
+}

@@ -13,6 +13,24 @@ fn the_output_file_never_lands_on_the_lab_s_own_files() {
         .arg(dir.path())
         .assert()
         .success();
+    let refused = |victim: &str| {
+        let file = dir.path().join(victim);
+        let before = std::fs::read(&file).ok();
+        let out = ladder()
+            .args(["lab", "check"])
+            .arg(dir.path())
+            .arg("-o")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{victim}: {err}");
+        assert!(
+            err.contains("would write over your lab's"),
+            "{victim}: {err}"
+        );
+        assert_eq!(std::fs::read(&file).ok(), before, "{victim}");
+    };
     for victim in [
         "lab.toml",
         "02_algorithmic.py",
@@ -20,20 +38,13 @@ fn the_output_file_never_lands_on_the_lab_s_own_files() {
         "tests/test_bench.py",
         ".gitignore",
         "06_pyo3/Cargo.toml",
+        // The gate's history, before its first climb is recorded and after.
+        "perf/history.jsonl",
     ] {
-        let before = std::fs::read(dir.path().join(victim)).unwrap();
-        let out = ladder()
-            .args(["lab", "check"])
-            .arg(dir.path())
-            .arg("-o")
-            .arg(dir.path().join(victim))
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains("would write over your lab's"), "{err}");
-        assert_eq!(std::fs::read(dir.path().join(victim)).unwrap(), before);
+        refused(victim);
     }
+    std::fs::write(dir.path().join("perf/history.jsonl"), "{}\n").unwrap();
+    refused("perf/history.jsonl");
     // A folder that is not there is said before any work.
     let out = ladder()
         .args(["lab", "check"])
@@ -160,6 +171,25 @@ fn lab_notes_writes_the_table_ours_beside_and_the_claims() {
         notes.contains("\"vectorizing wins ~100x\": not measured yet"),
         "{notes}"
     );
+    // What the student writes in their notes is theirs: the next export keeps it.
+    std::fs::write(
+        lab.join("NOTES.md"),
+        format!("{notes}\n## My reflections\nnorms once was the big win\n"),
+    )
+    .unwrap();
+    let again = ladder()
+        .args(["lab", "notes"])
+        .arg(&lab)
+        .args(["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    let notes = std::fs::read_to_string(lab.join("NOTES.md")).unwrap();
+    assert!(
+        notes.ends_with("## My reflections\nnorms once was the big win\n"),
+        "{notes}"
+    );
+    assert_eq!(notes.matches("# My ladder").count(), 1, "{notes}");
 }
 
 #[test]

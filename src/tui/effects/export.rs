@@ -49,7 +49,8 @@ pub(super) fn notes(
             .ok()
             .map(|()| crate::report::CHART_FILE.to_string())
     });
-    let text = Markdown { chart }.render(&results);
+    let before = crate::report::existing_notes(&path)?;
+    let text = crate::report::merge_notes(before.as_deref(), &Markdown { chart }.render(&results));
     let r = write_atomic(&path, text.as_bytes());
     written(path, r)
 }
