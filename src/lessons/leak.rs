@@ -284,6 +284,7 @@ pub fn run(name: &str, opts: &LeakOptions, cancel: Option<&AtomicBool>) -> Resul
             kernel: Duration::from_mins(2),
             setup: Duration::from_mins(1),
             mark: &mark,
+            memory: None,
         },
         cancel,
         lines: Some(LineSink(Arc::new(move |line: &str, rss| {

@@ -167,6 +167,10 @@ pub struct Limits<'a> {
     /// The file whose appearance says the kernel started (passed to the program as
     /// `LADDER_KERNEL_MARK`).
     pub mark: &'a Path,
+    /// Resident bytes the program (all its processes) may hold; None: 80% of the memory free
+    /// when it starts, so it is stopped before the system's out-of-memory killer picks
+    /// something (the app, the desktop) for it.
+    pub memory: Option<u64>,
 }
 
 impl Limits<'_> {
@@ -398,12 +402,27 @@ fn wait(
     let mut peak_rss = 0u64;
     #[cfg(not(target_os = "linux"))]
     let _ = measure;
+    #[cfg(target_os = "linux")]
+    let ceiling = limits
+        .memory
+        .unwrap_or_else(|| crate::monitor::available_memory().map_or(u64::MAX, |a| a / 10 * 8));
     loop {
         #[cfg(target_os = "linux")]
         {
             let (now, peak) = memory(child.id(), measure);
             RUNNING_RSS.store(now, Ordering::Relaxed);
             peak_rss = peak_rss.max(peak);
+            if now > ceiling {
+                kill(child);
+                let _ = child.wait();
+                return Err(format!(
+                    "it took {} of memory, more than the {} it may (most of what was free when \
+                     it started): killed it and everything it started before the machine runs \
+                     out (a list or cache that never stops growing?)",
+                    crate::workload::human_bytes(now),
+                    crate::workload::human_bytes(ceiling)
+                ));
+            }
             let mut status = 0;
             // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
             let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -458,17 +477,26 @@ fn wait(
         if now > limits.deadline(&mut kernel_started, now) {
             kill(child);
             let _ = child.wait();
+            // A hang that also grew is said to have: memory may be what to look at.
+            let grew = if peak_rss >= 1 << 30 {
+                format!(
+                    "; it had taken {} of memory by then",
+                    crate::workload::human_bytes(peak_rss)
+                )
+            } else {
+                String::new()
+            };
             return Err(match kernel_started {
                 Some(at) => format!(
                     "its timed part was still running {:.0} s after it started (the limit: \
                      twice the time budget, plus 5 s): killed it and everything it started \
-                     (a loop that never ends, or a budget too short for one row)",
+                     (a loop that never ends, or a budget too short for one row){grew}",
                     now.saturating_sub(at).as_secs_f64()
                 ),
                 None => format!(
                     "still running after {:.0} s before its timed part began (importing, \
                      loading, compiling; the limit is {:.0} s): killed it and everything it \
-                     started (a loop that never ends at the top of the file?)",
+                     started (a loop that never ends at the top of the file?){grew}",
                     now.as_secs_f64(),
                     limits.setup.as_secs_f64()
                 ),

@@ -207,6 +207,7 @@ impl PeerKernel {
                 kernel: self.limit,
                 setup: self.spec.setup_limit,
                 mark: &mark,
+                memory: None,
             },
             cancel: self.cancel.as_deref(),
             lines: None,

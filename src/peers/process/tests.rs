@@ -9,6 +9,7 @@ fn sh<'a>(script: impl Into<String>, mark: &'a Path, cancel: Option<&'a AtomicBo
             kernel: Duration::from_mins(1),
             setup: Duration::from_mins(1),
             mark,
+            memory: None,
         },
         cancel,
         lines: None,
@@ -23,6 +24,7 @@ fn the_hang_limit_counts_from_the_kernel_s_start() {
         kernel: Duration::from_secs(7),
         setup: Duration::from_mins(2),
         mark: &mark,
+        memory: None,
     };
     let s = Duration::from_secs;
     let mut seen = None;
@@ -192,6 +194,7 @@ fn a_cancelled_program_is_killed_with_its_children() {
             kernel: Duration::from_mins(1),
             setup: Duration::from_mins(1),
             mark: &mark,
+            memory: None,
         },
         cancel: Some(&cancel),
         lines: None,
@@ -237,4 +240,24 @@ fn each_line_is_told_as_it_comes_with_the_memory_at_that_moment() {
         ["one", "two"]
     );
     assert!(seen[1].1 > seen[0].1 + (90 << 20), "{seen:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_program_that_takes_more_memory_than_it_may_is_killed_and_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("mark");
+    let mut call = sh(
+        "python3 -c 'x = bytearray(400 << 20); import time; time.sleep(60)'",
+        &mark,
+        None,
+    );
+    call.limits.memory = Some(100 << 20);
+    let started = Instant::now();
+    let why = run(&call).unwrap_err();
+    assert!(why.contains("more than the 100.0 MiB it may"), "{why}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "killed at once, not at the hang limit"
+    );
 }
