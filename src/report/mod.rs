@@ -383,6 +383,23 @@ pub(crate) fn test_machine(cpu: &str) -> MachineInfo {
     }
 }
 
+/// The notes file at `path` as it stands, to keep what the student wrote in it (`None`: there
+/// is none yet).
+///
+/// # Errors
+/// A file that cannot be read as text is not written over: the message says so.
+pub fn existing_notes(path: &std::path::Path) -> Result<Option<String>, String> {
+    match crate::fsio::read_text_limited(path, 16 << 20) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!(
+            "{} could not be read ({e}), so it was not written over: move it away or choose \
+             another file",
+            path.display()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{human_seconds, load_note, time_cell};
@@ -492,22 +509,5 @@ mod tests {
         assert_eq!(human_seconds(2.5), "2.50 s");
         assert_eq!(human_seconds(0.0312), "31.2 ms");
         assert_eq!(human_seconds(f64::NAN), "-");
-    }
-}
-
-/// The notes file at `path` as it stands, to keep what the student wrote in it (`None`: there
-/// is none yet).
-///
-/// # Errors
-/// A file that cannot be read as text is not written over: the message says so.
-pub fn existing_notes(path: &std::path::Path) -> Result<Option<String>, String> {
-    match crate::fsio::read_text_limited(path, 16 << 20) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!(
-            "{} could not be read ({e}), so it was not written over: move it away or choose \
-             another file",
-            path.display()
-        )),
     }
 }
