@@ -86,26 +86,21 @@ fn a_step_is_checked_small_first_then_timed_then_graded_in_order() {
 }
 
 #[test]
-fn a_wrong_quick_check_is_said_at_once_and_the_full_size_decides() {
+fn a_wrong_quick_check_is_the_verdict_and_nothing_is_timed() {
     let tmp = tempfile::tempdir().unwrap();
     let mut app = lab_app(&tmp.path().join("lab"));
     let _ = app.update(key(KeyCode::Enter));
     let cmds = app.update(Msg::QuickChecked(Box::new(step_report(
         "naive", 0.01, false,
     ))));
-    // As `ladder lab check` would, the run at the lab's size gives the verdict.
+    // A wrong matrix on 200 rows is wrong code: no full run to wait for.
+    assert!(starts(cmds).is_empty());
     assert!(
-        matches!(cmds[..], [Command::Run { index, .. }] if index == row(&app, 0)),
-        "{cmds:?}"
-    );
-    assert!(
-        notice(&app).contains("on 200 rows: wrong answer: S[7][9] is off by 3.50e0"),
+        notice(&app).contains("01_naive.py, on 200 rows: wrong answer: S[7][9] is off by 3.50e0")
+            && notice(&app).contains("not timed: fix it and save"),
         "{}",
         notice(&app)
     );
-    let _ = app.update(Msg::RungFinished(Box::new(step_report(
-        "naive", 40.0, false,
-    ))));
     match verdict(&app, 0) {
         Verdict::NotYet(why) => assert!(why.contains("S[7][9] is off by 3.50e0"), "{why}"),
         v => panic!("{v:?}"),
@@ -305,4 +300,33 @@ fn esc_during_the_quick_check_starts_no_full_run_even_if_the_check_had_just_ende
     // The next Enter checks and runs it as usual.
     run_step(&mut app, 0, "naive", 40.0);
     assert_eq!(verdict(&app, 0), Verdict::Counts);
+}
+
+#[test]
+fn a_top_k_step_wrong_on_200_rows_is_still_judged_at_the_lab_s_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = lab_app(&tmp.path().join("lab"));
+    let library = app
+        .lab
+        .as_ref()
+        .unwrap()
+        .lab
+        .steps
+        .iter()
+        .position(|s| s.id == "library")
+        .unwrap();
+    let lab = app.lab.as_mut().unwrap();
+    lab.unlock_all = true;
+    lab.reassess();
+    lab.selected = library;
+    let _ = app.update(key(KeyCode::Enter));
+    // An index trained on 200 rows may miss neighbours it finds among the lab's 2000.
+    let cmds = app.update(Msg::QuickChecked(Box::new(step_report(
+        "library", 0.01, false,
+    ))));
+    assert!(
+        matches!(cmds[..], [Command::Run { index, .. }] if index == row(&app, library)),
+        "{cmds:?}"
+    );
+    assert!(notice(&app).contains("running the full size, which decides"));
 }
