@@ -9,7 +9,7 @@ use ratatui::widgets::{LineGauge, Paragraph, Sparkline, Wrap};
 
 use crate::report::human_seconds;
 use crate::run::Phase;
-use crate::tui::model::Model;
+use crate::tui::model::{Model, Status};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::block;
 use crate::workload::human_bytes;
@@ -70,8 +70,15 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
             );
         }
         Some(l) => {
+            // A run that ended without a right answer is not "finished" to a reader.
+            let ended = match &m.rows[l.index].status {
+                Status::Failed(_) => "failed",
+                Status::Cancelled => "cancelled",
+                Status::Unavailable(_) => "could not run here",
+                _ => "finished",
+            };
             let phase = match (l.finished, l.phase) {
-                (true, _) => "finished",
+                (true, _) => ended,
                 (_, Phase::Setup) => "setting up (not timed as kernel)",
                 (_, Phase::Kernel) => "running",
                 (_, Phase::Verify) => "verifying against float64",
@@ -100,10 +107,14 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
                     .label(format!("{:>3.0}%", l.work_done * 100.0)),
                 gauge,
             );
-            let mut line = format!(
-                "{:.3e} pairs/s · {:.1} GFLOP/s effective",
-                l.pairs_per_s, l.gflops_avg
-            );
+            let mut line = if l.finished && l.rows_done == 0 {
+                "no rows done: no rate to show".to_string()
+            } else {
+                format!(
+                    "{:.3e} pairs/s · {:.1} GFLOP/s effective",
+                    l.pairs_per_s, l.gflops_avg
+                )
+            };
             if line.chars().count() > usize::from(rate.width) {
                 // A narrow panel drops the qualifier rather than cutting a word.
                 line.truncate(line.len() - " effective".len());

@@ -461,8 +461,14 @@ pub fn on_quick_checked(lab: &mut LabState, m: &mut Model, mut report: RunReport
         let cmds = on_finished(lab, m, row);
         if exact && !verified && !cancelled {
             let why = lab.results[i].verdict.line();
+            // A traceback's reason names the file already.
+            let whose = if why.starts_with(&file) {
+                String::new()
+            } else {
+                format!("{file}, ")
+            };
             m.notice = Some(Notice::Error(format!(
-                "{file}, on 200 rows: {why}; not timed: fix it and save"
+                "{whose}on 200 rows: {why}; not timed: fix it and save"
             )));
         }
         return cmds;
