@@ -56,7 +56,7 @@ enum LabCommand {
     Check(CheckCmd),
     /// Climb the lab and our rungs on its workload, and write NOTES.md: your speedup table,
     /// ours beside it, and the course's claims checked against your numbers (default file:
-    /// NOTES.md in the lab folder; it is always Markdown, whatever --format says). Exits as
+    /// NOTES.md in the lab folder; always Markdown: --format json is refused). Exits as
     /// `check` does: 0 only when every step counts, 1 otherwise (the notes are written either
     /// way).
     Notes(CheckArgs),
@@ -437,6 +437,15 @@ fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
 
 /// `lab notes`: the climb, our ladder on the same workload, NOTES.md.
 fn notes(args: &CheckArgs) -> Result<ExitCode> {
+    // Refused, not ignored: the notes are Markdown, and the gate is `check`'s.
+    if !matches!(args.format, Format::Table) {
+        bail!(
+            "lab notes writes Markdown only (NOTES.md): for JSON, use `ladder lab check --format json`"
+        );
+    }
+    if args.record || args.gate {
+        bail!("--record and --gate belong to `ladder lab check`: lab notes only writes NOTES.md");
+    }
     let c = climb(args)?;
     let cancel = CancelToken::new();
     let ours: Vec<_> = ladder::rungs::ladder()

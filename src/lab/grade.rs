@@ -163,11 +163,13 @@ pub fn grade(
                     fc.floor.over
                 )),
                 Some(x) if x < fc.floor.at_least => Verdict::NotYet(format!(
-                    "{} than {}; it counts from {} faster ({})",
-                    if x < 1.0 {
-                        format!("{} slower", times(1.0 / x))
+                    "{} {}; it counts from {} faster ({})",
+                    if (0.95..=1.05).contains(&x) {
+                        "about as fast as".to_string()
+                    } else if x < 1.0 {
+                        format!("{} slower than", times(1.0 / x))
                     } else {
-                        format!("{} faster", times(x))
+                        format!("{} faster than", times(x))
                     },
                     fc.floor.over,
                     times(fc.floor.at_least),

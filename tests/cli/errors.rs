@@ -198,6 +198,14 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             "written as SVG or folded stacks",
         ),
         (
+            &["lab", "notes", ".", "--format", "json"],
+            "lab notes writes Markdown only",
+        ),
+        (
+            &["lab", "notes", ".", "--record"],
+            "belong to `ladder lab check`",
+        ),
+        (
             &["run", "--input", "vectors.npy", "--data", "clustered"],
             "--data applies to generated data only",
         ),

@@ -272,6 +272,8 @@ fn a_step_whose_previous_step_has_no_time_has_no_vs_previous() {
         "{}",
         notice(&again)
     );
+    // Its row and story say it changed, not merely that it has not run.
+    assert_eq!(again.lab.as_ref().unwrap().edited_while_closed, [1]);
     let results = &again.lab.as_ref().unwrap().results;
     assert!(results[1].report.is_none());
     let numpy = results[2]

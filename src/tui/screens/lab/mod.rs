@@ -77,6 +77,9 @@ pub struct LabState {
     /// The notice saying results were kept from last time, until the workload's own replaces
     /// it (then it is said again).
     pub kept_notice: Option<String>,
+    /// Steps whose files changed since their kept results ran (the app was closed): their
+    /// results were not kept, and they say why until they run.
+    pub edited_while_closed: Vec<usize>,
     pub ticks: u64,
 }
 
@@ -105,6 +108,7 @@ impl LabState {
             running_hash: None,
             retry: None,
             kept_notice: None,
+            edited_while_closed: Vec::new(),
             profiled: None,
             ticks: 0,
         };

@@ -49,10 +49,17 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             (Status::Ready, Verdict::Locked(_)) => Status::Locked,
             (s, _) => s.clone(),
         };
+        // A template still raising its TODO is a step to write, not a failure.
+        let untouched =
+            matches!(&status, Status::Failed(why) if why.contains("NotImplementedError: TODO"));
         let mut cells = vec![
             Cell::from(if lab.selected == i { "▶" } else { " " }),
             Cell::from(r.file.clone()),
-            status_cell(&status, theme),
+            if untouched {
+                Cell::from("to write").style(theme.dim())
+            } else {
+                status_cell(&status, theme)
+            },
             Cell::from(rep.map(time_cell).unwrap_or_default()),
             Cell::from(
                 rep.map(|x| human_speedup(x.speedup_vs_baseline))
@@ -70,6 +77,9 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         }
         let (grade, style) = match &r.verdict {
             _ if lab.changed[i] => ("changed", Style::default().fg(theme.warn)),
+            _ if r.report.is_none() && lab.edited_while_closed.contains(&i) => {
+                ("changed", Style::default().fg(theme.warn))
+            }
             Verdict::Counts => ("✓ counts", Style::default().fg(theme.good)),
             // A stretch step not tried yet is that, not a gap in the climb.
             Verdict::NotYet(_) | Verdict::Locked(_)
@@ -184,6 +194,10 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             // ruff's findings are listed in full below: said once.
             let why = if why.starts_with("ruff: ") {
                 "right and fast enough: fix ruff's findings below and it counts".to_string()
+            } else if r.report.is_none() && lab.edited_while_closed.contains(&lab.selected) {
+                "changed since its last result (while the app was closed): Enter runs it, and \
+                 saving it runs it"
+                    .to_string()
             } else {
                 why.clone()
             };
