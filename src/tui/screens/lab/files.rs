@@ -63,9 +63,11 @@ pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Kept>>) {
         return;
     }
     lab.reassess();
-    let changed: Vec<String> = crate::lab::saved::changed_since(&lab.lab)
-        .into_iter()
-        .filter_map(|i| {
+    lab.edited_while_closed = crate::lab::saved::changed_since(&lab.lab);
+    let changed: Vec<String> = lab
+        .edited_while_closed
+        .iter()
+        .filter_map(|&i| {
             lab.lab
                 .steps
                 .get(i)
