@@ -342,6 +342,15 @@ fn lab_screen() {
     // A traceback on the quick check is the verdict: nothing more is run.
     let _ = app.update(Msg::QuickChecked(Box::new(raised)));
     both_sizes("lab", &app);
+    // At 80x24 the traceback runs past the story's panel: PgDn shows the failing line.
+    let small = render(&app, 80, 24);
+    assert!(
+        small.contains("PgDn more") && !small.contains("row.append"),
+        "{small}"
+    );
+    let _ = app.update(key(KeyCode::PageDown));
+    let scrolled = render(&app, 80, 24);
+    assert!(scrolled.contains("row.append"), "{scrolled}");
 }
 
 #[test]

@@ -91,6 +91,10 @@ pub const HELP: &[(&str, &str)] = &[
         "save a file",
         "runs that step again by itself (while watching)",
     ),
+    (
+        "PgUp PgDn",
+        "scroll the selected step's story (a long traceback)",
+    ),
     ("a", "run every step in order, while each one counts"),
     ("Esc", "cancel the running step"),
     ("f / d", "its flamegraph / compared with the step before"),
@@ -153,6 +157,11 @@ pub fn ordered_in(first: &str, lab: bool) -> Vec<(&'static str, &'static str)> {
         _ => 3,
     };
     sections.sort_by_key(rank);
+    // In a lab only its own screens' keys and those that work anywhere apply: the ladder's,
+    // the lessons' and the settings' would only mislead (`w` is "watch" here).
+    if lab {
+        sections.retain(|sec| rank(sec) < 3);
+    }
     sections.concat()
 }
 
@@ -257,8 +266,17 @@ mod tests {
         // Help opened from the lab's flamegraph: the lab's keys come right after the view's.
         let from_flame = ordered_in("Flamegraph", true);
         let lab_at = from_flame.iter().position(|(k, _)| *k == "Lab").unwrap();
-        let ladder_at = from_flame.iter().position(|(k, _)| *k == "Ladder").unwrap();
-        assert!(lab_at < ladder_at, "{from_flame:?}");
+        assert!(lab_at > 0, "{from_flame:?}");
+        // The ladder's keys do not work in a lab: not listed there.
+        assert!(
+            !from_flame.iter().any(|(k, _)| *k == "Ladder"),
+            "{from_flame:?}"
+        );
+        assert!(
+            ordered_in("Lab", true)
+                .iter()
+                .any(|(k, _)| *k == "Anywhere")
+        );
         let lab = ordered("Lab");
         let w = lab.iter().position(|(k, _)| *k == "w").unwrap();
         assert!(

@@ -80,6 +80,11 @@ pub struct LabState {
     /// Steps whose files changed since their kept results ran (the app was closed): their
     /// results were not kept, and they say why until they run.
     pub edited_while_closed: Vec<usize>,
+    /// How far the selected step's story is scrolled (PgDn), in lines; back to the top when
+    /// another step is selected.
+    pub story_scroll: u16,
+    /// How far the story could scroll at the last draw (the view knows its size).
+    pub story_room: std::cell::Cell<u16>,
     pub ticks: u64,
 }
 
@@ -109,6 +114,8 @@ impl LabState {
             retry: None,
             kept_notice: None,
             edited_while_closed: Vec::new(),
+            story_scroll: 0,
+            story_room: std::cell::Cell::new(0),
             profiled: None,
             ticks: 0,
         };
@@ -202,10 +209,20 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
     match key.code {
         KeyCode::Up | KeyCode::Char('k') => {
             lab.selected = lab.selected.saturating_sub(1);
+            lab.story_scroll = 0;
             Outcome::default()
         }
         KeyCode::Down | KeyCode::Char('j') => {
             lab.selected = (lab.selected + 1).min(lines.saturating_sub(1));
+            lab.story_scroll = 0;
+            Outcome::default()
+        }
+        KeyCode::PageDown => {
+            lab.story_scroll = lab.story_scroll.saturating_add(5).min(lab.story_room.get());
+            Outcome::default()
+        }
+        KeyCode::PageUp => {
+            lab.story_scroll = lab.story_scroll.saturating_sub(5);
             Outcome::default()
         }
         KeyCode::Enter => {

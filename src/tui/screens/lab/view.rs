@@ -287,11 +287,31 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         )));
         text.push(Line::from(row.info.why.to_string()));
     }
+    // A long traceback scrolls (PgDn / PgUp); the title says when there is more. Lines are
+    // counted as they wrap, by their width.
+    let inner_w = usize::from(area.width.saturating_sub(2)).max(1);
+    let inner_h = area.height.saturating_sub(2);
+    let wrapped: usize = text
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let most = u16::try_from(wrapped)
+        .unwrap_or(u16::MAX)
+        .saturating_sub(inner_h);
+    lab.story_room.set(most);
+    let scroll = lab.story_scroll.min(most);
+    let more = match (scroll > 0, scroll < most) {
+        (false, true) => " · PgDn more",
+        (true, true) => " · PgUp PgDn",
+        (true, false) => " · PgUp back",
+        (false, false) => "",
+    };
     f.render_widget(
         Paragraph::new(text)
             .style(theme.base())
             .wrap(Wrap { trim: false })
-            .block(block(&title, theme)),
+            .scroll((scroll, 0))
+            .block(block(&format!("{title}{more}"), theme)),
         area,
     );
 }
