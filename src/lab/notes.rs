@@ -158,6 +158,11 @@ pub fn markdown(
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# My ladder\n");
+    // The folder's name: the notes travel with it (a repository), its full path does not.
+    let full = std::fs::canonicalize(dir).unwrap_or_else(|_| PathBuf::from(dir));
+    let dir = full
+        .file_name()
+        .map_or_else(|| dir.to_string(), |n| n.to_string_lossy().into_owned());
     let _ = writeln!(
         s,
         "Lab `{dir}` · {} × {} {} seed {} · {} ({} cores, {})\n",
@@ -237,6 +242,12 @@ pub fn markdown(
              workload and writes them here (in `ladder lab`, `o` lists ours beside your steps)."
         );
     } else {
+        let _ = writeln!(
+            s,
+            "ladder's own implementations of each step, in Rust, timed the same way on this \
+             machine. `topk` and `ann` answer a different question (each row's nearest \
+             neighbours, not the whole matrix), as your library step does.\n"
+        );
         let _ = writeln!(s, "| rung | time | vs my {first} |");
         let _ = writeln!(s, "|---|---:|---:|");
         for r in ours {
