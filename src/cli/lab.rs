@@ -50,6 +50,10 @@ enum LabCommand {
         /// Where (made if missing).
         #[arg(default_value = "ladder-lab")]
         dir: PathBuf,
+        /// Write only the lab's files that are missing (one deleted by mistake), as `init`
+        /// first wrote them; every file there is left as it is.
+        #[arg(long)]
+        missing: bool,
     },
     /// Climb the lab headless: each step verified, timed and graded in order. Exit 0 only when
     /// every step counts.
@@ -120,7 +124,7 @@ struct CheckArgs {
 
 pub fn exec(args: &LabArgs) -> Result<ExitCode> {
     match &args.command {
-        Some(LabCommand::Init { dir }) => init(dir),
+        Some(LabCommand::Init { dir, missing }) => init(dir, *missing),
         Some(LabCommand::Check(c)) => check(&c.args, c.name.as_deref()),
         Some(LabCommand::Notes(c)) => notes(c),
         None => open(&args.open),
@@ -189,9 +193,19 @@ fn open(args: &OpenArgs) -> Result<ExitCode> {
     }))
 }
 
-fn init(dir: &std::path::Path) -> Result<ExitCode> {
-    let written = lab::scaffold::init(dir)?;
+fn init(dir: &std::path::Path, missing: bool) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
+    if missing {
+        let written = lab::scaffold::restore_missing(dir)?;
+        if written.is_empty() {
+            writeln!(out, "nothing missing in {}: nothing written", dir.display())?;
+        }
+        for w in &written {
+            writeln!(out, "wrote {}", w.display())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let written = lab::scaffold::init(dir)?;
     writeln!(
         out,
         "wrote a lab in {} ({} files)",

@@ -55,6 +55,16 @@ pub const FILES: &[(&str, &str)] = &[
 /// Writes a new lab into `dir` (made if missing). Refuses, writing nothing, when any of its
 /// files is already there: the error names them.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, LabError> {
+    init_in(dir, false)
+}
+
+/// Writes only the lab's files missing from `dir` (one deleted by mistake), leaving every file
+/// that is there as it is.
+pub fn restore_missing(dir: &Path) -> Result<Vec<PathBuf>, LabError> {
+    init_in(dir, true)
+}
+
+fn init_in(dir: &Path, only_missing: bool) -> Result<Vec<PathBuf>, LabError> {
     if dir.exists() && !dir.is_dir() {
         return Err(LabError::Invalid {
             path: dir.to_path_buf(),
@@ -67,17 +77,18 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, LabError> {
         // A link counts as there, even one that points nowhere: it is not ours to replace.
         .filter(|name| std::fs::symlink_metadata(dir.join(name)).is_ok())
         .collect();
-    if !there.is_empty() {
+    if !there.is_empty() && !only_missing {
         return Err(LabError::Invalid {
             path: dir.to_path_buf(),
             reason: format!(
-                "already holds {}: nothing was written (choose another folder, or move them away)",
+                "already holds {}: nothing was written (choose another folder, move them away, \
+                 or add --missing to write only the files that are not there)",
                 there.join(", ")
             ),
         });
     }
     let mut written = Vec::new();
-    for (name, text) in FILES {
+    for (name, text) in FILES.iter().filter(|(name, _)| !there.contains(name)) {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|error| LabError::Io {
@@ -120,6 +131,21 @@ mod tests {
             "mine"
         );
         assert!(!dir.path().join("lab.toml").exists());
+    }
+
+    #[test]
+    fn missing_writes_back_only_what_is_not_there() {
+        let dir = tempfile::tempdir().unwrap();
+        init(dir.path()).unwrap();
+        std::fs::write(dir.path().join("02_algorithmic.py"), "mine").unwrap();
+        std::fs::remove_file(dir.path().join("tests/test_bench.py")).unwrap();
+        let written = restore_missing(dir.path()).unwrap();
+        assert_eq!(written, [dir.path().join("tests/test_bench.py")]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("02_algorithmic.py")).unwrap(),
+            "mine"
+        );
+        assert!(restore_missing(dir.path()).unwrap().is_empty());
     }
 
     #[cfg(unix)]
