@@ -284,3 +284,27 @@ fn a_step_whose_previous_step_has_no_time_has_no_vs_previous() {
     // Not 400x "over the previous step": there is no previous time to be faster than.
     assert_eq!(numpy.speedup_vs_previous, None, "{numpy:?}");
 }
+
+#[test]
+fn a_fast_step_s_flamegraph_says_its_function_is_a_small_part_of_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = lab_app(&tmp.path().join("lab"));
+    run_step(&mut app, 0, "naive", 40.0);
+    let profiled = row(&app, 0);
+    let outside = ladder::lab::step::OUTSIDE;
+    app.profiles[profiled] = Some(std::sync::Arc::new(
+        ladder::profile::Profile::from_folded(
+            &format!("{outside} 95\nsimilarity (01_naive.py:31) 5\n"),
+            250,
+        )
+        .unwrap(),
+    ));
+    app.lab.as_mut().unwrap().selected = 0;
+    let _ = app.update(ch('f'));
+    assert_eq!(app.screen, Screen::Flame);
+    assert!(
+        notice(&app).contains("own function took 5% of the samples"),
+        "{}",
+        notice(&app)
+    );
+}

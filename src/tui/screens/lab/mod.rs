@@ -359,6 +359,27 @@ fn flame(lab: &LabState, m: &mut Model, diff: bool) -> Outcome {
             return Outcome::default();
         }
     }
+    // A fast step's run is mostly Python starting: said, so the small tower of the student's
+    // own function is not taken for an empty picture.
+    if let (Some(i), Some(p)) = (lab.step_of_row(row), m.profiles[row].as_ref()) {
+        let total = p.total_samples().max(1);
+        let outside: u64 = p
+            .to_folded()
+            .lines()
+            .filter(|l| l.starts_with(crate::lab::step::OUTSIDE))
+            .filter_map(|l| l.rsplit_once(' ')?.1.parse::<u64>().ok())
+            .sum();
+        let share = outside as f64 / total as f64;
+        if share > 0.8 {
+            m.notice = Some(Notice::Info(format!(
+                "{}'s own function took {:.0}% of the samples: it is fast, and the rest is the \
+                 process starting (Python, imports) and moving X and S; a larger n in \
+                 lab.toml's [workload] shows more of it",
+                lab.lab.steps[i].file_name(),
+                100.0 * (1.0 - share)
+            )));
+        }
+    }
     Outcome::go(Nav::Flame {
         rung: row,
         memory: false,
