@@ -405,7 +405,7 @@ fn wait(
     #[cfg(target_os = "linux")]
     let ceiling = limits
         .memory
-        .unwrap_or_else(|| crate::monitor::available_memory().map_or(u64::MAX, |a| a / 10 * 8));
+        .unwrap_or_else(|| available_memory().map_or(u64::MAX, |a| a / 10 * 8));
     loop {
         #[cfg(target_os = "linux")]
         {
@@ -504,6 +504,15 @@ fn wait(
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// The memory free for new allocations (the kernel's MemAvailable), bytes.
+#[cfg(target_os = "linux")]
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// The memory of the processes `measure` names under `root`: the resident bytes of them all
