@@ -55,8 +55,9 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
         page.contains("<h3>naive → algorithmic</h3>"),
         "the differences"
     );
-    // The folded stacks beside the SVGs hold every frame and say so.
-    let folded = std::fs::read_to_string(dir.path().join("flamegraphs/naive.folded")).unwrap();
+    // The folded stacks beside the SVGs hold every frame and say so. They sit in a folder
+    // named for the output (`-o run.json`), so another run's do not replace them.
+    let folded = std::fs::read_to_string(dir.path().join("run-flamegraphs/naive.folded")).unwrap();
     assert!(
         folded.starts_with("# ladder folded stacks, full stacks"),
         "{folded}"

@@ -52,7 +52,8 @@ pub struct RunArgs {
     /// Capture a CPU profile of each rung and write its flamegraph SVG to --flamegraphs.
     #[arg(long)]
     pub profile: bool,
-    /// Folder for the flamegraph SVGs (implies --profile; default `flamegraphs`). The markdown
+    /// Folder for the flamegraph SVGs (implies --profile; default `NAME-flamegraphs` beside
+    /// `-o NAME.ext`, so each output keeps its own, or `flamegraphs` without -o). The markdown
     /// table links each rung's SVG.
     #[arg(long, value_name = "DIR")]
     pub flamegraphs: Option<PathBuf>,
@@ -131,10 +132,19 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         ef_search: args.ann_ef_search,
     };
     ann.check().map_err(anyhow::Error::msg)?;
-    let flame_dir = args
-        .flamegraphs
-        .clone()
-        .or_else(|| args.profile.then(|| PathBuf::from("flamegraphs")));
+    // Beside the output and named for it (`notes.md` → `notes-flamegraphs/`), so a second
+    // run written to another file keeps the first's flamegraphs; without -o, `flamegraphs/`.
+    let flame_dir = args.flamegraphs.clone().or_else(|| {
+        args.profile.then(|| match args.output.as_deref() {
+            Some(out) => {
+                let stem = out
+                    .file_stem()
+                    .map_or_else(|| "run".to_string(), |s| s.to_string_lossy().into_owned());
+                out.with_file_name(format!("{stem}-flamegraphs"))
+            }
+            None => PathBuf::from("flamegraphs"),
+        })
+    });
     // The report shows each rung's flamegraph: it profiles them too.
     let profiling = flame_dir.is_some() || args.report.is_some();
     if args.frequency.is_some() && !profiling {
@@ -196,7 +206,20 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         })
         .collect();
     if let Some(dir) = &flame_dir {
-        write_flamegraphs(dir, &mut reports, &profiles, workload.as_ref(), &machine)?;
+        // Linked from the output file, so relative to its folder.
+        let from = args
+            .output
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(""));
+        write_flamegraphs(
+            dir,
+            from,
+            &mut reports,
+            &profiles,
+            workload.as_ref(),
+            &machine,
+        )?;
     }
 
     let results = Results {
@@ -266,6 +289,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
 /// stacks beside it (`ladder report` draws the flamegraphs again from those).
 fn write_flamegraphs(
     dir: &Path,
+    from: &Path,
     reports: &mut [ladder::run::RunReport],
     profiles: &[Option<Profile>],
     workload: &ladder::workload::Workload,
@@ -288,7 +312,8 @@ fn write_flamegraphs(
         let folded = path.with_extension("folded");
         report::write_atomic(&folded, profile.to_folded_file(StackView::Full).as_bytes())
             .with_context(|| format!("could not write {}", folded.display()))?;
-        report.flamegraph = Some(path.display().to_string());
+        let link = path.strip_prefix(from).unwrap_or(&path);
+        report.flamegraph = Some(link.display().to_string());
     }
     eprintln!("wrote flamegraphs to {}", dir.display());
     Ok(())
