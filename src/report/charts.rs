@@ -108,18 +108,12 @@ pub fn speedup_svg(r: &Results) -> Option<String> {
     // Room on the right for the figures written after each bar.
     let hi = timed.iter().copied().fold(0.0, f64::max) * 60.0;
     let rows = r.rungs.len();
-    let height = (170 + 56 * (rows + legend_rows(r)) as u32).max(420);
+    // Each row names its step after its figures, and the limit is labelled on its line: no
+    // legend box, so no rows are kept empty for one.
+    let height = (190 + 56 * (rows + 1) as u32).max(360);
     let mut svg = String::new();
     draw_speedups(r, (lo, hi), peak, height, &mut svg).ok()?;
     Some(svg)
-}
-
-/// Empty rows kept under the bars for the legend (one entry per step, and the limit).
-fn legend_rows(r: &Results) -> usize {
-    let mut steps: Vec<Step> = r.rungs.iter().map(|x| x.step).collect();
-    steps.sort_by_key(|s| *s as u8);
-    steps.dedup();
-    (steps.len() + 1) * 30 / 56 + 1
 }
 
 type Plot<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
@@ -132,7 +126,8 @@ fn draw_speedups(
     svg: &mut String,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let rows = r.rungs.len();
-    let bottom = -0.6 - legend_rows(r) as f64;
+    // A lane under the last bar for the limit's label.
+    let bottom = -1.2;
     let names: Vec<String> = r.rungs.iter().map(|x| x.rung.clone()).collect();
     let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
     root.fill(&palette::BG)?;
@@ -158,7 +153,9 @@ fn draw_speedups(
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .y_labels((rows + legend_rows(r)).max(2) * 4 + 1)
+        .y_labels((rows + 1).max(2) * 4 + 1)
+        // The rows are named; ticks between them would only be marks without names.
+        .set_tick_mark_size(LabelAreaPosition::Left, 0)
         .y_label_formatter(&label)
         .x_label_formatter(&|x| human_seconds(*x))
         .x_desc("kernel time for the whole matrix")
@@ -190,10 +187,7 @@ fn draw_speedups(
                 };
                 Rectangle::new([(lo, y - 0.32), (x.estimated_s, y + 0.32)], style)
             });
-        chart
-            .draw_series(bars)?
-            .label(step.to_string())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 10), (x + 22, y + 10)], color.filled()));
+        chart.draw_series(bars)?;
     }
     // The figures after each bar, as the terminal shows them.
     let figures = r.rungs.iter().enumerate().map(|(i, x)| {
@@ -201,9 +195,10 @@ fn draw_speedups(
         let words = if x.has_time() {
             let est = if x.extrapolated { "~ est. " } else { "" };
             format!(
-                "  {est}{} · {} vs base",
+                "  {est}{} · {} vs base · {}",
                 human_seconds(x.estimated_s),
-                human_speedup(x.speedup_vs_baseline)
+                human_speedup(x.speedup_vs_baseline),
+                x.step
             )
         } else {
             format!("  {}", super::verified_cell(x))
@@ -218,27 +213,22 @@ fn draw_speedups(
     chart.draw_series(figures)?;
     if let Some(t) = peak {
         let top = rows as f64 - 0.4;
-        chart
-            .draw_series(LineSeries::new(
-                [(t, bottom), (t, top)],
-                palette::LIGHT_RED.stroke_width(3),
-            ))?
-            .label(format!(
-                "limit: the whole matrix at the measured peak ({:.0} GFLOP/s, {})",
+        chart.draw_series(LineSeries::new(
+            [(t, bottom), (t, top)],
+            palette::LIGHT_RED.stroke_width(3),
+        ))?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!(
+                "  limit: the whole matrix at the measured peak ({:.0} GFLOP/s, {})",
                 r.machine.peak_gflops_all,
                 human_seconds(t)
-            ))
-            .legend(|(x, y)| {
-                PathElement::new([(x, y), (x + 22, y)], palette::LIGHT_RED.stroke_width(3))
-            });
+            ),
+            (t, -0.85),
+            text(20)
+                .color(&palette::LIGHT_RED)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        )))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(text(20))
-        .background_style(palette::BG.mix(0.85))
-        .border_style(palette::GRID)
-        .draw()?;
     root.present()?;
     Ok(())
 }
@@ -444,7 +434,7 @@ mod tests {
             assert!(texts.contains(&format!(">\n{id}\n<")), "{id} labels a row");
         }
         for step in ["Baseline", "Algorithm", "Native"] {
-            assert!(texts.contains(step), "{step} in the legend");
+            assert!(texts.contains(&format!("vs base · {step}")), "{step} names its rows");
         }
         assert!(texts.contains("~ est. 3.00 s"), "the estimate is marked");
         assert!(texts.contains("failed: no"), "an untimed rung says why");
@@ -453,7 +443,7 @@ mod tests {
         let color = |step| palette::css(step_color(step)).to_uppercase();
         let bars = |fill: &str, stroke: &str| {
             els.iter()
-                .filter(|e| e.0 == "rect" && attr(e, "height") == "36")
+                .filter(|e| e.0 == "rect")
                 .filter(|e| attr(e, "fill") == fill && attr(e, "stroke") == stroke)
                 .count()
         };
