@@ -269,7 +269,7 @@ impl Profile {
         if self.stacks.is_empty() {
             return write_empty_svg(title, out);
         }
-        inferno::flamegraph::from_lines(&mut opts, folded.lines(), out)
+        draw(&mut opts, folded.lines(), out)
     }
 
     /// The differential folded stacks inferno draws: `stack before after` per line, counts
@@ -312,7 +312,7 @@ impl Profile {
             return write_empty_svg(title, out);
         }
         let mut opts = svg_options(title, &view.subtitled(subtitle));
-        inferno::flamegraph::from_lines(&mut opts, text.lines(), out)
+        draw(&mut opts, text.lines(), out)
     }
 
     /// The profile as `view` shows it in pprof's protobuf format (for `go tool pprof` and
@@ -322,6 +322,24 @@ impl Profile {
         let comment = format!("ladder {}", view.describe());
         pprof_proto::encode(&self.view(view), duration_nanos, &comment)
     }
+}
+
+/// inferno's SVG, with its Search button as visible as its title: inferno draws it at 10%
+/// opacity until hovered, which a projector (or a reader who does not know to hover the top
+/// right corner) never shows.
+fn draw<'a>(
+    opts: &mut inferno::flamegraph::Options<'_>,
+    lines: impl IntoIterator<Item = &'a str>,
+    mut out: impl Write,
+) -> io::Result<()> {
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_lines(opts, lines, &mut svg)?;
+    let text = String::from_utf8_lossy(&svg).replacen(
+        "#search { text-anchor:end; opacity:0.1;",
+        "#search { text-anchor:end; opacity:0.85;",
+        1,
+    );
+    out.write_all(text.as_bytes())
 }
 
 fn svg_options(title: &str, subtitle: &str) -> inferno::flamegraph::Options<'static> {
@@ -366,6 +384,18 @@ mod tests {
             1000,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_search_button_shows_without_hovering() {
+        let p = Profile::from_folded("main;work 10\n", 100).unwrap();
+        let mut svg = Vec::new();
+        p.write_svg("t", "", StackView::Full, &mut svg).unwrap();
+        let svg = String::from_utf8(svg).unwrap();
+        assert!(
+            svg.contains("#search { text-anchor:end; opacity:0.85;"),
+            "{svg}"
+        );
     }
 
     #[test]

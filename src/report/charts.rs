@@ -434,7 +434,10 @@ mod tests {
             assert!(texts.contains(&format!(">\n{id}\n<")), "{id} labels a row");
         }
         for step in ["Baseline", "Algorithm", "Native"] {
-            assert!(texts.contains(&format!("vs base · {step}")), "{step} names its rows");
+            assert!(
+                texts.contains(&format!("vs base · {step}")),
+                "{step} names its rows"
+            );
         }
         assert!(texts.contains("~ est. 3.00 s"), "the estimate is marked");
         assert!(texts.contains("failed: no"), "an untimed rung says why");
