@@ -379,6 +379,23 @@ impl Runner {
         cancel: &CancelToken,
         budget: Duration,
     ) -> RunReport {
+        let mut report = self.run_and_verify(index, rung, events, cancel, budget);
+        // Its output and buffers are dropped by now: once handed back, what stays resident is
+        // what the run left behind (glibc would otherwise keep each run's freed memory in the
+        // arena of the thread that ran it, and every run would seem to leak).
+        crate::monitor::release_freed_memory();
+        report.rss_after_bytes = crate::monitor::RssProbe::new().map_or(0, |mut p| p.rss());
+        report
+    }
+
+    fn run_and_verify(
+        &self,
+        index: usize,
+        rung: &dyn Rung,
+        events: &dyn Fn(RunEvent),
+        cancel: &CancelToken,
+        budget: Duration,
+    ) -> RunReport {
         let x = &self.workload.x;
         let (n, d) = (x.n(), x.d());
         let info = rung.info();

@@ -90,6 +90,10 @@ pub struct RunReport {
     pub speedup_vs_previous: Option<f64>,
     /// Peak resident memory of the process while the rung ran, bytes.
     pub peak_rss_bytes: u64,
+    /// Resident memory of the process once the run had ended and what it freed was handed
+    /// back: what the run left behind (a leak's signature, run after run). Not exported.
+    #[serde(skip)]
+    pub rss_after_bytes: u64,
     pub verification: Option<VerificationReport>,
     /// A peer (a program outside the process): what its processes cost, measured from outside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -214,6 +218,7 @@ impl RunReport {
             speedup_vs_baseline: None,
             speedup_vs_previous: None,
             peak_rss_bytes: 0,
+            rss_after_bytes: 0,
             verification: None,
             compile: None,
             peer: None,

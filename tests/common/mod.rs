@@ -93,6 +93,7 @@ pub fn report(id: &str, step: Step, seconds: f64, extrapolated: bool) -> RunRepo
         speedup_vs_baseline: None,
         speedup_vs_previous: None,
         peak_rss_bytes: 450 << 20,
+        rss_after_bytes: 0,
         verification: Some(VerificationReport {
             passed: true,
             entries_checked: 44_096,

@@ -443,12 +443,17 @@ pub fn on_finished(
                 .filter(|r| r.has_time())
             {
                 let rss_before = ls.run_rss_before.take();
+                // Measured by the runner once the run's freed memory was handed back; the last
+                // sample, taken while it ran, would count its buffers as left behind.
+                let rss_after = Some(r.rss_after_bytes)
+                    .filter(|&b| b > 0)
+                    .or_else(|| m.rss.last());
                 ls.measured(Measured::Run {
                     rung: rung.to_string(),
                     seconds: r.estimated_s,
                     verified,
                     rss_before,
-                    rss_after: m.rss.last(),
+                    rss_after,
                 });
             }
             let want = step.times.unwrap_or(1);
