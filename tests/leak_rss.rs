@@ -6,7 +6,6 @@
 mod common;
 
 use ladder::run::CancelToken;
-use ladder::rungs::Rung;
 
 /// The growth of resident memory per run, after the first (the median of three runs' steps).
 fn growth_per_run(id: &str) -> f64 {
