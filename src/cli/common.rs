@@ -1,6 +1,7 @@
 //! Helpers the commands share: choosing rungs and peers, building the workload, running rungs
 //! with a progress bar, and writing an output file.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
@@ -281,6 +282,22 @@ pub fn flame_subtitle(
         s.push_str(" · kernel ");
         s.push_str(&report::time_cell(r));
     }
+    // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
+    // picture is not read as the kernel's.
+    let checking: u64 = profile
+        .stacks
+        .iter()
+        .filter(|(frames, _)| frames.iter().any(|f| f.contains("reference::verify_")))
+        .map(|(_, c)| c)
+        .sum();
+    let total = profile.total_samples();
+    if total > 0 && checking * 10 >= total * 3 {
+        let _ = write!(
+            s,
+            " · {:.0}% verification: a larger --n shows more of the kernel",
+            100.0 * checking as f64 / total as f64
+        );
+    }
     s
 }
 
@@ -488,5 +505,25 @@ fn install_bare_handler() {
         unsafe {
             libc::signal(sig, handler as libc::sighandler_t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flame_subtitle;
+
+    #[test]
+    fn a_profile_mostly_verification_says_so() {
+        let p = ladder::profile::Profile::from_folded(
+            "ladder-runner;run_and_verify;ladder::workload::reference::verify_rows 6\n\
+             ladder-runner;run_and_verify;native::kernel 4\n",
+            997,
+        )
+        .unwrap();
+        assert!(flame_subtitle(&p, None).contains("60% verification"));
+        let kernel =
+            ladder::profile::Profile::from_folded("ladder-runner;native::kernel 10\n", 997)
+                .unwrap();
+        assert!(!flame_subtitle(&kernel, None).contains("verification:"));
     }
 }
