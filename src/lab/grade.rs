@@ -48,7 +48,7 @@ pub struct FloorCheck {
 
 /// How far under its floor a right step may measure and still be measured once more: closer
 /// than this, the shortfall may be the machine's noise (another process, a slow core).
-pub const NOISE_MARGIN: f64 = 1.5;
+pub const NOISE_MARGIN: f64 = crate::report::FLOOR_NOISE_MARGIN;
 
 /// Did `r` verify and fall short of its floor by no more than [`NOISE_MARGIN`]? Then one
 /// more measurement decides, the faster of the two kept, as the perf gate measures a

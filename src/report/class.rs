@@ -92,6 +92,9 @@ pub struct LabSummary {
     /// The highest step that counts.
     pub highest: Option<LabStep>,
     pub rows: Vec<LabStep>,
+    /// Steps measured so near their floor that a busier or quieter machine could change
+    /// their grade, said so an instructor does not read a noise flip as a student's doing.
+    pub near_floor: Vec<String>,
 }
 
 impl LabSummary {
@@ -107,6 +110,30 @@ impl LabSummary {
             all_count: l.all_count,
             highest: l.steps.iter().rev().find(|s| s.counts).cloned(),
             rows: l.steps.clone(),
+            near_floor: l
+                .steps
+                .iter()
+                .filter_map(|s| {
+                    let f = s.floor.as_ref()?;
+                    let m = f.measured?;
+                    let margin = crate::report::FLOOR_NOISE_MARGIN;
+                    (m * margin >= f.at_least && m <= f.at_least * margin).then(|| {
+                        format!(
+                            "lab step {} measured {} over {} against a floor of {}: {} by a \
+                             margin a busier or quieter machine can change",
+                            s.id,
+                            crate::report::human_speedup(Some(m)),
+                            f.over,
+                            crate::report::human_speedup(Some(f.at_least)),
+                            if s.counts {
+                                "it counts"
+                            } else {
+                                "it does not count"
+                            }
+                        )
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -491,7 +518,9 @@ fn student(files: Vec<File>) -> Student {
                 if let Some(m) = &l.machine {
                     machine(&mut s, machine_line(m));
                 }
-                s.lab.replace(LabSummary::of(&l)).map(|_| "lab")
+                let summary = LabSummary::of(&l);
+                s.notes.extend(summary.near_floor.iter().cloned());
+                s.lab.replace(summary).map(|_| "lab")
             }
             Input::Lessons(l) => {
                 machine(&mut s, l.machine.clone());

@@ -383,6 +383,11 @@ pub(crate) fn test_machine(cpu: &str) -> MachineInfo {
     }
 }
 
+/// How far either side of a lab step's floor a measurement is close enough for a machine's
+/// noise to change its grade (the lab measures a step this near once more; the class view
+/// says which grades stood this near).
+pub const FLOOR_NOISE_MARGIN: f64 = 1.5;
+
 /// The notes file at `path` as it stands, to keep what the student wrote in it (`None`: there
 /// is none yet).
 ///

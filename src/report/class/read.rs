@@ -79,6 +79,18 @@ pub struct LabStep {
     pub reason: Option<String>,
     #[serde(default)]
     pub speedup_vs_baseline: Option<f64>,
+    #[serde(default)]
+    pub floor: Option<FloorDoc>,
+}
+
+/// A step's floor and what was measured against it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct FloorDoc {
+    #[serde(default)]
+    pub over: String,
+    pub at_least: f64,
+    #[serde(default)]
+    pub measured: Option<f64>,
 }
 
 /// `ladder learn --export`, the parts the class view shows.

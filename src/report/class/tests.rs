@@ -229,3 +229,27 @@ fn the_best_share_of_peak_is_of_one_ceiling_for_every_rung() {
     assert_eq!(id, "threads");
     assert!((pct - 40.0).abs() < 1e-9, "{pct}");
 }
+
+#[test]
+fn a_lab_grade_that_stood_near_its_floor_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ada-lab.json");
+    std::fs::write(
+        &path,
+        r#"{"lab": "l", "steps": [
+           {"id": "naive", "counts": true, "speedup_vs_baseline": 1.0},
+           {"id": "algorithmic", "counts": true,
+            "floor": {"over": "naive", "at_least": 2.0, "why": "w", "measured": 2.3}},
+           {"id": "numpy", "counts": true,
+            "floor": {"over": "algorithmic", "at_least": 30.0, "why": "w", "measured": 300.0}}]}"#,
+    )
+    .unwrap();
+    let class = Class::gather(&[path]);
+    let notes = class.students[0].notes.join("\n");
+    assert!(
+        notes.contains("lab step algorithmic measured 2.30x over naive against a floor of 2.00x"),
+        "{notes}"
+    );
+    // Ten times its floor is no noise's doing.
+    assert!(!notes.contains("numpy"), "{notes}");
+}
