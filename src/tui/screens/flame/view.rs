@@ -164,7 +164,29 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                 ])
             })
             .collect();
-        let title = format!("Self time: {} → {id}", m.rows[j].info.id);
+        // The columns are shares of each run's samples; how much faster the run became is
+        // the times' ratio, said first (a share that fell may be of a run that got slower).
+        let seconds = |r: usize| {
+            m.rows[r]
+                .report
+                .as_ref()
+                .filter(|x| x.has_time() && x.estimated_s > 0.0)
+                .map(|x| x.estimated_s)
+        };
+        let faster = match (seconds(j), seconds(view.rung)) {
+            (Some(b), Some(a)) if b >= a => {
+                format!("{} faster · ", crate::report::human_speedup(Some(b / a)))
+            }
+            (Some(b), Some(a)) => {
+                format!("{} slower · ", crate::report::human_speedup(Some(a / b)))
+            }
+            _ => String::new(),
+        };
+        let name = |r: usize| {
+            let id = m.rows[r].info.id;
+            id.strip_prefix("lab-").unwrap_or(id).to_string()
+        };
+        let title = format!("{faster}% of samples: {} → {}", name(j), name(view.rung));
         f.render_widget(
             Table::new(
                 rows,
