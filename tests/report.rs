@@ -448,6 +448,19 @@ fn markdown_notes_bring_their_chart_and_scale_draws_its_plot() {
     );
     let svg = std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("native"));
+    // A second output in the same folder brings its own chart and leaves NOTES.md's.
+    ladder()
+        .args(["run", "--n", "150", "--d", "32", "--rungs", "naive"])
+        .args(["--format", "markdown", "-o"])
+        .arg(dir.path().join("second.md"))
+        .assert()
+        .success();
+    let second = std::fs::read_to_string(dir.path().join("second.md")).unwrap();
+    assert!(second.contains("](second-speedup.svg)"), "{second}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap(),
+        svg
+    );
 
     let plot = dir.path().join("scale.svg");
     ladder()

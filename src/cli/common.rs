@@ -274,7 +274,8 @@ pub fn flame_subtitle(
     report: Option<&ladder::run::RunReport>,
 ) -> String {
     let mut s = format!(
-        "{} samples at {} Hz (set-up, kernel and verification; each thread is a root)",
+        "{} samples, {} Hz asked (the kernel's timer may give fewer; set-up, kernel and \
+         verification; each thread is a root)",
         profile.total_samples(),
         profile.frequency
     );

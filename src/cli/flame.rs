@@ -86,6 +86,13 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
         (None, None) => bail!("give --rung ID or --diff BEFORE,AFTER"),
     };
     let rungs = select_some_rungs(&ids)?;
+    // One picture per command: a second rung's profile would be thrown away.
+    if !diff && rungs.len() > 1 {
+        bail!("--rung takes one rung (ladder rungs lists them); --diff BEFORE,AFTER compares two");
+    }
+    if diff && rungs[0].info().id == rungs[1].info().id {
+        bail!("--diff compares two different rungs: --diff naive,algorithmic");
+    }
     let names: Vec<&'static str> = rungs.iter().map(|r| r.info().id).collect();
     let ext = args
         .output

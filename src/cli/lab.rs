@@ -233,11 +233,12 @@ struct Climbed {
 }
 
 /// Loads the lab, makes its workload and climbs it (the progress on standard error).
-fn climb(args: &CheckArgs) -> Result<Climbed> {
+/// `notes`: the output is NOTES.md's writer, which keeps the student's text around its part.
+fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
     let lab_dir = lab_dir(args.dir.as_ref());
     let lab = lab::load(&lab_dir)?;
     if let Some(out) = &args.output {
-        refuse_to_overwrite_the_lab(out, &lab)?;
+        refuse_to_overwrite_the_lab(out, &lab, notes)?;
     }
     let w = lab.workload;
     let (n, d) = (args.n.unwrap_or(w.n), args.d.unwrap_or(w.d));
@@ -379,7 +380,7 @@ fn exit_code(results: &[lab::StepResult]) -> ExitCode {
 }
 
 fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
-    let c = climb(args)?;
+    let c = climb(args, false)?;
     let mut text = match args.format {
         Format::Table => render::table(&c.dir, &c.meta, &c.machine, &c.results),
         Format::Json => {
@@ -417,7 +418,7 @@ fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
                 // A shared machine's noise can halve one measurement: a step falls only when
                 // a second climb shows it too.
                 eprintln!("gate: a step measured slower than last time; climbing once more");
-                let again = climb(args)?;
+                let again = climb(args, false)?;
                 now = now.best_of(&lab::history::Entry::of(
                     &again.results,
                     &again.meta,
@@ -460,7 +461,7 @@ fn notes(args: &CheckArgs) -> Result<ExitCode> {
     if args.record || args.gate {
         bail!("--record and --gate belong to `ladder lab check`: lab notes only writes NOTES.md");
     }
-    let c = climb(args)?;
+    let c = climb(args, true)?;
     let cancel = CancelToken::new();
     let ours: Vec<_> = ladder::rungs::ladder()
         .iter()
@@ -505,7 +506,11 @@ fn notes(args: &CheckArgs) -> Result<ExitCode> {
 
 /// `-o` must not land on the lab's own files (a step, lab.toml), and its folder must exist
 /// before minutes of checking, not after.
-fn refuse_to_overwrite_the_lab(out: &std::path::Path, lab: &lab::spec::Lab) -> Result<()> {
+fn refuse_to_overwrite_the_lab(
+    out: &std::path::Path,
+    lab: &lab::spec::Lab,
+    notes: bool,
+) -> Result<()> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -529,8 +534,19 @@ fn refuse_to_overwrite_the_lab(out: &std::path::Path, lab: &lab::spec::Lab) -> R
         bail!("-o {} is a folder: give a file name in it", out.display());
     }
     let lab_file = lab.dir.join(lab::spec::LAB_FILE);
-    // What --record appends to and the gate reads.
+    // What --record appends to and the gate reads; the student's notes (`lab notes` writes
+    // its part between marks, keeping theirs: a plain -o would not).
     let history = lab.dir.join(lab::history::HISTORY_FILE);
+    let notes_file = lab.dir.join("NOTES.md");
+    // The flamegraphs the notes link to.
+    if let (Some(out), Some(flames)) = (full(out), full(&lab.dir.join("flamegraphs")))
+        && out.starts_with(&flames)
+    {
+        bail!(
+            "-o {} would write over the flamegraphs your NOTES.md links to: choose another file",
+            out.display()
+        );
+    }
     // Every file `lab init` wrote is the lab's too (its README, the tests, the PyO3 crate).
     let scaffold: Vec<std::path::PathBuf> = lab::scaffold::FILES
         .iter()
@@ -541,6 +557,7 @@ fn refuse_to_overwrite_the_lab(out: &std::path::Path, lab: &lab::spec::Lab) -> R
         .iter()
         .map(|s| s.file.as_path())
         .chain([lab_file.as_path(), history.as_path()])
+        .chain((!notes).then_some(notes_file.as_path()))
         .chain(scaffold.iter().map(std::path::PathBuf::as_path))
         .find(|f| same(f))
     {

@@ -235,9 +235,10 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         ("markdown", Some(path)) => {
             let chart = match report::charts::speedup_svg(&results) {
                 Some(svg) => {
-                    let at = path.with_file_name(report::CHART_FILE);
+                    let name = report::chart_file_for(path);
+                    let at = path.with_file_name(&name);
                     write_output(Some(&at), &svg)?;
-                    Some(report::CHART_FILE.to_string())
+                    Some(name)
                 }
                 None => None,
             };

@@ -97,6 +97,17 @@ pub fn exporter(format: &str) -> Option<Box<dyn Export>> {
 /// The speedup chart's file, beside the Markdown table that shows it.
 pub const CHART_FILE: &str = "speedup.svg";
 
+/// The chart beside a Markdown output `path`: `speedup.svg` beside NOTES.md (as the app's `m`
+/// writes it), else named for the output (`a.md` → `a-speedup.svg`), so two outputs in one
+/// folder keep their own charts.
+#[must_use]
+pub fn chart_file_for(path: &std::path::Path) -> String {
+    match path.file_stem().map(|s| s.to_string_lossy().into_owned()) {
+        Some(stem) if !stem.eq_ignore_ascii_case("notes") => format!("{stem}-{CHART_FILE}"),
+        _ => CHART_FILE.to_string(),
+    }
+}
+
 /// The title of a flamegraph: what it shows, on which workload, on which machine.
 #[must_use]
 pub fn flame_title(what: &str, workload: &WorkloadMeta, machine: &MachineInfo) -> String {

@@ -498,6 +498,29 @@ impl Runner {
                 cached: false,
             });
         }
+        // A program outside the process computed only the rows its budget allowed, from the
+        // first: its last rows, run once more untimed, are checked too, so code right on the
+        // first rows and wrong on the rest does not pass.
+        let tail = (matches!(report.status, RunStatus::Extrapolated)
+            && rung.probe_first()
+            && matches!(out, Output::Full(_))
+            && !cancel.is_cancelled())
+        .then(|| n.saturating_sub(align).max(rows_done)..n)
+        .filter(|t| !t.is_empty());
+        if let Some(t) = &tail {
+            kernel.rows(t.clone(), &mut out);
+            let _ = kernel.take_overhead();
+            if let Some(why) = kernel.failure() {
+                report.status = if cancel.is_cancelled() {
+                    RunStatus::Cancelled
+                } else {
+                    RunStatus::Failed(format!(
+                        "on its last rows ({}..{n}, run after the budget to check them): {why}",
+                        t.start
+                    ))
+                };
+            }
+        }
         drop(kernel);
         report.peak_rss_bytes = rss.finish();
         if let Some(p) = &report.peer {
@@ -527,13 +550,25 @@ impl Runner {
 
             phase(Phase::Verify);
             let v = match &out {
-                Output::Full(s) => verify_rows(
-                    x,
-                    &self.reference,
-                    s.as_slice(),
-                    rows_done,
-                    self.config.verify,
-                ),
+                Output::Full(s) => {
+                    let mut v = verify_rows(
+                        x,
+                        &self.reference,
+                        s.as_slice(),
+                        rows_done,
+                        self.config.verify,
+                    );
+                    if let Some(t) = tail.clone() {
+                        crate::workload::reference::verify_row_range(
+                            x,
+                            &self.reference,
+                            s.as_slice(),
+                            t,
+                            &mut v,
+                        );
+                    }
+                    v
+                }
                 Output::TopK(t) => verify_topk(
                     x,
                     &self.reference,

@@ -164,6 +164,38 @@ pub fn verify_rows(
     v
 }
 
+/// Checks every entry of rows `range` of a row-major n×n output `s` into `v` (rows computed
+/// apart from the first ones: a program's last rows, run after its budget).
+pub fn verify_row_range(
+    x: &Matrix,
+    reference: &Reference,
+    s: &[f32],
+    range: std::ops::Range<usize>,
+    v: &mut Verification,
+) {
+    let n = x.n();
+    if s.len() != n * n {
+        return;
+    }
+    for i in range.start.min(n)..range.end.min(n) {
+        for j in 0..n {
+            let got = s[i * n + j];
+            v.checked += 1;
+            if !got.is_finite() {
+                v.non_finite.get_or_insert((i, j));
+                continue;
+            }
+            let want = reference.cosine(x, i, j);
+            let err = (f64::from(got) - want).abs();
+            if err > v.max_abs_err || v.worst.is_none() {
+                v.max_abs_err = v.max_abs_err.max(err);
+                v.worst = Some((i, j));
+                v.worst_values = Some((want, f64::from(got)));
+            }
+        }
+    }
+}
+
 /// Checks a top-k result on sampled rows of the first `rows`: every reported similarity is
 /// right (within the tolerance), and every reported neighbour really is among the k most
 /// similar (ties at the k-th place accepted). With `approximate`, missing true neighbours are

@@ -197,6 +197,11 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             &["flame", "--peer", "numpy", "--format", "pprof"],
             "written as SVG or folded stacks",
         ),
+        (&["flame", "--rung", "all"], "--rung takes one rung"),
+        (
+            &["flame", "--diff", "naive,naive"],
+            "--diff compares two different rungs",
+        ),
         (
             &["lab", "notes", ".", "--format", "json"],
             "lab notes writes Markdown only",

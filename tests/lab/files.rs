@@ -40,9 +40,21 @@ fn the_output_file_never_lands_on_the_lab_s_own_files() {
         "06_pyo3/Cargo.toml",
         // The gate's history, before its first climb is recorded and after.
         "perf/history.jsonl",
+        // The student's notes (only `lab notes` writes there, keeping their text).
+        "NOTES.md",
     ] {
         refused(victim);
     }
+    std::fs::create_dir_all(dir.path().join("flamegraphs")).unwrap();
+    let out = ladder()
+        .args(["lab", "check"])
+        .arg(dir.path())
+        .arg("-o")
+        .arg(dir.path().join("flamegraphs/naive.svg"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("your NOTES.md links to"));
     std::fs::write(dir.path().join("perf/history.jsonl"), "{}\n").unwrap();
     refused("perf/history.jsonl");
     // A folder that is not there is said before any work.

@@ -256,6 +256,33 @@ fn a_cython_step_s_traceback_names_its_functions_as_written() {
 }
 
 #[test]
+fn a_slow_step_wrong_only_on_its_last_rows_is_caught() {
+    if !have_numpy() {
+        return;
+    }
+    // Slow enough that the budget stops it early (its full time is extrapolated), right on
+    // the rows it reaches, wrong on the last: those are run after the budget and checked.
+    let (why, doc) = one_step(
+        "import time\nimport numpy as np\n\n\
+         def similarity(X, start, end):\n\
+         \x20   time.sleep(0.05 * (end - start))\n\
+         \x20   n = np.linalg.norm(X, axis=1)\n\
+         \x20   n[n == 0] = 1\n\
+         \x20   U = X / n[:, None]\n\
+         \x20   S = U[start:end] @ U.T\n\
+         \x20   if end > 45:\n\
+         \x20       S[:] = 0.5\n\
+         \x20   return S\n",
+        &["--budget", "0.5"],
+    );
+    assert!(
+        doc["steps"][0]["extrapolated"] == true,
+        "the budget stopped it: {doc}"
+    );
+    assert!(why.contains("wrong answer: S[4"), "{why}");
+}
+
+#[test]
 fn each_kind_of_broken_step_gets_its_own_one_line_reason() {
     if !have_numpy() {
         return;

@@ -90,7 +90,7 @@ pub(super) fn flame(path: PathBuf, profile: &Profile, title: &str, unit: &str) -
             .to_string()
     } else {
         format!(
-            "{} samples at {} Hz; each thread is a root",
+            "{} samples, {} Hz asked (the kernel's timer may give fewer); each thread is a root",
             profile.total_samples(),
             profile.frequency
         )
