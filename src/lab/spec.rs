@@ -153,8 +153,10 @@ pub enum LabError {
         error: std::io::Error,
     },
     #[error(
-        "{} holds no lab ({LAB_FILE} is missing): make one with `ladder lab init {}`",
-        .0.display(), .0.display()
+        "{} holds no lab ({LAB_FILE} is missing): make one with `ladder lab init {}` (or, if \
+         the rest of a lab is there, write back what is missing with `ladder lab init --missing \
+         {}`)",
+        .0.display(), .0.display(), .0.display()
     )]
     NotALab(PathBuf),
     #[error(

@@ -87,6 +87,9 @@ pub struct LabState {
     /// How far the selected step's story is scrolled (PgDn), in lines; back to the top when
     /// another step is selected.
     pub story_scroll: u16,
+    /// The line whose story `story_scroll` scrolls: another line (selected by a climb, a save)
+    /// opens at its top.
+    pub story_of: usize,
     /// How far the story could scroll at the last draw (the view knows its size).
     pub story_room: std::cell::Cell<u16>,
     pub ticks: u64,
@@ -119,6 +122,7 @@ impl LabState {
             kept_notice: None,
             edited_while_closed: Vec::new(),
             story_scroll: 0,
+            story_of: 0,
             story_room: std::cell::Cell::new(0),
             profiled: None,
             ticks: 0,
@@ -222,10 +226,20 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
             Outcome::default()
         }
         KeyCode::PageDown => {
-            lab.story_scroll = lab.story_scroll.saturating_add(5).min(lab.story_room.get());
+            let from = if lab.story_of == lab.selected {
+                lab.story_scroll
+            } else {
+                0
+            };
+            lab.story_of = lab.selected;
+            lab.story_scroll = from.saturating_add(5).min(lab.story_room.get());
             Outcome::default()
         }
         KeyCode::PageUp => {
+            if lab.story_of != lab.selected {
+                lab.story_scroll = 0;
+            }
+            lab.story_of = lab.selected;
             lab.story_scroll = lab.story_scroll.saturating_sub(5);
             Outcome::default()
         }

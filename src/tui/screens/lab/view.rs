@@ -299,7 +299,11 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         .unwrap_or(u16::MAX)
         .saturating_sub(inner_h);
     lab.story_room.set(most);
-    let scroll = lab.story_scroll.min(most);
+    let scroll = if lab.story_of == lab.selected {
+        lab.story_scroll.min(most)
+    } else {
+        0
+    };
     let more = match (scroll > 0, scroll < most) {
         (false, true) => " · PgDn more",
         (true, true) => " · PgUp PgDn",
