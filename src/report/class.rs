@@ -49,14 +49,23 @@ impl RunSummary {
             rungs: r.rungs.len(),
             ..Self::default()
         };
+        // Speedups from the times themselves, over the first rung with a right time: a
+        // hand-in's stored ratios are not taken on trust.
+        let base = r
+            .rungs
+            .iter()
+            .find(|x| x.has_time() && x.verified() && x.estimated_s > 0.0)
+            .map(|x| x.estimated_s);
         for x in r.rungs.iter().filter(|x| x.has_time()) {
             let ok = x.verified();
+            let speedup = base
+                .filter(|_| x.estimated_s > 0.0)
+                .map(|b| b / x.estimated_s);
             s.verified += usize::from(ok);
             // A top-k rung's figure is of the work it skips, not of the whole matrix.
             let approximate = x.verification.as_ref().is_some_and(|v| v.recall.is_some());
             let pct = (!approximate).then_some(x.peak_pct);
-            s.rows
-                .push((x.rung.clone(), pct, x.speedup_vs_baseline, ok));
+            s.rows.push((x.rung.clone(), pct, speedup, ok));
             if !ok {
                 continue;
             }
@@ -71,10 +80,7 @@ impl RunSummary {
             if let Some(p) = of_machine.filter(|p| s.best_peak.as_ref().is_none_or(|b| *p > b.1)) {
                 s.best_peak = Some((x.rung.clone(), p));
             }
-            if let Some(v) = x
-                .speedup_vs_baseline
-                .filter(|v| s.best_speedup.as_ref().is_none_or(|b| *v > b.1))
-            {
+            if let Some(v) = speedup.filter(|v| s.best_speedup.as_ref().is_none_or(|b| *v > b.1)) {
                 s.best_speedup = Some((x.rung.clone(), v));
             }
         }
@@ -319,6 +325,8 @@ impl Class {
         // Each content read, by its first file; and the files that repeat one (file, first).
         let mut contents: Vec<(u64, String)> = Vec::new();
         let mut copies: Vec<(String, String)> = Vec::new();
+        // Each run's timings, by the first file that held them.
+        let mut timings_seen: Vec<(u64, String)> = Vec::new();
         for (order, path) in paths.iter().enumerate() {
             let shown = path.display().to_string();
             let (input, hash) = match read(path) {
@@ -343,11 +351,31 @@ impl Class {
                     continue;
                 }
             };
-            // The same bytes under two names: a result handed in twice, or copied.
+            // The same bytes under two names: a result handed in twice, or copied. A run's
+            // times to the nanosecond are as telling when only its name was changed.
+            let timings = match &input {
+                Input::Run(r) => r
+                    .rungs
+                    .iter()
+                    .filter(|x| x.has_time())
+                    .map(|x| x.kernel_s.to_bits())
+                    .collect::<Vec<u64>>(),
+                _ => Vec::new(),
+            };
+            let measured = (!timings.is_empty())
+                .then(|| crate::fsio::fnv1a(timings.iter().flat_map(|t| t.to_le_bytes())));
             if let Some((_, first)) = contents.iter().find(|(h, _)| *h == hash) {
                 copies.push((shown.clone(), first.clone()));
+            } else if let Some((_, first)) =
+                measured.and_then(|m| timings_seen.iter().find(|(t, _)| *t == m))
+            {
+                copies.push((shown.clone(), first.clone()));
+                contents.push((hash, shown.clone()));
             } else {
                 contents.push((hash, shown.clone()));
+            }
+            if let Some(m) = measured {
+                timings_seen.push((m, shown.clone()));
             }
             let key = file_key(path);
             let name = input.learner().map(str::to_lowercase);
@@ -412,8 +440,8 @@ impl Class {
             .collect();
         for (copy, first) in &copies {
             let note = format!(
-                "{copy} is identical to {first}, byte for byte: one result handed in twice, \
-                 or copied"
+                "{copy} holds the same measurements as {first} (byte for byte, or every time to \
+                 the nanosecond): one result handed in twice, or copied"
             );
             for st in &mut class.students {
                 if st.files.iter().any(|f| f == copy || f == first) && !st.notes.contains(&note) {

@@ -187,7 +187,12 @@ fn student_html(h: &mut String, i: usize, s: &Student) {
         html_table(
             h,
             "<table>",
-            &["rung", "% of peak", "vs baseline", "verified"],
+            &[
+                "rung",
+                "% of peak (the cores and vectors it used)",
+                "vs first rung",
+                "verified",
+            ],
             &rows,
             &[0, 3],
             None,

@@ -287,7 +287,12 @@ impl Class {
                 let _ = writeln!(out, "### Run ({})\n", r.workload);
                 table(
                     &mut out,
-                    &["rung", "% of peak", "vs baseline", "verified"],
+                    &[
+                        "rung",
+                        "% of peak (the cores and vectors it used)",
+                        "vs first rung",
+                        "verified",
+                    ],
                     &run_rows(r),
                 );
             }

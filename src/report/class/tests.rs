@@ -171,14 +171,15 @@ fn a_copied_hand_in_and_a_file_named_for_someone_else_are_said() {
     let class = Class::gather(&[ada, bob, cy]);
     let notes = class.students[0].notes.join("\n");
     assert!(
-        notes.contains("bob-lab.json is identical to") && notes.contains("ada-lab.json"),
+        notes.contains("bob-lab.json holds the same measurements as")
+            && notes.contains("ada-lab.json"),
         "{notes}"
     );
     assert!(
         notes.contains("named for cy, records the name Ada"),
         "{notes}"
     );
-    assert!(!notes.contains("cy-lab.json is identical"), "{notes}");
+    assert!(!notes.contains("cy-lab.json holds the same"), "{notes}");
     // Ada's own file, named for her, is not said to be anyone else's.
     assert!(!notes.contains("named for ada"), "{notes}");
 }
@@ -228,6 +229,30 @@ fn the_best_share_of_peak_is_of_one_ceiling_for_every_rung() {
     let (id, pct) = s.best_peak.unwrap();
     assert_eq!(id, "threads");
     assert!((pct - 40.0).abs() < 1e-9, "{pct}");
+
+    // A renamed copy (only its name changed) is told by its times, to the nanosecond.
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (who, name) in [("ada", "Ada"), ("gus", "Gus")] {
+        let mut r = results.clone();
+        r.learner = Some(name.into());
+        for x in &mut r.rungs {
+            x.kernel_s = 0.123_456_789;
+        }
+        let path = dir.path().join(format!("{who}-run.json"));
+        std::fs::write(&path, serde_json::to_string(&r).unwrap()).unwrap();
+        files.push(path);
+    }
+    let class = Class::gather(&files);
+    assert_eq!(class.students.len(), 2);
+    let gus = class.students.iter().find(|s| s.name == "Gus").unwrap();
+    assert!(
+        gus.notes
+            .iter()
+            .any(|n| n.contains("holds the same measurements as")),
+        "{:?}",
+        gus.notes
+    );
 }
 
 #[test]
