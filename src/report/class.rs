@@ -342,7 +342,10 @@ impl Class {
                     if named
                         && matches!(
                             why,
-                            Skip::NotJson(_) | Skip::Malformed { .. } | Skip::TooLarge(_)
+                            Skip::NotJson(_)
+                                | Skip::Empty
+                                | Skip::Malformed { .. }
+                                | Skip::TooLarge(_)
                         )
                     {
                         unread.push((key, shown.clone()));

@@ -27,6 +27,8 @@ pub enum Skip {
     TooLarge(u64),
     #[error("not JSON ({0})")]
     NotJson(serde_json::Error),
+    #[error("an empty file: nothing was handed in in it")]
+    Empty,
     #[error(
         "not a ladder output: expected `ladder run --format json`, `ladder lab check --format \
          json` or `ladder learn --export`"
@@ -156,6 +158,9 @@ pub fn read(path: &Path) -> Result<(Input, u64), Skip> {
     // Checked again as it is read: a device or a file still growing has no honest size.
     let text = crate::fsio::read_text_limited(path, MAX_FILE_BYTES).map_err(Skip::Unreadable)?;
     let hash = crate::fsio::fnv1a(text.bytes());
+    if text.trim().is_empty() {
+        return Err(Skip::Empty);
+    }
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(Skip::NotJson)?;
     let has = |k: &str| doc.get(k).is_some();
     let malformed = |kind| move |error| Skip::Malformed { kind, error };

@@ -309,6 +309,10 @@ impl Class {
                 let _ = writeln!(out, "- `{}`: {}", cell(&k.file), cell(&k.why.to_string()));
             }
         }
+        // A text file ends its last line.
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
         out
     }
 }
