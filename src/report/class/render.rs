@@ -101,8 +101,18 @@ fn questions(l: &LessonsSummary) -> String {
 /// The summary row of one student, one cell per [`HEADER`] column.
 pub(super) fn row(s: &Student) -> Vec<String> {
     let dash = || "-".to_string();
+    // A hand-in that looks copied, or named for someone else, is flagged where the eye goes
+    // first; the notes below say which file and why.
+    let flagged = s
+        .notes
+        .iter()
+        .any(|n| n.contains("holds the same measurements as") || n.contains(", named for "));
     vec![
-        s.name.clone(),
+        if flagged {
+            format!("{} (see notes: a copy?)", s.name)
+        } else {
+            s.name.clone()
+        },
         if !s.read_anything() {
             "nothing readable (see the skipped files)".into()
         } else if s.machines.is_empty() {

@@ -253,6 +253,8 @@ fn the_best_share_of_peak_is_of_one_ceiling_for_every_rung() {
         "{:?}",
         gus.notes
     );
+    // Flagged in the summary row, where the eye goes first.
+    assert_eq!(super::render::row(gus)[0], "Gus (see notes: a copy?)");
 }
 
 #[test]
