@@ -190,11 +190,25 @@ fn export_flame(view: &FlameView, m: &Model) -> Vec<Command> {
         id.to_string()
     };
     vec![Command::ExportFlame {
-        path: flame_dir(m).join(format!("{id}.svg")),
+        path: flame_dir(m).join(format!("{}.svg", export_stem(m, i))),
         profile,
         title: title(m, &what),
         unit: "samples",
     }]
+}
+
+/// The file name an exported flamegraph of row `i` takes: a lab step's is its step's id, as
+/// NOTES.md names it (`e` then writes over the same file, not a second copy); our rungs beside
+/// a lab are `ours-ID`, so ours and the student's step of the same name stay apart.
+fn export_stem(m: &Model, i: usize) -> String {
+    let id = m.rows[i].info.id;
+    if let Some(step) = id.strip_prefix("lab-") {
+        step.to_string()
+    } else if !m.rows[i].peer && m.rows.iter().any(|r| r.info.id.starts_with("lab-")) {
+        format!("ours-{id}")
+    } else {
+        id.to_string()
+    }
 }
 
 /// Where exported flamegraphs go: `flamegraphs/` beside the notes (the lab's folder for a
@@ -225,8 +239,9 @@ fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
     };
     let (a, b) = (m.rows[j].info.id, m.rows[i].info.id);
     view.diff_with = Some(j);
+    let (sa, sb) = (export_stem(m, j), export_stem(m, i));
     vec![Command::ExportDiff {
-        path: flame_dir(m).join(format!("diff-{a}-{b}.svg")),
+        path: flame_dir(m).join(format!("diff-{sa}-{sb}.svg")),
         before,
         after,
         title: title(m, &format!("{a} → {b}")),

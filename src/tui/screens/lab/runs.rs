@@ -55,6 +55,8 @@ pub fn start_step(lab: &mut LabState, m: &mut Model, i: usize) -> Vec<Command> {
     lab.selected = i;
     m.selected = row;
     m.rows[row].status = Status::Running(crate::run::Phase::Setup);
+    // The check's progress is not shown live: the panel says what runs, not the last run.
+    m.live = None;
     m.notice = Some(Notice::Info(format!(
         "checking {} on {n} × {} first…",
         step.file_name(),

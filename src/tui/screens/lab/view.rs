@@ -28,7 +28,21 @@ pub fn draw(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rect)
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
     draw_story(f, lab, m, theme, left);
-    live::draw(f, m, theme, right);
+    let checking = lab.checking.map(|i| {
+        format!(
+            "Checking {} on {} × {} first: is it right? Then the timed run at the lab's size.",
+            lab.lab.steps[i].file_name(),
+            m.settings.n.min(super::QUICK_N),
+            m.settings.d
+        )
+    });
+    live::draw_with(
+        f,
+        m,
+        theme,
+        right,
+        checking.as_deref().unwrap_or(m.idle_hint),
+    );
 }
 
 fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rect) {
@@ -44,7 +58,11 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
     for (i, r) in lab.results.iter().enumerate() {
         let row = &m.rows[lab.first_row + i];
         // A wrong answer's time is not shown: it is no step's speed.
-        let rep = r.report.as_ref().filter(|x| x.has_time() && x.verified());
+        // Nor is a locked step's: it was measured against an earlier step that no longer counts.
+        let rep = r
+            .report
+            .as_ref()
+            .filter(|x| x.has_time() && x.verified() && !matches!(r.verdict, Verdict::Locked(_)));
         let status = match (&row.status, &r.verdict) {
             (Status::Ready, Verdict::Locked(_)) => Status::Locked,
             (s, _) => s.clone(),
