@@ -87,8 +87,10 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
         bail!("--n, --d and --threads must be at least 1");
     }
     let data = if let Some(p) = &args.input.input {
-        if w.data.is_some() {
-            bail!("--data applies to generated vectors: with --input, the file's are used");
+        if w.data.is_some() || w.seed.is_some() {
+            bail!(
+                "--data and --seed apply to generated vectors: with --input, the file's are used"
+            );
         }
         p.display().to_string()
     } else {
@@ -105,7 +107,7 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
             defaults.n
         }),
         d: w.d.unwrap_or(defaults.d),
-        seed: w.seed,
+        seed: w.seed(),
         data,
         budget_s: w.budget,
         threads: w.threads.unwrap_or(defaults.threads),

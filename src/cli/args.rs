@@ -22,9 +22,9 @@ pub struct WorkloadArgs<N: Args + FromArgMatches = Size> {
     /// Dimension of each generated vector.
     #[arg(long, value_parser = limits::parse_d, allow_negative_numbers = true)]
     pub d: Option<usize>,
-    /// Seed of the generator.
-    #[arg(long, default_value_t = 0, value_parser = limits::parse_seed, allow_negative_numbers = true)]
-    pub seed: u64,
+    /// Seed of the generator [default: 0].
+    #[arg(long, value_parser = limits::parse_seed, allow_negative_numbers = true)]
+    pub seed: Option<u64>,
     /// Generated data: normal or clustered [default: normal].
     #[arg(long, value_parser = ["normal", "clustered"])]
     pub data: Option<String>,
@@ -97,6 +97,11 @@ impl<N: Args + FromArgMatches> WorkloadArgs<N> {
     /// The generated data's distribution, as named (normal unless --data says).
     pub fn data(&self) -> &str {
         self.data.as_deref().unwrap_or("normal")
+    }
+
+    /// The generator's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed.unwrap_or(0)
     }
 
     /// Refuses a budget that is not a positive number of seconds.

@@ -160,10 +160,17 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
                 path.display()
             );
         }
+        if args.seed.is_some() {
+            bail!(
+                "--seed applies to generated data only: with --input, the vectors are the file \
+                 {}'s",
+                path.display()
+            );
+        }
         WorkloadSpec {
             n: n.unwrap_or(usize::MAX),
             d: 0,
-            seed: args.seed,
+            seed: 0,
             source: Source::File(path.clone()),
         }
     } else {
@@ -171,7 +178,7 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
         let spec = WorkloadSpec {
             n: n.unwrap_or(ladder::workload::DEFAULT_N),
             d: args.d.unwrap_or(ladder::workload::DEFAULT_D),
-            seed: args.seed,
+            seed: args.seed(),
             source: Source::Generated(dist),
         };
         // Refuse before generating anything (the matrix first: its message says what else
@@ -274,10 +281,9 @@ pub fn flame_subtitle(
     report: Option<&ladder::run::RunReport>,
 ) -> String {
     let mut s = format!(
-        "{} samples, {} Hz asked (the kernel's timer may give fewer; set-up, kernel and \
-         verification; each thread is a root)",
+        "{} samples, {} (set-up, kernel and verification; each thread is a root)",
         profile.total_samples(),
-        profile.frequency
+        profile.rate_words()
     );
     if let Some(r) = report {
         s.push_str(" · kernel ");

@@ -11,8 +11,8 @@ use ladder::profile::{Profile, StackView};
 use ladder::report::html::{HtmlReport, RungProfile};
 use ladder::report::{self, Results, WorkloadMeta};
 use ladder::run::{RunConfig, limits};
-use ladder::rungs::Rung;
 use ladder::rungs::ann::{Ann, AnnParams};
+use ladder::rungs::{OutputKind, Rung};
 
 use super::args::{InputArgs, WorkloadArgs};
 use super::common::{
@@ -179,6 +179,18 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
         machine,
         runner,
     } = prepare(&args.workload, &args.input, any_full(&rungs))?;
+    // Clamped, not refused: top-k of n vectors holds at most n - 1 others; said, so a tiny
+    // run is not mistaken for a top-k answer.
+    let n = workload.n();
+    if args.input.k >= n && rungs.iter().any(|r| r.output() != OutputKind::Full) {
+        eprintln!(
+            "note: --k {} but only {} other vector{}: the top-k rungs list {} per row",
+            args.input.k,
+            n - 1,
+            if n == 2 { "" } else { "s" },
+            n - 1
+        );
+    }
     let runner = runner.reconfigured(RunConfig {
         repeat: args.repeat,
         ..runner.config().clone()
@@ -298,8 +310,18 @@ fn write_flamegraphs(
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
     let meta = WorkloadMeta::from(workload);
+    let mut wrote = 0;
     for (report, profile) in reports.iter_mut().zip(profiles) {
         let Some(profile) = profile else { continue };
+        if profile.total_samples() == 0 {
+            // An empty picture would read as a rung that did nothing.
+            eprintln!(
+                "note: {} ran too briefly for one sample at {} Hz: no flamegraph of it (a \
+                 larger --n, or a higher --frequency, gives it some)",
+                report.rung, profile.frequency
+            );
+            continue;
+        }
         let path = dir.join(format!("{}.svg", report.rung));
         let mut svg = Vec::new();
         profile.write_svg(
@@ -315,8 +337,15 @@ fn write_flamegraphs(
             .with_context(|| format!("could not write {}", folded.display()))?;
         let link = path.strip_prefix(from).unwrap_or(&path);
         report.flamegraph = Some(link.display().to_string());
+        wrote += 1;
     }
-    eprintln!("wrote flamegraphs to {}", dir.display());
+    if wrote > 0 {
+        eprintln!(
+            "wrote {wrote} flamegraph{} to {}",
+            if wrote == 1 { "" } else { "s" },
+            dir.display()
+        );
+    }
     Ok(())
 }
 

@@ -84,7 +84,7 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
     let spec = WorkloadSpec {
         n: 0,
         d,
-        seed: w.seed,
+        seed: w.seed(),
         source: Source::Generated(dist),
     };
     let progress = |e: SweepEvent| match e {

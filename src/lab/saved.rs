@@ -243,6 +243,7 @@ mod tests {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         // Step 1 ran in the app under py-spy: its profile is kept with it; step 2 has none.
         let profile = Profile {
+            measured_hz: None,
             frequency: 250,
             stacks: vec![
                 (vec!["<module>".into(), "similarity".into()], 40),

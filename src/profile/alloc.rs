@@ -311,5 +311,6 @@ pub fn live_profile_since(mark: Option<&Mark>) -> Profile {
     Profile {
         frequency: 0,
         stacks,
+        measured_hz: None,
     }
 }

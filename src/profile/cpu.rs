@@ -14,6 +14,8 @@ pub const DEFAULT_FREQUENCY: u32 = 997;
 pub struct CpuProfiler {
     guard: pprof::ProfilerGuard<'static>,
     frequency: u32,
+    /// The process's CPU time when sampling began: what the samples are spread over.
+    cpu_at_start: Option<std::time::Duration>,
 }
 
 impl CpuProfiler {
@@ -28,7 +30,11 @@ impl CpuProfiler {
                 .build()
         })
         .map_err(|e| ProfileError::Start(e.to_string()))?;
-        Ok(Self { guard, frequency })
+        Ok(Self {
+            guard,
+            frequency,
+            cpu_at_start: crate::monitor::own_cpu_time(),
+        })
     }
 
     /// Stops sampling and returns the stacks.
@@ -42,6 +48,13 @@ impl CpuProfiler {
             .report()
             .build()
             .map_err(|e| ProfileError::Report(e.to_string()))?;
+        let cpu_s = self
+            .cpu_at_start
+            .zip(crate::monitor::own_cpu_time())
+            .map(|(a, b)| b.saturating_sub(a).as_secs_f64());
+        // Every sample the timer gave, the instruments' included: they used CPU time too.
+        let all: i64 = report.data.values().copied().sum::<isize>() as i64;
+        let measured_hz = cpu_s.filter(|&s| s >= 0.05).map(|s| all.max(0) as f64 / s);
         let mut merged: HashMap<Vec<String>, u64> = HashMap::new();
         for (frames, count) in &report.data {
             let mut stack = vec![clean(&frames.thread_name_or_id())];
@@ -62,6 +75,7 @@ impl CpuProfiler {
         Ok(Profile {
             frequency: self.frequency,
             stacks,
+            measured_hz,
         })
     }
 }

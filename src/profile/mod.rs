@@ -67,6 +67,9 @@ pub struct Profile {
     pub frequency: u32,
     /// Stacks, root first, with how many samples ended in each.
     pub stacks: Vec<(Vec<String>, u64)>,
+    /// The rate the timer really gave, Hz of the process's CPU time (an in-process profile's;
+    /// a shared host's timer can give a quarter of what was asked).
+    pub measured_hz: Option<f64>,
 }
 
 /// One function's share of the samples.
@@ -80,6 +83,25 @@ pub struct FunctionCost {
 }
 
 impl Profile {
+    /// The sampling rate in words: the rate asked, and what the timer gave where that was
+    /// measured and fell short (a shared host's can give a quarter of the asked).
+    #[must_use]
+    pub fn rate_words(&self) -> String {
+        match self.measured_hz {
+            Some(hz) if hz < f64::from(self.frequency) * 0.9 => {
+                format!(
+                    "{} Hz asked, about {hz:.0} Hz of CPU time given",
+                    self.frequency
+                )
+            }
+            Some(_) => format!("{} Hz", self.frequency),
+            None => format!(
+                "{} Hz asked; the kernel's timer may give fewer",
+                self.frequency
+            ),
+        }
+    }
+
     #[must_use]
     pub fn total_samples(&self) -> u64 {
         self.stacks.iter().map(|(_, c)| c).sum()
@@ -153,7 +175,11 @@ impl Profile {
         }
         let mut stacks: Vec<_> = merged.into_iter().collect();
         stacks.sort();
-        Ok(Self { frequency, stacks })
+        Ok(Self {
+            frequency,
+            stacks,
+            measured_hz: None,
+        })
     }
 
     /// The functions with the most samples, by self then total time.

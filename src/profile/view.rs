@@ -91,7 +91,7 @@ impl Profile {
                 (kept, *count)
             })
             .collect();
-        merged(self.frequency, stacks)
+        merged(self, stacks)
     }
 
     /// Each stack cut at the first frame whose path from the root holds less than `share` of
@@ -116,19 +116,23 @@ impl Profile {
                 (stack[..keep].to_vec(), *count)
             })
             .collect();
-        merged(self.frequency, stacks)
+        merged(self, stacks)
     }
 }
 
 /// Stacks made equal by folding or cutting, summed.
-fn merged(frequency: u32, stacks: Vec<(Vec<String>, u64)>) -> Profile {
+fn merged(from: &Profile, stacks: Vec<(Vec<String>, u64)>) -> Profile {
     let mut sums: HashMap<Vec<String>, u64> = HashMap::new();
     for (stack, count) in stacks {
         *sums.entry(stack).or_default() += count;
     }
     let mut stacks: Vec<_> = sums.into_iter().collect();
     stacks.sort();
-    Profile { frequency, stacks }
+    Profile {
+        frequency: from.frequency,
+        stacks,
+        measured_hz: from.measured_hz,
+    }
 }
 
 #[cfg(test)]

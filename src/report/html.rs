@@ -283,11 +283,10 @@ impl HtmlReport {
         item(
             "workload",
             format!(
-                "{} vectors × {} dimensions, float32, {} (seed {}){}",
+                "{} vectors × {} dimensions, float32, {}{}",
                 w.n,
                 w.d,
-                w.source,
-                w.seed,
+                w.origin(),
                 if w.zero_rows > 0 {
                     format!(", {} zero vectors", w.zero_rows)
                 } else {

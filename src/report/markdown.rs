@@ -18,12 +18,11 @@ impl Export for Markdown {
     fn write(&self, r: &Results, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "Pairwise cosine similarity of {} vectors × {} dimensions ({}, seed {}), on {} \
+            "Pairwise cosine similarity of {} vectors × {} dimensions ({}), on {} \
              ({} logical cores, {}; measured float32 peak {:.0} GFLOP/s per core, {:.0} on all cores).",
             r.workload.n,
             r.workload.d,
-            r.workload.source,
-            r.workload.seed,
+            r.workload.origin(),
             r.machine.cpu,
             r.machine.logical_cores,
             r.machine.kernel_isa,

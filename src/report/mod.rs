@@ -44,6 +44,18 @@ pub struct WorkloadMeta {
     pub zero_rows: usize,
 }
 
+impl WorkloadMeta {
+    /// Where the vectors came from: `normal, seed 3`, or the file (a seed means nothing there).
+    #[must_use]
+    pub fn origin(&self) -> String {
+        if matches!(self.source.as_str(), "normal" | "clustered") {
+            format!("{}, seed {}", self.source, self.seed)
+        } else {
+            self.source.clone()
+        }
+    }
+}
+
 impl From<&Workload> for WorkloadMeta {
     fn from(w: &Workload) -> Self {
         Self {

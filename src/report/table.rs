@@ -15,11 +15,10 @@ impl Export for Table {
     fn write(&self, r: &Results, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "{} vectors × {} dims ({}, seed {}) on {} ({} threads, {}); peak {:.0} GFLOP/s per core, {:.0} all cores",
+            "{} vectors × {} dims ({}) on {} ({} threads, {}); peak {:.0} GFLOP/s per core, {:.0} all cores",
             r.workload.n,
             r.workload.d,
-            r.workload.source,
-            r.workload.seed,
+            r.workload.origin(),
             r.machine.cpu,
             r.threads,
             r.machine.kernel_isa,

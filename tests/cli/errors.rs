@@ -214,6 +214,10 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             &["run", "--input", "vectors.npy", "--data", "clustered"],
             "--data applies to generated data only",
         ),
+        (
+            &["run", "--input", "vectors.npy", "--seed", "3"],
+            "--seed applies to generated data only",
+        ),
     ];
     // A peer file whose module name is code, not a name.
     let peers = TempDir::new().unwrap();

@@ -90,9 +90,9 @@ pub(super) fn flame(path: PathBuf, profile: &Profile, title: &str, unit: &str) -
             .to_string()
     } else {
         format!(
-            "{} samples, {} Hz asked (the kernel's timer may give fewer); each thread is a root",
+            "{} samples, {}; each thread is a root",
             profile.total_samples(),
-            profile.frequency
+            profile.rate_words()
         )
     };
     let mut svg = Vec::new();
