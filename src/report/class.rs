@@ -38,6 +38,8 @@ pub struct RunSummary {
     pub best_peak: Option<(String, f64)>,
     /// The rung furthest above the baseline, and how many times faster.
     pub best_speedup: Option<(String, f64)>,
+    /// The rung the speedups are over: the first with a right time.
+    pub base: Option<String>,
     /// Every rung with a time: id, % of peak (None for approximate ones), speedup, verified.
     pub rows: Vec<(String, Option<f64>, Option<f64>, bool)>,
 }
@@ -51,11 +53,12 @@ impl RunSummary {
         };
         // Speedups from the times themselves, over the first rung with a right time: a
         // hand-in's stored ratios are not taken on trust.
-        let base = r
+        let first = r
             .rungs
             .iter()
-            .find(|x| x.has_time() && x.verified() && x.estimated_s > 0.0)
-            .map(|x| x.estimated_s);
+            .find(|x| x.has_time() && x.verified() && x.estimated_s > 0.0);
+        s.base = first.map(|x| x.rung.clone());
+        let base = first.map(|x| x.estimated_s);
         for x in r.rungs.iter().filter(|x| x.has_time()) {
             let ok = x.verified();
             let speedup = base
@@ -306,12 +309,67 @@ pub struct Class {
     pub skipped: Vec<Skipped>,
 }
 
+/// Students grouped by a value they differ in, as "value (ada, bob); other (cy)", when more
+/// than one value is seen.
+fn split_by(students: &[Student], value: impl Fn(&Student) -> Option<String>) -> Option<String> {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for st in students {
+        let Some(v) = value(st).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        match groups.iter_mut().find(|(g, _)| *g == v) {
+            Some((_, names)) => names.push(&st.name),
+            None => groups.push((v, vec![&st.name])),
+        }
+    }
+    (groups.len() > 1).then(|| {
+        groups
+            .iter()
+            .map(|(v, names)| format!("{v} ({})", names.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
 /// A machine as the lessons export names it.
 fn machine_line(m: &MachineInfo) -> String {
     format!("{} ({} cores, {})", m.cpu, m.logical_cores, m.kernel_isa)
 }
 
 impl Class {
+    /// What the summary compares that is not like with like: runs or labs at different sizes,
+    /// speedups over different first rungs. Ratios move with the size (a library sized to
+    /// the caches most), so these are said above the table, not left to be read as skill.
+    #[must_use]
+    pub fn cautions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(groups) = split_by(&self.students, |s| {
+            s.run.as_ref().map(|r| r.workload.clone())
+        }) {
+            out.push(format!(
+                "The runs are at different sizes: {groups}. Speedups and % of peak move with the \
+                 size; compare students within one size, or ask for runs at one."
+            ));
+        }
+        if let Some(groups) = split_by(&self.students, |s| {
+            s.run.as_ref().and_then(|r| r.base.clone())
+        }) {
+            out.push(format!(
+                "The runs' speedups are over different first rungs: {groups}. A speedup over a \
+                 faster first rung reads smaller; compare the ones over the same rung."
+            ));
+        }
+        if let Some(groups) = split_by(&self.students, |s| {
+            s.lab.as_ref().map(|l| l.workload.clone())
+        }) {
+            out.push(format!(
+                "The labs were checked at different sizes: {groups}. The floors are set for the \
+                 lab's own size; a grade at another may differ."
+            ));
+        }
+        out
+    }
+
     /// Reads every file, skipping those that are not ladder outputs, and merges each
     /// student's: files belong together when their names say the same student
     /// ([`file_key`]) or they record the same learner (case aside).

@@ -16,8 +16,9 @@ use std::fmt::Write as _;
 
 use super::charts::{palette, scale_svg, speedup_svg, step_color};
 use super::{
-    Results, compile_note, gflops_cell, human_seconds, human_speedup, load_note, peak_cell,
-    time_cell, verified_cell,
+    Results, any_repeated, compile_note, gflops_cell, human_seconds, load_note, peak_cell,
+    range_cell, repeat_note, spread_note, time_cell, verified_cell, vs_baseline_cell,
+    vs_previous_cell,
 };
 use crate::profile::{Profile, StackView};
 use crate::run::scale::Sweep;
@@ -114,7 +115,8 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The look of every page ladder writes (the report, the class view): large type on black,
-/// for a projector.
+/// for a projector; printed, black on white (the charts keep their dark ground: their
+/// palette is drawn for it).
 pub(super) const STYLE: &str = r"
 body{background:#000;color:#fff;font:18px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1300px;padding:0 24px 48px}
 h1{font-size:34px;margin:28px 0 6px}h2{font-size:26px;margin:40px 0 10px;border-bottom:2px solid #555}
@@ -128,6 +130,9 @@ dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ff
 .note{color:#ccc}tr.bad td{color:#ff6e6e}.swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
 code{font-size:16px}.wide{overflow-x:auto}
 td.wrap{white-space:normal;min-width:16em}table.summary td+td{white-space:normal}span.bad{color:#ff6e6e}blockquote{margin:6px 0 18px;padding:6px 14px;border-left:4px solid #8af;white-space:pre-wrap}
+@media print{body{background:#fff;color:#000;font-size:12pt;max-width:none}th,dt{color:#000}.note,tr.what td{color:#333}
+a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}td{white-space:normal}
+.chart svg{background:#000}h2{break-after:avoid}tr{break-inside:avoid}}
 ";
 
 /// Marks the page as rendered once its script has run, counting the flamegraphs whose own
@@ -303,22 +308,30 @@ impl HtmlReport {
 
     fn table(&self, h: &mut String) {
         let r = &self.results;
+        // As in the terminal: the min–max column when a rung ran more than once.
+        let spread = any_repeated(&r.rungs);
         let _ = writeln!(
             h,
             "<h2 id=\"table\">Speedups</h2><div class=\"wide\"><table><thead><tr><th class=\"t\">rung</th>\
-             <th class=\"t\">step</th><th>setup</th><th>time</th><th>GFLOP/s</th><th>% of peak</th>\
+             <th class=\"t\">step</th><th>setup</th><th>time</th>{}<th>GFLOP/s</th><th>% of peak</th>\
              <th>vs baseline</th><th>vs previous</th><th>peak RSS</th><th class=\"t\">verified</th>\
-             </tr></thead><tbody>"
+             </tr></thead><tbody>",
+            if spread { "<th>min–max</th>" } else { "" }
         );
         for x in &r.rungs {
             let timed = x.has_time();
             let bad = if x.is_failure() { " bad" } else { "" };
+            let range = if spread {
+                format!("<td>{}</td>", esc(&range_cell(x)))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 h,
                 "<tr class=\"main{bad}\"><td class=\"t\"><code>{}</code></td><td class=\"t\"><span class=\"swatch\" \
-                 style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                 style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td>{range}<td>{}</td><td>{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"t\">{}</td></tr>\
-                 <tr class=\"what\"><td></td><td class=\"t\" colspan=\"9\">{}</td></tr>",
+                 <tr class=\"what\"><td></td><td class=\"t\" colspan=\"{}\">{}</td></tr>",
                 esc(&x.rung),
                 palette::css(step_color(x.step)),
                 x.step,
@@ -330,10 +343,11 @@ impl HtmlReport {
                 esc(&time_cell(x)),
                 gflops_cell(x),
                 peak_cell(x),
-                human_speedup(x.speedup_vs_baseline),
-                human_speedup(x.speedup_vs_previous),
+                esc(&vs_baseline_cell(x)),
+                esc(&vs_previous_cell(x)),
                 human_bytes(x.peak_rss_bytes),
                 esc(&verified_cell(x)),
+                if spread { 10 } else { 9 },
                 esc(&x.what_changed),
             );
         }
@@ -344,6 +358,8 @@ impl HtmlReport {
              peak of the cores it used."
                 .to_string(),
         ];
+        notes.extend(spread_note(&r.rungs));
+        notes.extend(r.rungs.iter().filter_map(repeat_note));
         notes.extend(r.rungs.iter().filter_map(compile_note));
         notes.extend(r.rungs.iter().filter_map(load_note));
         if r.rungs.iter().any(|x| x.extrapolated) {

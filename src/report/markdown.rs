@@ -98,7 +98,7 @@ impl Export for Markdown {
         if r.rungs.iter().any(|x| x.extrapolated) {
             writeln!(
                 out,
-                "Times marked ~ (est.) stopped at the {:.0} s budget and are extrapolated from the rows done.",
+                "Times marked ~ (est.) stopped at the {} s budget and are extrapolated from the rows done.",
                 r.budget_s
             )?;
         }

@@ -115,7 +115,7 @@ impl Export for Table {
         if r.rungs.iter().any(|x| x.extrapolated) {
             writeln!(
                 out,
-                "~ (est.): stopped at the {:.0} s budget after a prefix of rows; full time extrapolated from the work done.",
+                "~ (est.): stopped at the {} s budget after a prefix of rows; full time extrapolated from the work done.",
                 r.budget_s
             )?;
         }

@@ -27,7 +27,15 @@ impl Class {
             esc(INTRO),
             t = esc(&title)
         );
-        let _ = write!(h, "<h2 id=\"summary\">Summary</h2><div class=\"wide\">");
+        let _ = write!(h, "<h2 id=\"summary\">Summary</h2>");
+        for c in self.cautions() {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\"><span class=\"bad\">Compare with care:</span> {}</p>",
+                esc(&c)
+            );
+        }
+        let _ = write!(h, "<div class=\"wide\">");
         let rows: Vec<Vec<String>> = self
             .students
             .iter()

@@ -265,6 +265,9 @@ impl Class {
         };
         let mut out = format!("# The class\n\n{}. {INTRO}\n\n", counts(self));
         let rows: Vec<Vec<String>> = self.students.iter().map(row).collect();
+        for c in self.cautions() {
+            let _ = writeln!(out, "**Compare with care:** {}\n", md_text(&c));
+        }
         table(&mut out, &HEADER, &rows);
         let _ = writeln!(out, "{LEGEND}\n");
         let questions = by_question(self);

@@ -280,3 +280,55 @@ fn a_lab_grade_that_stood_near_its_floor_is_said() {
     // Ten times its floor is no noise's doing.
     assert!(!notes.contains("numpy"), "{notes}");
 }
+
+#[test]
+fn runs_at_different_sizes_or_over_different_first_rungs_are_flagged() {
+    use super::{RunSummary, Student};
+    let student = |name: &str, workload: &str, base: &str| Student {
+        name: name.into(),
+        run: Some(RunSummary {
+            workload: workload.into(),
+            base: Some(base.into()),
+            ..RunSummary::default()
+        }),
+        ..Student::default()
+    };
+    let alike = Class {
+        students: vec![
+            student("ada", "10000 × 768", "naive"),
+            student("bob", "10000 × 768", "naive"),
+        ],
+        skipped: vec![],
+    };
+    assert!(alike.cautions().is_empty(), "{:?}", alike.cautions());
+    let unlike = Class {
+        students: vec![
+            student("ada", "10000 × 768", "naive"),
+            student("bob", "2000 × 768", "naive"),
+            student("cy", "10000 × 768", "vectorized"),
+        ],
+        skipped: vec![],
+    };
+    let c = unlike.cautions();
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert!(
+        c[0].contains("10000 × 768 (ada, cy); 2000 × 768 (bob)"),
+        "{}",
+        c[0]
+    );
+    assert!(
+        c[1].contains("naive (ada, bob); vectorized (cy)"),
+        "{}",
+        c[1]
+    );
+    assert!(
+        unlike
+            .markdown()
+            .contains("**Compare with care:** The runs are at different sizes")
+    );
+    assert!(
+        unlike
+            .html()
+            .contains("Compare with care:</span> The runs are at different sizes")
+    );
+}

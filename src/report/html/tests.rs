@@ -142,8 +142,8 @@ fn the_page_holds_every_rung_and_every_figure_the_terminal_shows() {
             time_cell(x),
             gflops_cell(x),
             peak_cell(x),
-            human_speedup(x.speedup_vs_baseline),
-            human_speedup(x.speedup_vs_previous),
+            vs_baseline_cell(x),
+            vs_previous_cell(x),
             human_bytes(x.peak_rss_bytes),
             verified_cell(x),
         ] {
@@ -257,4 +257,25 @@ fn a_lesson_s_code_spans_are_shown_as_code_and_everything_is_escaped() {
     assert_eq!(esc_code_spans("`<b>`&"), "<code>&lt;b&gt;</code>&amp;");
     // An odd backtick is no span.
     assert_eq!(esc_code_spans("a ` b"), "a ` b");
+}
+
+#[test]
+fn a_repeated_run_shows_its_range_and_what_the_spread_means() {
+    let mut r = results();
+    let x = &mut r.rungs[0];
+    x.repeat = Some(crate::run::Repeats {
+        asked: 5,
+        median_s: x.estimated_s,
+        min_s: x.estimated_s * 0.9,
+        max_s: x.estimated_s * 1.2,
+        spread: 0.3,
+        cancelled: false,
+        shared_budget_s: None,
+        runs: vec![],
+    });
+    let cell = range_cell(&r.rungs[0]);
+    let html = report(r).render();
+    assert!(html.contains("<th>min–max</th>"), "no range column");
+    assert!(html.contains(&esc(&cell)), "'{cell}' missing");
+    assert!(html.contains("the median of 5 runs"), "no spread note");
 }
