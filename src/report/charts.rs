@@ -14,6 +14,8 @@ use super::{Results, human_seconds, human_speedup};
 use crate::run::scale::Sweep;
 use crate::rungs::Step;
 
+/// Space between a bar or an axis and its words: no-break spaces, which an SVG keeps.
+const GAP: &str = "\u{a0}\u{a0}";
 /// The high-contrast theme's colours (`tui::theme::Theme::HIGH_CONTRAST`: white on black,
 /// the terminal's bright colours), as RGB.
 pub mod palette {
@@ -139,7 +141,8 @@ fn draw_speedups(
     let label = move |y: &f64| -> String {
         let i = rows as f64 - 1.0 - y.round();
         if (y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < rows {
-            names[i as usize].clone()
+            // A gap before the axis: an SVG collapses ordinary spaces, not no-break ones.
+            format!("{}{GAP}", names[i as usize])
         } else {
             String::new()
         }
@@ -195,13 +198,13 @@ fn draw_speedups(
         let words = if x.has_time() {
             let est = if x.extrapolated { "~ est. " } else { "" };
             format!(
-                "  {est}{} · {} vs base · {}",
+                "{GAP}{est}{} · {} vs base · {}",
                 human_seconds(x.estimated_s),
                 human_speedup(x.speedup_vs_baseline),
                 x.step
             )
         } else {
-            format!("  {}", super::verified_cell(x))
+            format!("{GAP}{}", super::verified_cell(x))
         };
         let at = if x.has_time() { x.estimated_s } else { lo };
         Text::new(
@@ -219,7 +222,7 @@ fn draw_speedups(
         ))?;
         chart.draw_series(std::iter::once(Text::new(
             format!(
-                "  limit: the whole matrix at the measured peak ({:.0} GFLOP/s, {})",
+                "{GAP}limit: the whole matrix at the measured peak ({:.0} GFLOP/s, {})",
                 r.machine.peak_gflops_all,
                 human_seconds(t)
             ),

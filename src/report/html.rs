@@ -122,14 +122,14 @@ body{background:#000;color:#fff;font:18px/1.45 system-ui,sans-serif;margin:0 aut
 h1{font-size:34px;margin:28px 0 6px}h2{font-size:26px;margin:40px 0 10px;border-bottom:2px solid #555}
 h3{font-size:20px;margin:26px 0 8px}a{color:#8af}
 nav a{margin-right:18px}
-table{border-collapse:collapse;margin:8px 0}th,td{padding:5px 10px;border-bottom:1px solid #444;text-align:right;vertical-align:top}
+table{border-collapse:collapse;margin:8px 0;font-size:17px}th,td{padding:5px 7px;border-bottom:1px solid #444;text-align:right;vertical-align:top}
 th{color:#ffff64;text-align:right}td.t,th.t{text-align:left}td{white-space:nowrap}tr.what td{white-space:normal;color:#ccc;font-size:16px;padding-top:0}tr.main td{border-bottom:0}
 dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ffff64}dd{margin:0}
 .chart svg{max-width:100%;height:auto;display:block}
 .flame{width:100%;border:0;background:#fff;display:block}
 .note{color:#ccc}tr.bad td{color:#ff6e6e}.swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
 code{font-size:16px}.wide{overflow-x:auto}
-td.wrap{white-space:normal;min-width:16em}table.summary td+td{white-space:normal}span.bad{color:#ff6e6e}blockquote{margin:6px 0 18px;padding:6px 14px;border-left:4px solid #8af;white-space:pre-wrap}
+td.wrap{white-space:normal;min-width:16em}td.v{white-space:normal;min-width:5em}span.nw{white-space:nowrap}table.summary td+td{white-space:normal}span.bad{color:#ff6e6e}blockquote{margin:6px 0 18px;padding:6px 14px;border-left:4px solid #8af;white-space:pre-wrap}
 @media print{body{background:#fff;color:#000;font-size:12pt;max-width:none}th,dt{color:#000}.note,tr.what td{color:#333}
 a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}td{white-space:normal}
 .chart svg{background:#000}h2{break-after:avoid}tr{break-inside:avoid}}
@@ -330,7 +330,7 @@ impl HtmlReport {
                 h,
                 "<tr class=\"main{bad}\"><td class=\"t\"><code>{}</code></td><td class=\"t\"><span class=\"swatch\" \
                  style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td>{range}<td>{}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td class=\"t\">{}</td></tr>\
+                 <td>{}</td><td>{}</td><td>{}</td><td class=\"t v\">{}</td></tr>\
                  <tr class=\"what\"><td></td><td class=\"t\" colspan=\"{}\">{}</td></tr>",
                 esc(&x.rung),
                 palette::css(step_color(x.step)),
@@ -346,7 +346,7 @@ impl HtmlReport {
                 esc(&vs_baseline_cell(x)),
                 esc(&vs_previous_cell(x)),
                 human_bytes(x.peak_rss_bytes),
-                esc(&verified_cell(x)),
+                verified_html(x),
                 if spread { 10 } else { 9 },
                 esc(&x.what_changed),
             );
@@ -556,6 +556,24 @@ impl HtmlReport {
             );
         }
     }
+}
+
+/// The verified cell, free to wrap between its mark and its figures but not inside them
+/// ("(err 6.3e-9)" would break at its hyphen).
+fn verified_html(x: &crate::run::RunReport) -> String {
+    verified_cell(x)
+        .split(" (")
+        .enumerate()
+        .map(|(i, part)| {
+            let part = if i == 0 {
+                part.to_string()
+            } else {
+                format!("({part}")
+            };
+            format!("<span class=\"nw\">{}</span>", esc(&part))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn section(h: &mut String, i: usize, s: &TableSection) {
