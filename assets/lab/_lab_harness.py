@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import traceback
+import types
 
 # Exit codes: 3 the step could not be loaded, 4 it raised, 5 it returned the wrong thing.
 LOAD, RAISED, WRONG = 3, 4, 5
@@ -294,6 +295,53 @@ def load(path):
     return module
 
 
+def owner(fn):
+    """The module a built-in (C) function or method belongs to: `hnswlib`, `faiss._swigfaiss`."""
+    m = getattr(fn, "__module__", None)
+    bound = getattr(fn, "__self__", None)
+    if isinstance(bound, types.ModuleType):
+        m = m or bound.__name__
+    elif bound is not None:
+        m = m or type(bound).__module__
+    return m or ""
+
+
+def calls_into(call, mods):
+    """Runs call(), and returns whether any compiled code of one of `mods` ran in it: an
+    import alone, or an index built and never searched, is not using a library."""
+    hit = []
+
+    def seen(frame, event, arg):
+        if event == "c_call" and not hit:
+            m = owner(arg)
+            if any(m == x or m.startswith(x + ".") for x in mods):
+                hit.append(m)
+
+    sys.setprofile(seen)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return bool(hit)
+
+
+def jitted(module):
+    """Whether a function of the student's module was compiled by Numba (called with types)."""
+    for v in vars(module).values():
+        if type(v).__module__.startswith("numba") and getattr(v, "signatures", None):
+            return True
+    return False
+
+
+# What each library asks of a step that must use it, said when it was not used.
+USE_HINTS = {
+    "numba": "decorate the loop with @numba.njit and call it from your function (NumPy's matrix "
+             "product answers it, but it is not this step)",
+    "faiss": "build an index and search it (NumPy's sort answers it, but it is not this step)",
+    "hnswlib": "build an index and search it (NumPy's sort answers it, but it is not this step)",
+}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--step", required=True)
@@ -343,12 +391,18 @@ def main():
         X = X.astype(np.float64).tolist()
     args = (X, a.k, start, end) if a.function == "topk" else (X, start, end)
     compile_s = None
+    uses = [m for m in a.uses.split(",") if m]
+    one_row = (X, a.k, start, start + 1) if a.function == "topk" else (X, start, start + 1)
+    used = False
     if "numba" in sys.modules and end > start:
         # A JIT compiles on the first call: do it on one row, and report it apart.
         t = time.perf_counter()
         try:
             with contextlib.redirect_stdout(sys.stderr):
-                fn(*((X, a.k, start, start + 1) if a.function == "topk" else (X, start, start + 1)))
+                if uses:
+                    used = calls_into(lambda: fn(*one_row), uses)
+                else:
+                    fn(*one_row)
         except BaseException as e:
             detail, summary = student_trace(e, path)
             fail(RAISED, summary, detail)
@@ -365,10 +419,22 @@ def main():
         fail(RAISED, summary, detail)
     t2 = time.perf_counter()
     rows = end - start
-    uses = [m for m in a.uses.split(",") if m]
-    if uses and not any(m in sys.modules for m in uses):
-        fail(WRONG, "%s: this step hands the question to a library: build an index with %s "
-             "(NumPy's sort answers it, but it is not this step)" % (name, " or ".join(uses)))
+    if uses and end > start and not used:
+        # Imported is not used: one more row, untimed, watched for a call into the library.
+        if "numba" in uses and jitted(module):
+            used = True
+        else:
+            try:
+                with contextlib.redirect_stdout(sys.stderr):
+                    used = calls_into(lambda: fn(*one_row), uses)
+            except BaseException as e:
+                detail, summary = student_trace(e, path)
+                fail(RAISED, summary, detail)
+            used = used or ("numba" in uses and jitted(module))
+    if uses and end > start and not used:
+        hint = USE_HINTS.get(uses[0], "call it from your function")
+        fail(WRONG, "%s: nothing in it called %s, which this step is about: %s"
+             % (name, " or ".join(uses), hint))
     if a.function == "topk":
         if not (isinstance(result, tuple) and len(result) == 2):
             fail(WRONG, "%s: topk returned %s; return (indices, similarities), each of shape (%d, %d)"

@@ -315,10 +315,7 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
     if interactive {
         eprint!("\r\x1b[2K");
     }
-    // A climb on a budget of its own extrapolated more (or less) than the lab's: not the lab's.
-    if (budget - w.budget).abs() < 1e-9 {
-        keep_results(&lab, threads, &workload, &results, &hashes);
-    }
+    keep_results(&lab, threads, &workload, &results, &hashes);
     Ok(Climbed {
         threads,
         meta: WorkloadMeta::from(workload.as_ref()),
@@ -330,8 +327,8 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
     })
 }
 
-/// Keeps a climb at the lab's own workload and budget for the app to open on (a quick try at
-/// another size is not the lab's result). A lab folder that cannot be written to only loses that.
+/// Keeps a climb at the lab's own workload for the app to open on (a quick try at another
+/// size is not the lab's result; another budget only extrapolates more or less of the same). A lab folder that cannot be written to only loses that.
 fn keep_results(
     lab: &lab::spec::Lab,
     threads: usize,
@@ -343,19 +340,29 @@ fn keep_results(
     if (workload.n(), workload.d(), workload.seed) != (w.n, w.d, w.seed) {
         return;
     }
-    let attempts: Vec<Option<lab::Attempt>> = results
-        .iter()
-        .map(|r| {
-            r.report.clone().map(|report| lab::Attempt::Ran {
-                report: Box::new(report),
-                lint: r.lint.clone(),
-            })
-        })
-        .collect();
-    let refs: Vec<Option<&lab::Attempt>> = attempts.iter().map(Option::as_ref).collect();
     let setting = lab::saved::Setting::of(lab, threads);
     // `lab check` takes no profiles: the app's, of these same files, stay with the new results.
     let before = lab::saved::load(lab, &setting);
+    // A step this climb did not run (locked behind one that fell back) keeps what it earned
+    // before, while its file is unchanged: a headless check must not throw the app's away.
+    let mut hashes = hashes.to_vec();
+    let attempts: Vec<Option<lab::Attempt>> = results
+        .iter()
+        .zip(&before)
+        .enumerate()
+        .map(|(i, (r, kept))| match (&r.report, kept) {
+            (Some(report), _) => Some(lab::Attempt::Ran {
+                report: Box::new(report.clone()),
+                lint: r.lint.clone(),
+            }),
+            (None, Some(kept)) => {
+                hashes[i] = lab::saved::file_hash(&lab.steps[i].file);
+                Some(kept.attempt.clone())
+            }
+            (None, None) => None,
+        })
+        .collect();
+    let refs: Vec<Option<&lab::Attempt>> = attempts.iter().map(Option::as_ref).collect();
     let profiles: Vec<Option<&ladder::profile::Profile>> = before
         .iter()
         .zip(&attempts)
@@ -370,7 +377,7 @@ fn keep_results(
         .and_then(|()| {
             ladder::fsio::write_atomic(
                 &file,
-                lab::saved::text(lab, &setting, &refs, hashes, &profiles).as_bytes(),
+                lab::saved::text(lab, &setting, &refs, &hashes, &profiles).as_bytes(),
             )
         });
     if let Err(e) = written {

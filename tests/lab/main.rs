@@ -461,27 +461,62 @@ fn the_library_step_needs_a_library_not_numpy_s_argsort() {
     let lab = tmp.path().join("lab");
     ladder().args(["lab", "init"]).arg(&lab).assert().success();
     // Right answers, but the full matrix sorted: the question asked, not the step's lesson.
-    std::fs::write(
-        lab.join("07_library.py"),
-        "import numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+    let sorted = "import numpy as np\n\n\ndef topk(X, k, start, end):\n    \
          n = np.linalg.norm(X.astype(np.float64), axis=1)\n    n[n == 0] = 1.0\n    \
          U = X / n[:, None]\n    S = U[start:end] @ U.T\n    \
          S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
          ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
-         return ids, np.take_along_axis(S, ids, axis=1).astype(np.float32)\n",
+         return ids, np.take_along_axis(S, ids, axis=1).astype(np.float32)\n";
+    // The same with the library imported and never called: imported is not used.
+    let mut files = vec![sorted.to_string()];
+    if python_has("faiss") {
+        files.push(format!("import faiss  # noqa: F401\n{sorted}"));
+    }
+    for file in files {
+        std::fs::write(lab.join("07_library.py"), &file).unwrap();
+        let (_, doc) = check(
+            &lab,
+            &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
+        );
+        let s = step(&doc, "library");
+        assert_eq!(s["counts"], false, "{file}\n{s}");
+        assert!(
+            s["reason"]
+                .as_str()
+                .unwrap()
+                .contains("nothing in it called faiss or hnswlib, which this step is about"),
+            "{s}"
+        );
+    }
+}
+
+#[test]
+fn the_numba_step_needs_a_loop_numba_compiled() {
+    if !have_numpy() || !python_has("numba") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    // Right and fast, with numba imported: NumPy's product under the step's name.
+    std::fs::write(
+        lab.join("05_numba.py"),
+        "import numba  # noqa: F401\nimport numpy as np\n\n\ndef similarity(X, start, end):\n    \
+         n = np.linalg.norm(X, axis=1, keepdims=True)\n    n[n == 0] = 1\n    U = X / n\n    \
+         return U[start:end] @ U.T\n",
     )
     .unwrap();
     let (_, doc) = check(
         &lab,
         &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
     );
-    let s = step(&doc, "library");
+    let s = step(&doc, "numba");
     assert_eq!(s["counts"], false, "{s}");
     assert!(
         s["reason"]
             .as_str()
             .unwrap()
-            .contains("hands the question to a library: build an index with faiss or hnswlib"),
+            .contains("nothing in it called numba, which this step is about"),
         "{s}"
     );
 }
@@ -534,4 +569,40 @@ fn a_rust_step_that_does_not_compile_names_its_line_in_rustc_s_words() {
         "{why}"
     );
     assert!(why.contains("not_defined"), "{why}");
+}
+
+#[test]
+fn a_check_that_locks_a_step_keeps_what_it_earned_before() {
+    if !have_numpy() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path();
+    std::fs::write(
+        lab.join("lab.toml"),
+        "format_version = 1\n[workload]\nn = 40\nd = 8\nbudget = 1.0\n\n\
+         [[steps]]\nid = \"first\"\nfile = \"a.py\"\ntitle = \"t\"\nstep = \"baseline\"\ninput = \"lists\"\n\n\
+         [[steps]]\nid = \"second\"\nfile = \"b.py\"\ntitle = \"t\"\nstep = \"algorithm\"\ninput = \"lists\"\n",
+    )
+    .unwrap();
+    let right = "def similarity(X, start, end):\n    \
+                 norms = [sum(v * v for v in x) ** 0.5 or 1.0 for x in X]\n    \
+                 return [[sum(a * b for a, b in zip(X[i], y)) / (norms[i] * m) for y, m in zip(X, norms)]\n            \
+                 for i in range(start, end)]\n";
+    std::fs::write(lab.join("a.py"), right).unwrap();
+    std::fs::write(lab.join("b.py"), right).unwrap();
+    let kept = || std::fs::read_to_string(ladder::lab::saved::path(lab).unwrap()).unwrap();
+    let (code, doc) = check(lab, &[]);
+    assert_eq!(code, 0, "{doc}");
+    assert!(kept().contains("\"id\": \"second\""));
+    // Step 1 broken: step 2 is locked, not run, and what it earned stays kept.
+    std::fs::write(
+        lab.join("a.py"),
+        "def similarity(X, start, end):\n    return None\n",
+    )
+    .unwrap();
+    let (code, doc) = check(lab, &[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(step(&doc, "second")["verdict"]["kind"], "locked", "{doc}");
+    assert!(kept().contains("\"id\": \"second\""), "{}", kept());
 }
