@@ -47,9 +47,9 @@ enum LabCommand {
     /// Write a new lab folder: a README, lab.toml (the steps and their floors), one file per
     /// step (only step 1 solved), tests/ and perf/. Never overwrites a file.
     Init {
-        /// Where (made if missing).
-        #[arg(default_value = "ladder-lab")]
-        dir: PathBuf,
+        /// Where (made if missing; default ./ladder-lab, or with --missing this folder when
+        /// it is a lab).
+        dir: Option<PathBuf>,
         /// Write only the lab's files that are missing (one deleted by mistake), as `init`
         /// first wrote them; every file there is left as it is.
         #[arg(long)]
@@ -131,7 +131,7 @@ struct CheckArgs {
 
 pub fn exec(args: &LabArgs) -> Result<ExitCode> {
     match &args.command {
-        Some(LabCommand::Init { dir, missing }) => init(dir, *missing),
+        Some(LabCommand::Init { dir, missing }) => init(dir.as_ref(), *missing),
         Some(LabCommand::Check(c)) => check(&c.args, c.name.as_deref()),
         Some(LabCommand::Notes(c)) => notes(c),
         None => open(&args.open),
@@ -200,8 +200,23 @@ fn open(args: &OpenArgs) -> Result<ExitCode> {
     }))
 }
 
-fn init(dir: &std::path::Path, missing: bool) -> Result<ExitCode> {
+fn init(dir: Option<&PathBuf>, missing: bool) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
+    let here_is_a_lab = std::path::Path::new(lab::spec::LAB_FILE).is_file();
+    if dir.is_none() && here_is_a_lab && !missing {
+        // Inside a lab, a second one inside it is never what was meant.
+        bail!(
+            "this folder is a lab already ({}): `ladder lab init --missing` writes back the \
+             files deleted from it; for a new lab, name another folder",
+            lab::spec::LAB_FILE
+        );
+    }
+    // `--missing` means the lab a student is in, as `check` does.
+    let dir = &if missing {
+        lab_dir(dir)
+    } else {
+        dir.cloned().unwrap_or_else(|| PathBuf::from("ladder-lab"))
+    };
     if missing {
         let written = lab::scaffold::restore_missing(dir)?;
         if written.is_empty() {

@@ -188,8 +188,8 @@ fn judge(
             None,
             Lint::NotApplicable,
             Verdict::NotYet(format!(
-                "{} is missing: write it (a fresh copy of every template: ladder lab init \
-                 ANOTHER_FOLDER)",
+                "{} is missing: write it, or `ladder lab init --missing` writes its template \
+                 back",
                 step.file_name()
             )),
             unmeasured,

@@ -301,3 +301,32 @@ fn record_appends_the_climb_and_gate_compares_with_the_last_one_on_this_machine(
         1
     );
 }
+
+#[test]
+fn init_missing_inside_a_lab_writes_back_there_and_init_refuses_a_lab_in_a_lab() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path().join("ladder-lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    std::fs::remove_file(lab.join("03_numpy.py")).unwrap();
+    // Run from inside the lab, as a student in it would.
+    let out = ladder()
+        .current_dir(&lab)
+        .args(["lab", "init", "--missing"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(lab.join("03_numpy.py").is_file());
+    assert!(!lab.join("ladder-lab").exists(), "a lab inside the lab");
+    let out = ladder()
+        .current_dir(&lab)
+        .args(["lab", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("this folder is a lab already") && err.contains("--missing"),
+        "{err}"
+    );
+    assert!(!lab.join("ladder-lab").exists());
+}

@@ -123,12 +123,18 @@ pub fn on_file_saved(lab: &mut LabState, m: &mut Model, path: &Path) -> Vec<Comm
     };
     let file = lab.lab.steps[i].file_name();
     if !lab.lab.steps[i].file.is_file() {
-        // Deleted (or renamed away): its verdict is "missing" now, not its last run's.
+        // Deleted (or renamed away): its verdict is "missing" now, not its last run's, and
+        // neither its run's status nor its lint stand for a file that is not there.
         lab.saved.retain(|&(s, _)| s != i);
+        lab.lints[i] = crate::lab::lint::Lint::NotApplicable;
+        let row = &mut m.rows[lab.first_row + i];
+        if !matches!(row.status, Status::Running(_)) {
+            row.status = Status::Ready;
+        }
         lab.reassess();
         m.notice = Some(Notice::Error(format!(
-            "{file} was deleted: it no longer counts (a fresh copy of every template: ladder \
-             lab init ANOTHER_FOLDER)"
+            "{file} was deleted: it no longer counts (`ladder lab init --missing` writes its \
+             template back)"
         )));
         return vec![];
     }

@@ -15,7 +15,7 @@ fn refusal(lab: &LabState, m: &Model, i: usize) -> Option<String> {
     let step = &lab.lab.steps[i];
     if !step.file.is_file() {
         return Some(format!(
-            "{} is missing: write it (a fresh copy of every template: ladder lab init ANOTHER_FOLDER)",
+            "{} is missing: write it, or `ladder lab init --missing` writes its template back",
             step.file_name()
         ));
     }
