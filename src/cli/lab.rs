@@ -413,6 +413,41 @@ fn exit_code(results: &[lab::StepResult]) -> ExitCode {
 
 fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
     let c = climb(args, false)?;
+    let threads = args.threads.unwrap_or(RunConfig::default().threads);
+    let file = lab::history::path(&c.lab.dir);
+    let mut now = lab::history::Entry::of(&c.results, &c.meta, &c.machine, threads);
+    // The gate first, so that its verdict is in the JSON too (its lines go to stderr).
+    let gate = if args.gate {
+        let (history, skipped) = lab::history::read(&file)
+            .with_context(|| format!("could not read {}", file.display()))?;
+        for s in skipped {
+            eprintln!("note: {s}");
+        }
+        let mut g = lab::history::gate(&history, &now);
+        if g.only_slower() {
+            // A shared machine's noise can halve one measurement: a step falls only when
+            // a second climb shows it too.
+            eprintln!("gate: a step measured slower than last time; climbing once more");
+            let again = climb(args, false)?;
+            now = now.best_of(&lab::history::Entry::of(
+                &again.results,
+                &again.meta,
+                &again.machine,
+                threads,
+            ));
+            g = lab::history::gate(&history, &now);
+        }
+        for l in &g.lines {
+            eprintln!("gate: {l}");
+        }
+        for f in &g.failures {
+            eprintln!("gate FAILED: {f}");
+        }
+        Some(g)
+    } else {
+        None
+    };
+    let passed = gate.as_ref().is_none_or(lab::history::Gate::passed);
     let mut text = match args.format {
         Format::Table => render::table(&c.dir, &c.meta, &c.machine, &c.results),
         Format::Json => {
@@ -420,64 +455,35 @@ fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
             if let Some(name) = name {
                 doc["learner"] = name.into();
             }
+            if let Some(g) = &gate {
+                doc["gate"] = serde_json::json!({
+                    "passed": g.passed(),
+                    "against_recorded_at": g.against.as_ref().map(|e| e.recorded_at),
+                    "failures": g.failures,
+                    "lines": g.lines,
+                });
+            }
             serde_json::to_string_pretty(&doc)? + "\n"
         }
     };
     let w = c.lab.workload;
     if matches!(args.format, Format::Table) && (c.meta.n, c.meta.d) != (w.n, w.d) {
-        let _ = writeln!(
-            text,
-            "note: the floors are set for {} × {} (lab.toml); at {} × {} fixed costs weigh \
-             differently, and a step may pass or fail where it would not there",
-            w.n, w.d, c.meta.n, c.meta.d
-        );
+        let _ = writeln!(text, "{}", other_size_note(&c));
     }
     write_output(args.output.as_deref(), &text)?;
     let mut code = exit_code(&c.results);
+    if !passed {
+        code = ExitCode::from(1);
+    }
+    if args.record && !passed {
+        // A fall recorded would be the next gate's reference, and pass.
+        eprintln!("not recorded: the gate failed");
+    } else if args.record {
+        lab::history::append(&file, &now)
+            .with_context(|| format!("could not record to {}", file.display()))?;
+        eprintln!("recorded this climb in {}", file.display());
+    }
     if args.gate || args.record {
-        let file = lab::history::path(&c.lab.dir);
-        let threads = args.threads.unwrap_or(RunConfig::default().threads);
-        let mut now = lab::history::Entry::of(&c.results, &c.meta, &c.machine, threads);
-        let mut passed = true;
-        if args.gate {
-            let (history, skipped) = lab::history::read(&file)
-                .with_context(|| format!("could not read {}", file.display()))?;
-            for s in skipped {
-                eprintln!("note: {s}");
-            }
-            let mut g = lab::history::gate(&history, &now);
-            if g.only_slower() {
-                // A shared machine's noise can halve one measurement: a step falls only when
-                // a second climb shows it too.
-                eprintln!("gate: a step measured slower than last time; climbing once more");
-                let again = climb(args, false)?;
-                now = now.best_of(&lab::history::Entry::of(
-                    &again.results,
-                    &again.meta,
-                    &again.machine,
-                    threads,
-                ));
-                g = lab::history::gate(&history, &now);
-            }
-            for l in &g.lines {
-                eprintln!("gate: {l}");
-            }
-            for f in &g.failures {
-                eprintln!("gate FAILED: {f}");
-            }
-            if !g.passed() {
-                code = ExitCode::from(1);
-                passed = false;
-            }
-        }
-        if args.record && !passed {
-            // A fall recorded would be the next gate's reference, and pass.
-            eprintln!("not recorded: the gate failed");
-        } else if args.record {
-            lab::history::append(&file, &now)
-                .with_context(|| format!("could not record to {}", file.display()))?;
-            eprintln!("recorded this climb in {}", file.display());
-        }
         // In a CI log, what the exit status is for: the grades, the gate, or both.
         let short: Vec<&str> = c
             .results
@@ -499,6 +505,16 @@ fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
         }
     }
     Ok(code)
+}
+
+/// Under a climb at another size than the lab's: the floors were set for the lab's.
+fn other_size_note(c: &Climbed) -> String {
+    let w = c.lab.workload;
+    format!(
+        "note: the floors are set for {} × {} (lab.toml); at {} × {} fixed costs weigh \
+         differently, and a step may pass or fail where it would not there",
+        w.n, w.d, c.meta.n, c.meta.d
+    )
 }
 
 /// `lab notes`: the climb, our ladder on the same workload, NOTES.md.
@@ -543,7 +559,10 @@ fn notes(args: &CheckArgs) -> Result<ExitCode> {
         .collect();
     let written = lab::notes::write(
         &out,
-        &c.dir,
+        lab::notes::LabOf {
+            dir: &c.dir,
+            floors_for: (w.n, w.d),
+        },
         &c.meta,
         &c.machine,
         c.results.clone(),

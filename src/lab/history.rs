@@ -45,6 +45,9 @@ pub struct StepEntry {
     pub seconds: Option<f64>,
     /// Times faster than step 1 (none for step 1, or without a verified time).
     pub vs_first: Option<f64>,
+    /// Not run: locked behind an earlier step that did not count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub locked: bool,
 }
 
 impl Entry {
@@ -76,6 +79,7 @@ impl Entry {
                     counts: r.verdict.counts(),
                     seconds: r.seconds(),
                     vs_first: first.zip(r.seconds()).filter(|_| i > 0).map(|(f, t)| f / t),
+                    locked: matches!(r.verdict, super::grade::Verdict::Locked(_)),
                 })
                 .collect(),
         }
@@ -89,6 +93,7 @@ impl Entry {
         for s in &mut best.steps {
             if let Some(o) = other.steps.iter().find(|o| o.id == s.id) {
                 s.counts |= o.counts;
+                s.locked &= o.locked;
                 s.vs_first = match (s.vs_first, o.vs_first) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
@@ -199,11 +204,17 @@ pub fn gate(history: &[Entry], now: &Entry) -> Gate {
     };
     let mut failures = Vec::new();
     let mut lines = Vec::new();
+    let mut locked: Vec<&str> = Vec::new();
     for b in before.steps.iter().filter(|s| s.counts) {
         let Some(n) = now.steps.iter().find(|s| s.id == b.id) else {
             failures.push(format!("{}: counted before and is gone from the lab", b.id));
             continue;
         };
+        if n.locked {
+            // Said once, under the step that fell back: these were not run, not measured worse.
+            locked.push(b.id.as_str());
+            continue;
+        }
         if !n.counts {
             failures.push(format!("{}: counted before and does not count now", b.id));
             continue;
@@ -227,8 +238,14 @@ pub fn gate(history: &[Entry], now: &Entry) -> Gate {
             _ => lines.push(format!("{}: counts, as before", b.id)),
         }
     }
+    if !locked.is_empty() {
+        failures.push(format!(
+            "{}: counted before; not run now, locked behind a step that no longer counts",
+            locked.join(", ")
+        ));
+    }
     Gate {
-        against: Some(before),
+        against: Some(before.clone()),
         failures,
         lines,
     }
@@ -255,6 +272,7 @@ mod tests {
                     counts,
                     seconds: Some(1.0),
                     vs_first,
+                    locked: false,
                 })
                 .collect(),
         }
@@ -308,6 +326,28 @@ mod tests {
                 .iter()
                 .any(|f| f.contains("numpy: counted before and is gone"))
         );
+        // The steps locked behind the one that fell back are one line, not one failure each.
+        let mut behind = entry(
+            "EPYC",
+            &[
+                ("naive", true, None),
+                ("algorithmic", false, None),
+                ("numpy", false, None),
+            ],
+        );
+        behind.steps[2].locked = true;
+        let before = entry(
+            "EPYC",
+            &[
+                ("naive", true, None),
+                ("algorithmic", true, Some(3.0)),
+                ("numpy", true, Some(800.0)),
+            ],
+        );
+        let g = gate(&[before], &behind);
+        assert_eq!(g.failures.len(), 2, "{g:?}");
+        assert!(g.failures[0].starts_with("algorithmic: counted before and does not count"));
+        assert!(g.failures[1].starts_with("numpy: counted before; not run now, locked"));
     }
 
     #[test]

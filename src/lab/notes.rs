@@ -84,7 +84,7 @@ fn judge(measured: f64, claimed: f64) -> String {
 /// The notes could not be written (a flamegraph that cannot be is left unlinked).
 pub fn write(
     path: &Path,
-    dir: &str,
+    lab: LabOf<'_>,
     meta: &WorkloadMeta,
     machine: &MachineInfo,
     mut results: Vec<StepResult>,
@@ -117,7 +117,7 @@ pub fn write(
     let before = crate::report::existing_notes(path)?;
     let text = crate::report::merge_notes(
         before.as_deref(),
-        &markdown(dir, meta, machine, &results, ours),
+        &markdown(lab, meta, machine, &results, ours),
     );
     write_into(path, text.as_bytes())
         .map(|()| path.to_path_buf())
@@ -132,11 +132,19 @@ fn write_into(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// A verdict as the notes say it: away from the app, "Enter runs it" means nothing.
-fn verdict_cell(v: &Verdict) -> String {
-    match v {
+fn verdict_cell(r: &StepResult) -> String {
+    match &r.verdict {
         Verdict::Counts => "✓".to_string(),
         v => {
             let line = v.line();
+            // A template still raising its TODO is a step to write, not a failure.
+            let untouched = line.contains("NotImplementedError: TODO");
+            if r.optional && (untouched || line.starts_with(super::NOT_RUN)) {
+                return "optional, not tried".to_string();
+            }
+            if untouched {
+                return "to write".to_string();
+            }
             let line = if line.starts_with(super::NOT_RUN) {
                 "not run yet".to_string()
             } else {
@@ -147,10 +155,17 @@ fn verdict_cell(v: &Verdict) -> String {
     }
 }
 
+/// Which lab the notes are of: its folder, and the size its floors are set for (`lab.toml`).
+#[derive(Clone, Copy, Debug)]
+pub struct LabOf<'a> {
+    pub dir: &'a str,
+    pub floors_for: (usize, usize),
+}
+
 /// NOTES.md for a lab: `ours` are our rungs' reports on the same workload (may be empty).
 #[must_use]
 pub fn markdown(
-    dir: &str,
+    lab: LabOf<'_>,
     meta: &WorkloadMeta,
     machine: &MachineInfo,
     results: &[StepResult],
@@ -159,6 +174,7 @@ pub fn markdown(
     let mut s = String::new();
     let _ = writeln!(s, "# My ladder\n");
     // The folder's name: the notes travel with it (a repository), its full path does not.
+    let dir = lab.dir;
     let full = std::fs::canonicalize(dir).unwrap_or_else(|_| PathBuf::from(dir));
     let dir = full
         .file_name()
@@ -174,6 +190,16 @@ pub fn markdown(
         machine.logical_cores,
         machine.kernel_isa
     );
+    let (fn_, fd) = lab.floors_for;
+    if (meta.n, meta.d) != (fn_, fd) {
+        let _ = writeln!(
+            s,
+            "**Not the lab's size:** the floors are set for {fn_} × {fd} (`lab.toml`); at {} × \
+             {} fixed costs weigh differently, and a step may count or not where it would not \
+             there. `ladder lab notes` without `--n`/`--d` climbs at the lab's size.\n",
+            meta.n, meta.d
+        );
+    }
     let first = results.first().map_or("step 1", |r| r.id.as_str());
     let _ = writeln!(
         s,
@@ -191,7 +217,7 @@ pub fn markdown(
                 format!("{} over `{}`{got}", times(f.floor.at_least), f.floor.over)
             },
         );
-        let counts = verdict_cell(&r.verdict);
+        let counts = verdict_cell(r);
         let _ = writeln!(
             s,
             "| `{}` | `{}` | {} | {} | {} | {floor} | {counts} |",

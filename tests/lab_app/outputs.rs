@@ -46,7 +46,12 @@ fn m_writes_the_student_s_notes_with_the_claims_checked() {
     // What the effect writes: each flamegraph beside the notes, linked.
     let mut results = results.clone();
     results[0].report.as_mut().unwrap().flamegraph = Some("flamegraphs/naive.svg".into());
-    let text = &ladder::lab::notes::markdown(lab_dir, meta, machine, &results, ours);
+    let lab = ladder::lab::notes::LabOf {
+        dir: lab_dir,
+        floors_for: (meta.n, meta.d),
+    };
+    let text = &ladder::lab::notes::markdown(lab, meta, machine, &results, ours);
+    assert!(!text.contains("Not the lab's size"), "{text}");
     assert!(text.contains("[`naive`](flamegraphs/naive.svg)"), "{text}");
     assert!(
         text.contains("| `algorithmic` | `02_algorithmic.py` |"),

@@ -25,7 +25,12 @@ pub(super) fn notes(
         .iter()
         .map(|(id, p)| (id.clone(), p.as_ref()))
         .collect();
-    crate::lab::notes::write(path, dir, meta, machine, results, ours, &flames)
+    // The app climbs at the lab's own size: its floors' size is the workload's.
+    let lab = crate::lab::notes::LabOf {
+        dir,
+        floors_for: (meta.n, meta.d),
+    };
+    crate::lab::notes::write(path, lab, meta, machine, results, ours, &flames)
 }
 
 /// Keeps the lab's results in its folder; `None` attempts are left out (their files changed
