@@ -489,8 +489,8 @@ fn wait(
             return Err(match kernel_started {
                 Some(at) => format!(
                     "its timed part was still running {:.0} s after it started (the limit \
-                     here: {:.0} s, twice the time budget plus 5 s): killed it and everything \
-                     it started (a loop that never ends, or a budget too short for one row){grew}",
+                     here: {:.0} s): killed it and everything it started (a loop that never \
+                     ends, or a budget too short for one row){grew}",
                     now.saturating_sub(at).as_secs_f64(),
                     limits.kernel.as_secs_f64()
                 ),

@@ -226,8 +226,10 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
             Outcome::default()
         }
         KeyCode::PageDown => {
+            // From where the story shows now: a shorter story since (a run ended) holds it
+            // lower than the scroll last asked for.
             let from = if lab.story_of == lab.selected {
-                lab.story_scroll
+                lab.story_scroll.min(lab.story_room.get())
             } else {
                 0
             };
@@ -240,7 +242,7 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
                 lab.story_scroll = 0;
             }
             lab.story_of = lab.selected;
-            lab.story_scroll = lab.story_scroll.saturating_sub(5);
+            lab.story_scroll = lab.story_scroll.min(lab.story_room.get()).saturating_sub(5);
             Outcome::default()
         }
         KeyCode::Enter => {

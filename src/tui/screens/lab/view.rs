@@ -238,6 +238,21 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
                 text.push(Line::from(Span::styled(fc.floor.why.clone(), theme.dim())));
             }
         }
+        // A JIT's first call, timed apart: not in the step's time, but paid once per process.
+        if let Some(c) = r
+            .report
+            .as_ref()
+            .and_then(|x| x.peer.as_ref())
+            .and_then(|p| p.compile_s)
+        {
+            text.push(Line::from(Span::styled(
+                format!(
+                    "compiled on its first call in {} (one row, timed apart: not in its time)",
+                    crate::report::human_seconds(c)
+                ),
+                theme.dim(),
+            )));
+        }
         match &lab.lints[lab.selected] {
             Lint::Checked(found) if found.is_empty() => {
                 text.push(Line::from("ruff NPY: clean"));
@@ -275,7 +290,13 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
                 text.push(Line::from(Span::styled(format!("  {l}"), theme.dim())));
             }
         }
-        if let Some(note) = r.report.as_ref().and_then(crate::report::load_note) {
+        // Only of a time shown: a wrong answer's is not.
+        if let Some(note) = r
+            .report
+            .as_ref()
+            .filter(|x| x.verified())
+            .and_then(crate::report::load_note)
+        {
             // The rung's id is the step's row name; the student knows the step by its file.
             let said = note
                 .split_once(": ")
@@ -306,13 +327,12 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         text.push(Line::from(row.info.why.to_string()));
     }
     // A long traceback scrolls (PgDn / PgUp); the title says when there is more. Lines are
-    // counted as they wrap, by their width.
-    let inner_w = usize::from(area.width.saturating_sub(2)).max(1);
+    // counted as the paragraph wraps them (at words, not at the width in characters).
+    let inner_w = area.width.saturating_sub(2).max(1);
     let inner_h = area.height.saturating_sub(2);
-    let wrapped: usize = text
-        .iter()
-        .map(|l| l.width().div_ceil(inner_w).max(1))
-        .sum();
+    let wrapped = Paragraph::new(text.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(inner_w);
     let most = u16::try_from(wrapped)
         .unwrap_or(u16::MAX)
         .saturating_sub(inner_h);
