@@ -64,7 +64,8 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             .as_ref()
             .filter(|x| x.has_time() && x.verified() && !matches!(r.verdict, Verdict::Locked(_)));
         let status = match (&row.status, &r.verdict) {
-            (Status::Ready, Verdict::Locked(_)) => Status::Locked,
+            // Locked is what a step is now, whatever its last run was.
+            (s, Verdict::Locked(_)) if !matches!(s, Status::Running(_)) => Status::Locked,
             (s, _) => s.clone(),
         };
         // A template still raising its TODO is a step to write, not a failure.
