@@ -98,12 +98,19 @@ def student_trace(exc, path):
         if said and os.path.basename(said.group(1)) == name:
             where = "%s:%s" % (name, said.group(2))
         # Numba ends with "During: ..." lines: the cause is the first line that is not one.
+        said_lines = [l.strip() for l in message.splitlines() if l.strip()]
         meaningful = [
-            l.strip()
-            for l in message.splitlines()
-            if l.strip() and not l.strip().startswith(("During:", "File ", ">", "^", "Failed in nopython"))
+            l
+            for l in said_lines
+            if not l.startswith(("During:", "File ", ">", "^", "Failed in nopython"))
         ]
-        message = meaningful[0] if meaningful else one_line(message)
+        first = meaningful[0] if meaningful else one_line(message)
+        # "No implementation of function ... found for signature:" names it on a ">>>" line.
+        if first.endswith(":"):
+            sig = [l[3:].strip() for l in said_lines if l.startswith(">>>")]
+            if sig:
+                first = "%s %s" % (first, sig[0])
+        message = first
     summary = "%s: %s: %s" % (where, type(exc).__name__, message)
     # Cython's messages may name the compiled copy's module too.
     inner = re.compile(r"\blab_step_\w+?_[0-9a-f]{10}\.")

@@ -229,9 +229,15 @@ fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
         .rev()
         .find(|&j| m.profiles[j].is_some() && m.rows[j].peer == m.rows[i].peer);
     let (Some(j), Some(after)) = (below, m.profiles[i].clone()) else {
-        m.notice = Some(Notice::Error(
-            "no rung below has a profile to compare with: run it first".into(),
-        ));
+        let first = !(0..i).any(|j| m.rows[j].peer == m.rows[i].peer);
+        m.notice = Some(Notice::Error(if first {
+            format!(
+                "{} is the first: d compares a step with the one below it",
+                export_stem(m, i)
+            )
+        } else {
+            "no rung below has a profile to compare with: run it first".into()
+        }));
         return vec![];
     };
     let Some(before) = m.profiles[j].clone() else {
