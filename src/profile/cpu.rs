@@ -14,8 +14,6 @@ pub const DEFAULT_FREQUENCY: u32 = 997;
 pub struct CpuProfiler {
     guard: pprof::ProfilerGuard<'static>,
     frequency: u32,
-    /// The process's CPU time when sampling began: what the samples are spread over.
-    cpu_at_start: Option<std::time::Duration>,
 }
 
 impl CpuProfiler {
@@ -30,28 +28,26 @@ impl CpuProfiler {
                 .build()
         })
         .map_err(|e| ProfileError::Start(e.to_string()))?;
-        Ok(Self {
-            guard,
-            frequency,
-            cpu_at_start: crate::monitor::own_cpu_time(),
-        })
+        Ok(Self { guard, frequency })
     }
 
     /// Stops sampling and returns the stacks.
     pub fn finish(self) -> Result<Profile, ProfileError> {
-        super::alloc::untracked(|| self.finish_inner())
+        self.finish_over(None)
     }
 
-    fn finish_inner(self) -> Result<Profile, ProfileError> {
+    /// The same, with the CPU seconds the process used while it sampled (the caller's clock),
+    /// from which the rate the timer really gave is worked out.
+    pub fn finish_over(self, cpu_s: Option<f64>) -> Result<Profile, ProfileError> {
+        super::alloc::untracked(|| self.finish_inner(cpu_s))
+    }
+
+    fn finish_inner(self, cpu_s: Option<f64>) -> Result<Profile, ProfileError> {
         let report = self
             .guard
             .report()
             .build()
             .map_err(|e| ProfileError::Report(e.to_string()))?;
-        let cpu_s = self
-            .cpu_at_start
-            .zip(crate::monitor::own_cpu_time())
-            .map(|(a, b)| b.saturating_sub(a).as_secs_f64());
         // Every sample the timer gave, the instruments' included: they used CPU time too.
         let all: i64 = report.data.values().copied().sum::<isize>() as i64;
         let measured_hz = cpu_s.filter(|&s| s >= 0.05).map(|s| all.max(0) as f64 / s);

@@ -304,10 +304,14 @@ impl Runner {
         let mut probe = crate::monitor::RssProbe::new();
         let mut rss = || probe.as_mut().map_or(0, crate::monitor::RssProbe::rss);
         let before = rss();
+        let cpu_before = crate::monitor::own_cpu_time();
         let profiler = CpuProfiler::start(frequency);
         PROFILER_RESIDENT.fetch_max(rss().saturating_sub(before), Ordering::Relaxed);
         let mut report = self.run_one(index, rung, events, cancel);
-        let profile = profiler.and_then(CpuProfiler::finish);
+        let cpu_s = cpu_before
+            .zip(crate::monitor::own_cpu_time())
+            .map(|(a, b)| b.saturating_sub(a).as_secs_f64());
+        let profile = profiler.and_then(|p| p.finish_over(cpu_s));
         // A peer's peak is its own process's; ours holds the profiler's tables too.
         if report.peer.is_none() {
             report.peak_rss_bytes = report
