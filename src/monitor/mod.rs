@@ -322,6 +322,7 @@ pub fn others(busy: f64, own: f64, wall: f64, cores: f64) -> f64 {
 }
 
 /// CPU time (user and system) this process has used, where the system says.
+#[must_use]
 pub fn own_cpu_time() -> Option<Duration> {
     #[cfg(unix)]
     {
