@@ -501,3 +501,46 @@ fn markdown_notes_bring_their_chart_and_scale_draws_its_plot() {
         "the scaling section is there"
     );
 }
+
+#[test]
+fn merged_runs_keep_the_ladder_s_order_and_say_what_does_not_compare() {
+    let dir = TempDir::new().unwrap();
+    let run = |file: &str, rungs: &str, extra: &[&str]| {
+        ladder()
+            .current_dir(dir.path())
+            .args(["run", "--n", "300", "--d", "32", "--rungs", rungs])
+            .args(["--format", "json", "-o", file, "--name", "Ada"])
+            .args(extra)
+            .assert()
+            .success();
+    };
+    run("lib.json", "library", &[]);
+    run("base.json", "naive,algorithmic", &["--threads", "1"]);
+    std::fs::write(
+        dir.path().join("bob-lab.json"),
+        r#"{"lab": "l", "learner": "Bob", "steps": []}"#,
+    )
+    .unwrap();
+    let out = ladder()
+        .current_dir(dir.path())
+        .args([
+            "report",
+            "lib.json",
+            "base.json",
+            "bob-lab.json",
+            "-o",
+            "r.html",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    // The library run came first; naive is still the baseline, first in the table.
+    let first = html.find("<code>naive</code>").unwrap();
+    assert!(first < html.find("<code>library</code>").unwrap());
+    assert!(err.contains("ran with 1 thread, not "), "{err}");
+    assert!(html.contains("ran with 1 thread, not "));
+    assert!(err.contains("bob-lab.json is Bob's"), "{err}");
+    assert!(!html.contains("Run by Ada"), "the lab is not Ada's");
+}

@@ -33,11 +33,15 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     let mut scale = None;
     let mut sections = Vec::new();
     let mut learners = std::collections::BTreeSet::new();
+    // Whose each lab or lessons file says it is, to put beside the runs' learner.
+    let mut tables_of: Vec<(String, String)> = Vec::new();
+    let mut runs = 0;
     let mut warnings = Vec::new();
     for path in &args.files {
         match read(path)? {
             Input::Run(run) => {
                 let run = *run;
+                runs += 1;
                 learners.extend(run.learner.clone());
                 // A rung run again brings its own profile or none: never the earlier run's.
                 profiles.retain(|p: &RungProfile| !run.rungs.iter().any(|x| x.rung == p.rung));
@@ -47,7 +51,12 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
                     Some(acc) => merge(acc, run, path, &mut warnings)?,
                 });
             }
-            Input::Table(t) => sections.push(t),
+            Input::Table(t, learner) => {
+                if let Some(l) = learner {
+                    tables_of.push((path.display().to_string(), l));
+                }
+                sections.push(t);
+            }
             Input::Scale(s) => {
                 if scale.is_some() {
                     bail!(
@@ -62,6 +71,21 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     let Some(mut results) = results else {
         bail!("no run among the files: give a `ladder run --format json -o run.json` output too");
     };
+    if runs > 1 {
+        // Merged runs in the ladder's order, whatever order the files came in: the first
+        // rung is every speedup's baseline, and a library run given first must not be it.
+        let extras = ladder::rungs::extras();
+        let ids: Vec<&str> = ladder::rungs::ladder()
+            .iter()
+            .chain(&extras)
+            .map(|r| r.info().id)
+            .collect();
+        results.rungs.sort_by_key(|x| {
+            ids.iter()
+                .position(|id| *id == x.rung)
+                .unwrap_or(usize::MAX)
+        });
+    }
     ladder::run::fill_speedups(&mut results.rungs);
     // The report names the learner its runs name; runs of several are no one's in particular.
     results.learner = match learners.len() {
@@ -76,6 +100,28 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
             None
         }
     };
+    // A lab or lessons file of someone other than the runs' learner: said, never credited.
+    let run_learner = results.learner.as_deref().map(str::to_lowercase);
+    for (file, whose) in &tables_of {
+        if run_learner
+            .as_deref()
+            .is_some_and(|r| r != whose.to_lowercase())
+        {
+            let said = format!(
+                "{file} is {whose}'s, and the runs are {}'s: the report names no one",
+                results.learner.as_deref().unwrap_or_default()
+            );
+            eprintln!("warning: {said}");
+            warnings.push(said);
+        }
+    }
+    if tables_of.iter().any(|(_, whose)| {
+        run_learner
+            .as_deref()
+            .is_some_and(|r| r != whose.to_lowercase())
+    }) {
+        results.learner = None;
+    }
     // A rung run twice keeps its last profile, in the table's order.
     let profiles: Vec<RungProfile> = results
         .rungs
@@ -109,7 +155,8 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
 enum Input {
     Run(Box<Results>),
     Scale(ScaleSection),
-    Table(TableSection),
+    /// A lab's or the lessons' table, with the learner its file names.
+    Table(TableSection, Option<String>),
 }
 
 /// A run or a sweep, told apart by their fields; anything else is refused by name.
@@ -148,13 +195,19 @@ fn read(path: &Path) -> Result<Input> {
             .unwrap_or_default() as usize;
         return Ok(Input::Scale(ScaleSection { sweep, ids, d }));
     }
+    let learner = doc
+        .get("learner")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
     if doc.get("learner").is_some() && doc.get("lessons").is_some() {
         return predictions_section(&doc)
             .with_context(foreign)
-            .map(Input::Table);
+            .map(|t| Input::Table(t, learner));
     }
     if doc.get("lab").is_some() && doc.get("steps").is_some() {
-        return lab_section(&doc).with_context(foreign).map(Input::Table);
+        return lab_section(&doc)
+            .with_context(foreign)
+            .map(|t| Input::Table(t, learner));
     }
     bail!(foreign())
 }
@@ -304,6 +357,35 @@ fn merge(
             path.display(),
             rungs.join(", "),
             more.machine.cpu
+        );
+        eprintln!("warning: {said}");
+        warnings.push(said);
+    }
+    // Another budget or thread count changes what a rung's time means: said, not hidden.
+    let same_budget = (acc.budget_s - more.budget_s).abs() < 1e-9;
+    if acc.threads != more.threads || !same_budget {
+        let rungs: Vec<&str> = more.rungs.iter().map(|r| r.rung.as_str()).collect();
+        let mut differs = Vec::new();
+        if acc.threads != more.threads {
+            differs.push(format!(
+                "{} thread{}, not {}",
+                more.threads,
+                if more.threads == 1 { "" } else { "s" },
+                acc.threads
+            ));
+        }
+        if !same_budget {
+            differs.push(format!(
+                "a {} s budget, not {} s",
+                more.budget_s, acc.budget_s
+            ));
+        }
+        let said = format!(
+            "{} ({}) ran with {} like the files before it: its rungs' times and speedups are \
+             not comparable with the others'",
+            path.display(),
+            rungs.join(", "),
+            differs.join(" and ")
         );
         eprintln!("warning: {said}");
         warnings.push(said);
