@@ -335,8 +335,7 @@ fn write_flamegraphs(
         let folded = path.with_extension("folded");
         report::write_atomic(&folded, profile.to_folded_file(StackView::Full).as_bytes())
             .with_context(|| format!("could not write {}", folded.display()))?;
-        let link = path.strip_prefix(from).unwrap_or(&path);
-        report.flamegraph = Some(link.display().to_string());
+        report.flamegraph = Some(relative_to(&path, from).display().to_string());
         wrote += 1;
     }
     if wrote > 0 {
@@ -347,6 +346,25 @@ fn write_flamegraphs(
         );
     }
     Ok(())
+}
+
+/// `path` as seen from folder `base` (`../flames/naive.svg` from `sub/`), so a link from a
+/// file in `base` resolves wherever the two were written; `path` as it is when either cannot
+/// be made absolute.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let (Ok(to), Ok(from)) = (std::path::absolute(path), std::path::absolute(base)) else {
+        return path.to_path_buf();
+    };
+    let (to, from): (Vec<_>, Vec<_>) = (to.components().collect(), from.components().collect());
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    out
 }
 
 /// Where a Python peer's py-spy samples go while it runs, and at what rate.

@@ -104,3 +104,26 @@ fn run_with_flamegraphs_links_them_from_the_table() {
         assert!(!md.contains("native.svg"), "{md}");
     }
 }
+
+#[test]
+fn flamegraphs_elsewhere_are_linked_from_the_output_s_own_folder() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    ladder()
+        .current_dir(dir.path())
+        .args(["run", "--n", "800", "--d", "64", "--rungs", "naive"])
+        .args([
+            "--flamegraphs",
+            "flames",
+            "--format",
+            "markdown",
+            "-o",
+            "sub/notes.md",
+        ])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("sub/notes.md")).unwrap();
+    // From sub/, the flamegraphs are one folder up.
+    assert!(md.contains("(../flames/naive.svg)"), "{md}");
+    assert!(dir.path().join("flames/naive.svg").is_file());
+}
