@@ -38,9 +38,17 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
         Some(out) => Some(format_of(out)?),
     };
     let files = expand(&args.files)?;
+    if let Some(out) = &args.output {
+        let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        super::common::check_output(out, &inputs, None)?;
+    }
     let class = Class::gather(&files);
     for k in &class.skipped {
         eprintln!("skipped {}: {}", k.file, k.why);
+    }
+    // Said here too, not only in the page: the terminal's table compares the same rows.
+    for c in class.cautions() {
+        eprintln!("compare with care: {c}");
     }
     if !class
         .students

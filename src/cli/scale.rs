@@ -63,6 +63,15 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
     if sizes.is_empty() {
         bail!("--n names no size");
     }
+    // One point per size: a size twice would be two points at one n, and the fit would count
+    // it twice.
+    if let Some(twice) = sizes
+        .iter()
+        .enumerate()
+        .find_map(|(i, n)| sizes[..i].contains(n).then_some(n))
+    {
+        bail!("--n names {twice} twice: give each size once");
+    }
     // Where the table and the plot go is checked before the sweep, and they are two files.
     if let Some(out) = &args.output {
         super::common::check_output(out, &[], None)?;

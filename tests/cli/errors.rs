@@ -218,6 +218,11 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             &["run", "--input", "vectors.npy", "--seed", "3"],
             "--seed applies to generated data only",
         ),
+        (&["scale", "--n", "100,50,100"], "--n names 100 twice"),
+        (
+            &["class", ".", "-o", "no-such-folder/class.html"],
+            "the folder no-such-folder does not exist",
+        ),
     ];
     // A peer file whose module name is code, not a name.
     let peers = TempDir::new().unwrap();
