@@ -189,11 +189,19 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
     report::write_atomic(&output, &bytes)
         .with_context(|| format!("could not write {}", output.display()))?;
     let samples: Vec<String> = got.iter().map(|p| p.total_samples().to_string()).collect();
+    let one = samples.len() == 1 && samples[0] == "1";
     eprintln!(
-        "wrote {} ({format}, {} samples)",
+        "wrote {} ({format}, {} sample{})",
         output.display(),
-        samples.join(" and ")
+        samples.join(" and "),
+        if one { "" } else { "s" }
     );
+    if got.iter().any(|p| p.total_samples() == 0) {
+        eprintln!(
+            "note: no samples: the run was shorter than one sample at this rate; a larger --n, \
+             or a higher --frequency, gives it some"
+        );
+    }
     if reports.iter().any(ladder::run::RunReport::is_failure) {
         eprintln!("error: a profiled rung failed verification");
         return Ok(ExitCode::from(1));

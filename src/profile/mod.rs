@@ -393,7 +393,7 @@ fn write_empty_svg(title: &str, mut out: impl Write) -> io::Result<()> {
         r#"<?xml version="1.0" standalone="no"?>
 <svg version="1.1" width="1200" height="120" xmlns="http://www.w3.org/2000/svg">
 <text x="600" y="40" text-anchor="middle" font-size="17">{esc}</text>
-<text x="600" y="80" text-anchor="middle" font-size="14">No samples: the run was too short to profile. Use a larger --n.</text>
+<text x="600" y="80" text-anchor="middle" font-size="14">No samples: the run was too short to profile. Use a larger --n, or a higher --frequency.</text>
 </svg>"#
     )
 }

@@ -272,6 +272,27 @@ fn sizes(sweep: &Sweep) -> Vec<f64> {
     n.into_iter().map(|n| n as f64).collect()
 }
 
+/// Each swept rung's colour: its step's, as in the ladder chart, so one rung is one colour
+/// across a report; where two rungs share a step, the later ones take series colours not used
+/// yet, so every line stays apart.
+fn series_colors(ids: &[&str]) -> Vec<RGBColor> {
+    let mut out: Vec<RGBColor> = Vec::new();
+    for id in ids {
+        let own = crate::rungs::find(id)
+            .map(|r| step_color(r.info().step))
+            .filter(|c| !out.contains(c));
+        let color = own.unwrap_or_else(|| {
+            palette::SERIES
+                .iter()
+                .copied()
+                .find(|c| !out.contains(c))
+                .unwrap_or(palette::SERIES[out.len() % palette::SERIES.len()])
+        });
+        out.push(color);
+    }
+    out
+}
+
 fn draw_scale(
     sweep: &Sweep,
     ids: &[&str],
@@ -303,6 +324,7 @@ fn draw_scale(
         .bold_line_style(palette::GRID)
         .light_line_style(palette::BG)
         .draw()?;
+    let colors = series_colors(ids);
     for (k, id) in ids.iter().enumerate() {
         let mut line: Vec<_> = sweep
             .points
@@ -313,7 +335,7 @@ fn draw_scale(
             continue;
         }
         line.sort_by_key(|p| p.n);
-        let color = palette::SERIES[k % palette::SERIES.len()];
+        let color = colors[k];
         let exponent = sweep
             .exponent_of(id)
             .map_or_else(String::new, |b| format!(" · b = {b:.2}"));
@@ -434,7 +456,10 @@ mod tests {
         let els = elements(&svg);
         let texts: String = svg.split("<text").skip(1).collect::<Vec<_>>().join("|");
         for id in ["naive", "algorithmic", "native", "library"] {
-            assert!(texts.contains(&format!(">\n{id}\n<")), "{id} labels a row");
+            assert!(
+                texts.contains(&format!(">\n{id}{GAP}\n<")),
+                "{id} labels a row"
+            );
         }
         for step in ["Baseline", "Algorithm", "Native"] {
             assert!(
@@ -487,8 +512,15 @@ mod tests {
         let svg = scale_svg(&sweep, &["naive", "native"]).unwrap();
         let els = elements(&svg);
         assert!(svg.contains("naive · b = 2.00") && svg.contains("native · b = 1.00"));
+        let colors = series_colors(&["naive", "native"]);
+        assert_ne!(colors[0], colors[1]);
+        assert_eq!(
+            colors[1],
+            step_color(crate::rungs::Step::Native),
+            "as in the ladder"
+        );
         for (k, hollow) in [(0, 1), (1, 0)] {
-            let c = palette::css(palette::SERIES[k]).to_uppercase();
+            let c = palette::css(colors[k]).to_uppercase();
             let lines = els
                 .iter()
                 .filter(|e| e.0 == "polyline" && attr(e, "stroke") == c)

@@ -131,8 +131,8 @@ dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ff
 code{font-size:16px}.wide{overflow-x:auto}
 td.wrap{white-space:normal;min-width:16em}td.v{white-space:normal;min-width:5em}span.nw{white-space:nowrap}table.summary td+td{white-space:normal}span.bad{color:#ff6e6e}blockquote{margin:6px 0 18px;padding:6px 14px;border-left:4px solid #8af;white-space:pre-wrap}
 @media print{body{background:#fff;color:#000;font-size:12pt;max-width:none}th,dt{color:#000}.note,tr.what td{color:#333}
-a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}td{white-space:normal}
-.chart svg{background:#000}h2{break-after:avoid}tr{break-inside:avoid}}
+a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}
+.swatch{outline:1px solid #000}.chart svg{background:#000}h2,h3{break-after:avoid}tr,.chart,iframe.flame{break-inside:avoid}}
 ";
 
 /// Marks the page as rendered once its script has run, counting the flamegraphs whose own
@@ -544,7 +544,8 @@ impl HtmlReport {
         let _ = writeln!(
             h,
             "</tbody></table><p class=\"note\">exponent: b in time ≈ a·nᵇ, fitted on a log-log \
-             scale (2 for an O(n²) kernel); ~ extrapolated from the budget; ✗ failed its check.</p>"
+             scale (2 for an O(n²) kernel); ~ extrapolated from the budget (a hollow point in the \
+             chart); ✗ failed its check. Each rung keeps its colour from the ladder chart.</p>"
         );
         for sk in &s.sweep.skipped {
             let _ = writeln!(
