@@ -40,7 +40,8 @@ pub struct FlameArgs {
     )]
     frequency: u32,
     /// Output file; its extension picks the format unless --format says: .svg, .folded, .pb
-    /// (pprof protobuf, for `go tool pprof` and speedscope).
+    /// (pprof protobuf, for `go tool pprof` and speedscope). Default: named for the rung
+    /// (`naive.svg`) in this folder, replacing one there.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// svg, folded or pprof.
@@ -103,7 +104,15 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
         (Some(f), _) => f.clone(),
         (None, Some("folded" | "txt")) => "folded".into(),
         (None, Some("pb" | "pprof")) => "pprof".into(),
-        _ => "svg".into(),
+        (None, None | Some("svg")) => "svg".into(),
+        (None, Some(other)) => bail!(
+            "-o {}: .{other} is no format of a flamegraph's: .svg (the picture), .folded or \
+             .txt (folded stacks), or .pb (pprof)",
+            args.output
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display()
+        ),
     };
     // Without -o, the file is named for what it holds.
     let output = args.output.clone().unwrap_or_else(|| {
@@ -234,11 +243,14 @@ fn memory_flame(
         let report = runner.run_one(0, rung.as_ref(), &|_| {}, &cancel);
         failed |= report.is_failure();
         let s = alloc::stats();
+        // Since before the first run, in words: what stayed behind is the point.
+        let grew = s.live_bytes.cast_signed() - before.live_bytes.cast_signed();
         eprintln!(
-            "run {run}: {id} {}; live {} ({:+}), peak {}",
+            "run {run}: {id} {}; live {} ({}{} since before the first run), peak {}",
             report::time_cell(&report),
             ladder::workload::human_bytes(s.live_bytes),
-            s.live_bytes.cast_signed() - before.live_bytes.cast_signed(),
+            if grew < 0 { "−" } else { "+" },
+            ladder::workload::human_bytes(grew.unsigned_abs()),
             ladder::workload::human_bytes(s.peak_bytes)
         );
     }

@@ -36,12 +36,14 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     // Whose each lab or lessons file says it is, to put beside the runs' learner.
     let mut tables_of: Vec<(String, String)> = Vec::new();
     let mut runs = 0;
+    let mut any_profiled = false;
     let mut warnings = Vec::new();
     for path in &args.files {
         match read(path)? {
             Input::Run(run) => {
                 let run = *run;
                 runs += 1;
+                any_profiled |= run.rungs.iter().any(|x| x.flamegraph.is_some());
                 learners.extend(run.learner.clone());
                 // A rung run again brings its own profile or none: never the earlier run's.
                 profiles.retain(|p: &RungProfile| !run.rungs.iter().any(|x| x.rung == p.rung));
@@ -136,7 +138,15 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         .collect();
     // Only when no run was profiled: a profiled run whose stacks are missing was said above.
     if profiles.is_empty() && results.rungs.iter().all(|x| x.flamegraph.is_none()) {
-        eprintln!("note: {}", ladder::report::html::NOT_PROFILED);
+        if any_profiled {
+            eprintln!(
+                "note: no flamegraphs: each profiled rung was run again in a later file that \
+                 was not profiled, and a later run of a rung replaces the earlier one, profile \
+                 and all (give the profiled file last)"
+            );
+        } else {
+            eprintln!("note: {}", ladder::report::html::NOT_PROFILED);
+        }
     }
     let report = HtmlReport {
         results,

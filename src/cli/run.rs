@@ -145,6 +145,13 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
             None => PathBuf::from("flamegraphs"),
         })
     });
+    // Refused before the run, not after it: a file where the folder would go.
+    if let Some(dir) = flame_dir.as_deref().filter(|d| d.exists() && !d.is_dir()) {
+        bail!(
+            "{} is a file: the flamegraphs need a folder there (--flamegraphs DIR)",
+            dir.display()
+        );
+    }
     // The report shows each rung's flamegraph: it profiles them too.
     let profiling = flame_dir.is_some() || args.report.is_some();
     if args.frequency.is_some() && !profiling {

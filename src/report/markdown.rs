@@ -83,22 +83,23 @@ impl Export for Markdown {
             "GFLOP/s is effective: the full matrix's 2·n²·d over the time, whatever shortcut a rung takes. \
              % of peak counts the arithmetic a rung really does against the measured peak of the cores it used."
         )?;
+        // Each note its own paragraph: lines one after another would render as one.
         if let Some(n) = super::spread_note(&r.rungs) {
-            writeln!(out, "{}.", capitalised(&n))?;
+            writeln!(out, "\n{}.", capitalised(&n))?;
         }
         for n in r.rungs.iter().filter_map(super::repeat_note) {
-            writeln!(out, "{n}")?;
+            writeln!(out, "\n{n}")?;
         }
         for n in r.rungs.iter().filter_map(super::compile_note) {
-            writeln!(out, "{n}")?;
+            writeln!(out, "\n{n}")?;
         }
         for n in r.rungs.iter().filter_map(super::load_note) {
-            writeln!(out, "{n}")?;
+            writeln!(out, "\n{n}")?;
         }
         if r.rungs.iter().any(|x| x.extrapolated) {
             writeln!(
                 out,
-                "Times marked ~ (est.) stopped at the {} s budget and are extrapolated from the rows done.",
+                "\nTimes marked ~ (est.) stopped at the {} s budget and are extrapolated from the rows done.",
                 r.budget_s
             )?;
         }

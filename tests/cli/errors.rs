@@ -371,7 +371,7 @@ fn an_output_that_would_replace_an_input_or_cannot_be_written_is_refused_before_
     let cases: &[(&[&str], &str)] = &[
         (
             &["flame", "--rung", "naive", "-o", "x.png"],
-            "must end in .svg",
+            ".png is no format of a flamegraph's: .svg (the picture), .folded or .txt",
         ),
         (
             &[

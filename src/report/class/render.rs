@@ -287,7 +287,7 @@ impl Class {
         }
         for s in &self.students {
             let _ = writeln!(out, "## {}\n", cell(&s.name));
-            let files: Vec<String> = s.files.iter().map(|f| format!("`{}`", cell(f))).collect();
+            let files: Vec<String> = s.files.iter().map(|f| code_span(f)).collect();
             let _ = writeln!(out, "From {}.\n", files.join(", "));
             for n in &s.notes {
                 let _ = writeln!(out, "Note: {}\n", cell(n));
@@ -319,7 +319,12 @@ impl Class {
         if !self.skipped.is_empty() {
             let _ = writeln!(out, "## Skipped files\n");
             for k in &self.skipped {
-                let _ = writeln!(out, "- `{}`: {}", cell(&k.file), cell(&k.why.to_string()));
+                let _ = writeln!(
+                    out,
+                    "- {}: {}",
+                    code_span(&k.file),
+                    cell(&k.why.to_string())
+                );
             }
         }
         // A text file ends its last line.
@@ -330,9 +335,23 @@ impl Class {
     }
 }
 
+/// A file name as code: inside one, Markdown takes backslashes as they are, so nothing is
+/// escaped but a backtick, which would end it.
+fn code_span(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'").replace(['\n', '\r'], " "))
+}
+
 /// A student's text shown as written: a tag in it is text, not markup.
 fn md_text(s: &str) -> String {
-    s.replace('<', "\\<")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        // Markdown's own marks, escaped: `*bold*` in a name stays two stars.
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub(super) const PREDICTION_HEADER: [&str; 6] = [
