@@ -288,6 +288,16 @@ pub fn flame_subtitle(
     if let Some(r) = report {
         s.push_str(" · kernel ");
         s.push_str(&report::time_cell(r));
+        // A picture travels without the table that explains its marks.
+        if r.under_load() && r.has_time() {
+            s.push_str(" (! measured under load: other programs were busy on the cores)");
+        }
+        if r.rung == "jit" {
+            s.push_str(
+                " · the JIT's generated code has no symbols: its samples sit on its threads' own \
+                 frames",
+            );
+        }
     }
     // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
     // picture is not read as the kernel's.

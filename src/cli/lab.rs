@@ -113,6 +113,10 @@ struct CheckArgs {
     /// Neighbours per row for a top-k step.
     #[arg(long, default_value_t = ladder::run::DEFAULT_K, value_parser = limits::parse_k, allow_negative_numbers = true)]
     k: usize,
+    /// Run every step this many times and judge it by the median time (a shared machine's
+    /// noise can move one run by half; the JSON keeps every run).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = limits::parse_repeat, allow_negative_numbers = true)]
+    repeat: usize,
     /// Run every step, even after one that does not count yet (for instructors).
     #[arg(long)]
     unlock_all: bool,
@@ -165,6 +169,7 @@ fn open(args: &OpenArgs) -> Result<ExitCode> {
                 budget: None,
                 threads: None,
                 k: ladder::run::DEFAULT_K,
+                repeat: 1,
                 unlock_all: args.unlock_all,
                 record: false,
                 gate: false,
@@ -301,6 +306,7 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
         budget: std::time::Duration::from_secs_f64(budget),
         threads: args.threads.unwrap_or(RunConfig::default().threads),
         k: args.k,
+        repeat: args.repeat,
         ..RunConfig::default()
     };
     let threads = config.threads;

@@ -130,19 +130,7 @@ pub fn verify_rows(
         return v;
     }
     let check = |i: usize, j: usize, v: &mut Verification| {
-        let got = s[i * n + j];
-        v.checked += 1;
-        if !got.is_finite() {
-            v.non_finite.get_or_insert((i, j));
-            return;
-        }
-        let want = reference.cosine(x, i, j);
-        let err = (f64::from(got) - want).abs();
-        if err > v.max_abs_err || v.worst.is_none() {
-            v.max_abs_err = v.max_abs_err.max(err);
-            v.worst = Some((i, j));
-            v.worst_values = Some((want, f64::from(got)));
-        }
+        check_entry(x, reference, s[i * n + j], (i, j), v);
     };
     let full = plan.full_rows.min(rows);
     for t in 0..full {
@@ -179,20 +167,31 @@ pub fn verify_row_range(
     }
     for i in range.start.min(n)..range.end.min(n) {
         for j in 0..n {
-            let got = s[i * n + j];
-            v.checked += 1;
-            if !got.is_finite() {
-                v.non_finite.get_or_insert((i, j));
-                continue;
-            }
-            let want = reference.cosine(x, i, j);
-            let err = (f64::from(got) - want).abs();
-            if err > v.max_abs_err || v.worst.is_none() {
-                v.max_abs_err = v.max_abs_err.max(err);
-                v.worst = Some((i, j));
-                v.worst_values = Some((want, f64::from(got)));
-            }
+            check_entry(x, reference, s[i * n + j], (i, j), v);
         }
+    }
+}
+
+/// Checks one entry `got` of S at `(i, j)` against the reference into `v`: counted, a
+/// non-finite one noted, and the worst error kept with its values.
+fn check_entry(
+    x: &Matrix,
+    reference: &Reference,
+    got: f32,
+    (i, j): (usize, usize),
+    v: &mut Verification,
+) {
+    v.checked += 1;
+    if !got.is_finite() {
+        v.non_finite.get_or_insert((i, j));
+        return;
+    }
+    let want = reference.cosine(x, i, j);
+    let err = (f64::from(got) - want).abs();
+    if err > v.max_abs_err || v.worst.is_none() {
+        v.max_abs_err = v.max_abs_err.max(err);
+        v.worst = Some((i, j));
+        v.worst_values = Some((want, f64::from(got)));
     }
 }
 

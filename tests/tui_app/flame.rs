@@ -48,7 +48,8 @@ fn f_shows_the_flamegraph_with_zoom_search_and_exports() {
         matches!(&app.update(ch('e'))[..], [Command::ExportFlame { path, .. }] if path.ends_with("naive.svg"))
     );
     assert!(app.update(ch('d')).is_empty());
-    assert!(error_notice(&app).contains("no rung below"));
+    // Naive is the first: nothing below it to compare with.
+    assert!(error_notice(&app).contains("naive is the first"));
     // Esc clears the search first, then leaves.
     let _ = app.update(key(KeyCode::Esc));
     assert!(app.flame.search.is_empty());
