@@ -514,7 +514,7 @@ fn merged_runs_keep_the_ladder_s_order_and_say_what_does_not_compare() {
             .assert()
             .success();
     };
-    run("lib.json", "library", &[]);
+    run("lib.json", "library", &["--threads", "2"]);
     run("base.json", "naive,algorithmic", &["--threads", "1"]);
     std::fs::write(
         dir.path().join("bob-lab.json"),
@@ -539,8 +539,8 @@ fn merged_runs_keep_the_ladder_s_order_and_say_what_does_not_compare() {
     // The library run came first; naive is still the baseline, first in the table.
     let first = html.find("<code>naive</code>").unwrap();
     assert!(first < html.find("<code>library</code>").unwrap());
-    assert!(err.contains("ran with 1 thread, not "), "{err}");
-    assert!(html.contains("ran with 1 thread, not "));
+    assert!(err.contains("ran with 1 thread, not 2"), "{err}");
+    assert!(html.contains("ran with 1 thread, not 2"));
     assert!(err.contains("bob-lab.json is Bob's"), "{err}");
     assert!(!html.contains("Run by Ada"), "the lab is not Ada's");
 }

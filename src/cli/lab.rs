@@ -218,9 +218,14 @@ fn init(dir: Option<&PathBuf>, missing: bool) -> Result<ExitCode> {
             lab::spec::LAB_FILE
         );
     }
-    // `--missing` means the lab a student is in, as `check` does.
+    // `--missing` means the lab a student is in, as `check` does, even when the file that
+    // says so (lab.toml) is what was deleted.
     let dir = &if missing {
-        lab_dir(dir)
+        if dir.is_none() && std::path::Path::new("01_naive.py").is_file() {
+            PathBuf::from(".")
+        } else {
+            lab_dir(dir)
+        }
     } else {
         dir.cloned().unwrap_or_else(|| PathBuf::from("ladder-lab"))
     };

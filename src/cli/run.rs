@@ -359,7 +359,16 @@ fn write_flamegraphs(
 /// file in `base` resolves wherever the two were written; `path` as it is when either cannot
 /// be made absolute.
 fn relative_to(path: &Path, base: &Path) -> PathBuf {
-    let (Ok(to), Ok(from)) = (std::path::absolute(path), std::path::absolute(base)) else {
+    // Resolved (both exist by now: `..` compared as text would point elsewhere), or as given.
+    let full = |p: &Path| {
+        std::fs::canonicalize(if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        })
+        .or_else(|_| std::path::absolute(p))
+    };
+    let (Ok(to), Ok(from)) = (full(path), full(base)) else {
         return path.to_path_buf();
     };
     let (to, from): (Vec<_>, Vec<_>) = (to.components().collect(), from.components().collect());
@@ -440,4 +449,28 @@ fn spied_peers(spec: &str, frequency: Option<u32>) -> Result<SpiedPeers> {
         );
     }
     Ok((peers, spies))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_to;
+
+    #[test]
+    fn a_link_is_relative_to_the_output_s_folder_even_through_dot_dot() {
+        let root = tempfile::tempdir().unwrap();
+        let (p, reports, flames) = (
+            root.path().join("p"),
+            root.path().join("reports"),
+            root.path().join("p/flames"),
+        );
+        std::fs::create_dir_all(&flames).unwrap();
+        std::fs::create_dir_all(&reports).unwrap();
+        let svg = flames.join("naive.svg");
+        std::fs::write(&svg, "").unwrap();
+        // The output's folder named through `..`, as `-o ../reports/notes.md` from p/ does.
+        let base = p.join("../reports");
+        let link = relative_to(&svg, &base);
+        assert_eq!(link, std::path::Path::new("../p/flames/naive.svg"));
+        assert!(reports.join(&link).is_file());
+    }
 }
