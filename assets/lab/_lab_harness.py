@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tokenize
 import traceback
 import types
 
@@ -350,6 +351,68 @@ def jitted(module):
     return False
 
 
+# A library's matrix product by name: one of these outside a loop is the whole product.
+WHOLE = {"matmul", "einsum", "tensordot", "gemm"}
+# A product of two vectors or two matrices: the whole product when a transpose is on its line.
+EITHER = {"dot", "inner", "vdot"}
+TRANSPOSED = {"T", "transpose", "swapaxes"}
+
+
+def product_outside_loops(path):
+    """The line of the first whole-matrix product in the file that is not inside a loop
+    (`U @ U.T`, `np.dot(U, U.T)`, `np.einsum(...)`), or "no loop" when the file has no loop at
+    all; None when the product is the file's own loops, or the file cannot be read as Python
+    tokens (never a false alarm). A product of one row with another, or a vector's with
+    itself, is the step's own work."""
+    try:
+        with open(path, "rb") as f:
+            tokens = list(tokenize.tokenize(f.readline))
+    except (OSError, SyntaxError, tokenize.TokenError, UnicodeDecodeError):
+        return None
+    loops = []          # indentation depths at which the loops around a line began
+    depth = 0
+    pending_loop = False
+    seen_loop = False
+    line = []           # the logical line's tokens, comments and strings left out
+
+    def whole_product(toks):
+        names = {t.string for t in toks if t.type == tokenize.NAME}
+        if names & WHOLE:
+            return True
+        matmul = any(
+            t.type == tokenize.OP and t.string == "@" and i > 0
+            and (toks[i - 1].type in (tokenize.NAME, tokenize.NUMBER) or toks[i - 1].string in (")", "]"))
+            for i, t in enumerate(toks)
+        )
+        return (matmul or bool(names & EITHER)) and bool(names & TRANSPOSED)
+
+    for t in tokens:
+        if t.type == tokenize.INDENT:
+            depth += 1
+            if pending_loop:
+                loops.append(depth)
+                pending_loop = False
+            continue
+        if t.type == tokenize.DEDENT:
+            if loops and loops[-1] == depth:
+                loops.pop()
+            depth -= 1
+            continue
+        if t.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            has_for = any(x.type == tokenize.NAME and x.string == "for" for x in line)
+            seen_loop |= has_for
+            if line and not loops and not has_for and whole_product(line):
+                return "line %d" % line[0].start[0]
+            # A `for` statement's block begins at the next indent.
+            pending_loop = bool(line) and line[0].string == "for"
+            line = []
+            continue
+        if t.type in (tokenize.COMMENT, tokenize.NL, tokenize.STRING, tokenize.ENCODING):
+            continue
+        line.append(t)
+    return None if seen_loop else "no loop"
+
+
 # What each library asks of a step that must use it, said when it was not used.
 USE_HINTS = {
     "numba": "decorate the loop with @numba.njit and call it from your function (NumPy's matrix "
@@ -370,6 +433,8 @@ def main():
     p.add_argument("--sims")
     p.add_argument("--uses", default="",
                    help="modules of which the step must use one, separated by commas")
+    p.add_argument("--own-loops", action="store_true",
+                   help="the product must be the file's own loops, not a library's matrix product")
     p.add_argument("--as", dest="as_", choices=["lists", "numpy"], default="numpy",
                    help="hand X over as a list of lists of floats (pure-Python steps) or an array")
     a = p.parse_args()
@@ -449,6 +514,16 @@ def main():
         hint = USE_HINTS.get(uses[0], "call it from your function")
         fail(WRONG, "%s: nothing in it called %s, which this step is about: %s"
              % (name, " or ".join(uses), hint))
+    # Judged once the function has run: a template still raising its TODO says that first.
+    if a.own_loops:
+        where = product_outside_loops(path)
+        if where == "no loop":
+            fail(WRONG, "%s has no loop: this step is your own loops, compiled (NumPy's matrix "
+                 "product answers it, but it is not this step)" % name)
+        if where:
+            fail(WRONG, "%s:%s hands the whole product to a library (outside any loop): this "
+                 "step is your own loops, compiled; a product of one row with another inside "
+                 "a loop is fine" % (name, where[len("line "):]))
     if a.function == "topk":
         if not (isinstance(result, tuple) and len(result) == 2):
             fail(WRONG, "%s: topk returned %s; return (indices, similarities), each of shape (%d, %d)"

@@ -73,6 +73,10 @@ struct StepFile {
     /// not NumPy's argsort).
     #[serde(default)]
     uses_one_of: Vec<String>,
+    /// The step's own loops must do the product (Cython, Numba): a whole-matrix product
+    /// (`@`, `dot`, `matmul`, ...) outside any loop of the file does not count.
+    #[serde(default)]
+    own_loops: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -99,8 +103,10 @@ pub struct LabStep {
     pub programs: Vec<String>,
     pub install: String,
     pub optional: bool,
-    /// Modules of which the step's code must have imported one by the time it returns.
+    /// Modules into whose compiled code the step must call (see the harness).
     pub uses_one_of: Vec<String>,
+    /// The product must be the step's own loops, not a library's matrix product.
+    pub own_loops: bool,
 }
 
 impl LabStep {
@@ -291,6 +297,7 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
             install: s.install,
             optional: s.optional,
             uses_one_of: s.uses_one_of,
+            own_loops: s.own_loops,
         });
     }
     Ok(Lab {

@@ -67,6 +67,9 @@ pub fn spec(step: &LabStep) -> Result<PeerSpec, PeerError> {
     if !step.uses_one_of.is_empty() {
         command.extend(["--uses".into(), step.uses_one_of.join(",")]);
     }
+    if step.own_loops {
+        command.push("--own-loops".into());
+    }
     let install = if step.install.is_empty() {
         "pip install numpy".to_string()
     } else {

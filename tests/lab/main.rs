@@ -519,6 +519,29 @@ fn the_numba_step_needs_a_loop_numba_compiled() {
             .contains("nothing in it called numba, which this step is about"),
         "{s}"
     );
+    // Compiled by Numba, but the product is still the whole matrix's, in one call.
+    std::fs::write(
+        lab.join("05_numba.py"),
+        "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef normalise(X):\n    \
+         U = np.empty_like(X)\n    for i in range(X.shape[0]):\n        \
+         n = np.sqrt((X[i] * X[i]).sum())\n        U[i] = X[i] / n if n > 0 else X[i]\n    \
+         return U\n\n\ndef similarity(X, start, end):\n    U = normalise(X)\n    \
+         return U[start:end] @ U.T\n",
+    )
+    .unwrap();
+    let (_, doc) = check(
+        &lab,
+        &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
+    );
+    let s = step(&doc, "numba");
+    assert_eq!(s["counts"], false, "{s}");
+    assert!(
+        s["reason"]
+            .as_str()
+            .unwrap()
+            .contains("05_numba.py:16 hands the whole product to a library"),
+        "{s}"
+    );
 }
 
 #[test]

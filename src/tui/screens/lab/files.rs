@@ -198,7 +198,7 @@ fn on_lab_file_saved(lab: &mut LabState, m: &mut Model) {
             b.input,
             &b.needs,
             &b.programs,
-        ) && a.uses_one_of == b.uses_one_of
+        ) && (&a.uses_one_of, a.own_loops) == (&b.uses_one_of, b.own_loops)
     };
     let old = &lab.lab;
     let same_rows = new.steps.len() == old.steps.len()
