@@ -103,25 +103,24 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         }
     };
     // A lab or lessons file of someone other than the runs' learner: said, never credited.
-    let run_learner = results.learner.as_deref().map(str::to_lowercase);
-    for (file, whose) in &tables_of {
-        if run_learner
-            .as_deref()
-            .is_some_and(|r| r != whose.to_lowercase())
-        {
-            let said = format!(
-                "{file} is {whose}'s, and the runs are {}'s: the report names no one",
-                results.learner.as_deref().unwrap_or_default()
-            );
-            eprintln!("warning: {said}");
-            warnings.push(said);
-        }
+    let run_learner = results.learner.clone();
+    let others: Vec<&(String, String)> = tables_of
+        .iter()
+        .filter(|(_, whose)| {
+            run_learner
+                .as_deref()
+                .is_some_and(|r| r.to_lowercase() != whose.to_lowercase())
+        })
+        .collect();
+    for (file, whose) in &others {
+        let said = format!(
+            "{file} is {whose}'s, and the runs are {}'s: the report names no one",
+            run_learner.as_deref().unwrap_or_default()
+        );
+        eprintln!("warning: {said}");
+        warnings.push(said);
     }
-    if tables_of.iter().any(|(_, whose)| {
-        run_learner
-            .as_deref()
-            .is_some_and(|r| r != whose.to_lowercase())
-    }) {
+    if !others.is_empty() {
         results.learner = None;
     }
     // A rung run twice keeps its last profile, in the table's order.

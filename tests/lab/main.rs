@@ -473,21 +473,26 @@ fn the_library_step_needs_a_library_not_numpy_s_argsort() {
         files.push(format!("import faiss  # noqa: F401\n{sorted}"));
     }
     for file in files {
-        std::fs::write(lab.join("07_library.py"), &file).unwrap();
-        let (_, doc) = check(
+        refused(
             &lab,
-            &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
-        );
-        let s = step(&doc, "library");
-        assert_eq!(s["counts"], false, "{file}\n{s}");
-        assert!(
-            s["reason"]
-                .as_str()
-                .unwrap()
-                .contains("nothing in it called faiss or hnswlib, which this step is about"),
-            "{s}"
+            ("07_library.py", &file),
+            "library",
+            "nothing in it called faiss or hnswlib, which this step is about",
         );
     }
+}
+
+/// Writes `file` (name, text) into the lab at `lab`, checks every step at a small size, and
+/// asserts step `id` does not count, for a reason that holds `want`.
+fn refused(lab: &Path, (name, text): (&str, &str), id: &str, want: &str) {
+    std::fs::write(lab.join(name), text).unwrap();
+    let (_, doc) = check(
+        lab,
+        &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
+    );
+    let s = step(&doc, id);
+    assert_eq!(s["counts"], false, "{text}\n{s}");
+    assert!(reason(&doc, id).contains(want), "{s}");
 }
 
 #[test]
@@ -499,48 +504,30 @@ fn the_numba_step_needs_a_loop_numba_compiled() {
     let lab = tmp.path().join("lab");
     ladder().args(["lab", "init"]).arg(&lab).assert().success();
     // Right and fast, with numba imported: NumPy's product under the step's name.
-    std::fs::write(
-        lab.join("05_numba.py"),
-        "import numba  # noqa: F401\nimport numpy as np\n\n\ndef similarity(X, start, end):\n    \
-         n = np.linalg.norm(X, axis=1, keepdims=True)\n    n[n == 0] = 1\n    U = X / n\n    \
-         return U[start:end] @ U.T\n",
-    )
-    .unwrap();
-    let (_, doc) = check(
+    refused(
         &lab,
-        &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
-    );
-    let s = step(&doc, "numba");
-    assert_eq!(s["counts"], false, "{s}");
-    assert!(
-        s["reason"]
-            .as_str()
-            .unwrap()
-            .contains("nothing in it called numba, which this step is about"),
-        "{s}"
+        (
+            "05_numba.py",
+            "import numba  # noqa: F401\nimport numpy as np\n\n\ndef similarity(X, start, end):\n    \
+             n = np.linalg.norm(X, axis=1, keepdims=True)\n    n[n == 0] = 1\n    U = X / n\n    \
+             return U[start:end] @ U.T\n",
+        ),
+        "numba",
+        "nothing in it called numba, which this step is about",
     );
     // Compiled by Numba, but the product is still the whole matrix's, in one call.
-    std::fs::write(
-        lab.join("05_numba.py"),
-        "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef normalise(X):\n    \
-         U = np.empty_like(X)\n    for i in range(X.shape[0]):\n        \
-         n = np.sqrt((X[i] * X[i]).sum())\n        U[i] = X[i] / n if n > 0 else X[i]\n    \
-         return U\n\n\ndef similarity(X, start, end):\n    U = normalise(X)\n    \
-         return U[start:end] @ U.T\n",
-    )
-    .unwrap();
-    let (_, doc) = check(
+    refused(
         &lab,
-        &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
-    );
-    let s = step(&doc, "numba");
-    assert_eq!(s["counts"], false, "{s}");
-    assert!(
-        s["reason"]
-            .as_str()
-            .unwrap()
-            .contains("05_numba.py:16 hands the whole product to a library"),
-        "{s}"
+        (
+            "05_numba.py",
+            "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef normalise(X):\n    \
+             U = np.empty_like(X)\n    for i in range(X.shape[0]):\n        \
+             n = np.sqrt((X[i] * X[i]).sum())\n        U[i] = X[i] / n if n > 0 else X[i]\n    \
+             return U\n\n\ndef similarity(X, start, end):\n    U = normalise(X)\n    \
+             return U[start:end] @ U.T\n",
+        ),
+        "numba",
+        "05_numba.py:16 hands the whole product to a library",
     );
 }
 

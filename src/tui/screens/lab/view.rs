@@ -331,9 +331,10 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
     // counted as the paragraph wraps them (at words, not at the width in characters).
     let inner_w = area.width.saturating_sub(2).max(1);
     let inner_h = area.height.saturating_sub(2);
-    let wrapped = Paragraph::new(text.clone())
-        .wrap(Wrap { trim: false })
-        .line_count(inner_w);
+    let story = Paragraph::new(text)
+        .style(theme.base())
+        .wrap(Wrap { trim: false });
+    let wrapped = story.line_count(inner_w);
     let most = u16::try_from(wrapped)
         .unwrap_or(u16::MAX)
         .saturating_sub(inner_h);
@@ -350,9 +351,7 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         (false, false) => "",
     };
     f.render_widget(
-        Paragraph::new(text)
-            .style(theme.base())
-            .wrap(Wrap { trim: false })
+        story
             .scroll((scroll, 0))
             .block(block(&format!("{title}{more}"), theme)),
         area,
