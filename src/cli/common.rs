@@ -275,13 +275,14 @@ pub fn run_rungs(
         .map_err(|_| anyhow::anyhow!("the runner thread panicked"))
 }
 
-/// The line under a CPU flamegraph's title: what was sampled, and the kernel's time.
+/// The line under a CPU flamegraph's title: what was sampled, and the kernel's time. One
+/// line of inferno's small type: kept under about 150 characters, so it fits the picture.
 pub fn flame_subtitle(
     profile: &ladder::profile::Profile,
     report: Option<&ladder::run::RunReport>,
 ) -> String {
     let mut s = format!(
-        "{} samples, {} (set-up, kernel and verification; each thread is a root)",
+        "{} samples, {} · whole run",
         profile.total_samples(),
         profile.rate_words()
     );
@@ -290,13 +291,10 @@ pub fn flame_subtitle(
         s.push_str(&report::time_cell(r));
         // A picture travels without the table that explains its marks.
         if r.under_load() && r.has_time() {
-            s.push_str(" (! measured under load: other programs were busy on the cores)");
+            s.push_str(" (!: under load)");
         }
         if r.rung == "jit" {
-            s.push_str(
-                " · the JIT's generated code has no symbols: its samples sit on its threads' own \
-                 frames",
-            );
+            s.push_str(" · bare jit-thread frames are JIT code");
         }
     }
     // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
@@ -311,7 +309,7 @@ pub fn flame_subtitle(
     if total > 0 && checking * 10 >= total * 3 {
         let _ = write!(
             s,
-            " · {:.0}% verification: a larger --n shows more of the kernel",
+            " · {:.0}% verification: a larger --n shows the kernel",
             100.0 * checking as f64 / total as f64
         );
     }

@@ -89,16 +89,10 @@ impl Profile {
     pub fn rate_words(&self) -> String {
         match self.measured_hz {
             Some(hz) if hz < f64::from(self.frequency) * 0.9 => {
-                format!(
-                    "{} Hz asked, about {hz:.0} Hz of CPU time given",
-                    self.frequency
-                )
+                format!("{} Hz asked, ~{hz:.0} Hz given", self.frequency)
             }
             Some(_) => format!("{} Hz", self.frequency),
-            None => format!(
-                "{} Hz asked; the kernel's timer may give fewer",
-                self.frequency
-            ),
+            None => format!("{} Hz asked; the timer may give fewer", self.frequency),
         }
     }
 

@@ -26,7 +26,7 @@ impl StackView {
     pub fn describe(self) -> String {
         match self {
             StackView::Slide => format!(
-                "slide view: the standard library's scaffolding between our frames folded away, \
+                "slide view: the scaffolding between our frames (the standard library's, rayon's) folded away, \
                  stacks cut where they hold under {:.0}% of the samples (--full-stacks keeps every frame)",
                 SLIDE_MIN_SHARE * 100.0
             ),
@@ -61,10 +61,12 @@ impl Profile {
         }
     }
 
-    /// Thread roots, then only the frames from our code and libraries, with the standard
-    /// library's scaffolding between them (thread start, closures, unwinding guards) left out;
-    /// system frames at the leaves, where the time is spent (a memory copy, a page fault), stay.
-    /// Stacks with none of our frames (a Python peer's) are kept whole.
+    /// Thread roots, then only the frames from our code and libraries, with the scaffolding
+    /// between them left out: the standard library's (thread start, closures, unwinding
+    /// guards) and the thread pool's (rayon's work-stealing recursion, a dozen frames per
+    /// split). Frames at the leaves, where the time is spent (a memory copy, a page fault, a
+    /// worker spinning), stay, and so do stacks with none of our frames (a Python peer's, an
+    /// idle worker's).
     #[must_use]
     pub fn without_scaffolding(&self) -> Profile {
         let stacks = self
@@ -75,16 +77,14 @@ impl Profile {
                     .iter()
                     .enumerate()
                     .skip(1)
-                    .filter(|(_, f)| frame_kind(f) != FrameKind::System)
+                    .filter(|(_, f)| !is_scaffolding(f))
                     .map(|(i, _)| i)
                     .next_back();
                 let kept: Vec<String> = stack
                     .iter()
                     .enumerate()
                     .filter(|(i, f)| {
-                        *i == 0
-                            || last_ours.is_none_or(|l| *i > l)
-                            || frame_kind(f) != FrameKind::System
+                        *i == 0 || last_ours.is_none_or(|l| *i > l) || !is_scaffolding(f)
                     })
                     .map(|(_, f)| f.clone())
                     .collect();
@@ -120,6 +120,15 @@ impl Profile {
     }
 }
 
+/// A frame that only carries the work to our code: the standard library's, or the thread
+/// pool's plumbing (which the palette still colours as a library where it is drawn).
+fn is_scaffolding(frame: &str) -> bool {
+    let name = frame.trim_start_matches('<');
+    frame_kind(frame) == FrameKind::System
+        || name.starts_with("rayon")
+        || name.starts_with("crossbeam")
+}
+
 /// Stacks made equal by folding or cutting, summed.
 fn merged(from: &Profile, stacks: Vec<(Vec<String>, u64)>) -> Profile {
     let mut sums: HashMap<Vec<String>, u64> = HashMap::new();
@@ -143,7 +152,9 @@ mod tests {
         Profile::from_folded(
             "t;clone3;std::rt::x;ladder::run::go;core::iter::y;ladder::rungs::k;memcpy 195\n\
              t;clone3;std::rt::x;ladder::run::go;std::panicking::try;ladder::rungs::k 4\n\
-             t;clone3;std::rt::x;ladder::run::go;a;b;c;d;e;f;g 1\n",
+             t;clone3;std::rt::x;ladder::run::go;a;b;c;d;e;f;g 1\n\
+             w;rayon_core::registry::main_loop;<rayon::iter::plumbing::bridge>::helper;rayon_core::join::join_context;ladder::rungs::t;core::arch::fma 50\n\
+             w;rayon_core::registry::main_loop;rayon_core::sleep::Sleep::sleep;syscall 10\n",
             1000,
         )
         .unwrap()
@@ -152,7 +163,7 @@ mod tests {
     #[test]
     fn the_slide_view_folds_scaffolding_and_cuts_rare_towers() {
         let slide = scaffolded().view(StackView::Slide);
-        assert_eq!(slide.total_samples(), 200, "no sample is lost");
+        assert_eq!(slide.total_samples(), 260, "no sample is lost");
         let folded = slide.to_folded();
         assert!(
             folded.contains("t;ladder::run::go;ladder::rungs::k;memcpy 195\n"),
@@ -160,9 +171,17 @@ mod tests {
         );
         assert!(folded.contains("t;ladder::run::go;ladder::rungs::k 4\n"));
         assert!(!folded.contains("clone3") && !folded.contains("panicking"));
-        // The one-sample tower (0.5%) is cut to the frame above it; 4 samples (2%) stay.
+        // The one-sample tower (under 1%) is cut to the frame above it; 4 samples (over 1%) stay.
         assert!(folded.contains("t;ladder::run::go 1\n"), "{folded}");
         assert!(!folded.contains(";g"));
+        // The thread pool's plumbing under a kernel folds away; an idle worker stays whole.
+        assert!(
+            folded.contains("w;ladder::rungs::t;core::arch::fma 50\n"),
+            "{folded}"
+        );
+        assert!(folded.contains(
+            "w;rayon_core::registry::main_loop;rayon_core::sleep::Sleep::sleep;syscall 10\n"
+        ));
     }
 
     #[test]

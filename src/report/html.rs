@@ -130,6 +130,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ff
 .note{color:#ccc}tr.bad td{color:#ff6e6e}.swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
 code{font-size:16px}.wide{overflow-x:auto}
 td.wrap{white-space:normal;min-width:16em}td.v{white-space:normal;min-width:5em}span.nw{white-space:nowrap}table.summary td+td{white-space:normal}span.bad{color:#ff6e6e}blockquote{margin:6px 0 18px;padding:6px 14px;border-left:4px solid #8af;white-space:pre-wrap}
+@media (max-width:1100px){table{font-size:15px}th,td{padding:4px 5px}tr.what td{font-size:14px}}
 @media print{body{background:#fff;color:#000;font-size:12pt;max-width:none}th,dt{color:#000}.note,tr.what td{color:#333}
 a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}
 .swatch{outline:1px solid #000}.chart svg{background:#000}h2,h3{break-after:avoid}tr,.chart,iframe.flame{break-inside:avoid}}

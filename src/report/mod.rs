@@ -120,7 +120,9 @@ pub fn chart_file_for(path: &std::path::Path) -> String {
     }
 }
 
-/// The title of a flamegraph: what it shows, on which workload, on which machine.
+/// The title of a flamegraph: what it shows, on which workload, on which machine. Short
+/// enough not to run under inferno's Search button in a 1024-pixel window: its text keeps
+/// its size when the picture narrows.
 #[must_use]
 pub fn flame_title(what: &str, workload: &WorkloadMeta, machine: &MachineInfo) -> String {
     format!(
@@ -129,10 +131,30 @@ pub fn flame_title(what: &str, workload: &WorkloadMeta, machine: &MachineInfo) -
         workload.d,
         workload.source,
         workload.seed,
-        machine.cpu,
+        short_cpu(&machine.cpu),
         machine.logical_cores,
         machine.kernel_isa
     )
+}
+
+/// A CPU's name without its marks and filler words: "Intel(R) Xeon(R) Processor" is
+/// "Intel Xeon", "AMD Ryzen 9 9950X 16-Core Processor" is "AMD Ryzen 9 9950X 16-Core".
+fn short_cpu(cpu: &str) -> String {
+    let unmarked = cpu
+        .replace("(R)", "")
+        .replace("(r)", "")
+        .replace("(TM)", "")
+        .replace("(tm)", "");
+    let words: Vec<&str> = unmarked
+        .split_whitespace()
+        .take_while(|w| *w != "@")
+        .filter(|w| !matches!(*w, "Processor" | "CPU"))
+        .collect();
+    if words.is_empty() {
+        cpu.trim().to_string()
+    } else {
+        words.join(" ")
+    }
 }
 
 /// What generating the rung's code cost, for a note under a table: None for rungs that
@@ -430,7 +452,21 @@ pub fn existing_notes(path: &std::path::Path) -> Result<Option<String>, String> 
 
 #[cfg(test)]
 mod tests {
-    use super::{human_seconds, load_note, time_cell};
+    use super::{human_seconds, load_note, short_cpu, time_cell};
+
+    #[test]
+    fn a_flamegraph_names_the_cpu_without_its_marks() {
+        assert_eq!(short_cpu("Intel(R) Xeon(R) Processor"), "Intel Xeon");
+        assert_eq!(
+            short_cpu("AMD Ryzen 9 9950X 16-Core Processor"),
+            "AMD Ryzen 9 9950X 16-Core"
+        );
+        assert_eq!(
+            short_cpu("Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz"),
+            "Intel Core i7-8650U"
+        );
+        assert_eq!(short_cpu("Processor"), "Processor", "never empty");
+    }
 
     #[test]
     fn a_time_taken_under_load_is_marked_and_explained() {
