@@ -37,13 +37,15 @@ fn svg_height(svg: &str) -> Option<u32> {
 }
 
 /// An inferno flamegraph in an `<iframe srcdoc>`: its script runs in a document of its own, as
-/// in a standalone file. It keeps its zoom and search in the address (`history.replaceState`),
+/// in a standalone file. Printed, its buttons go and its titles shrink: the page is narrower
+/// than the screen, and inferno's text keeps its size as the picture narrows. It keeps its zoom and search in the address (`history.replaceState`),
 /// which a document inside a page may not change: that one call becomes a no-op there.
 pub fn flame_frame(h: &mut String, svg: &str) {
     let body = svg_body(svg);
     let height = svg_height(&body).unwrap_or(600) + 8;
     let doc = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}body>svg{{display:block;width:100%}}</style>\
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}body>svg{{display:block;width:100%}}\
+         @media print{{#search,#unzoom,#matched,#details{{display:none}}#title{{font-size:14px}}#subtitle{{font-size:10px}}}}</style>\
          <script>history.replaceState = function () {{}};</script></head><body>{body}</body></html>"
     );
     let _ = writeln!(
