@@ -286,6 +286,11 @@ pub fn flame_subtitle(
         profile.total_samples(),
         profile.rate_words()
     );
+    // A Python process's picture is the whole process: how much of it is start-up.
+    if let Some(imports) = profile.import_words() {
+        s.push_str(" · ");
+        s.push_str(&imports);
+    }
     if let Some(r) = report {
         s.push_str(" · kernel ");
         s.push_str(&report::time_cell(r));

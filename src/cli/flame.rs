@@ -356,8 +356,11 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
         profile.write_svg(
             &report::flame_title(id, &meta, &machine),
             &format!(
-                "Python stacks sampled by py-spy ({} samples); {}",
+                "Python stacks of the whole process sampled by py-spy ({} samples{}); {}",
                 profile.total_samples(),
+                profile
+                    .import_words()
+                    .map_or_else(String::new, |w| format!(", {w}")),
                 report::verified_cell(&report)
             ),
             args.view(),

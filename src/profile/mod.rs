@@ -96,6 +96,22 @@ impl Profile {
         }
     }
 
+    /// For a Python process's stacks (py-spy's): the share of samples spent importing
+    /// modules, in words ("imports 14%"), so a picture of a whole process says how much of it
+    /// is start-up. `None` for stacks with no Python import machinery.
+    #[must_use]
+    pub fn import_words(&self) -> Option<String> {
+        let total = self.total_samples();
+        let importing: u64 = self
+            .stacks
+            .iter()
+            .filter(|(frames, _)| frames.iter().any(|f| f.contains("importlib._bootstrap")))
+            .map(|(_, c)| c)
+            .sum();
+        (total > 0 && importing > 0)
+            .then(|| format!("imports {:.0}%", 100.0 * importing as f64 / total as f64))
+    }
+
     #[must_use]
     pub fn total_samples(&self) -> u64 {
         self.stacks.iter().map(|(_, c)| c).sum()
@@ -404,6 +420,18 @@ mod tests {
             1000,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_python_picture_says_how_much_of_it_is_importing() {
+        assert_eq!(profile().import_words(), None, "our stacks import nothing");
+        let py = Profile::from_folded(
+            "<module> (p.py:7);_find_and_load (<frozen importlib._bootstrap>:1176) 14\n\
+             <module> (p.py:15) 86\n",
+            100,
+        )
+        .unwrap();
+        assert_eq!(py.import_words().as_deref(), Some("imports 14%"));
     }
 
     #[test]

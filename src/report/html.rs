@@ -439,7 +439,7 @@ impl HtmlReport {
             let title = super::flame_title(&p.rung, &r.workload, &r.machine);
             let samples = p.profile.total_samples();
             let subtitle = format!(
-                "{samples} {} at {} Hz{}",
+                "{samples} {} at {} Hz{}{}",
                 // A peer's stacks are its whole process's, start-up and imports included.
                 if p.python {
                     "Python samples of the whole process by py-spy"
@@ -447,6 +447,9 @@ impl HtmlReport {
                     "samples"
                 },
                 p.profile.frequency,
+                p.profile
+                    .import_words()
+                    .map_or_else(String::new, |w| format!(" ({w})")),
                 r.rungs
                     .iter()
                     .find(|x| x.rung == p.rung)
