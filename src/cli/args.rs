@@ -115,13 +115,27 @@ impl<N: Args + FromArgMatches> WorkloadArgs<N> {
         Ok(())
     }
 
-    /// The run's limits: the budget and the threads (default: all cores).
+    /// The run's limits: the budget and the threads (default: all cores). More threads than
+    /// cores is allowed (it is a lesson in itself) and said once: they take turns.
     pub fn run_config(&self) -> RunConfig {
-        RunConfig {
+        let config = RunConfig {
             budget: Duration::from_secs_f64(self.budget),
             threads: self.threads.unwrap_or(RunConfig::default().threads),
             ..RunConfig::default()
+        };
+        let cores = RunConfig::default().threads;
+        if config.threads > cores {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                eprintln!(
+                    "note: {} threads on {cores} logical core{}: the threaded rungs' threads take \
+                     turns on the cores, so more than {cores} adds no arithmetic, only switching",
+                    config.threads,
+                    if cores == 1 { "" } else { "s" }
+                );
+            });
         }
+        config
     }
 }
 
