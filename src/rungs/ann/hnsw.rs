@@ -19,15 +19,18 @@
 //! - a last pass links the few nodes that trimming left unreachable (see [`Hnsw::connect`]),
 //!   so every row can be found.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::cmp::Ordering;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use super::dot::{self, DotFn, LANES};
+
+mod walk;
 use crate::rungs::hugepages::HugeBuf;
 use crate::rungs::native::Isa;
 use crate::workload::Matrix;
+pub(super) use walk::Scratch;
+use walk::{greedy, search_layer, select};
 
 /// Levels above this are never drawn (M^-16 is far below one node in any index that fits).
 const MAX_LEVEL: usize = 16;
@@ -160,154 +163,6 @@ impl Links for Frozen {
         };
         out.clear();
         out.extend_from_slice(&block[1..=block[0] as usize]);
-    }
-}
-
-/// One thread's working memory for walks: reused across every insertion and query.
-pub(super) struct Scratch {
-    seen: Vec<u32>,
-    epoch: u32,
-    cand: BinaryHeap<Hit>,
-    best: BinaryHeap<Reverse<Hit>>,
-    links: Vec<u32>,
-    fresh: Vec<u32>,
-    found: Vec<Hit>,
-    chosen: Vec<Hit>,
-    pool: Vec<Hit>,
-}
-
-impl Scratch {
-    pub(super) fn new(n: usize) -> Self {
-        Self {
-            seen: vec![0; n],
-            epoch: 0,
-            cand: BinaryHeap::new(),
-            best: BinaryHeap::new(),
-            links: Vec::new(),
-            fresh: Vec::new(),
-            found: Vec::new(),
-            chosen: Vec::new(),
-            pool: Vec::new(),
-        }
-    }
-
-    /// Starts a walk: every node reads as unseen without clearing the array.
-    fn next_walk(&mut self) {
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.seen.fill(0);
-            self.epoch = 1;
-        }
-    }
-}
-
-/// The `ef` nodes nearest `q` on `layer` found by a best-first walk from `entries`, best first,
-/// in `s.found`.
-fn search_layer<L: Links + ?Sized>(
-    space: &Space,
-    links: &L,
-    q: &[f32],
-    entries: &[Hit],
-    ef: usize,
-    layer: usize,
-    s: &mut Scratch,
-) {
-    s.next_walk();
-    let epoch = s.epoch;
-    s.cand.clear();
-    s.best.clear();
-    for &e in entries {
-        s.seen[e.id as usize] = epoch;
-        s.cand.push(e);
-        s.best.push(Reverse(e));
-        if s.best.len() > ef {
-            s.best.pop();
-        }
-    }
-    while let Some(c) = s.cand.pop() {
-        let worst = s.best.peek().map_or(f32::NEG_INFINITY, |w| w.0.sim);
-        if s.best.len() >= ef && c.sim < worst {
-            break;
-        }
-        links.copy(c.id, layer, &mut s.links);
-        s.fresh.clear();
-        for &j in &s.links {
-            let tag = &mut s.seen[j as usize];
-            if *tag != epoch {
-                *tag = epoch;
-                s.fresh.push(j);
-            }
-        }
-        if let Some(&first) = s.fresh.first() {
-            dot::prefetch(space.row(first).as_ptr());
-        }
-        for t in 0..s.fresh.len() {
-            let j = s.fresh[t];
-            if let Some(&next) = s.fresh.get(t + 1) {
-                dot::prefetch(space.row(next).as_ptr());
-            }
-            let sim = space.sim(q, j);
-            let full = s.best.len() >= ef;
-            if !full || sim > s.best.peek().map_or(f32::NEG_INFINITY, |w| w.0.sim) {
-                let h = Hit { sim, id: j };
-                s.cand.push(h);
-                s.best.push(Reverse(h));
-                if full {
-                    s.best.pop();
-                }
-            }
-        }
-    }
-    s.found.clear();
-    s.found.extend(s.best.drain().map(|r| r.0));
-    s.found.sort_unstable_by(|a, b| b.cmp(a));
-}
-
-/// Moves from `cur` to a better neighbour on `layer` until none is better.
-fn greedy<L: Links + ?Sized>(
-    space: &Space,
-    links: &L,
-    q: &[f32],
-    mut cur: Hit,
-    layer: usize,
-    s: &mut Scratch,
-) -> Hit {
-    loop {
-        let mut moved = false;
-        links.copy(cur.id, layer, &mut s.links);
-        for &j in &s.links {
-            let sim = space.sim(q, j);
-            if sim > cur.sim {
-                cur = Hit { sim, id: j };
-                moved = true;
-            }
-        }
-        if !moved {
-            return cur;
-        }
-    }
-}
-
-/// The paper's neighbour heuristic: from `cands` (best first, by similarity to the node being
-/// linked), keep a candidate only if it is more similar to the node than to every candidate
-/// kept so far, up to `m`. Fewer than `m` candidates are all kept.
-fn select(space: &Space, cands: &[Hit], m: usize, out: &mut Vec<Hit>) {
-    out.clear();
-    if cands.len() <= m {
-        out.extend_from_slice(cands);
-        return;
-    }
-    for (t, &c) in cands.iter().enumerate() {
-        if out.len() >= m {
-            break;
-        }
-        if let Some(next) = cands.get(t + 1) {
-            dot::prefetch(space.row(next.id).as_ptr());
-        }
-        let row = space.row(c.id);
-        if out.iter().all(|kept| space.sim(row, kept.id) <= c.sim) {
-            out.push(c);
-        }
     }
 }
 
@@ -621,104 +476,4 @@ fn freeze(nodes: Vec<Mutex<Building>>, m: usize, m0: usize) -> Frozen {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::workload::{Distribution, generate};
-
-    /// Nodes a walk from the entry can reach on layer 0.
-    fn reachable(h: &Hnsw, n: usize) -> usize {
-        let mut seen = vec![false; n];
-        let mut stack = vec![h.entry];
-        seen[h.entry as usize] = true;
-        let mut out = Vec::new();
-        while let Some(v) = stack.pop() {
-            h.graph.copy(v, 0, &mut out);
-            for &j in &out {
-                if !std::mem::replace(&mut seen[j as usize], true) {
-                    stack.push(j);
-                }
-            }
-        }
-        seen.iter().filter(|&&s| s).count()
-    }
-
-    fn build(n: usize, d: usize, m: usize, threads: usize) -> Hnsw {
-        let x = generate(Distribution::Clustered, n, d, n as u64).unwrap();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        let shape = Shape {
-            m,
-            ef_construction: 4 * m,
-        };
-        pool.install(|| Hnsw::build(&x, shape, Isa::detect(), threads, None))
-            .expect("not cancelled")
-    }
-
-    #[test]
-    fn every_node_is_reachable_and_every_list_well_formed() {
-        // Small M and several threads orphan nodes most often (found here at 5 of 300).
-        for (n, d) in [(1, 3), (2, 3), (300, 20), (613, 65), (3000, 48)] {
-            for m in [2, 4, 16] {
-                for threads in [1, 3] {
-                    let mut h = build(n, d, m, threads);
-                    assert_eq!(reachable(&h, n), n, "n {n} d {d} m {m} threads {threads}");
-                    assert_eq!(
-                        h.connect(4 * m, &mut Scratch::new(n)),
-                        0,
-                        "already connected"
-                    );
-                    let mut out = Vec::new();
-                    for v in 0..n as u32 {
-                        for layer in 0..=h.top {
-                            if layer > 0 && h.graph.upper[v as usize].len() < layer * (m + 1) {
-                                continue;
-                            }
-                            h.graph.copy(v, layer, &mut out);
-                            let most = if layer == 0 { 2 * m + 1 } else { m };
-                            assert!(out.len() <= most, "node {v} layer {layer}: {out:?}");
-                            let mut sorted = out.clone();
-                            sorted.sort_unstable();
-                            sorted.dedup();
-                            assert_eq!(sorted.len(), out.len(), "duplicate link: {out:?}");
-                            assert!(out.iter().all(|&j| j != v && (j as usize) < n));
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_cancelled_build_stops_and_says_so() {
-        let x = generate(Distribution::Clustered, 5000, 16, 1).unwrap();
-        let cancel = AtomicBool::new(true);
-        let shape = Shape {
-            m: 8,
-            ef_construction: 32,
-        };
-        let built = Hnsw::build(&x, shape, Isa::detect(), 1, Some(&cancel));
-        assert!(built.is_none());
-    }
-
-    #[test]
-    fn levels_thin_out_by_a_factor_of_m() {
-        let m = 8;
-        let n = 100_000;
-        let mut at = [0usize; 4];
-        for i in 0..n {
-            let l = level_of(i, m, 7);
-            for (k, c) in at.iter_mut().enumerate() {
-                if l >= k {
-                    *c += 1;
-                }
-            }
-        }
-        assert_eq!(at[0], n);
-        for k in 1..4 {
-            let ratio = at[k - 1] as f64 / at[k] as f64;
-            assert!((6.0..10.5).contains(&ratio), "level {k}: 1 in {ratio}");
-        }
-    }
-}
+mod tests;
