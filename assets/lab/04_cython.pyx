@@ -4,6 +4,8 @@
 X arrives as a NumPy float32 array of shape (n, d). Normalise the rows once (NumPy is fine for
 that), then write the loops over rows start..end and all n columns with typed memoryviews
 (`float[:, ::1]`) and C doubles for the sums, so no Python object is touched inside them.
+The sums over k are yours: a library's product (`@`, `np.dot`, `np.inner`, ...) anywhere in
+this file does not count.
 Return an array of shape (end - start, n). ladder compiles this file on first use (pyximport;
 a C compiler and `pip install cython numpy` are needed) and again whenever you save it.
 

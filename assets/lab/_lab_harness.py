@@ -314,9 +314,10 @@ def owner(fn):
     return m or ""
 
 
-def calls_into(call, mods):
+def calls_into(call, mods, names=None):
     """Runs call(), and returns whether any compiled code of one of `mods` ran in it (on this
-    thread or one it started): an import alone is not using a library."""
+    thread or one it started): an import alone is not using a library. With `names`, only a
+    function whose name holds one of them counts (an index's search, not a helper)."""
     if sys.version_info < (3, 11):
         # Before 3.11 a pybind11 method (hnswlib's) reports no call to a profiler: imported
         # is all that can be told there.
@@ -330,7 +331,9 @@ def calls_into(call, mods):
         # c_return too: some 3.12 releases report only the return of a wrapped method.
         if event in ("c_call", "c_return") and not hit:
             m = owner(arg)
-            if any(m == x or m.startswith(x + ".") for x in mods):
+            called = getattr(arg, "__name__", "") or ""
+            if any(m == x or m.startswith(x + ".") for x in mods) and (
+                    names is None or any(w in called for w in names)):
                 hit.append(m)
 
     sys.setprofile(seen)
@@ -351,67 +354,55 @@ def jitted(module):
     return False
 
 
-# A library's matrix product by name: one of these outside a loop is the whole product.
-WHOLE = {"matmul", "einsum", "tensordot", "gemm"}
-# A product of two vectors or two matrices: the whole product when a transpose is on its line.
-EITHER = {"dot", "inner", "vdot"}
-TRANSPOSED = {"T", "transpose", "swapaxes"}
+# A library's product by name: in a step whose products are its own loops, none may be called.
+PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "outer", "kron",
+            "multi_dot", "einsum_path"}
 
 
-def product_outside_loops(path):
-    """The line of the first whole-matrix product in the file that is not inside a loop
-    (`U @ U.T`, `np.dot(U, U.T)`, `np.einsum(...)`), or "no loop" when the file has no loop at
-    all; None when the product is the file's own loops, or the file cannot be read as Python
-    tokens (never a false alarm). A product of one row with another, or a vector's with
-    itself, is the step's own work."""
+def library_product(path):
+    """Where the file hands a product to a library: (line, what) for the first call of a
+    library's product (`np.dot`, `np.inner`, `U.dot`, `matmul`, ...) or use of the `@`
+    operator, ("no loop", None) when the file has no loop at all, or None when its products
+    are its own loops, or the file cannot be read as Python tokens (never a false alarm). A
+    function the file defines itself (`def dot(a, b):` with a loop inside) is its own."""
     try:
         with open(path, "rb") as f:
-            tokens = list(tokenize.tokenize(f.readline))
+            tokens = [t for t in tokenize.tokenize(f.readline)
+                      if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING)]
     except (OSError, SyntaxError, tokenize.TokenError, UnicodeDecodeError):
         return None
-    loops = []          # indentation depths at which the loops around a line began
-    depth = 0
-    pending_loop = False
+    own = set()
+    for i, t in enumerate(tokens[:-1]):
+        if t.type == tokenize.NAME and t.string in ("def", "cdef", "cpdef"):
+            # The defined name is the last name before the first "(" (cdef double dot(...)).
+            j = i + 1
+            while (j < len(tokens) - 1 and tokens[j + 1].string != "("
+                   and tokens[j].type != tokenize.NEWLINE):
+                j += 1
+            if tokens[j].type == tokenize.NAME:
+                own.add(tokens[j].string)
     seen_loop = False
-    line = []           # the logical line's tokens, comments and strings left out
+    starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+    for i, t in enumerate(tokens):
+        if t.type == tokenize.NAME and t.string in ("for", "while"):
+            seen_loop = True
+        prev = tokens[i - 1] if i > 0 else None
+        if t.type == tokenize.OP and t.string == "@":
+            # At the start of a line it is a decorator, not a product.
+            if prev is not None and prev.type not in starts:
+                return (t.start[0], "the @ operator")
+        if (t.type == tokenize.NAME and t.string in PRODUCTS and i + 1 < len(tokens)
+                and tokens[i + 1].string == "("):
+            attribute = prev is not None and prev.string == "."
+            defining = prev is not None and prev.string in ("def", "cdef", "cpdef")
+            if not defining and (attribute or t.string not in own):
+                return (t.start[0], t.string)
+    return None if seen_loop else ("no loop", None)
 
-    def whole_product(toks):
-        names = {t.string for t in toks if t.type == tokenize.NAME}
-        if names & WHOLE:
-            return True
-        matmul = any(
-            t.type == tokenize.OP and t.string == "@" and i > 0
-            and (toks[i - 1].type in (tokenize.NAME, tokenize.NUMBER) or toks[i - 1].string in (")", "]"))
-            for i, t in enumerate(toks)
-        )
-        return (matmul or bool(names & EITHER)) and bool(names & TRANSPOSED)
 
-    for t in tokens:
-        if t.type == tokenize.INDENT:
-            depth += 1
-            if pending_loop:
-                loops.append(depth)
-                pending_loop = False
-            continue
-        if t.type == tokenize.DEDENT:
-            if loops and loops[-1] == depth:
-                loops.pop()
-            depth -= 1
-            continue
-        if t.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
-            has_for = any(x.type == tokenize.NAME and x.string == "for" for x in line)
-            seen_loop |= has_for
-            if line and not loops and not has_for and whole_product(line):
-                return "line %d" % line[0].start[0]
-            # A `for` statement's block begins at the next indent.
-            pending_loop = bool(line) and line[0].string == "for"
-            line = []
-            continue
-        if t.type in (tokenize.COMMENT, tokenize.NL, tokenize.STRING, tokenize.ENCODING):
-            continue
-        line.append(t)
-    return None if seen_loop else "no loop"
-
+# The calls that are searching with an index library (faiss's index.search, faiss.knn,
+# hnswlib's knn_query), not a helper such as faiss.normalize_L2 beside NumPy's sort.
+SEARCHES = {"faiss": ("search", "knn"), "hnswlib": ("knn_query",)}
 
 # What each library asks of a step that must use it, said when it was not used.
 USE_HINTS = {
@@ -505,25 +496,27 @@ def main():
         else:
             try:
                 with contextlib.redirect_stdout(sys.stderr):
-                    used = calls_into(lambda: fn(*one_row), uses)
+                    searches = [w for m in uses for w in SEARCHES.get(m, ())]
+                    used = calls_into(lambda: fn(*one_row), uses, searches or None)
             except BaseException as e:
                 detail, summary = student_trace(e, path)
                 fail(RAISED, summary, detail)
             used = used or ("numba" in uses and jitted(module))
     if uses and end > start and not used:
         hint = USE_HINTS.get(uses[0], "call it from your function")
-        fail(WRONG, "%s: nothing in it called %s, which this step is about: %s"
-             % (name, " or ".join(uses), hint))
+        what = "searched with" if any(m in SEARCHES for m in uses) else "called"
+        fail(WRONG, "%s: nothing in it %s %s, which this step is about: %s"
+             % (name, what, " or ".join(uses), hint))
     # Judged once the function has run: a template still raising its TODO says that first.
     if a.own_loops:
-        where = product_outside_loops(path)
-        if where == "no loop":
+        where = library_product(path)
+        if where == ("no loop", None):
             fail(WRONG, "%s has no loop: this step is your own loops, compiled (NumPy's matrix "
                  "product answers it, but it is not this step)" % name)
         if where:
-            fail(WRONG, "%s:%s hands the whole product to a library (outside any loop): this "
-                 "step is your own loops, compiled; a product of one row with another inside "
-                 "a loop is fine" % (name, where[len("line "):]))
+            fail(WRONG, "%s:%d uses %s, a library's product: in this step the products are "
+                 "your own loops (the sum over k of U[i, k] * U[j, k], written out and "
+                 "compiled)" % (name, where[0], where[1]))
     if a.function == "topk":
         if not (isinstance(result, tuple) and len(result) == 2):
             fail(WRONG, "%s: topk returned %s; return (indices, similarities), each of shape (%d, %d)"

@@ -73,8 +73,8 @@ struct StepFile {
     /// not NumPy's argsort).
     #[serde(default)]
     uses_one_of: Vec<String>,
-    /// The step's own loops must do the product (Cython, Numba): a whole-matrix product
-    /// (`@`, `dot`, `matmul`, ...) outside any loop of the file does not count.
+    /// The step's own loops must do the product (Cython, Numba): a library's product (`@`,
+    /// `dot`, `inner`, `matmul`, ...) anywhere in the file, or no loop at all, does not count.
     #[serde(default)]
     own_loops: bool,
 }

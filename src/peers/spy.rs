@@ -24,7 +24,9 @@ impl Spy {
             "raw".into(),
             "--rate".into(),
             self.rate.to_string(),
-            "--nonblocking".into(),
+            // Not --nonblocking: read while the program runs, a stack tears (`dot` under the
+            // line that calls `norm`, `dot` under `dot`), and a profile that lies about which
+            // function takes the time is no profile. Pausing it costs a few percent.
             "-o".into(),
             out.display().to_string(),
             "--".into(),

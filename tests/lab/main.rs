@@ -467,17 +467,23 @@ fn the_library_step_needs_a_library_not_numpy_s_argsort() {
          S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
          ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
          return ids, np.take_along_axis(S, ids, axis=1).astype(np.float32)\n";
-    // The same with the library imported and never called: imported is not used.
+    // The same with the library imported and never called (imported is not used), or
+    // called for a helper, not a search.
     let mut files = vec![sorted.to_string()];
     if python_has("faiss") {
         files.push(format!("import faiss  # noqa: F401\n{sorted}"));
+        files.push(sorted.replace(
+            "U = X / n[:, None]",
+            "U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
+             import faiss\n    faiss.normalize_L2(U)",
+        ));
     }
     for file in files {
         refused(
             &lab,
             ("07_library.py", &file),
             "library",
-            "nothing in it called faiss or hnswlib, which this step is about",
+            "nothing in it searched with faiss or hnswlib, which this step is about",
         );
     }
 }
@@ -527,7 +533,20 @@ fn the_numba_step_needs_a_loop_numba_compiled() {
              return U[start:end] @ U.T\n",
         ),
         "numba",
-        "05_numba.py:16 hands the whole product to a library",
+        "05_numba.py:16 uses the @ operator, a library's product",
+    );
+    // A loop compiled for the norms, and NumPy's product beside it under another name.
+    refused(
+        &lab,
+        (
+            "05_numba.py",
+            "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef fix(n):\n    \
+             for i in range(n.shape[0]):\n        if n[i] == 0:\n            n[i] = 1.0\n\n\n\
+             def similarity(X, start, end):\n    n = np.linalg.norm(X, axis=1)\n    fix(n)\n    \
+             U = X / n[:, None]\n    return np.inner(U[start:end], U)\n",
+        ),
+        "numba",
+        "05_numba.py:16 uses inner, a library's product",
     );
 }
 
