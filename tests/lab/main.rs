@@ -450,6 +450,19 @@ fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
     );
     assert!(why.contains("NPY002"), "{why}");
     assert_eq!(step(&doc, "mine")["lint"]["detail"][0]["rule"], "NPY002");
+    // A `# noqa` on each line silences ruff, not the drill: the idioms are still there.
+    let silenced: String = solved
+        .lines()
+        .map(|l| {
+            if l.contains("np.random.") && !l.trim_start().starts_with('#') {
+                format!("{l}  # noqa\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let (why, _) = one_step(&silenced, &[]);
+    assert!(why.starts_with("ruff: 2 NumPy findings to fix"), "{why}");
 }
 
 #[test]
