@@ -1,7 +1,6 @@
 //! Helpers the commands share: choosing rungs and peers, building the workload, running rungs
 //! with a progress bar, and writing an output file.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
@@ -275,52 +274,6 @@ pub fn run_rungs(
         .map_err(|_| anyhow::anyhow!("the runner thread panicked"))
 }
 
-/// The line under a CPU flamegraph's title: what was sampled, and the kernel's time. One
-/// line of inferno's small type: kept under about 150 characters, so it fits the picture.
-pub fn flame_subtitle(
-    profile: &ladder::profile::Profile,
-    report: Option<&ladder::run::RunReport>,
-) -> String {
-    let mut s = format!(
-        "{} samples, {} · whole run",
-        profile.total_samples(),
-        profile.rate_words()
-    );
-    // A Python process's picture is the whole process: how much of it is start-up.
-    if let Some(imports) = profile.import_words() {
-        s.push_str(" · ");
-        s.push_str(&imports);
-    }
-    if let Some(r) = report {
-        s.push_str(" · kernel ");
-        s.push_str(&report::time_cell(r));
-        // A picture travels without the table that explains its marks.
-        if r.under_load() && r.has_time() {
-            s.push_str(" (!: under load)");
-        }
-        if r.rung == "jit" {
-            s.push_str(" · bare jit-thread frames are JIT code");
-        }
-    }
-    // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
-    // picture is not read as the kernel's.
-    let checking: u64 = profile
-        .stacks
-        .iter()
-        .filter(|(frames, _)| frames.iter().any(|f| f.contains("reference::verify_")))
-        .map(|(_, c)| c)
-        .sum();
-    let total = profile.total_samples();
-    if total > 0 && checking * 10 >= total * 3 {
-        let _ = write!(
-            s,
-            " · {:.0}% verification: a larger --n shows the kernel",
-            100.0 * checking as f64 / total as f64
-        );
-    }
-    s
-}
-
 /// Progress on stderr: a redrawn bar on a terminal, one line per finished rung otherwise.
 struct Progress {
     interactive: bool,
@@ -525,25 +478,5 @@ fn install_bare_handler() {
         unsafe {
             libc::signal(sig, handler as libc::sighandler_t);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::flame_subtitle;
-
-    #[test]
-    fn a_profile_mostly_verification_says_so() {
-        let p = ladder::profile::Profile::from_folded(
-            "ladder-runner;run_and_verify;ladder::workload::reference::verify_rows 6\n\
-             ladder-runner;run_and_verify;native::kernel 4\n",
-            997,
-        )
-        .unwrap();
-        assert!(flame_subtitle(&p, None).contains("60% verification"));
-        let kernel =
-            ladder::profile::Profile::from_folded("ladder-runner;native::kernel 10\n", 997)
-                .unwrap();
-        assert!(!flame_subtitle(&kernel, None).contains("verification:"));
     }
 }

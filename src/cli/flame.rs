@@ -14,7 +14,8 @@ use ladder::run::{CancelToken, Runner};
 use ladder::rungs::Rung;
 
 use super::args::{InputArgs, WorkloadArgs};
-use super::common::{Prepared, any_full, flame_subtitle, prepare, run_rungs, select_some_rungs};
+use super::common::{Prepared, any_full, prepare, run_rungs, select_some_rungs};
+use ladder::report::flame_subtitle;
 
 #[derive(Args, Clone)]
 pub struct FlameArgs {

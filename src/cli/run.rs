@@ -9,15 +9,15 @@ use clap::Args;
 
 use ladder::profile::{Profile, StackView};
 use ladder::report::html::{HtmlReport, RungProfile};
-use ladder::report::{self, Results, WorkloadMeta};
+use ladder::report::{self, Results, WorkloadMeta, flame_subtitle};
 use ladder::run::{RunConfig, limits};
 use ladder::rungs::ann::{Ann, AnnParams};
 use ladder::rungs::{OutputKind, Rung};
 
 use super::args::{InputArgs, WorkloadArgs};
 use super::common::{
-    Prepared, any_full, flame_subtitle, install_interrupt_handler, prepare, run_rungs,
-    select_peer_specs, select_rungs, write_output,
+    Prepared, any_full, install_interrupt_handler, prepare, run_rungs, select_peer_specs,
+    select_rungs, write_output,
 };
 
 #[derive(Args, Clone)]

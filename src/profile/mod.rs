@@ -50,9 +50,17 @@ pub fn frame_kind(name: &str) -> FrameKind {
         FrameKind::Kernel
     } else if name.starts_with("ladder") {
         FrameKind::Runner
-    } else if ["ndarray", "matrixmultiply", "rayon", "crossbeam"]
-        .iter()
-        .any(|p| name.starts_with(p))
+    } else if [
+        "ndarray",
+        "matrixmultiply",
+        "gemm", // gemm, gemm_common, gemm_f32: the library rung's
+        "pulp",
+        "dyn_stack",
+        "rayon",
+        "crossbeam",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
     {
         FrameKind::Library
     } else {
@@ -94,6 +102,16 @@ impl Profile {
             Some(_) => format!("{} Hz", self.frequency),
             None => format!("{} Hz asked; the timer may give fewer", self.frequency),
         }
+    }
+
+    /// Whether these are a Python process's stacks (py-spy's frames name `file.py:line`).
+    #[must_use]
+    pub fn is_python(&self) -> bool {
+        self.stacks.iter().any(|(frames, _)| {
+            frames
+                .iter()
+                .any(|f| f.contains(".py:") || f.contains("(<frozen"))
+        })
     }
 
     /// For a Python process's stacks (py-spy's): the share of samples spent importing

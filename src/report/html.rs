@@ -438,23 +438,8 @@ impl HtmlReport {
             }
             let title = super::flame_title(&p.rung, &r.workload, &r.machine);
             let samples = p.profile.total_samples();
-            let subtitle = format!(
-                "{samples} {} at {} Hz{}{}",
-                // A peer's stacks are its whole process's, start-up and imports included.
-                if p.python {
-                    "Python samples of the whole process by py-spy"
-                } else {
-                    "samples"
-                },
-                p.profile.frequency,
-                p.profile
-                    .import_words()
-                    .map_or_else(String::new, |w| format!(" ({w})")),
-                r.rungs
-                    .iter()
-                    .find(|x| x.rung == p.rung)
-                    .map_or_else(String::new, |x| format!(" · kernel {}", time_cell(x)))
-            );
+            let subtitle =
+                super::flame_subtitle(&p.profile, r.rungs.iter().find(|x| x.rung == p.rung));
             let mut svg = Vec::new();
             if p.profile
                 .write_svg(&title, &subtitle, StackView::Slide, &mut svg)

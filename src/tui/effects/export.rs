@@ -36,9 +36,11 @@ pub(super) fn notes(
     for (rung, profile) in flames {
         let rel = format!("flamegraphs/{rung}.svg");
         let title = crate::report::flame_title(rung, &results.workload, &results.machine);
+        let subtitle =
+            crate::report::flame_subtitle(profile, results.rungs.iter().find(|r| &r.rung == rung));
         let mut svg = Vec::new();
         let done = profile
-            .write_svg(&title, "", StackView::Slide, &mut svg)
+            .write_svg(&title, &subtitle, StackView::Slide, &mut svg)
             .and_then(|()| write_into(&dir.join(&rel), &svg));
         if let (Ok(()), Some(r)) = (done, results.rungs.iter_mut().find(|r| &r.rung == rung)) {
             r.flamegraph = Some(rel);
@@ -89,11 +91,7 @@ pub(super) fn flame(path: PathBuf, profile: &Profile, title: &str, unit: &str) -
          them (every allocation traced)"
             .to_string()
     } else {
-        format!(
-            "{} samples, {}; each thread is a root",
-            profile.total_samples(),
-            profile.rate_words()
-        )
+        crate::report::flame_subtitle(profile, None)
     };
     let mut svg = Vec::new();
     let r = profile
