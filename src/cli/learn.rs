@@ -218,6 +218,12 @@ fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
             leak::PROGRAMS.join(", ")
         );
     }
+    // The folder is made, and found writable, before the service runs, not after.
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("could not make the folder {}: {e}", dir.display()))?;
+        super::common::check_output(&dir.join(format!("memory-leaks-{program}.svg")), &[], None)?;
+    }
     let opts = LeakOptions {
         html_dir: out.map(Path::to_path_buf),
         ..LeakOptions::default()
