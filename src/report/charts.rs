@@ -107,8 +107,7 @@ pub fn speedup_svg(r: &Results) -> Option<String> {
         .chain(peak)
         .fold(f64::INFINITY, f64::min)
         / 3.0;
-    // Room on the right for the figures written after each bar.
-    let hi = timed.iter().copied().fold(0.0, f64::max) * 60.0;
+    let hi = right_edge(r, lo);
     let rows = r.rungs.len();
     // Each row names its step after its figures, and the limit is labelled on its line: no
     // legend box, so no rows are kept empty for one.
@@ -116,6 +115,58 @@ pub fn speedup_svg(r: &Results) -> Option<String> {
     let mut svg = String::new();
     draw_speedups(r, (lo, hi), peak, height, &mut svg).ok()?;
     Some(svg)
+}
+
+/// The axis's right end: far enough past every bar for the figures written after it. On a
+/// log axis a label's room is a share of the decades shown, so the end is solved for the
+/// bar that needs most: (h - x) · plot ≥ label · (h - a), with a = log lo, x = log t.
+fn right_edge(r: &Results, lo: f64) -> f64 {
+    // The plot's width, and a conservative width of one character of the figures' type.
+    let plot = f64::from(WIDTH) - 200.0 - 2.0 * 24.0;
+    let char_px = 10.0;
+    let a = lo.log10();
+    let mut h = r
+        .rungs
+        .iter()
+        .filter(|x| x.has_time() && x.estimated_s > 0.0)
+        .map(|x| x.estimated_s.log10())
+        .fold(a + 1.0, f64::max)
+        + 0.5;
+    for x in r
+        .rungs
+        .iter()
+        .filter(|x| x.has_time() && x.estimated_s > 0.0)
+    {
+        let label = (figures_words(x).chars().count() as f64 * char_px).min(plot * 0.7);
+        let at = x.estimated_s.log10();
+        h = h.max((at * plot - label * a) / (plot - label));
+    }
+    10f64.powf(h)
+}
+
+/// The figures written after a rung's bar, as the terminal shows them.
+fn figures_words(x: &crate::run::RunReport) -> String {
+    if x.has_time() {
+        let est = if x.extrapolated { "~ est. " } else { "" };
+        format!(
+            "{GAP}{est}{} · {} vs base · {}",
+            human_seconds(x.estimated_s),
+            human_speedup(x.speedup_vs_baseline),
+            x.step
+        )
+    } else {
+        format!("{GAP}{}", super::verified_cell(x))
+    }
+}
+
+/// A tick on the time axis: seconds stay seconds past one (`1000 s`, not `16 min 40 s`
+/// beside `100.0 s`), so the axis reads in one unit.
+fn tick_seconds(x: f64) -> String {
+    if x >= 1.0 {
+        format!("{x:.0} s")
+    } else {
+        human_seconds(x)
+    }
 }
 
 type Plot<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
@@ -160,7 +211,14 @@ fn draw_speedups(
         // The rows are named; ticks between them would only be marks without names.
         .set_tick_mark_size(LabelAreaPosition::Left, 0)
         .y_label_formatter(&label)
-        .x_label_formatter(&|x| human_seconds(*x))
+        // A tick at the very end would be cut by the picture's edge.
+        .x_label_formatter(&|x| {
+            if *x * 3.0 > hi {
+                String::new()
+            } else {
+                tick_seconds(*x)
+            }
+        })
         .x_desc("kernel time for the whole matrix")
         .label_style(text(24))
         .axis_desc_style(text(24))
@@ -195,17 +253,7 @@ fn draw_speedups(
     // The figures after each bar, as the terminal shows them.
     let figures = r.rungs.iter().enumerate().map(|(i, x)| {
         let y = (rows - 1 - i) as f64;
-        let words = if x.has_time() {
-            let est = if x.extrapolated { "~ est. " } else { "" };
-            format!(
-                "{GAP}{est}{} · {} vs base · {}",
-                human_seconds(x.estimated_s),
-                human_speedup(x.speedup_vs_baseline),
-                x.step
-            )
-        } else {
-            format!("{GAP}{}", super::verified_cell(x))
-        };
+        let words = figures_words(x);
         let at = if x.has_time() { x.estimated_s } else { lo };
         Text::new(
             words,
