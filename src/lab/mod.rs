@@ -139,16 +139,36 @@ pub fn climb(
 /// on its screen are those of `ladder lab check`.
 #[must_use]
 pub fn assess(lab: &Lab, attempts: &[Option<&Attempt>], unlock_all: bool) -> Vec<StepResult> {
+    assess_stale(lab, attempts, unlock_all, &[])
+}
+
+/// [`assess`], where `stale[i]` says step i's file changed since its attempt ran (saved while
+/// the app was not watching): that result is of another file, so it does not count, and the
+/// steps after it lock as behind any step that does not count.
+#[must_use]
+pub fn assess_stale(
+    lab: &Lab,
+    attempts: &[Option<&Attempt>],
+    unlock_all: bool,
+    stale: &[bool],
+) -> Vec<StepResult> {
     let mut out: Vec<StepResult> = Vec::new();
     for (i, step) in lab.steps.iter().enumerate() {
         let attempt = attempts.get(i).copied().flatten();
-        out.push(judge(
+        let mut r = judge(
             step,
             attempt,
             &out,
             unlock_all,
             &format!("{NOT_RUN}: Enter runs it, and saving the file runs it again"),
-        ));
+        );
+        if stale.get(i) == Some(&true) && r.verdict.counts() {
+            r.verdict = Verdict::NotYet(format!(
+                "{} changed since it was measured: Enter runs it again",
+                step.file_name()
+            ));
+        }
+        out.push(r);
     }
     fill_speedups(&mut out);
     out

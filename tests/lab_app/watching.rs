@@ -210,7 +210,7 @@ fn a_floor_changed_while_its_step_runs_judges_that_run() {
 }
 
 #[test]
-fn a_file_put_back_as_it_ran_while_not_watching_keeps_its_result() {
+fn a_file_changed_while_not_watching_stops_counting_until_put_back() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("lab");
     let mut app = lab_app(&dir);
@@ -224,6 +224,11 @@ fn a_file_put_back_as_it_ran_while_not_watching_keeps_its_result() {
     let _ = app.update(Msg::FileSaved(file.clone()));
     assert!(app.lab.as_ref().unwrap().changed[0]);
     assert!(notice(&app).contains("Enter runs it"), "{}", notice(&app));
+    // Its result is of the file before: it does not count (nor would NOTES.md say so).
+    match verdict(&app, 0) {
+        Verdict::NotYet(why) => assert!(why.contains("changed since it was measured"), "{why}"),
+        v => panic!("a changed file's old result still counts: {v:?}"),
+    }
 
     // Undone in the editor: the file is what ran, so its result stands and nothing is pending.
     std::fs::write(&file, &ran).unwrap();

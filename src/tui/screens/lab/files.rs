@@ -143,12 +143,15 @@ pub fn on_file_saved(lab: &mut LabState, m: &mut Model, path: &Path) -> Vec<Comm
         if lab.attempts[i].is_some() && now.is_some() && now == lab.ran_hash[i] {
             // Put back as it was when it ran (an undo): its result stands again.
             lab.changed[i] = false;
+            lab.reassess();
             m.notice = Some(Notice::Info(format!(
                 "{file} is back to what ran last: its result stands"
             )));
             return vec![];
         }
         lab.changed[i] = true;
+        // Its result is of the file before: it no longer counts, until it runs again.
+        lab.reassess();
         m.notice = Some(Notice::Info(format!(
             "{file} changed; not watching: Enter runs it (w watches again)"
         )));

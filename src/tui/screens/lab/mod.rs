@@ -134,7 +134,8 @@ impl LabState {
     /// The verdicts from the attempts so far, by the rules of `ladder lab check`.
     pub fn reassess(&mut self) {
         let attempts: Vec<Option<&Attempt>> = self.attempts.iter().map(Option::as_ref).collect();
-        self.results = crate::lab::assess(&self.lab, &attempts, self.unlock_all);
+        self.results =
+            crate::lab::assess_stale(&self.lab, &attempts, self.unlock_all, &self.changed);
     }
 
     /// The step that row `row` runs, if it is a lab row.
@@ -263,6 +264,7 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
             for (i, _) in lab.saved.drain(..) {
                 lab.changed[i] = true;
             }
+            lab.reassess();
             if lab.checking.is_some() {
                 lab.check_cancelled = lab.checking;
                 m.notice = Some(Notice::Info("cancelling…".into()));
@@ -285,6 +287,7 @@ pub fn on_key(lab: &mut LabState, m: &mut Model, key: KeyEvent) -> Outcome {
             for (i, _) in lab.saved.drain(..) {
                 lab.changed[i] = true;
             }
+            lab.reassess();
             let changed: Vec<usize> = (0..lab.changed.len()).filter(|&i| lab.changed[i]).collect();
             m.notice = Some(Notice::Info(if !lab.watch {
                 "not watching: Enter runs the selected step".into()
