@@ -225,10 +225,28 @@ fn judge(
         }
         (None, Some(Attempt::Ran { report, lint })) => {
             let (verdict, floor) = grade::grade(step, report, earlier, lint);
+            let verdict = match given_changed(step) {
+                Some(line) if verdict.counts() => Verdict::NotYet(format!(
+                    "{} is not the baseline handed out (changed at line {line}): every floor                      is measured from it, so it counts only as given; put it back (delete it,                      then `ladder lab init --missing`)",
+                    step.file_name()
+                )),
+                _ => verdict,
+            };
             (Some(report.as_ref().clone()), lint.clone(), verdict, floor)
         }
     };
     result(step, verdict, floor, lint, report)
+}
+
+/// For a step handed out solved (`given`), the line where its file first differs from what
+/// `init` wrote; None when it is as given, or is not a given step.
+fn given_changed(step: &LabStep) -> Option<usize> {
+    if !step.given {
+        return None;
+    }
+    let name = step.file.file_name()?.to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(&step.file).ok()?;
+    scaffold::differs_from_template(&name, &text)
 }
 
 fn result(

@@ -52,6 +52,41 @@ pub const FILES: &[(&str, &str)] = &[
     (".gitignore", include_str!("../../assets/lab/gitignore")),
 ];
 
+/// The text `init` writes for the file `name` (`01_naive.py`), if it writes one.
+#[must_use]
+pub fn template(name: &str) -> Option<&'static str> {
+    FILES.iter().find(|(f, _)| *f == name).map(|(_, t)| *t)
+}
+
+/// Where `text` first differs from the template of `name` as code: the 1-based line in
+/// `text`, or None when they are the same code. Comments, blank lines, trailing spaces and
+/// line endings aside: a student's note does not change the baseline.
+#[must_use]
+pub fn differs_from_template(name: &str, text: &str) -> Option<usize> {
+    let code = |t: &str| -> Vec<(usize, String)> {
+        t.lines()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                // A comment ends the code on a line that holds no string that could hold a #.
+                let l = match l.find('#') {
+                    Some(at) if !l.contains('"') && !l.contains('\'') => &l[..at],
+                    _ => l,
+                };
+                let l = l.trim_end();
+                (!l.is_empty()).then(|| (i + 1, l.to_string()))
+            })
+            .collect()
+    };
+    let given = code(template(name)?);
+    let mine = code(text);
+    for (k, (line, l)) in mine.iter().enumerate() {
+        if given.get(k).map(|(_, g)| g) != Some(l) {
+            return Some(*line);
+        }
+    }
+    (mine.len() < given.len()).then(|| mine.last().map_or(1, |(line, _)| line + 1))
+}
+
 /// Writes a new lab into `dir` (made if missing). Refuses, writing nothing, when any of its
 /// files is already there: the error names them.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, LabError> {
@@ -108,6 +143,26 @@ fn init_in(dir: &Path, only_missing: bool) -> Result<Vec<PathBuf>, LabError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_baseline_is_as_given_whatever_its_comments_say() {
+        let given = template("01_naive.py").unwrap();
+        assert_eq!(differs_from_template("01_naive.py", given), None);
+        let noted = given.replace(
+            "    return math.sqrt(dot(u, u))",
+            "    # the norm, again\n    return math.sqrt(dot(u, u))  # slow?\r",
+        );
+        assert_eq!(differs_from_template("01_naive.py", &noted), None);
+        // Six more calls in the loop: a slower baseline inflates every floor after it.
+        let slower = given.replace(
+            "            den = norm(X[i]) * norm(X[j])",
+            "            norm(X[i])\n            den = norm(X[i]) * norm(X[j])",
+        );
+        let at = differs_from_template("01_naive.py", &slower).unwrap();
+        assert_eq!(slower.lines().nth(at - 1).unwrap().trim(), "norm(X[i])");
+        assert!(differs_from_template("01_naive.py", "import math\n").is_some());
+        assert_eq!(differs_from_template("no_such.py", "x = 1\n"), None);
+    }
 
     #[test]
     fn the_shipped_lab_file_loads_and_names_every_step_file_it_ships() {

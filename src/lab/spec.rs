@@ -77,6 +77,10 @@ struct StepFile {
     /// `dot`, `inner`, `matmul`, ...) anywhere in the file, or no loop at all, does not count.
     #[serde(default)]
     own_loops: bool,
+    /// Handed out solved (the baseline): it counts only as `ladder lab init` wrote it, since
+    /// every floor is measured from it.
+    #[serde(default)]
+    given: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -107,6 +111,8 @@ pub struct LabStep {
     pub uses_one_of: Vec<String>,
     /// The product must be the step's own loops, not a library's matrix product.
     pub own_loops: bool,
+    /// Handed out solved: it counts only as `ladder lab init` wrote it.
+    pub given: bool,
 }
 
 impl LabStep {
@@ -298,6 +304,7 @@ pub fn parse_lab(text: &str, dir: &Path) -> Result<Lab, LabError> {
             optional: s.optional,
             uses_one_of: s.uses_one_of,
             own_loops: s.own_loops,
+            given: s.given,
         });
     }
     Ok(Lab {

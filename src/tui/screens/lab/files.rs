@@ -201,7 +201,7 @@ fn on_lab_file_saved(lab: &mut LabState, m: &mut Model) {
             b.input,
             &b.needs,
             &b.programs,
-        ) && (&a.uses_one_of, a.own_loops) == (&b.uses_one_of, b.own_loops)
+        ) && (&a.uses_one_of, a.own_loops, a.given) == (&b.uses_one_of, b.own_loops, b.given)
     };
     let old = &lab.lab;
     let same_rows = new.steps.len() == old.steps.len()

@@ -1,0 +1,175 @@
+//! Assessments a guess must not pass: the ruff drill, a library step that does not search an
+//! index, a compiled step that hands its products to a library, a baseline made slower.
+
+use std::path::Path;
+
+use super::{check, have_numpy, ladder, one_step, python_has, reason, step};
+
+#[test]
+fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
+    if !have_numpy() {
+        return;
+    }
+    if ladder::peers::which("ruff").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install ruff before the tests"
+        );
+        eprintln!("skipped: ruff is not installed (pip install ruff)");
+        return;
+    }
+    // The template's legacy warm-up idiom, with a correct function.
+    let template = include_str!("../../assets/lab/03_numpy.py");
+    let solved = template.replace(
+        "    # TODO: normalise the rows once, then one matrix product for rows start..end.\n    raise NotImplementedError(\"TODO: step 3 is yours to write: normalise, then Xn[start:end] @ Xn.T\")",
+        "    n = np.linalg.norm(X, axis=1, keepdims=True)\n    n[n == 0] = 1\n    U = X / n\n    return U[start:end] @ U.T",
+    );
+    assert_ne!(
+        solved, template,
+        "the template's TODO changed: update this test"
+    );
+    let (why, doc) = one_step(&solved, &[]);
+    assert!(
+        why.starts_with("ruff: 2 NumPy findings to fix: line "),
+        "{why}"
+    );
+    assert!(why.contains("NPY002"), "{why}");
+    assert_eq!(step(&doc, "mine")["lint"]["detail"][0]["rule"], "NPY002");
+    // A `# noqa` on each line silences ruff, not the drill: the idioms are still there.
+    let silenced: String = solved
+        .lines()
+        .map(|l| {
+            if l.contains("np.random.") && !l.trim_start().starts_with('#') {
+                format!("{l}  # noqa\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let (why, _) = one_step(&silenced, &[]);
+    assert!(why.starts_with("ruff: 2 NumPy findings to fix"), "{why}");
+}
+
+#[test]
+fn the_library_step_needs_a_library_not_numpy_s_argsort() {
+    if !have_numpy() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    // Right answers, but the full matrix sorted: the question asked, not the step's lesson.
+    let sorted = "import numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+         n = np.linalg.norm(X.astype(np.float64), axis=1)\n    n[n == 0] = 1.0\n    \
+         U = X / n[:, None]\n    S = U[start:end] @ U.T\n    \
+         S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
+         ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
+         return ids, np.take_along_axis(S, ids, axis=1).astype(np.float32)\n";
+    // The same with the library imported and never called (imported is not used), or
+    // called for a helper, not a search.
+    let mut files = vec![sorted.to_string()];
+    if python_has("faiss") {
+        files.push(format!("import faiss  # noqa: F401\n{sorted}"));
+        files.push(sorted.replace(
+            "U = X / n[:, None]",
+            "U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
+             import faiss\n    faiss.normalize_L2(U)",
+        ));
+    }
+    for file in files {
+        refused(
+            &lab,
+            ("07_library.py", &file),
+            "library",
+            "nothing in it searched with faiss or hnswlib, which this step is about",
+        );
+    }
+}
+
+/// Writes `file` (name, text) into the lab at `lab`, checks every step at a small size, and
+/// asserts step `id` does not count, for a reason that holds `want`.
+fn refused(lab: &Path, (name, text): (&str, &str), id: &str, want: &str) {
+    std::fs::write(lab.join(name), text).unwrap();
+    let (_, doc) = check(
+        lab,
+        &["--n", "60", "--d", "8", "--budget", "1", "--unlock-all"],
+    );
+    let s = step(&doc, id);
+    assert_eq!(s["counts"], false, "{text}\n{s}");
+    assert!(reason(&doc, id).contains(want), "{s}");
+}
+
+#[test]
+fn the_numba_step_needs_a_loop_numba_compiled() {
+    if !have_numpy() || !python_has("numba") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    // Right and fast, with numba imported: NumPy's product under the step's name.
+    refused(
+        &lab,
+        (
+            "05_numba.py",
+            "import numba  # noqa: F401\nimport numpy as np\n\n\ndef similarity(X, start, end):\n    \
+             n = np.linalg.norm(X, axis=1, keepdims=True)\n    n[n == 0] = 1\n    U = X / n\n    \
+             return U[start:end] @ U.T\n",
+        ),
+        "numba",
+        "nothing in it called numba, which this step is about",
+    );
+    // Compiled by Numba, but the product is still the whole matrix's, in one call.
+    refused(
+        &lab,
+        (
+            "05_numba.py",
+            "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef normalise(X):\n    \
+             U = np.empty_like(X)\n    for i in range(X.shape[0]):\n        \
+             n = np.sqrt((X[i] * X[i]).sum())\n        U[i] = X[i] / n if n > 0 else X[i]\n    \
+             return U\n\n\ndef similarity(X, start, end):\n    U = normalise(X)\n    \
+             return U[start:end] @ U.T\n",
+        ),
+        "numba",
+        "05_numba.py:16 uses the @ operator, a library's product",
+    );
+    // A loop compiled for the norms, and NumPy's product beside it under another name.
+    refused(
+        &lab,
+        (
+            "05_numba.py",
+            "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef fix(n):\n    \
+             for i in range(n.shape[0]):\n        if n[i] == 0:\n            n[i] = 1.0\n\n\n\
+             def similarity(X, start, end):\n    n = np.linalg.norm(X, axis=1)\n    fix(n)\n    \
+             U = X / n[:, None]\n    return np.inner(U[start:end], U)\n",
+        ),
+        "numba",
+        "05_numba.py:16 uses inner, a library's product",
+    );
+}
+
+#[test]
+fn a_baseline_made_slower_does_not_count() {
+    if !have_numpy() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    let given = std::fs::read_to_string(lab.join("01_naive.py")).unwrap();
+    // Right, and slower: every floor measured from it would be easier to reach.
+    let slower = given.replace(
+        "            den = norm(X[i]) * norm(X[j])",
+        "            norm(X[i])\n            norm(X[j])\n            den = norm(X[i]) * norm(X[j])",
+    );
+    assert_ne!(
+        slower, given,
+        "the template's loop changed: update this test"
+    );
+    refused(
+        &lab,
+        ("01_naive.py", &slower),
+        "naive",
+        "01_naive.py is not the baseline handed out (changed at line 31)",
+    );
+}
