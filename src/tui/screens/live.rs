@@ -198,11 +198,16 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
         data.iter().copied().max().unwrap_or(0),
     );
     let floor = lo.saturating_sub(((hi - lo) / 8).max(1));
-    let label = format!(
+    let mut label = format!(
         "{who} {} of {}",
         human_bytes(rss),
         human_bytes(m.total_memory)
     );
+    // Our own process holds the profiler's symbol tables, which a rung's peak RSS leaves out.
+    let tables = crate::run::profiler_resident();
+    if who == "RSS" && tables >= 1 << 20 && rss > tables {
+        label.push_str(&format!(" ({}: profiler tables)", human_bytes(tables)));
+    }
     f.render_widget(
         LineGauge::default()
             .ratio((rss as f64 / total as f64).clamp(0.0, 1.0))
