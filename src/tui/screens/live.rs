@@ -206,7 +206,7 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
     // Our own process holds the profiler's symbol tables, which a rung's peak RSS leaves out.
     let tables = crate::run::profiler_resident();
     if who == "RSS" && tables >= 1 << 20 && rss > tables {
-        label.push_str(&format!(" ({}: profiler tables)", human_bytes(tables)));
+        label = format!("{label} ({}: profiler tables)", human_bytes(tables));
     }
     f.render_widget(
         LineGauge::default()
