@@ -270,7 +270,12 @@ pub fn human_speedup(x: Option<f64>) -> String {
         None => "-".into(),
         Some(v) if v >= 100.0 => format!("{v:.0}x"),
         Some(v) if v >= 10.0 => format!("{v:.1}x"),
-        Some(v) => format!("{v:.2}x"),
+        Some(v) if v >= 0.01 || v <= 0.0 => format!("{v:.2}x"),
+        // Two figures, never "0.00x": a step 900 times slower is not nothing.
+        Some(v) => {
+            let digits = (-v.log10().floor()) as usize + 1;
+            format!("{v:.digits$}x")
+        }
     }
 }
 
@@ -519,6 +524,15 @@ mod tests {
             "Intel Core i7-8650U"
         );
         assert_eq!(short_cpu("Processor"), "Processor", "never empty");
+    }
+
+    #[test]
+    fn a_tiny_speedup_keeps_two_figures() {
+        use super::human_speedup;
+        assert_eq!(human_speedup(Some(0.0011)), "0.0011x");
+        assert_eq!(human_speedup(Some(0.05)), "0.05x");
+        assert_eq!(human_speedup(Some(0.0099)), "0.0099x");
+        assert_eq!(human_speedup(Some(250.0)), "250x");
     }
 
     #[test]
