@@ -66,7 +66,7 @@ impl Profile {
     /// guards) and the thread pool's (rayon's work-stealing recursion, a dozen frames per
     /// split). Frames at the leaves, where the time is spent (a memory copy, a page fault, a
     /// worker spinning), stay, and so do stacks with none of our frames (a Python peer's, an
-    /// idle worker's).
+    /// idle worker's), but for Python's import machinery between two modules.
     #[must_use]
     pub fn without_scaffolding(&self) -> Profile {
         let stacks = self
@@ -80,10 +80,16 @@ impl Profile {
                     .filter(|(_, f)| !is_scaffolding(f))
                     .map(|(i, _)| i)
                     .next_back();
+                let leaf = stack.len().saturating_sub(1);
                 let kept: Vec<String> = stack
                     .iter()
                     .enumerate()
                     .filter(|(i, f)| {
+                        // Python's import machinery repeats five frames per nested import:
+                        // folded, an import tower reads module by module.
+                        if last_ours.is_none() {
+                            return *i == 0 || *i == leaf || !f.contains("(<frozen importlib.");
+                        }
                         *i == 0 || last_ours.is_none_or(|l| *i > l) || !is_scaffolding(f)
                     })
                     .map(|(_, f)| f.clone())
@@ -190,5 +196,24 @@ mod tests {
         assert_eq!(p.view(StackView::Full), p);
         let py = Profile::from_folded("MainThread;<module>;run;dot 5\n", 100).unwrap();
         assert_eq!(py.without_scaffolding(), py);
+        // An import's machinery folds between the modules; a sample inside it stays.
+        let import = Profile::from_folded(
+            "<module> (p.py:3);_find_and_load (<frozen importlib._bootstrap>:1176);\
+             _load_unlocked (<frozen importlib._bootstrap>:690);<module> (numpy/__init__.py:9) 5\n\
+             <module> (p.py:3);_find_and_load (<frozen importlib._bootstrap>:1176) 1\n",
+            100,
+        )
+        .unwrap()
+        .without_scaffolding()
+        .to_folded();
+        assert!(
+            import.contains("<module> (p.py:3);<module> (numpy/__init__.py:9) 5\n"),
+            "{import}"
+        );
+        assert!(
+            import.contains(
+                "<module> (p.py:3);_find_and_load (<frozen importlib._bootstrap>:1176) 1\n"
+            )
+        );
     }
 }

@@ -133,7 +133,7 @@ td.wrap{white-space:normal;min-width:16em}td.v{white-space:normal;min-width:5em}
 @media (max-width:1100px){table{font-size:15px}th,td{padding:4px 5px}tr.what td{font-size:14px}}
 @media print{body{background:#fff;color:#000;font-size:12pt;max-width:none}th,dt{color:#000}.note,tr.what td{color:#333}
 a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}
-.swatch{outline:1px solid #000}.chart svg{background:#000}h2,h3{break-after:avoid}tr,.chart,iframe.flame{break-inside:avoid}}
+.swatch{outline:1px solid #000}.chart svg{background:#000}h2,h3{break-after:avoid}tr,.chart,iframe.flame,.flamebox{break-inside:avoid}}
 ";
 
 /// Marks the page as rendered once its script has run, counting the flamegraphs whose own
@@ -445,7 +445,8 @@ impl HtmlReport {
                 .write_svg(&title, &subtitle, StackView::Slide, &mut svg)
                 .is_ok()
             {
-                let _ = writeln!(h, "<h3>{}</h3>", esc(&p.rung));
+                // One block, so a printed page never ends on a heading whose picture moved on.
+                let _ = writeln!(h, "<div class=\"flamebox\"><h3>{}</h3>", esc(&p.rung));
                 if samples < FEW_SAMPLES {
                     let _ = writeln!(
                         h,
@@ -456,6 +457,7 @@ impl HtmlReport {
                     );
                 }
                 embed::flame_frame(h, &String::from_utf8_lossy(&svg));
+                let _ = writeln!(h, "</div>");
             }
         }
         // Like with like: a Python peer's stacks against another peer's.
@@ -482,8 +484,9 @@ impl HtmlReport {
             )
             .is_ok()
             {
-                let _ = writeln!(h, "<h3>{}</h3>", esc(&what));
+                let _ = writeln!(h, "<div class=\"flamebox\"><h3>{}</h3>", esc(&what));
                 embed::flame_frame(h, &String::from_utf8_lossy(&svg));
+                let _ = writeln!(h, "</div>");
             }
         }
     }
