@@ -413,6 +413,13 @@ USE_HINTS = {
 }
 
 
+def span(start, end):
+    """Rows start..end (end excluded) in words: one row is named as one."""
+    if end - start == 1:
+        return "row %d" % start
+    return "rows %d..%d (end excluded)" % (start, end)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--step", required=True)
@@ -524,8 +531,8 @@ def main():
         ids, sims = (np.asarray(r) for r in result)
         for what, arr in (("indices", ids), ("similarities", sims)):
             if arr.shape != (rows, a.k):
-                fail(WRONG, "%s: topk's %s have shape %s; expected (%d, %d): rows %d..%d, k = %d each"
-                     % (name, what, arr.shape, rows, a.k, start, end, a.k))
+                fail(WRONG, "%s: topk's %s have shape %s; expected (%d, %d): %s, k = %d each"
+                     % (name, what, arr.shape, rows, a.k, span(start, end), a.k))
         if not np.issubdtype(ids.dtype, np.integer):
             fail(WRONG, "%s: topk's indices are %s, not row numbers: return (indices, similarities), in that order"
                  % (name, ids.dtype))
@@ -541,14 +548,14 @@ def main():
         np.save(a.sims, sims.astype(np.float32))
     else:
         if result is None:
-            fail(WRONG, "%s: %s returned None; return rows %d..%d of S" % (name, a.function, start, end))
+            fail(WRONG, "%s: %s returned None; return %s of S" % (name, a.function, span(start, end)))
         try:
             S = np.asarray(result, dtype=np.float64)
         except (TypeError, ValueError) as e:
             fail(WRONG, "%s: %s returned something that is not a table of numbers (%s)" % (name, a.function, e))
         if S.shape != (rows, n):
-            fail(WRONG, "%s: %s returned shape %s; expected (%d, %d): rows %d..%d of S, one column per vector"
-                 % (name, a.function, S.shape, rows, n, start, end))
+            fail(WRONG, "%s: %s returned shape %s; expected (%d, %d): %s of S, one column per vector"
+                 % (name, a.function, S.shape, rows, n, span(start, end)))
         bad = np.argwhere(~np.isfinite(S))
         if len(bad):
             r, c = bad[0]

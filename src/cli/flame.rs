@@ -36,7 +36,7 @@ pub struct FlameArgs {
     #[arg(
         long,
         default_value_t = ladder::profile::DEFAULT_FREQUENCY,
-        value_parser = clap::value_parser!(u32).range(1..=1000),
+        value_parser = ladder::run::limits::parse_frequency,
         conflicts_with = "memory"
     )]
     frequency: u32,

@@ -173,19 +173,37 @@ fn read(path: &Path) -> Result<Input> {
     // A saved run is a few MB at most; a device or a runaway file is refused, not read.
     let text = ladder::fsio::read_text_limited(path, 256 << 20)
         .with_context(|| format!("could not read {}", path.display()))?;
+    const MADE_BY: &str = "`ladder run --format json`, `ladder scale --format json`, `ladder \
+                           lab check --format json` or `ladder learn --export`";
+    if text.trim().is_empty() {
+        bail!("{} is empty: give a file made by {MADE_BY}", path.display());
+    }
     let doc: serde_json::Value = serde_json::from_str(&text).with_context(|| {
         format!(
-            "{} is not JSON: give the output of `ladder run --format json` or `ladder scale --format json`",
+            "{} is not JSON: give a file made by {MADE_BY}",
             path.display()
         )
     })?;
     let foreign = || {
         format!(
-            "{} is not a ladder run or sweep (made by `ladder run --format json` or `ladder scale --format json`)",
+            "{} is not a ladder output (made by {MADE_BY})",
             path.display()
         )
     };
     if doc.get("rungs").is_some() && doc.get("workload").is_some() {
+        // A run written by a later ladder may mean other things by the same fields.
+        if let Some(v) = doc
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+            && v > u64::from(ladder::report::SCHEMA_VERSION)
+        {
+            bail!(
+                "{} was written by a newer ladder (schema_version {v}; this one reads up to \
+                 {}): update ladder to read it",
+                path.display(),
+                ladder::report::SCHEMA_VERSION
+            );
+        }
         let run: Results = serde_json::from_value(doc).with_context(foreign)?;
         return Ok(Input::Run(Box::new(run)));
     }

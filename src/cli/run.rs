@@ -63,7 +63,7 @@ pub struct RunArgs {
     pub report: Option<PathBuf>,
     /// Profiler sampling rate, Hz (1 to 1000; default 997), with --profile, --flamegraphs or
     /// --report.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, value_parser = ladder::run::limits::parse_frequency)]
     pub frequency: Option<u32>,
     /// The ann rung's links per node (HNSW's M).
     #[arg(long, default_value_t = AnnParams::default().m)]

@@ -13,17 +13,17 @@ pub fn exec() -> Result<ExitCode> {
         let info = r.info();
         writeln!(
             out,
-            "{i}  {:<12} {:<10} {}",
+            "{i}  {:<12} {:<10}  {}",
             info.id, info.step, info.what_changed
         )?;
-        writeln!(out, "   {:<12} {:<10} why: {}", "", "", info.why)?;
+        writeln!(out, "   {:<12} {:<10}  why: {}", "", "", info.why)?;
     }
     writeln!(out, "\noutside the ladder (for the lessons):")?;
     for r in rungs::extras() {
         let info = r.info();
         writeln!(
             out,
-            "-  {:<12} {:<10} {}",
+            "-  {:<12} {:<10}  {}",
             info.id, info.step, info.what_changed
         )?;
     }

@@ -53,7 +53,9 @@ const CLAIMS: &[Claim] = &[
 fn judge(measured: f64, claimed: f64) -> String {
     let by = measured / claimed;
     if (0.5..=2.0).contains(&by) && measured > 1.0 {
-        let off = if by >= 1.0 {
+        let off = if (0.95..1.05).contains(&by) {
+            "about the claim".to_string()
+        } else if by >= 1.0 {
             format!("{} the claim", times(by))
         } else {
             format!("{} short of it", times(1.0 / by))
@@ -328,6 +330,7 @@ mod tests {
     fn a_claim_holds_within_a_factor_of_three() {
         assert!(judge(100.0, 100.0).starts_with("held, within"));
         assert!(judge(60.0, 100.0).contains("1.7x short of it"));
+        assert!(judge(999.0, 1000.0).contains("(999x measured, about the claim)"));
         assert!(judge(650.0, 100.0).contains("6.5x the claim"));
         assert!(judge(0.8, 2.0).contains("did not hold") && judge(0.8, 2.0).contains("2.5x short"));
         assert!(judge(30.0, 100.0).contains("did not hold"));

@@ -50,6 +50,11 @@ pub fn parse_threads(value: &str) -> Result<usize, String> {
     whole("threads", value, 1, MAX_THREADS)
 }
 
+/// A profiler's sampling rate, Hz.
+pub fn parse_frequency(value: &str) -> Result<u32, String> {
+    whole("frequency (Hz)", value, 1, 1000).map(|v| v as u32)
+}
+
 /// Neighbours per row.
 pub fn parse_k(value: &str) -> Result<usize, String> {
     whole("k", value, 1, MAX_K)
