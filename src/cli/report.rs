@@ -168,13 +168,15 @@ enum Input {
     Table(TableSection, Option<String>),
 }
 
+/// The files `report` reads, as a message names them.
+const MADE_BY: &str = "`ladder run --format json`, `ladder scale --format json`, `ladder lab \
+                       check --format json` or `ladder learn --export`";
+
 /// A run or a sweep, told apart by their fields; anything else is refused by name.
 fn read(path: &Path) -> Result<Input> {
     // A saved run is a few MB at most; a device or a runaway file is refused, not read.
     let text = ladder::fsio::read_text_limited(path, 256 << 20)
         .with_context(|| format!("could not read {}", path.display()))?;
-    const MADE_BY: &str = "`ladder run --format json`, `ladder scale --format json`, `ladder \
-                           lab check --format json` or `ladder learn --export`";
     if text.trim().is_empty() {
         bail!("{} is empty: give a file made by {MADE_BY}", path.display());
     }
