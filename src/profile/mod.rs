@@ -68,6 +68,15 @@ pub fn frame_kind(name: &str) -> FrameKind {
     }
 }
 
+/// The function a frame is in: py-spy names a frame by its line (`dot (01_naive.py:18)`), so a
+/// function's lines are one function's time only without it (`dot (01_naive.py)`).
+fn function_of(frame: &str) -> std::borrow::Cow<'_, str> {
+    match frame.rfind(".py:") {
+        Some(at) if frame.ends_with(')') => format!("{})", &frame[..at + 3]).into(),
+        _ => frame.into(),
+    }
+}
+
 /// Sampled call stacks.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Profile {
@@ -213,18 +222,21 @@ impl Profile {
     /// The functions with the most samples, by self then total time.
     #[must_use]
     pub fn top_functions(&self, limit: usize) -> Vec<FunctionCost> {
-        let mut costs: HashMap<&str, (u64, u64)> = HashMap::new();
+        let mut costs: HashMap<std::borrow::Cow<'_, str>, (u64, u64)> = HashMap::new();
+        // Our profiles' stacks start at a thread's name, which is no function; py-spy's start
+        // at the program's first frame (a lab step's, at the student's function), which is.
+        let root = usize::from(!self.is_python());
         for (frames, count) in &self.stacks {
-            // Skip the thread-name root; count each function once per stack for "total".
-            let mut seen: Vec<&str> = Vec::new();
-            for f in frames.iter().skip(1) {
-                if !seen.contains(&f.as_str()) {
+            // Count each function once per stack for "total".
+            let mut seen: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+            for f in frames.iter().skip(root).map(|f| function_of(f)) {
+                if !seen.contains(&f) {
+                    costs.entry(f.clone()).or_default().1 += count;
                     seen.push(f);
-                    costs.entry(f).or_default().1 += count;
                 }
             }
-            if let Some(leaf) = frames.last().filter(|_| frames.len() > 1) {
-                costs.entry(leaf).or_default().0 += count;
+            if let Some(leaf) = frames.last().filter(|_| frames.len() > root) {
+                costs.entry(function_of(leaf)).or_default().0 += count;
             }
         }
         let mut v: Vec<FunctionCost> = costs
@@ -438,6 +450,51 @@ mod tests {
             1000,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_lab_step_s_own_function_counts_though_its_stack_starts_there() {
+        // A focused step: the student's function is the first frame, and holds the time.
+        let step = Profile::from_folded(
+            "similarity (02_algorithmic.py:19) 70\n\
+             similarity (02_algorithmic.py:12);<listcomp> (02_algorithmic.py:12) 1\n",
+            250,
+        )
+        .unwrap();
+        let top = step.top_functions(1);
+        assert_eq!(top[0].name, "similarity (02_algorithmic.py)");
+        assert_eq!(top[0].self_samples, 70);
+        let naive = Profile::from_folded(
+            "similarity (01_naive.py:31);norm (01_naive.py:23) 60\n\
+             similarity (01_naive.py:32);dot (01_naive.py:18) 40\n",
+            250,
+        )
+        .unwrap();
+        let diff = Profile::diff_functions(&naive, &step, 3);
+        assert_eq!(diff[0].0, "similarity (02_algorithmic.py)", "{diff:?}");
+        // A function's lines are one function: norm's 60% is norm's, and similarity holds
+        // all 100% of the naive step in total.
+        let top = naive.top_functions(3);
+        assert_eq!(
+            (top[0].name.as_str(), top[0].self_samples),
+            ("norm (01_naive.py)", 60)
+        );
+        assert_eq!(
+            naive
+                .top_functions(9)
+                .iter()
+                .find(|f| f.name.starts_with("similarity"))
+                .unwrap()
+                .total_samples,
+            100
+        );
+        // Our own profiles still leave the thread's name out.
+        assert!(
+            profile()
+                .top_functions(10)
+                .iter()
+                .all(|f| f.name != "ladder-runner")
+        );
     }
 
     #[test]
