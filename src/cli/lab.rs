@@ -347,7 +347,17 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
     Ok(Climbed {
         threads,
         meta: WorkloadMeta::from(workload.as_ref()),
-        dir: lab_dir.display().to_string(),
+        // "." names no lab: its folder's own name does, as NOTES.md says it.
+        dir: match lab_dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_owned()))
+        {
+            Some(name) if lab_dir == std::path::Path::new(".") => {
+                name.to_string_lossy().into_owned()
+            }
+            _ => lab_dir.display().to_string(),
+        },
         lab,
         machine,
         runner,
