@@ -42,6 +42,11 @@ struct OpenArgs {
     /// Colours: dark, light, or high-contrast (for projectors).
     #[arg(long, default_value = "dark", value_parser = ["dark", "light", "high-contrast"])]
     theme: String,
+    /// The app climbs at lab.toml's size; a quick size is `ladder lab check --n N --d D`.
+    #[arg(long, hide = true, allow_negative_numbers = true)]
+    n: Option<String>,
+    #[arg(long, hide = true, allow_negative_numbers = true)]
+    d: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -156,6 +161,13 @@ fn lab_dir(dir: Option<&PathBuf>) -> PathBuf {
 
 /// Opens the app on the lab: the steps as rows, each run again when its file is saved.
 fn open(args: &OpenArgs) -> Result<ExitCode> {
+    if args.n.is_some() || args.d.is_some() {
+        bail!(
+            "the lab's app climbs at its own size, lab.toml's [workload] (the size its floors \
+             were set for): for a quick try at another, use `ladder lab check --n N --d D`, or \
+             edit lab.toml"
+        );
+    }
     let dir = lab_dir(args.dir.as_ref());
     let lab = lab::load(&dir)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -351,7 +363,7 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
         dir: match lab_dir
             .canonicalize()
             .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_owned()))
+            .and_then(|p| p.file_name().map(std::borrow::ToOwned::to_owned))
         {
             Some(name) if lab_dir == std::path::Path::new(".") => {
                 name.to_string_lossy().into_owned()

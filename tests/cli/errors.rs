@@ -20,6 +20,19 @@ fn a_repeat_out_of_range_is_refused_with_the_range() {
 
 #[test]
 fn bad_arguments_exit_2_with_a_reason() {
+    // The lab's app climbs at lab.toml's size: a size for it is sent where sizes go.
+    ladder()
+        .args(["lab", "--n", "400"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ladder lab check --n N --d D"));
+    ladder()
+        .args(["run", "--frequency", "0", "--profile"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "frequency (Hz) must be a whole number from 1 to 1000, not '0'",
+        ));
     ladder()
         .args(["run", "--rungs", "naive,turbo"])
         .assert()
@@ -175,7 +188,7 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
         // An option that would be ignored is refused, not dropped.
         (
             &["run", "--frequency", "5000", "--profile"],
-            "5000 is not in 1..=1000",
+            "frequency (Hz) must be a whole number from 1 to 1000, not '5000'",
         ),
         (
             &["run", "--frequency", "500"],

@@ -113,7 +113,10 @@ pub const HELP: &[(&str, &str)] = &[
         "?",
         "this help (↑ ↓ PgUp PgDn scroll it, any other key closes)",
     ),
-    ("q / Ctrl-C", "quit (whatever is running is cancelled first)"),
+    (
+        "q / Ctrl-C",
+        "quit (whatever is running is cancelled first)",
+    ),
 ];
 
 /// The heading of the section for `screen`.
