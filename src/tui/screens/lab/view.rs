@@ -71,10 +71,15 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         // A template still raising its TODO is a step to write, not a failure.
         let untouched =
             matches!(&status, Status::Failed(why) if why.contains("NotImplementedError: TODO"));
+        // A deleted file says so in its row, not only when selected.
+        let missing = !matches!(status, Status::Running(_) | Status::Locked)
+            && !lab.lab.steps[i].file.is_file();
         let mut cells = vec![
             Cell::from(if lab.selected == i { "▶" } else { " " }),
             Cell::from(r.file.clone()),
-            if untouched {
+            if missing {
+                Cell::from("missing").style(Style::default().fg(theme.warn))
+            } else if untouched {
                 Cell::from("to write").style(theme.dim())
             } else {
                 status_cell(&status, theme)
