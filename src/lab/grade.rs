@@ -81,9 +81,12 @@ pub fn grade(
     lint: &Lint,
 ) -> (Verdict, Option<FloorCheck>) {
     let floor = step.floor.as_ref().map(|f| {
+        // Only a step that counts is a reference: a baseline made slower, or a file changed
+        // since its time, would make the floor easier to reach.
         let over = earlier
             .iter()
             .find(|r| r.id == f.over)
+            .filter(|r| r.verdict.counts())
             .and_then(|r| r.report.as_ref());
         // Only a verified time is a fair reference.
         let measured = over
@@ -158,6 +161,15 @@ pub fn grade(
         }
         RunStatus::Completed | RunStatus::Extrapolated => match &floor {
             Some(fc) => match fc.measured {
+                None if earlier
+                    .iter()
+                    .any(|r| r.id == fc.floor.over && !r.verdict.counts()) =>
+                {
+                    Verdict::NotYet(format!(
+                        "needs {} to count first: its time is what this step is measured against",
+                        fc.floor.over
+                    ))
+                }
                 None => Verdict::NotYet(format!(
                     "needs a verified time of {} to compare with",
                     fc.floor.over

@@ -227,7 +227,9 @@ fn judge(
             let (verdict, floor) = grade::grade(step, report, earlier, lint);
             let verdict = match given_changed(step) {
                 Some(line) if verdict.counts() => Verdict::NotYet(format!(
-                    "{} is not the baseline handed out (changed at line {line}): every floor                      is measured from it, so it counts only as given; put it back (delete it,                      then `ladder lab init --missing`)",
+                    "{} is not the baseline handed out (changed at line {line}): every floor \
+                     is measured from it, so it counts only as given; put it back (delete it, \
+                     then `ladder lab init --missing`)",
                     step.file_name()
                 )),
                 _ => verdict,
@@ -245,7 +247,8 @@ fn given_changed(step: &LabStep) -> Option<usize> {
         return None;
     }
     let name = step.file.file_name()?.to_string_lossy().into_owned();
-    let text = std::fs::read_to_string(&step.file).ok()?;
+    // Read as bytes: a file Python reads in another encoding is still compared.
+    let text = String::from_utf8_lossy(&std::fs::read(&step.file).ok()?).into_owned();
     scaffold::differs_from_template(&name, &text)
 }
 

@@ -64,15 +64,11 @@ pub fn template(name: &str) -> Option<&'static str> {
 #[must_use]
 pub fn differs_from_template(name: &str, text: &str) -> Option<usize> {
     let code = |t: &str| -> Vec<(usize, String)> {
-        t.lines()
+        t.trim_start_matches('\u{feff}')
+            .lines()
             .enumerate()
             .filter_map(|(i, l)| {
-                // A comment ends the code on a line that holds no string that could hold a #.
-                let l = match l.find('#') {
-                    Some(at) if !l.contains('"') && !l.contains('\'') => &l[..at],
-                    _ => l,
-                };
-                let l = l.trim_end();
+                let l = without_comment(l).trim_end();
                 (!l.is_empty()).then(|| (i + 1, l.to_string()))
             })
             .collect()
@@ -85,6 +81,30 @@ pub fn differs_from_template(name: &str, text: &str) -> Option<usize> {
         }
     }
     (mine.len() < given.len()).then(|| mine.last().map_or(1, |(line, _)| line + 1))
+}
+
+/// A line of Python without its comment: from the first `#` outside a string literal (an
+/// apostrophe inside the comment is the comment's).
+fn without_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (at, c) in line.char_indices() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '#' => return &line[..at],
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => {}
+        }
+    }
+    line
 }
 
 /// Writes a new lab into `dir` (made if missing). Refuses, writing nothing, when any of its
@@ -150,10 +170,10 @@ mod tests {
         assert_eq!(differs_from_template("01_naive.py", given), None);
         let noted = given.replace(
             "    return math.sqrt(dot(u, u))",
-            "    # the norm, again\n    return math.sqrt(dot(u, u))  # slow?\r",
+            "    # norm's the hot one\n    return math.sqrt(dot(u, u))  # it's slow?\r",
         );
         assert_eq!(differs_from_template("01_naive.py", &noted), None);
-        // Six more calls in the loop: a slower baseline inflates every floor after it.
+        // One more call in the loop: a slower baseline inflates every floor after it.
         let slower = given.replace(
             "            den = norm(X[i]) * norm(X[j])",
             "            norm(X[i])\n            den = norm(X[i]) * norm(X[j])",

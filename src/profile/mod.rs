@@ -223,10 +223,11 @@ impl Profile {
     #[must_use]
     pub fn top_functions(&self, limit: usize) -> Vec<FunctionCost> {
         let mut costs: HashMap<std::borrow::Cow<'_, str>, (u64, u64)> = HashMap::new();
-        // Our profiles' stacks start at a thread's name, which is no function; py-spy's start
-        // at the program's first frame (a lab step's, at the student's function), which is.
-        let root = usize::from(!self.is_python());
         for (frames, count) in &self.stacks {
+            // Our profiles' stacks start at a thread's (or a program's) bare name, which is no
+            // function; py-spy's start at a frame, `name (file:line)` (a lab step's at the
+            // student's function), which is one.
+            let root = usize::from(frames.first().is_some_and(|f| !f.contains(" (")));
             // Count each function once per stack for "total".
             let mut seen: Vec<std::borrow::Cow<'_, str>> = Vec::new();
             for f in frames.iter().skip(root).map(|f| function_of(f)) {
