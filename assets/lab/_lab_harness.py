@@ -299,7 +299,14 @@ def load(path):
     spec = importlib.util.spec_from_file_location(mod_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[mod_name] = module
-    spec.loader.exec_module(module)
+    if path.endswith(".py"):
+        # Compiled from the text checked, never from a cached .pyc: a stale one with the
+        # file's size and time would run other code than the file shows.
+        with open(path, "rb") as f:
+            code = compile(f.read(), path, "exec", dont_inherit=True)
+        exec(code, module.__dict__)
+    else:
+        spec.loader.exec_module(module)
     return module
 
 
@@ -356,7 +363,19 @@ def jitted(module):
 
 # A library's product by name: in a step whose products are its own loops, none may be called.
 PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "outer", "kron",
-            "multi_dot", "einsum_path"}
+            "multi_dot", "einsum_path", "vecdot", "matvec", "vecmat", "__matmul__",
+            "__rmatmul__", "__imatmul__", "sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot",
+            "cblas_sdot", "cblas_ddot", "cblas_sgemm", "cblas_dgemm", "pairwise_distances",
+            "cdist", "corrcoef", "cov", "knn"}
+
+
+def imported(tokens, i):
+    """Whether token i is named in an import statement (`from numpy import dot as d`)."""
+    j = i
+    while j > 0 and tokens[j - 1].type not in (tokenize.NEWLINE, tokenize.INDENT,
+                                                tokenize.DEDENT, tokenize.ENCODING):
+        j -= 1
+    return tokens[j].string in ("from", "import", "cimport")
 
 
 def library_product(path):
@@ -374,12 +393,13 @@ def library_product(path):
     own = set()
     for i, t in enumerate(tokens[:-1]):
         if t.type == tokenize.NAME and t.string in ("def", "cdef", "cpdef"):
-            # The defined name is the last name before the first "(" (cdef double dot(...)).
+            # The defined name is the last name before the first "(" (cdef double dot(...));
+            # an "=" first makes it a variable (`cdef object S = dot(...)`), not a definition.
             j = i + 1
             while (j < len(tokens) - 1 and tokens[j + 1].string != "("
-                   and tokens[j].type != tokenize.NEWLINE):
+                   and tokens[j].type != tokenize.NEWLINE and tokens[j].string != "="):
                 j += 1
-            if tokens[j].type == tokenize.NAME:
+            if tokens[j].type == tokenize.NAME and tokens[j + 1].string == "(":
                 own.add(tokens[j].string)
     seen_loop = False
     starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
@@ -391,12 +411,18 @@ def library_product(path):
             # At the start of a line it is a decorator, not a product.
             if prev is not None and prev.type not in starts:
                 return (t.start[0], "the @ operator")
-        if (t.type == tokenize.NAME and t.string in PRODUCTS and i + 1 < len(tokens)
-                and tokens[i + 1].string == "("):
+        if t.type == tokenize.NAME and t.string in PRODUCTS:
             attribute = prev is not None and prev.string == "."
+            on_self = attribute and i > 1 and tokens[i - 2].string == "self"
             defining = prev is not None and prev.string in ("def", "cdef", "cpdef")
-            if not defining and (attribute or t.string not in own):
+            called = i + 1 < len(tokens) and tokens[i + 1].string == "("
+            # Imported under any name (`from numpy import dot as d`), reached as an attribute
+            # (`np.dot`, `U.dot`, `mm = np.matmul`), or called when the file does not define it.
+            if (not defining and not on_self
+                    and (imported(tokens, i) or attribute or (called and t.string not in own))):
                 return (t.start[0], t.string)
+        if t.type == tokenize.OP and t.string == "@=":
+            return (t.start[0], "the @= operator")
     return None if seen_loop else ("no loop", None)
 
 
@@ -497,14 +523,16 @@ def main():
     t2 = time.perf_counter()
     rows = end - start
     if uses and end > start and not used:
-        # Imported is not used: one more row, untimed, watched for a call into the library.
+        # Imported is not used: the same rows once more, untimed, watched for a call into the
+        # library (the same rows: a step that searched only when asked for one row would pass
+        # a one-row watch).
         if "numba" in uses and jitted(module):
             used = True
         else:
             try:
                 with contextlib.redirect_stdout(sys.stderr):
                     searches = [w for m in uses for w in SEARCHES.get(m, ())]
-                    used = calls_into(lambda: fn(*one_row), uses, searches or None)
+                    used = calls_into(lambda: fn(*args), uses, searches or None)
             except BaseException as e:
                 detail, summary = student_trace(e, path)
                 fail(RAISED, summary, detail)

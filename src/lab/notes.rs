@@ -289,10 +289,12 @@ pub fn markdown(
         }
     }
     let _ = writeln!(s, "\n## The course's claims, on my numbers\n");
+    // Only steps that count: a locked step's time, or one of a file changed since, is not
+    // this climb's number.
     let seconds = |id: &str| {
         results
             .iter()
-            .find(|r| r.id == id)
+            .find(|r| r.id == id && r.verdict.counts())
             .and_then(StepResult::seconds)
     };
     for c in CLAIMS {
@@ -312,7 +314,7 @@ pub fn markdown(
                 format!("`{id}` over `{}`: {said}{caveat}", c.than)
             }
             _ => format!(
-                "not measured yet: needs a verified time of `{}` and of `{}`",
+                "not measured yet: needs `{}` and `{}` to count",
                 c.faster.join("` or `"),
                 c.than
             ),

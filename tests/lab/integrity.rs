@@ -146,6 +146,20 @@ fn the_numba_step_needs_a_loop_numba_compiled() {
         "numba",
         "05_numba.py:16 uses inner, a library's product",
     );
+    // The same under another name: the import names it.
+    refused(
+        &lab,
+        (
+            "05_numba.py",
+            "import numpy as np\nfrom numpy import matmul as mm\nfrom numba import njit\n\n\n\
+             @njit\ndef touch(n):\n    s = 0\n    for i in range(n):\n        s += i\n    \
+             return s\n\n\ndef similarity(X, start, end):\n    touch(3)\n    \
+             n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
+             return mm(U[start:end], U.T)\n",
+        ),
+        "numba",
+        "05_numba.py:2 uses matmul, a library's product",
+    );
 }
 
 #[test]
