@@ -9,6 +9,7 @@
 //! table and JSON of `ladder lab check`). This part uses peers, run, report and below; never
 //! the app.
 
+pub mod edits;
 pub mod grade;
 pub mod history;
 pub mod lint;

@@ -103,6 +103,8 @@ pub struct LabSummary {
     /// Steps measured so near their floor that a busier or quieter machine could change
     /// their grade, said so an instructor does not read a noise flip as a student's doing.
     pub near_floor: Vec<String>,
+    /// How the student's lab.toml asks less than the shipped one.
+    pub loosened: Vec<String>,
 }
 
 impl LabSummary {
@@ -142,6 +144,7 @@ impl LabSummary {
                     })
                 })
                 .collect(),
+            loosened: l.loosened.clone(),
         }
     }
 }
@@ -364,6 +367,19 @@ impl Class {
             out.push(format!(
                 "The labs were checked at different sizes: {groups}. The floors are set for the \
                  lab's own size; a grade at another may differ."
+            ));
+        }
+        let loose: Vec<&str> = self
+            .students
+            .iter()
+            .filter(|s| s.lab.as_ref().is_some_and(|l| !l.loosened.is_empty()))
+            .map(|s| s.name.as_str())
+            .collect();
+        if !loose.is_empty() {
+            out.push(format!(
+                "The lab.toml of {} asks less than the lab as shipped (a lower floor, a check \
+                 turned off): their grades are not the others'; their sections say how.",
+                loose.join(", ")
             ));
         }
         out

@@ -188,3 +188,40 @@ fn a_baseline_made_slower_does_not_count() {
          measured from it",
     );
 }
+
+#[test]
+fn a_loosened_lab_toml_is_said_wherever_the_grades_go() {
+    if !have_numpy() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    let (_, doc) = check(&lab, &["--n", "60", "--d", "8", "--budget", "1"]);
+    assert_eq!(doc["loosened"], serde_json::json!([]), "as shipped: {doc}");
+    let toml = std::fs::read_to_string(lab.join("lab.toml")).unwrap();
+    std::fs::write(
+        lab.join("lab.toml"),
+        toml.replace("given = true", "given = false")
+            .replace("at_least = 30.0", "at_least = 0.5"),
+    )
+    .unwrap();
+    let (_, doc) = check(&lab, &["--n", "60", "--d", "8", "--budget", "1"]);
+    let said = doc["loosened"].to_string();
+    assert!(said.contains("step naive has given turned off"), "{said}");
+    assert!(
+        said.contains("step numpy's floor is 0.5x over algorithmic"),
+        "{said}"
+    );
+    let table = ladder()
+        .args(["lab", "check", "--n", "60", "--d", "8", "--budget", "1"])
+        .arg(&lab)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&table.stdout)
+            .contains("lab.toml asks less than the lab as shipped"),
+        "{}",
+        String::from_utf8_lossy(&table.stdout)
+    );
+}

@@ -56,10 +56,23 @@ pub(super) fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
         None
     };
     let passed = gate.as_ref().is_none_or(lab::history::Gate::passed);
+    // Said wherever the grades go: a lab.toml that asks less than the shipped one.
+    let loosened = lab::edits::loosened(&c.lab);
     let mut text = match args.format {
-        Format::Table => render::table(&c.dir, &c.meta, &c.machine, &c.results),
+        Format::Table => {
+            let mut t = render::table(&c.dir, &c.meta, &c.machine, &c.results);
+            if !loosened.is_empty() {
+                let _ = writeln!(
+                    t,
+                    "lab.toml asks less than the lab as shipped: {}",
+                    loosened.join("; ")
+                );
+            }
+            t
+        }
         Format::Json => {
             let mut doc = render::json(&c.dir, &c.meta, &c.machine, &c.results);
+            doc["loosened"] = loosened.clone().into();
             if let Some(name) = name {
                 doc["learner"] = name.into();
             }

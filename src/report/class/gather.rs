@@ -248,6 +248,12 @@ fn student(files: Vec<File>) -> Student {
                 }
                 let summary = LabSummary::of(&l);
                 s.notes.extend(summary.near_floor.iter().cloned());
+                if !summary.loosened.is_empty() {
+                    s.notes.push(format!(
+                        "its lab.toml asks less than the lab as shipped: {}",
+                        summary.loosened.join("; ")
+                    ));
+                }
                 s.lab.replace(summary).map(|_| "lab")
             }
             Input::Lessons(l) => {

@@ -66,6 +66,9 @@ pub struct LabDoc {
     #[serde(default)]
     pub all_count: bool,
     pub steps: Vec<LabStep>,
+    /// How its lab.toml asks less than the shipped one (`ladder lab check` says).
+    #[serde(default)]
+    pub loosened: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

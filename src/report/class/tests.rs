@@ -51,8 +51,14 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
         write("ada-lessons.json", &lessons("Ada Lovelace")),
         write("x.json", &lessons("ada lovelace")),
         write("foreign.json", r#"{"name": "something else"}"#),
-        // Grace's own lab (the same figures, not the same file).
-        write("grace_lab.json", &format!("{lab}\n")),
+        // Grace's own lab (the same figures, not the same file), from a loosened lab.toml.
+        write(
+            "grace_lab.json",
+            &lab.replace(
+                "\"all_count\": false,",
+                "\"all_count\": false, \"loosened\": [\"step naive has given turned off\"],",
+            ),
+        ),
         write("grace_lab2.json", r#"{"lab": "l", "steps": "not a list"}"#),
         // Linus handed in only a file cut short: he has a row, saying so.
         write("linus-run.json", "{\"rungs\": ["),
@@ -60,6 +66,21 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
     let class = Class::gather(&files);
     let names: Vec<&str> = class.students.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Ada Lovelace", "grace", "linus"]);
+    // A loosened lab.toml is said above the table and in the student's section.
+    assert!(
+        class
+            .cautions()
+            .iter()
+            .any(|c| c.contains("The lab.toml of grace asks less")),
+        "{:?}",
+        class.cautions()
+    );
+    assert!(
+        class.students[1]
+            .notes
+            .iter()
+            .any(|n| n.contains("step naive has given turned off"))
+    );
     assert!(!class.students[2].read_anything());
     assert_eq!(class.students[2].notes, [super::NOTHING_READABLE]);
     let ada = &class.students[0];
