@@ -259,13 +259,14 @@ fn report_refuses_bad_input_by_name() {
         ),
         (
             write("other.json", "{\"name\": \"x\"}"),
-            "other.json is not a ladder run or sweep",
+            "other.json is not a ladder output",
         ),
         (
             write("bad.json", "{\"rungs\": 3, \"workload\": {}}"),
-            "bad.json is not a ladder run or sweep",
+            "bad.json is not a ladder output",
         ),
         (dir.path().join("missing.json"), "could not read"),
+        (write("empty.json", "  \n"), "empty.json is empty"),
     ];
     for (path, says) in cases {
         ladder()
@@ -373,11 +374,19 @@ fn the_report_renders_in_a_real_browser() {
     let checked = dir.path().join("checked.html");
     std::fs::write(&checked, page.replace("</body>", CLICK_CHECK)).unwrap();
 
-    let dom = browser(&exe, &dir.path().join("profile-dom"))
-        .args(["--virtual-time-budget=5000", "--dump-dom"])
-        .arg(format!("file://{}", checked.display()))
-        .output()
-        .unwrap();
+    // On a loaded machine the page's timer can fire before a frame's own script is done with
+    // its first layout: one more load then, and the checks below judge that one.
+    let load = |profile: &str| {
+        browser(&exe, &dir.path().join(profile))
+            .args(["--virtual-time-budget=5000", "--dump-dom"])
+            .arg(format!("file://{}", checked.display()))
+            .output()
+            .unwrap()
+    };
+    let mut dom = load("profile-dom");
+    if !String::from_utf8_lossy(&dom.stdout).contains("search Matched: ") {
+        dom = load("profile-dom-again");
+    }
     let text = String::from_utf8_lossy(&dom.stdout);
     let log = String::from_utf8_lossy(&dom.stderr);
     assert!(

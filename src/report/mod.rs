@@ -8,6 +8,7 @@ pub mod bench;
 pub mod charts;
 pub mod class;
 mod csv;
+mod flame;
 pub mod gate;
 pub mod history;
 pub mod html;
@@ -22,6 +23,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 pub use self::csv::Csv;
+pub use flame::{flame_subtitle, flame_title};
 pub use json::{Json, SCHEMA_VERSION};
 pub use markdown::{Markdown, merge_notes};
 pub use table::Table;
@@ -117,96 +119,6 @@ pub fn chart_file_for(path: &std::path::Path) -> String {
     match path.file_stem().map(|s| s.to_string_lossy().into_owned()) {
         Some(stem) if !stem.eq_ignore_ascii_case("notes") => format!("{stem}-{CHART_FILE}"),
         _ => CHART_FILE.to_string(),
-    }
-}
-
-/// The title of a flamegraph: what it shows, on which workload, on which machine. Short
-/// enough not to run under inferno's Search button in a 1024-pixel window: its text keeps
-/// its size when the picture narrows.
-#[must_use]
-pub fn flame_title(what: &str, workload: &WorkloadMeta, machine: &MachineInfo) -> String {
-    format!(
-        "ladder · {what} · {} × {} {} seed {} · {} ({} cores, {})",
-        workload.n,
-        workload.d,
-        workload.source,
-        workload.seed,
-        short_cpu(&machine.cpu),
-        machine.logical_cores,
-        machine.kernel_isa
-    )
-}
-
-/// The line under a CPU flamegraph's title: what was sampled, and the kernel's time. One
-/// line of inferno's small type: kept under about 150 characters, so it fits the picture.
-#[must_use]
-pub fn flame_subtitle(
-    profile: &crate::profile::Profile,
-    report: Option<&crate::run::RunReport>,
-) -> String {
-    // A Python peer's stacks are its whole process's (py-spy's), start-up and imports included.
-    let python = profile.is_python();
-    let mut s = format!(
-        "{} {}samples, {} · whole {}",
-        profile.total_samples(),
-        if python { "py-spy " } else { "" },
-        profile.rate_words(),
-        if python { "process" } else { "run" }
-    );
-    // A Python process's picture is the whole process: how much of it is start-up.
-    if let Some(imports) = profile.import_words() {
-        s.push_str(" · ");
-        s.push_str(&imports);
-    }
-    if let Some(r) = report {
-        s.push_str(" · kernel ");
-        s.push_str(&time_cell(r));
-        // A picture travels without the table that explains its marks.
-        if r.under_load() && r.has_time() {
-            s.push_str(" (!: under load)");
-        }
-        if r.rung == "jit" {
-            s.push_str(" · bare jit-thread frames are JIT code");
-        }
-    }
-    // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
-    // picture is not read as the kernel's.
-    let checking: u64 = profile
-        .stacks
-        .iter()
-        .filter(|(frames, _)| frames.iter().any(|f| f.contains("reference::verify_")))
-        .map(|(_, c)| c)
-        .sum();
-    let total = profile.total_samples();
-    if total > 0 && checking * 10 >= total * 3 {
-        let _ = std::fmt::Write::write_fmt(
-            &mut s,
-            format_args!(
-                " · {:.0}% verification: a larger --n shows the kernel",
-                100.0 * checking as f64 / total as f64
-            ),
-        );
-    }
-    s
-}
-
-/// A CPU's name without its marks and filler words: "Intel(R) Xeon(R) Processor" is
-/// "Intel Xeon", "AMD Ryzen 9 9950X 16-Core Processor" is "AMD Ryzen 9 9950X 16-Core".
-fn short_cpu(cpu: &str) -> String {
-    let unmarked = cpu
-        .replace("(R)", "")
-        .replace("(r)", "")
-        .replace("(TM)", "")
-        .replace("(tm)", "");
-    let words: Vec<&str> = unmarked
-        .split_whitespace()
-        .take_while(|w| *w != "@")
-        .filter(|w| !matches!(*w, "Processor" | "CPU"))
-        .collect();
-    if words.is_empty() {
-        cpu.trim().to_string()
-    } else {
-        words.join(" ")
     }
 }
 
@@ -510,21 +422,7 @@ pub fn existing_notes(path: &std::path::Path) -> Result<Option<String>, String> 
 
 #[cfg(test)]
 mod tests {
-    use super::{human_seconds, load_note, short_cpu, time_cell};
-
-    #[test]
-    fn a_flamegraph_names_the_cpu_without_its_marks() {
-        assert_eq!(short_cpu("Intel(R) Xeon(R) Processor"), "Intel Xeon");
-        assert_eq!(
-            short_cpu("AMD Ryzen 9 9950X 16-Core Processor"),
-            "AMD Ryzen 9 9950X 16-Core"
-        );
-        assert_eq!(
-            short_cpu("Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz"),
-            "Intel Core i7-8650U"
-        );
-        assert_eq!(short_cpu("Processor"), "Processor", "never empty");
-    }
+    use super::{human_seconds, load_note, time_cell};
 
     #[test]
     fn a_tiny_speedup_keeps_two_figures() {
@@ -640,24 +538,5 @@ mod tests {
         assert_eq!(human_seconds(2.5), "2.50 s");
         assert_eq!(human_seconds(0.0312), "31.2 ms");
         assert_eq!(human_seconds(f64::NAN), "-");
-    }
-}
-
-#[cfg(test)]
-mod subtitle_tests {
-    use super::flame_subtitle;
-    use crate::profile::Profile;
-
-    #[test]
-    fn a_profile_mostly_verification_says_so() {
-        let p = Profile::from_folded(
-            "ladder-runner;run_and_verify;ladder::workload::reference::verify_rows 6\n\
-             ladder-runner;run_and_verify;native::kernel 4\n",
-            997,
-        )
-        .unwrap();
-        assert!(flame_subtitle(&p, None).contains("60% verification"));
-        let kernel = Profile::from_folded("ladder-runner;native::kernel 10\n", 997).unwrap();
-        assert!(!flame_subtitle(&kernel, None).contains("verification:"));
     }
 }
