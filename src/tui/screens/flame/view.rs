@@ -206,9 +206,13 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         );
         return;
     }
-    // Top functions, with a legend of the colours.
+    // Top functions, with a legend of the colours: of the stacks the graph draws, so the
+    // table lists no scaffolding the graph folded away.
     let top = profile_of(view, m)
-        .map(|p| p.top_functions(right.height.saturating_sub(5) as usize))
+        .map(|p| {
+            p.without_scaffolding()
+                .top_functions(right.height.saturating_sub(5) as usize)
+        })
         .unwrap_or_default();
     let mut rows: Vec<Row> = top
         .iter()
