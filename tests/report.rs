@@ -351,7 +351,9 @@ window.addEventListener("load", function () { setTimeout(function () {
     var gs = d.querySelectorAll("#frames > g"), g = null;
     for (var i = 0; i < gs.length; i++) {
       var wd = parseFloat(gs[i].querySelector("rect").getAttribute("width"));
-      if (wd > 1 && wd < 90) { g = gs[i]; break; }
+      // A frame of ours, so the search below has a match inside the zoomed frame: inferno
+      // searches only what a zoom leaves visible.
+      if (wd > 1 && wd < 90 && gs[i].textContent.indexOf("ladder") >= 0) { g = gs[i]; break; }
     }
     g.dispatchEvent(new w.MouseEvent("click", {bubbles: true}));
     out.push("zoomed " + g.querySelector("rect").getAttribute("width"));
@@ -374,19 +376,11 @@ fn the_report_renders_in_a_real_browser() {
     let checked = dir.path().join("checked.html");
     std::fs::write(&checked, page.replace("</body>", CLICK_CHECK)).unwrap();
 
-    // On a loaded machine the page's timer can fire before a frame's own script is done with
-    // its first layout: one more load then, and the checks below judge that one.
-    let load = |profile: &str| {
-        browser(&exe, &dir.path().join(profile))
-            .args(["--virtual-time-budget=5000", "--dump-dom"])
-            .arg(format!("file://{}", checked.display()))
-            .output()
-            .unwrap()
-    };
-    let mut dom = load("profile-dom");
-    if !String::from_utf8_lossy(&dom.stdout).contains("search Matched: ") {
-        dom = load("profile-dom-again");
-    }
+    let dom = browser(&exe, &dir.path().join("profile-dom"))
+        .args(["--virtual-time-budget=5000", "--dump-dom"])
+        .arg(format!("file://{}", checked.display()))
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&dom.stdout);
     let log = String::from_utf8_lossy(&dom.stderr);
     assert!(
