@@ -121,12 +121,7 @@ impl Profile {
     #[must_use]
     pub fn import_words(&self) -> Option<String> {
         let total = self.total_samples();
-        let importing: u64 = self
-            .stacks
-            .iter()
-            .filter(|(frames, _)| frames.iter().any(|f| f.contains("importlib._bootstrap")))
-            .map(|(_, c)| c)
-            .sum();
+        let importing = self.matching_samples("importlib._bootstrap");
         (total > 0 && importing > 0)
             .then(|| format!("imports {:.0}%", 100.0 * importing as f64 / total as f64))
     }

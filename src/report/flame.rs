@@ -54,12 +54,7 @@ pub fn flame_subtitle(
     }
     // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
     // picture is not read as the kernel's.
-    let checking: u64 = profile
-        .stacks
-        .iter()
-        .filter(|(frames, _)| frames.iter().any(|f| f.contains("reference::verify_")))
-        .map(|(_, c)| c)
-        .sum();
+    let checking = profile.matching_samples("reference::verify_");
     let total = profile.total_samples();
     if total > 0 && checking * 10 >= total * 3 {
         let _ = std::fmt::Write::write_fmt(
