@@ -270,14 +270,21 @@ impl RunReport {
 
 /// Fills the speedup columns: against the first rung of the run and against the rung before,
 /// from their (median) times, each marked when the two rungs' ranges of times overlap.
-/// A rung without a time (failed, cancelled) gets none and breaks the "previous" chain.
+/// A rung without a time (failed, cancelled) gets none and breaks the "previous" chain, and
+/// so does a change of kind: a peer's previous is the peer before it (the Python ladder's
+/// step below), never the last rung of ours, and an extra's is the extra before it.
 pub fn fill_speedups(reports: &mut [RunReport]) {
+    let kind = |r: &RunReport| (r.peer.is_some(), crate::rungs::is_extra(&r.rung));
+    let mut last_kind = None;
     let base = reports
         .first()
         .filter(|r| r.has_time())
         .map(|r| (r.estimated_s, r.time_range()));
     let mut prev: Option<(f64, (f64, f64))> = None;
     for (i, r) in reports.iter_mut().enumerate() {
+        if last_kind.replace(kind(r)) != Some(kind(r)) {
+            prev = None;
+        }
         if r.has_time() {
             let range = r.time_range();
             r.speedup_vs_baseline = base.map(|(b, _)| b / r.estimated_s);

@@ -379,6 +379,12 @@ pub fn extras() -> Vec<Box<dyn Rung>> {
     ]
 }
 
+/// Whether a rung is one of the extras (outside the ladder's climb).
+#[must_use]
+pub fn is_extra(id: &str) -> bool {
+    extras().iter().any(|r| r.info().id == id)
+}
+
 /// Looks a rung up by id, in the ladder and among the extras.
 #[must_use]
 pub fn find(id: &str) -> Option<Box<dyn Rung>> {

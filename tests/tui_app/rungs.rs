@@ -324,3 +324,40 @@ fn a_repeated_rung_shows_its_median_and_a_speedup_within_the_spread_is_marked() 
     assert!(!r.speedup_vs_previous_overlaps);
     assert_eq!(ladder::report::vs_previous_cell(r), "9.55x");
 }
+
+#[test]
+fn a_peers_vs_previous_is_the_peer_above_it_as_on_the_command_line() {
+    let mut app = ready_app();
+    let peers = ladder::peers::shipped().unwrap();
+    app.add_peers(&peers[..2]);
+    let first = app.rows.len() - 2;
+    // Our naive rung ran: it is the baseline of everything, peers included.
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        Step::Baseline,
+        100.0,
+        false,
+    ))));
+    for (i, t) in [(first, 50.0), (first + 1, 10.0)] {
+        app.selected = i;
+        let _ = app.update(key(KeyCode::Enter));
+        let mut r = report(app.rows[i].info.id, Step::Baseline, t, false);
+        r.peer = Some(ladder::rungs::PeerStats::default());
+        let _ = app.update(Msg::RungFinished(Box::new(r)));
+    }
+    let (a, b) = (
+        app.rows[first].report.as_ref().unwrap(),
+        app.rows[first + 1].report.as_ref().unwrap(),
+    );
+    assert_eq!(a.speedup_vs_baseline, Some(2.0));
+    assert_eq!(a.speedup_vs_previous, None, "the row above is not a peer");
+    assert_eq!(b.speedup_vs_baseline, Some(10.0));
+    assert_eq!(b.speedup_vs_previous, Some(5.0), "against the peer above");
+    // The same reports in a `ladder run`'s order get the same figures.
+    let mut cli = vec![app.rows[0].report.clone().unwrap(), a.clone(), b.clone()];
+    ladder::run::fill_speedups(&mut cli);
+    let figures = |r: &ladder::run::RunReport| (r.speedup_vs_baseline, r.speedup_vs_previous);
+    assert_eq!(figures(&cli[1]), figures(a));
+    assert_eq!(figures(&cli[2]), figures(b));
+}

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{HISTORY, Model, Notice, Status, WorkloadState};
+use super::{HISTORY, Model, Notice, RungRow, Status, WorkloadState};
 use crate::monitor::History;
 use crate::run::{self, Phase, RunEvent, RunReport};
 use crate::tui::message::Command;
@@ -285,40 +285,41 @@ impl Model {
         Some(index)
     }
 
-    /// Speedups against the lowest rung that has run and against the rung below.
+    /// Speedups against the lowest rung that has run, and against the row directly above
+    /// when it ran and is of the same kind (a rung of the ladder, an extra, a peer): the rule
+    /// `run::fill_speedups` applies to a `ladder run`, so both show the same figures.
     fn fill_speedups(&mut self) {
-        let mut reports: Vec<(usize, RunReport)> = self
+        let time = |r: &RungRow| {
+            r.report
+                .as_ref()
+                .filter(|r| r.has_time())
+                .map(|r| (r.estimated_s, r.time_range()))
+        };
+        let base = self
             .rows
             .iter()
             .enumerate()
             .filter(|(_, r)| !r.extra)
-            .filter_map(|(i, r)| r.report.clone().filter(RunReport::has_time).map(|r| (i, r)))
-            .collect();
-        let base = reports
-            .first()
-            .map(|(_, r)| (r.estimated_s, r.time_range()));
-        for row in self.rows.iter_mut().filter(|r| r.extra) {
-            if let Some(rep) = row.report.as_mut().filter(|r| r.has_time()) {
-                rep.speedup_vs_baseline = base.map(|(b, _)| b / rep.estimated_s);
-                rep.speedup_vs_baseline_overlaps =
-                    base.is_some_and(|(_, b)| run::stats::overlaps(b, rep.time_range()));
-                rep.speedup_vs_previous = None;
-                rep.speedup_vs_previous_overlaps = false;
-            }
-        }
-        let mut only: Vec<RunReport> = reports.iter().map(|(_, r)| r.clone()).collect();
-        run::fill_speedups(&mut only);
-        for ((i, r), filled) in reports.iter_mut().zip(only) {
-            // "Previous" is the rung directly below; if it has not run there is none.
-            let prev_ran = *i > 0 && self.has_run(*i - 1);
-            r.speedup_vs_baseline = filled.speedup_vs_baseline;
-            r.speedup_vs_previous = filled.speedup_vs_previous.filter(|_| prev_ran);
-            if let Some(row) = self.rows[*i].report.as_mut() {
-                row.speedup_vs_baseline = r.speedup_vs_baseline;
-                row.speedup_vs_previous = r.speedup_vs_previous;
-                row.speedup_vs_baseline_overlaps = filled.speedup_vs_baseline_overlaps;
-                row.speedup_vs_previous_overlaps = prev_ran && filled.speedup_vs_previous_overlaps;
-            }
+            .find_map(|(i, r)| time(r).map(|t| (i, t)));
+        let times: Vec<_> = self.rows.iter().map(time).collect();
+        let kinds: Vec<_> = self.rows.iter().map(|r| (r.extra, r.peer)).collect();
+        for (i, row) in self.rows.iter_mut().enumerate() {
+            let Some(rep) = row.report.as_mut() else {
+                continue;
+            };
+            let Some((_, range)) = times[i] else {
+                continue;
+            };
+            let prev = i
+                .checked_sub(1)
+                .filter(|&p| kinds[p] == kinds[i])
+                .and_then(|p| times[p]);
+            rep.speedup_vs_baseline = base.map(|(_, (b, _))| b / rep.estimated_s);
+            rep.speedup_vs_baseline_overlaps =
+                base.is_some_and(|(b, (_, r))| b != i && run::stats::overlaps(r, range));
+            rep.speedup_vs_previous = prev.map(|(p, _)| p / rep.estimated_s);
+            rep.speedup_vs_previous_overlaps =
+                prev.is_some_and(|(_, r)| run::stats::overlaps(r, range));
         }
     }
 }
