@@ -534,3 +534,31 @@ fn an_ended_program_s_memory_shows_the_most_it_reached() {
         "{screen}"
     );
 }
+
+#[test]
+fn every_screens_keys_fit_the_bottom_line_from_80_columns_up() {
+    use ladder::tui::app::Screen;
+    let mut app = ready_app();
+    for screen in [
+        Screen::Ladder,
+        Screen::Settings,
+        Screen::Results,
+        Screen::History,
+        Screen::Flame,
+        Screen::Scale,
+        Screen::Lessons,
+        Screen::Lab,
+    ] {
+        app.screen = screen;
+        for width in (80..=200).step_by(4) {
+            let keys = ui::footer_keys(&app, width);
+            // One column goes to the leading space.
+            assert!(
+                keys.chars().count() < usize::from(width),
+                "{screen:?} at {width} columns: {keys}"
+            );
+        }
+        // The widest terminals get the full wording, with help.
+        assert!(ui::footer_keys(&app, 200).contains('?'), "{screen:?}");
+    }
+}

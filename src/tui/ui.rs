@@ -12,6 +12,7 @@ use super::app::App;
 use super::model::{Notice, Screen, WorkloadState};
 use super::screens::{demo, flame, help, history, lab, ladder, lessons, results, scale, settings};
 use super::theme::Theme;
+use super::widgets::wrapped_rows;
 
 /// The smallest terminal the app draws in.
 pub const MIN_WIDTH: u16 = 80;
@@ -98,12 +99,10 @@ fn draw_title(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
 /// Rows the notice takes: as many as it needs to be read whole, up to three.
 fn notice_height(app: &App, width: u16) -> u16 {
-    let chars = match &app.notice {
-        Some(Notice::Info(s) | Notice::Error(s)) => s.chars().count() + 1,
-        None => 0,
-    };
-    let rows = chars.div_ceil(usize::from(width.max(1)).saturating_sub(2).max(1));
-    u16::try_from(rows.clamp(1, 3)).unwrap_or(3)
+    match &app.notice {
+        Some(Notice::Info(s) | Notice::Error(s)) => wrapped_rows(s, width.saturating_sub(1), 3),
+        None => 1,
+    }
 }
 
 fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -120,44 +119,55 @@ fn draw_notice(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     );
 }
 
-/// The keys that apply on the current screen (abbreviated for narrow terminals).
+/// The keys that apply on the current screen: the longest wording that fits `width`
+/// (a leading space is drawn before it), shorter ones for narrower terminals.
 #[must_use]
 pub fn footer_keys(app: &App, width: u16) -> &'static str {
-    if width < 100 && app.screen == Screen::Ladder && app.demo.is_none() && !app.show_help {
-        return "Enter · a climb · Esc · l lessons · s set · r res · h hist · g scale · ? · q";
-    }
-    match app.screen {
-        _ if app.show_help => "↑↓ PgUp PgDn scroll · any other key: close help",
-        Screen::Settings if app.form.editing.is_some() => "type a value · Enter apply · Esc cancel",
-        Screen::Settings => "↑↓ field · Enter edit · Esc back · ? help · q quit",
-        Screen::Results => "m write NOTES.md · Esc back · ? help · q quit",
-        Screen::History => "←→ machine · Esc back · ? help · q quit",
-        Screen::Scale if app.scale.running => "Esc cancel the sweep · ? help · q quit",
-        Screen::Lessons if app.lessons.typing => "type · Enter submit · Esc stop typing",
+    let options: &[&'static str] = match app.screen {
+        _ if app.show_help => &["↑↓ PgUp PgDn scroll · any other key: close help"],
+        Screen::Settings if app.form.editing.is_some() => {
+            &["type a value · Enter apply · Esc cancel"]
+        }
+        Screen::Settings => &["↑↓ field · Enter edit · Esc back · ? help · q quit"],
+        Screen::Results => &["m write NOTES.md · Esc back · ? help · q quit"],
+        Screen::History => &["←→ machine · Esc back · ? help · q quit"],
+        Screen::Scale if app.scale.running => &["Esc cancel the sweep · ? help · q quit"],
+        Screen::Lessons if app.lessons.typing => &["type · Enter submit · Esc stop typing"],
         Screen::Lessons if app.lessons.open.is_none() => {
-            "↑↓ choose · Enter open · R reset lesson · Esc back · ? help · q quit"
+            &["↑↓ choose · Enter open · R reset lesson · Esc back · ? help · q quit"]
         }
-        Screen::Lessons => {
-            "←→ step · Enter do it · 1–9 answer · f flame · h hint · r redo · Esc list · q"
-        }
-        Screen::Scale => "Enter sweep · Esc back · ? help · q quit",
-        Screen::Lab if width < 100 => {
-            "Enter run · a all · Esc · f flame · d diff · o ours · w watch · m notes · ?"
-        }
-        Screen::Lab => {
-            "↑↓ select · Enter run · a all in order · Esc cancel · f flame · d diff · o ours · w watch · m NOTES.md · ?"
-        }
-        Screen::Flame if app.flame.typing => "type to search · Enter keep · Esc clear",
-        Screen::Flame => {
-            "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff · Esc"
-        }
+        Screen::Lessons => &[
+            "←→ step · Enter do it · 1–9 answer · f flame · h hint · r redo · Esc list · ? help · q quit",
+            "←→ step · Enter do it · 1–9 answer · f flame · h hint · r redo · Esc list · q",
+        ],
+        Screen::Scale => &["Enter sweep · Esc back · ? help · q quit"],
+        Screen::Lab => &[
+            "↑↓ select · Enter run · a all in order · Esc cancel · f flame · d diff · o ours · w watch · m NOTES.md · ? help · q quit",
+            "↑↓ select · Enter run · a all in order · Esc cancel · f flame · d diff · o ours · w watch · m notes · ?",
+            "Enter run · a all · Esc · f flame · d diff · o ours · w watch · m notes · ?",
+        ],
+        Screen::Flame if app.flame.typing => &["type to search · Enter keep · Esc clear"],
+        Screen::Flame => &[
+            "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff · Esc back · ? help",
+            "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff · Esc",
+        ],
         Screen::Ladder if app.demo.is_some() => {
-            "space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"
+            &["space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"]
         }
-        Screen::Ladder => {
-            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · ? help · q quit"
-        }
-    }
+        Screen::Ladder => &[
+            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · ? help · q quit",
+            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s settings · r results · h history · g scaling · m notes · ?",
+            "Enter run · a climb · Esc · l lessons · f flame · s set · r results · h history · g scale · m notes · ?",
+            "Enter · a climb · Esc · l lessons · f flame · s set · r res · h hist · ? · q",
+        ],
+    };
+    let room = usize::from(width.saturating_sub(1));
+    options
+        .iter()
+        .find(|o| o.chars().count() <= room)
+        .or(options.last())
+        .copied()
+        .unwrap_or_default()
 }
 
 fn draw_keys(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {

@@ -51,6 +51,15 @@ pub fn eighths_bar(cells: f64) -> String {
     s
 }
 
+/// Rows a line of `text` takes when wrapped to `width` columns (one column kept for the
+/// leading space), at least one and at most `max`.
+#[must_use]
+pub fn wrapped_rows(text: &str, width: u16, max: u16) -> u16 {
+    let chars = text.chars().count() + 1;
+    let rows = chars.div_ceil(usize::from(width.saturating_sub(1).max(1)));
+    u16::try_from(rows).unwrap_or(max).clamp(1, max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

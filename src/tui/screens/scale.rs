@@ -16,7 +16,7 @@ use crate::tui::model::{
     Model, Notice, SCALE_BUDGET_S, SCALE_RUNGS, SCALE_SIZES, ScaleView, WorkloadState,
 };
 use crate::tui::theme::Theme;
-use crate::tui::widgets::block;
+use crate::tui::widgets::{block, wrapped_rows};
 use crate::workload::{Distribution, Source};
 
 /// The scaling screen's keys: Enter sweeps, Esc cancels a sweep or goes back.
@@ -119,10 +119,27 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         );
         return;
     }
-    let skipped_h = u16::from(!sw.sweep.skipped.is_empty());
+    let status = if sw.running {
+        format!(" sweeping · {}", sw.status)
+    } else {
+        format!(" {}", sw.status)
+    };
+    let skipped = (!sw.sweep.skipped.is_empty()).then(|| {
+        let text = sw
+            .sweep
+            .skipped
+            .iter()
+            .map(|s| format!("{} at n = {}", s.rung, s.n))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(" skipped (too large for memory): {text}")
+    });
+    let skipped_h = skipped
+        .as_deref()
+        .map_or(0, |s| wrapped_rows(s, area.width, 2));
     let [chart_area, status_area, skipped_area] = Layout::vertical([
         Constraint::Min(0),
-        Constraint::Length(1),
+        Constraint::Length(wrapped_rows(&status, area.width, 3)),
         Constraint::Length(skipped_h),
     ])
     .areas(area);
@@ -201,29 +218,17 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 .labels(y_labels),
         );
     f.render_widget(chart, chart_area);
-    let status = if sw.running {
-        format!(" sweeping · {}", sw.status)
-    } else {
-        format!(" {}", sw.status)
-    };
     f.render_widget(
-        Paragraph::new(Span::styled(status, theme.dim())).style(theme.base()),
+        Paragraph::new(Span::styled(status, theme.dim()))
+            .style(theme.base())
+            .wrap(Wrap { trim: false }),
         status_area,
     );
-    if skipped_h > 0 {
-        let text = sw
-            .sweep
-            .skipped
-            .iter()
-            .map(|s| format!("{} at n = {}", s.rung, s.n))
-            .collect::<Vec<_>>()
-            .join(", ");
+    if let Some(text) = skipped {
         f.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" skipped (too large for memory): {text}"),
-                Style::default().fg(theme.warn),
-            ))
-            .style(theme.base()),
+            Paragraph::new(Span::styled(text, Style::default().fg(theme.warn)))
+                .style(theme.base())
+                .wrap(Wrap { trim: false }),
             skipped_area,
         );
     }
