@@ -329,6 +329,18 @@ pub fn scores_amount(predicted: f64, measured: f64, factor: f64) -> bool {
         && (predicted / measured).max(measured / predicted) <= factor
 }
 
+/// How far a prediction missed, "off by 2.04x, more than the 2x allowed": the factor gets
+/// as many decimals as it takes to read as more than the allowance (never "2.0x, more than 2x").
+#[must_use]
+pub fn off_by(predicted: f64, measured: f64, within: f64) -> String {
+    let off = (predicted / measured).max(measured / predicted);
+    let shown = (1..=4)
+        .map(|places| format!("{off:.places$}"))
+        .find(|s| s.parse::<f64>().is_ok_and(|v| v > within))
+        .unwrap_or_else(|| format!("{off:.4}"));
+    format!("off by {shown}x, more than the {within}x allowed")
+}
+
 /// The order the options of a question are shown in to `learner`: a permutation of
 /// `0..n`, fixed for the learner and the step (a reopened step does not move) and unrelated to
 /// the options' texts. FNV-1a, so the order is the same on every build and platform.

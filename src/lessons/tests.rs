@@ -73,3 +73,19 @@ fn empty_justifications_are_refused_with_the_reason() {
     let good = "The algorithm step removes work outright, so each later speedup multiplies a much smaller remaining cost";
     assert_eq!(check_justification(&s, good), Ok(()));
 }
+
+#[test]
+fn a_miss_reads_as_more_than_the_allowance() {
+    assert_eq!(
+        off_by(2.04, 1.0, 2.0),
+        "off by 2.04x, more than the 2x allowed"
+    );
+    assert_eq!(
+        off_by(1.0, 3.0, 2.0),
+        "off by 3.0x, more than the 2x allowed"
+    );
+    assert_eq!(
+        off_by(1.0, 2.0004, 2.0),
+        "off by 2.0004x, more than the 2x allowed"
+    );
+}

@@ -379,8 +379,8 @@ fn score(
     // An amount (MB) has no side of 1x: only how far off it was.
     let why = |p: f64, x: f64| {
         if amount {
-            let off = (p / x).max(x / p);
-            format!("{p} MB against {x:.2} MB measured: off by {off:.1}x, more than {within}x")
+            let off = crate::lessons::off_by(p, x, within);
+            format!("{p} MB against {x:.2} MB measured: {off}")
         } else {
             miss_reason(p, x, within)
         }

@@ -335,7 +335,7 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
             crate::lessons::scores(p, m, within)
         };
         let why = if leak {
-            format!("off by {:.1}x, more than {within}x", (p / m).max(m / p))
+            crate::lessons::off_by(p, m, within)
         } else {
             super::typed::miss_reason(p, m, within)
         };

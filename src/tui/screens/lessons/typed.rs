@@ -47,8 +47,7 @@ pub(super) const EXPLANATION_MAX: usize = 2000;
 #[must_use]
 pub fn miss_reason(predicted: f64, measured: f64, within: f64) -> String {
     if same_side(predicted, measured) {
-        let off = (predicted / measured).max(measured / predicted);
-        format!("off by {off:.1}x, more than the {within}x allowed")
+        crate::lessons::off_by(predicted, measured, within)
     } else if measured >= 1.0 {
         format!("{predicted}x says slower, but it measured {measured:.2}x faster")
     } else {
