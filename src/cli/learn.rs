@@ -210,8 +210,7 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
 
 /// `--leak PROGRAM`: the leak lesson's measurement, headless.
 fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
-    use ladder::lessons::leak::{self, LeakOptions, MB};
-    use ladder::workload::human_bytes;
+    use ladder::lessons::leak::{self, LeakOptions, MB, human_mb};
     if leak::program(program).is_none() {
         bail!(
             "--leak takes one of {} (the service, and its fixed twin)",
@@ -239,7 +238,7 @@ fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
     if let Some(n) = &run.note {
         println!("note: {n}");
     }
-    let rss: Vec<String> = run.rss_after.iter().map(|&b| human_bytes(b)).collect();
+    let rss: Vec<String> = run.rss_after.iter().map(|&b| human_mb(b)).collect();
     println!(
         "RSS after each request (measured from outside): {}",
         rss.join(", ")
@@ -253,7 +252,7 @@ fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
     );
     println!(
         "one-offs (start-up and the first request, still live): {}",
-        human_bytes(run.one_off)
+        human_mb(run.one_off)
     );
     let profile = run.profile()?;
     println!("what the requests after the first left behind, by Python stack:");
@@ -266,7 +265,7 @@ fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
             .map(|f| leak::function_of(f))
             .collect();
         shown.extend(frames.last().filter(|_| n >= 1).map(String::as_str));
-        println!("  {:>10}  {}", human_bytes(*bytes), shown.join(" › "));
+        println!("  {:>10}  {}", human_mb(*bytes), shown.join(" › "));
     }
     match run.holder() {
         Some(h) => println!("the function holding it: {h}"),

@@ -99,6 +99,22 @@ pub struct LeakRun {
 /// A megabyte, as the lesson counts them (10^6 bytes).
 pub const MB: f64 = 1e6;
 
+/// Bytes in the lesson's decimal units (MB, kB), so every figure it shows reads in the unit
+/// its prediction is typed in: "47.2 MB", "6.14 MB", "812.0 kB".
+#[must_use]
+pub fn human_mb(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 10.0 * MB {
+        format!("{:.1} MB", b / MB)
+    } else if b >= MB {
+        format!("{:.2} MB", b / MB)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
 impl LeakRun {
     /// What each request after the first added to the process's memory, measured from
     /// outside: the median of the steps between requests (None with fewer than two).

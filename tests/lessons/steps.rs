@@ -358,11 +358,12 @@ fn the_leak_run_step_separates_the_first_runs_jump_from_the_growth_per_run() {
     let step = app.lessons.current().unwrap().clone();
     assert!(app.lessons.passed(&step));
     let screen = screen_of(&app, 120, 40);
-    assert!(screen.contains("run 1: +26.0 MiB, a one-off"), "{screen}");
-    assert!(screen.contains("+6.0 MiB, +6.0 MiB"), "{screen}");
-    assert!(screen.contains("+6.0 MiB per run"), "{screen}");
+    // The lesson counts in MB (10^6 bytes), the unit its prediction is typed in.
+    assert!(screen.contains("run 1: +27.3 MB, a one-off"), "{screen}");
+    assert!(screen.contains("+6.29 MB, +6.29 MB"), "{screen}");
+    assert!(screen.contains("+6.29 MB per run"), "{screen}");
     // Peak memory never reads below the RSS beside it.
-    assert!(screen.contains("peak RSS 178.0 MiB"), "{screen}");
+    assert!(screen.contains("peak RSS 186.6 MB"), "{screen}");
     // The live panel's history is drawn from its lowest point, with its scale said.
     assert!(screen.contains("RSS history, 140–178 MiB"), "{screen}");
 }

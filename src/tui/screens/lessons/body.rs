@@ -61,7 +61,7 @@ pub fn step_body(
                         "last run: {} · {} · peak RSS {}",
                         crate::report::time_cell(rep),
                         crate::report::verified_cell(rep),
-                        crate::workload::human_bytes(peak)
+                        crate::lessons::leak::human_mb(peak)
                     ),
                     dim,
                 )));
@@ -169,19 +169,20 @@ fn rss_growth(
     theme: &Theme,
     width: usize,
 ) -> Vec<Line<'static>> {
-    use crate::workload::human_bytes;
+    // Lessons count memory in MB, the unit the leak lesson's prediction is typed in.
+    use crate::lessons::leak::human_mb;
     let signed = |d: i64| {
         format!(
             "{}{}",
             if d < 0 { "-" } else { "+" },
-            human_bytes(d.unsigned_abs())
+            human_mb(d.unsigned_abs())
         )
     };
     let after: Vec<u64> = runs.iter().filter_map(|r| r.1).collect();
     if after.len() != runs.len() || after.is_empty() {
         return vec![];
     }
-    let list: Vec<String> = after.iter().map(|&b| human_bytes(b)).collect();
+    let list: Vec<String> = after.iter().map(|&b| human_mb(b)).collect();
     let mut v = wrapped(
         &format!("RSS after each run: {}", list.join(", ")),
         "",
@@ -472,7 +473,7 @@ fn measured_times(ls: &LessonsState, step: &Step) -> Option<String> {
                  {tool} traced {:.2} MB left live by each request after the first",
                 rss_after
                     .iter()
-                    .map(|&b| crate::workload::human_bytes(b))
+                    .map(|&b| crate::lessons::leak::human_mb(b))
                     .collect::<Vec<_>>()
                     .join(", "),
                 *traced_per_request as f64 / crate::lessons::leak::MB

@@ -6,12 +6,11 @@ use ratatui::text::{Line, Span};
 
 use super::{LessonsState, wrapped};
 use crate::lessons::Step;
-use crate::lessons::leak::{LeakRun, MB};
+use crate::lessons::leak::{LeakRun, MB, human_mb};
 use crate::lessons::progress::Measured;
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice};
 use crate::tui::theme::Theme;
-use crate::workload::human_bytes;
 
 /// Runs the leak lesson's Python program (three requests): its memory shows in the live panel
 /// as it runs, and what it left behind arrives as [`crate::tui::app::Msg::LeakRan`].
@@ -76,7 +75,7 @@ pub fn program_body(
 /// the first request's one-off jump, what the tool traced, and where memray's page is.
 pub fn measured(run: &LeakRun, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let dim = theme.dim();
-    let rss: Vec<String> = run.rss_after.iter().map(|&b| human_bytes(b)).collect();
+    let rss: Vec<String> = run.rss_after.iter().map(|&b| human_mb(b)).collect();
     let mut v = wrapped(
         &format!(
             "RSS after each request (read from outside): {}",
@@ -106,7 +105,7 @@ pub fn measured(run: &LeakRun, theme: &Theme, width: usize) -> Vec<Line<'static>
         &format!(
             "one-offs of start-up and request 1, still live at the end: {} (imports, BLAS \
              buffers: they do not grow)",
-            human_bytes(run.one_off)
+            human_mb(run.one_off)
         ),
         "  ",
         4,
