@@ -27,7 +27,9 @@ pub struct LearnArgs {
     /// Forget your progress in one lesson.
     #[arg(long, value_name = "LESSON")]
     reset: Option<String>,
-    /// Print one step in the terminal: LESSON/STEP (a bytecode step shows its bytecode).
+    /// Print one step in the terminal: LESSON/STEP, each an id or a number as `--list` and the
+    /// app count them (`3/2`, `find-the-leak/py-predict`); LESSON alone lists its steps. A
+    /// bytecode step shows its bytecode.
     #[arg(long, value_name = "LESSON/STEP")]
     show: Option<String>,
     /// Run the leak lesson's Python service (`leaky` or `fixed`) for three requests under memray
@@ -149,20 +151,54 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(spec) = &args.show {
-        let (lid, sid) = spec
-            .split_once('/')
-            .context("--show takes LESSON/STEP, e.g. bytecode/dot-bytecode")?;
-        let lesson = lessons.iter().find(|l| l.id == lid).with_context(|| {
-            let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
-            format!("no lesson '{lid}': the lessons are {}", ids.join(", "))
-        })?;
-        let step = lesson.steps.iter().find(|s| s.id == sid).with_context(|| {
-            let ids: Vec<&str> = lesson.steps.iter().map(|s| s.id.as_str()).collect();
-            format!(
-                "lesson {lid} has no step '{sid}': its steps are {}",
-                ids.join(", ")
-            )
-        })?;
+        let (lid, sid) = spec.split_once('/').unwrap_or((spec, ""));
+        // A lesson or step by id, or by its number as `--list` and the app count them.
+        let nth = |id: &str, len: usize| {
+            id.parse::<usize>()
+                .ok()
+                .filter(|i| (1..=len).contains(i))
+                .map(|i| i - 1)
+        };
+        let lesson = lessons
+            .iter()
+            .position(|l| l.id == lid)
+            .or_else(|| nth(lid, lessons.len()))
+            .map(|i| &lessons[i])
+            .with_context(|| {
+                let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+                format!(
+                    "no lesson '{lid}': the lessons are {} (or their numbers, 1 to {})",
+                    ids.join(", "),
+                    lessons.len()
+                )
+            })?;
+        if sid.is_empty() {
+            println!("{}: {}", lesson.id, lesson.title);
+            for (i, s) in lesson.steps.iter().enumerate() {
+                println!("  {:>2}. {:<18} {:?}", i + 1, s.id, s.kind);
+            }
+            println!(
+                "\nshow one: ladder learn --show {}/1 (a number or an id)",
+                lesson.id
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        let step = lesson
+            .steps
+            .iter()
+            .position(|s| s.id == sid)
+            .or_else(|| nth(sid, lesson.steps.len()))
+            .map(|i| &lesson.steps[i])
+            .with_context(|| {
+                let ids: Vec<&str> = lesson.steps.iter().map(|s| s.id.as_str()).collect();
+                format!(
+                    "lesson {} has no step '{sid}': its steps are {} (or their numbers, 1 to {})",
+                    lesson.id,
+                    ids.join(", "),
+                    lesson.steps.len()
+                )
+            })?;
+        let (lid, sid) = (lesson.id.as_str(), step.id.as_str());
         // The options in the order this learner sees them in the app.
         let order = ladder::lessons::option_order(
             progress.learner.as_deref().unwrap_or(""),

@@ -179,7 +179,12 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             "1 to 40 printable characters",
         ),
         (&["learn", "--name", "a\tb"], "1 to 40 printable characters"),
-        (&["learn", "--show", "bytecode/1"], "its steps are intro, "),
+        (&["learn", "--show", "bytecode/99"], "its steps are intro, "),
+        (
+            &["learn", "--show", "bytecode/0"],
+            "(or their numbers, 1 to ",
+        ),
+        (&["learn", "--show", "99/1"], "(or their numbers, 1 to "),
         (
             &["learn", "--show", "nope/1"],
             "the lessons are profile-first, ",

@@ -129,3 +129,49 @@ fn the_bytecode_listing_stays_in_view_while_predicting() {
     assert_eq!(app.lessons.scroll, 1);
     assert!(app.lessons.typing && app.lessons.input.is_empty());
 }
+
+#[test]
+fn show_takes_the_numbers_the_list_shows_and_a_lesson_alone_lists_its_steps() {
+    let show = |spec: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
+            .env(
+                "XDG_DATA_HOME",
+                std::env::temp_dir().join("ladder-show-numbers"),
+            )
+            .args(["learn", "--show", spec])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{spec}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let list = std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("ladder-show-numbers"),
+        )
+        .args(["learn", "--list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    let number = list
+        .lines()
+        .find(|l| l.contains("bytecode"))
+        .and_then(|l| l.trim_start_matches(['✓', ' ']).split('.').next())
+        .unwrap()
+        .to_string();
+    let steps = show(&number);
+    assert!(steps.contains(" 1. intro"), "{steps}");
+    // Step 2 by numbers is the second step listed, by id (its header; its timings are live).
+    let second = steps
+        .lines()
+        .nth(2)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap();
+    let header = |s: String| s.lines().next().unwrap().to_string();
+    assert_eq!(
+        header(show(&format!("{number}/2"))),
+        format!("[Bytecode] {second}")
+    );
+}
