@@ -103,7 +103,7 @@ pub fn table(
     // What a `!` beside a time means, as under `ladder run`'s table.
     for r in results {
         if let Some(note) = r.report.as_ref().filter(|x| x.has_time()).and_then(|x| {
-            crate::report::load_note(x).map(|n| n.replacen(x.rung.as_str(), &r.file, 1))
+            crate::report::time_load_note(x).map(|n| n.replacen(x.rung.as_str(), &r.file, 1))
         }) {
             let _ = writeln!(s, "{note}");
         }
@@ -194,6 +194,8 @@ mod tests {
             text.contains("01_naive.py !: measured under load: 80% of a core busy elsewhere"),
             "{text}"
         );
+        // The lab's table has no % of peak column to speak of.
+        assert!(!text.contains("% of peak"), "{text}");
         report.load_elsewhere = Some(0.01);
         let quiet = table("lab", &meta, &machine, &[step(report.clone())]);
         assert!(!quiet.contains("under load"), "{quiet}");

@@ -315,16 +315,31 @@ pub fn repeat_note(x: &RunReport) -> Option<String> {
     (!said.is_empty()).then(|| format!("{}: {}", x.rung, said.join("; ")))
 }
 
-/// "threads: measured under load: 0.4 of a core busy elsewhere ...", for a rung whose time
-/// other processes spoiled.
+/// "threads !: measured under load: 40% of a core busy elsewhere ...", for a rung whose time
+/// other processes spoiled, under a table with a % of peak column.
 #[must_use]
 pub fn load_note(x: &RunReport) -> Option<String> {
+    load_note_of(x, true)
+}
+
+/// The same under a table of times alone (the lab's), which speaks of no % of peak.
+#[must_use]
+pub fn time_load_note(x: &RunReport) -> Option<String> {
+    load_note_of(x, false)
+}
+
+fn load_note_of(x: &RunReport, peak: bool) -> Option<String> {
     let l = x
         .load_elsewhere
         .filter(|_| x.under_load() && x.has_time())?;
+    let what = if peak {
+        "its time may be long, and its % of peak low, by up to that much"
+    } else {
+        "its time may be long by up to that much"
+    };
     Some(format!(
-        "{} !: measured under load: {:.0}% of a core busy elsewhere; its time may be long, and \
-         its % of peak low, by up to that much (run again on an idle machine)",
+        "{} !: measured under load: {:.0}% of a core busy elsewhere; {what} (run again on an \
+         idle machine)",
         x.rung,
         l * 100.0
     ))

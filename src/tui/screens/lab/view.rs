@@ -301,7 +301,7 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             .report
             .as_ref()
             .filter(|x| x.verified())
-            .and_then(crate::report::load_note)
+            .and_then(crate::report::time_load_note)
         {
             // The rung's id is the step's row name; the student knows the step by its file.
             let said = note
