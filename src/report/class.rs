@@ -338,7 +338,41 @@ fn machine_line(m: &MachineInfo) -> String {
     format!("{} ({} cores, {})", m.cpu, m.logical_cores, m.kernel_isa)
 }
 
+/// The size most of the class's labs, and most of its runs, were measured at: a student's
+/// row names theirs where it is another.
+#[derive(Clone, Debug, Default)]
+pub(super) struct UsualSizes {
+    pub lab: Option<String>,
+    pub run: Option<String>,
+}
+
+/// The value most students share (the first seen of the most common), when some differ.
+fn usual(students: &[Student], value: impl Fn(&Student) -> Option<String>) -> Option<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for v in students.iter().filter_map(&value).filter(|v| !v.is_empty()) {
+        match counts.iter_mut().find(|(g, _)| *g == v) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((v, 1)),
+        }
+    }
+    let most = counts.iter().map(|(_, n)| *n).max()?;
+    (counts.len() > 1)
+        .then(|| counts.into_iter().find(|(_, n)| *n == most).map(|(v, _)| v))
+        .flatten()
+}
+
 impl Class {
+    pub(super) fn usual_sizes(&self) -> UsualSizes {
+        UsualSizes {
+            lab: usual(&self.students, |s| {
+                s.lab.as_ref().map(|l| l.workload.clone())
+            }),
+            run: usual(&self.students, |s| {
+                s.run.as_ref().map(|r| r.workload.clone())
+            }),
+        }
+    }
+
     /// What the summary compares that is not like with like: runs or labs at different sizes,
     /// speedups over different first rungs. Ratios move with the size (a library sized to
     /// the caches most), so these are said above the table, not left to be read as skill.

@@ -36,12 +36,13 @@ impl Class {
             );
         }
         let _ = write!(h, "<div class=\"wide\">");
+        let usual = self.usual_sizes();
         let rows: Vec<Vec<String>> = self
             .students
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let mut r: Vec<String> = row(s).iter().map(|c| esc(c)).collect();
+                let mut r: Vec<String> = row(s, &usual).iter().map(|c| esc(c)).collect();
                 r[0] = format!("<a href=\"#student-{i}\">{}</a>", r[0]);
                 r
             })

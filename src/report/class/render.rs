@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Class, LabSummary, LessonsSummary, RunSummary, Student};
+use super::{Class, LabSummary, LessonsSummary, RunSummary, Student, UsualSizes};
 use crate::report::human_speedup;
 
 pub(super) const HEADER: [&str; 8] = [
@@ -98,9 +98,22 @@ fn questions(l: &LessonsSummary) -> String {
     format!("{}/{}", l.right_first_time, l.answered)
 }
 
-/// The summary row of one student, one cell per [`HEADER`] column.
-pub(super) fn row(s: &Student) -> Vec<String> {
+/// The summary row of one student, one cell per [`HEADER`] column. A lab or run measured at
+/// another size than most of the class's says its size in its cell, where the eye compares.
+pub(super) fn row(s: &Student, usual: &UsualSizes) -> Vec<String> {
     let dash = || "-".to_string();
+    let at = |size: &str, usual: &Option<String>| match usual {
+        Some(u) if !size.is_empty() && size != u => format!(" (at {size})"),
+        _ => String::new(),
+    };
+    let lab_at = s
+        .lab
+        .as_ref()
+        .map_or_else(String::new, |l| at(&l.workload, &usual.lab));
+    let run_at = s
+        .run
+        .as_ref()
+        .map_or_else(String::new, |r| at(&r.workload, &usual.run));
     // A hand-in that looks copied, or named for someone else, is flagged where the eye goes
     // first; the notes below say which file and why.
     let flagged = s
@@ -120,12 +133,12 @@ pub(super) fn row(s: &Student) -> Vec<String> {
         } else {
             s.machines.join(" / ")
         },
-        s.lab.as_ref().map_or_else(dash, lab_step),
+        s.lab.as_ref().map_or_else(dash, lab_step) + &lab_at,
         s.lab
             .as_ref()
             .and_then(|l| l.highest.as_ref())
             .map_or_else(dash, |h| human_speedup(h.speedup_vs_baseline)),
-        s.run.as_ref().map_or_else(dash, run_peak),
+        s.run.as_ref().map_or_else(dash, run_peak) + &run_at,
         s.run.as_ref().map_or_else(dash, run_speedup),
         s.lessons.as_ref().map_or_else(dash, predictions),
         s.lessons.as_ref().map_or_else(dash, questions),
@@ -214,7 +227,8 @@ impl Class {
              student's own first step, % of their own machine's peak.\n\n",
             counts(self)
         );
-        let rows: Vec<Vec<String>> = self.students.iter().map(row).collect();
+        let usual = self.usual_sizes();
+        let rows: Vec<Vec<String>> = self.students.iter().map(|s| row(s, &usual)).collect();
         let mut widths: Vec<usize> = SHORT_HEADER.iter().map(|h| h.chars().count()).collect();
         for r in &rows {
             for (w, c) in widths.iter_mut().zip(r) {
@@ -264,7 +278,8 @@ impl Class {
             out.push('\n');
         };
         let mut out = format!("# The class\n\n{}. {INTRO}\n\n", counts(self));
-        let rows: Vec<Vec<String>> = self.students.iter().map(row).collect();
+        let usual = self.usual_sizes();
+        let rows: Vec<Vec<String>> = self.students.iter().map(|s| row(s, &usual)).collect();
         for c in self.cautions() {
             let _ = writeln!(out, "**Compare with care:** {}\n", md_text(&c));
         }

@@ -275,7 +275,10 @@ fn the_best_share_of_peak_is_of_one_ceiling_for_every_rung() {
         gus.notes
     );
     // Flagged in the summary row, where the eye goes first.
-    assert_eq!(super::render::row(gus)[0], "Gus (see notes: a copy?)");
+    assert_eq!(
+        super::render::row(gus, &super::UsualSizes::default())[0],
+        "Gus (see notes: a copy?)"
+    );
 }
 
 #[test]
@@ -352,4 +355,41 @@ fn runs_at_different_sizes_or_over_different_first_rungs_are_flagged() {
             .html()
             .contains("Compare with care:</span> The runs are at different sizes")
     );
+}
+
+#[test]
+fn a_lab_or_run_at_another_size_than_the_class_says_its_size_in_its_row() {
+    use super::{LabSummary, RunSummary, Student};
+    let student = |name: &str, lab: &str, run: &str| Student {
+        name: name.into(),
+        lab: Some(LabSummary {
+            workload: lab.into(),
+            ..LabSummary::default()
+        }),
+        run: Some(RunSummary {
+            workload: run.into(),
+            ..RunSummary::default()
+        }),
+        ..Student::default()
+    };
+    let class = Class {
+        students: vec![
+            student("ada", "2000 × 768", "10000 × 768"),
+            student("bob", "300 × 768", "10000 × 768"),
+            student("cy", "2000 × 768", "10000 × 768"),
+        ],
+        skipped: vec![],
+    };
+    let text = class.markdown();
+    let line = |who: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("| {who} ")))
+            .unwrap_or_else(|| panic!("{who} in {text}"))
+            .to_string()
+    };
+    assert!(line("bob").contains("(at 300 × 768)"), "{}", line("bob"));
+    assert!(!line("ada").contains("(at "), "{}", line("ada"));
+    // One size for every run: nothing to say.
+    assert!(!text.contains("(at 10000"), "{text}");
+    assert!(class.html().contains("(at 300 × 768)"));
 }
