@@ -26,6 +26,10 @@ import tokenize
 import traceback
 import types
 
+# Beside this file; imported before the student's folder joins the path, so no file of theirs
+# can stand in for it.
+import _lab_watch
+
 # Exit codes: 3 the step could not be loaded, 4 it raised, 5 it returned the wrong thing.
 LOAD, RAISED, WRONG = 3, 4, 5
 
@@ -510,6 +514,16 @@ def main():
             detail, summary = student_trace(e, path)
             fail(RAISED, summary, detail)
         compile_s = time.perf_counter() - t
+    # The timed call is watched too (see _lab_watch): an index's searches counted, the
+    # compiled functions timed, each by a wrapper that costs a Python call per call.
+    searches = compiled = None
+    if any(m in SEARCHES for m in uses):
+        searches = _lab_watch.Searches()
+        searches.install(uses, module)
+    if "numba" in uses and not _lab_watch.is_jitted(fn):
+        compiled = _lab_watch.Compiled(module)
+        one_pass = _lab_watch.one_pass(X)
+        compiled.install()
     mark = os.environ.get("LADDER_KERNEL_MARK")
     if mark:
         open(mark, "w").close()
@@ -520,9 +534,15 @@ def main():
     except BaseException as e:
         detail, summary = student_trace(e, path)
         fail(RAISED, summary, detail)
+    finally:
+        for watch in (searches, compiled):
+            if watch is not None:
+                watch.remove()
     t2 = time.perf_counter()
     rows = end - start
-    if uses and end > start and not used:
+    if searches is not None:
+        used = searches.calls > 0
+    if uses and end > start and not used and searches is None:
         # Imported is not used: the same rows once more, untimed, watched for a call into the
         # library (the same rows: a step that searched only when asked for one row would pass
         # a one-row watch).
@@ -542,6 +562,19 @@ def main():
         what = "searched with" if any(m in SEARCHES for m in uses) else "called"
         fail(WRONG, "%s: nothing in it %s %s, which this step is about: %s"
              % (name, what, " or ".join(uses), hint))
+    if searches is not None and end > start:
+        if searches.rows < rows:
+            fail(WRONG, "%s: its index searches were asked for %d row%s, but %s was asked for "
+                 "%s: search every row asked for with the index (a search on the side of "
+                 "NumPy's sort answers it, but it is not this step)"
+                 % (name, searches.rows, "" if searches.rows == 1 else "s", a.function,
+                    span(start, end)))
+        if searches.vectors() < n - 1:
+            fail(WRONG, "%s: the index%s searched hold%s %d vector%s, but each row's top-k is "
+                 "over all %d: add every vector to the index"
+                 % (name, "" if len(searches.sizes) == 1 else "es",
+                    "s" if len(searches.sizes) == 1 else "",
+                    searches.vectors(), "" if searches.vectors() == 1 else "s", n))
     # Judged once the function has run: a template still raising its TODO says that first.
     if a.own_loops:
         where = library_product(path)
@@ -552,6 +585,16 @@ def main():
             fail(WRONG, "%s:%d uses %s, a library's product: in this step the products are "
                  "your own loops (the sum over k of U[i, k] * U[j, k], written out and "
                  "compiled)" % (name, where[0], where[1]))
+    if compiled is not None and end > start:
+        # Outside the compiled functions a step may prepare the data (a few passes of NumPy
+        # over it), or spend less than its compiled loops do; NumPy doing the products in a
+        # Python loop spends a pass per row.
+        outside = (t2 - t1) - compiled.inside
+        if outside > max(5 * one_pass + 0.01, compiled.inside):
+            fail(WRONG, "%s: %.3f s of the call ran outside the functions Numba compiled, and "
+                 "%.3f s in them: in this step the products are your own loops, compiled "
+                 "(NumPy's arithmetic in a Python loop answers it, but it is not this step)"
+                 % (name, outside, compiled.inside))
     if a.function == "topk":
         if not (isinstance(result, tuple) and len(result) == 2):
             fail(WRONG, "%s: topk returned %s; return (indices, similarities), each of shape (%d, %d)"

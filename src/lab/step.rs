@@ -9,11 +9,17 @@ use super::spec::{Input, LabStep};
 use crate::peers::shipped::unpack;
 use crate::peers::{Peer, PeerError, PeerSpec};
 
-/// The harness that imports a step's file and calls its function.
-const HARNESS: &[(&str, &str)] = &[(
-    "_lab_harness.py",
-    include_str!("../../assets/lab/_lab_harness.py"),
-)];
+/// The harness that imports a step's file and calls its function, and what watches the call.
+const HARNESS: &[(&str, &str)] = &[
+    (
+        "_lab_harness.py",
+        include_str!("../../assets/lab/_lab_harness.py"),
+    ),
+    (
+        "_lab_watch.py",
+        include_str!("../../assets/lab/_lab_watch.py"),
+    ),
+];
 
 /// The harness's folder, written once per process.
 fn harness_dir() -> Result<PathBuf, PeerError> {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{check, have_numpy, ladder, one_step, python_has, reason, step};
+use super::{check, have_numpy, ladder, one_step, one_step_asking, python_has, reason, step};
 
 #[test]
 fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
@@ -224,4 +224,113 @@ fn a_loosened_lab_toml_is_said_wherever_the_grades_go() {
         "{}",
         String::from_utf8_lossy(&table.stdout)
     );
+}
+
+/// A library step's searches are counted as it runs: a search on the side of NumPy's sort
+/// (one row, or an index of one vector) is not the step.
+#[test]
+fn the_library_step_searches_every_row_over_every_vector() {
+    if !have_numpy() || !python_has("faiss") {
+        eprintln!("skipped: faiss is not installed (pip install faiss-cpu)");
+        return;
+    }
+    let sorted = |search: &str| {
+        format!(
+            "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+             n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+             U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    {search}\n    \
+             S = U[start:end] @ U.T\n    \
+             S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
+             ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
+             return ids, np.take_along_axis(S, ids, axis=1)\n"
+        )
+    };
+    let asks = "uses_one_of = [\"faiss\", \"hnswlib\"]";
+    let size = ["--n", "300", "--d", "16"];
+    // The whole index, searched for one row beside the sort of every row.
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "topk",
+        asks,
+        &sorted("index = faiss.IndexFlatIP(U.shape[1]); index.add(U); index.search(U[:1], k)"),
+        &size,
+    );
+    assert!(
+        why.contains("its index searches were asked for 1 row, but topk was asked for rows "),
+        "{why}"
+    );
+    // Every row searched, in an index of one vector.
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "topk",
+        asks,
+        &sorted(
+            "index = faiss.IndexFlatIP(U.shape[1]); index.add(U[:1]); index.search(U[start:end], 1)",
+        ),
+        &size,
+    );
+    assert!(
+        why.contains("the index searched holds 1 vector, but each row's top-k is over all 300"),
+        "{why}"
+    );
+}
+
+/// A Numba step's compiled functions are timed as it runs: NumPy doing the products in a
+/// Python loop beside a do-nothing @njit is not the step; a compiled kernel per row is.
+#[test]
+fn the_numba_step_spends_its_time_in_what_numba_compiled() {
+    if !have_numpy() || !python_has("numba") {
+        eprintln!("skipped: numba is not installed (pip install numba)");
+        return;
+    }
+    let asks = "uses_one_of = [\"numba\"]\nown_loops = true";
+    let size = ["--n", "600", "--d", "128"];
+    let file = |inner: &str, kernel: &str| {
+        format!(
+            "import numpy as np\nfrom numba import njit\n\n\n{kernel}\n\n\n\
+             def similarity(X, start, end):\n    n = np.linalg.norm(X, axis=1)\n    \
+             n[n == 0] = 1.0\n    U = np.ascontiguousarray(X / n[:, None])\n    \
+             out = np.empty((end - start, U.shape[0]))\n    for i in range(start, end):\n        \
+             {inner}\n    return out\n"
+        )
+    };
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        asks,
+        &file(
+            "out[i - start] = keep((U * U[i]).sum(axis=1))",
+            "@njit\ndef keep(x):\n    for _ in range(1):\n        pass\n    return x",
+        ),
+        &size,
+    );
+    assert!(
+        why.contains("of the call ran outside the functions Numba compiled"),
+        "{why}"
+    );
+    // The honest row loop: each row's products in a compiled kernel.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lab.toml"),
+        format!(
+            "format_version = 1\n[workload]\nn = 50\nd = 8\nbudget = 1.0\n\n[[steps]]\n\
+             id = \"mine\"\nfile = \"mine.py\"\ntitle = \"a step under test\"\nstep = \"jit\"\n\
+             {asks}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mine.py"),
+        file(
+            "row(U, i, out[i - start])",
+            "@njit\ndef row(U, i, out):\n    for j in range(U.shape[0]):\n        s = 0.0\n        \
+             for k in range(U.shape[1]):\n            s += U[i, k] * U[j, k]\n        out[j] = s",
+        ),
+    )
+    .unwrap();
+    let (code, doc) = check(dir.path(), &size);
+    assert_eq!(code, 0, "{doc}");
 }

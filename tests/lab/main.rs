@@ -207,6 +207,18 @@ fn one_step_in(
     body: &str,
     extra: &[&str],
 ) -> (String, Value) {
+    one_step_asking(file, input, function, "", body, extra)
+}
+
+/// The same, the step asking `asks` besides (lab.toml lines: `own_loops = true`...).
+fn one_step_asking(
+    file: &str,
+    input: &str,
+    function: &str,
+    asks: &str,
+    body: &str,
+    extra: &[&str],
+) -> (String, Value) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("lab.toml"),
@@ -224,7 +236,7 @@ step = "vectorize"
 "#
         .replace("{file}", file)
             + &format!(
-                "input = \"{input}\"\noutput = \"{}\"\n",
+                "input = \"{input}\"\noutput = \"{}\"\n{asks}\n",
                 if function == "topk" { "topk" } else { "full" }
             ),
     )

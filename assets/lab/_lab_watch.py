@@ -1,0 +1,179 @@
+"""What a lab step's call did, watched while it runs (shipped beside _lab_harness.py).
+
+A file's text cannot tell everything a step is about: an index searched once for one row
+beside NumPy's sort, or a NumPy expression in a row loop beside a do-nothing @njit, read like
+the real thing. So the call that is timed is also watched: how many rows the index searches
+were asked for, over how many vectors; how long the functions Numba compiled ran.
+"""
+
+import threading
+import time
+
+# NumPy is imported where it is used: a pure-Python step is refused if it imports NumPy, so
+# this module, imported first, must not.
+
+
+def rows_of(x):
+    """Query rows in a search's argument: a matrix's rows, or one vector."""
+    import numpy as np
+
+    shape = np.shape(x)
+    return shape[0] if len(shape) == 2 else 1
+
+
+class Searches:
+    """Counts, while installed, the rows every index search is asked for and the vectors of
+    the indexes searched (faiss's index.search and faiss.knn, hnswlib's knn_query)."""
+
+    def __init__(self):
+        self.rows = 0
+        self.sizes = {}
+        self.calls = 0
+        self.swapped = []
+
+    def vectors(self):
+        """Vectors held by the indexes searched, each counted once."""
+        return sum(self.sizes.values())
+
+    def _note(self, key, rows, size):
+        self.calls += 1
+        self.rows += rows
+        self.sizes[key] = max(self.sizes.get(key, 0), size)
+
+    def _swap(self, owner, name, new):
+        self.swapped.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, new)
+
+    def install(self, modules, student):
+        """Wraps the searches of the libraries (imported here when installed: a step may import
+        one inside its function), and any the student's module took by name (`from faiss
+        import knn`)."""
+        import importlib
+
+        def imported(name):
+            if name not in modules:
+                return None
+            try:
+                return importlib.import_module(name)
+            except ImportError:
+                return None
+
+        faiss = imported("faiss")
+        hnswlib = imported("hnswlib")
+        if faiss is not None:
+            for cls in list(vars(faiss).values()):
+                if isinstance(cls, type) and "search" in vars(cls):
+                    self._swap(cls, "search", self._index_search(vars(cls)["search"]))
+            if callable(getattr(faiss, "knn", None)):
+                knn = faiss.knn
+                wrapped = self._knn(knn)
+                self._swap(faiss, "knn", wrapped)
+                for name, value in list(vars(student).items()):
+                    if value is knn:
+                        self._swap(student, name, wrapped)
+        if hnswlib is not None:
+            for cls in (getattr(hnswlib, "Index", None), getattr(hnswlib, "BFIndex", None)):
+                if cls is not None and hasattr(cls, "knn_query"):
+                    self._swap(cls, "knn_query", self._knn_query(cls.knn_query))
+
+    def remove(self):
+        for owner, name, old in reversed(self.swapped):
+            setattr(owner, name, old)
+        self.swapped = []
+
+    def _index_search(self, search):
+        watch = self
+
+        def searched(index, x, *args, **kwargs):
+            watch._note(id(index), rows_of(x), int(getattr(index, "ntotal", 0)))
+            return search(index, x, *args, **kwargs)
+
+        return searched
+
+    def _knn(self, knn):
+        watch = self
+
+        def searched(xq, xb, *args, **kwargs):
+            watch._note(id(xb), rows_of(xq), rows_of(xb))
+            return knn(xq, xb, *args, **kwargs)
+
+        return searched
+
+    def _knn_query(self, query):
+        watch = self
+
+        def searched(index, data, *args, **kwargs):
+            try:
+                size = int(index.get_current_count())
+            except (AttributeError, RuntimeError, TypeError):
+                size = int(getattr(index, "element_count", 0))
+            watch._note(id(index), rows_of(data), size)
+            return query(index, data, *args, **kwargs)
+
+        return searched
+
+
+def is_jitted(value):
+    """A Numba dispatcher (an @njit function)."""
+    return type(value).__module__.startswith("numba") and hasattr(value, "py_func")
+
+
+class Compiled:
+    """Times the calls from Python into the functions Numba compiled in the student's module.
+
+    The module's names are swapped for timing wrappers between calls only: while a compiled
+    function runs (and compiles, reading the module's names) it sees the real ones."""
+
+    def __init__(self, module):
+        self.module = module
+        self.real = {k: v for k, v in vars(module).items() if is_jitted(v)}
+        self.wrappers = {k: self._wrap(v) for k, v in self.real.items()}
+        self.inside = 0.0
+        self.active = 0
+        self.lock = threading.Lock()
+
+    def _set(self, names):
+        for k, v in names.items():
+            setattr(self.module, k, v)
+
+    def install(self):
+        self._set(self.wrappers)
+
+    def remove(self):
+        self._set(self.real)
+
+    def _wrap(self, dispatcher):
+        watch = self
+
+        def compiled(*args, **kwargs):
+            with watch.lock:
+                watch.active += 1
+                if watch.active == 1:
+                    watch.remove()
+            t = time.perf_counter()
+            try:
+                return dispatcher(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - t
+                with watch.lock:
+                    watch.inside += spent
+                    watch.active -= 1
+                    if watch.active == 0:
+                        watch.install()
+
+        return compiled
+
+
+def one_pass(X):
+    """Seconds for one pass of NumPy over the data, as a step's set-up makes it (the norms,
+    then the rows divided by them): what a compiled step may spend outside its loops."""
+    import numpy as np
+
+    best = float("inf")
+    for _ in range(2):
+        t = time.perf_counter()
+        norms = np.linalg.norm(np.asarray(X, dtype=np.float64), axis=1)
+        norms[norms == 0] = 1.0
+        _ = X / norms[:, None]
+        best = min(best, time.perf_counter() - t)
+    return best
