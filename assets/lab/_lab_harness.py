@@ -24,7 +24,6 @@ import sys
 import time
 import tokenize
 import traceback
-import types
 
 # Beside this file; imported before the student's folder joins the path, so no file of theirs
 # can stand in for it.
@@ -314,57 +313,6 @@ def load(path):
     return module
 
 
-def owner(fn):
-    """The module a built-in (C) function or method belongs to: `hnswlib`, `faiss._swigfaiss`."""
-    m = getattr(fn, "__module__", None)
-    bound = getattr(fn, "__self__", None)
-    if isinstance(bound, types.ModuleType):
-        m = m or bound.__name__
-    elif bound is not None:
-        m = m or type(bound).__module__
-    return m or ""
-
-
-def calls_into(call, mods, names=None):
-    """Runs call(), and returns whether any compiled code of one of `mods` ran in it (on this
-    thread or one it started): an import alone is not using a library. With `names`, only a
-    function whose name holds one of them counts (an index's search, not a helper)."""
-    if sys.version_info < (3, 11):
-        # Before 3.11 a pybind11 method (hnswlib's) reports no call to a profiler: imported
-        # is all that can be told there.
-        call()
-        return any(m in sys.modules for m in mods)
-    import threading
-
-    hit = []
-
-    def seen(frame, event, arg):
-        # c_return too: some 3.12 releases report only the return of a wrapped method.
-        if event in ("c_call", "c_return") and not hit:
-            m = owner(arg)
-            called = getattr(arg, "__name__", "") or ""
-            if any(m == x or m.startswith(x + ".") for x in mods) and (
-                    names is None or any(w in called for w in names)):
-                hit.append(m)
-
-    sys.setprofile(seen)
-    threading.setprofile(seen)
-    try:
-        call()
-    finally:
-        sys.setprofile(None)
-        threading.setprofile(None)
-    return bool(hit)
-
-
-def jitted(module):
-    """Whether a function of the student's module was compiled by Numba (called with types)."""
-    for v in vars(module).values():
-        if type(v).__module__.startswith("numba") and getattr(v, "signatures", None):
-            return True
-    return False
-
-
 # A library's product by name: in a step whose products are its own loops, none may be called.
 PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "outer", "kron",
             "multi_dot", "einsum_path", "vecdot", "matvec", "vecmat", "__matmul__",
@@ -546,17 +494,17 @@ def main():
         # Imported is not used: the same rows once more, untimed, watched for a call into the
         # library (the same rows: a step that searched only when asked for one row would pass
         # a one-row watch).
-        if "numba" in uses and jitted(module):
+        if "numba" in uses and _lab_watch.jitted(module):
             used = True
         else:
             try:
                 with contextlib.redirect_stdout(sys.stderr):
                     searches = [w for m in uses for w in SEARCHES.get(m, ())]
-                    used = calls_into(lambda: fn(*args), uses, searches or None)
+                    used = _lab_watch.calls_into(lambda: fn(*args), uses, searches or None)
             except BaseException as e:
                 detail, summary = student_trace(e, path)
                 fail(RAISED, summary, detail)
-            used = used or ("numba" in uses and jitted(module))
+            used = used or ("numba" in uses and _lab_watch.jitted(module))
     if uses and end > start and not used:
         hint = USE_HINTS.get(uses[0], "call it from your function")
         what = "searched with" if any(m in SEARCHES for m in uses) else "called"

@@ -6,8 +6,10 @@ the real thing. So the call that is timed is also watched: how many rows the ind
 were asked for, over how many vectors; how long the functions Numba compiled ran.
 """
 
+import sys
 import threading
 import time
+import types
 
 # NumPy is imported where it is used: a pure-Python step is refused if it imports NumPy, so
 # this module, imported first, must not.
@@ -177,3 +179,54 @@ def one_pass(X):
         _ = X / norms[:, None]
         best = min(best, time.perf_counter() - t)
     return best
+
+
+def owner(fn):
+    """The module a built-in (C) function or method belongs to: `hnswlib`, `faiss._swigfaiss`."""
+    m = getattr(fn, "__module__", None)
+    bound = getattr(fn, "__self__", None)
+    if isinstance(bound, types.ModuleType):
+        m = m or bound.__name__
+    elif bound is not None:
+        m = m or type(bound).__module__
+    return m or ""
+
+
+def calls_into(call, mods, names=None):
+    """Runs call(), and returns whether any compiled code of one of `mods` ran in it (on this
+    thread or one it started): an import alone is not using a library. With `names`, only a
+    function whose name holds one of them counts (an index's search, not a helper)."""
+    if sys.version_info < (3, 11):
+        # Before 3.11 a pybind11 method (hnswlib's) reports no call to a profiler: imported
+        # is all that can be told there.
+        call()
+        return any(m in sys.modules for m in mods)
+    import threading
+
+    hit = []
+
+    def seen(frame, event, arg):
+        # c_return too: some 3.12 releases report only the return of a wrapped method.
+        if event in ("c_call", "c_return") and not hit:
+            m = owner(arg)
+            called = getattr(arg, "__name__", "") or ""
+            if any(m == x or m.startswith(x + ".") for x in mods) and (
+                    names is None or any(w in called for w in names)):
+                hit.append(m)
+
+    sys.setprofile(seen)
+    threading.setprofile(seen)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
+    return bool(hit)
+
+
+def jitted(module):
+    """Whether a function of the student's module was compiled by Numba (called with types)."""
+    for v in vars(module).values():
+        if type(v).__module__.startswith("numba") and getattr(v, "signatures", None):
+            return True
+    return False
