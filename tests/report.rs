@@ -163,7 +163,7 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
         r#"{"lab": "my-lab", "all_count": false, "workload": {"n": 200, "d": 16},
             "steps": [{"id": "naive", "file": "01_naive.py", "seconds": 0.2,
                        "extrapolated": false, "speedup_vs_baseline": 1.0, "verified": true,
-                       "counts": true},
+                       "counts": true, "run": {"load_elsewhere": 0.9}},
                       {"id": "<b>numpy</b>", "file": "03_numpy.py", "counts": false,
                        "reason": "locked: 02_algorithmic.py does not count yet"}]}"#,
     )
@@ -177,7 +177,9 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
         .success();
     let with_lab = std::fs::read_to_string(&out).unwrap();
     assert!(with_lab.contains("<h2 id=\"section-0\">Lab: my-lab</h2>"));
-    assert!(with_lab.contains("<td class=\"t\">200.0 ms</td>"));
+    // Measured under load, marked as `lab check` marks it, and said.
+    assert!(with_lab.contains("<td class=\"t\">200.0 ms !</td>"));
+    assert!(with_lab.contains("! marks a time measured under load"));
     assert!(with_lab.contains("&lt;b&gt;numpy&lt;/b&gt;") && !with_lab.contains("<b>numpy"));
     assert!(with_lab.contains("locked: 02_algorithmic.py does not count yet"));
 

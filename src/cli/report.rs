@@ -292,7 +292,7 @@ fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
         .as_array()
         .context("its steps are not a list")?;
     let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
-    let rows = steps
+    let rows: Vec<Vec<String>> = steps
         .iter()
         .map(|s| {
             let seconds = s["seconds"].as_f64().map_or_else(
@@ -303,7 +303,16 @@ fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
                     } else {
                         ""
                     };
-                    format!("{est}{}", human_seconds(t))
+                    // "!": measured under load, as under `ladder lab check`'s table.
+                    let loaded = if s["run"]["load_elsewhere"]
+                        .as_f64()
+                        .is_some_and(|l| l >= ladder::run::LOADED_CORES)
+                    {
+                        " !"
+                    } else {
+                        ""
+                    };
+                    format!("{est}{}{loaded}", human_seconds(t))
                 },
             );
             let verified = match s["verified"].as_bool() {
@@ -327,16 +336,23 @@ fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
             ]
         })
         .collect();
+    let loaded = rows.iter().any(|r: &Vec<String>| r[2].ends_with(" !"));
     Ok(TableSection {
         title: format!("Lab: {}", text(&doc["lab"])),
         intro: format!(
-            "The student's own ladder (ladder lab check), on {} × {}; {}.",
+            "The student's own ladder (ladder lab check), on {} × {}; {}.{}",
             doc["workload"]["n"],
             doc["workload"]["d"],
             if doc["all_count"].as_bool() == Some(true) {
                 "every step counts"
             } else {
                 "not every step counts yet"
+            },
+            if loaded {
+                " ! marks a time measured under load (a quarter of a core or more busy \
+                 elsewhere): it, and the speedups over it, may be off by that much."
+            } else {
+                ""
             }
         ),
         header: [

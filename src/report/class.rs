@@ -23,6 +23,7 @@ pub use read::{
 
 use super::Results;
 use crate::machine::MachineInfo;
+use crate::run::RunReport;
 
 /// A student's run, as ratios: the best share of their own machine's peak, and the furthest
 /// speedup over their own baseline.
@@ -37,10 +38,26 @@ pub struct RunSummary {
     pub best_peak: Option<(String, f64)>,
     /// The rung furthest above the baseline, and how many times faster.
     pub best_speedup: Option<(String, f64)>,
+    /// Whether the best % of peak's time, or the best speedup's or its baseline's, was
+    /// measured under load: the figure is then marked, never silently trusted.
+    pub best_peak_loaded: bool,
+    pub best_speedup_loaded: bool,
     /// The rung the speedups are over: the first with a right time.
     pub base: Option<String>,
-    /// Every rung with a time: id, % of peak (None for approximate ones), speedup, verified.
-    pub rows: Vec<(String, Option<f64>, Option<f64>, bool)>,
+    /// Every rung with a time.
+    pub rows: Vec<RunRow>,
+}
+
+/// One rung of a student's run, as the class view shows it.
+#[derive(Clone, Debug, Default)]
+pub struct RunRow {
+    pub id: String,
+    /// % of peak (None for approximate ones).
+    pub pct: Option<f64>,
+    pub speedup: Option<f64>,
+    pub verified: bool,
+    /// Whether its time, or its baseline's, was measured under load.
+    pub loaded: bool,
 }
 
 impl RunSummary {
@@ -58,6 +75,7 @@ impl RunSummary {
             .find(|x| x.has_time() && x.verified() && x.estimated_s > 0.0);
         s.base = first.map(|x| x.rung.clone());
         let base = first.map(|x| x.estimated_s);
+        let base_loaded = first.is_some_and(RunReport::under_load);
         for x in r.rungs.iter().filter(|x| x.has_time()) {
             let ok = x.verified();
             let speedup = base
@@ -67,7 +85,14 @@ impl RunSummary {
             // A top-k rung's figure is of the work it skips, not of the whole matrix.
             let approximate = x.verification.as_ref().is_some_and(|v| v.recall.is_some());
             let pct = (!approximate).then_some(x.peak_pct);
-            s.rows.push((x.rung.clone(), pct, speedup, ok));
+            let loaded = x.under_load() || base_loaded;
+            s.rows.push(RunRow {
+                id: x.rung.clone(),
+                pct,
+                speedup,
+                verified: ok,
+                loaded,
+            });
             if !ok {
                 continue;
             }
@@ -81,9 +106,11 @@ impl RunSummary {
             });
             if let Some(p) = of_machine.filter(|p| s.best_peak.as_ref().is_none_or(|b| *p > b.1)) {
                 s.best_peak = Some((x.rung.clone(), p));
+                s.best_peak_loaded = x.under_load();
             }
             if let Some(v) = speedup.filter(|v| s.best_speedup.as_ref().is_none_or(|b| *v > b.1)) {
                 s.best_speedup = Some((x.rung.clone(), v));
+                s.best_speedup_loaded = loaded;
             }
         }
         s
@@ -105,6 +132,9 @@ pub struct LabSummary {
     pub near_floor: Vec<String>,
     /// How the student's lab.toml asks less than the shipped one.
     pub loosened: Vec<String>,
+    /// Whether the highest step's time, or step 1's that its speedup is over, was measured
+    /// under load.
+    pub loaded: bool,
 }
 
 impl LabSummary {
@@ -145,6 +175,9 @@ impl LabSummary {
                 })
                 .collect(),
             loosened: l.loosened.clone(),
+            loaded: l.steps.iter().rev().find(|s| s.counts).is_some_and(|h| {
+                h.under_load() || l.steps.first().is_some_and(LabStep::under_load)
+            }),
         }
     }
 }

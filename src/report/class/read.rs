@@ -86,6 +86,26 @@ pub struct LabStep {
     pub speedup_vs_baseline: Option<f64>,
     #[serde(default)]
     pub floor: Option<FloorDoc>,
+    #[serde(default)]
+    pub run: Option<StepRun>,
+}
+
+/// What a lab step's run says of how it was measured.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct StepRun {
+    #[serde(default)]
+    pub load_elsewhere: Option<f64>,
+}
+
+impl LabStep {
+    /// Whether its time was measured under load (see [`crate::run::LOADED_CORES`]).
+    #[must_use]
+    pub fn under_load(&self) -> bool {
+        self.run
+            .as_ref()
+            .and_then(|r| r.load_elsewhere)
+            .is_some_and(|l| l >= crate::run::LOADED_CORES)
+    }
 }
 
 /// A step's floor and what was measured against it.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Class, LabSummary, LessonsSummary, RunSummary, Student, UsualSizes};
+use super::{Class, LabStep, LabSummary, LessonsSummary, RunSummary, Student, UsualSizes};
 use crate::report::human_speedup;
 
 pub(super) const HEADER: [&str; 8] = [
@@ -46,7 +46,10 @@ pub(super) const LEGEND: &str = "lab (step, x): the highest step of the student'
                       baseline; a rung's own % of peak, below, is of the cores and vectors it \
                       used. predictions: first attempts close / \
                       predictions made (how far off the median one was). questions (first \
-                      try): right at the first attempt / answered.";
+                      try): right at the first attempt / answered. ! beside a figure: its \
+                      time, or the time it is over, was measured under load (a quarter of a core \
+                      or more busy elsewhere), so it may be off by that much: ask for a run on an \
+                      idle machine before comparing it.";
 
 /// A share of the peak: small ones keep a digit that says they are not zero.
 fn pct(p: f64) -> String {
@@ -67,16 +70,28 @@ fn lab_step(l: &LabSummary) -> String {
     }
 }
 
+/// " !" for a figure measured under load.
+fn bang(loaded: bool) -> &'static str {
+    if loaded { " !" } else { "" }
+}
+
 fn run_peak(r: &RunSummary) -> String {
-    r.best_peak
-        .as_ref()
-        .map_or_else(|| "-".into(), |(id, p)| format!("{} {id}", pct(*p)))
+    r.best_peak.as_ref().map_or_else(
+        || "-".into(),
+        |(id, p)| format!("{} {id}{}", pct(*p), bang(r.best_peak_loaded)),
+    )
 }
 
 fn run_speedup(r: &RunSummary) -> String {
     r.best_speedup.as_ref().map_or_else(
         || "-".into(),
-        |(id, x)| format!("{} {id}", human_speedup(Some(*x))),
+        |(id, x)| {
+            format!(
+                "{} {id}{}",
+                human_speedup(Some(*x)),
+                bang(r.best_speedup_loaded)
+            )
+        },
     )
 }
 
@@ -136,8 +151,10 @@ pub(super) fn row(s: &Student, usual: &UsualSizes) -> Vec<String> {
         s.lab.as_ref().map_or_else(dash, lab_step) + &lab_at,
         s.lab
             .as_ref()
-            .and_then(|l| l.highest.as_ref())
-            .map_or_else(dash, |h| human_speedup(h.speedup_vs_baseline)),
+            .and_then(|l| l.highest.as_ref().map(|h| (h, l.loaded)))
+            .map_or_else(dash, |(h, loaded)| {
+                human_speedup(h.speedup_vs_baseline) + bang(loaded)
+            }),
         s.run.as_ref().map_or_else(dash, run_peak) + &run_at,
         s.run.as_ref().map_or_else(dash, run_speedup),
         s.lessons.as_ref().map_or_else(dash, predictions),
@@ -393,6 +410,7 @@ pub(super) fn lab_heading(l: &LabSummary) -> String {
 }
 
 pub(super) fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
+    let base_loaded = l.rows.first().is_some_and(LabStep::under_load);
     l.rows
         .iter()
         .map(|x| {
@@ -407,7 +425,7 @@ pub(super) fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
                 } else {
                     format!("✗ {}", x.reason.as_deref().unwrap_or("does not count"))
                 },
-                human_speedup(x.speedup_vs_baseline),
+                human_speedup(x.speedup_vs_baseline) + bang(x.under_load() || base_loaded),
             ]
         })
         .collect()
@@ -416,12 +434,12 @@ pub(super) fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
 pub(super) fn run_rows(r: &RunSummary) -> Vec<Vec<String>> {
     r.rows
         .iter()
-        .map(|(id, p, x, ok)| {
+        .map(|x| {
             vec![
-                id.clone(),
-                p.map_or_else(|| "-".into(), pct),
-                human_speedup(*x),
-                if *ok { "✓" } else { "✗" }.into(),
+                x.id.clone(),
+                x.pct.map_or_else(|| "-".into(), pct),
+                human_speedup(x.speedup) + bang(x.loaded),
+                if x.verified { "✓" } else { "✗" }.into(),
             ]
         })
         .collect()

@@ -250,6 +250,24 @@ fn the_best_share_of_peak_is_of_one_ceiling_for_every_rung() {
     let (id, pct) = s.best_peak.unwrap();
     assert_eq!(id, "threads");
     assert!((pct - 40.0).abs() < 1e-9, "{pct}");
+    assert!(!s.best_peak_loaded && !s.best_speedup_loaded);
+
+    // A baseline measured under load marks every speedup over it, in the summary's cells
+    // and in the student's own table; a share of peak only when its own time was.
+    let mut loaded = results.clone();
+    loaded.rungs[0].estimated_s = 4.0;
+    loaded.rungs[0].load_elsewhere = Some(1.1);
+    let s = super::RunSummary::of(&loaded);
+    assert!(s.best_speedup_loaded && !s.best_peak_loaded);
+    let student = super::Student {
+        name: "ada".into(),
+        run: Some(s.clone()),
+        ..super::Student::default()
+    };
+    let cells = super::render::row(&student, &super::UsualSizes::default());
+    assert_eq!(cells[5], "4.00x threads !");
+    assert_eq!(cells[4], "40% threads");
+    assert!(super::render::run_rows(&s)[1][2].ends_with(" !"));
 
     // A renamed copy (only its name changed) is told by its times, to the nanosecond.
     let dir = tempfile::tempdir().unwrap();
