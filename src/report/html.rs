@@ -537,8 +537,12 @@ impl HtmlReport {
             h,
             "</tbody></table><p class=\"note\">exponent: b in time ≈ a·nᵇ, fitted on a log-log \
              scale (2 for an O(n²) kernel); ~ extrapolated from the budget (a hollow point in the \
-             chart); ✗ failed its check. Each rung keeps its colour from the ladder chart.</p>"
+             chart); ✗ failed its check. Each rung keeps its step's colour from the ladder \
+             chart; a second rung of one step (topk after algorithmic) takes one of its own.</p>"
         );
+        if let Some(note) = super::scale::flat_note(&s.sweep, &ids) {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&note));
+        }
         for sk in &s.sweep.skipped {
             let _ = writeln!(
                 h,

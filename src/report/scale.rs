@@ -48,10 +48,43 @@ pub fn scale_table(sweep: &Sweep, ids: &[&str], sizes: &[usize], budget_s: f64) 
         text,
         "exponent: b in time ≈ a·nᵇ, fitted on a log-log scale (2 for an O(n²) kernel); ~ extrapolated from the {budget_s} s budget"
     );
+    if let Some(note) = flat_note(sweep, ids) {
+        let _ = writeln!(text, "{note}");
+    }
     for s in &sweep.skipped {
         let _ = writeln!(text, "n = {}, {} skipped: {}", s.n, s.rung, s.reason);
     }
     text
+}
+
+/// Below this, an O(n²) rung's fitted exponent says its fixed costs still weigh.
+const FLAT: f64 = 1.7;
+
+/// Said when an O(n²) rung's exponent came out well below 2: at the sizes swept its fixed
+/// costs (threads starting, packing, set-up) weigh as much as its n² work, so b is not yet
+/// the kernel's, and a room should not read it as another complexity. The approximate index
+/// (`ann`) grows slower by design and is left out.
+#[must_use]
+pub fn flat_note(sweep: &Sweep, ids: &[&str]) -> Option<String> {
+    let flat: Vec<String> = ids
+        .iter()
+        .filter(|id| **id != "ann")
+        .filter_map(|id| {
+            sweep
+                .exponent_of(id)
+                .filter(|b| *b < FLAT)
+                .map(|b| format!("{id} ({b:.2})"))
+        })
+        .collect();
+    (!flat.is_empty()).then(|| {
+        format!(
+            "{} grow{} slower than n² here: at these sizes fixed costs (threads starting, \
+             packing, set-up) still weigh as much as the n² work, so b is not yet the \
+             kernel's; sweep larger n before reading it as a complexity",
+            flat.join(", "),
+            if flat.len() == 1 { "s" } else { "" }
+        )
+    })
 }
 
 /// One line per point, with a header.
@@ -137,6 +170,35 @@ mod tests {
         assert!(lines[2].contains("500.0 ms ✗") && lines[2].ends_with('-'));
         assert!(lines[3].ends_with("from the 4 s budget"));
         assert_eq!(lines[4], "n = 4000, naive skipped: S would not fit");
+    }
+
+    #[test]
+    fn an_n_squared_rung_growing_slower_than_n_squared_is_said_but_the_index_is_not() {
+        let mut s = sweep();
+        assert_eq!(flat_note(&s, &["naive", "topk"]), None);
+        let point = |rung: &str, n: usize, seconds: f64| ScalePoint {
+            rung: rung.into(),
+            n,
+            seconds,
+            extrapolated: false,
+            gflops_effective: 1.0,
+            verified: true,
+        };
+        // Threads at small n: twice the size, 2.1x the time (b ≈ 1.07); the index's b is its own.
+        s.points.extend([
+            point("threads", 1000, 1.0),
+            point("threads", 2000, 2.1),
+            point("ann", 1000, 1.0),
+            point("ann", 2000, 2.2),
+        ]);
+        let note = flat_note(&s, &["naive", "threads", "ann"]).unwrap();
+        assert!(
+            note.starts_with("threads (1.07) grows slower than n² here"),
+            "{note}"
+        );
+        assert!(!note.contains("ann") && !note.contains("naive"), "{note}");
+        let table = scale_table(&s, &["naive", "threads", "ann"], &[1000, 2000], 4.0);
+        assert!(table.contains("sweep larger n"), "{table}");
     }
 
     #[test]
