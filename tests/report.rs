@@ -96,8 +96,23 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
         .arg("-o")
         .arg(&merged)
         .assert()
-        .success();
+        .success()
+        .stderr(predicates::str::contains(
+            "ran algorithmic (its flamegraph goes with it: this run was not profiled) again",
+        ));
     let merged = std::fs::read_to_string(&merged).unwrap();
+    assert!(merged.contains("its row here is from it, not from the files before it"));
+    // One file twice is refused, not merged with itself.
+    ladder()
+        .arg("report")
+        .args([&json, &redo, &json])
+        .arg("-o")
+        .arg(dir.path().join("twice.html"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "is given twice: give each file once",
+        ));
     let at = |id: &str| merged.find(&format!("<code>{id}</code>")).unwrap();
     assert!(at("naive") < at("algorithmic") && at("algorithmic") < at("native"));
     assert!(

@@ -38,7 +38,15 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     let mut runs = 0;
     let mut any_profiled = false;
     let mut warnings = Vec::new();
+    let mut notes = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
     for path in &args.files {
+        // One file twice would read as a rung run again, replacing itself.
+        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if seen.contains(&same) {
+            bail!("{} is given twice: give each file once", path.display());
+        }
+        seen.push(same);
         match read(path)? {
             Input::Run(run) => {
                 let run = *run;
@@ -50,7 +58,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
                 profiles.extend(folded_profiles(&run, path));
                 results = Some(match results {
                     None => run,
-                    Some(acc) => merge(acc, run, path, &mut warnings)?,
+                    Some(acc) => merge(acc, run, path, &mut warnings, &mut notes)?,
                 });
             }
             Input::Table(t, learner) => {
@@ -95,10 +103,14 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         0 => None,
         _ => {
             let names: Vec<_> = learners.into_iter().collect();
-            eprintln!(
-                "note: the runs are by {}: the report names no one",
+            // Said on the page too: one table of several people's rungs is not one ladder.
+            let said = format!(
+                "the runs are by {}: their rungs share one table, and the report names no one \
+                 (ladder class puts students side by side)",
                 names.join(", ")
             );
+            eprintln!("warning: {said}");
+            warnings.push(said);
             None
         }
     };
@@ -154,6 +166,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         sections,
         sources: args.files.iter().map(|p| p.display().to_string()).collect(),
         warnings,
+        notes,
     };
     ladder::report::write_atomic(&args.output, report.render().as_bytes())
         .with_context(|| format!("could not write {}", args.output.display()))?;
@@ -377,6 +390,7 @@ fn merge(
     more: Results,
     path: &Path,
     warnings: &mut Vec<String>,
+    notes: &mut Vec<String>,
 ) -> Result<Results> {
     if acc.workload != more.workload {
         bail!(
@@ -435,12 +449,37 @@ fn merge(
         eprintln!("warning: {said}");
         warnings.push(said);
     }
-    // A rung run again takes its earlier row's place, so the ladder keeps its order.
+    // A rung run again takes its earlier row's place, so the ladder keeps its order; said,
+    // with what it costs (an earlier flamegraph, and the comparison with it, leave too).
+    let mut replaced = Vec::new();
     for x in more.rungs {
         match acc.rungs.iter().position(|r| r.rung == x.rung) {
-            Some(i) => acc.rungs[i] = x,
+            Some(i) => {
+                replaced.push(
+                    if acc.rungs[i].flamegraph.is_some() && x.flamegraph.is_none() {
+                        format!(
+                            "{} (its flamegraph goes with it: this run was not profiled)",
+                            x.rung
+                        )
+                    } else {
+                        x.rung.clone()
+                    },
+                );
+                acc.rungs[i] = x;
+            }
             None => acc.rungs.push(x),
         }
+    }
+    if !replaced.is_empty() {
+        let said = format!(
+            "{} ran {} again: its row{} here {} from it, not from the files before it",
+            path.display(),
+            replaced.join(", "),
+            if replaced.len() == 1 { "" } else { "s" },
+            if replaced.len() == 1 { "is" } else { "are" }
+        );
+        eprintln!("note: {said}");
+        notes.push(said);
     }
     Ok(acc)
 }

@@ -285,6 +285,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
             sections: Vec::new(),
             sources: Vec::new(),
             warnings: Vec::new(),
+            notes: Vec::new(),
         };
         write_output(Some(path), &report.render())?;
     }

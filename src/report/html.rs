@@ -73,6 +73,9 @@ pub struct HtmlReport {
     /// What a reader must know before trusting the figures (runs from another machine merged
     /// in), said at the top.
     pub warnings: Vec<String>,
+    /// Where a merged report's rows come from, when a later file ran a rung again: said at
+    /// the bottom, beside the files read.
+    pub notes: Vec<String>,
 }
 
 /// Escapes text, and shows the lessons' `code` spans (paired backticks) as code, as the
@@ -228,6 +231,9 @@ impl HtmlReport {
                 .map(|s| format!("<code>{}</code>", esc(s)))
                 .collect();
             let _ = writeln!(h, "<p class=\"note\">From {}.</p>", files.join(", "));
+        }
+        for n in &self.notes {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
         }
         let _ = writeln!(h, "<script>{SCRIPT}</script>\n</body></html>");
         h

@@ -87,6 +87,7 @@ fn report(results: Results) -> HtmlReport {
         }],
         sources: vec!["run.json".into()],
         warnings: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

@@ -77,6 +77,7 @@ pub(super) fn report(
         sections: Vec::new(),
         sources: Vec::new(),
         warnings: Vec::new(),
+        notes: Vec::new(),
     };
     let r = write_into(&path, report.render().as_bytes());
     written(path, r)
