@@ -168,10 +168,7 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
     let mut bytes = Vec::new();
     if diff {
         let title = report::flame_title(&format!("{} → {}", names[0], names[1]), &meta, &machine);
-        let subtitle = format!(
-            "the shape of {}; red grew and blue shrank against {} (sample counts normalised)",
-            names[1], names[0]
-        );
+        let subtitle = report::diff_subtitle(&got[0], &got[1], names[0]);
         ladder::profile::Profile::write_diff_svg(
             &got[0],
             &got[1],

@@ -103,6 +103,22 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// The functions that held at least `min_share` of `before`'s self time and none of
+    /// `after`'s, largest first: what a differential flamegraph (drawn in `after`'s shape)
+    /// cannot show, because it is gone.
+    #[must_use]
+    pub fn vanished(before: &Profile, after: &Profile, min_share: f64) -> Vec<(String, f64)> {
+        let mut gone: Vec<(String, f64)> = Self::diff_functions(before, after, usize::MAX)
+            .into_iter()
+            .filter(|(_, b, a)| *a == 0.0 && *b >= min_share)
+            .map(|(name, b, _)| (name, b))
+            .collect();
+        gone.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        gone
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::profile;

@@ -20,6 +20,44 @@ pub fn flame_title(what: &str, workload: &WorkloadMeta, machine: &MachineInfo) -
     )
 }
 
+/// Below this many samples a flamegraph's proportions are not to be read.
+pub const FEW_SAMPLES: u64 = 20;
+
+/// The line under a differential flamegraph's title: how to read it, what is gone (drawn in
+/// the later rung's shape, a removed frame is absent: the lesson of a step is often what it
+/// removed), and a warning when either side has too few samples to compare.
+#[must_use]
+pub fn diff_subtitle(
+    before: &crate::profile::Profile,
+    after: &crate::profile::Profile,
+    before_name: &str,
+) -> String {
+    use crate::profile::{Profile, StackView};
+    let (b, a) = (before.view(StackView::Slide), after.view(StackView::Slide));
+    let mut parts = vec!["red grew, blue shrank (shares)".to_string()];
+    // A function by its last two names (naive::norm), so the line fits one line of type.
+    let short = |name: &str| {
+        let names: Vec<&str> = name.split("::").collect();
+        names[names.len().saturating_sub(2)..].join("::")
+    };
+    let gone: Vec<String> = Profile::vanished(&b, &a, 0.05)
+        .iter()
+        .take(2)
+        .map(|(name, share)| format!("{} {:.0}%", short(name), share * 100.0))
+        .collect();
+    if !gone.is_empty() {
+        parts.push(format!("gone since {before_name}: {}", gone.join(", ")));
+    }
+    let few = before.total_samples().min(after.total_samples());
+    if few < FEW_SAMPLES {
+        parts.push(format!(
+            "only {few} sample{} on a side: too few to compare",
+            if few == 1 { "" } else { "s" }
+        ));
+    }
+    parts.join(" · ")
+}
+
 /// The line under a CPU flamegraph's title: what was sampled, and the kernel's time. One
 /// line of inferno's small type: kept under about 150 characters, so it fits the picture.
 #[must_use]
@@ -90,7 +128,7 @@ fn short_cpu(cpu: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{flame_subtitle, short_cpu};
+    use super::{diff_subtitle, flame_subtitle, short_cpu};
     use crate::profile::Profile;
 
     #[test]
@@ -118,5 +156,36 @@ mod tests {
         assert!(flame_subtitle(&p, None).contains("60% verification"));
         let kernel = Profile::from_folded("ladder-runner;native::kernel 10\n", 997).unwrap();
         assert!(!flame_subtitle(&kernel, None).contains("verification:"));
+    }
+
+    #[test]
+    fn a_difference_names_what_is_gone_and_too_few_samples() {
+        let naive = Profile::from_folded(
+            "ladder-runner;run_once;ladder::rungs::naive::norm 60
+\
+             ladder-runner;run_once;ladder::rungs::naive::dot 30
+\
+             ladder-runner;run_once;alloc 10
+",
+            997,
+        )
+        .unwrap();
+        let algorithmic = Profile::from_folded(
+            "ladder-runner;run_once;ladder::rungs::algorithmic::rows 8\nladder-runner;run_once;alloc 2\n",
+            997,
+        )
+        .unwrap();
+        let s = diff_subtitle(&naive, &algorithmic, "naive");
+        assert!(
+            s.contains("gone since naive: naive::norm 60%, naive::dot 30%"),
+            "{s}"
+        );
+        assert!(
+            s.contains("only 10 samples on a side: too few to compare"),
+            "{s}"
+        );
+        // Alike, and sampled enough: nothing gone, nothing to warn of.
+        let s = diff_subtitle(&naive, &naive, "naive");
+        assert_eq!(s, "red grew, blue shrank (shares)");
     }
 }

@@ -25,7 +25,7 @@ use crate::run::scale::Sweep;
 use crate::workload::human_bytes;
 
 /// Below this many samples a flamegraph's proportions are noise, and the page says so.
-const FEW_SAMPLES: u64 = 20;
+use super::flame::FEW_SAMPLES;
 
 /// Why a report has no flamegraphs, and how to get them.
 pub const NOT_PROFILED: &str = "No flamegraphs: these runs were not profiled. `ladder run \
@@ -484,7 +484,7 @@ impl HtmlReport {
                 &before.profile,
                 &after.profile,
                 &title,
-                "red grew, blue shrank (normalised)",
+                &super::flame::diff_subtitle(&before.profile, &after.profile, &before.rung),
                 StackView::Slide,
                 &mut svg,
             )

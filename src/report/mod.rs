@@ -23,7 +23,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 pub use self::csv::Csv;
-pub use flame::{flame_subtitle, flame_title};
+pub use flame::{FEW_SAMPLES, diff_subtitle, flame_subtitle, flame_title};
 pub use json::{Json, SCHEMA_VERSION};
 pub use markdown::{Markdown, merge_notes};
 pub use table::Table;

@@ -424,7 +424,7 @@ impl Effects {
                 after,
                 title,
             } => {
-                let msg = export::diff(path, &before, &after, &title);
+                let msg = export::diff(path, (&before.0, &before.1), &after, &title);
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::SnapshotMemory => {

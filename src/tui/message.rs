@@ -129,7 +129,8 @@ pub enum Command {
     /// Write the differential flamegraph of two rungs.
     ExportDiff {
         path: PathBuf,
-        before: Arc<Profile>,
+        /// The earlier rung's profile, and its id (what is gone since it is named).
+        before: (Arc<Profile>, String),
         after: Arc<Profile>,
         title: String,
     },

@@ -102,13 +102,18 @@ pub(super) fn flame(path: PathBuf, profile: &Profile, title: &str, unit: &str) -
 }
 
 /// The difference between two rungs' profiles (`d`).
-pub(super) fn diff(path: PathBuf, before: &Profile, after: &Profile, title: &str) -> Written {
+pub(super) fn diff(
+    path: PathBuf,
+    before: (&Profile, &str),
+    after: &Profile,
+    title: &str,
+) -> Written {
     let mut svg = Vec::new();
     let r = Profile::write_diff_svg(
-        before,
+        before.0,
         after,
         title,
-        "red grew, blue shrank (normalised); frames a step removed are absent",
+        &crate::report::diff_subtitle(before.0, after, before.1),
         StackView::Slide,
         &mut svg,
     )

@@ -248,7 +248,7 @@ fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
     let (sa, sb) = (export_stem(m, j), export_stem(m, i));
     vec![Command::ExportDiff {
         path: flame_dir(m).join(format!("diff-{sa}-{sb}.svg")),
-        before,
+        before: (before, a.to_string()),
         after,
         title: title(m, &format!("{a} → {b}")),
     }]
