@@ -87,7 +87,7 @@ pub fn flame_subtitle(
             s.push_str(" (!: under load)");
         }
         if r.rung == "jit" {
-            s.push_str(" · bare jit-thread frames are JIT code");
+            s.push_str(" · bare jit frames: JIT code");
         }
     }
     // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
@@ -98,13 +98,22 @@ pub fn flame_subtitle(
         let _ = std::fmt::Write::write_fmt(
             &mut s,
             format_args!(
-                " · {:.0}% verification: a larger --n shows the kernel",
+                " · {:.0}% verification (larger --n: more kernel)",
                 100.0 * checking as f64 / total as f64
             ),
         );
     }
+    // Over one line of the picture's type, the rate's caveat goes first: the count beside it
+    // already says how many samples came.
+    if s.chars().count() > SUBTITLE_MAX {
+        s = s.replacen("; the timer may give fewer", "", 1);
+    }
     s
 }
+
+/// The most characters under a title that fit a 1200-pixel picture, with room for " ·
+/// scaffolding folded" after them.
+const SUBTITLE_MAX: usize = 128;
 
 /// A CPU's name without its marks and filler words: "Intel(R) Xeon(R) Processor" is
 /// "Intel Xeon", "AMD Ryzen 9 9950X 16-Core Processor" is "AMD Ryzen 9 9950X 16-Core".
@@ -187,5 +196,26 @@ mod tests {
         // Alike, and sampled enough: nothing gone, nothing to warn of.
         let s = diff_subtitle(&naive, &naive, "naive");
         assert_eq!(s, "red grew, blue shrank (shares)");
+    }
+
+    #[test]
+    fn a_subtitle_fits_one_line_of_the_picture() {
+        let p = Profile::from_folded(
+            "ladder-runner;run_and_verify;ladder::workload::reference::verify_rows 6\n\
+             ladder-jit-0;x 4\n",
+            997,
+        )
+        .unwrap();
+        let info = crate::rungs::find("jit").unwrap().info();
+        let mut r = crate::run::RunReport::new(&info, 2, 600);
+        r.status = crate::run::RunStatus::Completed;
+        r.estimated_s = 0.0043;
+        r.load_elsewhere = Some(1.0);
+        let s = flame_subtitle(&p, Some(&r));
+        assert!(s.chars().count() <= super::SUBTITLE_MAX, "{} {s}", s.len());
+        assert!(
+            s.contains("60% verification") && s.contains("JIT code"),
+            "{s}"
+        );
     }
 }
