@@ -16,6 +16,11 @@ use crate::rungs::Step;
 
 /// Space between a bar or an axis and its words: no-break spaces, which an SVG keeps.
 const GAP: &str = "\u{a0}\u{a0}";
+/// After a trailing gap: a word joiner, drawn as nothing but not white space, so renderers
+/// that trim a line's trailing spaces (librsvg, as pandoc and office suites use) keep it.
+const KEEP: &str = "\u{2060}";
+/// Pixels between a bar's end (or the limit line) and the words after it.
+const GAP_PX: i32 = 12;
 /// The high-contrast theme's colours (`tui::theme::Theme::HIGH_CONTRAST`: white on black,
 /// the terminal's bright colours), as RGB.
 pub mod palette {
@@ -137,7 +142,8 @@ fn right_edge(r: &Results, lo: f64) -> f64 {
         .iter()
         .filter(|x| x.has_time() && x.estimated_s > 0.0)
     {
-        let label = (figures_words(x).chars().count() as f64 * char_px).min(plot * 0.7);
+        let label =
+            (figures_words(x).chars().count() as f64 * char_px + f64::from(GAP_PX)).min(plot * 0.7);
         let at = x.estimated_s.log10();
         h = h.max((at * plot - label * a) / (plot - label));
     }
@@ -149,13 +155,13 @@ fn figures_words(x: &crate::run::RunReport) -> String {
     if x.has_time() {
         let est = if x.extrapolated { "~ est. " } else { "" };
         format!(
-            "{GAP}{est}{} · {} vs base · {}",
+            "{est}{} · {} vs base · {}",
             human_seconds(x.estimated_s),
             human_speedup(x.speedup_vs_baseline),
             x.step
         )
     } else {
-        format!("{GAP}{}", super::verified_cell(x))
+        super::verified_cell(x)
     }
 }
 
@@ -193,7 +199,7 @@ fn draw_speedups(
         let i = rows as f64 - 1.0 - y.round();
         if (y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < rows {
             // A gap before the axis: an SVG collapses ordinary spaces, not no-break ones.
-            format!("{}{GAP}", names[i as usize])
+            format!("{}{GAP}{KEEP}", names[i as usize])
         } else {
             String::new()
         }
@@ -255,11 +261,13 @@ fn draw_speedups(
         let y = (rows - 1 - i) as f64;
         let words = figures_words(x);
         let at = if x.has_time() { x.estimated_s } else { lo };
-        Text::new(
-            words,
-            (at, y),
-            text(22).pos(Pos::new(HPos::Left, VPos::Center)),
-        )
+        // Set off from the bar's end by pixels, not by spaces a renderer may drop.
+        EmptyElement::at((at, y))
+            + Text::new(
+                words,
+                (GAP_PX, 0),
+                text(22).pos(Pos::new(HPos::Left, VPos::Center)),
+            )
     });
     chart.draw_series(figures)?;
     if let Some(t) = peak {
@@ -268,17 +276,20 @@ fn draw_speedups(
             [(t, bottom), (t, top)],
             palette::LIGHT_RED.stroke_width(3),
         ))?;
-        chart.draw_series(std::iter::once(Text::new(
-            format!(
-                "{GAP}limit: the whole matrix at the measured peak ({:.0} GFLOP/s, {})",
-                r.machine.peak_gflops_all,
-                human_seconds(t)
-            ),
-            (t, -0.85),
-            text(20)
-                .color(&palette::LIGHT_RED)
-                .pos(Pos::new(HPos::Left, VPos::Center)),
-        )))?;
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((t, -0.85))
+                + Text::new(
+                    format!(
+                        "limit: the whole matrix at the measured peak ({:.0} GFLOP/s, {})",
+                        r.machine.peak_gflops_all,
+                        human_seconds(t)
+                    ),
+                    (GAP_PX, 0),
+                    text(20)
+                        .color(&palette::LIGHT_RED)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                ),
+        ))?;
     }
     root.present()?;
     Ok(())
@@ -505,7 +516,7 @@ mod tests {
         let texts: String = svg.split("<text").skip(1).collect::<Vec<_>>().join("|");
         for id in ["naive", "algorithmic", "native", "library"] {
             assert!(
-                texts.contains(&format!(">\n{id}{GAP}\n<")),
+                texts.contains(&format!(">\n{id}{GAP}{KEEP}\n<")),
                 "{id} labels a row"
             );
         }
