@@ -129,7 +129,10 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
             &["type a value · Enter apply · Esc cancel"]
         }
         Screen::Settings => &["↑↓ field · Enter edit · Esc back · ? help · q quit"],
-        Screen::Results => &["m write NOTES.md · Esc back · ? help · q quit"],
+        Screen::Results => &[
+            "m write the notes · w the HTML report · Esc back · ? help · q quit",
+            "m notes · w report · Esc back · ? help · q quit",
+        ],
         Screen::History => &["←→ machine · Esc back · ? help · q quit"],
         Screen::Scale if app.scale.running => &["Esc cancel the sweep · ? help · q quit"],
         Screen::Lessons if app.lessons.typing => &["type · Enter submit · Esc stop typing"],
@@ -155,7 +158,8 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
             &["space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"]
         }
         Screen::Ladder => &[
-            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · ? help · q quit",
+            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · w report · ? help · q quit",
+            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s settings · r results · h history · g scaling · m notes · w report · ?",
             "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s settings · r results · h history · g scaling · m notes · ?",
             "Enter run · a climb · Esc · l lessons · f flame · s set · r results · h history · g scale · m notes · ?",
             "Enter · a climb · Esc · l lessons · f flame · s set · r res · h hist · ? · q",

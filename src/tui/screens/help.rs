@@ -106,8 +106,8 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("Anywhere", ""),
     (
-        "! by a time",
-        "taken while other programs kept the CPU busy: trust it less",
+        "! (a time)",
+        "measured while other programs kept the CPU busy: trust it less",
     ),
     (
         "?",

@@ -198,6 +198,29 @@ pub fn draw_table(
             ..area
         };
         f.render_stateful_widget(table, inside, &mut state);
+        // Rows out of view are said on the bottom border, so none goes unnoticed.
+        let visible = usize::from(inside.height.saturating_sub(1));
+        let above = state.offset();
+        let below = shown_len.saturating_sub(above + visible);
+        let hint = match (above, below) {
+            (0, 0) => String::new(),
+            (0, b) => format!(" ↓ {b} more "),
+            (a, 0) => format!(" ↑ {a} more "),
+            (a, b) => format!(" ↑ {a} · ↓ {b} more "),
+        };
+        if !hint.is_empty() && area.height > 1 {
+            let width = (hint.chars().count() as u16).min(area.width.saturating_sub(2));
+            let at = Rect {
+                x: area.x + area.width.saturating_sub(width + 2),
+                y: area.y + area.height - 1,
+                width,
+                height: 1,
+            };
+            f.render_widget(
+                ratatui::widgets::Paragraph::new(hint).style(theme.dim()),
+                at,
+            );
+        }
     }
 }
 
