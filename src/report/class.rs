@@ -436,6 +436,28 @@ impl Class {
                  lab's own size; a grade at another may differ."
             ));
         }
+        // "grace" (from a file's name) and "Grace Hopper" (recorded by --name) are two rows
+        // that may be one student: said, never merged on a guess.
+        let first = |name: &str| {
+            name.split(|c: char| !c.is_alphanumeric())
+                .find(|w| !w.is_empty())
+                .map(str::to_lowercase)
+        };
+        let mut alike: Vec<String> = Vec::new();
+        for (i, a) in self.students.iter().enumerate() {
+            for b in &self.students[i + 1..] {
+                if first(&a.name).is_some() && first(&a.name) == first(&b.name) {
+                    alike.push(format!("{} and {}", a.name, b.name));
+                }
+            }
+        }
+        if !alike.is_empty() {
+            out.push(format!(
+                "{} may be one student under two names: their rows stay apart; ask for one \
+                 --name on every file (ladder run, lab check and learn --export take it).",
+                alike.join("; ")
+            ));
+        }
         let loose: Vec<&str> = self
             .students
             .iter()

@@ -411,3 +411,26 @@ fn a_lab_or_run_at_another_size_than_the_class_says_its_size_in_its_row() {
     assert!(!text.contains("(at 10000"), "{text}");
     assert!(class.html().contains("(at 300 × 768)"));
 }
+
+#[test]
+fn two_names_that_may_be_one_student_are_said() {
+    let student = |name: &str| super::Student {
+        name: name.into(),
+        ..super::Student::default()
+    };
+    let class = Class {
+        students: vec![student("grace"), student("Ada"), student("Grace Hopper")],
+        skipped: vec![],
+    };
+    let c = class.cautions();
+    assert!(
+        c.iter()
+            .any(|x| x.starts_with("grace and Grace Hopper may be one student")),
+        "{c:?}"
+    );
+    let apart = Class {
+        students: vec![student("grace"), student("Ada")],
+        skipped: vec![],
+    };
+    assert!(apart.cautions().is_empty());
+}
