@@ -1,7 +1,7 @@
 //! Starting, following and finishing runs of rungs: the lock rule, climbs in order, the live
 //! figures, the speedups once a run ends.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{HISTORY, Model, Notice, RungRow, Status, WorkloadState};
 use crate::monitor::History;
@@ -26,6 +26,9 @@ pub struct Live {
     pub finished: bool,
     /// The run going on now (from 0) and the runs asked for, when the rung runs more than once.
     pub run: Option<(usize, usize)>,
+    /// When the last progress came: a peer runs its rows in a few calls (one row to time it,
+    /// then the rest at once), so between them the panel estimates from the rate so far.
+    pub since: Option<Instant>,
     last: (f64, Duration),
 }
 
@@ -44,6 +47,27 @@ impl Live {
         } else {
             (to_end, false)
         })
+    }
+
+    /// The share of the work done by now, estimated at the rate so far, while a call that
+    /// reports no progress of its own runs (a peer's block of rows): never quite the end,
+    /// which only the call's return says. None when there is no rate yet.
+    #[must_use]
+    pub fn estimated_work(&self, now: Instant) -> Option<f64> {
+        let since = self.since?;
+        let el = self.kernel_elapsed.as_secs_f64();
+        if self.finished || self.work_done <= 0.0 || self.work_done >= 1.0 || el <= 0.0 {
+            return None;
+        }
+        let rate = self.work_done / el;
+        let more = now.saturating_duration_since(since).as_secs_f64() * rate;
+        // The call is sized to the budget: it stops where the budget does.
+        let at_budget = rate * self.budget.as_secs_f64();
+        Some(
+            (self.work_done + more)
+                .min(at_budget.max(self.work_done))
+                .min(0.99),
+        )
     }
 }
 
@@ -96,6 +120,7 @@ impl Model {
             pairs_per_s: 0.0,
             finished: false,
             run: None,
+            since: None,
             last: (0.0, Duration::ZERO),
         });
         vec![Command::Run {
@@ -218,6 +243,7 @@ impl Model {
                 live.rows_total = rows_total;
                 live.work_done = work_done;
                 live.kernel_elapsed = kernel_elapsed;
+                live.since = Some(Instant::now());
             }
             _ => {}
         }
@@ -321,5 +347,41 @@ impl Model {
             rep.speedup_vs_previous_overlaps =
                 prev.is_some_and(|(_, r)| run::stats::overlaps(r, range));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_without_progress_moves_at_the_rate_so_far_and_never_reaches_the_end() {
+        let t0 = Instant::now();
+        let mut live = Live {
+            index: 0,
+            phase: Phase::Kernel,
+            rows_done: 1,
+            rows_total: 100,
+            work_done: 0.01,
+            kernel_elapsed: Duration::from_millis(100),
+            budget: Duration::from_secs(20),
+            gflops: History::new(4),
+            gflops_avg: 0.0,
+            pairs_per_s: 0.0,
+            finished: false,
+            run: None,
+            since: Some(t0),
+            last: (0.0, Duration::ZERO),
+        };
+        // One row in 0.1 s: a second later, eleven rows' worth.
+        let w = live.estimated_work(t0 + Duration::from_secs(1)).unwrap();
+        assert!((w - 0.11).abs() < 1e-9, "{w}");
+        assert_eq!(live.estimated_work(t0 + Duration::from_mins(1)), Some(0.99));
+        // A budget of 2 s at this rate stops at a fifth of the rows: so does the estimate.
+        live.budget = Duration::from_secs(2);
+        let w = live.estimated_work(t0 + Duration::from_mins(1)).unwrap();
+        assert!((w - 0.2).abs() < 1e-9, "{w}");
+        live.finished = true;
+        assert_eq!(live.estimated_work(t0), None);
     }
 }

@@ -93,18 +93,37 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
                 Some((run, runs)) if !l.finished => format!("run {}/{runs} · ", run + 1),
                 _ => String::new(),
             };
-            let mut line = format!("{run}{phase} · rows {}/{}{eta}", l.rows_done, l.rows_total);
+            // A peer's rows after the first come back in one call, with no progress inside
+            // it: the gauge moves at the rate so far, marked as an estimate ("~").
+            let estimate = m
+                .rows
+                .get(l.index)
+                .filter(|r| r.peer && l.phase == Phase::Kernel)
+                .and_then(|_| l.estimated_work(std::time::Instant::now()));
+            let in_call = if estimate.is_some() {
+                " · in one call"
+            } else {
+                ""
+            };
+            let mut line = format!(
+                "{run}{phase} · rows {}/{}{in_call}{eta}",
+                l.rows_done, l.rows_total
+            );
             // A narrow panel drops the word "rows" before it would cut the ETA's unit off.
             if line.chars().count() > usize::from(status.width) {
                 line = format!("{run}{phase} · {}/{}{eta}", l.rows_done, l.rows_total);
             }
             f.render_widget(Paragraph::new(line).style(theme.base()), status);
+            let (work, label) = match estimate {
+                Some(w) => (w, format!("~{:>2.0}%", w * 100.0)),
+                None => (l.work_done, format!("{:>3.0}%", l.work_done * 100.0)),
+            };
             f.render_widget(
                 LineGauge::default()
-                    .ratio(l.work_done.clamp(0.0, 1.0))
+                    .ratio(work.clamp(0.0, 1.0))
                     .filled_style(Style::default().fg(theme.accent))
                     .unfilled_style(theme.dim())
-                    .label(format!("{:>3.0}%", l.work_done * 100.0)),
+                    .label(label),
                 gauge,
             );
             let mut line = if l.finished && l.rows_done == 0 {
