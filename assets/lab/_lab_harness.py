@@ -22,12 +22,12 @@ import shutil
 import subprocess
 import sys
 import time
-import tokenize
 import traceback
 
 # Beside this file; imported before the student's folder joins the path, so no file of theirs
 # can stand in for it.
 import _lab_watch
+from _lab_text import ESCAPES, library_product
 
 # Exit codes: 3 the step could not be loaded, 4 it raised, 5 it returned the wrong thing.
 LOAD, RAISED, WRONG = 3, 4, 5
@@ -313,71 +313,6 @@ def load(path):
     return module
 
 
-# A library's product by name: in a step whose products are its own loops, none may be called.
-PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "outer", "kron",
-            "multi_dot", "einsum_path", "vecdot", "matvec", "vecmat", "__matmul__",
-            "__rmatmul__", "__imatmul__", "sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot",
-            "cblas_sdot", "cblas_ddot", "cblas_sgemm", "cblas_dgemm", "pairwise_distances",
-            "cdist", "corrcoef", "cov", "knn"}
-
-
-def imported(tokens, i):
-    """Whether token i is named in an import statement (`from numpy import dot as d`)."""
-    j = i
-    while j > 0 and tokens[j - 1].type not in (tokenize.NEWLINE, tokenize.INDENT,
-                                                tokenize.DEDENT, tokenize.ENCODING):
-        j -= 1
-    return tokens[j].string in ("from", "import", "cimport")
-
-
-def library_product(path):
-    """Where the file hands a product to a library: (line, what) for the first call of a
-    library's product (`np.dot`, `np.inner`, `U.dot`, `matmul`, ...) or use of the `@`
-    operator, ("no loop", None) when the file has no loop at all, or None when its products
-    are its own loops, or the file cannot be read as Python tokens (never a false alarm). A
-    function the file defines itself (`def dot(a, b):` with a loop inside) is its own."""
-    try:
-        with open(path, "rb") as f:
-            tokens = [t for t in tokenize.tokenize(f.readline)
-                      if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING)]
-    except (OSError, SyntaxError, tokenize.TokenError, UnicodeDecodeError):
-        return None
-    own = set()
-    for i, t in enumerate(tokens[:-1]):
-        if t.type == tokenize.NAME and t.string in ("def", "cdef", "cpdef"):
-            # The defined name is the last name before the first "(" (cdef double dot(...));
-            # an "=" first makes it a variable (`cdef object S = dot(...)`), not a definition.
-            j = i + 1
-            while (j < len(tokens) - 1 and tokens[j + 1].string != "("
-                   and tokens[j].type != tokenize.NEWLINE and tokens[j].string != "="):
-                j += 1
-            if tokens[j].type == tokenize.NAME and tokens[j + 1].string == "(":
-                own.add(tokens[j].string)
-    seen_loop = False
-    starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
-    for i, t in enumerate(tokens):
-        if t.type == tokenize.NAME and t.string in ("for", "while"):
-            seen_loop = True
-        prev = tokens[i - 1] if i > 0 else None
-        if t.type == tokenize.OP and t.string == "@":
-            # At the start of a line it is a decorator, not a product.
-            if prev is not None and prev.type not in starts:
-                return (t.start[0], "the @ operator")
-        if t.type == tokenize.NAME and t.string in PRODUCTS:
-            attribute = prev is not None and prev.string == "."
-            on_self = attribute and i > 1 and tokens[i - 2].string == "self"
-            defining = prev is not None and prev.string in ("def", "cdef", "cpdef")
-            called = i + 1 < len(tokens) and tokens[i + 1].string == "("
-            # Imported under any name (`from numpy import dot as d`), reached as an attribute
-            # (`np.dot`, `U.dot`, `mm = np.matmul`), or called when the file does not define it.
-            if (not defining and not on_self
-                    and (imported(tokens, i) or attribute or (called and t.string not in own))):
-                return (t.start[0], t.string)
-        if t.type == tokenize.OP and t.string == "@=":
-            return (t.start[0], "the @= operator")
-    return None if seen_loop else ("no loop", None)
-
-
 # The calls that are searching with an index library (faiss's index.search, faiss.knn,
 # hnswlib's knn_query), not a helper such as faiss.normalize_L2 beside NumPy's sort.
 SEARCHES = {"faiss": ("search", "knn"), "hnswlib": ("knn_query",)}
@@ -450,7 +385,28 @@ def main():
     args = (X, a.k, start, end) if a.function == "topk" else (X, start, end)
     compile_s = None
     uses = [m for m in a.uses.split(",") if m]
-    one_row = (X, a.k, start, start + 1) if a.function == "topk" else (X, start, start + 1)
+    # The JIT's first call compiles, untimed: on other data of the same kind (type, layout),
+    # so nothing it works out can be kept for the timed call on X.
+    decoy = X
+    if a.as_ == "numpy":
+        m = max(2, min(n, max(16, a.k + 2)))
+        decoy = np.ascontiguousarray(
+            np.random.default_rng(12345).standard_normal((m, X.shape[1])), dtype=X.dtype)
+    k_decoy = min(a.k, len(decoy) - 1)
+    one_row = (decoy, k_decoy, 0, 1) if a.function == "topk" else (decoy, 0, 1)
+    # What the file reaches that its text does not name is judged before it runs: its own
+    # error (a typing error inside objmode) would hide the reason. A product is judged once
+    # it has run, after whether it used the library at all.
+    where = library_product(path) if a.own_loops else None
+    if where is not None and where != ("no loop", None):
+        if where and where[1] in ESCAPES:
+            fail(WRONG, "%s:%d uses %s, which reaches code the file's text does not name (or "
+                 "runs Python inside compiled code): in this step write the names you use, and "
+                 "the products as your own loops" % (name, where[0], where[1]))
+        if where and where[1].endswith("in a loop"):
+            fail(WRONG, "%s:%d calls NumPy's %s: NumPy doing each row's products; in this "
+                 "step they are your own loops over k, typed and compiled"
+                 % (name, where[0], where[1]))
     used = False
     if "numba" in sys.modules and end > start:
         # A JIT compiles on the first call: do it on one row, and report it apart.
@@ -517,6 +473,10 @@ def main():
                  "NumPy's sort answers it, but it is not this step)"
                  % (name, searches.rows, "" if searches.rows == 1 else "s", a.function,
                     span(start, end)))
+        if searches.k < a.k:
+            fail(WRONG, "%s: its index searches asked for %d neighbour%s a row, but topk asks "
+                 "for k = %d: ask the index for them (the answer comes from the index here, not "
+                 "from NumPy's sort)" % (name, searches.k, "" if searches.k == 1 else "s", a.k))
         if searches.vectors() < n - 1:
             fail(WRONG, "%s: the index%s searched hold%s %d vector%s, but each row's top-k is "
                  "over all %d: add every vector to the index"
@@ -525,7 +485,6 @@ def main():
                     searches.vectors(), "" if searches.vectors() == 1 else "s", n))
     # Judged once the function has run: a template still raising its TODO says that first.
     if a.own_loops:
-        where = library_product(path)
         if where == ("no loop", None):
             fail(WRONG, "%s has no loop: this step is your own loops, compiled (NumPy's matrix "
                  "product answers it, but it is not this step)" % name)
@@ -541,7 +500,7 @@ def main():
         if outside > max(5 * one_pass + 0.01, compiled.inside):
             fail(WRONG, "%s: %.3f s of the call ran outside the functions Numba compiled, and "
                  "%.3f s in them: in this step the products are your own loops, compiled "
-                 "(NumPy's arithmetic in a Python loop answers it, but it is not this step)"
+                 "(NumPy's arithmetic outside them answers it, but it is not this step)"
                  % (name, outside, compiled.inside))
     if a.function == "topk":
         if not (isinstance(result, tuple) and len(result) == 2):

@@ -31,13 +31,19 @@ class Searches:
         self.rows = 0
         self.sizes = {}
         self.calls = 0
+        # The most neighbours any search asked for.
+        self.k = 0
         self.swapped = []
 
     def vectors(self):
         """Vectors held by the indexes searched, each counted once."""
         return sum(self.sizes.values())
 
-    def _note(self, key, rows, size):
+    def _note(self, key, rows, size, k):
+        try:
+            self.k = max(self.k, int(k))
+        except (TypeError, ValueError):
+            pass
         self.calls += 1
         self.rows += rows
         self.sizes[key] = max(self.sizes.get(key, 0), size)
@@ -87,7 +93,8 @@ class Searches:
         watch = self
 
         def searched(index, x, *args, **kwargs):
-            watch._note(id(index), rows_of(x), int(getattr(index, "ntotal", 0)))
+            k = args[0] if args else kwargs.get("k", 0)
+            watch._note(id(index), rows_of(x), int(getattr(index, "ntotal", 0)), k)
             return search(index, x, *args, **kwargs)
 
         return searched
@@ -96,7 +103,8 @@ class Searches:
         watch = self
 
         def searched(xq, xb, *args, **kwargs):
-            watch._note(id(xb), rows_of(xq), rows_of(xb))
+            k = args[0] if args else kwargs.get("k", 0)
+            watch._note(id(xb), rows_of(xq), rows_of(xb), k)
             return knn(xq, xb, *args, **kwargs)
 
         return searched
@@ -109,7 +117,8 @@ class Searches:
                 size = int(index.get_current_count())
             except (AttributeError, RuntimeError, TypeError):
                 size = int(getattr(index, "element_count", 0))
-            watch._note(id(index), rows_of(data), size)
+            k = args[0] if args else kwargs.get("k", 1)
+            watch._note(id(index), rows_of(data), size, k)
             return query(index, data, *args, **kwargs)
 
         return searched

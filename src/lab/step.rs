@@ -9,7 +9,8 @@ use super::spec::{Input, LabStep};
 use crate::peers::shipped::unpack;
 use crate::peers::{Peer, PeerError, PeerSpec};
 
-/// The harness that imports a step's file and calls its function, and what watches the call.
+/// The harness that imports a step's file and calls its function, what watches the call, and
+/// what reads the file's text.
 const HARNESS: &[(&str, &str)] = &[
     (
         "_lab_harness.py",
@@ -18,6 +19,10 @@ const HARNESS: &[(&str, &str)] = &[
     (
         "_lab_watch.py",
         include_str!("../../assets/lab/_lab_watch.py"),
+    ),
+    (
+        "_lab_text.py",
+        include_str!("../../assets/lab/_lab_text.py"),
     ),
 ];
 

@@ -267,7 +267,7 @@ fn the_library_step_searches_every_row_over_every_vector() {
         "topk",
         asks,
         &sorted(
-            "index = faiss.IndexFlatIP(U.shape[1]); index.add(U[:1]); index.search(U[start:end], 1)",
+            "index = faiss.IndexFlatIP(U.shape[1]); index.add(U[:1]); index.search(U[start:end], k)",
         ),
         &size,
     );
@@ -333,4 +333,103 @@ fn the_numba_step_spends_its_time_in_what_numba_compiled() {
     .unwrap();
     let (code, doc) = check(dir.path(), &size);
     assert_eq!(code, 0, "{doc}");
+}
+
+/// What the file's text cannot show is not allowed where the step is its own loops: a name
+/// reached by getattr, Python run inside compiled code (objmode), NumPy's reduction in a
+/// Cython loop; and an index asked for fewer neighbours than the step's k.
+#[test]
+fn own_loops_refuse_getattr_objmode_and_reductions_in_a_cython_loop() {
+    if !have_numpy() || !python_has("numba") {
+        eprintln!("skipped: numba is not installed (pip install numba)");
+        return;
+    }
+    let asks = "uses_one_of = [\"numba\"]\nown_loops = true";
+    let size = ["--n", "60", "--d", "8"];
+    let numba = |body: &str| {
+        format!(
+            "import numpy as np\nfrom numba import njit, objmode\n\n\n@njit\ndef rows(U, start, end):\n    \
+             out = np.empty((end - start, U.shape[0]))\n    for i in range(start, end):\n        \
+             {body}\n    return out\n\n\ndef similarity(X, start, end):\n    \
+             n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+             return rows(np.ascontiguousarray(X / n[:, None]), start, end)\n"
+        )
+    };
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        asks,
+        &numba(
+            "with objmode(r=\"float64[:]\"):\n            r = U @ U[i]\n        out[i - start] = r",
+        ),
+        &size,
+    );
+    assert!(why.contains(":2 uses objmode, which reaches code"), "{why}");
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "own_loops = true",
+        "import numpy as np\n\n\ndef similarity(X, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
+         for _ in range(1):\n        pass\n    return getattr(np, 'mat' + 'mul')(U[start:end], U.T)\n",
+        &size,
+    );
+    assert!(
+        why.contains(":10 uses getattr, which reaches code"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_cython_loop_may_not_hand_each_row_to_numpy_s_reductions() {
+    if !(have_numpy() && python_has("Cython")) {
+        eprintln!("skipped: Cython is not installed (pip install cython)");
+        return;
+    }
+    let (why, _) = one_step_asking(
+        "mine.pyx",
+        "numpy",
+        "similarity",
+        "own_loops = true",
+        "import numpy as np\n\n\ndef similarity(X, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
+         out = np.empty((end - start, U.shape[0]))\n    cdef int i\n    \
+         for i in range(start, end):\n        out[i - start] = (U[i] * U).sum(axis=1)\n    \
+         return out\n",
+        &["--n", "60", "--d", "8"],
+    );
+    assert!(
+        why.contains("mine.pyx:11 calls NumPy's .sum() in a loop"),
+        "{why}"
+    );
+}
+
+#[test]
+fn the_library_step_asks_the_index_for_k_neighbours() {
+    if !have_numpy() || !python_has("hnswlib") {
+        eprintln!("skipped: hnswlib is not installed (pip install hnswlib)");
+        return;
+    }
+    // Every row searched over every vector, for one neighbour each, beside NumPy's sort.
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "topk",
+        "uses_one_of = [\"faiss\", \"hnswlib\"]",
+        "import hnswlib\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
+         p = hnswlib.Index(space='ip', dim=U.shape[1])\n    p.init_index(max_elements=len(U))\n    \
+         p.add_items(U)\n    p.knn_query(U[start:end], k=1)\n    S = U[start:end] @ U.T\n    \
+         S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
+         ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
+         return ids, np.take_along_axis(S, ids, axis=1)\n",
+        &["--n", "200", "--d", "16"],
+    );
+    assert!(
+        why.contains("its index searches asked for 1 neighbour a row, but topk asks for k = 10"),
+        "{why}"
+    );
 }

@@ -1,0 +1,104 @@
+"""What a lab step's file says, read as Python tokens (shipped beside _lab_harness.py): where
+it hands a product to a library, reaches a name its text does not spell, or has NumPy do each
+row's work inside a Cython loop. Never a false alarm on a file that cannot be read.
+"""
+
+import tokenize
+
+
+# A library's product by name: in a step whose products are its own loops, none may be called.
+PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "outer", "kron",
+            "multi_dot", "einsum_path", "vecdot", "matvec", "vecmat", "__matmul__",
+            "__rmatmul__", "__imatmul__", "sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot",
+            "cblas_sdot", "cblas_ddot", "cblas_sgemm", "cblas_dgemm", "pairwise_distances",
+            "cdist", "corrcoef", "cov", "knn"}
+
+
+# Names that reach code the file's text does not name (getattr(np, "mat" + "mul")), or run
+# Python inside a compiled function (Numba's objmode): in a step of its own loops, none.
+ESCAPES = {"getattr", "__getattribute__", "__import__", "import_module", "eval", "exec",
+           "objmode", "globals", "vars"}
+
+# NumPy's reductions: called inside a Cython loop, they are NumPy doing each row's products.
+REDUCTIONS = {"sum", "reduce", "mean", "prod", "nansum", "cumsum", "average"}
+
+
+def imported(tokens, i):
+    """Whether token i is named in an import statement (`from numpy import dot as d`)."""
+    j = i
+    while j > 0 and tokens[j - 1].type not in (tokenize.NEWLINE, tokenize.INDENT,
+                                                tokenize.DEDENT, tokenize.ENCODING):
+        j -= 1
+    return tokens[j].string in ("from", "import", "cimport")
+
+
+def library_product(path):
+    """Where the file hands a product to a library: (line, what) for the first call of a
+    library's product (`np.dot`, `np.inner`, `U.dot`, `matmul`, ...) or use of the `@`
+    operator, ("no loop", None) when the file has no loop at all, or None when its products
+    are its own loops, or the file cannot be read as Python tokens (never a false alarm). A
+    function the file defines itself (`def dot(a, b):` with a loop inside) is its own."""
+    try:
+        with open(path, "rb") as f:
+            tokens = [t for t in tokenize.tokenize(f.readline)
+                      if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING)]
+    except (OSError, SyntaxError, tokenize.TokenError, UnicodeDecodeError):
+        return None
+    own = set()
+    for i, t in enumerate(tokens[:-1]):
+        if t.type == tokenize.NAME and t.string in ("def", "cdef", "cpdef"):
+            # The defined name is the last name before the first "(" (cdef double dot(...));
+            # an "=" first makes it a variable (`cdef object S = dot(...)`), not a definition.
+            j = i + 1
+            while (j < len(tokens) - 1 and tokens[j + 1].string != "("
+                   and tokens[j].type != tokenize.NEWLINE and tokens[j].string != "="):
+                j += 1
+            if tokens[j].type == tokenize.NAME and tokens[j + 1].string == "(":
+                own.add(tokens[j].string)
+    seen_loop = False
+    starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+    cython = path.endswith(".pyx")
+    # Loops open here: the depth of each loop's header line, and whether this line is a
+    # loop's header after its colon (a one-line body).
+    depth, loops, header, after_colon = 0, [], False, False
+    for i, t in enumerate(tokens):
+        if t.type == tokenize.INDENT:
+            depth += 1
+        elif t.type == tokenize.DEDENT:
+            depth -= 1
+            while loops and loops[-1] >= depth:
+                loops.pop()
+        elif t.type == tokenize.NEWLINE:
+            header = after_colon = False
+        if t.type == tokenize.NAME and t.string in ("for", "while"):
+            seen_loop = True
+            loops.append(depth)
+            header = True
+        elif header and t.type == tokenize.OP and t.string == ":":
+            after_colon = True
+        prev = tokens[i - 1] if i > 0 else None
+        if t.type == tokenize.NAME and t.string in ESCAPES and not (
+                prev is not None and prev.string in ("def", "cdef", "cpdef")):
+            return (t.start[0], t.string)
+        in_loop = bool(loops) and (depth > loops[-1] or after_colon)
+        if (cython and in_loop and t.type == tokenize.NAME and t.string in REDUCTIONS
+                and prev is not None and prev.string == "."
+                and i + 1 < len(tokens) and tokens[i + 1].string == "("):
+            return (t.start[0], "." + t.string + "() in a loop")
+        if t.type == tokenize.OP and t.string == "@":
+            # At the start of a line it is a decorator, not a product.
+            if prev is not None and prev.type not in starts:
+                return (t.start[0], "the @ operator")
+        if t.type == tokenize.NAME and t.string in PRODUCTS:
+            attribute = prev is not None and prev.string == "."
+            on_self = attribute and i > 1 and tokens[i - 2].string == "self"
+            defining = prev is not None and prev.string in ("def", "cdef", "cpdef")
+            called = i + 1 < len(tokens) and tokens[i + 1].string == "("
+            # Imported under any name (`from numpy import dot as d`), reached as an attribute
+            # (`np.dot`, `U.dot`, `mm = np.matmul`), or called when the file does not define it.
+            if (not defining and not on_self
+                    and (imported(tokens, i) or attribute or (called and t.string not in own))):
+                return (t.start[0], t.string)
+        if t.type == tokenize.OP and t.string == "@=":
+            return (t.start[0], "the @= operator")
+    return None if seen_loop else ("no loop", None)
