@@ -326,6 +326,23 @@ USE_HINTS = {
 }
 
 
+def kept_from_decoy(first, X, decoy, row):
+    """Whether a result's first row is the decoy's row `row` of S and not X's: a step that
+    kept what its first call worked out. O(n d): two rows of S."""
+    import numpy as np
+
+    def row_of(M):
+        M = np.asarray(M, dtype=np.float64)
+        norms = np.linalg.norm(M, axis=1)
+        norms[norms == 0] = 1.0
+        U = M / norms[:, None]
+        return U @ U[row]
+
+    got = np.asarray(first, dtype=np.float64)
+    close = lambda want: np.allclose(got, want, atol=1e-3)  # noqa: E731
+    return not close(row_of(X)) and close(row_of(decoy))
+
+
 def span(start, end):
     """Rows start..end (end excluded) in words: one row is named as one."""
     if end - start == 1:
@@ -387,13 +404,13 @@ def main():
     uses = [m for m in a.uses.split(",") if m]
     # The JIT's first call compiles, untimed: on other data of the same kind (type, layout),
     # so nothing it works out can be kept for the timed call on X.
+    # Of X's shape too: code that picks a kernel by size compiles it here, not in the timed
+    # call (a step that keeps results across calls without looking at X gets them wrong).
     decoy = X
     if a.as_ == "numpy":
-        m = max(2, min(n, max(16, a.k + 2)))
         decoy = np.ascontiguousarray(
-            np.random.default_rng(12345).standard_normal((m, X.shape[1])), dtype=X.dtype)
-    k_decoy = min(a.k, len(decoy) - 1)
-    one_row = (decoy, k_decoy, 0, 1) if a.function == "topk" else (decoy, 0, 1)
+            np.random.default_rng(12345).standard_normal(X.shape), dtype=X.dtype)
+    one_row = (decoy, a.k, 0, 1) if a.function == "topk" else (decoy, 0, 1)
     # What the file reaches that its text does not name is judged before it runs: its own
     # error (a typing error inside objmode) would hide the reason. A product is judged once
     # it has run, after whether it used the library at all.
@@ -404,9 +421,9 @@ def main():
                  "runs Python inside compiled code): in this step write the names you use, and "
                  "the products as your own loops" % (name, where[0], where[1]))
         if where and where[1].endswith("in a loop"):
-            fail(WRONG, "%s:%d calls NumPy's %s: NumPy doing each row's products; in this "
-                 "step they are your own loops over k, typed and compiled"
-                 % (name, where[0], where[1]))
+            fail(WRONG, "%s:%d calls NumPy's %s: a loop handing each row to NumPy; compute "
+                 "the norms once before the loops (NumPy is fine there) and write the products "
+                 "as your own loops over k, typed and compiled" % (name, where[0], where[1]))
     used = False
     if "numba" in sys.modules and end > start:
         # A JIT compiles on the first call: do it on one row, and report it apart.
@@ -436,8 +453,23 @@ def main():
         with contextlib.redirect_stdout(sys.stderr):
             result = fn(*args)
     except BaseException as e:
-        detail, summary = student_trace(e, path)
-        fail(RAISED, summary, detail)
+        for watch in (searches, compiled):
+            if watch is not None:
+                watch.remove()
+        if compiled is None or not isinstance(e, Exception):
+            detail, summary = student_trace(e, path)
+            fail(RAISED, summary, detail)
+        # A compiled function handed over as a value (`table(kernel, U)`) reaches Numba as
+        # the watch's Python wrapper, which it cannot type: run again unwatched, so honest
+        # code is timed; the time check then has nothing to judge.
+        compiled = None
+        t1 = time.perf_counter()
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                result = fn(*args)
+        except BaseException as e:
+            detail, summary = student_trace(e, path)
+            fail(RAISED, summary, detail)
     finally:
         for watch in (searches, compiled):
             if watch is not None:
@@ -455,8 +487,8 @@ def main():
         else:
             try:
                 with contextlib.redirect_stdout(sys.stderr):
-                    searches = [w for m in uses for w in SEARCHES.get(m, ())]
-                    used = _lab_watch.calls_into(lambda: fn(*args), uses, searches or None)
+                    names = [w for m in uses for w in SEARCHES.get(m, ())]
+                    used = _lab_watch.calls_into(lambda: fn(*args), uses, names or None)
             except BaseException as e:
                 detail, summary = student_trace(e, path)
                 fail(RAISED, summary, detail)
@@ -539,6 +571,10 @@ def main():
             r, c = bad[0]
             fail(WRONG, "%s: %s returned %s at row %d, column %d (and %d more): a division by a zero vector's norm?"
                  % (name, a.function, S[r, c], start + r, c, len(bad) - 1))
+        if decoy is not X and rows > 0 and kept_from_decoy(S[0], X, decoy, start):
+            fail(WRONG, "%s: %s returned rows of the data its first call was given (the call "
+                 "that compiles, on other data), not of X: keep nothing across calls that does "
+                 "not come from the X each call is given" % (name, a.function))
         np.save(a.output, S.astype(np.float32))
     report = {"setup_s": t1 - t0, "kernel_s": t2 - t1}
     # On a line of its own, whatever the student's code left unfinished on the last one.

@@ -17,7 +17,7 @@ PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "ou
 # Names that reach code the file's text does not name (getattr(np, "mat" + "mul")), or run
 # Python inside a compiled function (Numba's objmode): in a step of its own loops, none.
 ESCAPES = {"getattr", "__getattribute__", "__import__", "import_module", "eval", "exec",
-           "objmode", "globals", "vars"}
+           "objmode", "forceobj", "globals", "vars"}
 
 # NumPy's reductions: called inside a Cython loop, they are NumPy doing each row's products.
 REDUCTIONS = {"sum", "reduce", "mean", "prod", "nansum", "cumsum", "average"}
@@ -60,8 +60,9 @@ def library_product(path):
     cython = path.endswith(".pyx")
     # Loops open here: the depth of each loop's header line, and whether this line is a
     # loop's header after its colon (a one-line body).
-    depth, loops, header, after_colon = 0, [], False, False
+    depth, loops, header, after_colon, brackets = 0, [], False, False, 0
     for i, t in enumerate(tokens):
+        prev = tokens[i - 1] if i > 0 else None
         if t.type == tokenize.INDENT:
             depth += 1
         elif t.type == tokenize.DEDENT:
@@ -70,19 +71,24 @@ def library_product(path):
                 loops.pop()
         elif t.type == tokenize.NEWLINE:
             header = after_colon = False
+        elif t.type == tokenize.OP and t.string in "([{":
+            brackets += 1
+        elif t.type == tokenize.OP and t.string in ")]}":
+            brackets = max(0, brackets - 1)
         if t.type == tokenize.NAME and t.string in ("for", "while"):
             seen_loop = True
-            loops.append(depth)
-            header = True
-        elif header and t.type == tokenize.OP and t.string == ":":
+            # A loop statement starts its line; a comprehension's `for` opens no block.
+            if prev is None or prev.type in starts:
+                loops.append(depth)
+                header = True
+        elif header and t.type == tokenize.OP and t.string == ":" and brackets == 0:
             after_colon = True
-        prev = tokens[i - 1] if i > 0 else None
         if t.type == tokenize.NAME and t.string in ESCAPES and not (
                 prev is not None and prev.string in ("def", "cdef", "cpdef")):
             return (t.start[0], t.string)
         in_loop = bool(loops) and (depth > loops[-1] or after_colon)
         if (cython and in_loop and t.type == tokenize.NAME and t.string in REDUCTIONS
-                and prev is not None and prev.string == "."
+                and t.string not in own and prev is not None and prev.string == "."
                 and i + 1 < len(tokens) and tokens[i + 1].string == "("):
             return (t.start[0], "." + t.string + "() in a loop")
         if t.type == tokenize.OP and t.string == "@":

@@ -69,8 +69,11 @@ class Searches:
         faiss = imported("faiss")
         hnswlib = imported("hnswlib")
         if faiss is not None:
-            for cls in list(vars(faiss).values()):
-                if isinstance(cls, type) and "search" in vars(cls):
+            # Each class once: faiss exports some under two names (IndexProxy, IndexReplicas),
+            # and a search wrapped twice would count its rows twice.
+            classes = {id(c): c for c in vars(faiss).values() if isinstance(c, type)}
+            for cls in classes.values():
+                if "search" in vars(cls):
                     self._swap(cls, "search", self._index_search(vars(cls)["search"]))
             if callable(getattr(faiss, "knn", None)):
                 knn = faiss.knn

@@ -389,9 +389,9 @@ fn usual(students: &[Student], value: impl Fn(&Student) -> Option<String>) -> Op
         }
     }
     let most = counts.iter().map(|(_, n)| *n).max()?;
-    (counts.len() > 1)
-        .then(|| counts.into_iter().find(|(_, n)| *n == most).map(|(v, _)| v))
-        .flatten()
+    // A tie has no usual size: no row is the odd one out.
+    let at_most: Vec<_> = counts.iter().filter(|(_, n)| *n == most).collect();
+    (counts.len() > 1 && at_most.len() == 1).then(|| at_most[0].0.clone())
 }
 
 impl Class {
@@ -437,16 +437,20 @@ impl Class {
             ));
         }
         // "grace" (from a file's name) and "Grace Hopper" (recorded by --name) are two rows
-        // that may be one student: said, never merged on a guess.
-        let first = |name: &str| {
+        // that may be one student: one name a single word, the other's first. Said, never
+        // merged on a guess; "Alex Smith" and "Alex Jones" are two people.
+        let words = |name: &str| -> Vec<String> {
             name.split(|c: char| !c.is_alphanumeric())
-                .find(|w| !w.is_empty())
+                .filter(|w| !w.is_empty())
                 .map(str::to_lowercase)
+                .collect()
         };
+        let one_in = |a: &[String], b: &[String]| a.len() == 1 && b.len() > 1 && b[0] == a[0];
         let mut alike: Vec<String> = Vec::new();
         for (i, a) in self.students.iter().enumerate() {
             for b in &self.students[i + 1..] {
-                if first(&a.name).is_some() && first(&a.name) == first(&b.name) {
+                let (wa, wb) = (words(&a.name), words(&b.name));
+                if one_in(&wa, &wb) || one_in(&wb, &wa) {
                     alike.push(format!("{} and {}", a.name, b.name));
                 }
             }

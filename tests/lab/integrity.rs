@@ -433,3 +433,89 @@ fn the_library_step_asks_the_index_for_k_neighbours() {
         "{why}"
     );
 }
+
+/// A step an instructor asks to use another module is watched as before: NumPy's product in a
+/// step that must use NumPy counts (the harness once broke on it with an AttributeError).
+#[test]
+fn a_step_asked_to_use_another_module_is_graded_not_crashed() {
+    if !have_numpy() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lab.toml"),
+        "format_version = 1\n[workload]\nn = 50\nd = 8\nbudget = 1.0\n\n[[steps]]\n\
+         id = \"mine\"\nfile = \"mine.py\"\ntitle = \"a step under test\"\nstep = \"vectorize\"\n\
+         uses_one_of = [\"numpy\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mine.py"),
+        "import numpy as np\n\n\ndef similarity(X, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
+         return U[start:end] @ U.T\n",
+    )
+    .unwrap();
+    let (code, doc) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{doc}");
+}
+
+/// A comprehension's `for` opens no loop, and a colon in a loop's header is not its body: a
+/// Cython file's norms by NumPy after them are not "in a loop".
+#[test]
+fn a_comprehension_before_the_norms_is_no_loop_in_a_cython_file() {
+    if !(have_numpy() && python_has("Cython")) {
+        eprintln!("skipped: Cython is not installed (pip install cython)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lab.toml"),
+        "format_version = 1\n[workload]\nn = 50\nd = 8\nbudget = 1.0\n\n[[steps]]\n\
+         id = \"mine\"\nfile = \"mine.pyx\"\ntitle = \"a step under test\"\nstep = \"native\"\n\
+         own_loops = true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mine.pyx"),
+        "import numpy as np\n\nSIZES = [2 ** i for i in range(4)]\n\n\n\
+         def similarity(X, start, end):\n    U = X / np.sqrt((X * X).sum(axis=1))[:, None]\n    \
+         U[~np.isfinite(U)] = 0\n    cdef int i, j, k\n    cdef double s\n    \
+         out = np.zeros((end - start, U.shape[0]))\n    for i in range(start, end):\n        \
+         for j in range(U.shape[0]):\n            s = 0.0\n            \
+         for k in range(U.shape[1]):\n                s += U[i, k] * U[j, k]\n            \
+         out[i - start, j] = s\n    return out\n",
+    )
+    .unwrap();
+    let (code, doc) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{doc}");
+}
+
+/// A Numba step that keeps what its first call worked out, whatever X the next call brings,
+/// is told so: the first call (which compiles) is given other data.
+#[test]
+fn a_numba_step_that_keeps_its_first_calls_rows_is_told_so() {
+    if !have_numpy() || !python_has("numba") {
+        eprintln!("skipped: numba is not installed (pip install numba)");
+        return;
+    }
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "uses_one_of = [\"numba\"]\nown_loops = true",
+        "import numpy as np\nfrom numba import njit\n\n_U = None\n\n\n@njit\n\
+         def rows(U, start, end):\n    out = np.empty((end - start, U.shape[0]))\n    \
+         for i in range(start, end):\n        for j in range(U.shape[0]):\n            \
+         s = 0.0\n            for k in range(U.shape[1]):\n                \
+         s += U[i, k] * U[j, k]\n            out[i - start, j] = s\n    return out\n\n\n\
+         def similarity(X, start, end):\n    global _U\n    if _U is None:\n        \
+         n = np.linalg.norm(X, axis=1)\n        n[n == 0] = 1.0\n        \
+         _U = np.ascontiguousarray(X / n[:, None])\n    return rows(_U, start, end)\n",
+        &["--n", "60", "--d", "8"],
+    );
+    assert!(
+        why.contains("returned rows of the data its first call was given"),
+        "{why}"
+    );
+}

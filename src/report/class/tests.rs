@@ -410,6 +410,15 @@ fn a_lab_or_run_at_another_size_than_the_class_says_its_size_in_its_row() {
     // One size for every run: nothing to say.
     assert!(!text.contains("(at 10000"), "{text}");
     assert!(class.html().contains("(at 300 × 768)"));
+    // One each at two sizes: neither is the odd one out.
+    let tie = Class {
+        students: vec![
+            student("ada", "2000 × 768", "10000 × 768"),
+            student("bob", "300 × 768", "10000 × 768"),
+        ],
+        skipped: vec![],
+    };
+    assert!(!tie.markdown().contains("(at "), "{}", tie.markdown());
 }
 
 #[test]
@@ -429,8 +438,15 @@ fn two_names_that_may_be_one_student_are_said() {
         "{c:?}"
     );
     let apart = Class {
-        students: vec![student("grace"), student("Ada")],
+        students: vec![
+            student("grace"),
+            student("Ada"),
+            student("Alex Smith"),
+            student("Alex Jones"),
+            student("team-01"),
+            student("team-02"),
+        ],
         skipped: vec![],
     };
-    assert!(apart.cautions().is_empty());
+    assert!(apart.cautions().is_empty(), "{:?}", apart.cautions());
 }
