@@ -328,6 +328,10 @@ fn svg_options(title: &str, subtitle: &str) -> inferno::flamegraph::Options<'sta
     opts.colors =
         inferno::flamegraph::color::Palette::Multi(inferno::flamegraph::color::MultiPalette::Rust);
     opts.deterministic = true;
+    // Larger than inferno's 12 px on 16 px rows: the SVG is shown shrunk to a page or a
+    // slide, where 12 px frame names are too small to read from the back of a room.
+    opts.font_size = 15;
+    opts.frame_height = 20;
     opts
 }
 

@@ -82,11 +82,13 @@ fn text(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&palette::FG)
 }
 
-/// Seconds the whole matrix (2·n²·d flops) takes at the measured peak of every core: no rung
-/// that computes all of S can be faster.
+/// Seconds all of S takes at the measured peak of every core, computing only its upper
+/// triangle (S is symmetric, so n·(n+1)/2 dot products of 2·d flops): no rung that produces
+/// all of S can be faster, the ones that mirror the triangle included.
 #[must_use]
 pub fn peak_seconds(r: &Results) -> Option<f64> {
-    let flops = 2.0 * (r.workload.n as f64).powi(2) * r.workload.d as f64;
+    let n = r.workload.n as f64;
+    let flops = n * (n + 1.0) * r.workload.d as f64;
     let peak = r.machine.peak_gflops_all;
     (peak > 0.0 && flops > 0.0).then(|| flops / (peak * 1e9))
 }
@@ -280,7 +282,7 @@ fn draw_speedups(
             EmptyElement::at((t, -0.85))
                 + Text::new(
                     format!(
-                        "limit: the whole matrix at the measured peak ({:.0} GFLOP/s, {})",
+                        "limit: all of S (its upper triangle) at the measured peak ({:.0} GFLOP/s, {})",
                         r.machine.peak_gflops_all,
                         human_seconds(t)
                     ),

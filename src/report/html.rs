@@ -389,7 +389,8 @@ impl HtmlReport {
                     h,
                     "<div class=\"chart\">{}</div><p class=\"note\">Filled bars were measured; \
                      hollow ones are estimates, extrapolated from the rows done within the \
-                     budget. The red line is the whole matrix at the measured peak of every core.</p>",
+                     budget. The red line is all of S at the measured peak of every core, \
+                     computing its upper triangle only.</p>",
                     embed::svg_body(&svg)
                 );
             }

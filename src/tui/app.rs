@@ -182,13 +182,18 @@ impl App {
                 m.machine = Some(machine);
                 vec![]
             }
-            Msg::Exported(Ok(path)) => {
+            Msg::Exported(Ok(wrote)) => {
+                let path = &wrote.path;
                 let what = match path.extension().and_then(|e| e.to_str()) {
                     Some("svg") => "the flamegraph",
                     Some("html") => "the HTML report",
                     _ => "the speedup table",
                 };
-                m.notice = Some(Notice::Info(format!("wrote {what} to {}", path.display())));
+                m.notice = Some(Notice::Info(format!(
+                    "wrote {what} to {}{}",
+                    path.display(),
+                    wrote.also
+                )));
                 if what == "the speedup table" && self.screen == Screen::Lessons {
                     lessons::on_exported(&mut self.lessons)
                 } else {

@@ -307,7 +307,7 @@ impl Effects {
             Command::Cancel => self.cancel.cancel(),
             Command::WriteText(path, text) => {
                 let msg = write_into(&path, text.as_bytes())
-                    .map(|()| path.clone())
+                    .map(|()| path.clone().into())
                     .map_err(|e| format!("could not write {}: {e}", path.display()));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
@@ -320,7 +320,15 @@ impl Effects {
                 ours,
                 flames,
             } => {
-                let msg = lab::notes(&path, &dir, &meta, &machine, results, &ours, &flames);
+                let ids: Vec<&str> = flames.iter().map(|(id, _)| id.as_str()).collect();
+                let before = export::beside(&path, &ids, false);
+                let msg =
+                    lab::notes(&path, &dir, &meta, &machine, results, &ours, &flames).map(|path| {
+                        super::message::Wrote {
+                            path,
+                            also: export::also_wrote(&before),
+                        }
+                    });
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::KeepLabResults {

@@ -30,7 +30,7 @@ pub enum Msg {
     /// ignored).
     MeasuringPeak(Option<String>),
     MachineReady(MachineInfo),
-    Exported(Result<PathBuf, String>),
+    Exported(Result<Wrote, String>),
     HistoryLoaded(crate::report::history::History),
     /// The CPU profile of a run that just ended (it arrives before `RungFinished`).
     Profiled {
@@ -171,4 +171,27 @@ pub enum Command {
         k: usize,
     },
     Quit,
+}
+
+/// A file the app wrote, and what it says beside the path: the files written with it, and how
+/// many of them replaced files that were there (flamegraphs are written over, never merged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wrote {
+    pub path: PathBuf,
+    pub also: String,
+}
+
+impl From<PathBuf> for Wrote {
+    fn from(path: PathBuf) -> Self {
+        Self {
+            path,
+            also: String::new(),
+        }
+    }
+}
+
+impl From<&str> for Wrote {
+    fn from(path: &str) -> Self {
+        PathBuf::from(path).into()
+    }
 }

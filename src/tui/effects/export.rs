@@ -8,12 +8,22 @@ use super::write_into;
 use crate::profile::{Profile, StackView};
 use crate::report::html::{HtmlReport, RungProfile};
 use crate::report::{Export, Markdown, Results, write_atomic};
+use crate::tui::message::Wrote;
 
-type Written = Result<PathBuf, String>;
+type Written = Result<Wrote, String>;
 
-fn written(path: PathBuf, r: std::io::Result<()>) -> Written {
-    match r {
-        Ok(()) => Ok(path),
+/// Writes one file, saying so when it replaced one that was there.
+fn write_one(path: PathBuf, bytes: &[u8]) -> Written {
+    let there = path.exists();
+    match write_into(&path, bytes) {
+        Ok(()) => Ok(Wrote {
+            path,
+            also: if there {
+                " (it replaced the file there)".to_string()
+            } else {
+                String::new()
+            },
+        }),
         Err(e) => Err(format!("could not write {}: {e}", path.display())),
     }
 }
@@ -25,6 +35,70 @@ fn folder(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+/// Which version of a file is there: files are written atomically, by renaming a new file over
+/// the old, so a rewritten file has a new inode even within the clock's resolution.
+type Version = (std::time::SystemTime, u64);
+
+/// A file a NOTES.md export may write beside it, and its version (None: not there), taken
+/// before writing.
+pub(super) type Beside = Vec<(PathBuf, Option<Version>)>;
+
+fn changed(p: &Path) -> Option<Version> {
+    let meta = std::fs::metadata(p).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((meta.modified().ok()?, inode))
+}
+
+/// The flamegraphs (and, with `chart`, the speedup chart) a NOTES.md export at `path` may
+/// write, as they are before it writes.
+pub(super) fn beside(path: &Path, ids: &[&str], chart: bool) -> Beside {
+    let dir = folder(path);
+    let chart = chart.then(|| dir.join(crate::report::CHART_FILE));
+    ids.iter()
+        .map(|id| dir.join(format!("flamegraphs/{id}.svg")))
+        .chain(chart)
+        .map(|p| {
+            let when = changed(&p);
+            (p, when)
+        })
+        .collect()
+}
+
+/// What the notice says beside NOTES.md: the chart and flamegraphs written with it (files
+/// changed since `before`), and how many of them replaced files that were there.
+pub(super) fn also_wrote(before: &Beside) -> String {
+    let written: Vec<_> = before
+        .iter()
+        .filter(|(p, when)| changed(p).is_some_and(|now| Some(now) != *when))
+        .collect();
+    let chart = written
+        .iter()
+        .any(|(p, _)| p.ends_with(crate::report::CHART_FILE));
+    let flames = written.len() - usize::from(chart);
+    let mut parts = Vec::new();
+    if chart {
+        parts.push(crate::report::CHART_FILE.to_string());
+    }
+    match flames {
+        0 => {}
+        1 => parts.push("1 flamegraph".to_string()),
+        k => parts.push(format!("{k} flamegraphs")),
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    let replaced = written.iter().filter(|(_, when)| when.is_some()).count();
+    let over = match replaced {
+        0 => String::new(),
+        1 => ", 1 of them over a file that was there".to_string(),
+        k => format!(", {k} of them over files that were there"),
+    };
+    format!(" with {} beside it{over}", parts.join(" and "))
+}
+
 /// NOTES.md (`m`): the speedup chart and each rung's flamegraph SVG beside it, linked by
 /// relative paths.
 pub(super) fn notes(
@@ -32,6 +106,8 @@ pub(super) fn notes(
     mut results: Results,
     flames: &[(String, Arc<Profile>)],
 ) -> Written {
+    let ids: Vec<&str> = flames.iter().map(|(id, _)| id.as_str()).collect();
+    let before = beside(&path, &ids, true);
     let dir = folder(&path);
     for (rung, profile) in flames {
         let rel = format!("flamegraphs/{rung}.svg");
@@ -51,10 +127,15 @@ pub(super) fn notes(
             .ok()
             .map(|()| crate::report::CHART_FILE.to_string())
     });
-    let before = crate::report::existing_notes(&path)?;
-    let text = crate::report::merge_notes(before.as_deref(), &Markdown { chart }.render(&results));
-    let r = write_atomic(&path, text.as_bytes());
-    written(path, r)
+    let notes = crate::report::existing_notes(&path)?;
+    let text = crate::report::merge_notes(notes.as_deref(), &Markdown { chart }.render(&results));
+    match write_atomic(&path, text.as_bytes()) {
+        Ok(()) => Ok(Wrote {
+            also: also_wrote(&before),
+            path,
+        }),
+        Err(e) => Err(format!("could not write {}: {e}", path.display())),
+    }
 }
 
 /// The HTML report (`w`).
@@ -79,8 +160,7 @@ pub(super) fn report(
         warnings: Vec::new(),
         notes: Vec::new(),
     };
-    let r = write_into(&path, report.render().as_bytes());
-    written(path, r)
+    write_one(path, report.render().as_bytes())
 }
 
 /// A rung's flamegraph (`e` on the flamegraph screen; `unit`: samples or bytes).
@@ -95,10 +175,10 @@ pub(super) fn flame(path: PathBuf, profile: &Profile, title: &str, unit: &str) -
         crate::report::flame_subtitle(profile, None)
     };
     let mut svg = Vec::new();
-    let r = profile
-        .write_svg_counting(title, &subtitle, unit, StackView::Slide, &mut svg)
-        .and_then(|()| write_into(&path, &svg));
-    written(path, r)
+    match profile.write_svg_counting(title, &subtitle, unit, StackView::Slide, &mut svg) {
+        Ok(()) => write_one(path, &svg),
+        Err(e) => Err(format!("could not write {}: {e}", path.display())),
+    }
 }
 
 /// The difference between two rungs' profiles (`d`).
@@ -109,14 +189,15 @@ pub(super) fn diff(
     title: &str,
 ) -> Written {
     let mut svg = Vec::new();
-    let r = Profile::write_diff_svg(
+    match Profile::write_diff_svg(
         before.0,
         after,
         title,
         &crate::report::diff_subtitle(before.0, after, before.1),
         StackView::Slide,
         &mut svg,
-    )
-    .and_then(|()| write_into(&path, &svg));
-    written(path, r)
+    ) {
+        Ok(()) => write_one(path, &svg),
+        Err(e) => Err(format!("could not write {}: {e}", path.display())),
+    }
 }

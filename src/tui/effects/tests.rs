@@ -99,10 +99,34 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
         ours: Vec::new(),
         flames: vec![("naive".into(), Arc::new(profile.clone()))],
     });
-    assert!(matches!(
-        rx.try_recv(),
-        Ok(Event::App(Msg::Exported(Ok(_))))
-    ));
+    let export = Command::ExportLabNotes {
+        path: notes.clone(),
+        dir: dir.path().display().to_string(),
+        meta: crate::report::WorkloadMeta {
+            n: 100,
+            d: 8,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        },
+        machine: Box::new(machine()),
+        results: crate::lab::assess(&lab, &[Some(&attempt)], false),
+        ours: Vec::new(),
+        flames: vec![("naive".into(), Arc::new(profile.clone()))],
+    };
+    let Ok(Event::App(Msg::Exported(Ok(wrote)))) = rx.try_recv() else {
+        panic!("the notes were not written");
+    };
+    assert_eq!(wrote.also, " with 1 flamegraph beside it", "{wrote:?}");
+    // Written again, the notice says the flamegraph there was written over.
+    effects.execute(export);
+    let Ok(Event::App(Msg::Exported(Ok(again)))) = rx.try_recv() else {
+        panic!("the notes were not written again");
+    };
+    assert!(
+        again.also.contains("1 of them over a file that was there"),
+        "{again:?}"
+    );
     let svg = std::fs::read_to_string(dir.path().join("flamegraphs/naive.svg")).unwrap();
     assert!(
         svg.contains("similarity"),
