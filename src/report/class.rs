@@ -132,6 +132,9 @@ pub struct LabSummary {
     pub near_floor: Vec<String>,
     /// How the student's lab.toml asks less than the shipped one.
     pub loosened: Vec<String>,
+    /// Said when the lab was climbed at another size than its lab.toml asks (`--n`, `--d`):
+    /// its floors are set for that size, so its grades are not the lab's.
+    pub off_size: Option<String>,
     /// Whether the highest step's time, or step 1's that its speedup is over, was measured
     /// under load.
     pub loaded: bool,
@@ -175,6 +178,15 @@ impl LabSummary {
                 })
                 .collect(),
             loosened: l.loosened.clone(),
+            off_size: match (&l.workload, l.lab_size) {
+                (Some(w), Some(asks)) if (w.n, w.d) != (asks.n, asks.d) => Some(format!(
+                    "its lab was climbed at {} × {}, not at the {} × {} its lab.toml asks and \
+                     sets the floors for: fixed costs weigh differently there, so a step may \
+                     count or not by the size alone",
+                    w.n, w.d, asks.n, asks.d
+                )),
+                _ => None,
+            },
             loaded: l.steps.iter().rev().find(|s| s.counts).is_some_and(|h| {
                 h.under_load() || l.steps.first().is_some_and(LabStep::under_load)
             }),
@@ -473,6 +485,20 @@ impl Class {
                 "The lab.toml of {} asks less than the lab as shipped (a lower floor, a check \
                  turned off): their grades are not the others'; their sections say how.",
                 loose.join(", ")
+            ));
+        }
+        let off: Vec<&str> = self
+            .students
+            .iter()
+            .filter(|s| s.lab.as_ref().is_some_and(|l| l.off_size.is_some()))
+            .map(|s| s.name.as_str())
+            .collect();
+        if !off.is_empty() {
+            out.push(format!(
+                "The lab of {} was climbed at another size than its lab.toml asks (--n or --d): \
+                 its floors are set for the lab's size, so those grades are not the lab's: ask \
+                 for a lab check without --n and --d.",
+                off.join(", ")
             ));
         }
         out

@@ -73,6 +73,8 @@ pub(super) fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
         Format::Json => {
             let mut doc = render::json(&c.dir, &c.meta, &c.machine, &c.results);
             doc["loosened"] = loosened.clone().into();
+            // The size its floors are set for, so a climb at another size is seen as one.
+            doc["lab_size"] = serde_json::json!({"n": c.lab.workload.n, "d": c.lab.workload.d});
             if let Some(name) = name {
                 doc["learner"] = name.into();
             }

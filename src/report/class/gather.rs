@@ -254,6 +254,7 @@ fn student(files: Vec<File>) -> Student {
                         summary.loosened.join("; ")
                     ));
                 }
+                s.notes.extend(summary.off_size.clone());
                 s.lab.replace(summary).map(|_| "lab")
             }
             Input::Lessons(l) => {

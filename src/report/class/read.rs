@@ -69,6 +69,15 @@ pub struct LabDoc {
     /// How its lab.toml asks less than the shipped one (`ladder lab check` says).
     #[serde(default)]
     pub loosened: Vec<String>,
+    /// The size its lab.toml asks, where its floors are set.
+    #[serde(default)]
+    pub lab_size: Option<LabSize>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub struct LabSize {
+    pub n: usize,
+    pub d: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -450,3 +450,35 @@ fn two_names_that_may_be_one_student_are_said() {
     };
     assert!(apart.cautions().is_empty(), "{:?}", apart.cautions());
 }
+
+#[test]
+fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = |n: usize| {
+        format!(
+            r#"{{"lab": "ladder-lab", "all_count": true,
+               "workload": {{"n": {n}, "d": 768, "seed": 0, "source": "normal", "zero_rows": 2}},
+               "lab_size": {{"n": 2000, "d": 768}},
+               "steps": [{{"id": "naive", "counts": true}}]}}"#
+        )
+    };
+    let ada = dir.path().join("ada-lab.json");
+    let bob = dir.path().join("bob-lab.json");
+    std::fs::write(&ada, doc(2000)).unwrap();
+    std::fs::write(&bob, doc(300)).unwrap();
+    let class = Class::gather(&[ada, bob]);
+    let cautions = class.cautions().join("\n");
+    assert!(
+        cautions.contains("The lab of bob was climbed at another size"),
+        "{cautions}"
+    );
+    assert!(!cautions.contains("ada was climbed"), "{cautions}");
+    let bob = class.students.iter().find(|s| s.name == "bob").unwrap();
+    assert!(
+        bob.notes
+            .iter()
+            .any(|n| n.contains("climbed at 300 × 768, not at the 2000 × 768")),
+        "{:?}",
+        bob.notes
+    );
+}
