@@ -132,6 +132,54 @@ def is_jitted(value):
     return type(value).__module__.startswith("numba") and hasattr(value, "py_func")
 
 
+class Timed:
+    """A compiled function as the module's name holds it while watched: called from Python it
+    is timed; handed to another compiled function as a value (`table(kernel, U)`), Numba types
+    it as the dispatcher it wraps, so the call runs compiled and untimed, inside the caller's
+    time."""
+
+    def __init__(self, dispatcher, watch):
+        self.dispatcher = dispatcher
+        self.watch = watch
+
+    def __call__(self, *args, **kwargs):
+        watch = self.watch
+        with watch.lock:
+            watch.active += 1
+            if watch.active == 1:
+                watch.remove()
+        t = time.perf_counter()
+        try:
+            return self.dispatcher(*args, **kwargs)
+        finally:
+            spent = time.perf_counter() - t
+            with watch.lock:
+                watch.inside += spent
+                watch.active -= 1
+                if watch.active == 0:
+                    watch.install()
+
+    def __getattr__(self, name):
+        # py_func, signatures, parallel_diagnostics...: the dispatcher's own.
+        return getattr(self.dispatcher, name)
+
+
+_TYPED = []
+
+
+def _type_as_dispatcher():
+    """Teaches Numba (once) that a Timed is the dispatcher it wraps."""
+    if _TYPED:
+        return
+    from numba.extending import typeof_impl
+
+    @typeof_impl.register(Timed)
+    def _typeof_timed(val, c):
+        return typeof_impl(val.dispatcher, c)
+
+    _TYPED.append(True)
+
+
 class Compiled:
     """Times the calls from Python into the functions Numba compiled in the student's module.
 
@@ -139,9 +187,10 @@ class Compiled:
     function runs (and compiles, reading the module's names) it sees the real ones."""
 
     def __init__(self, module):
+        _type_as_dispatcher()
         self.module = module
         self.real = {k: v for k, v in vars(module).items() if is_jitted(v)}
-        self.wrappers = {k: self._wrap(v) for k, v in self.real.items()}
+        self.wrappers = {k: Timed(v, self) for k, v in self.real.items()}
         self.inside = 0.0
         self.active = 0
         self.lock = threading.Lock()
@@ -155,27 +204,6 @@ class Compiled:
 
     def remove(self):
         self._set(self.real)
-
-    def _wrap(self, dispatcher):
-        watch = self
-
-        def compiled(*args, **kwargs):
-            with watch.lock:
-                watch.active += 1
-                if watch.active == 1:
-                    watch.remove()
-            t = time.perf_counter()
-            try:
-                return dispatcher(*args, **kwargs)
-            finally:
-                spent = time.perf_counter() - t
-                with watch.lock:
-                    watch.inside += spent
-                    watch.active -= 1
-                    if watch.active == 0:
-                        watch.install()
-
-        return compiled
 
 
 def one_pass(X):

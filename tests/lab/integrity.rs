@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::{check, have_numpy, ladder, one_step, one_step_asking, python_has, reason, step};
+use super::{
+    check, have_numpy, ladder, one_step, one_step_asking, one_step_lab, python_has, reason, step,
+};
 
 #[test]
 fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
@@ -312,27 +314,47 @@ fn the_numba_step_spends_its_time_in_what_numba_compiled() {
         "{why}"
     );
     // The honest row loop: each row's products in a compiled kernel.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("lab.toml"),
-        format!(
-            "format_version = 1\n[workload]\nn = 50\nd = 8\nbudget = 1.0\n\n[[steps]]\n\
-             id = \"mine\"\nfile = \"mine.py\"\ntitle = \"a step under test\"\nstep = \"jit\"\n\
-             {asks}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("mine.py"),
-        file(
-            "row(U, i, out[i - start])",
-            "@njit\ndef row(U, i, out):\n    for j in range(U.shape[0]):\n        s = 0.0\n        \
-             for k in range(U.shape[1]):\n            s += U[i, k] * U[j, k]\n        out[j] = s",
-        ),
-    )
-    .unwrap();
+    let row = "@njit\ndef row(U, i, out):\n    for j in range(U.shape[0]):\n        s = 0.0\n        \
+               for k in range(U.shape[1]):\n            s += U[i, k] * U[j, k]\n        out[j] = s";
+    let dir = one_step_lab(
+        "mine.py",
+        "numpy",
+        "similarity",
+        asks,
+        &file("row(U, i, out[i - start])", row),
+    );
     let (code, doc) = check(dir.path(), &size);
     assert_eq!(code, 0, "{doc}");
+    // A kernel handed to another compiled function as a value is still a compiled function to
+    // Numba while watched, so the honest call runs, timed.
+    let table = format!(
+        "{row}\n\n\n@njit\ndef table(f, U, start, out):\n    for i in range(start, start + out.shape[0]):\n        \
+         f(U, i, out[i - start])"
+    );
+    let dir = one_step_lab(
+        "mine.py",
+        "numpy",
+        "similarity",
+        asks,
+        &file("pass\n    table(row, U, start, out)", &table),
+    );
+    let (code, doc) = check(dir.path(), &size);
+    assert_eq!(code, 0, "{doc}");
+    // A step that sees it is watched and raises is told its own error: no run goes unwatched.
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        asks,
+        &file(
+            "out[i - start] = keep((U * U[i]).sum(axis=1))\n    \
+             if not hasattr(keep, \"py_func\") or type(keep).__module__.startswith(\"_lab\"):\n        \
+             raise TypeError(\"watched\")",
+            "@njit\ndef keep(x):\n    for _ in range(1):\n        pass\n    return x",
+        ),
+        &size,
+    );
+    assert!(why.contains("TypeError: watched"), "{why}");
 }
 
 /// What the file's text cannot show is not allowed where the step is its own loops: a name
@@ -441,21 +463,15 @@ fn a_step_asked_to_use_another_module_is_graded_not_crashed() {
     if !have_numpy() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("lab.toml"),
-        "format_version = 1\n[workload]\nn = 50\nd = 8\nbudget = 1.0\n\n[[steps]]\n\
-         id = \"mine\"\nfile = \"mine.py\"\ntitle = \"a step under test\"\nstep = \"vectorize\"\n\
-         uses_one_of = [\"numpy\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("mine.py"),
+    let dir = one_step_lab(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "uses_one_of = [\"numpy\"]",
         "import numpy as np\n\n\ndef similarity(X, start, end):\n    \
          n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
          return U[start:end] @ U.T\n",
-    )
-    .unwrap();
+    );
     let (code, doc) = check(dir.path(), &[]);
     assert_eq!(code, 0, "{doc}");
 }
@@ -468,16 +484,11 @@ fn a_comprehension_before_the_norms_is_no_loop_in_a_cython_file() {
         eprintln!("skipped: Cython is not installed (pip install cython)");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("lab.toml"),
-        "format_version = 1\n[workload]\nn = 50\nd = 8\nbudget = 1.0\n\n[[steps]]\n\
-         id = \"mine\"\nfile = \"mine.pyx\"\ntitle = \"a step under test\"\nstep = \"native\"\n\
-         own_loops = true\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("mine.pyx"),
+    let dir = one_step_lab(
+        "mine.pyx",
+        "numpy",
+        "similarity",
+        "own_loops = true",
         "import numpy as np\n\nSIZES = [2 ** i for i in range(4)]\n\n\n\
          def similarity(X, start, end):\n    U = X / np.sqrt((X * X).sum(axis=1))[:, None]\n    \
          U[~np.isfinite(U)] = 0\n    cdef int i, j, k\n    cdef double s\n    \
@@ -485,8 +496,7 @@ fn a_comprehension_before_the_norms_is_no_loop_in_a_cython_file() {
          for j in range(U.shape[0]):\n            s = 0.0\n            \
          for k in range(U.shape[1]):\n                s += U[i, k] * U[j, k]\n            \
          out[i - start, j] = s\n    return out\n",
-    )
-    .unwrap();
+    );
     let (code, doc) = check(dir.path(), &[]);
     assert_eq!(code, 0, "{doc}");
 }

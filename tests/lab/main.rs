@@ -219,6 +219,21 @@ fn one_step_asking(
     body: &str,
     extra: &[&str],
 ) -> (String, Value) {
+    let dir = one_step_lab(file, input, function, asks, body);
+    let (code, doc) = check(dir.path(), extra);
+    assert_eq!(code, 1, "{doc}");
+    (reason(&doc, "mine"), doc)
+}
+
+/// A lab of one step, `mine`, in a temporary folder: `file` holding `body`, given X as `input`
+/// (lists or numpy), answering `function` (topk, or the full matrix), asking `asks` besides.
+fn one_step_lab(
+    file: &str,
+    input: &str,
+    function: &str,
+    asks: &str,
+    body: &str,
+) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("lab.toml"),
@@ -242,9 +257,7 @@ step = "vectorize"
     )
     .unwrap();
     std::fs::write(dir.path().join(file), body).unwrap();
-    let (code, doc) = check(dir.path(), extra);
-    assert_eq!(code, 1, "{doc}");
-    (reason(&doc, "mine"), doc)
+    dir
 }
 
 #[test]

@@ -32,9 +32,10 @@ fn similarity<'py>(
     }
     let mut out = Array2::<f32>::zeros((end - start, n));
     // TODO: unit rows once; then out[[r, j]] = dot(u_(start + r), u_j) for every r and j.
+    // The step's "not written yet" (not a bug of ladder): the line below is what you replace.
     Err(PyNotImplementedError::new_err(
-        "TODO: step 6 is yours to write: the loops over rows start..end in 06_pyo3/src/lib.rs, \
-         then return Ok(out.into_pyarray(py))",
+        "TODO: step 6 is not written yet: write the loops over rows start..end in 06_pyo3/src/lib.rs \
+         (the TODO there), then return Ok(out.into_pyarray(py)) instead of this error",
     ))
 }
 
