@@ -23,11 +23,19 @@ def rows_of(x):
     return shape[0] if len(shape) == 2 else 1
 
 
+def asked_k(args, kwargs, default=0):
+    """The k a search was asked for: its first argument after the queries, or `k=`."""
+    return args[0] if args else kwargs.get("k", default)
+
+
 class Searches:
     """Counts, while installed, the rows every index search is asked for and the vectors of
-    the indexes searched (faiss's index.search and faiss.knn, hnswlib's knn_query)."""
+    the indexes searched (faiss's index.search, its raw search_c, and faiss.knn; hnswlib's
+    knn_query)."""
 
     def __init__(self):
+        # Searches running now: faiss's search calls search_c, which must not count again.
+        self.depth = threading.local()
         self.rows = 0
         self.sizes = {}
         self.calls = 0
@@ -75,6 +83,8 @@ class Searches:
             for cls in classes.values():
                 if "search" in vars(cls):
                     self._swap(cls, "search", self._index_search(vars(cls)["search"]))
+                if "search_c" in vars(cls):
+                    self._swap(cls, "search_c", self._index_search_c(vars(cls)["search_c"]))
             if callable(getattr(faiss, "knn", None)):
                 knn = faiss.knn
                 wrapped = self._knn(knn)
@@ -92,13 +102,43 @@ class Searches:
             setattr(owner, name, old)
         self.swapped = []
 
+    def _outermost(self, note, call):
+        """Notes a search unless it runs inside one already noted, then runs it."""
+        depth = getattr(self.depth, "n", 0)
+        if depth == 0:
+            note()
+        self.depth.n = depth + 1
+        try:
+            return call()
+        finally:
+            self.depth.n = depth
+
     def _index_search(self, search):
         watch = self
 
         def searched(index, x, *args, **kwargs):
-            k = args[0] if args else kwargs.get("k", 0)
-            watch._note(id(index), rows_of(x), int(getattr(index, "ntotal", 0)), k)
-            return search(index, x, *args, **kwargs)
+            return watch._outermost(
+                lambda: watch._note(id(index), rows_of(x), int(getattr(index, "ntotal", 0)),
+                                    asked_k(args, kwargs)),
+                lambda: search(index, x, *args, **kwargs))
+
+        return searched
+
+    def _index_search_c(self, search_c):
+        """faiss's raw search, `search_c(n, swig_ptr(x), k, swig_ptr(D), swig_ptr(I))`: the
+        rows are its first argument."""
+        watch = self
+
+        def searched(index, n, *args, **kwargs):
+            def note():
+                k = args[1] if len(args) > 1 else kwargs.get("k", 0)
+                try:
+                    rows = int(n)
+                except (TypeError, ValueError):
+                    rows = 0
+                watch._note(id(index), rows, int(getattr(index, "ntotal", 0)), k)
+
+            return watch._outermost(note, lambda: search_c(index, n, *args, **kwargs))
 
         return searched
 
@@ -106,8 +146,7 @@ class Searches:
         watch = self
 
         def searched(xq, xb, *args, **kwargs):
-            k = args[0] if args else kwargs.get("k", 0)
-            watch._note(id(xb), rows_of(xq), rows_of(xb), k)
+            watch._note(id(xb), rows_of(xq), rows_of(xb), asked_k(args, kwargs))
             return knn(xq, xb, *args, **kwargs)
 
         return searched
@@ -120,8 +159,7 @@ class Searches:
                 size = int(index.get_current_count())
             except (AttributeError, RuntimeError, TypeError):
                 size = int(getattr(index, "element_count", 0))
-            k = args[0] if args else kwargs.get("k", 1)
-            watch._note(id(index), rows_of(data), size, k)
+            watch._note(id(index), rows_of(data), size, asked_k(args, kwargs, 1))
             return query(index, data, *args, **kwargs)
 
         return searched

@@ -277,6 +277,33 @@ fn the_library_step_searches_every_row_over_every_vector() {
         why.contains("the index searched holds 1 vector, but each row's top-k is over all 300"),
         "{why}"
     );
+    // faiss's raw search_c is a search too, counted once where search calls it: half the rows
+    // searched through search (whose search_c must not count them again) still falls short.
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "topk",
+        asks,
+        &sorted(
+            "index = faiss.IndexFlatIP(U.shape[1]); index.add(U); \
+             index.search(U[start:end - (end - start) // 2], k)",
+        ),
+        &size,
+    );
+    assert!(why.contains("were asked for 150 rows"), "{why}");
+    let raw = "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
+         index = faiss.IndexFlatIP(U.shape[1])\n    index.add(U)\n    m = end - start\n    \
+         q = np.ascontiguousarray(U[start:end])\n    \
+         D = np.empty((m, k + 1), dtype=np.float32)\n    I = np.empty((m, k + 1), dtype=np.int64)\n    \
+         index.search_c(m, faiss.swig_ptr(q), k + 1, faiss.swig_ptr(D), faiss.swig_ptr(I))\n    \
+         keep = I != np.arange(start, end)[:, None]\n    \
+         order = np.argsort(~keep, axis=1, kind='stable')[:, :k]\n    \
+         return np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)\n";
+    let dir = one_step_lab("mine.py", "numpy", "topk", asks, raw);
+    let (code, doc) = check(dir.path(), &size);
+    assert_eq!(code, 0, "{doc}");
 }
 
 /// A Numba step's compiled functions are timed as it runs: NumPy doing the products in a
