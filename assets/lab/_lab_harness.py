@@ -420,6 +420,11 @@ def main():
             fail(WRONG, "%s:%d uses %s, which reaches code the file's text does not name (or "
                  "runs Python inside compiled code): in this step write the names you use, and "
                  "the products as your own loops" % (name, where[0], where[1]))
+        if where and where[1].endswith("taken as a value"):
+            fail(WRONG, "%s:%d has NumPy's %s: a reduction kept under another name to call in "
+                 "a loop; compute the norms once before the loops (NumPy is fine there, called "
+                 "by its name) and write the products as your own loops over k, typed and "
+                 "compiled" % (name, where[0], where[1]))
         if where and where[1].endswith("in a loop"):
             fail(WRONG, "%s:%d calls NumPy's %s: a loop handing each row to NumPy; compute "
                  "the norms once before the loops (NumPy is fine there) and write the products "

@@ -11,16 +11,18 @@ PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "ou
             "multi_dot", "einsum_path", "vecdot", "matvec", "vecmat", "__matmul__",
             "__rmatmul__", "__imatmul__", "sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot",
             "cblas_sdot", "cblas_ddot", "cblas_sgemm", "cblas_dgemm", "pairwise_distances",
-            "cdist", "corrcoef", "cov", "knn"}
+            "cdist", "corrcoef", "cov", "knn", "cosine_similarity", "cosine_distances",
+            "linear_kernel", "pairwise_kernels"}
 
 
 # Names that reach code the file's text does not name (getattr(np, "mat" + "mul")), or run
 # Python inside a compiled function (Numba's objmode): in a step of its own loops, none.
 ESCAPES = {"getattr", "__getattribute__", "__import__", "import_module", "eval", "exec",
-           "objmode", "forceobj", "globals", "vars"}
+           "objmode", "forceobj", "globals", "vars", "__dict__", "methodcaller", "attrgetter"}
 
 # NumPy's reductions: called inside a Cython loop, they are NumPy doing each row's products.
-REDUCTIONS = {"sum", "reduce", "mean", "prod", "nansum", "cumsum", "average"}
+REDUCTIONS = {"sum", "reduce", "reduceat", "accumulate", "mean", "prod", "nansum", "nanmean",
+              "cumsum", "average"}
 
 
 def imported(tokens, i):
@@ -87,6 +89,11 @@ def library_product(path):
                 prev is not None and prev.string in ("def", "cdef", "cpdef")):
             return (t.start[0], t.string)
         in_loop = bool(loops) and (depth > loops[-1] or after_colon)
+        if (cython and t.type == tokenize.NAME and t.string in REDUCTIONS and t.string not in own
+                and prev is not None and prev.string == "."
+                and (i + 1 >= len(tokens) or tokens[i + 1].string != "(")):
+            # Taken as a value (`red = np.add.reduce`), it is called in a loop by another name.
+            return (t.start[0], "." + t.string + " taken as a value")
         if (cython and in_loop and t.type == tokenize.NAME and t.string in REDUCTIONS
                 and t.string not in own and prev is not None and prev.string == "."
                 and i + 1 < len(tokens) and tokens[i + 1].string == "("):

@@ -429,6 +429,42 @@ fn own_loops_refuse_getattr_objmode_and_reductions_in_a_cython_loop() {
         why.contains(":10 uses getattr, which reaches code"),
         "{why}"
     );
+    // A module's dictionary and operator's getters: the same escapes.
+    for (line, what) in [
+        (
+            "np.__dict__['matmul'](U[start:end], U.T)",
+            "__dict__, which reaches code",
+        ),
+        (
+            "__import__('operator').methodcaller('dot', U.T)(U[start:end])",
+            "__import__, which reaches code",
+        ),
+    ] {
+        let (why, _) = one_step_asking(
+            "mine.py",
+            "numpy",
+            "similarity",
+            "own_loops = true",
+            &format!(
+                "import operator  # noqa: F401\nimport numpy as np\n\n\ndef similarity(X, start, end):\n    \
+                 n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
+                 for _ in range(1):\n        pass\n    return {line}\n"
+            ),
+            &size,
+        );
+        assert!(why.contains(what), "{line}: {why}");
+    }
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "own_loops = true",
+        "from operator import methodcaller\nimport numpy as np\n\n\ndef similarity(X, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
+         for _ in range(1):\n        pass\n    return methodcaller('dot', U.T)(U[start:end])\n",
+        &size,
+    );
+    assert!(why.contains(":1 uses methodcaller"), "{why}");
 }
 
 #[test]
@@ -451,6 +487,23 @@ fn a_cython_loop_may_not_hand_each_row_to_numpy_s_reductions() {
     );
     assert!(
         why.contains("mine.pyx:11 calls NumPy's .sum() in a loop"),
+        "{why}"
+    );
+    // The same reduction bound to another name before the loop.
+    let (why, _) = one_step_asking(
+        "mine.pyx",
+        "numpy",
+        "similarity",
+        "own_loops = true",
+        "import numpy as np\n\n\ndef similarity(X, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
+         red = np.add.reduce\n    out = np.empty((end - start, U.shape[0]))\n    cdef int i\n    \
+         for i in range(start, end):\n        out[i - start] = red(U[i] * U, axis=1)\n    \
+         return out\n",
+        &["--n", "60", "--d", "8"],
+    );
+    assert!(
+        why.contains("mine.pyx:8 has NumPy's .reduce taken as a value"),
         "{why}"
     );
 }
