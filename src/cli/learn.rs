@@ -86,6 +86,18 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
     if let Some(out) = &args.export {
         super::common::check_output(out, &[path.as_path()], Some(&["json"]))?;
     }
+    // A file named on the command line is the student's to keep: one that is not a progress
+    // file (a hand-in, a run's JSON) is refused, never moved aside and started over.
+    if let Some(given) = &args.progress
+        && let Err(why) = Progress::read(given)
+    {
+        anyhow::bail!(
+            "{} is not a ladder progress file ({why}): give the file `ladder learn` keeps your \
+             progress in (by default {}), or a new file name to start one",
+            given.display(),
+            default_path().display()
+        );
+    }
     let (mut progress, warning) = Progress::load(&path);
     if let Some(w) = warning {
         eprintln!("warning: {w}");

@@ -261,7 +261,13 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
                 }
                 None => None,
             };
-            report::Export::render(&report::Markdown { chart }, &results)
+            // Written as the app's `m` writes it: the student's own text above and below the
+            // table stays.
+            let before = report::existing_notes(path).map_err(|e| anyhow::anyhow!(e))?;
+            report::merge_notes(
+                before.as_deref(),
+                &report::Export::render(&report::Markdown { chart }, &results),
+            )
         }
         _ => exporter.render(&results),
     };

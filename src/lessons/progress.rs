@@ -207,24 +207,29 @@ impl Progress {
     /// warning says where.
     #[must_use]
     pub fn load(path: &Path) -> (Self, Option<String>) {
+        match Self::read(path) {
+            Ok(p) => (p.unwrap_or_default(), None),
+            Err(why) => Self::set_aside(path, &why),
+        }
+    }
+
+    /// Reads the file: None when there is none, or why it is not a progress file.
+    pub fn read(path: &Path) -> Result<Option<Self>, String> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Self::default(), None),
-            Err(e) => return Self::set_aside(path, &e.to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.to_string()),
         };
-        let parsed = std::str::from_utf8(&bytes)
+        let p = std::str::from_utf8(&bytes)
             .map_err(|_| "it is not UTF-8 text".to_string())
-            .and_then(|text| serde_json::from_str::<Self>(text).map_err(|e| e.to_string()));
-        match parsed {
-            Ok(p) if p.format_version == FORMAT_VERSION => (p, None),
-            Ok(p) => Self::set_aside(
-                path,
-                &format!(
-                    "format_version {} is not {FORMAT_VERSION}",
-                    p.format_version
-                ),
-            ),
-            Err(why) => Self::set_aside(path, &why),
+            .and_then(|text| serde_json::from_str::<Self>(text).map_err(|e| e.to_string()))?;
+        if p.format_version == FORMAT_VERSION {
+            Ok(Some(p))
+        } else {
+            Err(format!(
+                "format_version {} is not {FORMAT_VERSION}",
+                p.format_version
+            ))
         }
     }
 

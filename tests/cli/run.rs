@@ -178,6 +178,8 @@ fn run_json_carries_every_figure_with_a_schema_version() {
 fn markdown_csv_and_output_file() {
     let dir = TempDir::new().unwrap();
     let notes = dir.path().join("NOTES.md");
+    // The student's own notes, which the table is written beside, never over.
+    std::fs::write(&notes, "# My lecture notes\n\nWhy threads lost.\n").unwrap();
     ladder()
         .args([
             "run",
@@ -200,6 +202,10 @@ fn markdown_csv_and_output_file() {
         "| rung | step | time | GFLOP/s | % of peak | vs baseline | vs previous | verified |"
     ));
     assert!(md.contains("| `naive` |") && md.contains("| `native` |"));
+    assert!(
+        md.contains("# My lecture notes\n\nWhy threads lost."),
+        "{md}"
+    );
     // Its chart beside it, and no temporary file.
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -230,6 +230,28 @@ fn the_export_holds_every_attempt_the_hints_and_the_measurements() {
         .assert()
         .success()
         .stdout(predicates::str::contains("3/13"));
+    // A file named as the progress file that is not one (a student's hand-in) is refused and
+    // left where it is, never moved aside and written over.
+    let hand_in = dir.path().join("ada-run.json");
+    std::fs::write(&hand_in, "{\"rungs\": [], \"workload\": {}}").unwrap();
+    ladder()
+        .args([
+            "learn",
+            "--progress",
+            hand_in.to_str().unwrap(),
+            "--name",
+            "x",
+        ])
+        .arg("--export")
+        .arg(dir.path().join("x.json"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("is not a ladder progress file"));
+    assert_eq!(
+        std::fs::read_to_string(&hand_in).unwrap(),
+        "{\"rungs\": [], \"workload\": {}}"
+    );
+    assert!(!hand_in.with_extension("json.corrupt").exists());
 }
 
 #[test]
