@@ -328,10 +328,10 @@ fn svg_options(title: &str, subtitle: &str) -> inferno::flamegraph::Options<'sta
     opts.colors =
         inferno::flamegraph::color::Palette::Multi(inferno::flamegraph::color::MultiPalette::Rust);
     opts.deterministic = true;
-    // Larger than inferno's 12 px on 16 px rows: the SVG is shown shrunk to a page or a
-    // slide, where 12 px frame names are too small to read from the back of a room.
-    opts.font_size = 15;
-    opts.frame_height = 20;
+    // A little larger than inferno's 12 px on 16 px rows, for a page or a slide; the
+    // subtitle's longest line (report::flame's SUBTITLE_MAX) must still fit 1200 px.
+    opts.font_size = 13;
+    opts.frame_height = 18;
     opts
 }
 

@@ -65,55 +65,88 @@ pub fn flame_subtitle(
     profile: &crate::profile::Profile,
     report: Option<&crate::run::RunReport>,
 ) -> String {
+    // Each part in full and short; the shortest are dropped first, the count never.
+    let mut parts: Vec<(String, Option<String>)> = Vec::new();
     // A Python peer's stacks are its whole process's (py-spy's), start-up and imports included.
     let python = profile.is_python();
-    let mut s = format!(
-        "{} {}samples, {} · whole {}",
-        profile.total_samples(),
-        if python { "py-spy " } else { "" },
-        profile.rate_words(),
-        if python { "process" } else { "run" }
-    );
+    let total = profile.total_samples();
+    parts.push((
+        format!(
+            "{total} {}samples, {}",
+            if python { "py-spy " } else { "" },
+            profile.rate_words()
+        ),
+        Some(format!(
+            "{total} {}samples",
+            if python { "py-spy " } else { "" }
+        )),
+    ));
+    parts.push((
+        format!("whole {}", if python { "process" } else { "run" }),
+        python.then(|| "whole process".to_string()),
+    ));
     // A Python process's picture is the whole process: how much of it is start-up.
     if let Some(imports) = profile.import_words() {
-        s.push_str(" · ");
-        s.push_str(&imports);
+        parts.push((imports.clone(), Some(imports)));
     }
     if let Some(r) = report {
-        s.push_str(" · kernel ");
-        s.push_str(&time_cell(r));
+        let mut kernel = format!("kernel {}", time_cell(r));
         // A picture travels without the table that explains its marks.
         if r.under_load() && r.has_time() {
-            s.push_str(" (!: under load)");
+            kernel.push_str(" (!: under load)");
         }
+        parts.push((kernel.clone(), Some(kernel)));
         if r.rung == "jit" {
-            s.push_str(" · bare jit frames: JIT code");
+            parts.push((
+                "bare jit frames: JIT code".into(),
+                Some("bare frames: JIT code".into()),
+            ));
         }
     }
     // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
     // picture is not read as the kernel's.
     let checking = profile.matching_samples("reference::verify_");
-    let total = profile.total_samples();
     if total > 0 && checking * 10 >= total * 3 {
-        let _ = std::fmt::Write::write_fmt(
-            &mut s,
-            format_args!(
-                " · {:.0}% verification (larger --n: more kernel)",
-                100.0 * checking as f64 / total as f64
-            ),
+        let share = format!(
+            "{:.0}% verification",
+            100.0 * checking as f64 / total as f64
         );
+        parts.push((format!("{share} (larger --n: more kernel)"), Some(share)));
     }
-    // Over one line of the picture's type, the rate's caveat goes first: the count beside it
-    // already says how many samples came.
-    if s.chars().count() > SUBTITLE_MAX {
-        s = s.replacen("; the timer may give fewer", "", 1);
+    // A picture of a handful of samples travels without the page that says so.
+    if total < FEW_SAMPLES {
+        parts.push((
+            "too few samples to read (a larger --n gives more)".into(),
+            Some("too few to read".into()),
+        ));
     }
-    s
+    fit_line(&parts, SUBTITLE_MAX)
+}
+
+/// The parts joined by " · " within `max` characters: in full if they fit, else each in its
+/// short form (a part without one dropped), else the short forms from the first while they fit.
+fn fit_line(parts: &[(String, Option<String>)], max: usize) -> String {
+    let join = |v: Vec<&str>| v.join(" · ");
+    let full = join(parts.iter().map(|(f, _)| f.as_str()).collect());
+    if full.chars().count() <= max {
+        return full;
+    }
+    let short: Vec<&str> = parts.iter().filter_map(|(_, s)| s.as_deref()).collect();
+    let mut kept: Vec<&str> = Vec::new();
+    for p in short {
+        let mut next = kept.clone();
+        next.push(p);
+        if join(next.clone()).chars().count() > max && !kept.is_empty() {
+            break;
+        }
+        kept = next;
+    }
+    join(kept)
 }
 
 /// The most characters under a title that fit a 1200-pixel picture, with room for " ·
 /// scaffolding folded" after them.
-const SUBTITLE_MAX: usize = 128;
+const SUBTITLE_MAX: usize = 120;
 
 /// A CPU's name without its marks and filler words: "Intel(R) Xeon(R) Processor" is
 /// "Intel Xeon", "AMD Ryzen 9 9950X 16-Core Processor" is "AMD Ryzen 9 9950X 16-Core".
@@ -216,6 +249,10 @@ mod tests {
         assert!(
             s.contains("60% verification") && s.contains("JIT code"),
             "{s}"
+        );
+        assert!(
+            s.contains("too few to read"),
+            "10 samples are said to be few: {s}"
         );
     }
 }

@@ -68,35 +68,48 @@ pub(super) fn beside(path: &Path, ids: &[&str], chart: bool) -> Beside {
 }
 
 /// What the notice says beside NOTES.md: the chart and flamegraphs written with it (files
-/// changed since `before`), and how many of them replaced files that were there.
+/// changed since `before`), and which of them replaced files that were there.
 pub(super) fn also_wrote(before: &Beside) -> String {
+    let is_chart = |p: &Path| p.ends_with(crate::report::CHART_FILE);
     let written: Vec<_> = before
         .iter()
         .filter(|(p, when)| changed(p).is_some_and(|now| Some(now) != *when))
         .collect();
-    let chart = written
-        .iter()
-        .any(|(p, _)| p.ends_with(crate::report::CHART_FILE));
-    let flames = written.len() - usize::from(chart);
-    let mut parts = Vec::new();
-    if chart {
-        parts.push(crate::report::CHART_FILE.to_string());
-    }
-    match flames {
-        0 => {}
-        1 => parts.push("1 flamegraph".to_string()),
-        k => parts.push(format!("{k} flamegraphs")),
-    }
-    if parts.is_empty() {
+    // The chart, and the count of flamegraphs, among `files`.
+    let words = |files: &[&(PathBuf, Option<Version>)]| {
+        let chart = files.iter().any(|(p, _)| is_chart(p));
+        let flames = files.len() - usize::from(chart);
+        let mut parts = Vec::new();
+        if chart {
+            parts.push(crate::report::CHART_FILE.to_string());
+        }
+        match flames {
+            0 => {}
+            1 => parts.push("1 flamegraph".to_string()),
+            k => parts.push(format!("{k} flamegraphs")),
+        }
+        parts.join(" and ")
+    };
+    if written.is_empty() {
         return String::new();
     }
-    let replaced = written.iter().filter(|(_, when)| when.is_some()).count();
-    let over = match replaced {
-        0 => String::new(),
-        1 => ", 1 of them over a file that was there".to_string(),
-        k => format!(", {k} of them over files that were there"),
+    let replaced: Vec<_> = written
+        .iter()
+        .copied()
+        .filter(|(_, when)| when.is_some())
+        .collect();
+    let over = if replaced.is_empty() {
+        String::new()
+    } else if replaced.len() == written.len() {
+        " (each over the one there)".to_string()
+    } else {
+        format!(
+            " ({} over the one{} there)",
+            words(&replaced),
+            if replaced.len() == 1 { "" } else { "s" }
+        )
     };
-    format!(" with {} beside it{over}", parts.join(" and "))
+    format!(" with {} beside it{over}", words(&written))
 }
 
 /// NOTES.md (`m`): the speedup chart and each rung's flamegraph SVG beside it, linked by

@@ -123,8 +123,8 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
     let Ok(Event::App(Msg::Exported(Ok(again)))) = rx.try_recv() else {
         panic!("the notes were not written again");
     };
-    assert!(
-        again.also.contains("1 of them over a file that was there"),
+    assert_eq!(
+        again.also, " with 1 flamegraph beside it (each over the one there)",
         "{again:?}"
     );
     let svg = std::fs::read_to_string(dir.path().join("flamegraphs/naive.svg")).unwrap();
@@ -156,4 +156,24 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
         Some(profile.to_folded())
     );
     assert!(back[1..].iter().all(Option::is_none));
+}
+
+#[test]
+fn the_notes_notice_names_which_files_were_written_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("NOTES.md");
+    let chart = dir.path().join(crate::report::CHART_FILE);
+    std::fs::write(&chart, "old").unwrap();
+    let before = export::beside(&notes, &["naive", "native"], true);
+    for p in [
+        "flamegraphs/naive.svg",
+        "flamegraphs/native.svg",
+        crate::report::CHART_FILE,
+    ] {
+        write_into(&dir.path().join(p), b"new").unwrap();
+    }
+    assert_eq!(
+        export::also_wrote(&before),
+        " with speedup.svg and 2 flamegraphs beside it (speedup.svg over the one there)"
+    );
 }
