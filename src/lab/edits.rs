@@ -4,7 +4,8 @@
 use super::spec::{Lab, LabStep, parse_lab};
 
 /// One line per way `lab` asks less than the shipped lab.toml of a shipped step (by id): a
-/// step removed or made optional, a lower floor or one over another step, a check turned off.
+/// step removed or made optional, a lower floor or one over another step, a check turned off,
+/// another workload size.
 /// Empty when it asks as much (or more).
 #[must_use]
 pub fn loosened(lab: &Lab) -> Vec<String> {
@@ -15,6 +16,14 @@ pub fn loosened(lab: &Lab) -> Vec<String> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    // The floors were measured at the shipped size: at another, fixed costs weigh otherwise.
+    let (w, g) = (&shipped.workload, &lab.workload);
+    if (w.n, w.d) != (g.n, g.d) {
+        out.push(format!(
+            "the workload is {} × {} (shipped: {} × {}, the size the floors are set for)",
+            g.n, g.d, w.n, w.d
+        ));
+    }
     for want in &shipped.steps {
         let Some(got) = lab.steps.iter().find(|s| s.id == want.id) else {
             out.push(format!("step {} was removed", want.id));
@@ -84,6 +93,12 @@ mod tests {
                 .iter()
                 .any(|l| l.starts_with("step numpy's floor is 0.5x over algorithmic")),
             "{lines:?}"
+        );
+        let smaller = text.replacen("\nn = 2000\n", "\nn = 300\n", 1);
+        assert_ne!(smaller, text, "the shipped size changed: update this test");
+        assert_eq!(
+            loosened(&parse_lab(&smaller, dir).unwrap()),
+            ["the workload is 300 × 128 (shipped: 2000 × 128, the size the floors are set for)"]
         );
         // Asking more is the instructor's to do, and not said.
         let stricter = text.replace("at_least = 30.0", "at_least = 60.0");
