@@ -126,7 +126,7 @@ h1{font-size:34px;margin:28px 0 6px}h2{font-size:26px;margin:40px 0 10px;border-
 h3{font-size:20px;margin:26px 0 8px}a{color:#8af}
 nav a{margin-right:18px}
 table{border-collapse:collapse;margin:8px 0;font-size:17px}th,td{padding:5px 7px;border-bottom:1px solid #444;text-align:right;vertical-align:top}
-th{color:#ffff64;text-align:right}td.t,th.t{text-align:left}td{white-space:nowrap}tr.what td{white-space:normal;color:#ccc;font-size:16px;padding-top:0}tr.main td{border-bottom:0}
+th{color:#ffff64;text-align:right}td.t,th.t{text-align:left}td{white-space:nowrap}td.long{white-space:normal;min-width:14em}tr.what td{white-space:normal;color:#ccc;font-size:16px;padding-top:0}tr.main td{border-bottom:0}
 dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ffff64}dd{margin:0}
 .chart svg{max-width:100%;height:auto;display:block}
 .flame{width:100%;border:0;background:#fff;display:block}
@@ -585,7 +585,7 @@ fn section(h: &mut String, i: usize, s: &TableSection) {
     if !s.intro.is_empty() {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&s.intro));
     }
-    let _ = write!(h, "<table><thead><tr>");
+    let _ = write!(h, "<div class=\"wide\"><table><thead><tr>");
     for c in &s.header {
         let _ = write!(h, "<th class=\"t\">{}</th>", esc(c));
     }
@@ -593,9 +593,16 @@ fn section(h: &mut String, i: usize, s: &TableSection) {
     for row in &s.rows {
         let _ = write!(h, "<tr>");
         for c in row {
-            let _ = write!(h, "<td class=\"t\">{}</td>", esc(c));
+            // A sentence (a step's reason, a lesson's question) wraps in its cell; the page
+            // stays as wide as the window and its printout.
+            let class = if c.chars().count() > 40 {
+                "t long"
+            } else {
+                "t"
+            };
+            let _ = write!(h, "<td class=\"{class}\">{}</td>", esc(c));
         }
         let _ = writeln!(h, "</tr>");
     }
-    let _ = writeln!(h, "</tbody></table>");
+    let _ = writeln!(h, "</tbody></table></div>");
 }
