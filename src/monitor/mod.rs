@@ -274,8 +274,8 @@ pub struct OtherLoad {
     wall: std::time::Instant,
 }
 
-/// Intervals shorter than this are not judged: the kernel counts busy time in ticks of
-/// 10 ms or so, too coarse to tell.
+/// The shortest interval judged: the kernel counts busy time in ticks of 10 ms or so, too
+/// coarse to tell over less. A shorter run is judged over this long, the rest of it idle.
 pub const MIN_LOAD_INTERVAL: Duration = Duration::from_millis(100);
 
 impl OtherLoad {
@@ -295,13 +295,16 @@ impl OtherLoad {
 
     /// Cores' worth of CPU used by other processes since [`OtherLoad::start`] (0.4: 40% of a
     /// core busy elsewhere); `extra_own_s` is CPU time of processes that count as ours (a
-    /// peer's). `None` when the interval was too short or the system does not say.
+    /// peer's). A run shorter than [`MIN_LOAD_INTERVAL`] waits out the rest of it: most rungs
+    /// take milliseconds, and a busy machine must be said of them too. `None` when the
+    /// system does not say.
     #[must_use]
     pub fn finish(self, extra_own_s: f64) -> Option<f64> {
-        let wall = self.wall.elapsed();
-        if wall < MIN_LOAD_INTERVAL {
-            return None;
+        self.sys.as_ref()?;
+        if let Some(rest) = MIN_LOAD_INTERVAL.checked_sub(self.wall.elapsed()) {
+            std::thread::sleep(rest);
         }
+        let wall = self.wall.elapsed();
         let mut sys = self.sys?;
         sys.refresh_cpu_usage();
         let cores = sys.cpus().len().max(1) as f64;
@@ -356,6 +359,18 @@ mod load_tests {
         // Our own time counted in coarser ticks than the machine's never goes below 0.
         assert!(others(1.0, 1.2, 1.0, 2.0).abs() < f64::EPSILON);
         assert!(others(f64::NAN, 1.0, 1.0, 2.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn a_run_too_short_to_judge_is_judged_over_the_shortest_interval() {
+        let probe = OtherLoad::start();
+        let t = std::time::Instant::now();
+        let elsewhere = probe.finish(0.0);
+        assert!(t.elapsed() >= MIN_LOAD_INTERVAL, "waited out the interval");
+        if let Some(l) = elsewhere {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+            assert!((0.0..=cores).contains(&l), "{l}");
+        }
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub const DEFAULT_FREQUENCY: u32 = 997;
 pub struct CpuProfiler {
     guard: pprof::ProfilerGuard<'static>,
     frequency: u32,
+    /// Started away from the main thread (the app's runner): the main thread's samples are
+    /// then not the work profiled.
+    off_main: bool,
 }
 
 impl CpuProfiler {
@@ -28,7 +31,11 @@ impl CpuProfiler {
                 .build()
         })
         .map_err(|e| ProfileError::Start(e.to_string()))?;
-        Ok(Self { guard, frequency })
+        Ok(Self {
+            guard,
+            frequency,
+            off_main: std::thread::current().name() != Some("main"),
+        })
     }
 
     /// Stops sampling and returns the stacks.
@@ -51,6 +58,11 @@ impl CpuProfiler {
         // Every sample the timer gave, the instruments' included: they used CPU time too.
         let all: i64 = report.data.values().copied().sum::<isize>() as i64;
         let measured_hz = cpu_s.filter(|&s| s >= 0.05).map(|s| all.max(0) as f64 / s);
+        let main = if self.off_main {
+            main_thread_name()
+        } else {
+            None
+        };
         let mut merged: HashMap<Vec<String>, u64> = HashMap::new();
         for (frames, count) in &report.data {
             let mut stack = vec![clean(&frames.thread_name_or_id())];
@@ -60,8 +72,10 @@ impl CpuProfiler {
                 }
             }
             // The app's own instruments (the memory and CPU samplers, input, the clock) are
-            // not the rung's work: a sample of them only adds a tower to its flamegraph.
-            if is_instrument(&stack[0]) {
+            // not the rung's work: a sample of them only adds a tower to its flamegraph. Nor
+            // is the main thread's: rungs run on threads of their own, and the app's main
+            // thread draws the screen while they do.
+            if is_instrument(&stack[0]) || main.as_deref() == Some(stack[0].as_str()) {
                 continue;
             }
             *merged.entry(stack).or_default() += u64::try_from(*count).unwrap_or(0);
@@ -85,6 +99,21 @@ const INSTRUMENTS: [&str; 6] = [
     "ladder-signals",
     "ladder-probe",
 ];
+
+/// The main thread's name as the profiler sees it (the process's, `ladder`); None where it
+/// cannot be told, or where it could be a worker's name.
+fn main_thread_name() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let comm = std::fs::read_to_string("/proc/self/comm").ok()?;
+        let name = comm.trim();
+        (!name.is_empty() && !name.starts_with("ladder-")).then(|| name.to_string())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
 
 /// Whether a stack's root (its thread's name) is one of ladder's instruments.
 fn is_instrument(thread: &str) -> bool {

@@ -156,8 +156,14 @@ fn right_edge(r: &Results, lo: f64) -> f64 {
 fn figures_words(x: &crate::run::RunReport) -> String {
     if x.has_time() {
         let est = if x.extrapolated { "~ est. " } else { "" };
+        // The picture travels without the table that explains its marks: said in words.
+        let load = if x.under_load() {
+            " (! under load)"
+        } else {
+            ""
+        };
         format!(
-            "{est}{} · {} vs base · {}",
+            "{est}{}{load} · {} vs base · {}",
             human_seconds(x.estimated_s),
             human_speedup(x.speedup_vs_baseline),
             x.step

@@ -56,10 +56,12 @@ fn results() -> Results {
     };
     let mut failed = rung("library", 0.0, false);
     failed.status = RunStatus::Failed("no".into());
+    let mut native = rung("native", 0.01, false);
+    native.load_elsewhere = Some(1.5);
     let mut rungs = vec![
         rung("naive", 3.0, true),
         rung("algorithmic", 0.5, false),
-        rung("native", 0.01, false),
+        native,
         failed,
     ];
     fill_speedups(&mut rungs);
@@ -98,6 +100,10 @@ fn the_ladder_chart_has_a_bar_per_timed_rung_coloured_by_step_and_the_limit() {
         );
     }
     assert!(texts.contains("~ est. 3.00 s"), "the estimate is marked");
+    assert!(
+        texts.contains("10.0 ms (! under load) · "),
+        "a time measured under load says so: {texts}"
+    );
     assert!(texts.contains("failed: no"), "an untimed rung says why");
     // The upper triangle, 1000·1001·768 flops, at 200 GFLOP/s: a rung that mirrors it (half
     // the whole matrix's work) must not pass the line.
