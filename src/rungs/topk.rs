@@ -31,7 +31,7 @@ impl Rung for TopK {
             title: "Change the question: exact top-k",
             step: Step::Algorithm,
             what_changed: "each row's k best neighbours kept by a bounded selection; S is computed block by block in cache and never stored",
-            why: "O(n·k) memory instead of n²: no 400 MB matrix to write, and sizes the full matrix cannot reach",
+            why: "O(n·k) memory instead of n²: no n × n matrix to write (400 MB at n = 10,000), and sizes the full matrix cannot reach",
         }
     }
 

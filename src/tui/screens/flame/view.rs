@@ -242,12 +242,11 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
     // The colours sort our own Rust frames; a Python program's stacks are not sorted so.
     if !view.python {
         rows.push(Row::new([Cell::from(""), Cell::from(""), Cell::from("")]));
+        // One word per column, so the legend fits however narrow the function column is.
         rows.push(Row::new([
-            Cell::from(""),
-            Cell::from(""),
+            Cell::from(Span::styled("kernel", Style::default().fg(theme.good))),
+            Cell::from(Span::styled("runner", Style::default().fg(theme.warn))),
             Cell::from(Line::from(vec![
-                Span::styled("kernel ", Style::default().fg(theme.good)),
-                Span::styled("runner ", Style::default().fg(theme.warn)),
                 Span::styled("library ", Style::default().fg(theme.bar)),
                 Span::styled("system", theme.dim()),
             ])),
