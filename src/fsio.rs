@@ -27,7 +27,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     // Removed by its own drop if anything below fails.
-    let mut tmp = builder.tempfile_in(dir)?;
+    // Said of the folder, not of the temporary file's name the error would show.
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        let folder = if dir == Path::new(".") {
+            "this folder".to_string()
+        } else {
+            format!("the folder {}", dir.display())
+        };
+        io::Error::new(
+            e.kind(),
+            format!(
+                "{folder} cannot be written in ({}): choose another",
+                e.kind()
+            ),
+        )
+    })?;
     tmp.write_all(bytes)?;
     if let Some(perms) = existing {
         tmp.as_file().set_permissions(perms)?;

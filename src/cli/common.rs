@@ -385,8 +385,9 @@ pub fn check_output(out: &Path, inputs: &[&Path], exts: Option<&[&str]>) -> Resu
         .tempfile_in(folder)
     {
         bail!(
-            "{shown}: the folder {} cannot be written ({e}): write elsewhere",
-            folder.display()
+            "{shown}: the folder {} cannot be written in ({}): write elsewhere",
+            folder.display(),
+            e.kind()
         );
     }
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {

@@ -152,6 +152,25 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
             dir.display()
         );
     }
+    // ...and a folder that cannot be made or written in: the nearest one there is probed.
+    if let Some(dir) = flame_dir.as_deref() {
+        let there = dir
+            .ancestors()
+            .find(|a| !a.as_os_str().is_empty() && a.is_dir())
+            .unwrap_or(std::path::Path::new("."));
+        if let Err(e) = tempfile::Builder::new()
+            .prefix(".ladder-probe")
+            .tempfile_in(there)
+        {
+            bail!(
+                "the flamegraphs' folder {} cannot be made or written in ({} in {}): give \
+                 another with --flamegraphs DIR",
+                dir.display(),
+                e.kind(),
+                there.display()
+            );
+        }
+    }
     // The report shows each rung's flamegraph: it profiles them too.
     let profiling = flame_dir.is_some() || args.report.is_some();
     if args.frequency.is_some() && !profiling {

@@ -146,9 +146,12 @@ fn init_in(dir: &Path, only_missing: bool) -> Result<Vec<PathBuf>, LabError> {
     for (name, text) in FILES.iter().filter(|(name, _)| !there.contains(name)) {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|error| LabError::Io {
+            std::fs::create_dir_all(parent).map_err(|error| LabError::Invalid {
                 path: parent.to_path_buf(),
-                error,
+                reason: format!(
+                    "the folder cannot be made ({}): give a lab folder where you can write",
+                    error.kind()
+                ),
             })?;
         }
         crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|error| LabError::Io {
