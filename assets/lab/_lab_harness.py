@@ -27,7 +27,7 @@ import traceback
 # Beside this file; imported before the student's folder joins the path, so no file of theirs
 # can stand in for it.
 import _lab_watch
-from _lab_text import ESCAPES, library_product
+from _lab_text import ESCAPES, step_product
 
 # Exit codes: 3 the step could not be loaded, 4 it raised, 5 it returned the wrong thing.
 LOAD, RAISED, WRONG = 3, 4, 5
@@ -414,21 +414,25 @@ def main():
     # What the file reaches that its text does not name is judged before it runs: its own
     # error (a typing error inside objmode) would hide the reason. A product is judged once
     # it has run, after whether it used the library at all.
-    where = library_product(path) if a.own_loops else None
-    if where is not None and where != ("no loop", None):
-        if where and where[1] in ESCAPES:
+    # The step's text, and its helpers' (modules of its folder it imports, files a Cython
+    # file includes): a product kept in a helper is still the step's.
+    judged = step_product(path) if a.own_loops else None
+    where = judged[1] if judged else None
+    if judged and where != ("no loop", None):
+        at = shown(judged[0])
+        if where[1] in ESCAPES:
             fail(WRONG, "%s:%d uses %s, which reaches code the file's text does not name (or "
                  "runs Python inside compiled code): in this step write the names you use, and "
-                 "the products as your own loops" % (name, where[0], where[1]))
-        if where and where[1].endswith("taken as a value"):
+                 "the products as your own loops" % (at, where[0], where[1]))
+        if where[1].endswith("taken as a value"):
             fail(WRONG, "%s:%d has NumPy's %s: a reduction kept under another name to call in "
                  "a loop; compute the norms once before the loops (NumPy is fine there, called "
                  "by its name) and write the products as your own loops over k, typed and "
-                 "compiled" % (name, where[0], where[1]))
-        if where and where[1].endswith("in a loop"):
+                 "compiled" % (at, where[0], where[1]))
+        if where[1].endswith("in a loop"):
             fail(WRONG, "%s:%d calls NumPy's %s: a loop handing each row to NumPy; compute "
                  "the norms once before the loops (NumPy is fine there) and write the products "
-                 "as your own loops over k, typed and compiled" % (name, where[0], where[1]))
+                 "as your own loops over k, typed and compiled" % (at, where[0], where[1]))
     used = False
     if "numba" in sys.modules and end > start:
         # A JIT compiles on the first call: do it on one row, and report it apart.
@@ -510,13 +514,17 @@ def main():
                     searches.vectors(), "" if searches.vectors() == 1 else "s", n))
     # Judged once the function has run: a template still raising its TODO says that first.
     if a.own_loops:
+        # Again: a helper the function imported as it ran is judged too.
+        judged = step_product(path)
+        where = judged[1] if judged else None
         if where == ("no loop", None):
-            fail(WRONG, "%s has no loop: this step is your own loops, compiled (NumPy's matrix "
-                 "product answers it, but it is not this step)" % name)
+            fail(WRONG, "%s has no loop (nor do the modules of its folder it imports): this "
+                 "step is your own loops, compiled (NumPy's matrix product answers it, but it "
+                 "is not this step)" % name)
         if where:
             fail(WRONG, "%s:%d uses %s, a library's product: in this step the products are "
                  "your own loops (the sum over k of U[i, k] * U[j, k], written out and "
-                 "compiled)" % (name, where[0], where[1]))
+                 "compiled)" % (shown(judged[0]), where[0], where[1]))
     if compiled is not None and end > start:
         # Outside the compiled functions a step may prepare the data (a few passes of NumPy
         # over it), or spend less than its compiled loops do; NumPy doing the products in a
@@ -539,6 +547,19 @@ def main():
         if not np.issubdtype(ids.dtype, np.integer):
             fail(WRONG, "%s: topk's indices are %s, not row numbers: return (indices, similarities), in that order"
                  % (name, ids.dtype))
+        if searches is not None and end > start:
+            d = X.shape[1]
+            if searches.dim is not None and searches.dim < d:
+                fail(WRONG, "%s: the index searched holds vectors of %d dimension%s, but X's rows "
+                     "have %d: add the rows themselves (normalised), and search with them"
+                     % (name, searches.dim, "" if searches.dim == 1 else "s", d))
+            if searches.found:
+                share = _lab_watch.from_search(ids, searches.found)
+                if share < 0.5:
+                    fail(WRONG, "%s: only %.0f%% of the neighbours topk returned are ones its "
+                         "index searches found: return the index's answer (each row's own "
+                         "index left out), not another computed beside it"
+                         % (name, 100 * share))
         own = np.nonzero(ids == np.arange(start, end)[:, None])[0]
         if len(own):
             fail(WRONG, "%s: row %d lists itself among its neighbours: leave each row itself out"

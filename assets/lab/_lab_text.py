@@ -3,6 +3,9 @@ it hands a product to a library, reaches a name its text does not spell, or has 
 row's work inside a Cython loop. Never a false alarm on a file that cannot be read.
 """
 
+import os
+import re
+import sys
 import tokenize
 
 
@@ -12,17 +15,20 @@ PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "ou
             "__rmatmul__", "__imatmul__", "sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot",
             "cblas_sdot", "cblas_ddot", "cblas_sgemm", "cblas_dgemm", "pairwise_distances",
             "cdist", "corrcoef", "cov", "knn", "cosine_similarity", "cosine_distances",
-            "linear_kernel", "pairwise_kernels"}
+            "linear_kernel", "pairwise_kernels", "asmatrix", "matrix", "mat", "bmat"}
 
 
 # Names that reach code the file's text does not name (getattr(np, "mat" + "mul")), or run
 # Python inside a compiled function (Numba's objmode): in a step of its own loops, none.
 ESCAPES = {"getattr", "__getattribute__", "__import__", "import_module", "eval", "exec",
-           "objmode", "forceobj", "globals", "vars", "__dict__", "methodcaller", "attrgetter"}
+           "objmode", "forceobj", "globals", "vars", "__dict__", "methodcaller", "attrgetter",
+           "ctypes", "CDLL", "cdll", "PyDLL", "LoadLibrary", "dlopen", "dlsym", "cffi",
+           "cython_blas", "cython_lapack"}
 
-# NumPy's reductions: called inside a Cython loop, they are NumPy doing each row's products.
+# NumPy's reductions (and norms: |u - v|² is 2 - 2 u·v): called inside a Cython loop, they are
+# NumPy doing each row's products.
 REDUCTIONS = {"sum", "reduce", "reduceat", "accumulate", "mean", "prod", "nansum", "nanmean",
-              "cumsum", "average"}
+              "cumsum", "average", "norm"}
 
 
 def imported(tokens, i):
@@ -115,3 +121,52 @@ def library_product(path):
         if t.type == tokenize.OP and t.string == "@=":
             return (t.start[0], "the @= operator")
     return None if seen_loop else ("no loop", None)
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def helpers(path):
+    """The other files of the step's folder its code runs: modules imported from there (by the
+    step or by each other, so far) and a Cython file's `include`d files."""
+    folder = os.path.dirname(os.path.abspath(path))
+    found = []
+    for m in list(sys.modules.values()):
+        f = getattr(m, "__file__", None)
+        if not f:
+            continue
+        f = os.path.abspath(f)
+        if os.path.dirname(f) == HERE and os.path.basename(f).startswith("_lab_"):
+            continue  # the harness itself
+        if (os.path.dirname(f) == folder and f != os.path.abspath(path)
+                and f.endswith((".py", ".pyx")) and f not in found):
+            found.append(f)
+    if path.endswith(".pyx"):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            text = ""
+        for inc in re.findall(r"""^\s*include\s+["']([^"']+)["']""", text, re.M):
+            f = os.path.abspath(os.path.join(folder, inc))
+            if f not in found:
+                found.append(f)
+    return found
+
+
+def step_product(path):
+    """library_product over the step's file and its helpers: (file, where) for the first
+    product or escape in any of them, (path, ("no loop", None)) when none of them has a loop,
+    or None. A loop in a helper (a kernel kept in its own module) is the step's loop."""
+    where = library_product(path)
+    if where is not None and where != ("no loop", None):
+        return (path, where)
+    looped = where is None
+    for f in helpers(path):
+        w = library_product(f)
+        if w is None:
+            looped = True
+        elif w != ("no loop", None):
+            return (f, w)
+    return None if looped else (path, ("no loop", None))
+

@@ -41,20 +41,42 @@ class Searches:
         self.calls = 0
         # The most neighbours any search asked for.
         self.k = 0
+        # The smallest dimension of an index searched (None: none said).
+        self.dim = None
+        # Each search's answer (row numbers, a matrix) in call order; None once a search's
+        # answer could not be read (faiss's raw search_c writes it through a pointer).
+        self.found = []
         self.swapped = []
 
     def vectors(self):
         """Vectors held by the indexes searched, each counted once."""
         return sum(self.sizes.values())
 
-    def _note(self, key, rows, size, k):
+    def _note(self, key, rows, size, k, dim=None):
         try:
             self.k = max(self.k, int(k))
+        except (TypeError, ValueError):
+            pass
+        try:
+            if dim is not None:
+                self.dim = int(dim) if self.dim is None else min(self.dim, int(dim))
         except (TypeError, ValueError):
             pass
         self.calls += 1
         self.rows += rows
         self.sizes[key] = max(self.sizes.get(key, 0), size)
+
+    def _keep(self, ids):
+        """Keeps a search's answer (its row numbers) for the answer check."""
+        if self.found is None:
+            return
+        try:
+            import numpy as np
+
+            a = np.asarray(ids)
+            self.found.append(a.reshape(a.shape[0], -1).astype(np.int64) if a.ndim else None)
+        except (TypeError, ValueError):
+            self.found = None
 
     def _swap(self, owner, name, new):
         self.swapped.append((owner, name, getattr(owner, name)))
@@ -117,10 +139,14 @@ class Searches:
         watch = self
 
         def searched(index, x, *args, **kwargs):
-            return watch._outermost(
+            outermost = getattr(watch.depth, "n", 0) == 0
+            result = watch._outermost(
                 lambda: watch._note(id(index), rows_of(x), int(getattr(index, "ntotal", 0)),
-                                    asked_k(args, kwargs)),
+                                    asked_k(args, kwargs), getattr(index, "d", None)),
                 lambda: search(index, x, *args, **kwargs))
+            if outermost and isinstance(result, tuple) and len(result) >= 2:
+                watch._keep(result[1])
+            return result
 
         return searched
 
@@ -136,7 +162,10 @@ class Searches:
                     rows = int(n)
                 except (TypeError, ValueError):
                     rows = 0
-                watch._note(id(index), rows, int(getattr(index, "ntotal", 0)), k)
+                watch._note(id(index), rows, int(getattr(index, "ntotal", 0)), k,
+                            getattr(index, "d", None))
+                # Its answer is written through a pointer: not read here.
+                watch.found = None
 
             return watch._outermost(note, lambda: search_c(index, n, *args, **kwargs))
 
@@ -146,8 +175,15 @@ class Searches:
         watch = self
 
         def searched(xq, xb, *args, **kwargs):
-            watch._note(id(xb), rows_of(xq), rows_of(xb), asked_k(args, kwargs))
-            return knn(xq, xb, *args, **kwargs)
+            import numpy as np
+
+            shape = np.shape(xb)
+            watch._note(id(xb), rows_of(xq), rows_of(xb), asked_k(args, kwargs),
+                        shape[1] if len(shape) == 2 else None)
+            result = knn(xq, xb, *args, **kwargs)
+            if isinstance(result, tuple) and len(result) >= 2:
+                watch._keep(result[1])
+            return result
 
         return searched
 
@@ -159,10 +195,35 @@ class Searches:
                 size = int(index.get_current_count())
             except (AttributeError, RuntimeError, TypeError):
                 size = int(getattr(index, "element_count", 0))
-            watch._note(id(index), rows_of(data), size, asked_k(args, kwargs, 1))
-            return query(index, data, *args, **kwargs)
+            watch._note(id(index), rows_of(data), size, asked_k(args, kwargs, 1),
+                        getattr(index, "dim", None))
+            result = query(index, data, *args, **kwargs)
+            if isinstance(result, tuple) and len(result) >= 2:
+                watch._keep(result[0])
+            return result
 
         return searched
+
+
+def from_search(ids, found):
+    """The share of a top-k answer's row numbers (`ids`, rows × k) that the searches found for
+    that row: each answer row is matched with the search row, among those that found its
+    first neighbour, that shares most with it."""
+    import numpy as np
+
+    where = {}
+    rows = [set(r.tolist()) for f in found if f is not None for r in f]
+    for i, r in enumerate(rows):
+        for v in r:
+            where.setdefault(v, []).append(i)
+    shared = 0
+    for a in np.asarray(ids):
+        want = set(a.tolist())
+        # A few candidates: the search rows that found this row's first or second neighbour.
+        cands = where.get(int(a[0]), [])[:16] + (where.get(int(a[1]), [])[:16] if len(a) > 1 else [])
+        shared += max((len(want & rows[c]) for c in cands), default=0)
+    total = np.asarray(ids).size
+    return shared / total if total else 1.0
 
 
 def is_jitted(value):

@@ -609,3 +609,98 @@ fn a_numba_step_that_keeps_its_first_calls_rows_is_told_so() {
         "{why}"
     );
 }
+
+/// A step's products kept in a module of its folder are the step's: refused there as in the
+/// step's file; its loops kept there (a Numba kernel in its own module) are its loops.
+#[test]
+fn a_helper_module_in_the_lab_folder_is_judged_with_the_step() {
+    if !have_numpy() {
+        return;
+    }
+    let body = "import numpy as np\n\nfrom mathutil import rows\n\n\ndef similarity(X, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = np.ascontiguousarray(X / n[:, None])\n    \
+         for _ in range(1):\n        pass\n    out = np.zeros((end - start, U.shape[0]))\n    \
+         rows(U, start, end, out)\n    return out\n";
+    let dir = one_step_lab("mine.py", "numpy", "similarity", "own_loops = true", body);
+    std::fs::write(
+        dir.path().join("mathutil.py"),
+        "def rows(U, a, b, out):\n    out[:] = U[a:b] @ U.T\n",
+    )
+    .unwrap();
+    let (code, doc) = check(dir.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    assert!(
+        reason(&doc, "mine").contains("mathutil.py:2 uses the @ operator"),
+        "{doc}"
+    );
+    if !python_has("numba") {
+        eprintln!("skipped the Numba half: numba is not installed (pip install numba)");
+        return;
+    }
+    std::fs::write(
+        dir.path().join("mathutil.py"),
+        "from numba import njit\n\n\n@njit\ndef rows(U, a, b, out):\n    for i in range(a, b):\n        \
+         for j in range(U.shape[0]):\n            s = 0.0\n            for k in range(U.shape[1]):\n                \
+         s += U[i, k] * U[j, k]\n            out[i - a, j] = s\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mine.py"),
+        body.replace("    for _ in range(1):\n        pass\n", ""),
+    )
+    .unwrap();
+    let (code, doc) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{doc}");
+}
+
+/// An index of other vectors than X's rows, or one searched and then ignored for NumPy's
+/// sort, is not the step: its dimension and its answer are checked.
+#[test]
+fn the_library_step_returns_what_an_index_of_the_rows_found() {
+    if !have_numpy() || !python_has("faiss") {
+        eprintln!("skipped: faiss is not installed (pip install faiss-cpu)");
+        return;
+    }
+    let sorted = |index: &str| {
+        format!(
+            "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+             n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+             U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    {index}\n    \
+             S = U[start:end] @ U.T\n    \
+             S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
+             ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
+             return ids, np.take_along_axis(S, ids, axis=1)\n"
+        )
+    };
+    let asks = "uses_one_of = [\"faiss\", \"hnswlib\"]";
+    let size = ["--n", "300", "--d", "16"];
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "topk",
+        asks,
+        &sorted(
+            "index = faiss.IndexFlatIP(1); index.add(np.ascontiguousarray(U[:, :1])); \
+             index.search(np.ascontiguousarray(U[start:end, :1]), k + 1)",
+        ),
+        &size,
+    );
+    assert!(
+        why.contains("the index searched holds vectors of 1 dimension, but X's rows have 16"),
+        "{why}"
+    );
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "topk",
+        asks,
+        &sorted(
+            "index = faiss.IndexLSH(U.shape[1], 1); index.add(U); index.search(U[start:end], k + 1)",
+        ),
+        &size,
+    );
+    assert!(
+        why.contains("of the neighbours topk returned are ones its index searches found"),
+        "{why}"
+    );
+}
