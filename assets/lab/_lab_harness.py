@@ -263,6 +263,16 @@ def load(path):
         COPIES.add(os.path.abspath(copy))
         with open(path, "rb") as f:
             text = f.read()
+        # The files it includes are part of it: a change to one compiles it again (the copy
+        # differs by a last comment line, so no line number moves).
+        included = hashlib.sha256()
+        for inc in re.findall(rb"""^\s*include\s+["']([^"']+)["']""", text, re.M):
+            try:
+                with open(os.path.join(os.path.dirname(path), inc.decode("utf-8", "replace")), "rb") as f:
+                    included.update(f.read())
+            except OSError:
+                pass
+        text += b"\n# included: " + included.hexdigest().encode() + b"\n"
         old = None
         if os.path.exists(copy):
             with open(copy, "rb") as f:
@@ -276,10 +286,12 @@ def load(path):
         sys.path.insert(0, build)
         import numpy
 
-        # NumPy's headers, for a step that does `cimport numpy`.
+        # NumPy's headers, for a step that does `cimport numpy`; the step's folder, for a
+        # file it `include`s (compiled from a copy elsewhere, it would not be found).
         pyximport.install(
             build_dir=os.path.join(build, "out"),
-            setup_args={"include_dirs": numpy.get_include()},
+            setup_args={"include_dirs": [numpy.get_include(),
+                                         os.path.dirname(os.path.abspath(path))]},
             language_level=3,
             inplace=False,
         )
@@ -296,7 +308,9 @@ def load(path):
                 fail(LOAD, "%s:%s:%s: Cython: %s%s" % (base + ".pyx", line, col, what, more),
                      said.getvalue().replace(copy, path))
             if "Building module" in str(e):
-                fail(LOAD, "%s.pyx did not compile: %s" % (base, one_line(said.getvalue()) or "see the compiler's output"),
+                # Cython and the C compiler may say it on stderr, or only in the error.
+                why = one_line(said.getvalue()) or one_line(str(e).replace(copy, base + ".pyx"))
+                fail(LOAD, "%s.pyx did not compile: %s" % (base, why or "see the compiler's output"),
                      said.getvalue().replace(copy, path))
             raise
     spec = importlib.util.spec_from_file_location(mod_name, path)

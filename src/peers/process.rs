@@ -499,9 +499,10 @@ fn wait(
                     limits.kernel.as_secs_f64()
                 ),
                 None => format!(
-                    "still running after {:.0} s before its timed part began (importing, \
-                     loading, compiling; the limit is {:.0} s): killed it and everything it \
-                     started (a loop that never ends at the top of the file?){grew}",
+                    "still running {:.0} s after it started, before its timed part began \
+                     (importing, loading, compiling, or a JIT's untimed first call on one row; \
+                     the limit is {:.0} s): killed it and everything it started (a loop that \
+                     never ends, at the top of the file or in that first call?){grew}",
                     now.as_secs_f64(),
                     limits.setup.as_secs_f64()
                 ),
