@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[cfg(target_os = "linux")]
-use memory::memory;
 use memory::rss_now;
+#[cfg(target_os = "linux")]
+use memory::{available_memory, memory};
 
 /// How long a program's set-up may take before its kernel starts (a first-use compile on a
 /// busy 2-core machine: Cython's C build took over 7 s).
@@ -409,7 +409,7 @@ fn wait(
     #[cfg(target_os = "linux")]
     let ceiling = limits
         .memory
-        .unwrap_or_else(|| crate::monitor::available_memory().map_or(u64::MAX, |a| a / 10 * 8));
+        .unwrap_or_else(|| available_memory().map_or(u64::MAX, |a| a / 10 * 8));
     loop {
         #[cfg(target_os = "linux")]
         {

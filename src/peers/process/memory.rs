@@ -1,7 +1,16 @@
 //! A program's memory, read from outside: its processes' resident bytes now and their
-//! high-water marks, from `/proc`.
+//! high-water marks, and the memory free for it, from `/proc`.
 
 use super::Measure;
+
+/// The memory free for new allocations (the kernel's MemAvailable), bytes.
+#[cfg(target_os = "linux")]
+pub(super) fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
 
 /// The memory of the processes `measure` names under `root`: the resident bytes of them all
 /// now, and a lower bound of their peak together: the larger of that sum and the highest
