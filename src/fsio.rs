@@ -29,6 +29,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // Removed by its own drop if anything below fails.
     // Said of the folder, not of the temporary file's name the error would show.
     let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        if !matches!(
+            e.kind(),
+            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+        ) {
+            return io::Error::new(e.kind(), format!("{} ({})", e.kind(), dir.display()));
+        }
         let folder = if dir == Path::new(".") {
             "this folder".to_string()
         } else {
@@ -36,10 +42,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         };
         io::Error::new(
             e.kind(),
-            format!(
-                "{folder} cannot be written in ({}): choose another",
-                e.kind()
-            ),
+            format!("{folder} cannot be written in ({})", e.kind()),
         )
     })?;
     tmp.write_all(bytes)?;

@@ -251,7 +251,7 @@ fn a_python_peer_s_flamegraph_is_its_own_stacks_by_py_spy() {
         .nth(1)
         .unwrap_or_else(|| panic!("no flamegraph of py-algorithm: {err}"));
     assert!(
-        flame.contains("py-spy samples, ") && flame.contains("whole process"),
+        flame.contains("py-spy samples") && flame.contains("whole process"),
         "{err}"
     );
     assert!(flame.contains("pure_python.py"), "its own file's frames");

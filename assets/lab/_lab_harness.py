@@ -27,7 +27,7 @@ import traceback
 # Beside this file; imported before the student's folder joins the path, so no file of theirs
 # can stand in for it.
 import _lab_watch
-from _lab_text import ESCAPES, step_product
+from _lab_text import ESCAPES, helpers, step_product
 
 # Exit codes: 3 the step could not be loaded, 4 it raised, 5 it returned the wrong thing.
 LOAD, RAISED, WRONG = 3, 4, 5
@@ -309,7 +309,8 @@ def load(path):
                      said.getvalue().replace(copy, path))
             if "Building module" in str(e):
                 # Cython and the C compiler may say it on stderr, or only in the error.
-                why = one_line(said.getvalue()) or one_line(str(e).replace(copy, base + ".pyx"))
+                why = one_line(said.getvalue()) or one_line(
+                    str(e).replace(copy, base + ".pyx").replace(mod_name, base))
                 fail(LOAD, "%s.pyx did not compile: %s" % (base, why or "see the compiler's output"),
                      said.getvalue().replace(copy, path))
             raise
@@ -338,6 +339,46 @@ USE_HINTS = {
     "faiss": "build an index and search it (NumPy's sort answers it, but it is not this step)",
     "hnswlib": "build an index and search it (NumPy's sort answers it, but it is not this step)",
 }
+
+
+def folder_modules(path):
+    """The modules of the step's folder imported so far (its helpers)."""
+    files = set(helpers(path))
+    return [m for m in list(sys.modules.values())
+            if getattr(m, "__file__", None) and os.path.abspath(m.__file__) in files]
+
+
+def refuse_text(judged, name, products):
+    """Fails for what the step's text (or a helper's) shows, from step_product: what reaches
+    code the text does not name, NumPy's reductions in or for a loop; with `products` (once
+    the function has run), a library's product, or no loop at all."""
+    if not judged:
+        return
+    where = judged[1]
+    if where == ("no loop", None):
+        if products:
+            fail(WRONG, "%s has no loop (nor do the modules of its folder it imports): this "
+                 "step is your own loops, compiled (NumPy's matrix product answers it, but it "
+                 "is not this step)" % name)
+        return
+    at = shown(judged[0])
+    if where[1] in ESCAPES:
+        fail(WRONG, "%s:%d uses %s, which reaches code the file's text does not name (or "
+             "runs Python inside compiled code): in this step write the names you use, and "
+             "the products as your own loops" % (at, where[0], where[1]))
+    if where[1].endswith("taken as a value"):
+        fail(WRONG, "%s:%d has NumPy's %s: a reduction kept under another name to call in "
+             "a loop; compute the norms once before the loops (NumPy is fine there, called "
+             "by its name) and write the products as your own loops over k, typed and "
+             "compiled" % (at, where[0], where[1]))
+    if where[1].endswith("in a loop"):
+        fail(WRONG, "%s:%d calls NumPy's %s: a loop handing each row to NumPy; compute "
+             "the norms once before the loops (NumPy is fine there) and write the products "
+             "as your own loops over k, typed and compiled" % (at, where[0], where[1]))
+    if products:
+        fail(WRONG, "%s:%d uses %s, a library's product: in this step the products are "
+             "your own loops (the sum over k of U[i, k] * U[j, k], written out and "
+             "compiled)" % (at, where[0], where[1]))
 
 
 def kept_from_decoy(first, X, decoy, row):
@@ -430,23 +471,8 @@ def main():
     # it has run, after whether it used the library at all.
     # The step's text, and its helpers' (modules of its folder it imports, files a Cython
     # file includes): a product kept in a helper is still the step's.
-    judged = step_product(path) if a.own_loops else None
-    where = judged[1] if judged else None
-    if judged and where != ("no loop", None):
-        at = shown(judged[0])
-        if where[1] in ESCAPES:
-            fail(WRONG, "%s:%d uses %s, which reaches code the file's text does not name (or "
-                 "runs Python inside compiled code): in this step write the names you use, and "
-                 "the products as your own loops" % (at, where[0], where[1]))
-        if where[1].endswith("taken as a value"):
-            fail(WRONG, "%s:%d has NumPy's %s: a reduction kept under another name to call in "
-                 "a loop; compute the norms once before the loops (NumPy is fine there, called "
-                 "by its name) and write the products as your own loops over k, typed and "
-                 "compiled" % (at, where[0], where[1]))
-        if where[1].endswith("in a loop"):
-            fail(WRONG, "%s:%d calls NumPy's %s: a loop handing each row to NumPy; compute "
-                 "the norms once before the loops (NumPy is fine there) and write the products "
-                 "as your own loops over k, typed and compiled" % (at, where[0], where[1]))
+    if a.own_loops:
+        refuse_text(step_product(path), name, products=False)
     used = False
     if "numba" in sys.modules and end > start:
         # A JIT compiles on the first call: do it on one row, and report it apart.
@@ -465,7 +491,7 @@ def main():
         searches = _lab_watch.Searches()
         searches.install(uses, module)
     if "numba" in uses and not _lab_watch.is_jitted(fn):
-        compiled = _lab_watch.Compiled(module)
+        compiled = _lab_watch.Compiled([module] + folder_modules(path))
         one_pass = _lab_watch.one_pass(X)
         compiled.install()
     mark = os.environ.get("LADDER_KERNEL_MARK")
@@ -493,7 +519,7 @@ def main():
         # Imported is not used: the same rows once more, untimed, watched for a call into the
         # library (the same rows: a step that searched only when asked for one row would pass
         # a one-row watch).
-        if "numba" in uses and _lab_watch.jitted(module):
+        if "numba" in uses and _lab_watch.jitted([module] + folder_modules(path)):
             used = True
         else:
             try:
@@ -503,7 +529,7 @@ def main():
             except BaseException as e:
                 detail, summary = student_trace(e, path)
                 fail(RAISED, summary, detail)
-            used = used or ("numba" in uses and _lab_watch.jitted(module))
+            used = used or ("numba" in uses and _lab_watch.jitted([module] + folder_modules(path)))
     if uses and end > start and not used:
         hint = USE_HINTS.get(uses[0], "call it from your function")
         what = "searched with" if any(m in SEARCHES for m in uses) else "called"
@@ -528,17 +554,8 @@ def main():
                     searches.vectors(), "" if searches.vectors() == 1 else "s", n))
     # Judged once the function has run: a template still raising its TODO says that first.
     if a.own_loops:
-        # Again: a helper the function imported as it ran is judged too.
-        judged = step_product(path)
-        where = judged[1] if judged else None
-        if where == ("no loop", None):
-            fail(WRONG, "%s has no loop (nor do the modules of its folder it imports): this "
-                 "step is your own loops, compiled (NumPy's matrix product answers it, but it "
-                 "is not this step)" % name)
-        if where:
-            fail(WRONG, "%s:%d uses %s, a library's product: in this step the products are "
-                 "your own loops (the sum over k of U[i, k] * U[j, k], written out and "
-                 "compiled)" % (shown(judged[0]), where[0], where[1]))
+        # Again, with the products: a helper the function imported as it ran is judged too.
+        refuse_text(step_product(path), name, products=True)
     if compiled is not None and end > start:
         # Outside the compiled functions a step may prepare the data (a few passes of NumPy
         # over it), or spend less than its compiled loops do; NumPy doing the products in a
@@ -568,7 +585,7 @@ def main():
                      "have %d: add the rows themselves (normalised), and search with them"
                      % (name, searches.dim, "" if searches.dim == 1 else "s", d))
             if searches.found:
-                share = _lab_watch.from_search(ids, searches.found)
+                share = _lab_watch.from_search(ids, searches.found, start)
                 if share < 0.5:
                     fail(WRONG, "%s: only %.0f%% of the neighbours topk returned are ones its "
                          "index searches found: return the index's answer (each row's own "

@@ -40,18 +40,34 @@ def imported(tokens, i):
     return tokens[j].string in ("from", "import", "cimport")
 
 
-def library_product(path):
-    """Where the file hands a product to a library: (line, what) for the first call of a
-    library's product (`np.dot`, `np.inner`, `U.dot`, `matmul`, ...) or use of the `@`
-    operator, ("no loop", None) when the file has no loop at all, or None when its products
-    are its own loops, or the file cannot be read as Python tokens (never a false alarm). A
-    function the file defines itself (`def dot(a, b):` with a loop inside) is its own."""
+def over_rows(tokens, open_at):
+    """Whether the call whose "(" is token `open_at` is given an axis (`axis=1`, or a second
+    argument): a norm over many rows at once, not one row's."""
+    depth = 0
+    for t in tokens[open_at:]:
+        if t.type == tokenize.OP and t.string in ("(", "[", "{"):
+            depth += 1
+        elif t.type == tokenize.OP and t.string in (")", "]", "}"):
+            depth -= 1
+            if depth == 0:
+                return False
+        elif depth == 1 and (t.string == "," or t.string == "axis"):
+            return True
+    return False
+
+
+def read_tokens(path):
+    """The file's Python tokens less comments, or None when it cannot be read as Python."""
     try:
         with open(path, "rb") as f:
-            tokens = [t for t in tokenize.tokenize(f.readline)
-                      if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING)]
+            return [t for t in tokenize.tokenize(f.readline)
+                    if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING)]
     except (OSError, SyntaxError, tokenize.TokenError, UnicodeDecodeError):
         return None
+
+
+def defined(tokens):
+    """The functions a file defines (`def dot(`, `cdef double dot(`)."""
     own = set()
     for i, t in enumerate(tokens[:-1]):
         if t.type == tokenize.NAME and t.string in ("def", "cdef", "cpdef"):
@@ -63,6 +79,33 @@ def library_product(path):
                 j += 1
             if tokens[j].type == tokenize.NAME and tokens[j + 1].string == "(":
                 own.add(tokens[j].string)
+    return own
+
+
+def numpy_names(tokens):
+    """The names the file gives NumPy (`np` from `import numpy as np`)."""
+    names = set()
+    for i, t in enumerate(tokens[:-1]):
+        if t.string == "import" and tokens[i + 1].string == "numpy":
+            k = i + 2
+            if k + 1 < len(tokens) and tokens[k].string == "as":
+                names.add(tokens[k + 1].string)
+            elif i == 0 or tokens[i - 1].string != ".":
+                names.add("numpy")
+    return names
+
+
+def library_product(path, also_own=()):
+    """Where the file hands a product to a library: (line, what) for the first call of a
+    library's product (`np.dot`, `np.inner`, `U.dot`, `matmul`, ...) or use of the `@`
+    operator, ("no loop", None) when the file has no loop at all, or None when its products
+    are its own loops, or the file cannot be read as Python tokens (never a false alarm). A
+    function the file (or a helper of the step's, `also_own`) defines is its own."""
+    tokens = read_tokens(path)
+    if tokens is None:
+        return None
+    own = defined(tokens) | set(also_own)
+    numpy = numpy_names(tokens)
     seen_loop = False
     starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
     cython = path.endswith(".pyx")
@@ -95,14 +138,19 @@ def library_product(path):
                 prev is not None and prev.string in ("def", "cdef", "cpdef")):
             return (t.start[0], t.string)
         in_loop = bool(loops) and (depth > loops[-1] or after_colon)
+        nxt = tokens[i + 1].string if i + 1 < len(tokens) else ""
         if (cython and t.type == tokenize.NAME and t.string in REDUCTIONS and t.string not in own
-                and prev is not None and prev.string == "."
-                and (i + 1 >= len(tokens) or tokens[i + 1].string != "(")):
-            # Taken as a value (`red = np.add.reduce`), it is called in a loop by another name.
+                and prev is not None and prev.string == "." and nxt != "("
+                and not nxt.endswith("=") and nxt != "["
+                and (t.string in ("reduce", "reduceat", "accumulate")
+                     or (i > 1 and tokens[i - 2].string in numpy))):
+            # Taken as a value (`red = np.add.reduce`), it is called in a loop by another name;
+            # a field of the file's own (`acc.sum += x`) is not NumPy's.
             return (t.start[0], "." + t.string + " taken as a value")
         if (cython and in_loop and t.type == tokenize.NAME and t.string in REDUCTIONS
                 and t.string not in own and prev is not None and prev.string == "."
-                and i + 1 < len(tokens) and tokens[i + 1].string == "("):
+                and i + 1 < len(tokens) and tokens[i + 1].string == "("
+                and (t.string != "norm" or over_rows(tokens, i + 1))):
             return (t.start[0], "." + t.string + "() in a loop")
         if t.type == tokenize.OP and t.string == "@":
             # At the start of a line it is a decorator, not a product.
@@ -158,12 +206,18 @@ def step_product(path):
     """library_product over the step's file and its helpers: (file, where) for the first
     product or escape in any of them, (path, ("no loop", None)) when none of them has a loop,
     or None. A loop in a helper (a kernel kept in its own module) is the step's loop."""
-    where = library_product(path)
+    found = helpers(path)
+    own = set()
+    for f in [path] + found:
+        tokens = read_tokens(f)
+        if tokens is not None:
+            own |= defined(tokens)
+    where = library_product(path, own)
     if where is not None and where != ("no loop", None):
         return (path, where)
     looped = where is None
-    for f in helpers(path):
-        w = library_product(f)
+    for f in found:
+        w = library_product(f, own)
         if w is None:
             looped = True
         elif w != ("no loop", None):

@@ -46,6 +46,8 @@ class Searches:
         # Each search's answer (row numbers, a matrix) in call order; None once a search's
         # answer could not be read (faiss's raw search_c writes it through a pointer).
         self.found = []
+        # faiss.swig_ptr's pointers, by id: the array each points into.
+        self.arrays = {}
         self.swapped = []
 
     def vectors(self):
@@ -107,6 +109,13 @@ class Searches:
                     self._swap(cls, "search", self._index_search(vars(cls)["search"]))
                 if "search_c" in vars(cls):
                     self._swap(cls, "search_c", self._index_search_c(vars(cls)["search_c"]))
+            if callable(getattr(faiss, "swig_ptr", None)):
+                ptr = faiss.swig_ptr
+                wrapped_ptr = self._ptr(ptr)
+                self._swap(faiss, "swig_ptr", wrapped_ptr)
+                for name, value in list(vars(student).items()):
+                    if value is ptr:
+                        self._swap(student, name, wrapped_ptr)
             if callable(getattr(faiss, "knn", None)):
                 knn = faiss.knn
                 wrapped = self._knn(knn)
@@ -150,6 +159,17 @@ class Searches:
 
         return searched
 
+    def _ptr(self, swig_ptr):
+        """faiss.swig_ptr, keeping which array each pointer is of (and the pointer alive)."""
+        watch = self
+
+        def pointer(x):
+            p = swig_ptr(x)
+            watch.arrays[id(p)] = (p, x)
+            return p
+
+        return pointer
+
     def _index_search_c(self, search_c):
         """faiss's raw search, `search_c(n, swig_ptr(x), k, swig_ptr(D), swig_ptr(I))`: the
         rows are its first argument."""
@@ -164,10 +184,21 @@ class Searches:
                     rows = 0
                 watch._note(id(index), rows, int(getattr(index, "ntotal", 0)), k,
                             getattr(index, "d", None))
-                # Its answer is written through a pointer: not read here.
-                watch.found = None
 
-            return watch._outermost(note, lambda: search_c(index, n, *args, **kwargs))
+            outermost = getattr(watch.depth, "n", 0) == 0
+            result = watch._outermost(note, lambda: search_c(index, n, *args, **kwargs))
+            if outermost:
+                # Its answer is written through a pointer: read from the array behind it.
+                labels = args[3] if len(args) > 3 else kwargs.get("labels")
+                behind = watch.arrays.get(id(labels))
+                if behind is None:
+                    watch.found = None
+                else:
+                    try:
+                        watch._keep(behind[1].reshape(int(n), -1))
+                    except (TypeError, ValueError, AttributeError):
+                        watch.found = None
+            return result
 
         return searched
 
@@ -205,25 +236,27 @@ class Searches:
         return searched
 
 
-def from_search(ids, found):
-    """The share of a top-k answer's row numbers (`ids`, rows × k) that the searches found for
-    that row: each answer row is matched with the search row, among those that found its
-    first neighbour, that shares most with it."""
+def from_search(ids, found, start):
+    """The share of a top-k answer's row numbers (`ids`, rows × k, for rows start..) that the
+    searches found for that row. Each answer row is matched with the search row that shares
+    most with it among: the one asked in the same place (searches in order), those that found
+    the row itself, and those that found its first or second neighbour."""
     import numpy as np
 
-    where = {}
     rows = [set(r.tolist()) for f in found if f is not None for r in f]
+    where = {}
     for i, r in enumerate(rows):
         for v in r:
             where.setdefault(v, []).append(i)
+    ids = np.asarray(ids)
     shared = 0
-    for a in np.asarray(ids):
+    for at, a in enumerate(ids):
         want = set(a.tolist())
-        # A few candidates: the search rows that found this row's first or second neighbour.
-        cands = where.get(int(a[0]), [])[:16] + (where.get(int(a[1]), [])[:16] if len(a) > 1 else [])
+        cands = [at] if at < len(rows) else []
+        for v in [start + at] + a[:2].tolist():
+            cands += where.get(int(v), [])[:32]
         shared += max((len(want & rows[c]) for c in cands), default=0)
-    total = np.asarray(ids).size
-    return shared / total if total else 1.0
+    return shared / ids.size if ids.size else 1.0
 
 
 def is_jitted(value):
@@ -258,6 +291,10 @@ class Timed:
                 if watch.active == 0:
                     watch.install()
 
+    def __getitem__(self, key):
+        # A CUDA launch, kernel[blocks, threads](...): timed like a call.
+        return Timed(self.dispatcher[key], self.watch)
+
     def __getattr__(self, name):
         # py_func, signatures, parallel_diagnostics...: the dispatcher's own.
         return getattr(self.dispatcher, name)
@@ -285,18 +322,17 @@ class Compiled:
     The module's names are swapped for timing wrappers between calls only: while a compiled
     function runs (and compiles, reading the module's names) it sees the real ones."""
 
-    def __init__(self, module):
+    def __init__(self, modules):
         _type_as_dispatcher()
-        self.module = module
-        self.real = {k: v for k, v in vars(module).items() if is_jitted(v)}
-        self.wrappers = {k: Timed(v, self) for k, v in self.real.items()}
+        self.real = [(m, k, v) for m in modules for k, v in vars(m).items() if is_jitted(v)]
+        self.wrappers = [(m, k, Timed(v, self)) for m, k, v in self.real]
         self.inside = 0.0
         self.active = 0
         self.lock = threading.Lock()
 
     def _set(self, names):
-        for k, v in names.items():
-            setattr(self.module, k, v)
+        for m, k, v in names:
+            setattr(m, k, v)
 
     def install(self):
         self._set(self.wrappers)
@@ -363,9 +399,10 @@ def calls_into(call, mods, names=None):
     return bool(hit)
 
 
-def jitted(module):
-    """Whether a function of the student's module was compiled by Numba (called with types)."""
-    for v in vars(module).values():
-        if type(v).__module__.startswith("numba") and getattr(v, "signatures", None):
-            return True
+def jitted(modules):
+    """Whether a function of the student's modules was compiled by Numba (called with types)."""
+    for module in modules:
+        for v in vars(module).values():
+            if type(v).__module__.startswith("numba") and getattr(v, "signatures", None):
+                return True
     return False

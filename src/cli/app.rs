@@ -60,6 +60,11 @@ pub fn demo(args: &AppArgs) -> Result<ExitCode> {
 /// lessons it loads and whether it opens on them.
 pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<ExitCode> {
     let theme: Theme = args.theme.parse().map_err(anyhow::Error::msg)?;
+    // The notes are Markdown: a name that says otherwise (notes.pdf) is refused before the
+    // app opens, not found out when `m` writes Markdown into it.
+    if let Some(notes) = &args.notes {
+        super::common::check_output(notes, &[], Some(&["md", "markdown"]))?;
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         // No terminal to draw in (a pipe, CI): climb the ladder headless instead, with what
         // was asked of the app: its peers, and its notes file as the Markdown table.

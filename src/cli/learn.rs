@@ -92,8 +92,9 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
         && let Err(why) = Progress::read(given)
     {
         anyhow::bail!(
-            "{} is not a ladder progress file ({why}): give the file `ladder learn` keeps your \
-             progress in (by default {}), or a new file name to start one",
+            "{} could not be read as a ladder progress file ({why}), so it is left as it is: \
+             give the file `ladder learn` keeps your progress in (by default {}), or a new file \
+             name to start one",
             given.display(),
             default_path().display()
         );

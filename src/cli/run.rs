@@ -154,6 +154,13 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
     }
     // ...and a folder that cannot be made or written in: the nearest one there is probed.
     if let Some(dir) = flame_dir.as_deref() {
+        if let Some(file) = dir.ancestors().skip(1).find(|a| a.is_file()) {
+            bail!(
+                "{} is a file: the flamegraphs' folder {} cannot be made under it (--flamegraphs DIR)",
+                file.display(),
+                dir.display()
+            );
+        }
         let there = dir
             .ancestors()
             .find(|a| !a.as_os_str().is_empty() && a.is_dir())
@@ -271,6 +278,8 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
     let text = match (args.format.as_str(), args.output.as_deref()) {
         // NOTES.md with its chart: speedup.svg beside it, shown at the top of the table.
         ("markdown", Some(path)) => {
+            // Read first: a file that cannot be read is not written over, nor its chart.
+            let before = report::existing_notes(path).map_err(|e| anyhow::anyhow!(e))?;
             let chart = match report::charts::speedup_svg(&results) {
                 Some(svg) => {
                     let name = report::chart_file_for(path);
@@ -282,7 +291,6 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
             };
             // Written as the app's `m` writes it: the student's own text above and below the
             // table stays.
-            let before = report::existing_notes(path).map_err(|e| anyhow::anyhow!(e))?;
             report::merge_notes(
                 before.as_deref(),
                 &report::Export::render(&report::Markdown { chart }, &results),

@@ -5,7 +5,7 @@ use super::spec::{Lab, LabStep, parse_lab};
 
 /// One line per way `lab` asks less than the shipped lab.toml of a shipped step (by id): a
 /// step removed or made optional, a lower floor or one over another step, a check turned off,
-/// another workload size.
+/// a smaller workload.
 /// Empty when it asks as much (or more).
 #[must_use]
 pub fn loosened(lab: &Lab) -> Vec<String> {
@@ -16,9 +16,9 @@ pub fn loosened(lab: &Lab) -> Vec<String> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    // The floors were measured at the shipped size: at another, fixed costs weigh otherwise.
+    // The floors were measured at the shipped size: at a smaller one, fixed costs weigh more.
     let (w, g) = (&shipped.workload, &lab.workload);
-    if (w.n, w.d) != (g.n, g.d) {
+    if g.n < w.n || g.d < w.d {
         out.push(format!(
             "the workload is {} × {} (shipped: {} × {}, the size the floors are set for)",
             g.n, g.d, w.n, w.d

@@ -367,6 +367,9 @@ mod load_tests {
         let t = std::time::Instant::now();
         let elsewhere = probe.finish(0.0);
         assert!(t.elapsed() >= MIN_LOAD_INTERVAL, "waited out the interval");
+        if cfg!(target_os = "linux") {
+            assert!(elsewhere.is_some(), "judged, not left unsaid");
+        }
         if let Some(l) = elsewhere {
             let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
             assert!((0.0..=cores).contains(&l), "{l}");

@@ -167,9 +167,6 @@ impl GateReport {
                 Verdict::Missing => "MISSING from the run".to_string(),
                 Verdict::Unverified => "WRONG ANSWER (failed verification)".to_string(),
             };
-            if r.under_load() {
-                let _ = write!(verdict, "; {}", load_words(r.load_elsewhere.unwrap_or(0.0)));
-            }
             if let Some(first) = r.first_ratio {
                 let again = if r.verdict == Verdict::Regressed {
                     " again"
@@ -181,6 +178,10 @@ impl GateReport {
                     "{again} on a second run (first {})",
                     signed_pct(first)
                 );
+            }
+            // After the verdict's own words, which read as one phrase.
+            if r.under_load() {
+                let _ = write!(verdict, "; {}", load_words(r.load_elsewhere.unwrap_or(0.0)));
             }
             let _ = writeln!(
                 s,

@@ -637,6 +637,21 @@ fn a_helper_module_in_the_lab_folder_is_judged_with_the_step() {
         eprintln!("skipped the Numba half: numba is not installed (pip install numba)");
         return;
     }
+    // A Numba step whose kernel lives in its own module, called through the module's name:
+    // its loops are the step's, and its time is timed as compiled.
+    let dir = one_step_lab(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "uses_one_of = [\"numba\"]\nown_loops = true",
+        &body
+            .replace("from mathutil import rows", "import mathutil")
+            .replace(
+                "    rows(U, start, end, out)",
+                "    mathutil.rows(U, start, end, out)",
+            )
+            .replace("    for _ in range(1):\n        pass\n", ""),
+    );
     std::fs::write(
         dir.path().join("mathutil.py"),
         "from numba import njit\n\n\n@njit\ndef rows(U, a, b, out):\n    for i in range(a, b):\n        \
@@ -644,12 +659,7 @@ fn a_helper_module_in_the_lab_folder_is_judged_with_the_step() {
          s += U[i, k] * U[j, k]\n            out[i - a, j] = s\n",
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("mine.py"),
-        body.replace("    for _ in range(1):\n        pass\n", ""),
-    )
-    .unwrap();
-    let (code, doc) = check(dir.path(), &[]);
+    let (code, doc) = check(dir.path(), &["--n", "600", "--d", "128"]);
     assert_eq!(code, 0, "{doc}");
 }
 
@@ -703,4 +713,16 @@ fn the_library_step_returns_what_an_index_of_the_rows_found() {
         why.contains("of the neighbours topk returned are ones its index searches found"),
         "{why}"
     );
+    // Honest: more candidates asked of the index than k, itself left out of them.
+    let honest = "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
+         index = faiss.IndexFlatIP(U.shape[1])\n    index.add(U)\n    \
+         D, I = index.search(U[start:end], 4 * k)\n    \
+         keep = I != np.arange(start, end)[:, None]\n    \
+         order = np.argsort(~keep, axis=1, kind='stable')[:, :k]\n    \
+         return np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)\n";
+    let dir = one_step_lab("mine.py", "numpy", "topk", asks, honest);
+    let (code, doc) = check(dir.path(), &["--n", "2000", "--d", "128", "--k", "40"]);
+    assert_eq!(code, 0, "{doc}");
 }

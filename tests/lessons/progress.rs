@@ -246,7 +246,9 @@ fn the_export_holds_every_attempt_the_hints_and_the_measurements() {
         .arg(dir.path().join("x.json"))
         .assert()
         .failure()
-        .stderr(predicates::str::contains("is not a ladder progress file"));
+        .stderr(predicates::str::contains(
+            "could not be read as a ladder progress file",
+        ));
     assert_eq!(
         std::fs::read_to_string(&hand_in).unwrap(),
         "{\"rungs\": [], \"workload\": {}}"

@@ -130,6 +130,15 @@ pub fn draw(f: &mut Frame, demo: &Demo, m: &Model, theme: &Theme, area: Rect) {
             format!("{:.0}", l.gflops_avg),
             format!("GFLOP/s · {} running", m.rows[l.index].info.id),
         ),
+        // The baseline against itself says nothing: it is what the others are measured by.
+        (Some(r), _) if r.rung == m.rows[0].info.id => (
+            human_speedup(r.speedup_vs_baseline),
+            format!(
+                "{} · {}: the baseline every speedup is measured against",
+                r.rung,
+                crate::report::human_seconds(r.estimated_s)
+            ),
+        ),
         (Some(r), _) => (
             human_speedup(r.speedup_vs_baseline),
             format!(
