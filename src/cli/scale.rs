@@ -45,7 +45,7 @@ pub struct ScaleArgs {
 
 pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
     let w = &args.workload;
-    let sizes: Vec<usize> = w
+    let mut sizes: Vec<usize> = w
         .size
         .n
         .split(',')
@@ -72,6 +72,8 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
     {
         bail!("--n names {twice} twice: give each size once");
     }
+    // Climbed smallest first, as the table and the chart read.
+    sizes.sort_unstable();
     // Where the table and the plot go is checked before the sweep, and they are two files.
     if let Some(out) = &args.output {
         super::common::check_output(out, &[], None)?;

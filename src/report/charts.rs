@@ -369,8 +369,18 @@ fn draw_scale(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::with_string(svg, (WIDTH, 760)).into_drawing_area();
     root.fill(&palette::BG)?;
+    // The picture travels without the page that explains its marks.
+    let caption = if sweep
+        .points
+        .iter()
+        .any(|p| p.extrapolated && p.seconds > 0.0)
+    {
+        "How the time grows with n (log-log; hollow points: estimates)"
+    } else {
+        "How the time grows with n (log-log)"
+    };
     let mut chart = ChartBuilder::on(&root)
-        .caption("How the time grows with n (log-log)", text(34))
+        .caption(caption, text(34))
         .margin(24)
         .x_label_area_size(70)
         .y_label_area_size(130)
@@ -382,7 +392,7 @@ fn draw_scale(
     chart
         .configure_mesh()
         .x_label_formatter(&|n| format!("{n:.0}"))
-        .y_label_formatter(&|t| human_seconds(*t))
+        .y_label_formatter(&|t| tick_seconds(*t))
         .x_desc("n (vectors)")
         .y_desc("kernel time")
         .label_style(text(24))

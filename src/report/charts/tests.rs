@@ -149,6 +149,10 @@ fn the_scaling_chart_has_a_line_per_rung_with_its_exponent() {
     let svg = scale_svg(&sweep, &["naive", "native"]).unwrap();
     let els = elements(&svg);
     assert!(svg.contains("naive · b = 2.00") && svg.contains("native · b = 1.00"));
+    assert!(
+        svg.contains("hollow points: estimates"),
+        "the marks are said"
+    );
     let colors = series_colors(&["naive", "native"]);
     assert_ne!(colors[0], colors[1]);
     assert_eq!(
