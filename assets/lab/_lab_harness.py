@@ -27,7 +27,7 @@ import traceback
 # Beside this file; imported before the student's folder joins the path, so no file of theirs
 # can stand in for it.
 import _lab_watch
-from _lab_text import ESCAPES, helpers, step_product
+from _lab_text import helpers, refusal, step_product
 
 # Exit codes: 3 the step could not be loaded, 4 it raised, 5 it returned the wrong thing.
 LOAD, RAISED, WRONG = 3, 4, 5
@@ -349,36 +349,11 @@ def folder_modules(path):
 
 
 def refuse_text(judged, name, products):
-    """Fails for what the step's text (or a helper's) shows, from step_product: what reaches
-    code the text does not name, NumPy's reductions in or for a loop; with `products` (once
-    the function has run), a library's product, or no loop at all."""
-    if not judged:
-        return
-    where = judged[1]
-    if where == ("no loop", None):
-        if products:
-            fail(WRONG, "%s has no loop (nor do the modules of its folder it imports): this "
-                 "step is your own loops, compiled (NumPy's matrix product answers it, but it "
-                 "is not this step)" % name)
-        return
-    at = shown(judged[0])
-    if where[1] in ESCAPES:
-        fail(WRONG, "%s:%d uses %s, which reaches code the file's text does not name (or "
-             "runs Python inside compiled code): in this step write the names you use, and "
-             "the products as your own loops" % (at, where[0], where[1]))
-    if where[1].endswith("taken as a value"):
-        fail(WRONG, "%s:%d has NumPy's %s: a reduction kept under another name to call in "
-             "a loop; compute the norms once before the loops (NumPy is fine there, called "
-             "by its name) and write the products as your own loops over k, typed and "
-             "compiled" % (at, where[0], where[1]))
-    if where[1].endswith("in a loop"):
-        fail(WRONG, "%s:%d calls NumPy's %s: a loop handing each row to NumPy; compute "
-             "the norms once before the loops (NumPy is fine there) and write the products "
-             "as your own loops over k, typed and compiled" % (at, where[0], where[1]))
-    if products:
-        fail(WRONG, "%s:%d uses %s, a library's product: in this step the products are "
-             "your own loops (the sum over k of U[i, k] * U[j, k], written out and "
-             "compiled)" % (at, where[0], where[1]))
+    """Fails for what the step's text (or a helper's) shows (see _lab_text.refusal)."""
+    if judged:
+        why = refusal(judged[1], name, shown(judged[0]), products)
+        if why:
+            fail(WRONG, why)
 
 
 def kept_from_decoy(first, X, decoy, row):

@@ -224,3 +224,33 @@ def step_product(path):
             return (f, w)
     return None if looped else (path, ("no loop", None))
 
+
+def refusal(where, name, at, products):
+    """Why a step of its own loops does not count, from what step_product found in file `at`
+    (None: it may): what reaches code the text does not name, NumPy's reductions in or for a
+    loop; with `products` (once the function has run), a library's product, or no loop."""
+    if where == ("no loop", None):
+        if products:
+            return ("%s has no loop (nor do the modules of its folder it imports): this step "
+                    "is your own loops, compiled (NumPy's matrix product answers it, but it is "
+                    "not this step)" % name)
+        return None
+    if where[1] in ESCAPES:
+        return ("%s:%d uses %s, which reaches code the file's text does not name (or runs "
+                "Python inside compiled code): in this step write the names you use, and the "
+                "products as your own loops" % (at, where[0], where[1]))
+    if where[1].endswith("taken as a value"):
+        return ("%s:%d has NumPy's %s: a reduction kept under another name to call in a loop; "
+                "compute the norms once before the loops (NumPy is fine there, called by its "
+                "name) and write the products as your own loops over k, typed and compiled"
+                % (at, where[0], where[1]))
+    if where[1].endswith("in a loop"):
+        return ("%s:%d calls NumPy's %s: a loop handing each row to NumPy; compute the norms "
+                "once before the loops (NumPy is fine there) and write the products as your "
+                "own loops over k, typed and compiled" % (at, where[0], where[1]))
+    if products:
+        return ("%s:%d uses %s, a library's product: in this step the products are your own "
+                "loops (the sum over k of U[i, k] * U[j, k], written out and compiled)"
+                % (at, where[0], where[1]))
+    return None
+
