@@ -109,24 +109,24 @@ class Searches:
                     self._swap(cls, "search", self._index_search(vars(cls)["search"]))
                 if "search_c" in vars(cls):
                     self._swap(cls, "search_c", self._index_search_c(vars(cls)["search_c"]))
-            if callable(getattr(faiss, "swig_ptr", None)):
-                ptr = faiss.swig_ptr
-                wrapped_ptr = self._ptr(ptr)
-                self._swap(faiss, "swig_ptr", wrapped_ptr)
-                for name, value in list(vars(student).items()):
-                    if value is ptr:
-                        self._swap(student, name, wrapped_ptr)
-            if callable(getattr(faiss, "knn", None)):
-                knn = faiss.knn
-                wrapped = self._knn(knn)
-                self._swap(faiss, "knn", wrapped)
-                for name, value in list(vars(student).items()):
-                    if value is knn:
-                        self._swap(student, name, wrapped)
+            self._swap_function(faiss, "swig_ptr", self._ptr, student)
+            self._swap_function(faiss, "knn", self._knn, student)
         if hnswlib is not None:
             for cls in (getattr(hnswlib, "Index", None), getattr(hnswlib, "BFIndex", None)):
                 if cls is not None and hasattr(cls, "knn_query"):
                     self._swap(cls, "knn_query", self._knn_query(cls.knn_query))
+
+    def _swap_function(self, module, name, wrap, student):
+        """Wraps a module's function, and any name the student's module took it by
+        (`from faiss import knn`)."""
+        real = getattr(module, name, None)
+        if not callable(real):
+            return
+        wrapped = wrap(real)
+        self._swap(module, name, wrapped)
+        for k, value in list(vars(student).items()):
+            if value is real:
+                self._swap(student, k, wrapped)
 
     def remove(self):
         for owner, name, old in reversed(self.swapped):

@@ -236,17 +236,6 @@ fn the_library_step_searches_every_row_over_every_vector() {
         eprintln!("skipped: faiss is not installed (pip install faiss-cpu)");
         return;
     }
-    let sorted = |search: &str| {
-        format!(
-            "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
-             n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
-             U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    {search}\n    \
-             S = U[start:end] @ U.T\n    \
-             S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
-             ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
-             return ids, np.take_along_axis(S, ids, axis=1)\n"
-        )
-    };
     let asks = "uses_one_of = [\"faiss\", \"hnswlib\"]";
     let size = ["--n", "300", "--d", "16"];
     // The whole index, searched for one row beside the sort of every row.
@@ -255,7 +244,9 @@ fn the_library_step_searches_every_row_over_every_vector() {
         "numpy",
         "topk",
         asks,
-        &sorted("index = faiss.IndexFlatIP(U.shape[1]); index.add(U); index.search(U[:1], k)"),
+        &sorted_beside(
+            "index = faiss.IndexFlatIP(U.shape[1]); index.add(U); index.search(U[:1], k)",
+        ),
         &size,
     );
     assert!(
@@ -268,7 +259,7 @@ fn the_library_step_searches_every_row_over_every_vector() {
         "numpy",
         "topk",
         asks,
-        &sorted(
+        &sorted_beside(
             "index = faiss.IndexFlatIP(U.shape[1]); index.add(U[:1]); index.search(U[start:end], k)",
         ),
         &size,
@@ -284,7 +275,7 @@ fn the_library_step_searches_every_row_over_every_vector() {
         "numpy",
         "topk",
         asks,
-        &sorted(
+        &sorted_beside(
             "index = faiss.IndexFlatIP(U.shape[1]); index.add(U); \
              index.search(U[start:end - (end - start) // 2], k)",
         ),
@@ -304,6 +295,20 @@ fn the_library_step_searches_every_row_over_every_vector() {
     let dir = one_step_lab("mine.py", "numpy", "topk", asks, raw);
     let (code, doc) = check(dir.path(), &size);
     assert_eq!(code, 0, "{doc}");
+}
+
+/// A top-k step that answers with NumPy's sort of the full matrix, after `search` (a line
+/// that builds and searches an index, or pretends to).
+fn sorted_beside(search: &str) -> String {
+    format!(
+        "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    {search}\n    \
+         S = U[start:end] @ U.T\n    \
+         S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
+         ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
+         return ids, np.take_along_axis(S, ids, axis=1)\n"
+    )
 }
 
 /// A Numba step's compiled functions are timed as it runs: NumPy doing the products in a
@@ -671,17 +676,6 @@ fn the_library_step_returns_what_an_index_of_the_rows_found() {
         eprintln!("skipped: faiss is not installed (pip install faiss-cpu)");
         return;
     }
-    let sorted = |index: &str| {
-        format!(
-            "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
-             n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
-             U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    {index}\n    \
-             S = U[start:end] @ U.T\n    \
-             S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
-             ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
-             return ids, np.take_along_axis(S, ids, axis=1)\n"
-        )
-    };
     let asks = "uses_one_of = [\"faiss\", \"hnswlib\"]";
     let size = ["--n", "300", "--d", "16"];
     let (why, _) = one_step_asking(
@@ -689,7 +683,7 @@ fn the_library_step_returns_what_an_index_of_the_rows_found() {
         "numpy",
         "topk",
         asks,
-        &sorted(
+        &sorted_beside(
             "index = faiss.IndexFlatIP(1); index.add(np.ascontiguousarray(U[:, :1])); \
              index.search(np.ascontiguousarray(U[start:end, :1]), k + 1)",
         ),
@@ -704,7 +698,7 @@ fn the_library_step_returns_what_an_index_of_the_rows_found() {
         "numpy",
         "topk",
         asks,
-        &sorted(
+        &sorted_beside(
             "index = faiss.IndexLSH(U.shape[1], 1); index.add(U); index.search(U[start:end], k + 1)",
         ),
         &size,

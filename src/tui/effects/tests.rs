@@ -80,26 +80,10 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
     };
     let mut attempts = vec![None; lab.steps.len()];
     attempts[0] = Some(attempt.clone());
-    let results = crate::lab::assess(&lab, &[Some(&attempt)], false);
     let profile =
         crate::profile::Profile::from_folded("similarity (01_naive.py:31) 40\n", 250).unwrap();
     let notes = dir.path().join("NOTES.md");
-    effects.execute(Command::ExportLabNotes {
-        path: notes.clone(),
-        dir: dir.path().display().to_string(),
-        meta: crate::report::WorkloadMeta {
-            n: 100,
-            d: 8,
-            seed: 0,
-            source: "normal".into(),
-            zero_rows: 0,
-        },
-        machine: Box::new(machine()),
-        results,
-        ours: Vec::new(),
-        flames: vec![("naive".into(), Arc::new(profile.clone()))],
-    });
-    let export = Command::ExportLabNotes {
+    let export = || Command::ExportLabNotes {
         path: notes.clone(),
         dir: dir.path().display().to_string(),
         meta: crate::report::WorkloadMeta {
@@ -114,12 +98,13 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
         ours: Vec::new(),
         flames: vec![("naive".into(), Arc::new(profile.clone()))],
     };
+    effects.execute(export());
     let Ok(Event::App(Msg::Exported(Ok(wrote)))) = rx.try_recv() else {
         panic!("the notes were not written");
     };
     assert_eq!(wrote.also, " with 1 flamegraph beside it", "{wrote:?}");
     // Written again, the notice says the flamegraph there was written over.
-    effects.execute(export);
+    effects.execute(export());
     let Ok(Event::App(Msg::Exported(Ok(again)))) = rx.try_recv() else {
         panic!("the notes were not written again");
     };
