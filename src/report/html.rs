@@ -9,23 +9,25 @@
 //! standalone file, and several do not share globals or element ids.
 
 mod embed;
+mod flames;
+mod markup;
+mod scale;
 #[cfg(test)]
 mod tests;
 
 use std::fmt::Write as _;
 
-use super::charts::{palette, scale_svg, speedup_svg, step_color};
+use self::markup::SCRIPT;
+pub use self::markup::{STYLE, esc, esc_code_spans};
+use super::charts::{palette, speedup_svg, step_color};
 use super::{
     Results, any_repeated, compile_note, gflops_cell, human_seconds, load_note, peak_cell,
     range_cell, repeat_note, spread_note, time_cell, verified_cell, vs_baseline_cell,
     vs_previous_cell,
 };
-use crate::profile::{Profile, StackView};
+use crate::profile::Profile;
 use crate::run::scale::Sweep;
 use crate::workload::human_bytes;
-
-/// Below this many samples a flamegraph's proportions are noise, and the page says so.
-use super::flame::FEW_SAMPLES;
 
 /// Why a report has no flamegraphs, and how to get them.
 pub const NOT_PROFILED: &str = "No flamegraphs: these runs were not profiled. `ladder run \
@@ -77,85 +79,6 @@ pub struct HtmlReport {
     /// the bottom, beside the files read.
     pub notes: Vec<String>,
 }
-
-/// Escapes text, and shows the lessons' `code` spans (paired backticks) as code, as the
-/// terminal does: "How many times faster will `algorithmic` be?".
-#[must_use]
-pub fn esc_code_spans(s: &str) -> String {
-    let parts: Vec<&str> = s.split('`').collect();
-    // An odd backtick is no span: the text is kept as it is.
-    if parts.len().is_multiple_of(2) {
-        return esc(s);
-    }
-    parts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            if i.is_multiple_of(2) {
-                esc(p)
-            } else {
-                format!("<code>{}</code>", esc(p))
-            }
-        })
-        .collect()
-}
-
-/// Escapes text for HTML content and attribute values.
-#[must_use]
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The look of every page ladder writes (the report, the class view): large type on black,
-/// for a projector; printed, black on white (the charts keep their dark ground: their
-/// palette is drawn for it).
-pub(super) const STYLE: &str = r"
-body{background:#000;color:#fff;font:18px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1300px;padding:0 24px 48px}
-h1{font-size:34px;margin:28px 0 6px}h2{font-size:26px;margin:40px 0 10px;border-bottom:2px solid #555}
-h3{font-size:20px;margin:26px 0 8px}a{color:#8af}
-nav a{margin-right:18px}
-table{border-collapse:collapse;margin:8px 0;font-size:17px}th,td{padding:5px 7px;border-bottom:1px solid #444;text-align:right;vertical-align:top}
-th{color:#ffff64;text-align:right}td.t,th.t{text-align:left}td{white-space:nowrap}td.long{white-space:normal;min-width:14em}tr.what td{white-space:normal;color:#ccc;font-size:16px;padding-top:0}tr.main td{border-bottom:0}
-dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ffff64}dd{margin:0}
-.chart svg{max-width:100%;height:auto;display:block}
-.flame{width:100%;border:0;background:#fff;display:block}
-.note{color:#ccc}tr.bad td{color:#ff6e6e}.swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
-code{font-size:16px}.wide{overflow-x:auto}
-td.wrap{white-space:normal;min-width:16em}td.v{white-space:normal;min-width:5em}span.nw{white-space:nowrap}table.summary td+td{white-space:normal}span.bad{color:#ff6e6e}blockquote{margin:6px 0 18px;padding:6px 14px;border-left:4px solid #8af;white-space:pre-wrap}
-@media (max-width:1100px){table{font-size:15px}th,td{padding:4px 5px}tr.what td{font-size:14px}}
-@media print{body{background:#fff;color:#000;font-size:12pt;max-width:none}th,dt{color:#000}.note,tr.what td{color:#333}
-a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}
-.swatch{outline:1px solid #000}.chart svg{background:#000}h2,h3{break-after:avoid}tr,.chart,iframe.flame,.flamebox{break-inside:avoid}}
-";
-
-/// Marks the page as rendered once its script has run, counting the flamegraphs whose own
-/// script (inferno's `init`) ran and that fill their frame's width (an inline SVG whose width
-/// inferno removed shrinks to 300 pixels unless styled): a browser check reads `data-ladder`
-/// from the DOM.
-const SCRIPT: &str = r#"
-window.addEventListener("load", function () {
-  var frames = document.querySelectorAll("iframe.flame"), ready = 0;
-  for (var i = 0; i < frames.length; i++) {
-    try {
-      var doc = frames[i].contentDocument, svg = doc.querySelector("svg");
-      if (typeof frames[i].contentWindow.zoom === "function" && doc.getElementById("frames") &&
-          svg.getBoundingClientRect().width >= 0.9 * frames[i].clientWidth) ready++;
-    } catch (e) {}
-  }
-  document.documentElement.setAttribute("data-ladder", "rendered flames " + ready + "/" + frames.length);
-});
-"#;
 
 impl HtmlReport {
     /// The whole page.
@@ -397,167 +320,6 @@ impl HtmlReport {
             None => {
                 let _ = writeln!(h, "<p class=\"note\">No rung has a time to draw.</p>");
             }
-        }
-    }
-
-    /// Consecutive sampled profiles of one kind (a Python peer's stacks against another
-    /// peer's, a rung's against a rung's): the differences drawn.
-    fn diff_pairs(&self) -> Vec<(&RungProfile, &RungProfile)> {
-        let sampled: Vec<&RungProfile> = self
-            .profiles
-            .iter()
-            .filter(|p| p.profile.total_samples() > 0)
-            .collect();
-        sampled
-            .windows(2)
-            .filter(|w| w[0].python == w[1].python)
-            .map(|w| (w[0], w[1]))
-            .collect()
-    }
-
-    fn flames(&self, h: &mut String) {
-        if self.profiles.is_empty() {
-            // Said, so a reader does not look for them: a saved run brings them only when it
-            // was profiled.
-            let _ = writeln!(
-                h,
-                "<h2 id=\"flames\">Flamegraphs</h2><p class=\"note\">{NOT_PROFILED}</p>"
-            );
-            return;
-        }
-        let r = &self.results;
-        let _ = writeln!(
-            h,
-            "<h2 id=\"flames\">Flamegraphs</h2><p class=\"note\">Click a frame to zoom, \
-             “Reset Zoom” to go back, “Search” to highlight frames by name. The standard \
-             library's scaffolding is folded away and stacks too rare to see are dropped, as in \
-             the terminal.</p>"
-        );
-        for p in &self.profiles {
-            if p.profile.total_samples() == 0 {
-                let _ = writeln!(
-                    h,
-                    "<h3>{}</h3><p class=\"note\">No samples: the run was too short to profile \
-                     (a larger n gives one).</p>",
-                    esc(&p.rung)
-                );
-                continue;
-            }
-            let title = super::flame_title(&p.rung, &r.workload, &r.machine);
-            let samples = p.profile.total_samples();
-            let subtitle =
-                super::flame_subtitle(&p.profile, r.rungs.iter().find(|x| x.rung == p.rung));
-            let mut svg = Vec::new();
-            if p.profile
-                .write_svg(&title, &subtitle, StackView::Slide, &mut svg)
-                .is_ok()
-            {
-                // One block, so a printed page never ends on a heading whose picture moved on.
-                let _ = writeln!(h, "<div class=\"flamebox\"><h3>{}</h3>", esc(&p.rung));
-                if samples < FEW_SAMPLES {
-                    let _ = writeln!(
-                        h,
-                        "<p class=\"note\">Only {samples} sample{}: too few to read proportions \
-                         from (set-up and verification may outweigh the kernel). A larger n gives \
-                         more.</p>",
-                        if samples == 1 { "" } else { "s" }
-                    );
-                }
-                embed::flame_frame(h, &String::from_utf8_lossy(&svg));
-                let _ = writeln!(h, "</div>");
-            }
-        }
-        // Like with like: a Python peer's stacks against another peer's.
-        let pairs = self.diff_pairs();
-        if !pairs.is_empty() {
-            let _ = writeln!(
-                h,
-                "<h2 id=\"diffs\">What each step changed</h2><p class=\"note\">The shape of the \
-                 later rung; red grew and blue shrank against the earlier one (sample counts \
-                 normalised). Frames a step removed are absent.</p>"
-            );
-        }
-        for (before, after) in pairs {
-            let what = format!("{} → {}", before.rung, after.rung);
-            let title = super::flame_title(&what, &r.workload, &r.machine);
-            let mut svg = Vec::new();
-            if Profile::write_diff_svg(
-                &before.profile,
-                &after.profile,
-                &title,
-                &super::flame::diff_subtitle(&before.profile, &after.profile, &before.rung),
-                StackView::Slide,
-                &mut svg,
-            )
-            .is_ok()
-            {
-                let _ = writeln!(h, "<div class=\"flamebox\"><h3>{}</h3>", esc(&what));
-                embed::flame_frame(h, &String::from_utf8_lossy(&svg));
-                let _ = writeln!(h, "</div>");
-            }
-        }
-    }
-
-    fn scale(&self, h: &mut String) {
-        let Some(s) = &self.scale else { return };
-        let _ = writeln!(h, "<h2 id=\"scale\">Scaling (d = {})</h2>", s.d);
-        let ids: Vec<&str> = s.ids.iter().map(String::as_str).collect();
-        if let Some(svg) = scale_svg(&s.sweep, &ids) {
-            let _ = writeln!(h, "<div class=\"chart\">{}</div>", embed::svg_body(&svg));
-        }
-        let mut sizes: Vec<usize> = s.sweep.points.iter().map(|p| p.n).collect();
-        sizes.sort_unstable();
-        sizes.dedup();
-        let _ = write!(h, "<table><thead><tr><th class=\"t\">rung</th>");
-        for n in &sizes {
-            let _ = write!(h, "<th>n = {n}</th>");
-        }
-        let _ = writeln!(h, "<th>exponent</th></tr></thead><tbody>");
-        for id in &ids {
-            let _ = write!(h, "<tr><td class=\"t\"><code>{}</code></td>", esc(id));
-            for n in &sizes {
-                let cell = s
-                    .sweep
-                    .points
-                    .iter()
-                    .find(|p| p.rung == *id && p.n == *n)
-                    .map_or_else(
-                        || "-".to_string(),
-                        |p| {
-                            format!(
-                                "{}{}{}",
-                                if p.extrapolated { "~" } else { "" },
-                                human_seconds(p.seconds),
-                                if p.verified { "" } else { " ✗" }
-                            )
-                        },
-                    );
-                let _ = write!(h, "<td>{}</td>", esc(&cell));
-            }
-            let b = s
-                .sweep
-                .exponent_of(id)
-                .map_or_else(|| "-".into(), |b| format!("{b:.2}"));
-            let _ = writeln!(h, "<td>{b}</td></tr>");
-        }
-        let _ = writeln!(
-            h,
-            "</tbody></table><p class=\"note\">exponent: b in time ≈ a·nᵇ, fitted on a log-log \
-             scale (2 for an O(n²) kernel); ~ extrapolated from the budget (a hollow point in the \
-             chart); ✗ failed its check. Each rung keeps its step's colour from the ladder \
-             chart; a second rung of one step (topk after algorithmic) takes one of its own.</p>"
-        );
-        if let Some(note) = super::scale::flat_note(&s.sweep, &ids) {
-            let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&note));
-        }
-        for sk in &s.sweep.skipped {
-            let _ = writeln!(
-                h,
-                "<p class=\"note\">n = {}, {} skipped: {}</p>",
-                sk.n,
-                esc(&sk.rung),
-                esc(&sk.reason)
-            );
         }
     }
 }
