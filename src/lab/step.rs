@@ -17,6 +17,10 @@ const HARNESS: &[(&str, &str)] = &[
         include_str!("../../assets/lab/_lab_harness.py"),
     ),
     (
+        "_lab_load.py",
+        include_str!("../../assets/lab/_lab_load.py"),
+    ),
+    (
         "_lab_watch.py",
         include_str!("../../assets/lab/_lab_watch.py"),
     ),
