@@ -264,6 +264,15 @@ def is_jitted(value):
     return type(value).__module__.startswith("numba") and hasattr(value, "py_func")
 
 
+def is_numba_ufunc(value):
+    """A ufunc Numba compiled (@vectorize, @guvectorize): its loops are the student's own."""
+    return type(value).__module__.startswith("numba.np.ufunc") and hasattr(value, "ufunc")
+
+
+def is_compiled(value):
+    return is_jitted(value) or is_numba_ufunc(value)
+
+
 class Timed:
     """A compiled function as the module's name holds it while watched: called from Python it
     is timed; handed to another compiled function as a value (`table(kernel, U)`), Numba types
@@ -324,7 +333,7 @@ class Compiled:
 
     def __init__(self, modules):
         _type_as_dispatcher()
-        self.real = [(m, k, v) for m in modules for k, v in vars(m).items() if is_jitted(v)]
+        self.real = [(m, k, v) for m in modules for k, v in vars(m).items() if is_compiled(v)]
         self.wrappers = [(m, k, Timed(v, self)) for m, k, v in self.real]
         self.inside = 0.0
         self.active = 0
@@ -400,9 +409,12 @@ def calls_into(call, mods, names=None):
 
 
 def jitted(modules):
-    """Whether a function of the student's modules was compiled by Numba (called with types)."""
+    """Whether a function of the student's modules was compiled by Numba (called with types,
+    or a ufunc given them)."""
     for module in modules:
         for v in vars(module).values():
-            if type(v).__module__.startswith("numba") and getattr(v, "signatures", None):
+            if is_jitted(v) and getattr(v, "signatures", None):
+                return True
+            if is_numba_ufunc(v) and getattr(v, "ntypes", 0):
                 return True
     return False

@@ -372,6 +372,20 @@ fn the_numba_step_spends_its_time_in_what_numba_compiled() {
     );
     let (code, doc) = check(dir.path(), &size);
     assert_eq!(code, 0, "{doc}");
+    // A gufunc Numba compiled (@guvectorize) is the student's loops too, timed like a call.
+    let gufunc = "from numba import guvectorize\n\n\n\
+                  @guvectorize([\"void(float64[:], float64[:, :], float64[:])\"], \"(d),(n,d)->(n)\")\n\
+                  def sims(u, U, out):\n    for j in range(U.shape[0]):\n        s = 0.0\n        \
+                  for k in range(U.shape[1]):\n            s += u[k] * U[j, k]\n        out[j] = s";
+    let dir = one_step_lab(
+        "mine.py",
+        "numpy",
+        "similarity",
+        asks,
+        &file("pass\n    out[:] = sims(U[start:end], U)", gufunc),
+    );
+    let (code, doc) = check(dir.path(), &size);
+    assert_eq!(code, 0, "{doc}");
     // A step that sees it is watched and raises is told its own error: no run goes unwatched.
     let (why, _) = one_step_asking(
         "mine.py",
