@@ -11,6 +11,7 @@ and the last line of standard error says what went wrong in one line.
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import os
 import re
@@ -127,6 +128,9 @@ def span(start, end):
 
 
 def main():
+    # A crash in compiled code (a Cython index out of range with boundscheck off) shows the
+    # Python line that called it.
+    faulthandler.enable()
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--step", required=True)
     p.add_argument("--function", required=True)

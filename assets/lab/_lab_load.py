@@ -40,7 +40,9 @@ class Reported(SystemExit):
 def fail(code, line, detail=""):
     if detail:
         sys.stderr.write(detail.rstrip("\n") + "\n")
-    sys.stderr.write(one_line(line) + "\n")
+    # Marked as the harness's own (see SUMMARY_MARK in ladder's peers): a line the step
+    # printed before its process ended is never taken for the reason.
+    sys.stderr.write("why: " + one_line(line) + "\n")
     sys.stderr.flush()
     raise Reported(code)
 

@@ -27,6 +27,62 @@ const DETAIL_LINES: usize = 40;
 const PRINTED_LINES: usize = 12;
 const PRINTED_WIDTH: usize = 200;
 
+/// What a program whose last line of standard error is its own summary (the lab's harness)
+/// starts that line with: a line without it was printed by the code it ran, which ended (a
+/// crash, `os._exit`) before the program could say why.
+pub const SUMMARY_MARK: &str = "why: ";
+
+/// Why a call failed, for people: the process's end and the last lines of standard error.
+/// For a program that ends with its own summary (`stderr_lines` 1), the summary, with the
+/// detail it wrote above it (the student's traceback) kept below for whoever shows more; when
+/// it never said why, how it ended, and the last line the code it ran printed.
+fn failure_why(id: &str, code: &str, stderr: &str, stderr_lines: usize) -> String {
+    let tail = |lines: &[&str]| {
+        lines[lines.len().saturating_sub(DETAIL_LINES)..]
+            .iter()
+            .fold(String::new(), |acc, l| acc + "\n" + l)
+    };
+    if stderr_lines != 1 {
+        let mut tail: Vec<&str> = stderr.lines().rev().take(stderr_lines.max(1)).collect();
+        tail.reverse();
+        let said = if tail.is_empty() {
+            "no message on standard error".to_string()
+        } else {
+            tail.join(" / ")
+        };
+        return format!("{id} ({code}): {said}");
+    }
+    let lines: Vec<&str> = stderr.lines().collect();
+    if let Some(summary) = lines.last().and_then(|l| l.strip_prefix(SUMMARY_MARK)) {
+        return format!(
+            "{id} ({code}): {summary}{}",
+            tail(&lines[..lines.len() - 1])
+        );
+    }
+    // Python's fault handler ends a crash with the stacks: the code's own last words are above.
+    let own = lines
+        .iter()
+        .position(|l| l.starts_with("Fatal Python error"))
+        .map_or(&lines[..], |at| &lines[..at]);
+    let said = own
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| {
+            let l: String = l.trim().chars().take(PRINTED_WIDTH).collect();
+            format!(" (the last line it printed: \"{l}\")")
+        })
+        .unwrap_or_default();
+    let how = if let Some(status) = code.strip_prefix("exit status ") {
+        format!("it exited with status {status} before it returned, without an error")
+    } else if code == SPY_HIDDEN_STATUS {
+        "it ended before it returned, without an error (its exit status hidden by py-spy)".into()
+    } else {
+        code.to_string()
+    };
+    format!("{id}: {how}{said}{}", tail(&lines))
+}
+
 /// Rung texts are `'static`; a peer's come from a file, so each distinct text is leaked once
 /// and reused, however often `info` is asked for.
 fn intern(s: &str) -> &'static str {
@@ -231,24 +287,12 @@ impl PeerKernel {
             }
         }
         if !finished.ended.success {
-            let mut why = format!(
-                "{} ({}): {}",
-                self.spec.id,
-                finished.ended.code,
-                finished.stderr_tail(self.spec.stderr_lines.max(1))
-            );
-            // A program that ends with its own one-line summary (the lab's harness) writes the
-            // detail above it (the student's traceback): kept below the summary, for whoever
-            // shows more than one line.
-            if self.spec.stderr_lines == 1 {
-                let lines: Vec<&str> = finished.stderr.lines().collect();
-                let above = &lines[..lines.len().saturating_sub(1)];
-                for l in &above[above.len().saturating_sub(DETAIL_LINES)..] {
-                    why.push('\n');
-                    why.push_str(l);
-                }
-            }
-            return Err(why);
+            return Err(failure_why(
+                &self.spec.id,
+                &finished.ended.code,
+                &finished.stderr,
+                self.spec.stderr_lines,
+            ));
         }
         let ended = &finished.ended;
         self.stats.calls += 1;
@@ -259,11 +303,29 @@ impl PeerKernel {
         self.stats.setup_s += times.setup_s;
         if self.stats.printed.is_none() && !finished.stderr.trim().is_empty() {
             // A debugging print is worth seeing; megabytes of them are not.
+            // Cut where it is said: a long line ends with "…", and the lines left out above
+            // are counted.
             let lines: Vec<&str> = finished.stderr.lines().collect();
-            let tail: Vec<String> = lines[lines.len().saturating_sub(PRINTED_LINES)..]
+            let left_out = lines.len().saturating_sub(PRINTED_LINES);
+            let mut tail: Vec<String> = lines[left_out..]
                 .iter()
-                .map(|l| l.chars().take(PRINTED_WIDTH).collect())
+                .map(|l| {
+                    if l.chars().count() > PRINTED_WIDTH {
+                        l.chars().take(PRINTED_WIDTH - 1).chain(['…']).collect()
+                    } else {
+                        (*l).to_string()
+                    }
+                })
                 .collect();
+            if left_out > 0 {
+                tail.insert(
+                    0,
+                    format!(
+                        "… {left_out} line{} above these",
+                        if left_out == 1 { "" } else { "s" }
+                    ),
+                );
+            }
             self.stats.printed = Some(tail.join("\n"));
         }
         if let Some(c) = times.compile_s {

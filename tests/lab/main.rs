@@ -346,6 +346,16 @@ fn each_kind_of_broken_step_gets_its_own_one_line_reason() {
             "def helper():\n    raise ValueError('boom')\ndef similarity(X, start, end):\n    return helper()\n",
             "mine.py:2: ValueError: boom",
         ),
+        // Its process ended before the harness could say why: how it ended, and its last
+        // print, never that print taken for the reason.
+        (
+            "import os\ndef similarity(X, start, end):\n    print('hello')\n    print('bye')\n    os._exit(3)\n",
+            "it exited with status 3 before it returned, without an error (the last line it printed: \"bye\")",
+        ),
+        (
+            "import ctypes\ndef similarity(X, start, end):\n    print('hello')\n    return ctypes.string_at(0)\n",
+            "crashed: a segmentation fault, signal 11 (the last line it printed: \"hello\")",
+        ),
     ];
     for (body, want) in cases {
         let (why, _) = one_step(body, &[]);
@@ -373,7 +383,8 @@ fn what_a_right_step_prints_is_kept_for_the_student() {
     .unwrap();
     std::fs::write(
         dir.path().join("mine.py"),
-        "import numpy as np\ndef similarity(X, start, end):\n    print('rows', start, end)\n    \
+        "import numpy as np\ndef similarity(X, start, end):\n    for i in range(13):\n        \
+         print('rows', start, end, 'x' * 300 * (i == 12))\n    \
          norm = np.linalg.norm(X, axis=1, keepdims=True)\n    norm[norm == 0] = 1\n    \
          U = X / norm\n    return U[start:end] @ U.T\n",
     )
@@ -384,7 +395,12 @@ fn what_a_right_step_prints_is_kept_for_the_student() {
         .as_str()
         .unwrap_or_else(|| panic!("no print kept: {doc}"))
         .to_string();
-    assert!(printed.starts_with("rows 0 "), "{printed}");
+    // Cut where it is said: the lines above the last twelve counted, a long line ended "…".
+    assert!(
+        printed.starts_with("… 1 line above these\nrows 0 "),
+        "{printed}"
+    );
+    assert!(printed.ends_with("x…"), "{printed}");
 }
 
 #[test]
