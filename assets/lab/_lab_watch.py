@@ -49,6 +49,9 @@ class Searches:
         # faiss.swig_ptr's pointers, by id: the array each points into.
         self.arrays = {}
         self.swapped = []
+        # When the first search began (perf_counter): what the call did before it is the
+        # index's build.
+        self.first = None
 
     def vectors(self):
         """Vectors held by the indexes searched, each counted once."""
@@ -137,6 +140,8 @@ class Searches:
         """Notes a search unless it runs inside one already noted, then runs it."""
         depth = getattr(self.depth, "n", 0)
         if depth == 0:
+            if self.first is None:
+                self.first = time.perf_counter()
             note()
         self.depth.n = depth + 1
         try:

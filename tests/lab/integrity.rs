@@ -734,3 +734,39 @@ fn the_library_step_returns_what_an_index_of_the_rows_found() {
     let (code, doc) = check(dir.path(), &["--n", "2000", "--d", "128", "--k", "40"]);
     assert_eq!(code, 0, "{doc}");
 }
+
+/// Each call of a step is a process of its own, so the library step builds its index in every
+/// call; the whole workload builds it once, and once is what is timed (the first call's).
+#[test]
+fn the_library_step_s_index_build_is_timed_once() {
+    if !have_numpy() || !python_has("faiss") {
+        eprintln!("skipped: faiss is not installed (pip install faiss-cpu)");
+        return;
+    }
+    // A build that takes 0.3 s, whatever the machine's load (a sleep), then one search.
+    let slow_build = "import time\n\nimport faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
+         index = faiss.IndexFlatIP(U.shape[1])\n    index.add(U)\n    time.sleep(0.3)\n    \
+         D, I = index.search(U[start:end], k + 1)\n    \
+         keep = I != np.arange(start, end)[:, None]\n    \
+         order = np.argsort(~keep, axis=1, kind='stable')[:, :k]\n    \
+         return np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)\n";
+    let dir = one_step_lab(
+        "mine.py",
+        "numpy",
+        "topk",
+        "uses_one_of = [\"faiss\", \"hnswlib\"]",
+        slow_build,
+    );
+    let (code, doc) = check(dir.path(), &["--n", "200", "--d", "16", "--budget", "2"]);
+    assert_eq!(code, 0, "{doc}");
+    let run = &step(&doc, "mine")["run"];
+    let calls = run["peer"]["calls"].as_u64().unwrap_or(0);
+    let kernel = run["kernel_s"].as_f64().unwrap_or(0.0);
+    let setup = run["peer"]["setup_s"].as_f64().unwrap_or(0.0);
+    assert!(calls >= 2, "one call proves nothing here: {run}");
+    // The build in the first call's time, the later builds in set-up.
+    assert!((0.3..0.6).contains(&kernel), "{run}");
+    assert!(setup >= 0.3 * (calls - 1) as f64, "{run}");
+}
