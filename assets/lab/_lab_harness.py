@@ -21,6 +21,7 @@ import traceback
 
 # Beside this file; imported before the student's folder joins the path, so no file of theirs
 # can stand in for it.
+import _lab_native
 import _lab_watch
 from _lab_text import helpers, refusal, step_product
 from _lab_load import ANSI, COPIES, LOAD, RAISED, WRONG, Reported, fail, load, one_line, shown
@@ -145,6 +146,10 @@ def main():
                    help="the product must be the file's own loops, not a library's matrix product")
     p.add_argument("--as", dest="as_", choices=["lists", "numpy"], default="numpy",
                    help="hand X over as a list of lists of floats (pure-Python steps) or an array")
+    p.add_argument("--native-spy", metavar="PY_SPY",
+                   help="with --own-loops: profile the step once more with native frames "
+                        "(its last call, at 500 rows or more) and refuse a library's products")
+    p.add_argument("--probe-native", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     start, end = (int(v) for v in a.rows.split(":"))
     path = os.path.abspath(a.step)
@@ -180,6 +185,17 @@ def main():
     if a.as_ == "lists":
         X = X.astype(np.float64).tolist()
     args = (X, a.k, start, end) if a.function == "topk" else (X, start, end)
+    if a.probe_native:
+        # The process py-spy profiles for _lab_native: the call and nothing else.
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                _lab_native.probed_call(
+                    fn, lambda s, e: (X, a.k, s, e) if a.function == "topk" else (X, s, e),
+                    n, np.shape(X)[1])
+        except BaseException as e:
+            detail, summary = student_trace(e, path)
+            fail(RAISED, summary, detail)
+        return
     compile_s = None
     uses = [m for m in a.uses.split(",") if m]
     # The JIT's first call compiles, untimed: on other data of the same kind (type, layout),
@@ -346,6 +362,13 @@ def main():
                  "that compiles, on other data), not of X: keep nothing across calls that does "
                  "not come from the X each call is given" % (name, a.function))
         np.save(a.output, S.astype(np.float32))
+    if a.own_loops and a.native_spy and end == n and n >= _lab_native.MIN_N:
+        # Once a run, in its last call (past the quick check's size): what the process ran.
+        argv = sys.argv[1:]
+        at = argv.index("--native-spy")
+        why = _lab_native.probe(a.native_spy, argv[:at] + argv[at + 2:], name)
+        if why:
+            fail(WRONG, why)
     report = {"setup_s": t1 - t0, "kernel_s": t2 - t1}
     if searches is not None and searches.first is not None and start > 0:
         # Each call is a process of its own and builds its index again; the whole workload

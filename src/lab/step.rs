@@ -17,6 +17,10 @@ const HARNESS: &[(&str, &str)] = &[
         include_str!("../../assets/lab/_lab_harness.py"),
     ),
     (
+        "_lab_native.py",
+        include_str!("../../assets/lab/_lab_native.py"),
+    ),
+    (
         "_lab_load.py",
         include_str!("../../assets/lab/_lab_load.py"),
     ),
@@ -84,6 +88,10 @@ pub fn spec(step: &LabStep) -> Result<PeerSpec, PeerError> {
     }
     if step.own_loops {
         command.push("--own-loops".into());
+        // Where its time goes, seen from outside, when py-spy is here to see it.
+        if let Some(spy) = crate::peers::which("py-spy") {
+            command.extend(["--native-spy".into(), spy.display().to_string()]);
+        }
     }
     let install = if step.install.is_empty() {
         "pip install numpy".to_string()

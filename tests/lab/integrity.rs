@@ -770,3 +770,62 @@ fn the_library_step_s_index_build_is_timed_once() {
     assert!((0.3..0.6).contains(&kernel), "{run}");
     assert!(setup >= 0.3 * (calls - 1) as f64, "{run}");
 }
+
+/// A product the text checks do not know by name (NumPy's C einsum, reached through its
+/// module), padded with compiled busy work to pass the time check, still runs in a library's
+/// product loop: profiled with native frames, the step is refused, naming the loop.
+#[test]
+fn a_product_hidden_from_the_text_is_found_where_the_time_goes() {
+    if !have_numpy() || !python_has("numba") {
+        eprintln!("skipped: numba is not installed (pip install numba)");
+        return;
+    }
+    if ladder::peers::which("py-spy").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install py-spy before the tests"
+        );
+        eprintln!("skipped: py-spy is not installed (pip install py-spy)");
+        return;
+    }
+    // The lab's runs are probed from 500 rows (the app's quick check, at 200, is not).
+    let size = ["--n", "600", "--d", "128"];
+    let hidden = "    from numpy._core import multiarray as ma\n    \
+                  out = ma.c_einsum(\"ij,kj->ik\", U[start:end], U)\n";
+    let norms = "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef busy(U, reps):\n    \
+                 s = 0.0\n    for r in range(reps):\n        for i in range(U.shape[0]):\n            \
+                 for k in range(U.shape[1]):\n                s += U[i, k] * 1.0000001\n    return s\n\n\n\
+                 def similarity(X, start, end):\n    n = np.linalg.norm(X, axis=1)\n    \
+                 n[n == 0] = 1.0\n    U = np.ascontiguousarray(X / n[:, None])\n";
+    let padded = format!("{norms}{hidden}    busy(U, 100 + (end - start) * 2)\n    return out\n");
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "uses_one_of = [\"numba\"]\nown_loops = true",
+        &padded,
+        &size,
+    );
+    assert!(
+        why.contains("profiled (py-spy, native frames),")
+            && why.contains("of its time was in NumPy's")
+            && why.contains("sum_of_products"),
+        "{why}"
+    );
+    if python_has("Cython") {
+        let cython = format!(
+            "import numpy as np\n\n\ndef similarity(X, start, end):\n    cdef int i\n    \
+             n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
+             for i in range(1):\n        pass\n{hidden}    return out\n"
+        );
+        let (why, _) = one_step_asking(
+            "mine.pyx",
+            "numpy",
+            "similarity",
+            "own_loops = true",
+            &cython,
+            &size,
+        );
+        assert!(why.contains("of its time was in NumPy's"), "{why}");
+    }
+}

@@ -1,0 +1,146 @@
+"""Where a step of its own loops spends its time, seen from outside: the step called once more
+under py-spy with native frames, and the samples in a library's products counted.
+
+The text checks read what a file names; this reads what its process ran. A product hidden from
+the text (a name the checks do not know, a library reached some other way) still runs in
+OpenBLAS's gemm or NumPy's einsum loops, and py-spy sees it there, whatever else the step does
+around it to pass the time checks. An honest step's loops are its own compiled code: no sample
+of it is in a library's product.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+# Samples a second: past a few hundred, unwinding native stacks takes longer than the gap
+# between samples (a probe of one second took seven at 1000).
+RATE = 250
+# Samples in a library's products that refuse a step: an honest step's loops leave none (its
+# norms, computed once, are NumPy's element-wise arithmetic, not a product); three are 12 ms.
+REFUSE_AT = 3
+# Multiply-adds each of the probe's calls asks for (rows × n × d): a BLAS does them in 10 to
+# 20 ms on two cores, honest compiled loops in a fraction of a second. The call is repeated
+# for REPEAT_S (at most REPEATS times), so a product the step pads with other work to pass
+# the time checks still leaves its samples.
+PROBE_WORK = 5e8
+REPEAT_S = 1.5
+REPEATS = 8
+# The probe's whole run, start-up and a JIT's compile included.
+TIMEOUT_S = 60
+# Rows below which a run is not probed: the app's quick check (200 rows) answers in a second
+# or two; the timed run at the lab's size is probed.
+MIN_N = 500
+# Printed by the probed call when it returned: a probe that never gets there failed.
+DONE = "probe: returned"
+
+# A native frame of a library's products: BLAS (OpenBLAS, MKL, Accelerate, a reference BLAS),
+# the index libraries, and NumPy's own product loops (matmul, dot, einsum's sums of products).
+LIBRARIES = re.compile(r"openblas|libblas|libcblas|mkl|accelerate|veclib|faiss|hnswlib", re.I)
+SYMBOLS = re.compile(r"gemm|gemv|syrk|symm|trmm|matmul|_dot|dot_k|cblas|sum_of_products", re.I)
+# py-spy's native frame: "symbol (library)", no line number.
+NATIVE = re.compile(r"^(.*) \(([^():]*)\)$")
+
+
+def rows_for(n, d):
+    """The probe's rows: enough work for a product to show, at most all of them."""
+    return max(1, min(n, int(PROBE_WORK / max(1, n * d))))
+
+
+def probed_call(fn, args_for, n, d):
+    """In the probe's process: the step's function on the probe's rows, repeated (a JIT
+    compiles on one row first, as in the timed run), then the line that says it returned."""
+    m = rows_for(n, d)
+    fn(*args_for(0, 1))
+    t = time.perf_counter()
+    for _ in range(REPEATS):
+        fn(*args_for(0, m))
+        if time.perf_counter() - t >= REPEAT_S:
+            break
+    sys.__stdout__.write(DONE + "\n")
+    sys.__stdout__.flush()
+
+
+def product_frame(stack):
+    """The first frame of a stack in a library's products (its symbol and library), if any."""
+    for frame in stack.split(";"):
+        m = NATIVE.match(frame.strip())
+        if not m:
+            continue
+        symbol, library = m.group(1), os.path.basename(m.group(2))
+        if LIBRARIES.search(library) or (SYMBOLS.search(symbol) and "multiarray" in library):
+            return symbol, library
+    return None
+
+
+def count(raw):
+    """Samples in py-spy's raw output, and those in a library's products with the commonest
+    such frame."""
+    total = products = 0
+    frames = {}
+    for line in raw.splitlines():
+        stack, _, n = line.rstrip().rpartition(" ")
+        try:
+            n = int(n)
+        except ValueError:
+            continue
+        total += n
+        hit = product_frame(stack)
+        if hit:
+            products += n
+            frames[hit] = frames.get(hit, 0) + n
+    top = max(frames, key=frames.get) if frames else None
+    return total, products, top
+
+
+def library_name(library):
+    """A library as people know it: libscipy_openblas64_-32a4b2a6.so is OpenBLAS."""
+    for pattern, name in (("openblas", "OpenBLAS"), ("mkl", "MKL"), ("faiss", "faiss"),
+                          ("hnswlib", "hnswlib"), ("multiarray", "NumPy"),
+                          ("accelerate", "Accelerate"), ("blas", "a BLAS")):
+        if pattern in library.lower():
+            return name
+    return library
+
+
+def probe(spy, harness_args, name):
+    """Runs the step once more under py-spy (native frames); returns why it does not count, or
+    None (it does not reach a library's products, or it could not be profiled here: py-spy
+    refused, which says nothing of the step)."""
+    with tempfile.TemporaryDirectory(prefix="ladder-native-") as tmp:
+        out = os.path.join(tmp, "native.txt")
+        command = [spy, "record", "--native", "--subprocesses", "--rate", str(RATE),
+                   "--format", "raw", "-o", out, "--", sys.executable,
+                   os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lab_harness.py"),
+                   "--probe-native"] + harness_args
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S,
+                                  env=dict(os.environ, LADDER_KERNEL_MARK=""))
+        except subprocess.TimeoutExpired:
+            return ("%s: profiled once more to see where its time goes (py-spy, native frames), "
+                    "it did not return within %d s: a step must behave the same when profiled"
+                    % (name, TIMEOUT_S))
+        except OSError:
+            return None
+        try:
+            with open(out, encoding="utf-8", errors="replace") as f:
+                raw = f.read()
+        except OSError:
+            raw = ""
+    total, products, top = count(raw)
+    if DONE not in done.stdout:
+        if total == 0:
+            # py-spy could not sample it (no permission to read another process here).
+            return None
+        said = [l for l in done.stderr.splitlines() if l.strip() and not l.startswith("py-spy>")]
+        return ("%s: profiled once more to see where its time goes (py-spy, native frames), it "
+                "did not return (%s): a step must behave the same when profiled"
+                % (name, said[-1].removeprefix("why: ") if said else "no message"))
+    if products >= REFUSE_AT and top:
+        symbol, library = top
+        return ("%s: profiled (py-spy, native frames), %d ms of its time was in %s's %s, a "
+                "library's product: in this step the products are your own loops, compiled"
+                % (name, round(1000 * products / RATE), library_name(library), symbol))
+    return None
