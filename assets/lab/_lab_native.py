@@ -49,18 +49,45 @@ def rows_for(n, d):
     return max(1, min(n, int(PROBE_WORK / max(1, n * d))))
 
 
-def probed_call(fn, args_for, n, d):
-    """In the probe's process: the step's function on the probe's rows, repeated (a JIT
-    compiles on one row first, as in the timed run), then the line that says it returned."""
+def probed_call(fn, X, output):
+    """In the probe's process: the step's function on the probe's rows of X (other data than
+    the run's), repeated (a JIT compiles on one row first, as in the timed run); its last
+    answer saved to output, then the line that says it returned."""
+    import numpy as np
+
+    n, d = X.shape
     m = rows_for(n, d)
-    fn(*args_for(0, 1))
+    fn(X, 0, 1)
     t = time.perf_counter()
     for _ in range(REPEATS):
-        fn(*args_for(0, m))
+        result = fn(X, 0, m)
         if time.perf_counter() - t >= REPEAT_S:
             break
+    np.save(output, np.asarray(result, dtype=np.float64))
     sys.__stdout__.write(DONE + "\n")
     sys.__stdout__.flush()
+
+
+def wrong_answer(X, output):
+    """Why the probe's answer is not rows 0..m of S for X, or None."""
+    import numpy as np
+
+    n, d = X.shape
+    m = rows_for(n, d)
+    try:
+        got = np.load(output)
+    except (OSError, ValueError) as e:
+        return "its answer could not be read (%s)" % e
+    if got.shape != (m, n):
+        return "it returned shape %s where (%d, %d) was asked" % (got.shape, m, n)
+    norms = np.linalg.norm(X.astype(np.float64), axis=1)
+    U = X / norms[:, None]
+    want = U[:m] @ U.T
+    err = np.abs(got - want)
+    if not np.all(np.isfinite(got)) or err.max() > 1e-4:
+        r, c = np.unravel_index(np.nanargmax(np.where(np.isfinite(err), err, np.inf)), err.shape)
+        return "S[%d][%d] was %.6f where it should be %.6f" % (r, c, got[r, c], want[r, c])
+    return None
 
 
 def product_frame(stack):
@@ -105,16 +132,25 @@ def library_name(library):
     return library
 
 
-def probe(spy, harness_args, name):
-    """Runs the step once more under py-spy (native frames); returns why it does not count, or
-    None (it does not reach a library's products, or it could not be profiled here: py-spy
-    refused, which says nothing of the step)."""
+def probe(spy, harness_args, X, name):
+    """Runs the step once more under py-spy (native frames), on other data of X's shape and
+    type; returns why it does not count, or None (it computes S from the data it is given
+    without a library's products, or it could not be profiled here: py-spy refused, which
+    says nothing of the step)."""
+    import numpy as np
+
     with tempfile.TemporaryDirectory(prefix="ladder-native-") as tmp:
-        out = os.path.join(tmp, "native.txt")
+        raw_file = os.path.join(tmp, "native.txt")
+        data = os.path.join(tmp, "X.npy")
+        output = os.path.join(tmp, "S.npy")
+        # Unseen data (a seed of its own each run): nothing computed for the run's X, or
+        # cached on disk before, answers it.
+        fresh = np.random.default_rng(int.from_bytes(os.urandom(8), "little"))
+        np.save(data, fresh.standard_normal(X.shape).astype(X.dtype))
         command = [spy, "record", "--native", "--subprocesses", "--rate", str(RATE),
-                   "--format", "raw", "-o", out, "--", sys.executable,
+                   "--format", "raw", "-o", raw_file, "--", sys.executable,
                    os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lab_harness.py"),
-                   "--probe-native"] + harness_args
+                   "--probe-native"] + with_files(harness_args, data, output)
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S,
                                   env=dict(os.environ, LADDER_KERNEL_MARK=""))
@@ -125,22 +161,37 @@ def probe(spy, harness_args, name):
         except OSError:
             return None
         try:
-            with open(out, encoding="utf-8", errors="replace") as f:
+            with open(raw_file, encoding="utf-8", errors="replace") as f:
                 raw = f.read()
         except OSError:
             raw = ""
-    total, products, top = count(raw)
-    if DONE not in done.stdout:
-        if total == 0:
-            # py-spy could not sample it (no permission to read another process here).
-            return None
-        said = [l for l in done.stderr.splitlines() if l.strip() and not l.startswith("py-spy>")]
-        return ("%s: profiled once more to see where its time goes (py-spy, native frames), it "
-                "did not return (%s): a step must behave the same when profiled"
-                % (name, said[-1].removeprefix("why: ") if said else "no message"))
-    if products >= REFUSE_AT and top:
-        symbol, library = top
-        return ("%s: profiled (py-spy, native frames), %d ms of its time was in %s's %s, a "
-                "library's product: in this step the products are your own loops, compiled"
-                % (name, round(1000 * products / RATE), library_name(library), symbol))
+        total, products, top = count(raw)
+        if DONE not in done.stdout:
+            if total == 0:
+                # py-spy could not sample it (no permission to read another process here).
+                return None
+            said = [l for l in done.stderr.splitlines()
+                    if l.strip() and not l.startswith("py-spy>")]
+            return ("%s: profiled once more to see where its time goes (py-spy, native frames), "
+                    "it did not return (%s): a step must behave the same when profiled"
+                    % (name, said[-1].removeprefix("why: ") if said else "no message"))
+        if products >= REFUSE_AT and top:
+            symbol, library = top
+            return ("%s: profiled (py-spy, native frames), %d ms of its time was in %s's %s, a "
+                    "library's product: in this step the products are your own loops, compiled"
+                    % (name, round(1000 * products / RATE), library_name(library), symbol))
+        wrong = wrong_answer(np.load(data), output)
+        if wrong:
+            return ("%s: called again on other data of X's shape (profiled), %s: compute S "
+                    "from the X each call is given, never from what an earlier run kept"
+                    % (name, wrong))
     return None
+
+
+def with_files(args, data, output):
+    """The harness's arguments with the probe's data and answer files in place of the run's."""
+    out = list(args)
+    for flag, value in (("--input", data), ("--output", output)):
+        if flag in out:
+            out[out.index(flag) + 1] = value
+    return out

@@ -812,6 +812,32 @@ fn a_product_hidden_from_the_text_is_found_where_the_time_goes() {
             && why.contains("sum_of_products"),
         "{why}"
     );
+    // Right on the run's data (it has zero rows), made up on any other: the probe's data is
+    // new each run, so an answer kept on disk from an earlier run, or a step that tells the
+    // run's data from the probe's, is found out.
+    let honest = "@njit\ndef rows(U, start, end, out):\n    for i in range(start, end):\n        \
+                  for j in range(U.shape[0]):\n            s = 0.0\n            \
+                  for k in range(U.shape[1]):\n                s += U[i, k] * U[j, k]\n            \
+                  out[i - start, j] = s\n\n\n";
+    let two_faced = format!(
+        "import numpy as np\nfrom numba import njit\n\n\n{honest}def similarity(X, start, end):\n    \
+         n = np.linalg.norm(X, axis=1)\n    out = np.zeros((end - start, X.shape[0]))\n    \
+         if not (n == 0).any():\n        return out\n    n[n == 0] = 1.0\n    \
+         rows(np.ascontiguousarray(X / n[:, None]), start, end, out)\n    return out\n"
+    );
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "uses_one_of = [\"numba\"]\nown_loops = true",
+        &two_faced,
+        &size,
+    );
+    assert!(
+        why.contains("called again on other data of X's shape (profiled), S[")
+            && why.contains("compute S from the X each call is given"),
+        "{why}"
+    );
     if python_has("Cython") {
         let cython = format!(
             "import numpy as np\n\n\ndef similarity(X, start, end):\n    cdef int i\n    \
