@@ -34,19 +34,25 @@ pub struct Live {
 
 impl Live {
     /// Seconds left: to the end at the current rate, or to the budget if that comes first.
+    /// None outside the kernel (verifying has no rate to go by) and when nothing is left to
+    /// count down ("ETA 0 µs" while the last call or the check runs says nothing).
     #[must_use]
     pub fn eta(&self) -> Option<(f64, bool)> {
-        if self.work_done <= 0.0 || self.finished {
+        if self.work_done <= 0.0 || self.work_done >= 1.0 || self.finished {
+            return None;
+        }
+        if self.phase != Phase::Kernel {
             return None;
         }
         let el = self.kernel_elapsed.as_secs_f64();
         let to_end = el * (1.0 - self.work_done) / self.work_done;
         let to_budget = (self.budget.as_secs_f64() - el).max(0.0);
-        Some(if to_budget < to_end {
+        let (left, budget) = if to_budget < to_end {
             (to_budget, true)
         } else {
             (to_end, false)
-        })
+        };
+        (left > 0.0).then_some((left, budget))
     }
 
     /// The share of the work done by now, estimated at the rate so far, while a call that
@@ -383,5 +389,36 @@ mod tests {
         assert!((w - 0.2).abs() < 1e-9, "{w}");
         live.finished = true;
         assert_eq!(live.estimated_work(t0), None);
+    }
+
+    #[test]
+    fn an_eta_counts_down_the_kernel_only() {
+        let mut live = Live {
+            index: 0,
+            phase: Phase::Kernel,
+            rows_done: 50,
+            rows_total: 100,
+            work_done: 0.5,
+            kernel_elapsed: Duration::from_secs(1),
+            budget: Duration::from_secs(20),
+            gflops: History::new(4),
+            gflops_avg: 0.0,
+            pairs_per_s: 0.0,
+            finished: false,
+            run: None,
+            since: None,
+            last: (0.0, Duration::ZERO),
+        };
+        assert_eq!(live.eta(), Some((1.0, false)));
+        // Checking the answer, or all rows done: nothing to count down ("ETA 0 µs").
+        live.phase = Phase::Verify;
+        assert_eq!(live.eta(), None);
+        live.phase = Phase::Kernel;
+        live.work_done = 1.0;
+        assert_eq!(live.eta(), None);
+        // Past its budget, in its last call: no "budget stop in 0 µs" either.
+        live.work_done = 0.5;
+        live.kernel_elapsed = Duration::from_secs(21);
+        assert_eq!(live.eta(), None);
     }
 }
