@@ -207,6 +207,27 @@ fn a_class_merges_each_students_files_and_names_the_bad_ones() {
         assert!(!page.contains(outside), "the page reaches out: {outside}");
     }
 
+    // A file given twice (itself and in its folder) is read once, and said to be.
+    let twice = ladder()
+        .arg("class")
+        .args(&files)
+        .arg(&files[0])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&twice.stderr).contains(&format!(
+            "read once: {} was given twice",
+            files[0].display()
+        )),
+        "{}",
+        String::from_utf8_lossy(&twice.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&twice.stdout),
+        stdout,
+        "the same class"
+    );
+
     // Markdown, for notes.
     let md = dir.path().join("class.md");
     ladder()

@@ -110,12 +110,18 @@ fn format_of(out: &Path) -> Result<Format> {
 
 /// The files given, each folder replaced by its .json files and those of its subfolders (a
 /// folder per student), in name order; a file given twice (itself and in its folder) is read
-/// once.
+/// once, and said to be.
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut seen = std::collections::HashSet::new();
     Ok(listed(paths)?
         .into_iter()
-        .filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+        .filter(|p| {
+            let first = seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+            if !first {
+                eprintln!("read once: {} was given twice", p.display());
+            }
+            first
+        })
         .collect())
 }
 

@@ -247,14 +247,12 @@ fn student(files: Vec<File>) -> Student {
                     machine(&mut s, machine_line(m));
                 }
                 let summary = LabSummary::of(&l);
-                s.notes.extend(summary.near_floor.iter().cloned());
-                if !summary.loosened.is_empty() {
-                    s.notes.push(format!(
-                        "its lab.toml asks less than the lab as shipped: {}",
-                        summary.loosened.join("; ")
-                    ));
+                // What the replaced lab file said goes with it: said once, of the lab shown.
+                if let Some(old) = &s.lab {
+                    let old = lab_notes(old);
+                    s.notes.retain(|n| !old.contains(n));
                 }
-                s.notes.extend(summary.off_size.clone());
+                s.notes.extend(lab_notes(&summary));
                 s.lab.replace(summary).map(|_| "lab")
             }
             Input::Lessons(l) => {
@@ -274,4 +272,18 @@ fn student(files: Vec<File>) -> Student {
         s.name = by_name;
     }
     s
+}
+
+/// What a student's lab says of itself: steps that count or not by a hair, a lab.toml that
+/// asks less than the lab as shipped, a climb at another size.
+fn lab_notes(summary: &LabSummary) -> Vec<String> {
+    let mut notes = summary.near_floor.clone();
+    if !summary.loosened.is_empty() {
+        notes.push(format!(
+            "its lab.toml asks less than the lab as shipped: {}",
+            summary.loosened.join("; ")
+        ));
+    }
+    notes.extend(summary.off_size.iter().cloned());
+    notes
 }

@@ -481,4 +481,19 @@ fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
         "{:?}",
         bob.notes
     );
+    // A second lab file replaces the first, and what the first said goes with it: once.
+    std::fs::create_dir(dir.path().join("bob")).unwrap();
+    let again = dir.path().join("bob").join("lab.json");
+    std::fs::write(&again, doc(400)).unwrap();
+    let class = Class::gather(&[dir.path().join("bob-lab.json"), again]);
+    let notes = &class.students[0].notes;
+    assert_eq!(
+        notes.iter().filter(|n| n.contains("climbed at")).count(),
+        1,
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("climbed at 400 × 768")),
+        "{notes:?}"
+    );
 }
