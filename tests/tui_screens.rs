@@ -236,6 +236,7 @@ fn scaling_chart() {
                 extrapolated: false,
                 gflops_effective: 1.0,
                 verified: true,
+                load_elsewhere: None,
             })));
         }
     }

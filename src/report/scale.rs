@@ -34,6 +34,7 @@ pub fn scale_table(sweep: &Sweep, ids: &[&str], sizes: &[usize], budget_s: f64) 
                     |p| {
                         let t = human_seconds(p.seconds);
                         let t = if p.extrapolated { format!("~{t}") } else { t };
+                        let t = if p.under_load() { format!("{t} !") } else { t };
                         if p.verified { t } else { format!("{t} ✗") }
                     },
                 );
@@ -51,10 +52,38 @@ pub fn scale_table(sweep: &Sweep, ids: &[&str], sizes: &[usize], budget_s: f64) 
     if let Some(note) = flat_note(sweep, ids) {
         let _ = writeln!(text, "{note}");
     }
+    if let Some(note) = load_note(sweep) {
+        let _ = writeln!(text, "{note}");
+    }
     for s in &sweep.skipped {
         let _ = writeln!(text, "n = {}, {} skipped: {}", s.n, s.rung, s.reason);
     }
     text
+}
+
+/// Said when a point was measured under load: its time may be long, and the exponent fitted
+/// through it bent.
+#[must_use]
+pub fn load_note(sweep: &Sweep) -> Option<String> {
+    let loaded: Vec<String> = sweep
+        .points
+        .iter()
+        .filter(|p| p.under_load())
+        .map(|p| {
+            format!(
+                "{} at n = {} ({:.0}% of a core)",
+                p.rung,
+                p.n,
+                100.0 * p.load_elsewhere.unwrap_or(0.0)
+            )
+        })
+        .collect();
+    (!loaded.is_empty()).then(|| {
+        format!(
+            "! measured under load (busy elsewhere): {}: those times may be long by up to that              much, and an exponent fitted through them bent; sweep again on an idle machine",
+            loaded.join(", ")
+        )
+    })
 }
 
 /// Below this, an O(n²) rung's fitted exponent says its fixed costs still weigh.
@@ -90,12 +119,20 @@ pub fn flat_note(sweep: &Sweep, ids: &[&str]) -> Option<String> {
 /// One line per point, with a header.
 #[must_use]
 pub fn scale_csv(sweep: &Sweep) -> String {
-    let mut text = String::from("rung,n,seconds,extrapolated,gflops_effective,verified\n");
+    let mut text =
+        String::from("rung,n,seconds,extrapolated,gflops_effective,verified,load_elsewhere\n");
     for p in &sweep.points {
         let _ = writeln!(
             text,
-            "{},{},{},{},{},{}",
-            p.rung, p.n, p.seconds, p.extrapolated, p.gflops_effective, p.verified
+            "{},{},{},{},{},{},{}",
+            p.rung,
+            p.n,
+            p.seconds,
+            p.extrapolated,
+            p.gflops_effective,
+            p.verified,
+            p.load_elsewhere
+                .map_or_else(String::new, |l| format!("{l:.3}"))
         );
     }
     text
@@ -140,6 +177,7 @@ mod tests {
             extrapolated: n == 2000,
             gflops_effective: 1.0,
             verified,
+            load_elsewhere: None,
         };
         Sweep {
             points: vec![
@@ -173,6 +211,31 @@ mod tests {
     }
 
     #[test]
+    fn a_point_measured_under_load_is_marked_and_said() {
+        let mut s = sweep();
+        assert_eq!(load_note(&s), None);
+        // Half a core busy elsewhere at n = 2000; a tenth at n = 1000 is not load.
+        s.points[1].load_elsewhere = Some(0.5);
+        s.points[0].load_elsewhere = Some(0.1);
+        let text = scale_table(&s, &["naive", "topk"], &[1000, 2000], 4.0);
+        let naive = text.lines().nth(1).unwrap();
+        assert!(naive.contains("~4.00 s !"), "{naive}");
+        assert!(
+            naive.contains("1.00 s ") && !naive.contains("1.00 s !"),
+            "{naive}"
+        );
+        assert!(
+            text.contains(
+                "! measured under load (busy elsewhere): naive at n = 2000 (50% of a core)"
+            ),
+            "{text}"
+        );
+        let csv = scale_csv(&s);
+        assert!(csv.lines().next().unwrap().ends_with(",load_elsewhere"));
+        assert!(csv.contains("naive,2000,4,true,1,true,0.500"), "{csv}");
+    }
+
+    #[test]
     fn an_n_squared_rung_growing_slower_than_n_squared_is_said_but_the_index_is_not() {
         let mut s = sweep();
         assert_eq!(flat_note(&s, &["naive", "topk"]), None);
@@ -183,6 +246,7 @@ mod tests {
             extrapolated: false,
             gflops_effective: 1.0,
             verified: true,
+            load_elsewhere: None,
         };
         // Threads at small n: twice the size, 2.1x the time (b ≈ 1.07); the index's b is its own.
         s.points.extend([
@@ -205,7 +269,7 @@ mod tests {
     fn csv_and_json_carry_every_point() {
         let csv = scale_csv(&sweep());
         assert_eq!(csv.lines().count(), 4);
-        assert_eq!(csv.lines().nth(2), Some("naive,2000,4,true,1,true"));
+        assert_eq!(csv.lines().nth(2), Some("naive,2000,4,true,1,true,"));
         let json = scale_json(
             &sweep(),
             &["naive", "topk"],

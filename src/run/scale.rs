@@ -19,6 +19,19 @@ pub struct ScalePoint {
     pub extrapolated: bool,
     pub gflops_effective: f64,
     pub verified: bool,
+    /// Other processes' CPU while it ran, in cores (absent in files written before it was
+    /// saved).
+    #[serde(default)]
+    pub load_elsewhere: Option<f64>,
+}
+
+impl ScalePoint {
+    /// Whether its time was measured under load (see [`super::report::LOADED_CORES`]).
+    #[must_use]
+    pub fn under_load(&self) -> bool {
+        self.load_elsewhere
+            .is_some_and(|l| l >= super::report::LOADED_CORES)
+    }
 }
 
 /// A size that was not run for a rung, and why.
@@ -140,6 +153,7 @@ pub fn sweep(
                     extrapolated: r.extrapolated,
                     gflops_effective: r.gflops_effective,
                     verified: r.verified(),
+                    load_elsewhere: r.load_elsewhere,
                 };
                 events(SweepEvent::Point(p.clone()));
                 out.points.push(p);

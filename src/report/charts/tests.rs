@@ -136,6 +136,7 @@ fn the_scaling_chart_has_a_line_per_rung_with_its_exponent() {
         extrapolated,
         gflops_effective: 1.0,
         verified: true,
+        load_elsewhere: None,
     };
     let sweep = Sweep {
         points: vec![

@@ -34,9 +34,10 @@ impl HtmlReport {
                         || "-".to_string(),
                         |p| {
                             format!(
-                                "{}{}{}",
+                                "{}{}{}{}",
                                 if p.extrapolated { "~" } else { "" },
                                 human_seconds(p.seconds),
+                                if p.under_load() { " !" } else { "" },
                                 if p.verified { "" } else { " ✗" }
                             )
                         },
@@ -57,6 +58,9 @@ impl HtmlReport {
              chart; a second rung of one step (topk after algorithmic) takes one of its own.</p>"
         );
         if let Some(note) = crate::report::scale::flat_note(&s.sweep, &ids) {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&note));
+        }
+        if let Some(note) = crate::report::scale::load_note(&s.sweep) {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&note));
         }
         for sk in &s.sweep.skipped {

@@ -227,6 +227,7 @@ fn a_sweep_brings_its_chart_and_exponents() {
         extrapolated: false,
         gflops_effective: 1.0,
         verified: true,
+        load_elsewhere: None,
     };
     rep.scale = Some(ScaleSection {
         sweep: Sweep {

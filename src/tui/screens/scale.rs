@@ -134,6 +134,24 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             .join(", ");
         format!(" skipped (too large for memory): {text}")
     });
+    // Points measured under load (their rung's legend marked "!"), said beside the skipped.
+    let loaded: Vec<String> = sw
+        .sweep
+        .points
+        .iter()
+        .filter(|p| p.under_load())
+        .map(|p| format!("{} at n = {}", p.rung, p.n))
+        .collect();
+    let skipped = if loaded.is_empty() {
+        skipped
+    } else {
+        let load = format!(
+            " ! measured under load (busy elsewhere): {}: times may be long; sweep again on an \
+             idle machine",
+            loaded.join(", ")
+        );
+        Some(skipped.map_or(load.clone(), |s| format!("{s};{load}")))
+    };
     let skipped_h = skipped
         .as_deref()
         .map_or(0, |s| wrapped_rows(s, area.width, 2));
@@ -158,6 +176,9 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             };
             if pts.iter().any(|p| !p.verified) {
                 name.push_str(" ✗");
+            }
+            if pts.iter().any(|p| p.under_load()) {
+                name.push_str(" !");
             }
             let data = pts
                 .iter()
