@@ -98,6 +98,12 @@ pub enum Measured {
         before_s: f64,
         after_s: f64,
         ratio: f64,
+        /// Which of the two times were measured under load (absent in files written before
+        /// it was kept: read as not).
+        #[serde(default, skip_serializing_if = "is_false")]
+        before_loaded: bool,
+        #[serde(default, skip_serializing_if = "is_false")]
+        after_loaded: bool,
     },
     /// A bytecode pair's timings (seconds per call), live or the shipped recording.
     Bytecode {
@@ -532,4 +538,10 @@ fn export_lesson(p: LessonProgress, l: &super::Lesson) -> ExportLesson {
         answers,
         measurements: p.measurements,
     }
+}
+
+/// For `skip_serializing_if`: a flag written only when set.
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde hands a reference
+fn is_false(b: &bool) -> bool {
+    !*b
 }

@@ -245,12 +245,10 @@ fn a_wrong_pick_shows_why_it_is_wrong_and_never_the_answer() {
 #[test]
 fn a_prediction_scores_only_at_its_first_attempt_and_on_the_right_side_of_1x() {
     let mut app = lesson_app();
-    let _ = app.update(Msg::RungFinished(Box::new(report(
-        "naive",
-        Step::Baseline,
-        120.0,
-        true,
-    ))));
+    // The baseline ran with half a core busy elsewhere: its `!` follows it into the ratio.
+    let mut naive = report("naive", Step::Baseline, 120.0, true);
+    naive.load_elsewhere = Some(0.5);
+    let _ = app.update(Msg::RungFinished(Box::new(naive)));
     at_step(&mut app, "profile-first", "predict-algorithm");
     // 0.8x says slower; the change is 5x faster.
     let _ = app.update(key(KeyCode::Enter));
@@ -276,6 +274,10 @@ fn a_prediction_scores_only_at_its_first_attempt_and_on_the_right_side_of_1x() {
     let screen = screen_of(&app, 100, 30);
     assert!(screen.contains("says slower"), "{screen}");
     assert!(screen.contains("missed"), "{screen}");
+    assert!(
+        screen.contains("timed here: naive 2 min 0 s !, algorithmic 24.0 s (! measured under"),
+        "{screen}"
+    );
     // The hints explain the miss, all of them.
     assert!(screen.contains("hint 2"), "{screen}");
     // The measurement is on screen now: typing it is practice, and the first stays scored.

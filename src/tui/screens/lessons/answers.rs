@@ -226,16 +226,18 @@ pub(super) fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> 
                 m.rung_index(id)
                     .and_then(|i| m.rows[i].report.as_ref())
                     .filter(|r| r.has_time() && r.verified())
-                    .map(|r| r.estimated_s)
+                    .map(|r| (r.estimated_s, r.under_load()))
             };
             match (time(&before), time(&after)) {
-                (Some(a), Some(b)) => {
+                (Some((a, before_loaded)), Some((b, after_loaded))) => {
                     let what = Measured::Speedup {
                         before,
                         after,
                         before_s: a,
                         after_s: b,
                         ratio: a / b,
+                        before_loaded,
+                        after_loaded,
                     };
                     score(ls, m, step, predicted, a / b, what)
                 }

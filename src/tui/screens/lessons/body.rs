@@ -432,12 +432,28 @@ fn measured_times(ls: &LessonsState, step: &Step) -> Option<String> {
                 after,
                 before_s,
                 after_s,
+                before_loaded,
+                after_loaded,
                 ..
-            } => Some(format!(
-                "timed here: {before} {}, {after} {}",
-                human_seconds(*before_s),
-                human_seconds(*after_s)
-            )),
+            } => {
+                // The run step's `!` carried here: a ratio over a loaded time is not trusted
+                // silently.
+                let mark = |loaded: bool| if loaded { " !" } else { "" };
+                Some(format!(
+                    "timed here: {before} {}{}, {after} {}{}{}",
+                    human_seconds(*before_s),
+                    mark(*before_loaded),
+                    human_seconds(*after_s),
+                    mark(*after_loaded),
+                    if *before_loaded || *after_loaded {
+                        " (! measured under load: a quarter of a core or more busy elsewhere, \
+                         so the ratio may be off by that much; run both again on an idle \
+                         machine before trusting it)"
+                    } else {
+                        ""
+                    }
+                ))
+            }
             Measured::Bytecode {
                 a_s,
                 b_s,
