@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ch, climbed_app, key, load_history, ready_app};
+use common::{ch, climbed_app, key, load_history, ready_app, report};
 use crossterm::event::KeyCode;
 use ladder::monitor::Sample;
 use ladder::run::{Phase, RunEvent};
@@ -212,6 +212,45 @@ fn flamegraph_view() {
     }
     let _ = app.update(key(KeyCode::Enter));
     both_sizes("flame", &app);
+}
+
+/// `d` beside the flamegraph: what the step changed, function by function; at 80 columns
+/// each name whole above its figures, the speedup said where the title has no room.
+#[test]
+fn flamegraph_diff_view() {
+    let mut app = ready_app();
+    for (rung, folded, seconds) in [
+        (
+            "naive",
+            "ladder-runner;ladder::rungs::naive::NaiveKernel::rows;ladder::rungs::naive::norm 620\n\
+             ladder-runner;ladder::rungs::naive::NaiveKernel::rows;ladder::rungs::naive::dot 310\n",
+            100.0,
+        ),
+        (
+            "algorithmic",
+            "ladder-runner;ladder::rungs::algorithmic::AlgorithmicKernel::rows 900\n\
+             ladder-runner;ladder::workload::reference::verify_rows 30\n",
+            20.0,
+        ),
+    ] {
+        let profile = ladder::profile::Profile::from_folded(folded, 997).unwrap();
+        let _ = app.update(Msg::Profiled {
+            rung: rung.into(),
+            profile: std::sync::Arc::new(profile),
+        });
+        let step = if rung == "naive" {
+            ladder::rungs::Step::Baseline
+        } else {
+            ladder::rungs::Step::Algorithm
+        };
+        let _ = app.update(Msg::RungFinished(Box::new(report(
+            rung, step, seconds, false,
+        ))));
+    }
+    let _ = app.update(key(KeyCode::Down));
+    let _ = app.update(ch('f'));
+    let _ = app.update(ch('d'));
+    both_sizes("flame_diff", &app);
 }
 
 #[test]

@@ -175,10 +175,10 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         };
         let faster = match (seconds(j), seconds(view.rung)) {
             (Some(b), Some(a)) if b >= a => {
-                format!("{} faster · ", crate::report::human_speedup(Some(b / a)))
+                format!("{} faster", crate::report::human_speedup(Some(b / a)))
             }
             (Some(b), Some(a)) => {
-                format!("{} slower · ", crate::report::human_speedup(Some(a / b)))
+                format!("{} slower", crate::report::human_speedup(Some(a / b)))
             }
             _ => String::new(),
         };
@@ -186,7 +186,53 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             let id = m.rows[r].info.id;
             id.strip_prefix("lab-").unwrap_or(id).to_string()
         };
-        let title = format!("{faster}% of samples: {} → {}", name(j), name(view.rung));
+        // The longest title that fits the panel: the rungs are never cut for the words.
+        let pair = format!("{} → {}", name(j), name(view.rung));
+        let sep = if faster.is_empty() { "" } else { " · " };
+        let title = [
+            format!("{faster}{sep}% of samples: {pair}"),
+            format!("{faster}{sep}{pair}"),
+            format!("{pair}{sep}{faster}"),
+        ]
+        .into_iter()
+        .find(|t| t.chars().count() + 4 <= usize::from(right.width))
+        .unwrap_or(pair);
+        // Too narrow for the names beside their figures (80 columns): each name whole, above.
+        let inner = usize::from(right.width.saturating_sub(2));
+        if diff
+            .iter()
+            .any(|(n, _, _)| short_name(n).chars().count() > inner.saturating_sub(22))
+        {
+            let entries = diff
+                .iter()
+                .take(usize::from(right.height.saturating_sub(5)) / 2)
+                .map(|(name, b, a)| {
+                    let delta = a - b;
+                    let colour = if delta > 0.0 { theme.bad } else { theme.accent };
+                    (
+                        Line::from(short_name(name).into_owned()),
+                        Line::from(vec![
+                            Span::raw(format!("  {:>5.1}  {:>5.1}  ", b * 100.0, a * 100.0)),
+                            Span::styled(
+                                format!("{:>+6.1}", delta * 100.0),
+                                Style::default().fg(colour),
+                            ),
+                        ]),
+                    )
+                })
+                .collect();
+            // What the title had no room for, said above the figures.
+            let mut header = Vec::new();
+            if !faster.is_empty() && !title.contains(&faster) {
+                header.push(faster.clone());
+            }
+            if !title.contains("% of samples") {
+                header.push("% of samples:".to_string());
+            }
+            header.push("  before  after  change".to_string());
+            stacked(f, right, &title, &header, entries, vec![], theme);
+            return;
+        }
         f.render_widget(
             Table::new(
                 rows,
@@ -239,6 +285,56 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             ])
         })
         .collect();
+    let kind_style = |name: &str| match crate::profile::frame_kind(name) {
+        FrameKind::Kernel => Style::default().fg(theme.good),
+        FrameKind::Runner => Style::default().fg(theme.warn),
+        FrameKind::Library => Style::default().fg(theme.bar),
+        FrameKind::System => theme.dim(),
+    };
+    // Too narrow for the names beside their figures (80 columns): each name whole, above.
+    let inner = usize::from(right.width.saturating_sub(2));
+    let shown: Vec<_> = top
+        .iter()
+        .filter(|fc| fc.total_samples as f64 * 1000.0 >= total as f64)
+        .collect();
+    if shown
+        .iter()
+        .any(|fc| short_name(&fc.name).chars().count() > inner.saturating_sub(14))
+    {
+        let entries = shown
+            .iter()
+            .take(usize::from(right.height.saturating_sub(5)) / 2)
+            .map(|fc| {
+                (
+                    Line::from(Span::styled(
+                        short_name(&fc.name).into_owned(),
+                        kind_style(&fc.name),
+                    )),
+                    Line::from(format!(
+                        "  {:>5.1}  {:>5.1}",
+                        100.0 * fc.self_samples as f64 / total as f64,
+                        100.0 * fc.total_samples as f64 / total as f64
+                    )),
+                )
+            })
+            .collect();
+        let legend = if view.python {
+            vec![]
+        } else {
+            vec![
+                Line::from(""),
+                Line::from(vec![
+                    Span::styled("kernel ", Style::default().fg(theme.good)),
+                    Span::styled("runner ", Style::default().fg(theme.warn)),
+                    Span::styled("library ", Style::default().fg(theme.bar)),
+                    Span::styled("system", theme.dim()),
+                ]),
+            ]
+        };
+        let header = ["  self%  total%".to_string()];
+        stacked(f, right, "Top functions", &header, entries, legend, theme);
+        return;
+    }
     // The colours sort our own Rust frames; a Python program's stacks are not sorted so.
     if !view.python {
         rows.push(Row::new([Cell::from(""), Cell::from(""), Cell::from("")]));
@@ -267,6 +363,39 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         )
         .block(block("Top functions", theme)),
         right,
+    );
+}
+
+/// A table whose names do not fit beside their figures: each entry on two lines, the name
+/// whole above its figures (under `header`), then `extra` lines.
+fn stacked(
+    f: &mut Frame,
+    area: Rect,
+    title: &str,
+    header: &[String],
+    entries: Vec<(Line<'static>, Line<'static>)>,
+    extra: Vec<Line<'static>>,
+    theme: &Theme,
+) {
+    let mut lines: Vec<Line> = header
+        .iter()
+        .map(|h| {
+            Line::from(Span::styled(
+                h.clone(),
+                theme.dim().add_modifier(Modifier::BOLD),
+            ))
+        })
+        .collect();
+    for (name, figures) in entries {
+        lines.push(name);
+        lines.push(figures);
+    }
+    lines.extend(extra);
+    f.render_widget(
+        Paragraph::new(lines)
+            .style(theme.base())
+            .block(block(title, theme)),
+        area,
     );
 }
 
