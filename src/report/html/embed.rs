@@ -41,12 +41,21 @@ fn svg_height(svg: &str) -> Option<u32> {
 /// than the screen, and inferno's text keeps its size as the picture narrows. It keeps its zoom and search in the address (`history.replaceState`),
 /// which a document inside a page may not change: that one call becomes a no-op there.
 pub fn flame_frame(h: &mut String, svg: &str) {
+    // inferno sizes its frames and cuts their names for the width the page had when it
+    // loaded (and again on `resize`); a printout is narrower or wider: the frames follow the
+    // page (the CSS below), and a `resize` cuts the names again for it.
+    const PRINT_WIDTH: &str = "function ladderRefit() { window.dispatchEvent(new \
+        Event('resize')); }\
+        window.addEventListener('beforeprint', ladderRefit);\
+        window.addEventListener('afterprint', ladderRefit);\
+        window.matchMedia('print').addEventListener('change', ladderRefit);";
     let body = svg_body(svg);
     let height = svg_height(&body).unwrap_or(600) + 8;
     let doc = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}body>svg{{display:block;width:100%}}\
-         @media print{{#search,#unzoom,#matched,#details{{display:none}}#title{{font-size:14px}}#subtitle{{font-size:10px}}}}</style>\
-         <script>history.replaceState = function () {{}};</script></head><body>{body}</body></html>"
+         @media print{{#search,#unzoom,#matched,#details{{display:none}}svg #title{{font-size:13px}}svg #subtitle{{font-size:10px}}\
+         #frames{{width:calc(100% - 20px)}}}}</style>\
+         <script>history.replaceState = function () {{}};{PRINT_WIDTH}</script></head><body>{body}</body></html>"
     );
     let _ = writeln!(
         h,
@@ -75,6 +84,10 @@ mod tests {
         assert!(h.starts_with(
             "<iframe class=\"flame\" style=\"height:406px\" srcdoc=\"&lt;!DOCTYPE html&gt;"
         ));
+        // Printed, the frames follow the page's width and inferno cuts the names again.
+        assert!(h.contains("#frames{width:calc(100% - 20px)}"), "{h}");
+        assert!(h.contains("svg #title{font-size:13px}"), "{h}");
+        assert!(h.contains("beforeprint"), "{h}");
         assert!(
             !h[h.find("srcdoc=\"").unwrap() + 8..]
                 .trim_end()
