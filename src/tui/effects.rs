@@ -410,11 +410,13 @@ impl Effects {
                 );
             }
             Command::Export(path, results, flames) => {
-                let msg = export::notes(path, *results, &flames);
+                let (path, moved) = export::writable(path);
+                let msg = export::notes(path, *results, &flames).map(|w| w.and(&moved));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportReport(path, results, flames) => {
-                let msg = export::report(path, *results, flames);
+                let (path, moved) = export::writable(path);
+                let msg = export::report(path, *results, flames).map(|w| w.and(&moved));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportFlame {
@@ -423,7 +425,8 @@ impl Effects {
                 title,
                 unit,
             } => {
-                let msg = export::flame(path, &profile, &title, unit);
+                let (path, moved) = export::writable(path);
+                let msg = export::flame(path, &profile, &title, unit).map(|w| w.and(&moved));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportDiff {
@@ -432,7 +435,9 @@ impl Effects {
                 after,
                 title,
             } => {
-                let msg = export::diff(path, (&before.0, &before.1), &after, &title);
+                let (path, moved) = export::writable(path);
+                let msg = export::diff(path, (&before.0, &before.1), &after, &title)
+                    .map(|w| w.and(&moved));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::SnapshotMemory => {

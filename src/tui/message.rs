@@ -181,6 +181,15 @@ pub struct Wrote {
     pub also: String,
 }
 
+impl Wrote {
+    /// The same, with more said after it.
+    #[must_use]
+    pub fn and(mut self, more: &str) -> Self {
+        self.also.push_str(more);
+        self
+    }
+}
+
 impl From<PathBuf> for Wrote {
     fn from(path: PathBuf) -> Self {
         Self {

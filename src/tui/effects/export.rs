@@ -28,6 +28,58 @@ fn write_one(path: PathBuf, bytes: &[u8]) -> Written {
     }
 }
 
+/// Where an export goes: `path`, or, when its folder cannot be written in (a read-only USB
+/// stick, a folder of another user), the same name under `ladder-exports` in the home folder
+/// (else the temporary folder), with what the notice says of the move. Nothing made is lost
+/// for want of a place to put it.
+pub(super) fn writable(path: PathBuf) -> (PathBuf, String) {
+    let Err(why) = can_write_in(folder(&path)) else {
+        return (path, String::new());
+    };
+    let fallback = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join("ladder-exports"))
+        .filter(|d| can_write_in(d).is_ok())
+        .unwrap_or_else(|| std::env::temp_dir().join("ladder-exports"));
+    // A relative path keeps its shape there (flamegraphs/naive.svg); an absolute one, its name.
+    let moved = if path.is_relative() {
+        fallback.join(&path)
+    } else {
+        fallback.join(path.file_name().unwrap_or_default())
+    };
+    let from = folder(&path);
+    let from = if from == Path::new(".") {
+        "the current folder".to_string()
+    } else {
+        from.display().to_string()
+    };
+    let note = format!(" ({from} cannot be written in: {why}; ladder-exports is the fallback)");
+    (moved, note)
+}
+
+/// Whether a file can be made in `dir`, or in its nearest folder that exists (the export
+/// makes the rest), probed with the kind of file an atomic write makes there.
+fn can_write_in(dir: &Path) -> Result<(), std::io::ErrorKind> {
+    let mut at = dir;
+    while !at.exists() {
+        match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => at = p,
+            _ => {
+                at = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !at.is_dir() {
+        // A file where a folder of the path should be: nothing can be made under it.
+        return Err(std::io::ErrorKind::NotADirectory);
+    }
+    tempfile::Builder::new()
+        .prefix(".ladder-probe")
+        .tempfile_in(at)
+        .map(drop)
+        .map_err(|e| e.kind())
+}
+
 /// The folder of `path`, "." for a bare file name.
 fn folder(path: &Path) -> &Path {
     path.parent()

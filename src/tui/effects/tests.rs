@@ -162,3 +162,24 @@ fn the_notes_notice_names_which_files_were_written_over() {
         " with speedup.svg and 2 flamegraphs beside it (speedup.svg over the one there)"
     );
 }
+
+#[test]
+fn an_export_whose_folder_cannot_be_written_in_goes_to_ladder_exports_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder that can be made, and one that cannot (a file stands where it would be: no
+    // permission bits are needed, so this holds for root too).
+    let fine = dir.path().join("new/NOTES.md");
+    assert_eq!(export::writable(fine.clone()), (fine, String::new()));
+    let file = dir.path().join("stick");
+    std::fs::write(&file, "").unwrap();
+    let (moved, note) = export::writable(file.join("NOTES.md"));
+    assert!(
+        moved.ends_with("ladder-exports/NOTES.md"),
+        "{}",
+        moved.display()
+    );
+    assert!(
+        note.contains("stick cannot be written in:") && note.contains("ladder-exports"),
+        "{note}"
+    );
+}
