@@ -14,6 +14,82 @@ fn function_of(frame: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A frame's name as a person reads it in a narrow place (a bar, a table's column, a
+/// subtitle): `<a::b::Type as c::Trait>::method` → `Type::method`; generic parameters go
+/// (`hashbrown::raw::RawTableInner<A>::find_inner` → `RawTableInner::find_inner`); a Python
+/// frame `similarity.<locals>.norm (lab/01_naive.py:20)` → `norm (01_naive.py:20)`, so the
+/// part that tells frames apart comes first; otherwise the last two path segments.
+#[must_use]
+pub fn short_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if let Some((function, place)) = name.split_once(" (")
+        && place.ends_with(')')
+        && !function.contains("::")
+    {
+        let function = function.rsplit('.').next().unwrap_or(function);
+        let place = place.rsplit('/').next().unwrap_or(place);
+        return format!("{function} ({place}").into();
+    }
+    if let Some(rest) = name.strip_prefix('<')
+        && let Some(close) = closing(rest)
+        && let Some(as_at) = rest[..close].find(" as ")
+    {
+        let ty = without_generics(&rest[..as_at]);
+        let ty = ty.rsplit("::").next().unwrap_or(&ty).to_string();
+        let method = rest[close + 1..].trim_start_matches("::");
+        return format!("{ty}::{}", last_segments(&without_generics(method), 1)).into();
+    }
+    if name.contains('<') {
+        return last_segments(&without_generics(name), 2).to_string().into();
+    }
+    last_segments(name, 2).into()
+}
+
+/// Where the `<` that `s` follows is closed (`s` starts just after it).
+fn closing(s: &str) -> Option<usize> {
+    let mut depth = 1usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The name with every `<...>` group taken out (`Vec<f32>::push` → `Vec::push`); an arrow
+/// (`->`) is no bracket.
+fn without_generics(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    let mut prev = ' ';
+    for c in name.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if prev != '-' && depth > 0 => depth -= 1,
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+        prev = c;
+    }
+    out
+}
+
+/// The last `keep` `::`-separated segments of a name.
+fn last_segments(name: &str, keep: usize) -> &str {
+    let cuts: Vec<usize> = name.match_indices("::").map(|(i, _)| i + 2).collect();
+    if cuts.len() < keep {
+        name
+    } else {
+        &name[cuts[cuts.len() - keep]..]
+    }
+}
+
 impl Profile {
     /// The functions with the most samples, by self then total time.
     #[must_use]
@@ -167,5 +243,50 @@ mod tests {
                 .iter()
                 .all(|f| f.name != "ladder-runner")
         );
+    }
+}
+
+#[cfg(test)]
+mod short_name_tests {
+    use super::short_name;
+
+    #[test]
+    fn short_names_keep_what_tells_frames_apart() {
+        for (name, short) in [
+            (
+                "similarity.<locals>.norm (/tmp/lab/01_naive.py:20)",
+                "norm (01_naive.py:20)",
+            ),
+            ("similarity (01_naive.py:31)", "similarity (01_naive.py:31)"),
+            (
+                "<ladder::rungs::Naive as ladder::rungs::Rung>::run",
+                "Naive::run",
+            ),
+            (
+                "<ladder::rungs::algorithmic::AlgorithmicKernel as ladder::rungs::Kernel>::rows",
+                "AlgorithmicKernel::rows",
+            ),
+            ("ladder::rungs::naive::dot", "naive::dot"),
+            // Generic parameters are no segments: never "Kernel>::rows" or "A>::find_inner".
+            (
+                "hashbrown::raw::RawTableInner<A>::find_inner",
+                "RawTableInner::find_inner",
+            ),
+            (
+                "<alloc::vec::Vec<T,A> as core::ops::Drop>::drop",
+                "Vec::drop",
+            ),
+            (
+                "core::ptr::drop_in_place<alloc::vec::Vec<f32>>",
+                "ptr::drop_in_place",
+            ),
+            // A Rust frame with a parenthesis is not taken for Python's.
+            (
+                "core::ops::function::FnOnce::call_once (x)",
+                "FnOnce::call_once (x)",
+            ),
+        ] {
+            assert_eq!(short_name(name), short, "{name}");
+        }
     }
 }

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 pub use cpu::{CpuProfiler, DEFAULT_FREQUENCY};
+pub use functions::short_name;
 pub use view::{SLIDE_MIN_SHARE, StackView};
 
 /// Why a profile could not be captured or read.

@@ -35,11 +35,9 @@ pub fn diff_subtitle(
     use crate::profile::{Profile, StackView};
     let (b, a) = (before.view(StackView::Slide), after.view(StackView::Slide));
     let mut parts = vec!["red grew, blue shrank (shares)".to_string()];
-    // A function by its last two names (naive::norm), so the line fits one line of type.
-    let short = |name: &str| {
-        let names: Vec<&str> = name.split("::").collect();
-        names[names.len().saturating_sub(2)..].join("::")
-    };
+    // A function as the terminal names it (naive::norm, AlgorithmicKernel::rows), so the
+    // line fits one line of type.
+    let short = |name: &str| crate::profile::short_name(name).into_owned();
     let gone: Vec<String> = Profile::vanished(&b, &a, 0.05)
         .iter()
         .take(2)

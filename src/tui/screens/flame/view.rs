@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::tree::layout;
 use super::{FlameView, profile_of, tree_of};
-use crate::profile::FrameKind;
+use crate::profile::{FrameKind, short_name};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::block;
@@ -397,71 +397,4 @@ fn stacked(
             .block(block(title, theme)),
         area,
     );
-}
-
-/// A frame name for narrow bars: `<a::b::Type as c::Trait>::method` → `Type::method`; a
-/// Python frame `similarity.<locals>.norm (lab/01_naive.py:20)` → `norm (01_naive.py:20)`, so
-/// the part that tells frames apart comes first; otherwise the last two path segments.
-fn short_name(name: &str) -> std::borrow::Cow<'_, str> {
-    if let Some((function, place)) = name.split_once(" (")
-        && place.ends_with(')')
-        && !function.contains("::")
-    {
-        let function = function.rsplit('.').next().unwrap_or(function);
-        let place = place.rsplit('/').next().unwrap_or(place);
-        return format!("{function} ({place}").into();
-    }
-    if let (Some(rest), Some(close)) = (name.strip_prefix('<'), name.find(">::"))
-        && let Some(as_at) = rest.find(" as ")
-    {
-        let ty = &rest[..as_at];
-        let ty = ty.rsplit("::").next().unwrap_or(ty);
-        return format!("{ty}::{}", &name[close + 3..]).into();
-    }
-    last_segments(name).into()
-}
-
-fn last_segments(name: &str) -> &str {
-    let mut cut = name.len();
-    let mut seen = 0;
-    for (i, _) in name
-        .match_indices("::")
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-    {
-        seen += 1;
-        cut = i + 2;
-        if seen == 2 {
-            break;
-        }
-    }
-    if seen < 2 { name } else { &name[cut..] }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_name;
-
-    #[test]
-    fn short_names_keep_what_tells_frames_apart() {
-        assert_eq!(
-            short_name("similarity.<locals>.norm (/tmp/lab/01_naive.py:20)"),
-            "norm (01_naive.py:20)"
-        );
-        assert_eq!(
-            short_name("similarity (01_naive.py:31)"),
-            "similarity (01_naive.py:31)"
-        );
-        assert_eq!(
-            short_name("<ladder::rungs::Naive as ladder::rungs::Rung>::run"),
-            "Naive::run"
-        );
-        assert_eq!(short_name("ladder::rungs::naive::dot"), "naive::dot");
-        // A Rust frame with a parenthesis is not taken for Python's.
-        assert_eq!(
-            short_name("core::ops::function::FnOnce::call_once (x)"),
-            "FnOnce::call_once (x)"
-        );
-    }
 }
