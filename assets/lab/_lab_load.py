@@ -38,13 +38,18 @@ class Reported(SystemExit):
 
 
 def fail(code, line, detail=""):
+    # On a line of its own whatever the step left unfinished ("working..." with no newline),
+    # and last: the process ends here, so no exit handler or thread of the step's writes
+    # after it.
+    sys.stdout.flush()
+    sys.stderr.write("\n")
     if detail:
         sys.stderr.write(detail.rstrip("\n") + "\n")
     # Marked as the harness's own (see SUMMARY_MARK in ladder's peers): a line the step
     # printed before its process ended is never taken for the reason.
     sys.stderr.write("why: " + one_line(line) + "\n")
     sys.stderr.flush()
-    raise Reported(code)
+    os._exit(code)
 
 
 # The copy of a .pyx file that Cython compiles: its frames are the student's file's.

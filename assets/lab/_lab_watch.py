@@ -49,9 +49,10 @@ class Searches:
         # faiss.swig_ptr's pointers, by id: the array each points into.
         self.arrays = {}
         self.swapped = []
-        # When the first search began (perf_counter): what the call did before it is the
-        # index's build.
-        self.first = None
+        # Seconds inside the indexes' builds (faiss's add and train, hnswlib's add_items):
+        # each call builds its index again, the whole workload once.
+        self.building = 0.0
+        self.bdepth = threading.local()
 
     def vectors(self):
         """Vectors held by the indexes searched, each counted once."""
@@ -108,6 +109,10 @@ class Searches:
             # and a search wrapped twice would count its rows twice.
             classes = {id(c): c for c in vars(faiss).values() if isinstance(c, type)}
             for cls in classes.values():
+                for build in ("add", "add_c", "add_with_ids", "add_with_ids_c", "train",
+                              "train_c"):
+                    if build in vars(cls):
+                        self._swap(cls, build, self._build(vars(cls)[build]))
                 if "search" in vars(cls):
                     self._swap(cls, "search", self._index_search(vars(cls)["search"]))
                 if "search_c" in vars(cls):
@@ -118,6 +123,26 @@ class Searches:
             for cls in (getattr(hnswlib, "Index", None), getattr(hnswlib, "BFIndex", None)):
                 if cls is not None and hasattr(cls, "knn_query"):
                     self._swap(cls, "knn_query", self._knn_query(cls.knn_query))
+                if cls is not None and hasattr(cls, "add_items"):
+                    self._swap(cls, "add_items", self._build(cls.add_items))
+
+    def _build(self, build):
+        """Times a build (adding vectors to an index, training it), once where one calls
+        another."""
+        watch = self
+
+        def built(*args, **kwargs):
+            depth = getattr(watch.bdepth, "n", 0)
+            watch.bdepth.n = depth + 1
+            t = time.perf_counter()
+            try:
+                return build(*args, **kwargs)
+            finally:
+                watch.bdepth.n = depth
+                if depth == 0:
+                    watch.building += time.perf_counter() - t
+
+        return built
 
     def _swap_function(self, module, name, wrap, student):
         """Wraps a module's function, and any name the student's module took it by
@@ -140,8 +165,6 @@ class Searches:
         """Notes a search unless it runs inside one already noted, then runs it."""
         depth = getattr(self.depth, "n", 0)
         if depth == 0:
-            if self.first is None:
-                self.first = time.perf_counter()
             note()
         self.depth.n = depth + 1
         try:
