@@ -80,7 +80,8 @@ pub fn load_note(sweep: &Sweep) -> Option<String> {
         .collect();
     (!loaded.is_empty()).then(|| {
         format!(
-            "! measured under load (busy elsewhere): {}: those times may be long by up to that              much, and an exponent fitted through them bent; sweep again on an idle machine",
+            "! measured under load (busy elsewhere): {}: those times may be long by up to that \
+             much, and an exponent fitted through them bent; sweep again on an idle machine",
             loaded.join(", ")
         )
     })

@@ -410,8 +410,8 @@ impl Effects {
                 );
             }
             Command::Export(path, results, flames) => {
-                let (path, moved) = export::writable(path);
-                let msg = export::notes(path, *results, &flames).map(|w| w.and(&moved));
+                let (to, moved) = export::writable(path.clone());
+                let msg = export::notes(to, &path, *results, &flames).map(|w| w.and(&moved));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportReport(path, results, flames) => {

@@ -39,10 +39,21 @@ pub(super) fn writable(path: PathBuf) -> (PathBuf, String) {
     let fallback = std::env::var_os("HOME")
         .map(|h| PathBuf::from(h).join("ladder-exports"))
         .filter(|d| can_write_in(d).is_ok())
-        .unwrap_or_else(|| std::env::temp_dir().join("ladder-exports"));
-    // A relative path keeps its shape there (flamegraphs/naive.svg); an absolute one, its name.
+        .unwrap_or_else(|| {
+            // In the shared temporary folder, a folder of this user's own that no one else
+            // can have made first.
+            let dir = std::env::temp_dir().join(format!("ladder-exports-{}", user_tag()));
+            let _ = crate::fsio::private_dir(&dir);
+            dir
+        });
+    // A relative path keeps its shape there (flamegraphs/naive.svg), its plain names only (no
+    // `..` out of it); an absolute one, its name.
     let moved = if path.is_relative() {
-        fallback.join(&path)
+        fallback.join(
+            path.components()
+                .filter(|c| matches!(c, std::path::Component::Normal(_)))
+                .collect::<PathBuf>(),
+        )
     } else {
         fallback.join(path.file_name().unwrap_or_default())
     };
@@ -54,6 +65,18 @@ pub(super) fn writable(path: PathBuf) -> (PathBuf, String) {
     };
     let note = format!(" ({from} cannot be written in: {why}; ladder-exports is the fallback)");
     (moved, note)
+}
+
+/// Who the temporary fallback folder is for: the user's name, else "user".
+fn user_tag() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| {
+            !u.is_empty()
+                && u.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+        .unwrap_or_else(|| "user".into())
 }
 
 /// Whether a file can be made in `dir`, or in its nearest folder that exists (the export
@@ -165,9 +188,10 @@ pub(super) fn also_wrote(before: &Beside) -> String {
 }
 
 /// NOTES.md (`m`): the speedup chart and each rung's flamegraph SVG beside it, linked by
-/// relative paths.
+/// relative paths, merged with the notes at `merge_from` (the path asked for).
 pub(super) fn notes(
     path: PathBuf,
+    merge_from: &Path,
     mut results: Results,
     flames: &[(String, Arc<Profile>)],
 ) -> Written {
@@ -192,7 +216,9 @@ pub(super) fn notes(
             .ok()
             .map(|()| crate::report::CHART_FILE.to_string())
     });
-    let notes = crate::report::existing_notes(&path)?;
+    // The student's own notes around ladder's part are kept: those of the file asked for, also
+    // when the export had to go elsewhere (`merge_from`).
+    let notes = crate::report::existing_notes(merge_from)?;
     let text = crate::report::merge_notes(notes.as_deref(), &Markdown { chart }.render(&results));
     match write_atomic(&path, text.as_bytes()) {
         Ok(()) => Ok(Wrote {
