@@ -291,8 +291,19 @@ fn run_measuring(call: &Call, measure: Measure) -> Result<Finished, String> {
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        // Its own process group, so that cancelling kills its children too.
-        cmd.process_group(0);
+        // A session of its own: its own process group, so that cancelling kills its children
+        // too, and no controlling terminal, so nothing it runs (a student's step) can write to
+        // the app's screen through /dev/tty.
+        // SAFETY: the closure runs in the forked child before exec and only calls setsid,
+        // which is async-signal-safe and touches no memory of the parent's.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
     }
     let start = Instant::now();
     let mut child = cmd

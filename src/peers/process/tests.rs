@@ -37,6 +37,27 @@ fn the_hang_limit_counts_from_the_kernel_s_start() {
     assert_eq!(seen, Some(s(40)));
 }
 
+/// A program runs in a session of its own: no controlling terminal, so nothing it runs can
+/// write over the app's screen through /dev/tty.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_program_has_no_terminal_of_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("mark");
+    // Its session is its own process (the sixth field of /proc/PID/stat); /dev/tty cannot be
+    // opened.
+    let call = sh(
+        "cut -d' ' -f6 /proc/$$/stat; echo $$; (: > /dev/tty) 2>/dev/null && echo tty || echo no-tty",
+        &mark,
+        None,
+    );
+    let f = run(&call).unwrap();
+    let lines: Vec<&str> = f.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", f.stdout);
+    assert_eq!(lines[0], lines[1], "the session is its own: {}", f.stdout);
+    assert_eq!(lines[2], "no-tty");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_failing_program_ends_with_its_code_and_its_last_words() {
