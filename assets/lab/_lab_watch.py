@@ -268,15 +268,18 @@ def from_search(ids, found, start):
     """The share of a top-k answer's row numbers (`ids`, rows × k, for rows start..) that the
     searches found for that row. Each answer row is matched with the search row that shares
     most with it among: the one asked in the same place (searches in order), those that found
-    the row itself, and those that found its first or second neighbour."""
+    the row itself, and those that found its first or second neighbour. A search row counts
+    for its best candidates only (4k + 16, in the index's order): a search asked for every
+    vector found all of them, which says nothing of which are neighbours."""
     import numpy as np
 
-    rows = [set(r.tolist()) for f in found if f is not None for r in f]
+    ids = np.asarray(ids)
+    keep = 4 * (ids.shape[1] if ids.ndim == 2 else 1) + 16
+    rows = [set(r[:keep].tolist()) for f in found if f is not None for r in f]
     where = {}
     for i, r in enumerate(rows):
         for v in r:
             where.setdefault(v, []).append(i)
-    ids = np.asarray(ids)
     shared = 0
     for at, a in enumerate(ids):
         want = set(a.tolist())

@@ -721,6 +721,22 @@ fn the_library_step_returns_what_an_index_of_the_rows_found() {
         why.contains("of the neighbours topk returned are ones its index searches found"),
         "{why}"
     );
+    // The same with one more search asked for every vector: all found, none told apart.
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "topk",
+        asks,
+        &sorted_beside(
+            "index = faiss.IndexLSH(U.shape[1], 1); index.add(U); index.search(U[start:end], k + 1); \
+             index.search(U[start:start + 1], U.shape[0])",
+        ),
+        &size,
+    );
+    assert!(
+        why.contains("of the neighbours topk returned are ones its index searches found"),
+        "{why}"
+    );
     // Honest: more candidates asked of the index than k, itself left out of them.
     let honest = "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
          n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
