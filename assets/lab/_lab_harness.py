@@ -153,6 +153,7 @@ def main():
     # The native probe's process (see _lab_native): asked for in the environment, cleared
     # before the step loads, so the step sees the arguments and environment of a run's call.
     probe_output = os.environ.pop("LADDER_PROBE_NATIVE", None)
+    probe_data = os.environ.pop("LADDER_PROBE_DATA", None)
     start, end = (int(v) for v in a.rows.split(":"))
     path = os.path.abspath(a.step)
     name = shown(path)
@@ -191,7 +192,7 @@ def main():
         # The process py-spy profiles for _lab_native: the call and nothing else.
         try:
             with contextlib.redirect_stdout(sys.stderr):
-                _lab_native.probed_call(fn, X, probe_output)
+                _lab_native.probed_call(fn, X, probe_data, probe_output)
         except BaseException as e:
             detail, summary = student_trace(e, path)
             fail(RAISED, summary, detail)

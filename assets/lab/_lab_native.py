@@ -28,7 +28,7 @@ REFUSE_AT = 3
 # for REPEAT_S (at most REPEATS times), so a product the step pads with other work to pass
 # the time checks still leaves its samples.
 PROBE_WORK = 5e8
-REPEAT_S = 1.5
+REPEAT_S = 2.0
 REPEATS = 8
 # The probe's whole run, start-up and a JIT's compile included: it runs in the call's set-up,
 # which ladder gives 30 s for a .py step.
@@ -47,6 +47,14 @@ INDEXES = re.compile(r"faiss|hnswlib", re.I)
 BLAS = re.compile(r"openblas|libblas|libcblas|mkl|accelerate|veclib", re.I)
 BLAS_PRODUCTS = re.compile(r"gemm|gemv|syrk|syr2k|symm|symv|trmm|trmv|dot|inner_thread", re.I)
 NUMPY_PRODUCTS = re.compile(r"matmul|_dot|dot_|gemm|gemv|sum_of_products", re.I)
+# NumPy's element-wise arithmetic (multiply, add, their reductions): an honest step spends a
+# pass of it over X on its norms; most of the probed calls' time there is NumPy doing the
+# products a row at a time (np.add.reduce(np.multiply(U, U[i]), axis=1), however reached).
+NUMPY_ARITHMETIC = re.compile(
+    r"_(multiply|add|subtract|square)\b|_(multiply|add|subtract|square)_|pairwise_sum|reduce_loop",
+    re.I)
+# The share of the probed calls' samples in it that refuses a step.
+ARITHMETIC_SHARE = 0.3
 # py-spy's native frame: "symbol (library)", no line number.
 NATIVE = re.compile(r"^(.*) \(([^():]*)\)$")
 
@@ -60,20 +68,23 @@ def rows_for(n, d):
     return max(1, min(n, int(PROBE_WORK / max(1, n * d)), MAX_ENTRIES // max(1, n)))
 
 
-def probed_call(fn, X, output):
-    """In the probe's process: the step's function on the probe's rows of X (other data than
-    the run's), repeated (a JIT compiles on one row first, as in the timed run); its last
-    answer saved to output, then the line that says it returned."""
+def probed_call(fn, X, data, output):
+    """In the probe's process: the step's function on the probe's rows of the run's X, then
+    of other data of its shape (`data`, new each run), each repeated (a JIT compiles on one
+    row first, as in the timed run); the last answer on the new data saved to output, then
+    the line that says it returned. The run's X shows what the step does with it when it is
+    profiled; the new data, that it computes what it returns."""
     import numpy as np
 
     n, d = X.shape
     m = rows_for(n, d)
     fn(X, 0, 1)
-    t = time.perf_counter()
-    for _ in range(REPEATS):
-        result = fn(X, 0, m)
-        if time.perf_counter() - t >= REPEAT_S:
-            break
+    for rows in (X, np.load(data)):
+        t = time.perf_counter()
+        for _ in range(REPEATS):
+            result = fn(rows, 0, m)
+            if time.perf_counter() - t >= REPEAT_S / 2:
+                break
     np.save(output, np.asarray(result, dtype=np.float64))
     sys.__stdout__.write(DONE + "\n")
     sys.__stdout__.flush()
@@ -116,10 +127,20 @@ def product_frame(stack):
     return None
 
 
+def arithmetic_frame(stack):
+    """Whether a stack ends in NumPy's element-wise arithmetic."""
+    for frame in reversed(stack.split(";")):
+        m = NATIVE.match(frame.strip())
+        if m and "multiarray" in m.group(2):
+            return bool(NUMPY_ARITHMETIC.search(m.group(1)))
+    return False
+
+
 def count(raw):
-    """Samples in py-spy's raw output, and those in a library's products with the commonest
-    such frame."""
-    total = products = 0
+    """Samples in py-spy's raw output; those in a library's products, with the commonest such
+    frame; and, of the samples inside the probed calls, how many and how many in NumPy's
+    element-wise arithmetic."""
+    total = products = in_calls = arithmetic = 0
     frames = {}
     for line in raw.splitlines():
         stack, _, n = line.rstrip().rpartition(" ")
@@ -132,8 +153,12 @@ def count(raw):
         if hit:
             products += n
             frames[hit] = frames.get(hit, 0) + n
+        if re.search(r"(^|;)probed_call \(", stack):
+            in_calls += n
+            if arithmetic_frame(stack):
+                arithmetic += n
     top = max(frames, key=frames.get) if frames else None
-    return total, products, top
+    return total, products, top, (in_calls, arithmetic)
 
 
 def library_name(library):
@@ -166,12 +191,12 @@ def probe(spy, harness_args, X, name):
         fresh = np.random.default_rng(int.from_bytes(os.urandom(8), "little"))
         np.save(data, fresh.standard_normal(X.shape).astype(X.dtype))
         harness = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lab_harness.py")
+        # The same arguments as the run's call: the probe is asked for in the environment,
+        # which the harness clears before the step loads.
         command = [spy, "record", "--native", "--subprocesses", "--rate", str(RATE),
                    "--format", "raw", "-o", raw_file, "--", sys.executable, harness]
-        command += with_files(harness_args, data, output)
-        # The probe is asked for in the environment, which the harness clears before the step
-        # loads: its arguments are those of a run's call.
-        env = dict(os.environ, LADDER_PROBE_NATIVE=output)
+        command += harness_args
+        env = dict(os.environ, LADDER_PROBE_NATIVE=output, LADDER_PROBE_DATA=data)
         try:
             child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env, start_new_session=True)
@@ -194,7 +219,7 @@ def probe(spy, harness_args, X, name):
                 raw = f.read()
         except OSError:
             raw = ""
-        total, products, top = count(raw)
+        total, products, top, (in_calls, arithmetic) = count(raw)
         if DONE not in stdout:
             if total == 0:
                 # py-spy could not sample it (no permission to read another process here).
@@ -208,18 +233,14 @@ def probe(spy, harness_args, X, name):
             return ("%s: profiled (py-spy, native frames), %d ms of its time was in %s's %s, a "
                     "library's product: in this step the products are your own loops, compiled"
                     % (name, round(1000 * products / RATE), library_name(library), symbol))
+        if arithmetic >= REFUSE_AT and arithmetic >= ARITHMETIC_SHARE * in_calls:
+            return ("%s: profiled (py-spy, native frames), %.0f%% of its time was NumPy's "
+                    "element-wise arithmetic (multiply, add and their reductions, a row at a "
+                    "time): in this step the products are your own loops, compiled"
+                    % (name, 100.0 * arithmetic / max(1, in_calls)))
         wrong = wrong_answer(np.load(data), output)
         if wrong:
             return ("%s: called again on other data of X's shape (profiled), %s: compute S "
                     "from the X each call is given, never from what an earlier run kept"
                     % (name, wrong))
     return None
-
-
-def with_files(args, data, output):
-    """The harness's arguments with the probe's data and answer files in place of the run's."""
-    out = list(args)
-    for flag, value in (("--input", data), ("--output", output)):
-        if flag in out:
-            out[out.index(flag) + 1] = value
-    return out
