@@ -34,7 +34,12 @@ pub fn diff_subtitle(
 ) -> String {
     use crate::profile::{Profile, StackView};
     let (b, a) = (before.view(StackView::Slide), after.view(StackView::Slide));
-    let mut parts = vec!["red grew, blue shrank (shares)".to_string()];
+    // Each part in full and short, fitted to the picture's width as a CPU picture's is: the
+    // legend (red, blue) is shortened, never cut.
+    let mut parts: Vec<(String, Option<String>)> = vec![(
+        "red grew, blue shrank (shares)".to_string(),
+        Some("red grew, blue shrank".to_string()),
+    )];
     // A function as the terminal names it (naive::norm, AlgorithmicKernel::rows), so the
     // line fits one line of type.
     let short = |name: &str| crate::profile::short_name(name).into_owned();
@@ -43,17 +48,23 @@ pub fn diff_subtitle(
         .take(2)
         .map(|(name, share)| format!("{} {:.0}%", short(name), share * 100.0))
         .collect();
-    if !gone.is_empty() {
-        parts.push(format!("gone since {before_name}: {}", gone.join(", ")));
+    if let Some(first) = gone.first() {
+        parts.push((
+            format!("gone since {before_name}: {}", gone.join(", ")),
+            Some(format!("gone: {first}")),
+        ));
     }
     let few = before.total_samples().min(after.total_samples());
     if few < FEW_SAMPLES {
-        parts.push(format!(
-            "only {few} sample{} on a side: too few to compare",
-            if few == 1 { "" } else { "s" }
+        parts.push((
+            format!(
+                "only {few} sample{} on a side: too few to compare",
+                if few == 1 { "" } else { "s" }
+            ),
+            Some("too few samples".into()),
         ));
     }
-    parts.join(" · ")
+    fit_line(&parts, SUBTITLE_MAX)
 }
 
 /// The line under a CPU flamegraph's title: what was sampled, and the kernel's time. One
@@ -218,17 +229,28 @@ mod tests {
         )
         .unwrap();
         let s = diff_subtitle(&naive, &algorithmic, "naive");
-        assert!(
-            s.contains("gone since naive: naive::norm 60%, naive::dot 30%"),
-            "{s}"
-        );
-        assert!(
-            s.contains("only 10 samples on a side: too few to compare"),
-            "{s}"
+        // All of it would not fit one line of the picture: the legend and what is gone are
+        // shortened first, the warning kept whole.
+        assert_eq!(
+            s,
+            "red grew, blue shrank · gone: naive::norm 60% · only 10 samples on a side: too few \
+             to compare"
         );
         // Alike, and sampled enough: nothing gone, nothing to warn of.
         let s = diff_subtitle(&naive, &naive, "naive");
         assert_eq!(s, "red grew, blue shrank (shares)");
+        // Long names gone: the line still fits the picture, its legend first and whole.
+        let long = Profile::from_folded(
+            "ladder-runner;run_once;<ladder::rungs::vectorized::VectorizedKernel as \
+             ladder::rungs::Kernel>::rows;matrixmultiply::threading::RangeChunkParallel<G>::for_each 60\n\
+             ladder-runner;run_once;ndarray::linalg::impl_linalg::general_mat_mul_with_a_long_name 30\n",
+            997,
+        )
+        .unwrap();
+        let s = diff_subtitle(&long, &algorithmic, "vectorized-with-a-long-rung-name");
+        assert!(s.chars().count() <= super::SUBTITLE_MAX, "{s}");
+        assert!(s.starts_with("red grew, blue shrank"), "{s}");
+        assert!(s.contains("gone"), "{s}");
     }
 
     #[test]
