@@ -319,12 +319,21 @@ pub fn scale_svg(sweep: &Sweep, ids: &[&str]) -> Option<String> {
         tlo = tlo.min(p.seconds);
         thi = thi.max(p.seconds);
     }
+    // Room above the lines for the legend (upper left), so no line runs through it: the
+    // legend's share of the plot's height (about 590 pixels; 30 a line) left empty on top.
+    let series = ids
+        .iter()
+        .filter(|id| pts.iter().any(|p| p.rung == **id))
+        .count();
+    let share = ((30.0 * series as f64 + 40.0) / 590.0).min(0.6);
+    let (lo, hi) = ((tlo / 2.0).ln(), (thi * 2.0).ln());
+    let top = ((hi - share * lo) / (1.0 - share)).exp();
     let mut svg = String::new();
     draw_scale(
         sweep,
         ids,
         (nlo / 1.3, nhi * 1.3),
-        (tlo / 2.0, thi * 2.0),
+        (tlo / 2.0, top),
         &mut svg,
     )
     .ok()?;

@@ -194,7 +194,13 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             (lo.min(y), hi.max(y))
         });
     let (y0, y1) = if lo_t.is_finite() {
-        (lo_t.floor(), hi_t.ceil().max(lo_t.floor() + 1.0))
+        // Room above the lines for the legend (upper left), so no line runs through it: its
+        // rows' share of the plot's height left empty on top.
+        let plot_rows = f64::from(chart_area.height.saturating_sub(4)).max(1.0);
+        let share = ((series.len() as f64 + 2.0) / plot_rows).min(0.6);
+        let y0 = lo_t.floor();
+        let top = (hi_t - share * y0) / (1.0 - share);
+        (y0, top.ceil().max(hi_t.ceil()).max(y0 + 1.0))
     } else {
         (-3.0, 0.0)
     };
