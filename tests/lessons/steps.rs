@@ -418,3 +418,39 @@ fn a_prediction_is_judged_as_typed_never_made_from_part_of_it() {
     let _ = app.update(key(KeyCode::Enter));
     assert_eq!(app.lessons.attempts(&step)[0].predicted, Some(4.5));
 }
+
+/// A prediction made with its measurement on screen (the ladder had run both rungs) is
+/// practice: kept, never scored, and the notice says why.
+#[test]
+fn a_prediction_made_with_its_measurement_on_screen_is_practice() {
+    let mut app = lesson_app();
+    for (rung, step, seconds) in [
+        ("naive", Step::Baseline, 120.0),
+        ("algorithmic", Step::Algorithm, 24.0),
+    ] {
+        let _ = app.update(Msg::RungFinished(Box::new(report(
+            rung, step, seconds, true,
+        ))));
+    }
+    at_step(&mut app, "profile-first", "predict-algorithm");
+    let _ = app.update(key(KeyCode::Enter));
+    // The right answer, read off the ladder: 5x.
+    let _ = app.update(ch('5'));
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(matches!(
+        app.lessons.feedback,
+        Some(Feedback::Scored { practice: true, .. })
+    ));
+    let screen = screen_of(&app, 100, 30);
+    assert!(
+        screen.contains("practice: the ladder had measured both rungs before you predicted"),
+        "{screen}"
+    );
+    let doc = export(
+        &app.lessons.progress,
+        &lessons::shipped().unwrap(),
+        "m",
+        "Ada",
+    );
+    assert_eq!(doc.lessons[0].score.predictions_scored, 0);
+}

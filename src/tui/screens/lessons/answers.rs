@@ -204,6 +204,15 @@ fn submit_prediction(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<C
         }
     };
     ls.typing = false;
+    // A speedup the ladder had measured already was on screen: predicting it is reading it.
+    ls.seen_before = match step.measure() {
+        Some(Measure::Speedup { before, after }) => [before, after].iter().all(|id| {
+            m.rung_index(id)
+                .and_then(|i| m.rows[i].report.as_ref())
+                .is_some_and(|r| r.has_time() && r.verified())
+        }),
+        _ => false,
+    };
     ls.feedback = Some(Feedback::Measuring { predicted });
     // Saved before it is measured: the prediction is on record even if the app is closed.
     ls.record(Answer {
@@ -387,8 +396,10 @@ fn score(
             miss_reason(p, x, within)
         }
     };
-    // Only the first measured attempt is scored; later ones are practice, labelled as such.
-    let practice = ls.attempts(step).iter().any(|a| a.measured.is_some());
+    // Only the first measured attempt is scored; later ones are practice, labelled as such, as
+    // is one made with its measurement on screen.
+    let seen = std::mem::take(&mut ls.seen_before);
+    let practice = seen || ls.attempts(step).iter().any(|a| a.measured.is_some());
     ls.feedback = Some(Feedback::Scored {
         predicted,
         measured,
@@ -399,10 +410,22 @@ fn score(
         predicted: Some(predicted),
         measured: Some(measured),
         scored: Some(scored),
+        // Kept as made, never counted: the measurement was there to read.
+        unjudged: seen.then(|| "practice: its measurement was on screen before it".into()),
         ..Answer::default()
     });
     ls.measured(what);
     m.notice = Some(Notice::Info(match (practice, scored) {
+        (true, _) if seen => format!(
+            "practice: the ladder had measured both rungs before you predicted ({measured:.2}x \
+             was on screen); a prediction is scored when made before its measurement ({}). \
+             → for the next step",
+            if scored {
+                "this one was within the tolerance".to_string()
+            } else {
+                why(predicted, measured)
+            }
+        ),
         (true, _) => format!(
             "practice ({}): the first prediction stays the scored one. → for the next step",
             if scored {

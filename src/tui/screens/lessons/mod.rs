@@ -103,6 +103,9 @@ pub struct LessonsState {
     pub warning: Option<String>,
     /// `R` was pressed on this lesson of the list: the next key confirms (y) or keeps it.
     pub confirm_reset: Option<usize>,
+    /// The prediction being measured was made with its measurement already on screen (the
+    /// ladder had run both rungs): it is practice, never scored.
+    pub seen_before: bool,
 }
 
 impl LessonsState {
@@ -239,6 +242,9 @@ impl LessonsState {
             Some(last) => {
                 last.measured = answer.measured;
                 last.scored = answer.scored;
+                if answer.unjudged.is_some() {
+                    last.unjudged = answer.unjudged;
+                }
                 let done = last.clone();
                 l.answers.insert(sid, done);
             }

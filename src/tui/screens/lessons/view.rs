@@ -323,6 +323,15 @@ fn verdict(ls: &LessonsState, step: &crate::lessons::Step) -> String {
                 }
             }
         }
+        // Made with its measurement on screen: practice, not a score.
+        Kind::Predict
+            if attempts
+                .iter()
+                .find(|a| a.measured.is_some())
+                .is_some_and(|a| a.unjudged.is_some()) =>
+        {
+            " · practice".into()
+        }
         Kind::Predict if missed_prediction(ls, step) => " ✗ missed".into(),
         Kind::Explain => " · for review".into(),
         _ => " ✓".into(),
