@@ -128,6 +128,11 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 fn listed(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for p in paths {
+        if !p.exists() {
+            // Named with the others that could not be read; never fatal.
+            files.push(p.clone());
+            continue;
+        }
         if !p.is_dir() {
             files.push(p.clone());
             continue;

@@ -15,6 +15,12 @@ pub fn load_file(path: &Path) -> Result<Matrix, WorkloadError> {
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
+    if path.is_dir() {
+        return Err(WorkloadError::malformed(
+            path,
+            "is a folder: give a .npy file (NumPy, float32 or float64, 2-D) or a .fvecs file in it",
+        ));
+    }
     match ext.as_deref() {
         Some("npy") => load_npy(path),
         Some("fvecs") => load_fvecs(path),

@@ -20,6 +20,10 @@ fn exit_code(results: &[lab::StepResult]) -> ExitCode {
 }
 
 pub(super) fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
+    // A place the result cannot go is refused before the climb, not after minutes of it.
+    if let Some(out) = args.output.as_deref() {
+        crate::cli::common::check_output(out, &[], None)?;
+    }
     let c = climb(args, false)?;
     let threads = args.threads.unwrap_or(RunConfig::default().threads);
     let file = lab::history::path(&c.lab.dir);
