@@ -337,3 +337,24 @@ fn init_missing_inside_a_lab_writes_back_there_and_init_refuses_a_lab_in_a_lab()
     );
     assert!(!lab.join("ladder-lab").exists());
 }
+
+/// An output the check cannot write is refused before the climb (which takes minutes), not
+/// after it.
+#[test]
+fn lab_check_refuses_an_output_it_cannot_write_before_climbing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().join("lab");
+    ladder().args(["lab", "init"]).arg(&lab).assert().success();
+    let out = ladder()
+        .args(["lab", "check"])
+        .arg(&lab)
+        .args(["--format", "json", "-o"])
+        .arg(tmp.path().join("no-such-folder/lab.json"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("does not exist"), "{err}");
+    // No step ran: none was announced ("[1/7] naive ...").
+    assert!(!err.contains("[1/"), "{err}");
+}
