@@ -446,6 +446,7 @@ fn a_prediction_made_with_its_measurement_on_screen_is_practice() {
         screen.contains("practice: the ladder had measured both rungs before you predicted"),
         "{screen}"
     );
+    assert!(!screen.contains("scored (your first)"), "{screen}");
     let doc = export(
         &app.lessons.progress,
         &lessons::shipped().unwrap(),

@@ -351,12 +351,11 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
             },
         ])
     };
-    let first = ls
-        .attempts(step)
-        .iter()
-        .find(|a| a.measured.is_some())
-        .and_then(|a| Some((a.predicted?, a.measured?)));
-    if let Some((p, m)) = first {
+    let first_measured = ls.attempts(step).iter().find(|a| a.measured.is_some());
+    // Made with its measurement on screen: kept, never scored.
+    let seen = first_measured.is_some_and(|a| a.unjudged.is_some());
+    let first = first_measured.and_then(|a| Some((a.predicted?, a.measured?)));
+    if let Some((p, m)) = first.filter(|_| !seen) {
         v.push(verdict("scored (your first)", p, m));
     }
     match ls.feedback {
@@ -380,6 +379,8 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         "Enter: type your prediction (MB each request leaves behind) · h: a hint"
     } else if ls.typing {
         "type a number (below 1 means slower), Enter to submit, Esc to stop typing"
+    } else if seen {
+        "Enter: predict again (practice: the measurement was on screen before) · h: a hint"
     } else if first.is_some() {
         "Enter: predict again as practice (the first stays scored) · h: a hint"
     } else {
