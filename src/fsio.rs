@@ -5,6 +5,16 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
+/// Whether files can be made in the folder `dir`: probed with the kind of file an atomic write
+/// makes there, made and removed at once, so a read-only folder is found before the work
+/// that would write into it, not after.
+pub fn probe_writable(dir: &Path) -> io::Result<()> {
+    tempfile::Builder::new()
+        .prefix(".ladder-probe")
+        .tempfile_in(dir)
+        .map(drop)
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file of a unique, unpredictable name in the
 /// same folder, flushed to disk, then renamed over the target, so a crash never leaves a
 /// half-written file and two writers never share a temporary file. A file that is replaced

@@ -171,6 +171,12 @@ def library_name(library):
     return library
 
 
+def did_not_return(name, how):
+    """The reason a step that fails only when profiled is refused."""
+    return ("%s: profiled once more to see where its time goes (py-spy, native frames), "
+            "it did not return %s: a step must behave the same when profiled" % (name, how))
+
+
 def probe(spy, harness_args, X, name):
     """Runs the step once more under py-spy (native frames), on other data of X's shape and
     type; returns why it does not count, or None (it computes S from the data it is given
@@ -209,9 +215,7 @@ def probe(spy, harness_args, X, name):
             with contextlib.suppress(OSError):
                 os.killpg(child.pid, signal.SIGKILL)
             child.communicate()
-            return ("%s: profiled once more to see where its time goes (py-spy, native frames), "
-                    "it did not return within %d s: a step must behave the same when profiled"
-                    % (name, TIMEOUT_S))
+            return did_not_return(name, "within %d s" % TIMEOUT_S)
         stdout = out.decode("utf-8", "replace")
         stderr = err.decode("utf-8", "replace")
         try:
@@ -225,9 +229,8 @@ def probe(spy, harness_args, X, name):
                 # py-spy could not sample it (no permission to read another process here).
                 return None
             said = [l for l in stderr.splitlines() if l.strip() and not l.startswith("py-spy>")]
-            return ("%s: profiled once more to see where its time goes (py-spy, native frames), "
-                    "it did not return (%s): a step must behave the same when profiled"
-                    % (name, said[-1].removeprefix("why: ") if said else "no message"))
+            return did_not_return(
+                name, "(%s)" % (said[-1].removeprefix("why: ") if said else "no message"))
         if products >= REFUSE_AT and top:
             symbol, library = top
             return ("%s: profiled (py-spy, native frames), %d ms of its time was in %s's %s, a "

@@ -378,12 +378,8 @@ pub fn check_output(out: &Path, inputs: &[&Path], exts: Option<&[&str]>) -> Resu
     if out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/') {
         bail!("{shown} is a folder: give a file name in it");
     }
-    // A read-only folder found now, not after minutes of work: the same kind of file the
-    // atomic write makes there, made and removed at once.
-    if let Err(e) = tempfile::Builder::new()
-        .prefix(".ladder-probe")
-        .tempfile_in(folder)
-    {
+    // A read-only folder found now, not after minutes of work.
+    if let Err(e) = ladder::fsio::probe_writable(folder) {
         bail!(
             "{shown}: the folder {} cannot be written in ({}): write elsewhere",
             folder.display(),

@@ -165,10 +165,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
             .ancestors()
             .find(|a| !a.as_os_str().is_empty() && a.is_dir())
             .unwrap_or(std::path::Path::new("."));
-        if let Err(e) = tempfile::Builder::new()
-            .prefix(".ladder-probe")
-            .tempfile_in(there)
-        {
+        if let Err(e) = ladder::fsio::probe_writable(there) {
             bail!(
                 "the flamegraphs' folder {} cannot be made or written in ({} in {}): give \
                  another with --flamegraphs DIR",

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::probe::python;
-use super::process::{self, Call, Limits};
+use super::process::{self, Call, Finished, Limits};
 use super::readback::{parse_times, read_result};
 
 /// The exit status said of a program that failed under py-spy (which ends with 0 whatever the
@@ -36,21 +36,18 @@ pub const SUMMARY_MARK: &str = "why: ";
 /// For a program that ends with its own summary (`stderr_lines` 1), the summary, with the
 /// detail it wrote above it (the student's traceback) kept below for whoever shows more; when
 /// it never said why, how it ended, and the last line the code it ran printed.
-fn failure_why(id: &str, code: &str, stderr: &str, stderr_lines: usize) -> String {
+fn failure_why(id: &str, finished: &Finished, stderr_lines: usize) -> String {
+    let (code, stderr) = (finished.ended.code.as_str(), finished.stderr.as_str());
     let tail = |lines: &[&str]| {
         lines[lines.len().saturating_sub(DETAIL_LINES)..]
             .iter()
             .fold(String::new(), |acc, l| acc + "\n" + l)
     };
     if stderr_lines != 1 {
-        let mut tail: Vec<&str> = stderr.lines().rev().take(stderr_lines.max(1)).collect();
-        tail.reverse();
-        let said = if tail.is_empty() {
-            "no message on standard error".to_string()
-        } else {
-            tail.join(" / ")
-        };
-        return format!("{id} ({code}): {said}");
+        return format!(
+            "{id} ({code}): {}",
+            finished.stderr_tail(stderr_lines.max(1))
+        );
     }
     let lines: Vec<&str> = stderr.lines().collect();
     if let Some(summary) = lines.last().and_then(|l| l.strip_prefix(SUMMARY_MARK)) {
@@ -289,8 +286,7 @@ impl PeerKernel {
         if !finished.ended.success {
             return Err(failure_why(
                 &self.spec.id,
-                &finished.ended.code,
-                &finished.stderr,
+                &finished,
                 self.spec.stderr_lines,
             ));
         }

@@ -96,11 +96,7 @@ fn can_write_in(dir: &Path) -> Result<(), std::io::ErrorKind> {
         // A file where a folder of the path should be: nothing can be made under it.
         return Err(std::io::ErrorKind::NotADirectory);
     }
-    tempfile::Builder::new()
-        .prefix(".ladder-probe")
-        .tempfile_in(at)
-        .map(drop)
-        .map_err(|e| e.kind())
+    crate::fsio::probe_writable(at).map_err(|e| e.kind())
 }
 
 /// The folder of `path`, "." for a bare file name.
@@ -176,13 +172,13 @@ pub(super) fn also_wrote(before: &Beside) -> String {
     let over = if replaced.is_empty() {
         String::new()
     } else if replaced.len() == written.len() {
-        " (each over the one there)".to_string()
+        if written.len() == 1 {
+            " (it replaced the old one there)".to_string()
+        } else {
+            " (they replaced the old ones there)".to_string()
+        }
     } else {
-        format!(
-            " ({} over the one{} there)",
-            words(&replaced),
-            if replaced.len() == 1 { "" } else { "s" }
-        )
+        format!(" (replacing the old {} there)", words(&replaced))
     };
     format!(" with {} beside it{over}", words(&written))
 }

@@ -109,7 +109,7 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
         panic!("the notes were not written again");
     };
     assert_eq!(
-        again.also, " with 1 flamegraph beside it (each over the one there)",
+        again.also, " with 1 flamegraph beside it (it replaced the old one there)",
         "{again:?}"
     );
     let svg = std::fs::read_to_string(dir.path().join("flamegraphs/naive.svg")).unwrap();
@@ -159,7 +159,7 @@ fn the_notes_notice_names_which_files_were_written_over() {
     }
     assert_eq!(
         export::also_wrote(&before),
-        " with speedup.svg and 2 flamegraphs beside it (speedup.svg over the one there)"
+        " with speedup.svg and 2 flamegraphs beside it (replacing the old speedup.svg there)"
     );
 }
 

@@ -360,25 +360,31 @@ impl Model {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_call_without_progress_moves_at_the_rate_so_far_and_never_reaches_the_end() {
-        let t0 = Instant::now();
-        let mut live = Live {
+    /// A run of 100 rows in its kernel with a 20 s budget, `rows` of them done in `elapsed`.
+    fn kernel_at(rows: usize, elapsed: Duration) -> Live {
+        Live {
             index: 0,
             phase: Phase::Kernel,
-            rows_done: 1,
+            rows_done: rows,
             rows_total: 100,
-            work_done: 0.01,
-            kernel_elapsed: Duration::from_millis(100),
+            work_done: rows as f64 / 100.0,
+            kernel_elapsed: elapsed,
             budget: Duration::from_secs(20),
             gflops: History::new(4),
             gflops_avg: 0.0,
             pairs_per_s: 0.0,
             finished: false,
             run: None,
-            since: Some(t0),
+            since: None,
             last: (0.0, Duration::ZERO),
-        };
+        }
+    }
+
+    #[test]
+    fn a_call_without_progress_moves_at_the_rate_so_far_and_never_reaches_the_end() {
+        let t0 = Instant::now();
+        let mut live = kernel_at(1, Duration::from_millis(100));
+        live.since = Some(t0);
         // One row in 0.1 s: a second later, eleven rows' worth.
         let w = live.estimated_work(t0 + Duration::from_secs(1)).unwrap();
         assert!((w - 0.11).abs() < 1e-9, "{w}");
@@ -393,22 +399,7 @@ mod tests {
 
     #[test]
     fn an_eta_counts_down_the_kernel_only() {
-        let mut live = Live {
-            index: 0,
-            phase: Phase::Kernel,
-            rows_done: 50,
-            rows_total: 100,
-            work_done: 0.5,
-            kernel_elapsed: Duration::from_secs(1),
-            budget: Duration::from_secs(20),
-            gflops: History::new(4),
-            gflops_avg: 0.0,
-            pairs_per_s: 0.0,
-            finished: false,
-            run: None,
-            since: None,
-            last: (0.0, Duration::ZERO),
-        };
+        let mut live = kernel_at(50, Duration::from_secs(1));
         assert_eq!(live.eta(), Some((1.0, false)));
         // Checking the answer, or all rows done: nothing to count down ("ETA 0 µs").
         live.phase = Phase::Verify;
