@@ -298,6 +298,14 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
     if args.threads == Some(0) || args.k == 0 {
         bail!("--threads and --k must be at least 1");
     }
+    if n >= 2 && args.k >= n {
+        eprintln!(
+            "note: --k {} but only {} other vectors: a top-k step lists {} per row",
+            args.k,
+            n - 1,
+            n - 1
+        );
+    }
     let available = ladder::monitor::available_memory();
     ladder::run::check_vectors_fit(n, d, available)?;
     if lab

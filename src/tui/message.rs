@@ -88,6 +88,7 @@ pub enum Command {
     /// Sweep the scaling screen's rungs over its sizes on generated data like `spec`.
     Sweep {
         spec: WorkloadSpec,
+        sizes: Vec<usize>,
         budget: Duration,
         threads: usize,
         k: usize,

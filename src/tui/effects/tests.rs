@@ -44,6 +44,7 @@ fn a_run_whose_thread_cannot_start_ends_failed_saying_why() {
             seed: 0,
             source: Source::Generated(Distribution::Normal),
         },
+        sizes: vec![10],
         budget: std::time::Duration::from_secs(1),
         threads: 1,
         k: 5,

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 pub use runs::Live;
 pub use settings::Settings;
-pub use sweep::{SCALE_BUDGET_S, SCALE_RUNGS, SCALE_SIZES, ScaleView};
+pub use sweep::{SCALE_BUDGET_S, SCALE_RUNGS, SCALE_SIZES, ScaleView, scale_sizes};
+
+use std::fmt::Write as _;
 
 use super::message::Command;
 use crate::machine::MachineInfo;
@@ -349,6 +351,20 @@ impl Model {
                 "workload ready; {} zero vector(s): their cosine with anything is 0",
                 meta.zero_rows
             )));
+        }
+        // Clamped, not refused (as `ladder run` says): a top-k answer of a tiny workload
+        // holds fewer than k neighbours, and a student should not take it for a bug.
+        if meta.n >= 2
+            && self.settings.k >= meta.n
+            && let Some(Notice::Info(said)) = &mut self.notice
+        {
+            let _ = write!(
+                said,
+                "; k = {} but only {} other vectors: topk and ann list {} per row",
+                self.settings.k,
+                meta.n - 1,
+                meta.n - 1
+            );
         }
         if self.measuring_peak {
             // Still measuring: the first start's pause keeps its reason on screen.

@@ -12,8 +12,27 @@ pub const SCALE_BUDGET_S: f64 = 2.0;
 /// (all O(n²)) and the index, whose queries grow slower.
 pub const SCALE_RUNGS: [&str; 4] = ["vectorized", "threads", "topk", "ann"];
 
-/// The sizes the scaling screen sweeps.
+/// The sizes the scaling screen sweeps at the default n; a sweep covers those up to twice the
+/// ladder's n (at least three of them, for a slope) and that n itself.
 pub const SCALE_SIZES: [usize; 5] = [1000, 2000, 5000, 10_000, 20_000];
+
+/// The sizes swept for a ladder of `n` rows, smallest first: the standard sizes up to 2n
+/// (never fewer than three) and n, so the ladder's own size is a point of the sweep and a
+/// small ladder is not swept to 20,000.
+#[must_use]
+pub fn scale_sizes(n: usize) -> Vec<usize> {
+    let mut sizes: Vec<usize> = SCALE_SIZES
+        .iter()
+        .enumerate()
+        .filter(|&(i, &s)| i < 3 || s <= n.saturating_mul(2))
+        .map(|(_, &s)| s)
+        .collect();
+    if n >= 2 && !sizes.contains(&n) {
+        sizes.push(n);
+    }
+    sizes.sort_unstable();
+    sizes
+}
 
 /// The scaling sweep, as the scaling screen shows it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,6 +43,8 @@ pub struct ScaleView {
     pub status: String,
     /// The data it ran on, for the title.
     pub data: String,
+    /// The sizes it sweeps, smallest first.
+    pub sizes: Vec<usize>,
 }
 
 impl ScaleView {
@@ -62,5 +83,22 @@ impl ScaleView {
                  floor: try data = clustered)",
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scale_sizes;
+
+    #[test]
+    fn the_sweep_reaches_twice_the_ladder_s_n_and_passes_through_it() {
+        assert_eq!(scale_sizes(10_000), [1000, 2000, 5000, 10_000, 20_000]);
+        assert_eq!(scale_sizes(2000), [1000, 2000, 5000]);
+        assert_eq!(scale_sizes(3000), [1000, 2000, 3000, 5000]);
+        assert_eq!(scale_sizes(500), [500, 1000, 2000, 5000]);
+        assert_eq!(
+            scale_sizes(50_000),
+            [1000, 2000, 5000, 10_000, 20_000, 50_000]
+        );
     }
 }

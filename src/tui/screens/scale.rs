@@ -13,7 +13,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{Nav, Outcome};
 use crate::tui::message::Command;
 use crate::tui::model::{
-    Model, Notice, SCALE_BUDGET_S, SCALE_RUNGS, SCALE_SIZES, ScaleView, WorkloadState,
+    Model, Notice, SCALE_BUDGET_S, SCALE_RUNGS, ScaleView, WorkloadState, scale_sizes,
 };
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{block, wrapped_rows};
@@ -51,18 +51,29 @@ fn start_sweep(m: &mut Model) -> Vec<Command> {
             spec.d = w.d;
         }
     }
+    let sizes = scale_sizes(ladder_n(m));
     m.scale = ScaleView {
         running: true,
         status: "starting…".into(),
         data: format!("{} × d {} seed {}", spec.source, spec.d, spec.seed),
+        sizes: sizes.clone(),
         ..ScaleView::default()
     };
     vec![Command::Sweep {
         spec,
+        sizes,
         budget: Duration::from_secs_f64(m.settings.budget_s.min(SCALE_BUDGET_S)),
         threads: m.settings.threads,
         k: m.settings.k,
     }]
+}
+
+/// The ladder's n: the workload's once loaded (a file's own), else the settings'.
+fn ladder_n(m: &Model) -> usize {
+    match &m.workload {
+        WorkloadState::Ready(w) => w.n,
+        _ => m.settings.n,
+    }
 }
 
 /// "1k", "4.5k", "20k": sizes for an axis.
@@ -97,7 +108,11 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
             Line::from(format!(
                 "Enter sweeps {} over n = {} (about a minute; Esc cancels).",
                 SCALE_RUNGS.join(", "),
-                SCALE_SIZES.map(|n| n.to_string()).join(", ")
+                scale_sizes(ladder_n(m))
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Line::from(""),
             Line::from(
@@ -204,8 +219,13 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     } else {
         (-3.0, 0.0)
     };
-    let x0 = (SCALE_SIZES[0] as f64).log10();
-    let x1 = (SCALE_SIZES[SCALE_SIZES.len() - 1] as f64).log10();
+    let sizes = if sw.sizes.is_empty() {
+        scale_sizes(ladder_n(m))
+    } else {
+        sw.sizes.clone()
+    };
+    let x0 = (sizes[0] as f64).log10();
+    let x1 = (sizes[sizes.len() - 1] as f64).log10();
     let datasets: Vec<Dataset> = series
         .iter()
         .enumerate()
