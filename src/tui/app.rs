@@ -189,11 +189,15 @@ impl App {
                     Some("html") => "the HTML report",
                     _ => "the speedup table",
                 };
-                m.notice = Some(Notice::Info(format!(
-                    "wrote {what} to {}{}",
-                    path.display(),
-                    wrote.also
-                )));
+                // A relative path is said with the folder it is in: the room's projector shows
+                // where to look, whichever folder the app was started from.
+                let at = match std::env::current_dir() {
+                    Ok(here) if path.is_relative() => {
+                        format!("{} (in {})", path.display(), here.display())
+                    }
+                    _ => path.display().to_string(),
+                };
+                m.notice = Some(Notice::Info(format!("wrote {what} to {at}{}", wrote.also)));
                 if what == "the speedup table" && self.screen == Screen::Lessons {
                     lessons::on_exported(&mut self.lessons)
                 } else {

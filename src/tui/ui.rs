@@ -41,7 +41,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(notice_height(app, area.width)),
-        Constraint::Length(1),
+        Constraint::Length(keys_height(app, area.width)),
     ])
     .areas(area);
     draw_title(f, app, theme, title);
@@ -101,6 +101,8 @@ fn draw_title(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn notice_height(app: &App, width: u16) -> u16 {
     match &app.notice {
         Some(Notice::Info(s) | Notice::Error(s)) => wrapped_rows(s, width.saturating_sub(1), 3),
+        // No notice and two lines of keys: the empty line goes to the screen.
+        None if keys_height(app, width) > 1 => 0,
         None => 1,
     }
 }
@@ -161,25 +163,37 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
             "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · w report · ? help · q quit",
             "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s settings · r results · h history · g scaling · m notes · w report · ?",
             "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s settings · r results · h history · g scaling · m notes · ?",
-            "Enter run · a climb · Esc · l lessons · f flame · s set · r results · h history · g scale · m notes · ?",
-            "Enter · a climb · Esc · l lessons · f flame · s set · r res · h hist · ? · q",
+            // Narrower: every key still, on two lines (the body gives up one row).
+            "↑↓ select · Enter run · a climb all · Esc cancel · f flame · l lessons · s set\n\
+             r results · h history · g scaling · m NOTES.md · w report · ? help · q quit",
         ],
     };
     let room = usize::from(width.saturating_sub(1));
     options
         .iter()
-        .find(|o| o.chars().count() <= room)
+        .find(|o| o.lines().all(|l| l.chars().count() <= room))
         .or(options.last())
         .copied()
         .unwrap_or_default()
 }
 
+/// Rows the keys take: one, or two where a screen's keys do not fit one at this width.
+fn keys_height(app: &App, width: u16) -> u16 {
+    if footer_keys(app, width).contains('\n') {
+        2
+    } else {
+        1
+    }
+}
+
 fn draw_keys(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(
-        Paragraph::new(Span::styled(
-            format!(" {}", footer_keys(app, area.width)),
-            theme.dim(),
-        ))
+        Paragraph::new(
+            footer_keys(app, area.width)
+                .lines()
+                .map(|l| Line::from(Span::styled(format!(" {l}"), theme.dim())))
+                .collect::<Vec<_>>(),
+        )
         .style(theme.base()),
         area,
     );

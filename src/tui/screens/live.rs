@@ -217,16 +217,34 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
         data.iter().copied().max().unwrap_or(0),
     );
     let floor = lo.saturating_sub(((hi - lo) / 8).max(1));
-    let mut label = format!(
+    let of_total = format!(
         "{who} {} of {}",
         human_bytes(rss),
         human_bytes(m.total_memory)
     );
     // Our own process holds the profiler's symbol tables, which a rung's peak RSS leaves out.
     let tables = crate::run::profiler_resident();
+    let mut forms = vec![];
     if who == "RSS" && tables >= 1 << 20 && rss > tables {
-        label = format!("{label} ({}: profiler tables)", human_bytes(tables));
+        forms.push(format!(
+            "{of_total} ({}: profiler tables)",
+            human_bytes(tables)
+        ));
+        forms.push(format!(
+            "{who} {} ({}: profiler)",
+            human_bytes(rss),
+            human_bytes(tables)
+        ));
     }
+    forms.push(of_total);
+    forms.push(format!("{who} {}", human_bytes(rss)));
+    // The longest form that leaves the gauge a few cells: a cut figure would mislead.
+    let room = usize::from(mem.width).saturating_sub(6);
+    let label = forms
+        .iter()
+        .find(|l| l.chars().count() <= room)
+        .unwrap_or_else(|| &forms[forms.len() - 1])
+        .clone();
     f.render_widget(
         LineGauge::default()
             .ratio((rss as f64 / total as f64).clamp(0.0, 1.0))

@@ -48,6 +48,12 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                 human_bytes(st.live_bytes),
             ),
         },
+        // As the exported picture's subtitle says: a handful of samples is noise, not a
+        // shape to read.
+        _ if tree.total < crate::report::FEW_SAMPLES => format!(
+            "Flamegraph: {id} ({} samples: too few to read; a larger n gives more)",
+            tree.total
+        ),
         _ => format!("Flamegraph: {id} ({} samples)", tree.total),
     };
     let b = block(&title, theme);

@@ -53,15 +53,20 @@ pub fn step_body(
             let rss = run_rss(ls, step);
             if let Some(rep) = row.and_then(|r| r.report.as_ref()).filter(|r| r.has_time()) {
                 // The run's sampled peak can miss its last moments; the RSS measured at its end
-                // (shown beside it in the live panel) is a floor for it.
+                // is a floor for it. Both leave out the profiler's tables, as the results
+                // table's peak RSS does, so the two screens give one figure in one unit.
                 let at_end = rss.last().and_then(|r| r.1).or_else(|| m.rss.last());
-                let peak = rep.peak_rss_bytes.max(at_end.unwrap_or(0));
+                // A peer's peak is its own process's, which this one's RSS says nothing of.
+                let at_end = at_end
+                    .filter(|_| rep.peer.is_none())
+                    .map_or(0, |b| b.saturating_sub(crate::run::profiler_resident()));
+                let peak = rep.peak_rss_bytes.max(at_end);
                 v.push(Line::from(Span::styled(
                     format!(
                         "last run: {} · {} · peak RSS {}",
                         crate::report::time_cell(rep),
                         crate::report::verified_cell(rep),
-                        crate::lessons::leak::human_mb(peak)
+                        crate::workload::human_bytes(peak)
                     ),
                     dim,
                 )));
