@@ -83,6 +83,7 @@ impl Class {
             keys.extend(name.clone());
             let file = File {
                 order,
+                modified: std::fs::metadata(path).and_then(|m| m.modified()).ok(),
                 shown,
                 key,
                 input,
@@ -168,6 +169,8 @@ struct Group {
 /// A file read, with its place among those given and whose its name says it is.
 struct File {
     order: usize,
+    /// When the file was last written: of two files of one kind, the later is shown.
+    modified: Option<std::time::SystemTime>,
     shown: String,
     key: String,
     input: Input,
@@ -231,16 +234,35 @@ fn student(files: Vec<File>) -> Student {
         })
         .collect();
     s.notes.extend(strays.into_iter().flatten());
+    // Of two files of one kind, the one written later is the student's latest: it is shown
+    // whatever the order of their names ("ada_lab.json" sorts after "ada-lab2.json").
+    let mut held: [Option<(Option<std::time::SystemTime>, String)>; 3] = Default::default();
     for f in files {
         if s.name.is_empty()
             && let Some(name) = f.input.learner()
         {
             s.name = name.to_string();
         }
-        let kind = match f.input {
+        let (slot, kind) = match f.input {
+            Input::Run(_) => (0, "run"),
+            Input::Lab(_) => (1, "lab"),
+            Input::Lessons(_) => (2, "lessons"),
+        };
+        if let Some((Some(then), before)) = &held[slot]
+            && f.modified.is_some_and(|now| now < *then)
+        {
+            s.notes.push(format!(
+                "a second {kind} file, {}: older than {before}, which is shown",
+                f.shown
+            ));
+            s.files.push(f.shown);
+            continue;
+        }
+        let replaced = held[slot].replace((f.modified, f.shown.clone()));
+        match f.input {
             Input::Run(r) => {
                 machine(&mut s, machine_line(&r.machine));
-                s.run.replace(RunSummary::of(&r)).map(|_| "run")
+                s.run = Some(RunSummary::of(&r));
             }
             Input::Lab(l) => {
                 if let Some(m) = &l.machine {
@@ -253,16 +275,16 @@ fn student(files: Vec<File>) -> Student {
                     s.notes.retain(|n| !old.contains(n));
                 }
                 s.notes.extend(lab_notes(&summary));
-                s.lab.replace(summary).map(|_| "lab")
+                s.lab = Some(summary);
             }
             Input::Lessons(l) => {
                 machine(&mut s, l.machine.clone());
-                s.lessons.replace(LessonsSummary::of(&l)).map(|_| "lessons")
+                s.lessons = Some(LessonsSummary::of(&l));
             }
-        };
-        if let Some(kind) = kind {
+        }
+        if let Some((_, before)) = replaced {
             s.notes.push(format!(
-                "a second {kind} file, {}: it replaces the one before",
+                "a second {kind} file, {}: written after {before}, it is shown in its place",
                 f.shown
             ));
         }

@@ -9,7 +9,7 @@ use super::render::{
     EXPLAIN_NOTE, HEADER, INTRO, LEGEND, PREDICTION_HEADER, by_question, counts, lab_heading,
     lab_rows, lessons_line, prediction_rows, row, run_rows,
 };
-use crate::report::html::{STYLE, esc};
+use crate::report::html::{STYLE, esc, esc_code_spans};
 
 impl Class {
     /// One self-contained page (no script, no link, nothing fetched): the summary, each
@@ -42,7 +42,10 @@ impl Class {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let mut r: Vec<String> = row(s, &usual).iter().map(|c| esc(c)).collect();
+                let mut r: Vec<String> = row(s, &usual)
+                    .iter()
+                    .map(|c| esc(c).replace(" !", "&nbsp;!"))
+                    .collect();
                 r[0] = format!("<a href=\"#student-{i}\">{}</a>", r[0]);
                 r
             })
@@ -144,9 +147,15 @@ fn html_table(
     let _ = writeln!(h, "</tbody></table>");
 }
 
+/// Cells as the page shows them: `code` spans as code, as the terminal does, and a time's load
+/// mark `!` kept on its time's line.
 fn escaped(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
     rows.into_iter()
-        .map(|r| r.iter().map(|c| esc(c)).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| esc_code_spans(c).replace(" !", "&nbsp;!"))
+                .collect()
+        })
         .collect()
 }
 
@@ -167,7 +176,7 @@ fn student_html(h: &mut String, i: usize, s: &Student) {
     }
     let _ = writeln!(h, "</dl>");
     for n in &s.notes {
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc_code_spans(n));
     }
     if let Some(l) = &s.lab {
         let _ = writeln!(h, "<h3>Lab ({})</h3>", esc(&lab_heading(l)));

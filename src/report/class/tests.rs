@@ -485,7 +485,7 @@ fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
     std::fs::create_dir(dir.path().join("bob")).unwrap();
     let again = dir.path().join("bob").join("lab.json");
     std::fs::write(&again, doc(400)).unwrap();
-    let class = Class::gather(&[dir.path().join("bob-lab.json"), again]);
+    let class = Class::gather(&[dir.path().join("bob-lab.json"), again.clone()]);
     let notes = &class.students[0].notes;
     assert_eq!(
         notes.iter().filter(|n| n.contains("climbed at")).count(),
@@ -494,6 +494,26 @@ fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
     );
     assert!(
         notes.iter().any(|n| n.contains("climbed at 400 × 768")),
+        "{notes:?}"
+    );
+    // Whichever name sorts first, the file written later is the one shown.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_hours(1);
+    std::fs::File::options()
+        .write(true)
+        .open(&again)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let class = Class::gather(&[dir.path().join("bob-lab.json"), again]);
+    let notes = &class.students[0].notes;
+    assert!(
+        notes.iter().any(|n| n.contains("climbed at 300 × 768")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("older than") && n.contains("which is shown")),
         "{notes:?}"
     );
 }
