@@ -352,7 +352,8 @@ def main():
         np.save(a.sims, sims.astype(np.float32))
     else:
         if result is None:
-            fail(WRONG, "%s: %s returned None; return %s of S" % (name, a.function, span(start, end)))
+            fail(WRONG, "%s: %s(X, %d, %d) returned None; return %s of S"
+                 % (name, a.function, start, end, span(start, end)))
         try:
             S = np.asarray(result, dtype=np.float64)
         except (TypeError, ValueError) as e:

@@ -227,8 +227,18 @@ pub fn markdown(
             r.file,
             rep.map_or_else(|| "-".into(), time_cell),
             rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_baseline)),
-            rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_previous)),
+            rep.map_or_else(
+                || "-".into(),
+                |x| crate::lab::render::vs_previous(x).replace('*', "\\*")
+            ),
         );
+    }
+    if results
+        .iter()
+        .filter_map(|r| r.report.as_ref())
+        .any(|x| x.has_time() && x.verified() && crate::lab::render::answers_topk(x))
+    {
+        let _ = writeln!(s, "\n\\{}", crate::lab::render::TOPK_NOTE);
     }
     // The flamegraphs written beside the notes: of the steps py-spy profiled in the app.
     let flames: Vec<String> = results

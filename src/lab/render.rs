@@ -7,6 +7,7 @@ use super::lint::Lint;
 use super::{StepResult, all_count};
 use crate::machine::MachineInfo;
 use crate::report::{WorkloadMeta, human_speedup, time_cell};
+use crate::run::RunReport;
 
 /// The lab's table: one row a step, the verdict last (it may be long).
 #[must_use]
@@ -63,7 +64,7 @@ pub fn table(
             r.file,
             rep.map_or_else(|| "-".into(), time_cell),
             rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_baseline)),
-            rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_previous)),
+            rep.map_or_else(|| "-".into(), vs_previous),
             floor,
             r.verdict.line()
         );
@@ -77,6 +78,13 @@ pub fn table(
                 let _ = writeln!(s, "{:<13} {} printed: {l}", "", r.file);
             }
         }
+    }
+    if results
+        .iter()
+        .filter_map(|r| r.report.as_ref())
+        .any(|x| x.has_time() && answers_topk(x))
+    {
+        let _ = writeln!(s, "{TOPK_NOTE}");
     }
     // The stretch steps are not part of what the lab asks.
     let required = results.iter().filter(|r| !r.optional);
@@ -165,6 +173,28 @@ pub fn json(
         "all_count": all_count(results),
         "steps": steps,
     })
+}
+
+/// Under a table whose speedups include a top-k step's (marked `*`).
+pub const TOPK_NOTE: &str = "* top-k answers another question: each row's k nearest, not all of \
+                             S. Its speedup over a full-matrix step is what changing the \
+                             question buys, not a faster way to the same answer";
+
+/// Whether a run answered top-k (its check is a recall), not the full matrix.
+#[must_use]
+pub fn answers_topk(x: &RunReport) -> bool {
+    x.verification.as_ref().is_some_and(|v| v.recall.is_some())
+}
+
+/// A step's "vs prev": marked `*` where a top-k answer is compared with the step before.
+#[must_use]
+pub fn vs_previous(x: &RunReport) -> String {
+    let s = human_speedup(x.speedup_vs_previous);
+    if answers_topk(x) && x.speedup_vs_previous.is_some() {
+        format!("{s}*")
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

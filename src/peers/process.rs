@@ -510,10 +510,10 @@ fn wait(
                     limits.kernel.as_secs_f64()
                 ),
                 None => format!(
-                    "still running {:.0} s after it started, before its timed part began \
-                     (importing, loading, compiling, or a JIT's untimed first call on one row; \
-                     the limit is {:.0} s): killed it and everything it started (a loop that \
-                     never ends, at the top of the file or in that first call?){grew}",
+                    "still running {:.0} s after it started, in its set-up: importing, \
+                     loading, compiling, or a JIT's warm-up call on one row (the limit for \
+                     set-up is {:.0} s). Killed it and everything it started: a loop that \
+                     never ends, at the top of the file or in that first call?{grew}",
                     now.as_secs_f64(),
                     limits.setup.as_secs_f64()
                 ),

@@ -328,7 +328,7 @@ fn each_kind_of_broken_step_gets_its_own_one_line_reason() {
         ),
         (
             "def similarity(X, start, end):\n    pass\n",
-            "mine.py: similarity returned None",
+            "mine.py: similarity(X, 0, 1) returned None; return row 0 of S",
         ),
         (
             "import numpy as np\ndef similarity(X, start, end):\n    return np.zeros((end - start, 3))\n",

@@ -89,10 +89,7 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
                 rep.map(|x| human_speedup(x.speedup_vs_baseline))
                     .unwrap_or_default(),
             ),
-            Cell::from(
-                rep.map(|x| human_speedup(x.speedup_vs_previous))
-                    .unwrap_or_default(),
-            ),
+            Cell::from(rep.map(crate::lab::render::vs_previous).unwrap_or_default()),
         ];
         if wide {
             cells.push(Cell::from(r.floor.as_ref().map_or_else(String::new, |f| {
@@ -243,6 +240,16 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             if !matches!(&r.verdict, Verdict::NotYet(w) if w.contains(&fc.floor.why)) {
                 text.push(Line::from(Span::styled(fc.floor.why.clone(), theme.dim())));
             }
+        }
+        // The `*` beside a top-k step's "vs prev", said where the step is read.
+        if r.report
+            .as_ref()
+            .is_some_and(|x| x.has_time() && crate::lab::render::answers_topk(x))
+        {
+            text.push(Line::from(Span::styled(
+                crate::lab::render::TOPK_NOTE,
+                theme.dim(),
+            )));
         }
         // A JIT's first call, timed apart: not in the step's time, but paid once per process.
         if let Some(c) = r
