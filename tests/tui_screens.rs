@@ -292,6 +292,46 @@ fn scaling_chart() {
 }
 
 #[test]
+fn a_sweep_under_load_says_so_whole_at_80_columns() {
+    use ladder::run::scale::{ScalePoint, SweepEvent};
+    let mut app = ready_app();
+    let _ = app.update(ch('g'));
+    let _ = app.update(key(KeyCode::Enter));
+    let point = |rung: &str, n: usize, load: f64| {
+        Msg::Sweep(SweepEvent::Point(ScalePoint {
+            rung: rung.into(),
+            n,
+            seconds: 1e-9 * (n as f64).powi(2),
+            extrapolated: false,
+            gflops_effective: 1.0,
+            verified: true,
+            load_elsewhere: Some(load),
+        }))
+    };
+    for rung in ["vectorized", "threads", "topk", "ann"] {
+        for n in [1000usize, 2000, 5000, 10_000, 20_000] {
+            let busy = if rung == "ann" { 0.0 } else { 1.0 };
+            let _ = app.update(point(rung, n, busy));
+        }
+    }
+    let _ = app.update(Msg::SweepFinished {
+        cancelled: false,
+        error: None,
+    });
+    let screen = render(&app, 80, 24);
+    // Grouped by rung, so fifteen points read in the lines the notice has, ending whole.
+    assert!(
+        screen.contains("20000; threads at n = 1000, 2000, 5000, 10000, 20000; topk"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("sweep again on an idle machine"),
+        "{screen}"
+    );
+    assert!(!screen.contains("ann at n"), "{screen}");
+}
+
+#[test]
 fn lessons_list_and_steps() {
     use ladder::lessons::progress::Progress;
     use ladder::tui::screens::lessons::LessonsState;

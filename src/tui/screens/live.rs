@@ -266,7 +266,7 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
         f.render_widget(
             Sparkline::default()
                 .data(&shifted)
-                .max(top + top / 4)
+                .max(top + (top / 4).max(1))
                 .style(Style::default().fg(theme.warn)),
             spark,
         );

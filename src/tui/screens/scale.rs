@@ -150,26 +150,39 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         format!(" skipped (too large for memory): {text}")
     });
     // Points measured under load (their rung's legend marked "!"), said beside the skipped.
-    let loaded: Vec<String> = sw
-        .sweep
-        .points
+    // Grouped by rung, and said in one word when it is every point: a list of twenty points
+    // would not fit the lines it has.
+    let loaded_points = sw.sweep.points.iter().filter(|p| p.under_load()).count();
+    let loaded: Vec<String> = SCALE_RUNGS
         .iter()
-        .filter(|p| p.under_load())
-        .map(|p| format!("{} at n = {}", p.rung, p.n))
+        .filter_map(|id| {
+            let ns: Vec<String> = sw
+                .sweep
+                .points
+                .iter()
+                .filter(|p| p.rung == *id && p.under_load())
+                .map(|p| p.n.to_string())
+                .collect();
+            (!ns.is_empty()).then(|| format!("{id} at n = {}", ns.join(", ")))
+        })
         .collect();
     let skipped = if loaded.is_empty() {
         skipped
     } else {
+        let which = if loaded_points == sw.sweep.points.len() {
+            "every point".to_string()
+        } else {
+            loaded.join("; ")
+        };
         let load = format!(
-            " ! measured under load (busy elsewhere): {}: times may be long; sweep again on an \
-             idle machine",
-            loaded.join(", ")
+            " ! measured under load (busy elsewhere): {which}: times may be long; sweep again \
+             on an idle machine"
         );
         Some(skipped.map_or(load.clone(), |s| format!("{s};{load}")))
     };
     let skipped_h = skipped
         .as_deref()
-        .map_or(0, |s| wrapped_rows(s, area.width, 2));
+        .map_or(0, |s| wrapped_rows(s, area.width, 3));
     let [chart_area, status_area, skipped_area] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(wrapped_rows(&status, area.width, 3)),
