@@ -642,10 +642,27 @@ fn every_screens_keys_fit_the_bottom_line_from_80_columns_up() {
         // The widest terminals get the full wording, with help.
         assert!(ui::footer_keys(&app, 200).contains('?'), "{screen:?}");
     }
-    // The ladder's every key is shown at 80 columns, the notes, report and sweep among them.
+    // The ladder's every key is shown at every width, the notes, report and sweep among them.
     app.screen = Screen::Ladder;
-    let keys = ui::footer_keys(&app, 80);
-    for key in ["m NOTES.md", "w report", "g scaling", "f flame", "? help"] {
-        assert!(keys.contains(key), "{keys}");
+    for width in 80..=200 {
+        let keys = ui::footer_keys(&app, width);
+        for key in [
+            "↑↓ select",
+            "Enter run",
+            "a climb",
+            "Esc",
+            "l lessons",
+            "f flame",
+            "s set",
+            "r res",
+            "h hist",
+            "g scal",
+            "m ",
+            "w report",
+            "? help",
+            "q quit",
+        ] {
+            assert!(keys.contains(key), "{key} at {width}: {keys}");
+        }
     }
 }

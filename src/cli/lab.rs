@@ -298,12 +298,18 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
     if args.threads == Some(0) || args.k == 0 {
         bail!("--threads and --k must be at least 1");
     }
-    if n >= 2 && args.k >= n {
+    if n >= 2
+        && args.k >= n
+        && lab
+            .steps
+            .iter()
+            .any(|s| s.output == ladder::rungs::OutputKind::TopK)
+    {
+        let others = n - 1;
         eprintln!(
-            "note: --k {} but only {} other vectors: a top-k step lists {} per row",
+            "note: --k {} but only {others} other vector{}: a top-k step lists {others} per row",
             args.k,
-            n - 1,
-            n - 1
+            if others == 1 { "" } else { "s" }
         );
     }
     let available = ladder::monitor::available_memory();

@@ -208,7 +208,8 @@ pub fn markdown(
         "| step | file | time | vs {first} | vs previous | floor | counts |"
     );
     let _ = writeln!(s, "|---|---|---:|---:|---:|---|---|");
-    for r in results {
+    let marks = crate::lab::render::topk_marks(results);
+    for (i, r) in results.iter().enumerate() {
         let rep = r.report.as_ref().filter(|x| x.has_time() && x.verified());
         let floor = r.floor.as_ref().map_or_else(
             || "-".to_string(),
@@ -226,18 +227,11 @@ pub fn markdown(
             r.id,
             r.file,
             rep.map_or_else(|| "-".into(), time_cell),
-            rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_baseline)),
-            rep.map_or_else(
-                || "-".into(),
-                |x| crate::lab::render::vs_previous(x).replace('*', "\\*")
-            ),
+            rep.map_or_else(|| "-".into(), |x| star(x.speedup_vs_baseline, marks[i][0])),
+            rep.map_or_else(|| "-".into(), |x| star(x.speedup_vs_previous, marks[i][1])),
         );
     }
-    if results
-        .iter()
-        .filter_map(|r| r.report.as_ref())
-        .any(|x| x.has_time() && x.verified() && crate::lab::render::answers_topk(x))
-    {
+    if marks.iter().flatten().any(|m| *m) {
         let _ = writeln!(s, "\n\\{}", crate::lab::render::TOPK_NOTE);
     }
     // The flamegraphs written beside the notes: of the steps py-spy profiled in the app.
@@ -332,6 +326,11 @@ pub fn markdown(
         let _ = writeln!(s, "- \"{}\": {line}", c.says);
     }
     s
+}
+
+/// A speedup cell, its top-k mark escaped for Markdown.
+fn star(speedup: Option<f64>, mark: bool) -> String {
+    crate::lab::render::marked(speedup, mark).replace('*', "\\*")
 }
 
 #[cfg(test)]

@@ -40,7 +40,8 @@ pub fn table(
         "vs prev",
         "floor"
     );
-    for r in results {
+    let marks = topk_marks(results);
+    for (i, r) in results.iter().enumerate() {
         let rep = r.report.as_ref().filter(|x| x.has_time());
         let floor = r.floor.as_ref().map_or_else(
             || "-".to_string(),
@@ -63,8 +64,14 @@ pub fn table(
             r.id,
             r.file,
             rep.map_or_else(|| "-".into(), time_cell),
-            rep.map_or_else(|| "-".into(), |x| human_speedup(x.speedup_vs_baseline)),
-            rep.map_or_else(|| "-".into(), vs_previous),
+            rep.map_or_else(
+                || "-".into(),
+                |x| marked(x.speedup_vs_baseline, marks[i][0])
+            ),
+            rep.map_or_else(
+                || "-".into(),
+                |x| marked(x.speedup_vs_previous, marks[i][1])
+            ),
             floor,
             r.verdict.line()
         );
@@ -79,11 +86,7 @@ pub fn table(
             }
         }
     }
-    if results
-        .iter()
-        .filter_map(|r| r.report.as_ref())
-        .any(|x| x.has_time() && answers_topk(x))
-    {
+    if marks.iter().flatten().any(|m| *m) {
         let _ = writeln!(s, "{TOPK_NOTE}");
     }
     // The stretch steps are not part of what the lab asks.
@@ -186,11 +189,33 @@ pub fn answers_topk(x: &RunReport) -> bool {
     x.verification.as_ref().is_some_and(|v| v.recall.is_some())
 }
 
-/// A step's "vs prev": marked `*` where a top-k answer is compared with the step before.
+/// Per step, whether its "vs first" and its "vs prev" compare a top-k answer with a full
+/// matrix's (marked `*`, [`TOPK_NOTE`]): the steps paired as their speedups were.
 #[must_use]
-pub fn vs_previous(x: &RunReport) -> String {
-    let s = human_speedup(x.speedup_vs_previous);
-    if answers_topk(x) && x.speedup_vs_previous.is_some() {
+pub fn topk_marks(results: &[StepResult]) -> Vec<[bool; 2]> {
+    let topk = |r: &StepResult| r.report.as_ref().is_some_and(answers_topk);
+    let first_full = results.first().is_some_and(|r| !topk(r));
+    // Whether the step "vs prev" refers to answered the full matrix (None: no time to compare).
+    let mut prev_full: Option<bool> = None;
+    results
+        .iter()
+        .map(|r| {
+            let t = r.seconds();
+            let mine = t.is_some() && topk(r);
+            let marks = [mine && first_full, mine && prev_full == Some(true)];
+            if t.is_some() || !r.optional {
+                prev_full = t.map(|_| !topk(r));
+            }
+            marks
+        })
+        .collect()
+}
+
+/// A speedup, with `*` when it compares a top-k answer with a full matrix's.
+#[must_use]
+pub fn marked(speedup: Option<f64>, mark: bool) -> String {
+    let s = human_speedup(speedup);
+    if mark && speedup.is_some() {
         format!("{s}*")
     } else {
         s
@@ -200,6 +225,79 @@ pub fn vs_previous(x: &RunReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::VerificationReport;
+
+    #[test]
+    fn only_a_top_k_answer_against_a_full_matrix_is_marked() {
+        let info = crate::rungs::ladder()[0].info();
+        let step = |id: &str, recall: Option<f64>, optional: bool, timed: bool| {
+            let mut report = crate::run::RunReport::new(&info, 2, 100);
+            report.estimated_s = 1.0;
+            report.status = if timed {
+                crate::run::RunStatus::Completed
+            } else {
+                crate::run::RunStatus::Failed("TODO".into())
+            };
+            report.rows_done = 100;
+            report.verification = Some(VerificationReport {
+                passed: true,
+                entries_checked: 1,
+                max_abs_err: 0.0,
+                tolerance: 1e-4,
+                worst: None,
+                expected_found: None,
+                non_finite: false,
+                recall,
+            });
+            StepResult {
+                id: id.into(),
+                file: format!("{id}.py"),
+                title: "t".into(),
+                optional,
+                verdict: Verdict::Counts,
+                floor: None,
+                lint: Lint::NotApplicable,
+                report: Some(report),
+            }
+        };
+        let full = |id| step(id, None, false, true);
+        // The shipped order: the library step against the naive one and the step before it,
+        // with an untried optional step between them left out, as its speedups are.
+        let results = [
+            full("naive"),
+            full("numba"),
+            step("pyo3", None, true, false),
+            step("library", Some(0.99), false, true),
+        ];
+        assert_eq!(
+            topk_marks(&results),
+            [[false; 2], [false; 2], [false; 2], [true, true]]
+        );
+        // A top-k step after another compares like with like against it; one with no time
+        // before it has no "vs prev" to mark.
+        let results = [
+            full("naive"),
+            step("index", Some(0.99), false, true),
+            step("better", Some(0.99), false, true),
+            step("broken", None, false, false),
+            step("after", Some(0.99), false, true),
+        ];
+        assert_eq!(
+            topk_marks(&results),
+            [
+                [false; 2],
+                [true, true],
+                [true, false],
+                [false; 2],
+                [true, false]
+            ]
+        );
+        assert_eq!(
+            marked(Some(400.0), true),
+            format!("{}*", human_speedup(Some(400.0)))
+        );
+        assert_eq!(marked(None, true), human_speedup(None));
+    }
 
     #[test]
     fn a_time_measured_under_load_is_explained_under_the_table() {

@@ -512,8 +512,8 @@ fn wait(
                 None => format!(
                     "still running {:.0} s after it started, in its set-up: importing, \
                      loading, compiling, or a JIT's warm-up call on one row (the limit for \
-                     set-up is {:.0} s). Killed it and everything it started: a loop that \
-                     never ends, at the top of the file or in that first call?{grew}",
+                     set-up is {:.0} s). Killed it and everything it started{grew}. A loop \
+                     that never ends, at the top of the file or in that warm-up call?",
                     now.as_secs_f64(),
                     limits.setup.as_secs_f64()
                 ),

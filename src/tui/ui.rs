@@ -161,8 +161,7 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         }
         Screen::Ladder => &[
             "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · w report · ? help · q quit",
-            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s settings · r results · h history · g scaling · m notes · w report · ?",
-            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s settings · r results · h history · g scaling · m notes · ?",
+            "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s set · r results · h history · g scaling · m notes · w report · ? help · q quit",
             // Narrower: every key still, on two lines (the body gives up one row).
             "↑↓ select · Enter run · a climb all · Esc cancel · f flame · l lessons · s set\n\
              r results · h history · g scaling · m NOTES.md · w report · ? help · q quit",

@@ -364,8 +364,9 @@ fn the_leak_run_step_separates_the_first_runs_jump_from_the_growth_per_run() {
     assert!(screen.contains("run 1: +27.3 MB, a one-off"), "{screen}");
     assert!(screen.contains("+6.29 MB, +6.29 MB"), "{screen}");
     assert!(screen.contains("+6.29 MB per run"), "{screen}");
-    // Peak memory never reads below the RSS beside it, and is the results table's figure, in
-    // its unit.
+    // The peak is the results table's figure, in its unit: the sampled peak (100 MiB here)
+    // never reads below the RSS measured at the run's end (less the profiler's tables, none in
+    // this test process).
     assert!(screen.contains("peak RSS 178.0 MiB"), "{screen}");
     // The live panel's history is drawn from its lowest point, with its scale said.
     assert!(screen.contains("RSS history, 140–178 MiB"), "{screen}");

@@ -282,9 +282,14 @@ fn student(files: Vec<File>) -> Student {
                 s.lessons = Some(LessonsSummary::of(&l));
             }
         }
-        if let Some((_, before)) = replaced {
+        if let Some((then, before)) = replaced {
+            // Unzipped hand-ins often share one time: then the order given decides, and says so.
+            let why = match (then, f.modified) {
+                (Some(then), Some(now)) if now > then => "written after",
+                _ => "of the same time as (or no time known) and given after",
+            };
             s.notes.push(format!(
-                "a second {kind} file, {}: written after {before}, it is shown in its place",
+                "a second {kind} file, {}: {why} {before}, it is shown in its place",
                 f.shown
             ));
         }

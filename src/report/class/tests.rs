@@ -504,7 +504,7 @@ fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
         .unwrap()
         .set_modified(hour_ago)
         .unwrap();
-    let class = Class::gather(&[dir.path().join("bob-lab.json"), again]);
+    let class = Class::gather(&[dir.path().join("bob-lab.json"), again.clone()]);
     let notes = &class.students[0].notes;
     assert!(
         notes.iter().any(|n| n.contains("climbed at 300 × 768")),
@@ -514,6 +514,31 @@ fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
         notes
             .iter()
             .any(|n| n.contains("older than") && n.contains("which is shown")),
+        "{notes:?}"
+    );
+    assert!(
+        !notes.iter().any(|n| n.contains("climbed at 400 × 768")),
+        "the older file's notes go with it: {notes:?}"
+    );
+    // Files of one time (unzipped hand-ins): the one given later is shown, and not said to be
+    // written later.
+    let first = dir.path().join("bob-lab.json");
+    std::fs::File::options()
+        .write(true)
+        .open(&first)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let class = Class::gather(&[first, again]);
+    let notes = &class.students[0].notes;
+    assert!(
+        notes.iter().any(|n| n.contains("climbed at 400 × 768")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("of the same time as (or no time known) and given after")),
         "{notes:?}"
     );
 }

@@ -173,9 +173,9 @@ pub(super) fn also_wrote(before: &Beside) -> String {
         String::new()
     } else if replaced.len() == written.len() {
         if written.len() == 1 {
-            " (it replaced the old one there)".to_string()
+            " (replacing the old one there)".to_string()
         } else {
-            " (they replaced the old ones there)".to_string()
+            " (replacing the old ones there)".to_string()
         }
     } else {
         format!(" (replacing the old {} there)", words(&replaced))

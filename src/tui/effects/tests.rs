@@ -110,7 +110,7 @@ fn the_lab_s_notes_link_each_step_s_flamegraph_written_beside_them_and_results_a
         panic!("the notes were not written again");
     };
     assert_eq!(
-        again.also, " with 1 flamegraph beside it (it replaced the old one there)",
+        again.also, " with 1 flamegraph beside it (replacing the old one there)",
         "{again:?}"
     );
     let svg = std::fs::read_to_string(dir.path().join("flamegraphs/naive.svg")).unwrap();

@@ -354,16 +354,17 @@ impl Model {
         }
         // Clamped, not refused (as `ladder run` says): a top-k answer of a tiny workload
         // holds fewer than k neighbours, and a student should not take it for a bug.
+        // The k of the settings this workload comes with: pending ones are applied below.
+        let k = self.pending.as_ref().unwrap_or(&self.settings).k;
         if meta.n >= 2
-            && self.settings.k >= meta.n
+            && k >= meta.n
             && let Some(Notice::Info(said)) = &mut self.notice
         {
+            let others = meta.n - 1;
             let _ = write!(
                 said,
-                "; k = {} but only {} other vectors: topk and ann list {} per row",
-                self.settings.k,
-                meta.n - 1,
-                meta.n - 1
+                "; k = {k} but only {others} other vector{}: topk and ann list {others} per row",
+                if others == 1 { "" } else { "s" }
             );
         }
         if self.measuring_peak {

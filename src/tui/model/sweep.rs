@@ -17,8 +17,9 @@ pub const SCALE_RUNGS: [&str; 4] = ["vectorized", "threads", "topk", "ann"];
 pub const SCALE_SIZES: [usize; 5] = [1000, 2000, 5000, 10_000, 20_000];
 
 /// The sizes swept for a ladder of `n` rows, smallest first: the standard sizes up to 2n
-/// (never fewer than three) and n, so the ladder's own size is a point of the sweep and a
-/// small ladder is not swept to 20,000.
+/// (never fewer than three, for a slope) and n itself, so the ladder's own size is a point of
+/// the sweep and a small ladder is not swept to 20,000. An n below 500 (fixed costs, not
+/// growth, at that size) or above 50,000 (an index built for minutes) is not added.
 #[must_use]
 pub fn scale_sizes(n: usize) -> Vec<usize> {
     let mut sizes: Vec<usize> = SCALE_SIZES
@@ -27,7 +28,7 @@ pub fn scale_sizes(n: usize) -> Vec<usize> {
         .filter(|&(i, &s)| i < 3 || s <= n.saturating_mul(2))
         .map(|(_, &s)| s)
         .collect();
-    if n >= 2 && !sizes.contains(&n) {
+    if (500..=50_000).contains(&n) && !sizes.contains(&n) {
         sizes.push(n);
     }
     sizes.sort_unstable();
@@ -91,14 +92,16 @@ mod tests {
     use super::scale_sizes;
 
     #[test]
-    fn the_sweep_reaches_twice_the_ladder_s_n_and_passes_through_it() {
+    fn the_sweep_stops_near_twice_the_ladder_s_n_and_passes_through_it() {
+        // The standard sizes up to 2n, three at least, and n.
         assert_eq!(scale_sizes(10_000), [1000, 2000, 5000, 10_000, 20_000]);
         assert_eq!(scale_sizes(2000), [1000, 2000, 5000]);
         assert_eq!(scale_sizes(3000), [1000, 2000, 3000, 5000]);
         assert_eq!(scale_sizes(500), [500, 1000, 2000, 5000]);
-        assert_eq!(
-            scale_sizes(50_000),
-            [1000, 2000, 5000, 10_000, 20_000, 50_000]
-        );
+        let big = [1000, 2000, 5000, 10_000, 20_000, 50_000];
+        assert_eq!(scale_sizes(50_000), big);
+        // Too small to show growth, or too large to sweep in minutes: not added.
+        assert_eq!(scale_sizes(10), [1000, 2000, 5000]);
+        assert_eq!(scale_sizes(1_000_000), big[..5]);
     }
 }

@@ -106,7 +106,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     if sw.sweep.points.is_empty() && !sw.running {
         let mut lines = vec![
             Line::from(format!(
-                "Enter sweeps {} over n = {} (about a minute; Esc cancels).",
+                "Enter sweeps {} over n = {} (a minute or more; Esc cancels).",
                 SCALE_RUNGS.join(", "),
                 scale_sizes(ladder_n(m))
                     .iter()

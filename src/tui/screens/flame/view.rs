@@ -51,8 +51,9 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         // As the exported picture's subtitle says: a handful of samples is noise, not a
         // shape to read.
         _ if tree.total < crate::report::FEW_SAMPLES => format!(
-            "Flamegraph: {id} ({} samples: too few to read; a larger n gives more)",
-            tree.total
+            "Flamegraph: {id} ({} sample{}: too few to read; a larger n gives more)",
+            tree.total,
+            if tree.total == 1 { "" } else { "s" }
         ),
         _ => format!("Flamegraph: {id} ({} samples)", tree.total),
     };

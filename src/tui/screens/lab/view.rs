@@ -11,6 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use super::LabState;
 use crate::lab::grade::{Verdict, times};
 use crate::lab::lint::Lint;
+use crate::lab::render::marked;
 use crate::report::{human_speedup, time_cell};
 use crate::run::RunStatus;
 use crate::tui::model::{Model, Status};
@@ -55,6 +56,7 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
     }
     header.push("grade");
     let mut rows: Vec<Row> = Vec::new();
+    let marks = crate::lab::render::topk_marks(&lab.results);
     for (i, r) in lab.results.iter().enumerate() {
         let row = &m.rows[lab.first_row + i];
         // A wrong answer's time is not shown: it is no step's speed.
@@ -86,10 +88,13 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             },
             Cell::from(rep.map(time_cell).unwrap_or_default()),
             Cell::from(
-                rep.map(|x| human_speedup(x.speedup_vs_baseline))
+                rep.map(|x| marked(x.speedup_vs_baseline, marks[i][0]))
                     .unwrap_or_default(),
             ),
-            Cell::from(rep.map(crate::lab::render::vs_previous).unwrap_or_default()),
+            Cell::from(
+                rep.map(|x| marked(x.speedup_vs_previous, marks[i][1]))
+                    .unwrap_or_default(),
+            ),
         ];
         if wide {
             cells.push(Cell::from(r.floor.as_ref().map_or_else(String::new, |f| {
@@ -242,9 +247,9 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
             }
         }
         // The `*` beside a top-k step's "vs prev", said where the step is read.
-        if r.report
-            .as_ref()
-            .is_some_and(|x| x.has_time() && crate::lab::render::answers_topk(x))
+        if crate::lab::render::topk_marks(&lab.results)[lab.selected]
+            .iter()
+            .any(|m| *m)
         {
             text.push(Line::from(Span::styled(
                 crate::lab::render::TOPK_NOTE,
