@@ -96,6 +96,18 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     let chart_h = m.ladder_len() as u16 + 2;
+    // A short terminal (80×24) has no room for both: before any speedup there is nothing to
+    // chart, and what the selected rung changes, and why, is what to read.
+    let measured = m.rows.iter().any(|r| {
+        r.report
+            .as_ref()
+            .is_some_and(|x| x.speedup_vs_baseline.is_some())
+    });
+    if left.height < chart_h + 4 && !measured {
+        draw_about(f, m, theme, left);
+        live::draw(f, m, theme, right);
+        return;
+    }
     let [chart, about] =
         Layout::vertical([Constraint::Length(chart_h), Constraint::Min(0)]).areas(left);
     draw_speedups(f, m, theme, chart);
