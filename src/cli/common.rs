@@ -370,6 +370,14 @@ pub fn check_output(out: &Path, inputs: &[&Path], exts: Option<&[&str]>) -> Resu
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     if !folder.is_dir() {
+        // A file where a folder of the path should be: said as such, since "make it first"
+        // cannot be done.
+        if let Some(file) = folder.ancestors().find(|a| a.is_file()) {
+            bail!(
+                "{shown}: {} is a file, not a folder: write elsewhere",
+                file.display()
+            );
+        }
         bail!(
             "{shown}: the folder {} does not exist (make it first, or write elsewhere)",
             folder.display()

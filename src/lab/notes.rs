@@ -93,6 +93,8 @@ pub fn write(
     ours: &[RunReport],
     flames: &[(String, &Profile)],
 ) -> Result<PathBuf, String> {
+    // Notes that cannot be read stop the export before any of its files is written.
+    let before = crate::report::existing_notes(path)?;
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -116,7 +118,6 @@ pub fn write(
             report.flamegraph = Some(rel);
         }
     }
-    let before = crate::report::existing_notes(path)?;
     let text = crate::report::merge_notes(
         before.as_deref(),
         &markdown(lab, meta, machine, &results, ours),

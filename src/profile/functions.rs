@@ -141,7 +141,8 @@ impl Profile {
         let shares = |p: &Profile| -> HashMap<String, f64> {
             let total = p.total_samples().max(1) as f64;
             let mut out: HashMap<String, f64> = HashMap::new();
-            for f in p.top_functions(usize::MAX) {
+            // As the flamegraph beside it shows them: scaffolding and inlined loop code folded.
+            for f in p.without_scaffolding().top_functions(usize::MAX) {
                 if f.self_samples == 0 {
                     continue;
                 }

@@ -90,7 +90,11 @@ impl Profile {
                         if last_ours.is_none() {
                             return *i == 0 || *i == leaf || !f.contains("(<frozen importlib.");
                         }
-                        *i == 0 || last_ours.is_none_or(|l| *i > l) || !is_scaffolding(f)
+                        // Below our last frame: where the time is, but for the inlined loop
+                        // and indexing code of our own loops, whose samples are our frame's.
+                        *i == 0
+                            || last_ours.is_none_or(|l| *i > l && !is_inlined_plumbing(f))
+                            || !is_scaffolding(f)
                     })
                     .map(|(_, f)| f.clone())
                     .collect();
@@ -133,6 +137,39 @@ fn is_scaffolding(frame: &str) -> bool {
     frame_kind(frame) == FrameKind::System
         || name.starts_with("rayon")
         || name.starts_with("crossbeam")
+}
+
+/// The standard library's code that a loop of ours is made of once inlined (a range's next,
+/// a comparison, indexing a slice or a Vec): debug info names it as frames of its own, so a
+/// kernel's loop would read as `usize::lt` at the top of its stack. Not the intrinsics
+/// (`core::arch`), a float's methods (`sqrt`) or the C library's calls (`memcpy`), which are
+/// work of their own.
+fn is_inlined_plumbing(frame: &str) -> bool {
+    let name = frame.trim_start_matches('<');
+    [
+        "core::iter",
+        "core::ops::range",
+        "core::ops::index",
+        "core::cmp",
+        "core::slice",
+        "core::ptr",
+        "core::option",
+        "core::result",
+        "core::mem",
+        "core::num",
+        "alloc::vec",
+        "alloc::raw_vec",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+        || [
+            " as core::cmp::",
+            " as core::iter::",
+            " as core::ops::",
+            " as core::slice::",
+        ]
+        .iter()
+        .any(|t| name.contains(t))
 }
 
 /// Stacks made equal by folding or cutting, summed.
@@ -188,6 +225,33 @@ mod tests {
         assert!(folded.contains(
             "w;rayon_core::registry::main_loop;rayon_core::sleep::Sleep::sleep;syscall 10\n"
         ));
+    }
+
+    #[test]
+    fn a_kernel_s_inlined_loop_code_counts_as_the_kernel_s_own_time() {
+        let p = Profile::from_folded(
+            "t;ladder::run::go;ladder::rungs::alg::rows;\
+             <core::ops::range::Range<usize> as core::iter::range::RangeIteratorImpl>::spec_next;\
+             <usize as core::cmp::PartialOrd>::lt 90\n\
+             t;ladder::run::go;ladder::rungs::alg::rows;<alloc::vec::Vec as core::ops::deref::Deref>::deref;\
+             alloc::raw_vec::RawVecInner::ptr 5\n\
+             t;ladder::run::go;ladder::rungs::naive::norm;core::f32::<impl f32>::sqrt 3\n\
+             t;ladder::run::go;ladder::rungs::k;core::slice::copy_from_slice;memcpy 2\n",
+            1000,
+        )
+        .unwrap()
+        .without_scaffolding()
+        .to_folded();
+        assert!(
+            p.contains("t;ladder::run::go;ladder::rungs::alg::rows 95\n"),
+            "{p}"
+        );
+        // A float's method and the C library's copy are work of their own: they stay.
+        assert!(
+            p.contains("ladder::rungs::naive::norm;core::f32::<impl f32>::sqrt 3\n"),
+            "{p}"
+        );
+        assert!(p.contains("ladder::rungs::k;memcpy 2\n"), "{p}");
     }
 
     #[test]

@@ -426,7 +426,15 @@ pub const FLOOR_NOISE_MARGIN: f64 = 1.5;
 pub fn existing_notes(path: &std::path::Path) -> Result<Option<String>, String> {
     match crate::fsio::read_text_limited(path, 16 << 20) {
         Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        // Not there, or a file stands where a folder of its path would be: no notes to keep.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(format!(
             "{} could not be read ({e}), so it was not written over: move it away or choose \
              another file",

@@ -241,6 +241,10 @@ fn every_class_of_bad_argument_exits_2_with_one_line() {
             &["class", ".", "-o", "no-such-folder/class.html"],
             "the folder no-such-folder does not exist",
         ),
+        (
+            &["class", ".", "-o", "Cargo.toml/class.html"],
+            "Cargo.toml is a file, not a folder",
+        ),
     ];
     // A peer file whose module name is code, not a name.
     let peers = TempDir::new().unwrap();

@@ -191,6 +191,10 @@ pub(super) fn notes(
     mut results: Results,
     flames: &[(String, Arc<Profile>)],
 ) -> Written {
+    // The student's own notes around ladder's part are kept: those of the file asked for, also
+    // when the export had to go elsewhere (`merge_from`). Read first: notes that cannot be read
+    // stop the export before any file of it is written.
+    let notes = crate::report::existing_notes(merge_from)?;
     let ids: Vec<&str> = flames.iter().map(|(id, _)| id.as_str()).collect();
     let before = beside(&path, &ids, true);
     let dir = folder(&path);
@@ -212,9 +216,6 @@ pub(super) fn notes(
             .ok()
             .map(|()| crate::report::CHART_FILE.to_string())
     });
-    // The student's own notes around ladder's part are kept: those of the file asked for, also
-    // when the export had to go elsewhere (`merge_from`).
-    let notes = crate::report::existing_notes(merge_from)?;
     let text = crate::report::merge_notes(notes.as_deref(), &Markdown { chart }.render(&results));
     match write_atomic(&path, text.as_bytes()) {
         Ok(()) => Ok(Wrote {

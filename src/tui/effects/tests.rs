@@ -184,3 +184,50 @@ fn an_export_whose_folder_cannot_be_written_in_goes_to_ladder_exports_and_says_s
         "{note}"
     );
 }
+
+#[test]
+fn notes_asked_for_under_a_file_are_written_whole_where_they_fall_back() {
+    use crate::report::{Results, WorkloadMeta, test_machine};
+    let results = || {
+        let info = crate::rungs::find("naive").unwrap().info();
+        let mut naive = crate::run::RunReport::new(&info, 2, 300);
+        naive.rows_done = 300;
+        naive.estimated_s = 1.0;
+        naive.status = crate::run::RunStatus::Completed;
+        Results {
+            workload: WorkloadMeta {
+                n: 300,
+                d: 768,
+                seed: 0,
+                source: "normal".into(),
+                zero_rows: 0,
+            },
+            machine: test_machine("Test CPU"),
+            budget_s: 1.0,
+            threads: 2,
+            rungs: vec![naive],
+            learner: None,
+        }
+    };
+    let flames = || {
+        let profile =
+            crate::profile::Profile::from_folded("t;ladder::rungs::naive::norm 30\n", 997).unwrap();
+        vec![("naive".to_string(), Arc::new(profile))]
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gone");
+    std::fs::write(&file, "").unwrap();
+    // No notes can be under a file: none to keep, and the export is whole where it went.
+    let there = dir.path().join("exports/NOTES.md");
+    let wrote = export::notes(there.clone(), &file.join("NOTES.md"), results(), &flames())
+        .expect("written where it fell back");
+    assert_eq!(wrote.path, there);
+    assert!(there.is_file());
+    assert!(dir.path().join("exports/flamegraphs/naive.svg").is_file());
+    // Notes that cannot be read (a folder where the file would be) stop it before any file.
+    let blocked = dir.path().join("blocked/NOTES.md");
+    std::fs::create_dir_all(&blocked).unwrap();
+    let out = dir.path().join("out/NOTES.md");
+    assert!(export::notes(out, &blocked, results(), &flames()).is_err());
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
