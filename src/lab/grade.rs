@@ -179,9 +179,9 @@ pub fn grade(
                     if (0.95..=1.05).contains(&x) {
                         "about as fast as".to_string()
                     } else if x < 1.0 {
-                        format!("{} slower than", times(1.0 / x))
+                        format!("{} slower than", measured(1.0 / x))
                     } else {
-                        format!("{} faster than", times(x))
+                        format!("{} faster than", measured(x))
                     },
                     fc.floor.over,
                     times(fc.floor.at_least),
@@ -211,6 +211,13 @@ fn lint_verdict(lint: &Lint) -> Verdict {
         if f.len() == 1 { "" } else { "s" },
         shown.join("; ")
     ))
+}
+
+/// A measured ratio, as the tables show it (three figures: "1.96x", never "2.0x" beside a
+/// floor of 2.0x that it does not reach).
+#[must_use]
+pub fn measured(x: f64) -> String {
+    crate::report::human_speedup(Some(x))
 }
 
 /// A ratio as people say it: 3.2x, 45x, 1200x.

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::StepResult;
-use super::grade::{Verdict, times};
+use super::grade::{Verdict, measured, times};
 use crate::machine::MachineInfo;
 use crate::profile::{Profile, StackView};
 use crate::report::{WorkloadMeta, human_speedup, time_cell};
@@ -217,7 +217,7 @@ pub fn markdown(
             |f| {
                 let got = f
                     .measured
-                    .map_or_else(String::new, |m| format!(" (measured {})", times(m)));
+                    .map_or_else(String::new, |m| format!(" (measured {})", measured(m)));
                 format!("{} over `{}`{got}", times(f.floor.at_least), f.floor.over)
             },
         );

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::grade::{Verdict, times};
+use super::grade::{Verdict, measured, times};
 use super::lint::Lint;
 use super::{StepResult, all_count};
 use crate::machine::MachineInfo;
@@ -48,7 +48,7 @@ pub fn table(
             |f| {
                 let got = f
                     .measured
-                    .map_or_else(String::new, |m| format!(" ({})", times(m)));
+                    .map_or_else(String::new, |m| format!(" ({})", measured(m)));
                 format!("{} over {}{got}", times(f.floor.at_least), f.floor.over)
             },
         );

@@ -72,7 +72,7 @@ fn a_step_is_checked_small_first_then_timed_then_graded_in_order() {
     // locked.
     run_step(&mut app, 1, "algorithmic", 40.0 / 1.2);
     match verdict(&app, 1) {
-        Verdict::NotYet(why) => assert!(why.contains("1.2x faster than naive"), "{why}"),
+        Verdict::NotYet(why) => assert!(why.contains("1.20x faster than naive"), "{why}"),
         v => panic!("{v:?}"),
     }
     assert!(matches!(verdict(&app, 2), Verdict::Locked(_)));
@@ -272,7 +272,7 @@ fn a_step_just_short_of_its_floor_is_measured_once_more_and_the_faster_run_stand
     let cmds = starts(cmds);
     assert!(cmds.is_empty(), "{cmds:?}");
     match verdict(&app, 1) {
-        Verdict::NotYet(why) => assert!(why.contains("1.9x faster"), "{why}"),
+        Verdict::NotYet(why) => assert!(why.contains("1.90x faster"), "{why}"),
         v => panic!("{v:?}"),
     }
 }

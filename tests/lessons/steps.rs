@@ -331,6 +331,36 @@ fn the_app_asks_the_learners_name_before_the_first_lesson() {
 }
 
 #[test]
+fn one_run_of_lesson_one_shows_the_results_peak_and_no_leak_lines() {
+    let mut app = lesson_app();
+    at_step(&mut app, "profile-first", "run-naive");
+    let rss = |app: &mut App, mib: u64| {
+        let _ = app.update(Msg::Sample(ladder::monitor::Sample {
+            cpu: vec![50.0, 50.0],
+            rss: mib << 20,
+            total_memory: 16 << 30,
+            peer_rss: None,
+            elsewhere: Some(0.05),
+        }));
+    };
+    rss(&mut app, 40);
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::Run { .. })),
+        "{cmds:?}"
+    );
+    rss(&mut app, 230);
+    let mut r = report("naive", Step::Baseline, 0.5, false);
+    r.peak_rss_bytes = 250 << 20;
+    let _ = app.update(Msg::RungFinished(Box::new(r)));
+    let screen = screen_of(&app, 120, 40);
+    // The results table's figure and unit; the leak lesson's run-by-run lines are its own.
+    assert!(screen.contains("peak RSS 250.0 MiB"), "{screen}");
+    assert!(!screen.contains("a one-off"), "{screen}");
+    assert!(!screen.contains("RSS after each run"), "{screen}");
+}
+
+#[test]
 fn the_leak_run_step_separates_the_first_runs_jump_from_the_growth_per_run() {
     let mut app = lesson_app();
     at_step(&mut app, "find-the-leak", "run-leaky");
@@ -364,10 +394,10 @@ fn the_leak_run_step_separates_the_first_runs_jump_from_the_growth_per_run() {
     assert!(screen.contains("run 1: +27.3 MB, a one-off"), "{screen}");
     assert!(screen.contains("+6.29 MB, +6.29 MB"), "{screen}");
     assert!(screen.contains("+6.29 MB per run"), "{screen}");
-    // The peak is the results table's figure, in its unit: the sampled peak (100 MiB here)
-    // never reads below the RSS measured at the run's end (less the profiler's tables, none in
-    // this test process).
-    assert!(screen.contains("peak RSS 178.0 MiB"), "{screen}");
+    // The peak is the results table's figure, in the lesson's MB: the sampled peak (100 MiB
+    // here) never reads below the RSS measured at the run's end (less the profiler's tables,
+    // none in this test process).
+    assert!(screen.contains("peak RSS 186.6 MB"), "{screen}");
     // The live panel's history is drawn from its lowest point, with its scale said.
     assert!(screen.contains("RSS history, 140–178 MiB"), "{screen}");
 }

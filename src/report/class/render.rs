@@ -425,7 +425,9 @@ pub(super) fn lab_rows(l: &LabSummary) -> Vec<Vec<String>> {
                 } else {
                     format!("✗ {}", x.reason.as_deref().unwrap_or("does not count"))
                 },
-                human_speedup(x.speedup_vs_baseline) + bang(x.under_load() || base_loaded),
+                // A load mark on a step with no speedup would mark nothing.
+                human_speedup(x.speedup_vs_baseline)
+                    + bang(x.speedup_vs_baseline.is_some() && (x.under_load() || base_loaded)),
             ]
         })
         .collect()
@@ -438,7 +440,7 @@ pub(super) fn run_rows(r: &RunSummary) -> Vec<Vec<String>> {
             vec![
                 x.id.clone(),
                 x.pct.map_or_else(|| "-".into(), pct),
-                human_speedup(x.speedup) + bang(x.loaded),
+                human_speedup(x.speedup) + bang(x.speedup.is_some() && x.loaded),
                 if x.verified { "✓" } else { "✗" }.into(),
             ]
         })

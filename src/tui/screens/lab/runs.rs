@@ -229,7 +229,7 @@ pub fn on_finished(lab: &mut LabState, m: &mut Model, row: usize) -> Vec<Command
             m.notice = Some(Notice::Info(format!(
                 "{}: {}, just short of {}: measuring once more (the faster run stands)",
                 r.file,
-                crate::lab::grade::times(x),
+                crate::lab::grade::measured(x),
                 crate::lab::grade::times(floor)
             )));
             return cmds;

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::LabState;
-use crate::lab::grade::{Verdict, times};
+use crate::lab::grade::{Verdict, measured, times};
 use crate::lab::lint::Lint;
 use crate::lab::render::marked;
 use crate::report::{human_speedup, time_cell};
@@ -234,7 +234,7 @@ fn draw_story(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
         if let Some(fc) = &r.floor {
             let got = fc.measured.map_or_else(
                 || "not measured yet".to_string(),
-                |x| format!("measured {}", times(x)),
+                |x| format!("measured {}", measured(x)),
             );
             text.push(Line::from(format!(
                 "floor: {} over {} ({got})",

@@ -54,7 +54,9 @@ pub fn step_body(
             if let Some(rep) = row.and_then(|r| r.report.as_ref()).filter(|r| r.has_time()) {
                 // The run's sampled peak can miss its last moments; the RSS measured at its end
                 // is a floor for it. Both leave out the profiler's tables, as the results
-                // table's peak RSS does, so the two screens give one figure in one unit.
+                // table's peak RSS does, so the two screens give one figure: in the results'
+                // unit, but for a step that watches memory run after run (the leak lesson's),
+                // whose lines below and prediction count in MB.
                 let at_end = rss.last().and_then(|r| r.1).or_else(|| m.rss.last());
                 // A peer's peak is its own process's, which this one's RSS says nothing of.
                 let at_end = at_end
@@ -66,12 +68,20 @@ pub fn step_body(
                         "last run: {} · {} · peak RSS {}",
                         crate::report::time_cell(rep),
                         crate::report::verified_cell(rep),
-                        crate::workload::human_bytes(peak)
+                        if want > 1 {
+                            crate::lessons::leak::human_mb(peak)
+                        } else {
+                            crate::workload::human_bytes(peak)
+                        }
                     ),
                     dim,
                 )));
             }
-            v.extend(rss_growth(&rss, theme, width));
+            // Memory run after run is what a step that asks for several runs watches; one run
+            // of another lesson has no growth to read.
+            if want > 1 {
+                v.extend(rss_growth(&rss, theme, width));
+            }
             v.push(Line::from(Span::styled(
                 "Enter: run it · Esc cancels a run",
                 dim,
