@@ -36,6 +36,14 @@ TIMEOUT_S = 20
 # Rows below which a run is not probed: the app's quick check (200 rows) answers in a second
 # or two; the timed run at the lab's size is probed.
 MIN_N = 500
+# How much faster a row the timed call may be than the probe's first call on new data: py-spy
+# pauses every thread for each sample, which cost an honest Numba prange kernel up to 2.4x here
+# (an honest Cython loop 1.0x), and a busy machine varies; a step that answers the run's X
+# fifty times faster than other data of its shape (a cache of answers keyed on X) did not
+# compute it.
+SLACK = 6.0
+# ...and by how much time at least, so a step of a few milliseconds is not judged on noise.
+SLACK_MIN_S = 0.05
 # Printed by the probed call when it returned: a probe that never gets there failed.
 DONE = "probe: returned"
 
@@ -79,14 +87,20 @@ def probed_call(fn, X, data, output):
     n, d = X.shape
     m = rows_for(n, d)
     fn(X, 0, 1)
-    for rows in (X, np.load(data)):
+    fresh = np.load(data)
+    first = None
+    for rows in (X, fresh):
         t = time.perf_counter()
         for _ in range(REPEATS):
             result = fn(rows, 0, m)
+            if rows is fresh and first is None:
+                first = time.perf_counter() - t
             if time.perf_counter() - t >= REPEAT_S / 2:
                 break
     np.save(output, np.asarray(result, dtype=np.float64))
-    sys.__stdout__.write(DONE + "\n")
+    # The first call's time a row on the new data (warm: the run's X went first), what the
+    # step costs when it computes: a later call on the same data may answer from a cache.
+    sys.__stdout__.write("%s %.9g\n" % (DONE, first / m))
     sys.__stdout__.flush()
 
 
@@ -181,13 +195,14 @@ def probe(spy, harness_args, X, name):
     """Runs the step once more under py-spy (native frames), on other data of X's shape and
     type; returns why it does not count, or None (it computes S from the data it is given
     without a library's products, or it could not be profiled here: py-spy refused, which
-    says nothing of the step)."""
+    says nothing of the step), and the seconds a row it took on that data (None if not
+    measured)."""
     import numpy as np
 
     try:
         tmp_dir = tempfile.TemporaryDirectory(prefix="ladder-native-")
     except OSError:
-        return None
+        return None, None
     with tmp_dir as tmp:
         raw_file = os.path.join(tmp, "native.txt")
         data = os.path.join(tmp, "X.npy")
@@ -207,7 +222,7 @@ def probe(spy, harness_args, X, name):
             child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env, start_new_session=True)
         except OSError:
-            return None
+            return None, None
         try:
             out, err = child.communicate(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -215,7 +230,7 @@ def probe(spy, harness_args, X, name):
             with contextlib.suppress(OSError):
                 os.killpg(child.pid, signal.SIGKILL)
             child.communicate()
-            return did_not_return(name, "within %d s" % TIMEOUT_S)
+            return did_not_return(name, "within %d s" % TIMEOUT_S), None
         stdout = out.decode("utf-8", "replace")
         stderr = err.decode("utf-8", "replace")
         try:
@@ -224,26 +239,55 @@ def probe(spy, harness_args, X, name):
         except OSError:
             raw = ""
         total, products, top, (in_calls, arithmetic) = count(raw)
+        said_done = [l for l in stdout.splitlines() if l.startswith(DONE)]
+        try:
+            row_s = float(said_done[-1].split()[-1]) if said_done else None
+        except ValueError:
+            row_s = None
         if DONE not in stdout:
             if total == 0:
                 # py-spy could not sample it (no permission to read another process here).
-                return None
+                return None, None
             said = [l for l in stderr.splitlines() if l.strip() and not l.startswith("py-spy>")]
             return did_not_return(
-                name, "(%s)" % (said[-1].removeprefix("why: ") if said else "no message"))
+                name, "(%s)" % (said[-1].removeprefix("why: ") if said else "no message")), None
         if products >= REFUSE_AT and top:
             symbol, library = top
             return ("%s: profiled (py-spy, native frames), %d ms of its time was in %s's %s, a "
                     "library's product: in this step the products are your own loops, compiled"
-                    % (name, round(1000 * products / RATE), library_name(library), symbol))
+                    % (name, round(1000 * products / RATE), library_name(library), symbol)), None
         if arithmetic >= REFUSE_AT and arithmetic >= ARITHMETIC_SHARE * in_calls:
             return ("%s: profiled (py-spy, native frames), %.0f%% of its time was NumPy's "
                     "element-wise arithmetic (multiply, add and their reductions, a row at a "
                     "time): in this step the products are your own loops, compiled"
-                    % (name, 100.0 * arithmetic / max(1, in_calls)))
+                    % (name, 100.0 * arithmetic / max(1, in_calls))), None
         wrong = wrong_answer(np.load(data), output)
         if wrong:
             return ("%s: called again on other data of X's shape (profiled), %s: compute S "
                     "from the X each call is given, never from what an earlier run kept"
-                    % (name, wrong))
-    return None
+                    % (name, wrong)), None
+    return None, row_s
+
+
+def faster_than_probed(name, row_s, timed_s, rows):
+    """Why a timed call of `rows` rows in `timed_s` is not the step the probe measured at
+    `row_s` seconds a row on new data (a cache of answers, or a step that behaves otherwise
+    when profiled), or None."""
+    if row_s is None or rows <= 0:
+        return None
+    expected = row_s * rows
+    if expected <= SLACK * timed_s or expected - timed_s < SLACK_MIN_S:
+        return None
+    return ("%s: its timed call took %s for %d rows, %.0fx faster than the same function "
+            "computing other data of X's shape when profiled (%s a row against %s): compute S "
+            "from the X each call is given, never from what an earlier call or run kept"
+            % (name, human_s(timed_s), rows, expected / timed_s, human_s(timed_s / rows),
+               human_s(row_s)))
+
+
+def human_s(s):
+    """Seconds in the unit that reads best: 2.6 ms, 13 µs, 1.2 s."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if s >= scale:
+            return "%.3g %s" % (s / scale, unit)
+    return "%.3g ns" % (s / 1e-9)

@@ -911,6 +911,40 @@ fn a_product_hidden_from_the_text_is_found_where_the_time_goes() {
             && why.contains("compute S from the X each call is given"),
         "{why}"
     );
+    // Honest loops, all of S computed on the first sight of an X and kept on disk under its
+    // hash: right on any data, and the probe's new data computes (a miss), but the timed call
+    // reads the run's answer back, padded with compiled busy work to pass the time check (the
+    // student's cache). Large enough that computing the last call's rows takes well over the
+    // 50 ms the comparison needs.
+    let cached = format!(
+        "import hashlib, os, time\nimport numpy as np\nfrom numba import njit\n\n\n{honest}\
+         @njit\ndef spin(k):\n    x = 7\n    for _ in range(k):\n        \
+         x = (x * 1103515245 + 12345) % 2147483648\n    return x\n\n\n\
+         def similarity(X, start, end):\n    \
+         key = hashlib.sha1(np.ascontiguousarray(X).tobytes()).hexdigest()\n    \
+         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'kept-' + key + '.npy')\n    \
+         if os.path.exists(path):\n        t = time.perf_counter()\n        \
+         out = np.array(np.load(path, mmap_mode='r')[start:end])\n        \
+         spin(int((time.perf_counter() - t) * 4e8) + 1000)\n        return out\n    \
+         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+         out = np.zeros((X.shape[0], X.shape[0]))\n    \
+         rows(np.ascontiguousarray(X / n[:, None]), 0, X.shape[0], out)\n    \
+         np.save(path, out)\n    return out[start:end]\n"
+    );
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "uses_one_of = [\"numba\"]\nown_loops = true",
+        &cached,
+        &["--n", "1500", "--d", "128"],
+    );
+    assert!(
+        why.contains(
+            "faster than the same function computing other data of X's shape when profiled"
+        ) && why.contains("never from what an earlier call or run kept"),
+        "{why}"
+    );
     if python_has("Cython") {
         let cython = format!(
             "import numpy as np\n\n\ndef similarity(X, start, end):\n    cdef int i\n    \
