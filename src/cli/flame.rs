@@ -18,9 +18,11 @@ use super::common::{Prepared, any_full, prepare, run_rungs, select_some_rungs};
 use ladder::report::flame_subtitle;
 
 #[derive(Args, Clone)]
+// One of the three says what to profile: a missing one is said as the choice it is.
+#[command(group(clap::ArgGroup::new("what").required(true).args(["rung", "peer", "diff"])))]
 pub struct FlameArgs {
     /// Profile this rung.
-    #[arg(long, conflicts_with_all = ["diff", "peer"], required_unless_present_any = ["diff", "peer"])]
+    #[arg(long, conflicts_with_all = ["diff", "peer"])]
     rung: Option<String>,
     /// Profile a Python peer with py-spy instead (`ladder peers` lists them).
     #[arg(long, value_name = "ID", conflicts_with_all = ["diff", "memory"])]
@@ -58,7 +60,7 @@ pub struct FlameArgs {
     #[arg(long)]
     full_stacks: bool,
     /// With --memory: how many times to run the rung first (1 to 100).
-    #[arg(long, default_value_t = 3, requires = "memory", value_parser = clap::value_parser!(u64).range(1..=100))]
+    #[arg(long, default_value_t = 3, requires = "memory", value_parser = ladder::run::limits::parse_runs, allow_negative_numbers = true)]
     runs: u64,
 }
 

@@ -85,6 +85,13 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
     // kind (a lab.toml, a README): checked before anything is saved.
     if let Some(out) = &args.export {
         super::common::check_output(out, &[path.as_path()], Some(&["json"]))?;
+        // Nothing to hand in: said as that, not as a question of whose answers they are.
+        if !path.exists() && args.name.is_none() {
+            anyhow::bail!(
+                "{} does not exist: there is no progress to export yet (answer the lessons in                  the app, `ladder learn`, first; or give the file your progress is in with                  --progress FILE)",
+                path.display()
+            );
+        }
     }
     // A file named on the command line is the student's to keep: one that is not a progress
     // file (a hand-in, a run's JSON) is refused, never moved aside and started over.

@@ -483,8 +483,10 @@ impl Class {
         if !loose.is_empty() {
             out.push(format!(
                 "The lab.toml of {} asks less than the lab as shipped (a lower floor, a check \
-                 turned off): their grades are not the others'; their sections say how.",
-                loose.join(", ")
+                 turned off): {} grades are not the others'; {} sections say how.",
+                and_list(&loose),
+                if loose.len() == 1 { "its" } else { "their" },
+                if loose.len() == 1 { "its" } else { "their" },
             ));
         }
         let off: Vec<&str> = self
@@ -494,13 +496,26 @@ impl Class {
             .map(|s| s.name.as_str())
             .collect();
         if !off.is_empty() {
+            let one = off.len() == 1;
             out.push(format!(
-                "The lab of {} was climbed at another size than its lab.toml asks (--n or --d): \
-                 its floors are set for the lab's size, so those grades are not the lab's: ask \
+                "The {} of {} {} climbed at another size than {} lab.toml asks (--n or --d): \
+                 the floors are set for the lab's size, so those grades are not the lab's: ask \
                  for a lab check without --n and --d.",
-                off.join(", ")
+                if one { "lab" } else { "labs" },
+                and_list(&off),
+                if one { "was" } else { "were" },
+                if one { "its" } else { "their" },
             ));
         }
         out
+    }
+}
+
+/// Names as a sentence lists them: "ada", "ada and grace", "ada, bob and grace".
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }

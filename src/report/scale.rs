@@ -108,9 +108,10 @@ pub fn flat_note(sweep: &Sweep, ids: &[&str]) -> Option<String> {
         .collect();
     (!flat.is_empty()).then(|| {
         format!(
-            "{} grow{} slower than n² here: at these sizes fixed costs (threads starting, \
-             packing, set-up) still weigh as much as the n² work, so b is not yet the \
-             kernel's; sweep larger n before reading it as a complexity",
+            "{} grow{} slower than n² here: at these sizes something besides the n² work \
+             still weighs (fixed costs such as set-up, threads starting or packing; or noise: \
+             a busy machine, a point extrapolated from a few rows), so b is not yet the \
+             kernel's; sweep larger n, on an idle machine, before reading it as a complexity",
             flat.join(", "),
             if flat.len() == 1 { "s" } else { "" }
         )

@@ -55,6 +55,11 @@ pub fn parse_frequency(value: &str) -> Result<u32, String> {
     whole("frequency (Hz)", value, 1, 1000).map(|v| v as u32)
 }
 
+/// Runs of a rung before a memory profile is read (`flame --memory --runs`).
+pub fn parse_runs(value: &str) -> Result<u64, String> {
+    whole("runs", value, 1, 100).map(|v| v as u64)
+}
+
 /// Neighbours per row.
 pub fn parse_k(value: &str) -> Result<usize, String> {
     whole("k", value, 1, MAX_K)

@@ -254,6 +254,19 @@ fn the_export_holds_every_attempt_the_hints_and_the_measurements() {
         "{\"rungs\": [], \"workload\": {}}"
     );
     assert!(!hand_in.with_extension("json.corrupt").exists());
+    // A progress file that is not there has nothing to hand in: said as that.
+    ladder()
+        .args(["learn", "--progress"])
+        .arg(dir.path().join("typo.json"))
+        .arg("--export")
+        .arg(dir.path().join("y.json"))
+        .env_remove("USER")
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "typo.json does not exist: there is no progress to export yet",
+        ));
+    assert!(!dir.path().join("y.json").exists());
 }
 
 #[test]

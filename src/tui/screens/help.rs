@@ -24,7 +24,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("a", "climb the whole ladder in order"),
     ("Esc", "cancel the running rung (and the rest of a climb)"),
     ("f", "flamegraph of the selected rung's last run"),
-    ("s", "settings: n, d, seed, data, budget, threads"),
+    (
+        "s",
+        "settings: n, d, seed, data, budget, threads, k, repeat",
+    ),
     ("r", "results: the full speedup table"),
     ("h", "history: benchmarked speedups over commits (perf/)"),
     ("g", "scaling: time against n, log-log"),
@@ -47,7 +50,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("← →", "history: another machine's runs"),
     ("Esc", "back to the ladder"),
     ("Scaling", ""),
-    ("Enter", "sweep the rungs over n = 1k to 20k"),
+    (
+        "Enter",
+        "sweep the rungs over n = 1k up to twice the ladder's n",
+    ),
     ("Esc", "cancel the sweep, or go back"),
     ("Flamegraph", ""),
     ("← →", "choose a frame under the zoomed one"),

@@ -232,7 +232,7 @@ fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
         let first = !(0..i).any(|j| m.rows[j].peer == m.rows[i].peer);
         m.notice = Some(Notice::Error(if first {
             format!(
-                "{} is the first: d compares a step with the one below it",
+                "{} is the first: d compares a step with the step before it in the ladder",
                 export_stem(m, i)
             )
         } else {
