@@ -4,6 +4,39 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Standard error, for a person (progress, notes, errors): a write that fails (a closed pipe,
+/// `2>&1 | head -1`) is dropped, where `eprintln!` would panic and stop the work half done.
+macro_rules! sayln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `sayln!` without the new line (a progress line that `\r` rewrites).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Standard output, likewise: `ladder learn --list | head -1` ends quietly.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `outln!` without the new line.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cli;
 
 use cli::{Cli, Command};
@@ -39,7 +72,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            sayln!("error: {e:#}");
             ExitCode::from(2)
         }
     }

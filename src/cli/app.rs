@@ -68,9 +68,7 @@ pub(super) fn open(args: &AppArgs, demo: bool, lessons: AppLessons) -> Result<Ex
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         // No terminal to draw in (a pipe, CI): climb the ladder headless instead, with what
         // was asked of the app: its peers, and its notes file as the Markdown table.
-        eprintln!(
-            "ladder: not a terminal, so running headless (`ladder run` does this explicitly)"
-        );
+        sayln!("ladder: not a terminal, so running headless (`ladder run` does this explicitly)");
         let defaults = RunArgs::default();
         return super::run::exec(&RunArgs {
             workload: args.workload.clone(),

@@ -127,7 +127,7 @@ impl<N: Args + FromArgMatches> WorkloadArgs<N> {
         if config.threads > cores {
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| {
-                eprintln!(
+                sayln!(
                     "note: {} threads on {cores} logical core{}: the threaded rungs' threads take \
                      turns on the cores, so more than {cores} adds no arithmetic, only switching",
                     config.threads,

@@ -71,9 +71,9 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
         let h = history::read(&args.history_file)
             .with_context(|| format!("could not read {}", args.history_file.display()))?;
         for w in &h.warnings {
-            eprintln!("warning: {w}");
+            sayln!("warning: {w}");
         }
-        print!("{}", history::render_history(&h.entries));
+        out!("{}", history::render_history(&h.entries));
         return Ok(ExitCode::SUCCESS);
     }
     let this_machine = MachineKey::this();
@@ -137,7 +137,7 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
     // The gate compares fractions of the peak measured in this run: a peak kept from an idle
     // hour reads every rung low once the host slows, though no rung regressed.
     let machine = Arc::new(if args.check || args.update_baseline {
-        eprintln!("measuring this machine's peak now, for the gate's fractions of peak");
+        sayln!("measuring this machine's peak now, for the gate's fractions of peak");
         MachineInfo::measure(false)
     } else {
         super::common::machine_with_note()
@@ -149,9 +149,9 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
     let progress = |rep: usize, id: &str| {
         let what = if rep < args.warmup { "warm-up" } else { "run" };
         if interactive {
-            eprint!("\r\x1b[2K[{}/{total}] {what}: {id}", rep + 1);
+            say!("\r\x1b[2K[{}/{total}] {what}: {id}", rep + 1);
         } else if id == rungs[0].info().id {
-            eprintln!("[{}/{total}] {what}", rep + 1);
+            sayln!("[{}/{total}] {what}", rep + 1);
         }
     };
     let results = bench::bench(
@@ -163,13 +163,13 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
         &CancelToken::new(),
     );
     if interactive {
-        eprint!("\r\x1b[2K");
+        say!("\r\x1b[2K");
     }
     let meta = WorkloadMeta::from(workload.as_ref());
     let baseline_rung = rungs[0].info().id.to_string();
     let json = args.format == "json";
     if !json {
-        print!(
+        out!(
             "{}",
             report::bench::render_bench(&results, &meta, &machine, args.warmup, args.repeat)
         );
@@ -188,7 +188,7 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
         };
         history::append(&args.history_file, &entry)
             .with_context(|| format!("could not append to {}", args.history_file.display()))?;
-        eprintln!("recorded in {}", args.history_file.display());
+        sayln!("recorded in {}", args.history_file.display());
     }
     if args.update_baseline {
         update_baseline(
@@ -247,13 +247,13 @@ pub fn exec(args: &BenchArgs) -> Result<ExitCode> {
             "rungs": results,
             "gate": gate_doc,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     }
     if gate.is_some_and(|(_, _, g)| !g.passed()) {
         return Ok(ExitCode::from(1));
     }
     if !unverified.is_empty() {
-        eprintln!("error: {} failed verification", unverified.join(", "));
+        sayln!("error: {} failed verification", unverified.join(", "));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -295,7 +295,7 @@ fn update_baseline(
             path.display()
         );
     }
-    eprintln!("baseline for {}", b.describe());
+    sayln!("baseline for {}", b.describe());
     file.record(b);
     let text = serde_json::to_string_pretty(&file)? + "\n";
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -303,7 +303,7 @@ fn update_baseline(
     }
     report::write_atomic(path, text.as_bytes())
         .with_context(|| format!("could not write {}", path.display()))?;
-    eprintln!(
+    sayln!(
         "wrote {} ({} machine{})",
         path.display(),
         file.baselines.len(),

@@ -44,11 +44,11 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
     }
     let class = Class::gather(&files);
     for k in &class.skipped {
-        eprintln!("skipped {}: {}", k.file, k.why);
+        sayln!("skipped {}: {}", k.file, k.why);
     }
     // Said here too, not only in the page: the terminal's table compares the same rows.
     for c in class.cautions() {
-        eprintln!("compare with care. {c}");
+        sayln!("compare with care. {c}");
     }
     if !class
         .students
@@ -69,7 +69,7 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
         );
     }
     let (Some(out), Some(format)) = (&args.output, format) else {
-        print!("{}", class.text());
+        out!("{}", class.text());
         return Ok(ExitCode::SUCCESS);
     };
     let text = match format {
@@ -78,7 +78,7 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
     };
     ladder::report::write_atomic(out, text.as_bytes())
         .with_context(|| format!("could not write {}", out.display()))?;
-    eprintln!(
+    sayln!(
         "wrote {}: {} student{}{}",
         out.display(),
         class.students.len(),
@@ -118,7 +118,7 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         .filter(|p| {
             let first = seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
             if !first {
-                eprintln!("read once: {} was given twice", p.display());
+                sayln!("read once: {} was given twice", p.display());
             }
             first
         })
@@ -153,7 +153,7 @@ fn listed(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             found.extend(list(&s)?);
         }
         if found.is_empty() {
-            eprintln!("skipped {}: a folder with no .json file in it", p.display());
+            sayln!("skipped {}: a folder with no .json file in it", p.display());
         }
         files.extend(found);
     }

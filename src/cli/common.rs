@@ -113,7 +113,7 @@ pub struct Prepared {
 pub fn machine_with_note() -> MachineInfo {
     let (m, note) = MachineInfo::cached_or_measured(false);
     if let Some(note) = note {
-        eprintln!("note: {note}");
+        sayln!("note: {note}");
     }
     m
 }
@@ -202,14 +202,14 @@ pub fn build_workload(args: &WorkloadArgs, input: &InputArgs, full: bool) -> Res
         run::check_fits(w.n(), w.d(), available)?;
     }
     if !w.zero_rows.is_empty() {
-        eprintln!(
+        sayln!(
             "warning: {} zero vector(s) (rows {}): their cosine with anything is defined as 0",
             w.zero_rows.len(),
             some_rows(&w.zero_rows)
         );
     }
     if !w.vanishing_rows.is_empty() {
-        eprintln!(
+        sayln!(
             "warning: {} vector(s) (rows {}) hold values below about 1e-45 of their own length, \
              which float32 cannot represent once the vector is normalised: they count as 0 \
              (the cosines change by less than float32 can show)",
@@ -315,7 +315,7 @@ impl Progress {
                 if self.interactive {
                     self.draw(&format!("[{}/{total}] {rung:<12} {what}{run}", index + 1));
                 } else if *phase == Phase::Setup {
-                    eprintln!("[{}/{total}] {rung}{run}", index + 1);
+                    sayln!("[{}/{total}] {rung}{run}", index + 1);
                 }
             }
             RunEvent::Progress {
@@ -346,7 +346,7 @@ impl Progress {
     }
 
     fn draw(&mut self, line: &str) {
-        eprint!("\r\x1b[2K{line}");
+        say!("\r\x1b[2K{line}");
         let _ = std::io::stderr().flush();
         self.last_draw = Instant::now();
         self.drawn = true;
@@ -354,7 +354,7 @@ impl Progress {
 
     fn clear(&mut self) {
         if self.interactive && self.drawn {
-            eprint!("\r\x1b[2K");
+            say!("\r\x1b[2K");
         }
     }
 }
@@ -427,7 +427,7 @@ pub fn write_output(output: Option<&Path>, text: &str) -> Result<()> {
         Some(path) => {
             report::write_atomic(path, text.as_bytes())
                 .with_context(|| format!("could not write {}", path.display()))?;
-            eprintln!("wrote {}", path.display());
+            sayln!("wrote {}", path.display());
         }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
@@ -473,7 +473,7 @@ pub fn install_interrupt_handler() {
         );
         if let Err(e) = started {
             // Still no orphans, though the temporary folders stay.
-            eprintln!("warning: {e}: an interrupt may leave temporary folders behind");
+            sayln!("warning: {e}: an interrupt may leave temporary folders behind");
             install_bare_handler();
         }
     }

@@ -199,20 +199,20 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
         .with_context(|| format!("could not write {}", output.display()))?;
     let samples: Vec<String> = got.iter().map(|p| p.total_samples().to_string()).collect();
     let one = samples.len() == 1 && samples[0] == "1";
-    eprintln!(
+    sayln!(
         "wrote {} ({format}, {} sample{})",
         output.display(),
         samples.join(" and "),
         if one { "" } else { "s" }
     );
     if got.iter().any(|p| p.total_samples() == 0) {
-        eprintln!(
+        sayln!(
             "note: no samples: the run was shorter than one sample at this rate; a larger --n, \
              or a higher --frequency, gives it some"
         );
     }
     if reports.iter().any(ladder::run::RunReport::is_failure) {
-        eprintln!("error: a profiled rung failed verification");
+        sayln!("error: a profiled rung failed verification");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -245,7 +245,7 @@ fn memory_flame(
         let s = alloc::stats();
         // Since before the first run, in words: what stayed behind is the point.
         let grew = s.live_bytes.cast_signed() - before.live_bytes.cast_signed();
-        eprintln!(
+        sayln!(
             "run {run}: {id} {}; live {} ({}{} since before the first run), peak {}",
             report::time_cell(&report),
             ladder::workload::human_bytes(s.live_bytes),
@@ -277,7 +277,7 @@ fn memory_flame(
     };
     report::write_atomic(output, &bytes)
         .with_context(|| format!("could not write {}", output.display()))?;
-    eprintln!("wrote {} (memory, {format})", output.display());
+    sayln!("wrote {} (memory, {format})", output.display());
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -327,11 +327,11 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
         machine,
         runner,
     } = prepare(&args.workload, &args.input, true)?;
-    eprintln!("{id}: running under py-spy…");
+    sayln!("{id}: running under py-spy…");
     let mut report = runner.run_one(0, &peer, &|_| {}, &CancelToken::new());
     if matches!(report.status, ladder::run::RunStatus::Failed(_)) {
         // py-spy itself now and then dies on a process that exits under it: once more.
-        eprintln!("{id}: the profiled run failed; trying once more");
+        sayln!("{id}: the profiled run failed; trying once more");
         for f in ladder::fsio::files_with_extension(&dir, "folded").unwrap_or_default() {
             let _ = std::fs::remove_file(f);
         }
@@ -370,6 +370,6 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     };
     report::write_atomic(&output, &bytes)
         .with_context(|| format!("could not write {}", output.display()))?;
-    eprintln!("wrote {}", output.display());
+    sayln!("wrote {}", output.display());
     Ok(ExitCode::SUCCESS)
 }

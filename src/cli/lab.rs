@@ -171,7 +171,7 @@ fn open(args: &OpenArgs) -> Result<ExitCode> {
     let dir = lab_dir(args.dir.as_ref());
     let lab = lab::load(&dir)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        eprintln!("ladder: not a terminal, so checking the lab headless (`ladder lab check`)");
+        sayln!("ladder: not a terminal, so checking the lab headless (`ladder lab check`)");
         return check(
             &CheckArgs {
                 dir: Some(dir),
@@ -306,7 +306,7 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
             .any(|s| s.output == ladder::rungs::OutputKind::TopK)
     {
         let others = n - 1;
-        eprintln!(
+        sayln!(
             "note: --k {} but only {others} other vector{}: a top-k step lists {others} per row",
             args.k,
             if others == 1 { "" } else { "s" }
@@ -347,9 +347,9 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
     let interactive = std::io::stderr().is_terminal();
     let started = |i: usize, s: &lab::spec::LabStep| {
         if interactive {
-            eprint!("\r\x1b[2K[{}/{total}] {} ({})", i + 1, s.id, s.file_name());
+            say!("\r\x1b[2K[{}/{total}] {} ({})", i + 1, s.id, s.file_name());
         } else {
-            eprintln!("[{}/{total}] {} ({})", i + 1, s.id, s.file_name());
+            sayln!("[{}/{total}] {} ({})", i + 1, s.id, s.file_name());
         }
     };
     // The files as they were when they ran: what a kept result stands for.
@@ -367,7 +367,7 @@ fn climb(args: &CheckArgs, notes: bool) -> Result<Climbed> {
         &CancelToken::new(),
     );
     if interactive {
-        eprint!("\r\x1b[2K");
+        say!("\r\x1b[2K");
     }
     keep_results(&lab, threads, &workload, &results, &hashes);
     Ok(Climbed {
@@ -445,7 +445,7 @@ fn keep_results(
             )
         });
     if let Err(e) = written {
-        eprintln!(
+        sayln!(
             "note: could not keep these results in {} ({e}); the app will run the steps again",
             file.display()
         );

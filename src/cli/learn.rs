@@ -67,11 +67,11 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
         return match load_lessons(dir.as_deref().or(args.lessons.as_deref())) {
             Ok(ls) => {
                 let steps: usize = ls.iter().map(|l| l.steps.len()).sum();
-                println!("{} lessons, {steps} steps: all valid", ls.len());
+                outln!("{} lessons, {steps} steps: all valid", ls.len());
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                sayln!("error: {e}");
                 Ok(ExitCode::FAILURE)
             }
         };
@@ -108,7 +108,7 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
     }
     let (mut progress, warning) = Progress::load(&path);
     if let Some(w) = warning {
-        eprintln!("warning: {w}");
+        sayln!("warning: {w}");
     }
     if let Some(name) = args.name.as_deref()
         && progress.learner.as_deref() != Some(name)
@@ -117,7 +117,7 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
         progress
             .save(&path)
             .with_context(|| format!("could not write {}", path.display()))?;
-        eprintln!("learner: {name} (saved in {})", path.display());
+        sayln!("learner: {name} (saved in {})", path.display());
     }
     if let Some(id) = &args.reset {
         if !lessons.iter().any(|l| &l.id == id) {
@@ -134,7 +134,7 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
         progress
             .save(&path)
             .with_context(|| format!("could not write {}", path.display()))?;
-        println!("reset {id} (in {})", path.display());
+        outln!("reset {id} (in {})", path.display());
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(out) = &args.export {
@@ -164,7 +164,7 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
             .flat_map(|l| &l.answers)
             .map(|a| a.attempts.len())
             .sum();
-        println!(
+        outln!(
             "wrote {answered} answers ({attempts} attempts) by {learner} to {}",
             out.display()
         );
@@ -193,11 +193,11 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
                 )
             })?;
         if sid.is_empty() {
-            println!("{}: {}", lesson.id, lesson.title);
+            outln!("{}: {}", lesson.id, lesson.title);
             for (i, s) in lesson.steps.iter().enumerate() {
-                println!("  {:>2}. {:<18} {:?}", i + 1, s.id, s.kind);
+                outln!("  {:>2}. {:<18} {:?}", i + 1, s.id, s.kind);
             }
-            println!(
+            outln!(
                 "\nshow one: ladder learn --show {}/1 (a number or an id)",
                 lesson.id
             );
@@ -226,7 +226,7 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
             &step.id,
             step.choices.len(),
         );
-        print!("{}", ladder::lessons::render_plain(step, &order));
+        out!("{}", ladder::lessons::render_plain(step, &order));
         // The concurrency lesson's steps discuss the table measured in the app, kept with the
         // progress: shown here as the app shows it.
         match ladder::tui::screens::lessons::plain_table(
@@ -236,8 +236,8 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
             sid,
             100,
         ) {
-            Some(Ok(table)) => print!("\n{table}"),
-            Some(Err(why)) => println!("\n{why}"),
+            Some(Ok(table)) => out!("\n{table}"),
+            Some(Err(why)) => outln!("\n{why}"),
             None => {}
         }
         return Ok(ExitCode::SUCCESS);
@@ -248,7 +248,7 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
                 l.steps.iter().filter(|s| p.done.contains(&s.id)).count()
             });
             let mark = if done == l.steps.len() { "✓" } else { " " };
-            println!(
+            outln!(
                 "{mark} {}. {:<16} {:>2}/{:<2} steps  {}",
                 i + 1,
                 l.id,
@@ -257,8 +257,8 @@ pub fn exec(args: &LearnArgs) -> Result<ExitCode> {
                 l.title
             );
         }
-        println!("\nprogress: {}", path.display());
-        println!("open one in the app: ladder learn (then Enter on a lesson)");
+        outln!("\nprogress: {}", path.display());
+        outln!("open one in the app: ladder learn (then Enter on a lesson)");
         return Ok(ExitCode::SUCCESS);
     }
     open_app(args, lessons, path)
@@ -285,33 +285,33 @@ fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
     };
     super::common::install_interrupt_handler();
     let run = leak::run(program, &opts, None).map_err(anyhow::Error::msg)?;
-    println!(
+    outln!(
         "{}, {} requests, read by {}",
         run.file,
         run.requests,
         run.tool.name()
     );
     if let Some(n) = &run.note {
-        println!("note: {n}");
+        outln!("note: {n}");
     }
     let rss: Vec<String> = run.rss_after.iter().map(|&b| human_mb(b)).collect();
-    println!(
+    outln!(
         "RSS after each request (measured from outside): {}",
         rss.join(", ")
     );
-    println!(
+    outln!(
         "each request after the first: {:+.2} MB (the process's RSS); {:.2} MB still live by \
          {}",
         run.mb_per_request(),
         run.traced_per_request() as f64 / MB,
         run.tool.name()
     );
-    println!(
+    outln!(
         "one-offs (start-up and the first request, still live): {}",
         human_mb(run.one_off)
     );
     let profile = run.profile()?;
-    println!("what the requests after the first left behind, by Python stack:");
+    outln!("what the requests after the first left behind, by Python stack:");
     let mut stacks = profile.stacks.clone();
     stacks.sort_by_key(|s| std::cmp::Reverse(s.1));
     for (frames, bytes) in stacks.iter().take(5) {
@@ -321,11 +321,12 @@ fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
             .map(|f| leak::function_of(f))
             .collect();
         shown.extend(frames.last().filter(|_| n >= 1).map(String::as_str));
-        println!("  {:>10}  {}", human_mb(*bytes), shown.join(" › "));
+        outln!("  {:>10}  {}", human_mb(*bytes), shown.join(" › "));
     }
-    match run.holder() {
-        Some(h) => println!("the function holding it: {h}"),
-        None => println!("nothing allocated after the first request is still live: flat"),
+    if let Some(h) = run.holder() {
+        outln!("the function holding it: {h}");
+    } else {
+        outln!("nothing allocated after the first request is still live: flat");
     }
     if let Some(dir) = out {
         let svg = dir.join(format!("memory-leaks-{program}.svg"));
@@ -343,10 +344,10 @@ fn leak(program: &str, out: Option<&Path>) -> Result<ExitCode> {
         )?;
         report::write_atomic(&svg, &bytes)
             .with_context(|| format!("could not write {}", svg.display()))?;
-        println!("memory flamegraph: {}", svg.display());
+        outln!("memory flamegraph: {}", svg.display());
     }
     if let Some(h) = &run.html {
-        println!("memray's own flamegraph (--leaks): {}", h.display());
+        outln!("memray's own flamegraph (--leaks): {}", h.display());
     }
     Ok(ExitCode::SUCCESS)
 }

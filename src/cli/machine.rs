@@ -29,12 +29,12 @@ pub fn exec(args: &MachineArgs) -> Result<ExitCode> {
         Ok(m) => m,
         Err(why) => {
             if let Some(why) = why {
-                eprintln!("note: {why}");
+                sayln!("note: {why}");
             }
-            eprintln!("measuring the FMA peak and memory bandwidth (about two seconds)...");
+            sayln!("measuring the FMA peak and memory bandwidth (about two seconds)...");
             let (m, note) = MachineInfo::measure_and_cache(true);
             if let Some(note) = note {
-                eprintln!("note: {note}");
+                sayln!("note: {note}");
             }
             m
         }

@@ -28,7 +28,7 @@ pub fn exec(args: &ProfilersArgs) -> Result<ExitCode> {
     // Ctrl-C or a kill mid-measurement: the profiled programs and their folders go too.
     super::common::install_interrupt_handler();
     if args.format == "table" {
-        eprintln!(
+        sayln!(
             "measuring: the workload plain and under each profiler installed, {} round(s)...",
             args.rounds
         );

@@ -109,7 +109,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
                  (ladder class puts students side by side)",
                 names.join(", ")
             );
-            eprintln!("warning: {said}");
+            sayln!("warning: {said}");
             warnings.push(said);
             None
         }
@@ -129,7 +129,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
             "{file} is {whose}'s, and the runs are {}'s: the report names no one",
             run_learner.as_deref().unwrap_or_default()
         );
-        eprintln!("warning: {said}");
+        sayln!("warning: {said}");
         warnings.push(said);
     }
     if !others.is_empty() {
@@ -150,13 +150,13 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     // Only when no run was profiled: a profiled run whose stacks are missing was said above.
     if profiles.is_empty() && results.rungs.iter().all(|x| x.flamegraph.is_none()) {
         if any_profiled {
-            eprintln!(
+            sayln!(
                 "note: no flamegraphs: each profiled rung was run again in a later file that \
                  was not profiled, and a later run of a rung replaces the earlier one, profile \
                  and all (give the profiled file last)"
             );
         } else {
-            eprintln!("note: {}", ladder::report::html::NOT_PROFILED);
+            sayln!("note: {}", ladder::report::html::NOT_PROFILED);
         }
     }
     let report = HtmlReport {
@@ -170,7 +170,7 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
     };
     ladder::report::write_atomic(&args.output, report.render().as_bytes())
         .with_context(|| format!("could not write {}", args.output.display()))?;
-    eprintln!("wrote {}", args.output.display());
+    sayln!("wrote {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -417,7 +417,7 @@ fn merge(
             rungs.join(", "),
             more.machine.cpu
         );
-        eprintln!("warning: {said}");
+        sayln!("warning: {said}");
         warnings.push(said);
     }
     // Another budget or thread count changes what a rung's time means: said, not hidden.
@@ -446,7 +446,7 @@ fn merge(
             rungs.join(", "),
             differs.join(" and ")
         );
-        eprintln!("warning: {said}");
+        sayln!("warning: {said}");
         warnings.push(said);
     }
     // A rung run again takes its earlier row's place, so the ladder keeps its order; said,
@@ -478,7 +478,7 @@ fn merge(
             if replaced.len() == 1 { "" } else { "s" },
             if replaced.len() == 1 { "is" } else { "are" }
         );
-        eprintln!("note: {said}");
+        sayln!("note: {said}");
         notes.push(said);
     }
     Ok(acc)
@@ -497,7 +497,7 @@ fn folded_profiles(run: &Results, json: &Path) -> Vec<RungProfile> {
                 .iter()
                 .find_map(|p| std::fs::read_to_string(p).ok());
             let Some(text) = text else {
-                eprintln!(
+                sayln!(
                     "note: no profile of {} ({} is missing): its flamegraph is left out",
                     x.rung,
                     folded.display()
@@ -513,7 +513,7 @@ fn folded_profiles(run: &Results, json: &Path) -> Vec<RungProfile> {
                     python: x.peer.is_some(),
                 }),
                 Err(e) => {
-                    eprintln!(
+                    sayln!(
                         "warning: {}: {e}; its flamegraph is left out",
                         folded.display()
                     );

@@ -202,7 +202,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
     }
     let interactive = std::io::stderr().is_terminal();
     if interactive {
-        eprint!("preparing the workload...\r");
+        say!("preparing the workload...\r");
     }
     let Prepared {
         workload,
@@ -213,7 +213,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
     // run is not mistaken for a top-k answer.
     let n = workload.n();
     if args.input.k >= n && rungs.iter().any(|r| r.output() != OutputKind::Full) {
-        eprintln!(
+        sayln!(
             "note: --k {} but only {} other vector{}: the top-k rungs list {} per row",
             args.input.k,
             n - 1,
@@ -240,7 +240,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
             }
             (None, Some(Ok(p))) => Some(p),
             (None, Some(Err(e))) => {
-                eprintln!("warning: no profile of {}: {e}", report.rung);
+                sayln!("warning: no profile of {}: {e}", report.rung);
                 None
             }
             // Not profiled, or a peer with no time (unavailable, failed, cancelled).
@@ -328,7 +328,7 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
     if failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!(
+        sayln!(
             "error: {} failed verification against the float64 reference (or could not run)",
             failed.join(", ")
         );
@@ -353,10 +353,11 @@ fn write_flamegraphs(
         let Some(profile) = profile else { continue };
         if profile.total_samples() == 0 {
             // An empty picture would read as a rung that did nothing.
-            eprintln!(
+            sayln!(
                 "note: {} ran too briefly for one sample at {} Hz: no flamegraph of it (a \
                  larger --n, or a higher --frequency, gives it some)",
-                report.rung, profile.frequency
+                report.rung,
+                profile.frequency
             );
             continue;
         }
@@ -377,7 +378,7 @@ fn write_flamegraphs(
         wrote += 1;
     }
     if wrote > 0 {
-        eprintln!(
+        sayln!(
             "wrote {wrote} flamegraph{} to {}",
             if wrote == 1 { "" } else { "s" },
             dir.display()
@@ -427,7 +428,7 @@ impl SpyDir {
         match Profile::from_folded(&text, self.rate) {
             Ok(p) if p.total_samples() > 0 => Some(p),
             _ => {
-                eprintln!(
+                sayln!(
                     "note: py-spy recorded no samples of {} (a run too short, or no permission \
                      to trace): no flamegraph of it",
                     report.rung
@@ -474,7 +475,7 @@ fn spied_peers(spec: &str, frequency: Option<u32>) -> Result<SpiedPeers> {
         spies.push(spy);
     }
     if !missing.is_empty() {
-        eprintln!(
+        sayln!(
             "note: no flamegraph of {}: py-spy profiles Python peers (pip install py-spy)",
             missing.join(", ")
         );

@@ -99,8 +99,8 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
         source: Source::Generated(dist),
     };
     let progress = |e: SweepEvent| match e {
-        SweepEvent::Running { n, rung } => eprintln!("n = {n}: {rung}"),
-        SweepEvent::Skipped(s) => eprintln!("n = {}: {} skipped ({})", s.n, s.rung, s.reason),
+        SweepEvent::Running { n, rung } => sayln!("n = {n}: {rung}"),
+        SweepEvent::Skipped(s) => sayln!("n = {}: {} skipped ({})", s.n, s.rung, s.reason),
         SweepEvent::Preparing { .. } | SweepEvent::Point(_) => {}
     };
     let result = sweep(
@@ -126,13 +126,14 @@ pub fn exec(args: &ScaleArgs) -> Result<ExitCode> {
     };
     write_output(args.output.as_deref(), &text)?;
     if let Some(path) = &args.plot {
-        match ladder::report::charts::scale_svg(&result, &ids) {
-            Some(svg) => write_output(Some(path), &svg)?,
-            None => eprintln!("note: no point was measured: {} not drawn", path.display()),
+        if let Some(svg) = ladder::report::charts::scale_svg(&result, &ids) {
+            write_output(Some(path), &svg)?;
+        } else {
+            sayln!("note: no point was measured: {} not drawn", path.display());
         }
     }
     if result.points.iter().any(|p| !p.verified) {
-        eprintln!("error: a rung failed verification at some size");
+        sayln!("error: a rung failed verification at some size");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -29,6 +29,6 @@ pub fn exec(args: &WorkerArgs) -> Result<ExitCode> {
         })?;
     let x = ladder::lessons::rust_side::workload(n, d, 7);
     let t = ladder::lessons::rust_side::kernel_rows(&x, a..b);
-    println!("{}", t.as_secs_f64());
+    outln!("{}", t.as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }

@@ -482,3 +482,32 @@ fn an_n_larger_than_the_input_file_is_refused_not_cut() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_closed_pipe_never_makes_a_panic() {
+    // `ladder ... 2>&1 | head -1`: the reader goes before the writing is done. A run's
+    // progress goes to standard error, a listing to standard output; neither may panic (the
+    // exit status 101 and no message at all).
+    let bin = assert_cmd::cargo::cargo_bin("ladder");
+    for (args, err_closed) in [
+        (&["learn", "--list"][..], false),
+        (
+            &["run", "--rungs", "naive,algorithmic", "--n", "300"][..],
+            true,
+        ),
+    ] {
+        let mut child = std::process::Command::new(&bin)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Both ends closed at once: whichever the command writes to is a closed pipe.
+        drop(child.stdout.take());
+        if err_closed {
+            drop(child.stderr.take());
+        }
+        let status = child.wait().unwrap();
+        assert_ne!(status.code(), Some(101), "{args:?} panicked");
+    }
+}

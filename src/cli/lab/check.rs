@@ -33,13 +33,13 @@ pub(super) fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
         let (history, skipped) = lab::history::read(&file)
             .with_context(|| format!("could not read {}", file.display()))?;
         for s in skipped {
-            eprintln!("note: {s}");
+            sayln!("note: {s}");
         }
         let mut g = lab::history::gate(&history, &now);
         if g.only_slower() {
             // A shared machine's noise can halve one measurement: a step falls only when
             // a second climb shows it too.
-            eprintln!("gate: a step measured slower than last time; climbing once more");
+            sayln!("gate: a step measured slower than last time; climbing once more");
             let again = climb(args, false)?;
             now = now.best_of(&lab::history::Entry::of(
                 &again.results,
@@ -50,10 +50,10 @@ pub(super) fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
             g = lab::history::gate(&history, &now);
         }
         for l in &g.lines {
-            eprintln!("gate: {l}");
+            sayln!("gate: {l}");
         }
         for f in &g.failures {
-            eprintln!("gate FAILED: {f}");
+            sayln!("gate FAILED: {f}");
         }
         Some(g)
     } else {
@@ -104,11 +104,11 @@ pub(super) fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
     }
     if args.record && !passed {
         // A fall recorded would be the next gate's reference, and pass.
-        eprintln!("not recorded: the gate failed");
+        sayln!("not recorded: the gate failed");
     } else if args.record {
         lab::history::append(&file, &now)
             .with_context(|| format!("could not record to {}", file.display()))?;
-        eprintln!("recorded this climb in {}", file.display());
+        sayln!("recorded this climb in {}", file.display());
     }
     if args.gate || args.record {
         // In a CI log, what the exit status is for: the grades, the gate, or both.
@@ -128,7 +128,7 @@ pub(super) fn check(args: &CheckArgs, name: Option<&str>) -> Result<ExitCode> {
             } else if args.gate {
                 why.push("the gate itself passed".to_string());
             }
-            eprintln!("exit status 1: {}", why.join("; "));
+            sayln!("exit status 1: {}", why.join("; "));
         }
     }
     Ok(code)
@@ -161,7 +161,7 @@ pub(super) fn notes(args: &CheckArgs) -> Result<ExitCode> {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            eprintln!("ours: {}", r.info().id);
+            sayln!("ours: {}", r.info().id);
             c.runner.run_one(i, r.as_ref(), &|_| {}, &cancel)
         })
         .collect();
@@ -197,6 +197,6 @@ pub(super) fn notes(args: &CheckArgs) -> Result<ExitCode> {
         &flames,
     )
     .map_err(|e| anyhow::anyhow!(e))?;
-    eprintln!("wrote {}", written.display());
+    sayln!("wrote {}", written.display());
     Ok(exit_code(&c.results))
 }
