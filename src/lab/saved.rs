@@ -129,6 +129,14 @@ pub fn text(
         .zip(hashes)
         .enumerate()
         .filter_map(|(i, ((step, attempt), hash))| match (attempt, hash) {
+            // A step that could not run here (a module not installed, no compiler) is about
+            // the machine, not the file: once it is fixed, the step must run again, not show
+            // the old reason as if the file still earned it.
+            (Some(Attempt::Ran { report, .. }), _)
+                if matches!(report.status, crate::run::RunStatus::Unavailable(_)) =>
+            {
+                None
+            }
             (Some(Attempt::Ran { report, lint }), Some(hash)) => Some(SavedStep {
                 id: step.id.clone(),
                 file_hash: hash.clone(),
@@ -285,6 +293,22 @@ mod tests {
 
         // A damaged file is as good as none.
         std::fs::write(&file, "{ not json").unwrap();
+        assert!(load(&lab, &setting).iter().all(Option::is_none));
+
+        // A step that could not run here (numpy missing for that Python) is not kept: once
+        // numpy is installed, it runs again.
+        let Attempt::Ran { report, lint } = ran() else {
+            unreachable!()
+        };
+        let mut report = *report;
+        report.status = crate::run::RunStatus::Unavailable("numpy is not installed".into());
+        let unavailable = Attempt::Ran {
+            report: Box::new(report),
+            lint,
+        };
+        let mut refs: Vec<Option<&Attempt>> = vec![Some(&unavailable)];
+        refs.resize(lab.steps.len(), None);
+        std::fs::write(&file, text(&lab, &setting, &refs, &hashes, &[])).unwrap();
         assert!(load(&lab, &setting).iter().all(Option::is_none));
     }
 }

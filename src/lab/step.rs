@@ -56,8 +56,9 @@ pub fn spec(step: &LabStep) -> Result<PeerSpec, PeerError> {
     let dir = harness_dir()?;
     let harness = dir.join("_lab_harness.py").display().to_string();
     let mut needs = step.needs.clone();
-    // The harness reads and writes the data with NumPy.
-    if !needs.iter().any(|m| m == "numpy") {
+    // The harness reads and writes the data with NumPy, for a pure-Python step too: said so.
+    let harness_only = !needs.iter().any(|m| m == "numpy");
+    if harness_only {
         needs.insert(0, "numpy".into());
     }
     let mut command = vec![
@@ -93,7 +94,9 @@ pub fn spec(step: &LabStep) -> Result<PeerSpec, PeerError> {
             command.extend(["--native-spy".into(), spy.display().to_string()]);
         }
     }
-    let install = if step.install.is_empty() {
+    let install = if step.install.is_empty() && harness_only {
+        "pip install numpy; the lab's harness hands X to every step with it".to_string()
+    } else if step.install.is_empty() {
         "pip install numpy".to_string()
     } else {
         step.install.clone()

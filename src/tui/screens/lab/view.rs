@@ -83,6 +83,9 @@ fn draw_table(f: &mut Frame, lab: &LabState, m: &Model, theme: &Theme, area: Rec
                 Cell::from("missing").style(Style::default().fg(theme.warn))
             } else if untouched {
                 Cell::from("to write").style(theme.dim())
+            } else if matches!(status, Status::Unavailable(_)) {
+                // Something this machine lacks (a module, a compiler), not the file.
+                Cell::from("can't run").style(Style::default().fg(theme.warn))
             } else {
                 status_cell(&status, theme)
             },
