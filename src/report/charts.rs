@@ -179,7 +179,14 @@ fn tick_seconds(x: f64) -> String {
     if x >= 1.0 {
         format!("{x:.0} s")
     } else {
-        human_seconds(x)
+        // A round tick reads as one ("10 ms", as "1 s"), not "10.0 ms".
+        let s = human_seconds(x);
+        match s.split_once(' ') {
+            Some((v, unit)) if v.ends_with(".0") => {
+                format!("{} {unit}", v.trim_end_matches(".0"))
+            }
+            _ => s,
+        }
     }
 }
 
@@ -319,21 +326,13 @@ pub fn scale_svg(sweep: &Sweep, ids: &[&str]) -> Option<String> {
         tlo = tlo.min(p.seconds);
         thi = thi.max(p.seconds);
     }
-    // Room above the lines for the legend (upper left), so no line runs through it: the
-    // legend's share of the plot's height (about 590 pixels; 30 a line) left empty on top.
-    let series = ids
-        .iter()
-        .filter(|id| pts.iter().any(|p| p.rung == **id))
-        .count();
-    let share = ((30.0 * series as f64 + 40.0) / 590.0).min(0.6);
-    let (lo, hi) = ((tlo / 2.0).ln(), (thi * 2.0).ln());
-    let top = ((hi - share * lo) / (1.0 - share)).exp();
+    // The legend has a column of its own, beside the plot: the axis spans the data alone.
     let mut svg = String::new();
     draw_scale(
         sweep,
         ids,
         (nlo / 1.3, nhi * 1.3),
-        (tlo / 2.0, top),
+        (tlo / 2.0, thi * 2.0),
         &mut svg,
     )
     .ok()?;
@@ -388,8 +387,11 @@ fn draw_scale(
     } else {
         "How the time grows with n (log-log)"
     };
-    let mut chart = ChartBuilder::on(&root)
-        .caption(caption, text(34))
+    let root = root.titled(caption, text(34))?;
+    // The legend's column, right of the plot: no line runs through it, and the axis need
+    // not reach decades past the data to make room for it.
+    let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+    let mut chart = ChartBuilder::on(&plot)
         .margin(24)
         .x_label_area_size(70)
         .y_label_area_size(130)
@@ -411,6 +413,7 @@ fn draw_scale(
         .light_line_style(palette::BG)
         .draw()?;
     let colors = series_colors(ids);
+    let mut shown = 0;
     for (k, id) in ids.iter().enumerate() {
         let mut line: Vec<_> = sweep
             .points
@@ -425,13 +428,18 @@ fn draw_scale(
         let exponent = sweep
             .exponent_of(id)
             .map_or_else(String::new, |b| format!(" · b = {b:.2}"));
-        chart
-            .draw_series(LineSeries::new(
-                line.iter().map(|p| (p.n as f64, p.seconds)),
-                color.stroke_width(4),
-            ))?
-            .label(format!("{id}{exponent}"))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 26, y)], color.stroke_width(4)));
+        chart.draw_series(LineSeries::new(
+            line.iter().map(|p| (p.n as f64, p.seconds)),
+            color.stroke_width(4),
+        ))?;
+        let y = 60 + 40 * shown;
+        shown += 1;
+        legend.draw(&PathElement::new([(8, y), (40, y)], color.stroke_width(4)))?;
+        legend.draw(&Text::new(
+            format!("{id}{exponent}"),
+            (50, y - 12),
+            text(22),
+        ))?;
         chart.draw_series(line.iter().map(|p| {
             let style = if p.extrapolated {
                 color.stroke_width(3)
@@ -441,16 +449,12 @@ fn draw_scale(
             Circle::new((p.n as f64, p.seconds), 8, style)
         }))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(text(22))
-        .background_style(palette::BG.mix(0.85))
-        .border_style(palette::GRID)
-        .draw()?;
     root.present()?;
     Ok(())
 }
+
+/// The scaling chart's legend column, pixels: "vectorized · b = 2.01" at 22 px.
+const LEGEND_W: u32 = 300;
 
 #[cfg(test)]
 mod tests;
