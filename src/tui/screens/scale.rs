@@ -221,17 +221,31 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
+    // The legend is drawn under the chart: the axis spans the data alone.
     let (y0, y1) = if lo_t.is_finite() {
-        // Room above the lines for the legend (upper left), so no line runs through it: its
-        // rows' share of the plot's height left empty on top.
-        let plot_rows = f64::from(chart_area.height.saturating_sub(4)).max(1.0);
-        let share = ((series.len() as f64 + 2.0) / plot_rows).min(0.6);
         let y0 = lo_t.floor();
-        let top = (hi_t - share * y0) / (1.0 - share);
-        (y0, top.ceil().max(hi_t.ceil()).max(y0 + 1.0))
+        (y0, hi_t.ceil().max(y0 + 1.0))
     } else {
         (-3.0, 0.0)
     };
+    let legend: Vec<Span> = series
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (name, _))| {
+            [
+                Span::styled("━━ ", Style::default().fg(palette[i % palette.len()])),
+                Span::styled(format!("{name}   "), theme.base()),
+            ]
+        })
+        .collect();
+    let legend_text: String = legend.iter().map(|s| s.content.as_ref()).collect();
+    let legend_h = if series.is_empty() {
+        0
+    } else {
+        wrapped_rows(&legend_text, chart_area.width, 3)
+    };
+    let [chart_area, legend_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(legend_h)]).areas(chart_area);
     let sizes = if sw.sizes.is_empty() {
         scale_sizes(ladder_n(m))
     } else {
@@ -261,8 +275,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
     let chart = Chart::new(datasets)
         .block(b)
         .style(theme.base())
-        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
-        .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)))
+        .legend_position(None)
         .x_axis(
             Axis::default()
                 .title("n (log)")
@@ -278,6 +291,12 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 .labels(y_labels),
         );
     f.render_widget(chart, chart_area);
+    f.render_widget(
+        Paragraph::new(Line::from(legend))
+            .style(theme.base())
+            .wrap(Wrap { trim: false }),
+        legend_area,
+    );
     f.render_widget(
         Paragraph::new(Span::styled(status, theme.dim()))
             .style(theme.base())
