@@ -113,7 +113,12 @@ pub fn draw(f: &mut Frame, demo: &Demo, m: &Model, theme: &Theme, area: Rect) {
     // Tall screens frame the figure; short ones (large projector fonts) give it every line.
     let framed = area.height >= 30;
     let big_h = if framed { 9 } else { 6 };
-    let table_h = m.ladder_len() as u16 + 3;
+    let mut table_h = m.ladder_len() as u16 + 3;
+    // Too short for the table and every rung's bar (80×24): the bars, which the room reads
+    // from across it, keep their lines; the figure above says what is running.
+    if area.height < big_h + table_h + m.ladder_len() as u16 {
+        table_h = 0;
+    }
     let [big, table, bottom] = Layout::vertical([
         Constraint::Length(big_h),
         Constraint::Length(table_h),
@@ -173,7 +178,9 @@ pub fn draw(f: &mut Frame, demo: &Demo, m: &Model, theme: &Theme, area: Rect) {
         .collect();
     lines.push(Line::from(Span::styled(caption, theme.title())));
     f.render_widget(Paragraph::new(lines).alignment(Alignment::Center), inner);
-    ladder::draw_table(f, m, theme, table, area.width >= 100, true);
+    if table_h > 0 {
+        ladder::draw_table(f, m, theme, table, area.width >= 100, true);
+    }
     // On a small screen (a projector's large font) the speedups matter more than the gauges.
     if bottom.height < m.ladder_len() as u16 + 4 {
         ladder::draw_speedups(f, m, theme, bottom);
