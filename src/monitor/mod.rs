@@ -270,8 +270,43 @@ mod tests {
 /// while other programs compete for the cores is marked, not silently trusted.
 pub struct OtherLoad {
     sys: Option<System>,
+    /// The kernel's own counters where it has them (Linux): sysinfo does not refresh its
+    /// figure over less than 200 ms, and would give the average since boot instead.
+    ticks: Option<(u64, u64)>,
     own: Option<Duration>,
     wall: std::time::Instant,
+}
+
+/// The machine's busy and total CPU time so far, in the kernel's ticks (`/proc/stat`'s first
+/// line: user, nice, system, idle, iowait, irq, softirq, steal). Steal is busy: another
+/// machine had the cores.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    cpu_ticks_of(&stat)
+}
+
+/// Cores busy on average between two readings of [`cpu_ticks`] (0 when no tick passed).
+fn busy_between((b0, t0): (u64, u64), (b1, t1): (u64, u64), cores: f64) -> f64 {
+    if t1 <= t0 {
+        return 0.0;
+    }
+    b1.saturating_sub(b0) as f64 / (t1 - t0) as f64 * cores
+}
+
+fn cpu_ticks_of(stat: &str) -> Option<(u64, u64)> {
+    let fields = stat.lines().next()?.strip_prefix("cpu ")?;
+    let v: Vec<u64> = fields
+        .split_whitespace()
+        .take(8)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    if v.len() < 4 {
+        return None;
+    }
+    let total: u64 = v.iter().sum();
+    let idle = v[3] + v.get(4).copied().unwrap_or(0);
+    Some((total.saturating_sub(idle), total))
 }
 
 /// The shortest interval judged: the kernel counts busy time in ticks of 10 ms or so, too
@@ -288,6 +323,7 @@ impl OtherLoad {
         });
         Self {
             sys,
+            ticks: cpu_ticks(),
             own: own_cpu_time(),
             wall: std::time::Instant::now(),
         }
@@ -301,14 +337,23 @@ impl OtherLoad {
     #[must_use]
     pub fn finish(self, extra_own_s: f64) -> Option<f64> {
         self.sys.as_ref()?;
-        if let Some(rest) = MIN_LOAD_INTERVAL.checked_sub(self.wall.elapsed()) {
+        // Without the kernel's counters, sysinfo's figure needs its own minimum interval.
+        let least = if self.ticks.is_some() {
+            MIN_LOAD_INTERVAL
+        } else {
+            MIN_LOAD_INTERVAL.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL + Duration::from_millis(10))
+        };
+        if let Some(rest) = least.checked_sub(self.wall.elapsed()) {
             std::thread::sleep(rest);
         }
         let wall = self.wall.elapsed();
         let mut sys = self.sys?;
         sys.refresh_cpu_usage();
         let cores = sys.cpus().len().max(1) as f64;
-        let busy = f64::from(sys.global_cpu_usage()) / 100.0 * cores;
+        let busy = match (self.ticks, cpu_ticks()) {
+            (Some(start), Some(end)) if end.1 > start.1 => busy_between(start, end, cores),
+            _ => f64::from(sys.global_cpu_usage()) / 100.0 * cores,
+        };
         let own = own_cpu_time()?.checked_sub(self.own?)?.as_secs_f64() + extra_own_s;
         Some(others(busy, own, wall.as_secs_f64(), cores))
     }
@@ -374,6 +419,25 @@ mod load_tests {
             let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
             assert!((0.0..=cores).contains(&l), "{l}");
         }
+    }
+
+    #[test]
+    fn the_kernel_s_counters_count_idle_and_iowait_as_idle_and_steal_as_busy() {
+        let stat = "cpu  100 5 20 300 10 1 2 7 0 0\ncpu0 50 2 10 150 5 0 1 3 0 0\n";
+        // Busy: user, nice, system, irq, softirq, steal; idle: idle, iowait.
+        assert_eq!(cpu_ticks_of(stat), Some((135, 445)));
+        assert_eq!(cpu_ticks_of("intr 1 2 3\n"), None);
+        assert_eq!(cpu_ticks_of("cpu  1 x 3 4\n"), None);
+    }
+
+    #[test]
+    fn busy_cores_are_of_the_interval_not_of_the_time_since_boot() {
+        // Since boot: 400 of 600 ticks busy. Over the interval: 4 of 20 (a short run on a
+        // quiet machine, which sysinfo's figure, not refreshed within 200 ms, read as 1.33).
+        let (start, end) = ((400, 600), (404, 620));
+        assert!((busy_between(start, end, 2.0) - 0.4).abs() < 1e-12);
+        // No tick elapsed: nothing to say but that.
+        assert!(busy_between(start, start, 2.0).abs() < f64::EPSILON);
     }
 
     #[test]
