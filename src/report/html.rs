@@ -21,7 +21,7 @@ use self::markup::SCRIPT;
 pub use self::markup::{STYLE, esc, esc_code_spans};
 use super::charts::{palette, speedup_svg, step_color};
 use super::{
-    Results, any_repeated, compile_note, gflops_cell, human_seconds, load_note, peak_cell,
+    Results, any_repeated, compile_note, gflops_cell, human_seconds, load_notes, peak_cell,
     range_cell, repeat_note, spread_note, time_cell, verified_cell, vs_baseline_cell,
     vs_previous_cell,
 };
@@ -291,7 +291,7 @@ impl HtmlReport {
         notes.extend(spread_note(&r.rungs));
         notes.extend(r.rungs.iter().filter_map(repeat_note));
         notes.extend(r.rungs.iter().filter_map(compile_note));
-        notes.extend(r.rungs.iter().filter_map(load_note));
+        notes.extend(load_notes(&r.rungs));
         if r.rungs.iter().any(|x| x.extrapolated) {
             notes.push(format!(
                 "~ (est.): stopped at the {} s budget after a prefix of rows; the full time is \

@@ -93,7 +93,7 @@ impl Export for Markdown {
         for n in r.rungs.iter().filter_map(super::compile_note) {
             writeln!(out, "\n{n}")?;
         }
-        for n in r.rungs.iter().filter_map(super::load_note) {
+        if let Some(n) = super::load_notes(&r.rungs) {
             writeln!(out, "\n{n}")?;
         }
         if r.rungs.iter().any(|x| x.extrapolated) {

@@ -322,6 +322,29 @@ pub fn load_note(x: &RunReport) -> Option<String> {
     load_note_of(x, true)
 }
 
+/// The rungs measured under load, said once under a table: one rung's note as [`load_note`]
+/// says it, several in one sentence (six near-copies of it read as noise).
+#[must_use]
+pub fn load_notes(rungs: &[RunReport]) -> Option<String> {
+    let loaded: Vec<&RunReport> = rungs
+        .iter()
+        .filter(|x| x.under_load() && x.has_time() && x.load_elsewhere.is_some())
+        .collect();
+    match loaded[..] {
+        [] => None,
+        [one] => load_note(one),
+        _ => Some(format!(
+            "! measured under load: {} of a core busy elsewhere; their times may be long, and \
+             their % of peak low, by up to that much (run again on an idle machine)",
+            loaded
+                .iter()
+                .map(|x| format!("{} {:.0}%", x.rung, x.load_elsewhere.unwrap_or(0.0) * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// The same under a table of times alone (the lab's), which speaks of no % of peak.
 #[must_use]
 pub fn time_load_note(x: &RunReport) -> Option<String> {
@@ -472,6 +495,25 @@ mod tests {
         assert!(
             note.starts_with("naive !: measured under load: 40% of a core busy elsewhere"),
             "{note}"
+        );
+        // Several rungs under load are said in one sentence, each with its figure.
+        let mut other = r.clone();
+        other.rung = "native".into();
+        other.load_elsewhere = Some(1.3);
+        let quiet = {
+            let mut q = r.clone();
+            q.rung = "threads".into();
+            q.load_elsewhere = Some(0.0);
+            q
+        };
+        assert_eq!(
+            super::load_notes(&[r.clone(), quiet.clone()]),
+            load_note(&r)
+        );
+        let both = super::load_notes(&[r.clone(), quiet, other]).unwrap();
+        assert!(
+            both.starts_with("! measured under load: naive 40%, native 130% of a core busy"),
+            "{both}"
         );
         // Records older than the figure read without it.
         let mut json = serde_json::to_value(&r).unwrap();

@@ -109,7 +109,7 @@ impl Export for Table {
         for n in r.rungs.iter().filter_map(super::compile_note) {
             writeln!(out, "{n}")?;
         }
-        for n in r.rungs.iter().filter_map(super::load_note) {
+        if let Some(n) = super::load_notes(&r.rungs) {
             writeln!(out, "{n}")?;
         }
         if r.rungs.iter().any(|x| x.extrapolated) {
