@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
 use super::{Nav, Outcome, live};
 use crate::report::{human_speedup, time_cell, vs_baseline_cell, vs_previous_cell};
@@ -203,6 +203,16 @@ pub fn draw_table(
         // Short terminals: the column headings take the place of the top border's title,
         // which gives the line to the speedup chart below.
         f.render_widget(block("", theme).title(""), area);
+        // The border's line under the headings is blanked: the headings read as a line of
+        // their own between the corners, not words strung on a rule.
+        let top = Rect {
+            x: area.x + 1,
+            width: area.width.saturating_sub(2),
+            height: 1,
+            ..area
+        };
+        f.render_widget(ratatui::widgets::Clear, top);
+        f.render_widget(Block::default().style(theme.base()), top);
         let inside = Rect {
             x: area.x + 1,
             width: area.width.saturating_sub(2),
