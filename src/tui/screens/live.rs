@@ -310,13 +310,14 @@ fn load_said(m: &Model) -> (String, String, bool, bool) {
                     "busy elsewhere while it ran: {} of a core (time marked !)",
                     pct(x)
                 ),
-                format!("elsewhere {} !", pct(x)),
+                // Said of the run that ended, not of now: the gauges above are live.
+                format!("in its run: elsewhere {} !", pct(x)),
                 true,
                 true,
             ),
             Some(x) => (
                 format!("busy elsewhere while it ran: {} of a core", pct(x)),
-                format!("elsewhere {}", pct(x)),
+                format!("in its run: elsewhere {}", pct(x)),
                 false,
                 true,
             ),
