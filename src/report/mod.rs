@@ -372,9 +372,21 @@ fn load_note_of(x: &RunReport, peak: bool) -> Option<String> {
 #[must_use]
 pub fn gflops_cell(r: &RunReport) -> String {
     if r.has_time() {
-        format!("{:.1}", r.gflops_effective)
+        human_gflops(r.gflops_effective)
     } else {
         "-".into()
+    }
+}
+
+/// A GFLOP/s figure: one decimal, but two figures below 0.1, so pure Python reads "0.012",
+/// not "0.0" as if nothing were measured.
+#[must_use]
+pub fn human_gflops(x: f64) -> String {
+    if x >= 0.1 || x <= 0.0 || !x.is_finite() {
+        format!("{x:.1}")
+    } else {
+        let digits = (-x.log10().floor()) as usize + 1;
+        format!("{x:.digits$}")
     }
 }
 
@@ -469,6 +481,16 @@ pub fn existing_notes(path: &std::path::Path) -> Result<Option<String>, String> 
 #[cfg(test)]
 mod tests {
     use super::{human_seconds, load_note, time_cell};
+
+    #[test]
+    fn a_tiny_rate_keeps_two_figures() {
+        use super::human_gflops;
+        assert_eq!(human_gflops(349.14), "349.1");
+        assert_eq!(human_gflops(0.1), "0.1");
+        assert_eq!(human_gflops(0.0123), "0.012");
+        assert_eq!(human_gflops(0.00456), "0.0046");
+        assert_eq!(human_gflops(0.0), "0.0");
+    }
 
     #[test]
     fn a_tiny_speedup_keeps_two_figures() {

@@ -148,7 +148,7 @@ pub fn draw_table(
             cells.push(status_cell(&r.status, theme));
             cells.push(Cell::from(rep.map(time_cell).unwrap_or_default()));
             cells.push(Cell::from(
-                rep.map(|x| format!("{:.1}", x.gflops_effective))
+                rep.map(|x| crate::report::human_gflops(x.gflops_effective))
                     .unwrap_or_default(),
             ));
             // Approximate rungs and peers read "-", as in the CLI's tables.

@@ -130,8 +130,9 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
                 "no rows done: no rate to show".to_string()
             } else {
                 format!(
-                    "{:.3e} pairs/s · {:.1} GFLOP/s effective",
-                    l.pairs_per_s, l.gflops_avg
+                    "{:.3e} pairs/s · {} GFLOP/s effective",
+                    l.pairs_per_s,
+                    crate::report::human_gflops(l.gflops_avg)
                 )
             };
             if line.chars().count() > usize::from(rate.width) {
