@@ -116,7 +116,12 @@ fn hand_ins(dir: &Path) -> (Vec<PathBuf>, [PathBuf; 2], bool) {
     }
     let broken = dir.join("bob-run.json");
     let text = std::fs::read_to_string(dir.join("climb.json")).unwrap();
-    std::fs::write(&broken, &text[..text.len() / 2]).unwrap();
+    // Cut short at about half, on a character's boundary (the text holds "≥" and "×").
+    let half = (0..=text.len() / 2)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    std::fs::write(&broken, &text[..half]).unwrap();
     let foreign = dir.join("package.json");
     std::fs::write(&foreign, r#"{"name": "left-pad", "version": "1.3.0"}"#).unwrap();
     files.push(broken.clone());
