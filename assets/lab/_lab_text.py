@@ -23,7 +23,10 @@ PRODUCTS = {"matmul", "einsum", "tensordot", "gemm", "dot", "inner", "vdot", "ou
 ESCAPES = {"getattr", "__getattribute__", "__import__", "import_module", "eval", "exec",
            "objmode", "forceobj", "globals", "vars", "__dict__", "methodcaller", "attrgetter",
            "ctypes", "CDLL", "cdll", "PyDLL", "LoadLibrary", "dlopen", "dlsym", "cffi",
-           "cython_blas", "cython_lapack"}
+           "cython_blas", "cython_lapack",
+           # Code from a file outside the lab folder, which these checks do not read.
+           "sys.path", "spec_from_file_location", "SourceFileLoader", "exec_module",
+           "load_module", "run_path", "run_module"}
 
 # NumPy's reductions (and norms: |u - v|² is 2 - 2 u·v): called inside a Cython loop, they are
 # NumPy doing each row's products.
@@ -137,6 +140,9 @@ def library_product(path, also_own=()):
         if t.type == tokenize.NAME and t.string in ESCAPES and not (
                 prev is not None and prev.string in ("def", "cdef", "cpdef")):
             return (t.start[0], t.string)
+        if (t.type == tokenize.NAME and t.string == "path" and prev is not None
+                and prev.string == "." and i > 1 and tokens[i - 2].string == "sys"):
+            return (t.start[0], "sys.path")
         in_loop = bool(loops) and (depth > loops[-1] or after_colon)
         nxt = tokens[i + 1].string if i + 1 < len(tokens) else ""
         if (cython and t.type == tokenize.NAME and t.string in REDUCTIONS and t.string not in own

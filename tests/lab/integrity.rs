@@ -461,6 +461,11 @@ fn own_loops_refuse_getattr_objmode_and_reductions_in_a_cython_loop() {
             "__import__('operator').methodcaller('dot', U.T)(U[start:end])",
             "__import__, which reaches code",
         ),
+        // A helper kept outside the lab folder, whose text these checks do not read.
+        (
+            "(sys.path.insert(0, '/elsewhere') or U[start:end])",
+            "sys.path, which reaches code",
+        ),
     ] {
         let (why, _) = one_step_asking(
             "mine.py",
