@@ -141,7 +141,7 @@ fn a_class_merges_each_students_files_and_names_the_bad_ones() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let good = files.len() - 2;
     assert!(
-        stdout.contains(&format!("3 students from {good} files (2 more skipped)")),
+        stdout.contains(&format!("3 students: {good} files read, 2 skipped")),
         "{stdout}"
     );
     // Bob handed in only a broken file: he has a row saying so; a foreign file is no one's.

@@ -520,7 +520,10 @@ fn the_results_screen_shows_the_spread_of_repeated_rungs() {
     );
     assert!(screen.contains("1.05x ±"), "{screen}");
     assert!(screen.contains("10.5 s !"), "{screen}");
-    assert!(screen.contains("! marks a time measured under"), "{screen}");
+    assert!(
+        screen.contains("measured under load (a quarter of a core"),
+        "{screen}"
+    );
     // 80 columns: the range whole, in the place of GFLOP/s.
     let screen = render(&app, 80, 24);
     let header = screen.lines().nth(2).unwrap();

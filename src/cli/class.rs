@@ -86,7 +86,14 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
         if class.skipped.is_empty() {
             String::new()
         } else {
-            format!(", {} files skipped (named above)", class.skipped.len())
+            format!(
+                ", {} skipped (named above)",
+                if class.skipped.len() == 1 {
+                    "1 file".to_string()
+                } else {
+                    format!("{} files", class.skipped.len())
+                }
+            )
         }
     );
     Ok(ExitCode::SUCCESS)

@@ -65,26 +65,38 @@ pub fn scale_table(sweep: &Sweep, ids: &[&str], sizes: &[usize], budget_s: f64) 
 /// through it bent.
 #[must_use]
 pub fn load_note(sweep: &Sweep) -> Option<String> {
-    let loaded: Vec<String> = sweep
-        .points
-        .iter()
-        .filter(|p| p.under_load())
-        .map(|p| {
-            format!(
-                "{} at n = {} ({:.0}% of a core)",
-                p.rung,
-                p.n,
-                100.0 * p.load_elsewhere.unwrap_or(0.0)
-            )
-        })
-        .collect();
-    (!loaded.is_empty()).then(|| {
-        format!(
-            "! measured under load (busy elsewhere): {}: those times may be long by up to that \
-             much, and an exponent fitted through them bent; sweep again on an idle machine",
-            loaded.join(", ")
-        )
-    })
+    let loaded: Vec<&crate::run::scale::ScalePoint> =
+        sweep.points.iter().filter(|p| p.under_load()).collect();
+    if loaded.is_empty() {
+        return None;
+    }
+    let pct = |p: &crate::run::scale::ScalePoint| 100.0 * p.load_elsewhere.unwrap_or(0.0);
+    // Every point, or each rung's: a list of twenty-four points is a wall, not a note.
+    let which = if loaded.len() == sweep.points.len() {
+        let (lo, hi) = loaded.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+            (lo.min(pct(p)), hi.max(pct(p)))
+        });
+        format!("every point ({lo:.0}–{hi:.0}% of a core)")
+    } else {
+        let mut rungs: Vec<&str> = loaded.iter().map(|p| p.rung.as_str()).collect();
+        rungs.dedup();
+        rungs
+            .iter()
+            .map(|r| {
+                let at: Vec<String> = loaded
+                    .iter()
+                    .filter(|p| p.rung == *r)
+                    .map(|p| format!("{} ({:.0}%)", p.n, pct(p)))
+                    .collect();
+                format!("{r} at n = {}", at.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Some(format!(
+        "! measured under load (busy elsewhere): {which}: those times may be long by up to \
+         that much, and an exponent fitted through them bent; sweep again on an idle machine"
+    ))
 }
 
 /// Below this, an O(n²) rung's fitted exponent says its fixed costs still weigh.
@@ -227,14 +239,22 @@ mod tests {
             "{naive}"
         );
         assert!(
-            text.contains(
-                "! measured under load (busy elsewhere): naive at n = 2000 (50% of a core)"
-            ),
+            text.contains("! measured under load (busy elsewhere): naive at n = 2000 (50%)"),
             "{text}"
         );
         let csv = scale_csv(&s);
         assert!(csv.lines().next().unwrap().ends_with(",load_elsewhere"));
         assert!(csv.contains("naive,2000,4,true,1,true,0.500"), "{csv}");
+        // Every point under load is said in two words and a range, not one by one.
+        for p in &mut s.points {
+            p.load_elsewhere = Some(0.9);
+        }
+        s.points[0].load_elsewhere = Some(1.2);
+        let note = load_note(&s).unwrap();
+        assert!(
+            note.contains(": every point (90–120% of a core):"),
+            "{note}"
+        );
     }
 
     #[test]

@@ -399,7 +399,7 @@ impl Rung for Jit {
             title: "JIT: kernel generated at run time (Cranelift)",
             step: Step::Jit,
             what_changed: "the micro-kernel generated at run time by Cranelift for this d (constant trip count, unrolled), in the threads rung's blocking",
-            why: "specialising for the workload costs milliseconds of compiling; Cranelift's 128-bit vectors cap it at half the AVX2 width",
+            why: "specialising for the workload costs milliseconds of compiling; Cranelift's 128-bit vectors cap it at half an AVX2 core's width, a quarter of an AVX-512 one's (so below native and threads)",
         }
     }
 

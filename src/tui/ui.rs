@@ -154,7 +154,8 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         Screen::Flame if app.flame.typing => &["type to search · Enter keep · Esc clear"],
         Screen::Flame => &[
             "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff · Esc back · ? help",
-            "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff · Esc",
+            "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff\n\
+             Esc back · ? help · q quit",
         ],
         Screen::Ladder if app.demo.is_some() => {
             &["space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"]

@@ -186,7 +186,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// "3 students from 5 files (1 more skipped)".
+/// "3 students: 5 files read, 1 skipped" (a student whose every file was skipped has a row
+/// too, so the students are not counted "from" the files read).
 pub(super) fn counts(c: &Class) -> String {
     // Files read: a student with nothing readable has only skipped ones, counted apart.
     let files: usize = c
@@ -196,12 +197,12 @@ pub(super) fn counts(c: &Class) -> String {
         .map(|s| s.files.len())
         .sum();
     let mut s = format!(
-        "{} from {}",
+        "{}: {} read",
         plural(c.students.len(), "student", "students"),
         plural(files, "file", "files")
     );
     if !c.skipped.is_empty() {
-        let _ = write!(s, " ({} more skipped)", c.skipped.len());
+        let _ = write!(s, ", {} skipped", c.skipped.len());
     }
     s
 }

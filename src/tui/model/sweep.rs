@@ -74,15 +74,16 @@ impl ScaleView {
                 self.sweep.skipped.len()
             ),
         };
-        if let Some(note) = crate::report::scale::flat_note(&self.sweep, &SCALE_RUNGS) {
-            self.status.push_str(" · ");
-            self.status.push_str(&note);
-        }
+        // The ✗ first: a failed check is what must be read, at 80 columns too.
         if self.sweep.points.iter().any(|p| !p.verified) {
             self.status.push_str(
                 " · ✗ failed its check (an index on unclustered data misses its recall \
                  floor: try data = clustered)",
             );
+        }
+        if let Some(note) = crate::report::scale::flat_note(&self.sweep, &SCALE_RUNGS) {
+            self.status.push_str(" · ");
+            self.status.push_str(&note);
         }
     }
 }

@@ -114,7 +114,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         "No results yet: run a rung from the ladder (Esc, then Enter).".to_string()
     } else {
         let mut said = format!(
-            "m writes this table as Markdown to {} (atomically), w the HTML report beside it. ~ marks times extrapolated from the budget.",
+            "m writes this table as Markdown to {} (atomically), w the HTML report beside it. ~ marks times extrapolated from the budget. GFLOP/s is effective: all of S's 2·n²·d over the time, whatever shortcut a rung takes, so a rung that computes half of S can pass the peak; % pk counts the arithmetic it did.",
             m.notes_path.display()
         );
         if reports.iter().any(crate::run::RunReport::under_load) {

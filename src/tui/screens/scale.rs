@@ -185,7 +185,7 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         .map_or(0, |s| wrapped_rows(s, area.width, 3));
     let [chart_area, status_area, skipped_area] = Layout::vertical([
         Constraint::Min(0),
-        Constraint::Length(wrapped_rows(&status, area.width, 3)),
+        Constraint::Length(wrapped_rows(&status, area.width, 5)),
         Constraint::Length(skipped_h),
     ])
     .areas(area);
