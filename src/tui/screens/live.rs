@@ -312,13 +312,13 @@ fn load_said(m: &Model) -> (String, String, bool, bool) {
                     pct(x)
                 ),
                 // Said of the run that ended, not of now: the gauges above are live.
-                format!("in its run: elsewhere {} !", pct(x)),
+                format!("its run: elsewhere {} !", pct(x)),
                 true,
                 true,
             ),
             Some(x) => (
                 format!("busy elsewhere while it ran: {} of a core", pct(x)),
-                format!("in its run: elsewhere {}", pct(x)),
+                format!("its run: elsewhere {}", pct(x)),
                 false,
                 true,
             ),

@@ -50,11 +50,21 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         },
         // As the exported picture's subtitle says: a handful of samples is noise, not a
         // shape to read.
-        _ if tree.total < crate::report::FEW_SAMPLES => format!(
-            "Flamegraph: {id} ({} sample{}: too few to read; a larger n gives more)",
-            tree.total,
-            if tree.total == 1 { "" } else { "s" }
-        ),
+        _ if tree.total < crate::report::FEW_SAMPLES => {
+            let samples = format!(
+                "{} sample{}",
+                tree.total,
+                if tree.total == 1 { "" } else { "s" }
+            );
+            let long =
+                format!("Flamegraph: {id} ({samples}: too few to read; a larger n gives more)");
+            // A narrow panel keeps the warning, not the advice.
+            if long.chars().count() + 4 <= usize::from(left.width) {
+                long
+            } else {
+                format!("{id} ({samples}: too few to read)")
+            }
+        }
         _ => format!("Flamegraph: {id} ({} samples)", tree.total),
     };
     let b = block(&title, theme);
