@@ -184,11 +184,14 @@ pub fn human_speedup(x: Option<f64>) -> String {
         Some(v) if v >= 10.0 => format!("{v:.1}x"),
         Some(v) if v >= 0.01 || v <= 0.0 => format!("{v:.2}x"),
         // Two figures, never "0.00x": a step 900 times slower is not nothing.
-        Some(v) => {
-            let digits = (-v.log10().floor()) as usize + 1;
-            format!("{v:.digits$}x")
-        }
+        Some(v) => format!("{}x", two_figures(v)),
     }
+}
+
+/// A small positive figure to two significant figures: 0.0046, 0.012.
+fn two_figures(v: f64) -> String {
+    let digits = (-v.log10().floor()) as usize + 1;
+    format!("{v:.digits$}")
 }
 
 /// The time column: measured, or "~" and a note when extrapolated.
@@ -385,8 +388,7 @@ pub fn human_gflops(x: f64) -> String {
     if x >= 0.1 || x <= 0.0 || !x.is_finite() {
         format!("{x:.1}")
     } else {
-        let digits = (-x.log10().floor()) as usize + 1;
-        format!("{x:.digits$}")
+        two_figures(x)
     }
 }
 

@@ -330,26 +330,28 @@ fn the_app_asks_the_learners_name_before_the_first_lesson() {
     assert_eq!(app.lessons.open, Some(0));
 }
 
+/// A sample of the app's process at `mib` MiB of RSS, on a quiet machine.
+fn sample_rss(app: &mut App, mib: u64) {
+    let _ = app.update(Msg::Sample(ladder::monitor::Sample {
+        cpu: vec![50.0, 50.0],
+        rss: mib << 20,
+        total_memory: 16 << 30,
+        peer_rss: None,
+        elsewhere: Some(0.05),
+    }));
+}
+
 #[test]
 fn one_run_of_lesson_one_shows_the_results_peak_and_no_leak_lines() {
     let mut app = lesson_app();
     at_step(&mut app, "profile-first", "run-naive");
-    let rss = |app: &mut App, mib: u64| {
-        let _ = app.update(Msg::Sample(ladder::monitor::Sample {
-            cpu: vec![50.0, 50.0],
-            rss: mib << 20,
-            total_memory: 16 << 30,
-            peer_rss: None,
-            elsewhere: Some(0.05),
-        }));
-    };
-    rss(&mut app, 40);
+    sample_rss(&mut app, 40);
     let cmds = app.update(key(KeyCode::Enter));
     assert!(
         cmds.iter().any(|c| matches!(c, Command::Run { .. })),
         "{cmds:?}"
     );
-    rss(&mut app, 230);
+    sample_rss(&mut app, 230);
     let mut r = report("naive", Step::Baseline, 0.5, false);
     r.peak_rss_bytes = 250 << 20;
     let _ = app.update(Msg::RungFinished(Box::new(r)));
@@ -364,24 +366,15 @@ fn one_run_of_lesson_one_shows_the_results_peak_and_no_leak_lines() {
 fn the_leak_run_step_separates_the_first_runs_jump_from_the_growth_per_run() {
     let mut app = lesson_app();
     at_step(&mut app, "find-the-leak", "run-leaky");
-    let rss = |app: &mut App, mib: u64| {
-        let _ = app.update(Msg::Sample(ladder::monitor::Sample {
-            cpu: vec![50.0, 50.0],
-            rss: mib << 20,
-            total_memory: 16 << 30,
-            peer_rss: None,
-            elsewhere: Some(0.05),
-        }));
-    };
     // 140 MiB before; the first run adds 26 MiB (its data, caches), then 6 MiB each run.
-    rss(&mut app, 140);
+    sample_rss(&mut app, 140);
     for after in [166, 172, 178] {
         let cmds = app.update(key(KeyCode::Enter));
         assert!(
             cmds.iter().any(|c| matches!(c, Command::Run { .. })),
             "{cmds:?}"
         );
-        rss(&mut app, after);
+        sample_rss(&mut app, after);
         let mut r = report("leaky", Step::Native, 0.5, false);
         // The run's sampled peak missed its end: below the RSS measured after it.
         r.peak_rss_bytes = 100 << 20;

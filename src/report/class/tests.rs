@@ -498,12 +498,7 @@ fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
     );
     // Whichever name sorts first, the file written later is the one shown.
     let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_hours(1);
-    std::fs::File::options()
-        .write(true)
-        .open(&again)
-        .unwrap()
-        .set_modified(hour_ago)
-        .unwrap();
+    written_at(&again, hour_ago);
     let class = Class::gather(&[dir.path().join("bob-lab.json"), again.clone()]);
     let notes = &class.students[0].notes;
     assert!(
@@ -523,12 +518,7 @@ fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
     // Files of one time (unzipped hand-ins): the one given later is shown, and not said to be
     // written later.
     let first = dir.path().join("bob-lab.json");
-    std::fs::File::options()
-        .write(true)
-        .open(&first)
-        .unwrap()
-        .set_modified(hour_ago)
-        .unwrap();
+    written_at(&first, hour_ago);
     let class = Class::gather(&[first, again]);
     let notes = &class.students[0].notes;
     assert!(
@@ -541,4 +531,14 @@ fn a_lab_climbed_at_another_size_than_its_lab_toml_asks_is_said() {
             .any(|n| n.contains("of the same time as (or no time known) and given after")),
         "{notes:?}"
     );
+}
+
+/// Sets when `path` was last written, as an unzipped or copied hand-in's time would be.
+fn written_at(path: &std::path::Path, when: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
 }
