@@ -108,6 +108,31 @@ const FLAT: f64 = 1.7;
 /// (`ann`) grows slower by design and is left out.
 #[must_use]
 pub fn flat_note(sweep: &Sweep, ids: &[&str]) -> Option<String> {
+    flat(sweep, ids).map(|(rungs, one)| {
+        format!(
+            "{rungs} grow{} slower than n² here: at these sizes something besides the n² work \
+             still weighs (fixed costs such as set-up, threads starting or packing; or noise: \
+             a busy machine, a point extrapolated from a few rows), so b is not yet the \
+             kernel's; sweep larger n, on an idle machine, before reading it as a complexity",
+            if one { "s" } else { "" }
+        )
+    })
+}
+
+/// The same in a line or two, for the app's status under its chart.
+#[must_use]
+pub fn flat_note_brief(sweep: &Sweep, ids: &[&str]) -> Option<String> {
+    flat(sweep, ids).map(|(rungs, one)| {
+        format!(
+            "{rungs} grow{} slower than n²: fixed costs or noise still weigh at these sizes",
+            if one { "s" } else { "" }
+        )
+    })
+}
+
+/// The O(n²) rungs whose fitted exponent is below [`FLAT`], "threads (1.49), topk (1.59)",
+/// and whether there is one.
+fn flat(sweep: &Sweep, ids: &[&str]) -> Option<(String, bool)> {
     let flat: Vec<String> = ids
         .iter()
         .filter(|id| **id != "ann")
@@ -118,16 +143,7 @@ pub fn flat_note(sweep: &Sweep, ids: &[&str]) -> Option<String> {
                 .map(|b| format!("{id} ({b:.2})"))
         })
         .collect();
-    (!flat.is_empty()).then(|| {
-        format!(
-            "{} grow{} slower than n² here: at these sizes something besides the n² work \
-             still weighs (fixed costs such as set-up, threads starting or packing; or noise: \
-             a busy machine, a point extrapolated from a few rows), so b is not yet the \
-             kernel's; sweep larger n, on an idle machine, before reading it as a complexity",
-            flat.join(", "),
-            if flat.len() == 1 { "s" } else { "" }
-        )
-    })
+    (!flat.is_empty()).then(|| (flat.join(", "), flat.len() == 1))
 }
 
 /// One line per point, with a header.
