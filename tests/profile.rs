@@ -1,5 +1,7 @@
 //! CPU profiles: capture, folded stacks, SVG, differential and pprof exports.
 
+mod common;
+
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -110,4 +112,32 @@ fn an_empty_profile_still_makes_a_valid_svg() {
     let svg = String::from_utf8(svg).unwrap();
     assert_well_formed(&svg);
     assert!(svg.contains("too short"));
+}
+
+#[test]
+fn a_fast_rung_is_run_again_for_an_export_s_profile_but_not_for_a_live_run() {
+    let _one = PROFILER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let runner = common::runner_on(
+        ladder::workload::Distribution::Normal,
+        60,
+        64,
+        1,
+        Duration::from_secs(5),
+    );
+    let rung = ladder::rungs::find("algorithmic").unwrap();
+    let cancel = ladder::run::CancelToken::new();
+    let (report, profile) = runner.run_one_profiled(0, rung.as_ref(), &|_| {}, &cancel, 997, true);
+    let profile = profile.expect("profiled");
+    // One run of 60 vectors lasts well under a millisecond: a picture of a sample or two.
+    assert!(profile.runs > 1, "runs: {}", profile.runs);
+    // The figures are the first run's, as an unprofiled run's would be.
+    assert_eq!(report.status, ladder::run::RunStatus::Completed);
+    assert!(report.verification.as_ref().is_some_and(|v| v.passed));
+    let (_, live) = runner.run_one_profiled(0, rung.as_ref(), &|_| {}, &cancel, 997, false);
+    assert!(
+        live.expect("profiled").runs <= 1,
+        "a live run's next rung waits"
+    );
 }

@@ -252,7 +252,8 @@ pub fn run_rungs(
             for (i, rung) in rungs.iter().enumerate() {
                 let (report, profile) = match frequency {
                     Some(hz) => {
-                        let (r, p) = runner.run_one_profiled(i, rung.as_ref(), &send, &cancel, hz);
+                        let (r, p) =
+                            runner.run_one_profiled(i, rung.as_ref(), &send, &cancel, hz, true);
                         (r, Some(p))
                     }
                     None => (runner.run_one(i, rung.as_ref(), &send, &cancel), None),

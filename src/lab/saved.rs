@@ -252,6 +252,7 @@ mod tests {
         // Step 1 ran in the app under py-spy: its profile is kept with it; step 2 has none.
         let profile = Profile {
             measured_hz: None,
+            runs: 0,
             frequency: 250,
             stacks: vec![
                 (vec!["<module>".into(), "similarity".into()], 40),

@@ -312,5 +312,6 @@ pub fn live_profile_since(mark: Option<&Mark>) -> Profile {
         frequency: 0,
         stacks,
         measured_hz: None,
+        runs: 0,
     }
 }

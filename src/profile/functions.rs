@@ -44,6 +44,44 @@ pub fn short_name(name: &str) -> std::borrow::Cow<'_, str> {
     last_segments(name, 2).into()
 }
 
+/// Each name's [`short_name`], told apart where two would read alike: std's and hashbrown's
+/// `HashMap::remove` become `HashMap::remove (std)` and `HashMap::remove (hashbrown)`, and
+/// names alike even so keep their whole path, generics left out.
+#[must_use]
+pub fn distinct_short_names(names: &[&str]) -> Vec<String> {
+    let shorts: Vec<String> = names.iter().map(|n| short_name(n).into_owned()).collect();
+    let count = |v: &[String], s: &str| v.iter().filter(|x| x.as_str() == s).count();
+    let with_crate: Vec<String> = names
+        .iter()
+        .zip(&shorts)
+        .map(|(name, short)| {
+            if count(&shorts, short) < 2 {
+                return short.clone();
+            }
+            let krate = name
+                .trim_start_matches('<')
+                .split("::")
+                .next()
+                .unwrap_or_default();
+            format!("{short} ({krate})")
+        })
+        .collect();
+    names
+        .iter()
+        .zip(with_crate.iter())
+        .map(|(name, s)| {
+            if count(&with_crate, s) < 2 {
+                s.clone()
+            } else if name.starts_with('<') {
+                // `<T as Trait>::method`: its generics are its meaning.
+                (*name).to_string()
+            } else {
+                without_generics(name)
+            }
+        })
+        .collect()
+}
+
 /// Where the `<` that `s` follows is closed (`s` starts just after it).
 fn closing(s: &str) -> Option<usize> {
     let mut depth = 1usize;
@@ -198,6 +236,29 @@ impl Profile {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn two_functions_of_one_short_name_are_told_apart_by_their_crate() {
+        let names = [
+            "std::collections::hash::map::HashMap<K,V,S>::remove",
+            "hashbrown::map::HashMap<K,V,S,A>::remove",
+            "ladder::rungs::naive::dot",
+        ];
+        assert_eq!(
+            super::distinct_short_names(&names),
+            [
+                "HashMap::remove (std)",
+                "HashMap::remove (hashbrown)",
+                "naive::dot"
+            ]
+        );
+        // One crate's two alike: the whole paths.
+        let names = ["a::x::T<u8>::f", "a::y::T<u8>::f"];
+        assert_eq!(
+            super::distinct_short_names(&names),
+            ["a::x::T::f", "a::y::T::f"]
+        );
+    }
+
     use super::super::tests::profile;
     use super::*;
 

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 pub use cpu::{CpuProfiler, DEFAULT_FREQUENCY};
-pub use functions::short_name;
+pub use functions::{distinct_short_names, short_name};
 pub use view::{SLIDE_MIN_SHARE, StackView};
 
 /// Why a profile could not be captured or read.
@@ -80,6 +80,9 @@ pub struct Profile {
     /// The rate the timer really gave, Hz of the process's CPU time (an in-process profile's;
     /// a shared host's timer can give a quarter of what was asked).
     pub measured_hz: Option<f64>,
+    /// How many runs of the rung it sampled: a fast rung is run again until the profile holds
+    /// enough samples to read (0 or 1: one run).
+    pub runs: u32,
 }
 
 /// One function's share of the samples.
@@ -204,6 +207,7 @@ impl Profile {
             frequency,
             stacks,
             measured_hz: None,
+            runs: 0,
         })
     }
 
@@ -315,7 +319,31 @@ fn draw<'a>(
         "#search { text-anchor:end; opacity:0.85;",
         1,
     );
-    out.write_all(text.as_bytes())
+    out.write_all(labelled_root(text).as_bytes())
+}
+
+/// inferno leaves the root bar's text empty (its name and count only in the hover title): a
+/// slide or a printout shows a blank bar under the picture. It reads "all (205 samples)".
+fn labelled_root(svg: String) -> String {
+    let Some(at) = svg.find("<title>all (") else {
+        return svg;
+    };
+    let title = &svg[at + "<title>".len()..];
+    // "all (1,024 bytes, 100%)": the count's own commas stay.
+    let title = &title[..title.find("</title>").unwrap_or(0)];
+    let Some(label) = title.rfind(", ").map(|end| format!("{})", &title[..end])) else {
+        return svg;
+    };
+    let Some(text) = svg[at..].find("<text ").map(|t| at + t) else {
+        return svg;
+    };
+    let Some(open_end) = svg[text..].find('>').map(|e| text + e + 1) else {
+        return svg;
+    };
+    if !svg[open_end..].starts_with("</text>") {
+        return svg;
+    }
+    format!("{}{label}{}", &svg[..open_end], &svg[open_end..])
 }
 
 fn svg_options(title: &str, subtitle: &str) -> inferno::flamegraph::Options<'static> {
@@ -379,10 +407,16 @@ mod tests {
     }
 
     #[test]
-    fn the_search_button_shows_without_hovering() {
+    fn the_search_button_and_the_root_s_name_show_without_hovering() {
         let p = Profile::from_folded("main;work 10\n", 100).unwrap();
         let mut svg = Vec::new();
         p.write_svg("t", "", StackView::Full, &mut svg).unwrap();
+        // The root bar says what it is on a slide, not only when hovered.
+        assert!(
+            String::from_utf8_lossy(&svg).contains(">all (10 samples)</text>"),
+            "{}",
+            String::from_utf8_lossy(&svg)
+        );
         let svg = String::from_utf8(svg).unwrap();
         assert!(
             svg.contains("#search { text-anchor:end; opacity:0.85;"),

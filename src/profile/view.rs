@@ -137,6 +137,17 @@ fn is_scaffolding(frame: &str) -> bool {
     frame_kind(frame) == FrameKind::System
         || name.starts_with("rayon")
         || name.starts_with("crossbeam")
+        || is_our_plumbing(name)
+}
+
+/// Our own frames that only carry a run to the rung (the thread that runs it, the runner's
+/// calls from a profile down to set-up, kernel and check): the same for every rung, and their
+/// paths differ between a profile's first run and its repeats, which would split one picture
+/// into two towers.
+fn is_our_plumbing(name: &str) -> bool {
+    name.starts_with("ladder::run::runner::Runner::")
+        || name.starts_with("ladder::cli::common::run_rungs")
+        || name.starts_with("ladder::tui::effects::runs::")
 }
 
 /// The standard library's code that a loop of ours is made of once inlined (a range's next,
@@ -184,6 +195,7 @@ fn merged(from: &Profile, stacks: Vec<(Vec<String>, u64)>) -> Profile {
         frequency: from.frequency,
         stacks,
         measured_hz: from.measured_hz,
+        runs: from.runs,
     }
 }
 

@@ -90,10 +90,18 @@ pub fn flame_subtitle(
             if python { "py-spy " } else { "" }
         )),
     ));
-    parts.push((
-        format!("whole {}", if python { "process" } else { "run" }),
-        python.then(|| "whole process".to_string()),
-    ));
+    if profile.runs > 1 {
+        // A fast rung was run again until the picture held enough samples to read.
+        parts.push((
+            format!("{} whole runs (run again for samples)", profile.runs),
+            Some(format!("{} runs", profile.runs)),
+        ));
+    } else {
+        parts.push((
+            format!("whole {}", if python { "process" } else { "run" }),
+            python.then(|| "whole process".to_string()),
+        ));
+    }
     // A Python process's picture is the whole process: how much of it is start-up.
     if let Some(imports) = profile.import_words() {
         parts.push((imports.clone(), Some(imports)));

@@ -16,6 +16,14 @@ use crate::rungs::{Context, Neighbours, Output, OutputKind, Rung, SimMatrix};
 use crate::workload::Workload;
 use crate::workload::reference::{Reference, verify_rows, verify_topk};
 
+/// The samples a profile gathers before a fast rung stops running again: enough that a
+/// frame of 1% is a couple of samples, not a lone one.
+pub const PROFILE_SAMPLES: u64 = 200;
+/// The wall time a profile may add by running a fast rung again.
+const PROFILE_MORE: Duration = Duration::from_millis(2500);
+/// The most runs one profile samples.
+const PROFILE_MAX_RUNS: u32 = 200;
+
 /// Runs rungs one after another over one workload.
 pub struct Runner {
     workload: Arc<Workload>,
@@ -88,7 +96,9 @@ impl Runner {
 
     /// Runs one rung under the CPU profiler (sampling every thread at `frequency` Hz).
     /// The report is the same as [`Runner::run_one`]'s; the profile covers set-up, kernel and
-    /// verification, whose frames tell them apart.
+    /// verification, whose frames tell them apart. With `more_runs`, a fast rung runs again,
+    /// unseen, until the profile holds enough samples to read (see `profile_again`): for an
+    /// export, not for the app's live runs, whose next rung waits.
     pub fn run_one_profiled(
         &self,
         index: usize,
@@ -96,6 +106,7 @@ impl Runner {
         events: &dyn Fn(RunEvent),
         cancel: &CancelToken,
         frequency: u32,
+        more_runs: bool,
     ) -> (RunReport, Result<Profile, ProfileError>) {
         let mut probe = crate::monitor::RssProbe::new();
         let mut rss = || probe.as_mut().map_or(0, crate::monitor::RssProbe::rss);
@@ -104,10 +115,17 @@ impl Runner {
         let profiler = CpuProfiler::start(frequency);
         PROFILER_RESIDENT.fetch_max(rss().saturating_sub(before), Ordering::Relaxed);
         let mut report = self.run_one(index, rung, events, cancel);
+        let runs = if more_runs {
+            self.profile_again(rung, &report, cancel, profiler.as_ref().ok())
+        } else {
+            1
+        };
         let cpu_s = cpu_before
             .zip(crate::monitor::own_cpu_time())
             .map(|(a, b)| b.saturating_sub(a).as_secs_f64());
-        let profile = profiler.and_then(|p| p.finish_over(cpu_s));
+        let profile = profiler
+            .and_then(|p| p.finish_over(cpu_s))
+            .map(|p| Profile { runs, ..p });
         // A peer's peak is its own process's; ours holds the profiler's tables too.
         if report.peer.is_none() {
             report.peak_rss_bytes = report
@@ -117,6 +135,37 @@ impl Runner {
         // Reading the symbols left garbage the next rung's peak need not carry.
         crate::monitor::release_freed_memory();
         (report, profile)
+    }
+
+    /// Runs a fast rung again, unseen (no events), while the profile holds fewer than
+    /// [`PROFILE_SAMPLES`] samples, within [`PROFILE_MORE`] of wall time: one 2 ms run gives a
+    /// flamegraph of two samples. Returns how many runs it sampled. Not a Python peer's (its
+    /// own process, profiled by py-spy), nor a run that did not complete.
+    fn profile_again(
+        &self,
+        rung: &dyn Rung,
+        first: &RunReport,
+        cancel: &CancelToken,
+        profiler: Option<&CpuProfiler>,
+    ) -> u32 {
+        let Some(profiler) = profiler else { return 1 };
+        if first.peer.is_some() || first.status != RunStatus::Completed {
+            return 1;
+        }
+        let started = Instant::now();
+        let mut runs = 1;
+        while profiler.samples_so_far() < PROFILE_SAMPLES
+            && started.elapsed() < PROFILE_MORE
+            && runs < PROFILE_MAX_RUNS
+            && !cancel.is_cancelled()
+        {
+            let again = self.run_once_judged(0, rung, &|_| {}, cancel, self.config.budget, false);
+            if again.status != RunStatus::Completed {
+                break;
+            }
+            runs += 1;
+        }
+        runs
     }
 
     /// The kernel time each run may take before it stops and is extrapolated.
@@ -179,7 +228,21 @@ impl Runner {
         cancel: &CancelToken,
         budget: Duration,
     ) -> RunReport {
-        let mut report = self.run_and_verify(index, rung, events, cancel, budget);
+        self.run_once_judged(index, rung, events, cancel, budget, true)
+    }
+
+    /// [`Runner::run_once`], judging the load elsewhere while the kernel runs or not (a
+    /// profile's extra runs: judging waits 100 ms at least, longer than a fast rung runs).
+    fn run_once_judged(
+        &self,
+        index: usize,
+        rung: &dyn Rung,
+        events: &dyn Fn(RunEvent),
+        cancel: &CancelToken,
+        budget: Duration,
+        judge_load: bool,
+    ) -> RunReport {
+        let mut report = self.run_and_verify(index, rung, events, cancel, budget, judge_load);
         // Its output and buffers are dropped by now: once handed back, what stays resident is
         // what the run left behind (glibc would otherwise keep each run's freed memory in the
         // arena of the thread that ran it, and every run would seem to leak).
@@ -195,6 +258,7 @@ impl Runner {
         events: &dyn Fn(RunEvent),
         cancel: &CancelToken,
         budget: Duration,
+        judge_load: bool,
     ) -> RunReport {
         let x = &self.workload.x;
         let (n, d) = (x.n(), x.d());
@@ -237,7 +301,7 @@ impl Runner {
         report.compile = kernel.compile();
 
         phase(Phase::Kernel);
-        let load = OtherLoad::start();
+        let load = judge_load.then(OtherLoad::start);
         let align = rung.row_align().max(1);
         let total_flops = rung.flops(0..n, n, d);
         let mut rows_done = 0;
@@ -290,7 +354,8 @@ impl Runner {
         }
         report.peer = kernel.peer_stats();
         // A peer's processes are the rung's own work, not load from elsewhere.
-        report.load_elsewhere = load.finish(report.peer.as_ref().map_or(0.0, |p| p.cpu_s));
+        report.load_elsewhere =
+            load.and_then(|l| l.finish(report.peer.as_ref().map_or(0.0, |p| p.cpu_s)));
         if let Some(c) = report.peer.as_ref().and_then(|p| p.compile_s) {
             // A peer's JIT (Numba) compiles inside its set-up: shown apart, like the jit rung's.
             report.compile = Some(crate::rungs::Compile {

@@ -48,6 +48,7 @@ impl Effects {
                         &send,
                         &cancel,
                         crate::profile::DEFAULT_FREQUENCY,
+                        false,
                     );
                     (report, profile.ok())
                 } else {

@@ -65,7 +65,13 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                 format!("{id} ({samples}: too few to read)")
             }
         }
-        _ => format!("Flamegraph: {id} ({} samples)", tree.total),
+        _ => match profile_of(view, m).map_or(0, |p| p.runs) {
+            // A fast rung ran again until its picture held enough samples.
+            runs if runs > 1 => {
+                format!("Flamegraph: {id} ({} samples over {runs} runs)", tree.total)
+            }
+            _ => format!("Flamegraph: {id} ({} samples)", tree.total),
+        },
     };
     let b = block(&title, theme);
     let inner = b.inner(left);
@@ -146,11 +152,18 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             .chars()
             .take(w.saturating_sub(1))
             .collect();
-        let text = format!("{label:<w$}");
+        // A bar's last column is left to the ground: two neighbours of one colour
+        // (naive::norm beside naive::dot) read as two, as the SVG's one-pixel gaps do.
+        let shown = if bar.width >= 2 {
+            bar.width - 1
+        } else {
+            bar.width
+        };
+        let text = format!("{label:<0$}", usize::from(shown));
         let rect = Rect {
             x: icicle.x + bar.x,
             y: icicle.y + bar.depth as u16,
-            width: bar.width.min(icicle.width.saturating_sub(bar.x)),
+            width: shown.min(icicle.width.saturating_sub(bar.x)),
             height: 1,
         };
         f.render_widget(Paragraph::new(Span::styled(text, style)), rect);
@@ -167,9 +180,12 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             after,
             right.height.saturating_sub(3) as usize,
         );
+        let names: Vec<&str> = diff.iter().map(|(name, _, _)| name.as_str()).collect();
+        let names = crate::profile::distinct_short_names(&names);
         let rows: Vec<Row> = diff
             .iter()
-            .map(|(name, b, a)| {
+            .zip(names)
+            .map(|((_, b, a), name)| {
                 let delta = a - b;
                 let colour = if delta > 0.0 { theme.bad } else { theme.accent };
                 Row::new([
@@ -177,7 +193,7 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                     Cell::from(format!("{:>5.1}", a * 100.0)),
                     Cell::from(format!("{:>+6.1}", delta * 100.0))
                         .style(Style::default().fg(colour)),
-                    Cell::from(short_name(name).into_owned()),
+                    Cell::from(name),
                 ])
             })
             .collect();
@@ -277,6 +293,14 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                 .top_functions(right.height.saturating_sub(5) as usize)
         })
         .unwrap_or_default();
+    // Two functions of one short name (std's and hashbrown's `HashMap::remove`) told apart.
+    let names: Vec<&str> = top.iter().map(|fc| fc.name.as_str()).collect();
+    let names = crate::profile::distinct_short_names(&names);
+    let name_of = |fc: &crate::profile::FunctionCost| {
+        top.iter()
+            .position(|t| std::ptr::eq(t, fc))
+            .map_or_else(|| short_name(&fc.name).into_owned(), |i| names[i].clone())
+    };
     let mut rows: Vec<Row> = top
         .iter()
         // A function with too little to show as 0.1% only crowds out the ones that matter.
@@ -291,14 +315,12 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                     "{:>5.1}",
                     100.0 * fc.total_samples as f64 / total as f64
                 )),
-                Cell::from(short_name(&fc.name).into_owned()).style(
-                    match crate::profile::frame_kind(&fc.name) {
-                        FrameKind::Kernel => Style::default().fg(theme.good),
-                        FrameKind::Runner => Style::default().fg(theme.warn),
-                        FrameKind::Library => Style::default().fg(theme.bar),
-                        FrameKind::System => theme.dim(),
-                    },
-                ),
+                Cell::from(name_of(fc)).style(match crate::profile::frame_kind(&fc.name) {
+                    FrameKind::Kernel => Style::default().fg(theme.good),
+                    FrameKind::Runner => Style::default().fg(theme.warn),
+                    FrameKind::Library => Style::default().fg(theme.bar),
+                    FrameKind::System => theme.dim(),
+                }),
             ])
         })
         .collect();
@@ -316,17 +338,14 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         .collect();
     if shown
         .iter()
-        .any(|fc| short_name(&fc.name).chars().count() > inner.saturating_sub(14))
+        .any(|fc| name_of(fc).chars().count() > inner.saturating_sub(14))
     {
         let entries = shown
             .iter()
             .take(usize::from(right.height.saturating_sub(5)) / 2)
             .map(|fc| {
                 (
-                    Line::from(Span::styled(
-                        short_name(&fc.name).into_owned(),
-                        kind_style(&fc.name),
-                    )),
+                    Line::from(Span::styled(name_of(fc), kind_style(&fc.name))),
                     Line::from(format!(
                         "  {:>5.1}  {:>5.1}",
                         100.0 * fc.self_samples as f64 / total as f64,
