@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Results, human_seconds, human_speedup};
-use crate::run::scale::Sweep;
+use crate::run::scale::{ScalePoint, Sweep};
 use crate::rungs::Step;
 
 /// Space between a bar or an axis and its words: no-break spaces, which an SVG keeps.
@@ -57,30 +57,98 @@ pub mod palette {
     }
 }
 
-/// The colour of a step of the ladder, the same in every chart and in the HTML table.
+/// The colours a chart is drawn in: light on black for a projector (the app's high-contrast
+/// theme), or dark on white for paper. Printed, the screen's colours inverted would turn
+/// yellow into an olive next to black.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Look {
+    pub bg: RGBColor,
+    pub fg: RGBColor,
+    pub grid: RGBColor,
+    /// The limit line (the measured peak).
+    pub limit: RGBColor,
+    /// Each step's colour, in the order of [`Step`].
+    steps: [RGBColor; 8],
+    /// Distinct colours for series that have no colour of their own, in order.
+    series: [RGBColor; 8],
+}
+
+impl Look {
+    /// For a screen or a projector: the app's high-contrast theme.
+    pub const SCREEN: Look = {
+        use palette::{
+            BG, FG, GRID, LIGHT_BLUE, LIGHT_CYAN, LIGHT_GREEN, LIGHT_MAGENTA, LIGHT_RED,
+            LIGHT_YELLOW, ORANGE,
+        };
+        Look {
+            bg: BG,
+            fg: FG,
+            grid: GRID,
+            limit: LIGHT_RED,
+            steps: [
+                FG,
+                LIGHT_RED,
+                LIGHT_YELLOW,
+                LIGHT_GREEN,
+                LIGHT_CYAN,
+                LIGHT_MAGENTA,
+                LIGHT_BLUE,
+                ORANGE,
+            ],
+            series: palette::SERIES,
+        }
+    };
+
+    /// For paper: dark, saturated colours on white, each its own hue and told from black.
+    pub const PAPER: Look = {
+        let black = RGBColor(0, 0, 0);
+        let red = RGBColor(200, 30, 30);
+        let amber = RGBColor(225, 135, 0);
+        let green = RGBColor(20, 140, 40);
+        let teal = RGBColor(0, 130, 160);
+        let purple = RGBColor(150, 50, 180);
+        let blue = RGBColor(30, 80, 220);
+        let brown = RGBColor(140, 85, 30);
+        let gray = RGBColor(110, 110, 110);
+        Look {
+            bg: RGBColor(255, 255, 255),
+            fg: black,
+            grid: RGBColor(205, 205, 205),
+            limit: red,
+            steps: [black, red, amber, green, teal, purple, blue, brown],
+            series: [amber, teal, green, purple, red, blue, brown, gray],
+        }
+    };
+
+    /// The colour of a step of the ladder, the same in every chart of this look.
+    #[must_use]
+    pub fn step(&self, step: Step) -> RGBColor {
+        let i = match step {
+            Step::Baseline => 0,
+            Step::Algorithm => 1,
+            Step::Vectorize => 2,
+            Step::Native => 3,
+            Step::Threads => 4,
+            Step::Jit => 5,
+            Step::Library => 6,
+            Step::Peer => 7,
+        };
+        self.steps[i]
+    }
+
+    fn text(&self, size: u32) -> TextStyle<'static> {
+        (FONT, size).into_font().color(&self.fg)
+    }
+}
+
+/// The colour of a step of the ladder on screen, the same in every chart and in the HTML table.
 #[must_use]
 pub fn step_color(step: Step) -> RGBColor {
-    use palette::{
-        FG, LIGHT_BLUE, LIGHT_CYAN, LIGHT_GREEN, LIGHT_MAGENTA, LIGHT_RED, LIGHT_YELLOW, ORANGE,
-    };
-    match step {
-        Step::Baseline => FG,
-        Step::Algorithm => LIGHT_RED,
-        Step::Vectorize => LIGHT_YELLOW,
-        Step::Native => LIGHT_GREEN,
-        Step::Threads => LIGHT_CYAN,
-        Step::Jit => LIGHT_MAGENTA,
-        Step::Library => LIGHT_BLUE,
-        Step::Peer => ORANGE,
-    }
+    Look::SCREEN.step(step)
 }
 
 const FONT: &str = "sans-serif";
 const WIDTH: u32 = 1280;
-
-fn text(size: u32) -> TextStyle<'static> {
-    (FONT, size).into_font().color(&palette::FG)
-}
 
 /// Seconds all of S takes at the measured peak of every core, computing only its upper
 /// triangle (S is symmetric, so n·(n+1)/2 dot products of 2·d flops): no rung that produces
@@ -98,6 +166,12 @@ pub fn peak_seconds(r: &Results) -> Option<f64> {
 /// is the full matrix at the measured peak. None when no rung has a time.
 #[must_use]
 pub fn speedup_svg(r: &Results) -> Option<String> {
+    speedup_svg_in(r, &Look::SCREEN)
+}
+
+/// [`speedup_svg`] in `look`'s colours.
+#[must_use]
+pub fn speedup_svg_in(r: &Results, look: &Look) -> Option<String> {
     let timed: Vec<f64> = r
         .rungs
         .iter()
@@ -114,42 +188,61 @@ pub fn speedup_svg(r: &Results) -> Option<String> {
         .chain(peak)
         .fold(f64::INFINITY, f64::min)
         / 3.0;
-    let hi = right_edge(r, lo);
+    let (hi, inside) = figures_layout(r, lo);
     let rows = r.rungs.len();
     // Each row names its step after its figures, and the limit is labelled on its line: no
     // legend box, so no rows are kept empty for one.
     let height = (190 + 56 * (rows + 1) as u32).max(360);
     let mut svg = String::new();
-    draw_speedups(r, (lo, hi), peak, height, &mut svg).ok()?;
+    draw_speedups(r, look, (lo, hi), &inside, peak, height, &mut svg).ok()?;
     Some(svg)
 }
 
-/// The axis's right end: far enough past every bar for the figures written after it. On a
-/// log axis a label's room is a share of the decades shown, so the end is solved for the
-/// bar that needs most: (h - x) · plot ≥ label · (h - a), with a = log lo, x = log t.
-fn right_edge(r: &Results, lo: f64) -> f64 {
+/// The axis's right end, and which rungs' figures are written inside their bar. The axis
+/// ends a little past the slowest bar; a rung's figures go after its bar where they fit, else
+/// inside it (a long bar is a slow rung: room inside), else the axis is stretched for them.
+/// On a log axis a label's room is a share of the decades shown: after the bar it needs
+/// (h - x) · plot ≥ label · (h - a), inside it (x - a) · plot ≥ label · (h - a), with
+/// a = log lo, x = log t, h = log of the end.
+fn figures_layout(r: &Results, lo: f64) -> (f64, Vec<bool>) {
     // The plot's width, and a conservative width of one character of the figures' type.
     let plot = f64::from(WIDTH) - 200.0 - 2.0 * 24.0;
     let char_px = 10.0;
     let a = lo.log10();
-    let mut h = r
+    let bars: Vec<Option<(f64, f64)>> = r
         .rungs
         .iter()
-        .filter(|x| x.has_time() && x.estimated_s > 0.0)
-        .map(|x| x.estimated_s.log10())
-        .fold(a + 1.0, f64::max)
-        + 0.5;
-    for x in r
-        .rungs
-        .iter()
-        .filter(|x| x.has_time() && x.estimated_s > 0.0)
-    {
-        let label =
-            (figures_words(x).chars().count() as f64 * char_px + f64::from(GAP_PX)).min(plot * 0.7);
-        let at = x.estimated_s.log10();
-        h = h.max((at * plot - label * a) / (plot - label));
+        .map(|x| {
+            (x.has_time() && x.estimated_s > 0.0).then(|| {
+                let label = (figures_words(x).chars().count() as f64 * char_px
+                    + 2.0 * f64::from(GAP_PX))
+                .min(plot * 0.7);
+                (x.estimated_s.log10(), label)
+            })
+        })
+        .collect();
+    let slowest = bars.iter().flatten().map(|b| b.0).fold(a + 1.0, f64::max);
+    let mut h = slowest + 0.25;
+    // Stretching the axis shortens every bar in pixels: settle in a few rounds.
+    for _ in 0..8 {
+        let mut need = h;
+        for (x, label) in bars.iter().flatten() {
+            let after = (h - x) * plot >= label * (h - a);
+            let inside = (x - a) * plot >= label * (h - a);
+            if !after && !inside {
+                need = need.max((x * plot - label * a) / (plot - label));
+            }
+        }
+        if need <= h {
+            break;
+        }
+        h = need;
     }
-    10f64.powf(h)
+    let inside = bars
+        .iter()
+        .map(|b| b.is_some_and(|(x, label)| (h - x) * plot < label * (h - a)))
+        .collect();
+    (10f64.powf(h), inside)
 }
 
 /// The figures written after a rung's bar, as the terminal shows them.
@@ -194,7 +287,9 @@ type Plot<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<LogCoord<f64>, Rang
 
 fn draw_speedups(
     r: &Results,
+    look: &Look,
     (lo, hi): (f64, f64),
+    inside: &[bool],
     peak: Option<f64>,
     height: u32,
     svg: &mut String,
@@ -204,7 +299,7 @@ fn draw_speedups(
     let bottom = -1.2;
     let names: Vec<String> = r.rungs.iter().map(|x| x.rung.clone()).collect();
     let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
-    root.fill(&palette::BG)?;
+    root.fill(&look.bg)?;
     let caption = format!(
         "{} × {}: kernel time per rung (log scale; shorter is faster)",
         r.workload.n, r.workload.d
@@ -220,7 +315,7 @@ fn draw_speedups(
         }
     };
     let mut chart: Plot = ChartBuilder::on(&root)
-        .caption(caption, text(34))
+        .caption(caption, look.text(34))
         .margin(24)
         .x_label_area_size(70)
         .y_label_area_size(200)
@@ -241,11 +336,11 @@ fn draw_speedups(
             }
         })
         .x_desc("kernel time for the whole matrix")
-        .label_style(text(24))
-        .axis_desc_style(text(24))
-        .axis_style(palette::FG)
-        .bold_line_style(palette::GRID)
-        .light_line_style(palette::BG)
+        .label_style(look.text(24))
+        .axis_desc_style(look.text(24))
+        .axis_style(look.fg)
+        .bold_line_style(look.grid)
+        .light_line_style(look.bg)
         .draw()?;
     let mut steps: Vec<Step> = Vec::new();
     for x in &r.rungs {
@@ -254,7 +349,7 @@ fn draw_speedups(
         }
     }
     for step in steps {
-        let color = step_color(step);
+        let color = look.step(step);
         let bars = r
             .rungs
             .iter()
@@ -271,25 +366,34 @@ fn draw_speedups(
             });
         chart.draw_series(bars)?;
     }
-    // The figures after each bar, as the terminal shows them.
+    // The figures after each bar, as the terminal shows them, or inside a long bar where
+    // they would run past the axis: in the ground's colour on a filled bar.
     let figures = r.rungs.iter().enumerate().map(|(i, x)| {
         let y = (rows - 1 - i) as f64;
         let words = figures_words(x);
+        let within = inside.get(i).copied().unwrap_or(false);
         let at = if x.has_time() { x.estimated_s } else { lo };
+        // Inside, they end at the bar's end: clear of the limit line, near the fast side.
+        let (pos, offset) = if within {
+            (HPos::Right, -GAP_PX)
+        } else {
+            (HPos::Left, GAP_PX)
+        };
+        let style = look.text(22).pos(Pos::new(pos, VPos::Center));
+        let style = if within && !x.extrapolated {
+            style.color(&look.bg)
+        } else {
+            style
+        };
         // Set off from the bar's end by pixels, not by spaces a renderer may drop.
-        EmptyElement::at((at, y))
-            + Text::new(
-                words,
-                (GAP_PX, 0),
-                text(22).pos(Pos::new(HPos::Left, VPos::Center)),
-            )
+        EmptyElement::at((at, y)) + Text::new(words, (offset, 0), style)
     });
     chart.draw_series(figures)?;
     if let Some(t) = peak {
         let top = rows as f64 - 0.4;
         chart.draw_series(LineSeries::new(
             [(t, bottom), (t, top)],
-            palette::LIGHT_RED.stroke_width(3),
+            look.limit.stroke_width(3),
         ))?;
         chart.draw_series(std::iter::once(
             EmptyElement::at((t, -0.85))
@@ -300,8 +404,8 @@ fn draw_speedups(
                         human_seconds(t)
                     ),
                     (GAP_PX, 0),
-                    text(20)
-                        .color(&palette::LIGHT_RED)
+                    look.text(20)
+                        .color(&look.limit)
                         .pos(Pos::new(HPos::Left, VPos::Center)),
                 ),
         ))?;
@@ -315,6 +419,12 @@ fn draw_speedups(
 /// was measured.
 #[must_use]
 pub fn scale_svg(sweep: &Sweep, ids: &[&str]) -> Option<String> {
+    scale_svg_in(sweep, ids, &Look::SCREEN)
+}
+
+/// [`scale_svg`] in `look`'s colours.
+#[must_use]
+pub fn scale_svg_in(sweep: &Sweep, ids: &[&str], look: &Look) -> Option<String> {
     let pts: Vec<_> = sweep.points.iter().filter(|p| p.seconds > 0.0).collect();
     if pts.is_empty() {
         return None;
@@ -331,6 +441,7 @@ pub fn scale_svg(sweep: &Sweep, ids: &[&str]) -> Option<String> {
     draw_scale(
         sweep,
         ids,
+        look,
         (nlo / 1.3, nhi * 1.3),
         (tlo / 2.0, thi * 2.0),
         &mut svg,
@@ -350,18 +461,18 @@ fn sizes(sweep: &Sweep) -> Vec<f64> {
 /// Each swept rung's colour: its step's, as in the ladder chart, so one rung is one colour
 /// across a report; where two rungs share a step, the later ones take series colours not used
 /// yet, so every line stays apart.
-fn series_colors(ids: &[&str]) -> Vec<RGBColor> {
+fn series_colors(ids: &[&str], look: &Look) -> Vec<RGBColor> {
     let mut out: Vec<RGBColor> = Vec::new();
     for id in ids {
         let own = crate::rungs::find(id)
-            .map(|r| step_color(r.info().step))
+            .map(|r| look.step(r.info().step))
             .filter(|c| !out.contains(c));
         let color = own.unwrap_or_else(|| {
-            palette::SERIES
+            look.series
                 .iter()
                 .copied()
                 .find(|c| !out.contains(c))
-                .unwrap_or(palette::SERIES[out.len() % palette::SERIES.len()])
+                .unwrap_or(look.series[out.len() % look.series.len()])
         });
         out.push(color);
     }
@@ -371,23 +482,28 @@ fn series_colors(ids: &[&str]) -> Vec<RGBColor> {
 fn draw_scale(
     sweep: &Sweep,
     ids: &[&str],
+    look: &Look,
     (nlo, nhi): (f64, f64),
     (tlo, thi): (f64, f64),
     svg: &mut String,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::with_string(svg, (WIDTH, 760)).into_drawing_area();
-    root.fill(&palette::BG)?;
+    root.fill(&look.bg)?;
     // The picture travels without the page that explains its marks.
-    let caption = if sweep
-        .points
-        .iter()
-        .any(|p| p.extrapolated && p.seconds > 0.0)
-    {
-        "How the time grows with n (log-log; hollow points: estimates)"
+    let drawn = || sweep.points.iter().filter(|p| p.seconds > 0.0);
+    let mut marks = Vec::new();
+    if drawn().any(|p| p.extrapolated) {
+        marks.push("hollow points: estimates");
+    }
+    if drawn().any(ScalePoint::under_load) {
+        marks.push("!: under load");
+    }
+    let caption = if marks.is_empty() {
+        "How the time grows with n (log-log)".to_string()
     } else {
-        "How the time grows with n (log-log)"
+        format!("How the time grows with n (log-log; {})", marks.join("; "))
     };
-    let root = root.titled(caption, text(34))?;
+    let root = root.titled(&caption, look.text(34))?;
     // The legend's column, right of the plot: no line runs through it, and the axis need
     // not reach decades past the data to make room for it.
     let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_W);
@@ -406,13 +522,13 @@ fn draw_scale(
         .y_label_formatter(&|t| tick_seconds(*t))
         .x_desc("n (vectors)")
         .y_desc("kernel time")
-        .label_style(text(24))
-        .axis_desc_style(text(24))
-        .axis_style(palette::FG)
-        .bold_line_style(palette::GRID)
-        .light_line_style(palette::BG)
+        .label_style(look.text(24))
+        .axis_desc_style(look.text(24))
+        .axis_style(look.fg)
+        .bold_line_style(look.grid)
+        .light_line_style(look.bg)
         .draw()?;
-    let colors = series_colors(ids);
+    let colors = series_colors(ids, look);
     let mut shown = 0;
     for (k, id) in ids.iter().enumerate() {
         let mut line: Vec<_> = sweep
@@ -435,22 +551,43 @@ fn draw_scale(
         let y = 60 + 40 * shown;
         shown += 1;
         legend.draw(&PathElement::new([(8, y), (40, y)], color.stroke_width(4)))?;
+        legend.draw(&(EmptyElement::at((24, y)) + marker(k, color.filled())))?;
         legend.draw(&Text::new(
             format!("{id}{exponent}"),
             (50, y - 12),
-            text(22),
+            look.text(22),
         ))?;
+        // Each rung's points its own shape: two lines that nearly lie on one another (two
+        // rungs of one speed) still show both.
         chart.draw_series(line.iter().map(|p| {
             let style = if p.extrapolated {
                 color.stroke_width(3)
             } else {
                 color.filled()
             };
-            Circle::new((p.n as f64, p.seconds), 8, style)
+            EmptyElement::at((p.n as f64, p.seconds)) + marker(k, style)
+        }))?;
+        chart.draw_series(line.iter().filter(|p| p.under_load()).map(|p| {
+            EmptyElement::at((p.n as f64, p.seconds))
+                + Text::new(
+                    "!",
+                    (12, -14),
+                    look.text(26).pos(Pos::new(HPos::Left, VPos::Center)),
+                )
         }))?;
     }
     root.present()?;
     Ok(())
+}
+
+/// The `k`th series' point: a circle, a square, a triangle or a diamond, about 16 pixels.
+fn marker<DB: DrawingBackend>(k: usize, style: ShapeStyle) -> DynElement<'static, DB, (i32, i32)> {
+    match k % 4 {
+        0 => Circle::new((0, 0), 8, style).into_dyn(),
+        1 => Rectangle::new([(-7, -7), (7, 7)], style).into_dyn(),
+        2 => Polygon::new(vec![(0, -9), (9, 7), (-9, 7)], style).into_dyn(),
+        _ => Polygon::new(vec![(0, -10), (10, 0), (0, 10), (-10, 0)], style).into_dyn(),
+    }
 }
 
 /// The scaling chart's legend column, pixels: "vectorized · b = 2.01" at 22 px.

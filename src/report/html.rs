@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 
 use self::markup::SCRIPT;
 pub use self::markup::{STYLE, esc, esc_code_spans};
-use super::charts::{palette, speedup_svg, step_color};
+use super::charts::{Look, palette, speedup_svg, speedup_svg_in, step_color};
 use super::{
     Results, any_repeated, compile_note, gflops_cell, human_seconds, load_notes, peak_cell,
     range_cell, repeat_note, spread_note, time_cell, verified_cell, vs_baseline_cell,
@@ -259,11 +259,12 @@ impl HtmlReport {
             let _ = writeln!(
                 h,
                 "<tr class=\"main{bad}\"><td class=\"t\"><code>{}</code></td><td class=\"t\"><span class=\"swatch\" \
-                 style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td>{range}<td>{}</td><td>{}</td>\
+                 style=\"background:{};--paper:{}\"></span>{}</td><td>{}</td><td>{}</td>{range}<td>{}</td><td>{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"t v\">{}</td></tr>\
                  <tr class=\"what\"><td></td><td class=\"t\" colspan=\"{}\">{}</td></tr>",
                 esc(&x.rung),
                 palette::css(step_color(x.step)),
+                palette::css(Look::PAPER.step(x.step)),
                 x.step,
                 if timed {
                     human_seconds(x.setup_s)
@@ -308,13 +309,14 @@ impl HtmlReport {
         let _ = writeln!(h, "<h2 id=\"chart\">The ladder</h2>");
         match speedup_svg(&self.results) {
             Some(svg) => {
+                let paper = speedup_svg_in(&self.results, &Look::PAPER).unwrap_or_default();
                 let _ = writeln!(
                     h,
-                    "<div class=\"chart\">{}</div><p class=\"note\">Filled bars were measured; \
+                    "{}<p class=\"note\">Filled bars were measured; \
                      hollow ones are estimates, extrapolated from the rows done within the \
                      budget. The red line is all of S at the measured peak of every core, \
                      computing its upper triangle only.</p>",
-                    embed::svg_body(&svg)
+                    embed::chart(&svg, &paper)
                 );
             }
             None => {

@@ -105,6 +105,11 @@ fn the_ladder_chart_has_a_bar_per_timed_rung_coloured_by_step_and_the_limit() {
         "a time measured under load says so: {texts}"
     );
     assert!(texts.contains("failed: no"), "an untimed rung says why");
+    // The axis ends near the slowest bar (3 s): its figures go inside it, not past 10 s.
+    assert!(
+        texts.contains(">\n1 s\n<") && !texts.contains(">\n10 s\n<"),
+        "{texts}"
+    );
     // The upper triangle, 1000·1001·768 flops, at 200 GFLOP/s: a rung that mirrors it (half
     // the whole matrix's work) must not pass the line.
     assert!(texts.contains("(200 GFLOP/s, 3.8 ms)"), "{texts}");
@@ -154,7 +159,7 @@ fn the_scaling_chart_has_a_line_per_rung_with_its_exponent() {
         svg.contains("hollow points: estimates"),
         "the marks are said"
     );
-    let colors = series_colors(&["naive", "native"]);
+    let colors = series_colors(&["naive", "native"], &Look::SCREEN);
     assert_ne!(colors[0], colors[1]);
     assert_eq!(
         colors[1],
@@ -170,18 +175,27 @@ fn the_scaling_chart_has_a_line_per_rung_with_its_exponent() {
             .count();
         // The series' line and its legend's sample.
         assert!(lines >= 2, "rung {k}: {lines} lines");
-        let circles = |fill: &str| {
-            els.iter()
-                .filter(|e| e.0 == "circle" && attr(e, "fill") == fill)
-                .count()
-        };
+        // Each rung's points have a shape of their own (a circle, then a square), so two
+        // lines lying on one another still show both.
+        let shape = ["circle", "rect"][k];
+        let filled = els
+            .iter()
+            .filter(|e| e.0 == shape && attr(e, "fill") == c)
+            .count();
         let hollows = els
             .iter()
-            .filter(|e| e.0 == "circle" && attr(e, "fill") == "none")
+            .filter(|e| e.0 == shape && attr(e, "fill") == "none")
             .filter(|e| attr(e, "stroke") == c)
             .count();
         assert_eq!(hollows, hollow, "rung {k}: extrapolated points are hollow");
-        assert_eq!(circles(&c), 2 - hollow);
+        // Its measured points and its legend's sample.
+        assert_eq!(filled, 2 - hollow + 1, "rung {k}");
     }
+    assert!(!svg.contains("!: under load"), "no point was under load");
+    let mut loaded = sweep.clone();
+    loaded.points[2].load_elsewhere = Some(1.5);
+    let svg = scale_svg(&loaded, &["naive", "native"]).unwrap();
+    assert!(svg.contains("!: under load"), "the mark is said: {svg}");
+    assert_eq!(svg.matches(">\n!\n<").count(), 1, "one point marked: {svg}");
     assert_eq!(scale_svg(&Sweep::default(), &["naive"]), None);
 }

@@ -24,6 +24,20 @@ pub fn svg_body(svg: &str) -> String {
     out
 }
 
+/// A chart twice: in the screen's colours, and in paper's for print (`.paper`, shown by the
+/// print style instead). Without a paper version, the screen's alone.
+#[must_use]
+pub fn chart(screen: &str, paper: &str) -> String {
+    if paper.is_empty() {
+        return format!("<div class=\"chart\">{}</div>", svg_body(screen));
+    }
+    format!(
+        "<div class=\"chart\"><div class=\"screen\">{}</div><div class=\"paper\">{}</div></div>",
+        svg_body(screen),
+        svg_body(paper)
+    )
+}
+
 /// The height an SVG asks for, in pixels (its root element's `height`).
 fn svg_height(svg: &str) -> Option<u32> {
     let root = &svg[svg.find("<svg")?..];

@@ -41,8 +41,8 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The look of every page ladder writes (the report, the class view): large type on black,
-/// for a projector; printed, black on white (the charts keep their dark ground: their
-/// palette is drawn for it).
+/// for a projector; printed, black on white (the charts and the swatches in their paper
+/// colours).
 pub const STYLE: &str = r"
 body{background:#000;color:#fff;font:18px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1300px;padding:0 24px 48px}
 h1{font-size:34px;margin:28px 0 6px}h2{font-size:26px;margin:40px 0 10px;border-bottom:2px solid #555}
@@ -51,7 +51,7 @@ nav a{margin-right:18px}
 table{border-collapse:collapse;margin:8px 0;font-size:17px}th,td{padding:5px 7px;border-bottom:1px solid #444;text-align:right;vertical-align:top}
 th{color:#ffff64;text-align:right}td.t,th.t{text-align:left}td{white-space:nowrap}td.long{white-space:normal;min-width:14em}tr.what td{white-space:normal;color:#ccc;font-size:16px;padding-top:0}tr.main td{border-bottom:0}
 dl{display:grid;grid-template-columns:max-content auto;gap:4px 22px}dt{color:#ffff64}dd{margin:0}
-.chart svg{max-width:100%;height:auto;display:block}
+.chart svg{max-width:100%;height:auto;display:block}.chart .paper{display:none}
 .flame{width:100%;border:0;background:#fff;display:block}
 .note{color:#ccc}tr.bad td{color:#ff6e6e}.swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
 code{font-size:16px}.wide{overflow-x:auto}
@@ -59,7 +59,7 @@ td.wrap{white-space:normal;min-width:16em}td.v{white-space:normal;min-width:5em}
 @media (max-width:1100px){table{font-size:15px}th,td{padding:4px 5px}tr.what td{font-size:14px}}
 @media print{body{background:#fff;color:#000;font-size:12pt;max-width:none}th,dt{color:#000}.note,tr.what td{color:#333}
 a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}
-.swatch{outline:1px solid #000}.chart svg,.swatch{filter:invert(1) hue-rotate(180deg)}h2,h3{break-after:avoid}tr,.chart,iframe.flame,.flamebox{break-inside:avoid}}
+.swatch{outline:1px solid #000;background:var(--paper)!important}.chart .screen{display:none}.chart .paper{display:block}h2,h3{break-after:avoid}tr,.chart,iframe.flame,.flamebox{break-inside:avoid}}
 ";
 
 /// Marks the page as rendered once its script has run, counting the flamegraphs whose own

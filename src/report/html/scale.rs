@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{HtmlReport, embed, esc};
-use crate::report::charts::scale_svg;
+use crate::report::charts::{Look, scale_svg, scale_svg_in};
 use crate::report::human_seconds;
 
 impl HtmlReport {
@@ -12,7 +12,8 @@ impl HtmlReport {
         let _ = writeln!(h, "<h2 id=\"scale\">Scaling (d = {})</h2>", s.d);
         let ids: Vec<&str> = s.ids.iter().map(String::as_str).collect();
         if let Some(svg) = scale_svg(&s.sweep, &ids) {
-            let _ = writeln!(h, "<div class=\"chart\">{}</div>", embed::svg_body(&svg));
+            let paper = scale_svg_in(&s.sweep, &ids, &Look::PAPER).unwrap_or_default();
+            let _ = writeln!(h, "{}", embed::chart(&svg, &paper));
         }
         let mut sizes: Vec<usize> = s.sweep.points.iter().map(|p| p.n).collect();
         sizes.sort_unstable();

@@ -162,7 +162,18 @@ fn the_page_holds_every_rung_and_every_figure_the_terminal_shows() {
     assert!(html.contains("300 vectors × 768 dimensions"));
     assert!(html.contains("~ (est.): stopped at the 1 s budget"));
     // The ladder chart, inline, and the lab's table.
-    assert_eq!(html.matches("<svg").count(), 1, "one inline chart");
+    // The ladder chart, inline, twice: for the screen, and for paper (white ground).
+    assert_eq!(
+        html.matches("<div class=\"screen\"><svg").count(),
+        1,
+        "{html}"
+    );
+    assert_eq!(html.matches("<div class=\"paper\"><svg").count(), 1);
+    let paper = &html[html.find("<div class=\"paper\">").unwrap()..];
+    assert!(
+        paper.contains("fill=\"#FFFFFF\""),
+        "paper's chart is on white"
+    );
     assert!(html.contains("<td class=\"t\">step 1</td>"));
 }
 
@@ -244,7 +255,12 @@ fn a_sweep_brings_its_chart_and_exponents() {
     });
     let html = rep.render();
     assert!(html.contains("<h2 id=\"scale\">Scaling (d = 768)</h2>"));
-    assert_eq!(html.matches("<svg").count(), 2, "the ladder and the sweep");
+    assert_eq!(
+        html.matches("<div class=\"screen\"><svg").count(),
+        2,
+        "the ladder and the sweep"
+    );
+    assert_eq!(html.matches("<div class=\"paper\"><svg").count(), 2);
     assert!(html.contains("naive · b = 2.00"));
     assert!(html.contains("<td>2.00</td>"));
 }

@@ -265,9 +265,17 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
                 .data(pts)
         })
         .collect();
-    // Labels are spread evenly along an axis, so each names the value at its own place.
-    let x_labels: Vec<Span> = (0..3)
-        .map(|i| Span::raw(human_n(10f64.powf(x0 + (x1 - x0) * f64::from(i) / 2.0))))
+    // Labels are spread evenly along an axis, so each names the value at its own place: the
+    // ends, and the middle only where a size was swept there (1k, 2k, 4k), never a size that
+    // was not (the log-middle of 1k and 10k, "3.2k").
+    let mid = f64::midpoint(x0, x1);
+    let swept_mid = sizes
+        .iter()
+        .find(|&&n| ((n as f64).log10() - mid).abs() <= 0.01 * (x1 - x0).max(1e-9));
+    let x_labels: Vec<Span> = std::iter::once(sizes[0])
+        .chain(swept_mid.copied())
+        .chain(std::iter::once(sizes[sizes.len() - 1]))
+        .map(|n| Span::raw(human_n(n as f64)))
         .collect();
     let y_labels: Vec<Span> = (y0 as i32..=y1 as i32)
         .map(|p| Span::raw(crate::report::human_seconds(10f64.powi(p))))
