@@ -645,6 +645,20 @@ fn every_screens_keys_fit_the_bottom_line_from_80_columns_up() {
         // The widest terminals get the full wording, with help.
         assert!(ui::footer_keys(&app, 200).contains('?'), "{screen:?}");
     }
+    // An open lesson's keys, and every screen's, end with the way out in words: never a bare
+    // "q" the reader must guess.
+    app.screen = Screen::Lessons;
+    app.lessons.open = Some(0);
+    for width in 80..=200 {
+        let keys = ui::footer_keys(&app, width);
+        assert!(
+            keys.lines().count() <= 2
+                && keys.lines().all(|l| l.chars().count() < usize::from(width))
+                && keys.ends_with("q quit"),
+            "an open lesson at {width} columns: {keys}"
+        );
+    }
+    app.lessons.open = None;
     // The ladder's every key is shown at every width, the notes, report and sweep among them.
     app.screen = Screen::Ladder;
     for width in 80..=200 {

@@ -175,6 +175,32 @@ pub enum RunError {
     },
 }
 
+impl RunError {
+    /// The same, for the app's settings, whose words are not the command line's flags.
+    #[must_use]
+    pub fn in_app(&self) -> String {
+        match self {
+            RunError::TooLarge {
+                n,
+                need,
+                avail,
+                max_n,
+            } => format!(
+                "n = {n} needs {need} for the full {n} × {n} matrix plus working copies, but only \
+                 {avail} of memory is available: about n = {max_n} fits here (topk, each row's \
+                 k best, needs no n × n matrix: `ladder run --rungs topk`)"
+            ),
+            RunError::Overflow { n } => {
+                format!("n = {n} is too large: n² × 4 bytes overflows 64 bits; set a smaller n")
+            }
+            RunError::VectorsTooLarge { n, d, need, avail } => format!(
+                "{n} vectors of dimension {d} need {need}, but only {avail} of memory is \
+                 available; set a smaller n or d"
+            ),
+        }
+    }
+}
+
 /// Bytes a full-matrix run of n vectors of dimension d needs: S, plus the input and the
 /// largest working copy a rung makes (the naive rung's float64 rows: twice the input).
 #[must_use]

@@ -160,7 +160,7 @@ impl Effects {
                             .and_then(|w| {
                                 crate::run::check_fits(w.n(), w.d(), available_memory())
                                     .map(|()| w)
-                                    .map_err(|e| e.to_string())
+                                    .map_err(|e| e.in_app())
                             });
                         let ev = match built {
                             Ok(w) => Event::WorkloadLoaded(generation, Arc::new(w)),

@@ -143,7 +143,7 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
         }
         Screen::Lessons => &[
             "←→ step · Enter do it · 1–9 answer · f flame · h hint · r redo · Esc list · ? help · q quit",
-            "←→ step · Enter do it · 1–9 answer · f flame · h hint · r redo · Esc list · q",
+            "←→ step · Enter do it · 1–9 answer · f flame · h hint · r redo · Esc list\n? help · q quit",
         ],
         Screen::Scale => &["Enter sweep · Esc back · ? help · q quit"],
         Screen::Lab => &[
@@ -157,9 +157,11 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
             "←→ frame · Enter zoom · ⌫ out · / search · t CPU/memory · e SVG · d diff\n\
              Esc back · ? help · q quit",
         ],
-        Screen::Ladder if app.demo.is_some() => {
-            &["space pause · n next · r repeat · Esc cancel · m NOTES.md · ? help · q quit"]
-        }
+        Screen::Ladder if app.demo.is_some() => &[
+            "space pause · n next · r repeat · Esc cancel · m NOTES.md · w report · ? help · q quit",
+            "space pause · n next · r repeat · Esc cancel · m notes · w report · ? help · q quit",
+            "space pause · n next · r repeat · Esc cancel · m notes · w report\n? help · q quit",
+        ],
         Screen::Ladder => &[
             "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · w report · ? help · q quit",
             "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flame · s set · r results · h history · g scaling · m notes · w report · ? help · q quit",

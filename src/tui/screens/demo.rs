@@ -104,6 +104,8 @@ pub fn on_key(demo: &mut Demo, m: &mut Model, key: KeyEvent) -> Outcome {
         }
         KeyCode::Esc => m.cancel().into(),
         KeyCode::Char('m') => m.export().into(),
+        // The room's handout, straight from the demo.
+        KeyCode::Char('w') => m.export_report().into(),
         _ => Outcome::default(),
     }
 }

@@ -108,7 +108,7 @@ fn apply_field(m: &mut Model, field: usize, value: &str) -> Result<Vec<Command>,
     }
     let generated = next.data.parse::<Distribution>().is_ok();
     if generated && (next.n != m.settings.n || next.d != m.settings.d) {
-        run::check_fits(next.n, next.d, m.available_memory).map_err(|e| e.to_string())?;
+        run::check_fits(next.n, next.d, m.available_memory).map_err(|e| e.in_app())?;
     }
     let reload = next.n != m.settings.n
         || next.d != m.settings.d
@@ -174,4 +174,23 @@ pub fn draw(f: &mut Frame, form: &SettingsForm, m: &Model, theme: &Theme, area: 
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::model::Settings;
+
+    #[test]
+    fn a_size_too_large_for_memory_is_refused_in_the_app_s_words() {
+        let mut m = Model::new(Settings::default(), false, "NOTES.md".into());
+        m.available_memory = Some(1 << 30);
+        let why = apply_field(&mut m, 0, "100000").unwrap_err();
+        assert!(
+            why.contains("about n = ") && why.contains("fits here"),
+            "{why}"
+        );
+        // The settings screen has no flags to name.
+        assert!(!why.contains("--n"), "{why}");
+    }
 }
