@@ -78,7 +78,8 @@ pub enum Step {
 
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        // `pad`, not `write_str`: a width ({:<10}) lines a table's column up.
+        f.pad(match self {
             Step::Baseline => "Baseline",
             Step::Algorithm => "Algorithm",
             Step::Vectorize => "Vectorize",
