@@ -28,6 +28,12 @@ ESCAPES = {"getattr", "__getattribute__", "__import__", "import_module", "eval",
            "sys.path", "spec_from_file_location", "SourceFileLoader", "exec_module",
            "load_module", "run_path", "run_module"}
 
+# Modules a step of its own loops may import besides Python's own and its folder's: NumPy,
+# Numba and Cython, and what Cython cimports from C. A module from elsewhere (one installed
+# with pip) is code these checks do not read.
+ALLOWED_MODULES = {"numpy", "numba", "cython", "Cython", "libc", "libcpp", "cpython", "openmp",
+                   "__future__"}
+
 # NumPy's reductions (and norms: |u - v|² is 2 - 2 u·v): called inside a Cython loop, they are
 # NumPy doing each row's products.
 REDUCTIONS = {"sum", "reduce", "reduceat", "accumulate", "mean", "prod", "nansum", "nanmean",
@@ -41,6 +47,40 @@ def imported(tokens, i):
                                                 tokenize.DEDENT, tokenize.ENCODING):
         j -= 1
     return tokens[j].string in ("from", "import", "cimport")
+
+
+def imported_modules(tokens, i):
+    """The top-level modules an import statement starting at token i names (`import a.b as c,
+    d` → a, d; `from a.b import x` → a; `from . import x` → none: the step's folder)."""
+    names = []
+    if tokens[i].string == "from":
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and nxt.type == tokenize.NAME:
+            names.append(nxt.string)
+        return names
+    j, expect = i + 1, True
+    while j < len(tokens) and tokens[j].type != tokenize.NEWLINE:
+        t = tokens[j]
+        if expect and t.type == tokenize.NAME:
+            names.append(t.string)
+            expect = False
+        elif t.string == ",":
+            expect = True
+        j += 1
+    return names
+
+
+def foreign(module, folder):
+    """Whether a step may not import `module`: not Python's own, not allowed, and not a file
+    or package of the step's folder. None where Python cannot list its own modules."""
+    own = getattr(sys, "stdlib_module_names", None)
+    if own is None or module in own or module in ALLOWED_MODULES:
+        return False
+    try:
+        local = any(f == module or f.startswith(module + ".") for f in os.listdir(folder))
+    except OSError:
+        local = False
+    return not local
 
 
 def over_rows(tokens, open_at):
@@ -112,6 +152,7 @@ def library_product(path, also_own=()):
     seen_loop = False
     starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
     cython = path.endswith(".pyx")
+    folder = os.path.dirname(os.path.abspath(path))
     # Loops open here: the depth of each loop's header line, and whether this line is a
     # loop's header after its colon (a one-line body).
     depth, loops, header, after_colon, brackets = 0, [], False, False, 0
@@ -137,6 +178,11 @@ def library_product(path, also_own=()):
                 header = True
         elif header and t.type == tokenize.OP and t.string == ":" and brackets == 0:
             after_colon = True
+        if (t.type == tokenize.NAME and t.string in ("import", "cimport", "from")
+                and (prev is None or prev.type in starts)):
+            for m in imported_modules(tokens, i):
+                if foreign(m, folder):
+                    return (t.start[0], "module " + m)
         if t.type == tokenize.NAME and t.string in ESCAPES and not (
                 prev is not None and prev.string in ("def", "cdef", "cpdef")):
             return (t.start[0], t.string)
@@ -241,6 +287,11 @@ def refusal(where, name, at, products):
                     "is your own loops, compiled (NumPy's matrix product answers it, but it is "
                     "not this step)" % name)
         return None
+    if where[1].startswith("module "):
+        return ("%s:%d imports %s, a module from outside the lab (neither Python's own, NumPy, "
+                "Numba nor Cython), whose code these checks cannot read: in this step the code is "
+                "yours; keep a helper in the step's folder, where it is read too"
+                % (at, where[0], where[1][len("module "):]))
     if where[1] in ESCAPES:
         return ("%s:%d uses %s, which reaches code the file's text does not name (or runs "
                 "Python inside compiled code): in this step write the names you use, and the "

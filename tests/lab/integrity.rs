@@ -492,6 +492,24 @@ fn own_loops_refuse_getattr_objmode_and_reductions_in_a_cython_loop() {
         &size,
     );
     assert!(why.contains(":1 uses methodcaller"), "{why}");
+    // A module installed with pip (llvmlite comes with Numba): code these checks do not read.
+    let (why, _) = one_step_asking(
+        "mine.py",
+        "numpy",
+        "similarity",
+        "own_loops = true",
+        "import math  # noqa: F401\nimport llvmlite  # noqa: F401\nimport numpy as np\n\n\n\
+         def similarity(X, start, end):\n    n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
+         U = X / n[:, None]\n    out = np.zeros((end - start, len(U)))\n    \
+         for i in range(start, end):\n        for j in range(len(U)):\n            \
+         for k in range(U.shape[1]):\n                out[i - start, j] += U[i, k] * U[j, k]\n    \
+         return out\n",
+        &size,
+    );
+    assert!(
+        why.contains(":2 imports llvmlite, a module from outside the lab"),
+        "{why}"
+    );
 }
 
 #[test]
