@@ -136,8 +136,13 @@ fn a_fast_rung_is_run_again_for_an_export_s_profile_but_not_for_a_live_run() {
     assert_eq!(report.status, ladder::run::RunStatus::Completed);
     assert!(report.verification.as_ref().is_some_and(|v| v.passed));
     let (_, live) = runner.run_one_profiled(0, rung.as_ref(), &|_| {}, &cancel, 997, false);
-    assert!(
-        live.expect("profiled").runs <= 1,
+    assert_eq!(
+        live.expect("profiled").runs,
+        1,
         "a live run's next rung waits"
     );
+    // The leak lesson's rung keeps its rows each run: run again, it would leak more.
+    let leaky = ladder::rungs::find("leaky").unwrap();
+    let (_, once) = runner.run_one_profiled(0, leaky.as_ref(), &|_| {}, &cancel, 997, true);
+    assert_eq!(once.expect("profiled").runs, 1, "leaky is not run again");
 }

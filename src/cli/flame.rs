@@ -184,7 +184,9 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
         match format.as_str() {
             "folded" => bytes = p.to_folded_file(args.view()).into_bytes(),
             "pprof" => {
-                let nanos = (reports[0].setup_s + reports[0].kernel_s) * 1e9;
+                // The samples are of every run the profile took (a fast rung's, run again).
+                let nanos =
+                    (reports[0].setup_s + reports[0].kernel_s) * 1e9 * f64::from(p.runs.max(1));
                 bytes = p.to_pprof(nanos as i64, args.view());
             }
             _ => p.write_svg(

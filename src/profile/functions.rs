@@ -58,12 +58,13 @@ pub fn distinct_short_names(names: &[&str]) -> Vec<String> {
             if count(&shorts, short) < 2 {
                 return short.clone();
             }
-            let krate = name
-                .trim_start_matches('<')
-                .split("::")
-                .next()
-                .unwrap_or_default();
-            format!("{short} ({krate})")
+            // A crate is a path's first segment (not a Python frame's, nor `[T] as …`'s).
+            let krate = name.trim_start_matches('<').split("::").next().filter(|k| {
+                name.contains("::")
+                    && !k.is_empty()
+                    && k.chars().all(|c| c.is_alphanumeric() || c == '_')
+            });
+            krate.map_or_else(|| (*name).to_string(), |k| format!("{short} ({k})"))
         })
         .collect();
     names
@@ -118,14 +119,23 @@ fn without_generics(name: &str) -> String {
     out
 }
 
-/// The last `keep` `::`-separated segments of a name.
+/// The last `keep` `::`-separated segments of a name, and the closures after them: a closure
+/// is named by the function it is in (`rows::{{closure}}::{{closure}}`, not two closures).
 fn last_segments(name: &str, keep: usize) -> &str {
-    let cuts: Vec<usize> = name.match_indices("::").map(|(i, _)| i + 2).collect();
-    if cuts.len() < keep {
-        name
-    } else {
-        &name[cuts[cuts.len() - keep]..]
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(name.match_indices("::").map(|(i, _)| i + 2))
+        .collect();
+    let mut kept = 0;
+    for (k, &at) in starts.iter().enumerate().rev() {
+        let end = starts.get(k + 1).map_or(name.len(), |&next| next - 2);
+        if !name[at..end].starts_with("{{closure") && !name[at..end].starts_with("{closure") {
+            kept += 1;
+        }
+        if kept == keep {
+            return &name[at..];
+        }
     }
+    name
 }
 
 impl Profile {
@@ -249,6 +259,20 @@ mod tests {
                 "HashMap::remove (std)",
                 "HashMap::remove (hashbrown)",
                 "naive::dot"
+            ]
+        );
+        // A closure is named by its function, nested ones told apart.
+        let names = [
+            "<ladder::rungs::threads::ThreadsKernel as ladder::rungs::Kernel>::rows::{{closure}}",
+            "<ladder::rungs::threads::ThreadsKernel as ladder::rungs::Kernel>::rows::{{closure}}::{{closure}}",
+            "ladder::workload::reference::verify_rows::{{closure}}::{{closure}}",
+        ];
+        assert_eq!(
+            super::distinct_short_names(&names),
+            [
+                "ThreadsKernel::rows::{{closure}}",
+                "ThreadsKernel::rows::{{closure}}::{{closure}}",
+                "reference::verify_rows::{{closure}}::{{closure}}"
             ]
         );
         // One crate's two alike: the whole paths.

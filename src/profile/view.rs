@@ -26,7 +26,7 @@ impl StackView {
     pub fn describe(self) -> String {
         match self {
             StackView::Slide => format!(
-                "slide view: the scaffolding between our frames (the standard library's, rayon's) folded away, \
+                "slide view: the scaffolding between our frames (the standard library's, rayon's, the runner's) folded away, \
                  stacks cut where they hold under {:.0}% of the samples (--full-stacks keeps every frame)",
                 SLIDE_MIN_SHARE * 100.0
             ),
@@ -63,8 +63,8 @@ impl Profile {
 
     /// Thread roots, then only the frames from our code and libraries, with the scaffolding
     /// between them left out: the standard library's (thread start, closures, unwinding
-    /// guards) and the thread pool's (rayon's work-stealing recursion, a dozen frames per
-    /// split). Frames at the leaves, where the time is spent (a memory copy, a page fault, a
+    /// guards), the thread pool's (rayon's work-stealing recursion, a dozen frames per
+    /// split) and our runner's calls down to set-up, kernel and check. Frames at the leaves, where the time is spent (a memory copy, a page fault, a
     /// worker spinning), stay, and so do stacks with none of our frames (a Python peer's, an
     /// idle worker's), but for Python's import machinery between two modules.
     #[must_use]
@@ -73,11 +73,14 @@ impl Profile {
             .stacks
             .iter()
             .map(|(stack, count)| {
+                // Our plumbing (the runner's calls) counts as ours here, though folded: a
+                // sample in the runner itself (a clock read, a matrix dropped) keeps its leaf
+                // under the thread, not the standard library's thread start above it.
                 let last_ours = stack
                     .iter()
                     .enumerate()
                     .skip(1)
-                    .filter(|(_, f)| !is_scaffolding(f))
+                    .filter(|(_, f)| !is_scaffolding(f) || is_our_plumbing(f))
                     .map(|(i, _)| i)
                     .next_back();
                 let leaf = stack.len().saturating_sub(1);
@@ -145,6 +148,7 @@ fn is_scaffolding(frame: &str) -> bool {
 /// paths differ between a profile's first run and its repeats, which would split one picture
 /// into two towers.
 fn is_our_plumbing(name: &str) -> bool {
+    let name = name.trim_start_matches('<');
     name.starts_with("ladder::run::runner::Runner::")
         || name.starts_with("ladder::cli::common::run_rungs")
         || name.starts_with("ladder::tui::effects::runs::")
@@ -237,6 +241,28 @@ mod tests {
         assert!(folded.contains(
             "w;rayon_core::registry::main_loop;rayon_core::sleep::Sleep::sleep;syscall 10\n"
         ));
+    }
+
+    #[test]
+    fn the_runner_s_calls_fold_so_a_profile_s_first_run_and_its_repeats_are_one_tower() {
+        let p = Profile::from_folded(
+            "r;clone3;std::rt::x;ladder::cli::common::run_rungs::{{closure}};\
+             ladder::run::runner::Runner::run_one;ladder::run::runner::Runner::run_and_verify;\
+             ladder::rungs::k 10\n\
+             r;clone3;std::rt::x;ladder::cli::common::run_rungs::{{closure}};\
+             ladder::run::runner::Runner::profile_again;ladder::run::runner::Runner::run_and_verify;\
+             ladder::rungs::k 30\n\
+             r;clone3;std::rt::x;ladder::run::runner::Runner::run_once;\
+             core::ptr::drop_in_place;munmap 5\n",
+            1000,
+        )
+        .unwrap();
+        let folded = p.without_scaffolding().to_folded();
+        assert!(folded.contains("r;ladder::rungs::k 40\n"), "{folded}");
+        // A sample in the runner itself keeps its leaf (a matrix unmapped as it is dropped),
+        // without the thread start above it.
+        assert!(folded.contains("r;munmap 5\n"), "{folded}");
+        assert!(!folded.contains("clone3"), "{folded}");
     }
 
     #[test]

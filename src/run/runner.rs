@@ -118,7 +118,7 @@ impl Runner {
         let runs = if more_runs {
             self.profile_again(rung, &report, cancel, profiler.as_ref().ok())
         } else {
-            1
+            self.profile_again(rung, &report, cancel, None)
         };
         let cpu_s = cpu_before
             .zip(crate::monitor::own_cpu_time())
@@ -138,9 +138,11 @@ impl Runner {
     }
 
     /// Runs a fast rung again, unseen (no events), while the profile holds fewer than
-    /// [`PROFILE_SAMPLES`] samples, within [`PROFILE_MORE`] of wall time: one 2 ms run gives a
-    /// flamegraph of two samples. Returns how many runs it sampled. Not a Python peer's (its
-    /// own process, profiled by py-spy), nor a run that did not complete.
+    /// [`PROFILE_SAMPLES`] samples and another run, as long as the last, would end within
+    /// [`PROFILE_MORE`]: one 2 ms run gives a flamegraph of two samples. Returns how many runs
+    /// it sampled in all (a `--repeat`'s included). Not a Python peer's (its own process,
+    /// profiled by py-spy), a run that did not complete or verify, or a rung whose runs keep
+    /// something (the leak lesson's).
     fn profile_again(
         &self,
         rung: &dyn Rung,
@@ -148,18 +150,31 @@ impl Runner {
         cancel: &CancelToken,
         profiler: Option<&CpuProfiler>,
     ) -> u32 {
-        let Some(profiler) = profiler else { return 1 };
-        if first.peer.is_some() || first.status != RunStatus::Completed {
-            return 1;
+        let sampled = first.repeat.as_ref().map_or(1, |r| {
+            u32::try_from(r.runs.len()).unwrap_or(u32::MAX).max(1)
+        });
+        let Some(profiler) = profiler else {
+            return sampled;
+        };
+        if first.peer.is_some()
+            || first.status != RunStatus::Completed
+            || !first.verification.as_ref().is_some_and(|v| v.passed)
+            || !rung.rerun_is_harmless()
+        {
+            return sampled;
         }
         let started = Instant::now();
-        let mut runs = 1;
+        // A run takes about what the first took: set-up, kernel and its check.
+        let mut last = Duration::from_secs_f64((first.setup_s + first.kernel_s).max(0.0));
+        let mut runs = sampled;
         while profiler.samples_so_far() < PROFILE_SAMPLES
-            && started.elapsed() < PROFILE_MORE
+            && started.elapsed() + last <= PROFILE_MORE
             && runs < PROFILE_MAX_RUNS
             && !cancel.is_cancelled()
         {
+            let t = Instant::now();
             let again = self.run_once_judged(0, rung, &|_| {}, cancel, self.config.budget, false);
+            last = t.elapsed();
             if again.status != RunStatus::Completed {
                 break;
             }

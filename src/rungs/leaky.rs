@@ -49,6 +49,12 @@ impl Leaky {
 }
 
 impl Rung for Leaky {
+    /// Each run keeps its rows in a global cache (the leak): a profile's extra runs would
+    /// grow it, and every later reading of memory with it.
+    fn rerun_is_harmless(&self) -> bool {
+        self.fixed
+    }
+
     fn info(&self) -> RungInfo {
         if self.fixed {
             RungInfo {

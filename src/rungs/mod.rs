@@ -225,6 +225,12 @@ pub trait Rung: Send + Sync {
         false
     }
 
+    /// Whether running it again leaves the process as it was: a profile may then run a fast
+    /// rung again for samples. Not a rung that keeps something each run (the leak lesson's).
+    fn rerun_is_harmless(&self) -> bool {
+        true
+    }
+
     /// Threads the kernel runs on (1 unless it is a threaded rung).
     fn threads(&self, _ctx: &Context) -> usize {
         1
