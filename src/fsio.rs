@@ -216,10 +216,19 @@ pub fn read_text_limited(path: &Path, max: u64) -> io::Result<String> {
         ));
     }
     let mut text = String::new();
-    file.take(max + 1).read_to_string(&mut text)?;
+    file.take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| match e.kind() {
+            // std's words ("stream did not contain valid UTF-8") name no file a person knows.
+            io::ErrorKind::InvalidData => io::Error::new(
+                io::ErrorKind::InvalidData,
+                "not a text file (it holds binary data)",
+            ),
+            _ => e,
+        })?;
     if text.len() as u64 > max {
         return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
+            io::ErrorKind::FileTooLarge,
             format!("more than {max} bytes"),
         ));
     }

@@ -98,7 +98,8 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
         .assert()
         .success()
         .stderr(predicates::str::contains(
-            "ran algorithmic (its flamegraph goes with it: this run was not profiled) again",
+            "ran algorithmic again: its row here is from it, not from the files before it; one \
+             earlier flamegraph goes with it (this run was not profiled)",
         ));
     let merged = std::fs::read_to_string(&merged).unwrap();
     assert!(merged.contains("its row here is from it, not from the files before it"));

@@ -188,8 +188,13 @@ const MADE_BY: &str = "`ladder run --format json`, `ladder scale --format json`,
 /// A run or a sweep, told apart by their fields; anything else is refused by name.
 fn read(path: &Path) -> Result<Input> {
     // A saved run is a few MB at most; a device or a runaway file is refused, not read.
-    let text = ladder::fsio::read_text_limited(path, 256 << 20)
-        .with_context(|| format!("could not read {}", path.display()))?;
+    let text = match ladder::fsio::read_text_limited(path, 256 << 20) {
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => bail!(
+            "{} holds binary data, not a ladder output: give a file made by {MADE_BY}",
+            path.display()
+        ),
+        r => r.with_context(|| format!("could not read {}", path.display()))?,
+    };
     if text.trim().is_empty() {
         bail!("{} is empty: give a file made by {MADE_BY}", path.display());
     }
@@ -273,9 +278,16 @@ fn predictions_section(doc: &serde_json::Value) -> Result<TableSection> {
                 number(&first["predicted"]),
                 number(&first["measured"]),
                 match a["first_attempt_right"].as_bool() {
+                    _ if first["unjudged"]
+                        .as_str()
+                        .is_some_and(|w| w.starts_with("practice")) =>
+                    {
+                        "practice (measured first)".into()
+                    }
+                    _ if first["unjudged"].is_string() => "not judged here".into(),
                     Some(true) => "✓ close enough".into(),
                     Some(false) => "✗ off".into(),
-                    None => "-".into(),
+                    None => "not measured".into(),
                 },
             ]);
         }
@@ -452,27 +464,28 @@ fn merge(
     // A rung run again takes its earlier row's place, so the ladder keeps its order; said,
     // with what it costs (an earlier flamegraph, and the comparison with it, leave too).
     let mut replaced = Vec::new();
+    let mut unprofiled = 0;
     for x in more.rungs {
         match acc.rungs.iter().position(|r| r.rung == x.rung) {
             Some(i) => {
-                replaced.push(
-                    if acc.rungs[i].flamegraph.is_some() && x.flamegraph.is_none() {
-                        format!(
-                            "{} (its flamegraph goes with it: this run was not profiled)",
-                            x.rung
-                        )
-                    } else {
-                        x.rung.clone()
-                    },
-                );
+                if acc.rungs[i].flamegraph.is_some() && x.flamegraph.is_none() {
+                    unprofiled += 1;
+                }
+                replaced.push(x.rung.clone());
                 acc.rungs[i] = x;
             }
             None => acc.rungs.push(x),
         }
     }
     if !replaced.is_empty() {
+        // Said once for the file, not once a rung.
+        let lost = match unprofiled {
+            0 => String::new(),
+            1 => "; one earlier flamegraph goes with it (this run was not profiled)".into(),
+            k => format!("; {k} earlier flamegraphs go with them (this run was not profiled)"),
+        };
         let said = format!(
-            "{} ran {} again: its row{} here {} from it, not from the files before it",
+            "{} ran {} again: its row{} here {} from it, not from the files before it{lost}",
             path.display(),
             replaced.join(", "),
             if replaced.len() == 1 { "" } else { "s" },
@@ -509,7 +522,10 @@ fn folded_profiles(run: &Results, json: &Path) -> Vec<RungProfile> {
             match Profile::from_folded(&text, frequency) {
                 Ok(profile) => Some(RungProfile {
                     rung: x.rung.clone(),
-                    profile,
+                    profile: Profile {
+                        runs: Profile::folded_runs(&text),
+                        ..profile
+                    },
                     python: x.peer.is_some(),
                 }),
                 Err(e) => {

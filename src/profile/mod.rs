@@ -155,12 +155,31 @@ impl Profile {
     /// sampling rate, then [`Profile::to_folded`] of `self` as `view` shows it.
     #[must_use]
     pub fn to_folded_file(&self, view: StackView) -> String {
+        let runs = if self.runs > 1 {
+            format!("# sampled over {} runs\n", self.runs)
+        } else {
+            String::new()
+        };
         format!(
-            "# ladder folded stacks, {}\n# sampled at {} Hz\n{}",
+            "# ladder folded stacks, {}\n# sampled at {} Hz\n{runs}{}",
             view.describe(),
             self.frequency,
             self.view(view).to_folded()
         )
+    }
+
+    /// The runs a file from [`Profile::to_folded_file`] says it sampled (0: one, or unsaid).
+    #[must_use]
+    pub fn folded_runs(text: &str) -> u32 {
+        text.lines()
+            .take_while(|l| l.starts_with('#'))
+            .find_map(|l| {
+                l.strip_prefix("# sampled over ")?
+                    .strip_suffix(" runs")?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0)
     }
 
     /// The sampling rate a file from [`Profile::to_folded_file`] states, if it does.
@@ -245,10 +264,27 @@ impl Profile {
     ) -> io::Result<()> {
         let mut opts = svg_options(title, &view.subtitled(subtitle));
         opts.count_name = unit.to_string();
-        let folded = self.view(view).to_folded();
+        let shown = self.view(view);
+        let folded = shown.to_folded();
         if self.stacks.is_empty() {
-            return write_empty_svg(title, out);
+            // A memory picture is empty when the runs kept nothing, not when they were short.
+            let why = match unit {
+                "bytes" => {
+                    "Nothing the runs allocated is still live: they kept no memory (a rung \
+                     that leaks, such as leaky, shows here)."
+                }
+                u if u.starts_with("bytes") => {
+                    "Nothing allocated after the first request is still live: no leak was found."
+                }
+                _ => NO_CPU_SAMPLES,
+            };
+            return write_empty_svg(title, why, out);
         }
+        // Our frames in the terminal's colours, by kind: the kernel apart from the runner and
+        // its check, and from the libraries (one crate's colour would paint them alike).
+        // A Python process's frames keep inferno's palette.
+        let mut kinds = (!self.is_python()).then(|| kind_palette(&shown));
+        opts.palette_map = kinds.as_mut();
         draw(&mut opts, folded.lines(), out)
     }
 
@@ -285,11 +321,11 @@ impl Profile {
             .iter()
             .any(|p| p.to_folded().trim().is_empty())
         {
-            return write_empty_svg(title, out);
+            return write_empty_svg(title, NO_CPU_SAMPLES, out);
         }
         let text = Self::diff_folded(&before, &after)?;
         if text.trim().is_empty() {
-            return write_empty_svg(title, out);
+            return write_empty_svg(title, NO_CPU_SAMPLES, out);
         }
         let mut opts = svg_options(title, &view.subtitled(subtitle));
         draw(&mut opts, text.lines(), out)
@@ -302,6 +338,40 @@ impl Profile {
         let comment = format!("ladder {}", view.describe());
         pprof_proto::encode(&self.view(view), duration_nanos, &comment)
     }
+}
+
+/// The colour of each frame of `p` by its [`FrameKind`], as the terminal draws them: the
+/// kernel green, the runner and its check amber, libraries blue, the rest grey; a little
+/// lighter or darker by name, so two neighbours of one kind still read as two.
+fn kind_palette(p: &Profile) -> inferno::flamegraph::color::PaletteMap {
+    let mut lines = String::new();
+    let mut seen = std::collections::HashSet::new();
+    for (stack, _) in &p.stacks {
+        for frame in stack {
+            // inferno's map is `name->rgb(r,g,b)` a line: a name with an arrow cannot be one.
+            if frame.contains("->") || !seen.insert(frame.as_str()) {
+                continue;
+            }
+            let (r, g, b) = match frame_kind(frame) {
+                FrameKind::Kernel => (95, 195, 95),
+                FrameKind::Runner => (235, 185, 70),
+                FrameKind::Library => (95, 165, 230),
+                FrameKind::System => (185, 185, 185),
+            };
+            let shade = i32::from(
+                frame
+                    .bytes()
+                    .fold(0u8, |h, c| h.wrapping_mul(31).wrapping_add(c))
+                    % 25,
+            ) - 12;
+            let c = |v: i32| (v + shade).clamp(0, 255);
+            let _ = std::fmt::Write::write_fmt(
+                &mut lines,
+                format_args!("{frame}->rgb({},{},{})\n", c(r), c(g), c(b)),
+            );
+        }
+    }
+    inferno::flamegraph::color::PaletteMap::from_reader(&mut lines.as_bytes()).unwrap_or_default()
 }
 
 /// inferno's SVG, with its Search button as visible as its title: inferno draws it at 10%
@@ -325,7 +395,8 @@ fn draw<'a>(
 /// inferno leaves the root bar's text empty (its name and count only in the hover title): a
 /// slide or a printout shows a blank bar under the picture. It reads "all (205 samples)".
 fn labelled_root(svg: String) -> String {
-    let Some(at) = svg.find("<title>all (") else {
+    // inferno writes the root last: a frame of ours named `all` comes before it.
+    let Some(at) = svg.rfind("<title>all (") else {
         return svg;
     };
     let title = &svg[at + "<title>".len()..];
@@ -364,8 +435,12 @@ fn svg_options(title: &str, subtitle: &str) -> inferno::flamegraph::Options<'sta
     opts
 }
 
-/// A valid SVG saying there was nothing to draw (a run too short to be sampled).
-fn write_empty_svg(title: &str, mut out: impl Write) -> io::Result<()> {
+/// Why a CPU picture is empty.
+const NO_CPU_SAMPLES: &str =
+    "No samples: the run was too short to profile. Use a larger --n, or a higher --frequency.";
+
+/// A valid SVG saying there was nothing to draw, and `why`.
+fn write_empty_svg(title: &str, why: &str, mut out: impl Write) -> io::Result<()> {
     let esc = title
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -375,7 +450,7 @@ fn write_empty_svg(title: &str, mut out: impl Write) -> io::Result<()> {
         r#"<?xml version="1.0" standalone="no"?>
 <svg version="1.1" width="1200" height="120" xmlns="http://www.w3.org/2000/svg">
 <text x="600" y="40" text-anchor="middle" font-size="17">{esc}</text>
-<text x="600" y="80" text-anchor="middle" font-size="14">No samples: the run was too short to profile. Use a larger --n, or a higher --frequency.</text>
+<text x="600" y="80" text-anchor="middle" font-size="14">{why}</text>
 </svg>"#
     )
 }
@@ -481,6 +556,40 @@ mod tests {
         assert!((d[0].2 - 0.5).abs() < 1e-9 && d[0].1 == 0.0);
         let same = Profile::diff_functions(&before, &before, 10);
         assert!(same.iter().all(|(_, b, a)| (b - a).abs() < 1e-12));
+    }
+
+    #[test]
+    fn an_exported_picture_colours_the_kernel_the_check_and_libraries_apart() {
+        let p = Profile::from_folded(
+            "t;ladder::rungs::v::rows;ndarray::dot 60\nt;ladder::workload::reference::verify_rows 40\n",
+            100,
+        )
+        .unwrap();
+        let mut svg = Vec::new();
+        p.write_svg("t", "", StackView::Full, &mut svg).unwrap();
+        let svg = String::from_utf8(svg).unwrap();
+        // The fill of the frame whose hover title starts with `name`, as (r, g, b).
+        let fill = |name: &str| -> (i32, i32, i32) {
+            let at = svg.find(&format!("<title>{name} (")).expect(name);
+            let rgb = &svg[at..];
+            let rgb = &rgb[rgb.find("fill=\"rgb(").unwrap() + 10..];
+            let v: Vec<i32> = rgb[..rgb.find(')').unwrap()]
+                .split(',')
+                .map(|x| x.trim().parse().unwrap())
+                .collect();
+            (v[0], v[1], v[2])
+        };
+        let (kernel, check, library) = (
+            fill("ladder::rungs::v::rows"),
+            fill("ladder::workload::reference::verify_rows"),
+            fill("ndarray::dot"),
+        );
+        assert!(
+            kernel.1 > kernel.0 && kernel.1 > kernel.2,
+            "green: {kernel:?}"
+        );
+        assert!(check.0 > check.2 && check.1 > check.2, "amber: {check:?}");
+        assert!(library.2 > library.0, "blue: {library:?}");
     }
 
     #[test]

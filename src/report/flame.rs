@@ -54,6 +54,21 @@ pub fn diff_subtitle(
             Some(format!("gone: {first}")),
         ));
     }
+    // As a single picture says: at a small n the check can outweigh the kernel, and what
+    // changed most may be the check's share, not the step's.
+    let checking = |p: &Profile| {
+        let total = p.total_samples();
+        (total > 0).then(|| p.matching_samples("reference::verify_") as f64 / total as f64)
+    };
+    if let Some(share) = [checking(&b), checking(&a)]
+        .into_iter()
+        .flatten()
+        .reduce(f64::max)
+        .filter(|&s| s >= 0.3)
+    {
+        let share = format!("{:.0}% verification", share * 100.0);
+        parts.push((format!("{share} (larger --n: more kernel)"), Some(share)));
+    }
     let few = before.total_samples().min(after.total_samples());
     if few < FEW_SAMPLES {
         parts.push((
@@ -119,6 +134,14 @@ pub fn flame_subtitle(
                 Some("bare frames: JIT code".into()),
             ));
         }
+    }
+    // The colours are the terminal's, by kind (see profile::kind_palette): said on the
+    // picture, which travels without the app's legend.
+    if !python {
+        parts.push((
+            "green: kernel, blue: libraries, amber: runner and check".into(),
+            Some("green: kernel".into()),
+        ));
     }
     // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
     // picture is not read as the kernel's.
