@@ -65,7 +65,7 @@ pub struct Look {
     pub bg: RGBColor,
     pub fg: RGBColor,
     pub grid: RGBColor,
-    /// The limit line (the measured peak).
+    /// The limit line (the measured peak): no step's colour.
     pub limit: RGBColor,
     /// Each step's colour, in the order of [`Step`].
     steps: [RGBColor; 8],
@@ -84,7 +84,7 @@ impl Look {
             bg: BG,
             fg: FG,
             grid: GRID,
-            limit: LIGHT_RED,
+            limit: FG,
             steps: [
                 FG,
                 LIGHT_RED,
@@ -114,7 +114,7 @@ impl Look {
             bg: RGBColor(255, 255, 255),
             fg: black,
             grid: RGBColor(205, 205, 205),
-            limit: red,
+            limit: black,
             steps: [black, red, amber, green, teal, purple, blue, brown],
             series: [amber, teal, green, purple, red, blue, brown, gray],
         }
@@ -202,8 +202,8 @@ pub fn speedup_svg_in(r: &Results, look: &Look) -> Option<String> {
 /// ends a little past the slowest bar; a rung's figures go after its bar where they fit, else
 /// inside it (a long bar is a slow rung: room inside), else the axis is stretched for them.
 /// On a log axis a label's room is a share of the decades shown: after the bar it needs
-/// (h - x) · plot ≥ label · (h - a), inside it (x - a) · plot ≥ label · (h - a), with
-/// a = log lo, x = log t, h = log of the end.
+/// (h - x) · plot ≥ label · (h - a), inside it, right of the limit line at c,
+/// (x - c) · plot ≥ label · (h - a), with a = log lo, x = log t, h = log of the end.
 fn figures_layout(r: &Results, lo: f64) -> (f64, Vec<bool>) {
     // The plot's width, and a conservative width of one character of the figures' type.
     let plot = f64::from(WIDTH) - 200.0 - 2.0 * 24.0;
@@ -222,13 +222,15 @@ fn figures_layout(r: &Results, lo: f64) -> (f64, Vec<bool>) {
         })
         .collect();
     let slowest = bars.iter().flatten().map(|b| b.0).fold(a + 1.0, f64::max);
+    // Inside a bar, the figures keep to the right of the limit line, drawn across every bar.
+    let clear = peak_seconds(r).map_or(a, |p| p.log10().max(a));
     let mut h = slowest + 0.25;
-    // Stretching the axis shortens every bar in pixels: settle in a few rounds.
-    for _ in 0..8 {
+    // Stretching the axis shortens every bar in pixels: settle in as many rounds as bars.
+    for _ in 0..=bars.len() {
         let mut need = h;
         for (x, label) in bars.iter().flatten() {
             let after = (h - x) * plot >= label * (h - a);
-            let inside = (x - a) * plot >= label * (h - a);
+            let inside = (x - clear) * plot >= label * (h - a);
             if !after && !inside {
                 need = need.max((x * plot - label * a) / (plot - label));
             }
@@ -240,7 +242,11 @@ fn figures_layout(r: &Results, lo: f64) -> (f64, Vec<bool>) {
     }
     let inside = bars
         .iter()
-        .map(|b| b.is_some_and(|(x, label)| (h - x) * plot < label * (h - a)))
+        .map(|b| {
+            b.is_some_and(|(x, label)| {
+                (h - x) * plot < label * (h - a) && (x - clear) * plot >= label * (h - a)
+            })
+        })
         .collect();
     (10f64.powf(h), inside)
 }
@@ -373,7 +379,7 @@ fn draw_speedups(
         let words = figures_words(x);
         let within = inside.get(i).copied().unwrap_or(false);
         let at = if x.has_time() { x.estimated_s } else { lo };
-        // Inside, they end at the bar's end: clear of the limit line, near the fast side.
+        // Inside, they end at the bar's end, right of the limit line (see figures_layout).
         let (pos, offset) = if within {
             (HPos::Right, -GAP_PX)
         } else {
@@ -391,8 +397,11 @@ fn draw_speedups(
     chart.draw_series(figures)?;
     if let Some(t) = peak {
         let top = rows as f64 - 0.4;
-        chart.draw_series(LineSeries::new(
+        // Dashed, in the text's colour: no step's colour, so never read as a bar's.
+        chart.draw_series(DashedLineSeries::new(
             [(t, bottom), (t, top)],
+            14,
+            8,
             look.limit.stroke_width(3),
         ))?;
         chart.draw_series(std::iter::once(
@@ -458,6 +467,21 @@ fn sizes(sweep: &Sweep) -> Vec<f64> {
     n.into_iter().map(|n| n as f64).collect()
 }
 
+/// Round times for a log time axis from `lo` to `hi`: each decade (1 ms, 10 ms), and 2 and 5
+/// of it where the axis spans two decades or less. plotters' own log ticks crowd one decade
+/// (70, 80, 90 ms, and 100 ms twice) and leave the next one bare.
+fn time_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return Vec::new();
+    }
+    let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let steps: &[f64] = if b - a <= 2 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    (a..=b)
+        .flat_map(|k| steps.iter().map(move |m| m * 10f64.powi(k)))
+        .filter(|t| (lo..=hi).contains(t))
+        .collect()
+}
+
 /// Each swept rung's colour: its step's, as in the ladder chart, so one rung is one colour
 /// across a report; where two rungs share a step, the later ones take series colours not used
 /// yet, so every line stays apart.
@@ -514,7 +538,7 @@ fn draw_scale(
         // A tick at every size swept: a log axis over one decade has few of its own.
         .build_cartesian_2d(
             (nlo..nhi).log_scale().with_key_points(sizes(sweep)),
-            (tlo..thi).log_scale(),
+            (tlo..thi).log_scale().with_key_points(time_ticks(tlo, thi)),
         )?;
     chart
         .configure_mesh()

@@ -202,6 +202,9 @@ pub struct Prediction {
     pub predicted: Option<f64>,
     pub measured: Option<f64>,
     pub scored: Option<bool>,
+    /// Why it is not judged (the export's `unjudged`: made with its measurement on screen, or
+    /// not measurable there): kept, never counted.
+    pub unjudged: Option<String>,
 }
 
 impl Prediction {
@@ -260,6 +263,7 @@ impl LessonsSummary {
                             predicted: first.predicted,
                             measured: first.measured,
                             scored: a.first_attempt_right,
+                            unjudged: first.unjudged.clone(),
                         });
                     }
                     "explain" => {
@@ -291,8 +295,23 @@ impl LessonsSummary {
     pub fn scored(&self) -> usize {
         self.predictions
             .iter()
-            .filter(|p| p.scored == Some(true))
+            .filter(|p| p.unjudged.is_none() && p.scored == Some(true))
             .count()
+    }
+
+    /// The predictions that count: made before their measurement, and measured.
+    #[must_use]
+    pub fn judged(&self) -> usize {
+        self.predictions
+            .iter()
+            .filter(|p| p.unjudged.is_none())
+            .count()
+    }
+
+    /// The predictions kept but not counted (see [`Prediction::unjudged`]).
+    #[must_use]
+    pub fn unjudged(&self) -> usize {
+        self.predictions.len() - self.judged()
     }
 
     /// The median of how many times off the predictions were.
@@ -301,6 +320,7 @@ impl LessonsSummary {
         let mut v: Vec<f64> = self
             .predictions
             .iter()
+            .filter(|p| p.unjudged.is_none())
             .filter_map(Prediction::off_by)
             .collect();
         if v.is_empty() {

@@ -314,7 +314,7 @@ impl HtmlReport {
                     h,
                     "{}<p class=\"note\">Filled bars were measured; \
                      hollow ones are estimates, extrapolated from the rows done within the \
-                     budget. The red line is all of S at the measured peak of every core, \
+                     budget. The dashed line is all of S at the measured peak of every core, \
                      computing its upper triangle only.</p>",
                     embed::chart(&svg, &paper)
                 );

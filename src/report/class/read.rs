@@ -178,6 +178,9 @@ pub struct AttemptDoc {
     pub measured: Option<f64>,
     #[serde(default)]
     pub text: Option<String>,
+    /// Why a prediction is not judged (made with its measurement on screen: practice).
+    #[serde(default)]
+    pub unjudged: Option<String>,
 }
 
 /// Reads one file and tells which output it is by its fields, as `ladder report` does; with

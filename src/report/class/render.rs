@@ -99,9 +99,12 @@ fn predictions(l: &LessonsSummary) -> String {
     if l.predictions.is_empty() {
         return "none made".into();
     }
-    let mut s = format!("{}/{}", l.scored(), l.predictions.len());
+    let mut s = format!("{}/{}", l.scored(), l.judged());
     if let Some(off) = l.median_off_by() {
         let _ = write!(s, " ({})", human_speedup(Some(off)));
+    }
+    if l.unjudged() > 0 {
+        let _ = write!(s, " + {} not counted", l.unjudged());
     }
     s
 }
@@ -464,14 +467,21 @@ pub(super) fn lessons_line(l: &LessonsSummary) -> String {
         )
     } else {
         format!(
-            "{} of {} predictions close ({} in the lessons){}",
+            "{} of {} predictions close ({} in the lessons){}{}",
             l.scored(),
-            l.predictions.len(),
+            l.judged(),
             l.predictions_total,
             l.median_off_by().map_or_else(String::new, |x| format!(
                 ", off by {} at the median",
                 human_speedup(Some(x))
-            ))
+            )),
+            match l.unjudged() {
+                0 => String::new(),
+                k => format!(
+                    "; {k} more not counted (made with the measurement on screen, or not \
+                     measurable on that machine)"
+                ),
+            }
         )
     };
     format!(
@@ -494,9 +504,17 @@ pub(super) fn prediction_rows(l: &LessonsSummary) -> Vec<Vec<String>> {
                 ratio(p.measured),
                 ratio(p.off_by()),
                 match p.scored {
+                    _ if p
+                        .unjudged
+                        .as_deref()
+                        .is_some_and(|w| w.starts_with("practice")) =>
+                    {
+                        "practice (measured first)".into()
+                    }
+                    _ if p.unjudged.is_some() => "not judged here".into(),
                     Some(true) => "✓ close".into(),
                     Some(false) => "✗ off".into(),
-                    None => "-".into(),
+                    None => "not measured".into(),
                 },
             ]
         })

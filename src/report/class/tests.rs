@@ -542,3 +542,33 @@ fn written_at(path: &std::path::Path, when: std::time::SystemTime) {
         .set_modified(when)
         .unwrap();
 }
+
+#[test]
+fn a_prediction_made_after_its_measurement_is_practice_not_a_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ada.json");
+    // The first prediction was made with both rungs measured (the app says "practice"); the
+    // second before its measurement, and close.
+    std::fs::write(
+        &p,
+        r#"{"schema_version": 2, "learner": "Ada", "machine": "cpu (2 cores, avx2)",
+           "lessons": [{"title": "Profile first", "steps_done": 3, "steps_total": 9,
+           "score": {"right_first_time": 0, "questions": 0, "predictions": 2},
+           "answers": [
+             {"kind": "predict", "question": "How many times faster?", "attempts": [{"predicted": 6.0,
+              "measured": 6.33, "scored": true,
+              "unjudged": "practice: its measurement was on screen before it"}]},
+             {"kind": "predict", "question": "And threads?", "first_attempt_right": true,
+              "attempts": [{"predicted": 2.0, "measured": 1.9, "scored": true}]}]}]}"#,
+    )
+    .unwrap();
+    let class = Class::gather(&[p]);
+    let l = class.students[0].lessons.as_ref().unwrap();
+    assert_eq!((l.scored(), l.judged(), l.unjudged()), (1, 1, 1));
+    let rows = super::render::prediction_rows(l);
+    assert_eq!(rows[0][5], "practice (measured first)");
+    assert_eq!(rows[1][5], "✓ close");
+    let md = class.markdown();
+    assert!(md.contains("1 of 1 predictions close"), "{md}");
+    assert!(md.contains("1 more not counted"), "{md}");
+}

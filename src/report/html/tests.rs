@@ -161,7 +161,6 @@ fn the_page_holds_every_rung_and_every_figure_the_terminal_shows() {
     }
     assert!(html.contains("300 vectors × 768 dimensions"));
     assert!(html.contains("~ (est.): stopped at the 1 s budget"));
-    // The ladder chart, inline, and the lab's table.
     // The ladder chart, inline, twice: for the screen, and for paper (white ground).
     assert_eq!(
         html.matches("<div class=\"screen\"><svg").count(),
