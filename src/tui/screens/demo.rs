@@ -138,23 +138,41 @@ pub fn draw(f: &mut Frame, demo: &Demo, m: &Model, theme: &Theme, area: Rect) {
             format!("GFLOP/s · {} running", m.rows[l.index].info.id),
         ),
         // The baseline against itself says nothing: it is what the others are measured by.
+        // The room reads the big line, not the table: an estimate or a busy machine is said.
         (Some(r), _) if r.rung == m.rows[0].info.id => (
             human_speedup(r.speedup_vs_baseline),
             format!(
-                "{} · {}: the baseline every speedup is measured against",
+                "{} · {}: the baseline every speedup is measured against{}",
                 r.rung,
-                crate::report::human_seconds(r.estimated_s)
+                crate::report::time_cell(r).trim_end_matches(" !"),
+                if r.under_load() {
+                    " (! busy machine)"
+                } else {
+                    ""
+                }
             ),
         ),
-        (Some(r), _) => (
-            human_speedup(r.speedup_vs_baseline),
-            format!(
-                "{} · {} faster than {}",
+        (Some(r), _) => {
+            let base = m.rows[0].report.as_ref();
+            let estimated = r.extrapolated || base.is_some_and(|b| b.extrapolated);
+            let loaded = r.under_load() || base.is_some_and(crate::run::RunReport::under_load);
+            // The climb's end, said: the last rung's figure stays as its result.
+            let done = m.queue.is_empty() && m.live.as_ref().is_none_or(|l| l.finished);
+            let caption = format!(
+                "{}{} · {} faster than {}{}",
+                if done { "climbed: " } else { "" },
                 r.rung,
                 human_speedup(r.speedup_vs_baseline),
-                m.rows[0].info.id
-            ),
-        ),
+                m.rows[0].info.id,
+                match (estimated, loaded) {
+                    (true, true) => " (estimated; ! busy machine)",
+                    (true, false) => " (estimated)",
+                    (false, true) => " (! busy machine)",
+                    (false, false) => "",
+                }
+            );
+            (human_speedup(r.speedup_vs_baseline), caption)
+        }
         (None, _) => (
             "ladder".to_string(),
             "the demo starts in a moment".to_string(),

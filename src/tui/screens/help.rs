@@ -20,7 +20,10 @@ use crate::tui::widgets::block;
 pub const HELP: &[(&str, &str)] = &[
     ("Ladder", ""),
     ("↑ ↓ / k j", "select a rung"),
-    ("Enter", "run it (it unlocks when the rung below has run)"),
+    (
+        "Enter",
+        "run it (it unlocks once the rung above it has run)",
+    ),
     ("a", "climb the whole ladder in order"),
     ("Esc", "cancel the running rung (and the rest of a climb)"),
     ("f", "flamegraph of the selected rung's last run"),

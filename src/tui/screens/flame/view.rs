@@ -65,13 +65,7 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                 format!("{id} ({samples}: too few to read)")
             }
         }
-        _ => match profile_of(view, m).map_or(0, |p| p.runs) {
-            // A fast rung ran again until its picture held enough samples.
-            runs if runs > 1 => {
-                format!("Flamegraph: {id} ({} samples over {runs} runs)", tree.total)
-            }
-            _ => format!("Flamegraph: {id} ({} samples)", tree.total),
-        },
+        _ => format!("Flamegraph: {id} ({} samples)", tree.total),
     };
     let b = block(&title, theme);
     let inner = b.inner(left);
