@@ -265,7 +265,8 @@ impl Profile {
         let mut opts = svg_options(title, &view.subtitled(subtitle));
         opts.count_name = unit.to_string();
         let shown = self.view(view);
-        let folded = shown.to_folded();
+        let names = slide_names(view, &[&shown]);
+        let folded = renamed(&shown, &names).to_folded();
         if self.stacks.is_empty() {
             // A memory picture is empty when the runs kept nothing, not when they were short.
             let why = match unit {
@@ -283,7 +284,7 @@ impl Profile {
         // Our frames in the terminal's colours, by kind: the kernel apart from the runner and
         // its check, and from the libraries (one crate's colour would paint them alike).
         // A Python process's frames keep inferno's palette.
-        let mut kinds = (!self.is_python()).then(|| kind_palette(&shown));
+        let mut kinds = (!self.is_python()).then(|| kind_palette(&shown, &names));
         opts.palette_map = kinds.as_mut();
         draw(&mut opts, folded.lines(), out)
     }
@@ -315,6 +316,8 @@ impl Profile {
         out: impl Write,
     ) -> io::Result<()> {
         let (before, after) = (before.view(view), after.view(view));
+        let names = slide_names(view, &[&before, &after]);
+        let (before, after) = (renamed(&before, &names), renamed(&after, &names));
         // A run too short to be sampled has nothing to compare (inferno would fail with "No
         // stack counts found"): the picture says so, as a single profile's does.
         if [&before, &after]
@@ -340,10 +343,58 @@ impl Profile {
     }
 }
 
+/// For a slide, each frame's name as the terminal shows it (`NativeKernel::rows`, not
+/// `<ladder::rungs::native::NativeKernel as ladder::rungs::Kernel>::rows`, which a bar cuts
+/// to `<ladder::rungs::n..`), told apart where two would read alike; the full stacks keep
+/// every name whole. Over every profile of one picture, so a diff's two sides agree.
+fn slide_names(view: StackView, profiles: &[&Profile]) -> HashMap<String, String> {
+    if view == StackView::Full {
+        return HashMap::new();
+    }
+    let mut all: Vec<&str> = profiles
+        .iter()
+        .flat_map(|p| {
+            p.stacks
+                .iter()
+                .flat_map(|(s, _)| s.iter().map(String::as_str))
+        })
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    let short = distinct_short_names(&all);
+    all.into_iter()
+        .zip(short)
+        .filter(|(full, short)| full != short)
+        .map(|(full, short)| (full.to_string(), short))
+        .collect()
+}
+
+/// `p` with its frames renamed by `names` (a frame not in it keeps its name).
+fn renamed(p: &Profile, names: &HashMap<String, String>) -> Profile {
+    if names.is_empty() {
+        return p.clone();
+    }
+    let stacks = p
+        .stacks
+        .iter()
+        .map(|(s, c)| {
+            let s = s
+                .iter()
+                .map(|f| names.get(f).cloned().unwrap_or_else(|| f.clone()))
+                .collect();
+            (s, *c)
+        })
+        .collect();
+    view::merged(p, stacks)
+}
+
 /// The colour of each frame of `p` by its [`FrameKind`], as the terminal draws them: the
 /// kernel green, the runner and its check amber, libraries blue, the rest grey; a little
 /// lighter or darker by name, so two neighbours of one kind still read as two.
-fn kind_palette(p: &Profile) -> inferno::flamegraph::color::PaletteMap {
+fn kind_palette(
+    p: &Profile,
+    names: &HashMap<String, String>,
+) -> inferno::flamegraph::color::PaletteMap {
     let mut lines = String::new();
     let mut seen = std::collections::HashSet::new();
     for (stack, _) in &p.stacks {
@@ -365,6 +416,7 @@ fn kind_palette(p: &Profile) -> inferno::flamegraph::color::PaletteMap {
                     % 25,
             ) - 12;
             let c = |v: i32| (v + shade).clamp(0, 255);
+            let frame = names.get(frame).unwrap_or(frame);
             let _ = std::fmt::Write::write_fmt(
                 &mut lines,
                 format_args!("{frame}->rgb({},{},{})\n", c(r), c(g), c(b)),
@@ -590,6 +642,34 @@ mod tests {
         );
         assert!(check.0 > check.2 && check.1 > check.2, "amber: {check:?}");
         assert!(library.2 > library.0, "blue: {library:?}");
+    }
+
+    #[test]
+    fn a_slide_names_frames_as_the_terminal_does_and_full_stacks_keep_them_whole() {
+        let p = Profile::from_folded(
+            "t;<ladder::rungs::native::NativeKernel as ladder::rungs::Kernel>::rows 90\n\
+             t;std::collections::hash::map::HashMap<K,V,S>::remove 5\n\
+             t;hashbrown::map::HashMap<K,V,S,A>::remove 5\n",
+            100,
+        )
+        .unwrap();
+        let svg = |view| {
+            let mut out = Vec::new();
+            p.write_svg("t", "", view, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let slide = svg(StackView::Slide);
+        assert!(
+            slide.contains("<title>NativeKernel::rows (90 samples"),
+            "{slide}"
+        );
+        // Two functions of one short name stay two.
+        assert!(slide.contains("<title>HashMap::remove (std) (5 samples"));
+        assert!(slide.contains("<title>HashMap::remove (hashbrown) (5 samples"));
+        let full = svg(StackView::Full);
+        assert!(full.contains(
+            "&lt;ladder::rungs::native::NativeKernel as ladder::rungs::Kernel&gt;::rows (90"
+        ));
     }
 
     #[test]

@@ -188,7 +188,7 @@ fn is_inlined_plumbing(frame: &str) -> bool {
 }
 
 /// Stacks made equal by folding or cutting, summed.
-fn merged(from: &Profile, stacks: Vec<(Vec<String>, u64)>) -> Profile {
+pub(super) fn merged(from: &Profile, stacks: Vec<(Vec<String>, u64)>) -> Profile {
     let mut sums: HashMap<Vec<String>, u64> = HashMap::new();
     for (stack, count) in stacks {
         *sums.entry(stack).or_default() += count;

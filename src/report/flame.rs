@@ -108,7 +108,7 @@ pub fn flame_subtitle(
     if profile.runs > 1 {
         // A fast rung was run again until the picture held enough samples to read.
         parts.push((
-            format!("{} whole runs (run again for samples)", profile.runs),
+            format!("{} runs (a fast rung run again for samples)", profile.runs),
             Some(format!("{} runs", profile.runs)),
         ));
     } else {

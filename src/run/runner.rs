@@ -246,8 +246,9 @@ impl Runner {
         self.run_once_judged(index, rung, events, cancel, budget, true)
     }
 
-    /// [`Runner::run_once`], judging the load elsewhere while the kernel runs or not (a
-    /// profile's extra runs: judging waits 100 ms at least, longer than a fast rung runs).
+    /// [`Runner::run_once`], or a profile's extra run (not `whole`): its load elsewhere not
+    /// judged (that waits 100 ms at least, longer than a fast rung runs) and its output not
+    /// checked (the first run was: at a small n the check would outweigh the kernel).
     fn run_once_judged(
         &self,
         index: usize,
@@ -255,9 +256,9 @@ impl Runner {
         events: &dyn Fn(RunEvent),
         cancel: &CancelToken,
         budget: Duration,
-        judge_load: bool,
+        whole: bool,
     ) -> RunReport {
-        let mut report = self.run_and_verify(index, rung, events, cancel, budget, judge_load);
+        let mut report = self.run_and_verify(index, rung, events, cancel, budget, whole);
         // Its output and buffers are dropped by now: once handed back, what stays resident is
         // what the run left behind (glibc would otherwise keep each run's freed memory in the
         // arena of the thread that ran it, and every run would seem to leak).
@@ -273,7 +274,7 @@ impl Runner {
         events: &dyn Fn(RunEvent),
         cancel: &CancelToken,
         budget: Duration,
-        judge_load: bool,
+        whole: bool,
     ) -> RunReport {
         let x = &self.workload.x;
         let (n, d) = (x.n(), x.d());
@@ -316,7 +317,7 @@ impl Runner {
         report.compile = kernel.compile();
 
         phase(Phase::Kernel);
-        let load = judge_load.then(OtherLoad::start);
+        let load = whole.then(OtherLoad::start);
         let align = rung.row_align().max(1);
         let total_flops = rung.flops(0..n, n, d);
         let mut rows_done = 0;
@@ -428,6 +429,9 @@ impl Runner {
                     / self.machine.peak_gflops_at(threads, rung.vector_bits())
             };
 
+            if !whole {
+                return report;
+            }
             phase(Phase::Verify);
             let v = match &out {
                 Output::Full(s) => {
