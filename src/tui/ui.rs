@@ -79,7 +79,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
 fn draw_title(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let workload = match &app.workload {
         WorkloadState::Loading => "preparing the workload…".to_string(),
-        WorkloadState::Ready(m) => format!("{} × {} {} seed {}", m.n, m.d, m.source, m.seed),
+        WorkloadState::Ready(m) => format!("{} × {} {}", m.n, m.d, m.origin()),
         WorkloadState::Failed(_) => "no workload (s: settings)".to_string(),
     };
     let machine = match &app.machine {

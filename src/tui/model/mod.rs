@@ -377,8 +377,28 @@ impl Model {
         if let Some(next) = self.pending.take() {
             self.settings = next;
         }
-        // A file may hold fewer rows than asked for (or "all" was asked for).
-        self.settings.n = self.settings.n.min(meta.n);
+        // A file may hold fewer rows than asked for (or "all" was asked for): said, as the
+        // command line refuses it, and the settings show what was loaded, its d included.
+        let asked = self.settings.n;
+        self.settings.n = asked.min(meta.n);
+        if asked > meta.n
+            && asked != usize::MAX
+            && let Some(Notice::Info(said)) = &mut self.notice
+        {
+            let _ = write!(
+                said,
+                "; the file holds {} vectors, fewer than the n = {asked} asked: n is {}",
+                meta.n, meta.n
+            );
+        }
+        if self
+            .settings
+            .data
+            .parse::<crate::workload::Distribution>()
+            .is_err()
+        {
+            self.settings.d = meta.d;
+        }
         self.workload = WorkloadState::Ready(meta);
         self.refresh_locks();
     }

@@ -193,4 +193,26 @@ mod tests {
         // The settings screen has no flags to name.
         assert!(!why.contains("--"), "{why}");
     }
+
+    #[test]
+    fn a_file_smaller_than_n_is_said_and_the_settings_show_its_shape() {
+        let mut m = Model::new(Settings::default(), false, "NOTES.md".into());
+        m.settings.n = 1000;
+        m.settings.data = "good.npy".into();
+        m.on_workload_ready(crate::report::WorkloadMeta {
+            n: 500,
+            d: 64,
+            seed: 0,
+            source: "good.npy".into(),
+            zero_rows: 0,
+        });
+        assert_eq!((m.settings.n, m.settings.d), (500, 64));
+        let Some(crate::tui::model::Notice::Info(said)) = &m.notice else {
+            panic!("{:?}", m.notice)
+        };
+        assert!(
+            said.contains("holds 500 vectors, fewer than the n = 1000 asked"),
+            "{said}"
+        );
+    }
 }
