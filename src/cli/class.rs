@@ -48,7 +48,7 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
     }
     // Said here too, not only in the page: the terminal's table compares the same rows.
     for c in class.cautions() {
-        sayln!("compare with care. {c}");
+        sayln!("Compare with care: {c}");
     }
     if !class
         .students

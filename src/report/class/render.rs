@@ -289,7 +289,17 @@ impl Class {
     pub fn markdown(&self) -> String {
         // Cells stay on one line and never end a column early.
         let cell = |s: &str| md_text(s).replace('|', "\\|").replace(['\n', '\r'], " ");
-        let table = |out: &mut String, header: &[&str], rows: &[Vec<String>]| {
+        // Our own words (a lesson's question, why a file was skipped): their `code` spans are
+        // meant as code, so only what would break the table or make a tag is escaped.
+        let ours = |s: &str| {
+            s.replace('<', "\\<")
+                .replace('|', "\\|")
+                .replace(['\n', '\r'], " ")
+        };
+        let table_of = |out: &mut String,
+                        header: &[&str],
+                        rows: &[Vec<String>],
+                        cell: &dyn Fn(&str) -> String| {
             let _ = writeln!(out, "| {} |", header.join(" | "));
             let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
             for r in rows {
@@ -297,6 +307,9 @@ impl Class {
                 let _ = writeln!(out, "| {} |", cells.join(" | "));
             }
             out.push('\n');
+        };
+        let table = |out: &mut String, header: &[&str], rows: &[Vec<String>]| {
+            table_of(out, header, rows, &cell);
         };
         let mut out = format!("# The class\n\n{}. {INTRO}\n\n", counts(self));
         let usual = self.usual_sizes();
@@ -348,7 +361,7 @@ impl Class {
             if let Some(l) = &s.lessons {
                 let _ = writeln!(out, "### Lessons\n\n{}\n", lessons_line(l));
                 if !l.predictions.is_empty() {
-                    table(&mut out, &PREDICTION_HEADER, &prediction_rows(l));
+                    table_of(&mut out, &PREDICTION_HEADER, &prediction_rows(l), &ours);
                 }
             }
         }
@@ -359,7 +372,7 @@ impl Class {
                     out,
                     "- {}: {}",
                     code_span(&k.file),
-                    cell(&k.why.to_string())
+                    ours(&k.why.to_string())
                 );
             }
         }

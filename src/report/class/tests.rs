@@ -120,6 +120,10 @@ fn files_merge_by_name_and_by_learner_and_bad_ones_are_named() {
         "{}",
         skipped[2].1
     );
+    // Why a file was skipped is our own words: its commands stay code in the Markdown.
+    let md = class.markdown();
+    assert!(md.contains("`ladder run --format json`"), "{md}");
+    assert!(!md.contains("\\`"), "{md}");
 }
 
 #[test]
