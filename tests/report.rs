@@ -369,13 +369,14 @@ window.addEventListener("load", function () { setTimeout(function () {
     var gs = d.querySelectorAll("#frames > g"), g = null;
     for (var i = 0; i < gs.length; i++) {
       var wd = parseFloat(gs[i].querySelector("rect").getAttribute("width"));
-      // A frame of ours, so the search below has a match inside the zoomed frame: inferno
-      // searches only what a zoom leaves visible.
-      if (wd > 1 && wd < 90 && gs[i].textContent.indexOf("ladder") >= 0) { g = gs[i]; break; }
+      // A frame of a Rust path (a slide names it `naive::norm`, as the terminal does), so the
+      // search below has a match inside the zoomed frame: inferno searches only what a zoom
+      // leaves visible.
+      if (wd > 1 && wd < 90 && gs[i].querySelector("title").textContent.indexOf("::") >= 0) { g = gs[i]; break; }
     }
     g.dispatchEvent(new w.MouseEvent("click", {bubbles: true}));
     out.push("zoomed " + g.querySelector("rect").getAttribute("width"));
-    w.search("ladder");
+    w.search("::");
     out.push("search " + d.getElementById("matched").textContent);
   } catch (e) { out.push("error " + e); }
   document.body.setAttribute("data-check", out.join("; "));

@@ -150,7 +150,8 @@ fn is_scaffolding(frame: &str) -> bool {
 fn is_our_plumbing(name: &str) -> bool {
     let name = name.trim_start_matches('<');
     name.starts_with("ladder::run::runner::Runner::")
-        || name.starts_with("ladder::cli::common::run_rungs")
+        // The command line's runner thread (`run_rungs`), named without its module's path.
+        || (name.starts_with("ladder::") && name.contains("::common::run_rungs"))
         || name.starts_with("ladder::tui::effects::runs::")
 }
 
@@ -246,10 +247,10 @@ mod tests {
     #[test]
     fn the_runner_s_calls_fold_so_a_profile_s_first_run_and_its_repeats_are_one_tower() {
         let p = Profile::from_folded(
-            "r;clone3;std::rt::x;ladder::cli::common::run_rungs::{{closure}};\
+            "r;clone3;std::rt::x;ladder::tui::effects::runs::go::{{closure}};\
              ladder::run::runner::Runner::run_one;ladder::run::runner::Runner::run_and_verify;\
              ladder::rungs::k 10\n\
-             r;clone3;std::rt::x;ladder::cli::common::run_rungs::{{closure}};\
+             r;clone3;std::rt::x;ladder::tui::effects::runs::go::{{closure}};\
              ladder::run::runner::Runner::profile_again;ladder::run::runner::Runner::run_and_verify;\
              ladder::rungs::k 30\n\
              r;clone3;std::rt::x;ladder::run::runner::Runner::run_once;\
