@@ -36,10 +36,11 @@ impl HtmlReport {
         let r = &self.results;
         let _ = writeln!(
             h,
-            "<h2 id=\"flames\">Flamegraphs</h2><p class=\"note\">Click a frame to zoom, \
-             “Reset Zoom” to go back, “Search” to highlight frames by name. The standard \
-             library's scaffolding is folded away and stacks too rare to see are dropped, as in \
-             the terminal.</p>"
+            "<h2 id=\"flames\">Flamegraphs</h2><p class=\"note\"><span class=\"screen\">Click a \
+             frame to zoom, “Reset Zoom” to go back, “Search” to highlight frames by name. \
+             </span>The standard library's scaffolding is folded away and stacks too rare to see \
+             are dropped, as in the terminal. The kernel is green, libraries blue, the runner \
+             and its float64 check amber.</p>"
         );
         for p in &self.profiles {
             if p.profile.total_samples() == 0 {
