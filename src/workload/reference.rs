@@ -104,8 +104,15 @@ impl Verification {
     }
 }
 
-/// Checks the first `rows` rows of a row-major n×n output `s` against the reference.
-/// Rows at and past `rows` were not computed and are ignored.
+/// Multiply-adds (rows × n × d) up to which a check looks at every entry computed, not a
+/// sample: about half a second of float64 here. The lab's 2000 × 128 and a ladder up to
+/// 1000 × 768 are checked whole, so one wrong entry fails; larger outputs are sampled (whole
+/// rows spread over them, and random entries), which catches a wrong row, not a wrong cell.
+pub const FULL_CHECK_WORK: u64 = 1_000_000_000;
+
+/// Checks the first `rows` rows of a row-major n×n output `s` against the reference: every
+/// entry while that is at most [`FULL_CHECK_WORK`], else `plan`'s sample. Rows at and past
+/// `rows` were not computed and are ignored.
 #[must_use]
 pub fn verify_rows(
     x: &Matrix,
@@ -132,6 +139,17 @@ pub fn verify_rows(
     let check = |i: usize, j: usize, v: &mut Verification| {
         check_entry(x, reference, s[i * n + j], (i, j), v);
     };
+    let work = (rows as u64)
+        .saturating_mul(n as u64)
+        .saturating_mul(x.d() as u64);
+    if work <= FULL_CHECK_WORK {
+        for i in 0..rows {
+            for j in 0..n {
+                check(i, j, &mut v);
+            }
+        }
+        return v;
+    }
     let full = plan.full_rows.min(rows);
     for t in 0..full {
         let i = if full == 1 {
@@ -352,5 +370,34 @@ mod tests {
         assert_eq!(v.worst, Some((1, 2)));
         s[5] = f32::NAN;
         assert_eq!(verify_rows(&x, &r, &s, 3, plan).non_finite, Some((1, 2)));
+    }
+
+    #[test]
+    fn one_wrong_entry_of_a_small_output_fails_whatever_the_sample() {
+        let rows: Vec<Vec<f32>> = (0..60)
+            .map(|i| {
+                (0..8)
+                    .map(|k| ((i * 7 + k * 3) % 11) as f32 - 5.0)
+                    .collect()
+            })
+            .collect();
+        let x = Matrix::from_rows(&rows).unwrap();
+        let r = Reference::new(&x);
+        let n = 60;
+        let mut s: Vec<f32> = (0..n * n)
+            .map(|k| r.cosine(&x, k / n, k % n) as f32)
+            .collect();
+        // A sample of one whole row and no random entries would miss row 37's one bad cell.
+        let plan = SamplePlan {
+            full_rows: 1,
+            random_entries: 0,
+            seed: 0,
+        };
+        assert!(verify_rows(&x, &r, &s, n, plan).passed());
+        s[37 * n + 11] += 0.5;
+        let v = verify_rows(&x, &r, &s, n, plan);
+        assert!(!v.passed());
+        assert_eq!(v.worst, Some((37, 11)));
+        assert_eq!(v.checked, n * n);
     }
 }
