@@ -130,7 +130,9 @@ def build_rust(path):
     here = os.path.dirname(os.path.abspath(__file__))
     build = os.path.join(here, "_lab_build")
     target = os.path.join(build, "rust-target")
-    os.makedirs(build, exist_ok=True)
+    # The target folder too: cargo makes it only once it runs, and a cargo that cannot start
+    # (rustup with no toolchain chosen) must be told, not the missing folder.
+    os.makedirs(target, exist_ok=True)
     tag = hashlib.sha256(crate.encode()).hexdigest()[:10]
     mine = os.path.join(build, "rust-%s" % tag)
     os.makedirs(mine, exist_ok=True)

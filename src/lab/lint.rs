@@ -87,7 +87,22 @@ pub fn check(file: &Path) -> Lint {
         }
         Err(e) => return Lint::Unavailable(format!("could not run ruff: {e}")),
     };
-    parse(&String::from_utf8_lossy(&out.stdout))
+    let mut lint = parse(&String::from_utf8_lossy(&out.stdout));
+    // A `# noqa` on a finding's line is ignored (above): said there, or the student is left
+    // wondering why the comment changed nothing.
+    if let (Lint::Checked(found), Ok(text)) = (&mut lint, std::fs::read_to_string(file)) {
+        let lines: Vec<&str> = text.lines().collect();
+        for f in found.iter_mut() {
+            if lines
+                .get(f.line.wrapping_sub(1))
+                .is_some_and(|l| l.contains("noqa"))
+            {
+                f.message
+                    .push_str(" (a # noqa does not count here: change the idiom)");
+            }
+        }
+    }
+    lint
 }
 
 /// Reads ruff's JSON output.
