@@ -234,9 +234,18 @@ impl Profile {
     /// cannot show, because it is gone.
     #[must_use]
     pub fn vanished(before: &Profile, after: &Profile, min_share: f64) -> Vec<(String, f64)> {
+        // Gone from the picture, not only from its own time: a function whose time moved into
+        // what it calls is still drawn, so "gone" would contradict the picture.
+        let drawn = after.without_scaffolding();
+        let still_drawn = |name: &str| {
+            drawn.stacks.iter().any(|(s, _)| {
+                s.iter()
+                    .any(|f| f == name || f.starts_with(&format!("{name} (")))
+            })
+        };
         let mut gone: Vec<(String, f64)> = Self::diff_functions(before, after, usize::MAX)
             .into_iter()
-            .filter(|(_, b, a)| *a == 0.0 && *b >= min_share)
+            .filter(|(name, b, a)| *a == 0.0 && *b >= min_share && !still_drawn(name))
             .map(|(name, b, _)| (name, b))
             .collect();
         gone.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));

@@ -48,7 +48,9 @@ pub enum FrameKind {
 #[must_use]
 pub fn frame_kind(name: &str) -> FrameKind {
     let name = name.trim_start_matches('<');
-    if name.starts_with("ladder::rungs") {
+    // The jit rung's threads run generated code, which has no symbols: their own time is the
+    // kernel's.
+    if name.starts_with("ladder::rungs") || name.starts_with("ladder-jit") {
         FrameKind::Kernel
     } else if name.starts_with("ladder") {
         FrameKind::Runner

@@ -130,8 +130,8 @@ pub fn flame_subtitle(
         parts.push((kernel.clone(), Some(kernel)));
         if r.rung == "jit" {
             parts.push((
-                "bare jit frames: JIT code".into(),
-                Some("bare frames: JIT code".into()),
+                "ladder-jit bars with nothing above: the code Cranelift generated".into(),
+                Some("ladder-jit bars: generated code".into()),
             ));
         }
     }
@@ -300,7 +300,7 @@ mod tests {
         let s = flame_subtitle(&p, Some(&r));
         assert!(s.chars().count() <= super::SUBTITLE_MAX, "{} {s}", s.len());
         assert!(
-            s.contains("60% verification") && s.contains("JIT code"),
+            s.contains("60% verification") && s.contains("generated code"),
             "{s}"
         );
         assert!(s.contains("too few"), "10 samples are said to be few: {s}");
