@@ -195,6 +195,11 @@ pub(super) fn notes(
     // when the export had to go elsewhere (`merge_from`). Read first: notes that cannot be read
     // stop the export before any file of it is written.
     let notes = crate::report::existing_notes(merge_from)?;
+    // A handful of samples is noise, not a picture to hand out: a fast rung at a small n is
+    // left out and said (`ladder flame` runs it again until its picture holds enough).
+    let (flames, thin): (Vec<_>, Vec<_>) = flames
+        .iter()
+        .partition(|(_, p)| p.total_samples() >= crate::report::FEW_SAMPLES);
     let ids: Vec<&str> = flames.iter().map(|(id, _)| id.as_str()).collect();
     let before = beside(&path, &ids, true);
     let dir = folder(&path);
@@ -217,9 +222,21 @@ pub(super) fn notes(
             .map(|()| crate::report::CHART_FILE.to_string())
     });
     let text = crate::report::merge_notes(notes.as_deref(), &Markdown { chart }.render(&results));
+    let thin = match thin.as_slice() {
+        [] => String::new(),
+        few => format!(
+            "; no flamegraph of {}: too few samples at this n (`ladder flame --rung {}` runs \
+             a fast rung again for more)",
+            few.iter()
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            few[0].0
+        ),
+    };
     match write_atomic(&path, text.as_bytes()) {
         Ok(()) => Ok(Wrote {
-            also: also_wrote(&before),
+            also: format!("{}{thin}", also_wrote(&before)),
             path,
         }),
         Err(e) => Err(format!("could not write {}: {e}", path.display())),

@@ -212,7 +212,13 @@ fn notes_asked_for_under_a_file_are_written_whole_where_they_fall_back() {
     let flames = || {
         let profile =
             crate::profile::Profile::from_folded("t;ladder::rungs::naive::norm 30\n", 997).unwrap();
-        vec![("naive".to_string(), Arc::new(profile))]
+        // A fast rung profiled once at a small n: two samples, noise to hand out.
+        let thin =
+            crate::profile::Profile::from_folded("t;ladder::rungs::native::tile 2\n", 997).unwrap();
+        vec![
+            ("naive".to_string(), Arc::new(profile)),
+            ("native".to_string(), Arc::new(thin)),
+        ]
     };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("gone");
@@ -224,6 +230,13 @@ fn notes_asked_for_under_a_file_are_written_whole_where_they_fall_back() {
     assert_eq!(wrote.path, there);
     assert!(there.is_file());
     assert!(dir.path().join("exports/flamegraphs/naive.svg").is_file());
+    assert!(!dir.path().join("exports/flamegraphs/native.svg").exists());
+    assert!(
+        wrote
+            .also
+            .contains("no flamegraph of native: too few samples"),
+        "{wrote:?}"
+    );
     // Notes that cannot be read (a folder where the file would be) stop it before any file.
     let blocked = dir.path().join("blocked/NOTES.md");
     std::fs::create_dir_all(&blocked).unwrap();

@@ -127,11 +127,22 @@ pub fn draw(f: &mut Frame, demo: &Demo, m: &Model, theme: &Theme, area: Rect) {
         Constraint::Min(0),
     ])
     .areas(area);
-    let last = m
-        .rows
-        .iter()
-        .filter_map(|r| r.report.as_ref().filter(|x| x.has_time()))
-        .next_back();
+    // The climb's end shows its best rung, the result a room takes away; until then, the last.
+    let done = m.queue.is_empty() && m.live.as_ref().is_none_or(|l| l.finished);
+    let timed = || {
+        m.rows
+            .iter()
+            .filter_map(|r| r.report.as_ref().filter(|x| x.has_time()))
+    };
+    let last = if done && timed().count() > 1 {
+        timed().max_by(|a, b| {
+            a.speedup_vs_baseline
+                .unwrap_or(0.0)
+                .total_cmp(&b.speedup_vs_baseline.unwrap_or(0.0))
+        })
+    } else {
+        timed().next_back()
+    };
     let (figure, caption) = match (last, &m.live) {
         (_, Some(l)) if !l.finished => (
             format!("{:.0}", l.gflops_avg),
@@ -156,11 +167,9 @@ pub fn draw(f: &mut Frame, demo: &Demo, m: &Model, theme: &Theme, area: Rect) {
             let base = m.rows[0].report.as_ref();
             let estimated = r.extrapolated || base.is_some_and(|b| b.extrapolated);
             let loaded = r.under_load() || base.is_some_and(crate::run::RunReport::under_load);
-            // The climb's end, said: the last rung's figure stays as its result.
-            let done = m.queue.is_empty() && m.live.as_ref().is_none_or(|l| l.finished);
             let caption = format!(
                 "{}{} · {} faster than {}{}",
-                if done { "climbed: " } else { "" },
+                if done { "climbed, fastest: " } else { "" },
                 r.rung,
                 human_speedup(r.speedup_vs_baseline),
                 m.rows[0].info.id,
