@@ -22,7 +22,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("↑ ↓ / k j", "select a rung"),
     (
         "Enter",
-        "run it (it unlocks once the rung above it has run)",
+        "run it (it unlocks once the rung before it has run)",
     ),
     ("a", "climb the whole ladder in order"),
     ("Esc", "cancel the running rung (and the rest of a climb)"),
