@@ -65,7 +65,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("t", "switch CPU time ↔ memory (the bytes still live)"),
     (
         "e / d",
-        "export the SVG / the difference from the rung below",
+        "export the SVG / the difference from the rung before",
     ),
     ("Esc", "back"),
     ("Lessons", ""),

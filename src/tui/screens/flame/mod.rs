@@ -236,7 +236,7 @@ fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
                 export_stem(m, i)
             )
         } else {
-            "no rung below has a profile to compare with: run it first".into()
+            "no rung before it has a profile to compare with: run it first".into()
         }));
         return vec![];
     };

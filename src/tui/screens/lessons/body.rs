@@ -30,7 +30,7 @@ pub fn step_body(
             let id = step.rung.clone().unwrap_or_default();
             let row = m.rows.iter().find(|r| r.info.id == id);
             let status = row.map_or("?".to_string(), |r| match &r.status {
-                Status::Locked => "locked: run the rung below it first (climb in order)".into(),
+                Status::Locked => "locked: run the rung before it first (climb in order)".into(),
                 Status::Ready => "ready".into(),
                 Status::Queued => "queued".into(),
                 Status::Running(_) => "running…".into(),
