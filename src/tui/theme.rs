@@ -63,6 +63,31 @@ impl Theme {
         selected_fg: Color::Black,
     };
 
+    /// A step's colour, as the report's charts draw it (`report::charts::Look`): the bright
+    /// colours on a dark ground, the plain ones on a light one. Named colours, which every
+    /// terminal has.
+    #[must_use]
+    pub fn step(&self, step: crate::rungs::Step) -> Color {
+        use crate::rungs::Step;
+        let light = self.bg == Color::White;
+        match step {
+            Step::Baseline => self.fg,
+            Step::Algorithm if light => Color::Red,
+            Step::Algorithm => Color::LightRed,
+            Step::Vectorize if light => Color::Yellow,
+            Step::Vectorize => Color::LightYellow,
+            Step::Native if light => Color::Green,
+            Step::Native => Color::LightGreen,
+            Step::Threads if light => Color::Cyan,
+            Step::Threads => Color::LightCyan,
+            Step::Jit if light => Color::Magenta,
+            Step::Jit => Color::LightMagenta,
+            Step::Library if light => Color::Blue,
+            Step::Library => Color::LightBlue,
+            Step::Peer => self.dim,
+        }
+    }
+
     #[must_use]
     pub fn base(&self) -> Style {
         Style::default().fg(self.fg).bg(self.bg)

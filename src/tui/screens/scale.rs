@@ -189,7 +189,18 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
         Constraint::Length(skipped_h),
     ])
     .areas(area);
-    let palette = [theme.accent, theme.good, theme.warn, theme.bad, theme.bar];
+    // Each line in its step's colour, as the report's charts draw it (vectorized yellow,
+    // threads cyan, topk red, ann blue), so one rung is one colour in the app and on paper.
+    let palette: Vec<ratatui::style::Color> = SCALE_RUNGS
+        .iter()
+        .filter(|id| sw.sweep.points.iter().any(|p| p.rung == **id))
+        .map(|id| crate::rungs::find(id).map_or(theme.accent, |r| theme.step(r.info().step)))
+        .collect();
+    let palette = if palette.is_empty() {
+        vec![theme.accent]
+    } else {
+        palette
+    };
     let series: Vec<(String, Vec<(f64, f64)>)> = SCALE_RUNGS
         .iter()
         .filter_map(|id| {
