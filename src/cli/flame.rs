@@ -170,7 +170,10 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
     let mut bytes = Vec::new();
     if diff {
         let title = report::flame_title(&format!("{} → {}", names[0], names[1]), &meta, &machine);
-        let subtitle = report::diff_subtitle(&got[0], &got[1], names[0]);
+        let speedup = (reports[1].has_time() && reports[1].estimated_s > 0.0)
+            .then(|| reports[0].estimated_s / reports[1].estimated_s)
+            .filter(|_| reports[0].has_time());
+        let subtitle = report::diff_subtitle(&got[0], &got[1], names[0], speedup);
         ladder::profile::Profile::write_diff_svg(
             &got[0],
             &got[1],

@@ -25,21 +25,33 @@ pub const FEW_SAMPLES: u64 = 20;
 
 /// The line under a differential flamegraph's title: how to read it, what is gone (drawn in
 /// the later rung's shape, a removed frame is absent: the lesson of a step is often what it
-/// removed), and a warning when either side has too few samples to compare.
+/// removed), and a warning when either side has too few samples to compare. With `speedup`
+/// (the earlier rung's time over the later's), how much faster the later rung is, first: the
+/// colours are shares of each run, and a faster step's kernel grows red.
 #[must_use]
 pub fn diff_subtitle(
     before: &crate::profile::Profile,
     after: &crate::profile::Profile,
     before_name: &str,
+    speedup: Option<f64>,
 ) -> String {
     use crate::profile::{Profile, StackView};
     let (b, a) = (before.view(StackView::Slide), after.view(StackView::Slide));
     // Each part in full and short, fitted to the picture's width as a CPU picture's is: the
     // legend (red, blue) is shortened, never cut.
-    let mut parts: Vec<(String, Option<String>)> = vec![(
-        "red grew, blue shrank (shares)".to_string(),
+    let mut parts: Vec<(String, Option<String>)> = Vec::new();
+    if let Some(x) = speedup.filter(|x| x.is_finite() && *x > 0.0) {
+        let said = if x >= 1.0 {
+            format!("{} faster", crate::report::human_speedup(Some(x)))
+        } else {
+            format!("{} slower", crate::report::human_speedup(Some(1.0 / x)))
+        };
+        parts.push((said.clone(), Some(said)));
+    }
+    parts.push((
+        "red grew, blue shrank as shares of each run".to_string(),
         Some("red grew, blue shrank".to_string()),
-    )];
+    ));
     // A function as the terminal names it (naive::norm, AlgorithmicKernel::rows), so the
     // line fits one line of type.
     let short = |name: &str| crate::profile::short_name(name).into_owned();
@@ -259,7 +271,7 @@ mod tests {
             997,
         )
         .unwrap();
-        let s = diff_subtitle(&naive, &algorithmic, "naive");
+        let s = diff_subtitle(&naive, &algorithmic, "naive", None);
         // All of it would not fit one line of the picture: the legend and what is gone are
         // shortened first, the warning kept whole.
         assert_eq!(
@@ -268,8 +280,11 @@ mod tests {
              to compare"
         );
         // Alike, and sampled enough: nothing gone, nothing to warn of.
-        let s = diff_subtitle(&naive, &naive, "naive");
-        assert_eq!(s, "red grew, blue shrank (shares)");
+        let s = diff_subtitle(&naive, &naive, "naive", Some(0.5));
+        assert_eq!(
+            s,
+            "2.00x slower · red grew, blue shrank as shares of each run"
+        );
         // Long names gone: the line still fits the picture, its legend first and whole.
         let long = Profile::from_folded(
             "ladder-runner;run_once;<ladder::rungs::vectorized::VectorizedKernel as \
@@ -278,9 +293,15 @@ mod tests {
             997,
         )
         .unwrap();
-        let s = diff_subtitle(&long, &algorithmic, "vectorized-with-a-long-rung-name");
+        let s = diff_subtitle(
+            &long,
+            &algorithmic,
+            "vectorized-with-a-long-rung-name",
+            Some(5.8),
+        );
+        assert!(s.starts_with("5.80x faster · "), "{s}");
         assert!(s.chars().count() <= super::SUBTITLE_MAX, "{s}");
-        assert!(s.starts_with("red grew, blue shrank"), "{s}");
+        assert!(s.contains(" · red grew, blue shrank"), "{s}");
         assert!(s.contains("gone"), "{s}");
     }
 

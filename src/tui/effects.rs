@@ -324,9 +324,10 @@ impl Effects {
                 before,
                 after,
                 title,
+                speedup,
             } => {
                 let (path, moved) = export::writable(path);
-                let msg = export::diff(path, (&before.0, &before.1), &after, &title)
+                let msg = export::diff(path, (&before.0, &before.1), &after, &title, speedup)
                     .map(|w| w.and(&moved));
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }

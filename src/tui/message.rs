@@ -134,6 +134,8 @@ pub enum Command {
         before: (Arc<Profile>, String),
         after: Arc<Profile>,
         title: String,
+        /// The earlier rung's time over the later's, when both were timed.
+        speedup: Option<f64>,
     },
     /// Write a finished text (a lab's NOTES.md) to a file, atomically.
     WriteText(PathBuf, String),

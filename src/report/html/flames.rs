@@ -80,12 +80,21 @@ impl HtmlReport {
         }
         // Like with like: a Python peer's stacks against another peer's.
         let pairs = self.diff_pairs();
+        // The earlier rung's time over the later's, as the table shows them.
+        let time = |id: &str| {
+            r.rungs
+                .iter()
+                .find(|x| x.rung == id && x.has_time() && x.estimated_s > 0.0)
+                .map(|x| x.estimated_s)
+        };
+        let speedup = |b: &str, a: &str| time(b).zip(time(a)).map(|(b, a)| b / a);
         if !pairs.is_empty() {
             let _ = writeln!(
                 h,
                 "<h2 id=\"diffs\">What each step changed</h2><p class=\"note\">The shape of the \
-                 later rung; red grew and blue shrank against the earlier one (sample counts \
-                 normalised). Frames a step removed are absent.</p>"
+                 later rung; red grew and blue shrank against the earlier one, as shares of each run \
+                 (so a faster step's kernel grows red: the speedup is in each subtitle). Frames a \
+                 step removed are absent.</p>"
             );
         }
         for (before, after) in pairs {
@@ -96,7 +105,12 @@ impl HtmlReport {
                 &before.profile,
                 &after.profile,
                 &title,
-                &crate::report::diff_subtitle(&before.profile, &after.profile, &before.rung),
+                &crate::report::diff_subtitle(
+                    &before.profile,
+                    &after.profile,
+                    &before.rung,
+                    speedup(&before.rung, &after.rung),
+                ),
                 StackView::Slide,
                 &mut svg,
             )

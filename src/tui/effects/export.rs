@@ -292,13 +292,14 @@ pub(super) fn diff(
     before: (&Profile, &str),
     after: &Profile,
     title: &str,
+    speedup: Option<f64>,
 ) -> Written {
     let mut svg = Vec::new();
     match Profile::write_diff_svg(
         before.0,
         after,
         title,
-        &crate::report::diff_subtitle(before.0, after, before.1),
+        &crate::report::diff_subtitle(before.0, after, before.1, speedup),
         StackView::Slide,
         &mut svg,
     ) {

@@ -246,10 +246,18 @@ fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
     let (a, b) = (m.rows[j].info.id, m.rows[i].info.id);
     view.diff_with = Some(j);
     let (sa, sb) = (export_stem(m, j), export_stem(m, i));
+    let time = |k: usize| {
+        m.rows[k]
+            .report
+            .as_ref()
+            .filter(|r| r.has_time() && r.estimated_s > 0.0)
+            .map(|r| r.estimated_s)
+    };
     vec![Command::ExportDiff {
         path: flame_dir(m).join(format!("diff-{sa}-{sb}.svg")),
         before: (before, a.to_string()),
         after,
         title: title(m, &format!("{a} → {b}")),
+        speedup: time(j).zip(time(i)).map(|(b, a)| b / a),
     }]
 }
