@@ -173,7 +173,8 @@ impl Runner {
             && !cancel.is_cancelled()
         {
             let t = Instant::now();
-            let again = self.run_once_judged(0, rung, &|_| {}, cancel, self.config.budget, false);
+            let again =
+                self.run_once_whole_or_extra(0, rung, &|_| {}, cancel, self.config.budget, false);
             last = t.elapsed();
             if again.status != RunStatus::Completed {
                 break;
@@ -243,13 +244,13 @@ impl Runner {
         cancel: &CancelToken,
         budget: Duration,
     ) -> RunReport {
-        self.run_once_judged(index, rung, events, cancel, budget, true)
+        self.run_once_whole_or_extra(index, rung, events, cancel, budget, true)
     }
 
     /// [`Runner::run_once`], or a profile's extra run (not `whole`): its load elsewhere not
     /// judged (that waits 100 ms at least, longer than a fast rung runs) and its output not
     /// checked (the first run was: at a small n the check would outweigh the kernel).
-    fn run_once_judged(
+    fn run_once_whole_or_extra(
         &self,
         index: usize,
         rung: &dyn Rung,

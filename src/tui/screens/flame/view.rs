@@ -65,7 +65,26 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                 format!("{id} ({samples}: too few to read)")
             }
         }
-        _ => format!("Flamegraph: {id} ({} samples)", tree.total),
+        // At a small n the float64 check, which looks at every entry, can outweigh a fast
+        // kernel: said, as an export's subtitle says it, so the picture is not read as the
+        // kernel's.
+        _ => match profile_of(view, m)
+            .map(|p| p.matching_samples("reference::verify_") * 100 / tree.total.max(1))
+        {
+            Some(share) if share >= 30 => {
+                let long = format!(
+                    "Flamegraph: {id} ({} samples; {share}% the float64 check: a larger n shows more kernel)",
+                    tree.total
+                );
+                // A narrow panel keeps the share, not the advice.
+                if long.chars().count() + 4 <= usize::from(left.width) {
+                    long
+                } else {
+                    format!("{id} ({share}% the float64 check)")
+                }
+            }
+            _ => format!("Flamegraph: {id} ({} samples)", tree.total),
+        },
     };
     let b = block(&title, theme);
     let inner = b.inner(left);
