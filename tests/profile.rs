@@ -145,4 +145,16 @@ fn a_fast_rung_is_run_again_for_an_export_s_profile_but_not_for_a_live_run() {
     let leaky = ladder::rungs::find("leaky").unwrap();
     let (_, once) = runner.run_one_profiled(0, leaky.as_ref(), &|_| {}, &cancel, 997, true);
     assert_eq!(once.expect("profiled").runs, 1, "leaky is not run again");
+    // The app's `f` on a thin picture: runs of its own, none of them checked.
+    let more = runner
+        .profile_more(rung.as_ref(), &cancel, 997)
+        .expect("profiled");
+    assert!(more.runs > 1, "runs: {}", more.runs);
+    assert_eq!(more.matching_samples("reference::verify_"), 0);
+    cancel.cancel();
+    let stopped = runner.profile_more(rung.as_ref(), &cancel, 997);
+    assert!(
+        stopped.is_err_and(|e| e.to_string() == "cancelled"),
+        "a cancel before its first run leaves no picture"
+    );
 }

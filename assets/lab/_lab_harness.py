@@ -371,8 +371,13 @@ def main():
         bad = np.argwhere(~np.isfinite(S))
         if len(bad):
             r, c = bad[0]
-            fail(WRONG, "%s: %s returned %s at row %d, column %d (and %d more): a division by a zero vector's norm?"
-                 % (name, a.function, S[r, c], start + r, c, len(bad) - 1))
+            more = ""
+            if len(bad) > 1:
+                bad_rows = len(np.unique(bad[:, 0]))
+                more = " (and %d more entries, in %d row%s)" % (
+                    len(bad) - 1, bad_rows, "" if bad_rows == 1 else "s")
+            fail(WRONG, "%s: %s returned %s at row %d, column %d%s: a division by a zero vector's norm?"
+                 % (name, a.function, S[r, c], start + r, c, more))
         if decoy is not X and rows > 0 and kept_from_decoy(S[0], X, decoy, start):
             fail(WRONG, "%s: %s returned rows of the data its first call was given (the call "
                  "that compiles, on other data), not of X: keep nothing across calls that does "

@@ -258,13 +258,14 @@ def probe(spy, harness_args, X, name):
                     % (name, round(1000 * products / RATE), library_name(library), symbol)), None
         if arithmetic >= REFUSE_AT and arithmetic >= ARITHMETIC_SHARE * in_calls:
             return ("%s: profiled (py-spy, native frames), %.0f%% of its time was NumPy's "
-                    "element-wise arithmetic (multiply, add and their reductions, a row at a "
-                    "time): in this step the products are your own loops, compiled"
+                    "element-wise arithmetic (multiply, add and their reductions, NumPy's loops "
+                    "rather than yours): in this step the products are your own loops, compiled"
                     % (name, 100.0 * arithmetic / max(1, in_calls))), None
         wrong = wrong_answer(np.load(data), output)
         if wrong:
-            return ("%s: called again on other data of X's shape (profiled), %s: compute S "
-                    "from the X each call is given, never from what an earlier run kept"
+            return ("%s: called again on other data of X's shape (profiled), %s: a step "
+                    "must be right on any data of this shape (no answer kept from an earlier "
+                    "call, no precision that only this data forgives)"
                     % (name, wrong)), None
     return None, row_s
 

@@ -467,6 +467,18 @@ pub fn install_interrupt_handler() {
                             SIGNALLED.store(true, std::sync::atomic::Ordering::SeqCst);
                             ladder::peers::process::kill_all();
                             ladder::fsio::remove_temp_dirs();
+                            // A closed terminal has no one to tell.
+                            if sig != SIGHUP {
+                                sayln!(
+                                    "\nladder: stopped ({}); nothing it started is left \
+                                     running, and no file is left half-written",
+                                    if sig == SIGINT {
+                                        "Ctrl-C"
+                                    } else {
+                                        "terminated"
+                                    }
+                                );
+                            }
                             std::process::exit(128 + sig);
                         }
                     })

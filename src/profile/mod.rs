@@ -30,6 +30,9 @@ pub enum ProfileError {
     Folded { line: usize, reason: String },
     #[error(transparent)]
     Io(#[from] io::Error),
+    /// Nothing ran to be sampled (cancelled, or the run failed).
+    #[error("{0}")]
+    NoRun(String),
 }
 
 /// Where a frame comes from, so views can tell the kernel from the machinery around it.

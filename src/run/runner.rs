@@ -163,10 +163,53 @@ impl Runner {
         {
             return sampled;
         }
-        let started = Instant::now();
         // A run takes about what the first took: set-up, kernel and its check.
-        let mut last = Duration::from_secs_f64((first.setup_s + first.kernel_s).max(0.0));
-        let mut runs = sampled;
+        let last = Duration::from_secs_f64((first.setup_s + first.kernel_s).max(0.0));
+        self.rerun_while_thin(rung, cancel, profiler, last, sampled)
+    }
+
+    /// Profiles a rung that has already run and verified, over runs of its own: the app's
+    /// `f` on a picture too thin to read, or mostly the float64 check (which these runs skip).
+    /// It runs at least once, then as [`Runner::profile_again`] does.
+    ///
+    /// # Errors
+    /// The profiler could not start, or no run completed (cancelled, or it failed this time).
+    pub fn profile_more(
+        &self,
+        rung: &dyn Rung,
+        cancel: &CancelToken,
+        frequency: u32,
+    ) -> Result<Profile, ProfileError> {
+        let cpu_before = crate::monitor::own_cpu_time();
+        let profiler = CpuProfiler::start(frequency)?;
+        let runs = self.rerun_while_thin(rung, cancel, &profiler, Duration::ZERO, 0);
+        let cpu_s = cpu_before
+            .zip(crate::monitor::own_cpu_time())
+            .map(|(a, b)| b.saturating_sub(a).as_secs_f64());
+        let profile = profiler.finish_over(cpu_s);
+        crate::monitor::release_freed_memory();
+        if runs == 0 {
+            return Err(ProfileError::NoRun(if cancel.is_cancelled() {
+                "cancelled".into()
+            } else {
+                format!("{} did not complete a run this time", rung.info().id)
+            }));
+        }
+        profile.map(|p| Profile { runs, ..p })
+    }
+
+    /// Runs `rung` again, unseen and unchecked, while `profiler` holds fewer than
+    /// [`PROFILE_SAMPLES`] samples and another run, as long as the last (`last` before the
+    /// first), would end within [`PROFILE_MORE`]. Returns `runs` plus the runs it completed.
+    fn rerun_while_thin(
+        &self,
+        rung: &dyn Rung,
+        cancel: &CancelToken,
+        profiler: &CpuProfiler,
+        mut last: Duration,
+        mut runs: u32,
+    ) -> u32 {
+        let started = Instant::now();
         while profiler.samples_so_far() < PROFILE_SAMPLES
             && started.elapsed() + last <= PROFILE_MORE
             && runs < PROFILE_MAX_RUNS

@@ -222,6 +222,29 @@ impl App {
                 }
                 vec![]
             }
+            Msg::Resampled {
+                rung,
+                profile,
+                cancelled,
+            } => {
+                let index = m.resampling.take();
+                match profile {
+                    Ok(p) => {
+                        if let Some(i) = index.filter(|&i| m.rows[i].info.id == rung) {
+                            m.profiles[i] = Some(p);
+                        }
+                    }
+                    // A cancel says itself ("cancelling…"); the run's own picture stays.
+                    Err(_) if cancelled => {}
+                    Err(why) => {
+                        m.notice = Some(Notice::Info(format!(
+                            "{rung}'s flamegraph stays its run's: running it again for more \
+                             samples did not work ({why})"
+                        )));
+                    }
+                }
+                vec![]
+            }
             Msg::HistoryLoaded(h) => {
                 history::on_loaded(m, h);
                 vec![]
@@ -387,6 +410,8 @@ impl App {
                 self.flame_return = self.screen;
                 if memory {
                     cmds.push(Command::SnapshotMemory);
+                } else {
+                    cmds.extend(self.model.resample_if_thin(rung));
                 }
                 Screen::Flame
             }

@@ -187,6 +187,20 @@ impl Effects {
                     ..RunConfig::default()
                 },
             ),
+            Command::Resample {
+                index,
+                budget,
+                threads,
+                k,
+            } => self.start_resample(
+                index,
+                RunConfig {
+                    budget,
+                    threads,
+                    k,
+                    ..RunConfig::default()
+                },
+            ),
             Command::Sweep {
                 spec,
                 sizes,

@@ -68,6 +68,13 @@ pub enum Msg {
     },
     /// A lab step's quick check on the small workload ended.
     QuickChecked(Box<RunReport>),
+    /// Rung `rung` was profiled again over runs of its own (`f` on a thin picture), or why not.
+    Resampled {
+        rung: String,
+        profile: Result<Arc<Profile>, String>,
+        /// Esc (or quitting) stopped it.
+        cancelled: bool,
+    },
 }
 
 /// What the event loop must do.
@@ -85,6 +92,14 @@ pub enum Command {
         repeat: usize,
     },
     Cancel,
+    /// Profile rung `index` again over runs of its own, unchecked: its picture from the run
+    /// was too thin to read, or mostly the float64 check.
+    Resample {
+        index: usize,
+        budget: Duration,
+        threads: usize,
+        k: usize,
+    },
     /// Sweep the scaling screen's rungs over its sizes on generated data like `spec`.
     Sweep {
         spec: WorkloadSpec,

@@ -4,7 +4,7 @@ use crossterm::event::KeyCode;
 use ladder::tui::app::{Command, Msg, Screen, Status};
 
 use super::common::{ch, key, ready_app, report};
-use super::error_notice;
+use super::{error_notice, info_notice};
 
 fn folded_profile(text: &str) -> std::sync::Arc<ladder::profile::Profile> {
     std::sync::Arc::new(ladder::profile::Profile::from_folded(text, 997).unwrap())
@@ -120,4 +120,113 @@ fn the_leak_lesson_rungs_run_any_time_and_t_shows_live_memory() {
     let _ = app.update(ch('t'));
     assert!(!app.flame.memory);
     assert_eq!(app.flame_tree().unwrap().total, 10);
+}
+
+#[test]
+fn f_on_a_thin_or_check_heavy_picture_runs_the_rung_again_once_and_e_waits_for_it() {
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::Profiled {
+        rung: "naive".into(),
+        profile: folded_profile("ladder-runner;ladder::rungs::naive::dot 12\n"),
+    });
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        ladder::rungs::Step::Baseline,
+        0.01,
+        false,
+    ))));
+    // Twelve samples: f asks for runs of its own, and the rest of the app waits for them.
+    let cmds = app.update(ch('f'));
+    assert!(
+        matches!(&cmds[..], [Command::Resample { index: 0, .. }]),
+        "{cmds:?}"
+    );
+    assert_eq!(app.resampling, Some(0));
+    assert!(app.update(ch('e')).is_empty());
+    assert!(
+        info_notice(&app).contains("running naive again")
+            && info_notice(&app).contains("press e again"),
+        "{:?}",
+        app.notice
+    );
+    let _ = app.update(key(KeyCode::Esc));
+    let _ = app.update(key(KeyCode::Down));
+    assert!(
+        app.update(key(KeyCode::Enter)).is_empty(),
+        "no run meanwhile"
+    );
+    assert!(error_notice(&app).contains("naive is running again for its flamegraph"));
+    // Its answer replaces the run's picture, once: f does not ask again.
+    let mut more = ladder::profile::Profile::from_folded(
+        "ladder-runner;ladder::rungs::naive::dot 150\nladder-runner;ladder::rungs::naive::norm 50\n",
+        997,
+    )
+    .unwrap();
+    more.runs = 40;
+    let _ = app.update(Msg::Resampled {
+        rung: "naive".into(),
+        profile: Ok(std::sync::Arc::new(more)),
+        cancelled: false,
+    });
+    assert_eq!(app.resampling, None);
+    assert_eq!(app.profiles[0].as_ref().map(|p| p.runs), Some(40));
+    let _ = app.update(key(KeyCode::Up));
+    assert!(app.update(ch('f')).is_empty());
+    assert!(matches!(
+        &app.update(ch('e'))[..],
+        [Command::ExportFlame { .. }]
+    ));
+}
+
+#[test]
+fn a_picture_that_is_mostly_the_check_is_sampled_again_and_a_failure_is_said() {
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Enter));
+    // Plenty of samples, but 60% of them the float64 check: not the kernel's picture.
+    let _ = app.update(Msg::Profiled {
+        rung: "naive".into(),
+        profile: folded_profile(
+            "ladder-runner;ladder::rungs::naive::dot 200\nladder-runner;ladder::workload::reference::verify_rows 300\n",
+        ),
+    });
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        ladder::rungs::Step::Baseline,
+        0.01,
+        false,
+    ))));
+    assert!(matches!(
+        &app.update(ch('f'))[..],
+        [Command::Resample { index: 0, .. }]
+    ));
+    let _ = app.update(Msg::Resampled {
+        rung: "naive".into(),
+        profile: Err("naive did not complete a run this time".into()),
+        cancelled: false,
+    });
+    assert_eq!(app.resampling, None);
+    assert!(
+        info_notice(&app).contains("did not complete a run"),
+        "{:?}",
+        app.notice
+    );
+    assert_eq!(
+        app.profiles[0].as_ref().map(|p| p.total_samples()),
+        Some(500),
+        "its run's stays"
+    );
+    // A wrong answer's picture is not run again (there is no verified run to repeat).
+    let mut app = ready_app();
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(Msg::Profiled {
+        rung: "naive".into(),
+        profile: folded_profile("ladder-runner;ladder::rungs::naive::dot 3\n"),
+    });
+    let mut wrong = report("naive", ladder::rungs::Step::Baseline, 0.01, false);
+    wrong.verification.as_mut().unwrap().passed = false;
+    wrong.status = ladder::run::RunStatus::Failed("wrong".into());
+    let _ = app.update(Msg::RungFinished(Box::new(wrong)));
+    assert!(app.update(ch('f')).is_empty());
+    assert_eq!(app.resampling, None);
 }

@@ -18,3 +18,10 @@ fn error_notice(app: &App) -> String {
         other => panic!("expected an error notice, got {other:?}"),
     }
 }
+
+fn info_notice(app: &App) -> String {
+    match &app.notice {
+        Some(Notice::Info(e)) => e.clone(),
+        other => panic!("expected an info notice, got {other:?}"),
+    }
+}

@@ -76,6 +76,64 @@ impl Effects {
         );
     }
 
+    /// Profiles rung `index` of ours again over runs of its own, on the worker (see
+    /// [`crate::run::Runner::profile_more`]).
+    pub(super) fn start_resample(&mut self, index: usize, config: RunConfig) {
+        let rung = rungs::ladder()
+            .into_iter()
+            .chain(rungs::extras())
+            .nth(index);
+        let (Some(runner), Some(rung)) = (&self.runner, rung) else {
+            // Not one of our rungs, or no workload: there is nothing to run again.
+            let _ = self.tx.send(Event::App(Msg::Resampled {
+                rung: String::new(),
+                profile: Err("there is nothing to run again".into()),
+                cancelled: false,
+            }));
+            return;
+        };
+        let id = rung.info().id.to_string();
+        if !rung.rerun_is_harmless() {
+            let _ = self.tx.send(Event::App(Msg::Resampled {
+                rung: id,
+                profile: Err(
+                    "each of its runs keeps what it made, so its one run is its \
+                              picture"
+                        .into(),
+                ),
+                cancelled: false,
+            }));
+            return;
+        }
+        let runner = runner.reconfigured(config);
+        if let Some(w) = self.worker.take() {
+            let _ = w.join(); // the previous run has already reported its end
+        }
+        self.cancel.reset();
+        let cancel = self.cancel.clone();
+        let tx = self.tx.clone();
+        let failed_id = id.clone();
+        self.worker = self.spawn(
+            "ladder-runner",
+            move || {
+                let profile = runner
+                    .profile_more(rung.as_ref(), &cancel, crate::profile::DEFAULT_FREQUENCY)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Event::App(Msg::Resampled {
+                    rung: id,
+                    profile,
+                    cancelled: cancel.is_cancelled(),
+                }));
+            },
+            |why| Msg::Resampled {
+                rung: failed_id,
+                profile: Err(why),
+                cancelled: false,
+            },
+        );
+    }
+
     /// Sweeps the scaling screen's rungs over its sizes on generated data like `spec`.
     pub(super) fn start_sweep(
         &mut self,

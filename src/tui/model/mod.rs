@@ -142,6 +142,8 @@ pub struct Model {
     pub history_machine: usize,
     /// The last CPU profile of each rung (every run in the app is profiled).
     pub profiles: Vec<Option<Arc<Profile>>>,
+    /// The rung being run again, unseen, for a flamegraph with enough samples to read.
+    pub resampling: Option<usize>,
     /// The latest snapshot of the bytes still live, by allocating stack, and the totals.
     pub memory: Option<(Arc<Profile>, crate::profile::alloc::AllocStats)>,
     /// A Python program's memory flamegraph (the leak lesson's), with its title and the file
@@ -183,6 +185,7 @@ impl Model {
             .collect();
         let mut model = Self {
             profiles: vec![None; rows.len()],
+            resampling: None,
             rows,
             selected: 0,
             unlock_all,
@@ -240,7 +243,9 @@ impl Model {
     /// Is a rung or the scaling sweep running?
     #[must_use]
     pub fn running(&self) -> bool {
-        self.live.as_ref().is_some_and(|l| !l.finished) || self.scale.running
+        self.live.as_ref().is_some_and(|l| !l.finished)
+            || self.scale.running
+            || self.resampling.is_some()
     }
 
     /// Why nothing can run yet, if so.

@@ -8,6 +8,10 @@ use crate::monitor::History;
 use crate::run::{self, Phase, RunEvent, RunReport};
 use crate::tui::message::Command;
 
+/// Fewer samples than this, and `f` runs the rung again for more (see
+/// [`Model::resample_if_thin`]): a frame of 2% is then a couple of samples.
+pub const THIN_PROFILE: u64 = 100;
+
 /// The rung being run (or the last one run), as the live panel shows it.
 #[derive(Clone, Debug)]
 pub struct Live {
@@ -80,6 +84,13 @@ impl Live {
 impl Model {
     /// Whether a run may start now; if not, the notice says why.
     fn may_start(&mut self) -> bool {
+        if let Some(i) = self.resampling {
+            self.notice = Some(Notice::Error(format!(
+                "{} is running again for its flamegraph (a moment; Esc cancels it)",
+                self.rows[i].info.id
+            )));
+            return false;
+        }
         if self.running() {
             self.notice = Some(Notice::Error(
                 "a rung is already running (Esc cancels it)".into(),
@@ -157,6 +168,37 @@ impl Model {
         }
         let next = self.queue.remove(0);
         self.try_start(next)
+    }
+
+    /// Runs rung `index` of ours again, unseen and unchecked, for a flamegraph worth reading,
+    /// when its profile from the run is thin (under [`THIN_PROFILE`] samples) or mostly the
+    /// float64 check, and nothing else is running. Once: a profile sampled over runs of its
+    /// own is what there is.
+    pub fn resample_if_thin(&mut self, index: usize) -> Vec<Command> {
+        let Some(row) = self.rows.get(index) else {
+            return vec![];
+        };
+        let Some(report) = row.report.as_ref().filter(|r| {
+            r.status == run::RunStatus::Completed
+                && r.verification.as_ref().is_some_and(|v| v.passed)
+        }) else {
+            return vec![];
+        };
+        let Some(profile) = self.profiles.get(index).and_then(Option::as_ref) else {
+            return vec![];
+        };
+        let total = profile.total_samples();
+        let checking = profile.matching_samples("reference::verify_") * 100 >= 30 * total.max(1);
+        if row.peer || self.running() || profile.runs > 1 || (total >= THIN_PROFILE && !checking) {
+            return vec![];
+        }
+        self.resampling = Some(index);
+        vec![Command::Resample {
+            index,
+            budget: Duration::from_secs_f64(self.settings.budget_s),
+            threads: report.threads.max(1),
+            k: self.settings.k,
+        }]
     }
 
     /// Cancels the running rung and the rest of a climb (Esc).

@@ -63,6 +63,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Enter / ⌫", "zoom into it / zoom out"),
     ("/", "search: matching frames light up, with their share"),
     ("t", "switch CPU time ↔ memory (the bytes still live)"),
+    ("", "a thin picture: the rung runs again for more samples"),
     (
         "e / d",
         "export the SVG / the difference from the rung before",

@@ -125,8 +125,23 @@ pub fn on_key(view: &mut FlameView, m: &mut Model, key: KeyEvent) -> Outcome {
             view.typing = true;
             view.search.clear();
         }
+        KeyCode::Char('e') if !view.memory && !view.python => {
+            if let Some(wait) = samples_first(m, view.rung, 'e') {
+                return wait.into();
+            }
+            return export_flame(view, m).into();
+        }
         KeyCode::Char('e') => return export_flame(view, m).into(),
-        KeyCode::Char('d') => return export_diff(view, m).into(),
+        KeyCode::Char('d') => {
+            if let Some(wait) = [view.rung]
+                .into_iter()
+                .chain(rung_before(m, view.rung))
+                .find_map(|i| samples_first(m, i, 'd'))
+            {
+                return wait.into();
+            }
+            return export_diff(view, m).into();
+        }
         KeyCode::Esc if !view.search.is_empty() => view.search.clear(),
         KeyCode::Esc | KeyCode::Char('f') => return Outcome::go(Nav::Back),
         _ => {}
@@ -221,14 +236,36 @@ pub fn flame_dir(m: &Model) -> PathBuf {
 }
 
 /// The difference from the rung below: what this step removed and what it added.
+/// When rung `i`'s picture is being sampled over more runs, or is too thin and now starts to
+/// be: the commands, and a notice to press `key` again once it is. None: export now.
+fn samples_first(m: &mut Model, i: usize, key: char) -> Option<Vec<Command>> {
+    let cmds = if m.resampling == Some(i) {
+        vec![]
+    } else {
+        let cmds = m.resample_if_thin(i);
+        if cmds.is_empty() {
+            return None;
+        }
+        cmds
+    };
+    m.notice = Some(Notice::Info(format!(
+        "running {} again for a picture with more samples: press {key} again in a moment",
+        m.rows[i].info.id
+    )));
+    Some(cmds)
+}
+
+/// The rung a diff compares rung `i` with: the nearest before it with a profile, of its kind
+/// (a peer's Python stacks against another peer's, a rung's against a rung's).
+fn rung_before(m: &Model, i: usize) -> Option<usize> {
+    (0..i)
+        .rev()
+        .find(|&j| m.profiles[j].is_some() && m.rows[j].peer == m.rows[i].peer)
+}
+
 fn export_diff(view: &mut FlameView, m: &mut Model) -> Vec<Command> {
     let i = view.rung;
-    // Like with like: a peer's Python stacks against another peer's, a rung's against a
-    // rung's.
-    let below = (0..i)
-        .rev()
-        .find(|&j| m.profiles[j].is_some() && m.rows[j].peer == m.rows[i].peer);
-    let (Some(j), Some(after)) = (below, m.profiles[i].clone()) else {
+    let (Some(j), Some(after)) = (rung_before(m, i), m.profiles[i].clone()) else {
         let first = !(0..i).any(|j| m.rows[j].peer == m.rows[i].peer);
         m.notice = Some(Notice::Error(if first {
             format!(

@@ -48,6 +48,11 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                 human_bytes(st.live_bytes),
             ),
         },
+        // Its run's picture stays until the one over runs of its own arrives.
+        _ if m.resampling == Some(view.rung) => format!(
+            "Flamegraph: {id} ({} samples; running it again for more…)",
+            tree.total
+        ),
         // As the exported picture's subtitle says: a handful of samples is noise, not a
         // shape to read.
         _ if tree.total < crate::report::FEW_SAMPLES => {
@@ -83,7 +88,12 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                     format!("{id} ({share}% the float64 check)")
                 }
             }
-            _ => format!("Flamegraph: {id} ({} samples)", tree.total),
+            _ => match profile_of(view, m).map_or(0, |p| p.runs) {
+                runs if runs > 1 => {
+                    format!("Flamegraph: {id} ({} samples over {runs} runs)", tree.total)
+                }
+                _ => format!("Flamegraph: {id} ({} samples)", tree.total),
+            },
         },
     };
     let b = block(&title, theme);
