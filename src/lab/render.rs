@@ -9,6 +9,9 @@ use crate::machine::MachineInfo;
 use crate::report::{WorkloadMeta, human_speedup, time_cell};
 use crate::run::RunReport;
 
+/// The last lines of a failed step's detail (its traceback, its prints) under its row.
+const DETAIL_SHOWN: usize = 12;
+
 /// The lab's table: one row a step, the verdict last (it may be long).
 #[must_use]
 pub fn table(
@@ -83,6 +86,27 @@ pub fn table(
         {
             for l in printed.lines() {
                 let _ = writeln!(s, "{:<13} {} printed: {l}", "", r.file);
+            }
+        }
+        // A step that failed: what it said under the one-line reason (its traceback, its
+        // prints), as the app shows on Enter, so a headless check needs no second run.
+        if let Verdict::NotYet(why) = &r.verdict {
+            let said: Vec<&str> = why
+                .lines()
+                .skip(1)
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            let shown = said.len().min(DETAIL_SHOWN);
+            if said.len() > shown {
+                let _ = writeln!(
+                    s,
+                    "{:<13} │ … {} earlier lines (--format json has them all)",
+                    "",
+                    said.len() - shown
+                );
+            }
+            for l in &said[said.len() - shown..] {
+                let _ = writeln!(s, "{:<13} │ {l}", "");
             }
         }
     }
@@ -350,6 +374,53 @@ mod tests {
         let text = table("lab", &meta, &machine, &[done, stretch]);
         assert!(
             text.contains("1 of 1 steps count (pyo3 optional, not counted)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_failed_step_s_traceback_and_prints_are_under_its_row_the_last_lines_kept() {
+        let info = crate::rungs::ladder()[0].info();
+        let meta = WorkloadMeta {
+            n: 100,
+            d: 8,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        };
+        let failed = |reason: String| StepResult {
+            id: "algorithmic".into(),
+            file: "02_algorithmic.py".into(),
+            title: "t".into(),
+            optional: false,
+            verdict: Verdict::NotYet(reason),
+            floor: None,
+            lint: Lint::NotApplicable,
+            report: Some(crate::run::RunReport::new(&info, 2, 100)),
+        };
+        let machine = MachineInfo::for_tests();
+        let text = table(
+            "lab",
+            &meta,
+            &machine,
+            &[failed(
+                "02_algorithmic.py: similarity returned shape (1, 3)\nhello from step 2\n\n".into(),
+            )],
+        );
+        assert!(
+            text.contains("✗ 02_algorithmic.py: similarity returned shape (1, 3)\n"),
+            "{text}"
+        );
+        assert!(text.contains("│ hello from step 2\n"), "{text}");
+        // A long traceback keeps its end (the error) and says where the rest is.
+        let long: String = (0..20).fold("boom".into(), |t, i| t + &format!("\nline {i}"));
+        let text = table("lab", &meta, &machine, &[failed(long)]);
+        assert!(
+            text.contains("│ … 8 earlier lines (--format json has them all)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("│ line 19") && !text.contains("│ line 7\n"),
             "{text}"
         );
     }
