@@ -220,6 +220,28 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
     assert!(with_learn.contains("Predictions: ada"));
     assert!(with_learn.contains("<td class=\"t\">5.000</td><td class=\"t\">5.900</td>"));
     assert!(!with_learn.contains("Which frame?"), "only predictions");
+
+    // The lab and the lessons alone (a student's hand-in without a run): their tables, named
+    // by what they hold and by whom, and no empty speedup table or chart.
+    let only = dir.path().join("only.html");
+    ladder()
+        .arg("report")
+        .args([&lab, &learn])
+        .arg("-o")
+        .arg(&only)
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(&only).unwrap();
+    assert!(
+        page.contains("<title>ladder: Lab: my-lab · Predictions: ada</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("By ada.") && !page.contains("Run by"),
+        "{page}"
+    );
+    assert!(page.contains("<h2 id=\"section-1\">Predictions: ada</h2>"));
+    assert!(!page.contains("id=\"table\"") && !page.contains("id=\"chart\""));
 }
 
 #[test]

@@ -14,8 +14,8 @@ use ladder::run::scale::Sweep;
 
 #[derive(Args, Clone)]
 pub struct ReportArgs {
-    /// Saved runs (`ladder run --format json -o run.json`), merged in the order given, and
-    /// optionally one sweep (`ladder scale --format json`), labs' results (`ladder lab check
+    /// Saved runs (`ladder run --format json -o run.json`), merged in the order given, and/or
+    /// one sweep (`ladder scale --format json`), labs' results (`ladder lab check
     /// --format json`) and lessons' predictions (`ladder learn --export`). A run made with --profile brings
     /// its flamegraphs (the `.folded` files beside its SVGs).
     #[arg(required = true, value_name = "FILE")]
@@ -78,88 +78,25 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
             }
         }
     }
-    let Some(mut results) = results else {
-        bail!("no run among the files: give a `ladder run --format json -o run.json` output too");
-    };
-    if runs > 1 {
-        // Merged runs in the ladder's order, whatever order the files came in: the first
-        // rung is every speedup's baseline, and a library run given first must not be it.
-        let extras = ladder::rungs::extras();
-        let ids: Vec<&str> = ladder::rungs::ladder()
-            .iter()
-            .chain(&extras)
-            .map(|r| r.info().id)
-            .collect();
-        results.rungs.sort_by_key(|x| {
-            ids.iter()
-                .position(|id| *id == x.rung)
-                .unwrap_or(usize::MAX)
-        });
-    }
-    ladder::run::fill_speedups(&mut results.rungs);
-    // The report names the learner its runs name; runs of several are no one's in particular.
-    results.learner = match learners.len() {
-        1 => learners.pop_first(),
-        0 => None,
-        _ => {
-            let names: Vec<_> = learners.into_iter().collect();
-            // Said on the page too: one table of several people's rungs is not one ladder.
-            let said = format!(
-                "the runs are by {}: their rungs share one table, and the report names no one \
-                 (ladder class puts students side by side)",
-                names.join(", ")
-            );
-            sayln!("warning: {said}");
-            warnings.push(said);
-            None
+    // A lab's or the lessons' tables (or a sweep) make a report of their own; every file is
+    // one of these, so there is always something to show.
+    let profiles = match results.as_mut() {
+        Some(results) => {
+            ladder_order(results, runs);
+            results.learner = one_learner(learners, &tables_of, &mut warnings);
+            chosen_profiles(results, &profiles, any_profiled)
         }
+        None => Vec::new(),
     };
-    // A lab or lessons file of someone other than the runs' learner: said, never credited.
-    let run_learner = results.learner.clone();
-    let others: Vec<&(String, String)> = tables_of
-        .iter()
-        .filter(|(_, whose)| {
-            run_learner
-                .as_deref()
-                .is_some_and(|r| r.to_lowercase() != whose.to_lowercase())
-        })
-        .collect();
-    for (file, whose) in &others {
-        let said = format!(
-            "{file} is {whose}'s, and the runs are {}'s: the report names no one",
-            run_learner.as_deref().unwrap_or_default()
-        );
-        sayln!("warning: {said}");
-        warnings.push(said);
-    }
-    if !others.is_empty() {
-        results.learner = None;
-    }
-    // A rung run twice keeps its last profile, in the table's order.
-    let profiles: Vec<RungProfile> = results
-        .rungs
-        .iter()
-        .filter_map(|x| {
-            profiles
-                .iter()
-                .rev()
-                .find(|p: &&RungProfile| p.rung == x.rung)
-                .cloned()
-        })
-        .collect();
-    // Only when no run was profiled: a profiled run whose stacks are missing was said above.
-    if profiles.is_empty() && results.rungs.iter().all(|x| x.flamegraph.is_none()) {
-        if any_profiled {
-            sayln!(
-                "note: no flamegraphs: each profiled rung was run again in a later file that \
-                 was not profiled, and a later run of a rung replaces the earlier one, profile \
-                 and all (give the profiled file last)"
-            );
-        } else {
-            sayln!("note: {}", ladder::report::html::NOT_PROFILED);
-        }
-    }
+    // Without runs, the tables' one learner, if they name one and the same.
+    let mut whose: Vec<String> = tables_of.iter().map(|(_, w)| w.clone()).collect();
+    whose.sort_by_key(|w| w.to_lowercase());
+    whose.dedup_by(|a, b| a.to_lowercase() == b.to_lowercase());
     let report = HtmlReport {
+        tables_by: match (&results, &whose[..]) {
+            (None, [one]) => Some(one.clone()),
+            _ => None,
+        },
         results,
         profiles,
         scale,
@@ -538,4 +475,101 @@ fn folded_profiles(run: &Results, json: &Path) -> Vec<RungProfile> {
             }
         })
         .collect()
+}
+
+/// Merged runs in the ladder's order, whatever order the files came in: the first rung is
+/// every speedup's baseline, and a library run given first must not be it.
+fn ladder_order(results: &mut Results, runs: usize) {
+    if runs > 1 {
+        let extras = ladder::rungs::extras();
+        let ids: Vec<&str> = ladder::rungs::ladder()
+            .iter()
+            .chain(&extras)
+            .map(|r| r.info().id)
+            .collect();
+        results.rungs.sort_by_key(|x| {
+            ids.iter()
+                .position(|id| *id == x.rung)
+                .unwrap_or(usize::MAX)
+        });
+    }
+    ladder::run::fill_speedups(&mut results.rungs);
+}
+
+/// The learner the report names: the one its runs name, unless they name several or a lab or
+/// lessons file is someone else's (said, never credited).
+fn one_learner(
+    mut learners: std::collections::BTreeSet<String>,
+    tables_of: &[(String, String)],
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    // The report names the learner its runs name; runs of several are no one's in particular.
+    let learner = match learners.len() {
+        1 => learners.pop_first(),
+        0 => None,
+        _ => {
+            let names: Vec<_> = learners.into_iter().collect();
+            // Said on the page too: one table of several people's rungs is not one ladder.
+            let said = format!(
+                "the runs are by {}: their rungs share one table, and the report names no one \
+                 (ladder class puts students side by side)",
+                names.join(", ")
+            );
+            sayln!("warning: {said}");
+            warnings.push(said);
+            None
+        }
+    };
+    // A lab or lessons file of someone other than the runs' learner: said, never credited.
+    let run_learner = learner.clone();
+    let others: Vec<&(String, String)> = tables_of
+        .iter()
+        .filter(|(_, whose)| {
+            run_learner
+                .as_deref()
+                .is_some_and(|r| r.to_lowercase() != whose.to_lowercase())
+        })
+        .collect();
+    for (file, whose) in &others {
+        let said = format!(
+            "{file} is {whose}'s, and the runs are {}'s: the report names no one",
+            run_learner.as_deref().unwrap_or_default()
+        );
+        sayln!("warning: {said}");
+        warnings.push(said);
+    }
+    if others.is_empty() { learner } else { None }
+}
+
+/// Each rung's last profile, in the table's order; says when none is left, and why.
+fn chosen_profiles(
+    results: &Results,
+    profiles: &[RungProfile],
+    any_profiled: bool,
+) -> Vec<RungProfile> {
+    // A rung run twice keeps its last profile, in the table's order.
+    let chosen: Vec<RungProfile> = results
+        .rungs
+        .iter()
+        .filter_map(|x| {
+            profiles
+                .iter()
+                .rev()
+                .find(|p: &&RungProfile| p.rung == x.rung)
+                .cloned()
+        })
+        .collect();
+    // Only when no run was profiled: a profiled run whose stacks are missing was said above.
+    if chosen.is_empty() && results.rungs.iter().all(|x| x.flamegraph.is_none()) {
+        if any_profiled {
+            sayln!(
+                "note: no flamegraphs: each profiled rung was run again in a later file that \
+                 was not profiled, and a later run of a rung replaces the earlier one, profile \
+                 and all (give the profiled file last)"
+            );
+        } else {
+            sayln!("note: {}", ladder::report::html::NOT_PROFILED);
+        }
+    }
+    chosen
 }

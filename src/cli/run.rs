@@ -310,7 +310,8 @@ pub fn exec(args: &RunArgs) -> Result<ExitCode> {
                     })
                 })
                 .collect(),
-            results: results.clone(),
+            results: Some(results.clone()),
+            tables_by: None,
             scale: None,
             sections: Vec::new(),
             sources: Vec::new(),

@@ -65,7 +65,11 @@ pub struct TableSection {
 /// Everything a report shows.
 #[derive(Clone, Debug)]
 pub struct HtmlReport {
-    pub results: Results,
+    /// The runs' table, charts and flamegraphs; None for a report of a lab's or the lessons'
+    /// tables (or a sweep) alone.
+    pub results: Option<Results>,
+    /// Whose tables these are, for a report without runs (a run names its own learner).
+    pub tables_by: Option<String>,
     /// Profiles of the rungs that have one, in ladder order.
     pub profiles: Vec<RungProfile>,
     pub scale: Option<ScaleSection>,
@@ -84,12 +88,20 @@ impl HtmlReport {
     /// The whole page.
     #[must_use]
     pub fn render(&self) -> String {
-        let r = &self.results;
         let mut h = String::new();
-        let title = format!(
-            "ladder: {} × {} on {}",
-            r.workload.n, r.workload.d, r.machine.cpu
-        );
+        let title = if let Some(r) = &self.results {
+            format!(
+                "ladder: {} × {} on {}",
+                r.workload.n, r.workload.d, r.machine.cpu
+            )
+        } else {
+            // No runs: named by what it holds.
+            let mut held: Vec<&str> = self.sections.iter().map(|s| s.title.as_str()).collect();
+            if self.scale.is_some() {
+                held.push("Scaling");
+            }
+            format!("ladder: {}", held.join(" · "))
+        };
         let _ = write!(
             h,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -99,22 +111,28 @@ impl HtmlReport {
             esc(&title)
         );
         // Whose run it is, when it was named (`--name`): a handed-in report says so.
-        let by = r
-            .learner
-            .as_deref()
-            .map(|n| format!(" Run by {}.", esc(n)))
-            .unwrap_or_default();
+        let by = match &self.results {
+            Some(r) => r.learner.as_deref().map(|n| format!(" Run by {}.", esc(n))),
+            None => self
+                .tables_by
+                .as_deref()
+                .map(|n| format!(" By {}.", esc(n))),
+        }
+        .unwrap_or_default();
         let _ = writeln!(
             h,
             "<p class=\"note\">Pairwise cosine similarity, climbed rung by rung.{by} Made by \
              ladder {}.</p>",
             env!("CARGO_PKG_VERSION")
         );
-        let mut nav = vec![
-            ("machine", "Machine"),
-            ("table", "Speedups"),
-            ("chart", "Ladder"),
-        ];
+        let mut nav = Vec::new();
+        if self.results.is_some() {
+            nav.extend([
+                ("machine", "Machine"),
+                ("table", "Speedups"),
+                ("chart", "Ladder"),
+            ]);
+        }
         if !self.profiles.is_empty() {
             nav.push(("flames", "Flamegraphs"));
         }
@@ -139,10 +157,12 @@ impl HtmlReport {
                 esc(w)
             );
         }
-        self.machine(&mut h);
-        self.table(&mut h);
-        self.chart(&mut h);
-        self.flames(&mut h);
+        if let Some(r) = &self.results {
+            machine(r, &mut h);
+            table(r, &mut h);
+            chart(r, &mut h);
+            self.flames(r, &mut h);
+        }
         self.scale(&mut h);
         for (i, s) in self.sections.iter().enumerate() {
             section(&mut h, i, s);
@@ -161,167 +181,162 @@ impl HtmlReport {
         let _ = writeln!(h, "<script>{SCRIPT}</script>\n</body></html>");
         h
     }
+}
 
-    fn machine(&self, h: &mut String) {
-        let r = &self.results;
-        let m = &r.machine;
-        let w = &r.workload;
-        let _ = writeln!(h, "<h2 id=\"machine\">Machine and workload</h2><dl>");
-        let mut item = |k: &str, v: String| {
-            let _ = writeln!(h, "<dt>{k}</dt><dd>{}</dd>", esc(&v));
-        };
-        item(
-            "CPU",
-            match &m.model {
-                Some(model) => format!("{} ({model})", m.cpu),
-                None => m.cpu.clone(),
-            },
-        );
-        item(
-            "cores",
-            format!(
-                "{} logical{}, {}",
-                m.logical_cores,
-                m.physical_cores
-                    .map_or_else(String::new, |p| format!(", {p} physical")),
-                m.arch
-            ),
-        );
-        item("SIMD", m.simd.join(", "));
-        item("kernels' instruction set", m.kernel_isa.clone());
-        item(
-            "measured float32 peak",
-            format!(
-                "{:.1} GFLOP/s per core, {:.1} on all cores ({:.1} and {:.1} with 128-bit vectors)",
-                m.peak_gflops_core,
-                m.peak_gflops_all,
-                m.peak_gflops_core_128,
-                m.peak_gflops_all_128
-            ),
-        );
-        if let Some(bw) = m.mem_read_gbs {
-            item("memory read bandwidth", format!("{bw:.1} GB/s"));
-        }
-        let origin = &m.peak_origin;
-        item(
-            "peak measured",
-            [
-                Some(format!("{:?}", origin.peak_source).to_lowercase()),
-                origin.measured_at.clone(),
-                origin.peak_method.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · "),
-        );
-        item(
-            "workload",
-            format!(
-                "{} vectors × {} dimensions, float32, {}{}",
-                w.n,
-                w.d,
-                w.origin(),
-                if w.zero_rows > 0 {
-                    format!(", {} zero vectors", w.zero_rows)
-                } else {
-                    String::new()
-                }
-            ),
-        );
-        item(
-            "run",
-            format!("{} s budget per rung, {} threads", r.budget_s, r.threads),
-        );
-        let _ = writeln!(h, "</dl>");
+fn machine(r: &Results, h: &mut String) {
+    let m = &r.machine;
+    let w = &r.workload;
+    let _ = writeln!(h, "<h2 id=\"machine\">Machine and workload</h2><dl>");
+    let mut item = |k: &str, v: String| {
+        let _ = writeln!(h, "<dt>{k}</dt><dd>{}</dd>", esc(&v));
+    };
+    item(
+        "CPU",
+        match &m.model {
+            Some(model) => format!("{} ({model})", m.cpu),
+            None => m.cpu.clone(),
+        },
+    );
+    item(
+        "cores",
+        format!(
+            "{} logical{}, {}",
+            m.logical_cores,
+            m.physical_cores
+                .map_or_else(String::new, |p| format!(", {p} physical")),
+            m.arch
+        ),
+    );
+    item("SIMD", m.simd.join(", "));
+    item("kernels' instruction set", m.kernel_isa.clone());
+    item(
+        "measured float32 peak",
+        format!(
+            "{:.1} GFLOP/s per core, {:.1} on all cores ({:.1} and {:.1} with 128-bit vectors)",
+            m.peak_gflops_core, m.peak_gflops_all, m.peak_gflops_core_128, m.peak_gflops_all_128
+        ),
+    );
+    if let Some(bw) = m.mem_read_gbs {
+        item("memory read bandwidth", format!("{bw:.1} GB/s"));
     }
+    let origin = &m.peak_origin;
+    item(
+        "peak measured",
+        [
+            Some(format!("{:?}", origin.peak_source).to_lowercase()),
+            origin.measured_at.clone(),
+            origin.peak_method.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · "),
+    );
+    item(
+        "workload",
+        format!(
+            "{} vectors × {} dimensions, float32, {}{}",
+            w.n,
+            w.d,
+            w.origin(),
+            if w.zero_rows > 0 {
+                format!(", {} zero vectors", w.zero_rows)
+            } else {
+                String::new()
+            }
+        ),
+    );
+    item(
+        "run",
+        format!("{} s budget per rung, {} threads", r.budget_s, r.threads),
+    );
+    let _ = writeln!(h, "</dl>");
+}
 
-    fn table(&self, h: &mut String) {
-        let r = &self.results;
-        // As in the terminal: the min–max column when a rung ran more than once.
-        let spread = any_repeated(&r.rungs);
-        let _ = writeln!(
-            h,
-            "<h2 id=\"table\">Speedups</h2><div class=\"wide\"><table><thead><tr><th class=\"t\">rung</th>\
+fn table(r: &Results, h: &mut String) {
+    // As in the terminal: the min–max column when a rung ran more than once.
+    let spread = any_repeated(&r.rungs);
+    let _ = writeln!(
+        h,
+        "<h2 id=\"table\">Speedups</h2><div class=\"wide\"><table><thead><tr><th class=\"t\">rung</th>\
              <th class=\"t\">step</th><th>setup</th><th>time</th>{}<th>GFLOP/s</th><th>% of peak</th>\
              <th>vs baseline</th><th>vs previous</th><th>peak RSS</th><th class=\"t\">verified</th>\
              </tr></thead><tbody>",
-            if spread { "<th>min–max</th>" } else { "" }
-        );
-        for x in &r.rungs {
-            let timed = x.has_time();
-            let bad = if x.is_failure() { " bad" } else { "" };
-            let range = if spread {
-                format!("<td>{}</td>", esc(&range_cell(x)))
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                h,
-                "<tr class=\"main{bad}\"><td class=\"t\"><code>{}</code></td><td class=\"t\"><span class=\"swatch\" \
+        if spread { "<th>min–max</th>" } else { "" }
+    );
+    for x in &r.rungs {
+        let timed = x.has_time();
+        let bad = if x.is_failure() { " bad" } else { "" };
+        let range = if spread {
+            format!("<td>{}</td>", esc(&range_cell(x)))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            h,
+            "<tr class=\"main{bad}\"><td class=\"t\"><code>{}</code></td><td class=\"t\"><span class=\"swatch\" \
                  style=\"background:{};--paper:{}\"></span>{}</td><td>{}</td><td>{}</td>{range}<td>{}</td><td>{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"t v\">{}</td></tr>\
                  <tr class=\"what\"><td></td><td class=\"t\" colspan=\"{}\">{}</td></tr>",
-                esc(&x.rung),
-                palette::css(step_color(x.step)),
-                palette::css(Look::PAPER.step(x.step)),
-                x.step,
-                if timed {
-                    human_seconds(x.setup_s)
-                } else {
-                    "-".into()
-                },
-                esc(&time_cell(x)),
-                gflops_cell(x),
-                peak_cell(x),
-                esc(&vs_baseline_cell(x)),
-                esc(&vs_previous_cell(x)),
-                human_bytes(x.peak_rss_bytes),
-                verified_html(x),
-                if spread { 10 } else { 9 },
-                esc(&x.what_changed),
-            );
-        }
-        let _ = writeln!(h, "</tbody></table></div>");
-        let mut notes = vec![
-            "GFLOP/s is effective: the full matrix's 2·n²·d over the time, whatever shortcut a \
+            esc(&x.rung),
+            palette::css(step_color(x.step)),
+            palette::css(Look::PAPER.step(x.step)),
+            x.step,
+            if timed {
+                human_seconds(x.setup_s)
+            } else {
+                "-".into()
+            },
+            esc(&time_cell(x)),
+            gflops_cell(x),
+            peak_cell(x),
+            esc(&vs_baseline_cell(x)),
+            esc(&vs_previous_cell(x)),
+            human_bytes(x.peak_rss_bytes),
+            verified_html(x),
+            if spread { 10 } else { 9 },
+            esc(&x.what_changed),
+        );
+    }
+    let _ = writeln!(h, "</tbody></table></div>");
+    let mut notes = vec![
+        "GFLOP/s is effective: the full matrix's 2·n²·d over the time, whatever shortcut a \
              rung takes. % of peak counts the arithmetic a rung really does against the measured \
              peak of the cores it used."
-                .to_string(),
-        ];
-        notes.extend(spread_note(&r.rungs));
-        notes.extend(r.rungs.iter().filter_map(repeat_note));
-        notes.extend(r.rungs.iter().filter_map(compile_note));
-        notes.extend(load_notes(&r.rungs));
-        if r.rungs.iter().any(|x| x.extrapolated) {
-            notes.push(format!(
-                "~ (est.): stopped at the {} s budget after a prefix of rows; the full time is \
+            .to_string(),
+    ];
+    notes.extend(spread_note(&r.rungs));
+    notes.extend(r.rungs.iter().filter_map(repeat_note));
+    notes.extend(r.rungs.iter().filter_map(compile_note));
+    notes.extend(load_notes(&r.rungs));
+    if r.rungs.iter().any(|x| x.extrapolated) {
+        notes.push(format!(
+            "~ (est.): stopped at the {} s budget after a prefix of rows; the full time is \
                  extrapolated from the work done.",
-                r.budget_s
-            ));
-        }
-        for n in notes {
-            let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&n));
-        }
+            r.budget_s
+        ));
     }
+    for n in notes {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&n));
+    }
+}
 
-    fn chart(&self, h: &mut String) {
-        let _ = writeln!(h, "<h2 id=\"chart\">The ladder</h2>");
-        match speedup_svg(&self.results) {
-            Some(svg) => {
-                let paper = speedup_svg_in(&self.results, &Look::PAPER).unwrap_or_default();
-                let _ = writeln!(
-                    h,
-                    "{}<p class=\"note\">Filled bars were measured; \
+fn chart(r: &Results, h: &mut String) {
+    let _ = writeln!(h, "<h2 id=\"chart\">The ladder</h2>");
+    match speedup_svg(r) {
+        Some(svg) => {
+            let paper = speedup_svg_in(r, &Look::PAPER).unwrap_or_default();
+            let _ = writeln!(
+                h,
+                "{}<p class=\"note\">Filled bars were measured; \
                      hollow ones are estimates, extrapolated from the rows done within the \
                      budget. The dashed line is all of S at the measured peak of every core, \
                      computing its upper triangle only.</p>",
-                    embed::chart(&svg, &paper)
-                );
-            }
-            None => {
-                let _ = writeln!(h, "<p class=\"note\">No rung has a time to draw.</p>");
-            }
+                embed::chart(&svg, &paper)
+            );
+        }
+        None => {
+            let _ = writeln!(h, "<p class=\"note\">No rung has a time to draw.</p>");
         }
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{HtmlReport, NOT_PROFILED, RungProfile, embed, esc};
 use crate::profile::{Profile, StackView};
-use crate::report::FEW_SAMPLES;
+use crate::report::{FEW_SAMPLES, Results};
 
 impl HtmlReport {
     /// Consecutive sampled profiles of one kind (a Python peer's stacks against another
@@ -23,7 +23,7 @@ impl HtmlReport {
             .collect()
     }
 
-    pub(super) fn flames(&self, h: &mut String) {
+    pub(super) fn flames(&self, r: &Results, h: &mut String) {
         if self.profiles.is_empty() {
             // Said, so a reader does not look for them: a saved run brings them only when it
             // was profiled.
@@ -33,7 +33,6 @@ impl HtmlReport {
             );
             return;
         }
-        let r = &self.results;
         let _ = writeln!(
             h,
             "<h2 id=\"flames\">Flamegraphs</h2><p class=\"note\"><span class=\"screen\">Click a \

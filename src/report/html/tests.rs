@@ -60,7 +60,8 @@ fn profile(leaf: &str, n: u64) -> Profile {
 
 fn report(results: Results) -> HtmlReport {
     HtmlReport {
-        results,
+        results: Some(results),
+        tables_by: None,
         profiles: vec![
             RungProfile {
                 rung: "naive".into(),

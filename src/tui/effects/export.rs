@@ -258,7 +258,8 @@ pub(super) fn report(
                 python,
             })
             .collect(),
-        results,
+        results: Some(results),
+        tables_by: None,
         scale: None,
         sections: Vec::new(),
         sources: Vec::new(),
