@@ -2,6 +2,7 @@
 //! and Python; the cancel token; the exports. Workers send messages back and nothing else.
 
 use std::io;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
@@ -34,6 +35,10 @@ pub(super) struct Effects {
     /// Taken when the first run on the current workload starts: the memory view shows what
     /// the runs allocated and left live, not the workload or the app around them.
     runs_mark: Option<crate::profile::alloc::Mark>,
+    /// The report and flamegraph files this app has written: written again, they are
+    /// replaced; a file of that name from before (another session, `ladder report`) is kept.
+    /// Each as asked, and where it went.
+    exported: Vec<(PathBuf, PathBuf)>,
 }
 
 fn named(name: &str) -> std::thread::Builder {
@@ -41,6 +46,16 @@ fn named(name: &str) -> std::thread::Builder {
 }
 
 impl Effects {
+    /// Tells the app what an export asked as `asked` wrote, and remembers the file as this
+    /// app's own.
+    fn note_export(&mut self, asked: PathBuf, msg: Result<crate::tui::message::Wrote, String>) {
+        if let Ok(w) = &msg {
+            self.exported.retain(|(a, _)| *a != asked);
+            self.exported.push((asked, w.path.clone()));
+        }
+        let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+    }
+
     pub(super) fn new(tx: Sender<Event>, peers: Vec<crate::peers::PeerSpec>) -> Self {
         Self {
             tx,
@@ -54,6 +69,7 @@ impl Effects {
             lab: false,
             thread: named,
             runs_mark: None,
+            exported: Vec::new(),
         }
     }
 
@@ -319,9 +335,11 @@ impl Effects {
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportReport(path, results, flames) => {
+                let asked = path.clone();
                 let (path, moved) = export::writable(path);
-                let msg = export::report(path, *results, flames).map(|w| w.and(&moved));
-                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+                let (path, kept) = export::beside_older(&asked, path, &self.exported);
+                let msg = export::report(path, *results, flames).map(|w| w.and(&moved).and(&kept));
+                self.note_export(asked, msg);
             }
             Command::ExportFlame {
                 path,
@@ -329,9 +347,12 @@ impl Effects {
                 title,
                 unit,
             } => {
+                let asked = path.clone();
                 let (path, moved) = export::writable(path);
-                let msg = export::flame(path, &profile, &title, unit).map(|w| w.and(&moved));
-                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+                let (path, kept) = export::beside_older(&asked, path, &self.exported);
+                let msg =
+                    export::flame(path, &profile, &title, unit).map(|w| w.and(&moved).and(&kept));
+                self.note_export(asked, msg);
             }
             Command::ExportDiff {
                 path,
@@ -340,10 +361,12 @@ impl Effects {
                 title,
                 speedup,
             } => {
+                let asked = path.clone();
                 let (path, moved) = export::writable(path);
+                let (path, kept) = export::beside_older(&asked, path, &self.exported);
                 let msg = export::diff(path, (&before.0, &before.1), &after, &title, speedup)
-                    .map(|w| w.and(&moved));
-                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
+                    .map(|w| w.and(&moved).and(&kept));
+                self.note_export(asked, msg);
             }
             Command::SnapshotMemory => {
                 // Resolving symbols takes a moment the first time: off the UI thread.

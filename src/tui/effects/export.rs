@@ -28,6 +28,39 @@ fn write_one(path: PathBuf, bytes: &[u8]) -> Written {
     }
 }
 
+/// Where an export asked as `asked` goes (`path`, once [`writable`]): where this app wrote it
+/// before (`ours`: as asked, where it went), else `path`, unless a file is there from before
+/// (another session's, `ladder report`'s), which is the user's and is kept. Then the first
+/// free `NAME-2.EXT`, `NAME-3.EXT`…, with what the notice says of the one kept.
+pub(super) fn beside_older(
+    asked: &Path,
+    path: PathBuf,
+    ours: &[(PathBuf, PathBuf)],
+) -> (PathBuf, String) {
+    if let Some((_, went)) = ours.iter().find(|(a, _)| a == asked) {
+        return (went.clone(), String::new());
+    }
+    if !path.exists() {
+        return (path, String::new());
+    }
+    let (Some(stem), Some(name)) = (
+        path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+        path.file_name().map(|s| s.to_string_lossy().into_owned()),
+    ) else {
+        return (path, String::new());
+    };
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    (2..1000)
+        .map(|i| path.with_file_name(format!("{stem}-{i}{ext}")))
+        .find(|p| !p.exists())
+        .map_or((path, String::new()), |p| {
+            (p, format!(" ({name}, from before, is kept)"))
+        })
+}
+
 /// Where an export goes: `path`, or, when its folder cannot be written in (a read-only USB
 /// stick, a folder of another user), the same name under `ladder-exports` in the home folder
 /// (else the temporary folder), with what the notice says of the move. Nothing made is lost

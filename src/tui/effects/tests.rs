@@ -187,28 +187,7 @@ fn an_export_whose_folder_cannot_be_written_in_goes_to_ladder_exports_and_says_s
 
 #[test]
 fn notes_asked_for_under_a_file_are_written_whole_where_they_fall_back() {
-    use crate::report::{Results, WorkloadMeta, test_machine};
-    let results = || {
-        let info = crate::rungs::find("naive").unwrap().info();
-        let mut naive = crate::run::RunReport::new(&info, 2, 300);
-        naive.rows_done = 300;
-        naive.estimated_s = 1.0;
-        naive.status = crate::run::RunStatus::Completed;
-        Results {
-            workload: WorkloadMeta {
-                n: 300,
-                d: 768,
-                seed: 0,
-                source: "normal".into(),
-                zero_rows: 0,
-            },
-            machine: test_machine("Test CPU"),
-            budget_s: 1.0,
-            threads: 2,
-            rungs: vec![naive],
-            learner: None,
-        }
-    };
+    let results = one_rung_results;
     let flames = || {
         let profile =
             crate::profile::Profile::from_folded("t;ladder::rungs::naive::norm 30\n", 997).unwrap();
@@ -243,4 +222,62 @@ fn notes_asked_for_under_a_file_are_written_whole_where_they_fall_back() {
     let out = dir.path().join("out/NOTES.md");
     assert!(export::notes(out, &blocked, results(), &flames()).is_err());
     assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+/// Results of one run of naive on 300 vectors.
+fn one_rung_results() -> crate::report::Results {
+    use crate::report::{Results, WorkloadMeta, test_machine};
+    let info = crate::rungs::find("naive").unwrap().info();
+    let mut naive = crate::run::RunReport::new(&info, 2, 300);
+    naive.rows_done = 300;
+    naive.estimated_s = 1.0;
+    naive.status = crate::run::RunStatus::Completed;
+    Results {
+        workload: WorkloadMeta {
+            n: 300,
+            d: 768,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        },
+        machine: test_machine("Test CPU"),
+        budget_s: 1.0,
+        threads: 2,
+        rungs: vec![naive],
+        learner: None,
+    }
+}
+
+#[test]
+fn a_report_from_before_the_session_is_kept_and_the_app_s_own_is_written_again() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut effects = Effects::new(tx, Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    let mine = dir.path().join("report.html");
+    std::fs::write(&mine, "made with ladder report and a sweep").unwrap();
+    let mut export = || {
+        effects.execute(Command::ExportReport(
+            mine.clone(),
+            Box::new(one_rung_results()),
+            Vec::new(),
+        ));
+        match rx.try_recv() {
+            Ok(Event::App(Msg::Exported(Ok(w)))) => w,
+            _ => panic!("no export said"),
+        }
+    };
+    let first = export();
+    assert_eq!(first.path, dir.path().join("report-2.html"));
+    assert!(
+        first.also.contains("report.html, from before, is kept"),
+        "{first:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mine).unwrap(),
+        "made with ladder report and a sweep"
+    );
+    // Its own file, written again: replaced, not a third.
+    let again = export();
+    assert_eq!(again.path, first.path);
+    assert!(!dir.path().join("report-3.html").exists());
 }
