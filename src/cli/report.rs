@@ -461,6 +461,7 @@ fn folded_profiles(run: &Results, json: &Path) -> Vec<RungProfile> {
                     rung: x.rung.clone(),
                     profile: Profile {
                         runs: Profile::folded_runs(&text),
+                        check_samples: Profile::folded_check_samples(&text),
                         ..profile
                     },
                     python: x.peer.is_some(),

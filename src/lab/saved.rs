@@ -253,6 +253,7 @@ mod tests {
         let profile = Profile {
             measured_hz: None,
             runs: 0,
+            check_samples: 0,
             frequency: 250,
             stacks: vec![
                 (vec!["<module>".into(), "similarity".into()], 40),

@@ -313,5 +313,6 @@ pub fn live_profile_since(mark: Option<&Mark>) -> Profile {
         stacks,
         measured_hz: None,
         runs: 0,
+        check_samples: 0,
     }
 }

@@ -100,8 +100,9 @@ impl CpuProfiler {
             frequency: self.frequency,
             stacks,
             measured_hz,
-            // The runner says how many runs it sampled.
+            // The runner says how many runs it sampled, and leaves its check out.
             runs: 0,
+            check_samples: 0,
         })
     }
 }

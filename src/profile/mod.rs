@@ -12,12 +12,17 @@ mod svg;
 mod symbols;
 mod view;
 
+use std::fmt::Write as _;
 use std::collections::HashMap;
 use std::io;
 
 pub use cpu::{CpuProfiler, DEFAULT_FREQUENCY};
 pub use functions::{distinct_short_names, short_name};
 pub use view::{SLIDE_MIN_SHARE, StackView};
+
+/// What every frame of the float64 check's stacks holds (`verify_rows`, `verify_row_range`,
+/// `verify_topk`): see [`Profile::without_check`].
+pub const CHECK_FRAMES: &str = "workload::reference::verify_";
 
 /// Why a profile could not be captured or read.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +94,8 @@ pub struct Profile {
     /// How many runs of the rung it sampled: a fast rung is run again until the profile holds
     /// enough samples to read (0 or 1: one run).
     pub runs: u32,
+    /// Samples of the float64 check, left out of `stacks` (see [`Profile::without_check`]).
+    pub check_samples: u64,
 }
 
 /// One function's share of the samples.
@@ -136,6 +143,33 @@ impl Profile {
             .then(|| format!("imports {:.0}%", 100.0 * importing as f64 / total as f64))
     }
 
+    /// The same without the float64 check's stacks, counted in `check_samples`: the check is
+    /// ladder's instrument, not the rung's work, and is not in its time. At a small n it
+    /// looks at every entry and can hold most of a fast rung's samples.
+    #[must_use]
+    pub fn without_check(self) -> Self {
+        let (check, stacks): (Vec<_>, Vec<_>) = self
+            .stacks
+            .into_iter()
+            .partition(|(frames, _)| frames.iter().any(|f| f.contains(CHECK_FRAMES)));
+        Self {
+            check_samples: self.check_samples + check.iter().map(|(_, c)| c).sum::<u64>(),
+            stacks,
+            ..self
+        }
+    }
+
+    /// The float64 check's share of all the samples taken, the ones left out included.
+    #[must_use]
+    pub fn check_share(&self) -> f64 {
+        let all = self.total_samples() + self.check_samples;
+        if all == 0 {
+            0.0
+        } else {
+            self.check_samples as f64 / all as f64
+        }
+    }
+
     #[must_use]
     pub fn total_samples(&self) -> u64 {
         self.stacks.iter().map(|(_, c)| c).sum()
@@ -161,11 +195,18 @@ impl Profile {
     /// sampling rate, then [`Profile::to_folded`] of `self` as `view` shows it.
     #[must_use]
     pub fn to_folded_file(&self, view: StackView) -> String {
-        let runs = if self.runs > 1 {
+        let mut runs = if self.runs > 1 {
             format!("# sampled over {} runs\n", self.runs)
         } else {
             String::new()
         };
+        if self.check_samples > 0 {
+            let _ = writeln!(
+                runs,
+                "# float64 check left out: {} samples",
+                self.check_samples
+            );
+        }
         format!(
             "# ladder folded stacks, {}\n# sampled at {} Hz\n{runs}{}",
             view.describe(),
@@ -182,6 +223,20 @@ impl Profile {
             .find_map(|l| {
                 l.strip_prefix("# sampled over ")?
                     .strip_suffix(" runs")?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0)
+    }
+
+    /// The check's samples a file from [`Profile::to_folded_file`] says it left out.
+    #[must_use]
+    pub fn folded_check_samples(text: &str) -> u64 {
+        text.lines()
+            .take_while(|l| l.starts_with('#'))
+            .find_map(|l| {
+                l.strip_prefix("# float64 check left out: ")?
+                    .strip_suffix(" samples")?
                     .parse()
                     .ok()
             })
@@ -233,6 +288,7 @@ impl Profile {
             stacks,
             measured_hz: None,
             runs: 0,
+            check_samples: 0,
         })
     }
 

@@ -208,6 +208,7 @@ pub(super) fn merged(from: &Profile, stacks: Vec<(Vec<String>, u64)>) -> Profile
         stacks,
         measured_hz: from.measured_hz,
         runs: from.runs,
+        check_samples: from.check_samples,
     }
 }
 

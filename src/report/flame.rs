@@ -66,20 +66,19 @@ pub fn diff_subtitle(
             Some(format!("gone: {first}")),
         ));
     }
-    // As a single picture says: at a small n the check can outweigh the kernel, and what
-    // changed most may be the check's share, not the step's.
-    let checking = |p: &Profile| {
-        let total = p.total_samples();
-        (total > 0).then(|| p.matching_samples("reference::verify_") as f64 / total as f64)
-    };
-    if let Some(share) = [checking(&b), checking(&a)]
+    // As a single picture says: the check, left out, held much of a side's samples.
+    if let Some(share) = [b.check_share(), a.check_share()]
         .into_iter()
-        .flatten()
         .reduce(f64::max)
         .filter(|&s| s >= 0.3)
     {
-        let share = format!("{:.0}% verification", share * 100.0);
-        parts.push((format!("{share} (larger --n: more kernel)"), Some(share)));
+        parts.push((
+            format!(
+                "the float64 check ({:.0}% of the samples) left out",
+                share * 100.0
+            ),
+            Some("check left out".into()),
+        ));
     }
     let few = before.total_samples().min(after.total_samples());
     if few < FEW_SAMPLES {
@@ -151,19 +150,21 @@ pub fn flame_subtitle(
     // picture, which travels without the app's legend.
     if !python {
         parts.push((
-            "green: kernel, blue: libraries, amber: runner and check".into(),
+            "green: kernel, blue: libraries, amber: runner".into(),
             Some("green: kernel".into()),
         ));
     }
-    // At a small n a fast rung's check against float64 can outweigh its kernel: said, so the
-    // picture is not read as the kernel's.
-    let checking = profile.matching_samples("reference::verify_");
-    if total > 0 && checking * 10 >= total * 3 {
-        let share = format!(
-            "{:.0}% verification",
-            100.0 * checking as f64 / total as f64
-        );
-        parts.push((format!("{share} (larger --n: more kernel)"), Some(share)));
+    // At a small n the check against float64, which looks at every entry, can outweigh a
+    // fast rung's kernel: it is left out of the picture, and said when it weighed.
+    let share = profile.check_share();
+    if share >= 0.3 {
+        parts.push((
+            format!(
+                "the float64 check ({:.0}% of the samples) left out",
+                share * 100.0
+            ),
+            Some("check left out".into()),
+        ));
     }
     // A picture of a handful of samples travels without the page that says so.
     if total < FEW_SAMPLES {
@@ -242,16 +243,23 @@ mod tests {
     }
 
     #[test]
-    fn a_profile_mostly_verification_says_so() {
+    fn a_profile_mostly_the_check_leaves_it_out_and_says_so() {
         let p = Profile::from_folded(
-            "ladder-runner;run_and_verify;ladder::workload::reference::verify_rows 6\n\
+            "ladder-runner;run_and_verify;ladder::workload::reference::verify_rows;ladder::workload::reference::Reference::cosine 6\n\
              ladder-runner;run_and_verify;native::kernel 4\n",
             997,
         )
-        .unwrap();
-        assert!(flame_subtitle(&p, None).contains("60% verification"));
+        .unwrap()
+        .without_check();
+        assert_eq!((p.total_samples(), p.check_samples), (4, 6));
+        assert_eq!(p.matching_samples("Reference::cosine"), 0, "not drawn");
+        let s = flame_subtitle(&p, None);
+        assert!(s.contains("check left out"), "{s}");
+        // Its file says so in its header, for `ladder report` to say it again.
+        let file = p.to_folded_file(crate::profile::StackView::Slide);
+        assert_eq!(Profile::folded_check_samples(&file), 6);
         let kernel = Profile::from_folded("ladder-runner;native::kernel 10\n", 997).unwrap();
-        assert!(!flame_subtitle(&kernel, None).contains("verification:"));
+        assert!(!flame_subtitle(&kernel, None).contains("left out"));
     }
 
     #[test]
@@ -312,7 +320,8 @@ mod tests {
              ladder-jit-0;x 4\n",
             997,
         )
-        .unwrap();
+        .unwrap()
+        .without_check();
         let info = crate::rungs::find("jit").unwrap().info();
         let mut r = crate::run::RunReport::new(&info, 2, 600);
         r.status = crate::run::RunStatus::Completed;
@@ -321,7 +330,7 @@ mod tests {
         let s = flame_subtitle(&p, Some(&r));
         assert!(s.chars().count() <= super::SUBTITLE_MAX, "{} {s}", s.len());
         assert!(
-            s.contains("60% verification") && s.contains("generated code"),
+            s.contains("check left out") && s.contains("generated code"),
             "{s}"
         );
         assert!(s.contains("too few"), "10 samples are said to be few: {s}");

@@ -125,7 +125,7 @@ impl Runner {
             .map(|(a, b)| b.saturating_sub(a).as_secs_f64());
         let profile = profiler
             .and_then(|p| p.finish_over(cpu_s))
-            .map(|p| Profile { runs, ..p });
+            .map(|p| Profile { runs, ..p }.without_check());
         // A peer's peak is its own process's; ours holds the profiler's tables too.
         if report.peer.is_none() {
             report.peak_rss_bytes = report
@@ -169,7 +169,7 @@ impl Runner {
     }
 
     /// Profiles a rung that has already run and verified, over runs of its own: the app's
-    /// `f` on a picture too thin to read, or mostly the float64 check (which these runs skip).
+    /// `f` on a picture too thin to read (these runs skip the float64 check).
     /// It runs at least once, then as [`Runner::profile_again`] does.
     ///
     /// # Errors

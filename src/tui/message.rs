@@ -93,7 +93,7 @@ pub enum Command {
     },
     Cancel,
     /// Profile rung `index` again over runs of its own, unchecked: its picture from the run
-    /// was too thin to read, or mostly the float64 check.
+    /// was too thin to read.
     Resample {
         index: usize,
         budget: Duration,

@@ -39,7 +39,7 @@ impl HtmlReport {
              frame to zoom, “Reset Zoom” to go back, “Search” to highlight frames by name. \
              </span>The standard library's scaffolding is folded away and stacks too rare to see \
              are dropped, as in the terminal. The kernel is green, libraries blue, the runner \
-             and its float64 check amber.</p>"
+             amber; the float64 check, ladder's and not the rung's, is left out.</p>"
         );
         for p in &self.profiles {
             if p.profile.total_samples() == 0 {

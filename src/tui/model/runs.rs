@@ -171,8 +171,8 @@ impl Model {
     }
 
     /// Runs rung `index` of ours again, unseen and unchecked, for a flamegraph worth reading,
-    /// when its profile from the run is thin (under [`THIN_PROFILE`] samples) or mostly the
-    /// float64 check, and nothing else is running. Once: a profile sampled over runs of its
+    /// when its profile from the run is thin (under [`THIN_PROFILE`] samples once the float64
+    /// check is left out), and nothing else is running. Once: a profile sampled over runs of its
     /// own is what there is.
     pub fn resample_if_thin(&mut self, index: usize) -> Vec<Command> {
         let Some(row) = self.rows.get(index) else {
@@ -187,9 +187,8 @@ impl Model {
         let Some(profile) = self.profiles.get(index).and_then(Option::as_ref) else {
             return vec![];
         };
-        let total = profile.total_samples();
-        let checking = profile.matching_samples("reference::verify_") * 100 >= 30 * total.max(1);
-        if row.peer || self.running() || profile.runs > 1 || (total >= THIN_PROFILE && !checking) {
+        if row.peer || self.running() || profile.runs > 1 || profile.total_samples() >= THIN_PROFILE
+        {
             return vec![];
         }
         self.resampling = Some(index);

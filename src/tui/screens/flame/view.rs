@@ -71,21 +71,19 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             }
         }
         // At a small n the float64 check, which looks at every entry, can outweigh a fast
-        // kernel: said, as an export's subtitle says it, so the picture is not read as the
-        // kernel's.
-        _ => match profile_of(view, m)
-            .map(|p| p.matching_samples("reference::verify_") * 100 / tree.total.max(1))
-        {
-            Some(share) if share >= 30 => {
+        // kernel: it is left out of the picture, and said when it weighed, as an export's
+        // subtitle says it.
+        _ => match profile_of(view, m).map(|p| (p.check_share() * 100.0).round()) {
+            Some(share) if share >= 30.0 => {
                 let long = format!(
-                    "Flamegraph: {id} ({} samples; {share}% the float64 check: a larger n shows more kernel)",
+                    "Flamegraph: {id} ({} samples; the float64 check, {share:.0}% of them, left out)",
                     tree.total
                 );
-                // A narrow panel keeps the share, not the advice.
+                // A narrow panel keeps the share.
                 if long.chars().count() + 4 <= usize::from(left.width) {
                     long
                 } else {
-                    format!("{id} ({share}% the float64 check)")
+                    format!("{id} (check left out: {share:.0}%)")
                 }
             }
             _ => match profile_of(view, m).map_or(0, |p| p.runs) {
