@@ -12,8 +12,8 @@ mod svg;
 mod symbols;
 mod view;
 
-use std::fmt::Write as _;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io;
 
 pub use cpu::{CpuProfiler, DEFAULT_FREQUENCY};

@@ -48,51 +48,15 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                 human_bytes(st.live_bytes),
             ),
         },
-        // Its run's picture stays until the one over runs of its own arrives.
-        _ if m.resampling == Some(view.rung) => format!(
-            "Flamegraph: {id} ({} samples; running it again for more…)",
-            tree.total
-        ),
-        // As the exported picture's subtitle says: a handful of samples is noise, not a
-        // shape to read.
-        _ if tree.total < crate::report::FEW_SAMPLES => {
-            let samples = format!(
-                "{} sample{}",
-                tree.total,
-                if tree.total == 1 { "" } else { "s" }
-            );
-            let long =
-                format!("Flamegraph: {id} ({samples}: too few to read; a larger n gives more)");
-            // A narrow panel keeps the warning, not the advice.
+        // The CPU picture's title, in full where the panel is wide enough, else short.
+        _ => {
+            let (long, short) = cpu_title(view, m, id, tree.total);
             if long.chars().count() + 4 <= usize::from(left.width) {
                 long
             } else {
-                format!("{id} ({samples}: too few to read)")
+                short
             }
         }
-        // At a small n the float64 check, which looks at every entry, can outweigh a fast
-        // kernel: it is left out of the picture, and said when it weighed, as an export's
-        // subtitle says it.
-        _ => match profile_of(view, m).map(|p| (p.check_share() * 100.0).round()) {
-            Some(share) if share >= 30.0 => {
-                let long = format!(
-                    "Flamegraph: {id} ({} samples; the float64 check, {share:.0}% of them, left out)",
-                    tree.total
-                );
-                // A narrow panel keeps the share.
-                if long.chars().count() + 4 <= usize::from(left.width) {
-                    long
-                } else {
-                    format!("{id} (check left out: {share:.0}%)")
-                }
-            }
-            _ => match profile_of(view, m).map_or(0, |p| p.runs) {
-                runs if runs > 1 => {
-                    format!("Flamegraph: {id} ({} samples over {runs} runs)", tree.total)
-                }
-                _ => format!("Flamegraph: {id} ({} samples)", tree.total),
-            },
-        },
     };
     let b = block(&title, theme);
     let inner = b.inner(left);
@@ -454,4 +418,47 @@ fn stacked(
             .block(block(title, theme)),
         area,
     );
+}
+
+/// A CPU picture's title, long and short: whether it is being sampled again, too thin to read,
+/// how much of it the float64 check was (left out), over how many runs.
+fn cpu_title(view: &FlameView, m: &Model, id: &str, total: u64) -> (String, String) {
+    let profile = profile_of(view, m);
+    let samples = format!("{total} sample{}", if total == 1 { "" } else { "s" });
+    // Its run's picture stays until the one over runs of its own arrives.
+    if m.resampling == Some(view.rung) {
+        return (
+            format!("Flamegraph: {id} ({samples}; running it again for more…)"),
+            format!("{id} (running again for more…)"),
+        );
+    }
+    // As the exported picture's subtitle says: a handful of samples is noise, not a shape to
+    // read.
+    if total < crate::report::FEW_SAMPLES {
+        return (
+            format!("Flamegraph: {id} ({samples}: too few to read; a larger n gives more)"),
+            format!("{id} ({samples}: too few to read)"),
+        );
+    }
+    // At a small n the float64 check, which looks at every entry, can outweigh a fast kernel:
+    // it is left out of the picture, and said when it weighed, as an export's subtitle says.
+    let share = profile.map_or(0.0, |p| (p.check_share() * 100.0).round());
+    if share >= 30.0 {
+        return (
+            format!(
+                "Flamegraph: {id} ({samples}; the float64 check, {share:.0}% of them, left out)"
+            ),
+            format!("{id} (check left out: {share:.0}%)"),
+        );
+    }
+    match profile.map_or(0, |p| p.runs) {
+        runs if runs > 1 => (
+            format!("Flamegraph: {id} ({samples} over {runs} runs)"),
+            format!("{id} ({total} samples, {runs} runs)"),
+        ),
+        _ => (
+            format!("Flamegraph: {id} ({samples})"),
+            format!("{id} ({samples})"),
+        ),
+    }
 }
