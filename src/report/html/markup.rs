@@ -59,7 +59,8 @@ td.wrap{white-space:normal;min-width:16em}td.v{white-space:normal;min-width:5em}
 @media (max-width:1100px){table{font-size:15px}th,td{padding:4px 5px}tr.what td{font-size:14px}}
 @media print{body{background:#fff;color:#000;font-size:12pt;max-width:none}th,dt{color:#000}.note,tr.what td{color:#333}
 a{color:#004}tr.bad td,span.bad{color:#a00}th,td{border-color:#999}.wide{overflow:visible}
-.swatch{outline:1px solid #000;background:var(--paper)!important}.chart .screen,.note .screen{display:none}.chart .paper{display:block}h2,h3{break-after:avoid}tr,.chart,iframe.flame,.flamebox{break-inside:avoid}}
+.swatch{outline:1px solid #000;background:var(--paper)!important}.chart .screen,.note .screen{display:none}.chart .paper{display:block}h2,h3{break-after:avoid}tr,.chart,iframe.flame,.flamebox{break-inside:avoid}
+table{font-size:9.5pt}th,td{padding:3px 4px}td.v{white-space:nowrap}tr.main{break-after:avoid}tr.what td{font-size:9pt}code{font-size:9.5pt}.wide+.note,table+.note{break-before:avoid}p{orphans:2;widows:2}}
 ";
 
 /// Marks the page as rendered once its script has run, counting the flamegraphs whose own
