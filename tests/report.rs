@@ -236,12 +236,23 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
         page.contains("<title>ladder: Lab: my-lab · Predictions: ada</title>"),
         "{page}"
     );
+    // The lab names no one: ada's predictions do not make it hers.
     assert!(
-        page.contains("By ada.") && !page.contains("Run by"),
+        !page.contains("By ada.") && !page.contains("Run by"),
         "{page}"
     );
     assert!(page.contains("<h2 id=\"section-1\">Predictions: ada</h2>"));
     assert!(!page.contains("id=\"table\"") && !page.contains("id=\"chart\""));
+    // Her own predictions alone are hers.
+    ladder()
+        .arg("report")
+        .arg(&learn)
+        .arg("-o")
+        .arg(&only)
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(&only).unwrap();
+    assert!(page.contains("By ada."), "{page}");
 }
 
 #[test]

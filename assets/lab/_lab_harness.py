@@ -374,8 +374,8 @@ def main():
             more = ""
             if len(bad) > 1:
                 bad_rows = len(np.unique(bad[:, 0]))
-                more = " (and %d more entries, in %d row%s)" % (
-                    len(bad) - 1, bad_rows, "" if bad_rows == 1 else "s")
+                more = " (one of %d such entries, in %d row%s)" % (
+                    len(bad), bad_rows, "" if bad_rows == 1 else "s")
             fail(WRONG, "%s: %s returned %s at row %d, column %d%s: a division by a zero vector's norm?"
                  % (name, a.function, S[r, c], start + r, c, more))
         if decoy is not X and rows > 0 and kept_from_decoy(S[0], X, decoy, start):

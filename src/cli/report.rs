@@ -88,15 +88,27 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         }
         None => Vec::new(),
     };
-    // Without runs, the tables' one learner, if they name one and the same.
+    // Without runs: the tables' learner, when every table names the same one; tables of
+    // several people are no one's in particular, and said.
     let mut whose: Vec<String> = tables_of.iter().map(|(_, w)| w.clone()).collect();
     whose.sort_by_key(|w| w.to_lowercase());
     whose.dedup_by(|a, b| a.to_lowercase() == b.to_lowercase());
+    let tables_by = match &whose[..] {
+        [one] if results.is_none() && tables_of.len() == sections.len() => Some(one.clone()),
+        [_, _, ..] if results.is_none() => {
+            let said = format!(
+                "the tables are by {}: the report names no one (ladder class puts students \
+                 side by side)",
+                whose.join(", ")
+            );
+            sayln!("warning: {said}");
+            warnings.push(said);
+            None
+        }
+        _ => None,
+    };
     let report = HtmlReport {
-        tables_by: match (&results, &whose[..]) {
-            (None, [one]) => Some(one.clone()),
-            _ => None,
-        },
+        tables_by,
         results,
         profiles,
         scale,

@@ -99,6 +99,7 @@ impl App {
         let first_row = self.rows.len();
         self.model.add_peers(specs);
         self.lab = Some(LabState::new(the_lab, first_row, unlock_all));
+        self.model.may_resample = false;
         self.model.idle_hint =
             "Save a step's file, or select it and press Enter; a runs every step in order.";
         self.screen = Screen::Lab;
@@ -216,6 +217,10 @@ impl App {
                 // A peer's profile is its own stacks, sampled by py-spy.
                 if let Some(i) = m.rung_index(&rung) {
                     m.profiles[i] = Some(profile);
+                    // A new picture may be run again for more samples, once.
+                    if let Some(tried) = m.resampled.get_mut(i) {
+                        *tried = false;
+                    }
                     if let Some(l) = self.lab.as_mut() {
                         l.profiled = Some(i);
                     }
@@ -234,8 +239,12 @@ impl App {
                             m.profiles[i] = Some(p);
                         }
                     }
-                    // A cancel says itself ("cancelling…"); the run's own picture stays.
-                    Err(_) if cancelled => {}
+                    // The run's own picture stays.
+                    Err(_) if cancelled => {
+                        m.notice = Some(Notice::Info(format!(
+                            "stopped running {rung} again: its flamegraph is its run's"
+                        )));
+                    }
                     Err(why) => {
                         m.notice = Some(Notice::Info(format!(
                             "{rung}'s flamegraph stays its run's: running it again for more \

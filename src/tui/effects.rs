@@ -35,10 +35,10 @@ pub(super) struct Effects {
     /// Taken when the first run on the current workload starts: the memory view shows what
     /// the runs allocated and left live, not the workload or the app around them.
     runs_mark: Option<crate::profile::alloc::Mark>,
-    /// The report and flamegraph files this app has written: written again, they are
-    /// replaced; a file of that name from before (another session, `ladder report`) is kept.
-    /// Each as asked, and where it went.
-    exported: Vec<(PathBuf, PathBuf)>,
+    /// The reports (`w`) this app has written: where each was to go, and where it went.
+    /// Written again, it is replaced; a file from before the session (another session's,
+    /// `ladder report`'s) is kept.
+    reports: Vec<(PathBuf, PathBuf)>,
 }
 
 fn named(name: &str) -> std::thread::Builder {
@@ -46,12 +46,12 @@ fn named(name: &str) -> std::thread::Builder {
 }
 
 impl Effects {
-    /// Tells the app what an export asked as `asked` wrote, and remembers the file as this
+    /// Tells the app what a report meant for `asked` wrote, and remembers the file as this
     /// app's own.
-    fn note_export(&mut self, asked: PathBuf, msg: Result<crate::tui::message::Wrote, String>) {
+    fn note_report(&mut self, asked: PathBuf, msg: Result<crate::tui::message::Wrote, String>) {
         if let Ok(w) = &msg {
-            self.exported.retain(|(a, _)| *a != asked);
-            self.exported.push((asked, w.path.clone()));
+            self.reports.retain(|(a, _)| *a != asked);
+            self.reports.push((asked, w.path.clone()));
         }
         let _ = self.tx.send(Event::App(Msg::Exported(msg)));
     }
@@ -69,7 +69,7 @@ impl Effects {
             lab: false,
             thread: named,
             runs_mark: None,
-            exported: Vec::new(),
+            reports: Vec::new(),
         }
     }
 
@@ -335,11 +335,11 @@ impl Effects {
                 let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportReport(path, results, flames) => {
-                let asked = path.clone();
+                // Where it can be written, then beside a report from before the session.
                 let (path, moved) = export::writable(path);
-                let (path, kept) = export::beside_older(&asked, path, &self.exported);
-                let msg = export::report(path, *results, flames).map(|w| w.and(&moved).and(&kept));
-                self.note_export(asked, msg);
+                let (went, kept) = export::beside_older(&path, &self.reports);
+                let msg = export::report(went, *results, flames).map(|w| w.and(&moved).and(&kept));
+                self.note_report(path, msg);
             }
             Command::ExportFlame {
                 path,
@@ -347,12 +347,9 @@ impl Effects {
                 title,
                 unit,
             } => {
-                let asked = path.clone();
                 let (path, moved) = export::writable(path);
-                let (path, kept) = export::beside_older(&asked, path, &self.exported);
-                let msg =
-                    export::flame(path, &profile, &title, unit).map(|w| w.and(&moved).and(&kept));
-                self.note_export(asked, msg);
+                let msg = export::flame(path, &profile, &title, unit).map(|w| w.and(&moved));
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::ExportDiff {
                 path,
@@ -361,12 +358,10 @@ impl Effects {
                 title,
                 speedup,
             } => {
-                let asked = path.clone();
                 let (path, moved) = export::writable(path);
-                let (path, kept) = export::beside_older(&asked, path, &self.exported);
                 let msg = export::diff(path, (&before.0, &before.1), &after, &title, speedup)
-                    .map(|w| w.and(&moved).and(&kept));
-                self.note_export(asked, msg);
+                    .map(|w| w.and(&moved));
+                let _ = self.tx.send(Event::App(Msg::Exported(msg)));
             }
             Command::SnapshotMemory => {
                 // Resolving symbols takes a moment the first time: off the UI thread.

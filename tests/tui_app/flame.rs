@@ -221,6 +221,13 @@ fn a_picture_that_is_mostly_the_check_is_sampled_again_and_a_failure_is_said() {
         Some(40),
         "its run's stays"
     );
+    // Once tried, not again at each key: e exports the run's picture.
+    let _ = app.update(key(KeyCode::Esc));
+    assert!(app.update(ch('f')).is_empty());
+    assert!(matches!(
+        &app.update(ch('e'))[..],
+        [Command::ExportFlame { .. }]
+    ));
     // A wrong answer's picture is not run again (there is no verified run to repeat).
     let mut app = ready_app();
     let _ = app.update(key(KeyCode::Enter));
@@ -234,4 +241,23 @@ fn a_picture_that_is_mostly_the_check_is_sampled_again_and_a_failure_is_said() {
     let _ = app.update(Msg::RungFinished(Box::new(wrong)));
     assert!(app.update(ch('f')).is_empty());
     assert_eq!(app.resampling, None);
+    // Nor the leak lesson's rung, whose every run keeps what it made.
+    let mut app = ready_app();
+    let leaky = app.rows.iter().position(|r| r.info.id == "leaky").unwrap();
+    let _ = app.update(Msg::Profiled {
+        rung: "leaky".into(),
+        profile: folded_profile("ladder-runner;ladder::rungs::leak::rows 3\n"),
+    });
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "leaky",
+        ladder::rungs::Step::Native,
+        0.01,
+        false,
+    ))));
+    app.selected = leaky;
+    assert!(app.update(ch('f')).is_empty());
+    assert!(matches!(
+        &app.update(ch('e'))[..],
+        [Command::ExportFlame { .. }]
+    ));
 }

@@ -28,18 +28,15 @@ fn write_one(path: PathBuf, bytes: &[u8]) -> Written {
     }
 }
 
-/// Where an export asked as `asked` goes (`path`, once [`writable`]): where this app wrote it
-/// before (`ours`: as asked, where it went), else `path`, unless a file is there from before
-/// (another session's, `ladder report`'s), which is the user's and is kept. Then the first
-/// free `NAME-2.EXT`, `NAME-3.EXT`…, with what the notice says of the one kept.
-pub(super) fn beside_older(
-    asked: &Path,
-    path: PathBuf,
-    ours: &[(PathBuf, PathBuf)],
-) -> (PathBuf, String) {
-    if let Some((_, went)) = ours.iter().find(|(a, _)| a == asked) {
+/// Where a report meant for `path` (once [`writable`]) goes: where this app wrote it before
+/// (`ours`: meant for, went to), else `path`, unless a file is there from before (another
+/// session's, `ladder report`'s), which is the user's and is kept. Then the first free
+/// `NAME-2.EXT`, `NAME-3.EXT`…, with what the notice says of the one kept.
+pub(super) fn beside_older(path: &Path, ours: &[(PathBuf, PathBuf)]) -> (PathBuf, String) {
+    if let Some((_, went)) = ours.iter().find(|(a, _)| a == path) {
         return (went.clone(), String::new());
     }
+    let path = path.to_path_buf();
     if !path.exists() {
         return (path, String::new());
     }

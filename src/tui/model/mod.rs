@@ -144,6 +144,12 @@ pub struct Model {
     pub profiles: Vec<Option<Arc<Profile>>>,
     /// The rung being run again, unseen, for a flamegraph with enough samples to read.
     pub resampling: Option<usize>,
+    /// Rows whose picture has been run again once (or tried to be): not again until a new
+    /// profile of theirs arrives.
+    pub resampled: Vec<bool>,
+    /// Whether `f` may run a rung again for its picture. Not in a lab: there the worker also
+    /// runs a saved step's check, which a rerun would hold back.
+    pub may_resample: bool,
     /// The latest snapshot of the bytes still live, by allocating stack, and the totals.
     pub memory: Option<(Arc<Profile>, crate::profile::alloc::AllocStats)>,
     /// A Python program's memory flamegraph (the leak lesson's), with its title and the file
@@ -186,6 +192,8 @@ impl Model {
         let mut model = Self {
             profiles: vec![None; rows.len()],
             resampling: None,
+            resampled: vec![false; rows.len()],
+            may_resample: true,
             rows,
             selected: 0,
             unlock_all,
@@ -231,6 +239,7 @@ impl Model {
                 peer: true,
             });
             self.profiles.push(None);
+            self.resampled.push(false);
         }
     }
 

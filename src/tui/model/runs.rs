@@ -86,7 +86,7 @@ impl Model {
     fn may_start(&mut self) -> bool {
         if let Some(i) = self.resampling {
             self.notice = Some(Notice::Error(format!(
-                "{} is running again for its flamegraph (a moment; Esc cancels it)",
+                "{} is running again for its flamegraph: a moment",
                 self.rows[i].info.id
             )));
             return false;
@@ -187,10 +187,21 @@ impl Model {
         let Some(profile) = self.profiles.get(index).and_then(Option::as_ref) else {
             return vec![];
         };
-        if row.peer || self.running() || profile.runs > 1 || profile.total_samples() >= THIN_PROFILE
+        // Once per picture: a rerun that failed (its budget lowered since, say) is not tried
+        // again at each key. Nor a rung whose every run keeps what it made (the leak lesson's).
+        let once = !self.resampled.get(index).copied().unwrap_or(true);
+        if row.peer
+            || !once
+            || !self.may_resample
+            || self.running()
+            || self.ready_to_run().is_err()
+            || profile.runs > 1
+            || profile.total_samples() >= THIN_PROFILE
+            || !crate::rungs::find(row.info.id).is_some_and(|r| r.rerun_is_harmless())
         {
             return vec![];
         }
+        self.resampled[index] = true;
         self.resampling = Some(index);
         vec![Command::Resample {
             index,
