@@ -147,7 +147,7 @@ pub fn exec(args: &FlameArgs) -> Result<ExitCode> {
     };
     let input: Vec<&std::path::Path> = args.input.input.as_deref().into_iter().collect();
     super::common::check_output(&output, &input, Some(exts))
-        .with_context(|| format!("-o for --format {format}"))?;
+        .with_context(|| format!("-o (a {format} file)"))?;
     let interactive = std::io::stderr().is_terminal();
     let Prepared {
         workload,
@@ -326,7 +326,7 @@ fn flame_peer(args: &FlameArgs, id: &str) -> Result<ExitCode> {
     let exts: &[&str] = if folded { &["folded", "txt"] } else { &["svg"] };
     let input: Vec<&std::path::Path> = args.input.input.as_deref().into_iter().collect();
     super::common::check_output(&output, &input, Some(exts))
-        .with_context(|| format!("-o for --format {}", if folded { "folded" } else { "svg" }))?;
+        .with_context(|| format!("-o (a {} file)", if folded { "folded" } else { "svg" }))?;
     let Prepared {
         workload,
         machine,

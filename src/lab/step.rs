@@ -140,35 +140,76 @@ pub fn row_id(step: &LabStep) -> String {
 }
 
 /// What a frame outside the student's function stands for in a step's profile.
-pub const OUTSIDE: &str = "outside your function (Python start-up, imports, a JIT's compile, \
-                           reading X and writing S)";
+pub const OUTSIDE: &str =
+    "outside your function (Python start-up, imports, reading X and writing S)";
+
+/// What compiling a step stands for in its profile: timed apart, never in its time.
+pub const COMPILING: &str = "compiling (Numba's JIT, Cython's build: timed apart, not in its time)";
+
+/// Frames of a compiler at work (Numba and LLVM, Cython and the C build it drives).
+const COMPILER_FRAMES: [&str; 8] = [
+    "_compile_for_args",
+    "numba/core/compiler",
+    "llvmlite/",
+    "Cython/Compiler",
+    "Cython/Build",
+    "pyximport",
+    "setuptools/",
+    "distutils/",
+];
+
+/// The harness's frame that makes the timed call (`timed_call` in `_lab_harness.py`), and the
+/// watch's wrapper of a compiled function (`_lab_watch.py`): below either, with no Python
+/// frame of the step's file, the time is in the student's compiled code.
+const CALLS_INTO_COMPILED: [&str; 2] = ["timed_call (", "Timed.__call__ ("];
 
 /// A step's profile (py-spy's folded stacks) cut to the student's own code: each stack starts
-/// at the first frame in `file_name`; a stack that never enters it is counted as one frame,
-/// [`OUTSIDE`], so the shares stay true.
+/// at the first frame in `file_name`; compiling is one frame, [`COMPILING`]; a sample in
+/// the student's compiled code (no Python frame of it) is `similarity (FILE, compiled)`;
+/// ladder's own check in the step's process (`_lab_native.py`'s probe) is left out, as the
+/// float64 check is out of a rung's; any other stack is one frame, [`OUTSIDE`], so the
+/// shares stay true.
 #[must_use]
 pub fn focus_folded(folded: &str, file_name: &str) -> String {
     let inside = [format!("({file_name}:"), format!("/{file_name}:")];
-    // Compiled code (a Cython module, an @njit function) has no Python frames of its own file:
-    // then nothing is cut, and its time shows under the harness line that called it.
-    if !folded
-        .lines()
-        .any(|l| inside.iter().any(|i| l.contains(i.as_str())))
-    {
-        return folded.to_string();
-    }
     let mut out = String::with_capacity(folded.len());
     for line in folded.lines() {
         let Some((stack, count)) = line.rsplit_once(' ') else {
             continue;
         };
         let frames: Vec<&str> = stack.split(';').collect();
-        // The file's top level (`<module>`) is its imports, run once: outside the function.
-        match frames.iter().position(|f| {
+        if frames.iter().any(|f| f.contains("_lab_native.py:")) {
+            continue;
+        }
+        let compiled = || format!("similarity ({file_name}, compiled)");
+        if frames
+            .iter()
+            .any(|f| COMPILER_FRAMES.iter().any(|c| f.contains(c)))
+        {
+            out.push_str(COMPILING);
+        } else if let Some(at) = frames.iter().position(|f| {
+            // The file's top level (`<module>`) is its imports, run once: outside the function.
             !f.starts_with("<module> ") && inside.iter().any(|i| f.contains(i.as_str()))
         }) {
-            Some(at) => out.push_str(&frames[at..].join(";")),
-            None => out.push_str(OUTSIDE),
+            // The student's frames, with the watch's wrapper named for what runs under it.
+            let kept: Vec<String> = frames[at..]
+                .iter()
+                .map(|f| {
+                    if f.starts_with("Timed.__call__ (") {
+                        compiled()
+                    } else {
+                        (*f).to_string()
+                    }
+                })
+                .collect();
+            out.push_str(&kept.join(";"));
+        } else if frames
+            .last()
+            .is_some_and(|f| CALLS_INTO_COMPILED.iter().any(|c| f.starts_with(c)))
+        {
+            out.push_str(&compiled());
+        } else {
+            out.push_str(OUTSIDE);
         }
         out.push(' ');
         out.push_str(count);
@@ -203,9 +244,37 @@ mod tests {
             focus_folded(imports, "03_numpy.py"),
             format!("{OUTSIDE} 30\nsimilarity (03_numpy.py:20) 10\n")
         );
-        // Another step's file of a similar name is not the student's; with none of the
-        // student's frames at all (compiled code), the profile is left whole.
+        // Another step's file of a similar name is not the student's.
         let other = "f (x01_naive.py:1) 2\n";
-        assert_eq!(focus_folded(other, "01_naive.py"), other);
+        assert_eq!(focus_folded(other, "01_naive.py"), format!("{OUTSIDE} 2\n"));
+    }
+
+    #[test]
+    fn a_compiled_step_s_profile_shows_its_code_its_compiling_and_not_ladder_s_probe() {
+        let cython = "<module> (_lab_harness.py:401);main (_lab_harness.py:253);timed_call \
+                      (_lab_harness.py:60) 75\n\
+                      <module> (_lab_harness.py:401);main (_lab_harness.py:234);probe \
+                      (_lab_native.py:264);wrong_answer (_lab_native.py:122) 48\n\
+                      <module> (_lab_harness.py:401);main (_lab_harness.py:165);load \
+                      (_lab_load.py:247);<module> (Cython/Compiler/Builtin.py:1023) 21\n\
+                      <module> (_lab_harness.py:401);main (_lab_harness.py:165);load \
+                      (_lab_load.py:247);<module> (numpy/__init__.py:1) 9\n";
+        assert_eq!(
+            focus_folded(cython, "04_cython.pyx"),
+            format!("similarity (04_cython.pyx, compiled) 75\n{COMPILING} 21\n{OUTSIDE} 9\n")
+        );
+        let numba = "<module> (_lab_harness.py:401);main (_lab_harness.py:227);similarity \
+                     (05_numba.py:25);_DispatcherBase._compile_for_args \
+                     (numba/core/dispatcher.py:1);NewPassManager.run \
+                     (llvmlite/binding/newpassmanagers.py:122) 42\n\
+                     <module> (_lab_harness.py:401);main (_lab_harness.py:253);timed_call \
+                     (_lab_harness.py:60);similarity (05_numba.py:25);Timed.__call__ \
+                     (_lab_watch.py:325) 9\n";
+        assert_eq!(
+            focus_folded(numba, "05_numba.py"),
+            format!(
+                "{COMPILING} 42\nsimilarity (05_numba.py:25);similarity (05_numba.py, compiled) 9\n"
+            )
+        );
     }
 }

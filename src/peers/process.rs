@@ -145,15 +145,39 @@ impl Kept {
     }
 
     /// The text, invalid UTF-8 replaced rather than lost; a gap says how much was dropped.
+    /// Control characters are made visible: a program's escape codes, shown in a table or a
+    /// terminal later, must not clear the screen or colour what follows.
     fn text(&self) -> String {
-        let mut s = String::from_utf8_lossy(&self.head).into_owned();
+        let mut s = visible(&String::from_utf8_lossy(&self.head));
         if self.dropped > 0 {
             let _ = write!(s, "\n[… {} bytes not kept …]\n", self.dropped);
         }
         let (a, b) = self.tail.as_slices();
-        s.push_str(&String::from_utf8_lossy(&[a, b].concat()));
+        s.push_str(&visible(&String::from_utf8_lossy(&[a, b].concat())));
         s
     }
+}
+
+/// `text` with its control characters as `cat -v` shows them (`^[` for escape), but for
+/// line breaks and tabs; a carriage return (a progress bar redrawing its line) ends a line.
+#[must_use]
+pub fn visible(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' => out.push('\n'),
+            '\u{7f}' => out.push_str("^?"),
+            c if u32::from(c) < 0x20 => {
+                out.push('^');
+                out.push(char::from(b'@' + c as u8));
+            }
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// How long the output of a program that has ended may still take to arrive: a pipe held
@@ -503,9 +527,9 @@ fn wait(
             };
             return Err(match kernel_started {
                 Some(at) => format!(
-                    "its timed part was still running {:.0} s after it started (the limit \
-                     here: {:.0} s): killed it and everything it started (a loop that never \
-                     ends, or a budget too short for one row){grew}",
+                    "its call was still running {:.0} s after it started (the limit here: \
+                     {:.0} s): killed it and everything it started (a loop that never ends, or \
+                     a budget too short for one row){grew}",
                     now.saturating_sub(at).as_secs_f64(),
                     limits.kernel.as_secs_f64()
                 ),

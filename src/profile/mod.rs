@@ -24,6 +24,9 @@ pub use view::{SLIDE_MIN_SHARE, StackView};
 /// `verify_topk`): see [`Profile::without_check`].
 pub const CHECK_FRAMES: &str = "workload::reference::verify_";
 
+/// What a frame of ladder's own measuring holds: see [`Profile::without_instruments`].
+const INSTRUMENT_FRAMES: &str = "ladder::monitor::";
+
 /// Why a profile could not be captured or read.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -157,6 +160,19 @@ impl Profile {
             stacks,
             ..self
         }
+    }
+
+    /// The same without the stacks in ladder's own measuring on the threads that run a rung
+    /// (its load, CPU time and memory read before and after, the freed memory handed back):
+    /// as the instruments' own threads are left out, so is their work on the rung's thread.
+    #[must_use]
+    pub fn without_instruments(self) -> Self {
+        let stacks = self
+            .stacks
+            .into_iter()
+            .filter(|(frames, _)| !frames.iter().any(|f| f.contains(INSTRUMENT_FRAMES)))
+            .collect();
+        Self { stacks, ..self }
     }
 
     /// The float64 check's share of all the samples taken, the ones left out included.
@@ -324,6 +340,19 @@ mod tests {
             1000,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn ladder_s_own_measuring_on_the_rung_s_thread_is_not_the_rung_s_work() {
+        let p = Profile::from_folded(
+            "ladder-runner;ladder::run::runner::Runner::run_and_verify;ladder::monitor::OtherLoad::start;procfs::process::parse_stat_file 3\n\
+             ladder-runner;ladder::run::runner::Runner::run_and_verify;ladder::rungs::naive::dot 97\n",
+            997,
+        )
+        .unwrap()
+        .without_instruments();
+        assert_eq!(p.total_samples(), 97);
+        assert_eq!(p.matching_samples("parse_stat_file"), 0);
     }
 
     #[test]

@@ -108,11 +108,12 @@ impl Profile {
     }
 
     /// Each stack cut at the first frame whose path from the root holds less than `share` of
-    /// all samples: its samples count for the frame above, so widths stay true, and a deep
-    /// one-sample tower no longer sets the picture's height.
+    /// all samples, or a single sample: its samples count for the frame above, so widths stay
+    /// true, and a deep one-sample tower no longer sets the picture's height (at 100 samples,
+    /// 1% is one sample, and a rayon split's fifty frames drew a page of it).
     #[must_use]
     pub fn without_rare(&self, share: f64) -> Profile {
-        let min = self.total_samples() as f64 * share;
+        let min = (self.total_samples() as f64 * share).max(2.0);
         let mut prefix: HashMap<&[String], u64> = HashMap::new();
         for (stack, count) in &self.stacks {
             for depth in 1..=stack.len() {
@@ -247,6 +248,22 @@ mod tests {
         assert!(folded.contains(
             "w;rayon_core::registry::main_loop;rayon_core::sleep::Sleep::sleep;syscall 10\n"
         ));
+    }
+
+    #[test]
+    fn a_lone_sample_is_never_a_tower_even_where_one_is_a_whole_percent() {
+        let deep: Vec<String> = (0..50).map(|i| format!("rayon::join_{i}")).collect();
+        let p = Profile::from_folded(
+            &format!(
+                "w;ladder::rungs::t 98\nw;ladder::rungs::t;{} 1\nw;ladder::rungs::t;kernel 1\n",
+                deep.join(";")
+            ),
+            1000,
+        )
+        .unwrap()
+        .without_rare(0.01);
+        assert_eq!(p.total_samples(), 100, "no sample is lost");
+        assert!(p.stacks.iter().all(|(s, _)| s.len() <= 2), "{:?}", p.stacks);
     }
 
     #[test]

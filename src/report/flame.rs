@@ -70,7 +70,7 @@ pub fn diff_subtitle(
     if let Some(share) = [b.check_share(), a.check_share()]
         .into_iter()
         .reduce(f64::max)
-        .filter(|&s| s >= 0.3)
+        .filter(|&s| (s * 100.0).round() >= 30.0)
     {
         parts.push((
             format!(
@@ -105,16 +105,14 @@ pub fn flame_subtitle(
     // A Python peer's stacks are its whole process's (py-spy's), start-up and imports included.
     let python = profile.is_python();
     let total = profile.total_samples();
+    let samples = format!(
+        "{total} {}sample{}",
+        if python { "py-spy " } else { "" },
+        if total == 1 { "" } else { "s" }
+    );
     parts.push((
-        format!(
-            "{total} {}samples, {}",
-            if python { "py-spy " } else { "" },
-            profile.rate_words()
-        ),
-        Some(format!(
-            "{total} {}samples",
-            if python { "py-spy " } else { "" }
-        )),
+        format!("{samples}, {}", profile.rate_words()),
+        Some(samples),
     ));
     if profile.runs > 1 {
         // A fast rung was run again until the picture held enough samples to read.
@@ -157,7 +155,7 @@ pub fn flame_subtitle(
     // At a small n the check against float64, which looks at every entry, can outweigh a
     // fast rung's kernel: it is left out of the picture, and said when it weighed.
     let share = profile.check_share();
-    if share >= 0.3 {
+    if (share * 100.0).round() >= 30.0 {
         parts.push((
             format!(
                 "the float64 check ({:.0}% of the samples) left out",

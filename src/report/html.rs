@@ -364,6 +364,11 @@ fn section(h: &mut String, i: usize, s: &TableSection) {
     if !s.intro.is_empty() {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&s.intro));
     }
+    // A table of nothing (lessons opened, no prediction made yet) says so, not a bare header.
+    if s.rows.is_empty() {
+        let _ = writeln!(h, "<p class=\"note\">Nothing is recorded in it yet.</p>");
+        return;
+    }
     let _ = write!(h, "<div class=\"wide\"><table><thead><tr>");
     for c in &s.header {
         let _ = write!(h, "<th class=\"t\">{}</th>", esc(c));

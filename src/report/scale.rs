@@ -78,8 +78,13 @@ pub fn load_note(sweep: &Sweep) -> Option<String> {
         });
         format!("every point ({lo:.0}–{hi:.0}% of a core)")
     } else {
-        let mut rungs: Vec<&str> = loaded.iter().map(|p| p.rung.as_str()).collect();
-        rungs.dedup();
+        // Each rung once, in the order first met (the points go size by size).
+        let mut rungs: Vec<&str> = Vec::new();
+        for p in &loaded {
+            if !rungs.contains(&p.rung.as_str()) {
+                rungs.push(p.rung.as_str());
+            }
+        }
         rungs
             .iter()
             .map(|r| {
@@ -261,6 +266,20 @@ mod tests {
         let csv = scale_csv(&s);
         assert!(csv.lines().next().unwrap().ends_with(",load_elsewhere"));
         assert!(csv.contains("naive,2000,4,true,1,true,0.500"), "{csv}");
+        // Points go size by size: each rung is named once, with its sizes.
+        let mut by_size = sweep();
+        by_size.points.swap(1, 2);
+        let mut quiet = by_size.points[1].clone();
+        quiet.n = 2000;
+        by_size.points.push(quiet);
+        for p in &mut by_size.points[..3] {
+            p.load_elsewhere = Some(0.5);
+        }
+        let note = load_note(&by_size).unwrap();
+        assert!(
+            note.contains(": naive at n = 1000 (50%), 2000 (50%); topk at n = 1000 (50%):"),
+            "{note}"
+        );
         // Every point under load is said in two words and a range, not one by one.
         for p in &mut s.points {
             p.load_elsewhere = Some(0.9);

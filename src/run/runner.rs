@@ -125,7 +125,7 @@ impl Runner {
             .map(|(a, b)| b.saturating_sub(a).as_secs_f64());
         let profile = profiler
             .and_then(|p| p.finish_over(cpu_s))
-            .map(|p| Profile { runs, ..p }.without_check());
+            .map(|p| Profile { runs, ..p }.without_check().without_instruments());
         // A peer's peak is its own process's; ours holds the profiler's tables too.
         if report.peer.is_none() {
             report.peak_rss_bytes = report
@@ -195,7 +195,7 @@ impl Runner {
                 format!("{} did not complete a run this time", rung.info().id)
             }));
         }
-        profile.map(|p| Profile { runs, ..p })
+        profile.map(|p| Profile { runs, ..p }.without_check().without_instruments())
     }
 
     /// Runs `rung` again, unseen and unchecked, while `profiler` holds fewer than

@@ -158,9 +158,9 @@ pub fn footer_keys(app: &App, width: u16) -> &'static str {
              Esc back · ? help · q quit",
         ],
         Screen::Ladder if app.demo.is_some() => &[
-            "space pause · n next · r repeat · Esc cancel · m NOTES.md · w report · ? help · q quit",
-            "space pause · n next · r repeat · Esc cancel · m notes · w report · ? help · q quit",
-            "space pause · n next · r repeat · Esc cancel · m notes · w report\n? help · q quit",
+            "space pause · n next · r repeat · Esc cancel · f flamegraph · m NOTES.md · w report · ? help · q quit",
+            "space pause · n next · r repeat · Esc cancel · f flame · m notes · w report · ? help · q quit",
+            "space pause · n next · r repeat · Esc cancel · f flame · m notes · w report\n? help · q quit",
         ],
         Screen::Ladder => &[
             "↑↓ select · Enter run · a climb all · Esc cancel · l lessons · f flamegraph · s settings · r results · h history · g scaling · m NOTES.md · w report · ? help · q quit",

@@ -97,7 +97,7 @@ fn a_wrong_quick_check_is_the_verdict_and_nothing_is_timed() {
     assert!(starts(cmds).is_empty());
     assert!(
         notice(&app).contains("01_naive.py, on 200 rows: wrong answer: S[7][9] is off by 3.50e0")
-            && notice(&app).contains("not timed: fix it and save"),
+            && notice(&app).contains("so no time is taken on the lab's size: fix it and save"),
         "{}",
         notice(&app)
     );

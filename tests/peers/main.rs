@@ -245,7 +245,7 @@ fn a_hung_peer_is_killed_with_its_children() {
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     match &rep.status {
         RunStatus::Failed(why) => assert!(
-            why.contains("its timed part was still running") && why.contains("killed"),
+            why.contains("its call was still running") && why.contains("killed"),
             "{why}"
         ),
         other => panic!("{other:?}"),

@@ -213,12 +213,31 @@ fn demo_climbs_by_itself_and_obeys_pause_step_and_repeat() {
         app.update(ch('n'))[..],
         [Command::Run { index: 1, .. }]
     ));
+    let _ = app.update(Msg::Profiled {
+        rung: "algorithmic".into(),
+        profile: std::sync::Arc::new(
+            ladder::profile::Profile::from_folded(
+                "ladder-runner;ladder::rungs::algorithmic::rows 400\n",
+                997,
+            )
+            .unwrap(),
+        ),
+    });
     let _ = app.update(Msg::RungFinished(Box::new(report(
         "algorithmic",
         Step::Algorithm,
         40.0,
         true,
     ))));
+    // f shows the last rung's flamegraph for a question from the room; the climb waits.
+    let _ = app.update(ch('f'));
+    assert_eq!(app.screen, Screen::Flame);
+    assert_eq!(app.flame.rung, 1);
+    for _ in 0..100 {
+        assert!(app.update(Msg::Tick).is_empty());
+    }
+    let _ = app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Ladder);
     // r repeats from the bottom.
     let _ = app.update(ch('r'));
     assert!(app.rows.iter().all(|r| r.report.is_none()));

@@ -282,3 +282,16 @@ fn a_program_that_takes_more_memory_than_it_may_is_killed_and_told() {
         "killed at once, not at the hang limit"
     );
 }
+
+#[test]
+fn a_program_s_escape_codes_are_kept_visible_never_sent_to_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("mark");
+    let call = sh(
+        r"printf 'debug \033[2J\033[31mRED\033[0m\r\n10%%\r20%%\n\ttab\n' >&2",
+        &mark,
+        None,
+    );
+    let f = run(&call).unwrap();
+    assert_eq!(f.stderr, "debug ^[[2J^[[31mRED^[[0m\n10%\n20%\n\ttab\n");
+}

@@ -68,7 +68,7 @@ impl HtmlReport {
                     let _ = writeln!(
                         h,
                         "<p class=\"note\">Only {samples} sample{}: too few to read proportions \
-                         from (set-up and verification may outweigh the kernel). A larger n gives \
+                         from (set-up may outweigh the kernel). A larger n gives \
                          more.</p>",
                         if samples == 1 { "" } else { "s" }
                     );

@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, ladder, live};
+use super::{Nav, Outcome, ladder, live};
 use crate::report::human_speedup;
 use crate::tui::message::Command;
 use crate::tui::model::{Model, Notice, Status};
@@ -103,6 +103,33 @@ pub fn on_key(demo: &mut Demo, m: &mut Model, key: KeyEvent) -> Outcome {
             Outcome::default()
         }
         KeyCode::Esc => m.cancel().into(),
+        // The last rung's flamegraph, for a question from the room: the climb waits for it.
+        KeyCode::Char('f') => {
+            if m.running() {
+                m.notice = Some(Notice::Info(
+                    "a rung is running: f shows its flamegraph once it ends".into(),
+                ));
+                return Outcome::default();
+            }
+            let Some(i) = m
+                .live
+                .as_ref()
+                .map(|l| l.index)
+                .filter(|&i| m.profiles.get(i).is_some_and(Option::is_some))
+            else {
+                m.notice = Some(Notice::Info("no rung has run yet: nothing to show".into()));
+                return Outcome::default();
+            };
+            demo.paused = true;
+            m.selected = i;
+            m.notice = Some(Notice::Info(
+                "demo paused: Esc back to it, then space resumes the climb".into(),
+            ));
+            Outcome::go(Nav::Flame {
+                rung: i,
+                memory: false,
+            })
+        }
         KeyCode::Char('m') => m.export().into(),
         // The room's handout, straight from the demo.
         KeyCode::Char('w') => m.export_report().into(),

@@ -47,6 +47,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("space / p", "pause or resume the climb"),
     ("n / →", "start the next rung now"),
     ("r", "repeat the climb from the bottom"),
+    ("f", "the last rung's flamegraph (the demo pauses)"),
     ("Results and history", ""),
     ("m", "write the speedup table as Markdown (NOTES.md)"),
     ("w", "results: write the HTML report (report.html)"),

@@ -376,9 +376,18 @@ fn flame(lab: &LabState, m: &mut Model, diff: bool) -> Outcome {
                 .find(|&r| m.profiles[r].is_some())
         });
         if earlier.is_none() {
-            m.notice = Some(Notice::Error(
-                "no earlier step has a profile to compare with: run it first".into(),
-            ));
+            // A result kept from the last launch, or written by `lab check`, has no profile.
+            let before = lab
+                .step_of_row(row)
+                .and_then(|i| i.checked_sub(1))
+                .map_or_else(
+                    || "the step before".to_string(),
+                    |j| lab.lab.steps[j].file_name(),
+                );
+            m.notice = Some(Notice::Error(format!(
+                "no earlier step has a profile here to compare with: select {before} and press \
+                 Enter (a result kept from before, or from lab check, comes without one)"
+            )));
             return Outcome::default();
         }
     }

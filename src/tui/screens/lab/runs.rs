@@ -133,7 +133,7 @@ pub fn on_quick_checked(lab: &mut LabState, m: &mut Model, mut report: RunReport
                 format!("{file}, ")
             };
             m.notice = Some(Notice::Error(format!(
-                "{whose}on 200 rows: {why}; not timed: fix it and save"
+                "{whose}on 200 rows: {why}; so no time is taken on the lab's size: fix it and save"
             )));
         }
         return cmds;
