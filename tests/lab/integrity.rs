@@ -931,7 +931,7 @@ fn a_product_hidden_from_the_text_is_found_where_the_time_goes() {
     );
     assert!(
         why.contains("called again on other data of X's shape (profiled), S[")
-            && why.contains("compute S from the X each call is given"),
+            && why.contains("a step must be right on any data of this shape"),
         "{why}"
     );
     // Honest loops, all of S computed on the first sight of an X and kept on disk under its
