@@ -175,7 +175,7 @@ pub fn grade(
                     fc.floor.over
                 )),
                 Some(x) if x < fc.floor.at_least => Verdict::NotYet(format!(
-                    "{} {}; it counts from {} faster ({})",
+                    "{} {}; it counts from {} faster ({}){}",
                     if (0.95..=1.05).contains(&x) {
                         "about as fast as".to_string()
                     } else if x < 1.0 {
@@ -185,7 +185,14 @@ pub fn grade(
                     },
                     fc.floor.over,
                     times(fc.floor.at_least),
-                    fc.floor.why
+                    fc.floor.why,
+                    // Prints in a loop cost more than the arithmetic around them.
+                    if report.peer.as_ref().is_some_and(|p| p.printed.is_some()) {
+                        "; it printed while timed, and printing costs time: take the prints \
+                         out to time the step itself"
+                    } else {
+                        ""
+                    }
                 )),
                 Some(_) => lint_verdict(lint),
             },
@@ -227,5 +234,90 @@ pub fn times(x: f64) -> String {
         format!("{x:.1}x")
     } else {
         format!("{x:.0}x")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::VerificationReport;
+
+    #[test]
+    fn a_step_short_of_its_floor_that_printed_while_timed_is_told_prints_cost_time() {
+        let info = crate::rungs::ladder()[0].info();
+        let timed = |seconds: f64, printed: Option<&str>| {
+            let mut r = RunReport::new(&info, 1, 100);
+            r.status = RunStatus::Completed;
+            r.rows_done = 100;
+            r.estimated_s = seconds;
+            r.verification = Some(VerificationReport {
+                passed: true,
+                entries_checked: 1,
+                max_abs_err: 0.0,
+                tolerance: 1e-4,
+                worst: None,
+                expected_found: None,
+                non_finite: false,
+                recall: None,
+            });
+            r.peer = Some(crate::rungs::PeerStats {
+                printed: printed.map(str::to_string),
+                ..Default::default()
+            });
+            r
+        };
+        let naive = StepResult {
+            id: "naive".into(),
+            file: "01_naive.py".into(),
+            title: "t".into(),
+            optional: false,
+            verdict: Verdict::Counts,
+            floor: None,
+            lint: Lint::NotApplicable,
+            report: Some(timed(10.0, None)),
+        };
+        let step = LabStep {
+            id: "algorithmic".into(),
+            file: "02_algorithmic.py".into(),
+            title: "t".into(),
+            step: crate::rungs::Step::Algorithm,
+            output: crate::rungs::OutputKind::Full,
+            input: super::super::spec::Input::Lists,
+            floor: Some(Floor {
+                over: "naive".into(),
+                at_least: 2.0,
+                why: "norms once".into(),
+            }),
+            needs: vec![],
+            programs: vec![],
+            install: String::new(),
+            optional: false,
+            uses_one_of: vec![],
+            own_loops: false,
+            given: false,
+        };
+        let earlier = [naive];
+        let (quiet, _) = grade(&step, &timed(8.0, None), &earlier, &Lint::NotApplicable);
+        assert!(!quiet.line().contains("printed"), "{}", quiet.line());
+        let (loud, _) = grade(
+            &step,
+            &timed(8.0, Some("i 0")),
+            &earlier,
+            &Lint::NotApplicable,
+        );
+        assert!(
+            loud.line()
+                .contains("it printed while timed, and printing costs time"),
+            "{}",
+            loud.line()
+        );
+        // One that reaches its floor counts, prints or not.
+        let (fast, _) = grade(
+            &step,
+            &timed(2.0, Some("i 0")),
+            &earlier,
+            &Lint::NotApplicable,
+        );
+        assert!(fast.counts(), "{fast:?}");
     }
 }
