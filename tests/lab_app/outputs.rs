@@ -129,7 +129,7 @@ fn results_are_kept_for_the_next_launch_while_the_files_are_unchanged() {
     assert_eq!(verdict(&again, 0), Verdict::Counts);
     assert_eq!(again.rows[row(&again, 0)].status, Status::Done);
     assert!(
-        notice(&again).contains("kept from last time"),
+        notice(&again).contains("kept from last time (1 counts;"),
         "{}",
         notice(&again)
     );

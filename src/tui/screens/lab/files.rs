@@ -82,13 +82,16 @@ pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Kept>>) {
             changed.join(", ")
         ),
     };
+    // A kept result may be a failure: how many of them count is said, not left to guess.
+    let counting = lab.results.iter().filter(|r| r.verdict.counts()).count();
     let said = format!(
-        "{back} {} kept from last time (the files are unchanged since){also}",
+        "{back} {} kept from last time ({counting} {}; the files are unchanged since){also}",
         if back == 1 {
             "step's result"
         } else {
             "steps' results"
-        }
+        },
+        if counting == 1 { "counts" } else { "count" }
     );
     m.notice = Some(Notice::Info(said.clone()));
     // Said again when the workload is ready, whose own notice would hide it.
