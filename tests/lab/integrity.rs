@@ -1,12 +1,11 @@
-//! Assessments a guess must not pass: the ruff drill, a library step that does not search an
-//! index, a compiled step that hands its products to a library, a baseline made slower.
+//! Assessments a guess must not pass: the ruff drill, a compiled step that hands its products
+//! to a library, a baseline made slower (the library step's are in `library.rs`, the Numba step's in `numba.rs`).
 
 use std::path::Path;
 
 use super::{
     check, have_numpy, ladder, one_step, one_step_asking, one_step_lab, python_has, reason, step,
 };
-
 #[test]
 fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
     if !have_numpy() {
@@ -52,45 +51,9 @@ fn the_numpy_step_does_not_count_until_ruff_s_finding_is_fixed() {
     assert!(why.starts_with("ruff: 2 NumPy findings to fix"), "{why}");
 }
 
-#[test]
-fn the_library_step_needs_a_library_not_numpy_s_argsort() {
-    if !have_numpy() {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let lab = tmp.path().join("lab");
-    ladder().args(["lab", "init"]).arg(&lab).assert().success();
-    // Right answers, but the full matrix sorted: the question asked, not the step's lesson.
-    let sorted = "import numpy as np\n\n\ndef topk(X, k, start, end):\n    \
-         n = np.linalg.norm(X.astype(np.float64), axis=1)\n    n[n == 0] = 1.0\n    \
-         U = X / n[:, None]\n    S = U[start:end] @ U.T\n    \
-         S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
-         ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
-         return ids, np.take_along_axis(S, ids, axis=1).astype(np.float32)\n";
-    // The same with the library imported and never called (imported is not used), or
-    // called for a helper, not a search.
-    let mut files = vec![sorted.to_string()];
-    if python_has("faiss") {
-        files.push(format!("import faiss  # noqa: F401\n{sorted}"));
-        files.push(sorted.replace(
-            "U = X / n[:, None]",
-            "U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
-             import faiss\n    faiss.normalize_L2(U)",
-        ));
-    }
-    for file in files {
-        refused(
-            &lab,
-            ("07_library.py", &file),
-            "library",
-            "nothing in it searched with faiss or hnswlib, which this step is about",
-        );
-    }
-}
-
 /// Writes `file` (name, text) into the lab at `lab`, checks every step at a small size, and
 /// asserts step `id` does not count, for a reason that holds `want`.
-fn refused(lab: &Path, (name, text): (&str, &str), id: &str, want: &str) {
+pub(super) fn refused(lab: &Path, (name, text): (&str, &str), id: &str, want: &str) {
     std::fs::write(lab.join(name), text).unwrap();
     let (_, doc) = check(
         lab,
@@ -99,69 +62,6 @@ fn refused(lab: &Path, (name, text): (&str, &str), id: &str, want: &str) {
     let s = step(&doc, id);
     assert_eq!(s["counts"], false, "{text}\n{s}");
     assert!(reason(&doc, id).contains(want), "{s}");
-}
-
-#[test]
-fn the_numba_step_needs_a_loop_numba_compiled() {
-    if !have_numpy() || !python_has("numba") {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let lab = tmp.path().join("lab");
-    ladder().args(["lab", "init"]).arg(&lab).assert().success();
-    // Right and fast, with numba imported: NumPy's product under the step's name.
-    refused(
-        &lab,
-        (
-            "05_numba.py",
-            "import numba  # noqa: F401\nimport numpy as np\n\n\ndef similarity(X, start, end):\n    \
-             n = np.linalg.norm(X, axis=1, keepdims=True)\n    n[n == 0] = 1\n    U = X / n\n    \
-             return U[start:end] @ U.T\n",
-        ),
-        "numba",
-        "nothing in it called numba, which this step is about",
-    );
-    // Compiled by Numba, but the product is still the whole matrix's, in one call.
-    refused(
-        &lab,
-        (
-            "05_numba.py",
-            "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef normalise(X):\n    \
-             U = np.empty_like(X)\n    for i in range(X.shape[0]):\n        \
-             n = np.sqrt((X[i] * X[i]).sum())\n        U[i] = X[i] / n if n > 0 else X[i]\n    \
-             return U\n\n\ndef similarity(X, start, end):\n    U = normalise(X)\n    \
-             return U[start:end] @ U.T\n",
-        ),
-        "numba",
-        "05_numba.py:16 uses the @ operator, a library's product",
-    );
-    // A loop compiled for the norms, and NumPy's product beside it under another name.
-    refused(
-        &lab,
-        (
-            "05_numba.py",
-            "import numpy as np\nfrom numba import njit\n\n\n@njit\ndef fix(n):\n    \
-             for i in range(n.shape[0]):\n        if n[i] == 0:\n            n[i] = 1.0\n\n\n\
-             def similarity(X, start, end):\n    n = np.linalg.norm(X, axis=1)\n    fix(n)\n    \
-             U = X / n[:, None]\n    return np.inner(U[start:end], U)\n",
-        ),
-        "numba",
-        "05_numba.py:16 uses inner, a library's product",
-    );
-    // The same under another name: the import names it.
-    refused(
-        &lab,
-        (
-            "05_numba.py",
-            "import numpy as np\nfrom numpy import matmul as mm\nfrom numba import njit\n\n\n\
-             @njit\ndef touch(n):\n    s = 0\n    for i in range(n):\n        s += i\n    \
-             return s\n\n\ndef similarity(X, start, end):\n    touch(3)\n    \
-             n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    U = X / n[:, None]\n    \
-             return mm(U[start:end], U.T)\n",
-        ),
-        "numba",
-        "05_numba.py:2 uses matmul, a library's product",
-    );
 }
 
 #[test]
@@ -226,184 +126,6 @@ fn a_loosened_lab_toml_is_said_wherever_the_grades_go() {
         "{}",
         String::from_utf8_lossy(&table.stdout)
     );
-}
-
-/// A library step's searches are counted as it runs: a search on the side of NumPy's sort
-/// (one row, or an index of one vector) is not the step.
-#[test]
-fn the_library_step_searches_every_row_over_every_vector() {
-    if !have_numpy() || !python_has("faiss") {
-        eprintln!("skipped: faiss is not installed (pip install faiss-cpu)");
-        return;
-    }
-    let asks = "uses_one_of = [\"faiss\", \"hnswlib\"]";
-    let size = ["--n", "300", "--d", "16"];
-    // The whole index, searched for one row beside the sort of every row.
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "topk",
-        asks,
-        &sorted_beside(
-            "index = faiss.IndexFlatIP(U.shape[1]); index.add(U); index.search(U[:1], k)",
-        ),
-        &size,
-    );
-    assert!(
-        why.contains("its index searches were asked for 1 row, but topk was asked for rows "),
-        "{why}"
-    );
-    // Every row searched, in an index of one vector.
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "topk",
-        asks,
-        &sorted_beside(
-            "index = faiss.IndexFlatIP(U.shape[1]); index.add(U[:1]); index.search(U[start:end], k)",
-        ),
-        &size,
-    );
-    assert!(
-        why.contains("the index searched holds 1 vector, but each row's top-k is over all 300"),
-        "{why}"
-    );
-    // faiss's raw search_c is a search too, counted once where search calls it: half the rows
-    // searched through search (whose search_c must not count them again) still falls short.
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "topk",
-        asks,
-        &sorted_beside(
-            "index = faiss.IndexFlatIP(U.shape[1]); index.add(U); \
-             index.search(U[start:end - (end - start) // 2], k)",
-        ),
-        &size,
-    );
-    assert!(why.contains("were asked for 150 rows"), "{why}");
-    let raw = "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
-         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
-         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
-         index = faiss.IndexFlatIP(U.shape[1])\n    index.add(U)\n    m = end - start\n    \
-         q = np.ascontiguousarray(U[start:end])\n    \
-         D = np.empty((m, k + 1), dtype=np.float32)\n    I = np.empty((m, k + 1), dtype=np.int64)\n    \
-         index.search_c(m, faiss.swig_ptr(q), k + 1, faiss.swig_ptr(D), faiss.swig_ptr(I))\n    \
-         keep = I != np.arange(start, end)[:, None]\n    \
-         order = np.argsort(~keep, axis=1, kind='stable')[:, :k]\n    \
-         return np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)\n";
-    let dir = one_step_lab("mine.py", "numpy", "topk", asks, raw);
-    let (code, doc) = check(dir.path(), &size);
-    assert_eq!(code, 0, "{doc}");
-}
-
-/// A top-k step that answers with NumPy's sort of the full matrix, after `search` (a line
-/// that builds and searches an index, or pretends to).
-fn sorted_beside(search: &str) -> String {
-    format!(
-        "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
-         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
-         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    {search}\n    \
-         S = U[start:end] @ U.T\n    \
-         S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
-         ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
-         return ids, np.take_along_axis(S, ids, axis=1)\n"
-    )
-}
-
-/// A Numba step's compiled functions are timed as it runs: NumPy doing the products in a
-/// Python loop beside a do-nothing @njit is not the step; a compiled kernel per row is.
-#[test]
-fn the_numba_step_spends_its_time_in_what_numba_compiled() {
-    if !have_numpy() || !python_has("numba") {
-        eprintln!("skipped: numba is not installed (pip install numba)");
-        return;
-    }
-    let asks = "uses_one_of = [\"numba\"]\nown_loops = true";
-    let size = ["--n", "600", "--d", "128"];
-    let file = |inner: &str, kernel: &str| {
-        format!(
-            "import numpy as np\nfrom numba import njit\n\n\n{kernel}\n\n\n\
-             def similarity(X, start, end):\n    n = np.linalg.norm(X, axis=1)\n    \
-             n[n == 0] = 1.0\n    U = np.ascontiguousarray(X / n[:, None])\n    \
-             out = np.empty((end - start, U.shape[0]))\n    for i in range(start, end):\n        \
-             {inner}\n    return out\n"
-        )
-    };
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "similarity",
-        asks,
-        &file(
-            "out[i - start] = keep((U * U[i]).sum(axis=1))",
-            "@njit\ndef keep(x):\n    for _ in range(1):\n        pass\n    return x",
-        ),
-        &size,
-    );
-    // Told by the time check, or, in the call the native probe watches, by where the time
-    // went: NumPy's element-wise arithmetic.
-    assert!(
-        why.contains("of the call ran outside the functions Numba compiled")
-            || why.contains("of its time was NumPy's element-wise arithmetic"),
-        "{why}"
-    );
-    // The honest row loop: each row's products in a compiled kernel.
-    let row = "@njit\ndef row(U, i, out):\n    for j in range(U.shape[0]):\n        s = 0.0\n        \
-               for k in range(U.shape[1]):\n            s += U[i, k] * U[j, k]\n        out[j] = s";
-    let dir = one_step_lab(
-        "mine.py",
-        "numpy",
-        "similarity",
-        asks,
-        &file("row(U, i, out[i - start])", row),
-    );
-    let (code, doc) = check(dir.path(), &size);
-    assert_eq!(code, 0, "{doc}");
-    // A kernel handed to another compiled function as a value is still a compiled function to
-    // Numba while watched, so the honest call runs, timed.
-    let table = format!(
-        "{row}\n\n\n@njit\ndef table(f, U, start, out):\n    for i in range(start, start + out.shape[0]):\n        \
-         f(U, i, out[i - start])"
-    );
-    let dir = one_step_lab(
-        "mine.py",
-        "numpy",
-        "similarity",
-        asks,
-        &file("pass\n    table(row, U, start, out)", &table),
-    );
-    let (code, doc) = check(dir.path(), &size);
-    assert_eq!(code, 0, "{doc}");
-    // A gufunc Numba compiled (@guvectorize) is the student's loops too, timed like a call.
-    let gufunc = "from numba import guvectorize\n\n\n\
-                  @guvectorize([\"void(float64[:], float64[:, :], float64[:])\"], \"(d),(n,d)->(n)\")\n\
-                  def sims(u, U, out):\n    for j in range(U.shape[0]):\n        s = 0.0\n        \
-                  for k in range(U.shape[1]):\n            s += u[k] * U[j, k]\n        out[j] = s";
-    let dir = one_step_lab(
-        "mine.py",
-        "numpy",
-        "similarity",
-        asks,
-        &file("pass\n    out[:] = sims(U[start:end], U)", gufunc),
-    );
-    let (code, doc) = check(dir.path(), &size);
-    assert_eq!(code, 0, "{doc}");
-    // A step that sees it is watched and raises is told its own error: no run goes unwatched.
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "similarity",
-        asks,
-        &file(
-            "out[i - start] = keep((U * U[i]).sum(axis=1))\n    \
-             if not hasattr(keep, \"py_func\") or type(keep).__module__.startswith(\"_lab\"):\n        \
-             raise TypeError(\"watched\")",
-            "@njit\ndef keep(x):\n    for _ in range(1):\n        pass\n    return x",
-        ),
-        &size,
-    );
-    assert!(why.contains("TypeError: watched"), "{why}");
 }
 
 /// What the file's text cannot show is not allowed where the step is its own loops: a name
@@ -553,34 +275,6 @@ fn a_cython_loop_may_not_hand_each_row_to_numpy_s_reductions() {
     );
 }
 
-#[test]
-fn the_library_step_asks_the_index_for_k_neighbours() {
-    if !have_numpy() || !python_has("hnswlib") {
-        eprintln!("skipped: hnswlib is not installed (pip install hnswlib)");
-        return;
-    }
-    // Every row searched over every vector, for one neighbour each, beside NumPy's sort.
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "topk",
-        "uses_one_of = [\"faiss\", \"hnswlib\"]",
-        "import hnswlib\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
-         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
-         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
-         p = hnswlib.Index(space='ip', dim=U.shape[1])\n    p.init_index(max_elements=len(U))\n    \
-         p.add_items(U)\n    p.knn_query(U[start:end], k=1)\n    S = U[start:end] @ U.T\n    \
-         S[np.arange(end - start), np.arange(start, end)] = -np.inf\n    \
-         ids = np.argsort(-S, axis=1, kind='stable')[:, :k]\n    \
-         return ids, np.take_along_axis(S, ids, axis=1)\n",
-        &["--n", "200", "--d", "16"],
-    );
-    assert!(
-        why.contains("its index searches asked for 1 neighbour a row, but topk asks for k = 10"),
-        "{why}"
-    );
-}
-
 /// A step an instructor asks to use another module is watched as before: NumPy's product in a
 /// step that must use NumPy counts (the harness once broke on it with an AttributeError).
 #[test]
@@ -624,35 +318,6 @@ fn a_comprehension_before_the_norms_is_no_loop_in_a_cython_file() {
     );
     let (code, doc) = check(dir.path(), &[]);
     assert_eq!(code, 0, "{doc}");
-}
-
-/// A Numba step that keeps what its first call worked out, whatever X the next call brings,
-/// is told so: the first call (which compiles) is given other data.
-#[test]
-fn a_numba_step_that_keeps_its_first_calls_rows_is_told_so() {
-    if !have_numpy() || !python_has("numba") {
-        eprintln!("skipped: numba is not installed (pip install numba)");
-        return;
-    }
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "similarity",
-        "uses_one_of = [\"numba\"]\nown_loops = true",
-        "import numpy as np\nfrom numba import njit\n\n_U = None\n\n\n@njit\n\
-         def rows(U, start, end):\n    out = np.empty((end - start, U.shape[0]))\n    \
-         for i in range(start, end):\n        for j in range(U.shape[0]):\n            \
-         s = 0.0\n            for k in range(U.shape[1]):\n                \
-         s += U[i, k] * U[j, k]\n            out[i - start, j] = s\n    return out\n\n\n\
-         def similarity(X, start, end):\n    global _U\n    if _U is None:\n        \
-         n = np.linalg.norm(X, axis=1)\n        n[n == 0] = 1.0\n        \
-         _U = np.ascontiguousarray(X / n[:, None])\n    return rows(_U, start, end)\n",
-        &["--n", "60", "--d", "8"],
-    );
-    assert!(
-        why.contains("returned rows of the data its first call was given"),
-        "{why}"
-    );
 }
 
 /// A step's products kept in a module of its folder are the step's: refused there as in the
@@ -706,161 +371,6 @@ fn a_helper_module_in_the_lab_folder_is_judged_with_the_step() {
     .unwrap();
     let (code, doc) = check(dir.path(), &["--n", "600", "--d", "128"]);
     assert_eq!(code, 0, "{doc}");
-}
-
-/// An index of other vectors than X's rows, or one searched and then ignored for NumPy's
-/// sort, is not the step: its dimension and its answer are checked.
-#[test]
-fn the_library_step_returns_what_an_index_of_the_rows_found() {
-    if !have_numpy() || !python_has("faiss") {
-        eprintln!("skipped: faiss is not installed (pip install faiss-cpu)");
-        return;
-    }
-    let asks = "uses_one_of = [\"faiss\", \"hnswlib\"]";
-    let size = ["--n", "300", "--d", "16"];
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "topk",
-        asks,
-        &sorted_beside(
-            "index = faiss.IndexFlatIP(1); index.add(np.ascontiguousarray(U[:, :1])); \
-             index.search(np.ascontiguousarray(U[start:end, :1]), k + 1)",
-        ),
-        &size,
-    );
-    assert!(
-        why.contains("the index searched holds vectors of 1 dimension, but X's rows have 16"),
-        "{why}"
-    );
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "topk",
-        asks,
-        &sorted_beside(
-            "index = faiss.IndexLSH(U.shape[1], 1); index.add(U); index.search(U[start:end], k + 1)",
-        ),
-        &size,
-    );
-    assert!(
-        why.contains("of the neighbours topk returned are ones its index searches found"),
-        "{why}"
-    );
-    // The same with one more search asked for every vector: all found, none told apart.
-    let (why, _) = one_step_asking(
-        "mine.py",
-        "numpy",
-        "topk",
-        asks,
-        &sorted_beside(
-            "index = faiss.IndexLSH(U.shape[1], 1); index.add(U); index.search(U[start:end], k + 1); \
-             index.search(U[start:start + 1], U.shape[0])",
-        ),
-        &size,
-    );
-    assert!(
-        why.contains("of the neighbours topk returned are ones its index searches found"),
-        "{why}"
-    );
-    // Honest: more candidates asked of the index than k, itself left out of them.
-    let honest = "import faiss\nimport numpy as np\n\n\ndef topk(X, k, start, end):\n    \
-         n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
-         U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n    \
-         index = faiss.IndexFlatIP(U.shape[1])\n    index.add(U)\n    \
-         D, I = index.search(U[start:end], 4 * k)\n    \
-         keep = I != np.arange(start, end)[:, None]\n    \
-         order = np.argsort(~keep, axis=1, kind='stable')[:, :k]\n    \
-         return np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)\n";
-    let dir = one_step_lab("mine.py", "numpy", "topk", asks, honest);
-    let (code, doc) = check(dir.path(), &["--n", "2000", "--d", "128", "--k", "40"]);
-    assert_eq!(code, 0, "{doc}");
-}
-
-/// Each call of a step is a process of its own, so the library step builds its index in every
-/// call; the whole workload builds it once, and once is what is timed: the first call's (rows
-/// from 0). A later call's time inside the index's build (faiss's add and train, hnswlib's
-/// add_items) is set-up; what it does around the build is timed.
-#[test]
-fn the_library_step_s_index_build_is_timed_once() {
-    if !have_numpy() {
-        return;
-    }
-    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lab/_lab_harness.py");
-    let python = ladder::peers::python().expect("python");
-    let dir = tempfile::tempdir().unwrap();
-    let x = dir.path().join("X.npy");
-    let made = std::process::Command::new(&python)
-        .args([
-            "-c",
-            "import numpy as np, sys\nnp.save(sys.argv[1], np.random.default_rng(0)\
-             .standard_normal((2000, 32)).astype(np.float32))",
-        ])
-        .arg(&x)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    // A build that outweighs the searches: a graph index built with a wide candidate list.
-    let tail = "    D, I = search(U[start:end], k + 1)\n    \
-                keep = I != np.arange(start, end)[:, None]\n    \
-                order = np.argsort(~keep, axis=1, kind='stable')[:, :k]\n    \
-                return np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)\n";
-    let head = "import numpy as np\n\n\ndef topk(X, k, start, end):\n    \
-                n = np.linalg.norm(X, axis=1)\n    n[n == 0] = 1.0\n    \
-                U = np.ascontiguousarray(X / n[:, None], dtype=np.float32)\n";
-    let mut steps = Vec::new();
-    if python_has("hnswlib") {
-        steps.push(format!(
-            "{head}    import hnswlib\n    index = hnswlib.Index(space='ip', dim=U.shape[1])\n    \
-             index.init_index(max_elements=U.shape[0], ef_construction=400, M=32)\n    \
-             index.add_items(U)\n    index.set_ef(100)\n    \
-             def search(q, kk):\n        I, D = index.knn_query(q, k=kk)\n        return 1 - D, I\n{tail}"
-        ));
-    }
-    if python_has("faiss") {
-        steps.push(format!(
-            "{head}    import faiss\n    index = faiss.IndexHNSWFlat(U.shape[1], 32, \
-             faiss.METRIC_INNER_PRODUCT)\n    index.hnsw.efConstruction = 400\n    index.add(U)\n    \
-             index.hnsw.efSearch = 100\n    search = index.search\n{tail}"
-        ));
-    }
-    if steps.is_empty() {
-        eprintln!(
-            "skipped: neither faiss nor hnswlib is installed (pip install faiss-cpu hnswlib)"
-        );
-        return;
-    }
-    for step in steps {
-        let file = dir.path().join("mine.py");
-        std::fs::write(&file, &step).unwrap();
-        let kernel = |rows: &str| {
-            let out = std::process::Command::new(&python)
-                .arg(&harness)
-                .arg("--step")
-                .arg(&file)
-                .args(["--function", "topk", "--k", "10", "--uses", "faiss,hnswlib"])
-                .arg("--input")
-                .arg(&x)
-                .args(["--rows", rows, "--output"])
-                .arg(dir.path().join("ids.npy"))
-                .arg("--sims")
-                .arg(dir.path().join("sims.npy"))
-                .output()
-                .unwrap();
-            let text = String::from_utf8_lossy(&out.stdout);
-            let last = text.lines().last().unwrap_or_default().to_string();
-            let doc: serde_json::Value = serde_json::from_str(&last).unwrap_or_else(|_| {
-                panic!("{step}\n{text}\n{}", String::from_utf8_lossy(&out.stderr))
-            });
-            doc["kernel_s"].as_f64().unwrap()
-        };
-        // The same rows but one, side by side: the call from row 0 builds in its time.
-        let (first, later) = (kernel("0:2000"), kernel("1:2000"));
-        assert!(
-            later < 0.6 * first,
-            "{step}\nfirst {first} s, later {later} s"
-        );
-    }
 }
 
 /// A product the text checks do not know by name (NumPy's C einsum, reached through its

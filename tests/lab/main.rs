@@ -10,6 +10,8 @@ use serde_json::Value;
 
 mod files;
 mod integrity;
+mod library;
+mod numba;
 
 fn ladder() -> Command {
     Command::cargo_bin("ladder").unwrap()
