@@ -29,9 +29,9 @@ impl Class {
             let (input, hash) = match read(path) {
                 Ok(read) => read,
                 Err(why) => {
-                    // A broken hand-in is someone's; a foreign file (a package.json), a path
-                    // that is not there, or a file not named for anyone is no one's.
-                    // Only a file named as a hand-in ("bob-run.json") names a student.
+                    // A broken hand-in is someone's, and so is any JSON named as one
+                    // ("carol-lab.json" holding something else); a path that is not there, or a
+                    // file not named for anyone (a package.json), is no one's.
                     let key = file_key(path);
                     let named = path
                         .file_stem()
@@ -40,6 +40,7 @@ impl Class {
                         && matches!(
                             why,
                             Skip::NotJson(_)
+                                | Skip::Foreign
                                 | Skip::Empty
                                 | Skip::Malformed { .. }
                                 | Skip::TooLarge(_)

@@ -576,3 +576,18 @@ fn a_prediction_made_after_its_measurement_is_practice_not_a_miss() {
     assert!(md.contains("1 of 1 predictions close"), "{md}");
     assert!(md.contains("1 more not counted"), "{md}");
 }
+
+#[test]
+fn a_file_named_as_a_hand_in_is_its_students_whatever_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let carol = dir.path().join("carol-lab.json");
+    let package = dir.path().join("package.json");
+    std::fs::write(&carol, r#"{"a": 1}"#).unwrap();
+    std::fs::write(&package, r#"{"name": "left-pad"}"#).unwrap();
+    let class = Class::gather(&[carol, package]);
+    // Carol handed in the wrong file: she has a row saying so; package.json is no one's.
+    let names: Vec<&str> = class.students.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["carol"]);
+    assert_eq!(class.students[0].notes, [super::NOTHING_READABLE]);
+    assert_eq!(class.skipped.len(), 2);
+}

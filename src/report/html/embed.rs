@@ -67,7 +67,7 @@ pub fn flame_frame(h: &mut String, svg: &str) {
     let height = svg_height(&body).unwrap_or(600) + 8;
     let doc = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}body>svg{{display:block;width:100%}}\
-         @media print{{#search,#unzoom,#matched,#details{{display:none}}svg #title{{font-size:13px}}svg #subtitle{{font-size:10px}}\
+         @media print{{#search,#unzoom,#matched,#details{{display:none}}svg #title{{font-size:13px}}svg #subtitle{{font-size:8px}}\
          #frames{{width:calc(100% - 20px)}}}}</style>\
          <script>history.replaceState = function () {{}};{PRINT_WIDTH}</script></head><body>{body}</body></html>"
     );
