@@ -180,6 +180,9 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
             "steps": [{"id": "naive", "file": "01_naive.py", "seconds": 0.2,
                        "extrapolated": false, "speedup_vs_baseline": 1.0, "verified": true,
                        "counts": true, "run": {"load_elsewhere": 0.9}},
+                      {"id": "library", "file": "07_library.py", "seconds": 0.01,
+                       "speedup_vs_baseline": 20.0, "speedup_vs_previous": 20.0,
+                       "topk_vs_full": [true, true], "verified": true, "counts": true},
                       {"id": "<b>numpy</b>", "file": "03_numpy.py", "counts": false,
                        "reason": "locked: 02_algorithmic.py does not count yet"}]}"#,
     )
@@ -198,6 +201,12 @@ fn run_report_and_report_from_saved_runs_show_every_rung() {
     assert!(with_lab.contains("! marks a time measured under load"));
     assert!(with_lab.contains("&lt;b&gt;numpy&lt;/b&gt;") && !with_lab.contains("<b>numpy"));
     assert!(with_lab.contains("locked: 02_algorithmic.py does not count yet"));
+    // A top-k step's speedups over a full matrix's are starred, and the star explained.
+    assert!(
+        with_lab.contains("<td class=\"t\">20.0x*</td>"),
+        "{with_lab}"
+    );
+    assert!(with_lab.contains("top-k answers another question"));
 
     // And the lessons' predictions against their measurements.
     let learn = dir.path().join("learn.json");

@@ -162,6 +162,13 @@ def build_rust(path):
                 more = " (and %d more)" % (len(errors) - 1) if len(errors) > 1 else ""
                 fail(LOAD, "%s/%s:%s:%s: rustc: %s%s" % (folder, file, line, col, what, more), said)
             first = next((l for l in said.splitlines() if l.startswith("error")), "") or one_line(said)
+            # A rustup with no toolchain chosen (or none installed) is not the student's code.
+            if re.search(r"rustup could not choose|no default toolchain|toolchain '.*' is not "
+                         r"installed|is not installed", said):
+                fail(LOAD, "%s needs a Rust toolchain, and cargo has none to run (%s): install "
+                     "one with `rustup default stable` (or from https://rustup.rs), then save "
+                     "again; this step is optional" % (folder, first.removeprefix("error: ")),
+                     "")
             fail(LOAD, "%s did not build: %s" % (folder, first or "see cargo's output"), said)
         built = None
         for leaf in ("lib%s.so" % lib, "lib%s.dylib" % lib, "%s.dll" % lib):

@@ -117,9 +117,15 @@ pub fn exec(args: &ReportArgs) -> Result<ExitCode> {
         warnings,
         notes,
     };
+    // Said when a file was there: a report made earlier (the app's, another sweep's) is gone.
+    let replaced = if args.output.exists() {
+        " (it replaced the file there: -o names another)"
+    } else {
+        ""
+    };
     ladder::report::write_atomic(&args.output, report.render().as_bytes())
         .with_context(|| format!("could not write {}", args.output.display()))?;
-    sayln!("wrote {}", args.output.display());
+    sayln!("wrote {}{replaced}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -260,7 +266,7 @@ fn predictions_section(doc: &serde_json::Value) -> Result<TableSection> {
 /// A lab's results (`ladder lab check --format json`) as a table: each step's time, speedups,
 /// whether it was verified and whether it counts.
 fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
-    use ladder::report::{human_seconds, human_speedup};
+    use ladder::report::human_seconds;
     use serde_json::Value;
     let steps = doc["steps"]
         .as_array()
@@ -299,18 +305,25 @@ fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
             } else {
                 text(&s["reason"])
             };
+            // `*`: a top-k answer's speedup over a full matrix's, as `lab check` marks it.
+            let mark = |k: usize| s["topk_vs_full"][k].as_bool() == Some(true);
+            let speedup =
+                |key: &str, k: usize| ladder::lab::render::marked(s[key].as_f64(), mark(k));
             vec![
                 text(&s["id"]),
                 text(&s["file"]),
                 seconds,
-                human_speedup(s["speedup_vs_baseline"].as_f64()),
-                human_speedup(s["speedup_vs_previous"].as_f64()),
+                speedup("speedup_vs_baseline", 0),
+                speedup("speedup_vs_previous", 1),
                 verified.to_string(),
                 counts,
             ]
         })
         .collect();
     let loaded = rows.iter().any(|r: &Vec<String>| r[2].ends_with(" !"));
+    let starred = rows
+        .iter()
+        .any(|r: &Vec<String>| r[3].ends_with('*') || r[4].ends_with('*'));
     Ok(TableSection {
         title: format!("Lab: {}", text(&doc["lab"])),
         intro: format!(
@@ -328,7 +341,11 @@ fn lab_section(doc: &serde_json::Value) -> Result<TableSection> {
             } else {
                 ""
             }
-        ),
+        ) + &if starred {
+            format!(" {}.", ladder::lab::render::TOPK_NOTE)
+        } else {
+            String::new()
+        },
         header: [
             "step",
             "file",

@@ -186,8 +186,14 @@ pub fn grade(
                     fc.floor.over,
                     times(fc.floor.at_least),
                     fc.floor.why,
-                    // Prints in a loop cost more than the arithmetic around them.
-                    if report.peer.as_ref().is_some_and(|p| p.printed.is_some()) {
+                    // Prints in a loop cost more than the arithmetic around them. Only many
+                    // lines (more than are kept) say so: a warning or two is not a loop.
+                    if report
+                        .peer
+                        .as_ref()
+                        .and_then(|p| p.printed.as_deref())
+                        .is_some_and(|p| p.starts_with("… "))
+                    {
                         "; it printed while timed, and printing costs time: take the prints \
                          out to time the step itself"
                     } else {
@@ -299,9 +305,17 @@ mod tests {
         let earlier = [naive];
         let (quiet, _) = grade(&step, &timed(8.0, None), &earlier, &Lint::NotApplicable);
         assert!(!quiet.line().contains("printed"), "{}", quiet.line());
+        // A warning's few lines are not a loop of prints.
+        let (warned, _) = grade(
+            &step,
+            &timed(8.0, Some("NumbaPerformanceWarning: ...")),
+            &earlier,
+            &Lint::NotApplicable,
+        );
+        assert!(!warned.line().contains("printed"), "{}", warned.line());
         let (loud, _) = grade(
             &step,
-            &timed(8.0, Some("i 0")),
+            &timed(8.0, Some("… 3000 lines above these\ni 0")),
             &earlier,
             &Lint::NotApplicable,
         );

@@ -169,9 +169,11 @@ pub fn json(
     machine: &MachineInfo,
     results: &[StepResult],
 ) -> serde_json::Value {
+    let marks = topk_marks(results);
     let steps: Vec<serde_json::Value> = results
         .iter()
-        .map(|r| {
+        .zip(&marks)
+        .map(|(r, marks)| {
             let rep = r.report.as_ref();
             serde_json::json!({
                 "id": r.id,
@@ -187,6 +189,8 @@ pub fn json(
                 "extrapolated": rep.map(|x| x.extrapolated),
                 "speedup_vs_baseline": rep.and_then(|x| x.speedup_vs_baseline),
                 "speedup_vs_previous": rep.and_then(|x| x.speedup_vs_previous),
+                // Which speedups compare a top-k answer with a full matrix's (the table's `*`).
+                "topk_vs_full": marks,
                 "verified": rep.map(crate::run::RunReport::verified),
                 "run": rep,
             })

@@ -141,16 +141,17 @@ pub fn row_id(step: &LabStep) -> String {
 
 /// What a frame outside the student's function stands for in a step's profile.
 pub const OUTSIDE: &str =
-    "outside your function (Python start-up, imports, reading X and writing S)";
+    "outside your function (Python start-up, imports, reading X, writing the answer)";
 
 /// What compiling a step stands for in its profile: timed apart, never in its time.
 pub const COMPILING: &str = "compiling (Numba's JIT, Cython's build: timed apart, not in its time)";
 
-/// Frames of a compiler at work (Numba and LLVM, Cython and the C build it drives).
+/// Frames of a compiler at work (Numba and LLVM, Cython and the C build it drives); a
+/// module's top level (`<module> (numba/core/compiler.py:…)`, an import) is not one.
 const COMPILER_FRAMES: [&str; 8] = [
     "_compile_for_args",
     "numba/core/compiler",
-    "llvmlite/",
+    "llvmlite/binding/",
     "Cython/Compiler",
     "Cython/Build",
     "pyximport",
@@ -158,20 +159,22 @@ const COMPILER_FRAMES: [&str; 8] = [
     "distutils/",
 ];
 
-/// The harness's frame that makes the timed call (`timed_call` in `_lab_harness.py`), and the
-/// watch's wrapper of a compiled function (`_lab_watch.py`): below either, with no Python
-/// frame of the step's file, the time is in the student's compiled code.
-const CALLS_INTO_COMPILED: [&str; 2] = ["timed_call (", "Timed.__call__ ("];
+/// The harness's frame that makes the timed call (`timed_call` in `_lab_harness.py`): what
+/// runs under it is the step's work, whatever file it is in.
+const TIMED_CALL: &str = "timed_call (";
 
-/// A step's profile (py-spy's folded stacks) cut to the student's own code: each stack starts
-/// at the first frame in `file_name`; compiling is one frame, [`COMPILING`]; a sample in
-/// the student's compiled code (no Python frame of it) is `similarity (FILE, compiled)`;
-/// ladder's own check in the step's process (`_lab_native.py`'s probe) is left out, as the
-/// float64 check is out of a rung's; any other stack is one frame, [`OUTSIDE`], so the
-/// shares stay true.
+/// A step's profile (py-spy's folded stacks) cut to the student's own code. Each stack starts
+/// at the first frame in `file_name`, or else at the timed call, named for the step's
+/// function (`similarity (FILE, compiled)` where nothing under it has Python frames: a
+/// compiled step's loops). The watch's wrapper of a compiled function (`_lab_watch.py`'s
+/// `__call__`) is named so too. Outside the timed call, compiling is one frame,
+/// [`COMPILING`], and anything else another, [`OUTSIDE`], so the shares stay true; ladder's
+/// own check in the step's process (`_lab_native.py`'s probe) is left out, as the float64
+/// check is out of a rung's.
 #[must_use]
 pub fn focus_folded(folded: &str, file_name: &str) -> String {
     let inside = [format!("({file_name}:"), format!("/{file_name}:")];
+    let compiled = format!("similarity ({file_name}, compiled)");
     let mut out = String::with_capacity(folded.len());
     for line in folded.lines() {
         let Some((stack, count)) = line.rsplit_once(' ') else {
@@ -181,35 +184,42 @@ pub fn focus_folded(folded: &str, file_name: &str) -> String {
         if frames.iter().any(|f| f.contains("_lab_native.py:")) {
             continue;
         }
-        let compiled = || format!("similarity ({file_name}, compiled)");
-        if frames
-            .iter()
-            .any(|f| COMPILER_FRAMES.iter().any(|c| f.contains(c)))
-        {
-            out.push_str(COMPILING);
-        } else if let Some(at) = frames.iter().position(|f| {
-            // The file's top level (`<module>`) is its imports, run once: outside the function.
-            !f.starts_with("<module> ") && inside.iter().any(|i| f.contains(i.as_str()))
-        }) {
-            // The student's frames, with the watch's wrapper named for what runs under it.
-            let kept: Vec<String> = frames[at..]
-                .iter()
-                .map(|f| {
-                    if f.starts_with("Timed.__call__ (") {
-                        compiled()
+        // The watch's wrappers (an index's searches counted) are the harness's, not the
+        // student's: left out of the stack, what they called kept.
+        let named = |from: &[&str]| -> String {
+            from.iter()
+                .filter_map(|f| {
+                    if !f.contains("_lab_watch.py:") {
+                        Some((*f).to_string())
+                    } else if f.contains("__call__ (") {
+                        Some(compiled.clone())
                     } else {
-                        (*f).to_string()
+                        None
                     }
                 })
-                .collect();
-            out.push_str(&kept.join(";"));
-        } else if frames
-            .last()
-            .is_some_and(|f| CALLS_INTO_COMPILED.iter().any(|c| f.starts_with(c)))
-        {
-            out.push_str(&compiled());
-        } else {
-            out.push_str(OUTSIDE);
+                .collect::<Vec<_>>()
+                .join(";")
+        };
+        let timed = frames.iter().position(|f| f.starts_with(TIMED_CALL));
+        let own = frames.iter().position(|f| {
+            // The file's top level (`<module>`) is its imports, run once: outside the function.
+            !f.starts_with("<module> ") && inside.iter().any(|i| f.contains(i.as_str()))
+        });
+        let compiling = || {
+            frames.iter().any(|f| {
+                !f.starts_with("<module> ") && COMPILER_FRAMES.iter().any(|c| f.contains(c))
+            })
+        };
+        match (own, timed) {
+            // Before the timed call: the warm-up call that compiles, or the import that builds.
+            (_, None) if compiling() => out.push_str(COMPILING),
+            (Some(at), _) => out.push_str(&named(&frames[at..])),
+            (None, Some(t)) if t + 1 == frames.len() => out.push_str(&compiled),
+            (None, Some(t)) => {
+                out.push_str(&format!("similarity ({file_name});"));
+                out.push_str(&named(&frames[t + 1..]));
+            }
+            (None, None) => out.push_str(OUTSIDE),
         }
         out.push(' ');
         out.push_str(count);
@@ -256,7 +266,8 @@ mod tests {
                       <module> (_lab_harness.py:401);main (_lab_harness.py:234);probe \
                       (_lab_native.py:264);wrong_answer (_lab_native.py:122) 48\n\
                       <module> (_lab_harness.py:401);main (_lab_harness.py:165);load \
-                      (_lab_load.py:247);<module> (Cython/Compiler/Builtin.py:1023) 21\n\
+                      (_lab_load.py:247);<module> (Cython/Compiler/Builtin.py:1023);init_builtins \
+                      (Cython/Compiler/Builtin.py:973) 21\n\
                       <module> (_lab_harness.py:401);main (_lab_harness.py:165);load \
                       (_lab_load.py:247);<module> (numpy/__init__.py:1) 9\n";
         assert_eq!(
@@ -274,6 +285,28 @@ mod tests {
             focus_folded(numba, "05_numba.py"),
             format!(
                 "{COMPILING} 42\nsimilarity (05_numba.py:25);similarity (05_numba.py, compiled) 9\n"
+            )
+        );
+        // The watch's wrapper of an index's search is left out; what it called is kept.
+        let search = "timed_call (_lab_harness.py:60);topk (07_library.py:9);\
+                      Searches._index_search.<locals>.searched (_lab_watch.py:180);\
+                      replacement_search (faiss/class_wrappers.py:3) 6\n";
+        assert_eq!(
+            focus_folded(search, "07_library.py"),
+            "topk (07_library.py:9);replacement_search (faiss/class_wrappers.py:3) 6\n"
+        );
+        // Under the timed call, everything is the step's: NumPy called from compiled code, a
+        // function imported from a helper module. Importing Numba is no compiling.
+        let under = "main (_lab_harness.py:253);timed_call (_lab_harness.py:60);norm \
+                     (numpy/linalg/linalg.py:2) 5\n\
+                     main (_lab_harness.py:253);timed_call (_lab_harness.py:60);similarity \
+                     (helpers.py:3) 7\n\
+                     main (_lab_harness.py:165);<module> (numba/core/compiler.py:1) 4\n";
+        assert_eq!(
+            focus_folded(under, "04_cython.pyx"),
+            format!(
+                "similarity (04_cython.pyx);norm (numpy/linalg/linalg.py:2) 5\n\
+                 similarity (04_cython.pyx);similarity (helpers.py:3) 7\n{OUTSIDE} 4\n"
             )
         );
     }

@@ -27,6 +27,10 @@ pub const CHECK_FRAMES: &str = "workload::reference::verify_";
 /// What a frame of ladder's own measuring holds: see [`Profile::without_instruments`].
 const INSTRUMENT_FRAMES: &str = "ladder::monitor::";
 
+/// What a frame of the memory profiler's bookkeeping holds: see
+/// [`Profile::without_instruments`].
+const ALLOC_FRAMES: &str = "ladder::profile::alloc::";
+
 /// Why a profile could not be captured or read.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -131,7 +135,13 @@ impl Profile {
         self.stacks.iter().any(|(frames, _)| {
             frames
                 .iter()
-                .any(|f| f.contains(".py:") || f.contains("(<frozen"))
+                // `.py,` and `.pyx`: a lab step's own frames as its focus names them.
+                .any(|f| {
+                    f.contains(".py:")
+                        || f.contains("(<frozen")
+                        || f.contains(".py,")
+                        || f.contains(".pyx")
+                })
         })
     }
 
@@ -165,14 +175,21 @@ impl Profile {
     /// The same without the stacks in ladder's own measuring on the threads that run a rung
     /// (its load, CPU time and memory read before and after, the freed memory handed back):
     /// as the instruments' own threads are left out, so is their work on the rung's thread.
+    /// The memory profiler's bookkeeping inside an allocation is cut off the stack: the
+    /// sample stays with the code that allocated.
     #[must_use]
-    pub fn without_instruments(self) -> Self {
-        let stacks = self
-            .stacks
+    pub fn without_instruments(mut self) -> Self {
+        let stacks = std::mem::take(&mut self.stacks)
             .into_iter()
             .filter(|(frames, _)| !frames.iter().any(|f| f.contains(INSTRUMENT_FRAMES)))
+            .map(|(mut frames, count)| {
+                if let Some(at) = frames.iter().position(|f| f.contains(ALLOC_FRAMES)) {
+                    frames.truncate(at.max(1));
+                }
+                (frames, count)
+            })
             .collect();
-        Self { stacks, ..self }
+        view::merged(&self, stacks)
     }
 
     /// The float64 check's share of all the samples taken, the ones left out included.
@@ -353,6 +370,19 @@ mod tests {
         .without_instruments();
         assert_eq!(p.total_samples(), 97);
         assert_eq!(p.matching_samples("parse_stat_file"), 0);
+        // An allocation's bookkeeping is cut; its sample stays with the kernel that allocated.
+        let p = Profile::from_folded(
+            "ladder-runner;ladder::rungs::native::rows;<ladder::profile::alloc::TrackingAllocator \
+             as core::alloc::global::GlobalAlloc>::alloc_zeroed;ladder::profile::alloc::on_alloc 2\n\
+             ladder-runner;ladder::rungs::native::rows 8\n",
+            997,
+        )
+        .unwrap()
+        .without_instruments();
+        assert_eq!(
+            p.to_folded(),
+            "ladder-runner;ladder::rungs::native::rows 10\n"
+        );
     }
 
     #[test]

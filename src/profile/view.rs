@@ -27,7 +27,7 @@ impl StackView {
         match self {
             StackView::Slide => format!(
                 "slide view: the scaffolding between our frames (the standard library's, rayon's, the runner's) folded away, \
-                 stacks cut where they hold under {:.0}% of the samples (--full-stacks keeps every frame)",
+                 stacks cut where they hold under {:.0}% of the samples or a single one (--full-stacks keeps every frame)",
                 SLIDE_MIN_SHARE * 100.0
             ),
             StackView::Full => "full stacks: every frame sampled, as captured".into(),

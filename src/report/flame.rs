@@ -136,13 +136,23 @@ pub fn flame_subtitle(
         if r.under_load() && r.has_time() {
             kernel.push_str(" (!: under load)");
         }
-        parts.push((kernel.clone(), Some(kernel)));
-        if r.rung == "jit" {
-            parts.push((
-                "ladder-jit bars with nothing above: the code Cranelift generated".into(),
-                Some("ladder-jit bars: generated code".into()),
-            ));
+        // A set-up that weighs beside the kernel is in the picture too: said, so its frames
+        // (packing, norms) are not read as the kernel's.
+        if r.has_time() && r.setup_s >= 0.2 * r.kernel_s && r.setup_s >= 1e-4 {
+            kernel = format!("set-up {} + {kernel}", super::human_seconds(r.setup_s));
         }
+        parts.push((kernel.clone(), Some(kernel)));
+    }
+    // The generated code has no symbols: its threads' bars stand alone.
+    let jit_threads = profile
+        .stacks
+        .iter()
+        .any(|(s, _)| s.first().is_some_and(|t| t.starts_with("ladder-jit")));
+    if report.is_some_and(|r| r.rung == "jit") || jit_threads {
+        parts.push((
+            "ladder-jit bars with nothing above: the code Cranelift generated".into(),
+            Some("ladder-jit bars: generated code".into()),
+        ));
     }
     // The colours are the terminal's, by kind (see profile::kind_palette): said on the
     // picture, which travels without the app's legend.
@@ -258,6 +268,28 @@ mod tests {
         assert_eq!(Profile::folded_check_samples(&file), 6);
         let kernel = Profile::from_folded("ladder-runner;native::kernel 10\n", 997).unwrap();
         assert!(!flame_subtitle(&kernel, None).contains("left out"));
+    }
+
+    #[test]
+    fn a_set_up_that_weighs_beside_the_kernel_is_said_and_jit_threads_are_explained() {
+        let p = Profile::from_folded(
+            "ladder-runner;ladder::rungs::native::Native::prepare 30\nladder-jit-0 70\n",
+            997,
+        )
+        .unwrap();
+        let info = crate::rungs::find("native").unwrap().info();
+        let mut r = crate::run::RunReport::new(&info, 2, 800);
+        r.status = crate::run::RunStatus::Completed;
+        r.rows_done = 800;
+        r.estimated_s = 0.0022;
+        r.kernel_s = 0.0022;
+        r.setup_s = 0.006;
+        let s = flame_subtitle(&p, Some(&r));
+        assert!(s.contains("set-up 6.0 ms + kernel 2.2 ms"), "{s}");
+        // Without a report (the app's e), the generated code's threads still say what they are.
+        assert!(flame_subtitle(&p, None).contains("generated code"));
+        r.setup_s = 0.0001;
+        assert!(!flame_subtitle(&p, Some(&r)).contains("set-up"));
     }
 
     #[test]

@@ -100,6 +100,8 @@ pub fn on_key(demo: &mut Demo, m: &mut Model, key: KeyEvent) -> Outcome {
             m.refresh_locks();
             m.queue = (0..m.ladder_len()).collect();
             demo.countdown = DEMO_PAUSE_TICKS / 3;
+            // Repeating is climbing again, whatever paused it before.
+            demo.paused = false;
             Outcome::default()
         }
         KeyCode::Esc => m.cancel().into(),
@@ -120,11 +122,14 @@ pub fn on_key(demo: &mut Demo, m: &mut Model, key: KeyEvent) -> Outcome {
                 m.notice = Some(Notice::Info("no rung has run yet: nothing to show".into()));
                 return Outcome::default();
             };
-            demo.paused = true;
             m.selected = i;
-            m.notice = Some(Notice::Info(
-                "demo paused: Esc back to it, then space resumes the climb".into(),
-            ));
+            // Mid-climb, the climb waits; a finished climb has nothing to hold.
+            if !m.queue.is_empty() {
+                demo.paused = true;
+                m.notice = Some(Notice::Info(
+                    "demo paused: Esc back to it, then space resumes the climb".into(),
+                ));
+            }
             Outcome::go(Nav::Flame {
                 rung: i,
                 memory: false,

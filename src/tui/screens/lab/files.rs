@@ -83,7 +83,12 @@ pub fn restore(lab: &mut LabState, m: &mut Model, kept: Vec<Option<Kept>>) {
         ),
     };
     // A kept result may be a failure: how many of them count is said, not left to guess.
-    let counting = lab.results.iter().filter(|r| r.verdict.counts()).count();
+    let counting = lab
+        .results
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.verdict.counts() && !lab.edited_while_closed.contains(i))
+        .count();
     let said = format!(
         "{back} {} kept from last time ({counting} {}; the files are unchanged since){also}",
         if back == 1 {
