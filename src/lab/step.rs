@@ -216,7 +216,9 @@ pub fn focus_folded(folded: &str, file_name: &str) -> String {
             (Some(at), _) => out.push_str(&named(&frames[at..])),
             (None, Some(t)) if t + 1 == frames.len() => out.push_str(&compiled),
             (None, Some(t)) => {
-                out.push_str(&format!("similarity ({file_name});"));
+                out.push_str("similarity (");
+                out.push_str(file_name);
+                out.push_str(");");
                 out.push_str(&named(&frames[t + 1..]));
             }
             (None, None) => out.push_str(OUTSIDE),
