@@ -167,7 +167,7 @@ def build_rust(path):
                          r"installed|is not installed", said):
                 fail(LOAD, "%s needs a Rust toolchain, and cargo has none to run (%s): install "
                      "one with `rustup default stable` (or from https://rustup.rs), then save "
-                     "again; this step is optional" % (folder, first.removeprefix("error: ")),
+                     "again; this step is optional" % (folder, first.removeprefix("error: ").rstrip(".")),
                      "")
             fail(LOAD, "%s did not build: %s" % (folder, first or "see cargo's output"), said)
         built = None
