@@ -102,7 +102,11 @@ mod tests {
         ));
         // Printed, the frames follow the page's width and inferno cuts the names again.
         assert!(h.contains("#frames{width:calc(100% - 20px)}"), "{h}");
-        assert!(h.contains("svg #title{font-size:13px}"), "{h}");
+        // The title and subtitle shrink with the frame, so a narrow one keeps them whole.
+        assert!(
+            h.contains("svg #subtitle{font-size:min(12px,calc(100vw / 76))}"),
+            "{h}"
+        );
         assert!(h.contains("beforeprint"), "{h}");
         assert!(
             !h[h.find("srcdoc=\"").unwrap() + 8..]
