@@ -279,6 +279,14 @@ pub(super) fn report(
     results: Results,
     flames: Vec<(String, Arc<Profile>, bool)>,
 ) -> Written {
+    // Rungs of ours whose picture is thin: said, with the key that samples one again.
+    let thin: Vec<String> = flames
+        .iter()
+        .filter(|(_, p, python)| {
+            !python && p.runs <= 1 && p.total_samples() < crate::tui::model::THIN_PROFILE
+        })
+        .map(|(rung, _, _)| rung.clone())
+        .collect();
     let report = HtmlReport {
         profiles: flames
             .into_iter()
@@ -296,7 +304,16 @@ pub(super) fn report(
         warnings: Vec::new(),
         notes: Vec::new(),
     };
-    write_one(path, report.render().as_bytes())
+    write_one(path, report.render().as_bytes()).map(|w| {
+        if thin.is_empty() {
+            w
+        } else {
+            w.and(&format!(
+                "; thin flamegraphs: {} (f on a rung runs it again for more samples, then w)",
+                thin.join(", ")
+            ))
+        }
+    })
 }
 
 /// A rung's flamegraph (`e` on the flamegraph screen; `unit`: samples or bytes).

@@ -281,3 +281,22 @@ fn a_report_from_before_the_session_is_kept_and_the_app_s_own_is_written_again()
     assert_eq!(again.path, first.path);
     assert!(!dir.path().join("report-3.html").exists());
 }
+
+#[test]
+fn a_report_with_thin_flamegraphs_says_which_and_how_to_thicken_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let thin =
+        crate::profile::Profile::from_folded("t;ladder::rungs::naive::dot 12\n", 997).unwrap();
+    let wrote = export::report(
+        dir.path().join("report.html"),
+        one_rung_results(),
+        vec![("naive".into(), Arc::new(thin), false)],
+    )
+    .unwrap();
+    assert!(
+        wrote
+            .also
+            .contains("thin flamegraphs: naive (f on a rung runs it again"),
+        "{wrote:?}"
+    );
+}

@@ -9,7 +9,7 @@ mod sweep;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use runs::Live;
+pub use runs::{Live, THIN_PROFILE};
 pub use settings::Settings;
 pub use sweep::{SCALE_BUDGET_S, SCALE_RUNGS, SCALE_SIZES, ScaleView, scale_sizes};
 
