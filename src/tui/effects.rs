@@ -338,7 +338,11 @@ impl Effects {
                 // Where it can be written, then beside a report from before the session.
                 let (path, moved) = export::writable(path);
                 let (went, kept) = export::beside_older(&path, &self.reports);
-                let msg = export::report(went, *results, flames).map(|w| w.and(&moved).and(&kept));
+                // Where it went first, then what the report itself says.
+                let msg = export::report(went, *results, flames).map(|mut w| {
+                    w.also = format!("{moved}{kept}{}", w.also);
+                    w
+                });
                 self.note_report(path, msg);
             }
             Command::ExportFlame {

@@ -308,9 +308,13 @@ pub(super) fn report(
         if thin.is_empty() {
             w
         } else {
+            let which = if thin.len() > 3 {
+                format!("{} thin flamegraphs", thin.len())
+            } else {
+                format!("thin flamegraphs: {}", thin.join(", "))
+            };
             w.and(&format!(
-                "; thin flamegraphs: {} (f on a rung runs it again for more samples, then w)",
-                thin.join(", ")
+                "; {which} (f on a rung runs it again for more samples, then w)"
             ))
         }
     })
