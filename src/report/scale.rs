@@ -49,7 +49,7 @@ pub fn scale_table(sweep: &Sweep, ids: &[&str], sizes: &[usize], budget_s: f64) 
         text,
         "exponent: b in time ≈ a·nᵇ, fitted on a log-log scale (2 for an O(n²) kernel); ~ extrapolated from the {budget_s} s budget"
     );
-    if let Some(note) = flat_note(sweep, ids) {
+    if let Some(note) = exponent_note(sweep, ids) {
         let _ = writeln!(text, "{note}");
     }
     if let Some(note) = load_note(sweep) {
@@ -106,14 +106,17 @@ pub fn load_note(sweep: &Sweep) -> Option<String> {
 
 /// Below this, an O(n²) rung's fitted exponent says its fixed costs still weigh.
 const FLAT: f64 = 1.7;
+/// Above this, an O(n²) rung's fitted exponent says something besides its n² work grew.
+const STEEP: f64 = 2.5;
 
-/// Said when an O(n²) rung's exponent came out well below 2: at the sizes swept its fixed
-/// costs (threads starting, packing, set-up) weigh as much as its n² work, so b is not yet
-/// the kernel's, and a room should not read it as another complexity. The approximate index
+/// Said when an O(n²) rung's exponent came out well below 2 (at the sizes swept its fixed
+/// costs, threads starting, packing, set-up, weigh as much as its n² work) or well above it
+/// (a short time at a small n, noise, or a larger n leaving a cache): b is not yet the
+/// kernel's, and a room should not read it as another complexity. The approximate index
 /// (`ann`) grows slower by design and is left out.
 #[must_use]
-pub fn flat_note(sweep: &Sweep, ids: &[&str]) -> Option<String> {
-    flat(sweep, ids).map(|(rungs, one)| {
+pub fn exponent_note(sweep: &Sweep, ids: &[&str]) -> Option<String> {
+    let flat = off_n_squared(sweep, ids, |b| b < FLAT).map(|(rungs, one)| {
         format!(
             "{rungs} grow{} slower than n² here: at these sizes something besides the n² work \
              still weighs (fixed costs such as set-up, threads starting or packing; or noise: \
@@ -121,34 +124,58 @@ pub fn flat_note(sweep: &Sweep, ids: &[&str]) -> Option<String> {
              kernel's; sweep larger n, on an idle machine, before reading it as a complexity",
             if one { "s" } else { "" }
         )
-    })
+    });
+    let steep = off_n_squared(sweep, ids, |b| b > STEEP).map(|(rungs, one)| {
+        format!(
+            "{rungs} grow{} faster than n² here: a time too short to measure well at the \
+             smallest n, noise (a busy machine), or a larger n that no longer fits a cache bends \
+             the fit, so b is not the kernel's; sweep more and larger n, on an idle machine, \
+             before reading it as a complexity",
+            if one { "s" } else { "" }
+        )
+    });
+    join_notes(flat, steep, "\n")
 }
 
 /// The same in a line or two, for the app's status under its chart.
 #[must_use]
-pub fn flat_note_brief(sweep: &Sweep, ids: &[&str]) -> Option<String> {
-    flat(sweep, ids).map(|(rungs, one)| {
+pub fn exponent_note_brief(sweep: &Sweep, ids: &[&str]) -> Option<String> {
+    let flat = off_n_squared(sweep, ids, |b| b < FLAT).map(|(rungs, one)| {
         format!(
             "{rungs} grow{} slower than n²: fixed costs or noise still weigh at these sizes",
             if one { "s" } else { "" }
         )
-    })
+    });
+    let steep = off_n_squared(sweep, ids, |b| b > STEEP).map(|(rungs, one)| {
+        format!(
+            "{rungs} grow{} faster than n²: short times, noise or a cache bend the fit",
+            if one { "s" } else { "" }
+        )
+    });
+    join_notes(flat, steep, " · ")
 }
 
-/// The O(n²) rungs whose fitted exponent is below [`FLAT`], "threads (1.49), topk (1.59)",
-/// and whether there is one.
-fn flat(sweep: &Sweep, ids: &[&str]) -> Option<(String, bool)> {
-    let flat: Vec<String> = ids
+fn join_notes(a: Option<String>, b: Option<String>, between: &str) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a}{between}{b}")),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The O(n²) rungs whose fitted exponent is `off`, "threads (1.49), topk (1.59)", and whether
+/// there is one.
+fn off_n_squared(sweep: &Sweep, ids: &[&str], off: impl Fn(f64) -> bool) -> Option<(String, bool)> {
+    let rungs: Vec<String> = ids
         .iter()
         .filter(|id| **id != "ann")
         .filter_map(|id| {
             sweep
                 .exponent_of(id)
-                .filter(|b| *b < FLAT)
+                .filter(|b| off(*b))
                 .map(|b| format!("{id} ({b:.2})"))
         })
         .collect();
-    (!flat.is_empty()).then(|| (flat.join(", "), flat.len() == 1))
+    (!rungs.is_empty()).then(|| (rungs.join(", "), rungs.len() == 1))
 }
 
 /// One line per point, with a header.
@@ -295,7 +322,7 @@ mod tests {
     #[test]
     fn an_n_squared_rung_growing_slower_than_n_squared_is_said_but_the_index_is_not() {
         let mut s = sweep();
-        assert_eq!(flat_note(&s, &["naive", "topk"]), None);
+        assert_eq!(exponent_note(&s, &["naive", "topk"]), None);
         let point = |rung: &str, n: usize, seconds: f64| ScalePoint {
             rung: rung.into(),
             n,
@@ -312,7 +339,7 @@ mod tests {
             point("ann", 1000, 1.0),
             point("ann", 2000, 2.2),
         ]);
-        let note = flat_note(&s, &["naive", "threads", "ann"]).unwrap();
+        let note = exponent_note(&s, &["naive", "threads", "ann"]).unwrap();
         assert!(
             note.starts_with("threads (1.07) grows slower than n² here"),
             "{note}"
@@ -320,6 +347,19 @@ mod tests {
         assert!(!note.contains("ann") && !note.contains("naive"), "{note}");
         let table = scale_table(&s, &["naive", "threads", "ann"], &[1000, 2000], 4.0);
         assert!(table.contains("sweep larger n"), "{table}");
+        // One growing far faster than n² (8x the time for twice the size: b = 3) is said too.
+        s.points
+            .extend([point("native", 1000, 1.0), point("native", 2000, 8.0)]);
+        let note = exponent_note(&s, &["threads", "native"]).unwrap();
+        assert!(
+            note.contains("\nnative (3.00) grows faster than n² here"),
+            "{note}"
+        );
+        let brief = exponent_note_brief(&s, &["threads", "native"]).unwrap();
+        assert!(
+            brief.contains(" · native (3.00) grows faster than n²: short times"),
+            "{brief}"
+        );
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl HtmlReport {
              chart); ✗ failed its check. Each rung keeps its step's colour from the ladder \
              chart; a second rung of one step (topk after algorithmic) takes one of its own.</p>"
         );
-        if let Some(note) = crate::report::scale::flat_note(&s.sweep, &ids) {
+        if let Some(note) = crate::report::scale::exponent_note(&s.sweep, &ids) {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&note));
         }
         if let Some(note) = crate::report::scale::load_note(&s.sweep) {

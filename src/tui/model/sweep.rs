@@ -81,7 +81,7 @@ impl ScaleView {
                  floor: try data = clustered)",
             );
         }
-        if let Some(note) = crate::report::scale::flat_note_brief(&self.sweep, &SCALE_RUNGS) {
+        if let Some(note) = crate::report::scale::exponent_note_brief(&self.sweep, &SCALE_RUNGS) {
             self.status.push_str(" · ");
             self.status.push_str(&note);
         }
