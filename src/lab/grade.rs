@@ -256,16 +256,7 @@ mod tests {
             r.status = RunStatus::Completed;
             r.rows_done = 100;
             r.estimated_s = seconds;
-            r.verification = Some(VerificationReport {
-                passed: true,
-                entries_checked: 1,
-                max_abs_err: 0.0,
-                tolerance: 1e-4,
-                worst: None,
-                expected_found: None,
-                non_finite: false,
-                recall: None,
-            });
+            r.verification = Some(VerificationReport::passed_for_tests(None));
             r.peer = Some(crate::rungs::PeerStats {
                 printed: printed.map(str::to_string),
                 ..Default::default()

@@ -255,6 +255,17 @@ mod tests {
     use super::*;
     use crate::run::VerificationReport;
 
+    /// The workload the tables here are made for.
+    fn small_meta() -> WorkloadMeta {
+        WorkloadMeta {
+            n: 100,
+            d: 8,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        }
+    }
+
     #[test]
     fn only_a_top_k_answer_against_a_full_matrix_is_marked() {
         let info = crate::rungs::ladder()[0].info();
@@ -267,16 +278,7 @@ mod tests {
                 crate::run::RunStatus::Failed("TODO".into())
             };
             report.rows_done = 100;
-            report.verification = Some(VerificationReport {
-                passed: true,
-                entries_checked: 1,
-                max_abs_err: 0.0,
-                tolerance: 1e-4,
-                worst: None,
-                expected_found: None,
-                non_finite: false,
-                recall,
-            });
+            report.verification = Some(VerificationReport::passed_for_tests(recall));
             StepResult {
                 id: id.into(),
                 file: format!("{id}.py"),
@@ -345,13 +347,7 @@ mod tests {
             lint: Lint::NotApplicable,
             report: Some(report),
         };
-        let meta = WorkloadMeta {
-            n: 100,
-            d: 8,
-            seed: 0,
-            source: "normal".into(),
-            zero_rows: 0,
-        };
+        let meta = small_meta();
         let machine = MachineInfo::for_tests();
         let text = table("lab", &meta, &machine, &[step(report.clone())]);
         assert!(
@@ -385,13 +381,7 @@ mod tests {
     #[test]
     fn a_failed_step_s_traceback_and_prints_are_under_its_row_the_last_lines_kept() {
         let info = crate::rungs::ladder()[0].info();
-        let meta = WorkloadMeta {
-            n: 100,
-            d: 8,
-            seed: 0,
-            source: "normal".into(),
-            zero_rows: 0,
-        };
+        let meta = small_meta();
         let failed = |reason: String| StepResult {
             id: "algorithmic".into(),
             file: "02_algorithmic.py".into(),

@@ -430,6 +430,25 @@ pub fn verified_cell(r: &RunReport) -> String {
     }
 }
 
+/// Results of `rungs` on 300 × 768 normal data on [`test_machine`], for tests of reports.
+#[cfg(test)]
+pub(crate) fn test_results(rungs: Vec<RunReport>) -> Results {
+    Results {
+        workload: WorkloadMeta {
+            n: 300,
+            d: 768,
+            seed: 0,
+            source: "normal".into(),
+            zero_rows: 0,
+        },
+        machine: test_machine("Test CPU"),
+        budget_s: 1.0,
+        threads: 2,
+        rungs,
+        learner: None,
+    }
+}
+
 /// A machine with round figures, for tests of what reports print.
 #[cfg(test)]
 pub(crate) fn test_machine(cpu: &str) -> MachineInfo {

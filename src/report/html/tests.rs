@@ -1,5 +1,4 @@
 use super::*;
-use crate::report::{WorkloadMeta, test_machine};
 use crate::run::scale::ScalePoint;
 use crate::run::{RunReport, RunStatus, fill_speedups};
 
@@ -34,20 +33,7 @@ fn results() -> Results {
     failed.status = RunStatus::Failed("no BLAS here".into());
     rungs.push(failed);
     fill_speedups(&mut rungs);
-    Results {
-        workload: WorkloadMeta {
-            n: 300,
-            d: 768,
-            seed: 0,
-            source: "normal".into(),
-            zero_rows: 0,
-        },
-        machine: test_machine("Test CPU"),
-        budget_s: 1.0,
-        threads: 2,
-        rungs,
-        learner: None,
-    }
+    crate::report::test_results(rungs)
 }
 
 fn profile(leaf: &str, n: u64) -> Profile {

@@ -226,26 +226,12 @@ fn notes_asked_for_under_a_file_are_written_whole_where_they_fall_back() {
 
 /// Results of one run of naive on 300 vectors.
 fn one_rung_results() -> crate::report::Results {
-    use crate::report::{Results, WorkloadMeta, test_machine};
     let info = crate::rungs::find("naive").unwrap().info();
     let mut naive = crate::run::RunReport::new(&info, 2, 300);
     naive.rows_done = 300;
     naive.estimated_s = 1.0;
     naive.status = crate::run::RunStatus::Completed;
-    Results {
-        workload: WorkloadMeta {
-            n: 300,
-            d: 768,
-            seed: 0,
-            source: "normal".into(),
-            zero_rows: 0,
-        },
-        machine: test_machine("Test CPU"),
-        budget_s: 1.0,
-        threads: 2,
-        rungs: vec![naive],
-        learner: None,
-    }
+    crate::report::test_results(vec![naive])
 }
 
 #[test]
