@@ -39,9 +39,35 @@ pub fn short_name(name: &str) -> std::borrow::Cow<'_, str> {
         return format!("{ty}::{}", last_segments(&without_generics(method), 1)).into();
     }
     if name.contains('<') {
-        return last_segments(&without_generics(name), 2).to_string().into();
+        return last_segments(&without_generics(&impl_types(name)), 2)
+            .to_string()
+            .into();
     }
     last_segments(name, 2).into()
+}
+
+/// The name with each inherent `<impl T>` (or `<impl Trait for T>`) segment written as its
+/// type `T`: `core::f32::<impl f32>::max` is `f32::max`, where taking generics out would
+/// leave an empty segment and the name would read `::max`.
+fn impl_types(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(at) = rest.find("<impl ") {
+        out.push_str(&rest[..at]);
+        let inner = &rest[at + "<impl ".len()..];
+        let Some(close) = closing(inner) else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let ty = inner[..close]
+            .rsplit_once(" for ")
+            .map_or(&inner[..close], |(_, ty)| ty);
+        let ty = without_generics(ty);
+        out.push_str(ty.rsplit("::").next().unwrap_or(&ty));
+        rest = &inner[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Each name's [`short_name`], told apart where two would read alike: std's and hashbrown's
@@ -374,6 +400,13 @@ mod short_name_tests {
             (
                 "core::ptr::drop_in_place<alloc::vec::Vec<f32>>",
                 "ptr::drop_in_place",
+            ),
+            // An inherent impl's segment is its type, never an empty one ("::max").
+            ("core::f32::<impl f32>::max", "f32::max"),
+            ("core::slice::<impl [T]>::iter", "[T]::iter"),
+            (
+                "alloc::vec::<impl core::ops::Drop for alloc::vec::Vec<T>>::drop",
+                "Vec::drop",
             ),
             // A Rust frame with a parenthesis is not taken for Python's.
             (

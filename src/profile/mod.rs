@@ -68,6 +68,11 @@ pub fn frame_kind(name: &str) -> FrameKind {
     // kernel's.
     if name.starts_with("ladder::rungs") || name.starts_with("ladder-jit") {
         FrameKind::Kernel
+    } else if name.starts_with("ladder-") {
+        // Any other of our threads' roots (`ladder-worker-0`, `ladder-gemm-1`, the runner's):
+        // a thread is where the work ran, not code of ours, and is drawn as the pool's
+        // threads are.
+        FrameKind::System
     } else if name.starts_with("ladder") {
         FrameKind::Runner
     } else if [
@@ -562,5 +567,10 @@ mod tests {
             FrameKind::Library
         );
         assert_eq!(frame_kind("std::thread::spawn"), FrameKind::System);
+        // Thread roots: the jit's hold its generated code; the others only carry work.
+        assert_eq!(frame_kind("ladder-jit-0"), FrameKind::Kernel);
+        assert_eq!(frame_kind("ladder-worker-1"), FrameKind::System);
+        assert_eq!(frame_kind("ladder-gemm-0"), FrameKind::System);
+        assert_eq!(frame_kind("ladder-runner"), FrameKind::System);
     }
 }

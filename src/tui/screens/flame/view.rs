@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::tree::layout;
@@ -167,19 +167,25 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         );
         let names: Vec<&str> = diff.iter().map(|(name, _, _)| name.as_str()).collect();
         let names = crate::profile::distinct_short_names(&names);
+        let inner = usize::from(right.width.saturating_sub(2));
         let rows: Vec<Row> = diff
             .iter()
             .zip(names)
             .map(|((_, b, a), name)| {
                 let delta = a - b;
                 let colour = if delta > 0.0 { theme.bad } else { theme.accent };
+                let lines = name_lines(&name, inner.saturating_sub(22));
+                let height = lines.len() as u16;
                 Row::new([
                     Cell::from(format!("{:>5.1}", b * 100.0)),
                     Cell::from(format!("{:>5.1}", a * 100.0)),
                     Cell::from(format!("{:>+6.1}", delta * 100.0))
                         .style(Style::default().fg(colour)),
-                    Cell::from(name),
+                    Cell::from(Text::from(
+                        lines.into_iter().map(Line::from).collect::<Vec<_>>(),
+                    )),
                 ])
+                .height(height)
             })
             .collect();
         // The columns are shares of each run's samples; how much faster the run became is
@@ -215,12 +221,9 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         .into_iter()
         .find(|t| t.chars().count() + 4 <= usize::from(right.width))
         .unwrap_or(pair);
-        // Too narrow for the names beside their figures (80 columns): each name whole, above.
-        let inner = usize::from(right.width.saturating_sub(2));
-        if diff
-            .iter()
-            .any(|(n, _, _)| short_name(n).chars().count() > inner.saturating_sub(22))
-        {
+        // Too narrow for names beside their figures (80 columns): each name whole, above.
+        // Decided by the width alone, so the panel keeps one layout from rung to rung.
+        if inner < NAMES_BESIDE + 22 {
             let entries = diff
                 .iter()
                 .take(usize::from(right.height.saturating_sub(5)) / 2)
@@ -286,11 +289,21 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             .position(|t| std::ptr::eq(t, fc))
             .map_or_else(|| short_name(&fc.name).into_owned(), |i| names[i].clone())
     };
+    let inner = usize::from(right.width.saturating_sub(2));
+    // The rows a two-line name takes are counted, so the legend stays in the panel.
+    let mut room = right.height.saturating_sub(5);
     let mut rows: Vec<Row> = top
         .iter()
         // A function with too little to show as 0.1% only crowds out the ones that matter.
         .filter(|fc| fc.total_samples as f64 * 1000.0 >= total as f64)
-        .map(|fc| {
+        .map(|fc| (fc, name_lines(&name_of(fc), inner.saturating_sub(14))))
+        .take_while(|(_, lines)| {
+            let fits = lines.len() as u16 <= room;
+            room = room.saturating_sub(lines.len() as u16);
+            fits
+        })
+        .map(|(fc, lines)| {
+            let height = lines.len() as u16;
             Row::new([
                 Cell::from(format!(
                     "{:>5.1}",
@@ -300,13 +313,17 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
                     "{:>5.1}",
                     100.0 * fc.total_samples as f64 / total as f64
                 )),
-                Cell::from(name_of(fc)).style(match crate::profile::frame_kind(&fc.name) {
+                Cell::from(Text::from(
+                    lines.into_iter().map(Line::from).collect::<Vec<_>>(),
+                ))
+                .style(match crate::profile::frame_kind(&fc.name) {
                     FrameKind::Kernel => Style::default().fg(theme.good),
                     FrameKind::Runner => Style::default().fg(theme.warn),
                     FrameKind::Library => Style::default().fg(theme.bar),
                     FrameKind::System => theme.dim(),
                 }),
             ])
+            .height(height)
         })
         .collect();
     let kind_style = |name: &str| match crate::profile::frame_kind(name) {
@@ -315,16 +332,13 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         FrameKind::Library => Style::default().fg(theme.bar),
         FrameKind::System => theme.dim(),
     };
-    // Too narrow for the names beside their figures (80 columns): each name whole, above.
-    let inner = usize::from(right.width.saturating_sub(2));
+    // Too narrow for names beside their figures (80 columns): each name whole, above.
+    // Decided by the width alone, so the panel keeps one layout from rung to rung.
     let shown: Vec<_> = top
         .iter()
         .filter(|fc| fc.total_samples as f64 * 1000.0 >= total as f64)
         .collect();
-    if shown
-        .iter()
-        .any(|fc| name_of(fc).chars().count() > inner.saturating_sub(14))
-    {
+    if inner < NAMES_BESIDE + 14 {
         let entries = shown
             .iter()
             .take(usize::from(right.height.saturating_sub(5)) / 2)
@@ -385,6 +399,36 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         .block(block("Top functions", theme)),
         right,
     );
+}
+
+/// The fewest columns a function's name gets beside its figures; a narrower panel puts each
+/// name above its figures instead.
+const NAMES_BESIDE: usize = 28;
+
+/// A function's name in a column `width` wide: whole on one line where it fits, else broken
+/// after a `::` (or anywhere, for a path with none) onto a second line, whose start gives way
+/// to `…` if the rest is still too long: the end of a name is the function.
+fn name_lines(name: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= width {
+        return vec![name.to_string()];
+    }
+    let head: String = chars[..width].iter().collect();
+    let cut = head
+        .rfind("::")
+        .map(|b| head[..b + 2].chars().count())
+        .filter(|&c| c >= width / 3)
+        .unwrap_or(width);
+    let first: String = chars[..cut].iter().collect();
+    let rest = &chars[cut..];
+    let second = if rest.len() <= width {
+        rest.iter().collect()
+    } else {
+        let tail: String = rest[rest.len() - (width - 1)..].iter().collect();
+        format!("…{tail}")
+    };
+    vec![first, second]
 }
 
 /// A table whose names do not fit beside their figures: each entry on two lines, the name
@@ -460,5 +504,28 @@ fn cpu_title(view: &FlameView, m: &Model, id: &str, total: u64) -> (String, Stri
             format!("Flamegraph: {id} ({samples})"),
             format!("{id} ({samples})"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_lines;
+
+    #[test]
+    fn a_long_name_breaks_after_a_path_segment_and_keeps_its_end() {
+        assert_eq!(name_lines("naive::dot", 30), ["naive::dot"]);
+        assert_eq!(
+            name_lines("AlgorithmicKernel::rows::{{closure}}", 30),
+            ["AlgorithmicKernel::rows::", "{{closure}}"]
+        );
+        assert_eq!(
+            name_lines("PackedKernel::compute_task_for_rows::{{closure}}", 30),
+            ["PackedKernel::", "…te_task_for_rows::{{closure}}"]
+        );
+        // A name with no path breaks where the column ends.
+        let lines = name_lines(&"x".repeat(50), 20);
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert!(lines[1].starts_with('…'));
     }
 }
