@@ -52,6 +52,28 @@ impl CpuProfiler {
         })
     }
 
+    /// How many of its samples so far are of the float64 check (see
+    /// [`Profile::without_check`]): the symbols are resolved, so it is asked once, not
+    /// between every run.
+    #[must_use]
+    pub fn check_samples_so_far(&self) -> u64 {
+        super::alloc::untracked(|| {
+            self.guard.report().build().map_or(0, |r| {
+                r.data
+                    .iter()
+                    .filter(|(frames, _)| {
+                        frames
+                            .frames
+                            .iter()
+                            .flatten()
+                            .any(|symbol| clean(&symbol.name()).contains(super::CHECK_FRAMES))
+                    })
+                    .map(|(_, &c)| u64::try_from(c).unwrap_or(0))
+                    .sum()
+            })
+        })
+    }
+
     /// Stops sampling and returns the stacks.
     pub fn finish(self) -> Result<Profile, ProfileError> {
         self.finish_over(None)

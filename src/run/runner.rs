@@ -165,7 +165,7 @@ impl Runner {
         }
         // A run takes about what the first took: set-up, kernel and its check.
         let last = Duration::from_secs_f64((first.setup_s + first.kernel_s).max(0.0));
-        self.rerun_while_thin(rung, cancel, profiler, last, sampled)
+        self.rerun_while_thin(rung, cancel, profiler, last, sampled, true)
     }
 
     /// Profiles a rung that has already run and verified, over runs of its own: the app's
@@ -182,7 +182,7 @@ impl Runner {
     ) -> Result<Profile, ProfileError> {
         let cpu_before = crate::monitor::own_cpu_time();
         let profiler = CpuProfiler::start(frequency)?;
-        let runs = self.rerun_while_thin(rung, cancel, &profiler, Duration::ZERO, 0);
+        let runs = self.rerun_while_thin(rung, cancel, &profiler, Duration::ZERO, 0, false);
         let cpu_s = cpu_before
             .zip(crate::monitor::own_cpu_time())
             .map(|(a, b)| b.saturating_sub(a).as_secs_f64());
@@ -201,6 +201,8 @@ impl Runner {
     /// Runs `rung` again, unseen and unchecked, while `profiler` holds fewer than
     /// [`PROFILE_SAMPLES`] samples and another run, as long as the last (`last` before the
     /// first), would end within [`PROFILE_MORE`]. Returns `runs` plus the runs it completed.
+    /// With `checked` (the first run's float64 check was sampled, and will be left out of the
+    /// picture), its samples are counted once the count is reached, and made up for.
     fn rerun_while_thin(
         &self,
         rung: &dyn Rung,
@@ -208,13 +210,22 @@ impl Runner {
         profiler: &CpuProfiler,
         mut last: Duration,
         mut runs: u32,
+        mut checked: bool,
     ) -> u32 {
         let started = Instant::now();
-        while profiler.samples_so_far() < PROFILE_SAMPLES
-            && started.elapsed() + last <= PROFILE_MORE
+        let mut wanted = PROFILE_SAMPLES;
+        while started.elapsed() + last <= PROFILE_MORE
             && runs < PROFILE_MAX_RUNS
             && !cancel.is_cancelled()
         {
+            if profiler.samples_so_far() >= wanted {
+                // Counting the check resolves the symbols, so it is done once, at the end.
+                if !std::mem::take(&mut checked) {
+                    break;
+                }
+                wanted += profiler.check_samples_so_far();
+                continue;
+            }
             let t = Instant::now();
             let again =
                 self.run_once_whole_or_extra(0, rung, &|_| {}, cancel, self.config.budget, false);
