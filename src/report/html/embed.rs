@@ -58,7 +58,8 @@ pub fn flame_frame(h: &mut String, svg: &str) {
     // inferno sizes its frames and cuts their names for the width the page had when it
     // loaded (and again on `resize`); a printout is narrower or wider: the frames follow the
     // page (the CSS below), and a `resize` cuts the names again for it. The title and the
-    // subtitle (up to 120 characters) shrink with a narrow frame, so they stay whole.
+    // subtitle (up to 141 characters of monospace: 0.6 em each) shrink with a narrow frame,
+    // so they stay whole.
     const PRINT_WIDTH: &str = "function ladderRefit() { window.dispatchEvent(new \
         Event('resize')); }\
         window.addEventListener('beforeprint', ladderRefit);\
@@ -68,7 +69,7 @@ pub fn flame_frame(h: &mut String, svg: &str) {
     let height = svg_height(&body).unwrap_or(600) + 8;
     let doc = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}body>svg{{display:block;width:100%}}\
-         svg #title{{font-size:min(17px,calc(100vw / 48))}}svg #subtitle{{font-size:min(12px,calc(100vw / 76))}}\
+         svg #title{{font-size:min(17px,calc(100vw / 48))}}svg #subtitle{{font-size:min(12px,calc(100vw / 88))}}\
          @media print{{#search,#unzoom,#matched,#details{{display:none}}\
          #frames{{width:calc(100% - 20px)}}}}</style>\
          <script>history.replaceState = function () {{}};{PRINT_WIDTH}</script></head><body>{body}</body></html>"
@@ -104,7 +105,7 @@ mod tests {
         assert!(h.contains("#frames{width:calc(100% - 20px)}"), "{h}");
         // The title and subtitle shrink with the frame, so a narrow one keeps them whole.
         assert!(
-            h.contains("svg #subtitle{font-size:min(12px,calc(100vw / 76))}"),
+            h.contains("svg #subtitle{font-size:min(12px,calc(100vw / 88))}"),
             "{h}"
         );
         assert!(h.contains("beforeprint"), "{h}");
