@@ -226,12 +226,14 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         if inner < NAMES_BESIDE + 22 {
             let entries = diff
                 .iter()
-                .take(usize::from(right.height.saturating_sub(5)) / 2)
                 .map(|(name, b, a)| {
                     let delta = a - b;
                     let colour = if delta > 0.0 { theme.bad } else { theme.accent };
                     (
-                        Line::from(short_name(name).into_owned()),
+                        name_lines(&short_name(name), inner)
+                            .into_iter()
+                            .map(Line::from)
+                            .collect(),
                         Line::from(vec![
                             Span::raw(format!("  {:>5.1}  {:>5.1}  ", b * 100.0, a * 100.0)),
                             Span::styled(
@@ -341,10 +343,12 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
     if inner < NAMES_BESIDE + 14 {
         let entries = shown
             .iter()
-            .take(usize::from(right.height.saturating_sub(5)) / 2)
             .map(|fc| {
                 (
-                    Line::from(Span::styled(name_of(fc), kind_style(&fc.name))),
+                    name_lines(&name_of(fc), inner)
+                        .into_iter()
+                        .map(|l| Line::from(Span::styled(l, kind_style(&fc.name))))
+                        .collect(),
                     Line::from(format!(
                         "  {:>5.1}  {:>5.1}",
                         100.0 * fc.self_samples as f64 / total as f64,
@@ -431,17 +435,19 @@ fn name_lines(name: &str, width: usize) -> Vec<String> {
     vec![first, second]
 }
 
-/// A table whose names do not fit beside their figures: each entry on two lines, the name
-/// whole above its figures (under `header`), then `extra` lines.
+/// A table whose names do not fit beside their figures: each entry's name (on a line or two)
+/// above its figures (under `header`), as many entries as fit, then `extra` lines.
 fn stacked(
     f: &mut Frame,
     area: Rect,
     title: &str,
     header: &[String],
-    entries: Vec<(Line<'static>, Line<'static>)>,
+    entries: Vec<(Vec<Line<'static>>, Line<'static>)>,
     extra: Vec<Line<'static>>,
     theme: &Theme,
 ) {
+    let mut room =
+        usize::from(area.height.saturating_sub(2)).saturating_sub(header.len() + extra.len());
     let mut lines: Vec<Line> = header
         .iter()
         .map(|h| {
@@ -452,7 +458,11 @@ fn stacked(
         })
         .collect();
     for (name, figures) in entries {
-        lines.push(name);
+        if name.len() + 1 > room {
+            break;
+        }
+        room -= name.len() + 1;
+        lines.extend(name);
         lines.push(figures);
     }
     lines.extend(extra);
