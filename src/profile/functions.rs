@@ -62,8 +62,7 @@ fn impl_types(name: &str) -> String {
         let ty = inner[..close]
             .rsplit_once(" for ")
             .map_or(&inner[..close], |(_, ty)| ty);
-        let ty = without_generics(ty);
-        out.push_str(ty.rsplit("::").next().unwrap_or(&ty));
+        out.push_str(&last_of_paths(&without_generics(ty)));
         rest = &inner[close + 1..];
     }
     out.push_str(rest);
@@ -103,19 +102,41 @@ pub fn distinct_short_names(names: &[&str]) -> Vec<String> {
                 // `<T as Trait>::method`: its generics are its meaning.
                 (*name).to_string()
             } else {
-                without_generics(name)
+                without_generics(&impl_types(name))
             }
         })
         .collect()
 }
 
-/// Where the `<` that `s` follows is closed (`s` starts just after it).
+/// A type with each path in it written as its last segment: `dyn core::any::Any +
+/// core::marker::Send` is `dyn Any + Send`, `&alloc::vec::Vec` is `&Vec`.
+fn last_of_paths(ty: &str) -> String {
+    let mut out = String::with_capacity(ty.len());
+    let mut path = String::new();
+    let is_path = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
+    for c in ty.chars().chain(std::iter::once(' ')) {
+        if is_path(c) {
+            path.push(c);
+            continue;
+        }
+        out.push_str(path.rsplit("::").next().unwrap_or(&path));
+        path.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+/// Where the `<` that `s` follows is closed (`s` starts just after it); an arrow (`->`) is
+/// no bracket.
 fn closing(s: &str) -> Option<usize> {
     let mut depth = 1usize;
+    let mut prev = ' ';
     for (i, c) in s.char_indices() {
+        let after_dash = std::mem::replace(&mut prev, c) == '-';
         match c {
             '<' => depth += 1,
-            '>' => {
+            '>' if !after_dash => {
                 depth -= 1;
                 if depth == 0 {
                     return Some(i);
@@ -407,6 +428,25 @@ mod short_name_tests {
             (
                 "alloc::vec::<impl core::ops::Drop for alloc::vec::Vec<T>>::drop",
                 "Vec::drop",
+            ),
+            // A type that is no plain path keeps its shape, its paths shortened.
+            (
+                "core::any::<impl dyn core::any::Any + core::marker::Send>::downcast_ref",
+                "dyn Any + Send::downcast_ref",
+            ),
+            (
+                "core::mem::maybe_uninit::<impl [core::mem::maybe_uninit::MaybeUninit<T>]>::assume_init_ref",
+                "[MaybeUninit]::assume_init_ref",
+            ),
+            ("<impl Trait for &alloc::vec::Vec<T>>::f", "&Vec::f"),
+            // An arrow closes no bracket.
+            (
+                "core::ops::function::<impl core::ops::function::FnOnce<()> for fn() -> u32>::call_once",
+                "fn() -> u32::call_once",
+            ),
+            (
+                "<fn() -> u32 as core::ops::function::FnOnce<()>>::call_once",
+                "fn() -> u32::call_once",
             ),
             // A Rust frame with a parenthesis is not taken for Python's.
             (

@@ -219,7 +219,8 @@ impl Runner {
             && !cancel.is_cancelled()
         {
             if profiler.samples_so_far() >= wanted {
-                // Counting the check resolves the symbols, so it is done once, at the end.
+                // Counting the check resolves the symbols: done once, when the count is first
+                // reached.
                 if !std::mem::take(&mut checked) {
                     break;
                 }

@@ -168,13 +168,21 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         let names: Vec<&str> = diff.iter().map(|(name, _, _)| name.as_str()).collect();
         let names = crate::profile::distinct_short_names(&names);
         let inner = usize::from(right.width.saturating_sub(2));
+        // The rows a two-line name takes are counted: a name cut off at the panel's foot
+        // would read as a whole, wrong one.
+        let mut room = right.height.saturating_sub(3);
         let rows: Vec<Row> = diff
             .iter()
-            .zip(names)
-            .map(|((_, b, a), name)| {
+            .zip(&names)
+            .map(|((_, b, a), name)| (b, a, name_lines(name, inner.saturating_sub(22))))
+            .take_while(|(_, _, lines)| {
+                let fits = lines.len() as u16 <= room;
+                room = room.saturating_sub(lines.len() as u16);
+                fits
+            })
+            .map(|(b, a, lines)| {
                 let delta = a - b;
                 let colour = if delta > 0.0 { theme.bad } else { theme.accent };
-                let lines = name_lines(&name, inner.saturating_sub(22));
                 let height = lines.len() as u16;
                 Row::new([
                     Cell::from(format!("{:>5.1}", b * 100.0)),
@@ -221,16 +229,17 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         .into_iter()
         .find(|t| t.chars().count() + 4 <= usize::from(right.width))
         .unwrap_or(pair);
-        // Too narrow for names beside their figures (80 columns): each name whole, above.
-        // Decided by the width alone, so the panel keeps one layout from rung to rung.
+        // Too narrow for names beside their figures: each name above them. Decided by the
+        // width alone, so the panel keeps one layout from rung to rung.
         if inner < NAMES_BESIDE + 22 {
             let entries = diff
                 .iter()
-                .map(|(name, b, a)| {
+                .zip(&names)
+                .map(|((_, b, a), name)| {
                     let delta = a - b;
                     let colour = if delta > 0.0 { theme.bad } else { theme.accent };
                     (
-                        name_lines(&short_name(name), inner)
+                        name_lines(name, inner)
                             .into_iter()
                             .map(Line::from)
                             .collect(),
@@ -292,8 +301,9 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             .map_or_else(|| short_name(&fc.name).into_owned(), |i| names[i].clone())
     };
     let inner = usize::from(right.width.saturating_sub(2));
-    // The rows a two-line name takes are counted, so the legend stays in the panel.
-    let mut room = right.height.saturating_sub(5);
+    // The rows a two-line name takes are counted, so the legend (of Rust frames' colours)
+    // stays in the panel.
+    let mut room = right.height.saturating_sub(if view.python { 3 } else { 5 });
     let mut rows: Vec<Row> = top
         .iter()
         // A function with too little to show as 0.1% only crowds out the ones that matter.
@@ -334,8 +344,8 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
         FrameKind::Library => Style::default().fg(theme.bar),
         FrameKind::System => theme.dim(),
     };
-    // Too narrow for names beside their figures (80 columns): each name whole, above.
-    // Decided by the width alone, so the panel keeps one layout from rung to rung.
+    // Too narrow for names beside their figures (80 columns; from 100 they fit): each name
+    // above them. Decided by the width alone, so the panel keeps one layout from rung to rung.
     let shown: Vec<_> = top
         .iter()
         .filter(|fc| fc.total_samples as f64 * 1000.0 >= total as f64)
@@ -407,23 +417,32 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
 
 /// The fewest columns a function's name gets beside its figures; a narrower panel puts each
 /// name above its figures instead.
-const NAMES_BESIDE: usize = 28;
+const NAMES_BESIDE: usize = 24;
 
-/// A function's name in a column `width` wide: whole on one line where it fits, else broken
-/// after a `::` (or anywhere, for a path with none) onto a second line, whose start gives way
-/// to `…` if the rest is still too long: the end of a name is the function.
+/// A function's name in a column `width` wide: whole on one line where it fits, else on two,
+/// broken after a `::` where both halves fit (else where the first line ends); a name too long
+/// for two lines keeps its end, the function, after a `…`.
 fn name_lines(name: &str, width: usize) -> Vec<String> {
     let width = width.max(8);
     let chars: Vec<char> = name.chars().collect();
-    if chars.len() <= width {
+    let len = chars.len();
+    if len <= width {
         return vec![name.to_string()];
     }
-    let head: String = chars[..width].iter().collect();
-    let cut = head
-        .rfind("::")
-        .map(|b| head[..b + 2].chars().count())
-        .filter(|&c| c >= width / 3)
-        .unwrap_or(width);
+    // Where each `::` ends, in characters.
+    let breaks: Vec<usize> = (2..=len)
+        .filter(|&c| chars[c - 2] == ':' && chars[c - 1] == ':' && c <= width)
+        .collect();
+    let cut = match breaks.iter().rev().find(|&&c| len - c <= width) {
+        Some(&c) => c,
+        None if len <= 2 * width => width,
+        // The second line is cut anyway: the first ends at a segment where one is near.
+        None => breaks
+            .last()
+            .copied()
+            .filter(|&c| c >= width / 3)
+            .unwrap_or(width),
+    };
     let first: String = chars[..cut].iter().collect();
     let rest = &chars[cut..];
     let second = if rest.len() <= width {
@@ -528,9 +547,19 @@ mod tests {
             name_lines("AlgorithmicKernel::rows::{{closure}}", 30),
             ["AlgorithmicKernel::rows::", "{{closure}}"]
         );
+        // Two lines that hold it all are better than a break after `::` that loses some.
         assert_eq!(
             name_lines("PackedKernel::compute_task_for_rows::{{closure}}", 30),
-            ["PackedKernel::", "…te_task_for_rows::{{closure}}"]
+            ["PackedKernel::compute_task_for", "_rows::{{closure}}"]
+        );
+        assert_eq!(
+            name_lines("PackedKernel::compute_task_for_rows::{{closure}}", 40),
+            ["PackedKernel::compute_task_for_rows::", "{{closure}}"]
+        );
+        // Too long for two lines: the end is kept.
+        assert_eq!(
+            name_lines("aaaaaaaaaa::bbbbbbbbbb::cccccccccc::dddddddddd", 16),
+            ["aaaaaaaaaa::", "…ccc::dddddddddd"]
         );
         // A name with no path breaks where the column ends.
         let lines = name_lines(&"x".repeat(50), 20);
