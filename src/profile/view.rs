@@ -196,6 +196,51 @@ fn is_inlined_plumbing(frame: &str) -> bool {
         .any(|t| name.contains(t))
 }
 
+/// The root every thread of ours becomes in [`Profile::aligned`].
+const OUR_THREADS: &str = "ladder's threads";
+
+impl Profile {
+    /// The stacks as a differential flamegraph lines two rungs up: where a step changed the
+    /// work and not merely its path. Every thread of ours is one root (native's kernel runs on
+    /// the runner's thread, threads' on the pool's), each rung's `Kernel::rows` (and its
+    /// closures) and `Rung::prepare` is one frame, and the jit's generated code, which has no
+    /// frames, sits under its rows. Otherwise native's `avx512::tile` and threads' would be
+    /// two towers, one all gone and one all new, where the work only moved.
+    #[must_use]
+    pub fn aligned(&self) -> Profile {
+        let stacks = self
+            .stacks
+            .iter()
+            .map(|(stack, count)| {
+                let mut out: Vec<String> = Vec::with_capacity(stack.len() + 2);
+                for (i, frame) in stack.iter().enumerate() {
+                    let frame = if i == 0 && frame.starts_with("ladder-") {
+                        OUR_THREADS
+                    } else if frame.contains(" as ladder::rungs::Kernel>::rows") {
+                        "ladder::rungs::Kernel::rows (each rung's)"
+                    } else if frame.contains(" as ladder::rungs::Rung>::prepare") {
+                        "ladder::rungs::Rung::prepare (each rung's)"
+                    } else {
+                        frame
+                    };
+                    // A closure of rows is rows.
+                    if out.last().is_none_or(|last| last != frame) {
+                        out.push(frame.to_string());
+                    }
+                }
+                if let [thread] = stack.as_slice()
+                    && thread.starts_with("ladder-jit")
+                {
+                    out.push("ladder::rungs::Kernel::rows (each rung's)".into());
+                    out.push("ladder::rungs::jit::generated code".into());
+                }
+                (out, *count)
+            })
+            .collect();
+        merged(self, stacks)
+    }
+}
+
 /// Stacks made equal by folding or cutting, summed.
 pub(super) fn merged(from: &Profile, stacks: Vec<(Vec<String>, u64)>) -> Profile {
     let mut sums: HashMap<Vec<String>, u64> = HashMap::new();
@@ -320,6 +365,59 @@ mod tests {
             p.contains("t;ladder::run::go;ladder::rungs::native::avx512::tile 7\n"),
             "{p}"
         );
+    }
+
+    #[test]
+    fn a_diff_lines_up_the_same_work_on_another_thread_and_kernel() {
+        let native = Profile::from_folded(
+            "ladder-runner;<ladder::rungs::native::NativeKernel as ladder::rungs::Kernel>::rows;\
+             ladder::rungs::native::Packed::compute_task;ladder::rungs::native::avx512::tile 90\n\
+             ladder-runner;<ladder::rungs::native::Native as ladder::rungs::Rung>::prepare;\
+             ladder::rungs::native::Packed::new 10\n",
+            997,
+        )
+        .unwrap()
+        .aligned();
+        let threads = Profile::from_folded(
+            "ladder-worker-0;<ladder::rungs::threads::ThreadsKernel as ladder::rungs::Kernel>::rows::{{closure}};\
+             <ladder::rungs::threads::ThreadsKernel as ladder::rungs::Kernel>::rows::{{closure}}::{{closure}};\
+             ladder::rungs::native::Packed::compute_task;ladder::rungs::native::avx512::tile 40\n\
+             ladder-worker-1;<ladder::rungs::threads::ThreadsKernel as ladder::rungs::Kernel>::rows::{{closure}};\
+             ladder::rungs::native::Packed::compute_task;ladder::rungs::native::avx512::tile 45\n\
+             ladder-jit-0 5\n",
+            997,
+        )
+        .unwrap()
+        .aligned();
+        let tile = |p: &Profile| {
+            p.stacks
+                .iter()
+                .filter(|(s, _)| s.last().is_some_and(|f| f.ends_with("avx512::tile")))
+                .map(|(s, c)| (s.clone(), *c))
+                .collect::<Vec<_>>()
+        };
+        // One tower on each side, on one path: the kernel's work moved threads, no more.
+        let (n, t) = (tile(&native), tile(&threads));
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(n[0].0, t[0].0);
+        assert_eq!(t[0].1, 85);
+        assert_eq!(
+            n[0].0[..2],
+            [OUR_THREADS, "ladder::rungs::Kernel::rows (each rung's)"]
+        );
+        // Set-up lines up too, and the jit's frameless code sits under its rows.
+        assert!(
+            native
+                .stacks
+                .iter()
+                .any(|(s, _)| s[1] == "ladder::rungs::Rung::prepare (each rung's)")
+        );
+        assert!(threads.stacks.iter().any(|(s, c)| {
+            *c == 5
+                && s.last()
+                    .is_some_and(|f| f == "ladder::rungs::jit::generated code")
+        }));
     }
 
     #[test]
