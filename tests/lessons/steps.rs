@@ -242,13 +242,23 @@ fn a_wrong_pick_shows_why_it_is_wrong_and_never_the_answer() {
     assert_eq!(leak.score.right_first_time, 0);
 }
 
+fn notice_of(app: &App) -> String {
+    match &app.notice {
+        Some(ladder::tui::app::Notice::Info(s) | ladder::tui::app::Notice::Error(s)) => s.clone(),
+        None => String::new(),
+    }
+}
+
 #[test]
 fn a_prediction_scores_only_at_its_first_attempt_and_on_the_right_side_of_1x() {
     let mut app = lesson_app();
-    // The baseline ran with half a core busy elsewhere: its `!` follows it into the ratio.
-    let mut naive = report("naive", Step::Baseline, 120.0, true);
-    naive.load_elsewhere = Some(0.5);
-    let _ = app.update(Msg::RungFinished(Box::new(naive)));
+    // The baseline ran with half a core busy elsewhere: not this machine's time.
+    let busy_naive = || {
+        let mut naive = report("naive", Step::Baseline, 120.0, true);
+        naive.load_elsewhere = Some(0.5);
+        Box::new(naive)
+    };
+    let _ = app.update(Msg::RungFinished(busy_naive()));
     at_step(&mut app, "profile-first", "predict-algorithm");
     // 0.8x says slower; the change is 5x faster.
     let _ = app.update(key(KeyCode::Enter));
@@ -262,7 +272,40 @@ fn a_prediction_scores_only_at_its_first_attempt_and_on_the_right_side_of_1x() {
         24.0,
         true,
     ))));
+    // The busy baseline is timed again before anything is scored.
+    assert!(matches!(
+        app.lessons.feedback,
+        Some(Feedback::Measuring { .. })
+    ));
+    assert!(
+        notice_of(&app).contains("timing again"),
+        "{}",
+        notice_of(&app)
+    );
+    // Busy again: the prediction waits, unscored, its ratio not shown.
+    let _ = app.update(Msg::RungFinished(busy_naive()));
+    assert!(matches!(
+        app.lessons.feedback,
+        Some(Feedback::Measuring { .. })
+    ));
+    let screen = screen_of(&app, 100, 30);
+    assert!(screen.contains("not scored yet"), "{screen}");
+    assert!(!screen.contains("5.00x"), "{screen}");
     let step = app.lessons.current().unwrap().clone();
+    assert!(app.lessons.attempts(&step)[0].measured.is_none());
+    // m times it again; quiet now, the first prediction is scored.
+    let _ = app.update(ch('m'));
+    assert!(
+        notice_of(&app).contains("timing again"),
+        "{}",
+        notice_of(&app)
+    );
+    let _ = app.update(Msg::RungFinished(Box::new(report(
+        "naive",
+        Step::Baseline,
+        120.0,
+        true,
+    ))));
     assert!(matches!(
         app.lessons.feedback,
         Some(Feedback::Scored {
@@ -275,7 +318,7 @@ fn a_prediction_scores_only_at_its_first_attempt_and_on_the_right_side_of_1x() {
     assert!(screen.contains("says slower"), "{screen}");
     assert!(screen.contains("missed"), "{screen}");
     assert!(
-        screen.contains("timed here: naive 2 min 0 s !, algorithmic 24.0 s (! measured under"),
+        screen.contains("timed here: naive 2 min 0 s, algorithmic 24.0 s"),
         "{screen}"
     );
     // The hints explain the miss, all of them.

@@ -214,6 +214,7 @@ fn submit_prediction(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<C
         _ => false,
     };
     ls.feedback = Some(Feedback::Measuring { predicted });
+    ls.retimes = 0;
     // Saved before it is measured: the prediction is on record even if the app is closed.
     ls.record(Answer {
         predicted: Some(predicted),
@@ -238,6 +239,18 @@ pub(super) fn try_measure(ls: &mut LessonsState, m: &mut Model, step: &Step) -> 
                     .map(|r| (r.estimated_s, r.under_load()))
             };
             match (time(&before), time(&after)) {
+                // A time taken while the machine was busy elsewhere is not this machine's: the
+                // prediction waits for a quiet one (and its ratio is not shown meanwhile).
+                (Some((_, before_loaded)), Some((_, after_loaded)))
+                    if before_loaded || after_loaded =>
+                {
+                    let busy: Vec<&str> = [(&before, before_loaded), (&after, after_loaded)]
+                        .into_iter()
+                        .filter(|(_, loaded)| *loaded)
+                        .map(|(id, _)| id.as_str())
+                        .collect();
+                    retime_busy(ls, m, &busy)
+                }
                 (Some((a, before_loaded)), Some((b, after_loaded))) => {
                     let what = Measured::Speedup {
                         before,
@@ -358,6 +371,39 @@ fn leak_elsewhere(
         m.notice = Some(Notice::Error(format!("{program} could not run: {e}")));
     }
     ls.leak.insert(program, r);
+    cmds
+}
+
+/// A prediction's rungs, `busy` of them timed while the machine was busy elsewhere: timed
+/// again once; still busy, the prediction is kept unscored (`m` times them again later).
+fn retime_busy(ls: &mut LessonsState, m: &mut Model, busy: &[&str]) -> Vec<Command> {
+    // Between two rungs timed again, the second is still queued.
+    if m.running() || !m.queue.is_empty() {
+        return vec![];
+    }
+    let listed = busy.join(" and ");
+    ls.retimes += 1;
+    if ls.retimes > 1 {
+        m.notice = Some(Notice::Error(format!(
+            "the machine was still busy elsewhere while {listed} ran (! on the ladder): your              prediction is kept, not scored yet, and the ratio is not shown, as it would not be              this machine's. Press m to time them again once it is quieter"
+        )));
+        return vec![];
+    }
+    let mut rungs: Vec<usize> = busy.iter().filter_map(|id| m.rung_index(id)).collect();
+    rungs.sort_unstable();
+    let Some((&first, rest)) = rungs.split_first() else {
+        return vec![];
+    };
+    m.queue = rest.to_vec();
+    for &i in rest {
+        m.rows[i].status = crate::tui::model::Status::Queued;
+    }
+    let cmds = m.try_start(first);
+    if m.running() {
+        m.notice = Some(Notice::Info(format!(
+            "the machine was busy elsewhere while {listed} ran: timing again before your              prediction is scored…"
+        )));
+    }
     cmds
 }
 

@@ -106,6 +106,10 @@ pub struct LessonsState {
     /// The prediction being measured was made with its measurement already on screen (the
     /// ladder had run both rungs): it is practice, never scored.
     pub seen_before: bool,
+    /// How often the rungs of the prediction being measured were timed again because the
+    /// machine was busy while they ran (once, then `m`): a busy time is not this machine's,
+    /// and is not scored.
+    pub retimes: u32,
 }
 
 impl LessonsState {
