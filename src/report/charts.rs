@@ -424,16 +424,22 @@ fn draw_speedups(
 }
 
 /// The scaling sweep on log-log axes: one line per rung (`ids`, in order), hollow points where
-/// a time was extrapolated, and each rung's fitted exponent in the legend. None when no point
-/// was measured.
+/// a time was extrapolated, and each rung's fitted exponent in the legend; a file of its own
+/// (`ladder scale --plot`), so an exponent far from 2 is explained under the plot, as the
+/// table does. None when no point was measured.
 #[must_use]
 pub fn scale_svg(sweep: &Sweep, ids: &[&str]) -> Option<String> {
-    scale_svg_in(sweep, ids, &Look::SCREEN)
+    let note = crate::report::scale::exponent_note_brief(sweep, ids);
+    scale_svg_drawn(sweep, ids, &Look::SCREEN, note.as_deref())
 }
 
-/// [`scale_svg`] in `look`'s colours.
+/// [`scale_svg`] in `look`'s colours, for a page whose text says what its exponents mean.
 #[must_use]
 pub fn scale_svg_in(sweep: &Sweep, ids: &[&str], look: &Look) -> Option<String> {
+    scale_svg_drawn(sweep, ids, look, None)
+}
+
+fn scale_svg_drawn(sweep: &Sweep, ids: &[&str], look: &Look, note: Option<&str>) -> Option<String> {
     let pts: Vec<_> = sweep.points.iter().filter(|p| p.seconds > 0.0).collect();
     if pts.is_empty() {
         return None;
@@ -453,6 +459,7 @@ pub fn scale_svg_in(sweep: &Sweep, ids: &[&str], look: &Look) -> Option<String> 
         look,
         (nlo / 1.3, nhi * 1.3),
         (tlo / 2.0, thi * 2.0),
+        note,
         &mut svg,
     )
     .ok()?;
@@ -509,10 +516,22 @@ fn draw_scale(
     look: &Look,
     (nlo, nhi): (f64, f64),
     (tlo, thi): (f64, f64),
+    note: Option<&str>,
     svg: &mut String,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::with_string(svg, (WIDTH, 760)).into_drawing_area();
-    root.fill(&look.bg)?;
+    // The note, in lines of about 105 characters of 22 px type, under the plot.
+    let lines = note.map(|n| wrap_words(n, 105)).unwrap_or_default();
+    let foot = if lines.is_empty() {
+        0
+    } else {
+        20 + 32 * lines.len() as u32
+    };
+    let whole = SVGBackend::with_string(svg, (WIDTH, 760 + foot)).into_drawing_area();
+    whole.fill(&look.bg)?;
+    let (root, under) = whole.split_vertically(760);
+    for (line, y) in lines.iter().zip((8..).step_by(32)) {
+        under.draw(&Text::new(line.clone(), (24, y), look.text(22)))?;
+    }
     // The picture travels without the page that explains its marks.
     let drawn = || sweep.points.iter().filter(|p| p.seconds > 0.0);
     let mut marks = Vec::new();
@@ -600,8 +619,23 @@ fn draw_scale(
                 )
         }))?;
     }
-    root.present()?;
+    whole.present()?;
     Ok(())
+}
+
+/// `text` in lines of at most `width` characters, broken between words.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 /// The `k`th series' point: a circle, a square, a triangle or a diamond, about 16 pixels.

@@ -192,6 +192,11 @@ fn the_scaling_chart_has_a_line_per_rung_with_its_exponent() {
         assert_eq!(filled, 2 - hollow + 1, "rung {k}");
     }
     assert!(!svg.contains("!: under load"), "no point was under load");
+    // A file of its own says why native's b is far from 2; a page's chart leaves it to the
+    // page's text.
+    assert!(svg.contains("native (1.00) grows slower than n²"), "{svg}");
+    let in_page = scale_svg_in(&sweep, &["naive", "native"], &Look::PAPER).unwrap();
+    assert!(!in_page.contains("slower than n²"));
     let mut loaded = sweep.clone();
     loaded.points[2].load_elsewhere = Some(1.5);
     let svg = scale_svg(&loaded, &["naive", "native"]).unwrap();

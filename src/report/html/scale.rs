@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{HtmlReport, embed, esc};
-use crate::report::charts::{Look, scale_svg, scale_svg_in};
+use crate::report::charts::{Look, scale_svg_in};
 use crate::report::human_seconds;
 
 impl HtmlReport {
@@ -11,7 +11,7 @@ impl HtmlReport {
         let Some(s) = &self.scale else { return };
         let _ = writeln!(h, "<h2 id=\"scale\">Scaling (d = {})</h2>", s.d);
         let ids: Vec<&str> = s.ids.iter().map(String::as_str).collect();
-        if let Some(svg) = scale_svg(&s.sweep, &ids) {
+        if let Some(svg) = scale_svg_in(&s.sweep, &ids, &Look::SCREEN) {
             let paper = scale_svg_in(&s.sweep, &ids, &Look::PAPER).unwrap_or_default();
             let _ = writeln!(h, "{}", embed::chart(&svg, &paper));
         }
