@@ -38,6 +38,16 @@ pub fn short_name(name: &str) -> std::borrow::Cow<'_, str> {
         let method = rest[close + 1..].trim_start_matches("::");
         return format!("{ty}::{}", last_segments(&without_generics(method), 1)).into();
     }
+    // `<usize>::unchecked_add`: a type's own method, named by its type.
+    if let Some(rest) = name.strip_prefix('<')
+        && !rest.starts_with("impl ")
+        && let Some(close) = closing(rest)
+        && rest[close + 1..].starts_with("::")
+    {
+        let ty = last_of_paths(&without_generics(&rest[..close]));
+        let method = without_generics(&rest[close + 3..]);
+        return format!("{ty}::{}", last_segments(&method, 1)).into();
+    }
     if name.contains('<') {
         return last_segments(&without_generics(&impl_types(name)), 2)
             .to_string()
@@ -439,6 +449,11 @@ mod short_name_tests {
                 "[MaybeUninit]::assume_init_ref",
             ),
             ("<impl Trait for &alloc::vec::Vec<T>>::f", "&Vec::f"),
+            ("<usize>::unchecked_add", "usize::unchecked_add"),
+            (
+                "<std::sys::thread::unix::Thread>::new::thread_start",
+                "Thread::thread_start",
+            ),
             // An arrow closes no bracket.
             (
                 "core::ops::function::<impl core::ops::function::FnOnce<()> for fn() -> u32>::call_once",

@@ -194,6 +194,13 @@ fn is_inlined_plumbing(frame: &str) -> bool {
         ]
         .iter()
         .any(|t| name.contains(t))
+        // An integer's methods (`<usize>::unchecked_add`): a loop's counter and index sums.
+        || frame.split_once(">::").is_some_and(|(ty, _)| {
+            [
+                "<usize", "<isize", "<u8", "<u16", "<u32", "<u64", "<i8", "<i16", "<i32", "<i64",
+            ]
+            .contains(&ty)
+        })
 }
 
 /// The root every thread of ours becomes in [`Profile::aligned`].
@@ -344,7 +351,8 @@ mod tests {
              t;ladder::run::go;ladder::rungs::naive::norm;core::f32::<impl f32>::sqrt 3\n\
              t;ladder::run::go;ladder::rungs::k;core::slice::copy_from_slice;memcpy 2\n\
              t;ladder::run::go;ladder::rungs::native::avx512::tile;\
-             core::core_arch::x86::avx512f::_mm512_set1_ps;core::core_arch::simd::Simd::splat 7\n",
+             core::core_arch::x86::avx512f::_mm512_set1_ps;core::core_arch::simd::Simd::splat 7\n\
+             t;ladder::run::go;ladder::rungs::naive::dot;<usize>::unchecked_add 4\n",
             1000,
         )
         .unwrap()
@@ -352,6 +360,11 @@ mod tests {
         .to_folded();
         assert!(
             p.contains("t;ladder::run::go;ladder::rungs::alg::rows 95\n"),
+            "{p}"
+        );
+        // A loop counter's sum is its loop's.
+        assert!(
+            p.contains("t;ladder::run::go;ladder::rungs::naive::dot 4\n"),
             "{p}"
         );
         // A float's method and the C library's copy are work of their own: they stay.

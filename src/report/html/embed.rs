@@ -38,6 +38,14 @@ pub fn chart(screen: &str, paper: &str) -> String {
     )
 }
 
+/// The text of the SVG's `<text id="…">` element (inferno's title and subtitle).
+fn text_of<'a>(svg: &'a str, id: &str) -> Option<&'a str> {
+    let at = svg.find(&format!("<text id=\"{id}\""))?;
+    let open = at + svg[at..].find('>')? + 1;
+    let close = open + svg[open..].find("</text>")?;
+    Some(&svg[open..close])
+}
+
 /// The height an SVG asks for, in pixels (its root element's `height`).
 fn svg_height(svg: &str) -> Option<u32> {
     let root = &svg[svg.find("<svg")?..];
@@ -58,8 +66,7 @@ pub fn flame_frame(h: &mut String, svg: &str) {
     // inferno sizes its frames and cuts their names for the width the page had when it
     // loaded (and again on `resize`); a printout is narrower or wider: the frames follow the
     // page (the CSS below), and a `resize` cuts the names again for it. The title and the
-    // subtitle (up to 141 characters of monospace: 0.6 em each) shrink with a narrow frame,
-    // so they stay whole.
+    // subtitle shrink with a narrow frame, each by its own length, so they stay whole.
     const PRINT_WIDTH: &str = "function ladderRefit() { window.dispatchEvent(new \
         Event('resize')); }\
         window.addEventListener('beforeprint', ladderRefit);\
@@ -67,9 +74,16 @@ pub fn flame_frame(h: &mut String, svg: &str) {
         window.matchMedia('print').addEventListener('change', ladderRefit);";
     let body = svg_body(svg);
     let height = svg_height(&body).unwrap_or(600) + 8;
+    // Each line's own length sets how small it may get: monospace is 0.6 em a character,
+    // and a little room is left at the sides.
+    let per_em = |id: &str, fallback: usize| {
+        let chars = text_of(&body, id).map_or(fallback, |t| t.chars().count());
+        (chars as f64 * 0.6 + 3.0).ceil() as usize
+    };
+    let (title_em, subtitle_em) = (per_em("title", 80), per_em("subtitle", 141));
     let doc = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}body>svg{{display:block;width:100%}}\
-         svg #title{{font-size:min(17px,calc(100vw / 48))}}svg #subtitle{{font-size:min(12px,calc(100vw / 88))}}\
+         svg #title{{font-size:min(17px,calc(100vw / {title_em}))}}svg #subtitle{{font-size:min(12px,calc(100vw / {subtitle_em}))}}\
          @media print{{#search,#unzoom,#matched,#details{{display:none}}\
          #frames{{width:calc(100% - 20px)}}}}</style>\
          <script>history.replaceState = function () {{}};{PRINT_WIDTH}</script></head><body>{body}</body></html>"
@@ -109,6 +123,23 @@ mod tests {
             "{h}"
         );
         assert!(h.contains("beforeprint"), "{h}");
+        // Each line by its own length: 60 characters need 39 em, and a frame 39 em wide.
+        let titled = format!(
+            "<svg height=\"100\"><text id=\"title\" x=\"50%\">{}</text>\
+             <text id=\"subtitle\" x=\"50%\">{}</text></svg>",
+            "t".repeat(60),
+            "s".repeat(120)
+        );
+        let mut h = String::new();
+        flame_frame(&mut h, &titled);
+        assert!(
+            h.contains("svg #title{font-size:min(17px,calc(100vw / 39))}"),
+            "{h}"
+        );
+        assert!(
+            h.contains("svg #subtitle{font-size:min(12px,calc(100vw / 75))}"),
+            "{h}"
+        );
         assert!(
             !h[h.find("srcdoc=\"").unwrap() + 8..]
                 .trim_end()
