@@ -301,7 +301,7 @@ fn nothing_readable_or_an_unknown_format_is_an_error_that_says_what_to_give() {
     );
     assert!(stderr.contains("ladder learn --export"), "{stderr}");
     assert!(
-        stderr.contains("missing.json: could not read it"),
+        stderr.contains("missing.json: there is no such file or folder"),
         "{stderr}"
     );
 

@@ -60,7 +60,11 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
              --format json -o NAME-lab.json` or `ladder learn --export NAME-lessons.json`",
             match files.as_slice() {
                 [] => "no file to read".to_string(),
+                [one] if !one.exists() => format!("{} does not exist", one.display()),
                 [one] => format!("{} could not be read as a student's", one.display()),
+                _ if files.iter().all(|f| !f.exists()) => {
+                    format!("none of the {} paths exists", files.len())
+                }
                 _ => format!(
                     "none of the {} files could be read as a student's",
                     files.len()

@@ -70,7 +70,7 @@ impl Class {
                     h,
                     "<tr class=\"bad\"><td class=\"t\"><code>{}</code></td><td class=\"t wrap\">{}</td></tr>",
                     esc(&k.file),
-                    esc(&k.why.to_string())
+                    esc_code_spans(&k.why.to_string())
                 );
             }
             let _ = writeln!(h, "</tbody></table>");

@@ -21,6 +21,8 @@ const KIND_WORDS: [&str; 9] = [
 /// Why a file was left out of the class view.
 #[derive(Debug, thiserror::Error)]
 pub enum Skip {
+    #[error("there is no such file or folder: check the name (a typo, or the folder it is in)")]
+    Missing,
     #[error("could not read it: {0}")]
     Unreadable(std::io::Error),
     #[error("{0} bytes is too large for a ladder output")]
@@ -186,7 +188,12 @@ pub struct AttemptDoc {
 /// Reads one file and tells which output it is by its fields, as `ladder report` does; with
 /// the hash of its text, to tell a copy.
 pub fn read(path: &Path) -> Result<(Input, u64), Skip> {
-    let size = std::fs::metadata(path).map_err(Skip::Unreadable)?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Skip::Missing,
+            _ => Skip::Unreadable(e),
+        })?
+        .len();
     if size > MAX_FILE_BYTES {
         return Err(Skip::TooLarge(size));
     }

@@ -23,7 +23,7 @@ const SHORT_HEADER: [&str; 8] = [
     "machine",
     "lab step",
     "lab x",
-    "% of peak",
+    "% of machine peak",
     "run x",
     "predictions",
     "first try",
