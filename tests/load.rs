@@ -278,7 +278,7 @@ fn loads_fvecs_and_rejects_bad_ones() {
 fn missing_files_and_unknown_extensions_are_explained() {
     let dir = TempDir::new().unwrap();
     let msg = err(&dir.path().join("absent.npy"));
-    assert!(msg.contains("No such file"), "{msg}");
+    assert!(msg.contains("there is no such file"), "{msg}");
     let msg = err(&write(&dir, "data.csv", b"1,2,3"));
     assert!(msg.contains(".npy") && msg.contains(".fvecs"), "{msg}");
 }

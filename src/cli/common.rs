@@ -384,15 +384,22 @@ pub fn check_output(out: &Path, inputs: &[&Path], exts: Option<&[&str]>) -> Resu
             folder.display()
         );
     }
-    if out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/') {
+    if out.is_dir() {
         bail!("{shown} is a folder: give a file name in it");
+    }
+    if out.as_os_str().to_string_lossy().ends_with('/') {
+        bail!("{shown} ends in /, so it names a folder, not a file: give a file name");
     }
     // A read-only folder found now, not after minutes of work.
     if let Err(e) = ladder::fsio::probe_writable(folder) {
+        let why = match e.kind() {
+            std::io::ErrorKind::PermissionDenied => " (permission denied)",
+            std::io::ErrorKind::ReadOnlyFilesystem => " (a read-only file system)",
+            _ => "",
+        };
         bail!(
-            "{shown}: the folder {} cannot be written in ({}): write elsewhere",
-            folder.display(),
-            e.kind()
+            "{shown}: the folder {} cannot be written in{why}: write elsewhere",
+            folder.display()
         );
     }
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {

@@ -32,9 +32,18 @@ pub fn load_file(path: &Path) -> Result<Matrix, WorkloadError> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, WorkloadError> {
-    fs::read(path).map_err(|io| WorkloadError::Io {
-        path: path.to_path_buf(),
-        io,
+    fs::read(path).map_err(|io| {
+        if io.kind() == std::io::ErrorKind::NotFound {
+            WorkloadError::malformed(
+                path,
+                "there is no such file: check the name (a typo, or the folder it is in)",
+            )
+        } else {
+            WorkloadError::Io {
+                path: path.to_path_buf(),
+                io,
+            }
+        }
     })
 }
 

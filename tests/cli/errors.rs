@@ -307,7 +307,7 @@ fn a_bad_input_file_is_named_with_its_problem() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+    assert_eq!(err.matches("no such file").count(), 1, "{err}");
 }
 
 #[test]
