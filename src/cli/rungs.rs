@@ -18,7 +18,11 @@ pub fn exec() -> Result<ExitCode> {
         )?;
         writeln!(out, "   {:<12} {:<10}  why: {}", "", "", info.why)?;
     }
-    writeln!(out, "\noutside the ladder (for the lessons):")?;
+    writeln!(
+        out,
+        "\noutside the climb (run by name: the leak lesson's pair, and an approximate index whose \
+         answers depend on the data):"
+    )?;
     for r in rungs::extras() {
         let info = r.info();
         writeln!(
