@@ -308,11 +308,8 @@ pub(super) fn report(
         if thin.is_empty() {
             w
         } else {
-            let which = if thin.len() > 3 {
-                format!("{} thin flamegraphs", thin.len())
-            } else {
-                format!("thin flamegraphs: {}", thin.join(", "))
-            };
+            // Named, all of them: rung ids are short, and "4 thin" says not which.
+            let which = format!("thin flamegraphs: {}", thin.join(", "));
             w.and(&format!(
                 "; {which} (f on a rung runs it again for more samples, then w)"
             ))
