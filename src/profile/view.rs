@@ -91,6 +91,12 @@ impl Profile {
                         // Python's import machinery repeats five frames per nested import:
                         // folded, an import tower reads module by module.
                         if last_ours.is_none() {
+                            // One of our threads with none of our code on it (a pool's idle
+                            // worker): the pool's frames say it waits; the standard library's
+                            // thread start and unwind guards under them say nothing.
+                            if stack[0].starts_with("ladder-") {
+                                return *i == 0 || *i == leaf || frame_kind(f) != FrameKind::System;
+                            }
                             return *i == 0 || *i == leaf || !f.contains("(<frozen importlib.");
                         }
                         // Below our last frame: where the time is, but for the inlined loop
@@ -295,7 +301,20 @@ mod tests {
         // The one-sample tower (under 1%) is cut to the frame above it; 4 samples (over 1%) stay.
         assert!(folded.contains("t;ladder::run::go 1\n"), "{folded}");
         assert!(!folded.contains(";g"));
-        // The thread pool's plumbing under a kernel folds away; an idle worker stays whole.
+        // The thread pool's plumbing under a kernel folds away; an idle worker keeps the
+        // pool's frames (it waits), and one of ours loses the standard library's under them.
+        let idle = Profile::from_folded(
+            "ladder-worker-0;std::sys::thread::start;std::panic::catch_unwind;\
+             rayon_core::registry::main_loop;rayon_core::sleep::Sleep::sleep;syscall 10\n",
+            997,
+        )
+        .unwrap()
+        .view(StackView::Slide)
+        .to_folded();
+        assert!(
+            idle.contains("ladder-worker-0;rayon_core::registry::main_loop;rayon_core::sleep::Sleep::sleep;syscall 10\n"),
+            "{idle}"
+        );
         assert!(folded.contains("w;ladder::rungs::t 50\n"), "{folded}");
         assert!(folded.contains(
             "w;rayon_core::registry::main_loop;rayon_core::sleep::Sleep::sleep;syscall 10\n"
