@@ -187,8 +187,8 @@ impl RunError {
                 max_n,
             } => format!(
                 "n = {n} needs {need} for the full {n} × {n} matrix plus working copies, but only \
-                 {avail} of memory is available: about n = {max_n} fits here (the topk rung, \
-                 each row's k best, needs no n × n matrix)"
+                 {avail} of memory is available: about n = {max_n} fits here (beyond it, \
+                 `ladder run --rungs topk` keeps each row's k best and needs no n × n matrix)"
             ),
             RunError::Overflow { n } => {
                 format!("n = {n} is too large: n² × 4 bytes overflows 64 bits; set a smaller n")
