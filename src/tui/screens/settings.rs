@@ -190,8 +190,10 @@ mod tests {
             why.contains("about n = ") && why.contains("fits here"),
             "{why}"
         );
-        // The settings screen has no flags to name.
-        assert!(!why.contains("--"), "{why}");
+        // Its own fields are no flags: n is not called --n (the command line that goes
+        // further, topk alone, is named as a command).
+        assert!(!why.contains("--n") && !why.contains("--d"), "{why}");
+        assert!(why.contains("ladder run --rungs topk"), "{why}");
     }
 
     #[test]

@@ -385,7 +385,9 @@ fn retime_busy(ls: &mut LessonsState, m: &mut Model, busy: &[&str]) -> Vec<Comma
     ls.retimes += 1;
     if ls.retimes > 1 {
         m.notice = Some(Notice::Error(format!(
-            "the machine was still busy elsewhere while {listed} ran (! on the ladder): your              prediction is kept, not scored yet, and the ratio is not shown, as it would not be              this machine's. Press m to time them again once it is quieter"
+            "the machine was still busy elsewhere while {listed} ran (! on the ladder): your \
+             prediction is kept, not scored yet, and the ratio is not shown, as it would not be \
+             this machine's. Press m to time them again once it is quieter"
         )));
         return vec![];
     }
@@ -401,7 +403,8 @@ fn retime_busy(ls: &mut LessonsState, m: &mut Model, busy: &[&str]) -> Vec<Comma
     let cmds = m.try_start(first);
     if m.running() {
         m.notice = Some(Notice::Info(format!(
-            "the machine was busy elsewhere while {listed} ran: timing again before your              prediction is scored…"
+            "the machine was busy elsewhere while {listed} ran: timing again before your \
+             prediction is scored…"
         )));
     }
     cmds

@@ -35,13 +35,6 @@ pub(super) fn measure_again(ls: &mut LessonsState, m: &mut Model, step: &Step) -
             )));
             return vec![];
         }
-        // A prediction kept unscored because the machine was busy: its rungs timed again.
-        Some(Measure::Speedup { .. })
-            if matches!(ls.feedback, Some(super::Feedback::Measuring { .. })) =>
-        {
-            ls.retimes = 0;
-            return super::answers::try_measure(ls, m, step);
-        }
         _ => {
             m.notice = Some(Notice::Info(
                 "this step's measurement is a rung's run: rerun it on the ladder".into(),

@@ -243,6 +243,19 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
             vec![]
         }
         KeyCode::Char('a') if step.kind.has_choices() => answers::reveal(ls, m, step),
+        // A speedup prediction kept unscored because the machine was busy: its rungs timed
+        // again.
+        KeyCode::Char('m')
+            if step.kind == Kind::Predict
+                && matches!(
+                    step.measure(),
+                    Some(crate::lessons::Measure::Speedup { .. })
+                )
+                && matches!(ls.feedback, Some(Feedback::Measuring { .. })) =>
+        {
+            ls.retimes = 0;
+            answers::try_measure(ls, m, step)
+        }
         KeyCode::Char('m') if step.kind == Kind::Predict => {
             super::bytecode::measure_again(ls, m, step)
         }
