@@ -114,6 +114,11 @@ impl CpuProfiler {
             if is_instrument(&stack[0]) || main.as_deref() == Some(stack[0].as_str()) {
                 continue;
             }
+            // A jit thread's sample with no frame is in the code Cranelift generated: named,
+            // so a picture has a bar to point at.
+            if stack.len() == 1 && stack[0].starts_with("ladder-jit") {
+                stack.push(super::JIT_CODE.to_string());
+            }
             *merged.entry(stack).or_default() += u64::try_from(*count).unwrap_or(0);
         }
         let mut stacks: Vec<_> = merged.into_iter().filter(|(_, c)| *c > 0).collect();

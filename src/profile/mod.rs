@@ -24,6 +24,10 @@ pub use view::{SLIDE_MIN_SHARE, StackView};
 /// `verify_topk`): see [`Profile::without_check`].
 pub const CHECK_FRAMES: &str = "workload::reference::verify_";
 
+/// The frame the jit rung's generated code is drawn as: it has no symbols, and a sample in it
+/// has no frame of its own under its thread.
+pub const JIT_CODE: &str = "ladder::rungs::jit::generated code (Cranelift)";
+
 /// What a frame of ladder's own measuring holds: see [`Profile::without_instruments`].
 const INSTRUMENT_FRAMES: &str = "ladder::monitor::";
 
@@ -64,14 +68,12 @@ pub enum FrameKind {
 #[must_use]
 pub fn frame_kind(name: &str) -> FrameKind {
     let name = name.trim_start_matches('<');
-    // The jit rung's threads run generated code, which has no symbols: their own time is the
-    // kernel's.
-    if name.starts_with("ladder::rungs") || name.starts_with("ladder-jit") {
+    // The jit's generated code is named as ours (`JIT_CODE`).
+    if name.starts_with("ladder::rungs") {
         FrameKind::Kernel
     } else if name.starts_with("ladder-") {
-        // Any other of our threads' roots (`ladder-worker-0`, `ladder-gemm-1`, the runner's):
-        // a thread is where the work ran, not code of ours, and is drawn as the pool's
-        // threads are.
+        // Our threads' roots (`ladder-worker-0`, `ladder-jit-1`, the runner's): a thread is
+        // where the work ran, not code of ours, and is drawn as the pool's threads are.
         FrameKind::System
     } else if name.starts_with("ladder") {
         FrameKind::Runner
@@ -567,8 +569,9 @@ mod tests {
             FrameKind::Library
         );
         assert_eq!(frame_kind("std::thread::spawn"), FrameKind::System);
-        // Thread roots: the jit's hold its generated code; the others only carry work.
-        assert_eq!(frame_kind("ladder-jit-0"), FrameKind::Kernel);
+        // Thread roots only carry work; the jit's generated code is a frame of its own.
+        assert_eq!(frame_kind("ladder-jit-0"), FrameKind::System);
+        assert_eq!(frame_kind(JIT_CODE), FrameKind::Kernel);
         assert_eq!(frame_kind("ladder-worker-1"), FrameKind::System);
         assert_eq!(frame_kind("ladder-gemm-0"), FrameKind::System);
         assert_eq!(frame_kind("ladder-runner"), FrameKind::System);

@@ -212,6 +212,9 @@ fn is_inlined_plumbing(frame: &str) -> bool {
 /// The root every thread of ours becomes in [`Profile::aligned`].
 const OUR_THREADS: &str = "ladder's threads";
 
+/// Every rung's `Kernel::rows` in [`Profile::aligned`].
+const ROWS: &str = "ladder::rungs::Kernel::rows (each rung's)";
+
 impl Profile {
     /// The stacks as a differential flamegraph lines two rungs up: where a step changed the
     /// work and not merely its path. Every thread of ours is one root (native's kernel runs on
@@ -230,22 +233,27 @@ impl Profile {
                     let frame = if i == 0 && frame.starts_with("ladder-") {
                         OUR_THREADS
                     } else if frame.contains(" as ladder::rungs::Kernel>::rows") {
-                        "ladder::rungs::Kernel::rows (each rung's)"
+                        ROWS
                     } else if frame.contains(" as ladder::rungs::Rung>::prepare") {
                         "ladder::rungs::Rung::prepare (each rung's)"
                     } else {
                         frame
                     };
+                    // The jit's code is its rows' work, though on threads of its own.
+                    if frame == super::JIT_CODE && out.len() == 1 {
+                        out.push(ROWS.into());
+                    }
                     // A closure of rows is rows.
                     if out.last().is_none_or(|last| last != frame) {
                         out.push(frame.to_string());
                     }
                 }
+                // A profile saved before the generated code was named: its thread alone.
                 if let [thread] = stack.as_slice()
                     && thread.starts_with("ladder-jit")
                 {
-                    out.push("ladder::rungs::Kernel::rows (each rung's)".into());
-                    out.push("ladder::rungs::jit::generated code".into());
+                    out.push(ROWS.into());
+                    out.push(super::JIT_CODE.into());
                 }
                 (out, *count)
             })
@@ -445,11 +453,12 @@ mod tests {
                 .iter()
                 .any(|(s, _)| s[1] == "ladder::rungs::Rung::prepare (each rung's)")
         );
-        assert!(threads.stacks.iter().any(|(s, c)| {
-            *c == 5
-                && s.last()
-                    .is_some_and(|f| f == "ladder::rungs::jit::generated code")
-        }));
+        assert!(
+            threads
+                .stacks
+                .iter()
+                .any(|(s, c)| { *c == 5 && s.last().is_some_and(|f| f == super::super::JIT_CODE) })
+        );
     }
 
     #[test]

@@ -143,15 +143,15 @@ pub fn flame_subtitle(
         }
         parts.push((kernel.clone(), Some(kernel)));
     }
-    // The generated code has no symbols: its threads' bars stand alone.
+    // The generated code has no symbols: its samples are one bar, said to be so.
     let jit_threads = profile
         .stacks
         .iter()
         .any(|(s, _)| s.first().is_some_and(|t| t.starts_with("ladder-jit")));
     if report.is_some_and(|r| r.rung == "jit") || jit_threads {
         parts.push((
-            "ladder-jit bars with nothing above: the code Cranelift generated".into(),
-            Some("ladder-jit bars: generated code".into()),
+            "the generated code has no names of its own: one bar, jit::generated code".into(),
+            Some("generated code: one bar".into()),
         ));
     }
     // The colours are the terminal's, by kind (see profile::kind_palette): said on the
