@@ -60,9 +60,9 @@ pub fn exec(args: &ClassArgs) -> Result<ExitCode> {
              --format json -o NAME-lab.json` or `ladder learn --export NAME-lessons.json`",
             match files.as_slice() {
                 [] => "no file to read".to_string(),
-                [one] if !one.exists() => format!("{} does not exist", one.display()),
+                [one] if missing(one) => format!("{} does not exist", one.display()),
                 [one] => format!("{} could not be read as a student's", one.display()),
-                _ if files.iter().all(|f| !f.exists()) => {
+                _ if files.iter().all(|f| missing(f)) => {
                     format!("none of the {} paths exists", files.len())
                 }
                 _ => format!(
@@ -122,6 +122,11 @@ fn format_of(out: &Path) -> Result<Format> {
 /// The files given, each folder replaced by its .json files and those of its subfolders (a
 /// folder per student), in name order; a file given twice (itself and in its folder) is read
 /// once, and said to be.
+/// A path that is not there (not one a permission hides).
+fn missing(p: &Path) -> bool {
+    matches!(p.try_exists(), Ok(false))
+}
+
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut seen = std::collections::HashSet::new();
     Ok(listed(paths)?

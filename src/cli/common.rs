@@ -392,10 +392,12 @@ pub fn check_output(out: &Path, inputs: &[&Path], exts: Option<&[&str]>) -> Resu
     }
     // A read-only folder found now, not after minutes of work.
     if let Err(e) = ladder::fsio::probe_writable(folder) {
+        // "Entity not found" (a folder such as /proc takes no new file) says nothing more.
         let why = match e.kind() {
-            std::io::ErrorKind::PermissionDenied => " (permission denied)",
-            std::io::ErrorKind::ReadOnlyFilesystem => " (a read-only file system)",
-            _ => "",
+            std::io::ErrorKind::NotFound => String::new(),
+            std::io::ErrorKind::PermissionDenied => " (permission denied)".into(),
+            std::io::ErrorKind::ReadOnlyFilesystem => " (a read-only file system)".into(),
+            _ => format!(" ({e})"),
         };
         bail!(
             "{shown}: the folder {} cannot be written in{why}: write elsewhere",

@@ -81,7 +81,7 @@ impl Profile {
         view: StackView,
         out: impl Write,
     ) -> io::Result<()> {
-        let (before, after) = (before.view(view).aligned(), after.view(view).aligned());
+        let (before, after) = (before.view_aligned(view), after.view_aligned(view));
         let names = slide_names(view, &[&before, &after]);
         let (before, after) = (renamed(&before, &names), renamed(&after, &names));
         // A run too short to be sampled has nothing to compare (inferno would fail with "No

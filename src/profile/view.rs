@@ -61,12 +61,28 @@ impl Profile {
         }
     }
 
+    /// Two rungs' stacks as a differential flamegraph of `view` draws them: lined up
+    /// ([`Profile::aligned`]) before rare stacks are cut, so work spread over many threads is
+    /// not cut to its bare thread roots first.
+    #[must_use]
+    pub fn view_aligned(&self, view: StackView) -> Profile {
+        match view {
+            StackView::Full => self.aligned(),
+            StackView::Slide => self
+                .without_scaffolding()
+                .aligned()
+                .without_rare(SLIDE_MIN_SHARE),
+        }
+    }
+
     /// Thread roots, then only the frames from our code and libraries, with the scaffolding
     /// between them left out: the standard library's (thread start, closures, unwinding
     /// guards), the thread pool's (rayon's work-stealing recursion, a dozen frames per
-    /// split) and our runner's calls down to set-up, kernel and check. Frames at the leaves, where the time is spent (a memory copy, a page fault, a
-    /// worker spinning), stay, and so do stacks with none of our frames (a Python peer's, an
-    /// idle worker's), but for Python's import machinery between two modules.
+    /// split) and our runner's calls down to set-up, kernel and check. Frames at the leaves,
+    /// where the time is spent (a memory copy, a page fault, a worker spinning), stay. A stack
+    /// with none of our frames stays whole, but for Python's import machinery between two
+    /// modules (a Python peer's), or the standard library's frames on one of our threads (an
+    /// idle worker's: the pool's frames say it waits).
     #[must_use]
     pub fn without_scaffolding(&self) -> Profile {
         let stacks = self
@@ -243,8 +259,8 @@ impl Profile {
                     if frame == super::JIT_CODE && out.len() == 1 {
                         out.push(ROWS.into());
                     }
-                    // A closure of rows is rows.
-                    if out.last().is_none_or(|last| last != frame) {
+                    // A closure of rows is rows (recursion elsewhere stays as sampled).
+                    if frame != ROWS || out.last().is_none_or(|last| last != frame) {
                         out.push(frame.to_string());
                     }
                 }

@@ -39,32 +39,30 @@ fn every_shipped_lesson_loads_and_validates() {
 fn no_wrong_option_s_explanation_names_the_right_option() {
     for lesson in lessons::shipped().unwrap() {
         for step in &lesson.steps {
-            let Some(right) = step.choices.iter().find(|c| c.correct) else {
-                continue;
-            };
-            let key: String = right
-                .text
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .chars()
-                .filter(|c| c.is_alphanumeric() || *c == '_')
-                .collect::<String>()
-                .to_lowercase();
-            // Short words ("the", "its") name nothing.
-            if key.chars().count() < 4 {
-                continue;
-            }
-            for wrong in step.choices.iter().filter(|c| !c.correct) {
-                let explain = wrong.explain.to_lowercase();
-                let named = explain
-                    .split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|w| w.starts_with(&key));
-                assert!(
-                    !named,
-                    "{}/{}: the wrong option \"{}\" names the right one ({key}): {}",
-                    lesson.id, step.id, wrong.text, wrong.explain
-                );
+            for right in step.choices.iter().filter(|c| c.correct) {
+                // Its first word, as written ("norm:", "py-spy", "asyncio:").
+                let key: String = right
+                    .text
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase();
+                // Short words ("the", "its") name nothing.
+                if key.chars().count() < 4 {
+                    continue;
+                }
+                for wrong in step.choices.iter().filter(|c| !c.correct) {
+                    let named = wrong.explain.to_lowercase().split_whitespace().any(|w| {
+                        w.trim_matches(|c: char| !c.is_alphanumeric())
+                            .starts_with(&key)
+                    });
+                    assert!(
+                        !named,
+                        "{}/{}: the wrong option \"{}\" names the right one ({key}): {}",
+                        lesson.id, step.id, wrong.text, wrong.explain
+                    );
+                }
             }
         }
     }

@@ -278,7 +278,7 @@ fn a_prediction_scores_only_at_its_first_attempt_and_on_the_right_side_of_1x() {
         Some(Feedback::Measuring { .. })
     ));
     assert!(
-        notice_of(&app).contains("timing again"),
+        notice_of(&app).contains("timing it again"),
         "{}",
         notice_of(&app)
     );
@@ -296,7 +296,7 @@ fn a_prediction_scores_only_at_its_first_attempt_and_on_the_right_side_of_1x() {
     // m times it again; quiet now, the first prediction is scored.
     let _ = app.update(ch('m'));
     assert!(
-        notice_of(&app).contains("timing again"),
+        notice_of(&app).contains("timing it again"),
         "{}",
         notice_of(&app)
     );
@@ -489,6 +489,83 @@ fn a_prediction_is_judged_as_typed_never_made_from_part_of_it() {
 
 /// A prediction made with its measurement on screen (the ladder had run both rungs) is
 /// practice: kept, never scored, and the notice says why.
+#[test]
+fn a_busy_machine_times_each_rung_again_and_esc_or_a_wait_never_leaves_it_stuck() {
+    let busy = |id: &str, step: Step, seconds: f64| {
+        let mut r = report(id, step, seconds, true);
+        r.load_elsewhere = Some(1.0);
+        Box::new(r)
+    };
+    let quiet = |id: &str, step: Step, seconds: f64| Box::new(report(id, step, seconds, true));
+    let running = |app: &App, id: &str| {
+        let i = app.rung_index(id).unwrap();
+        matches!(app.rows[i].status, ladder::tui::app::Status::Running(_))
+    };
+    let mut app = lesson_app();
+    let _ = app.update(Msg::RungFinished(busy("naive", Step::Baseline, 120.0)));
+    at_step(&mut app, "profile-first", "predict-algorithm");
+    let _ = app.update(key(KeyCode::Enter));
+    let _ = app.update(ch('4'));
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(running(&app, "algorithmic"));
+    let _ = app.update(Msg::RungFinished(busy(
+        "algorithmic",
+        Step::Algorithm,
+        24.0,
+    )));
+    // Both busy: the first is timed again, alone.
+    assert!(running(&app, "naive"), "{}", notice_of(&app));
+    assert!(app.queue.is_empty());
+    // Esc stops it; the prediction waits, and nothing is left queued or running.
+    let _ = app.update(key(KeyCode::Esc));
+    let mut cancelled = report("naive", Step::Baseline, 120.0, true);
+    cancelled.status = ladder::run::RunStatus::Cancelled;
+    let _ = app.update(Msg::RungFinished(Box::new(cancelled)));
+    assert!(!app.running() && app.queue.is_empty());
+    assert!(matches!(
+        app.lessons.feedback,
+        Some(Feedback::Measuring { .. })
+    ));
+    // m runs the cancelled rung again; then the other busy one is timed again.
+    let _ = app.update(ch('m'));
+    assert!(running(&app, "naive"), "{}", notice_of(&app));
+    let _ = app.update(Msg::RungFinished(quiet("naive", Step::Baseline, 120.0)));
+    assert!(running(&app, "algorithmic"), "{}", notice_of(&app));
+    // Busy again: it waits, and another prediction is refused meanwhile.
+    let _ = app.update(Msg::RungFinished(busy(
+        "algorithmic",
+        Step::Algorithm,
+        24.0,
+    )));
+    assert!(!app.running());
+    assert!(app.lessons.waiting_quiet);
+    let screen = screen_of(&app, 100, 30);
+    assert!(screen.contains("waiting for a quieter machine"), "{screen}");
+    let _ = app.update(key(KeyCode::Enter));
+    assert!(!app.lessons.typing);
+    assert!(notice_of(&app).contains("waits for a quieter machine"));
+    // Quiet at last: the first prediction is the scored one, not practice.
+    let _ = app.update(ch('m'));
+    assert!(running(&app, "algorithmic"), "{}", notice_of(&app));
+    let _ = app.update(Msg::RungFinished(quiet(
+        "algorithmic",
+        Step::Algorithm,
+        24.0,
+    )));
+    assert!(matches!(
+        app.lessons.feedback,
+        Some(Feedback::Scored {
+            scored: true,
+            practice: false,
+            ..
+        })
+    ));
+    let step = app.lessons.current().unwrap().clone();
+    let attempts = app.lessons.attempts(&step);
+    assert_eq!(attempts.len(), 1);
+    assert!(attempts[0].unjudged.is_none());
+}
+
 #[test]
 fn a_prediction_made_with_its_measurement_on_screen_is_practice() {
     let mut app = lesson_app();

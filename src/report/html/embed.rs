@@ -77,13 +77,27 @@ pub fn flame_frame(h: &mut String, svg: &str) {
     // Each line's own length sets how small it may get: monospace is 0.6 em a character,
     // and a little room is left at the sides.
     let per_em = |id: &str, fallback: usize| {
-        let chars = text_of(&body, id).map_or(fallback, |t| t.chars().count());
+        // An entity (`&amp;`) is one character drawn.
+        let chars = text_of(&body, id).map_or(fallback, |t| {
+            [
+                ("&lt;", "<"),
+                ("&gt;", ">"),
+                ("&quot;", "\""),
+                ("&apos;", "'"),
+                ("&#39;", "'"),
+                ("&amp;", "&"),
+            ]
+            .iter()
+            .fold(t.to_string(), |t, (entity, c)| t.replace(entity, c))
+            .chars()
+            .count()
+        });
         (chars as f64 * 0.6 + 3.0).ceil() as usize
     };
     let (title_em, subtitle_em) = (per_em("title", 80), per_em("subtitle", 141));
     let doc = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{margin:0}}body>svg{{display:block;width:100%}}\
-         svg #title{{font-size:min(17px,calc(100vw / {title_em}))}}svg #subtitle{{font-size:min(12px,calc(100vw / {subtitle_em}))}}\
+         svg #title{{font-size:min(18px,calc(100vw / {title_em}))}}svg #subtitle{{font-size:min(13px,calc(100vw / {subtitle_em}))}}\
          @media print{{#search,#unzoom,#matched,#details{{display:none}}\
          #frames{{width:calc(100% - 20px)}}}}</style>\
          <script>history.replaceState = function () {{}};{PRINT_WIDTH}</script></head><body>{body}</body></html>"
@@ -119,7 +133,7 @@ mod tests {
         assert!(h.contains("#frames{width:calc(100% - 20px)}"), "{h}");
         // The title and subtitle shrink with the frame, so a narrow one keeps them whole.
         assert!(
-            h.contains("svg #subtitle{font-size:min(12px,calc(100vw / 88))}"),
+            h.contains("svg #subtitle{font-size:min(13px,calc(100vw / 88))}"),
             "{h}"
         );
         assert!(h.contains("beforeprint"), "{h}");
@@ -133,11 +147,11 @@ mod tests {
         let mut h = String::new();
         flame_frame(&mut h, &titled);
         assert!(
-            h.contains("svg #title{font-size:min(17px,calc(100vw / 39))}"),
+            h.contains("svg #title{font-size:min(18px,calc(100vw / 39))}"),
             "{h}"
         );
         assert!(
-            h.contains("svg #subtitle{font-size:min(12px,calc(100vw / 75))}"),
+            h.contains("svg #subtitle{font-size:min(13px,calc(100vw / 75))}"),
             "{h}"
         );
         assert!(

@@ -11,7 +11,7 @@ use crate::lessons::progress::{Answer, Measured};
 use crate::lessons::python::Bytecode;
 use crate::lessons::{Kind, Measure, Step, check_justification, scores, scores_amount};
 use crate::tui::message::Command;
-use crate::tui::model::{Model, Notice};
+use crate::tui::model::{Model, Notice, Status};
 
 /// An option picked (by its index in the lesson file; the keys map the shown order to it). A
 /// right pick passes the step and shows every option's explanation; a wrong one shows only why
@@ -195,6 +195,9 @@ fn submit_explanation(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<
     ls.pass_current()
 }
 
+/// Why a prediction made with its measurement on screen is not counted.
+const SEEN: &str = "practice: its measurement was on screen before it";
+
 fn submit_prediction(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
     let predicted = match prediction(&ls.input, step) {
         Ok(v) => v,
@@ -205,7 +208,9 @@ fn submit_prediction(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<C
     };
     ls.typing = false;
     // A speedup the ladder had measured already was on screen: predicting it is reading it.
-    ls.seen_before = match step.measure() {
+    // Kept with the attempt, so a prediction that waits for its measurement (or the app
+    // closed meanwhile) is still known as practice when it is scored.
+    let seen = match step.measure() {
         Some(Measure::Speedup { before, after }) => [before, after].iter().all(|id| {
             m.rung_index(id)
                 .and_then(|i| m.rows[i].report.as_ref())
@@ -214,10 +219,12 @@ fn submit_prediction(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<C
         _ => false,
     };
     ls.feedback = Some(Feedback::Measuring { predicted });
-    ls.retimes = 0;
+    ls.retimed.clear();
+    ls.waiting_quiet = false;
     // Saved before it is measured: the prediction is on record even if the app is closed.
     ls.record(Answer {
         predicted: Some(predicted),
+        unjudged: seen.then(|| SEEN.into()),
         ..Answer::default()
     });
     let mut cmds = ls.save_progress();
@@ -374,46 +381,88 @@ fn leak_elsewhere(
     cmds
 }
 
-/// A prediction's rungs, `busy` of them timed while the machine was busy elsewhere: timed
-/// again once; still busy, the prediction is kept unscored (`m` times them again later).
+/// A prediction's rungs, `busy` of them timed while the machine was busy elsewhere: each
+/// timed again, once, one at a time (its end measures again); busy still, the prediction
+/// waits unscored, its ratio unshown, until `m`.
 fn retime_busy(ls: &mut LessonsState, m: &mut Model, busy: &[&str]) -> Vec<Command> {
-    // Between two rungs timed again, the second is still queued.
+    // Something is running (a rung timed again, a climb): its end measures again.
     if m.running() || !m.queue.is_empty() {
         return vec![];
     }
-    let listed = busy.join(" and ");
-    ls.retimes += 1;
-    if ls.retimes > 1 {
-        m.notice = Some(Notice::Error(format!(
-            "the machine was still busy elsewhere while {listed} ran (! on the ladder): your \
-             prediction is kept, not scored yet, and the ratio is not shown, as it would not be \
-             this machine's. Press m to time them again once it is quieter"
-        )));
+    if let Some(id) = busy.iter().find(|id| !ls.retimed.iter().any(|r| r == *id)) {
+        let Some(i) = m.rung_index(id) else {
+            return vec![];
+        };
+        let cmds = m.try_start(i);
+        // Refused (say, a workload loading): its own notice says why, and `m` tries again.
+        if m.running() {
+            ls.retimed.push((*id).to_string());
+            ls.waiting_quiet = false;
+            m.notice = Some(Notice::Info(format!(
+                "the machine was busy elsewhere while {id} ran: timing it again before your \
+                 prediction is scored…"
+            )));
+        }
+        return cmds;
+    }
+    ls.waiting_quiet = true;
+    m.notice = Some(Notice::Error(format!(
+        "the machine was still busy elsewhere while {} ran (! on the ladder): your prediction \
+         is kept, not scored yet, and the ratio is not shown, as it would not be this \
+         machine's. Press m to time them again once it is quieter",
+        busy.join(" and ")
+    )));
+    vec![]
+}
+
+/// `m` on a speedup prediction that waits (for a quieter machine, or a rung that failed or
+/// was cancelled): its rungs timed again.
+pub(super) fn measure_again(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
+    if m.running() || !m.queue.is_empty() {
+        m.notice = Some(Notice::Error(
+            "a rung is running: its end measures the prediction again".into(),
+        ));
         return vec![];
     }
-    let mut rungs: Vec<usize> = busy.iter().filter_map(|id| m.rung_index(id)).collect();
-    rungs.sort_unstable();
-    let Some((&first, rest)) = rungs.split_first() else {
-        return vec![];
-    };
-    m.queue = rest.to_vec();
-    for &i in rest {
-        m.rows[i].status = crate::tui::model::Status::Queued;
+    ls.retimed.clear();
+    ls.waiting_quiet = false;
+    // A rung that failed or was cancelled is run again now (automatically, it is not).
+    if let Some(Measure::Speedup { before, after }) = step.measure() {
+        for id in [before, after] {
+            if let Some(i) = m.rung_index(&id)
+                && matches!(m.rows[i].status, Status::Failed(_) | Status::Cancelled)
+            {
+                return m.climb_to(i);
+            }
+        }
     }
-    let cmds = m.try_start(first);
-    if m.running() {
-        m.notice = Some(Notice::Info(format!(
-            "the machine was busy elsewhere while {listed} ran: timing again before your \
-             prediction is scored…"
-        )));
-    }
-    cmds
+    try_measure(ls, m, step)
 }
 
 fn run_for_measure(m: &mut Model, rung: &str) -> Vec<Command> {
     let Some(i) = m.rung_index(rung) else {
+        m.notice = Some(Notice::Error(format!(
+            "this step measures {rung}, which is not on this ladder: the lesson file names a \
+             rung that does not exist"
+        )));
         return vec![];
     };
+    // A climb under way: its end measures again (its queue is not ours to replace).
+    if m.running() || !m.queue.is_empty() {
+        return vec![];
+    }
+    // Not run again and again by itself: one that failed or was cancelled waits for `m`.
+    if matches!(m.rows[i].status, Status::Failed(_) | Status::Cancelled) {
+        m.notice = Some(Notice::Error(format!(
+            "{rung} gave no verified time ({}): your prediction waits; m runs it again",
+            if m.rows[i].status == Status::Cancelled {
+                "cancelled"
+            } else {
+                "it failed"
+            }
+        )));
+        return vec![];
+    }
     let cmds = m.climb_to(i);
     if m.running() {
         m.notice = Some(Notice::Info(format!("measuring: running up to {rung}…")));
@@ -446,8 +495,12 @@ fn score(
         }
     };
     // Only the first measured attempt is scored; later ones are practice, labelled as such, as
-    // is one made with its measurement on screen.
-    let seen = std::mem::take(&mut ls.seen_before);
+    // is one made with its measurement on screen (said on the attempt when it was made).
+    let seen = ls.attempts(step).last().is_some_and(|a| {
+        a.measured.is_none()
+            && a.predicted == Some(predicted)
+            && a.unjudged.as_deref() == Some(SEEN)
+    });
     let practice = seen || ls.attempts(step).iter().any(|a| a.measured.is_some());
     ls.feedback = Some(Feedback::Scored {
         predicted,
@@ -460,7 +513,7 @@ fn score(
         measured: Some(measured),
         scored: Some(scored),
         // Kept as made, never counted: the measurement was there to read.
-        unjudged: seen.then(|| "practice: its measurement was on screen before it".into()),
+        unjudged: seen.then(|| SEEN.into()),
         ..Answer::default()
     });
     ls.measured(what);

@@ -374,6 +374,16 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         v.push(verdict("scored (your first)", p, m));
     }
     match ls.feedback {
+        Some(Feedback::Measuring { predicted }) if ls.waiting_quiet => v.extend(wrapped(
+            &format!(
+                "predicted {predicted}{unit}: waiting for a quieter machine (its rungs were \
+                 timed while it was busy elsewhere): m times them again"
+            ),
+            "",
+            2,
+            width,
+            Style::default(),
+        )),
         Some(Feedback::Measuring { predicted }) => v.push(Line::from(format!(
             "predicted {predicted}{unit}: measuring on this machine…"
         ))),
@@ -394,6 +404,8 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         "Enter: type your prediction (MB each request leaves behind) · h: a hint"
     } else if ls.typing {
         "type a number (below 1 means slower), Enter to submit, Esc to stop typing"
+    } else if ls.waiting_quiet {
+        "m: time its rungs again once the machine is quieter · h: a hint"
     } else if seen {
         "Enter: predict again (practice: the measurement was on screen before) · h: a hint"
     } else if first.is_some() {

@@ -24,6 +24,9 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
     ls.input.clear();
     ls.feedback = None;
     ls.runs = 0;
+    // A wait for a quieter machine is the step's it was in.
+    ls.retimed.clear();
+    ls.waiting_quiet = false;
     let Some(step) = ls.current().cloned() else {
         return vec![];
     };
@@ -167,8 +170,9 @@ pub fn on_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent) -> Outcome {
 fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step) -> Vec<Command> {
     match key.code {
         KeyCode::Esc => {
+            // As on the ladder: the run and what was queued after it.
             if m.running() {
-                return vec![Command::Cancel];
+                return m.cancel();
             }
             ls.open = None;
             vec![]
@@ -231,6 +235,14 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
                 vec![]
             }
         }
+        KeyCode::Char(c)
+            if step.kind == Kind::Predict
+                && (c.is_ascii_digit() || c == '.')
+                && matches!(ls.feedback, Some(Feedback::Measuring { .. })) =>
+        {
+            refuse_while_measuring(ls, m);
+            vec![]
+        }
         // A prediction step takes its number at once: the first digit starts the typing.
         KeyCode::Char(c)
             if step.kind == Kind::Predict
@@ -253,8 +265,7 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
                 )
                 && matches!(ls.feedback, Some(Feedback::Measuring { .. })) =>
         {
-            ls.retimes = 0;
-            answers::try_measure(ls, m, step)
+            answers::measure_again(ls, m, step)
         }
         KeyCode::Char('m') if step.kind == Kind::Predict => {
             super::bytecode::measure_again(ls, m, step)
@@ -263,6 +274,17 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
         KeyCode::Enter => act(ls, m, step),
         _ => vec![],
     }
+}
+
+/// Said to a new prediction typed while the last is measured.
+fn refuse_while_measuring(ls: &LessonsState, m: &mut Model) {
+    m.notice = Some(Notice::Error(if ls.waiting_quiet {
+        "your prediction waits for a quieter machine to be measured: m times its rungs again".into()
+    } else {
+        "your prediction is being measured: it is the one that counts, so another waits for \
+         its result"
+            .into()
+    }));
 }
 
 /// The list's keys.
@@ -418,6 +440,12 @@ fn act(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
                 ls.run_rss_before = m.rss.last();
             }
             cmds
+        }
+        // A prediction still being measured (or waiting for a quiet machine) is the one that
+        // counts: another now would leave it unscored.
+        Kind::Predict if matches!(ls.feedback, Some(Feedback::Measuring { .. })) => {
+            refuse_while_measuring(ls, m);
+            vec![]
         }
         Kind::Predict | Kind::Explain => {
             // A new prediction starts empty; an explanation is edited where it was left.

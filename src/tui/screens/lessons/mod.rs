@@ -103,13 +103,13 @@ pub struct LessonsState {
     pub warning: Option<String>,
     /// `R` was pressed on this lesson of the list: the next key confirms (y) or keeps it.
     pub confirm_reset: Option<usize>,
-    /// The prediction being measured was made with its measurement already on screen (the
-    /// ladder had run both rungs): it is practice, never scored.
-    pub seen_before: bool,
-    /// How often the rungs of the prediction being measured were timed again because the
-    /// machine was busy while they ran (once, then `m`): a busy time is not this machine's,
-    /// and is not scored.
-    pub retimes: u32,
+    /// The rungs of the prediction being measured that were timed again because the machine
+    /// was busy elsewhere while they ran (each once; `m` clears it): a busy time is not this
+    /// machine's, and is not scored.
+    pub retimed: Vec<String>,
+    /// The prediction being measured waits for a quieter machine: its rungs were timed again
+    /// and were busy again.
+    pub waiting_quiet: bool,
 }
 
 impl LessonsState {
