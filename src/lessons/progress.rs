@@ -435,6 +435,9 @@ pub struct ExportAnswer {
     /// The scored outcome: the first attempt at a question or prediction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_attempt_right: Option<bool>,
+    /// What a prediction counts, where it is not a speedup: "MB" (a leak per request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
     /// Every attempt, in order, with its time.
     pub attempts: Vec<ExportAttempt>,
 }
@@ -513,6 +516,7 @@ fn export_lesson(p: LessonProgress, l: &super::Lesson) -> ExportLesson {
                 },
                 hints_used: p.hints.get(&s.id).copied().unwrap_or(0),
                 first_attempt_right: first,
+                unit: matches!(s.measure(), Some(super::Measure::Leak(_))).then(|| "MB".into()),
                 attempts: attempts
                     .into_iter()
                     .map(|a| ExportAttempt {

@@ -201,6 +201,8 @@ pub struct Prediction {
     pub question: String,
     pub predicted: Option<f64>,
     pub measured: Option<f64>,
+    /// What predicted and measured count where they are not speedups ("MB").
+    pub unit: Option<String>,
     pub scored: Option<bool>,
     /// Why it is not judged (the export's `unjudged`: made with its measurement on screen, or
     /// not measurable there): kept, never counted.
@@ -262,6 +264,11 @@ impl LessonsSummary {
                             question: a.question.clone(),
                             predicted: first.predicted,
                             measured: first.measured,
+                            // An export from before units were written: its question says MB.
+                            unit: a
+                                .unit
+                                .clone()
+                                .or_else(|| a.question.contains(" MB ").then(|| "MB".to_string())),
                             scored: a.first_attempt_right,
                             unjudged: first.unjudged.clone(),
                         });

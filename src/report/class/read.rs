@@ -168,6 +168,9 @@ pub struct AnswerDoc {
     pub question: String,
     #[serde(default)]
     pub first_attempt_right: Option<bool>,
+    /// "MB" for a leak's prediction; none for a speedup.
+    #[serde(default)]
+    pub unit: Option<String>,
     #[serde(default)]
     pub attempts: Vec<AttemptDoc>,
 }

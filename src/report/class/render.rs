@@ -510,11 +510,16 @@ pub(super) fn prediction_rows(l: &LessonsSummary) -> Vec<Vec<String>> {
     l.predictions
         .iter()
         .map(|p| {
+            // An amount (MB per request) is no speedup: said in its unit.
+            let amount = |x: Option<f64>| match (&p.unit, x) {
+                (Some(u), Some(v)) => format!("{v:.2} {u}"),
+                _ => ratio(x),
+            };
             vec![
                 p.lesson.clone(),
                 p.question.clone(),
-                ratio(p.predicted),
-                ratio(p.measured),
+                amount(p.predicted),
+                amount(p.measured),
                 ratio(p.off_by()),
                 match p.scored {
                     _ if p

@@ -554,17 +554,23 @@ fn a_prediction_made_after_its_measurement_is_practice_not_a_miss() {
               "measured": 6.33, "scored": true,
               "unjudged": "practice: its measurement was on screen before it"}]},
              {"kind": "predict", "question": "And threads?", "first_attempt_right": true,
-              "attempts": [{"predicted": 2.0, "measured": 1.9, "scored": true}]}]}]}"#,
+              "attempts": [{"predicted": 2.0, "measured": 1.9, "scored": true}]},
+             {"kind": "predict", "question": "How many MB does each request leave?",
+              "first_attempt_right": true, "unit": "MB",
+              "attempts": [{"predicted": 6.0, "measured": 6.15, "scored": true}]}]}]}"#,
     )
     .unwrap();
     let class = Class::gather(&[p]);
     let l = class.students[0].lessons.as_ref().unwrap();
-    assert_eq!((l.scored(), l.judged(), l.unjudged()), (1, 1, 1));
+    assert_eq!((l.scored(), l.judged(), l.unjudged()), (2, 2, 1));
     let rows = super::render::prediction_rows(l);
     assert_eq!(rows[0][5], "practice (measured first)");
     assert_eq!(rows[1][5], "✓ close");
+    assert_eq!(rows[1][2], "2.00x");
+    // A leak's prediction is an amount in MB, not a speedup.
+    assert_eq!(rows[2][2..4], ["6.00 MB", "6.15 MB"]);
     let md = class.markdown();
-    assert!(md.contains("1 of 1 predictions close"), "{md}");
+    assert!(md.contains("2 of 2 predictions close"), "{md}");
     assert!(md.contains("1 more not counted"), "{md}");
 }
 
