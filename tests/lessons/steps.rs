@@ -457,6 +457,7 @@ fn a_prediction_is_judged_as_typed_never_made_from_part_of_it() {
     // The first digit starts the typing; what is typed stays whole.
     for (typed, said) in [
         ("1e400", "too large"),
+        ("1e-300", "too small"),
         ("-5", "-5 is not above 0"),
         ("four", "\"four\" is not a number"),
         ("0", "not above 0"),
@@ -487,8 +488,6 @@ fn a_prediction_is_judged_as_typed_never_made_from_part_of_it() {
     assert_eq!(app.lessons.attempts(&step)[0].predicted, Some(4.5));
 }
 
-/// A prediction made with its measurement on screen (the ladder had run both rungs) is
-/// practice: kept, never scored, and the notice says why.
 #[test]
 fn a_busy_machine_times_each_rung_again_and_esc_or_a_wait_never_leaves_it_stuck() {
     let busy = |id: &str, step: Step, seconds: f64| {
@@ -566,6 +565,8 @@ fn a_busy_machine_times_each_rung_again_and_esc_or_a_wait_never_leaves_it_stuck(
     assert!(attempts[0].unjudged.is_none());
 }
 
+/// A prediction made with its measurement on screen (the ladder had run both rungs) is
+/// practice: kept, never scored, and the notice says why.
 #[test]
 fn a_prediction_made_with_its_measurement_on_screen_is_practice() {
     let mut app = lesson_app();

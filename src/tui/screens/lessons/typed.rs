@@ -28,8 +28,12 @@ pub(super) fn prediction(typed: &str, step: &Step) -> Result<f64, String> {
         .trim_end();
     match number.parse::<f64>() {
         Ok(v) if v.is_nan() => Err(format!("\"{typed}\" is not a number: type {how}")),
-        Ok(v) if v.is_finite() && v > 0.0 && v <= 1e9 => Ok(v),
+        Ok(v) if v.is_finite() && (1e-6..=1e9).contains(&v) => Ok(v),
         Ok(v) if v <= 0.0 => Err(format!("{typed} is not above 0: type {how}")),
+        // Drawn in full, a 1e-300 would be three hundred zeros: no step measures that.
+        Ok(v) if v < 1e-6 => Err(format!(
+            "{typed} is too small to be a prediction (at least 0.000001): type {how}"
+        )),
         Ok(_) => Err(format!(
             "{typed} is too large to be a prediction: type {how}"
         )),
