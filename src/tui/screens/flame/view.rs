@@ -35,14 +35,37 @@ pub fn draw(f: &mut Frame, view: &FlameView, m: &Model, theme: &Theme, area: Rec
             .as_ref()
             .map_or_else(String::new, |p| p.title.clone()),
         // What the runs left live (memray's --leaks), not the workload or the app around them.
+        // The picture's own total, not the heap's growth since the first run: that also
+        // holds ladder's own (the profiler's symbol tables, results kept), which the picture
+        // leaves out, and read beside an empty picture it said +135 MiB.
         (Some((_, st)), true) => match st.since_mark {
-            Some(d) => format!(
-                "Memory: allocated during the runs, still live · {}{} since the first run · \
-                 process heap {}",
-                if d < 0 { "-" } else { "+" },
-                human_bytes(d.unsigned_abs()),
-                human_bytes(st.live_bytes),
-            ),
+            Some(_) => {
+                let (long, short) = if tree.total == 0 {
+                    (
+                        format!(
+                            "Memory: nothing the runs allocated is still live · process heap {} \
+                             (ladder's own included)",
+                            human_bytes(st.live_bytes),
+                        ),
+                        "Memory: nothing the runs left is live".to_string(),
+                    )
+                } else {
+                    (
+                        format!(
+                            "Memory: allocated during the runs, still live: {} · process heap \
+                             {} (ladder's own included)",
+                            human_bytes(tree.total),
+                            human_bytes(st.live_bytes),
+                        ),
+                        format!("Memory the runs left live: {}", human_bytes(tree.total)),
+                    )
+                };
+                if long.chars().count() + 4 <= usize::from(left.width) {
+                    long
+                } else {
+                    short
+                }
+            }
             None => format!(
                 "Memory: bytes still live (no run yet: the whole process) · live {}",
                 human_bytes(st.live_bytes),
