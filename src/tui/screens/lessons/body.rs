@@ -224,7 +224,13 @@ fn rss_growth(
     if !steps.is_empty() {
         let mut sorted = steps.clone();
         sorted.sort_unstable();
-        let per_run = sorted[sorted.len() / 2];
+        // The median; of an even count, the middle two's mean (of two steps, not the larger).
+        let mid = sorted.len() / 2;
+        let per_run = if sorted.len().is_multiple_of(2) {
+            i64::midpoint(sorted[mid - 1], sorted[mid])
+        } else {
+            sorted[mid]
+        };
         let each: Vec<String> = steps.iter().map(|&d| signed(d)).collect();
         v.extend(wrapped(
             &format!(
