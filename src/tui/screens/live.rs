@@ -21,10 +21,23 @@ pub fn draw(f: &mut Frame, m: &Model, theme: &Theme, area: Rect) {
 
 /// The same, saying `idle` while nothing has run (a screen's own words for what shows here).
 pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str) {
-    let title = match &m.live {
-        Some(l) if !l.finished => format!("Live: {}", m.rows[l.index].info.id),
-        Some(l) => format!("Last run: {}", m.rows[l.index].info.id),
-        None => "Live".to_string(),
+    draw_inner(f, m, theme, area, idle, false);
+}
+
+/// The same for a lesson's step: a program it runs (the leak lesson's service) is what the
+/// panel is about, not the rung that ran last.
+pub fn draw_for_lesson(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str) {
+    draw_inner(f, m, theme, area, idle, true);
+}
+
+fn draw_inner(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str, lesson: bool) {
+    let program = m.program_rss.as_ref().filter(|_| lesson && !m.running());
+    let title = match (&m.live, program) {
+        (_, Some(p)) if p.running => format!("Live: {}", p.name),
+        (_, Some(p)) => format!("Last run: {}", p.name),
+        (Some(l), None) if !l.finished => format!("Live: {}", m.rows[l.index].info.id),
+        (Some(l), None) => format!("Last run: {}", m.rows[l.index].info.id),
+        (None, None) => "Live".to_string(),
     };
     let b = block(&title, theme);
     let inner = b.inner(area);
@@ -52,6 +65,23 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
 
     draw_load(f, m, theme, load);
     match &m.live {
+        _ if program.is_some() => {
+            let p = program.map_or("", |p| p.name.as_str());
+            let said = if program.is_some_and(|p| p.running) {
+                format!("{p} is running: its memory, read from outside the program, is below.")
+            } else {
+                format!("{p} ran: its memory, read from outside the program, is below.")
+            };
+            f.render_widget(
+                Paragraph::new(said)
+                    .style(theme.dim())
+                    .wrap(Wrap { trim: true }),
+                Rect {
+                    height: 3,
+                    ..status
+                },
+            );
+        }
         None => {
             let hint = if m.measuring_peak {
                 "Measuring this machine's peak once (about two seconds; cached for next time): \
@@ -199,7 +229,12 @@ pub fn draw_with(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str
         // while it exited.
         (Some(p), _) => (
             p.history.tail(usize::MAX).max().unwrap_or(0),
-            format!("{} peak RSS (ended)", p.name),
+            // A lesson's panel is titled by the program already ("Last run: …").
+            if lesson {
+                format!("{} peak RSS", p.name)
+            } else {
+                format!("{} peak RSS (ended)", p.name)
+            },
         ),
         (None, Some(r)) if m.running() => (r, "peer RSS".to_string()),
         _ => (m.rss.last().unwrap_or(0), "RSS".to_string()),

@@ -275,7 +275,7 @@ fn draw_lesson(f: &mut Frame, ls: &LessonsState, m: &Model, theme: &Theme, area:
         main,
     );
     if let Some(side) = side {
-        live::draw_with(
+        live::draw_for_lesson(
             f,
             m,
             theme,
