@@ -516,7 +516,8 @@ fn a_busy_machine_times_each_rung_again_and_esc_or_a_wait_never_leaves_it_stuck(
     assert!(running(&app, "naive"), "{}", notice_of(&app));
     assert!(app.queue.is_empty());
     // Esc stops it; the prediction waits, and nothing is left queued or running.
-    let _ = app.update(key(KeyCode::Esc));
+    let cmds = app.update(key(KeyCode::Esc));
+    assert!(cmds.iter().any(|c| matches!(c, Command::Cancel)));
     let mut cancelled = report("naive", Step::Baseline, 120.0, true);
     cancelled.status = ladder::run::RunStatus::Cancelled;
     let _ = app.update(Msg::RungFinished(Box::new(cancelled)));
@@ -528,7 +529,7 @@ fn a_busy_machine_times_each_rung_again_and_esc_or_a_wait_never_leaves_it_stuck(
     // m runs the cancelled rung again; then the other busy one is timed again.
     let _ = app.update(ch('m'));
     assert!(running(&app, "naive"), "{}", notice_of(&app));
-    let _ = app.update(Msg::RungFinished(quiet("naive", Step::Baseline, 120.0)));
+    let _ = app.update(Msg::RungFinished(quiet("naive", Step::Baseline, 100.0)));
     assert!(running(&app, "algorithmic"), "{}", notice_of(&app));
     // Busy again: it waits, and another prediction is refused meanwhile.
     let _ = app.update(Msg::RungFinished(busy(
@@ -549,20 +550,23 @@ fn a_busy_machine_times_each_rung_again_and_esc_or_a_wait_never_leaves_it_stuck(
     let _ = app.update(Msg::RungFinished(quiet(
         "algorithmic",
         Step::Algorithm,
-        24.0,
+        25.0,
     )));
+    // Scored against the quiet times (100 s / 25 s), not the busy ones (120 s / 24 s).
     assert!(matches!(
         app.lessons.feedback,
         Some(Feedback::Scored {
             scored: true,
             practice: false,
+            measured,
             ..
-        })
+        }) if (measured - 4.0).abs() < 1e-9
     ));
     let step = app.lessons.current().unwrap().clone();
     let attempts = app.lessons.attempts(&step);
     assert_eq!(attempts.len(), 1);
     assert!(attempts[0].unjudged.is_none());
+    assert_eq!(attempts[0].measured, Some(4.0));
 }
 
 /// A prediction made with its measurement on screen (the ladder had run both rungs) is

@@ -31,7 +31,12 @@ pub fn draw_for_lesson(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle
 }
 
 fn draw_inner(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str, lesson: bool) {
-    let program = m.program_rss.as_ref().filter(|_| lesson && !m.running());
+    // The program the panel is titled by: one the lesson ran, with its memory read.
+    let program = m
+        .program_rss
+        .as_ref()
+        .filter(|p| lesson && !m.running() && p.history.last().is_some());
+    let titled_by_program = program.is_some();
     let title = match (&m.live, program) {
         (_, Some(p)) if p.running => format!("Live: {}", p.name),
         (_, Some(p)) => format!("Last run: {}", p.name),
@@ -230,7 +235,7 @@ fn draw_inner(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str, l
         (Some(p), _) => (
             p.history.tail(usize::MAX).max().unwrap_or(0),
             // A lesson's panel is titled by the program already ("Last run: …").
-            if lesson {
+            if titled_by_program {
                 format!("{} peak RSS", p.name)
             } else {
                 format!("{} peak RSS (ended)", p.name)

@@ -418,19 +418,28 @@ fn retime_busy(ls: &mut LessonsState, m: &mut Model, busy: &[&str]) -> Vec<Comma
 /// `m` on a speedup prediction that waits (for a quieter machine, or a rung that failed or
 /// was cancelled): its rungs timed again.
 pub(super) fn measure_again(ls: &mut LessonsState, m: &mut Model, step: &Step) -> Vec<Command> {
-    if m.running() || !m.queue.is_empty() {
+    if m.running() {
         m.notice = Some(Notice::Error(
-            "a rung is running: its end measures the prediction again".into(),
+            "something is running: wait for it to end, then m again".into(),
         ));
         return vec![];
     }
+    // A key, not a rung's end: a queue with nothing running is left from a start that was
+    // refused, and would hold the measurement back for good.
+    if !m.queue.is_empty() {
+        let _ = m.cancel();
+    }
+
     ls.retimed.clear();
     ls.waiting_quiet = false;
     // A rung that failed or was cancelled is run again now (automatically, it is not).
     if let Some(Measure::Speedup { before, after }) = step.measure() {
         for id in [before, after] {
             if let Some(i) = m.rung_index(&id)
-                && matches!(m.rows[i].status, Status::Failed(_) | Status::Cancelled)
+                && matches!(
+                    m.rows[i].status,
+                    Status::Failed(_) | Status::Cancelled | Status::Unavailable(_)
+                )
             {
                 return m.climb_to(i);
             }
@@ -452,7 +461,10 @@ fn run_for_measure(m: &mut Model, rung: &str) -> Vec<Command> {
         return vec![];
     }
     // Not run again and again by itself: one that failed or was cancelled waits for `m`.
-    if matches!(m.rows[i].status, Status::Failed(_) | Status::Cancelled) {
+    if matches!(
+        m.rows[i].status,
+        Status::Failed(_) | Status::Cancelled | Status::Unavailable(_)
+    ) {
         m.notice = Some(Notice::Error(format!(
             "{rung} gave no verified time ({}): your prediction waits; m runs it again",
             if m.rows[i].status == Status::Cancelled {

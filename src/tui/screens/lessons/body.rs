@@ -107,7 +107,7 @@ pub fn step_body(
             v.extend(choices_body(ls, step, theme, width));
             v
         }
-        Kind::Predict => predict_body(ls, step, theme, width),
+        Kind::Predict => predict_body(ls, step, theme, width, m.running()),
         Kind::Explain => {
             let words = ls.input.split_whitespace().count();
             let mut v = with_table(ls, step, theme, width);
@@ -335,7 +335,13 @@ fn choices_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
 
 /// The prediction being typed, the scored (first) attempt against its measurement with the
 /// two timings, and a practice attempt after it.
-fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn predict_body(
+    ls: &LessonsState,
+    step: &Step,
+    theme: &Theme,
+    width: usize,
+    running: bool,
+) -> Vec<Line<'static>> {
     let dim = theme.dim();
     let good = Style::default().fg(theme.good);
     let bad = Style::default().fg(theme.bad);
@@ -390,6 +396,19 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
             width,
             Style::default(),
         )),
+        // Nothing running for it (a run cancelled or failed, or another task in the way):
+        // `m` is the way on.
+        Some(Feedback::Measuring { predicted })
+            if !running && matches!(step.measure(), Some(Measure::Speedup { .. })) =>
+        {
+            v.extend(wrapped(
+                &format!("predicted {predicted}{unit}: not measured yet: m measures it"),
+                "",
+                2,
+                width,
+                Style::default(),
+            ));
+        }
         Some(Feedback::Measuring { predicted }) => v.push(Line::from(format!(
             "predicted {predicted}{unit}: measuring on this machine…"
         ))),
@@ -412,6 +431,8 @@ fn predict_body(ls: &LessonsState, step: &Step, theme: &Theme, width: usize) -> 
         "type a number (below 1 means slower), Enter to submit, Esc to stop typing"
     } else if ls.waiting_quiet {
         "m: time its rungs again once the machine is quieter · h: a hint"
+    } else if matches!(ls.feedback, Some(Feedback::Measuring { .. })) {
+        "m: measure it · h: a hint"
     } else if seen {
         "Enter: predict again (practice: the measurement was on screen before) · h: a hint"
     } else if first.is_some() {

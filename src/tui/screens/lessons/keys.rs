@@ -280,10 +280,12 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
 fn refuse_while_measuring(ls: &LessonsState, m: &mut Model) {
     m.notice = Some(Notice::Error(if ls.waiting_quiet {
         "your prediction waits for a quieter machine to be measured: m times its rungs again".into()
-    } else {
+    } else if m.running() {
         "your prediction is being measured: it is the one that counts, so another waits for \
          its result"
             .into()
+    } else {
+        "your prediction is not measured yet, and it is the one that counts: m measures it".into()
     }));
 }
 
