@@ -1,6 +1,7 @@
+use super::scale::series_colors;
 use super::*;
 use crate::report::{WorkloadMeta, test_machine};
-use crate::run::scale::ScalePoint;
+use crate::run::scale::{ScalePoint, Sweep};
 use crate::run::{RunReport, RunStatus, fill_speedups};
 
 /// Parses `svg` as XML; returns each element's name with its attributes.

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{Feedback, LessonsState, answers};
+use super::{Feedback, LessonsState, answers, measure};
 use crate::lessons::progress::Measured;
 use crate::lessons::{Kind, Step};
 use crate::tui::message::Command;
@@ -52,7 +52,7 @@ fn enter_step_with(ls: &mut LessonsState, m: &mut Model, i: usize, auto: bool) -
         // A prediction left waiting for its measurement: scored now if the measurement came
         // meanwhile, else measured.
         (Kind::Predict, _) if matches!(ls.feedback, Some(Feedback::Measuring { .. })) => {
-            answers::try_measure(ls, m, &step)
+            measure::try_measure(ls, m, &step)
         }
         // A prediction from a bytecode pair shows the pair's listing.
         (Kind::Predict, _) => match step.measure() {
@@ -265,7 +265,7 @@ fn on_step_key(ls: &mut LessonsState, m: &mut Model, key: KeyEvent, step: &Step)
                 )
                 && matches!(ls.feedback, Some(Feedback::Measuring { .. })) =>
         {
-            answers::measure_again(ls, m, step)
+            measure::measure_again(ls, m, step)
         }
         KeyCode::Char('m') if step.kind == Kind::Predict => {
             super::bytecode::measure_again(ls, m, step)

@@ -7,6 +7,7 @@ mod body;
 mod bytecode;
 mod keys;
 mod leak;
+mod measure;
 mod profilers;
 mod table;
 mod typed;
