@@ -116,7 +116,7 @@ impl CpuProfiler {
             }
             // A jit thread's sample with no frame is in the code Cranelift generated: named,
             // so a picture has a bar to point at.
-            if stack.len() == 1 && stack[0].starts_with("ladder-jit") {
+            if stack.len() == 1 && super::is_jit_thread(&stack[0]) {
                 stack.push(super::JIT_CODE.to_string());
             }
             *merged.entry(stack).or_default() += u64::try_from(*count).unwrap_or(0);

@@ -64,6 +64,19 @@ pub enum FrameKind {
     System,
 }
 
+/// Whether a stack's root is one of ladder's own threads (`ladder-runner`, `ladder-worker-0`):
+/// they are named so, and code of ours is `ladder::…`.
+#[must_use]
+pub fn is_our_thread(root: &str) -> bool {
+    root.starts_with("ladder-")
+}
+
+/// Whether a stack's root is one of the jit rung's threads, which run generated code.
+#[must_use]
+pub fn is_jit_thread(root: &str) -> bool {
+    root.starts_with("ladder-jit")
+}
+
 /// Classifies a frame by its (demangled) name.
 #[must_use]
 pub fn frame_kind(name: &str) -> FrameKind {
@@ -71,7 +84,7 @@ pub fn frame_kind(name: &str) -> FrameKind {
     // The jit's generated code is named as ours (`JIT_CODE`).
     if name.starts_with("ladder::rungs") {
         FrameKind::Kernel
-    } else if name.starts_with("ladder-") {
+    } else if is_our_thread(name) {
         // Our threads' roots (`ladder-worker-0`, `ladder-jit-1`, the runner's): a thread is
         // where the work ran, not code of ours, and is drawn as the pool's threads are.
         FrameKind::System

@@ -110,7 +110,7 @@ impl Profile {
                             // One of our threads with none of our code on it (a pool's idle
                             // worker): the pool's frames say it waits; the standard library's
                             // thread start and unwind guards under them say nothing.
-                            if stack[0].starts_with("ladder-") {
+                            if super::is_our_thread(&stack[0]) {
                                 return *i == 0 || *i == leaf || frame_kind(f) != FrameKind::System;
                             }
                             return *i == 0 || *i == leaf || !f.contains("(<frozen importlib.");
@@ -246,7 +246,7 @@ impl Profile {
             .map(|(stack, count)| {
                 let mut out: Vec<String> = Vec::with_capacity(stack.len() + 2);
                 for (i, frame) in stack.iter().enumerate() {
-                    let frame = if i == 0 && frame.starts_with("ladder-") {
+                    let frame = if i == 0 && super::is_our_thread(frame) {
                         OUR_THREADS
                     } else if frame.contains(" as ladder::rungs::Kernel>::rows") {
                         ROWS
@@ -266,7 +266,7 @@ impl Profile {
                 }
                 // A profile saved before the generated code was named: its thread alone.
                 if let [thread] = stack.as_slice()
-                    && thread.starts_with("ladder-jit")
+                    && super::is_jit_thread(thread)
                 {
                     out.push(ROWS.into());
                     out.push(super::JIT_CODE.into());

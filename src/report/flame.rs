@@ -147,7 +147,7 @@ pub fn flame_subtitle(
     let jit_threads = profile
         .stacks
         .iter()
-        .any(|(s, _)| s.first().is_some_and(|t| t.starts_with("ladder-jit")));
+        .any(|(s, _)| s.first().is_some_and(|t| crate::profile::is_jit_thread(t)));
     if report.is_some_and(|r| r.rung == "jit") || jit_threads {
         parts.push((
             "the generated code has no names of its own: one bar, jit::generated code".into(),

@@ -69,42 +69,39 @@ fn draw_inner(f: &mut Frame, m: &Model, theme: &Theme, area: Rect, idle: &str, l
     .areas(inner);
 
     draw_load(f, m, theme, load);
-    match &m.live {
-        _ if program.is_some() => {
-            let p = program.map_or("", |p| p.name.as_str());
-            let said = if program.is_some_and(|p| p.running) {
-                format!("{p} is running: its memory, read from outside the program, is below.")
-            } else {
-                format!("{p} ran: its memory, read from outside the program, is below.")
-            };
-            f.render_widget(
-                Paragraph::new(said)
-                    .style(theme.dim())
-                    .wrap(Wrap { trim: true }),
-                Rect {
-                    height: 3,
-                    ..status
-                },
+    // Words where no run's figures are: three dim lines, wrapped.
+    let say = |f: &mut Frame, words: &str| {
+        f.render_widget(
+            Paragraph::new(words.to_string())
+                .style(theme.dim())
+                .wrap(Wrap { trim: true }),
+            Rect {
+                height: 3,
+                ..status
+            },
+        );
+    };
+    match (&m.live, program) {
+        (_, Some(p)) => {
+            let how = if p.running { "is running" } else { "ran" };
+            say(
+                f,
+                &format!(
+                    "{} {how}: its memory, read from outside the program, is below.",
+                    p.name
+                ),
             );
         }
-        None => {
-            let hint = if m.measuring_peak {
+        (None, None) => say(
+            f,
+            if m.measuring_peak {
                 "Measuring this machine's peak once (about two seconds; cached for next time): \
                  every % of peak divides by it."
             } else {
                 idle
-            };
-            f.render_widget(
-                Paragraph::new(hint)
-                    .style(theme.dim())
-                    .wrap(Wrap { trim: true }),
-                Rect {
-                    height: 3,
-                    ..status
-                },
-            );
-        }
-        Some(l) => {
+            },
+        ),
+        (Some(l), None) => {
             // A run that ended without a right answer is not "finished" to a reader.
             let ended = match &m.rows[l.index].status {
                 Status::Failed(_) => "failed",
